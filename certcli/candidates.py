@@ -1,0 +1,196 @@
+"""The candidate register: add, edit, search, import and export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field, fields
+
+from certcli import validators
+from certcli.dates import parse_date
+from certcli.errors import DuplicateError, NotFound, ValidationError
+
+# Editable fields, in the order of the CSV export/import columns.
+FIELDS = (
+    "civility", "first_name", "last_name", "birth_date", "email", "phone", "address",
+    "postcode", "city", "status", "specialties", "employer", "siret", "directory_consent",
+    "member_space_issued_on",
+)
+
+
+@dataclass
+class Candidate:
+    id: int
+    first_name: str
+    last_name: str
+    civility: str | None = None
+    birth_date: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    status: str | None = None
+    specialties: list[str] = field(default_factory=list)
+    employer: str | None = None
+    siret: str | None = None
+    directory_consent: bool = False
+    member_space_issued_on: str | None = None
+    created_on: str | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.civility} {self.full_name}" if self.civility else self.full_name
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_row(cls, row) -> Candidate:
+        names = {f.name for f in fields(cls)}
+        data = {k: row[k] for k in row.keys() if k in names}
+        data["specialties"] = json.loads(data.get("specialties") or "[]")
+        data["directory_consent"] = bool(data.get("directory_consent"))
+        return cls(**data)
+
+
+def clean(values: dict) -> dict:
+    """Validate and normalise user-typed values; only the keys given are returned."""
+    out = {}
+    for key, raw in values.items():
+        if raw is None:
+            continue
+        if isinstance(raw, str) and not raw.strip() and key not in ("first_name", "last_name"):
+            out[key] = None  # an empty value clears an optional field
+            continue
+        if key in ("first_name", "last_name"):
+            out[key] = validators.name(raw, key.replace("_", " "))
+        elif key == "civility":
+            out[key] = validators.civility(raw)
+        elif key in ("birth_date", "member_space_issued_on"):
+            out[key] = parse_date(raw).isoformat() if isinstance(raw, str) else raw.isoformat()
+        elif key == "email":
+            out[key] = validators.email(raw)
+        elif key == "phone":
+            out[key] = validators.phone(raw)
+        elif key == "siret":
+            out[key] = validators.siret(raw)
+        elif key == "postcode":
+            out[key] = validators.postcode(raw)
+        elif key == "status":
+            out[key] = validators.choice(raw, validators.STATUSES, "status")
+        elif key == "specialties":
+            items = raw.replace("|", ";").split(";") if isinstance(raw, str) else raw
+            out[key] = sorted({validators.choice(s, validators.SPECIALTIES, "specialty")
+                               for s in items if s.strip()})
+        elif key == "directory_consent":
+            out[key] = _truthy(raw)
+        elif key in ("address", "city", "employer"):
+            out[key] = " ".join(str(raw).split())
+        else:
+            raise ValidationError(f"unknown candidate field {key!r}")
+    if "birth_date" in out and out["birth_date"]:
+        born = dt.date.fromisoformat(out["birth_date"])
+        if born.year < 1900 or born > dt.date(dt.MAXYEAR, 1, 1):
+            raise ValidationError(f"implausible birth date {out['birth_date']}")
+    return out
+
+
+def _truthy(raw) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = validators.fold(str(raw))
+    if text in ("1", "yes", "y", "oui", "o", "true", "vrai", "x"):
+        return True
+    if text in ("0", "no", "n", "non", "false", "faux", ""):
+        return False
+    raise ValidationError(f"invalid yes/no value {raw!r}")
+
+
+def _search_key(record: dict) -> str:
+    parts = [record.get(k) or "" for k in ("first_name", "last_name", "email", "city", "employer")]
+    return validators.fold(" ".join(parts))
+
+
+def _to_row(values: dict) -> dict:
+    row = dict(values)
+    if "specialties" in row:
+        row["specialties"] = json.dumps(row["specialties"] or [])
+    if "directory_consent" in row:
+        row["directory_consent"] = int(bool(row["directory_consent"]))
+    return row
+
+
+def get(store, candidate_id: int) -> Candidate:
+    row = store.candidate(candidate_id)
+    if row is None:
+        raise NotFound(f"no candidate with id {candidate_id}")
+    return Candidate.from_row(row)
+
+
+def _refuse_duplicates(store, values: dict, exclude_id: int | None = None) -> None:
+    dupes = store.candidate_duplicates(
+        last_name=values["last_name"], first_name=values["first_name"],
+        birth_date=values.get("birth_date"), email=values.get("email"), exclude_id=exclude_id,
+    )
+    if dupes:
+        other = dupes[0]
+        raise DuplicateError(
+            f"likely duplicate of candidate {other['id']} ({other['first_name']} "
+            f"{other['last_name']}, {other['email'] or other['birth_date']}); "
+            "use --force to register anyway"
+        )
+
+
+def add(store, values: dict, *, date: dt.date, force: bool = False) -> Candidate:
+    """Register a candidate (one transaction, audited)."""
+    record = clean(values)
+    for required in ("first_name", "last_name"):
+        if not record.get(required):
+            raise ValidationError(f"{required.replace('_', ' ')} is required")
+    with store.transaction():
+        if not force:
+            _refuse_duplicates(store, record)
+        row = _to_row(record)
+        row["search_key"] = _search_key(record)
+        row["created_on"] = date.isoformat()
+        candidate_id = store.insert("candidates", row)
+        store.audit("candidate.add", "candidate", candidate_id,
+                    {"name": f"{record['first_name']} {record['last_name']}"}, date)
+    return get(store, candidate_id)
+
+
+def edit(store, candidate_id: int, values: dict, *, date: dt.date,
+         force: bool = False) -> Candidate:
+    changes = clean(values)
+    if not changes:
+        raise ValidationError("nothing to change: give at least one option")
+    with store.transaction():
+        current = get(store, candidate_id)
+        merged = {**current.to_dict(), **changes}
+        for required in ("first_name", "last_name"):
+            if not merged.get(required):
+                raise ValidationError(f"{required.replace('_', ' ')} is required")
+        if not force and ({"first_name", "last_name", "birth_date", "email"} & changes.keys()):
+            _refuse_duplicates(store, merged, exclude_id=candidate_id)
+        row = _to_row(changes)
+        row["search_key"] = _search_key(merged)
+        store.update("candidates", candidate_id, row)
+        before = current.to_dict()
+        store.audit("candidate.edit", "candidate", candidate_id,
+                    {k: [before.get(k), v] for k, v in changes.items()}, date)
+    return get(store, candidate_id)
+
+
+def search(store, text: str | None = None, *, limit: int | None = 50,
+           offset: int = 0) -> tuple[list[Candidate], int]:
+    """Candidates whose name, e-mail, city or employer contain every word of
+    `text`, accents and case ignored; with the total count for paging."""
+    key = validators.fold(text) if text else None
+    rows = store.candidates(search_key=key, limit=limit, offset=offset)
+    total = store.count_candidates(search_key=key)
+    return [Candidate.from_row(r) for r in rows], total

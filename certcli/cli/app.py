@@ -1,0 +1,111 @@
+"""The root of the command line: global options, sub-apps, the error wrapper."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from certcli import __version__
+from certcli.errors import CertcliError
+
+
+class CertcliGroup(TyperGroup):
+    """Turns certcli's own errors into one `Error: ...` line and exit status 1.
+
+    Every sub-command runs inside this invoke, so this is the one place where a
+    domain exception meets the terminal. CERTCLI_DEBUG=1 shows the traceback.
+    """
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CertcliError as exc:
+            _fail(str(exc))
+        except sqlite3.OperationalError as exc:
+            if os.environ.get("CERTCLI_DEBUG"):
+                raise
+            _fail(f"database: {exc}")
+        except KeyboardInterrupt:
+            _fail("interrupted; nothing was written by the unfinished step")
+        except Exception as exc:
+            if hasattr(exc, "exit_code") or isinstance(exc, typer.Abort):
+                raise  # Typer's own exits and usage errors (exit 2) pass through
+            # A bug, not a user mistake: still no traceback (it could show personal
+            # data) unless asked for.
+            if os.environ.get("CERTCLI_DEBUG"):
+                raise
+            _fail(f"internal error ({type(exc).__name__}: {exc}); "
+                  "set CERTCLI_DEBUG=1 to see the traceback")
+
+
+def _fail(message: str):
+    sys.stderr.write(f"Error: {message}\n")
+    raise typer.Exit(code=1)
+
+
+app = typer.Typer(
+    cls=CertcliGroup,
+    name="certcli",
+    help="The secretariat of a certification body: candidates, dossiers, commissions, "
+    "certificates, dues, letters and the CQPT route.",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # plain help: rich's formatter doubles start-up time
+    pretty_exceptions_enable=False,  # never print locals (personal data) in a traceback
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool):
+    if value:
+        sys.stdout.write(f"certcli {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[Path | None, typer.Option(
+        "--db", envvar="CERTCLI_DB", metavar="PATH",
+        help="Database file [default: $CERTCLI_DB, else certcli.db in the user data folder].")]
+    = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+):
+    """certcli: the secretariat's tool. Start with `certcli init` or `certcli demo`."""
+    from certcli.cli import common
+
+    common.select_db(db)
+
+
+# (module, name) of each sub-app, one noun each; top-level verbs live in `system`.
+_SUBAPPS = [
+    ("scheme", "scheme"),
+    ("candidate", "candidate"),
+    ("experience", "experience"),
+    ("eligibility", "eligibility"),
+    ("dossier", "dossier"),
+    ("instructor", "instructor"),
+    ("commission", "commission"),
+    ("certificate", "certificate"),
+    ("dues", "dues"),
+    ("invoice", "invoice"),
+    ("appeal", "appeal"),
+    ("renewals", "renewals"),
+    ("letters", "letters"),
+    ("cqpt", "cqpt"),
+    ("evaluator", "evaluator"),
+    ("directory", "directory"),
+]
+
+importlib.import_module("certcli.cli.system").register(app)
+for module_name, noun in _SUBAPPS:
+    module = importlib.import_module(f"certcli.cli.{module_name}")
+    app.add_typer(module.app, name=noun)

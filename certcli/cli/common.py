@@ -1,0 +1,142 @@
+"""What every command shares: the store, option types, JSON and table output.
+
+Only Typer and the standard library are imported at the top: rich loads when a
+table is printed, sqlite-utils only when migrations are pending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+from typing import Annotated
+
+import typer
+
+from certcli import dates
+from certcli.errors import ValidationError
+
+
+def _date_param(value):
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dates.parse_date(value)
+    except ValidationError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+DateOpt = Annotated[
+    dt.date | None,
+    typer.Option("--date", parser=_date_param, metavar="DATE",
+                 help="Date of the event, YYYY-MM-DD or DD/MM/YYYY [default: today]."),
+]
+AsOfOpt = Annotated[
+    dt.date | None,
+    typer.Option("--as-of", parser=_date_param, metavar="DATE",
+                 help="Report as on this date, YYYY-MM-DD or DD/MM/YYYY [default: today]."),
+]
+ActorOpt = Annotated[
+    str | None,
+    typer.Option("--as", metavar="NAME", help="Who does this, for the audit trail "
+                 "[default: the OS user]."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
+LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="Rows per page.")]
+PageOpt = Annotated[int, typer.Option("--page", min=1, help="Page number, from 1.")]
+
+
+def date_param(value):
+    """Parser for a required date argument or option (exported for other modules)."""
+    return _date_param(value)
+
+
+def day(value: dt.date | None) -> dt.date:
+    return value or dates.today()
+
+
+_selected_db = None
+
+
+def select_db(path) -> None:
+    """Called by the root callback with --db (or CERTCLI_DB) for this run."""
+    global _selected_db
+    _selected_db = path
+
+
+def db_path():
+    from certcli.paths import default_db_path
+
+    return _selected_db or default_db_path()
+
+
+def store(*, create: bool = False, actor: str | None = None, date: dt.date | None = None):
+    """Open the database chosen by --db / CERTCLI_DB / the per-user folder."""
+    from certcli.paths import current_user
+    from certcli.store import Store
+
+    opened = Store(db_path(), create=create)
+    opened.actor = actor or current_user()
+    opened.event_date = date
+    return opened
+
+
+def _default(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def emit_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
+
+
+def say(message: str = "") -> None:
+    sys.stdout.write(message + "\n")
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def table(columns: list[str], rows: list[list], *, title: str | None = None,
+          caption: str | None = None) -> None:
+    """A rich table on stdout (rich is imported here, not at start-up)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    grid = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    for column in columns:
+        grid.add_column(column, overflow="fold")
+    for row in rows:
+        grid.add_row(*("" if cell is None else str(cell) for cell in row))
+    Console().print(grid)
+
+
+def fields(pairs: list[tuple[str, object]], *, title: str | None = None) -> None:
+    """A two-column 'label: value' block."""
+    if title:
+        say(title)
+    width = max((len(label) for label, _ in pairs), default=0)
+    for label, value in pairs:
+        if value is None or value == "" or value == []:
+            value = "-"
+        elif isinstance(value, list | tuple):
+            value = ", ".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            value = "yes" if value else "no"
+        say(f"  {label.ljust(width)}  {value}")
+
+
+def page_info(shown: int, total: int, page: int, limit: int) -> str:
+    if total == 0:
+        return "none found"
+    first = (page - 1) * limit + 1
+    last = first + shown - 1
+    more = f"; next: --page {page + 1}" if last < total else ""
+    return f"{first}-{last} of {total}{more}" if shown else f"page {page} is empty ({total} in all)"

@@ -1,0 +1,13 @@
+"""`certcli directory`: not built yet."""
+
+import typer
+
+app = typer.Typer(help="(directory: not built yet)")
+
+
+@app.callback(invoke_without_command=True)
+def _not_built():
+    """Not built yet."""
+    from certcli.errors import CertcliError
+
+    raise CertcliError("'certcli directory' is not built yet in this version")

@@ -1,0 +1,106 @@
+"""`certcli dossier`: open, list and show dossiers (instruction verbs alongside)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from certcli.cli import common
+from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+
+app = typer.Typer(help="Dossiers: open, list, show, and every instruction step.",
+                  no_args_is_help=True)
+
+RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")]
+
+
+@app.command("add")
+def dossier_add(
+    candidate: Annotated[int, typer.Option("--candidate", help="Candidate id.")],
+    scheme: Annotated[str, typer.Option("--scheme", help="Scheme code (ECO, PROG, CQPT...).")],
+    kind: Annotated[str, typer.Option("--kind", help="initial, renewal or extension.")]
+    = "initial",
+    certificate: Annotated[str | None, typer.Option(
+        "--certificate", help="Certificate number (renewal, extension).")] = None,
+    mention: Annotated[str | None, typer.Option("--mention", help="Mention asked (extension).")]
+    = None,
+    route: Annotated[str | None, typer.Option(
+        "--route", help="CQPT route: contrat-pro, periode-pro or libre.")] = None,
+    financing: Annotated[str | None, typer.Option(
+        "--financing", help="CQPT financing: plan-formation, dif, dif-prioritaire, contrat-pro, "
+        "periode-pro or cif.")] = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Open a dossier; prints its reference (year and sequence, e.g. 2026-0001).
+
+    Example: certcli dossier add --candidate 12 --scheme ECO
+    """
+    from certcli import dossiers
+
+    store = common.store(actor=actor, date=date)
+    dossier = dossiers.open_dossier(
+        store, candidate_id=candidate, scheme_code=scheme, kind=kind, certificate=certificate,
+        mention=mention, route=route, financing=financing, date=common.day(date))
+    if json_out:
+        common.emit_json(dossier.to_dict())
+    else:
+        common.say(f"Opened dossier {dossier.ref} ({dossier.scheme}, {dossier.kind}) "
+                   f"for candidate {dossier.candidate_id}: {dossier.holder}")
+
+
+@app.command("list")
+def dossier_list(
+    status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
+    scheme: Annotated[str | None, typer.Option("--scheme", help="Only this scheme.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="initial, renewal or extension.")]
+    = None,
+    candidate: Annotated[int | None, typer.Option("--candidate", help="Only this candidate.")]
+    = None,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    json_out: JsonOpt = False,
+):
+    """List dossiers, newest first, filtered by status, scheme, kind or candidate.
+
+    Example: certcli dossier list --status instruction --scheme ECO
+    """
+    from certcli import dossiers
+
+    found, total = dossiers.listing(common.store(), status=status, scheme=scheme, kind=kind,
+                                    candidate_id=candidate, limit=limit,
+                                    offset=(page - 1) * limit)
+    if json_out:
+        common.emit_json([d.to_dict() for d in found])
+        return
+    common.table(
+        ["ref", "candidate", "scheme", "kind", "status", "opened"],
+        [[d.ref, f"{d.candidate_id} {d.holder}", d.scheme, d.kind, d.status, d.opened_on]
+         for d in found],
+        caption=common.page_info(len(found), total, page, limit),
+    )
+
+
+@app.command("show")
+def dossier_show(ref: RefArg, json_out: JsonOpt = False):
+    """Show a dossier and its whole history. Example: certcli dossier show 2026-0001"""
+    import json
+
+    from certcli import dossiers
+
+    data = dossiers.show(common.store(), ref)
+    if json_out:
+        common.emit_json(data)
+        return
+    common.fields([
+        ("reference", data["ref"]), ("candidate", f"{data['candidate_id']} {data['holder']}"),
+        ("scheme", f"{data['scheme']} ({data['scheme_name']})"), ("kind", data["kind"]),
+        ("status", data["status"]), ("opened", data["opened_on"]),
+        ("certificate", data["certificate"]), ("mention", data["mention"]),
+        ("route", data["route"]), ("financing", data["financing"]),
+        ("pieces", [f"{p['code']} ({p['received_on']})" for p in data["pieces"]]),
+        ("allowed now", data["allowed_actions"]),
+    ], title=f"Dossier {data['ref']}")
+    common.table(["date", "event", "details", "by"],
+                 [[e["date"], e["event"], json.dumps(e["details"], ensure_ascii=False),
+                   e["by"]] for e in data["history"]], title="History")

@@ -1,0 +1,13 @@
+"""`certcli experience`: not built yet."""
+
+import typer
+
+app = typer.Typer(help="(experience: not built yet)")
+
+
+@app.callback(invoke_without_command=True)
+def _not_built():
+    """Not built yet."""
+    from certcli.errors import CertcliError
+
+    raise CertcliError("'certcli experience' is not built yet in this version")

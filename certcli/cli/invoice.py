@@ -1,0 +1,13 @@
+"""`certcli invoice`: not built yet."""
+
+import typer
+
+app = typer.Typer(help="(invoice: not built yet)")
+
+
+@app.callback(invoke_without_command=True)
+def _not_built():
+    """Not built yet."""
+    from certcli.errors import CertcliError
+
+    raise CertcliError("'certcli invoice' is not built yet in this version")

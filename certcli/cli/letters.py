@@ -1,0 +1,13 @@
+"""`certcli letters`: not built yet."""
+
+import typer
+
+app = typer.Typer(help="(letters: not built yet)")
+
+
+@app.callback(invoke_without_command=True)
+def _not_built():
+    """Not built yet."""
+    from certcli.errors import CertcliError
+
+    raise CertcliError("'certcli letters' is not built yet in this version")

@@ -1,0 +1,141 @@
+"""Top-level verbs: init, info, demo, log, backup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from certcli.cli import common
+from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+
+
+def init(json_out: JsonOpt = False):
+    """Create the database (idempotent: a second run changes nothing and says so).
+
+    Example: certcli --db office.db init
+    """
+    store = common.store(create=True)
+    data = {"db": str(store.path), "created": store.created,
+            "schema_version": store.schema_version}
+    if json_out:
+        common.emit_json(data)
+    elif store.created:
+        common.say(f"Created {store.path} (schema version {store.schema_version}).")
+    else:
+        common.say(f"{store.path} is already initialised (schema version "
+                   f"{store.schema_version}); nothing changed.")
+
+
+def info(json_out: JsonOpt = False):
+    """Show the database path, schema version and row counts.
+
+    Example: certcli info --json
+    """
+    store = common.store()
+    data = {"db": str(store.path), "schema_version": store.schema_version,
+            "counts": store.counts()}
+    if json_out:
+        common.emit_json(data)
+        return
+    from certcli.paths import data_dir
+
+    common.fields([("database", data["db"]), ("schema version", data["schema_version"]),
+                   ("scheme catalog", str(data_dir()))])
+    common.table(["table", "rows"], [[t, n] for t, n in data["counts"].items()])
+
+
+def demo(
+    size: Annotated[int, typer.Option("--size", min=0, help="Add N synthetic candidates "
+                                      "(two dossiers each) for benchmarks.")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Add the fictional office even if the "
+                                        "database already holds records.")] = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Fill a database with a realistic fictional office (both schemes, all stages).
+
+    Refuses to mix fictional data into a database that already holds records,
+    unless --force. Example: certcli --db demo.db demo
+    """
+    from certcli import demo as demo_data
+
+    store = common.store(create=True, actor=actor or "demo", date=date)
+    summary = demo_data.build(store, today=common.day(date), size=size, force=force)
+    if json_out:
+        common.emit_json(summary)
+        return
+    common.say(f"Demo office written to {store.path}")
+    common.table(["what", "count"], [[k, v] for k, v in summary["counts"].items()],
+                 title="Fictional office")
+    for line in summary.get("notes", []):
+        common.say(line)
+
+
+def log(
+    entity: Annotated[str | None, typer.Option("--entity", help="candidate, dossier, "
+                                               "certificate, invoice, session...")] = None,
+    record: Annotated[str | None, typer.Option("--record", help="Id or reference of the "
+                                               "record (with --entity).")] = None,
+    action: Annotated[str | None, typer.Option("--action", help="Action prefix, e.g. "
+                                               "dossier. or candidate.add")] = None,
+    limit: common.LimitOpt = 50,
+    json_out: JsonOpt = False,
+):
+    """Show the audit trail, newest first: when, who, what, on which record.
+
+    Example: certcli log --entity dossier --record 2026-0001
+    """
+    import json as _json
+
+    store = common.store()
+    rows = store.audit_rows(entity=entity, entity_id=record, action=action, limit=limit)
+    data = [{"id": r["id"], "at": r["at"], "date": r["date"], "by": r["actor"],
+             "action": r["action"], "entity": r["entity"], "record": r["entity_id"],
+             "details": _json.loads(r["details"])} for r in rows]
+    if json_out:
+        common.emit_json(data)
+        return
+    common.table(["#", "date", "by", "action", "record", "details"],
+                 [[d["id"], d["date"], d["by"], d["action"],
+                   f"{d['entity']} {d['record'] or ''}".strip(),
+                   _json.dumps(d["details"], ensure_ascii=False)[:80]] for d in data])
+
+
+def backup(
+    dest: Annotated[Path, typer.Argument(help="File to write the copy to.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite DEST.")] = False,
+    json_out: JsonOpt = False,
+):
+    """Write a consistent copy of the database (SQLite's online backup).
+
+    Safe while others use certcli. Example: certcli backup /mnt/usb/certcli-2026-11-25.db
+    """
+    import sqlite3
+
+    from certcli.errors import CertcliError
+
+    store = common.store()
+    if dest.exists() and not force:
+        raise CertcliError(f"{dest} exists; use --force to overwrite it")
+    if dest.resolve() == store.path.resolve():
+        raise CertcliError("the backup must go to another file than the database")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    target = sqlite3.connect(tmp)
+    with target:
+        store.conn.backup(target)
+    target.close()
+    tmp.replace(dest)  # a half-written copy never carries the final name
+    data = {"db": str(store.path), "backup": str(dest), "bytes": dest.stat().st_size}
+    if json_out:
+        common.emit_json(data)
+    else:
+        common.say(f"Backed up {store.path} to {dest} ({data['bytes']} bytes).")
+
+
+def register(app: typer.Typer) -> None:
+    for func in (init, info, demo, log, backup):
+        app.command(name=func.__name__)(func)

@@ -1,0 +1,119 @@
+"""Every calendar rule in one place: parsing, today, validity, reminder window,
+appeal deadline and the CQPT 3-year window. Calendar arithmetic is dateutil's
+relativedelta, which clamps to month ends (29 February + 4 years -> 28 February
+when the target year is not leap)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from certcli.errors import ValidationError
+
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def parse_date(text: str) -> dt.date:
+    """Parse an ISO (2026-06-15) or French day-first (15/06/2026) date."""
+    value = text.strip()
+    match = _ISO.match(value)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        match = _FR.match(value)
+        if not match:
+            raise ValidationError(
+                f"invalid date {text!r}: use YYYY-MM-DD or DD/MM/YYYY"
+            )
+        day, month, year = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise ValidationError(f"invalid date {text!r}: {exc}") from None
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    """Parse '2026-05-12 14:30' or '12/05/2026 14:30' (minutes precision)."""
+    parts = text.strip().replace("T", " ").split()
+    if len(parts) != 2:
+        raise ValidationError(f"invalid date and time {text!r}: use 'YYYY-MM-DD HH:MM'")
+    day = parse_date(parts[0])
+    match = re.match(r"^(\d{1,2})[:h](\d{2})$", parts[1])
+    if not match:
+        raise ValidationError(f"invalid time {parts[1]!r}: use HH:MM")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise ValidationError(f"invalid time {parts[1]!r}")
+    return dt.datetime(day.year, day.month, day.day, hour, minute)
+
+
+def today() -> dt.date:
+    """The one place that reads the clock; commands pass --date/--as-of instead."""
+    return dt.date.today()
+
+
+def iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def from_iso(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _rd():
+    # dateutil.relativedelta costs ~20 ms to import: only calendar rules pay it.
+    from dateutil.relativedelta import relativedelta
+
+    return relativedelta
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    return day + _rd()(months=months)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    return day + _rd()(years=years)
+
+
+def validity_end(start: dt.date, years: int) -> dt.date:
+    """Inclusive last day of a validity period: start + years - 1 day.
+
+    2026-03-12 -> 2030-03-11; 2028-02-29 -> 2032-02-28.
+    """
+    return add_years(start, years) - dt.timedelta(days=1)
+
+
+def reminder_due(valid_until: dt.date, as_of: dt.date, months: int) -> bool:
+    """True when the end of validity falls within `months` of `as_of`
+    and the certificate is still valid on `as_of`."""
+    return as_of <= valid_until <= add_months(as_of, months)
+
+
+def appeal_deadline(notified_on: dt.date, months: int) -> dt.date:
+    """Last day to file an appeal: notification date + the scheme's delay."""
+    return add_months(notified_on, months)
+
+
+def window(as_of: dt.date, years: int = 3) -> tuple[dt.date, dt.date]:
+    """The inclusive experience window [as_of - years, as_of]."""
+    return add_years(as_of, -years), as_of
+
+
+def days_inclusive(start: dt.date, end: dt.date) -> int:
+    return (end - start).days + 1
+
+
+def overlap_days(start: dt.date, end: dt.date, lo: dt.date, hi: dt.date) -> int:
+    """Days (both ends included) that [start, end] shares with [lo, hi]."""
+    first, last = max(start, lo), min(end, hi)
+    return days_inclusive(first, last) if first <= last else 0
+
+
+
+
+def format_fr(day: dt.date) -> str:
+    """'24 novembre 2026', through Babel's French calendar data."""
+    from babel.dates import format_date
+
+    return format_date(day, format="d MMMM y", locale="fr_FR")

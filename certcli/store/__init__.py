@@ -1,0 +1,33 @@
+"""The one store layer: every SQL statement of certcli lives in this package.
+
+`Store` gathers the queries of each area (one module each) over one sqlite3
+connection; domain modules receive a Store and never write SQL themselves.
+"""
+
+from __future__ import annotations
+
+from certcli.store.base import SCHEMA_VERSION, BaseStore
+from certcli.store.candidates import CandidateQueries
+from certcli.store.certificates import CertificatesQueries
+from certcli.store.commissions import CommissionsQueries
+from certcli.store.cqpt import CqptQueries
+from certcli.store.dossiers import DossierQueries
+from certcli.store.instruction import InstructionQueries
+from certcli.store.invoices import InvoicesQueries
+from certcli.store.letters import LettersQueries
+
+__all__ = ["SCHEMA_VERSION", "Store"]
+
+
+class Store(
+    CandidateQueries,
+    DossierQueries,
+    InstructionQueries,
+    CommissionsQueries,
+    CertificatesQueries,
+    InvoicesQueries,
+    LettersQueries,
+    CqptQueries,
+    BaseStore,
+):
+    """A certcli database."""

@@ -1,0 +1,57 @@
+"""SQL for the candidate register and experience periods."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+class CandidateQueries:
+    def candidate(self, candidate_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM candidates WHERE id = ?", (candidate_id,))
+
+    def candidate_duplicates(self, *, last_name: str, first_name: str, birth_date: str | None,
+                             email: str | None, exclude_id: int | None = None) -> list[sqlite3.Row]:
+        """Likely duplicates: same name and birth date, or same e-mail."""
+        clauses, params = [], []
+        if birth_date:
+            clauses.append("(lower(last_name) = lower(?) AND lower(first_name) = lower(?) "
+                           "AND birth_date = ?)")
+            params += [last_name, first_name, birth_date]
+        if email:
+            clauses.append("lower(email) = lower(?)")
+            params.append(email)
+        if not clauses:
+            return []
+        sql = f"SELECT * FROM candidates WHERE ({' OR '.join(clauses)})"
+        if exclude_id is not None:
+            sql += " AND id != ?"
+            params.append(exclude_id)
+        return self.all(sql, params)
+
+    def candidates(self, *, search_key: str | None = None, limit: int | None = 50,
+                   offset: int = 0) -> list[sqlite3.Row]:
+        sql, params = "SELECT * FROM candidates", []
+        if search_key:
+            # Every word must appear: "dupont jean" finds Jean Dupont.
+            words = search_key.split()
+            sql += " WHERE " + " AND ".join("search_key LIKE ?" for _ in words)
+            params += [f"%{w}%" for w in words]
+        sql += " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return self.all(sql, params)
+
+    def count_candidates(self, *, search_key: str | None = None) -> int:
+        sql, params = "SELECT count(*) FROM candidates", []
+        if search_key:
+            words = search_key.split()
+            sql += " WHERE " + " AND ".join("search_key LIKE ?" for _ in words)
+            params += [f"%{w}%" for w in words]
+        return self.scalar(sql, params)
+
+    # -- experience periods (CQPT eligibility) ------------------------------------
+    def experiences(self, candidate_id: int) -> list[sqlite3.Row]:
+        return self.all(
+            "SELECT * FROM experiences WHERE candidate_id = ? ORDER BY start, id", (candidate_id,)
+        )

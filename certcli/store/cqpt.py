@@ -1,0 +1,7 @@
+"""SQL for cqpt (filled in by the cqpt work)."""
+
+from __future__ import annotations
+
+
+class CqptQueries:
+    pass

@@ -1,0 +1,61 @@
+"""SQL for dossiers, their timeline and the pieces received."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+
+class DossierQueries:
+    def dossier(self, ref: str) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM dossiers WHERE ref = ?", (ref,))
+
+    def dossier_by_id(self, dossier_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM dossiers WHERE id = ?", (dossier_id,))
+
+    def dossiers(self, *, status: str | None = None, scheme: str | None = None,
+                 kind: str | None = None, candidate_id: int | None = None,
+                 limit: int | None = 50, offset: int = 0) -> list[sqlite3.Row]:
+        where, params = self._dossier_filters(status, scheme, kind, candidate_id)
+        sql = (
+            "SELECT d.*, c.first_name, c.last_name FROM dossiers d "
+            "JOIN candidates c ON c.id = d.candidate_id"
+            + (f" WHERE {' AND '.join(where)}" if where else "")
+            + " ORDER BY d.id DESC"
+        )
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return self.all(sql, params)
+
+    def count_dossiers(self, *, status=None, scheme=None, kind=None, candidate_id=None) -> int:
+        where, params = self._dossier_filters(status, scheme, kind, candidate_id)
+        sql = "SELECT count(*) FROM dossiers d" + (f" WHERE {' AND '.join(where)}" if where else "")
+        return self.scalar(sql, params)
+
+    @staticmethod
+    def _dossier_filters(status, scheme, kind, candidate_id):
+        where, params = [], []
+        for column, value in (("d.status", status), ("d.scheme", scheme), ("d.kind", kind),
+                              ("d.candidate_id", candidate_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        return where, params
+
+    def add_dossier_event(self, dossier_id: int, date: str, event: str, details: dict) -> None:
+        self.insert("dossier_events", {
+            "dossier_id": dossier_id, "date": date, "event": event,
+            "details": json.dumps(details, ensure_ascii=False, default=str),
+            "actor": self.actor,
+        })
+
+    def dossier_events(self, dossier_id: int) -> list[sqlite3.Row]:
+        return self.all(
+            "SELECT * FROM dossier_events WHERE dossier_id = ? ORDER BY date, id", (dossier_id,)
+        )
+
+    def pieces(self, dossier_id: int) -> list[sqlite3.Row]:
+        return self.all(
+            "SELECT * FROM pieces WHERE dossier_id = ? ORDER BY received_on, id", (dossier_id,)
+        )

@@ -1,0 +1,284 @@
+"""The schema, through ordered, append-only, transactional migrations.
+
+Each migration runs inside `db.atomic()` together with its bookkeeping row
+(sqlite-utils' Migrations), so a failed migration leaves nothing behind.
+Never edit a migration that has shipped: append m00N_... instead.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("certcli")
+
+# One statement per table so that a change to one table is a change to one block.
+_INITIAL = [
+    # Every write: when (wall clock), the event's date, who, what, on which record.
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        date TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id TEXT,
+        details TEXT NOT NULL DEFAULT '{}'
+    )""",
+    "CREATE INDEX audit_log_entity ON audit_log(entity, entity_id)",
+    # Gapless sequences (dossier refs per year, invoice numbers per year, certificate
+    # numbers per scheme): read and bumped inside a write transaction only.
+    """CREATE TABLE counters (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    )""",
+    """CREATE TABLE candidates (
+        id INTEGER PRIMARY KEY,
+        civility TEXT,
+        first_name TEXT NOT NULL,
+        last_name TEXT NOT NULL,
+        birth_date TEXT,
+        email TEXT,
+        phone TEXT,
+        address TEXT,
+        postcode TEXT,
+        city TEXT,
+        status TEXT,
+        specialties TEXT NOT NULL DEFAULT '[]',
+        employer TEXT,
+        siret TEXT,
+        directory_consent INTEGER NOT NULL DEFAULT 0,
+        member_space_issued_on TEXT,
+        search_key TEXT NOT NULL DEFAULT '',
+        created_on TEXT NOT NULL
+    )""",
+    "CREATE INDEX candidates_email ON candidates(email)",
+    "CREATE INDEX candidates_name ON candidates(last_name, first_name)",
+    """CREATE TABLE experiences (
+        id INTEGER PRIMARY KEY,
+        candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+        employer TEXT NOT NULL,
+        start TEXT NOT NULL,
+        end TEXT NOT NULL,
+        hours TEXT NOT NULL,
+        in_branch INTEGER NOT NULL DEFAULT 0,
+        related INTEGER NOT NULL DEFAULT 0,
+        contract TEXT
+    )""",
+    "CREATE INDEX experiences_candidate ON experiences(candidate_id)",
+    """CREATE TABLE instructors (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('instructor', 'expert')),
+        specialties TEXT NOT NULL DEFAULT '[]',
+        employer TEXT,
+        capacity INTEGER NOT NULL DEFAULT 5,
+        email TEXT,
+        conflict_employers TEXT NOT NULL DEFAULT '[]',
+        conflict_candidates TEXT NOT NULL DEFAULT '[]',
+        active INTEGER NOT NULL DEFAULT 1
+    )""",
+    """CREATE TABLE evaluators (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        email TEXT,
+        address TEXT
+    )""",
+    # A commission session: award, appeal or cpne.
+    """CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        date TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('award', 'appeal', 'cpne')),
+        capacity INTEGER,
+        status TEXT NOT NULL DEFAULT 'planned'
+    )""",
+    """CREATE TABLE certificates (
+        id INTEGER PRIMARY KEY,
+        number TEXT NOT NULL UNIQUE,
+        candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+        scheme TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'valid',
+        granted_on TEXT NOT NULL,
+        mentions TEXT NOT NULL DEFAULT '[]',
+        withdrawn_on TEXT,
+        withdraw_reason TEXT
+    )""",
+    "CREATE INDEX certificates_candidate ON certificates(candidate_id)",
+    # Validity periods of a certificate; end is NULL when the scheme never expires.
+    """CREATE TABLE certificate_periods (
+        id INTEGER PRIMARY KEY,
+        certificate_id INTEGER NOT NULL REFERENCES certificates(id),
+        start TEXT NOT NULL,
+        end TEXT,
+        dossier_id INTEGER REFERENCES dossiers(id)
+    )""",
+    "CREATE INDEX certificate_periods_cert ON certificate_periods(certificate_id)",
+    """CREATE TABLE dossiers (
+        id INTEGER PRIMARY KEY,
+        ref TEXT NOT NULL UNIQUE,
+        candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+        scheme TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('initial', 'renewal', 'extension')),
+        status TEXT NOT NULL,
+        opened_on TEXT NOT NULL,
+        certificate_id INTEGER REFERENCES certificates(id),
+        mention TEXT,
+        route TEXT,
+        financing TEXT,
+        instructor_id INTEGER REFERENCES instructors(id),
+        expert_id INTEGER REFERENCES instructors(id),
+        evaluator_id INTEGER REFERENCES evaluators(id),
+        report_on TEXT,
+        recommendation TEXT,
+        report_mentions TEXT NOT NULL DEFAULT '[]',
+        report_text TEXT,
+        session_id INTEGER REFERENCES sessions(id),
+        decision TEXT,
+        decided_on TEXT,
+        decision_reason TEXT,
+        closed_on TEXT
+    )""",
+    "CREATE INDEX dossiers_status ON dossiers(status)",
+    "CREATE INDEX dossiers_candidate ON dossiers(candidate_id)",
+    "CREATE INDEX dossiers_scheme ON dossiers(scheme, kind)",
+    # The timeline shown by `dossier show`: one row per thing that happened.
+    """CREATE TABLE dossier_events (
+        id INTEGER PRIMARY KEY,
+        dossier_id INTEGER NOT NULL REFERENCES dossiers(id),
+        date TEXT NOT NULL,
+        event TEXT NOT NULL,
+        details TEXT NOT NULL DEFAULT '{}',
+        actor TEXT NOT NULL
+    )""",
+    "CREATE INDEX dossier_events_dossier ON dossier_events(dossier_id)",
+    """CREATE TABLE pieces (
+        id INTEGER PRIMARY KEY,
+        dossier_id INTEGER NOT NULL REFERENCES dossiers(id),
+        code TEXT NOT NULL,
+        received_on TEXT NOT NULL
+    )""",
+    "CREATE INDEX pieces_dossier ON pieces(dossier_id)",
+    # Complementary elements asked by the instructor.
+    """CREATE TABLE requests (
+        id INTEGER PRIMARY KEY,
+        dossier_id INTEGER NOT NULL REFERENCES dossiers(id),
+        items TEXT NOT NULL,
+        requested_on TEXT NOT NULL,
+        due TEXT NOT NULL,
+        satisfied_on TEXT
+    )""",
+    """CREATE TABLE interviews (
+        id INTEGER PRIMARY KEY,
+        dossier_id INTEGER NOT NULL REFERENCES dossiers(id),
+        instructor_id INTEGER REFERENCES instructors(id),
+        at TEXT NOT NULL,
+        minutes INTEGER NOT NULL DEFAULT 60,
+        status TEXT NOT NULL DEFAULT 'scheduled'
+    )""",
+    # Agenda of a session: which dossiers, in which order, and what was decided.
+    """CREATE TABLE agenda_items (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        dossier_id INTEGER NOT NULL REFERENCES dossiers(id),
+        position INTEGER NOT NULL,
+        appeal_id INTEGER REFERENCES appeals(id),
+        decision TEXT,
+        reason TEXT,
+        UNIQUE (session_id, dossier_id)
+    )""",
+    """CREATE TABLE appeals (
+        id INTEGER PRIMARY KEY,
+        dossier_id INTEGER NOT NULL REFERENCES dossiers(id),
+        filed_on TEXT NOT NULL,
+        deadline TEXT NOT NULL,
+        session_id INTEGER REFERENCES sessions(id),
+        outcome TEXT,
+        decided_on TEXT,
+        reason TEXT
+    )""",
+    # Invoices and credit notes share one table: kind 'invoice' or 'credit'.
+    # Amounts are decimal strings ('210.00'); never floats.
+    """CREATE TABLE invoices (
+        id INTEGER PRIMARY KEY,
+        number TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('invoice', 'credit')),
+        purpose TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+        certificate_id INTEGER REFERENCES certificates(id),
+        dossier_id INTEGER REFERENCES dossiers(id),
+        label TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        issued_on TEXT NOT NULL,
+        due_on TEXT,
+        status TEXT NOT NULL DEFAULT 'open',
+        dues_year INTEGER,
+        credit_for INTEGER REFERENCES invoices(id),
+        cancel_reason TEXT,
+        UNIQUE (kind, year, seq)
+    )""",
+    # The annual dues call invoices a certificate once per year, whatever happens.
+    """CREATE UNIQUE INDEX invoices_dues_once ON invoices(certificate_id, dues_year)
+        WHERE kind = 'invoice' AND purpose = 'dues-call'""",
+    "CREATE INDEX invoices_candidate ON invoices(candidate_id)",
+    # Money received: the instruction fee (against a dossier) or an invoice.
+    """CREATE TABLE payments (
+        id INTEGER PRIMARY KEY,
+        dossier_id INTEGER REFERENCES dossiers(id),
+        invoice_id INTEGER REFERENCES invoices(id),
+        amount TEXT NOT NULL,
+        method TEXT NOT NULL,
+        reference TEXT,
+        paid_on TEXT NOT NULL,
+        CHECK (dossier_id IS NOT NULL OR invoice_id IS NOT NULL)
+    )""",
+    # One renewal reminder per validity period, ever.
+    """CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY,
+        certificate_id INTEGER NOT NULL REFERENCES certificates(id),
+        period_id INTEGER NOT NULL UNIQUE REFERENCES certificate_periods(id),
+        reminded_on TEXT NOT NULL,
+        letter_id INTEGER REFERENCES letters(id)
+    )""",
+    """CREATE TABLE letters (
+        id INTEGER PRIMARY KEY,
+        template TEXT NOT NULL,
+        candidate_id INTEGER REFERENCES candidates(id),
+        dossier_id INTEGER REFERENCES dossiers(id),
+        certificate_id INTEGER REFERENCES certificates(id),
+        invoice_id INTEGER REFERENCES invoices(id),
+        date TEXT NOT NULL,
+        path TEXT NOT NULL,
+        format TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        rendered_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX letters_candidate ON letters(candidate_id)",
+    # CQPT evaluation: optional pre-diagnostic and the three phases.
+    """CREATE TABLE cqpt_phases (
+        id INTEGER PRIMARY KEY,
+        dossier_id INTEGER NOT NULL REFERENCES dossiers(id),
+        phase TEXT NOT NULL CHECK (phase IN ('prediag', 'proof', 'quiz', 'situation')),
+        result TEXT,
+        score TEXT,
+        training_advised INTEGER,
+        working_time INTEGER,
+        date TEXT NOT NULL,
+        UNIQUE (dossier_id, phase)
+    )""",
+]
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    for statement in _INITIAL:
+        db.execute(statement)
+
+
+def apply(conn) -> None:
+    """Apply every pending migration on an open sqlite3 connection."""
+    migrations.apply(Database(conn))
+
+
+def names() -> list[str]:
+    return [m.name for m in migrations._migrations]

@@ -1,0 +1,72 @@
+"""The dossier state machine: which action is allowed in which status.
+
+One explicit table, so that the secretariat's question "why can't I do this?"
+always gets the same answer: the current status and what it would allow.
+
+OPQTECC: submitted -> incomplete | instruction -> waiting (complements asked)
+-> instruction -> report_ready -> on_agenda -> granted | refused | adjourned;
+refused -> appealed -> granted | refused (appeal confirmed).
+CQPT: submitted -> incomplete | complete -> admissible | inadmissible ->
+evaluation (oriented) -> transmitted (to a CPNE session) -> granted | refused.
+Any open dossier can be withdrawn.
+"""
+
+from __future__ import annotations
+
+from certcli.errors import StateError
+
+STATUSES = (
+    "submitted", "incomplete", "complete", "instruction", "waiting", "report_ready",
+    "on_agenda", "adjourned", "granted", "refused", "appealed", "admissible",
+    "inadmissible", "evaluation", "transmitted", "withdrawn",
+)
+
+# Statuses a dossier never leaves.
+FINAL = frozenset({"granted", "withdrawn", "inadmissible"})
+
+OPEN = frozenset(STATUSES) - FINAL - {"refused"}
+
+# action -> (statuses it is allowed from, the workflow it belongs to or None for both)
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "receive": (frozenset({"submitted", "incomplete", "complete", "instruction", "waiting",
+                           "adjourned"}), None),
+    "pay": (frozenset({"submitted", "incomplete", "complete", "instruction", "waiting",
+                       "report_ready", "on_agenda", "adjourned"}), None),
+    "check": (frozenset({"submitted", "incomplete"}), None),
+    "assign": (frozenset({"instruction", "waiting", "adjourned"}), "opqtecc"),
+    "expert": (frozenset({"instruction", "waiting", "adjourned"}), "opqtecc"),
+    "request": (frozenset({"instruction", "waiting", "adjourned"}), "opqtecc"),
+    "interview": (frozenset({"instruction", "waiting", "adjourned"}), "opqtecc"),
+    "report": (frozenset({"instruction", "adjourned"}), "opqtecc"),
+    "agenda": (frozenset({"report_ready", "adjourned"}), "opqtecc"),
+    "decide": (frozenset({"on_agenda", "transmitted"}), None),
+    "appeal": (frozenset({"refused"}), "opqtecc"),
+    "hear_appeal": (frozenset({"appealed"}), "opqtecc"),
+    "admissibility": (frozenset({"complete"}), "cqpt"),
+    "orient": (frozenset({"admissible"}), "cqpt"),
+    "prediag": (frozenset({"evaluation"}), "cqpt"),
+    "phase": (frozenset({"evaluation"}), "cqpt"),
+    "transmit": (frozenset({"evaluation"}), "cqpt"),
+    "withdraw": (OPEN, None),
+}
+
+
+def allowed_actions(status: str, workflow: str) -> list[str]:
+    return [
+        action for action, (sources, flow) in TRANSITIONS.items()
+        if status in sources and flow in (None, workflow)
+    ]
+
+
+def require(dossier, action: str, workflow: str) -> None:
+    """Raise StateError unless `action` fits the dossier's status and workflow."""
+    sources, flow = TRANSITIONS[action]
+    ref, status = dossier["ref"], dossier["status"]
+    if flow is not None and flow != workflow:
+        raise StateError(f"dossier {ref}: '{action}' does not apply to a {workflow} dossier")
+    if status not in sources:
+        allowed = allowed_actions(status, workflow)
+        raise StateError(
+            f"dossier {ref} is '{status}': cannot {action} "
+            f"(allowed now: {', '.join(allowed) if allowed else 'nothing, it is closed'})"
+        )

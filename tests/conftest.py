@@ -1,0 +1,104 @@
+"""Every test gets its own database through CERTCLI_DB: none touches a real one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from certcli.cli import app
+from certcli.store import Store
+
+DAY = dt.date(2026, 6, 15)
+
+
+@pytest.fixture(autouse=True)
+def db_path(tmp_path, monkeypatch):
+    path = tmp_path / "certcli.db"
+    monkeypatch.setenv("CERTCLI_DB", str(path))
+    monkeypatch.delenv("CERTCLI_TEMPLATES", raising=False)
+    monkeypatch.delenv("CERTCLI_DATA", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")  # rich tables do not fold in assertions
+    return path
+
+
+class Cli:
+    """Run certcli in-process: cli("candidate", "list") -> Result."""
+
+    def __init__(self):
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None):
+        return self.runner.invoke(app, [str(a) for a in args], input=input)
+
+    def ok(self, *args: str):
+        result = self(*args)
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+        return result
+
+    def json(self, *args: str):
+        result = self.ok(*args, "--json")
+        return json.loads(result.stdout)
+
+    def fails(self, *args: str, code: int = 1):
+        result = self(*args)
+        assert result.exit_code == code, (result.stdout, result.stderr)
+        if code == 1:
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+            assert "Traceback" not in result.stderr
+        return result
+
+
+@pytest.fixture
+def cli(db_path):
+    runner = Cli()
+    runner.ok("init")
+    return runner
+
+
+@pytest.fixture
+def store(cli, db_path):
+    opened = Store(db_path)
+    opened.actor = "test"
+    yield opened
+    opened.close()
+
+
+def snapshot(db_path) -> dict:
+    """Every row of every table, to prove a refused command wrote nothing."""
+    s = Store(db_path)
+    try:
+        return {t: [tuple(r) for r in s.all(f"SELECT * FROM {t}")] for t in s.counts()}
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def unchanged(db_path):
+    """with unchanged(): ...  asserts the database is byte-for-byte the same after."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def check():
+        before = snapshot(db_path)
+        yield
+        assert snapshot(db_path) == before
+
+    return check
+
+
+def add_candidate(cli, first="Léa", last="Martin", **extra) -> int:
+    args = ["candidate", "add", "--first-name", first, "--last-name", last]
+    for key, value in extra.items():
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            args.append(flag)
+        elif isinstance(value, list):
+            for item in value:
+                args += [flag, item]
+        else:
+            args += [flag, value]
+    return cli.json(*args)["id"]

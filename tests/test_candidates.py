@@ -1,0 +1,123 @@
+import json
+
+from conftest import add_candidate
+
+
+def test_add_show_and_json_keys(cli):
+    cid = add_candidate(cli, email="lea.martin@example.fr", phone="01 45 56 92 67",
+                        siret="732 829 320 00074", status="salarie",
+                        specialty=["economie", "programmation"], civility="mme",
+                        birth_date="03/04/1985", postcode="75011", city="Paris")
+    data = cli.json("candidate", "show", cid)
+    assert data["id"] == cid
+    assert data["first_name"] == "Léa" and data["last_name"] == "Martin"
+    assert data["email"] == "lea.martin@example.fr"
+    assert data["phone"] == "+33 1 45 56 92 67"
+    assert data["siret"] == "73282932000074"
+    assert data["birth_date"] == "1985-04-03"
+    assert data["civility"] == "Mme"
+    assert data["specialties"] == ["economie", "programmation"]
+
+
+def test_invalid_values_are_refused_with_one_line(cli, unchanged):
+    with unchanged():
+        for flag, value, word in [("--email", "not-an-email", "e-mail"),
+                                  ("--siret", "12345678901234", "SIRET"),
+                                  ("--phone", "12", "phone"),
+                                  ("--status", "retraite", "status"),
+                                  ("--postcode", "7501", "postcode")]:
+            result = cli.fails("candidate", "add", "--first-name", "A", "--last-name", "B",
+                               flag, value)
+            assert word in result.stderr
+
+
+def test_missing_name_is_refused(cli):
+    assert "last name" in cli.fails("candidate", "add", "--first-name", "A").stderr
+
+
+def test_duplicates_refused_unless_force(cli, unchanged):
+    add_candidate(cli, email="x@example.fr", birth_date="1980-01-01")
+    with unchanged():
+        cli.fails("candidate", "add", "--first-name", "Other", "--last-name", "Person",
+                  "--email", "X@example.fr")
+        cli.fails("candidate", "add", "--first-name", "léa", "--last-name", "MARTIN",
+                  "--birth-date", "01/01/1980")
+    add_candidate(cli, email="x@example.fr", force=True)
+    assert len(cli.json("candidate", "list")) == 2
+
+
+def test_search_ignores_accents_and_case_and_paginates(cli):
+    add_candidate(cli, "Hélène", "Dupont")
+    add_candidate(cli, "Jean", "Durand")
+    add_candidate(cli, "Helene", "Lefèvre")
+    names = [c["last_name"] for c in cli.json("candidate", "list", "--search", "HELENE")]
+    assert names == ["Dupont", "Lefèvre"]
+    assert [c["last_name"] for c in cli.json("candidate", "list", "-s", "helene dup")] == ["Dupont"]
+    page2 = cli.json("candidate", "list", "--limit", "2", "--page", "2")
+    assert [c["last_name"] for c in page2] == ["Lefèvre"]
+    out = cli.ok("candidate", "list", "--limit", "2").stdout
+    assert "1-2 of 3" in out and "--page 2" in out
+
+
+def test_edit_changes_and_audits(cli):
+    cid = add_candidate(cli)
+    cli.ok("candidate", "edit", cid, "--city", "Lyon", "--member-space-issued", "2026-06-01",
+           "--as", "claire")
+    data = cli.json("candidate", "show", cid)
+    assert data["city"] == "Lyon" and data["member_space_issued_on"] == "2026-06-01"
+    log = cli.json("log", "--entity", "candidate", "--record", str(cid))
+    assert log[0]["action"] == "candidate.edit" and log[0]["by"] == "claire"
+    assert log[0]["details"]["city"] == [None, "Lyon"]
+
+
+def test_unknown_candidate(cli):
+    assert "no candidate with id 99" in cli.fails("candidate", "show", "99").stderr
+
+
+def test_import_reports_bad_rows_and_inserts_good_ones(cli, tmp_path):
+    csv_bytes = (
+        "first_name;last_name;email;siret;status\n"
+        "Léa;Martin;lea@example.fr;73282932000074;salarie\n"
+        "Bad;Mail;not-a-mail;;salarie\n"
+        "Bad;Siret;b@example.fr;12345678901234;salarie\n"
+        ";NoFirst;;;\n"
+    ).encode("utf-8") + "Zoé;Latin;z@example.fr;;demandeur\n".encode("latin-1") + \
+        "Marc;Petit;marc@example.fr;;demandeur\n".encode("utf-8")
+    path = tmp_path / "in.csv"
+    path.write_bytes(csv_bytes)
+    result = cli.json("candidate", "import", path)
+    assert result["total"] == 6 and result["inserted"] == 2
+    reasons = {r["line"]: r["reason"] for r in result["rejected"]}
+    assert "e-mail" in reasons[3] and "SIRET" in reasons[4] and "first name" in reasons[5]
+    assert "utf-8" in reasons[6] and "--encoding" in reasons[6]
+    names = sorted(c["last_name"] for c in cli.json("candidate", "list"))
+    assert names == ["Martin", "Petit"]
+    # Importing the same file again: the good rows are now duplicates.
+    again = cli.json("candidate", "import", path)
+    assert again["inserted"] == 0
+
+
+def test_import_with_encoding_and_dry_run(cli, tmp_path, unchanged):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("prénom,nom,ville\nZoé,Lefèvre,Orléans\n".encode("cp1252"))
+    with unchanged():
+        out = cli.ok("candidate", "import", path, "--encoding", "cp1252", "--dry-run").stdout
+        assert "1 of 1 rows would be imported" in out
+    cli.ok("candidate", "import", path, "--encoding", "cp1252")
+    assert cli.json("candidate", "list")[0]["city"] == "Orléans"
+
+
+def test_import_unknown_column_is_an_error(cli, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("first_name,shoe_size\nA,42\n")
+    assert "shoe_size" in cli.fails("candidate", "import", path).stderr
+
+
+def test_export_csv_roundtrip_and_json(cli, tmp_path):
+    add_candidate(cli, "Zoé", "Lefèvre", specialty=["economie"], directory_consent=True)
+    out = tmp_path / "out.csv"
+    cli.ok("candidate", "export", "--out", out)
+    text = out.read_text(encoding="utf-8")
+    assert "Zoé" in text and "economie" in text and "oui" in text
+    data = json.loads(cli.ok("candidate", "export", "--format", "json").stdout)
+    assert data[0]["last_name"] == "Lefèvre"

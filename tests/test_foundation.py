@@ -1,0 +1,145 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from certcli.store import SCHEMA_VERSION, Store, migrations
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_init_is_idempotent(db_path):
+    from conftest import Cli
+
+    cli = Cli()
+    assert "Created" in cli.ok("init").stdout
+    before = db_path.read_bytes()
+    assert "nothing changed" in cli.ok("init").stdout
+    assert cli.json("init")["created"] is False
+    assert Store(db_path).schema_version == SCHEMA_VERSION
+
+
+def test_schema_version_matches_migrations():
+    assert SCHEMA_VERSION == len(migrations.names())
+    assert migrations.names()[0] == "m001_initial"
+    assert all(n[:1] == "m" and n[1:4].isdigit() for n in migrations.names())
+
+
+def test_migrated_columns_and_pragmas(tmp_path):
+    store = Store(tmp_path / "x.db", create=True)
+    cols = {r["name"] for r in store.all("PRAGMA table_info(dossiers)")}
+    assert {"ref", "candidate_id", "scheme", "kind", "status", "certificate_id"} <= cols
+    assert store.scalar("PRAGMA foreign_keys") == 1
+    assert store.scalar("PRAGMA journal_mode") == "wal"
+    assert store.scalar("PRAGMA busy_timeout") >= 5000
+    # Applying again changes nothing.
+    schema = store.all("SELECT sql FROM sqlite_master ORDER BY name")
+    again = Store(tmp_path / "x.db")
+    assert again.created is False
+    assert again.all("SELECT sql FROM sqlite_master ORDER BY name") == schema
+
+
+def test_missing_database_is_an_error(tmp_path, monkeypatch):
+    from conftest import Cli
+
+    monkeypatch.setenv("CERTCLI_DB", str(tmp_path / "nope.db"))
+    result = Cli().fails("info")
+    assert "certcli init" in result.stderr
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_db_option_wins_over_env(cli, tmp_path):
+    other = tmp_path / "other.db"
+    cli.ok("--db", other, "init")
+    assert cli.json("--db", other, "info")["db"] == str(other)
+
+
+def test_info_json(cli, db_path):
+    data = cli.json("info")
+    assert data["db"] == str(db_path)
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["counts"]["candidates"] == 0
+
+
+def test_scheme_catalog(cli):
+    codes = {s["code"]: s for s in cli.json("scheme", "list")}
+    assert {"ECO", "PROG", "CQPT"} <= set(codes)
+    eco = cli.json("scheme", "show", "eco")
+    assert eco["validity_years"] == 4 and eco["renewal_lead_months"] == 9
+    assert eco["pieces"]["initial"] == ["administratif", "contrats", "technique", "demande-signee"]
+    assert eco["pieces"]["renewal"] == ["administratif", "contrats", "certificats-capacite",
+                                        "attestations-formation"]
+    assert eco["annual_dues"] == "360.00" and eco["fees"]["initial"] == "480.00"
+    assert codes["CQPT"]["validity_years"] == 0 and codes["CQPT"]["expires"] is False
+    assert "unknown scheme" in cli.fails("scheme", "show", "NOPE").stderr
+
+
+def test_malformed_scheme_file_names_file_and_field(cli, tmp_path, monkeypatch):
+    import shutil
+
+    from certcli import schemes
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    text = (data / "schemes" / "ECO.toml").read_text()
+    (data / "schemes" / "ECO.toml").write_text(
+        text.replace('annual_dues = "360.00"', 'annual_dues = "lots"'))
+    monkeypatch.setenv("CERTCLI_DATA", str(data))
+    schemes._catalog.cache_clear()
+    err = cli.fails("scheme", "list").stderr
+    assert "ECO.toml" in err and "annual_dues" in err
+    (data / "schemes" / "ECO.toml").write_text(text.replace("validity_years = 4",
+                                                            'validity_years = "four"'))
+    schemes._catalog.cache_clear()
+    err = cli.fails("scheme", "show", "ECO").stderr
+    assert "ECO.toml" in err and "validity_years" in err
+    schemes._catalog.cache_clear()
+
+
+def test_errors_are_one_line_without_traceback(cli):
+    result = cli.fails("dossier", "show", "2099-0001")
+    assert "no dossier" in result.stderr
+
+
+def test_usage_errors_exit_2(cli):
+    cli.fails("candidate", "add", "--first-name", "A", "--last-name", "B",
+              "--date", "31/02/2026", code=2)
+
+
+def test_backup_is_a_consistent_copy(cli, tmp_path):
+    from conftest import add_candidate
+
+    add_candidate(cli)
+    dest = tmp_path / "copy.db"
+    cli.ok("backup", dest)
+    assert Store(dest).scalar("SELECT count(*) FROM candidates") == 1
+    assert "exists" in cli.fails("backup", dest).stderr
+
+
+def test_help_does_not_import_heavy_modules():
+    code = (
+        "import sys; from certcli.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('jinja2', 'weasyprint', 'babel', 'sqlite_utils', 'rich', "
+        "'dateutil.relativedelta') if m in sys.modules]\n"
+        "print('HEAVY:' + ','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout.strip().splitlines()[-1]
+    assert out == "HEAVY:", f"--help imported {out}"
+
+
+def test_python_m_certcli_runs(tmp_path):
+    env = {**os.environ, "CERTCLI_DB": str(tmp_path / "p.db")}
+    run = subprocess.run([sys.executable, "-m", "certcli", "init", "--json"], cwd=ROOT,
+                         env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["created"] is True
+
+
+@pytest.mark.parametrize("args", [["--help"], ["candidate", "--help"], ["dossier", "--help"]])
+def test_help_texts(cli, args):
+    assert "Usage" in cli.ok(*args).stdout
