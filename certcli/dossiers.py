@@ -199,4 +199,13 @@ def show(store, ref: str) -> dict:
     data["pieces"] = [{"code": p["code"], "received_on": p["received_on"]}
                       for p in store.pieces(dossier.id)]
     data["history"] = history(store, dossier.id)
+    # Each stage adds what it knows of the dossier (instruction, commission, CQPT
+    # evaluation) without this module having to know their tables.
+    import importlib
+
+    for stage in DETAIL_MODULES:
+        data.update(importlib.import_module(f"certcli.{stage}").dossier_details(store, dossier))
     return data
+
+
+DETAIL_MODULES = ("instruction", "commissions", "cqpt")

@@ -101,6 +101,30 @@ def dossier_show(ref: RefArg, json_out: JsonOpt = False):
         ("pieces", [f"{p['code']} ({p['received_on']})" for p in data["pieces"]]),
         ("allowed now", data["allowed_actions"]),
     ], title=f"Dossier {data['ref']}")
+    _print_details(data)
     common.table(["date", "event", "details", "by"],
                  [[e["date"], e["event"], json.dumps(e["details"], ensure_ascii=False),
                    e["by"]] for e in data["history"]], title="History")
+
+
+_SHOWN = {"ref", "holder", "candidate_id", "scheme", "scheme_name", "kind", "status", "opened_on",
+          "certificate", "mention", "route", "financing", "pieces", "allowed_actions", "history",
+          "id"}
+
+
+def _print_details(data: dict) -> None:
+    """Print what the stages added to `dossier show`: lists of records as tables,
+    the rest as fields, so that a new stage shows up without touching this file."""
+    scalars = []
+    for key, value in data.items():
+        if key in _SHOWN:
+            continue
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            columns = list(value[0])
+            common.table(columns, [[row.get(c) for c in columns] for row in value],
+                         title=key.replace("_", " ").capitalize())
+        elif isinstance(value, dict):
+            scalars += [(f"{key} {k}".replace("_", " "), v) for k, v in value.items()]
+        else:
+            scalars.append((key.replace("_", " "), value))
+    common.fields(scalars)
