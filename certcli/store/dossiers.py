@@ -59,3 +59,8 @@ class DossierQueries:
         return self.all(
             "SELECT * FROM pieces WHERE dossier_id = ? ORDER BY received_on, id", (dossier_id,)
         )
+
+    def dossier_payments(self, dossier_id: int) -> list[sqlite3.Row]:
+        return self.all(
+            "SELECT * FROM payments WHERE dossier_id = ? ORDER BY paid_on, id", (dossier_id,)
+        )
