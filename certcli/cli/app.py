@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.main
 from typer.core import TyperGroup
 
 from certcli import __version__
@@ -22,6 +23,21 @@ class CertcliGroup(TyperGroup):
     Every sub-command runs inside this invoke, so this is the one place where a
     domain exception meets the terminal. CERTCLI_DEBUG=1 shows the traceback.
     """
+
+    # noun -> module of certcli.cli, imported only when that noun is used, so
+    # `certcli info` does not pay for building sixteen sub-apps it never runs.
+    lazy: dict[str, str] = {}
+
+    def list_commands(self, ctx):
+        return [*super().list_commands(ctx), *(n for n in self.lazy if n not in self.commands)]
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module = importlib.import_module(f"certcli.cli.{self.lazy[cmd_name]}")
+            group = typer.main.get_group(module.app)
+            group.name = cmd_name
+            self.commands[cmd_name] = group
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx):
         try:
@@ -106,6 +122,4 @@ _SUBAPPS = [
 ]
 
 importlib.import_module("certcli.cli.system").register(app)
-for module_name, noun in _SUBAPPS:
-    module = importlib.import_module(f"certcli.cli.{module_name}")
-    app.add_typer(module.app, name=noun)
+CertcliGroup.lazy = {noun: module_name for module_name, noun in _SUBAPPS}

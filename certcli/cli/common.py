@@ -109,13 +109,16 @@ def table(columns: list[str], rows: list[list], *, title: str | None = None,
     """A rich table on stdout (rich is imported here, not at start-up)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     grid = Table(title=title, caption=caption, show_lines=False, header_style="bold")
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in rows:
-        grid.add_row(*("" if cell is None else str(cell) for cell in row))
-    Console().print(grid)
+        # Text, not str: a name like "[b]" is data, never rich markup; and no
+        # highlighter pass over every cell.
+        grid.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
+    Console(highlight=False).print(grid)
 
 
 def fields(pairs: list[tuple[str, object]], *, title: str | None = None) -> None:
