@@ -26,10 +26,10 @@ BASELINES = {
     "--help": "import sqlite3",
     "candidate list --search dupont": (
         "import sqlite3; c = sqlite3.connect(DB); "
-        "r = c.execute(\"SELECT * FROM candidates WHERE search_key LIKE '%dupont%' "
-        "ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT 50\").fetchall(); "
-        "n = c.execute(\"SELECT count(*) FROM candidates WHERE search_key LIKE '%dupont%'\")"
-        ".fetchone(); print(len(r), n)"
+        "w = \" WHERE id IN (SELECT rowid FROM candidates_fts WHERE search_key LIKE '%dupont%')\"; "
+        "r = c.execute('SELECT * FROM candidates' + w + "
+        "' ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id LIMIT 50').fetchall(); "
+        "n = c.execute('SELECT count(*) FROM candidates' + w).fetchone(); print(len(r), n)"
     ),
     "dossier list": (
         "import sqlite3; c = sqlite3.connect(DB); "
@@ -39,7 +39,8 @@ BASELINES = {
     ),
     "info": (
         "import sqlite3; c = sqlite3.connect(DB); "
-        "t = [r[0] for r in c.execute(\"SELECT name FROM sqlite_master WHERE type='table'\")]; "
+        "t = [r[0] for r in c.execute(\"SELECT name FROM sqlite_master WHERE type='table' "
+        "AND name NOT LIKE '%fts%'\")]; "
         "print({x: c.execute(f'SELECT count(*) FROM {x}').fetchone()[0] for x in t})"
     ),
 }

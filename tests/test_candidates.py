@@ -121,3 +121,12 @@ def test_export_csv_roundtrip_and_json(cli, tmp_path):
     assert "Zoé" in text and "economie" in text and "oui" in text
     data = json.loads(cli.ok("candidate", "export", "--format", "json").stdout)
     assert data[0]["last_name"] == "Lefèvre"
+
+
+def test_search_index_follows_edits_and_short_words(cli):
+    cid = add_candidate(cli, "Noé", "Roux")
+    assert cli.json("candidate", "list", "-s", "roux")[0]["id"] == cid
+    cli.ok("candidate", "edit", cid, "--last-name", "Rousseau")
+    assert cli.json("candidate", "list", "-s", "roux") == []
+    assert [c["last_name"] for c in cli.json("candidate", "list", "-s", "rousseau")] == ["Rousseau"]
+    assert cli.json("candidate", "list", "-s", "no ro")[0]["id"] == cid  # short words: scan

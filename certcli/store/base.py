@@ -18,7 +18,7 @@ from pathlib import Path
 
 from certcli.errors import DatabaseError
 
-SCHEMA_VERSION = 1  # number of migrations in store/migrations.py; a test keeps them equal
+SCHEMA_VERSION = 2  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -170,7 +170,8 @@ class BaseStore:
         tables = [
             row[0] for row in self.conn.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' "
-                "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY name"
+                "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_%' ESCAPE '\\' "
+                "AND name NOT LIKE '%_fts%' ORDER BY name"
             )
         ]
         return {t: self.scalar(f"SELECT count(*) FROM {t}") for t in tables}

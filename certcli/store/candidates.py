@@ -28,14 +28,23 @@ class CandidateQueries:
             params.append(exclude_id)
         return self.all(sql, params)
 
+    @staticmethod
+    def _search_clause(search_key: str | None) -> tuple[str, list]:
+        """Every word must appear ("dupont jean" finds Jean Dupont). Words of 3+
+        characters use the trigram index; shorter ones need a scan."""
+        if not search_key:
+            return "", []
+        words = search_key.split()
+        patterns = [f"%{w}%" for w in words]
+        likes = " AND ".join("search_key LIKE ?" for _ in words)
+        if all(len(w) >= 3 for w in words):
+            return (f" WHERE id IN (SELECT rowid FROM candidates_fts WHERE {likes})", patterns)
+        return f" WHERE {likes}", patterns
+
     def candidates(self, *, search_key: str | None = None, limit: int | None = 50,
                    offset: int = 0) -> list[sqlite3.Row]:
-        sql, params = "SELECT * FROM candidates", []
-        if search_key:
-            # Every word must appear: "dupont jean" finds Jean Dupont.
-            words = search_key.split()
-            sql += " WHERE " + " AND ".join("search_key LIKE ?" for _ in words)
-            params += [f"%{w}%" for w in words]
+        clause, params = self._search_clause(search_key)
+        sql = "SELECT * FROM candidates" + clause
         sql += " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -43,12 +52,8 @@ class CandidateQueries:
         return self.all(sql, params)
 
     def count_candidates(self, *, search_key: str | None = None) -> int:
-        sql, params = "SELECT count(*) FROM candidates", []
-        if search_key:
-            words = search_key.split()
-            sql += " WHERE " + " AND ".join("search_key LIKE ?" for _ in words)
-            params += [f"%{w}%" for w in words]
-        return self.scalar(sql, params)
+        clause, params = self._search_clause(search_key)
+        return self.scalar("SELECT count(*) FROM candidates" + clause, params)
 
     # -- experience periods (CQPT eligibility) ------------------------------------
     def experiences(self, candidate_id: int) -> list[sqlite3.Row]:

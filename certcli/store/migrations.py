@@ -275,6 +275,32 @@ def m001_initial(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m002_candidate_search(db: Database) -> None:
+    """A trigram full-text index over candidates.search_key, so that `candidate list
+    --search` finds any substring of 3+ characters without scanning the register."""
+    db.execute(
+        "CREATE VIRTUAL TABLE candidates_fts USING fts5("
+        "search_key, content='candidates', content_rowid='id', tokenize='trigram')"
+    )
+    db.execute("INSERT INTO candidates_fts(rowid, search_key) SELECT id, search_key FROM candidates")
+    db.execute(
+        "CREATE TRIGGER candidates_fts_insert AFTER INSERT ON candidates BEGIN "
+        "INSERT INTO candidates_fts(rowid, search_key) VALUES (new.id, new.search_key); END"
+    )
+    db.execute(
+        "CREATE TRIGGER candidates_fts_delete AFTER DELETE ON candidates BEGIN "
+        "INSERT INTO candidates_fts(candidates_fts, rowid, search_key) "
+        "VALUES ('delete', old.id, old.search_key); END"
+    )
+    db.execute(
+        "CREATE TRIGGER candidates_fts_update AFTER UPDATE OF search_key ON candidates BEGIN "
+        "INSERT INTO candidates_fts(candidates_fts, rowid, search_key) "
+        "VALUES ('delete', old.id, old.search_key); "
+        "INSERT INTO candidates_fts(rowid, search_key) VALUES (new.id, new.search_key); END"
+    )
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
