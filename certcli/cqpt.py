@@ -266,7 +266,6 @@ def funding(store, year: int | None = None) -> dict:
         "totals": {funder: as_str(amount) for funder, amount in sorted(totals.items())},
         "by_employer": {employer: {k: as_str(v) for k, v in sorted(per.items())}
                         for employer, per in sorted(by_employer.items())},
-        "year": year,
     }
 
 

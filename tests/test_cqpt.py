@@ -338,7 +338,7 @@ def test_funding_table_and_totals(cli, store):
     assert len(every["dossiers"]) == 7 and every["totals"]["AUVICOM"] == "900.00"
     assert cli.json("cqpt", "funding", "--year", "2027")["totals"] == {"AUVICOM": "300.00"}
     assert cli.json("cqpt", "funding", "--year", "2025") == {
-        "dossiers": [], "totals": {}, "by_employer": {}, "year": 2025}
+        "dossiers": [], "totals": {}, "by_employer": {}}
     text = cli.ok("cqpt", "funding", "--year", "2026").stdout
     assert "600,00" in text and "Per employer" in text
 
