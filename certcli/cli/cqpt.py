@@ -1,13 +1,203 @@
-"""`certcli cqpt`: not built yet."""
+"""`certcli cqpt`: the CQPT route once the dossier is complete — admissibility,
+orientation, pre-diagnostic, the three phases, CPNE transmission, funding."""
+
+from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="(cqpt: not built yet)")
+from certcli.cli import common
+from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+
+app = typer.Typer(help="The CQPT route: admissibility, orient, prediag, phase, transmit, "
+                  "funding, show.", no_args_is_help=True)
+
+RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")]
 
 
-@app.callback(invoke_without_command=True)
-def _not_built():
-    """Not built yet."""
-    from certcli.errors import CertcliError
+def _print(data: dict, json_out: bool, line: str) -> None:
+    if json_out:
+        common.emit_json(data)
+    else:
+        common.say(line)
 
-    raise CertcliError("'certcli cqpt' is not built yet in this version")
+
+@app.command("admissibility")
+def cqpt_admissibility(
+    ref: RefArg,
+    accept: Annotated[bool | None, typer.Option(
+        "--accept/--reject", help="The funding body's verdict (one of them is required).")]
+    = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (required to reject).")]
+    = None,
+    override: Annotated[str | None, typer.Option(
+        "--override", help="Accept although the eligibility rules say no; the reason is "
+        "logged.")] = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Record the funding body's (AUVICOM) administrative admissibility of a complete
+    CQPT dossier; accepting checks eligibility as of --date.
+
+    Example: certcli cqpt admissibility 2026-0004 --accept --date 2026-07-01
+    """
+    from certcli import cqpt
+
+    if accept is None:
+        raise typer.BadParameter("give --accept or --reject", param_hint="--accept/--reject")
+    store = common.store(actor=actor, date=date)
+    data = cqpt.admissibility(store, ref, accept=accept, reason=reason, override=override,
+                              date=common.day(date))
+    note = f" (override: {data['override']})" if data["override"] else ""
+    _print(data, json_out, f"Dossier {data['ref']} is {data['status']}{note}.")
+
+
+@app.command("orient")
+def cqpt_orient(
+    ref: RefArg,
+    evaluator: Annotated[int, typer.Option("--evaluator", help="Evaluator organisation id.")],
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Orient an admissible candidate to an evaluator organisation (status evaluation).
+
+    Example: certcli cqpt orient 2026-0004 --evaluator 2 --date 2026-07-10
+    """
+    from certcli import cqpt
+
+    store = common.store(actor=actor, date=date)
+    data = cqpt.orient(store, ref, evaluator_id=evaluator, date=common.day(date))
+    _print(data, json_out, f"Dossier {data['ref']} oriented to "
+           f"{data['evaluator']['name']} (evaluation).")
+
+
+@app.command("prediag")
+def cqpt_prediag(
+    ref: RefArg,
+    score: Annotated[str, typer.Option("--score", help="Score of the pre-diagnostic quiz.")],
+    training_advised: Annotated[bool, typer.Option(
+        "--training-advised", help="Complementary training is advised.")] = False,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Record the optional pre-diagnostic quiz (only before any phase is recorded).
+
+    Example: certcli cqpt prediag 2026-0004 --score 12.5 --training-advised --date 2026-07-15
+    """
+    from certcli import cqpt
+
+    store = common.store(actor=actor, date=date)
+    data = cqpt.prediag(store, ref, score=score, training_advised=training_advised,
+                        date=common.day(date))
+    advice = "; training advised" if training_advised else ""
+    _print(data, json_out, f"Dossier {data['ref']}: pre-diagnostic {data['score']}{advice}.")
+
+
+@app.command("phase")
+def cqpt_phase(
+    ref: RefArg,
+    phase: Annotated[str, typer.Argument(metavar="PHASE", help="proof, quiz or situation.")],
+    result: Annotated[str, typer.Option("--result", help="pass or fail.")],
+    score: Annotated[str | None, typer.Option("--score", help="Score, if any.")] = None,
+    working_time: Annotated[bool | None, typer.Option(
+        "--working-time/--outside-working-time",
+        help="Held during or outside working time.")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Correct a phase already "
+                                          "recorded (the old values stay in the history).")]
+    = False,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Record one evaluation phase (proof dossier, quiz, real work situation), once.
+
+    Example: certcli cqpt phase 2026-0004 quiz --result pass --score 15 --working-time
+    --date 2026-09-02
+    """
+    from certcli import cqpt
+
+    store = common.store(actor=actor, date=date)
+    data = cqpt.record_phase(store, ref, phase, result=result, score=score,
+                             working_time=working_time, replace=replace, date=common.day(date))
+    left = f"; still to record: {', '.join(data['missing'])}" if data["missing"] else \
+        "; all phases recorded"
+    _print(data, json_out, f"Dossier {data['ref']}: phase {phase} {data['result']}{left}.")
+
+
+@app.command("transmit")
+def cqpt_transmit(
+    ref: RefArg,
+    session: Annotated[int, typer.Option("--session", help="CPNE session id.")],
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Send the complete evaluation results to a CPNE session (status transmitted).
+
+    Example: certcli cqpt transmit 2026-0004 --session 7 --date 2026-10-01
+    """
+    from certcli import cqpt
+
+    store = common.store(actor=actor, date=date)
+    data = cqpt.transmit(store, ref, session_id=session, date=common.day(date))
+    _print(data, json_out, f"Dossier {data['ref']} transmitted to CPNE session "
+           f"{data['session']} of {data['session_date']} (position {data['position']}).")
+
+
+@app.command("funding")
+def cqpt_funding(
+    year: Annotated[int | None, typer.Option("--year", help="Only evaluations whose last "
+                                             "phase falls in this year.")] = None,
+    json_out: JsonOpt = False,
+):
+    """Who pays the 300 € flat amount of each CQPT evaluation, with totals per funder
+    and per employer.
+
+    Example: certcli cqpt funding --year 2026
+    """
+    from certcli import cqpt
+    from certcli.money import format_eur
+
+    data = cqpt.funding(common.store(), year)
+    if json_out:
+        common.emit_json(data)
+        return
+    common.table(["ref", "candidate", "financing", "funder", "amount", "reason"],
+                 [[d["ref"], d["candidate_id"], d["financing"], d["funder"] or "-",
+                   format_eur(d["amount"]), d["reason"]] for d in data["dossiers"]],
+                 title=f"CQPT funding{f' {year}' if year else ''}")
+    common.table(["funder", "total"],
+                 [[f, format_eur(a)] for f, a in data["totals"].items()], title="Per funder")
+    common.table(["employer", "funder", "total"],
+                 [[e, f, format_eur(a)] for e, per in data["by_employer"].items()
+                  for f, a in per.items()], title="Per employer")
+
+
+@app.command("show")
+def cqpt_show(ref: RefArg, json_out: JsonOpt = False):
+    """Show the CQPT side of a dossier: admissibility, evaluator, pre-diagnostic, phases.
+
+    Example: certcli cqpt show 2026-0004
+    """
+    from certcli import cqpt, dossiers
+
+    store = common.store()
+    dossier = dossiers.get(store, ref)
+    data = cqpt.dossier_details(store, dossier)
+    if not data:
+        from certcli.errors import StateError
+
+        raise StateError(f"dossier {dossier.ref} is a {dossier.scheme} dossier, not a CQPT one")
+    data = {"ref": dossier.ref, "status": dossier.status, **data}
+    if json_out:
+        common.emit_json(data)
+        return
+    adm, ev, pre = data["admissibility"], data["evaluator"], data["prediag"]
+    common.fields([
+        ("status", data["status"]), ("route", data["route"]), ("financing", data["financing"]),
+        ("admissibility", f"{adm['decision']} on {adm['date']}"
+         + (f" (override: {adm['override']})" if adm["override"] else "") if adm else None),
+        ("evaluator", f"{ev['id']} {ev['name']}" if ev else None),
+        ("pre-diagnostic", f"{pre['score']} on {pre['date']}"
+         + ("; training advised" if pre["training_advised"] else "") if pre else None),
+        ("phases missing", data["phases_missing"]),
+    ], title=f"CQPT dossier {data['ref']}")
+    if data["phases"]:
+        common.table(["phase", "result", "score", "working time", "date"],
+                     [[p["phase"], p["result"], p["score"],
+                       {True: "yes", False: "no", None: "-"}[p["working_time"]], p["date"]]
+                      for p in data["phases"]], title="Phases")

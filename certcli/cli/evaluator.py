@@ -1,13 +1,53 @@
-"""`certcli evaluator`: not built yet."""
+"""`certcli evaluator`: the CQPT evaluator organisations."""
+
+from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="(evaluator: not built yet)")
+from certcli.cli import common
+from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+
+app = typer.Typer(help="CQPT evaluator organisations: add, list.", no_args_is_help=True)
 
 
-@app.callback(invoke_without_command=True)
-def _not_built():
-    """Not built yet."""
-    from certcli.errors import CertcliError
+@app.command("add")
+def evaluator_add(
+    name: Annotated[str, typer.Option("--name", help="Organisation's name.")],
+    email: Annotated[str | None, typer.Option("--email", help="Contact e-mail (checked).")]
+    = None,
+    address: Annotated[str | None, typer.Option("--address", help="Postal address.")] = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Record an evaluator organisation; prints its id.
 
-    raise CertcliError("'certcli evaluator' is not built yet in this version")
+    Example: certcli evaluator add --name "Formatel Évaluation" --email contact@formatel.fr
+    --address "12 rue des Ondes, 69003 Lyon"
+    """
+    from certcli import evaluators
+
+    store = common.store(actor=actor, date=date)
+    found = evaluators.add(store, name=name, email=email, address=address,
+                           date=common.day(date))
+    if json_out:
+        common.emit_json(found.to_dict())
+    else:
+        common.say(f"Recorded evaluator {found.id}: {found.name}")
+
+
+@app.command("list")
+def evaluator_list(json_out: JsonOpt = False):
+    """List the evaluator organisations.
+
+    Example: certcli evaluator list --json
+    """
+    from certcli import evaluators
+
+    found = evaluators.listing(common.store())
+    if json_out:
+        common.emit_json([e.to_dict() for e in found])
+        return
+    common.table(["id", "name", "e-mail", "address"],
+                 [[e.id, e.name, e.email, e.address] for e in found],
+                 caption=f"{len(found)} evaluator(s)")

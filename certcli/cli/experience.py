@@ -1,13 +1,73 @@
-"""`certcli experience`: not built yet."""
+"""`certcli experience`: a candidate's work periods (the evidence for eligibility)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="(experience: not built yet)")
+from certcli.cli import common
+from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+
+app = typer.Typer(help="A candidate's work periods: employer, dates, hours, branch, contract.",
+                  no_args_is_help=True)
+
+Candidate = Annotated[int, typer.Option("--candidate", help="Candidate id.")]
 
 
-@app.callback(invoke_without_command=True)
-def _not_built():
-    """Not built yet."""
-    from certcli.errors import CertcliError
+@app.command("add")
+def experience_add(
+    candidate: Candidate,
+    employer: Annotated[str, typer.Option("--employer", help="Employer's name.")],
+    start: Annotated[dt.date, typer.Option("--start", parser=common.date_param, metavar="DATE",
+                                           help="First day of the period.")],
+    end: Annotated[dt.date, typer.Option("--end", parser=common.date_param, metavar="DATE",
+                                         help="Last day of the period (included).")],
+    hours: Annotated[str, typer.Option("--hours", help="Hours of effective work over the "
+                                       "period, e.g. 1607 or 151,67.")],
+    in_branch: Annotated[bool, typer.Option("--in-branch", help="The employer belongs to the "
+                                            "branch (CQPT: telecoms branch).")] = False,
+    related: Annotated[bool, typer.Option("--related", help="The work is directly related to "
+                                          "the certification sought.")] = False,
+    contract: Annotated[str | None, typer.Option(
+        "--contract", help="cdi, cdd, interim, apprentissage, professionnalisation, stage, "
+        "independant or autre.")] = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Record one work period of a candidate.
 
-    raise CertcliError("'certcli experience' is not built yet in this version")
+    Example: certcli experience add --candidate 12 --employer "Orange SA"
+    --start 2023-01-01 --end 2025-12-31 --hours 4821 --in-branch --related --contract cdi
+    """
+    from certcli import experiences
+
+    store = common.store(actor=actor, date=date)
+    period = experiences.add(store, candidate, employer=employer, start=start, end=end,
+                             hours=hours, in_branch=in_branch, related=related,
+                             contract=contract, date=common.day(date))
+    if json_out:
+        common.emit_json(period.to_dict())
+    else:
+        common.say(f"Recorded period {period.id} for candidate {candidate}: {period.employer}, "
+                   f"{period.start} to {period.end}, {period.hours} h")
+
+
+@app.command("list")
+def experience_list(candidate: Candidate, json_out: JsonOpt = False):
+    """List a candidate's work periods, oldest first.
+
+    Example: certcli experience list --candidate 12
+    """
+    from certcli import experiences
+
+    periods = experiences.listing(common.store(), candidate)
+    if json_out:
+        common.emit_json([p.to_dict() for p in periods])
+        return
+    common.table(
+        ["id", "employer", "start", "end", "hours", "contract", "in branch", "related"],
+        [[p.id, p.employer, p.start, p.end, p.hours, p.contract,
+          "yes" if p.in_branch else "no", "yes" if p.related else "no"] for p in periods],
+        caption=f"{len(periods)} period(s)",
+    )
