@@ -85,6 +85,42 @@ def add(store, *, name: str, role: str, specialties: list[str], employer: str | 
     return get(store, new_id)
 
 
+def edit(store, instructor_id: int, *, capacity: int | None = None, active: bool | None = None,
+         email: str | None = None, employer: str | None = None,
+         add_conflict_employers: list[str] = (), add_conflict_candidates: list[int] = (),
+         date: dt.date) -> Instructor:
+    """Change what moves over time: capacity, availability, contact, employer, and
+    newly declared conflicts (a declared conflict is never dropped silently)."""
+    current = get(store, instructor_id)
+    changes: dict = {}
+    if capacity is not None:
+        if capacity < 0:
+            raise ValidationError(f"invalid capacity {capacity}: 0 or more open dossiers")
+        changes["capacity"] = capacity
+    if active is not None:
+        changes["active"] = int(active)
+    if email is not None:
+        changes["email"] = validators.email(email) if email.strip() else None
+    if employer is not None:
+        changes["employer"] = " ".join(employer.split()) or None
+    if add_conflict_employers:
+        merged = set(current.conflict_employers)
+        merged |= {" ".join(e.split()) for e in add_conflict_employers if e.strip()}
+        changes["conflict_employers"] = json.dumps(sorted(merged), ensure_ascii=False)
+    if add_conflict_candidates:
+        for candidate_id in add_conflict_candidates:
+            if store.candidate(candidate_id) is None:
+                raise NotFound(f"no candidate with id {candidate_id} (--conflict-candidate)")
+        merged_ids = sorted(set(current.conflict_candidates) | set(add_conflict_candidates))
+        changes["conflict_candidates"] = json.dumps(merged_ids)
+    if not changes:
+        raise ValidationError("nothing to change: give at least one option")
+    with store.transaction():
+        store.update("instructors", instructor_id, changes)
+        store.audit("instructor.edit", "instructor", instructor_id, changes, date)
+    return get(store, instructor_id)
+
+
 def get(store, instructor_id: int) -> Instructor:
     row = store.instructor(instructor_id)
     if row is None:

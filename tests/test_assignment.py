@@ -197,3 +197,22 @@ def test_expert_role_and_conflict(cli, store, unchanged):
     assert data["ref"] == ref and data["expert"] == {"id": clean, "name": "Chloé Expert"}
     assert store.dossier(ref)["expert_id"] == clean
     assert cli.json("instructor", "show", clean)["load"] == 1
+
+
+def test_instructor_edit_and_inactive_never_chosen(cli, store, unchanged):
+    cid = d_candidate(store)
+    ref = d_complete(store, cid)
+    first = d_instructor(store, "First")
+    second = d_instructor(store, "Second")
+    data = cli.json("instructor", "edit", first, "--inactive", "--capacity", "7",
+                    "--conflict-employer", "Atelier X", "--date", DAY)
+    assert (data["active"], data["capacity"], data["conflict_employers"]) == (
+        False, 7, ["Atelier X"])
+    assert cli.json("dossier", "assign", ref, "--auto", "--date", DAY)["excluded"] == [
+        {"id": first, "name": "First", "reasons": ["inactive"]}]
+    with unchanged():
+        assert f"First (id {first}) is inactive" in cli.fails(
+            "dossier", "assign", ref, "--instructor", first, "--override", "x").stderr
+        assert "nothing to change" in cli.fails("instructor", "edit", second).stderr
+    cli.ok("instructor", "edit", first, "--active", "--conflict-candidate", cid, "--date", DAY)
+    assert cli.json("instructor", "show", first)["conflict_candidates"] == [cid]

@@ -68,6 +68,7 @@ def dossier_list(
     """List dossiers, newest first, filtered by status, scheme, kind or candidate.
 
     Example: certcli dossier list --status instruction --scheme ECO
+    (or: certcli dossier list --overdue --as-of 2026-07-01)
     """
     from certcli import dossiers
 

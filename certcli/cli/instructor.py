@@ -9,7 +9,7 @@ import typer
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
-app = typer.Typer(help="Instructors and experts: add, list, show (with their current load).",
+app = typer.Typer(help="Instructors and experts: add, edit, list, show (with their current load).",
                   no_args_is_help=True)
 
 IdArg = Annotated[int, typer.Argument(metavar="ID", help="Instructor or expert id.")]
@@ -50,6 +50,44 @@ def instructor_add(
         common.emit_json(person.to_dict())
     else:
         common.say(f"Recorded {person.role} {person.id}: {person.name}")
+
+
+@app.command("edit")
+def instructor_edit(
+    person_id: IdArg,
+    capacity: Annotated[int | None, typer.Option("--capacity", help="Open dossiers at most.")]
+    = None,
+    active: Annotated[bool | None, typer.Option(
+        "--active/--inactive", help="An inactive person is never chosen.")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
+    employer: Annotated[str | None, typer.Option("--employer", help="Employer's name.")]
+    = None,
+    conflict_employer: Annotated[list[str] | None, typer.Option(
+        "--conflict-employer", help="Declare a further conflicting employer; "
+        "repeatable.")] = None,
+    conflict_candidate: Annotated[list[int] | None, typer.Option(
+        "--conflict-candidate", metavar="ID", help="Declare a further conflicting "
+        "candidate; repeatable.")] = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Change an instructor's capacity, availability, contact, employer or declared
+    conflicts (conflicts are added, never removed).
+
+    Example: certcli instructor edit 3 --capacity 6 --conflict-employer "BET Quantités"
+    """
+    from certcli import instructors
+
+    store = common.store(actor=actor, date=date)
+    person = instructors.edit(
+        store, person_id, capacity=capacity, active=active, email=email, employer=employer,
+        add_conflict_employers=conflict_employer or [],
+        add_conflict_candidates=conflict_candidate or [], date=common.day(date))
+    if json_out:
+        common.emit_json(person.to_dict())
+    else:
+        common.say(f"Updated {person.role} {person.id}: {person.name} "
+                   f"({person.load}/{person.capacity} open dossiers, "
+                   f"{'active' if person.active else 'inactive'})")
 
 
 @app.command("list")
