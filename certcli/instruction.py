@@ -1,8 +1,235 @@
-"""instruction: not built yet."""
+"""Instruction of a complete dossier: requests for complementary elements,
+phone interviews, the instructor's report, withdrawal, overdue requests, and
+what `dossier show` tells of all this.
+
+Pieces, fee and completeness are in `reception`; who instructs is in
+`assignment`. Each step checks the state machine first and writes through
+`dossiers.record_event`, inside one transaction.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+
+from certcli import completeness, dates, dossiers, instructors, schemes, validators, workflow
+from certcli.errors import ConflictError, StateError, ValidationError
+from certcli.money import as_str, to_decimal
+
+RECOMMENDATIONS = ("grant", "refuse")
+MAX_INTERVIEW_MINUTES = 480
+_AT = "%Y-%m-%d %H:%M"  # stored form of an interview's start: sorts as text
+
+
+@dataclass
+class Request:
+    ref: str
+    request_id: int
+    items: str
+    requested_on: str
+    due: str
+    status: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Interview:
+    ref: str
+    interview_id: int
+    at: str
+    minutes: int
+    instructor: dict
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    ref: str
+    recommendation: str
+    mentions: list[str]
+    text: str | None
+    report_on: str
+    status: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def request(store, ref: str, *, items: str, due: dt.date, date: dt.date) -> Request:
+    """Ask the candidate for complementary elements by `due`; the dossier waits."""
+    items = " ".join((items or "").split())
+    if not items:
+        raise ValidationError("--items must say what is asked")
+    if due <= date:
+        raise ValidationError(f"the due date {due.isoformat()} must be after the request "
+                              f"date {date.isoformat()}")
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        workflow.require(row, "request", schemes.get(row["scheme"]).workflow)
+        request_id = store.insert("requests", {
+            "dossier_id": row["id"], "items": items, "requested_on": date.isoformat(),
+            "due": due.isoformat()})
+        dossiers.record_event(store, row, "requested", {
+            "request_id": request_id, "items": items, "due": due.isoformat()},
+            date, status="waiting")
+    return Request(row["ref"], request_id, items, date.isoformat(), due.isoformat(), "waiting")
+
+
+def _instructor_of(store, row) -> instructors.Instructor:
+    if row["instructor_id"] is None:
+        raise StateError(f"dossier {row['ref']} has no instructor yet: assign one first "
+                         f"(`certcli dossier assign {row['ref']} --auto`)")
+    return instructors.get(store, row["instructor_id"])
+
+
+def interview(store, ref: str, *, at: str, minutes: int = 60, date: dt.date) -> Interview:
+    """Schedule the phone interview with the dossier's instructor; refused when it
+    overlaps another interview that instructor has scheduled."""
+    start = dates.parse_datetime(at)
+    if not 1 <= minutes <= MAX_INTERVIEW_MINUTES:
+        raise ValidationError(f"invalid length {minutes} minutes (1 to "
+                              f"{MAX_INTERVIEW_MINUTES})")
+    if start.date() < date:
+        raise ValidationError(f"the interview on {start.strftime(_AT)} is before the date "
+                              f"it is scheduled on ({date.isoformat()})")
+    end = start + dt.timedelta(minutes=minutes)
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        workflow.require(row, "interview", schemes.get(row["scheme"]).workflow)
+        person = _instructor_of(store, row)
+        for other in store.scheduled_interviews_of(person.id):
+            other_start = dt.datetime.strptime(other["at"], _AT)
+            other_end = other_start + dt.timedelta(minutes=other["minutes"])
+            if start < other_end and other_start < end:
+                raise ConflictError(
+                    f"{person.label} already has an interview for dossier {other['ref']} "
+                    f"from {other['at']} to {other_end.strftime('%H:%M')}, which overlaps "
+                    f"{start.strftime(_AT)}-{end.strftime('%H:%M')}")
+        interview_id = store.insert("interviews", {
+            "dossier_id": row["id"], "instructor_id": person.id, "at": start.strftime(_AT),
+            "minutes": minutes})
+        ident = {"id": person.id, "name": person.name}
+        dossiers.record_event(store, row, "interview", {
+            "interview_id": interview_id, "at": start.strftime(_AT), "minutes": minutes,
+            "instructor": ident}, date)
+    return Interview(row["ref"], interview_id, start.strftime(_AT), minutes, ident)
+
+
+def _key(text: str) -> str:
+    # NFKD leaves the ligatures alone: "Maîtrise d'oeuvre" must find "d'œuvre".
+    return validators.fold(text).replace("œ", "oe").replace("æ", "ae")
+
+
+def _mentions(scheme, given: list[str]) -> list[str]:
+    """The scheme's spelling of each mention given (case, accents and ligatures
+    ignored)."""
+    offered = {_key(m): m for m in scheme.mentions}
+    found = []
+    for mention in given:
+        canonical = offered.get(_key(mention))
+        if canonical is None:
+            raise ValidationError(
+                f"unknown mention {mention!r} for {scheme.code} (one of: "
+                f"{', '.join(scheme.mentions) if scheme.mentions else 'none offered'})")
+        if canonical not in found:
+            found.append(canonical)
+    return found
+
+
+def report(store, ref: str, *, recommend: str, mentions: list[str] = (),
+           text: str | None = None, date: dt.date) -> Report:
+    """Record the instructor's report and recommendation; the dossier is then
+    ready for the award commission."""
+    recommend = validators.choice(recommend, RECOMMENDATIONS, "recommendation")
+    text = text.strip() if text and text.strip() else None
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        scheme = schemes.get(row["scheme"])
+        workflow.require(row, "report", scheme.workflow)
+        chosen = _mentions(scheme, list(mentions))
+        if chosen and recommend == "refuse":
+            raise ValidationError("mentions go with a recommendation to grant, not to refuse")
+        _instructor_of(store, row)
+        store.update("dossiers", row["id"], {
+            "report_on": date.isoformat(), "recommendation": recommend,
+            "report_mentions": json.dumps(chosen, ensure_ascii=False), "report_text": text})
+        details = {"recommendation": recommend, "mentions": chosen}
+        if text:
+            details["text"] = text
+        dossiers.record_event(store, row, "report", details, date, status="report_ready")
+    return Report(row["ref"], recommend, chosen, text, date.isoformat(), "report_ready")
+
+
+def withdraw(store, ref: str, *, reason: str | None = None, date: dt.date) -> dict:
+    """The candidate withdraws: the dossier closes and its scheduled interviews
+    are cancelled (freeing the instructor's slots)."""
+    reason = reason.strip() if reason and reason.strip() else None
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        workflow.require(row, "withdraw", schemes.get(row["scheme"]).workflow)
+        cancelled = store.cancel_interviews(row["id"])
+        store.update("dossiers", row["id"], {"closed_on": date.isoformat()})
+        details = {"reason": reason} if reason else {}
+        if cancelled:
+            details["interviews_cancelled"] = cancelled
+        dossiers.record_event(store, row, "withdrawn", details, date, status="withdrawn")
+    return {"ref": row["ref"], "status": "withdrawn", "closed_on": date.isoformat(),
+            "reason": reason}
+
+
+def overdue(store, *, as_of: dt.date, scheme: str | None = None, kind: str | None = None,
+            candidate_id: int | None = None) -> list[dict]:
+    """Dossiers waiting for complements whose (earliest) open request is past due
+    on `as_of` (the due day itself is not late)."""
+    scheme = schemes.get(scheme).code if scheme else None
+    found = []
+    for r in store.overdue_dossiers(as_of.isoformat(), scheme=scheme, kind=kind,
+                                    candidate_id=candidate_id):
+        data = dossiers.get(store, r["ref"]).to_dict()
+        data.update(due=r["due"], items=r["items"],
+                    days_overdue=(as_of - dt.date.fromisoformat(r["due"])).days)
+        found.append(data)
+    return found
+
+
+def _person(store, person_id):
+    if person_id is None:
+        return None
+    row = store.instructor(person_id)
+    return {"id": row["id"], "name": row["name"]}
 
 
 def dossier_details(store, dossier) -> dict:
     """What `dossier show` adds for this stage (JSON keys)."""
-    return {}
+    row = store.dossier_by_id(dossier.id)
+    state = completeness.assess(store, row)
+    data = {}
+    if schemes.get(dossier.scheme).workflow == "opqtecc":
+        report_data = None
+        if row["recommendation"]:
+            report_data = {"on": row["report_on"], "recommendation": row["recommendation"],
+                           "mentions": json.loads(row["report_mentions"] or "[]"),
+                           "text": row["report_text"]}
+        data.update(
+            instructor=_person(store, row["instructor_id"]),
+            expert=_person(store, row["expert_id"]),
+            requests=[{"items": r["items"], "requested_on": r["requested_on"],
+                       "due": r["due"], "satisfied_on": r["satisfied_on"]}
+                      for r in store.requests(row["id"])],
+            interviews=[{"at": i["at"], "minutes": i["minutes"],
+                         "instructor": i["instructor_name"], "status": i["status"]}
+                        for i in store.interviews(row["id"])],
+            report=report_data,
+        )
+    data["payments"] = [{"paid_on": p["paid_on"], "amount": as_str(to_decimal(p["amount"])),
+                         "method": p["method"], "reference": p["reference"]}
+                        for p in store.dossier_payments(row["id"])]
+    data["completeness"] = {"complete": state.complete,
+                            "missing": [m.code for m in state.missing],
+                            "fee_due": as_str(state.fee_due), "fee_paid": as_str(state.fee_paid)}
+    return data

@@ -57,6 +57,10 @@ def dossier_list(
     = None,
     candidate: Annotated[int | None, typer.Option("--candidate", help="Only this candidate.")]
     = None,
+    overdue: Annotated[bool, typer.Option(
+        "--overdue", help="Only dossiers waiting for complementary elements past their due "
+        "date (on --as-of), oldest due first.")] = False,
+    as_of: common.AsOfOpt = None,
     limit: common.LimitOpt = 50,
     page: common.PageOpt = 1,
     json_out: JsonOpt = False,
@@ -64,9 +68,13 @@ def dossier_list(
     """List dossiers, newest first, filtered by status, scheme, kind or candidate.
 
     Example: certcli dossier list --status instruction --scheme ECO
+    (or: certcli dossier list --overdue --as-of 2026-07-01)
     """
     from certcli import dossiers
 
+    if overdue:
+        _list_overdue(status, scheme, kind, candidate, common.day(as_of), json_out)
+        return
     found, total = dossiers.listing(common.store(), status=status, scheme=scheme, kind=kind,
                                     candidate_id=candidate, limit=limit,
                                     offset=(page - 1) * limit)
@@ -79,6 +87,25 @@ def dossier_list(
          for d in found],
         caption=common.page_info(len(found), total, page, limit),
     )
+
+
+def _list_overdue(status, scheme, kind, candidate, as_of, json_out: bool) -> None:
+    from certcli import instruction
+    from certcli.errors import ValidationError
+
+    if status not in (None, "waiting"):
+        raise ValidationError(f"--overdue lists waiting dossiers; --status {status} "
+                              "cannot be combined with it")
+    late = instruction.overdue(common.store(), as_of=as_of, scheme=scheme, kind=kind,
+                               candidate_id=candidate)
+    if json_out:
+        common.emit_json(late)
+        return
+    common.table(
+        ["ref", "candidate", "scheme", "due", "days late", "asked"],
+        [[d["ref"], f"{d['candidate_id']} {d['holder']}", d["scheme"], d["due"],
+          d["days_overdue"], d["items"]] for d in late],
+        caption=f"{len(late)} overdue on {as_of.isoformat()}")
 
 
 @app.command("show")
@@ -109,7 +136,9 @@ def dossier_show(ref: RefArg, json_out: JsonOpt = False):
 
 _SHOWN = {"ref", "holder", "candidate_id", "scheme", "scheme_name", "kind", "status", "opened_on",
           "certificate", "mention", "route", "financing", "pieces", "allowed_actions", "history",
-          "id"}
+          "id",
+          # shown by the instruction stage as names and a report block
+          "instructor_id", "expert_id", "report_on", "recommendation", "report_mentions"}
 
 
 def _print_details(data: dict) -> None:
@@ -128,3 +157,9 @@ def _print_details(data: dict) -> None:
         else:
             scalars.append((key.replace("_", " "), value))
     common.fields(scalars)
+
+
+# The instruction verbs (receive, pay, check, assign...) live in their own module.
+from certcli.cli import dossier_instruction as _instruction  # noqa: E402
+
+_instruction.register(app)

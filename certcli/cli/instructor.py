@@ -1,13 +1,139 @@
-"""`certcli instructor`: not built yet."""
+"""`certcli instructor`: the instructors and experts, their load and conflicts."""
+
+from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="(instructor: not built yet)")
+from certcli.cli import common
+from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+
+app = typer.Typer(help="Instructors and experts: add, edit, list, show (with their current load).",
+                  no_args_is_help=True)
+
+IdArg = Annotated[int, typer.Argument(metavar="ID", help="Instructor or expert id.")]
 
 
-@app.callback(invoke_without_command=True)
-def _not_built():
-    """Not built yet."""
-    from certcli.errors import CertcliError
+@app.command("add")
+def instructor_add(
+    name: Annotated[str, typer.Option("--name", help="Full name.")],
+    role: Annotated[str, typer.Option("--role", help="instructor or expert.")] = "instructor",
+    specialty: Annotated[list[str] | None, typer.Option(
+        "--specialty", help="economie or programmation (the schemes' specialties); "
+        "repeatable.")] = None,
+    employer: Annotated[str | None, typer.Option("--employer", help="Employer's name.")]
+    = None,
+    capacity: Annotated[int, typer.Option("--capacity", help="Open dossiers at most.")] = 5,
+    email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
+    conflict_employer: Annotated[list[str] | None, typer.Option(
+        "--conflict-employer", help="An employer whose candidates this person may not "
+        "judge; repeatable.")] = None,
+    conflict_candidate: Annotated[list[int] | None, typer.Option(
+        "--conflict-candidate", metavar="ID", help="A candidate this person may not "
+        "judge; repeatable.")] = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Record an instructor or an expert; prints the new id.
 
-    raise CertcliError("'certcli instructor' is not built yet in this version")
+    Example: certcli instructor add --name "Paul Girard" --role instructor
+    --specialty economie --employer "BET Quantités" --capacity 4
+    """
+    from certcli import instructors
+
+    store = common.store(actor=actor, date=date)
+    person = instructors.add(
+        store, name=name, role=role, specialties=specialty or [], employer=employer,
+        capacity=capacity, email=email, conflict_employers=conflict_employer or [],
+        conflict_candidates=conflict_candidate or [], date=common.day(date))
+    if json_out:
+        common.emit_json(person.to_dict())
+    else:
+        common.say(f"Recorded {person.role} {person.id}: {person.name}")
+
+
+@app.command("edit")
+def instructor_edit(
+    person_id: IdArg,
+    capacity: Annotated[int | None, typer.Option("--capacity", help="Open dossiers at most.")]
+    = None,
+    active: Annotated[bool | None, typer.Option(
+        "--active/--inactive", help="An inactive person is never chosen.")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
+    employer: Annotated[str | None, typer.Option("--employer", help="Employer's name.")]
+    = None,
+    conflict_employer: Annotated[list[str] | None, typer.Option(
+        "--conflict-employer", help="Declare a further conflicting employer; "
+        "repeatable.")] = None,
+    conflict_candidate: Annotated[list[int] | None, typer.Option(
+        "--conflict-candidate", metavar="ID", help="Declare a further conflicting "
+        "candidate; repeatable.")] = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Change an instructor's capacity, availability, contact, employer or declared
+    conflicts (conflicts are added, never removed).
+
+    Example: certcli instructor edit 3 --capacity 6 --conflict-employer "BET Quantités"
+    """
+    from certcli import instructors
+
+    store = common.store(actor=actor, date=date)
+    person = instructors.edit(
+        store, person_id, capacity=capacity, active=active, email=email, employer=employer,
+        add_conflict_employers=conflict_employer or [],
+        add_conflict_candidates=conflict_candidate or [], date=common.day(date))
+    if json_out:
+        common.emit_json(person.to_dict())
+    else:
+        common.say(f"Updated {person.role} {person.id}: {person.name} "
+                   f"({person.load}/{person.capacity} open dossiers, "
+                   f"{'active' if person.active else 'inactive'})")
+
+
+@app.command("list")
+def instructor_list(
+    role: Annotated[str | None, typer.Option("--role", help="instructor or expert.")] = None,
+    json_out: JsonOpt = False,
+):
+    """List instructors and experts with their current load (open dossiers).
+
+    Example: certcli instructor list --role instructor
+    """
+    from certcli import instructors
+
+    people = instructors.listing(common.store(), role)
+    if json_out:
+        common.emit_json([p.to_dict() for p in people])
+        return
+    common.table(
+        ["id", "name", "role", "specialties", "employer", "load", "active"],
+        [[p.id, p.name, p.role, ", ".join(p.specialties), p.employer,
+          f"{p.load}/{p.capacity}", "yes" if p.active else "no"] for p in people])
+
+
+@app.command("show")
+def instructor_show(person_id: IdArg, json_out: JsonOpt = False):
+    """Show one instructor or expert, the open dossiers they hold and their conflicts.
+
+    Example: certcli instructor show 3
+    """
+    from certcli import instructors
+
+    store = common.store()
+    person = instructors.get(store, person_id)
+    held = instructors.dossiers_of(store, person_id)
+    if json_out:
+        common.emit_json({**person.to_dict(), "dossiers": held})
+        return
+    common.fields([
+        ("id", person.id), ("name", person.name), ("role", person.role),
+        ("specialties", person.specialties), ("employer", person.employer),
+        ("e-mail", person.email), ("load", f"{person.load}/{person.capacity} open dossiers"),
+        ("assigned ever", person.assigned_total), ("active", person.active),
+        ("conflict employers", person.conflict_employers),
+        ("conflict candidates", person.conflict_candidates),
+    ], title=f"{person.role.capitalize()} {person.id}")
+    if held:
+        common.table(["ref", "scheme", "status", "candidate"],
+                     [[d["ref"], d["scheme"], d["status"], d["holder"]] for d in held],
+                     title="Open dossiers")

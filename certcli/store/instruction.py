@@ -1,7 +1,90 @@
-"""SQL for instruction (filled in by the instruction work)."""
+"""SQL for instruction: instructors and experts, their load, requests for
+complementary elements, phone interviews and the instruction fee."""
 
 from __future__ import annotations
 
+import sqlite3
+
+# A dossier in one of these statuses no longer weighs on its instructor.
+_CLOSED = "('granted', 'refused', 'withdrawn', 'inadmissible')"
+
 
 class InstructionQueries:
-    pass
+    # -- instructors and experts ---------------------------------------------------
+    def instructor(self, instructor_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM instructors WHERE id = ?", (instructor_id,))
+
+    def instructors(self, *, role: str | None = None) -> list[sqlite3.Row]:
+        if role is None:
+            return self.all("SELECT * FROM instructors ORDER BY id")
+        return self.all("SELECT * FROM instructors WHERE role = ? ORDER BY id", (role,))
+
+    def instructor_loads(self, role: str = "instructor") -> dict[int, int]:
+        """Open dossiers per instructor, or per expert for role 'expert'
+        (people with none are absent)."""
+        column = "expert_id" if role == "expert" else "instructor_id"
+        rows = self.all(
+            f"SELECT {column}, count(*) FROM dossiers WHERE {column} IS NOT NULL "
+            f"AND status NOT IN {_CLOSED} GROUP BY {column}")
+        return {r[0]: r[1] for r in rows}
+
+    def instructor_assignments_ever(self) -> dict[int, int]:
+        """How many times each instructor was ever assigned a dossier (the timeline
+        keeps reassigned dossiers too, so fairness survives reassignments)."""
+        rows = self.all(
+            "SELECT json_extract(details, '$.instructor.id') AS iid, count(*) "
+            "FROM dossier_events WHERE event = 'assigned' GROUP BY iid")
+        return {r[0]: r[1] for r in rows if r[0] is not None}
+
+    def instructor_dossiers(self, instructor_id: int, *, open_only: bool = True
+                            ) -> list[sqlite3.Row]:
+        sql = ("SELECT d.ref, d.scheme, d.status, c.first_name, c.last_name FROM dossiers d "
+               "JOIN candidates c ON c.id = d.candidate_id "
+               "WHERE (d.instructor_id = ? OR d.expert_id = ?)")
+        if open_only:
+            sql += f" AND d.status NOT IN {_CLOSED}"
+        return self.all(sql + " ORDER BY d.id", (instructor_id, instructor_id))
+
+    # -- requests for complementary elements -------------------------------------
+    def requests(self, dossier_id: int) -> list[sqlite3.Row]:
+        return self.all("SELECT * FROM requests WHERE dossier_id = ? ORDER BY requested_on, id",
+                        (dossier_id,))
+
+    def open_requests(self, dossier_id: int) -> list[sqlite3.Row]:
+        return self.all("SELECT * FROM requests WHERE dossier_id = ? AND satisfied_on IS NULL "
+                        "ORDER BY due, id", (dossier_id,))
+
+    def satisfy_requests(self, dossier_id: int, date: str) -> None:
+        self.execute("UPDATE requests SET satisfied_on = ? WHERE dossier_id = ? "
+                     "AND satisfied_on IS NULL", (date, dossier_id))
+
+    def overdue_dossiers(self, as_of: str, *, scheme=None, kind=None, candidate_id=None
+                         ) -> list[sqlite3.Row]:
+        """Dossiers waiting for complements whose earliest open request is past due."""
+        where, params = self._dossier_filters("waiting", scheme, kind, candidate_id)
+        sql = (
+            "SELECT d.*, c.first_name, c.last_name, r.due, r.items FROM dossiers d "
+            "JOIN candidates c ON c.id = d.candidate_id "
+            "JOIN requests r ON r.id = (SELECT id FROM requests WHERE dossier_id = d.id "
+            "AND satisfied_on IS NULL ORDER BY due, id LIMIT 1) "
+            f"WHERE {' AND '.join(where)} AND r.due < ? ORDER BY r.due, d.id"
+        )
+        return self.all(sql, [*params, as_of])
+
+    # -- phone interviews -----------------------------------------------------------
+    def interviews(self, dossier_id: int) -> list[sqlite3.Row]:
+        return self.all(
+            "SELECT i.*, t.name AS instructor_name FROM interviews i "
+            "LEFT JOIN instructors t ON t.id = i.instructor_id "
+            "WHERE i.dossier_id = ? ORDER BY i.at, i.id", (dossier_id,))
+
+    def scheduled_interviews_of(self, instructor_id: int) -> list[sqlite3.Row]:
+        return self.all(
+            "SELECT i.*, d.ref FROM interviews i JOIN dossiers d ON d.id = i.dossier_id "
+            "WHERE i.instructor_id = ? AND i.status = 'scheduled' ORDER BY i.at",
+            (instructor_id,))
+
+    def cancel_interviews(self, dossier_id: int) -> int:
+        cur = self.execute("UPDATE interviews SET status = 'cancelled' WHERE dossier_id = ? "
+                           "AND status = 'scheduled'", (dossier_id,))
+        return cur.rowcount

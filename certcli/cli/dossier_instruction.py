@@ -1,0 +1,269 @@
+"""The instruction verbs of `certcli dossier`: receive, pay, check, assign,
+expert, request, interview, report, withdraw. Registered on the dossier
+sub-app by `certcli.cli.dossier`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from certcli.cli import common
+from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+
+RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")]
+Override = Annotated[str | None, typer.Option(
+    "--override", metavar="REASON",
+    help="Assign despite a conflict of interest, a full load or a missing specialty; "
+    "the reason goes to the audit trail.")]
+
+
+def dossier_receive(
+    ref: RefArg,
+    pieces: Annotated[list[str] | None, typer.Argument(
+        metavar="PIECE...", help="Piece codes of the scheme (see `certcli scheme show`); "
+        "repeat a code or write CODE:N for several copies, e.g. technique:2.")] = None,
+    partial: Annotated[bool, typer.Option(
+        "--partial", help="Waiting dossier: record pieces but keep the request open.")] = False,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Record pieces received by post. For a dossier waiting for complementary
+    elements, this also closes the open request(s) and returns it to instruction
+    (no piece code needed then; --partial keeps it waiting).
+
+    Example: certcli dossier receive 2026-0001 administratif contrats technique:2
+    """
+    from certcli import reception
+
+    store = common.store(actor=actor, date=date)
+    result = reception.receive(store, ref, pieces or [], partial=partial,
+                               date=common.day(date))
+    if json_out:
+        common.emit_json(result.to_dict())
+        return
+    if result.received:
+        common.say(f"Received for {result.ref}: {', '.join(result.received)}.")
+    if result.requests_satisfied:
+        common.say(f"Complementary elements received: request(s) closed, status "
+                   f"{result.status}.")
+    _print_missing(result.completeness)
+
+
+def _print_missing(state) -> None:
+    if state.complete:
+        common.say("Every piece and the fee are in.")
+        return
+    common.say("Missing:")
+    for item in state.missing:
+        counted = f" ({item.received} of {item.needed} received)" if item.needed > 1 else ""
+        common.say(f"  - {item.label}{counted}")
+
+
+def dossier_pay(
+    ref: RefArg,
+    amount: Annotated[str, typer.Option("--amount", help="Amount received, e.g. 480.00.")],
+    method: Annotated[str, typer.Option("--method", help="cheque or virement.")],
+    reference: Annotated[str | None, typer.Option(
+        "--reference", help="Cheque number or transfer reference.")] = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Record the instruction fee (or part of it); more than the balance is refused.
+
+    Example: certcli dossier pay 2026-0001 --amount 480.00 --method cheque --reference 1234567
+    """
+    from certcli import reception
+    from certcli.money import format_eur
+
+    store = common.store(actor=actor, date=date)
+    paid = reception.pay(store, ref, amount=amount, method=method, reference=reference,
+                         date=common.day(date))
+    if json_out:
+        common.emit_json(paid.to_dict())
+        return
+    common.say(f"Recorded {format_eur(paid.amount)} by {paid.method} for {paid.ref}: "
+               f"{format_eur(paid.fee_paid)} paid of {format_eur(paid.fee_due)}, "
+               f"balance {format_eur(paid.balance)}.")
+
+
+def dossier_check(ref: RefArg, date: DateOpt = None, actor: ActorOpt = None,
+                  json_out: JsonOpt = False):
+    """Check that every piece and the fee are in, and record the check: a complete
+    OPQTECC dossier goes to instruction, a complete CQPT dossier awaits
+    admissibility, otherwise the dossier is incomplete.
+
+    Example: certcli dossier check 2026-0001 --date 2026-06-15
+    """
+    from certcli import reception
+
+    store = common.store(actor=actor, date=date)
+    checked = reception.check(store, ref, date=common.day(date))
+    if json_out:
+        common.emit_json(checked.to_dict())
+        return
+    verdict = "complete" if checked.result.complete else "incomplete"
+    common.say(f"Dossier {checked.result.ref} is {verdict}: status {checked.status}.")
+    if not checked.result.complete:
+        _print_missing(checked.result)
+
+
+def dossier_assign(
+    ref: RefArg,
+    instructor: Annotated[int | None, typer.Option("--instructor", help="Instructor id.")]
+    = None,
+    auto: Annotated[bool, typer.Option("--auto", help="Let certcli choose, and say why.")]
+    = False,
+    override: Override = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Assign (or reassign) the instructor of a dossier, by id or automatically:
+    the right specialty, no conflict of interest, under capacity, lightest load.
+
+    Example: certcli dossier assign 2026-0001 --auto
+    """
+    from certcli import assignment
+
+    store = common.store(actor=actor, date=date)
+    done = assignment.assign(store, ref, instructor_id=instructor, auto=auto,
+                             override=override, date=common.day(date))
+    if json_out:
+        common.emit_json(done.to_dict())
+        return
+    before = f" (was {done.previous['name']})" if done.previous else ""
+    common.say(f"Dossier {done.ref} assigned to {done.instructor['name']} "
+               f"(id {done.instructor['id']}){before}.")
+    common.say(f"Why: {done.reason}")
+    for person in done.excluded:
+        common.say(f"  excluded {person['name']} (id {person['id']}): "
+                   f"{', '.join(person['reasons'])}")
+
+
+def dossier_expert(
+    ref: RefArg,
+    expert: Annotated[int, typer.Option("--expert", help="Expert id.")],
+    override: Override = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Call in an expert on a dossier (conflict of interest and capacity checked).
+
+    Example: certcli dossier expert 2026-0001 --expert 4
+    """
+    from certcli import assignment
+
+    store = common.store(actor=actor, date=date)
+    done = assignment.call_expert(store, ref, expert_id=expert, override=override,
+                                  date=common.day(date))
+    if json_out:
+        common.emit_json(done.to_dict())
+        return
+    common.say(f"Expert {done.instructor['name']} (id {done.instructor['id']}) called in "
+               f"on dossier {done.ref}.")
+
+
+def dossier_request(
+    ref: RefArg,
+    items: Annotated[str, typer.Option("--items", help="What is asked, as the letter "
+                                       "will say it.")],
+    due: Annotated[dt.date, typer.Option("--due", metavar="DATE", parser=common.date_param,
+                                         help="Date by which the candidate must answer "
+                                         "(after --date).")],
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Ask the candidate for complementary elements; the dossier waits until they
+    are received (`dossier receive REF`).
+
+    Example: certcli dossier request 2026-0001 --items "Attestation de l'employeur 2025"
+    --due 2026-07-15 --date 2026-06-15
+    """
+    from certcli import instruction
+
+    store = common.store(actor=actor, date=date)
+    asked = instruction.request(store, ref, items=items, due=due,
+                                date=common.day(date))
+    if json_out:
+        common.emit_json(asked.to_dict())
+        return
+    common.say(f"Requested for {asked.ref} by {asked.due}: {asked.items} "
+               f"(status {asked.status}).")
+
+
+def dossier_interview(
+    ref: RefArg,
+    at: Annotated[str, typer.Option("--at", metavar="DATETIME",
+                                    help="Start, e.g. \"2026-05-12 14:30\".")],
+    minutes: Annotated[int, typer.Option("--minutes", help="Length in minutes.")] = 60,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Schedule the phone interview with the dossier's instructor (refused when it
+    overlaps another of that instructor's interviews).
+
+    Example: certcli dossier interview 2026-0001 --at "2026-05-12 14:30" --minutes 45
+    """
+    from certcli import instruction
+
+    store = common.store(actor=actor, date=date)
+    booked = instruction.interview(store, ref, at=at, minutes=minutes, date=common.day(date))
+    if json_out:
+        common.emit_json(booked.to_dict())
+        return
+    common.say(f"Interview for {booked.ref} on {booked.at} ({booked.minutes} min) with "
+               f"{booked.instructor['name']}.")
+
+
+def dossier_report(
+    ref: RefArg,
+    recommend: Annotated[str, typer.Option("--recommend", help="grant or refuse.")],
+    mention: Annotated[list[str] | None, typer.Option(
+        "--mention", help="A mention of the scheme to grant; repeatable.")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="The report's summary.")] = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Record the instructor's report; the dossier is then ready for the commission.
+
+    Example: certcli dossier report 2026-0001 --recommend grant --mention OPC
+    --date 2026-09-01
+    """
+    from certcli import instruction
+
+    store = common.store(actor=actor, date=date)
+    done = instruction.report(store, ref, recommend=recommend, mentions=mention or [],
+                              text=text, date=common.day(date))
+    if json_out:
+        common.emit_json(done.to_dict())
+        return
+    mentions = f" with {', '.join(done.mentions)}" if done.mentions else ""
+    common.say(f"Report for {done.ref}: {done.recommendation}{mentions} "
+               f"(status {done.status}).")
+
+
+def dossier_withdraw(
+    ref: RefArg,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why, for the record.")]
+    = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Close a dossier the candidate withdraws (its scheduled interviews are cancelled).
+
+    Example: certcli dossier withdraw 2026-0001 --reason "courrier du 3 juin"
+    """
+    from certcli import instruction
+
+    store = common.store(actor=actor, date=date)
+    done = instruction.withdraw(store, ref, reason=reason, date=common.day(date))
+    if json_out:
+        common.emit_json(done)
+        return
+    common.say(f"Dossier {done['ref']} withdrawn on {done['closed_on']}.")
+
+
+COMMANDS = [
+    ("receive", dossier_receive), ("pay", dossier_pay), ("check", dossier_check),
+    ("assign", dossier_assign), ("expert", dossier_expert), ("request", dossier_request),
+    ("interview", dossier_interview), ("report", dossier_report),
+    ("withdraw", dossier_withdraw),
+]
+
+
+def register(app: typer.Typer) -> None:
+    for name, func in COMMANDS:
+        app.command(name)(func)

@@ -1,0 +1,181 @@
+"""A dossier arrives: pieces received by post, the instruction fee, and the
+completeness check that sends it on to instruction (or keeps it incomplete).
+
+Piece codes come from the scheme file for the dossier's kind. A piece needed
+several times (two `technique` for ECO) is given several times
+(`technique technique`) or with a count (`technique:2`).
+
+Receiving while the dossier is `waiting` (complementary elements asked) closes
+every open request on that date and returns the dossier to `instruction`:
+the complement may be pieces of the scheme or, as often, free documents that
+answer the request, so no piece code is needed then. `--partial` records
+pieces without closing the request (the dossier keeps waiting).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from certcli import completeness, dossiers, schemes, validators, workflow
+from certcli.completeness import Completeness
+from certcli.errors import ValidationError
+from certcli.money import as_str, parse_amount
+
+METHODS = ("cheque", "virement")
+MAX_COUNT = 20  # a typo like technique:200 should not fill the table
+
+
+@dataclass
+class Reception:
+    ref: str
+    received: list[str]
+    status: str
+    requests_satisfied: list[int] = field(default_factory=list)
+    completeness: Completeness | None = None
+
+    def to_dict(self) -> dict:
+        data = {"ref": self.ref, "received": self.received, "status": self.status,
+                "requests_satisfied": self.requests_satisfied}
+        if self.completeness is not None:
+            data.update(complete=self.completeness.complete,
+                        missing=[m.code for m in self.completeness.missing])
+        return data
+
+
+@dataclass
+class Payment:
+    ref: str
+    amount: Decimal
+    method: str
+    reference: str | None
+    paid_on: str
+    fee_due: Decimal
+    fee_paid: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.fee_due - self.fee_paid
+
+    def to_dict(self) -> dict:
+        return {"ref": self.ref, "amount": as_str(self.amount), "method": self.method,
+                "reference": self.reference, "paid_on": self.paid_on,
+                "fee_due": as_str(self.fee_due), "fee_paid": as_str(self.fee_paid),
+                "balance": as_str(self.balance)}
+
+
+@dataclass
+class Check:
+    result: Completeness
+    status: str
+
+    def to_dict(self) -> dict:
+        """The `dossier check --json` contract, plus the status it led to."""
+        return {**self.result.to_dict(), "status": self.status}
+
+
+def parse_pieces(tokens: list[str], scheme, kind: str) -> list[str]:
+    """['technique:2', 'contrats'] -> ['technique', 'technique', 'contrats']."""
+    valid = scheme.required_pieces(kind)
+    codes = []
+    for token in tokens:
+        raw, sep, count = token.strip().partition(":")
+        code = raw.strip().lower()
+        if code == completeness.FEE_CODE:
+            raise ValidationError("the instruction fee is a payment, not a piece: use "
+                                  "`certcli dossier pay REF --amount A --method cheque`")
+        if code not in valid:
+            raise ValidationError(f"unknown piece {raw.strip()!r} for {scheme.code} {kind} "
+                                  f"dossiers (valid: {', '.join(valid)})")
+        n = 1
+        if sep:
+            if not count.strip().isdigit() or not 1 <= int(count) <= MAX_COUNT:
+                raise ValidationError(f"invalid count in {token!r}: use CODE:N with N from 1 "
+                                      f"to {MAX_COUNT}")
+            n = int(count)
+        codes += [code] * n
+    return codes
+
+
+def receive(store, ref: str, tokens: list[str], *, partial: bool = False,
+            date: dt.date) -> Reception:
+    """Record pieces received (and, for a waiting dossier, the complement)."""
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        scheme = schemes.get(row["scheme"])
+        workflow.require(row, "receive", scheme.workflow)
+        codes = parse_pieces(tokens, scheme, row["kind"])
+        waiting = row["status"] == "waiting"
+        if partial and not waiting:
+            raise ValidationError(f"--partial is for a dossier waiting for complementary "
+                                  f"elements; {row['ref']} is '{row['status']}'")
+        if not codes and (partial or not waiting):
+            raise ValidationError(f"give at least one piece code (valid: "
+                                  f"{', '.join(scheme.required_pieces(row['kind']))})")
+        for code in codes:
+            store.insert("pieces", {"dossier_id": row["id"], "code": code,
+                                    "received_on": date.isoformat()})
+        details: dict = {"pieces": codes}
+        status, satisfied = row["status"], []
+        if waiting and not partial:
+            satisfied = [r["id"] for r in store.open_requests(row["id"])]
+            store.satisfy_requests(row["id"], date.isoformat())
+            details["requests_satisfied"] = satisfied
+            status = "instruction"
+        dossiers.record_event(store, row, "received", details, date, status=status)
+        result = completeness.assess(store, row)
+    return Reception(row["ref"], codes, status, satisfied, result)
+
+
+def pay(store, ref: str, *, amount: str, method: str, reference: str | None = None,
+        date: dt.date) -> Payment:
+    """Record (part of) the instruction fee; more than the balance is refused."""
+    value = parse_amount(amount)
+    method = validators.choice(method, METHODS, "method")
+    reference = " ".join(reference.split()) if reference and reference.strip() else None
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        scheme = schemes.get(row["scheme"])
+        workflow.require(row, "pay", scheme.workflow)
+        before = completeness.assess(store, row)
+        due, paid = before.fee_due, before.fee_paid
+        if due == 0:
+            raise ValidationError(f"no instruction fee is due for a {scheme.code} "
+                                  f"{row['kind']} dossier")
+        if paid >= due:
+            raise ValidationError(f"the instruction fee of {as_str(due)} for {row['ref']} is "
+                                  "already paid in full")
+        if value > due - paid:
+            raise ValidationError(
+                f"overpayment: {as_str(value)} is more than the {as_str(due - paid)} still due "
+                f"for {row['ref']} (fee {as_str(due)}, already paid {as_str(paid)})")
+        store.insert("payments", {"dossier_id": row["id"], "amount": as_str(value),
+                                  "method": method, "reference": reference,
+                                  "paid_on": date.isoformat()})
+        details = {"amount": as_str(value), "method": method}
+        if reference:
+            details["reference"] = reference
+        dossiers.record_event(store, row, "paid", details, date)
+    return Payment(row["ref"], value, method, reference, date.isoformat(), due, paid + value)
+
+
+def check(store, ref: str, *, date: dt.date) -> Check:
+    """Check completeness and record it: complete -> instruction (OPQTECC) or
+    complete (CQPT, awaiting admissibility); otherwise incomplete."""
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        scheme = schemes.get(row["scheme"])
+        workflow.require(row, "check", scheme.workflow)
+        result = completeness.assess(store, row)
+        if not result.complete:
+            status = "incomplete"
+        elif scheme.workflow == "cqpt":
+            status = "complete"
+        else:
+            status = "instruction"
+        dossiers.record_event(store, row, "checked", {
+            "complete": result.complete, "missing": [m.code for m in result.missing],
+            "fee_due": as_str(result.fee_due), "fee_paid": as_str(result.fee_paid),
+        }, date, status=status)
+    return Check(result, status)
