@@ -81,8 +81,8 @@ def test_import_reports_bad_rows_and_inserts_good_ones(cli, tmp_path):
         "Bad;Mail;not-a-mail;;salarie\n"
         "Bad;Siret;b@example.fr;12345678901234;salarie\n"
         ";NoFirst;;;\n"
-    ).encode("utf-8") + "Zoé;Latin;z@example.fr;;demandeur\n".encode("latin-1") + \
-        "Marc;Petit;marc@example.fr;;demandeur\n".encode("utf-8")
+    ).encode() + "Zoé;Latin;z@example.fr;;demandeur\n".encode("latin-1") + \
+        b"Marc;Petit;marc@example.fr;;demandeur\n"
     path = tmp_path / "in.csv"
     path.write_bytes(csv_bytes)
     result = cli.json("candidate", "import", path)

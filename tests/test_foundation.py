@@ -16,7 +16,6 @@ def test_init_is_idempotent(db_path):
 
     cli = Cli()
     assert "Created" in cli.ok("init").stdout
-    before = db_path.read_bytes()
     assert "nothing changed" in cli.ok("init").stdout
     assert cli.json("init")["created"] is False
     assert Store(db_path).schema_version == SCHEMA_VERSION

@@ -140,7 +140,7 @@ class BaseStore:
         """Record who did what on which record; call inside transaction()."""
         when = date or self.event_date or dt.date.today()
         self.insert("audit_log", {
-            "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "date": when.isoformat(),
             "actor": self.actor,
             "action": action,

@@ -283,7 +283,9 @@ def m002_candidate_search(db: Database) -> None:
         "CREATE VIRTUAL TABLE candidates_fts USING fts5("
         "search_key, content='candidates', content_rowid='id', tokenize='trigram')"
     )
-    db.execute("INSERT INTO candidates_fts(rowid, search_key) SELECT id, search_key FROM candidates")
+    db.execute(
+        "INSERT INTO candidates_fts(rowid, search_key) SELECT id, search_key FROM candidates"
+    )
     db.execute(
         "CREATE TRIGGER candidates_fts_insert AFTER INSERT ON candidates BEGIN "
         "INSERT INTO candidates_fts(rowid, search_key) VALUES (new.id, new.search_key); END"
