@@ -51,3 +51,22 @@ def listing(store, *, pending: bool = False) -> list[dict]:
              "filed_on": a["filed_on"], "deadline": a["deadline"], "session": a["session_id"],
              "session_date": a["session_date"], "outcome": a["outcome"],
              "decided_on": a["decided_on"]} for a in store.appeals(pending=pending)]
+
+
+def decide(store, ref: str, decision: str, *, reason: str | None = None,
+           mentions: list[str] | None = None) -> dict:
+    """Record the outcome of an appeal at the appeals session it was placed before
+    (the same as `commission decide SESSION REF`)."""
+    from certcli import commissions
+
+    if decision not in ("granted", "refused"):
+        raise ValidationError("an appeal is granted or refused (the refusal confirmed)")
+    row = dossiers.row(store, ref)
+    appeal = store.pending_appeal(row["id"])
+    if appeal is None:
+        raise StateError(f"dossier {row['ref']} has no pending appeal")
+    if appeal["session_id"] is None:
+        raise StateError(f"the appeal of dossier {row['ref']} is on no appeals session yet: "
+                         "build one's agenda with `certcli commission agenda ID`")
+    return commissions.decide(store, appeal["session_id"], row["ref"], decision,
+                              reason=reason, mentions=mentions)

@@ -74,3 +74,21 @@ def test_appeal_session_hears_appeals_filed_before_it(cli, store, unchanged):
     later = session(cli, "2026-10-05", "appeal")
     assert cli.json("commission", "agenda", later)["agenda"] == [on_day_ref]
     assert cli.json("dossier", "show", on_day_ref)["appeals"][0]["session"] == later
+
+
+def test_appeal_decide_uses_the_session_it_is_on(cli, store, unchanged):
+    ref, _ = _refused(cli, store)
+    with unchanged():
+        assert "no pending appeal" in cli.fails("appeal", "decide", ref, "--grant").stderr
+    cli.ok("appeal", "file", ref, "--date", "2026-07-01")
+    with unchanged():
+        assert "on no appeals session yet" in cli.fails("appeal", "decide", ref,
+                                                        "--grant").stderr
+    hearing = session(cli, "2026-09-14", "appeal")
+    cli.ok("commission", "agenda", hearing)
+    with unchanged():
+        assert "exactly one of" in cli.fails("appeal", "decide", ref).stderr
+        assert "needs --reason" in cli.fails("appeal", "decide", ref, "--refuse").stderr
+    out = cli.ok("appeal", "decide", ref, "--refuse", "--reason", "confirmé").stdout
+    assert "confirmed on 2026-09-14" in out
+    assert cli.json("dossier", "show", ref)["appeals"][0]["outcome"] == "confirmed"

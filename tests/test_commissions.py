@@ -208,3 +208,15 @@ def test_cpne_refusal(cli, store):
                       "situation de travail non validée")
     assert result["decision"] == "refused" and result["appeal_deadline"] is None
     assert cli.json("dossier", "show", ref)["status"] == "refused"
+
+
+_COMMANDS = {"commission": ["add", "plan", "list", "agenda", "decide"],
+             "certificate": ["list", "show", "withdraw"], "dues": ["prorata", "call"],
+             "invoice": ["list", "show", "pay", "cancel"], "appeal": ["file", "decide", "list"],
+             "directory": ["search", "export"]}
+
+
+def test_every_command_has_help_with_an_example(cli):
+    for noun, verbs in _COMMANDS.items():
+        for verb in verbs:
+            assert "Example:" in cli.ok(noun, verb, "--help").stdout, (noun, verb)

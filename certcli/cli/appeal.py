@@ -9,8 +9,8 @@ import typer
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
-app = typer.Typer(help="Appeals: file, list (heard with `commission decide` at an appeal "
-                  "session).", no_args_is_help=True)
+app = typer.Typer(help="Appeals: file, decide, list (heard at an appeal session).",
+                  no_args_is_help=True)
 
 
 @app.command("file")
@@ -34,6 +34,43 @@ def appeal_file(
     else:
         common.say(f"Appeal filed for dossier {result['ref']} on {result['filed_on']} "
                    f"(deadline {result['deadline']})")
+
+
+@app.command("decide")
+def appeal_decide(
+    ref: Annotated[str, typer.Argument(metavar="REF", help="Appealed dossier reference.")],
+    grant: Annotated[bool, typer.Option("--grant", help="Grant on appeal.")] = False,
+    refuse: Annotated[bool, typer.Option("--refuse", help="Confirm the refusal (needs "
+                                         "--reason).")] = False,
+    mention: Annotated[list[str] | None, typer.Option(
+        "--mention", help="Mention granted (repeatable).")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Grounds of the outcome.")]
+    = None,
+    actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Record an appeal's outcome at the appeals session it is on (dated that day);
+    the same as `certcli commission decide SESSION REF`.
+
+    Example: certcli appeal decide 2026-0012 --refuse --reason "refus confirmé"
+    """
+    from certcli import appeals
+    from certcli.errors import ValidationError
+
+    if grant == refuse:
+        raise ValidationError("give exactly one of --grant, --refuse")
+    store = common.store(actor=actor)
+    result = appeals.decide(store, ref, "granted" if grant else "refused", reason=reason,
+                            mentions=mention)
+    if json_out:
+        common.emit_json(result)
+        return
+    common.say(f"Appeal of dossier {result['ref']}: {result['appeal_outcome']} on "
+               f"{result['date']} (session {result['session']})")
+    if result["certificate"]:
+        common.say(f"  certificate {result['certificate']}, valid until "
+                   f"{result['valid_until'] or 'no expiry'}")
+    if result["invoice"]:
+        common.say(f"  invoice {result['invoice']}: {result['amount']} EUR")
 
 
 @app.command("list")
