@@ -1,13 +1,94 @@
-"""`certcli appeal`: not built yet."""
+"""`certcli appeal`: appeals against a refusal (heard through `commission decide`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="(appeal: not built yet)")
+from certcli.cli import common
+from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+
+app = typer.Typer(help="Appeals: file, decide, list (heard at an appeal session).",
+                  no_args_is_help=True)
 
 
-@app.callback(invoke_without_command=True)
-def _not_built():
-    """Not built yet."""
-    from certcli.errors import CertcliError
+@app.command("file")
+def appeal_file(
+    ref: Annotated[str, typer.Argument(metavar="REF", help="Refused dossier reference.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="The appellant's grounds.")]
+    = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """File an appeal against a refusal, within the scheme's appeal delay (the last
+    day is still in time).
 
-    raise CertcliError("'certcli appeal' is not built yet in this version")
+    Example: certcli appeal file 2026-0012 --date 2026-07-20 --reason "références omises"
+    """
+    from certcli import appeals
+
+    store = common.store(actor=actor, date=date)
+    result = appeals.file(store, ref, date=common.day(date), reason=reason)
+    if json_out:
+        common.emit_json(result)
+    else:
+        common.say(f"Appeal filed for dossier {result['ref']} on {result['filed_on']} "
+                   f"(deadline {result['deadline']})")
+
+
+@app.command("decide")
+def appeal_decide(
+    ref: Annotated[str, typer.Argument(metavar="REF", help="Appealed dossier reference.")],
+    grant: Annotated[bool, typer.Option("--grant", help="Grant on appeal.")] = False,
+    refuse: Annotated[bool, typer.Option("--refuse", help="Confirm the refusal (needs "
+                                         "--reason).")] = False,
+    mention: Annotated[list[str] | None, typer.Option(
+        "--mention", help="Mention granted (repeatable).")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Grounds of the outcome.")]
+    = None,
+    actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Record an appeal's outcome at the appeals session it is on (dated that day);
+    the same as `certcli commission decide SESSION REF`.
+
+    Example: certcli appeal decide 2026-0012 --refuse --reason "refus confirmé"
+    """
+    from certcli import appeals
+    from certcli.errors import ValidationError
+
+    if grant == refuse:
+        raise ValidationError("give exactly one of --grant, --refuse")
+    store = common.store(actor=actor)
+    result = appeals.decide(store, ref, "granted" if grant else "refused", reason=reason,
+                            mentions=mention)
+    if json_out:
+        common.emit_json(result)
+        return
+    common.say(f"Appeal of dossier {result['ref']}: {result['appeal_outcome']} on "
+               f"{result['date']} (session {result['session']})")
+    if result["certificate"]:
+        common.say(f"  certificate {result['certificate']}, valid until "
+                   f"{result['valid_until'] or 'no expiry'}")
+    if result["invoice"]:
+        common.say(f"  invoice {result['invoice']}: {result['amount']} EUR")
+
+
+@app.command("list")
+def appeal_list(
+    pending: Annotated[bool, typer.Option("--pending", help="Only appeals not yet heard.")]
+    = False,
+    json_out: JsonOpt = False,
+):
+    """List appeals with their session and outcome.
+
+    Example: certcli appeal list --pending
+    """
+    from certcli import appeals
+
+    found = appeals.listing(common.store(), pending=pending)
+    if json_out:
+        common.emit_json(found)
+        return
+    common.table(["ref", "holder", "scheme", "filed", "deadline", "session", "outcome"],
+                 [[a["ref"], f"{a['candidate_id']} {a['holder']}", a["scheme"], a["filed_on"],
+                   a["deadline"], a["session_date"], a["outcome"]] for a in found])

@@ -1,13 +1,86 @@
-"""`certcli certificate`: not built yet."""
+"""`certcli certificate`: granted certificates, their periods and withdrawal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="(certificate: not built yet)")
+from certcli.cli import common
+from certcli.cli.common import ActorOpt, AsOfOpt, DateOpt, JsonOpt
+
+app = typer.Typer(help="Certificates: list, show, withdraw.", no_args_is_help=True)
+
+NumberArg = Annotated[str, typer.Argument(metavar="NUM", help="Certificate number.")]
 
 
-@app.callback(invoke_without_command=True)
-def _not_built():
-    """Not built yet."""
-    from certcli.errors import CertcliError
+@app.command("list")
+def certificate_list(
+    valid_on: Annotated[dt.date | None, typer.Option(
+        "--valid-on", metavar="DATE", parser=common.date_param,
+        help="Only certificates valid on this day.")] = None,
+    scheme: Annotated[str | None, typer.Option("--scheme", help="Only this scheme.")] = None,
+    candidate: Annotated[int | None, typer.Option("--candidate", help="Only this candidate.")]
+    = None,
+    as_of: AsOfOpt = None, json_out: JsonOpt = False,
+):
+    """List certificates with their status on --as-of.
 
-    raise CertcliError("'certcli certificate' is not built yet in this version")
+    Example: certcli certificate list --valid-on 2027-01-01 --scheme ECO
+    """
+    from certcli import certificates
+
+    found = certificates.listing(common.store(), as_of=common.day(as_of), valid_on=valid_on,
+                                 scheme=scheme, candidate_id=candidate)
+    if json_out:
+        common.emit_json([c.to_dict() for c in found])
+        return
+    common.table(["number", "holder", "scheme", "status", "granted", "valid until", "mentions"],
+                 [[c.number, f"{c.candidate_id} {c.holder}", c.scheme, c.status, c.granted_on,
+                   c.valid_until or "no expiry", ", ".join(c.mentions)] for c in found])
+
+
+@app.command("show")
+def certificate_show(number: NumberArg, as_of: AsOfOpt = None, json_out: JsonOpt = False):
+    """Show a certificate, its validity periods and any lapse between them.
+
+    Example: certcli certificate show ECO-2026-0001 --as-of 2030-04-01
+    """
+    from certcli import certificates
+
+    cert = certificates.get(common.store(), number, as_of=common.day(as_of))
+    if json_out:
+        common.emit_json(cert.to_dict())
+        return
+    common.fields([
+        ("holder", f"{cert.candidate_id} {cert.holder}"), ("scheme", cert.scheme),
+        ("status", f"{cert.status} on {cert.as_of}"), ("granted", cert.granted_on),
+        ("valid until", cert.valid_until or "no expiry"), ("mentions", cert.mentions),
+        ("withdrawn", f"{cert.withdrawn_on}: {cert.withdraw_reason}" if cert.withdrawn_on
+         else None),
+    ], title=f"Certificate {cert.number}")
+    common.table(["start", "end"], [[p["start"], p["end"] or "-"] for p in cert.periods],
+                 title="Periods")
+    for gap in cert.lapses:
+        common.say(f"  lapse: not valid from {gap['from']} to {gap['to']} ({gap['days']} days)")
+
+
+@app.command("withdraw")
+def certificate_withdraw(
+    number: NumberArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")],
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Withdraw a certificate: it stops being valid on that day.
+
+    Example: certcli certificate withdraw ECO-2026-0001 --reason "fausse déclaration"
+    """
+    from certcli import certificates
+
+    store = common.store(actor=actor, date=date)
+    cert = certificates.withdraw(store, number, reason=reason, date=common.day(date))
+    if json_out:
+        common.emit_json(cert.to_dict())
+    else:
+        common.say(f"Certificate {cert.number} withdrawn on {cert.withdrawn_on}")

@@ -1,13 +1,161 @@
-"""`certcli commission`: not built yet."""
+"""`certcli commission`: sessions (award, appeal, CPNE), agendas and decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="(commission: not built yet)")
+from certcli.cli import common
+from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+
+app = typer.Typer(help="Commission sessions: add, plan, list, agenda, decide.",
+                  no_args_is_help=True)
+
+SessionArg = Annotated[int, typer.Argument(metavar="ID", help="Session id.")]
+KindOpt = Annotated[str, typer.Option("--kind", help="award, appeal or cpne.")]
+CapacityOpt = Annotated[int | None, typer.Option(
+    "--capacity", min=1, help="Most dossiers the session can hear [default: no limit].")]
 
 
-@app.callback(invoke_without_command=True)
-def _not_built():
-    """Not built yet."""
-    from certcli.errors import CertcliError
+@app.command("add")
+def commission_add(
+    date: Annotated[dt.date, typer.Option("--date", parser=common.date_param, metavar="DATE",
+                                          help="Day of the session.")],
+    kind: KindOpt = "award", capacity: CapacityOpt = None,
+    actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Add a commission session on a given day.
 
-    raise CertcliError("'certcli commission' is not built yet in this version")
+    Example: certcli commission add --date 2026-06-30 --kind award --capacity 12
+    """
+    from certcli import commissions
+
+    session = commissions.add_session(common.store(actor=actor, date=date), date=date,
+                                      kind=kind, capacity=capacity)
+    if json_out:
+        common.emit_json(session)
+    else:
+        common.say(f"Added {session['kind']} session {session['id']} on {session['date']}")
+
+
+@app.command("plan")
+def commission_plan(
+    year: Annotated[int, typer.Option("--year", min=1900, max=9999, help="Calendar year.")],
+    count: Annotated[int, typer.Option("--count", help="How many sessions.")] = 5,
+    kind: KindOpt = "award", capacity: CapacityOpt = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Create the sessions proposed.")]
+    = False,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Propose session dates spread evenly over a year, on working days (no weekend,
+    no French public holiday); --apply creates them.
+
+    Example: certcli commission plan --year 2027 --count 5 --apply
+    """
+    from certcli import commissions
+
+    store = common.store(actor=actor, date=date)
+    proposals = commissions.plan(store, year=year, count=count, kind=kind, capacity=capacity,
+                                 apply=apply, date=common.day(date))
+    if json_out:
+        common.emit_json(proposals)
+        return
+    common.table(["date", "day", "kind", "moved from", "session"],
+                 [[p["date"], p["weekday"], p["kind"],
+                   f"{p['shifted_from']} ({p['holiday'] or 'weekend'})" if p["shifted_from"]
+                   else "", p["id"] or ""] for p in proposals],
+                 caption=None if apply else "Proposal only: add --apply to create them.")
+
+
+@app.command("list")
+def commission_list(
+    year: Annotated[int | None, typer.Option("--year", help="Only this year.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="award, appeal or cpne.")] = None,
+    json_out: JsonOpt = False,
+):
+    """List sessions in date order, with how many dossiers are on each agenda.
+
+    Example: certcli commission list --year 2026 --kind award
+    """
+    from certcli import commissions
+
+    sessions = commissions.listing(common.store(), year=year, kind=kind)
+    if json_out:
+        common.emit_json(sessions)
+        return
+    common.table(["id", "date", "kind", "capacity", "on agenda", "decided"],
+                 [[s["id"], s["date"], s["kind"], s["capacity"] or "-", s["on_agenda"],
+                   s["decided"]] for s in sessions])
+
+
+@app.command("agenda")
+def commission_agenda(session_id: SessionArg, actor: ActorOpt = None, json_out: JsonOpt = False):
+    """Build (or complete) a session's agenda and record it, dated on the session day.
+
+    Award: dossiers whose report was in at least the scheme's cut-off days before the
+    session, oldest report first, up to the capacity. Appeal: appealed dossiers.
+    CPNE: the CQPT dossiers transmitted to it.
+
+    Example: certcli commission agenda 3
+    """
+    from certcli import commissions
+
+    store = common.store(actor=actor)
+    result = commissions.build_agenda(store, session_id)
+    if json_out:
+        common.emit_json(result)
+        return
+    common.say(f"Session {result['session']} ({result['kind']}, {result['date']}): "
+               f"{len(result['agenda'])} on the agenda, {len(result['added'])} added now")
+    common.table(["#", "ref", "holder", "scheme", "kind", "report", "decision"],
+                 [[i["position"], i["ref"], i["holder"], i["scheme"], i["kind"],
+                   i["report_on"], i["decision"]]
+                  for i in commissions.agenda_items(store, session_id)], title="Agenda")
+    if result["postponed"]:
+        common.table(["ref", "reason"], [[p["ref"], p["reason"]] for p in result["postponed"]],
+                     title="Postponed")
+
+
+@app.command("decide")
+def commission_decide(
+    session_id: SessionArg,
+    ref: Annotated[str, typer.Argument(metavar="REF", help="Dossier reference.")],
+    grant: Annotated[bool, typer.Option("--grant", help="Grant the certification.")] = False,
+    refuse: Annotated[bool, typer.Option("--refuse", help="Refuse (needs --reason).")] = False,
+    adjourn: Annotated[bool, typer.Option("--adjourn", help="Put off to a later session.")]
+    = False,
+    mention: Annotated[list[str] | None, typer.Option(
+        "--mention", help="Mention granted (repeatable) [default: the report's].")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Grounds of the decision.")]
+    = None,
+    actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Record the decision on a dossier of the session's agenda, dated on the session
+    day. A grant issues the certificate and the prorated dues invoice.
+
+    Example: certcli commission decide 3 2026-0012 --grant --mention OPC
+    """
+    from certcli import commissions
+    from certcli.errors import ValidationError
+
+    chosen = [name for flag, name in ((grant, "granted"), (refuse, "refused"),
+                                      (adjourn, "adjourned")) if flag]
+    if len(chosen) != 1:
+        raise ValidationError("give exactly one of --grant, --refuse, --adjourn")
+    store = common.store(actor=actor)
+    result = commissions.decide(store, session_id, ref, chosen[0], mentions=mention,
+                                reason=reason)
+    if json_out:
+        common.emit_json(result)
+        return
+    common.say(f"Dossier {result['ref']}: {result['decision']} on {result['date']} "
+               f"(session {result['session']})")
+    if result["certificate"]:
+        until = result["valid_until"] or "no expiry"
+        common.say(f"  certificate {result['certificate']}, valid until {until}")
+    if result["invoice"]:
+        common.say(f"  invoice {result['invoice']}: {result['amount']} EUR")
+    if result["appeal_deadline"]:
+        common.say(f"  appeal possible until {result['appeal_deadline']}")

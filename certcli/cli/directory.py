@@ -1,13 +1,60 @@
-"""`certcli directory`: not built yet."""
+"""`certcli directory`: the public list of certified people who consented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="(directory: not built yet)")
+from certcli.cli import common
+from certcli.cli.common import AsOfOpt, JsonOpt
+
+app = typer.Typer(help="The public directory: search, export.", no_args_is_help=True)
 
 
-@app.callback(invoke_without_command=True)
-def _not_built():
-    """Not built yet."""
-    from certcli.errors import CertcliError
+@app.command("search")
+def directory_search(
+    text: Annotated[str | None, typer.Argument(help="Words to find in the name, city or "
+                                               "certificate number.")] = None,
+    scheme: Annotated[str | None, typer.Option("--scheme", help="Only this scheme.")] = None,
+    as_of: AsOfOpt = None, json_out: JsonOpt = False,
+):
+    """Who holds a valid certificate and agreed to be listed ("is X certified?").
 
-    raise CertcliError("'certcli directory' is not built yet in this version")
+    Example: certcli directory search martin --scheme ECO
+    """
+    from certcli import directory
+
+    entries = directory.search(common.store(), text, scheme=scheme, as_of=common.day(as_of))
+    if json_out:
+        common.emit_json(entries)
+        return
+    common.table(["name", "city", "scheme", "certificate", "mentions", "valid until"],
+                 [[e["name"], e["city"], e["scheme"], e["certificate"], ", ".join(e["mentions"]),
+                   e["valid_until"] or "no expiry"] for e in entries],
+                 caption=f"{len(entries)} found")
+
+
+@app.command("export")
+def directory_export(
+    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="File to write [default: "
+                                             "stdout].")] = None,
+    as_of: AsOfOpt = None,
+):
+    """Export the public directory (name, city, scheme, certificate, mentions, valid
+    until; nothing else personal).
+
+    Example: certcli directory export --format csv --out annuaire.csv
+    """
+    from certcli import directory
+
+    text = directory.export(common.store(), fmt, as_of=common.day(as_of))
+    if out is None:
+        common.say(text.rstrip("\n"))
+    else:
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+        common.warn(f"Wrote {out}")

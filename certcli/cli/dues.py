@@ -1,13 +1,61 @@
-"""`certcli dues`: not built yet."""
+"""`certcli dues`: the prorated dues of a grant and the annual call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="(dues: not built yet)")
+from certcli.cli import common
+from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+
+app = typer.Typer(help="Annual dues: prorata, annual call.", no_args_is_help=True)
 
 
-@app.callback(invoke_without_command=True)
-def _not_built():
-    """Not built yet."""
-    from certcli.errors import CertcliError
+@app.command("prorata")
+def dues_prorata(
+    amount: Annotated[str, typer.Option("--amount", help="Annual dues, e.g. 360.00.")],
+    date: Annotated[dt.date, typer.Option("--date", parser=common.date_param, metavar="DATE",
+                                          help="Decision date.")],
+    mode: Annotated[str, typer.Option("--mode", help="current_month (the decision month "
+                                      "counts) or next_month.")] = "current_month",
+    json_out: JsonOpt = False,
+):
+    """Dues owed for the rest of the year: annual x months / 12, half-up to the cent.
 
-    raise CertcliError("'certcli dues' is not built yet in this version")
+    Example: certcli dues prorata --amount 360.00 --date 2026-06-15
+    """
+    from certcli import dues
+
+    result = dues.prorata(amount, date, mode)
+    if json_out:
+        common.emit_json(result)
+    else:
+        common.say(f"{result['months']} months: {result['amount']} EUR")
+
+
+@app.command("call")
+def dues_call(
+    year: Annotated[int, typer.Option("--year", min=1900, max=9999, help="Year of the dues.")],
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Invoice the annual dues to every holder valid on 1 January of the year, once.
+
+    Example: certcli dues call --year 2027 --date 2026-12-15
+    """
+    from certcli import dues
+
+    store = common.store(actor=actor, date=date)
+    result = dues.call(store, year, date=common.day(date))
+    if json_out:
+        common.emit_json(result)
+        return
+    if not result["invoiced"]:
+        common.say(f"Nobody to invoice: the {year} dues were already called for every "
+                   "holder valid on 1 January.")
+        return
+    common.table(["invoice", "certificate", "holder", "amount"],
+                 [[i["number"], i["certificate"], f"{i['candidate_id']} {i['holder']}",
+                   i["amount"]] for i in result["invoiced"]],
+                 caption=f"{result['count']} invoices, {result['total']} EUR")

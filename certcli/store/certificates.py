@@ -1,7 +1,56 @@
-"""SQL for certificates (filled in by the certificates work)."""
+"""SQL for certificates, their validity periods and the public directory."""
 
 from __future__ import annotations
 
+import sqlite3
+
+_CERT = ("SELECT ce.*, c.first_name, c.last_name, c.city, c.directory_consent "
+         "FROM certificates ce JOIN candidates c ON c.id = ce.candidate_id")
+
+# A period covering day ?; withdrawal on or before that day ends validity.
+_VALID_ON = ("EXISTS (SELECT 1 FROM certificate_periods p WHERE p.certificate_id = ce.id "
+             "AND p.start <= ? AND (p.end IS NULL OR p.end >= ?)) "
+             "AND (ce.withdrawn_on IS NULL OR ce.withdrawn_on > ?)")
+
 
 class CertificatesQueries:
-    pass
+    def certificate(self, number: str) -> sqlite3.Row | None:
+        return self.one(_CERT + " WHERE ce.number = ?", (number,))
+
+    def certificate_by_id(self, certificate_id: int) -> sqlite3.Row | None:
+        return self.one(_CERT + " WHERE ce.id = ?", (certificate_id,))
+
+    def certificates(self, *, valid_on: str | None = None, scheme: str | None = None,
+                     candidate_id: int | None = None, consent: bool = False
+                     ) -> list[sqlite3.Row]:
+        where, params = [], []
+        if valid_on is not None:
+            where.append(_VALID_ON)
+            params += [valid_on, valid_on, valid_on]
+        if scheme is not None:
+            where.append("ce.scheme = ?")
+            params.append(scheme)
+        if candidate_id is not None:
+            where.append("ce.candidate_id = ?")
+            params.append(candidate_id)
+        if consent:
+            where.append("c.directory_consent = 1")
+        return self.all(_CERT + (f" WHERE {' AND '.join(where)}" if where else "")
+                        + " ORDER BY ce.scheme, ce.number", params)
+
+    def certificate_periods(self, certificate_id: int) -> list[sqlite3.Row]:
+        return self.all("SELECT * FROM certificate_periods WHERE certificate_id = ? "
+                        "ORDER BY start, id", (certificate_id,))
+
+    def certificates_to_call(self, jan1: str, call_date: str, year: int) -> list[sqlite3.Row]:
+        """Certificates valid on 1 January (not withdrawn by the call) without a dues
+        invoice for that year yet: the annual dues call."""
+        return self.all(
+            _CERT + " WHERE EXISTS (SELECT 1 FROM certificate_periods p "
+            "WHERE p.certificate_id = ce.id AND p.start <= ? AND (p.end IS NULL OR p.end >= ?)) "
+            "AND (ce.withdrawn_on IS NULL OR ce.withdrawn_on > ?) "
+            "AND ce.granted_on < ? "
+            "AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.certificate_id = ce.id "
+            "AND i.kind = 'invoice' AND i.dues_year = ? "
+            "AND (i.purpose = 'dues-call' OR i.status != 'cancelled')) "
+            "ORDER BY ce.scheme, ce.number", (jan1, jan1, max(jan1, call_date), jan1, year))

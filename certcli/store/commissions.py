@@ -1,7 +1,91 @@
-"""SQL for commissions (filled in by the commissions work)."""
+"""SQL for commission sessions, their agendas and appeals."""
 
 from __future__ import annotations
 
+import sqlite3
+
 
 class CommissionsQueries:
-    pass
+    # -- sessions ---------------------------------------------------------------
+    def session(self, session_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM sessions WHERE id = ?", (session_id,))
+
+    def sessions(self, *, year: int | None = None, kind: str | None = None) -> list[sqlite3.Row]:
+        where, params = [], []
+        if year is not None:
+            where.append("s.date LIKE ?")
+            params.append(f"{year:04d}-%")
+        if kind is not None:
+            where.append("s.kind = ?")
+            params.append(kind)
+        return self.all(
+            "SELECT s.*, "
+            "(SELECT count(*) FROM agenda_items a WHERE a.session_id = s.id) AS on_agenda, "
+            "(SELECT count(*) FROM agenda_items a WHERE a.session_id = s.id "
+            " AND a.decision IS NOT NULL) AS decided "
+            "FROM sessions s" + (f" WHERE {' AND '.join(where)}" if where else "")
+            + " ORDER BY s.date, s.id", params)
+
+    # -- agenda -------------------------------------------------------------------
+    def agenda_items(self, session_id: int) -> list[sqlite3.Row]:
+        return self.all(
+            "SELECT a.*, d.ref, d.status, d.scheme, d.kind AS dossier_kind, d.candidate_id, "
+            "d.report_on, c.first_name, c.last_name FROM agenda_items a "
+            "JOIN dossiers d ON d.id = a.dossier_id "
+            "JOIN candidates c ON c.id = d.candidate_id "
+            "WHERE a.session_id = ? ORDER BY a.position, a.id", (session_id,))
+
+    def agenda_item(self, session_id: int, dossier_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM agenda_items WHERE session_id = ? AND dossier_id = ?",
+                        (session_id, dossier_id))
+
+    def next_agenda_position(self, session_id: int) -> int:
+        return self.scalar("SELECT coalesce(max(position), 0) + 1 FROM agenda_items "
+                           "WHERE session_id = ?", (session_id,))
+
+    def dossiers_awaiting_award(self, scheme_codes: list[str]) -> list[sqlite3.Row]:
+        """Dossiers with a report in, waiting for an award commission, oldest report first."""
+        if not scheme_codes:
+            return []
+        marks = ", ".join("?" for _ in scheme_codes)
+        return self.all(
+            "SELECT * FROM dossiers WHERE status IN ('report_ready', 'adjourned') "
+            f"AND scheme IN ({marks}) ORDER BY report_on, ref", scheme_codes)
+
+    def dossiers_appealed(self) -> list[sqlite3.Row]:
+        """Appealed dossiers with their pending appeal, first filed first."""
+        return self.all(
+            "SELECT d.*, ap.id AS appeal_id, ap.filed_on, ap.session_id AS appeal_session "
+            "FROM dossiers d JOIN appeals ap ON ap.dossier_id = d.id AND ap.outcome IS NULL "
+            "WHERE d.status = 'appealed' ORDER BY ap.filed_on, d.ref")
+
+    def dossiers_transmitted(self, session_id: int) -> list[sqlite3.Row]:
+        return self.all("SELECT * FROM dossiers WHERE status = 'transmitted' AND session_id = ? "
+                        "ORDER BY ref", (session_id,))
+
+    def dossier_agenda(self, dossier_id: int) -> list[sqlite3.Row]:
+        """Every session a dossier was placed before, in date order."""
+        return self.all(
+            "SELECT a.*, s.date, s.kind FROM agenda_items a JOIN sessions s ON s.id = a.session_id "
+            "WHERE a.dossier_id = ? ORDER BY s.date, a.id", (dossier_id,))
+
+    # -- appeals ----------------------------------------------------------------------
+    def appeals(self, *, dossier_id: int | None = None, pending: bool = False
+                ) -> list[sqlite3.Row]:
+        where, params = [], []
+        if dossier_id is not None:
+            where.append("ap.dossier_id = ?")
+            params.append(dossier_id)
+        if pending:
+            where.append("ap.outcome IS NULL")
+        return self.all(
+            "SELECT ap.*, d.ref, d.scheme, d.candidate_id, c.first_name, c.last_name, "
+            "s.date AS session_date FROM appeals ap "
+            "JOIN dossiers d ON d.id = ap.dossier_id JOIN candidates c ON c.id = d.candidate_id "
+            "LEFT JOIN sessions s ON s.id = ap.session_id"
+            + (f" WHERE {' AND '.join(where)}" if where else "")
+            + " ORDER BY ap.filed_on, ap.id", params)
+
+    def pending_appeal(self, dossier_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM appeals WHERE dossier_id = ? AND outcome IS NULL",
+                        (dossier_id,))

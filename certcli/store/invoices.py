@@ -1,7 +1,52 @@
-"""SQL for invoices (filled in by the invoices work)."""
+"""SQL for invoices, credit notes and the payments against them."""
 
 from __future__ import annotations
 
+import sqlite3
+
+_INVOICE = (
+    "SELECT i.*, c.first_name, c.last_name, ce.number AS certificate, d.ref AS dossier, "
+    "o.number AS credit_for_number, "
+    "(SELECT n.number FROM invoices n WHERE n.credit_for = i.id) AS credited_by, "
+    "(SELECT group_concat(p.amount, ' ') FROM payments p WHERE p.invoice_id = i.id) AS paid_list "
+    "FROM invoices i JOIN candidates c ON c.id = i.candidate_id "
+    "LEFT JOIN certificates ce ON ce.id = i.certificate_id "
+    "LEFT JOIN dossiers d ON d.id = i.dossier_id "
+    "LEFT JOIN invoices o ON o.id = i.credit_for"
+)
+
 
 class InvoicesQueries:
-    pass
+    def invoice(self, number: str) -> sqlite3.Row | None:
+        return self.one(_INVOICE + " WHERE i.number = ?", (number,))
+
+    def invoice_by_id(self, invoice_id: int) -> sqlite3.Row | None:
+        return self.one(_INVOICE + " WHERE i.id = ?", (invoice_id,))
+
+    def invoices(self, *, unpaid: bool = False, year: int | None = None,
+                 candidate_id: int | None = None, dossier_id: int | None = None
+                 ) -> list[sqlite3.Row]:
+        where, params = [], []
+        if unpaid:
+            where.append("i.kind = 'invoice' AND i.status = 'open'")
+        if year is not None:
+            where.append("i.year = ?")
+            params.append(year)
+        if candidate_id is not None:
+            where.append("i.candidate_id = ?")
+            params.append(candidate_id)
+        if dossier_id is not None:
+            where.append("i.dossier_id = ?")
+            params.append(dossier_id)
+        return self.all(_INVOICE + (f" WHERE {' AND '.join(where)}" if where else "")
+                        + " ORDER BY i.id", params)
+
+    def invoice_payments(self, invoice_id: int) -> list[sqlite3.Row]:
+        return self.all("SELECT * FROM payments WHERE invoice_id = ? ORDER BY paid_on, id",
+                        (invoice_id,))
+
+    def dues_invoiced(self, certificate_id: int, year: int) -> bool:
+        """Whether a certificate already owes (or paid) its dues for `year`."""
+        return self.scalar(
+            "SELECT count(*) FROM invoices WHERE certificate_id = ? AND kind = 'invoice' "
+            "AND dues_year = ? AND status != 'cancelled'", (certificate_id, year)) > 0

@@ -1,0 +1,72 @@
+"""Appeals (Commission de recours): filing within the scheme's delay after a refusal.
+
+The appeal is heard at an `appeal` session through `commission decide`: a grant
+there is a normal grant, a refusal confirms the first one. One appeal per
+dossier: a confirmed refusal is final.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from certcli import dates, dossiers, schemes, workflow
+from certcli.errors import StateError, ValidationError
+
+
+def deadline(store, row) -> dt.date:
+    scheme = schemes.get(row["scheme"])
+    return dates.appeal_deadline(dates.from_iso(row["decided_on"]), scheme.appeal_delay_months)
+
+
+def file(store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
+    """File an appeal against a refusal; the last day of the delay is still in time."""
+    row = dossiers.row(store, ref)
+    scheme = schemes.get(row["scheme"])
+    workflow.require(row, "appeal", scheme.workflow)
+    if store.appeals(dossier_id=row["id"]):
+        raise StateError(f"dossier {row['ref']}: an appeal was already heard, the refusal "
+                         "is final")
+    last_day = deadline(store, row)
+    if date.isoformat() < row["decided_on"]:
+        raise ValidationError(f"appeal dated {date} is before the refusal ({row['decided_on']})")
+    if date > last_day:
+        raise StateError(f"dossier {row['ref']}: too late to appeal on {date}, the appeal "
+                         f"deadline was {last_day.isoformat()}")
+    reason = reason.strip() if reason and reason.strip() else None
+    with store.transaction():
+        appeal_id = store.insert("appeals", {"dossier_id": row["id"],
+                                             "filed_on": date.isoformat(),
+                                             "deadline": last_day.isoformat(),
+                                             "reason": reason})
+        dossiers.record_event(store, row, "appeal",
+                              {"deadline": last_day.isoformat(), "reason": reason}, date,
+                              status="appealed")
+    return {"id": appeal_id, "ref": row["ref"], "filed_on": date.isoformat(),
+            "deadline": last_day.isoformat(), "status": "appealed"}
+
+
+def listing(store, *, pending: bool = False) -> list[dict]:
+    return [{"id": a["id"], "ref": a["ref"], "candidate_id": a["candidate_id"],
+             "holder": f"{a['first_name']} {a['last_name']}", "scheme": a["scheme"],
+             "filed_on": a["filed_on"], "deadline": a["deadline"], "session": a["session_id"],
+             "session_date": a["session_date"], "outcome": a["outcome"],
+             "decided_on": a["decided_on"]} for a in store.appeals(pending=pending)]
+
+
+def decide(store, ref: str, decision: str, *, reason: str | None = None,
+           mentions: list[str] | None = None) -> dict:
+    """Record the outcome of an appeal at the appeals session it was placed before
+    (the same as `commission decide SESSION REF`)."""
+    from certcli import commissions
+
+    if decision not in ("granted", "refused"):
+        raise ValidationError("an appeal is granted or refused (the refusal confirmed)")
+    row = dossiers.row(store, ref)
+    appeal = store.pending_appeal(row["id"])
+    if appeal is None:
+        raise StateError(f"dossier {row['ref']} has no pending appeal")
+    if appeal["session_id"] is None:
+        raise StateError(f"the appeal of dossier {row['ref']} is on no appeals session yet: "
+                         "build one's agenda with `certcli commission agenda ID`")
+    return commissions.decide(store, appeal["session_id"], row["ref"], decision,
+                              reason=reason, mentions=mentions)

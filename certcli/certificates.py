@@ -1,0 +1,189 @@
+"""Certificates: issuing, renewing, extending, withdrawing, and their status on a day.
+
+A certificate keeps its number for life; each grant (first or renewal) adds a
+validity period. A renewal granted on or before `valid_until` starts the day
+after it (no gap); granted later, it starts on the decision date and the gap
+shows as a lapse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+
+from certcli import dates, schemes
+from certcli.errors import NotFound, StateError, ValidationError
+
+
+@dataclass
+class Certificate:
+    number: str
+    candidate_id: int
+    holder: str
+    scheme: str
+    status: str
+    granted_on: str
+    valid_until: str | None
+    periods: list[dict]
+    mentions: list[str]
+    lapses: list[dict] = field(default_factory=list)
+    withdrawn_on: str | None = None
+    withdraw_reason: str | None = None
+    as_of: str | None = None
+    id: int | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("id")
+        return data
+
+
+def status_on(row, periods, day: dt.date) -> str:
+    """valid / expired / withdrawn on `day` (not_yet_valid before the first period)."""
+    iso = day.isoformat()
+    if row["withdrawn_on"] and row["withdrawn_on"] <= iso:
+        return "withdrawn"
+    if any(p["start"] <= iso and (p["end"] is None or p["end"] >= iso) for p in periods):
+        return "valid"
+    if periods and iso < periods[0]["start"]:
+        return "not_yet_valid"
+    return "expired"
+
+
+def lapses(periods) -> list[dict]:
+    """Gaps between consecutive validity periods (both ends included)."""
+    gaps = []
+    for before, after in zip(periods, periods[1:], strict=False):
+        if before["end"] is None:
+            continue
+        first = dates.from_iso(before["end"]) + dt.timedelta(days=1)
+        last = dates.from_iso(after["start"]) - dt.timedelta(days=1)
+        if first <= last:
+            gaps.append({"from": first.isoformat(), "to": last.isoformat(),
+                         "days": dates.days_inclusive(first, last)})
+    return gaps
+
+
+def _from_row(store, row, as_of: dt.date) -> Certificate:
+    periods = store.certificate_periods(row["id"])
+    return Certificate(
+        id=row["id"], number=row["number"], candidate_id=row["candidate_id"],
+        holder=f"{row['first_name']} {row['last_name']}", scheme=row["scheme"],
+        status=status_on(row, periods, as_of), granted_on=row["granted_on"],
+        valid_until=periods[-1]["end"] if periods else None,
+        periods=[{"start": p["start"], "end": p["end"]} for p in periods],
+        mentions=json.loads(row["mentions"] or "[]"), lapses=lapses(periods),
+        withdrawn_on=row["withdrawn_on"], withdraw_reason=row["withdraw_reason"],
+        as_of=as_of.isoformat(),
+    )
+
+
+def _row(store, number: str):
+    found = store.certificate(number.strip().upper())
+    if found is None:
+        raise NotFound(f"no certificate {number!r}")
+    return found
+
+
+def get(store, number: str, *, as_of: dt.date) -> Certificate:
+    return _from_row(store, _row(store, number), as_of)
+
+
+def by_id(store, certificate_id: int, *, as_of: dt.date) -> Certificate:
+    return _from_row(store, store.certificate_by_id(certificate_id), as_of)
+
+
+def listing(store, *, as_of: dt.date, valid_on: dt.date | None = None,
+            scheme: str | None = None, candidate_id: int | None = None) -> list[Certificate]:
+    code = schemes.get(scheme).code if scheme else None
+    rows = store.certificates(valid_on=dates.iso(valid_on), scheme=code,
+                              candidate_id=candidate_id)
+    return [_from_row(store, r, as_of) for r in rows]
+
+
+def check_mentions(scheme, mentions: list[str]) -> list[str]:
+    unknown = [m for m in mentions if scheme.mentions and m not in scheme.mentions]
+    if unknown:
+        raise ValidationError(f"unknown mention {unknown[0]!r} for {scheme.code} "
+                              f"(one of: {', '.join(scheme.mentions)})")
+    return list(dict.fromkeys(mentions))
+
+
+def _period_end(scheme, start: dt.date) -> str | None:
+    return dates.iso(dates.validity_end(start, scheme.validity_years)) if scheme.expires \
+        else None
+
+
+def issue(store, *, scheme, candidate_id: int, dossier_id: int, mentions: list[str],
+          date: dt.date) -> int:
+    """A new certificate and its first period; call inside a transaction."""
+    seq = store.next_counter(f"certificate:{scheme.code}")
+    number = scheme.certificate_number(date.year, seq)
+    cert_id = store.insert("certificates", {
+        "number": number, "candidate_id": candidate_id, "scheme": scheme.code,
+        "status": "valid", "granted_on": date.isoformat(),
+        "mentions": json.dumps(mentions, ensure_ascii=False)})
+    store.insert("certificate_periods", {"certificate_id": cert_id, "start": date.isoformat(),
+                                         "end": _period_end(scheme, date),
+                                         "dossier_id": dossier_id})
+    store.audit("certificate.issue", "certificate", number,
+                {"scheme": scheme.code, "candidate_id": candidate_id, "mentions": mentions},
+                date)
+    return cert_id
+
+
+def renew(store, *, scheme, certificate_id: int, dossier_id: int, date: dt.date) -> int:
+    """A new period for the same number; call inside a transaction."""
+    row = store.certificate_by_id(certificate_id)
+    if row["withdrawn_on"]:
+        raise StateError(f"certificate {row['number']} was withdrawn on {row['withdrawn_on']}: "
+                         "it cannot be renewed")
+    periods = store.certificate_periods(certificate_id)
+    last_end = dates.from_iso(periods[-1]["end"]) if periods else None
+    if last_end is None:
+        raise StateError(f"certificate {row['number']} does not expire: nothing to renew")
+    start = last_end + dt.timedelta(days=1) if date <= last_end else date
+    store.insert("certificate_periods", {"certificate_id": certificate_id,
+                                         "start": start.isoformat(),
+                                         "end": _period_end(scheme, start),
+                                         "dossier_id": dossier_id})
+    details = {"start": start.isoformat(), "end": _period_end(scheme, start)}
+    if start > last_end + dt.timedelta(days=1):
+        details["lapse"] = [(last_end + dt.timedelta(days=1)).isoformat(),
+                            (start - dt.timedelta(days=1)).isoformat()]
+    store.audit("certificate.renew", "certificate", row["number"], details, date)
+    return certificate_id
+
+
+def add_mentions(store, *, certificate_id: int, mentions: list[str], date: dt.date) -> int:
+    """Add an extension's mentions to a certificate valid on `date`."""
+    row = store.certificate_by_id(certificate_id)
+    status = status_on(row, store.certificate_periods(certificate_id), date)
+    if status != "valid":
+        raise StateError(f"certificate {row['number']} is {status} on {date}: "
+                         "an extension needs a valid certificate")
+    current = json.loads(row["mentions"] or "[]")
+    added = [m for m in mentions if m not in current]
+    store.update("certificates", certificate_id,
+                 {"mentions": json.dumps(current + added, ensure_ascii=False)})
+    store.audit("certificate.extend", "certificate", row["number"], {"mentions": added}, date)
+    return certificate_id
+
+
+def withdraw(store, number: str, *, reason: str, date: dt.date) -> Certificate:
+    if not reason or not reason.strip():
+        raise ValidationError("a withdrawal needs --reason")
+    row = _row(store, number)
+    if row["withdrawn_on"]:
+        raise StateError(f"certificate {row['number']} was already withdrawn on "
+                         f"{row['withdrawn_on']}")
+    if date.isoformat() < row["granted_on"]:
+        raise ValidationError(f"withdrawal dated {date} is before the grant ({row['granted_on']})")
+    with store.transaction():
+        store.update("certificates", row["id"], {"status": "withdrawn",
+                                                 "withdrawn_on": date.isoformat(),
+                                                 "withdraw_reason": reason.strip()})
+        store.audit("certificate.withdraw", "certificate", row["number"],
+                    {"reason": reason.strip()}, date)
+    return get(store, row["number"], as_of=date)

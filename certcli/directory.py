@@ -1,0 +1,63 @@
+"""The public directory: holders of a valid certificate who consented to appear.
+
+It shows name, city, scheme, certificate number, mentions and the end of
+validity, and nothing else about the person (no address, e-mail, phone, birth
+date or employer).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+from certcli import schemes
+from certcli.errors import ValidationError
+from certcli.validators import fold
+
+COLUMNS = ("name", "city", "scheme", "scheme_name", "certificate", "mentions", "valid_until")
+FORMATS = ("csv", "json")
+
+
+def _entry(store, row, as_of: dt.date) -> dict:
+    periods = store.certificate_periods(row["id"])
+    current = [p for p in periods if p["start"] <= as_of.isoformat()]
+    return {"name": f"{row['first_name']} {row['last_name']}", "city": row["city"],
+            "scheme": row["scheme"], "scheme_name": schemes.get(row["scheme"]).name,
+            "certificate": row["number"],
+            "mentions": json.loads(row["mentions"] or "[]"),
+            # The period in force on as_of, not a renewal that starts later.
+            "valid_until": current[-1]["end"] if current else None}
+
+
+def search(store, text: str | None = None, *, scheme: str | None = None,
+           as_of: dt.date) -> list[dict]:
+    """Entries valid on `as_of`, matching every word of `text` in the name, city or
+    certificate number (accents and case ignored), by last name."""
+    code = schemes.get(scheme).code if scheme else None
+    rows = store.certificates(valid_on=as_of.isoformat(), scheme=code, consent=True)
+    rows = sorted(rows, key=lambda r: (fold(r["last_name"]), fold(r["first_name"]),
+                                       r["number"]))
+    entries = [_entry(store, r, as_of) for r in rows]
+    words = fold(text or "").split()
+    if words:
+        entries = [e for e in entries
+                   if all(w in fold(f"{e['name']} {e['city'] or ''} {e['certificate']}")
+                          for w in words)]
+    return entries
+
+
+def export(store, fmt: str, *, as_of: dt.date) -> str:
+    if fmt not in FORMATS:
+        raise ValidationError(f"invalid format {fmt!r} (one of: {', '.join(FORMATS)})")
+    entries = search(store, as_of=as_of)
+    if fmt == "json":
+        return json.dumps(entries, ensure_ascii=False, indent=2) + "\n"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for e in entries:
+        writer.writerow([e["name"], e["city"] or "", e["scheme"], e["scheme_name"],
+                         e["certificate"], " | ".join(e["mentions"]), e["valid_until"] or ""])
+    return out.getvalue()

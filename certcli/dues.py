@@ -1,0 +1,54 @@
+"""Annual dues: the prorata owed at a grant (spec §6) and the yearly call."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from certcli import invoices, money, schemes
+
+
+def prorata(amount: str, date: dt.date, mode: str = "current_month") -> dict:
+    """{"months", "amount"}: annual x months remaining / 12, half-up to the cent."""
+    months, value = money.prorata(money.parse_amount(amount, allow_zero=True), date, mode)
+    return {"months": months, "amount": money.as_str(value)}
+
+
+def invoice_grant(store, *, scheme, candidate_id: int, certificate_id: int, dossier_id: int,
+                  date: dt.date) -> invoices.Invoice | None:
+    """The prorated dues of the decision year, unless nothing is owed (CQPT) or the
+    certificate already has its dues for that year (a renewal whose year was called)."""
+    months, amount = money.prorata(scheme.annual_dues, date, scheme.prorata)
+    if amount <= 0 or store.dues_invoiced(certificate_id, date.year):
+        return None
+    return invoices.issue(
+        store, candidate_id=candidate_id, amount=amount, purpose="dues-prorata",
+        label=f"Cotisation annuelle {scheme.code} {date.year} ({months}/12 mois)",
+        date=date, certificate_id=certificate_id, dossier_id=dossier_id, dues_year=date.year)
+
+
+def call(store, year: int, *, date: dt.date) -> dict:
+    """Invoice the full annual dues of `year` to every certificate valid on 1 January.
+
+    Once only: a certificate already invoiced for the year (by an earlier call or a
+    prorata at its grant) is skipped; the unique index invoices_dues_once backs it.
+    """
+    jan1 = dt.date(year, 1, 1).isoformat()
+    issued = []
+    with store.transaction():
+        for row in store.certificates_to_call(jan1, date.isoformat(), year):
+            scheme = schemes.get(row["scheme"])
+            if scheme.annual_dues <= 0:
+                continue
+            invoice = invoices.issue(
+                store, candidate_id=row["candidate_id"], amount=scheme.annual_dues,
+                purpose="dues-call", label=f"Cotisation annuelle {scheme.code} {year}",
+                date=date, certificate_id=row["id"], dues_year=year)
+            issued.append({"number": invoice.number, "certificate": row["number"],
+                           "candidate_id": row["candidate_id"], "holder": invoice.holder,
+                           "amount": invoice.amount})
+        if issued:
+            store.audit("dues.call", "dues", str(year), {"invoices": len(issued)}, date)
+    total = sum((money.to_decimal(i["amount"]) for i in issued), money.ZERO)
+    return {"year": year, "invoiced": issued, "count": len(issued),
+            "total": money.as_str(total)}
+

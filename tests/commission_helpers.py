@@ -1,0 +1,109 @@
+"""Test helpers for the commission stage.
+
+The instruction steps (receive/check/assign/report) are built elsewhere: here a
+dossier is brought to `report_ready` by writing its columns through the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+
+import pytest
+import typer.testing
+from conftest import Cli, add_candidate
+
+from certcli.cli import app
+
+_names = itertools.count(1)
+_command = None
+
+
+def _built_once(typer_app):
+    # Typer rebuilds every command of every sub-app on each invoke (~40 ms, most of
+    # these tests' time); the built click group is stateless, so build it once.
+    global _command
+    if _command is None:
+        _command = typer.main.get_command(typer_app)
+    return _command
+
+
+class FastCli(Cli):
+    """conftest's Cli, invoking a click group built once."""
+
+    def __call__(self, *args, input=None):
+        original = typer.testing._get_command
+        typer.testing._get_command = _built_once
+        try:
+            return super().__call__(*args, input=input)
+        finally:
+            typer.testing._get_command = original
+
+
+@pytest.fixture(name="cli")
+def fast_cli(db_path):
+    """Overrides conftest's `cli` in the modules that import it (same behaviour)."""
+    runner = FastCli()
+    runner.ok("init")
+    return runner
+
+
+def new_candidate(cli, **extra) -> int:
+    n = next(_names)
+    return add_candidate(cli, extra.pop("first", f"Prénom{n}"), extra.pop("last", f"Nom{n}"),
+                         **extra)
+
+
+def report_ready(cli, store, *, scheme="ECO", report_on="2026-05-20", mentions=(),
+                 kind="initial", certificate=None, mention=None, candidate=None,
+                 opened="2026-01-05") -> str:
+    """Open a dossier and write the columns a recorded report would set."""
+    cid = candidate or new_candidate(cli)
+    args = ["dossier", "add", "--candidate", cid, "--scheme", scheme, "--kind", kind,
+            "--date", opened]
+    if certificate:
+        args += ["--certificate", certificate]
+    if mention:
+        args += ["--mention", mention]
+    ref = cli.json(*args)["ref"]
+    with store.transaction():
+        store.execute(
+            "UPDATE dossiers SET status = 'report_ready', report_on = ?, "
+            "recommendation = 'grant', report_mentions = ? WHERE ref = ?",
+            (report_on, json.dumps(list(mentions)), ref))
+    return ref
+
+
+def session(cli, date: str, kind: str = "award", capacity: int | None = None) -> int:
+    args = ["commission", "add", "--date", date, "--kind", kind]
+    if capacity:
+        args += ["--capacity", capacity]
+    return cli.json(*args)["id"]
+
+
+def decide_at(cli, store, date: str, decision: str = "--grant", *extra, ref=None,
+              **ready) -> dict:
+    """A dossier reported 30 days before `date`, placed on a new session that day and
+    decided there; returns the decide JSON."""
+    day = dt.date.fromisoformat(date)
+    if ref is None:
+        ready.setdefault("report_on", (day - dt.timedelta(days=30)).isoformat())
+        ready.setdefault("opened", (day - dt.timedelta(days=60)).isoformat())
+        ref = report_ready(cli, store, **ready)
+    sid = session(cli, date)
+    assert ref in cli.json("commission", "agenda", sid)["agenda"]
+    return cli.json("commission", "decide", sid, ref, decision, *extra)
+
+
+def transmit_cqpt(cli, store, session_id: int, candidate=None) -> str:
+    """What the CQPT transmission does: status transmitted, session set, agenda row."""
+    cid = candidate or new_candidate(cli)
+    ref = cli.json("dossier", "add", "--candidate", cid, "--scheme", "CQPT", "--route",
+                   "contrat-pro", "--financing", "contrat-pro", "--date", "2026-01-10")["ref"]
+    with store.transaction():
+        row = store.dossier(ref)
+        store.update("dossiers", row["id"], {"status": "transmitted", "session_id": session_id})
+        store.insert("agenda_items", {"session_id": session_id, "dossier_id": row["id"],
+                                      "position": 1})
+    return ref
