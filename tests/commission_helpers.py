@@ -10,43 +10,9 @@ import datetime as dt
 import itertools
 import json
 
-import pytest
-import typer.testing
-from conftest import Cli, add_candidate
-
-from certcli.cli import app
+from conftest import add_candidate
 
 _names = itertools.count(1)
-_command = None
-
-
-def _built_once(typer_app):
-    # Typer rebuilds every command of every sub-app on each invoke (~40 ms, most of
-    # these tests' time); the built click group is stateless, so build it once.
-    global _command
-    if _command is None:
-        _command = typer.main.get_command(typer_app)
-    return _command
-
-
-class FastCli(Cli):
-    """conftest's Cli, invoking a click group built once."""
-
-    def __call__(self, *args, input=None):
-        original = typer.testing._get_command
-        typer.testing._get_command = _built_once
-        try:
-            return super().__call__(*args, input=input)
-        finally:
-            typer.testing._get_command = original
-
-
-@pytest.fixture(name="cli")
-def fast_cli(db_path):
-    """Overrides conftest's `cli` in the modules that import it (same behaviour)."""
-    runner = FastCli()
-    runner.ok("init")
-    return runner
 
 
 def new_candidate(cli, **extra) -> int:

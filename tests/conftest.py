@@ -6,10 +6,26 @@ import datetime as dt
 import json
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from certcli.cli import app
 from certcli.store import Store
+
+_built = None
+
+
+def _built_once(typer_app):
+    # CliRunner rebuilds the whole click tree on every invoke (~40 ms, most of a
+    # CLI test's time). The built group holds no per-run state, so build it once.
+    global _built
+    if _built is None:
+        _built = typer.main.get_command(typer_app)
+    return _built
+
+
+typer.testing._get_command = _built_once
 
 DAY = dt.date(2026, 6, 15)
 

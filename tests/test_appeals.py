@@ -1,6 +1,5 @@
 import pytest
 from commission_helpers import report_ready, session
-from commission_helpers import fast_cli  # noqa: F401 (the `cli` fixture)
 
 
 def _refused(cli, store, date="2026-06-15"):

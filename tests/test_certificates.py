@@ -1,6 +1,5 @@
 import pytest
 from commission_helpers import decide_at, new_candidate, report_ready, session
-from commission_helpers import fast_cli  # noqa: F401 (the `cli` fixture)
 
 
 @pytest.mark.parametrize("granted, until", [

@@ -2,7 +2,6 @@ import datetime as dt
 
 import holidays
 from commission_helpers import decide_at, new_candidate, report_ready, session, transmit_cqpt
-from commission_helpers import fast_cli  # noqa: F401 (the `cli` fixture)
 
 
 def test_add_and_list_with_agenda_counts(cli, store):

@@ -3,7 +3,6 @@ import io
 import json
 
 from commission_helpers import decide_at, new_candidate
-from commission_helpers import fast_cli  # noqa: F401 (the `cli` fixture)
 
 
 def _holders(cli, store):

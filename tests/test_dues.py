@@ -1,5 +1,4 @@
 from commission_helpers import decide_at, new_candidate, session, transmit_cqpt
-from commission_helpers import fast_cli  # noqa: F401 (the `cli` fixture)
 
 
 def test_annual_call_invoices_holders_valid_on_1_january_once(cli, store, unchanged):

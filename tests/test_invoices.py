@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 from commission_helpers import decide_at, new_candidate
-from commission_helpers import fast_cli  # noqa: F401 (the `cli` fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
