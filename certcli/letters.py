@@ -29,6 +29,7 @@ from certcli import letter_context, paths
 from certcli.errors import NotFound, TemplateError, ValidationError
 
 FORMATS = ("pdf", "html")
+PDF_PART = 50  # letters laid out per WeasyPrint pass in a combined PDF
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _HEADER = re.compile(r"\A\s*\{#-?\s*certcli\s*\n(.*?)-?#\}", re.S)
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
@@ -228,16 +229,17 @@ def write(letters: list[Letter], path: Path, fmt: str,
           templates_dir: str | Path | None = None) -> Path:
     if fmt not in FORMATS:
         raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
-    html = document(letters, templates_dir)
     if fmt == "html":
         try:
-            path.write_text(html, encoding="utf-8")
+            path.write_text(document(letters, templates_dir), encoding="utf-8")
         except OSError as exc:
             raise TemplateError(f"cannot write {path}: {exc.strerror}") from None
         return path
     from certcli import pdf
 
-    return pdf.write_pdf(html, path, base_url=str(path.parent))
+    parts = [document(letters[i:i + PDF_PART], templates_dir)
+             for i in range(0, len(letters), PDF_PART)]
+    return pdf.write_pdf(parts, path, base_url=str(search_path(templates_dir)[0]))
 
 
 # -- file names -------------------------------------------------------------------------------

@@ -98,9 +98,10 @@ def test_interrupted_run_then_rerun_reminds_each_exactly_once(cli, store, tmp_pa
     assert store.scalar("SELECT count(*) FROM letters") == 5
 
 
-def test_one_combined_pdf_and_dry_run(cli, store, tmp_path, unchanged):
+def test_one_combined_pdf_and_dry_run(cli, store, tmp_path, unchanged, monkeypatch):
     from pypdf import PdfReader
 
+    monkeypatch.setattr(letters, "PDF_PART", 2)  # laid out in two parts, one file
     _holders(store, 3)
     args = ["renewals", "remind", "--as-of", "2029-09-01", "--out", tmp_path, "--one-file",
             "--date", "2029-09-01"]
