@@ -1,13 +1,109 @@
-"""`certcli renewals`: not built yet."""
+"""`certcli renewals`: certificates due for a renewal reminder, and the reminders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="(renewals: not built yet)")
+from certcli.cli import common
+from certcli.cli.common import ActorOpt, AsOfOpt, DateOpt, JsonOpt
+
+app = typer.Typer(help="Renewal reminders: who is due, and the reminder letters.",
+                  no_args_is_help=True)
+
+MonthsOpt = Annotated[int, typer.Option(
+    "--months", min=0, help="Remind when validity ends within this many months.")]
 
 
-@app.callback(invoke_without_command=True)
-def _not_built():
-    """Not built yet."""
-    from certcli.errors import CertcliError
+@app.command("due")
+def renewals_due(
+    months: MonthsOpt = 9,
+    as_of: AsOfOpt = None,
+    include_expired: Annotated[bool, typer.Option(
+        "--include-expired", help="Add certificates that lapsed without renewal.")] = False,
+    pending: Annotated[bool, typer.Option(
+        "--pending", help="Only those not reminded yet (what `remind` would do).")] = False,
+    json_out: JsonOpt = False,
+):
+    """List the certificates whose validity ends within --months, with their reminder status.
 
-    raise CertcliError("'certcli renewals' is not built yet in this version")
+    Example: certcli renewals due --months 9 --as-of 2026-06-15
+    """
+    from certcli import renewals
+
+    found = renewals.due(common.store(), as_of=common.day(as_of), months=months,
+                         include_expired=include_expired, pending=pending)
+    if json_out:
+        common.emit_json([d.to_dict() for d in found])
+        return
+    common.table(["certificate", "holder", "candidate", "valid until", "days left", "reminder"],
+                 [[d.certificate, d.holder, d.candidate_id, d.valid_until, d.days_left,
+                   d.status] for d in found],
+                 caption=f"{len(found)} certificate(s)")
+
+
+@app.command("remind")
+def renewals_remind(
+    months: MonthsOpt = 9,
+    as_of: AsOfOpt = None,
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the letters.")]
+    = Path("letters"),
+    one_file: Annotated[bool, typer.Option(
+        "--one-file", help="One combined file of every letter, for printing.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="pdf or html.")] = "pdf",
+    templates: Annotated[Path | None, typer.Option(
+        "--templates", metavar="DIR", help="The secretariat's templates folder "
+        "[default: $CERTCLI_TEMPLATES].")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Render, record nothing.")]
+    = False,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Render a renewal reminder for each certificate due and record it; never twice.
+
+    Example: certcli renewals remind --months 9 --out courrier/ --one-file
+    """
+    from certcli import renewals
+
+    store = common.store(actor=actor, date=date)
+    with _progress(enabled=not json_out) as step:
+        done = renewals.remind(store, as_of=common.day(as_of), months=months,
+                               date=common.day(date), out_dir=out, fmt=fmt, one_file=one_file,
+                               templates_dir=templates, dry_run=dry_run, progress=step)
+    if json_out:
+        common.emit_json(done.to_dict())
+        return
+    verb = "would remind" if dry_run else "reminded"
+    common.say(f"{verb} {len(done.reminded)} certificate(s)")
+    for path in done.files:
+        common.say(str(path))
+
+
+class _progress:
+    """A rich progress bar on stderr (stdout stays for the result)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled, self.bar, self.task = enabled, None, None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.bar = Progress(TextColumn("reminders"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.description}"),
+                            console=Console(stderr=True), transient=True)
+        self.bar.start()
+        return self.step
+
+    def step(self, done: int, total: int, label: str) -> None:
+        if self.task is None:
+            self.task = self.bar.add_task("", total=total)
+        self.bar.update(self.task, completed=done, description=label)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False

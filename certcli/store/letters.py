@@ -1,7 +1,139 @@
-"""SQL for letters (filled in by the letters work)."""
+"""SQL for letters: the records a letter is built from, the letter log and the
+renewal reminders.
+
+Letters read the tables of every stage (requests, interviews, certificates,
+invoices, appeals, CQPT phases) but only ever write `letters` and `reminders`.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+
+_DUE_SELECT = """
+    SELECT c.id AS certificate_id, c.number, c.scheme, c.candidate_id,
+           ca.civility, ca.first_name, ca.last_name,
+           p.id AS period_id, p.start, p.end,
+           r.reminded_on, r.letter_id
+    FROM certificates c
+    JOIN candidates ca ON ca.id = c.candidate_id
+    -- the latest period only: a later one means the certificate was renewed
+    JOIN certificate_periods p ON p.id = (
+        SELECT id FROM certificate_periods WHERE certificate_id = c.id
+        ORDER BY start DESC, id DESC LIMIT 1)
+    LEFT JOIN reminders r ON r.period_id = p.id
+    WHERE c.status != 'withdrawn'
+      AND (c.withdrawn_on IS NULL OR c.withdrawn_on > :as_of)
+      AND p.end IS NOT NULL
+      AND p.start <= :as_of
+      AND p.end <= :limit
+"""
+
 
 class LettersQueries:
-    pass
+    # -- records a letter is built from ----------------------------------------------
+    def certificate_by_number(self, number: str) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM certificates WHERE number = ?", (number,))
+
+    def certificate_row(self, certificate_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM certificates WHERE id = ?", (certificate_id,))
+
+    def certificate_of_dossier(self, dossier_row) -> sqlite3.Row | None:
+        """The certificate a dossier is about (renewal, extension) or produced (grant)."""
+        if dossier_row["certificate_id"]:
+            return self.certificate_row(dossier_row["certificate_id"])
+        return self.one(
+            "SELECT c.* FROM certificates c JOIN certificate_periods p ON p.certificate_id = c.id "
+            "WHERE p.dossier_id = ? ORDER BY p.start DESC LIMIT 1", (dossier_row["id"],))
+
+    def latest_period(self, certificate_id: int) -> sqlite3.Row | None:
+        return self.one(
+            "SELECT * FROM certificate_periods WHERE certificate_id = ? "
+            "ORDER BY start DESC, id DESC LIMIT 1", (certificate_id,))
+
+    def first_period(self, certificate_id: int) -> sqlite3.Row | None:
+        return self.one(
+            "SELECT * FROM certificate_periods WHERE certificate_id = ? "
+            "ORDER BY start, id LIMIT 1", (certificate_id,))
+
+    def invoice_by_number(self, number: str) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM invoices WHERE number = ?", (number,))
+
+    def invoice_paid(self, invoice_id: int) -> list[str]:
+        return [r[0] for r in self.all(
+            "SELECT amount FROM payments WHERE invoice_id = ?", (invoice_id,))]
+
+    def grant_invoice(self, dossier_row, certificate_id: int | None) -> sqlite3.Row | None:
+        """The prorated dues invoice issued with a grant: not a dues call, not cancelled,
+        the dossier's own first, else the certificate's latest."""
+        return self.one(
+            "SELECT * FROM invoices WHERE kind = 'invoice' AND purpose != 'dues-call' "
+            "AND status != 'cancelled' AND (dossier_id = ? OR certificate_id = ?) "
+            "ORDER BY (dossier_id = ?) DESC, id DESC LIMIT 1",
+            (dossier_row["id"], certificate_id, dossier_row["id"]))
+
+    def latest_request(self, dossier_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM requests WHERE dossier_id = ? ORDER BY requested_on DESC, "
+                        "id DESC LIMIT 1", (dossier_id,))
+
+    def latest_interview(self, dossier_id: int) -> sqlite3.Row | None:
+        return self.one(
+            "SELECT i.*, ins.name AS instructor_name FROM interviews i "
+            "LEFT JOIN instructors ins ON ins.id = i.instructor_id "
+            "WHERE i.dossier_id = ? AND i.status != 'cancelled' ORDER BY i.id DESC LIMIT 1",
+            (dossier_id,))
+
+    def latest_appeal(self, dossier_id: int) -> sqlite3.Row | None:
+        return self.one(
+            "SELECT a.*, s.date AS session_date FROM appeals a "
+            "LEFT JOIN sessions s ON s.id = a.session_id "
+            "WHERE a.dossier_id = ? ORDER BY a.id DESC LIMIT 1", (dossier_id,))
+
+    def session_row(self, session_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM sessions WHERE id = ?", (session_id,))
+
+    def evaluator_row(self, evaluator_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM evaluators WHERE id = ?", (evaluator_id,))
+
+    def phases(self, dossier_id: int) -> list[sqlite3.Row]:
+        return self.all("SELECT * FROM cqpt_phases WHERE dossier_id = ? ORDER BY date, id",
+                        (dossier_id,))
+
+    def refusal_date(self, dossier_id: int) -> str | None:
+        """When the refusal was notified: the decision date, else the timeline's."""
+        return self.scalar(
+            "SELECT date FROM dossier_events WHERE dossier_id = ? AND event LIKE '%decid%' "
+            "ORDER BY date DESC, id DESC LIMIT 1", (dossier_id,))
+
+    # -- the letter log --------------------------------------------------------------------
+    def letter_at_path(self, path: str) -> sqlite3.Row | None:
+        return self.one("SELECT id FROM letters WHERE path = ? LIMIT 1", (path,))
+
+    def letters_log(self, *, candidate_id: int | None = None,
+                    dossier_id: int | None = None) -> list[sqlite3.Row]:
+        where, params = [], []
+        if candidate_id is not None:
+            where.append("l.candidate_id = ?")
+            params.append(candidate_id)
+        if dossier_id is not None:
+            where.append("l.dossier_id = ?")
+            params.append(dossier_id)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return self.all(
+            "SELECT l.*, d.ref AS dossier_ref, c.number AS certificate_number, "
+            "i.number AS invoice_number FROM letters l "
+            "LEFT JOIN dossiers d ON d.id = l.dossier_id "
+            "LEFT JOIN certificates c ON c.id = l.certificate_id "
+            "LEFT JOIN invoices i ON i.id = l.invoice_id "
+            f"{clause} ORDER BY l.date, l.id", params)
+
+    # -- renewal reminders -------------------------------------------------------------------
+    def renewal_window(self, *, as_of: str, limit: str,
+                       include_expired: bool = False) -> list[sqlite3.Row]:
+        """Certificates whose current period ends by `limit` and covers `as_of`
+        (or, with include_expired, ended before it without renewal)."""
+        lapse = "" if include_expired else "AND p.end >= :as_of"
+        return self.all(f"{_DUE_SELECT} {lapse} ORDER BY p.end, c.number",
+                        {"as_of": as_of, "limit": limit})
+
+    def reminder_for_period(self, period_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM reminders WHERE period_id = ?", (period_id,))

@@ -1,0 +1,293 @@
+"""What a letter template sees: one context builder per kind of record.
+
+Values are plain dicts, dates are `datetime.date` and amounts `Decimal` (the
+templates format them with `date_fr` and `eur`). A record that does not exist
+(no request, no interview, no invoice yet) is left OUT of the context rather
+than set to None: a template that needs it then fails with StrictUndefined,
+naming the variable, instead of printing a blank in a posted letter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from certcli import completeness, dates, schemes
+from certcli.errors import NotFound, ValidationError
+from certcli.money import ZERO, prorata_months, to_decimal
+
+RECORD_KINDS = ("dossier", "certificate", "candidate", "invoice")
+KIND_LABELS = {"initial": "initiale", "renewal": "de renouvellement", "extension": "d'extension"}
+PHASE_LABELS = {"prediag": "Pré-diagnostic", "proof": "Dossier de preuves",
+                "quiz": "Questionnaire", "situation": "Mise en situation professionnelle"}
+ROUTE_LABELS = {"contrat-pro": "contrat de professionnalisation",
+                "periode-pro": "période de professionnalisation", "libre": "accès libre"}
+SALUTATIONS = {"Mme": "Madame", "M.": "Monsieur"}
+
+
+@dataclass
+class LetterContext:
+    """The variables of one letter and the records it is about (for the log)."""
+    kind: str
+    ref: str  # the reference the file is named after
+    data: dict
+    candidate_id: int
+    dossier_id: int | None = None
+    certificate_id: int | None = None
+    invoice_id: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def build(store, *, date: dt.date, dossier: str | None = None, certificate: str | None = None,
+          candidate: int | None = None, invoice: str | None = None) -> LetterContext:
+    """The context for exactly one record given by its reference."""
+    given = {k: v for k, v in (("dossier", dossier), ("certificate", certificate),
+                               ("candidate", candidate), ("invoice", invoice)) if v is not None}
+    if len(given) != 1:
+        raise ValidationError("name exactly one record: --dossier REF, --certificate NUMBER, "
+                              "--candidate ID or --invoice NUMBER")
+    kind, key = next(iter(given.items()))
+    return _BUILDERS[kind](store, key, date)
+
+
+# -- shared parts ---------------------------------------------------------------------------
+def _date(value: str | None) -> dt.date | None:
+    return dates.from_iso(value[:10]) if value else None
+
+
+def _candidate(store, candidate_id: int) -> dict:
+    row = store.candidate(candidate_id)
+    if row is None:
+        raise NotFound(f"no candidate with id {candidate_id}")
+    full_name = f"{row['first_name']} {row['last_name']}"
+    civility = row["civility"] or ""
+    town = " ".join(part for part in (row["postcode"], row["city"]) if part)
+    return {
+        "id": row["id"], "civility": civility, "first_name": row["first_name"],
+        "last_name": row["last_name"], "full_name": full_name,
+        "address": row["address"] or "", "postcode": row["postcode"] or "",
+        "city": row["city"] or "", "email": row["email"] or "", "phone": row["phone"] or "",
+        "employer": row["employer"] or "",
+        "recipient": {"name": f"{civility} {full_name}".strip(),
+                      "lines": [line for line in (row["address"], town) if line]},
+        "salutation": SALUTATIONS.get(civility, "Madame, Monsieur"),
+    }
+
+
+def _scheme(code: str) -> tuple[dict, dict]:
+    scheme = schemes.get(code)
+    body = scheme.body
+    body_data = {"code": body.code, "name": body.name, "long_name": body.long_name,
+                 "address": list(body.address), "city": body.city, "phone": body.phone,
+                 "email": body.email, "signatory": body.signatory, **body.extra}
+
+    def pieces(kind):
+        return [{"code": c, "label": scheme.label(c), "count": scheme.piece_count(c)}
+                for c in scheme.required_pieces(kind)]
+
+    scheme_data = {
+        "code": scheme.code, "name": scheme.name, "validity_years": scheme.validity_years,
+        "appeal_delay_months": scheme.appeal_delay_months, "annual_dues": scheme.annual_dues,
+        "fees": dict(scheme.fees), "prorata": scheme.prorata,
+        "pieces": {kind: pieces(kind) for kind in scheme.pieces},
+    }
+    return body_data, scheme_data
+
+
+def _base(store, candidate_id: int, scheme_code: str, date: dt.date) -> dict:
+    body, scheme = _scheme(scheme_code)
+    candidate = _candidate(store, candidate_id)
+    return {"date": date, "body": body, "scheme": scheme, "candidate": candidate,
+            "recipient": candidate["recipient"], "salutation": candidate["salutation"],
+            "references": []}
+
+
+def _certificate(store, row) -> dict:
+    period = store.latest_period(row["id"])
+    first = store.first_period(row["id"])
+    data = {"id": row["id"], "number": row["number"], "scheme": row["scheme"],
+            "status": row["status"], "granted_on": _date(row["granted_on"]),
+            "mentions": json.loads(row["mentions"] or "[]")}
+    if period is not None:
+        data.update(start=_date(period["start"]), valid_until=_date(period["end"]),
+                    period_id=period["id"], first_start=_date(first["start"]))
+    return data
+
+
+def _invoice(store, row) -> dict:
+    amount = to_decimal(row["amount"])
+    paid = sum((to_decimal(a) for a in store.invoice_paid(row["id"])), ZERO)
+    return {"id": row["id"], "number": row["number"], "kind": row["kind"],
+            "purpose": row["purpose"], "label": row["label"], "amount": amount,
+            "issued_on": _date(row["issued_on"]), "due_on": _date(row["due_on"]),
+            "status": row["status"], "dues_year": row["dues_year"], "paid": paid,
+            "balance": amount - paid}
+
+
+def _items(text: str) -> list[str]:
+    """Requested items are stored as a JSON list or as lines of text."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        value = None
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return [line.strip(" -•\t") for line in str(text).replace(";", "\n").splitlines()
+            if line.strip(" -•\t")]
+
+
+# -- one builder per kind of record -----------------------------------------------------------
+def for_dossier(store, ref: str, date: dt.date) -> LetterContext:
+    row = store.dossier(str(ref).strip())
+    if row is None:
+        raise NotFound(f"no dossier {ref!r}")
+    ctx = _base(store, row["candidate_id"], row["scheme"], date)
+    scheme = schemes.get(row["scheme"])
+    decided_on = _date(row["decided_on"])
+    ctx["dossier"] = {
+        "id": row["id"], "ref": row["ref"], "kind": row["kind"],
+        "kind_label": KIND_LABELS.get(row["kind"], row["kind"]), "status": row["status"],
+        "opened_on": _date(row["opened_on"]), "mention": row["mention"],
+        "route": row["route"], "route_label": ROUTE_LABELS.get(row["route"], row["route"]),
+        "financing": row["financing"], "decision": row["decision"], "decided_on": decided_on,
+        "decision_reason": row["decision_reason"] or "",
+        "granted": row["status"] == "granted" or row["decision"] in ("granted", "grant"),
+        "refused": row["status"] in ("refused", "appealed")
+        or row["decision"] in ("refused", "refuse"),
+        "report_mentions": json.loads(row["report_mentions"] or "[]"),
+    }
+    ctx["references"].append(("Dossier", row["ref"]))
+    check = completeness.assess(store, row)
+    ctx["complete"] = check.complete
+    ctx["missing"] = [m.to_dict() | {"amount": m.amount} for m in check.missing]
+    ctx["fee_due"], ctx["fee_paid"] = check.fee_due, check.fee_paid
+    ctx["pieces_received"] = [{"code": p["code"], "label": scheme.label(p["code"]),
+                               "received_on": _date(p["received_on"])}
+                              for p in store.pieces(row["id"])]
+    context = LetterContext("dossier", row["ref"], ctx, row["candidate_id"], dossier_id=row["id"])
+    _add_instruction(store, row, ctx)
+    _add_outcome(store, row, scheme, ctx, context)
+    _add_cqpt(store, row, scheme, ctx)
+    return context
+
+
+def _add_instruction(store, row, ctx: dict) -> None:
+    request = store.latest_request(row["id"])
+    if request is not None:
+        ctx["request"] = {"items": _items(request["items"]),
+                          "requested_on": _date(request["requested_on"]),
+                          "due": _date(request["due"])}
+    interview = store.latest_interview(row["id"])
+    if interview is not None:
+        at = dates.parse_datetime(interview["at"][:16])
+        ctx["interview"] = {"at": at, "day": at.date(), "minutes": interview["minutes"],
+                            "instructor": interview["instructor_name"] or ""}
+
+
+def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
+    cert = store.certificate_of_dossier(row)
+    if cert is not None:
+        ctx["certificate"] = _certificate(store, cert)
+        ctx["references"].append(("Certificat", cert["number"]))
+        context.certificate_id = cert["id"]
+    decided_on = ctx["dossier"]["decided_on"]
+    if ctx["dossier"]["granted"]:
+        invoice = store.grant_invoice(row, cert["id"] if cert is not None else None)
+        if invoice is not None:
+            ctx["invoice"] = _invoice(store, invoice)
+            ctx["references"].append(("Facture", invoice["number"]))
+            context.invoice_id = invoice["id"]
+        if decided_on is not None:
+            ctx["dues_months"] = prorata_months(decided_on, scheme.prorata)
+    if decided_on is not None:
+        ctx["appeal_deadline"] = dates.appeal_deadline(decided_on, scheme.appeal_delay_months)
+    if row["session_id"]:
+        session = store.session_row(row["session_id"])
+        ctx["session"] = {"date": _date(session["date"]), "kind": session["kind"]}
+    appeal = store.latest_appeal(row["id"])
+    if appeal is not None:
+        ctx["appeal"] = {"filed_on": _date(appeal["filed_on"]),
+                         "deadline": _date(appeal["deadline"]), "outcome": appeal["outcome"],
+                         "decided_on": _date(appeal["decided_on"]),
+                         "reason": appeal["reason"] or "",
+                         "session_date": _date(appeal["session_date"])}
+
+
+def _add_cqpt(store, row, scheme, ctx: dict) -> None:
+    if scheme.workflow != "cqpt":
+        return
+    ctx["funder"] = scheme.cqpt.get("funder", "")
+    if row["evaluator_id"]:
+        evaluator = store.evaluator_row(row["evaluator_id"])
+        ctx["evaluator"] = {"name": evaluator["name"], "email": evaluator["email"] or "",
+                            "address": evaluator["address"] or ""}
+    ctx["phases"] = [{"phase": p["phase"], "label": PHASE_LABELS.get(p["phase"], p["phase"]),
+                      "result": p["result"] or "", "score": p["score"] or "",
+                      "date": _date(p["date"]),
+                      "training_advised": bool(p["training_advised"])}
+                     for p in store.phases(row["id"])]
+
+
+def for_certificate(store, number: str, date: dt.date) -> LetterContext:
+    row = store.certificate_by_number(str(number).strip())
+    if row is None:
+        raise NotFound(f"no certificate {number!r}")
+    return certificate_context(store, row, date)
+
+
+def certificate_context(store, row, date: dt.date) -> LetterContext:
+    """The certificate's context from its row (renewals build many of these)."""
+    ctx = _base(store, row["candidate_id"], row["scheme"], date)
+    ctx["certificate"] = _certificate(store, row)
+    ctx["references"].append(("Certificat", row["number"]))
+    renewal_fee = schemes.get(row["scheme"]).fee("renewal")
+    ctx["renewal"] = {"pieces": ctx["scheme"]["pieces"].get("renewal", []), "fee": renewal_fee}
+    return LetterContext("certificate", row["number"], ctx, row["candidate_id"],
+                         certificate_id=row["id"])
+
+
+def for_candidate(store, candidate_id, date: dt.date) -> LetterContext:
+    try:
+        candidate_id = int(candidate_id)
+    except (TypeError, ValueError):
+        raise ValidationError(f"invalid candidate id {candidate_id!r}") from None
+    if store.candidate(candidate_id) is None:
+        raise NotFound(f"no candidate with id {candidate_id}")
+    # The letterhead is that of the candidate's latest dossier's scheme.
+    latest = store.dossiers(candidate_id=candidate_id, limit=1)
+    scheme_code = latest[0]["scheme"] if latest else sorted(schemes.catalog())[0]
+    ctx = _base(store, candidate_id, scheme_code, date)
+    return LetterContext("candidate", f"candidat-{candidate_id}", ctx, candidate_id)
+
+
+def for_invoice(store, number: str, date: dt.date) -> LetterContext:
+    row = store.invoice_by_number(str(number).strip())
+    if row is None:
+        raise NotFound(f"no invoice {number!r}")
+    cert = store.certificate_row(row["certificate_id"]) if row["certificate_id"] else None
+    dossier = store.dossier_by_id(row["dossier_id"]) if row["dossier_id"] else None
+    if cert is not None:
+        scheme_code = cert["scheme"]
+    elif dossier is not None:
+        scheme_code = dossier["scheme"]
+    else:
+        scheme_code = sorted(schemes.catalog())[0]
+    ctx = _base(store, row["candidate_id"], scheme_code, date)
+    ctx["invoice"] = _invoice(store, row)
+    context = LetterContext("invoice", row["number"], ctx, row["candidate_id"],
+                            invoice_id=row["id"])
+    if cert is not None:
+        ctx["certificate"] = _certificate(store, cert)
+        ctx["references"].append(("Certificat", cert["number"]))
+        context.certificate_id = cert["id"]
+    if dossier is not None:
+        ctx["dossier"] = {"id": dossier["id"], "ref": dossier["ref"], "kind": dossier["kind"]}
+        ctx["references"].append(("Dossier", dossier["ref"]))
+        context.dossier_id = dossier["id"]
+    ctx["references"].append(("Facture", row["number"]))
+    return context
+
+
+_BUILDERS = {"dossier": for_dossier, "certificate": for_certificate,
+             "candidate": for_candidate, "invoice": for_invoice}

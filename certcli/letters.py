@@ -1,0 +1,331 @@
+"""Letters: the template catalog, sandboxed rendering, safe file names and the log.
+
+Templates are looked up in the secretariat's folder first (--templates DIR, else
+CERTCLI_TEMPLATES), then in the built-in `templates/`; a file of the same name
+overrides the built-in one. Each letter template opens with a header that says
+what it is and which record it needs:
+
+    {#- certcli
+    description = "Accusé de réception du dossier"
+    needs = "dossier"
+    -#}
+
+Rendering runs in Jinja's sandbox with StrictUndefined and autoescape, so a
+template can neither reach Python internals nor print a blank where a value
+is missing: both are a TemplateError naming the template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from certcli import letter_context, paths
+from certcli.errors import NotFound, TemplateError, ValidationError
+
+FORMATS = ("pdf", "html")
+PDF_PART = 50  # letters laid out per WeasyPrint pass in a combined PDF
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_HEADER = re.compile(r"\A\s*\{#-?\s*certcli\s*\n(.*?)-?#\}", re.S)
+_UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+# What a missing variable usually means, so the error says what to record first.
+_HINTS = {
+    "request": "no request for complementary elements is recorded for this dossier",
+    "interview": "no interview is scheduled for this dossier",
+    "certificate": "no certificate is linked to this record",
+    "invoice": "no invoice is linked to this record",
+    "appeal": "no appeal is recorded for this dossier",
+    "appeal_deadline": "the dossier has no decision date",
+    "dues_months": "the dossier has no decision date",
+    "evaluator": "the dossier was not oriented to an evaluator",
+    "session": "the dossier is on no session",
+    "dossier": "this letter needs --dossier",
+}
+
+
+@dataclass
+class TemplateInfo:
+    name: str
+    description: str
+    needs: str | None
+    source: str  # built-in | override
+    path: Path
+    requires: tuple[str, ...] = ()  # context values that must not be empty
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "description": self.description, "needs": self.needs,
+                "source": self.source, "requires": list(self.requires), "path": str(self.path)}
+
+
+@dataclass
+class Letter:
+    """One letter rendered to HTML, not yet written."""
+    template: str
+    html: str
+    context: letter_context.LetterContext
+
+
+@dataclass
+class RenderedLetter:
+    template: str
+    path: Path
+    format: str
+    logged: bool
+    letter_id: int | None = None
+    ids: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"template": self.template, "path": str(self.path), "format": self.format,
+                "logged": self.logged, "letter_id": self.letter_id, **self.ids}
+
+
+# -- the catalog ------------------------------------------------------------------------------
+def own_templates_dir(templates_dir: str | Path | None = None) -> Path | None:
+    """The secretariat's folder: --templates, else CERTCLI_TEMPLATES, else none."""
+    chosen = templates_dir or os.environ.get("CERTCLI_TEMPLATES") or None
+    if chosen is None:
+        return None
+    folder = Path(chosen).expanduser()
+    if not folder.is_dir():
+        raise TemplateError(f"templates folder {folder} does not exist")
+    return folder
+
+
+def search_path(templates_dir: str | Path | None = None) -> tuple[Path, ...]:
+    own = own_templates_dir(templates_dir)
+    builtin = paths.builtin_templates_dir()
+    return (own, builtin) if own is not None else (builtin,)
+
+
+def _header(path: Path) -> dict:
+    match = _HEADER.match(path.read_text(encoding="utf-8"))
+    if not match:
+        return {}
+    try:
+        return tomllib.loads(match.group(1))
+    except tomllib.TOMLDecodeError as exc:
+        raise TemplateError(f"template {path.stem!r}: bad certcli header ({exc})") from None
+
+
+def catalog(templates_dir: str | Path | None = None) -> dict[str, TemplateInfo]:
+    """Every letter template by name; files starting with '_' are building blocks."""
+    folders = search_path(templates_dir)
+    builtin = folders[-1]
+    found: dict[str, TemplateInfo] = {}
+    for folder in reversed(folders):  # built-in first, so an override replaces it
+        for path in sorted(folder.glob("*.html")):
+            name = path.stem
+            if name.startswith("_") or not _NAME.match(name):
+                continue
+            meta = _header(path)
+            inherited = found.get(name)
+            needs = meta.get("needs", inherited.needs if inherited else None)
+            if needs is not None and needs not in letter_context.RECORD_KINDS:
+                raise TemplateError(f"template {name!r}: needs must be one of "
+                                    f"{', '.join(letter_context.RECORD_KINDS)}, not {needs!r}")
+            found[name] = TemplateInfo(
+                name=name,
+                description=meta.get("description",
+                                     inherited.description if inherited else ""),
+                needs=needs, source="built-in" if folder == builtin else "override", path=path,
+                requires=tuple(meta.get("requires", inherited.requires if inherited else ())))
+    return found
+
+
+def find(name: str, templates_dir: str | Path | None = None) -> TemplateInfo:
+    if not _NAME.match(name or ""):
+        raise ValidationError(f"invalid template name {name!r} (lowercase letters, digits, '-')")
+    templates = catalog(templates_dir)
+    if name not in templates:
+        raise NotFound(f"no letter template {name!r} (known: {', '.join(sorted(templates))})")
+    return templates[name]
+
+
+# -- rendering ----------------------------------------------------------------------------------
+@cache
+def environment(folders: tuple[Path, ...]):
+    """One sandboxed environment per search path; Jinja caches compiled templates in it."""
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from certcli import filters
+
+    env = SandboxedEnvironment(loader=FileSystemLoader([str(f) for f in folders]),
+                               undefined=StrictUndefined, autoescape=True,
+                               trim_blocks=True, lstrip_blocks=True)
+    filters.register(env)
+    return env
+
+
+def _template_error(name: str, exc: Exception) -> TemplateError:
+    from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
+    from jinja2.exceptions import SecurityError
+
+    if isinstance(exc, SecurityError):
+        return TemplateError(f"template {name!r}: refused by the sandbox ({exc})")
+    if isinstance(exc, UndefinedError):
+        message = str(exc)
+        variable = re.search(r"'([^']+)' is undefined", message)
+        hint = _HINTS.get(variable.group(1)) if variable else None
+        return TemplateError(f"template {name!r}: {message}" + (f" ({hint})" if hint else ""))
+    if isinstance(exc, TemplateSyntaxError):
+        where = f"{exc.name or name}, line {exc.lineno}"
+        return TemplateError(f"template {name!r}: syntax error in {where}: {exc.message}")
+    if isinstance(exc, TemplateNotFound):
+        return TemplateError(f"template {name!r}: it uses {exc.name!r}, which does not exist")
+    return TemplateError(f"template {name!r}: {type(exc).__name__}: {exc}")
+
+
+def render_html(env, name: str, variables: dict) -> str:
+    """Render one template; every Jinja failure becomes a TemplateError naming it."""
+    from jinja2 import TemplateError as JinjaError
+
+    try:
+        return env.get_template(f"{name}.html").render(variables)
+    except JinjaError as exc:
+        raise _template_error(name, exc) from None
+    except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        raise _template_error(name, exc) from None
+
+
+def compose(store, template: str, *, date: dt.date, dossier: str | None = None,
+            certificate: str | None = None, candidate: int | None = None,
+            invoice: str | None = None, templates_dir: str | Path | None = None,
+            context: letter_context.LetterContext | None = None) -> Letter:
+    """Build the context of the record and render the template (no file yet)."""
+    info = find(template, templates_dir)
+    if context is None:
+        context = letter_context.build(store, date=date, dossier=dossier,
+                                       certificate=certificate, candidate=candidate,
+                                       invoice=invoice)
+    if info.needs not in (None, "candidate", context.kind):
+        raise ValidationError(f"template {template!r} is about a {info.needs}: "
+                              f"use --{info.needs}")
+    for key in info.requires:
+        if not context.data.get(key):
+            raise TemplateError(f"template {template!r}: nothing to send, '{key}' is empty for "
+                                f"{context.kind} {context.ref}")
+    env = environment(search_path(templates_dir))
+    variables = {**context.data, "template": info.name}
+    return Letter(info.name, render_html(env, info.name, variables), context)
+
+
+def document(letters: list[Letter], templates_dir: str | Path | None = None) -> str:
+    """One HTML document holding one or many letters (one A4 sheet each at least)."""
+    from markupsafe import Markup
+
+    env = environment(search_path(templates_dir))
+    body = Markup("".join(letter.html for letter in letters))
+    title = letters[0].template if len(letters) == 1 else f"{len(letters)} lettres"
+    return render_html(env, "_document", {"body": body, "title": title})
+
+
+def write(letters: list[Letter], path: Path, fmt: str,
+          templates_dir: str | Path | None = None) -> Path:
+    if fmt not in FORMATS:
+        raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
+    if fmt == "html":
+        try:
+            path.write_text(document(letters, templates_dir), encoding="utf-8")
+        except OSError as exc:
+            raise TemplateError(f"cannot write {path}: {exc.strerror}") from None
+        return path
+    from certcli import pdf
+
+    parts = [document(letters[i:i + PDF_PART], templates_dir)
+             for i in range(0, len(letters), PDF_PART)]
+    return pdf.write_pdf(parts, path, base_url=str(search_path(templates_dir)[0]))
+
+
+# -- file names -------------------------------------------------------------------------------
+def safe_name(*parts: str) -> str:
+    """A file name made of references only: [A-Za-z0-9._-], no leading dot, no '..'."""
+    name = "_".join(_UNSAFE_CHARS.sub("-", str(part)) for part in parts)
+    name = re.sub(r"\.{2,}", ".", name).lstrip(".-") or "lettre"
+    return name[:150]
+
+
+def output_path(store, out_dir: Path, stem: str, fmt: str) -> Path:
+    """`out_dir/stem.fmt`, checked to stay inside out_dir; a name already logged for
+    another letter gets -2, -3... so a posted letter's file is never overwritten."""
+    root = Path(out_dir).resolve()
+    stem = safe_name(stem)
+    for n in range(1, 10_000):
+        candidate = (root / f"{stem}{'' if n == 1 else f'-{n}'}.{fmt}").resolve()
+        if candidate.parent != root:
+            raise ValidationError(f"refusing to write outside {root}: {candidate}")
+        if store.letter_at_path(str(candidate)) is None:
+            return candidate
+    raise ValidationError(f"too many letters named {stem} in {root}")
+
+
+def prepare_out_dir(out_dir: str | Path) -> Path:
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValidationError(f"cannot create the output folder {folder}: {exc.strerror}") from None
+    return folder
+
+
+# -- the log ------------------------------------------------------------------------------------
+def record(store, letter: Letter, path: Path, fmt: str, date: dt.date) -> int:
+    """Log one rendered letter (call inside store.transaction())."""
+    ctx = letter.context
+    letter_id = store.insert("letters", {
+        "template": letter.template, "candidate_id": ctx.candidate_id,
+        "dossier_id": ctx.dossier_id, "certificate_id": ctx.certificate_id,
+        "invoice_id": ctx.invoice_id, "date": date.isoformat(), "path": str(path),
+        "format": fmt, "actor": store.actor,
+        "rendered_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    })
+    store.audit("letter.render", "letter", letter_id,
+                {"template": letter.template, "candidate_id": ctx.candidate_id,
+                 "ref": ctx.ref, "path": str(path), "format": fmt}, date)
+    return letter_id
+
+
+def render(store, template: str, *, date: dt.date, dossier: str | None = None,
+           certificate: str | None = None, candidate: int | None = None,
+           invoice: str | None = None, fmt: str = "pdf", out_dir: str | Path = "letters",
+           templates_dir: str | Path | None = None, dry_run: bool = False) -> RenderedLetter:
+    """Render one letter to a file in out_dir and, unless dry_run, log it.
+
+    The domain entry point for other commands (`dossier check --letter`,
+    `commission decide --letter`).
+    """
+    if fmt not in FORMATS:
+        raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
+    letter = compose(store, template, date=date, dossier=dossier, certificate=certificate,
+                     candidate=candidate, invoice=invoice, templates_dir=templates_dir)
+    folder = prepare_out_dir(out_dir)
+    path = output_path(store, folder, f"{date.isoformat()}_{letter.template}_{letter.context.ref}",
+                       fmt)
+    write([letter], path, fmt, templates_dir)
+    letter_id = None
+    if not dry_run:
+        with store.transaction():
+            letter_id = record(store, letter, path, fmt, date)
+    ctx = letter.context
+    return RenderedLetter(letter.template, path, fmt, not dry_run, letter_id,
+                          {"candidate_id": ctx.candidate_id, "ref": ctx.ref})
+
+
+def log(store, *, candidate_id: int | None = None, dossier: str | None = None) -> list[dict]:
+    """The letters sent, oldest first (`letters log` JSON keys)."""
+    dossier_id = None
+    if dossier is not None:
+        row = store.dossier(dossier.strip())
+        if row is None:
+            raise NotFound(f"no dossier {dossier!r}")
+        dossier_id = row["id"]
+    return [{"template": r["template"], "candidate_id": r["candidate_id"],
+             "dossier": r["dossier_ref"], "certificate": r["certificate_number"],
+             "invoice": r["invoice_number"], "date": r["date"], "path": r["path"],
+             "format": r["format"], "by": r["actor"]}
+            for r in store.letters_log(candidate_id=candidate_id, dossier_id=dossier_id)]
