@@ -282,7 +282,7 @@ def record(store, letter: Letter, path: Path, fmt: str, date: dt.date) -> int:
         "dossier_id": ctx.dossier_id, "certificate_id": ctx.certificate_id,
         "invoice_id": ctx.invoice_id, "date": date.isoformat(), "path": str(path),
         "format": fmt, "actor": store.actor,
-        "rendered_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "rendered_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     })
     store.audit("letter.render", "letter", letter_id,
                 {"template": letter.template, "candidate_id": ctx.candidate_id,

@@ -4,9 +4,9 @@ import json
 import re
 from pathlib import Path
 
+import letter_records as R
 import pytest
 
-import letter_records as R
 from certcli import completeness, letters
 
 DAY = "2026-11-24"

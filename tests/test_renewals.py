@@ -1,8 +1,8 @@
 from pathlib import Path
 
+import letter_records as R
 import pytest
 
-import letter_records as R
 from certcli import letters
 
 
