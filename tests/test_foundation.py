@@ -142,3 +142,8 @@ def test_python_m_certcli_runs(tmp_path):
 @pytest.mark.parametrize("args", [["--help"], ["candidate", "--help"], ["dossier", "--help"]])
 def test_help_texts(cli, args):
     assert "Usage" in cli.ok(*args).stdout
+
+
+def test_sub_command_help_is_plain_and_keeps_defaults(cli):
+    out = cli.ok("dossier", "check", "--help").stdout
+    assert "[default: today]" in out and "╭" not in out

@@ -36,6 +36,7 @@ class CertcliGroup(TyperGroup):
             module = importlib.import_module(f"certcli.cli.{self.lazy[cmd_name]}")
             group = typer.main.get_group(module.app)
             group.name = cmd_name
+            _plain_help(group)
             self.commands[cmd_name] = group
         return super().get_command(ctx, cmd_name)
 
@@ -59,6 +60,14 @@ class CertcliGroup(TyperGroup):
                 raise
             _fail(f"internal error ({type(exc).__name__}: {exc}); "
                   "set CERTCLI_DEBUG=1 to see the traceback")
+
+
+def _plain_help(command) -> None:
+    """Plain help everywhere, as on the root: rich help is slower to start, and its
+    markup would swallow the '[default: today]' of our option help."""
+    command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
 
 
 def _fail(message: str):
