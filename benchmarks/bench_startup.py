@@ -69,6 +69,10 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "certcli", "demo", "--size",
                         str(args.candidates), "--date", "2026-11-25", "--json"],
                        env=env, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    # The floor of any Typer program: one command that does nothing.
+    floor = median_ms([sys.executable, "-c", "import typer\napp = typer.Typer()\n"
+                       "@app.command()\ndef main(): pass\napp()"], args.runs, env)
+    print(f"minimal one-command Typer app: {floor:.0f} ms (the floor of any Typer CLI)")
     print(f"{'command':<36} {'certcli ms':>10} {'sqlite3 ms':>10} {'ratio':>6}  target")
     failed = False
     for command, baseline in BASELINES.items():
