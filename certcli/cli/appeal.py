@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from certcli.cli import common
-from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.common import (ActorOpt, DateOpt, FormatOpt, JsonOpt, LetterOpt, OutOpt,
+                                TemplatesOpt)
 
 app = typer.Typer(help="Appeals: file, decide, list (heard at an appeal session).",
                   no_args_is_help=True)
@@ -46,31 +48,37 @@ def appeal_decide(
         "--mention", help="Mention granted (repeatable).")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Grounds of the outcome.")]
     = None,
+    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    templates: TemplatesOpt = None,
     actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Record an appeal's outcome at the appeals session it is on (dated that day);
-    the same as `certcli commission decide SESSION REF`.
+    the same as `certcli commission decide SESSION REF`. --letter: the appeal
+    outcome (decision-recours), dated on the session day.
 
-    Example: certcli appeal decide 2026-0012 --refuse --reason "refus confirmé"
+    Example: certcli appeal decide 2026-0012 --refuse --reason "refus confirmé" --letter
     """
     from certcli import appeals
     from certcli.errors import ValidationError
 
     if grant == refuse:
         raise ValidationError("give exactly one of --grant, --refuse")
+    follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor)
     result = appeals.decide(store, ref, "granted" if grant else "refused", reason=reason,
                             mentions=mention)
+    follow.render_decision(store, result)
     if json_out:
-        common.emit_json(result)
-        return
-    common.say(f"Appeal of dossier {result['ref']}: {result['appeal_outcome']} on "
-               f"{result['date']} (session {result['session']})")
-    if result["certificate"]:
-        common.say(f"  certificate {result['certificate']}, valid until "
-                   f"{result['valid_until'] or 'no expiry'}")
-    if result["invoice"]:
-        common.say(f"  invoice {result['invoice']}: {result['amount']} EUR")
+        common.emit_json(follow.add_to(result))
+    else:
+        common.say(f"Appeal of dossier {result['ref']}: {result['appeal_outcome']} on "
+                   f"{result['date']} (session {result['session']})")
+        if result["certificate"]:
+            common.say(f"  certificate {result['certificate']}, valid until "
+                       f"{result['valid_until'] or 'no expiry'}")
+        if result["invoice"]:
+            common.say(f"  invoice {result['invoice']}: {result['amount']} EUR")
+    follow.finish(json_out)
 
 
 @app.command("list")

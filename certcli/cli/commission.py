@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from certcli.cli import common
-from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.common import (ActorOpt, DateOpt, FormatOpt, JsonOpt, LetterOpt, OutOpt,
+                                TemplatesOpt)
 
 app = typer.Typer(help="Commission sessions: add, plan, list, agenda, decide.",
                   no_args_is_help=True)
@@ -130,32 +132,41 @@ def commission_decide(
         "--mention", help="Mention granted (repeatable) [default: the report's].")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Grounds of the decision.")]
     = None,
+    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    templates: TemplatesOpt = None,
     actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Record the decision on a dossier of the session's agenda, dated on the session
-    day. A grant issues the certificate and the prorated dues invoice.
+    day. A grant issues the certificate and the prorated dues invoice. --letter (dated
+    on the session day): notification or refus at an award session, decision-recours
+    at an appeal session, cqpt-decision at a CPNE session.
 
-    Example: certcli commission decide 3 2026-0012 --grant --mention OPC
+    Example: certcli commission decide 3 2026-0012 --grant --mention OPC --letter
     """
-    from certcli import commissions
+    from certcli import commissions, follow_up
     from certcli.errors import ValidationError
 
     chosen = [name for flag, name in ((grant, "granted"), (refuse, "refused"),
                                       (adjourn, "adjourned")) if flag]
     if len(chosen) != 1:
         raise ValidationError("give exactly one of --grant, --refuse, --adjourn")
+    follow = common.FollowUp(letter, fmt, out, templates)
+    if letter:
+        follow_up.check_decision(chosen[0])
     store = common.store(actor=actor)
     result = commissions.decide(store, session_id, ref, chosen[0], mentions=mention,
                                 reason=reason)
+    follow.render_decision(store, result)
     if json_out:
-        common.emit_json(result)
-        return
-    common.say(f"Dossier {result['ref']}: {result['decision']} on {result['date']} "
-               f"(session {result['session']})")
-    if result["certificate"]:
-        until = result["valid_until"] or "no expiry"
-        common.say(f"  certificate {result['certificate']}, valid until {until}")
-    if result["invoice"]:
-        common.say(f"  invoice {result['invoice']}: {result['amount']} EUR")
-    if result["appeal_deadline"]:
-        common.say(f"  appeal possible until {result['appeal_deadline']}")
+        common.emit_json(follow.add_to(result))
+    else:
+        common.say(f"Dossier {result['ref']}: {result['decision']} on {result['date']} "
+                   f"(session {result['session']})")
+        if result["certificate"]:
+            until = result["valid_until"] or "no expiry"
+            common.say(f"  certificate {result['certificate']}, valid until {until}")
+        if result["invoice"]:
+            common.say(f"  invoice {result['invoice']}: {result['amount']} EUR")
+        if result["appeal_deadline"]:
+            common.say(f"  appeal possible until {result['appeal_deadline']}")
+    follow.finish(json_out)

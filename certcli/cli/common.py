@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -45,6 +46,17 @@ ActorOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
 LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="Rows per page.")]
 PageOpt = Annotated[int, typer.Option("--page", min=1, help="Page number, from 1.")]
+
+# Letters: `letters render` and every writing command's --letter share these.
+TemplatesOpt = Annotated[Path | None, typer.Option(
+    "--templates", metavar="DIR",
+    help="The secretariat's templates folder, overriding built-in templates of the same name "
+    "[default: $CERTCLI_TEMPLATES].")]
+FormatOpt = Annotated[str, typer.Option("--format", help="pdf or html.")]
+OutOpt = Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the files.")]
+LetterOpt = Annotated[bool, typer.Option(
+    "--letter", help="Also render the letter that follows this step (after it is recorded) "
+    "and log it; see --format, --out, --templates.")]
 
 
 def date_param(value):
@@ -134,6 +146,73 @@ def fields(pairs: list[tuple[str, object]], *, title: str | None = None) -> None
         elif isinstance(value, bool):
             value = "yes" if value else "no"
         say(f"  {label.ljust(width)}  {value}")
+
+
+class FollowUp:
+    """A writing command's --letter: options checked before the action, the letter
+    rendered after the action's transaction committed.
+
+    A rendering failure never undoes the action: the command prints the action's
+    result, then one `Error:` line saying how to render the letter later, exit 1.
+    """
+
+    def __init__(self, wanted: bool, fmt: str, out: Path, templates: Path | None):
+        self.wanted, self.fmt, self.out, self.templates = wanted, fmt, out, templates
+        self.template: str | None = None
+        self.path: str | None = None
+        self.error: str | None = None
+        if wanted:
+            from certcli import letters
+            from certcli.errors import ValidationError
+
+            # Mistyped options fail before anything is recorded.
+            if fmt not in letters.FORMATS:
+                raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
+            letters.own_templates_dir(templates)
+
+    def render(self, store, template: str, *, dossier: str, date: dt.date) -> None:
+        if not self.wanted:
+            return
+        from certcli import letters
+        from certcli.errors import CertcliError
+
+        self.template = template
+        try:
+            done = letters.render(store, template, dossier=dossier, fmt=self.fmt,
+                                  out_dir=self.out, templates_dir=self.templates, date=date)
+        except CertcliError as exc:
+            again = [f"certcli letters render {template} --dossier {dossier}",
+                     f"--date {date.isoformat()}", f"--format {self.fmt}",
+                     f"--out {self.out}"]
+            if self.templates:
+                again.append(f"--templates {self.templates}")
+            self.error = (f"{dossier}: the step is recorded but the letter was not rendered: "
+                          f"{exc}; render it with `{' '.join(again)}`")
+        else:
+            self.path = str(done.path)
+
+    def render_decision(self, store, result: dict) -> None:
+        """The letter of a decision just recorded (`commission decide`, `appeal decide`),
+        dated on the session day like the decision."""
+        if self.wanted:
+            from certcli import follow_up
+
+            template = follow_up.after_decision(store, result["session"], result["decision"])
+            self.render(store, template, dossier=result["ref"],
+                        date=dates.from_iso(result["date"]))
+
+    def add_to(self, data: dict) -> dict:
+        """The command's JSON with `"letter": path` (null when it failed)."""
+        return {**data, "letter": self.path} if self.wanted else data
+
+    def finish(self, json_out: bool) -> None:
+        """Print the letter's path (text mode), or fail with the rendering error."""
+        if self.error:
+            from certcli.errors import CertcliError
+
+            raise CertcliError(self.error)
+        if self.path and not json_out:
+            say(f"Letter {self.template}: {self.path}")
 
 
 def page_info(shown: int, total: int, page: int, limit: int) -> str:

@@ -3,12 +3,14 @@ orientation, pre-diagnostic, the three phases, CPNE transmission, funding."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from certcli.cli import common
-from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.common import (ActorOpt, DateOpt, FormatOpt, JsonOpt, LetterOpt, OutOpt,
+                                TemplatesOpt)
 
 app = typer.Typer(help="The CQPT route: admissibility, orient, prediag, phase, transmit, "
                   "funding, show.", no_args_is_help=True)
@@ -16,11 +18,14 @@ app = typer.Typer(help="The CQPT route: admissibility, orient, prediag, phase, t
 RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")]
 
 
-def _print(data: dict, json_out: bool, line: str) -> None:
+def _print(data: dict, json_out: bool, line: str,
+           follow: common.FollowUp | None = None) -> None:
     if json_out:
-        common.emit_json(data)
+        common.emit_json(follow.add_to(data) if follow else data)
     else:
         common.say(line)
+    if follow:
+        follow.finish(json_out)
 
 
 @app.command("admissibility")
@@ -56,18 +61,24 @@ def cqpt_admissibility(
 def cqpt_orient(
     ref: RefArg,
     evaluator: Annotated[int, typer.Option("--evaluator", help="Evaluator organisation id.")],
+    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    templates: TemplatesOpt = None,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Orient an admissible candidate to an evaluator organisation (status evaluation).
+    --letter: the admissibility and orientation letter (cqpt-recevabilite), which
+    names the evaluator, hence sent now rather than at `cqpt admissibility`.
 
-    Example: certcli cqpt orient 2026-0004 --evaluator 2 --date 2026-07-10
+    Example: certcli cqpt orient 2026-0004 --evaluator 2 --date 2026-07-10 --letter
     """
-    from certcli import cqpt
+    from certcli import cqpt, follow_up
 
+    follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     data = cqpt.orient(store, ref, evaluator_id=evaluator, date=common.day(date))
+    follow.render(store, follow_up.AFTER["orient"], dossier=data["ref"], date=common.day(date))
     _print(data, json_out, f"Dossier {data['ref']} oriented to "
-           f"{data['evaluator']['name']} (evaluation).")
+           f"{data['evaluator']['name']} (evaluation).", follow)
 
 
 @app.command("prediag")

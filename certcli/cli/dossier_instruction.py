@@ -5,12 +5,14 @@ sub-app by `certcli.cli.dossier`."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from certcli.cli import common
-from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.common import (ActorOpt, DateOpt, FormatOpt, JsonOpt, LetterOpt, OutOpt,
+                                TemplatesOpt)
 
 RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")]
 Override = Annotated[str | None, typer.Option(
@@ -26,28 +28,34 @@ def dossier_receive(
         "repeat a code or write CODE:N for several copies, e.g. technique:2.")] = None,
     partial: Annotated[bool, typer.Option(
         "--partial", help="Waiting dossier: record pieces but keep the request open.")] = False,
+    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    templates: TemplatesOpt = None,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Record pieces received by post. For a dossier waiting for complementary
     elements, this also closes the open request(s) and returns it to instruction
-    (no piece code needed then; --partial keeps it waiting).
+    (no piece code needed then; --partial keeps it waiting). --letter: the
+    acknowledgement of receipt (accuse-reception).
 
-    Example: certcli dossier receive 2026-0001 administratif contrats technique:2
+    Example: certcli dossier receive 2026-0001 administratif contrats technique:2 --letter
     """
-    from certcli import reception
+    from certcli import follow_up, reception
 
+    follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     result = reception.receive(store, ref, pieces or [], partial=partial,
                                date=common.day(date))
+    follow.render(store, follow_up.AFTER["receive"], dossier=result.ref, date=common.day(date))
     if json_out:
-        common.emit_json(result.to_dict())
-        return
-    if result.received:
-        common.say(f"Received for {result.ref}: {', '.join(result.received)}.")
-    if result.requests_satisfied:
-        common.say(f"Complementary elements received: request(s) closed, status "
-                   f"{result.status}.")
-    _print_missing(result.completeness)
+        common.emit_json(follow.add_to(result.to_dict()))
+    else:
+        if result.received:
+            common.say(f"Received for {result.ref}: {', '.join(result.received)}.")
+        if result.requests_satisfied:
+            common.say(f"Complementary elements received: request(s) closed, status "
+                       f"{result.status}.")
+        _print_missing(result.completeness)
+    follow.finish(json_out)
 
 
 def _print_missing(state) -> None:
@@ -86,25 +94,32 @@ def dossier_pay(
                f"balance {format_eur(paid.balance)}.")
 
 
-def dossier_check(ref: RefArg, date: DateOpt = None, actor: ActorOpt = None,
-                  json_out: JsonOpt = False):
+def dossier_check(ref: RefArg, letter: LetterOpt = False, fmt: FormatOpt = "pdf",
+                  out: OutOpt = Path("letters"), templates: TemplatesOpt = None,
+                  date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False):
     """Check that every piece and the fee are in, and record the check: a complete
     OPQTECC dossier goes to instruction, a complete CQPT dossier awaits
-    admissibility, otherwise the dossier is incomplete.
+    admissibility, otherwise the dossier is incomplete. --letter: the list of what
+    is missing (dossier-incomplet), or the acknowledgement (accuse-reception) when
+    the dossier is complete.
 
-    Example: certcli dossier check 2026-0001 --date 2026-06-15
+    Example: certcli dossier check 2026-0001 --date 2026-06-15 --letter --format html
     """
-    from certcli import reception
+    from certcli import follow_up, reception
 
+    follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     checked = reception.check(store, ref, date=common.day(date))
+    follow.render(store, follow_up.after_check(checked.result.complete),
+                  dossier=checked.result.ref, date=common.day(date))
     if json_out:
-        common.emit_json(checked.to_dict())
-        return
-    verdict = "complete" if checked.result.complete else "incomplete"
-    common.say(f"Dossier {checked.result.ref} is {verdict}: status {checked.status}.")
-    if not checked.result.complete:
-        _print_missing(checked.result)
+        common.emit_json(follow.add_to(checked.to_dict()))
+    else:
+        verdict = "complete" if checked.result.complete else "incomplete"
+        common.say(f"Dossier {checked.result.ref} is {verdict}: status {checked.status}.")
+        if not checked.result.complete:
+            _print_missing(checked.result)
+    follow.finish(json_out)
 
 
 def dossier_assign(
@@ -167,24 +182,30 @@ def dossier_request(
     due: Annotated[dt.date, typer.Option("--due", metavar="DATE", parser=common.date_param,
                                          help="Date by which the candidate must answer "
                                          "(after --date).")],
+    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    templates: TemplatesOpt = None,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Ask the candidate for complementary elements; the dossier waits until they
-    are received (`dossier receive REF`).
+    are received (`dossier receive REF`). --letter: the request letter
+    (demande-complements).
 
     Example: certcli dossier request 2026-0001 --items "Attestation de l'employeur 2025"
-    --due 2026-07-15 --date 2026-06-15
+    --due 2026-07-15 --date 2026-06-15 --letter
     """
-    from certcli import instruction
+    from certcli import follow_up, instruction
 
+    follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     asked = instruction.request(store, ref, items=items, due=due,
                                 date=common.day(date))
+    follow.render(store, follow_up.AFTER["request"], dossier=asked.ref, date=common.day(date))
     if json_out:
-        common.emit_json(asked.to_dict())
-        return
-    common.say(f"Requested for {asked.ref} by {asked.due}: {asked.items} "
-               f"(status {asked.status}).")
+        common.emit_json(follow.add_to(asked.to_dict()))
+    else:
+        common.say(f"Requested for {asked.ref} by {asked.due}: {asked.items} "
+                   f"(status {asked.status}).")
+    follow.finish(json_out)
 
 
 def dossier_interview(
@@ -192,22 +213,29 @@ def dossier_interview(
     at: Annotated[str, typer.Option("--at", metavar="DATETIME",
                                     help="Start, e.g. \"2026-05-12 14:30\".")],
     minutes: Annotated[int, typer.Option("--minutes", help="Length in minutes.")] = 60,
+    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    templates: TemplatesOpt = None,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Schedule the phone interview with the dossier's instructor (refused when it
-    overlaps another of that instructor's interviews).
+    overlaps another of that instructor's interviews). --letter: the appointment
+    letter (entretien).
 
-    Example: certcli dossier interview 2026-0001 --at "2026-05-12 14:30" --minutes 45
+    Example: certcli dossier interview 2026-0001 --at "2026-05-12 14:30" --minutes 45 --letter
     """
-    from certcli import instruction
+    from certcli import follow_up, instruction
 
+    follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     booked = instruction.interview(store, ref, at=at, minutes=minutes, date=common.day(date))
+    follow.render(store, follow_up.AFTER["interview"], dossier=booked.ref,
+                  date=common.day(date))
     if json_out:
-        common.emit_json(booked.to_dict())
-        return
-    common.say(f"Interview for {booked.ref} on {booked.at} ({booked.minutes} min) with "
-               f"{booked.instructor['name']}.")
+        common.emit_json(follow.add_to(booked.to_dict()))
+    else:
+        common.say(f"Interview for {booked.ref} on {booked.at} ({booked.minutes} min) with "
+                   f"{booked.instructor['name']}.")
+    follow.finish(json_out)
 
 
 def dossier_report(

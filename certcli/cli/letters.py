@@ -8,17 +8,11 @@ from typing import Annotated
 import typer
 
 from certcli.cli import common
-from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.common import ActorOpt, DateOpt, FormatOpt, JsonOpt, OutOpt, TemplatesOpt
 
 app = typer.Typer(help="Letters: templates, rendering to PDF or HTML, and the log of letters "
                   "sent.", no_args_is_help=True)
 
-TemplatesOpt = Annotated[Path | None, typer.Option(
-    "--templates", metavar="DIR",
-    help="The secretariat's templates folder, overriding built-in templates of the same name "
-    "[default: $CERTCLI_TEMPLATES].")]
-FormatOpt = Annotated[str, typer.Option("--format", help="pdf or html.")]
-OutOpt = Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the files.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Render the file but log nothing.")]
 
 

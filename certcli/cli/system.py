@@ -1,4 +1,4 @@
-"""Top-level verbs: init, info, demo, log, backup."""
+"""Top-level verbs: init, info, demo, stats, log, backup."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from certcli.cli import common
-from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.common import ActorOpt, AsOfOpt, DateOpt, JsonOpt
 
 
 def init(json_out: JsonOpt = False):
@@ -74,6 +74,45 @@ def demo(
         common.say(line)
 
 
+def stats(as_of: AsOfOpt = None, json_out: JsonOpt = False):
+    """The pipeline at a glance: dossiers per stage and scheme, delays from opening to
+    instruction and to decision (last 12 months), overdue requests, the next sessions,
+    renewals due within 9 months and unpaid invoices. Statuses are today's.
+
+    Example: certcli stats --as-of 2026-06-15
+    """
+    from certcli import stats as pipeline
+    from certcli.money import format_eur
+
+    data = pipeline.overview(common.store(), as_of=common.day(as_of))
+    if json_out:
+        common.emit_json(data)
+        return
+    schemes = sorted(data["dossiers"])
+    statuses = sorted({s for per in data["dossiers"].values() for s in per})
+    common.table(["status", *schemes, "total"],
+                 [[s, *(data["dossiers"][c].get(s, "") for c in schemes),
+                   sum(per.get(s, 0) for per in data["dossiers"].values())] for s in statuses],
+                 title=f"Dossiers (as of {data['as_of']})")
+    window = data["delays"]
+    common.table(["from opening to", "dossiers", "median days", "max days"],
+                 [[label, d["count"], "-" if d["median_days"] is None else d["median_days"],
+                   "-" if d["max_days"] is None else d["max_days"]]
+                  for label, d in (("instruction", window["to_instruction"]),
+                                   ("decision", window["to_decision"]))],
+                 title=f"Delays, {window['from']} to {window['to']}")
+    common.table(["session", "date", "kind", "on agenda", "capacity"],
+                 [[s["id"], s["date"], s["kind"], s["on_agenda"], s["capacity"] or "-"]
+                  for s in data["next_sessions"]], title="Next sessions")
+    overdue, due, unpaid = data["overdue_requests"], data["renewals"], data["unpaid_invoices"]
+    common.fields([
+        ("overdue requests", ", ".join(d["ref"] for d in overdue["dossiers"]) or "none"),
+        (f"renewals due ({due['months']} months)",
+         f"{due['due']}, {due['not_reminded']} not reminded yet"),
+        ("unpaid invoices", f"{unpaid['count']}, {format_eur(unpaid['total'])}"),
+    ])
+
+
 def log(
     entity: Annotated[str | None, typer.Option("--entity", help="candidate, dossier, "
                                                "certificate, invoice, session...")] = None,
@@ -137,5 +176,5 @@ def backup(
 
 
 def register(app: typer.Typer) -> None:
-    for func in (init, info, demo, log, backup):
+    for func in (init, info, demo, stats, log, backup):
         app.command(name=func.__name__)(func)

@@ -15,6 +15,7 @@ from certcli.store.dossiers import DossierQueries
 from certcli.store.instruction import InstructionQueries
 from certcli.store.invoices import InvoicesQueries
 from certcli.store.letters import LettersQueries
+from certcli.store.stats import StatsQueries
 
 __all__ = ["SCHEMA_VERSION", "Store"]
 
@@ -28,6 +29,7 @@ class Store(
     InvoicesQueries,
     LettersQueries,
     CqptQueries,
+    StatsQueries,
     BaseStore,
 ):
     """A certcli database."""

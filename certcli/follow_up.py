@@ -1,0 +1,44 @@
+"""Which letter follows which step: the `--letter` flag of the writing commands.
+
+One table, so that "which letter does `commission decide --letter` send?" has one
+answer. Rendering itself is `letters.render`, run after the step is recorded.
+"""
+
+from __future__ import annotations
+
+from certcli.errors import NotFound, ValidationError
+
+# step -> template, for the steps that always send the same letter
+AFTER = {
+    "receive": "accuse-reception",
+    "request": "demande-complements",
+    "interview": "entretien",
+    # The CQPT admissibility letter also names the evaluator: it goes with orientation.
+    "orient": "cqpt-recevabilite",
+}
+
+
+def after_check(complete: bool) -> str:
+    """An incomplete dossier gets the list of what is missing; a complete one the
+    acknowledgement (which says it goes on to instruction)."""
+    return "accuse-reception" if complete else "dossier-incomplet"
+
+
+def check_decision(decision: str) -> None:
+    """Refuse --letter before recording a decision no letter speaks of."""
+    if decision not in ("granted", "refused"):
+        raise ValidationError(f"no letter is sent for an {decision} dossier: drop --letter")
+
+
+def after_decision(store, session_id: int, decision: str) -> str:
+    """Appeal session -> appeal outcome; CPNE session -> CQPT decision; award
+    session -> notification (granted) or refusal with the appeal deadline."""
+    check_decision(decision)
+    session = store.session(session_id)
+    if session is None:
+        raise NotFound(f"no session {session_id}")
+    if session["kind"] == "appeal":
+        return "decision-recours"
+    if session["kind"] == "cpne":
+        return "cqpt-decision"
+    return "notification" if decision == "granted" else "refus"
