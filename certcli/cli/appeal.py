@@ -8,8 +8,15 @@ from typing import Annotated
 import typer
 
 from certcli.cli import common
-from certcli.cli.common import (ActorOpt, DateOpt, FormatOpt, JsonOpt, LetterOpt, OutOpt,
-                                TemplatesOpt)
+from certcli.cli.common import (
+    ActorOpt,
+    DateOpt,
+    FormatOpt,
+    JsonOpt,
+    LetterOpt,
+    OutOpt,
+    TemplatesOpt,
+)
 
 app = typer.Typer(help="Appeals: file, decide, list (heard at an appeal session).",
                   no_args_is_help=True)

@@ -9,8 +9,15 @@ from typing import Annotated
 import typer
 
 from certcli.cli import common
-from certcli.cli.common import (ActorOpt, DateOpt, FormatOpt, JsonOpt, LetterOpt, OutOpt,
-                                TemplatesOpt)
+from certcli.cli.common import (
+    ActorOpt,
+    DateOpt,
+    FormatOpt,
+    JsonOpt,
+    LetterOpt,
+    OutOpt,
+    TemplatesOpt,
+)
 
 app = typer.Typer(help="The CQPT route: admissibility, orient, prediag, phase, transmit, "
                   "funding, show.", no_args_is_help=True)

@@ -11,8 +11,15 @@ from typing import Annotated
 import typer
 
 from certcli.cli import common
-from certcli.cli.common import (ActorOpt, DateOpt, FormatOpt, JsonOpt, LetterOpt, OutOpt,
-                                TemplatesOpt)
+from certcli.cli.common import (
+    ActorOpt,
+    DateOpt,
+    FormatOpt,
+    JsonOpt,
+    LetterOpt,
+    OutOpt,
+    TemplatesOpt,
+)
 
 RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")]
 Override = Annotated[str | None, typer.Option(
