@@ -124,8 +124,12 @@ def table(columns: list[str], rows: list[list], *, title: str | None = None,
     from rich.text import Text
 
     grid = Table(title=title, caption=caption, show_lines=False, header_style="bold")
-    for column in columns:
-        grid.add_column(column, overflow="fold")
+    texts = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    for index, column in enumerate(columns):
+        # References, numbers, dates and amounts never break across lines
+        # ("ECO-2026-0 / 001" is unreadable); free text folds.
+        atomic = all(" " not in row[index] and len(row[index]) <= 24 for row in texts)
+        grid.add_column(column, overflow="fold", no_wrap=atomic)
     for row in rows:
         # Text, not str: a name like "[b]" is data, never rich markup; and no
         # highlighter pass over every cell.

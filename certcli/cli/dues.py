@@ -28,11 +28,14 @@ def dues_prorata(
     """
     from certcli import dues
 
+    from certcli.money import format_eur
+
     result = dues.prorata(amount, date, mode)
     if json_out:
         common.emit_json(result)
     else:
-        common.say(f"{result['months']} months: {result['amount']} EUR")
+        months = result["months"]
+        common.say(f"{months} month{'s' if months > 1 else ''}: {format_eur(result['amount'])}")
 
 
 @app.command("call")
@@ -45,6 +48,7 @@ def dues_call(
     Example: certcli dues call --year 2027 --date 2026-12-15
     """
     from certcli import dues
+    from certcli.money import format_eur
 
     store = common.store(actor=actor, date=date)
     result = dues.call(store, year, date=common.day(date))
@@ -58,4 +62,4 @@ def dues_call(
     common.table(["invoice", "certificate", "holder", "amount"],
                  [[i["number"], i["certificate"], f"{i['candidate_id']} {i['holder']}",
                    i["amount"]] for i in result["invoiced"]],
-                 caption=f"{result['count']} invoices, {result['total']} EUR")
+                 caption=f"{result['count']} invoices, {format_eur(result['total'])}")

@@ -108,6 +108,7 @@ def invoice_cancel(
     Example: certcli invoice cancel F-2026-00003 --reason "erreur de montant"
     """
     from certcli import invoices
+    from certcli.money import format_eur
 
     store = common.store(actor=actor, date=date)
     invoice, credit = invoices.cancel(store, number, reason=reason, date=common.day(date))
@@ -115,4 +116,4 @@ def invoice_cancel(
         common.emit_json({**invoice.to_dict(), "credit_note": credit.to_dict()})
     else:
         common.say(f"Invoice {invoice.number} cancelled by credit note {credit.number} "
-                   f"({credit.amount} EUR)")
+                   f"({format_eur(credit.amount)})")
