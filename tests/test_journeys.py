@@ -123,6 +123,11 @@ def test_opqtecc_initial_then_renewal_in_time(cli, tmp_path, unchanged):
     html = open(letter["path"], encoding="utf-8").read()
     assert "ECO-2026-0001" in html and "7 mars 2026" in html and "300,00" in html
 
+    called = cli.json("dues", "call", "--year", "2027", "--date", "2027-01-15")
+    assert [(i["number"], i["certificate"], i["amount"]) for i in called["invoiced"]] == [
+        ("F-2027-00001", "ECO-2026-0001", "360.00")]
+    assert cli.json("dues", "call", "--year", "2027", "--date", "2027-01-16")["count"] == 0
+
     # Nine months before 6 March 2030.
     assert cli.json("renewals", "due", "--as-of", "2029-06-05") == []
     due = cli.json("renewals", "due", "--as-of", "2029-06-06")
@@ -158,7 +163,7 @@ def test_opqtecc_initial_then_renewal_in_time(cli, tmp_path, unchanged):
 
 
 # -- (b) refusal, appeal on the last day, appeal granted --------------------------------
-def test_refusal_then_appeal_granted(cli, unchanged):
+def test_refusal_then_appeal_granted(cli, tmp_path, unchanged):
     cli.ok("instructor", "add", "--name", "Sophie Aubert", "--specialty", "programmation",
            "--date", "2026-01-02")
     who = new_candidate(cli, "Jules", "Roux", "2026-01-05", "--specialty", "programmation",
@@ -175,6 +180,11 @@ def test_refusal_then_appeal_granted(cli, unchanged):
                        "Programmes sans phase de diagnostic.")
     assert (refused["decision"], refused["appeal_deadline"]) == ("refused", "2026-06-15")
     assert refused["certificate"] is None and refused["invoice"] is None
+    out = tmp_path / "courrier"
+    refusal = cli.json("letters", "render", "refus", "--dossier", ref, "--format", "html",
+                       "--out", out, "--date", "2026-04-16")
+    text = open(refusal["path"], encoding="utf-8").read()
+    assert "15 juin 2026" in text and "Programmes sans phase de diagnostic." in text
 
     with unchanged():
         late = cli.fails("appeal", "file", ref, "--date", "2026-06-16")
@@ -194,8 +204,14 @@ def test_refusal_then_appeal_granted(cli, unchanged):
                                     "amount")} == {
         "decision": "granted", "certificate": "PROG-2026-0001", "valid_until": "2030-07-02",
         "invoice": "F-2026-00001", "amount": "180.00"}
+    outcome = cli.json("letters", "render", "decision-recours", "--dossier", ref, "--format",
+                       "html", "--out", out, "--date", "2026-07-04")
+    assert "PROG-2026-0001" in open(outcome["path"], encoding="utf-8").read()
     shown = cli.json("dossier", "show", ref)
     assert shown["status"] == "granted"
+    assert [e["event"] for e in shown["history"]] == [
+        "opened", "received", "paid", "checked", "assigned", "report", "agenda", "decision",
+        "appeal", "agenda", "decision"]
     assert shown["appeals"][0]["outcome"] == "granted"
     assert [a["outcome"] for a in cli.json("appeal", "list")] == ["granted"]
 
@@ -219,6 +235,8 @@ def test_late_renewal_shows_the_lapse(cli):
                         opened="2030-05-02", report_on="2030-06-01")
     assert cli.json("certificate", "show", "ECO-2026-0001", "--as-of",
                     "2030-06-20")["status"] == "expired"
+    lapsed = cli.json("renewals", "due", "--as-of", "2030-06-20", "--include-expired")
+    assert [(d["certificate"], d["days_left"]) for d in lapsed] == [("ECO-2026-0001", -6)]
     late = award_session(cli, "2030-07-01")
     cli.ok("commission", "agenda", late)
     decided = cli.json("commission", "decide", late, renewal["ref"], "--grant")
@@ -324,3 +342,9 @@ def test_demo_office_and_read_commands(cli, unchanged):
 def test_demo_works_on_any_day(cli, day):
     summary = cli.json("demo", "--date", day)
     assert summary["date"] == day and summary["counts"]["certificates"] > 0
+
+
+def test_demo_size_adds_synthetic_candidates_and_force_adds_a_second_office(cli):
+    office = cli.json("demo", "--date", "2026-06-15")["counts"]["candidates"]
+    bigger = cli.json("demo", "--date", "2026-06-15", "--size", "5", "--force")
+    assert bigger["counts"]["candidates"] == 2 * office + 5

@@ -37,7 +37,7 @@ def build(store, *, today: dt.date, size: int = 0, force: bool = False) -> dict:
                            "mix fictional data into it (use another --db, or --force)")
     rng = random.Random(SEED)
     with store.transaction():
-        office = office_mod.build(store, rng, today)
+        office = office_mod.build(store, rng, today, force=bool(existing))
         if size:
             # After the office: synthetic dossiers would otherwise crowd its agendas.
             _bulk(store, rng, size, today)

@@ -82,10 +82,10 @@ class Person:
 class Office:
     """What the stories share: the store, the timeline, the register's people."""
 
-    def __init__(self, store, rng: random.Random, today: dt.date):
+    def __init__(self, store, rng: random.Random, today: dt.date, *, force: bool = False):
         import holidays
 
-        self.store, self.rng, self.today = store, rng, today
+        self.store, self.rng, self.today, self.force = store, rng, today, force
         self.timeline = Timeline(today)
         self.names = Names(rng)
         self.closed = holidays.France(years=range(today.year - 6, today.year + 2))
@@ -106,7 +106,9 @@ class Office:
 
     def ensure_person(self, person: Person, day: dt.date) -> int:
         if person.id is None:
-            person.id = candidates.add(self.store, person.values, date=day).id
+            # --force adds a second office beside the first: same invented names.
+            person.id = candidates.add(self.store, person.values, date=day,
+                                       force=self.force).id
             for period in person.experiences:
                 experiences.add(self.store, person.id, date=day, **period)
         return person.id
@@ -309,8 +311,9 @@ def staff(office: Office) -> None:
                 ("Formatel Évaluation", "contact@formatel-demo.fr", "12 quai Perrache, Lyon"),
                 ("Campus Télécom Certification", "cqpt@campus-telecom-demo.fr",
                  "3 rue de la Fibre, Rennes")):
-            office.evaluators.append(evaluators.add(office.store, name=name, email=email,
-                                                    address=address, date=d).id)
+            known = office.store.evaluator_by_name(name)  # a second office (--force)
+            office.evaluators.append(known["id"] if known else evaluators.add(
+                office.store, name=name, email=email, address=address, date=d).id)
 
     office.timeline.at(since, step, order=0)
 
@@ -579,8 +582,8 @@ def _call(office: Office, year: int, day: dt.date, current: bool) -> None:
 STAGES = (staff, sessions, holders, renewal_round, award_pipeline, cqpt_pipeline, dues_calls)
 
 
-def build(store, rng: random.Random, today: dt.date) -> Office:
-    office = Office(store, rng, today)
+def build(store, rng: random.Random, today: dt.date, *, force: bool = False) -> Office:
+    office = Office(store, rng, today, force=force)
     for stage in STAGES:
         stage(office)
     office.timeline.play()
