@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from certcli import dates, letter_context, letters
-from certcli.errors import ValidationError
+from certcli.errors import StateError, ValidationError
 
 TEMPLATE = "rappel-renouvellement"
 
@@ -82,6 +82,25 @@ def due(store, *, as_of: dt.date, months: int, include_expired: bool = False,
                          row["candidate_id"], holder, valid_until, (valid_until - as_of).days,
                          row["reminded_on"]))
     return found
+
+
+def record_sent(store, number: str, *, months: int, date: dt.date) -> Due:
+    """Record a reminder sent without a letter rendered here (by e-mail, or by
+    another tool): the period counts as reminded, so `remind` skips it."""
+    found = [d for d in due(store, as_of=date, months=months, pending=True)
+             if d.certificate == number]
+    if not found:
+        raise StateError(f"certificate {number} has no period to remind on {date} "
+                         f"(not within {months} months of its end, or already reminded)")
+    item = found[0]
+    with store.transaction():
+        store.insert("reminders", {"certificate_id": item.certificate_id,
+                                   "period_id": item.period_id,
+                                   "reminded_on": date.isoformat(), "letter_id": None})
+        store.audit("renewal.remind", "certificate", item.certificate,
+                    {"valid_until": item.valid_until.isoformat(), "letter": None}, date)
+    item.reminded_on = date.isoformat()
+    return item
 
 
 Progress = Callable[[int, int, str], None]

@@ -67,11 +67,15 @@ def demo(
     if json_out:
         common.emit_json(summary)
         return
-    common.say(f"Demo office written to {store.path}")
-    common.table(["what", "count"], [[k, v] for k, v in summary["counts"].items()],
+    common.say(f"Demo office written to {store.path} (today is {summary['date']})")
+    common.table(["table", "rows"], [[k, v] for k, v in summary["counts"].items()],
                  title="Fictional office")
-    for line in summary.get("notes", []):
-        common.say(line)
+    common.table(["status", "dossiers"], [[k, v] for k, v in
+                                          summary["dossiers_by_status"].items()],
+                 title="Dossiers per status")
+    common.say("Try:")
+    for item in summary["try"]:
+        common.say(f"  {item['command']}\n      {item['shows']}")
 
 
 def stats(as_of: AsOfOpt = None, json_out: JsonOpt = False):
