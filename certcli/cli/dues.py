@@ -27,7 +27,6 @@ def dues_prorata(
     Example: certcli dues prorata --amount 360.00 --date 2026-06-15
     """
     from certcli import dues
-
     from certcli.money import format_eur
 
     result = dues.prorata(amount, date, mode)
