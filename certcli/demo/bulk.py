@@ -13,9 +13,9 @@ from certcli.validators import fold
 def _bulk(store, rng: random.Random, size: int, today: dt.date) -> None:
     """Synthetic candidates with two dossiers each, inserted in bulk (benchmarks)."""
     cand_rows, dossier_rows = [], []
-    base = store.scalar("SELECT coalesce(max(id), 0) FROM candidates")
+    base = store.max_candidate_id()
     year = today.year
-    seq = store.scalar("SELECT value FROM counters WHERE name = ?", (f"dossier:{year}",)) or 0
+    seq = store.counter_value(f"dossier:{year}")
     statuses = ["submitted", "incomplete", "instruction", "report_ready", "granted", "refused"]
     for i in range(size):
         p = _person(rng, base + i + 1)
@@ -28,14 +28,8 @@ def _bulk(store, rng: random.Random, size: int, today: dt.date) -> None:
         ))
         for scheme in ("ECO", "PROG"):
             seq += 1
-            dossier_rows.append((f"{year}-{seq:06d}", base + i + 1, scheme, "initial",
+            dossier_rows.append((f"{year}-{seq:04d}", base + i + 1, scheme, "initial",
                                  rng.choice(statuses), today.isoformat()))
-    store.conn.executemany(
-        "INSERT INTO candidates (id, civility, first_name, last_name, birth_date, email, phone,"
-        " address, postcode, city, status, specialties, employer, siret, directory_consent,"
-        " search_key, created_on) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cand_rows)
-    store.conn.executemany(
-        "INSERT INTO dossiers (ref, candidate_id, scheme, kind, status, opened_on)"
-        " VALUES (?,?,?,?,?,?)", dossier_rows)
-    store.execute("INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO "
-                  "UPDATE SET value = excluded.value", (f"dossier:{year}", seq))
+    store.bulk_insert_candidates(cand_rows)
+    store.bulk_insert_dossiers(dossier_rows)
+    store.set_counter(f"dossier:{year}", seq)

@@ -134,6 +134,15 @@ class BaseStore:
         )
         return self.scalar("SELECT value FROM counters WHERE name = ?", (name,))
 
+    def counter_value(self, name: str) -> int:
+        return self.scalar("SELECT value FROM counters WHERE name = ?", (name,)) or 0
+
+    def set_counter(self, name: str, value: int) -> None:
+        """Only for bulk loads that number their own rows (demo --size)."""
+        self.conn.execute(
+            "INSERT INTO counters (name, value) VALUES (?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET value = excluded.value", (name, value))
+
     # -- audit ----------------------------------------------------------------------
     def audit(self, action: str, entity: str, entity_id, details: dict | None = None,
               date: dt.date | None = None) -> None:

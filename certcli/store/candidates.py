@@ -55,6 +55,17 @@ class CandidateQueries:
         clause, params = self._search_clause(search_key)
         return self.scalar("SELECT count(*) FROM candidates" + clause, params)
 
+    def max_candidate_id(self) -> int:
+        return self.scalar("SELECT coalesce(max(id), 0) FROM candidates")
+
+    def bulk_insert_candidates(self, rows: list[tuple]) -> None:
+        """Synthetic rows for benchmarks (demo --size): no validation, no history."""
+        self.conn.executemany(
+            "INSERT INTO candidates (id, civility, first_name, last_name, birth_date, email,"
+            " phone, address, postcode, city, status, specialties, employer, siret,"
+            " directory_consent, search_key, created_on)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+
     # -- experience periods (CQPT eligibility) ------------------------------------
     def experiences(self, candidate_id: int) -> list[sqlite3.Row]:
         return self.all(

@@ -64,3 +64,10 @@ class DossierQueries:
         return self.all(
             "SELECT * FROM payments WHERE dossier_id = ? ORDER BY paid_on, id", (dossier_id,)
         )
+
+    def bulk_insert_dossiers(self, rows: list[tuple]) -> None:
+        """Synthetic rows for benchmarks (demo --size): (ref, candidate_id, scheme, kind,
+        status, opened_on)."""
+        self.conn.executemany(
+            "INSERT INTO dossiers (ref, candidate_id, scheme, kind, status, opened_on)"
+            " VALUES (?,?,?,?,?,?)", rows)
