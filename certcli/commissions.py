@@ -75,7 +75,8 @@ def plan(store, *, year: int, count: int = 5, kind: str = "award",
     _check_kind(kind)
     if not 1 <= count <= MAX_PLAN:
         raise ValidationError(f"invalid count {count}: between 1 and {MAX_PLAN} sessions")
-    closed = holidays.France(years=[year, year + 1])
+    # French names whatever the machine's locale: they are shown to a French secretariat.
+    closed = holidays.France(years=[year, year + 1], language="fr")
     first = dt.date(year, 1, 1)
     length = (dt.date(year + 1, 1, 1) - first).days
     proposals, previous = [], None

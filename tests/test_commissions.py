@@ -40,7 +40,7 @@ def test_plan_avoids_weekends_and_french_holidays(cli):
     # moves to Monday 10 May.
     ten = cli.json("commission", "plan", "--year", "2027", "--count", "10")
     moved = [p for p in ten if p["shifted_from"] == "2027-05-08"]
-    assert moved[0]["date"] == "2027-05-10" and moved[0]["holiday"] == "Victory Day"
+    assert moved[0]["date"] == "2027-05-10" and moved[0]["holiday"] == "Fête de la Victoire"
     # Five: 6 February 2027 is a Saturday -> Monday 8 February.
     five = [p["date"] for p in cli.json("commission", "plan", "--year", "2027")]
     assert five == ["2027-02-08", "2027-04-20", "2027-07-02", "2027-09-13", "2027-11-25"]
