@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 
 from certcli import completeness, dates, schemes
-from certcli.errors import NotFound, ValidationError
+from certcli.errors import NotFound, TemplateError, ValidationError
 from certcli.money import ZERO, prorata_months, to_decimal
 
 RECORD_KINDS = ("dossier", "certificate", "candidate", "invoice")
@@ -49,6 +49,76 @@ def build(store, *, date: dt.date, dossier: str | None = None, certificate: str 
                               "--candidate ID or --invoice NUMBER")
     kind, key = next(iter(given.items()))
     return _BUILDERS[kind](store, key, date)
+
+
+# -- what must be true before a letter goes out ----------------------------------------------
+ADDRESS_FIELDS = ("address", "postcode", "city")
+
+
+class NoPostalAddress(TemplateError):
+    """The recipient has no full postal address (a batch skips them)."""
+
+
+def check_address(context: LetterContext) -> None:
+    """Every letter is posted: no letter with a blank address block."""
+    candidate = context.data["candidate"]
+    missing = [f for f in ADDRESS_FIELDS if not str(candidate.get(f) or "").strip()]
+    if missing:
+        cid = candidate["id"]
+        raise NoPostalAddress(
+            f"candidate {cid} ({candidate['full_name']}) has no postal address "
+            f"({', '.join(missing)}): add it with `certcli candidate edit {cid} "
+            f"{' '.join(f'--{f} …' for f in missing)}`")
+
+
+def _granted(context: LetterContext) -> str | None:
+    dossier = context.data["dossier"]
+    if not dossier["granted"]:
+        return f"dossier {dossier['ref']} is '{dossier['status']}', not granted"
+    return None
+
+
+def _refused(context: LetterContext) -> str | None:
+    dossier = context.data["dossier"]
+    if not dossier["refused"]:
+        return (f"dossier {dossier['ref']} is '{dossier['status']}': a refusal letter goes "
+                "to a refused dossier (or one whose appeal confirmed the refusal)")
+    if "refusal" not in context.data:
+        return f"dossier {dossier['ref']} has no recorded refusal"
+    return None
+
+
+def _appeal_decided(context: LetterContext) -> str | None:
+    ref = context.data["dossier"]["ref"]
+    appeal = context.data.get("appeal")
+    if appeal is None:
+        return f"dossier {ref} has no appeal"
+    if not appeal["decided"]:
+        return (f"the appeal of dossier {ref} (filed on {appeal['filed_on'].isoformat()}) "
+                f"has no outcome yet: record it with `certcli appeal decide {ref}` first")
+    return None
+
+
+def _decided(context: LetterContext) -> str | None:
+    dossier = context.data["dossier"]
+    if dossier["decision"] not in ("granted", "refused"):
+        return f"dossier {dossier['ref']} is '{dossier['status']}': it has no decision yet"
+    return None
+
+
+# A template's `when` header names one of these: the letter goes out only then.
+CONDITIONS = {"granted": _granted, "refused": _refused, "appeal-decided": _appeal_decided,
+              "decided": _decided}
+
+
+def check_condition(template: str, when: str | None, context: LetterContext) -> None:
+    if not when:
+        return
+    if context.kind != "dossier":
+        raise TemplateError(f"template {template!r}: 'when = {when}' needs a --dossier letter")
+    problem = CONDITIONS[when](context)
+    if problem:
+        raise TemplateError(f"template {template!r}: {problem}")
 
 
 # -- shared parts ---------------------------------------------------------------------------
@@ -103,8 +173,11 @@ def _base(store, candidate_id: int, scheme_code: str, date: dt.date) -> dict:
             "references": []}
 
 
-def _certificate(store, row) -> dict:
-    period = store.latest_period(row["id"])
+def _certificate(store, row, period=None) -> dict:
+    """The certificate with one validity period: the one given (a dossier's own),
+    else the latest."""
+    if period is None:
+        period = store.latest_period(row["id"])
     first = store.first_period(row["id"])
     data = {"id": row["id"], "number": row["number"], "scheme": row["scheme"],
             "status": row["status"], "granted_on": _date(row["granted_on"]),
@@ -153,8 +226,8 @@ def for_dossier(store, ref: str, date: dt.date) -> LetterContext:
         "financing": row["financing"], "decision": row["decision"], "decided_on": decided_on,
         "decision_reason": row["decision_reason"] or "",
         "granted": row["status"] == "granted" or row["decision"] in ("granted", "grant"),
-        "refused": row["status"] in ("refused", "appealed")
-        or row["decision"] in ("refused", "refuse"),
+        # A refusal stands while its appeal is pending or once the appeal confirmed it.
+        "refused": row["status"] in ("refused", "appealed"),
         "report_mentions": json.loads(row["report_mentions"] or "[]"),
     }
     ctx["references"].append(("Dossier", row["ref"]))
@@ -187,31 +260,76 @@ def _add_instruction(store, row, ctx: dict) -> None:
 
 def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
     cert = store.certificate_of_dossier(row)
+    decided_on = ctx["dossier"]["decided_on"]
     if cert is not None:
-        ctx["certificate"] = _certificate(store, cert)
+        # The period this dossier opened: reprinting a first notification after a
+        # renewal still names the first period. An extension opens none: the period
+        # it was decided in.
+        period = store.dossier_period(cert["id"], row["id"])
+        if period is None and decided_on is not None:
+            period = store.period_on(cert["id"], decided_on.isoformat())
+        ctx["certificate"] = _certificate(store, cert, period)
         ctx["references"].append(("Certificat", cert["number"]))
         context.certificate_id = cert["id"]
-    decided_on = ctx["dossier"]["decided_on"]
     if ctx["dossier"]["granted"]:
-        invoice = store.grant_invoice(row, cert["id"] if cert is not None else None)
+        ctx["dossier"]["granted_mentions"] = _granted_mentions(store, row, ctx)
+        invoice = store.dossier_invoice(row["id"])
         if invoice is not None:
             ctx["invoice"] = _invoice(store, invoice)
             ctx["references"].append(("Facture", invoice["number"]))
             context.invoice_id = invoice["id"]
-        if decided_on is not None:
-            ctx["dues_months"] = prorata_months(decided_on, scheme.prorata)
-    if decided_on is not None:
-        ctx["appeal_deadline"] = dates.appeal_deadline(decided_on, scheme.appeal_delay_months)
+            ctx["dues_months"] = prorata_months(_date(invoice["issued_on"]), scheme.prorata)
     if row["session_id"]:
         session = store.session_row(row["session_id"])
         ctx["session"] = {"date": _date(session["date"]), "kind": session["kind"]}
     appeal = store.latest_appeal(row["id"])
     if appeal is not None:
+        decided = appeal["outcome"] is not None
         ctx["appeal"] = {"filed_on": _date(appeal["filed_on"]),
                          "deadline": _date(appeal["deadline"]), "outcome": appeal["outcome"],
+                         "decided": decided, "granted": appeal["outcome"] == "granted",
                          "decided_on": _date(appeal["decided_on"]),
-                         "reason": appeal["reason"] or "",
+                         "grounds": appeal["reason"] or "",
+                         # the appeals session's reason, never the appellant's grounds
+                         "reason": (appeal["outcome_reason"] or "") if decided else "",
                          "session_date": _date(appeal["session_date"])}
+    refusal = _first_refusal(store, row, ctx)
+    if refusal is not None:
+        ctx["refusal"] = refusal
+        ctx["appeal_deadline"] = (ctx["appeal"]["deadline"] if "appeal" in ctx else
+                                  dates.appeal_deadline(refusal["date"],
+                                                        scheme.appeal_delay_months))
+
+
+def _granted_mentions(store, row, ctx: dict) -> list[str]:
+    """The certificate's mentions as this decision left them (its decision event),
+    else the certificate's, else the report's."""
+    for event in store.decision_events(row["id"]):
+        details = json.loads(event["details"] or "{}")
+        if details.get("decision") == "granted":
+            if details.get("mentions"):
+                return list(details["mentions"])
+            break
+    if "certificate" in ctx and ctx["certificate"]["mentions"]:
+        return ctx["certificate"]["mentions"]
+    return ctx["dossier"]["report_mentions"]
+
+
+def _first_refusal(store, row, ctx: dict) -> dict | None:
+    """The first-instance refusal (award commission or CPNE): its day and reason.
+    Once the appeal is heard the dossier's decision columns are the appeal's, so
+    they are read only while no appeal was decided."""
+    found = store.first_refusal(row["id"])
+    if found is not None:
+        return {"date": _date(found["date"]), "reason": found["reason"] or "",
+                "session_kind": found["kind"]}
+    appeal = ctx.get("appeal")
+    if row["decision"] == "refused" and row["decided_on"] and not (appeal and
+                                                                   appeal["decided"]):
+        kind = ctx["session"]["kind"] if "session" in ctx else None
+        return {"date": _date(row["decided_on"]), "reason": row["decision_reason"] or "",
+                "session_kind": kind}
+    return None
 
 
 def _add_cqpt(store, row, scheme, ctx: dict) -> None:

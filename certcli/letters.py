@@ -8,6 +8,7 @@ what it is and which record it needs:
     {#- certcli
     description = "Accusé de réception du dossier"
     needs = "dossier"
+    when = "refused"   # optional: the state the record must be in (letter_context.CONDITIONS)
     -#}
 
 Rendering runs in Jinja's sandbox with StrictUndefined and autoescape, so a
@@ -29,6 +30,7 @@ from certcli import letter_context, paths
 from certcli.errors import NotFound, TemplateError, ValidationError
 
 FORMATS = ("pdf", "html")
+REMINDER = "rappel-renouvellement"  # recorded as the period's reminder (certcli.renewals)
 PDF_PART = 50  # letters laid out per WeasyPrint pass in a combined PDF
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _HEADER = re.compile(r"\A\s*\{#-?\s*certcli\s*\n(.*?)-?#\}", re.S)
@@ -40,8 +42,9 @@ _HINTS = {
     "certificate": "no certificate is linked to this record",
     "invoice": "no invoice is linked to this record",
     "appeal": "no appeal is recorded for this dossier",
-    "appeal_deadline": "the dossier has no decision date",
-    "dues_months": "the dossier has no decision date",
+    "appeal_deadline": "the dossier has no recorded refusal",
+    "refusal": "the dossier has no recorded refusal",
+    "dues_months": "no dues invoice was issued with this dossier",
     "evaluator": "the dossier was not oriented to an evaluator",
     "session": "the dossier is on no session",
     "dossier": "this letter needs --dossier",
@@ -56,10 +59,12 @@ class TemplateInfo:
     source: str  # built-in | override
     path: Path
     requires: tuple[str, ...] = ()  # context values that must not be empty
+    when: str | None = None  # a letter_context.CONDITIONS name
 
     def to_dict(self) -> dict:
         return {"name": self.name, "description": self.description, "needs": self.needs,
-                "source": self.source, "requires": list(self.requires), "path": str(self.path)}
+                "source": self.source, "requires": list(self.requires), "when": self.when,
+                "path": str(self.path)}
 
 
 @dataclass
@@ -128,12 +133,17 @@ def catalog(templates_dir: str | Path | None = None) -> dict[str, TemplateInfo]:
             if needs is not None and needs not in letter_context.RECORD_KINDS:
                 raise TemplateError(f"template {name!r}: needs must be one of "
                                     f"{', '.join(letter_context.RECORD_KINDS)}, not {needs!r}")
+            when = meta.get("when", inherited.when if inherited else None) or None
+            if when is not None and when not in letter_context.CONDITIONS:
+                raise TemplateError(f"template {name!r}: when must be one of "
+                                    f"{', '.join(letter_context.CONDITIONS)}, not {when!r}")
             found[name] = TemplateInfo(
                 name=name,
                 description=meta.get("description",
                                      inherited.description if inherited else ""),
                 needs=needs, source="built-in" if folder == builtin else "override", path=path,
-                requires=tuple(meta.get("requires", inherited.requires if inherited else ())))
+                requires=tuple(meta.get("requires", inherited.requires if inherited else ())),
+                when=when)
     return found
 
 
@@ -206,6 +216,8 @@ def compose(store, template: str, *, date: dt.date, dossier: str | None = None,
     if info.needs not in (None, "candidate", context.kind):
         raise ValidationError(f"template {template!r} is about a {info.needs}: "
                               f"use --{info.needs}")
+    letter_context.check_condition(info.name, info.when, context)
+    letter_context.check_address(context)
     for key in info.requires:
         if not context.data.get(key):
             raise TemplateError(f"template {template!r}: nothing to send, '{key}' is empty for "
@@ -303,12 +315,21 @@ def render(store, template: str, *, date: dt.date, dossier: str | None = None,
         raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
     letter = compose(store, template, date=date, dossier=dossier, certificate=certificate,
                      candidate=candidate, invoice=invoice, templates_dir=templates_dir)
+    # A renewal reminder sent by hand is the period's reminder, as if `renewals
+    # remind` had sent it: recorded with the letter, and never sent twice.
+    reminder = not dry_run and letter.template == REMINDER and letter.context.kind == "certificate"
+    if reminder:
+        from certcli import renewals
+
+        renewals.check_not_reminded(store, letter.context)
     folder = prepare_out_dir(out_dir)
     path = output_path(store, folder, f"{date.isoformat()}_{letter.template}_{letter.context.ref}",
                        fmt)
     write([letter], path, fmt, templates_dir)
     letter_id = None
-    if not dry_run:
+    if reminder:
+        letter_id = renewals.record(store, letter, path, fmt, date, strict=True)
+    elif not dry_run:
         with store.transaction():
             letter_id = record(store, letter, path, fmt, date)
     ctx = letter.context

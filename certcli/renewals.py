@@ -21,7 +21,7 @@ from pathlib import Path
 from certcli import dates, letter_context, letters
 from certcli.errors import StateError, ValidationError
 
-TEMPLATE = "rappel-renouvellement"
+TEMPLATE = letters.REMINDER
 
 
 @dataclass
@@ -51,15 +51,21 @@ class Due:
 class Reminded:
     reminded: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    # certificates left out, unrecorded: [{"certificate", "reason"}]
+    skipped: list[dict] = field(default_factory=list)
     dry_run: bool = False
 
     def to_dict(self) -> dict:
-        return {"reminded": self.reminded, "files": [str(p) for p in self.files]}
+        return {"reminded": self.reminded, "files": [str(p) for p in self.files],
+                "skipped": self.skipped}
+
+
+MAX_MONTHS = 48  # a whole validity period: further ahead is a typo, not a reminder window
 
 
 def _check_months(months: int) -> None:
-    if months < 0:
-        raise ValidationError(f"invalid --months {months}: must be 0 or more")
+    if not 1 <= months <= MAX_MONTHS:
+        raise ValidationError(f"invalid --months {months}: between 1 and {MAX_MONTHS}")
 
 
 def due(store, *, as_of: dt.date, months: int, include_expired: bool = False,
@@ -110,7 +116,14 @@ def remind(store, *, as_of: dt.date, months: int, date: dt.date,
            out_dir: str | Path = "letters", fmt: str = "pdf", one_file: bool = False,
            templates_dir: str | Path | None = None, dry_run: bool = False,
            progress: Progress | None = None) -> Reminded:
-    """Render a reminder for every certificate due and record it (unless dry_run)."""
+    """Render a reminder for every certificate due and record it (unless dry_run).
+
+    A holder without a postal address is skipped, nothing recorded for them: they
+    come back at the next run once the address is added (see `Reminded.skipped`)."""
+    if date < as_of:
+        raise ValidationError(f"--date {date.isoformat()} is before --as-of "
+                              f"{as_of.isoformat()}: a reminder cannot be dated before the "
+                              "day its window is computed for")
     todo = due(store, as_of=as_of, months=months, pending=True)
     result = Reminded(dry_run=dry_run)
     if not todo:
@@ -122,22 +135,31 @@ def remind(store, *, as_of: dt.date, months: int, date: dt.date,
     if one_file:
         return _remind_one_file(store, todo, folder, fmt, date, templates_dir, result, step)
     for done, item in enumerate(todo, 1):
-        letter = _compose(store, item, date, templates_dir)
+        letter = _compose_or_skip(store, item, date, templates_dir, result)
+        if letter is None:
+            step(done, len(todo), item.certificate)
+            continue
         path = letters.output_path(store, folder, f"{date.isoformat()}_{TEMPLATE}_"
                                    f"{item.certificate}", fmt)
         letters.write([letter], path, fmt, templates_dir)
-        if dry_run or _record(store, item, letter, path, fmt, date):
+        if dry_run or record(store, letter, path, fmt, date) is not None:
             result.reminded.append(item.certificate)
             result.files.append(path)
         step(done, len(todo), item.certificate)
     return result
 
 
-def _remind_one_file(store, todo, folder, fmt, date, templates_dir, result, step) -> Reminded:
-    composed = []
-    for done, item in enumerate(todo, 1):
-        composed.append(_compose(store, item, date, templates_dir))
-        step(done - 1, len(todo), item.certificate)
+def _remind_one_file(store, due_items, folder, fmt, date, templates_dir, result,
+                     step) -> Reminded:
+    total, todo, composed = len(due_items), [], []
+    for done, item in enumerate(due_items, 1):
+        letter = _compose_or_skip(store, item, date, templates_dir, result)
+        if letter is not None:
+            todo.append(item)
+            composed.append(letter)
+        step(done - 1, total, item.certificate)
+    if not composed:
+        return result
     path = letters.output_path(store, folder, f"{date.isoformat()}_{TEMPLATE}_lot-"
                                f"{todo[0].certificate}-{len(todo)}", fmt)
     # One layout pass for every letter: far faster than one PDF each, then merged.
@@ -146,13 +168,22 @@ def _remind_one_file(store, todo, folder, fmt, date, templates_dir, result, step
         # One file, one transaction: the reminders are all in that file or none is.
         with store.transaction():
             for item, letter in zip(todo, composed, strict=True):
-                if _record(store, item, letter, path, fmt, date):
+                if record(store, letter, path, fmt, date) is not None:
                     result.reminded.append(item.certificate)
     else:
         result.reminded = [item.certificate for item in todo]
     result.files.append(path)
-    step(len(todo), len(todo), path.name)
+    step(total, total, path.name)
     return result
+
+
+def _compose_or_skip(store, item: Due, date: dt.date, templates_dir,
+                     result: Reminded) -> letters.Letter | None:
+    try:
+        return _compose(store, item, date, templates_dir)
+    except letter_context.NoPostalAddress as exc:
+        result.skipped.append({"certificate": item.certificate, "reason": str(exc)})
+        return None
 
 
 def _compose(store, item: Due, date: dt.date, templates_dir) -> letters.Letter:
@@ -162,16 +193,40 @@ def _compose(store, item: Due, date: dt.date, templates_dir) -> letters.Letter:
                            context=context)
 
 
-def _record(store, item: Due, letter, path: Path, fmt: str, date: dt.date) -> bool:
-    """Reminder + letter log + audit in one transaction; False if another run
-    recorded this period's reminder meanwhile (nothing is written then)."""
+def _period(context: letter_context.LetterContext) -> tuple[int, dict]:
+    cert = context.data["certificate"]
+    if not cert.get("valid_until"):
+        raise StateError(f"certificate {cert['number']} does not expire: there is no renewal "
+                         "to remind of")
+    return cert["period_id"], cert
+
+
+def check_not_reminded(store, context: letter_context.LetterContext) -> None:
+    """Refuse a second reminder for the certificate's current period (spec §4)."""
+    period_id, cert = _period(context)
+    done = store.reminder_for_period(period_id)
+    if done is not None:
+        raise StateError(f"certificate {cert['number']}: the renewal reminder for the period "
+                         f"ending {cert['valid_until'].isoformat()} was already sent on "
+                         f"{done['reminded_on']}; it is never sent twice")
+
+
+def record(store, letter: letters.Letter, path: Path, fmt: str, date: dt.date, *,
+           strict: bool = False) -> int | None:
+    """Letter log + reminder of the certificate's current period + audit, in one
+    transaction: the letter id, or None when that period was already reminded (by
+    another run meanwhile) and nothing is written; `strict` raises instead.
+    Shared by `renewals remind` and a manual `letters render rappel-renouvellement`."""
+    period_id, cert = _period(letter.context)
     with store.transaction():
-        if store.reminder_for_period(item.period_id) is not None:
-            return False
+        if store.reminder_for_period(period_id) is not None:
+            if strict:
+                check_not_reminded(store, letter.context)
+            return None
         letter_id = letters.record(store, letter, path, fmt, date)
-        store.insert("reminders", {"certificate_id": item.certificate_id,
-                                   "period_id": item.period_id,
+        store.insert("reminders", {"certificate_id": letter.context.certificate_id,
+                                   "period_id": period_id,
                                    "reminded_on": date.isoformat(), "letter_id": letter_id})
-        store.audit("renewal.remind", "certificate", item.certificate,
-                    {"valid_until": item.valid_until.isoformat(), "letter": str(path)}, date)
-    return True
+        store.audit("renewal.remind", "certificate", cert["number"],
+                    {"valid_until": cert["valid_until"].isoformat(), "letter": str(path)}, date)
+    return letter_id

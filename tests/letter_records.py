@@ -88,23 +88,42 @@ def interview(store, dossier_id: int, at: str, instructor="Bernard Noël") -> No
 
 def decide(store, dossier_id: int, decision: str, decided_on: str, reason=None,
            session_date=None) -> None:
+    """As `commission decide` records it: the dossier's decision columns and, with a
+    session, the session and its agenda line."""
     with store.transaction():
         changes = {"decision": decision, "decided_on": decided_on, "decision_reason": reason,
                    "status": "granted" if decision == "granted" else "refused"}
         if session_date:
             changes["session_id"] = store.insert("sessions", {"date": session_date,
                                                               "kind": "award"})
+            store.insert("agenda_items", {"session_id": changes["session_id"],
+                                          "dossier_id": dossier_id, "position": 1,
+                                          "decision": decision, "reason": reason})
         store.update("dossiers", dossier_id, changes)
 
 
-def appeal(store, dossier_id: int, filed_on: str, deadline: str, outcome: str,
-           decided_on: str, reason: str) -> None:
+def appeal(store, dossier_id: int, filed_on: str, deadline: str, outcome: str | None = None,
+           decided_on: str | None = None, reason: str | None = None,
+           grounds: str | None = None) -> None:
+    """As `appeal file` then `commission decide` on an appeals session record it:
+    appeals.reason holds the appellant's grounds, the outcome's reason is on the
+    session's agenda line and becomes the dossier's latest decision."""
     with store.transaction():
+        appeal_id = store.insert("appeals", {"dossier_id": dossier_id, "filed_on": filed_on,
+                                             "deadline": deadline, "reason": grounds})
+        store.update("dossiers", dossier_id, {"status": "appealed"})
+        if outcome is None:
+            return
         session = store.insert("sessions", {"date": decided_on, "kind": "appeal"})
-        store.insert("appeals", {"dossier_id": dossier_id, "filed_on": filed_on,
-                                 "deadline": deadline, "session_id": session,
-                                 "outcome": outcome, "decided_on": decided_on,
-                                 "reason": reason})
+        decision = "granted" if outcome == "granted" else "refused"
+        store.insert("agenda_items", {"session_id": session, "dossier_id": dossier_id,
+                                      "position": 1, "appeal_id": appeal_id,
+                                      "decision": decision, "reason": reason})
+        store.update("appeals", appeal_id, {"session_id": session, "outcome": outcome,
+                                            "decided_on": decided_on})
+        store.update("dossiers", dossier_id, {"decision": decision, "decided_on": decided_on,
+                                              "decision_reason": reason,
+                                              "session_id": session, "status": decision})
 
 
 def orient(store, dossier_id: int, name="Évalua Télécom", address="3 quai Ouest, 69002 Lyon"):

@@ -8,11 +8,18 @@ import re
 
 import pytest
 from commission_helpers import report_ready, session, transmit_cqpt
-from instruction_helpers import ECO_PIECES, d_candidate, d_complete, d_instructor, d_open
+from instruction_helpers import ECO_PIECES, d_complete, d_instructor, d_open
 
-from certcli import assignment
+from certcli import assignment, candidates
 
 DAY = dt.date(2026, 3, 1)
+
+
+def addressed(store, first="Léa", last="Martin") -> int:
+    """A candidate a letter can be posted to."""
+    return candidates.add(store, {"first_name": first, "last_name": last,
+                                  "address": "4 rue Lafayette", "postcode": "75009",
+                                  "city": "Paris"}, date=dt.date(2026, 1, 5), force=True).id
 
 
 @pytest.fixture
@@ -36,7 +43,7 @@ def assert_letter(cli, data, template, ref, date, tmp_path, *, says):
 
 
 def test_check_incomplete_sends_the_missing_list(cli, store, tmp_path, html):
-    ref = d_open(store, d_candidate(store), date=DAY)
+    ref = d_open(store, addressed(store), date=DAY)
     data = cli.json("dossier", "check", ref, "--date", "2026-03-02", *html)
     assert data["complete"] is False and data["status"] == "incomplete"
     assert_letter(cli, data, "dossier-incomplet", ref, "2026-03-02", tmp_path,
@@ -44,7 +51,7 @@ def test_check_incomplete_sends_the_missing_list(cli, store, tmp_path, html):
 
 
 def test_check_complete_sends_the_acknowledgement(cli, store, tmp_path, html):
-    ref = d_open(store, d_candidate(store), date=DAY)
+    ref = d_open(store, addressed(store), date=DAY)
     cli.ok("dossier", "receive", ref, *ECO_PIECES, "--date", "2026-03-01")
     cli.ok("dossier", "pay", ref, "--amount", "480.00", "--method", "cheque",
            "--date", "2026-03-01")
@@ -57,7 +64,7 @@ def test_check_complete_sends_the_acknowledgement(cli, store, tmp_path, html):
 
 
 def test_receive_sends_the_acknowledgement(cli, store, tmp_path, html):
-    ref = d_open(store, d_candidate(store), date=DAY)
+    ref = d_open(store, addressed(store), date=DAY)
     data = cli.json("dossier", "receive", ref, "administratif", "--date", "2026-03-03", *html)
     assert data["received"] == ["administratif"]
     assert_letter(cli, data, "accuse-reception", ref, "2026-03-03", tmp_path,
@@ -65,7 +72,7 @@ def test_receive_sends_the_acknowledgement(cli, store, tmp_path, html):
 
 
 def test_request_and_interview_letters(cli, store, tmp_path, html):
-    ref = d_complete(store, d_candidate(store), date=DAY)
+    ref = d_complete(store, addressed(store), date=DAY)
     ins = d_instructor(store, "Bernard Noël")
     assignment.assign(store, ref, instructor_id=ins, date=DAY)
     data = cli.json("dossier", "interview", ref, "--at", "2026-03-20 14:30", "--date",
@@ -85,7 +92,7 @@ def test_request_and_interview_letters(cli, store, tmp_path, html):
     (["--refuse", "--reason", "expérience insuffisante"], "refus", "au plus tard le"),
 ])
 def test_award_decision_letters(cli, store, tmp_path, html, decision, template, says):
-    ref = report_ready(cli, store, report_on="2026-05-01")
+    ref = report_ready(cli, store, report_on="2026-05-01", candidate=addressed(store))
     sid = session(cli, "2026-06-15")
     cli.ok("commission", "agenda", sid)
     data = cli.json("commission", "decide", sid, ref, *decision, *html)
@@ -95,7 +102,7 @@ def test_award_decision_letters(cli, store, tmp_path, html, decision, template, 
 
 
 def test_appeal_and_cpne_decision_letters(cli, store, tmp_path, html):
-    ref = report_ready(cli, store, report_on="2026-05-01")
+    ref = report_ready(cli, store, report_on="2026-05-01", candidate=addressed(store))
     sid = session(cli, "2026-06-15")
     cli.ok("commission", "agenda", sid)
     cli.ok("commission", "decide", sid, ref, "--refuse", "--reason", "insuffisant")
@@ -106,14 +113,14 @@ def test_appeal_and_cpne_decision_letters(cli, store, tmp_path, html):
                   says="a confirmé la décision de refus")
 
     cpne = session(cli, "2026-10-05", "cpne")
-    cqpt_ref = transmit_cqpt(cli, store, cpne)
+    cqpt_ref = transmit_cqpt(cli, store, cpne, candidate=addressed(store))
     data = cli.json("commission", "decide", cpne, cqpt_ref, "--grant", *html)
     assert_letter(cli, data, "cqpt-decision", cqpt_ref, "2026-10-05", tmp_path,
                   says="Elle vous délivre")
 
 
 def test_cqpt_orient_sends_the_admissibility_letter(cli, store, tmp_path, html):
-    cid = d_candidate(store)
+    cid = addressed(store)
     ref = d_open(store, cid, scheme="CQPT", route="contrat-pro", financing="contrat-pro")
     store.update("dossiers", store.dossier(ref)["id"], {"status": "complete"})
     cli.ok("cqpt", "admissibility", ref, "--accept", "--date", "2026-04-01")
@@ -125,7 +132,7 @@ def test_cqpt_orient_sends_the_admissibility_letter(cli, store, tmp_path, html):
 
 
 def test_without_letter_nothing_is_rendered(cli, store, tmp_path):
-    ref = d_open(store, d_candidate(store), date=DAY)
+    ref = d_open(store, addressed(store), date=DAY)
     data = cli.json("dossier", "check", ref, "--date", "2026-03-02", "--out", tmp_path / "out")
     assert "letter" not in data and not (tmp_path / "out").exists()
     assert logged(cli, ref) == []
@@ -137,7 +144,7 @@ def test_rendering_failure_keeps_the_step_and_says_how_to_render(cli, store, tmp
     (broken / "dossier-incomplet.html").write_text(
         '{% extends "_base.html" %}{% block content %}{{ nowhere.to_be_found }}{% endblock %}',
         encoding="utf-8")
-    ref = d_open(store, d_candidate(store), date=DAY)
+    ref = d_open(store, addressed(store), date=DAY)
     result = cli.fails("dossier", "check", ref, "--date", "2026-03-02", *html,
                        "--templates", broken)
     assert result.stdout.startswith(f"Dossier {ref} is incomplete: status incomplete.")
@@ -151,7 +158,7 @@ def test_rendering_failure_keeps_the_step_and_says_how_to_render(cli, store, tmp
     assert logged(cli, ref) == []
 
     # In JSON the step's result is still printed, with no letter.
-    ref2 = d_open(store, d_candidate(store, "Paul", "Durand"), date=DAY)
+    ref2 = d_open(store, addressed(store, "Paul", "Durand"), date=DAY)
     result = cli.fails("dossier", "check", ref2, "--date", "2026-03-02", *html,
                        "--templates", broken, "--json")
     data = json.loads(result.stdout)
@@ -159,7 +166,7 @@ def test_rendering_failure_keeps_the_step_and_says_how_to_render(cli, store, tmp
 
 
 def test_letter_options_are_checked_before_the_step(cli, store, tmp_path, unchanged, html):
-    ref = report_ready(cli, store, report_on="2026-05-01")
+    ref = report_ready(cli, store, report_on="2026-05-01", candidate=addressed(store))
     sid = session(cli, "2026-06-15")
     cli.ok("commission", "agenda", sid)
     with unchanged():

@@ -40,9 +40,14 @@ def office(store):
     R.invoice(store, c, "F-2026-00001", "210.00", "2026-06-15", certificate_id=cert,
               dossier_id=d1, due_on="2026-07-15", label="Cotisation 2026 au prorata")
     d2 = R.dossier(store, c, ref="2026-0002")
-    R.decide(store, d2, "refused", "2026-06-15", reason="expérience insuffisante")
-    R.appeal(store, d2, "2026-07-01", "2026-08-15", "refused", "2026-09-20",
-             "les éléments apportés ne changent pas l'analyse")
+    R.decide(store, d2, "refused", "2026-06-15", reason="expérience insuffisante",
+             session_date="2026-06-15")
+    R.appeal(store, d2, "2026-07-01", "2026-08-15", "confirmed", "2026-09-20",
+             "les éléments apportés ne changent pas l'analyse",
+             grounds="J'ai des références")
+    d4 = R.dossier(store, c, ref="2026-0004")
+    R.decide(store, d4, "refused", "2026-06-15", reason="références insuffisantes",
+             session_date="2026-06-15")
     R.invoice(store, c, "F-2027-00001", "1234.56", "2027-01-05", purpose="dues-call",
               certificate_id=cert, dues_year=2027, label="Cotisation 2027")
     d3 = R.dossier(store, c, scheme="CQPT", ref="2026-0003", route="libre",
@@ -67,7 +72,7 @@ EXPECTED = {
     "notification": ("--dossier", "2026-0001", [
         "ECO-2026-0001", "15 juin 2026 au 14 juin 2030", "F-2026-00001", "210,00 €",
         "7 mois", "360,00 €"]),
-    "refus": ("--dossier", "2026-0002", ["expérience insuffisante", "Commission de recours",
+    "refus": ("--dossier", "2026-0004", ["références insuffisantes", "Commission de recours",
                                          "au plus tard le 15 août 2026"]),
     "rappel-renouvellement": ("--certificate", "ECO-2026-0001", [
         "ECO-2026-0001", "14 juin 2030", "Certificats de capacité",
@@ -75,8 +80,9 @@ EXPECTED = {
     "facture": ("--invoice", "F-2026-00001", ["F-2026-00001", "210,00 €", "15 juillet 2026"]),
     "appel-cotisation": ("--invoice", "F-2027-00001", ["cotisation 2027", "F-2027-00001",
                                                        "1 234,56 €", "ECO-2026-0001"]),
-    "decision-recours": ("--dossier", "2026-0002", ["1 juillet 2026", "20 septembre 2026",
-                                                    "a confirmé la décision de refus"]),
+    "decision-recours": ("--dossier", "2026-0002", [
+        "1 juillet 2026", "20 septembre 2026", "a confirmé la décision de refus",
+        "Motif : les éléments apportés ne changent pas l'analyse"]),
     "cqpt-recevabilite": ("--dossier", "2026-0003", ["AUVICOM", "Évalua Télécom",
                                                      "accès libre"]),
     "cqpt-decision": ("--dossier", "2026-0003", ["20 novembre 2026",

@@ -65,7 +65,7 @@ def test_remind_records_once_and_a_second_run_reminds_nobody(cli, store, tmp_pat
     assert [Path(f).name for f in first["files"]] == [
         f"2029-09-01_rappel-renouvellement_ECO-2026-{i:04d}.html" for i in (1, 2, 3)]
     assert "Zoé0 Lefèvre-Dupré" in Path(first["files"][0]).read_text()
-    assert cli.json(*args) == {"reminded": [], "files": []}
+    assert cli.json(*args) == {"reminded": [], "files": [], "skipped": []}
     due = cli.json("renewals", "due", "--as-of", "2029-09-02")
     assert {d["reminded_on"] for d in due} == {"2029-09-01"}
     log = cli.json("letters", "log")

@@ -47,7 +47,10 @@ def letters_render(
     dry_run: DryRunOpt = False,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
-    """Render one letter to a file, log it, and print its path.
+    """Render one letter to a file, log it, and print its path. A rappel-renouvellement
+    (without --dry-run) is recorded as the period's reminder, as `renewals remind` does,
+    and refused if that period was already reminded. No letter renders for a candidate
+    without address, postcode and city.
 
     Example: certcli letters render dossier-incomplet --dossier 2026-0001 --out courrier/
     """

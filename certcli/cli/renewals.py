@@ -14,7 +14,7 @@ app = typer.Typer(help="Renewal reminders: who is due, and the reminder letters.
                   no_args_is_help=True)
 
 MonthsOpt = Annotated[int, typer.Option(
-    "--months", min=0, help="Remind when validity ends within this many months.")]
+    "--months", help="Remind when validity ends within this many months (1 to 48).")]
 
 
 @app.command("due")
@@ -62,22 +62,34 @@ def renewals_remind(
 ):
     """Render a renewal reminder for each certificate due and record it; never twice.
 
+    The window is computed on --as-of, which defaults to --date (the letters' date).
+    A holder without a postal address is skipped and not recorded: the others are
+    reminded, the skipped ones listed, and the command exits with status 1.
+
     Example: certcli renewals remind --months 9 --out courrier/ --one-file
     """
     from certcli import renewals
+    from certcli.errors import CertcliError
 
     store = common.store(actor=actor, date=date)
+    day = common.day(date)
     with _progress(enabled=not json_out) as step:
-        done = renewals.remind(store, as_of=common.day(as_of), months=months,
-                               date=common.day(date), out_dir=out, fmt=fmt, one_file=one_file,
+        done = renewals.remind(store, as_of=as_of or day, months=months, date=day,
+                               out_dir=out, fmt=fmt, one_file=one_file,
                                templates_dir=templates, dry_run=dry_run, progress=step)
     if json_out:
         common.emit_json(done.to_dict())
-        return
-    verb = "would remind" if dry_run else "reminded"
-    common.say(f"{verb} {len(done.reminded)} certificate(s)")
-    for path in done.files:
-        common.say(str(path))
+    else:
+        verb = "would remind" if dry_run else "reminded"
+        common.say(f"{verb} {len(done.reminded)} certificate(s)")
+        for path in done.files:
+            common.say(str(path))
+        for skipped in done.skipped:
+            common.say(f"skipped {skipped['certificate']}: {skipped['reason']}")
+    if done.skipped:
+        numbers = ", ".join(s["certificate"] for s in done.skipped)
+        raise CertcliError(f"{len(done.skipped)} certificate(s) skipped, no reminder recorded: "
+                           f"{numbers}; complete them and run `certcli renewals remind` again")
 
 
 class _progress:

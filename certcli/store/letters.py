@@ -62,14 +62,32 @@ class LettersQueries:
         return [r[0] for r in self.all(
             "SELECT amount FROM payments WHERE invoice_id = ?", (invoice_id,))]
 
-    def grant_invoice(self, dossier_row, certificate_id: int | None) -> sqlite3.Row | None:
-        """The prorated dues invoice issued with a grant: not a dues call, not cancelled,
-        the dossier's own first, else the certificate's latest."""
+    def dossier_invoice(self, dossier_id: int) -> sqlite3.Row | None:
+        """The dues invoice issued with this dossier's grant, and only that one: a
+        renewal in a year already called or an extension has none, and another
+        dossier's or a yearly call's invoice is never this dossier's."""
         return self.one(
-            "SELECT * FROM invoices WHERE kind = 'invoice' AND purpose != 'dues-call' "
-            "AND status != 'cancelled' AND (dossier_id = ? OR certificate_id = ?) "
-            "ORDER BY (dossier_id = ?) DESC, id DESC LIMIT 1",
-            (dossier_row["id"], certificate_id, dossier_row["id"]))
+            "SELECT * FROM invoices WHERE dossier_id = ? AND kind = 'invoice' "
+            "AND purpose != 'dues-call' AND status != 'cancelled' ORDER BY id LIMIT 1",
+            (dossier_id,))
+
+    def dossier_period(self, certificate_id: int, dossier_id: int) -> sqlite3.Row | None:
+        """The validity period this dossier's grant opened (first grant or renewal)."""
+        return self.one("SELECT * FROM certificate_periods WHERE certificate_id = ? "
+                        "AND dossier_id = ? ORDER BY start, id LIMIT 1",
+                        (certificate_id, dossier_id))
+
+    def period_on(self, certificate_id: int, day: str) -> sqlite3.Row | None:
+        return self.one(
+            "SELECT * FROM certificate_periods WHERE certificate_id = ? AND start <= ? "
+            "AND (end IS NULL OR end >= ?) ORDER BY start DESC, id DESC LIMIT 1",
+            (certificate_id, day, day))
+
+    def decision_events(self, dossier_id: int) -> list[sqlite3.Row]:
+        """The dossier's decision steps, latest first (their details hold the mentions
+        the certificate had once granted)."""
+        return self.all("SELECT * FROM dossier_events WHERE dossier_id = ? "
+                        "AND event = 'decision' ORDER BY date DESC, id DESC", (dossier_id,))
 
     def latest_request(self, dossier_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM requests WHERE dossier_id = ? ORDER BY requested_on DESC, "
@@ -83,10 +101,23 @@ class LettersQueries:
             (dossier_id,))
 
     def latest_appeal(self, dossier_id: int) -> sqlite3.Row | None:
+        """The dossier's appeal with its hearing: `reason` is the appellant's grounds,
+        `outcome_reason` the appeals session's reason (its agenda line)."""
         return self.one(
-            "SELECT a.*, s.date AS session_date FROM appeals a "
+            "SELECT a.*, s.date AS session_date, ai.reason AS outcome_reason FROM appeals a "
             "LEFT JOIN sessions s ON s.id = a.session_id "
+            "LEFT JOIN agenda_items ai ON ai.appeal_id = a.id AND ai.session_id = a.session_id "
             "WHERE a.dossier_id = ? ORDER BY a.id DESC LIMIT 1", (dossier_id,))
+
+    def first_refusal(self, dossier_id: int) -> sqlite3.Row | None:
+        """The refusal by the award commission (or CPNE), not by the appeals session:
+        `dossiers.decided_on`/`decision_reason` hold the latest decision, which is
+        the appeal's once it is heard."""
+        return self.one(
+            "SELECT s.date, s.kind, ai.reason FROM agenda_items ai "
+            "JOIN sessions s ON s.id = ai.session_id "
+            "WHERE ai.dossier_id = ? AND ai.decision = 'refused' AND s.kind != 'appeal' "
+            "ORDER BY s.date DESC, ai.id DESC LIMIT 1", (dossier_id,))
 
     def session_row(self, session_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM sessions WHERE id = ?", (session_id,))
@@ -97,12 +128,6 @@ class LettersQueries:
     def phases(self, dossier_id: int) -> list[sqlite3.Row]:
         return self.all("SELECT * FROM cqpt_phases WHERE dossier_id = ? ORDER BY date, id",
                         (dossier_id,))
-
-    def refusal_date(self, dossier_id: int) -> str | None:
-        """When the refusal was notified: the decision date, else the timeline's."""
-        return self.scalar(
-            "SELECT date FROM dossier_events WHERE dossier_id = ? AND event LIKE '%decid%' "
-            "ORDER BY date DESC, id DESC LIMIT 1", (dossier_id,))
 
     # -- the letter log --------------------------------------------------------------------
     def letter_at_path(self, path: str) -> sqlite3.Row | None:
