@@ -139,7 +139,7 @@ def test_opqtecc_initial_then_renewal_in_time(cli, tmp_path, unchanged):
     assert first["reminded"] == ["ECO-2026-0001"] and len(first["files"]) == 1
     again = cli.json("renewals", "remind", "--as-of", "2029-06-07", "--date", "2029-06-07",
                      "--format", "html", "--out", out)
-    assert again == {"reminded": [], "files": []}
+    assert again == {"reminded": [], "files": [], "skipped": []}
     assert cli.json("renewals", "due", "--as-of", "2029-06-07")[0]["reminded_on"] == \
         "2029-06-06"
 
