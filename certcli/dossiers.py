@@ -202,13 +202,39 @@ def record_event(store, dossier_row, event: str, details: dict, date: dt.date,
                  *, status: str | None = None) -> None:
     """Record one step of a dossier: timeline, audit trail and new status.
 
-    Call inside store.transaction(); every dossier action goes through here.
+    Call inside store.transaction(); every dossier action goes through here, so
+    the two date rules hold for every step:
+    - no step is dated before the dossier was opened;
+    - a step that changes the status is not dated before the last step that
+      changed it (the same day is fine). Steps that leave the status alone (a piece
+      or a cheque received, an interview booked) may still be dated back to the
+      opening: the secretariat enters yesterday's post today. So a report cannot be
+      backdated past the check that opened instruction, nor a check past the
+      complement that answered a request.
     """
+    check_date(store, dossier_row, event, date,
+               changes_status=status is not None and status != dossier_row["status"])
     if status is not None and status != dossier_row["status"]:
         store.update("dossiers", dossier_row["id"], {"status": status})
         details = {**details, "status": [dossier_row["status"], status]}
     store.add_dossier_event(dossier_row["id"], date.isoformat(), event, details)
     store.audit(f"dossier.{event}", "dossier", dossier_row["ref"], details, date)
+
+
+def check_date(store, dossier_row, event: str, date: dt.date, *,
+               changes_status: bool = True) -> None:
+    """Refuse a step dated before the dossier was opened, or (for a step that changes
+    the status) before its last status change; see record_event."""
+    iso, ref = date.isoformat(), dossier_row["ref"]
+    if iso < dossier_row["opened_on"]:
+        raise ValidationError(f"dossier {ref}: '{event}' dated {iso} is before the dossier "
+                              f"was opened ({dossier_row['opened_on']})")
+    if changes_status:
+        last = store.last_status_change(dossier_row["id"])
+        if last and iso < last:
+            raise ValidationError(
+                f"dossier {ref}: '{event}' dated {iso} is before its last change of status "
+                f"({last}); date it {last} or later")
 
 
 def show(store, ref: str) -> dict:
