@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from certcli import invoices, money, schemes
+from certcli.errors import ValidationError
 
 
 def prorata(amount: str, date: dt.date, mode: str = "current_month") -> dict:
@@ -52,7 +53,14 @@ def call(store, year: int, *, date: dt.date) -> dict:
 
     Once only: a certificate already invoiced for the year (by an earlier call or a
     prorata at its grant) is skipped; the unique index invoices_dues_once backs it.
+    The call is made on `date` for the current year or the next one (a December call
+    for next year), never further ahead, and knows only the grants and renewals
+    decided by `date`.
     """
+    if year > date.year + 1:
+        raise ValidationError(f"the {year} dues cannot be called on {date.isoformat()}: "
+                              f"call this year's ({date.year}) or next year's "
+                              f"({date.year + 1})")
     jan1 = dt.date(year, 1, 1).isoformat()
     issued = []
     with store.transaction():
