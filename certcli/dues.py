@@ -1,4 +1,12 @@
-"""Annual dues: the prorata owed at a grant (spec §6) and the yearly call."""
+"""Annual dues: the prorata owed at a grant (spec §6) and the yearly call.
+
+Who pays what for a year: a certificate valid on 1 January pays the full year
+through that year's call (`dues call --year Y`); a certificate that starts during
+the year (a first grant, an extension into another scheme, a renewal after a lapse
+across 1 January) pays the prorata of the months left, invoiced with the decision.
+A renewal that continues the certificate (granted on or before valid_until) pays
+no prorata: it was valid on 1 January, the call covers it.
+"""
 
 from __future__ import annotations
 
