@@ -54,9 +54,10 @@ def listing(store, *, pending: bool = False) -> list[dict]:
 
 
 def decide(store, ref: str, decision: str, *, reason: str | None = None,
-           mentions: list[str] | None = None) -> dict:
+           mentions: list[str] | None = None, date: dt.date) -> dict:
     """Record the outcome of an appeal at the appeals session it was placed before
-    (the same as `commission decide SESSION REF`)."""
+    (the same as `commission decide SESSION REF`): dated on the session day,
+    recorded on `date`, not before it."""
     from certcli import commissions
 
     if decision not in ("granted", "refused"):
@@ -69,4 +70,4 @@ def decide(store, ref: str, decision: str, *, reason: str | None = None,
         raise StateError(f"the appeal of dossier {row['ref']} is on no appeals session yet: "
                          "build one's agenda with `certcli commission agenda ID`")
     return commissions.decide(store, appeal["session_id"], row["ref"], decision,
-                              reason=reason, mentions=mentions)
+                              reason=reason, mentions=mentions, date=date)

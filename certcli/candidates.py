@@ -100,6 +100,24 @@ def clean(values: dict) -> dict:
     return out
 
 
+MIN_AGE = 16  # the minimum working age in France: both schemes certify people at work
+
+
+def _check_birth_date(birth_date: str | None, date: dt.date) -> None:
+    """Refuse a birth date after the day of entry, or one making the candidate
+    younger than MIN_AGE on that day (a typo of the year, most likely)."""
+    if not birth_date:
+        return
+    born = dt.date.fromisoformat(birth_date)
+    if born > date:
+        raise ValidationError(f"birth date {birth_date} is after the date of this entry "
+                              f"({date.isoformat()})")
+    age = date.year - born.year - ((date.month, date.day) < (born.month, born.day))
+    if age < MIN_AGE:
+        raise ValidationError(f"implausible birth date {birth_date}: the candidate would be "
+                              f"{age} on {date.isoformat()} (at least {MIN_AGE} expected)")
+
+
 def _truthy(raw) -> bool:
     if isinstance(raw, bool):
         return raw
@@ -152,6 +170,7 @@ def add(store, values: dict, *, date: dt.date, force: bool = False) -> Candidate
     for required in ("first_name", "last_name"):
         if not record.get(required):
             raise ValidationError(f"{required.replace('_', ' ')} is required")
+    _check_birth_date(record.get("birth_date"), date)
     with store.transaction():
         if not force:
             _refuse_duplicates(store, record)
@@ -169,6 +188,7 @@ def edit(store, candidate_id: int, values: dict, *, date: dt.date,
     changes = clean(values)
     if not changes:
         raise ValidationError("nothing to change: give at least one option")
+    _check_birth_date(changes.get("birth_date"), date)
     with store.transaction():
         current = get(store, candidate_id)
         merged = {**current.to_dict(), **changes}

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 
-from certcli import dates, schemes
+from certcli import dates, schemes, validators
 from certcli.errors import NotFound, StateError, ValidationError
 
 
@@ -79,15 +79,23 @@ def _from_row(store, row, as_of: dt.date) -> Certificate:
     )
 
 
-def _row(store, number: str):
-    found = store.certificate(number.strip().upper())
+def normalise_number(number: str) -> str:
+    """The stored form of a certificate number typed by a user: numbers are upper
+    case (ECO-2026-0001), so 'eco-2026-0001 ' finds it everywhere."""
+    return number.strip().upper()
+
+
+def row_by_number(store, number: str):
+    """The certificate row for a number as typed, or NotFound."""
+    found = store.certificate(normalise_number(number))
     if found is None:
         raise NotFound(f"no certificate {number!r}")
     return found
 
 
+
 def get(store, number: str, *, as_of: dt.date) -> Certificate:
-    return _from_row(store, _row(store, number), as_of)
+    return _from_row(store, row_by_number(store, number), as_of)
 
 
 def by_id(store, certificate_id: int, *, as_of: dt.date) -> Certificate:
@@ -102,12 +110,26 @@ def listing(store, *, as_of: dt.date, valid_on: dt.date | None = None,
     return [_from_row(store, r, as_of) for r in rows]
 
 
+def _mention_key(text: str) -> str:
+    # NFKD leaves the ligatures alone: "Maîtrise d'oeuvre" must find "d'œuvre".
+    return validators.fold(text).replace("œ", "oe").replace("æ", "ae")
+
+
 def check_mentions(scheme, mentions: list[str]) -> list[str]:
-    unknown = [m for m in mentions if scheme.mentions and m not in scheme.mentions]
-    if unknown:
-        raise ValidationError(f"unknown mention {unknown[0]!r} for {scheme.code} "
-                              f"(one of: {', '.join(scheme.mentions)})")
-    return list(dict.fromkeys(mentions))
+    """The scheme's spelling of each mention given, once each, in the order given;
+    case, accents and ligatures are ignored ('opc' is OPC). The one matching rule of
+    the instructor's report, the dossier's --mention and the commission's decision."""
+    offered = {_mention_key(m): m for m in scheme.mentions}
+    found = []
+    for mention in mentions:
+        canonical = offered.get(_mention_key(mention))
+        if canonical is None:
+            raise ValidationError(
+                f"unknown mention {mention!r} for {scheme.code} (one of: "
+                f"{', '.join(scheme.mentions) if scheme.mentions else 'none offered'})")
+        if canonical not in found:
+            found.append(canonical)
+    return found
 
 
 def _period_end(scheme, start: dt.date) -> str | None:
@@ -174,7 +196,7 @@ def add_mentions(store, *, certificate_id: int, mentions: list[str], date: dt.da
 def withdraw(store, number: str, *, reason: str, date: dt.date) -> Certificate:
     if not reason or not reason.strip():
         raise ValidationError("a withdrawal needs --reason")
-    row = _row(store, number)
+    row = row_by_number(store, number)
     if row["withdrawn_on"]:
         raise StateError(f"certificate {row['number']} was already withdrawn on "
                          f"{row['withdrawn_on']}")

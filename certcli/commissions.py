@@ -1,6 +1,7 @@
 """Commission sessions (award, appeal, CPNE): planning, agendas and decisions.
 
-A decision is dated on the session day. A grant issues or continues the
+A decision is dated on the session day, and recorded from that day on (its
+`--date`, which dates the invoice it brings). A grant issues or continues the
 certificate and invoices the prorated dues in the same transaction as the
 decision, so a certificate never exists without its decision and its invoice.
 """
@@ -123,8 +124,12 @@ def _award_queue(store, session, day: dt.date, placed: set[int]):
     for row in store.dossiers_awaiting_award(sorted(opqtecc)):
         cutoff = opqtecc[row["scheme"]].agenda_cutoff_days
         needed_by = day - dt.timedelta(days=cutoff)
+        last_change = store.last_status_change(row["id"])
         if row["id"] in placed:
             yield row, "adjourned at this session"
+        elif last_change and last_change > day.isoformat():
+            yield row, (f"its status last changed on {last_change}, after the session: "
+                        "place it on a later session")
         elif not row["report_on"]:
             yield row, "no report recorded"
         elif row["report_on"] > needed_by.isoformat():
@@ -229,46 +234,62 @@ def _mentions(scheme, row, given: list[str] | None) -> list[str]:
     return certificates.check_mentions(scheme, chosen)
 
 
-def _grant(store, row, scheme, mentions: list[str], day: dt.date):
-    """Issue, continue or extend the certificate; invoice the dues when owed.
-    Returns (certificate id, invoice or None)."""
+def _grant(store, row, scheme, mentions: list[str], day: dt.date, issued_on: dt.date):
+    """Issue, continue or extend the certificate; invoice the prorated dues when owed,
+    on `issued_on` (the day the decision is recorded). Returns (certificate id,
+    invoice or None).
+
+    Prorated dues go with a new certificate: a first grant, or an extension into
+    another scheme. A renewal owes them only after a lapse across 1 January (the
+    certificate was not valid on 1 January of the decision year); a renewal that
+    continues the certificate, or one valid on that 1 January, is covered by that
+    year's annual call. An extension that adds mentions owes nothing."""
     if row["kind"] == "renewal":
+        owes = dues.renewal_owes_prorata(store, row["certificate_id"], day)
         cert_id = certificates.renew(store, scheme=scheme, certificate_id=row["certificate_id"],
                                      dossier_id=row["id"], date=day)
         if mentions:
             certificates.add_mentions(store, certificate_id=cert_id, mentions=mentions,
                                       date=day)
+        if not owes:
+            return cert_id, None
     elif row["kind"] == "extension":
         target = store.certificate_by_id(row["certificate_id"])
-        if target["scheme"] != scheme.code:
-            # Another certification: a certificate of its own scheme, with its own
-            # number and validity; dues start with the next annual call.
-            cert_id = certificates.issue(store, scheme=scheme, candidate_id=row["candidate_id"],
-                                         dossier_id=row["id"], mentions=mentions, date=day)
+        if target["scheme"] == scheme.code:
+            if not mentions:
+                raise ValidationError(f"extension dossier {row['ref']} names no mention: "
+                                      "pass --mention")
+            cert_id = certificates.add_mentions(store, certificate_id=target["id"],
+                                                mentions=mentions, date=day)
             return cert_id, None
-        if not mentions:
-            raise ValidationError(f"extension dossier {row['ref']} names no mention: "
-                                  "pass --mention")
-        cert_id = certificates.add_mentions(store, certificate_id=target["id"],
-                                            mentions=mentions, date=day)
-        return cert_id, None
+        # Another certification: a certificate of its own scheme, with its own number,
+        # validity and dues.
+        cert_id = certificates.issue(store, scheme=scheme, candidate_id=row["candidate_id"],
+                                     dossier_id=row["id"], mentions=mentions, date=day)
     else:
         cert_id = certificates.issue(store, scheme=scheme, candidate_id=row["candidate_id"],
                                      dossier_id=row["id"], mentions=mentions, date=day)
         store.update("dossiers", row["id"], {"certificate_id": cert_id})
     invoice = dues.invoice_grant(store, scheme=scheme, candidate_id=row["candidate_id"],
-                                 certificate_id=cert_id, dossier_id=row["id"], date=day)
+                                 certificate_id=cert_id, dossier_id=row["id"], date=day,
+                                 issued_on=issued_on)
     return cert_id, invoice
 
 
 def decide(store, session_id: int, ref: str, decision: str, *,
-           mentions: list[str] | None = None, reason: str | None = None) -> dict:
-    """Record a commission's decision on one dossier of its agenda, dated on the
-    session day: granted, refused (with the appeal deadline) or adjourned."""
+           mentions: list[str] | None = None, reason: str | None = None,
+           date: dt.date) -> dict:
+    """Record a commission's decision on one dossier of its agenda: granted, refused
+    (with the appeal deadline) or adjourned. The decision is dated on the session
+    day; `date` is the day the secretariat records it (not before the session),
+    which is also the issue date of the dues invoice a grant brings."""
     if decision not in DECISIONS:
         raise ValidationError(f"invalid decision {decision!r} (one of: {', '.join(DECISIONS)})")
     session = _session(store, session_id)
     day = dates.from_iso(session["date"])
+    if date < day:
+        raise ValidationError(f"session {session_id} sits on {session['date']}; its decisions "
+                              f"can be recorded from that day, not on {date.isoformat()}")
     row = dossiers.row(store, ref)
     scheme = schemes.get(row["scheme"])
     item = store.agenda_item(session_id, row["id"])
@@ -292,7 +313,7 @@ def decide(store, session_id: int, ref: str, decision: str, *,
               "appeal_deadline": None}
     with store.transaction():
         if decision == "granted":
-            cert_id, invoice = _grant(store, row, scheme, chosen, day)
+            cert_id, invoice = _grant(store, row, scheme, chosen, day, date)
             cert = certificates.by_id(store, cert_id, as_of=day)
             result.update(certificate=cert.number, valid_until=cert.valid_until,
                           mentions=cert.mentions)
@@ -306,8 +327,7 @@ def decide(store, session_id: int, ref: str, decision: str, *,
         store.update("dossiers", row["id"], {
             "decision": decision, "decided_on": day.isoformat(), "decision_reason": reason,
             "session_id": session_id, "closed_on": closed})
-        store.execute("UPDATE agenda_items SET decision = ?, reason = ? WHERE id = ?",
-                      (decision, reason, item["id"]))
+        store.update("agenda_items", item["id"], {"decision": decision, "reason": reason})
         if session["kind"] == "appeal":
             outcome = "granted" if decision == "granted" else "confirmed"
             # appeals.reason keeps the appellant's grounds; the decision's reason
@@ -341,8 +361,7 @@ def dossier_details(store, dossier) -> dict:
             and not store.appeals(dossier_id=dossier.id):
         data["appeal_deadline"] = dates.appeal_deadline(
             dates.from_iso(dossier.decided_on), scheme.appeal_delay_months).isoformat()
-    granted = store.scalar("SELECT certificate_id FROM certificate_periods WHERE dossier_id = ?",
-                           (dossier.id,))
+    granted = store.certificate_granted_by(dossier.id)
     if granted is None and dossier.decision == "granted":
         granted = row["certificate_id"]
     if granted is not None:

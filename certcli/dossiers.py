@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 
-from certcli import schemes, workflow
+from certcli import certificates, schemes, workflow
 from certcli.errors import NotFound, StateError, ValidationError
 
 KINDS = ("initial", "renewal", "extension")
@@ -39,22 +39,19 @@ class Dossier:
         return asdict(self)
 
 
-def _from_row(store, row) -> Dossier:
-    cert = None
-    if row["certificate_id"]:
-        cert = store.scalar("SELECT number FROM certificates WHERE id = ?",
-                            (row["certificate_id"],))
-    keys = row.keys()
-    holder = f"{row['first_name']} {row['last_name']}" if "first_name" in keys else None
+def _from_row(row) -> Dossier:
+    """A Dossier from a row of store.dossier_with_names() or store.dossiers()."""
     return Dossier(
         id=row["id"], ref=row["ref"], candidate_id=row["candidate_id"], scheme=row["scheme"],
-        kind=row["kind"], status=row["status"], opened_on=row["opened_on"], certificate=cert,
+        kind=row["kind"], status=row["status"], opened_on=row["opened_on"],
+        certificate=row["certificate_number"],
         mention=row["mention"], route=row["route"], financing=row["financing"],
         instructor_id=row["instructor_id"], expert_id=row["expert_id"],
         evaluator_id=row["evaluator_id"], report_on=row["report_on"],
         recommendation=row["recommendation"],
         report_mentions=json.loads(row["report_mentions"] or "[]"),
-        decision=row["decision"], decided_on=row["decided_on"], holder=holder,
+        decision=row["decision"], decided_on=row["decided_on"],
+        holder=f"{row['first_name']} {row['last_name']}",
     )
 
 
@@ -67,18 +64,20 @@ def row(store, ref: str):
 
 
 def get(store, ref: str) -> Dossier:
-    found = row(store, ref)
-    with_names = store.one(
-        "SELECT d.*, c.first_name, c.last_name FROM dossiers d "
-        "JOIN candidates c ON c.id = d.candidate_id WHERE d.id = ?", (found["id"],))
-    return _from_row(store, with_names)
+    return _from_row(store.dossier_with_names(row(store, ref)["id"]))
 
 
 def open_dossier(store, *, candidate_id: int, scheme_code: str, kind: str = "initial",
                  certificate: str | None = None, mention: str | None = None,
                  route: str | None = None, financing: str | None = None,
-                 date: dt.date) -> Dossier:
-    """Open a dossier and give it the next reference of its year (2026-0001)."""
+                 date: dt.date, force: bool = False) -> Dossier:
+    """Open a dossier and give it the next reference of its year (2026-0001).
+
+    An initial dossier is refused to a candidate who already holds a valid
+    certificate of the scheme, or has an initial dossier of it still open (a renewal
+    or an extension is what they need); `force` opens it anyway, and says so in the
+    dossier's history.
+    """
     scheme = schemes.get(scheme_code)
     if kind not in KINDS:
         raise ValidationError(f"invalid kind {kind!r} (one of: {', '.join(KINDS)})")
@@ -86,48 +85,71 @@ def open_dossier(store, *, candidate_id: int, scheme_code: str, kind: str = "ini
         raise ValidationError(f"scheme {scheme.code} has no '{kind}' dossier")
     if store.candidate(candidate_id) is None:
         raise NotFound(f"no candidate with id {candidate_id}")
-    certificate_id = _check_certificate(store, scheme, kind, candidate_id, certificate)
+    cert = _check_certificate(store, scheme, kind, candidate_id, certificate)
     if mention is not None and kind != "extension":
         raise ValidationError("--mention is for an extension dossier")
-    if mention is not None and scheme.mentions and mention not in scheme.mentions:
-        raise ValidationError(
-            f"unknown mention {mention!r} for {scheme.code} (one of: {', '.join(scheme.mentions)})"
-        )
+    if mention is not None:
+        # An extension into another scheme asks for that scheme's mentions.
+        mention = certificates.check_mentions(scheme, [mention])[0]
     route, financing = _check_cqpt(scheme, route, financing)
     with store.transaction():
-        if certificate_id is not None:
-            busy = store.scalar(
-                "SELECT ref FROM dossiers WHERE certificate_id = ? AND kind = ? AND status NOT IN "
-                "('granted', 'refused', 'withdrawn', 'inadmissible')", (certificate_id, kind))
-            if busy and kind == "renewal":
-                raise StateError(f"certificate {certificate} already has an open renewal dossier "
-                                 f"({busy})")
+        if kind == "initial" and not force:
+            _refuse_second_initial(store, scheme, candidate_id, date)
+        if kind == "renewal":
+            busy = store.open_dossier_on_certificate(cert["id"], kind)
+            if busy:
+                raise StateError(f"certificate {cert['number']} already has an open renewal "
+                                 f"dossier ({busy})")
         seq = store.next_counter(f"dossier:{date.year}")
         ref = f"{date.year}-{seq:04d}"
         dossier_id = store.insert("dossiers", {
             "ref": ref, "candidate_id": candidate_id, "scheme": scheme.code, "kind": kind,
             "status": "submitted", "opened_on": date.isoformat(),
-            "certificate_id": certificate_id, "mention": mention, "route": route,
-            "financing": financing,
+            "certificate_id": cert["id"] if cert else None, "mention": mention,
+            "route": route, "financing": financing,
         })
         details = {"scheme": scheme.code, "kind": kind}
-        details.update({k: v for k, v in (("certificate", certificate), ("mention", mention),
-                                          ("route", route), ("financing", financing)) if v})
+        details.update({k: v for k, v in (("certificate", cert["number"] if cert else None),
+                                          ("mention", mention), ("route", route),
+                                          ("financing", financing)) if v})
+        if force and kind == "initial":
+            details["forced"] = True
         store.add_dossier_event(dossier_id, date.isoformat(), "opened", details)
         store.audit("dossier.add", "dossier", ref, details, date)
     return get(store, ref)
 
 
+def _refuse_second_initial(store, scheme, candidate_id: int, date: dt.date) -> None:
+    """A candidate is certified once per scheme: what they need next is a renewal or an
+    extension of the certificate they hold, not a second initial dossier."""
+    held = store.certificates(valid_on=date.isoformat(), scheme=scheme.code,
+                              candidate_id=candidate_id)
+    if held:
+        number = held[0]["number"]
+        other = [k for k in ("renewal", "extension") if k in scheme.pieces]
+        hint = " or ".join(
+            f"--kind {k} --certificate {number}" for k in other)
+        raise StateError(
+            f"candidate {candidate_id} already holds {scheme.code} certificate {number}, valid "
+            f"on {date.isoformat()}: " + (f"open a dossier with {hint}, " if hint else "")
+            + "or pass --force to open a second initial dossier")
+    pending = store.open_initial_dossier(candidate_id, scheme.code)
+    if pending is not None:
+        raise StateError(
+            f"candidate {candidate_id} already has an open initial {scheme.code} dossier "
+            f"({pending['ref']}, '{pending['status']}'): pass --force to open another")
+
+
 def _check_certificate(store, scheme, kind, candidate_id, number):
+    """The certificate row a renewal or an extension is about (None for an initial)."""
     if kind == "initial":
         if number:
             raise ValidationError("--certificate is for a renewal or extension dossier")
         return None
     if not number:
         raise ValidationError(f"a {kind} dossier needs --certificate NUMBER")
-    cert = store.one("SELECT * FROM certificates WHERE number = ?", (number,))
-    if cert is None:
-        raise NotFound(f"no certificate {number!r}")
+    cert = certificates.row_by_number(store, number)
+    number = cert["number"]
     if cert["candidate_id"] != candidate_id:
         raise ValidationError(f"certificate {number} belongs to candidate {cert['candidate_id']}")
     if cert["status"] == "withdrawn":
@@ -135,7 +157,7 @@ def _check_certificate(store, scheme, kind, candidate_id, number):
     if kind == "renewal" and cert["scheme"] != scheme.code:
         raise ValidationError(f"certificate {number} is a {cert['scheme']} certificate, "
                               f"not {scheme.code}")
-    return cert["id"]
+    return cert
 
 
 def _check_cqpt(scheme, route, financing):
@@ -165,7 +187,7 @@ def listing(store, *, status=None, scheme=None, kind=None, candidate_id=None,
     scheme = schemes.get(scheme).code if scheme else None
     filters = dict(status=status, scheme=scheme, kind=kind, candidate_id=candidate_id)
     rows = store.dossiers(**filters, limit=limit, offset=offset)
-    return [_from_row(store, r) for r in rows], store.count_dossiers(**filters)
+    return [_from_row(r) for r in rows], store.count_dossiers(**filters)
 
 
 def history(store, dossier_id: int) -> list[dict]:
@@ -180,13 +202,39 @@ def record_event(store, dossier_row, event: str, details: dict, date: dt.date,
                  *, status: str | None = None) -> None:
     """Record one step of a dossier: timeline, audit trail and new status.
 
-    Call inside store.transaction(); every dossier action goes through here.
+    Call inside store.transaction(); every dossier action goes through here, so
+    the two date rules hold for every step:
+    - no step is dated before the dossier was opened;
+    - a step that changes the status is not dated before the last step that
+      changed it (the same day is fine). Steps that leave the status alone (a piece
+      or a cheque received, an interview booked) may still be dated back to the
+      opening: the secretariat enters yesterday's post today. So a report cannot be
+      backdated past the check that opened instruction, nor a check past the
+      complement that answered a request.
     """
+    check_date(store, dossier_row, event, date,
+               changes_status=status is not None and status != dossier_row["status"])
     if status is not None and status != dossier_row["status"]:
         store.update("dossiers", dossier_row["id"], {"status": status})
         details = {**details, "status": [dossier_row["status"], status]}
     store.add_dossier_event(dossier_row["id"], date.isoformat(), event, details)
     store.audit(f"dossier.{event}", "dossier", dossier_row["ref"], details, date)
+
+
+def check_date(store, dossier_row, event: str, date: dt.date, *,
+               changes_status: bool = True) -> None:
+    """Refuse a step dated before the dossier was opened, or (for a step that changes
+    the status) before its last status change; see record_event."""
+    iso, ref = date.isoformat(), dossier_row["ref"]
+    if iso < dossier_row["opened_on"]:
+        raise ValidationError(f"dossier {ref}: '{event}' dated {iso} is before the dossier "
+                              f"was opened ({dossier_row['opened_on']})")
+    if changes_status:
+        last = store.last_status_change(dossier_row["id"])
+        if last and iso < last:
+            raise ValidationError(
+                f"dossier {ref}: '{event}' dated {iso} is before its last change of status "
+                f"({last}); date it {last} or later")
 
 
 def show(store, ref: str) -> dict:

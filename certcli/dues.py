@@ -1,10 +1,19 @@
-"""Annual dues: the prorata owed at a grant (spec §6) and the yearly call."""
+"""Annual dues: the prorata owed at a grant (spec §6) and the yearly call.
+
+Who pays what for a year: a certificate valid on 1 January pays the full year
+through that year's call (`dues call --year Y`); a certificate that starts during
+the year (a first grant, an extension into another scheme, a renewal after a lapse
+across 1 January) pays the prorata of the months left, invoiced with the decision.
+A renewal that continues the certificate (granted on or before valid_until) pays
+no prorata: it was valid on 1 January, the call covers it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from certcli import invoices, money, schemes
+from certcli.errors import ValidationError
 
 
 def prorata(amount: str, date: dt.date, mode: str = "current_month") -> dict:
@@ -14,16 +23,37 @@ def prorata(amount: str, date: dt.date, mode: str = "current_month") -> dict:
 
 
 def invoice_grant(store, *, scheme, candidate_id: int, certificate_id: int, dossier_id: int,
-                  date: dt.date) -> invoices.Invoice | None:
-    """The prorated dues of the decision year, unless nothing is owed (CQPT) or the
-    certificate already has its dues for that year (a renewal whose year was called)."""
+                  date: dt.date, issued_on: dt.date | None = None) -> invoices.Invoice | None:
+    """The prorated dues of the decision year (months counted from the decision
+    `date`), issued on `issued_on` (default: the decision date); none when nothing is
+    owed (CQPT) or the certificate already has its dues for that year."""
     months, amount = money.prorata(scheme.annual_dues, date, scheme.prorata)
     if amount <= 0 or store.dues_invoiced(certificate_id, date.year):
         return None
     return invoices.issue(
         store, candidate_id=candidate_id, amount=amount, purpose="dues-prorata",
         label=f"Cotisation annuelle {scheme.code} {date.year} ({months}/12 mois)",
-        date=date, certificate_id=certificate_id, dossier_id=dossier_id, dues_year=date.year)
+        date=issued_on or date, certificate_id=certificate_id, dossier_id=dossier_id,
+        dues_year=date.year)
+
+
+def renewal_owes_prorata(store, certificate_id: int, decision: dt.date) -> bool:
+    """Whether a renewal decided on `decision` starts dues like a new grant.
+
+    A renewal granted on or before valid_until continues the certificate: it was
+    valid on 1 January, so that year's annual call covers it (no prorata). A lapsed
+    renewal owes the prorata only when the certificate was not valid on 1 January of
+    the decision year either (a lapse across the new year); when it was, the annual
+    call of that year invoices the whole year whether it ran before or after, so the
+    amount billed does not depend on the order the secretariat works in. Call before
+    the new period is added.
+    """
+    periods = store.certificate_periods(certificate_id)
+    if not periods or periods[-1]["end"] is None or decision.isoformat() <= periods[-1]["end"]:
+        return False
+    jan1 = dt.date(decision.year, 1, 1).isoformat()
+    return not any(p["start"] <= jan1 and (p["end"] is None or p["end"] >= jan1)
+                   for p in periods)
 
 
 def call(store, year: int, *, date: dt.date) -> dict:
@@ -31,7 +61,14 @@ def call(store, year: int, *, date: dt.date) -> dict:
 
     Once only: a certificate already invoiced for the year (by an earlier call or a
     prorata at its grant) is skipped; the unique index invoices_dues_once backs it.
+    The call is made on `date` for the current year or the next one (a December call
+    for next year), never further ahead, and knows only the grants and renewals
+    decided by `date`.
     """
+    if year > date.year + 1:
+        raise ValidationError(f"the {year} dues cannot be called on {date.isoformat()}: "
+                              f"call this year's ({date.year}) or next year's "
+                              f"({date.year + 1})")
     jan1 = dt.date(year, 1, 1).isoformat()
     issued = []
     with store.transaction():

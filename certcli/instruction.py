@@ -13,7 +13,16 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass
 
-from certcli import completeness, dates, dossiers, instructors, schemes, validators, workflow
+from certcli import (
+    certificates,
+    completeness,
+    dates,
+    dossiers,
+    instructors,
+    schemes,
+    validators,
+    workflow,
+)
 from certcli.errors import ConflictError, StateError, ValidationError
 from certcli.money import as_str, to_decimal
 
@@ -120,27 +129,6 @@ def interview(store, ref: str, *, at: str, minutes: int = 60, date: dt.date) -> 
     return Interview(row["ref"], interview_id, start.strftime(_AT), minutes, ident)
 
 
-def _key(text: str) -> str:
-    # NFKD leaves the ligatures alone: "Maîtrise d'oeuvre" must find "d'œuvre".
-    return validators.fold(text).replace("œ", "oe").replace("æ", "ae")
-
-
-def _mentions(scheme, given: list[str]) -> list[str]:
-    """The scheme's spelling of each mention given (case, accents and ligatures
-    ignored)."""
-    offered = {_key(m): m for m in scheme.mentions}
-    found = []
-    for mention in given:
-        canonical = offered.get(_key(mention))
-        if canonical is None:
-            raise ValidationError(
-                f"unknown mention {mention!r} for {scheme.code} (one of: "
-                f"{', '.join(scheme.mentions) if scheme.mentions else 'none offered'})")
-        if canonical not in found:
-            found.append(canonical)
-    return found
-
-
 def report(store, ref: str, *, recommend: str, mentions: list[str] = (),
            text: str | None = None, date: dt.date) -> Report:
     """Record the instructor's report and recommendation; the dossier is then
@@ -151,7 +139,7 @@ def report(store, ref: str, *, recommend: str, mentions: list[str] = (),
         row = dossiers.row(store, ref)
         scheme = schemes.get(row["scheme"])
         workflow.require(row, "report", scheme.workflow)
-        chosen = _mentions(scheme, list(mentions))
+        chosen = certificates.check_mentions(scheme, list(mentions))
         if chosen and recommend == "refuse":
             raise ValidationError("mentions go with a recommendation to grant, not to refuse")
         _instructor_of(store, row)

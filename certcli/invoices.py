@@ -83,8 +83,17 @@ def get(store, number: str) -> Invoice:
 def _insert(store, kind: str, record: dict, date: dt.date) -> int:
     """Number and insert in one transaction: the counter is read under the write lock
     (BEGIN IMMEDIATE), so two processes can never take the same number, and a rollback
-    gives the number back, so there is never a gap."""
+    gives the number back, so there is never a gap. Numbers follow the issue dates
+    (French invoicing rules want a chronological series): a date earlier than the
+    latest of the year's series is refused, the same day is fine."""
     with store.transaction():
+        latest = store.latest_issued(kind, date.year)
+        if latest is not None and date.isoformat() < latest["issued_on"]:
+            what = "invoices" if kind == "invoice" else "credit notes"
+            raise ValidationError(
+                f"{what} are numbered in date order: {latest['number']} was issued on "
+                f"{latest['issued_on']}, so a new one cannot be dated {date.isoformat()} "
+                f"(date it {latest['issued_on']} or later)")
         seq = store.next_counter(f"{kind}:{date.year}")
         number = f"{PREFIX[kind]}-{date.year}-{seq:05d}"
         invoice_id = store.insert("invoices", {

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from certcli.errors import ValidationError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# An optional sign (callers refuse what they must), digits, at most one separator.
+_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def to_decimal(value: str | int | Decimal) -> Decimal:
@@ -17,13 +20,14 @@ def to_decimal(value: str | int | Decimal) -> Decimal:
         return value
     text = str(value).strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     text = text.removesuffix("€").replace(",", ".")
+    # Plain decimal notation only: Decimal() would also take '1e3', 'NaN' or '1_000'.
+    if not _PLAIN.fullmatch(text):
+        raise ValidationError(f"invalid amount {value!r}: digits with at most one decimal "
+                              "separator, e.g. 1234.50 or 1 234,50")
     try:
-        amount = Decimal(text)
-    except InvalidOperation:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
         raise ValidationError(f"invalid amount {value!r}") from None
-    if not amount.is_finite():
-        raise ValidationError(f"invalid amount {value!r}")
-    return amount
 
 
 def cents(value: str | int | Decimal) -> Decimal:

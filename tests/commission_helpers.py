@@ -59,6 +59,8 @@ def decide_at(cli, store, date: str, decision: str = "--grant", *extra, ref=None
         ref = report_ready(cli, store, **ready)
     sid = session(cli, date)
     assert ref in cli.json("commission", "agenda", sid)["agenda"]
+    if "--date" not in extra:
+        extra = (*extra, "--date", date)  # recorded on the session day
     return cli.json("commission", "decide", sid, ref, decision, *extra)
 
 

@@ -6,7 +6,8 @@ def _refused(cli, store, date="2026-06-15"):
     ref = report_ready(cli, store, report_on="2026-05-01")
     sid = session(cli, date)
     cli.ok("commission", "agenda", sid)
-    result = cli.json("commission", "decide", sid, ref, "--refuse", "--reason", "insuffisant")
+    result = cli.json("commission", "decide", sid, ref, "--refuse", "--reason", "insuffisant",
+                      "--date", date)
     return ref, result
 
 

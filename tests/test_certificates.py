@@ -60,9 +60,10 @@ def test_renewal_dues_are_not_billed_twice_for_a_called_year(cli, store):
     assert [i["certificate"] for i in called["invoiced"]] == [number]
     renewed = _renewal(cli, store, number, cid, "2030-02-10")
     assert renewed["invoice"] is None and renewed["amount"] is None
-    # A late renewal in a year that was not called pays its prorated dues.
+    # A renewal after a lapse across 1 January (not valid on 1 January 2030, so no
+    # call covers 2030) pays its prorated dues like a new grant.
     late = new_candidate(cli)
-    other = decide_at(cli, store, "2026-02-01", candidate=late)["certificate"]
+    other = decide_at(cli, store, "2025-11-03", candidate=late)["certificate"]
     again = _renewal(cli, store, other, late, "2030-03-10")
     assert (again["amount"], again["valid_until"]) == ("300.00", "2034-03-09")
 
@@ -83,8 +84,12 @@ def test_extension_to_another_scheme_issues_its_own_certificate(cli, store):
     eco = decide_at(cli, store, "2026-03-12", candidate=cid)["certificate"]
     result = decide_at(cli, store, "2026-10-01", scheme="PROG", kind="extension",
                        certificate=eco, candidate=cid)
-    assert result["certificate"] == "PROG-2026-0001" and result["invoice"] is None
+    assert result["certificate"] == "PROG-2026-0001"
     assert result["valid_until"] == "2030-09-30"
+    # A new certificate comes with its prorated dues (spec §2.5), 3/12 of 360.00.
+    assert (result["invoice"], result["amount"]) == ("F-2026-00002", "90.00")
+    invoice = cli.json("invoice", "show", "F-2026-00002")
+    assert (invoice["certificate"], invoice["dues_year"]) == ("PROG-2026-0001", 2026)
     assert [c["number"] for c in cli.json("certificate", "list", "--candidate", cid)] == [
         eco, "PROG-2026-0001"]
 

@@ -12,7 +12,7 @@ def test_open_dossier_refs_are_per_year(cli):
                       "--date", "2026-03-02")
     assert second["ref"] == "2026-0002"
     third = cli.json("dossier", "add", "--candidate", cid, "--scheme", "ECO",
-                     "--date", "02/01/2027")
+                     "--date", "02/01/2027", "--force")
     assert third["ref"] == "2027-0001"
 
 

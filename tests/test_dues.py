@@ -3,8 +3,8 @@ from commission_helpers import decide_at, new_candidate, session, transmit_cqpt
 
 def test_annual_call_invoices_holders_valid_on_1_january_once(cli, store, unchanged):
     held = decide_at(cli, store, "2026-03-12")["certificate"]            # valid 1/1/2027
-    prog = decide_at(cli, store, "2026-11-05", scheme="PROG")["certificate"]
     withdrawn = decide_at(cli, store, "2026-04-01")["certificate"]
+    prog = decide_at(cli, store, "2026-11-05", scheme="PROG")["certificate"]
     cli.ok("certificate", "withdraw", withdrawn, "--reason", "x", "--date", "2026-12-01")
     expired = decide_at(cli, store, "2022-06-15")["certificate"]         # until 2026-06-14
     granted_in_year = decide_at(cli, store, "2027-01-01")["certificate"]  # paid 12/12 already

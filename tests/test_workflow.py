@@ -68,7 +68,7 @@ def _people(store):
 
 def _dossier(store, cid, status, instructor_id, scheme="ECO", **extra) -> str:
     ref = dossiers.open_dossier(store, candidate_id=cid, scheme_code=scheme, date=DAY,
-                                **extra).ref
+                                force=True, **extra).ref
     # Set-up only: put the dossier straight into the status under test, with an
     # instructor, as if the earlier steps had happened.
     store.update("dossiers", store.dossier(ref)["id"],

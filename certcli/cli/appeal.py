@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -57,11 +58,16 @@ def appeal_decide(
     = None,
     letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
+    date: Annotated[dt.date | None, typer.Option(
+        "--date", parser=common.date_param, metavar="DATE",
+        help="Day the outcome is recorded (not before the session) [default: today].")]
+    = None,
     actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
-    """Record an appeal's outcome at the appeals session it is on (dated that day);
-    the same as `certcli commission decide SESSION REF`. --letter: the appeal
-    outcome (decision-recours), dated on the session day.
+    """Record an appeal's outcome at the appeals session it is on (dated that day,
+    recorded with --date from that day on); the same as `certcli commission decide
+    SESSION REF`. --letter: the appeal outcome (decision-recours), dated on the
+    session day.
 
     Example: certcli appeal decide 2026-0012 --refuse --reason "refus confirmé" --letter
     """
@@ -71,9 +77,9 @@ def appeal_decide(
     if grant == refuse:
         raise ValidationError("give exactly one of --grant, --refuse")
     follow = common.FollowUp(letter, fmt, out, templates)
-    store = common.store(actor=actor)
+    store = common.store(actor=actor, date=date)
     result = appeals.decide(store, ref, "granted" if grant else "refused", reason=reason,
-                            mentions=mention)
+                            mentions=mention, date=common.day(date))
     follow.render_decision(store, result)
     if json_out:
         common.emit_json(follow.add_to(result))

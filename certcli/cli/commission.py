@@ -141,10 +141,15 @@ def commission_decide(
     = None,
     letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
+    date: Annotated[dt.date | None, typer.Option(
+        "--date", parser=common.date_param, metavar="DATE",
+        help="Day the decision is recorded (not before the session; it dates the dues "
+        "invoice) [default: today].")] = None,
     actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Record the decision on a dossier of the session's agenda, dated on the session
-    day. A grant issues the certificate and the prorated dues invoice. --letter (dated
+    day; it can be recorded (--date) from the session day on. A grant issues the
+    certificate and the prorated dues invoice (issued on --date). --letter (dated
     on the session day): notification or refus at an award session, decision-recours
     at an appeal session, cqpt-decision at a CPNE session.
 
@@ -160,9 +165,9 @@ def commission_decide(
     follow = common.FollowUp(letter, fmt, out, templates)
     if letter:
         follow_up.check_decision(chosen[0])
-    store = common.store(actor=actor)
+    store = common.store(actor=actor, date=date)
     result = commissions.decide(store, session_id, ref, chosen[0], mentions=mention,
-                                reason=reason)
+                                reason=reason, date=common.day(date))
     follow.render_decision(store, result)
     if json_out:
         common.emit_json(follow.add_to(result))

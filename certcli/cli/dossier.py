@@ -30,9 +30,17 @@ def dossier_add(
     financing: Annotated[str | None, typer.Option(
         "--financing", help="CQPT financing: plan-formation, dif, dif-prioritaire, contrat-pro, "
         "periode-pro or cif.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Open an initial dossier even though the candidate already holds a "
+        "valid certificate of the scheme or has an initial dossier of it open (logged).")]
+    = False,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Open a dossier; prints its reference (year and sequence, e.g. 2026-0001).
+
+    An initial dossier is refused to a holder of a valid certificate of the scheme
+    (open a renewal or an extension of it) or to a candidate with an initial dossier
+    of the scheme still open, unless --force.
 
     Example: certcli dossier add --candidate 12 --scheme ECO
     """
@@ -41,7 +49,8 @@ def dossier_add(
     store = common.store(actor=actor, date=date)
     dossier = dossiers.open_dossier(
         store, candidate_id=candidate, scheme_code=scheme, kind=kind, certificate=certificate,
-        mention=mention, route=route, financing=financing, date=common.day(date))
+        mention=mention, route=route, financing=financing, date=common.day(date),
+        force=force)
     if json_out:
         common.emit_json(dossier.to_dict())
     else:

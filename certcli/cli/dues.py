@@ -44,6 +44,10 @@ def dues_call(
 ):
     """Invoice the annual dues to every holder valid on 1 January of the year, once.
 
+    The year is this year or the next one (a December call); only certificates
+    granted, and renewals decided, by --date count. A renewal that continues a
+    certificate is invoiced here, not at its grant.
+
     Example: certcli dues call --year 2027 --date 2026-12-15
     """
     from certcli import dues

@@ -44,13 +44,18 @@ class CertificatesQueries:
 
     def certificates_to_call(self, jan1: str, call_date: str, year: int) -> list[sqlite3.Row]:
         """Certificates valid on 1 January (not withdrawn by the call) without a dues
-        invoice for that year yet: the annual dues call."""
+        invoice for that year yet: the annual dues call. Only what was known on the
+        call date counts: the certificate granted, and the period covering 1 January
+        decided, by then."""
         return self.all(
             _CERT + " WHERE EXISTS (SELECT 1 FROM certificate_periods p "
-            "WHERE p.certificate_id = ce.id AND p.start <= ? AND (p.end IS NULL OR p.end >= ?)) "
+            "LEFT JOIN dossiers d ON d.id = p.dossier_id "
+            "WHERE p.certificate_id = ce.id AND p.start <= ? AND (p.end IS NULL OR p.end >= ?) "
+            "AND (d.decided_on IS NULL OR d.decided_on <= ?)) "
             "AND (ce.withdrawn_on IS NULL OR ce.withdrawn_on > ?) "
-            "AND ce.granted_on < ? "
+            "AND ce.granted_on < ? AND ce.granted_on <= ? "
             "AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.certificate_id = ce.id "
             "AND i.kind = 'invoice' AND i.dues_year = ? "
             "AND (i.purpose = 'dues-call' OR i.status != 'cancelled')) "
-            "ORDER BY ce.scheme, ce.number", (jan1, jan1, max(jan1, call_date), jan1, year))
+            "ORDER BY ce.scheme, ce.number",
+            (jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, year))

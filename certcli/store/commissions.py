@@ -69,6 +69,11 @@ class CommissionsQueries:
             "SELECT a.*, s.date, s.kind FROM agenda_items a JOIN sessions s ON s.id = a.session_id "
             "WHERE a.dossier_id = ? ORDER BY s.date, a.id", (dossier_id,))
 
+    def certificate_granted_by(self, dossier_id: int) -> int | None:
+        """The certificate a dossier's grant issued or renewed (a validity period of it)."""
+        return self.scalar("SELECT certificate_id FROM certificate_periods WHERE dossier_id = ?",
+                           (dossier_id,))
+
     # -- appeals ----------------------------------------------------------------------
     def appeals(self, *, dossier_id: int | None = None, pending: bool = False
                 ) -> list[sqlite3.Row]:

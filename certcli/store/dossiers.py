@@ -5,6 +5,15 @@ from __future__ import annotations
 import json
 import sqlite3
 
+_WITH_NAMES = (
+    "SELECT d.*, c.first_name, c.last_name, ce.number AS certificate_number FROM dossiers d "
+    "JOIN candidates c ON c.id = d.candidate_id "
+    "LEFT JOIN certificates ce ON ce.id = d.certificate_id"
+)
+# The dossier's statuses not yet settled (a refusal may still be appealed, but a new
+# dossier may follow it).
+_SETTLED = "('granted', 'refused', 'withdrawn', 'inadmissible')"
+
 
 class DossierQueries:
     def dossier(self, ref: str) -> sqlite3.Row | None:
@@ -13,13 +22,35 @@ class DossierQueries:
     def dossier_by_id(self, dossier_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM dossiers WHERE id = ?", (dossier_id,))
 
+    def dossier_with_names(self, dossier_id: int) -> sqlite3.Row | None:
+        """The dossier with its holder's names and its certificate's number."""
+        return self.one(_WITH_NAMES + " WHERE d.id = ?", (dossier_id,))
+
+    def open_dossier_on_certificate(self, certificate_id: int, kind: str) -> str | None:
+        """The ref of a dossier of this kind still open on a certificate, if any."""
+        return self.scalar(
+            f"SELECT ref FROM dossiers WHERE certificate_id = ? AND kind = ? "
+            f"AND status NOT IN {_SETTLED} ORDER BY id LIMIT 1", (certificate_id, kind))
+
+    def open_initial_dossier(self, candidate_id: int, scheme: str) -> sqlite3.Row | None:
+        """A candidate's initial dossier in a scheme still open, if any."""
+        return self.one(
+            f"SELECT * FROM dossiers WHERE candidate_id = ? AND scheme = ? AND kind = 'initial' "
+            f"AND status NOT IN {_SETTLED} ORDER BY id LIMIT 1", (candidate_id, scheme))
+
+    def last_status_change(self, dossier_id: int) -> str | None:
+        """The date of the dossier's latest step that set its status (opening included)."""
+        return self.scalar(
+            "SELECT max(date) FROM dossier_events WHERE dossier_id = ? "
+            "AND (event = 'opened' OR json_extract(details, '$.status') IS NOT NULL)",
+            (dossier_id,))
+
     def dossiers(self, *, status: str | None = None, scheme: str | None = None,
                  kind: str | None = None, candidate_id: int | None = None,
                  limit: int | None = 50, offset: int = 0) -> list[sqlite3.Row]:
         where, params = self._dossier_filters(status, scheme, kind, candidate_id)
         sql = (
-            "SELECT d.*, c.first_name, c.last_name FROM dossiers d "
-            "JOIN candidates c ON c.id = d.candidate_id"
+            _WITH_NAMES
             + (f" WHERE {' AND '.join(where)}" if where else "")
             + " ORDER BY d.id DESC"
         )

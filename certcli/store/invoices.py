@@ -50,3 +50,9 @@ class InvoicesQueries:
         return self.scalar(
             "SELECT count(*) FROM invoices WHERE certificate_id = ? AND kind = 'invoice' "
             "AND dues_year = ? AND status != 'cancelled'", (certificate_id, year)) > 0
+
+    def latest_issued(self, kind: str, year: int) -> sqlite3.Row | None:
+        """The number and issue date of the latest invoice (or credit note) of a year's
+        series, by date."""
+        return self.one("SELECT number, issued_on FROM invoices WHERE kind = ? AND year = ? "
+                        "ORDER BY issued_on DESC, seq DESC LIMIT 1", (kind, year))
