@@ -39,6 +39,12 @@ def economist(cli, first="Hélène", last="Garnier", date="2026-01-05") -> int:
                          "economie", "--employer", "BET Quantités")
 
 
+def decide(cli, session, ref, *flags):
+    """`commission decide`, recorded on the session day (as the secretariat does)."""
+    day = next(s["date"] for s in cli.json("commission", "list") if s["id"] == int(session))
+    return cli.json("commission", "decide", session, ref, *flags, "--date", day)
+
+
 def award_session(cli, date: str, kind: str = "award") -> int:
     return cli.json("commission", "add", "--date", date, "--kind", kind)["id"]
 
@@ -104,7 +110,7 @@ def test_opqtecc_initial_then_renewal_in_time(cli, tmp_path, unchanged):
     assert (placed["agenda"], placed["postponed"]) == ([ref], [])
     assert status(cli, ref) == "on_agenda"
 
-    decided = cli.json("commission", "decide", session, ref, "--grant")
+    decided = decide(cli, session, ref, "--grant")
     # March counts: 10 months of 360.00 a year.
     assert {k: decided[k] for k in ("ref", "decision", "certificate", "valid_until",
                                     "invoice", "amount")} == {
@@ -150,11 +156,15 @@ def test_opqtecc_initial_then_renewal_in_time(cli, tmp_path, unchanged):
                         opened="2029-07-02", report_on="2029-09-01")
     renewal_session = award_session(cli, "2029-10-05")
     assert cli.json("commission", "agenda", renewal_session)["agenda"] == [renewal["ref"]]
-    renewed = cli.json("commission", "decide", renewal_session, renewal["ref"], "--grant")
-    # No dues were called for 2029 on this database: the prorata of October is owed.
+    renewed = decide(cli, renewal_session, renewal["ref"], "--grant")
+    # A renewal in time continues the certificate: no prorata, the annual call bills the
+    # whole year to a holder who was valid on 1 January.
     assert {k: renewed[k] for k in ("certificate", "valid_until", "invoice", "amount")} == {
         "certificate": "ECO-2026-0001", "valid_until": "2034-03-06",
-        "invoice": "F-2029-00001", "amount": "90.00"}
+        "invoice": None, "amount": None}
+    called = cli.json("dues", "call", "--year", "2030", "--date", "2030-01-05")
+    assert [(i["certificate"], i["amount"]) for i in called["invoiced"]] == \
+        [("ECO-2026-0001", "360.00")]
     cert = cli.json("certificate", "show", "ECO-2026-0001", "--as-of", "2030-03-07")
     assert cert["periods"] == [{"start": "2026-03-07", "end": "2030-03-06"},
                                {"start": "2030-03-07", "end": "2034-03-06"}]
@@ -176,7 +186,7 @@ def test_refusal_then_appeal_granted(cli, tmp_path, unchanged):
     cli.ok("commission", "agenda", session)
     with unchanged():
         cli.fails("commission", "decide", session, ref, "--refuse")  # no reason
-    refused = cli.json("commission", "decide", session, ref, "--refuse", "--reason",
+    refused = decide(cli, session, ref, "--refuse", "--reason",
                        "Programmes sans phase de diagnostic.")
     assert (refused["decision"], refused["appeal_deadline"]) == ("refused", "2026-06-15")
     assert refused["certificate"] is None and refused["invoice"] is None
@@ -198,7 +208,7 @@ def test_refusal_then_appeal_granted(cli, tmp_path, unchanged):
     assert cli.json("commission", "agenda", same_day)["agenda"] == []
     hearing = award_session(cli, "2026-07-03", "appeal")
     assert cli.json("commission", "agenda", hearing)["agenda"] == [ref]
-    granted = cli.json("commission", "decide", hearing, ref, "--grant")
+    granted = decide(cli, hearing, ref, "--grant")
     # July: 6 months of dues.
     assert {k: granted[k] for k in ("decision", "certificate", "valid_until", "invoice",
                                     "amount")} == {
@@ -227,7 +237,7 @@ def test_late_renewal_shows_the_lapse(cli):
                         report_on="2026-05-01")
     session = award_session(cli, "2026-06-15")
     cli.ok("commission", "agenda", session)
-    assert cli.json("commission", "decide", session, ref, "--grant")["amount"] == "210.00"
+    assert decide(cli, session, ref, "--grant")["amount"] == "210.00"
 
     renewal = cli.json("dossier", "add", "--candidate", holder, "--scheme", "ECO", "--kind",
                        "renewal", "--certificate", "ECO-2026-0001", "--date", "2030-05-02")
@@ -239,7 +249,7 @@ def test_late_renewal_shows_the_lapse(cli):
     assert [(d["certificate"], d["days_left"]) for d in lapsed] == [("ECO-2026-0001", -6)]
     late = award_session(cli, "2030-07-01")
     cli.ok("commission", "agenda", late)
-    decided = cli.json("commission", "decide", late, renewal["ref"], "--grant")
+    decided = decide(cli, late, renewal["ref"], "--grant")
     assert decided["valid_until"] == "2034-06-30"
     cert = cli.json("certificate", "show", "ECO-2026-0001", "--as-of", "2030-07-01")
     assert cert["periods"] == [{"start": "2026-06-15", "end": "2030-06-14"},
@@ -289,7 +299,7 @@ def test_cqpt_free_access_to_delivery(cli):
     cpne = award_session(cli, "2026-11-05", "cpne")
     transmitted = cli.json("cqpt", "transmit", ref, "--session", cpne, "--date", "2026-10-10")
     assert transmitted["status"] == "transmitted"
-    decided = cli.json("commission", "decide", cpne, ref, "--grant")
+    decided = decide(cli, cpne, ref, "--grant")
     assert {k: decided[k] for k in ("certificate", "valid_until", "invoice", "amount")} == {
         "certificate": "CQPT-2026-00001", "valid_until": None, "invoice": None,
         "amount": None}
@@ -344,7 +354,14 @@ def test_demo_works_on_any_day(cli, day):
     assert summary["date"] == day and summary["counts"]["certificates"] > 0
 
 
-def test_demo_size_adds_synthetic_candidates_and_force_adds_a_second_office(cli):
-    office = cli.json("demo", "--date", "2026-06-15")["counts"]["candidates"]
+def test_demo_size_adds_synthetic_candidates_and_force_adds_to_a_register(cli, unchanged):
+    cli.ok("candidate", "add", "--first-name", "Réelle", "--last-name", "Personne")
+    with unchanged():
+        assert "already holds" in cli.fails("demo", "--date", "2026-06-15").stderr
     bigger = cli.json("demo", "--date", "2026-06-15", "--size", "5", "--force")
-    assert bigger["counts"]["candidates"] == 2 * office + 5
+    office = bigger["counts"]["candidates"] - 1 - 5
+    assert office > 30
+    # A second office on top of the first would issue invoices out of date order in
+    # the past: refused as a whole, nothing written.
+    with unchanged():
+        assert "date order" in cli.fails("demo", "--date", "2026-06-15", "--force").stderr

@@ -220,7 +220,8 @@ def test_appeal_granted_letters(cli, store, tmp_path):
     ref = refused(cli, store)
     cli.ok("appeal", "file", ref, "--date", "2026-07-01", "--reason", "J'ai des références")
     cli.ok("commission", "agenda", session(cli, "2026-09-14", "appeal"))
-    cli.ok("appeal", "decide", ref, "--grant", "--reason", "références probantes")
+    cli.ok("appeal", "decide", ref, "--grant", "--reason", "références probantes",
+           "--date", "2026-09-14")
     text = render(cli, "decision-recours", "--dossier", ref, tmp_path, "2026-09-15")
     assert ("a fait droit à votre recours et vous accorde la certification sous le n° "
             "ECO-2026-0001") in text

@@ -264,7 +264,7 @@ def test_decisions_are_not_recorded_before_the_session(cli, store, unchanged):
     assert out["appeal_outcome"] == "confirmed" and out["date"] == "2027-05-10"
 
 
-# -- 10. SQL only in the store ------------------------------------------------------------------------
+# -- 10. SQL only in the store ---
 def test_domain_and_cli_modules_hold_no_sql():
     sql = re.compile(r"[\"'](SELECT|INSERT|UPDATE|DELETE) ")
     # demo.py is being rewritten elsewhere; it is held to the rule once it lands.

@@ -238,9 +238,9 @@ class Story:
 
     # -- commission -----------------------------------------------------------------------
     def decide(self, session: Session, decision: str, *, reason: str | None = None) -> Story:
-        def step(_d):
+        def step(d):
             result = commissions.decide(self.store, session.id, self.ref, decision,
-                                        reason=reason)
+                                        reason=reason, date=d)
             if decision == "granted":
                 self.certificate, self.invoice = result["certificate"], result["invoice"]
         return self._at(session.date, step, order=2)
