@@ -96,14 +96,15 @@ def remind(store, *, as_of: dt.date, months: int, date: dt.date,
     result = Reminded(dry_run=dry_run)
     if not todo:
         return result
-    letters.find(TEMPLATE, templates_dir)  # fail before writing anything
+    info = letters.find(TEMPLATE, templates_dir)  # fail before writing anything
     folder = letters.prepare_out_dir(out_dir)
     step = progress or (lambda done, total, label: None)
     step(0, len(todo), "")
     if one_file:
-        return _remind_one_file(store, todo, folder, fmt, date, templates_dir, result, step)
+        return _remind_one_file(store, todo, folder, fmt, date, info, templates_dir, result,
+                                step)
     for done, item in enumerate(todo, 1):
-        letter = _compose(store, item, date, templates_dir)
+        letter = _compose(store, item, date, info, templates_dir)
         path = letters.output_path(store, folder, f"{date.isoformat()}_{TEMPLATE}_"
                                    f"{item.certificate}", fmt)
         letters.write([letter], path, fmt, templates_dir)
@@ -114,14 +115,16 @@ def remind(store, *, as_of: dt.date, months: int, date: dt.date,
     return result
 
 
-def _remind_one_file(store, todo, folder, fmt, date, templates_dir, result, step) -> Reminded:
+def _remind_one_file(store, todo, folder, fmt, date, info, templates_dir, result,
+                     step) -> Reminded:
     composed = []
     for done, item in enumerate(todo, 1):
-        composed.append(_compose(store, item, date, templates_dir))
+        composed.append(_compose(store, item, date, info, templates_dir))
         step(done - 1, len(todo), item.certificate)
     path = letters.output_path(store, folder, f"{date.isoformat()}_{TEMPLATE}_lot-"
                                f"{todo[0].certificate}-{len(todo)}", fmt)
-    # One layout pass for every letter: far faster than one PDF each, then merged.
+    # One document for every letter (laid out in parts, on every core for a long
+    # batch): far faster than one PDF each.
     letters.write(composed, path, fmt, templates_dir)
     if not result.dry_run:
         # One file, one transaction: the reminders are all in that file or none is.
@@ -136,11 +139,11 @@ def _remind_one_file(store, todo, folder, fmt, date, templates_dir, result, step
     return result
 
 
-def _compose(store, item: Due, date: dt.date, templates_dir) -> letters.Letter:
+def _compose(store, item: Due, date: dt.date, info, templates_dir) -> letters.Letter:
     row = store.certificate_row(item.certificate_id)
     context = letter_context.certificate_context(store, row, date)
     return letters.compose(store, TEMPLATE, date=date, templates_dir=templates_dir,
-                           context=context)
+                           context=context, info=info)
 
 
 def _record(store, item: Due, letter, path: Path, fmt: str, date: dt.date) -> bool:
