@@ -32,6 +32,9 @@ from certcli.errors import NotFound, TemplateError, ValidationError
 FORMATS = ("pdf", "html")
 REMINDER = "rappel-renouvellement"  # recorded as the period's reminder (certcli.renewals)
 PDF_PART = 50  # letters laid out per WeasyPrint pass in a combined PDF
+# From this many letters, a combined PDF is laid out on every core: below it,
+# starting a worker (~0.5 s to load WeasyPrint) costs more than it saves.
+PDF_PARALLEL_MIN = 100
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _HEADER = re.compile(r"\A\s*\{#-?\s*certcli\s*\n(.*?)-?#\}", re.S)
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
@@ -206,9 +209,11 @@ def render_html(env, name: str, variables: dict) -> str:
 def compose(store, template: str, *, date: dt.date, dossier: str | None = None,
             certificate: str | None = None, candidate: int | None = None,
             invoice: str | None = None, templates_dir: str | Path | None = None,
-            context: letter_context.LetterContext | None = None) -> Letter:
-    """Build the context of the record and render the template (no file yet)."""
-    info = find(template, templates_dir)
+            context: letter_context.LetterContext | None = None,
+            info: TemplateInfo | None = None) -> Letter:
+    """Build the context of the record and render the template (no file yet); a
+    batch passes the `info` it found once (the catalog reads every template file)."""
+    info = info or find(template, templates_dir)
     if context is None:
         context = letter_context.build(store, date=date, dossier=dossier,
                                        certificate=certificate, candidate=candidate,
@@ -227,14 +232,17 @@ def compose(store, template: str, *, date: dt.date, dossier: str | None = None,
     return Letter(info.name, render_html(env, info.name, variables), context)
 
 
+def _title(letters: list[Letter]) -> str:
+    return letters[0].template if len(letters) == 1 else f"{len(letters)} lettres"
+
+
 def document(letters: list[Letter], templates_dir: str | Path | None = None) -> str:
     """One HTML document holding one or many letters (one A4 sheet each at least)."""
     from markupsafe import Markup
 
     env = environment(search_path(templates_dir))
     body = Markup("".join(letter.html for letter in letters))
-    title = letters[0].template if len(letters) == 1 else f"{len(letters)} lettres"
-    return render_html(env, "_document", {"body": body, "title": title})
+    return render_html(env, "_document", {"body": body, "title": _title(letters)})
 
 
 def write(letters: list[Letter], path: Path, fmt: str,
@@ -251,7 +259,9 @@ def write(letters: list[Letter], path: Path, fmt: str,
 
     parts = [document(letters[i:i + PDF_PART], templates_dir)
              for i in range(0, len(letters), PDF_PART)]
-    return pdf.write_pdf(parts, path, base_url=str(search_path(templates_dir)[0]))
+    workers = pdf.cores() if len(letters) >= PDF_PARALLEL_MIN else 1
+    return pdf.write_pdf(parts, path, base_url=str(search_path(templates_dir)[0]),
+                         title=_title(letters), workers=workers)
 
 
 # -- file names -------------------------------------------------------------------------------

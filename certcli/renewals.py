@@ -128,14 +128,15 @@ def remind(store, *, as_of: dt.date, months: int, date: dt.date,
     result = Reminded(dry_run=dry_run)
     if not todo:
         return result
-    letters.find(TEMPLATE, templates_dir)  # fail before writing anything
+    info = letters.find(TEMPLATE, templates_dir)  # fail before writing anything
     folder = letters.prepare_out_dir(out_dir)
     step = progress or (lambda done, total, label: None)
     step(0, len(todo), "")
     if one_file:
-        return _remind_one_file(store, todo, folder, fmt, date, templates_dir, result, step)
+        return _remind_one_file(store, todo, folder, fmt, date, info, templates_dir, result,
+                                step)
     for done, item in enumerate(todo, 1):
-        letter = _compose_or_skip(store, item, date, templates_dir, result)
+        letter = _compose_or_skip(store, item, date, info, templates_dir, result)
         if letter is None:
             step(done, len(todo), item.certificate)
             continue
@@ -149,11 +150,11 @@ def remind(store, *, as_of: dt.date, months: int, date: dt.date,
     return result
 
 
-def _remind_one_file(store, due_items, folder, fmt, date, templates_dir, result,
+def _remind_one_file(store, due_items, folder, fmt, date, info, templates_dir, result,
                      step) -> Reminded:
     total, todo, composed = len(due_items), [], []
     for done, item in enumerate(due_items, 1):
-        letter = _compose_or_skip(store, item, date, templates_dir, result)
+        letter = _compose_or_skip(store, item, date, info, templates_dir, result)
         if letter is not None:
             todo.append(item)
             composed.append(letter)
@@ -162,7 +163,8 @@ def _remind_one_file(store, due_items, folder, fmt, date, templates_dir, result,
         return result
     path = letters.output_path(store, folder, f"{date.isoformat()}_{TEMPLATE}_lot-"
                                f"{todo[0].certificate}-{len(todo)}", fmt)
-    # One layout pass for every letter: far faster than one PDF each, then merged.
+    # One document for every letter (laid out in parts, on every core for a long
+    # batch): far faster than one PDF each.
     letters.write(composed, path, fmt, templates_dir)
     if not result.dry_run:
         # One file, one transaction: the reminders are all in that file or none is.
@@ -177,20 +179,20 @@ def _remind_one_file(store, due_items, folder, fmt, date, templates_dir, result,
     return result
 
 
-def _compose_or_skip(store, item: Due, date: dt.date, templates_dir,
+def _compose_or_skip(store, item: Due, date: dt.date, info, templates_dir,
                      result: Reminded) -> letters.Letter | None:
     try:
-        return _compose(store, item, date, templates_dir)
+        return _compose(store, item, date, info, templates_dir)
     except letter_context.NoPostalAddress as exc:
         result.skipped.append({"certificate": item.certificate, "reason": str(exc)})
         return None
 
 
-def _compose(store, item: Due, date: dt.date, templates_dir) -> letters.Letter:
+def _compose(store, item: Due, date: dt.date, info, templates_dir) -> letters.Letter:
     row = store.certificate_row(item.certificate_id)
     context = letter_context.certificate_context(store, row, date)
     return letters.compose(store, TEMPLATE, date=date, templates_dir=templates_dir,
-                           context=context)
+                           context=context, info=info)
 
 
 def _period(context: letter_context.LetterContext) -> tuple[int, dict]:

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import letter_records as R
@@ -116,3 +117,29 @@ def test_one_combined_pdf_and_dry_run(cli, store, tmp_path, unchanged, monkeypat
     paths = {r[0] for r in store.all("SELECT path FROM letters")}
     assert paths == {done["files"][0]}  # the dry run's unlogged file was simply replaced
     assert store.scalar("SELECT count(*) FROM reminders") == 3
+
+
+def test_combined_pdf_laid_out_on_several_cores_keeps_the_letters_order(cli, store, tmp_path,
+                                                                        monkeypatch):
+    from pypdf import PdfReader
+
+    # Five letters in three parts shared between two worker processes, so the
+    # merge must put two runs of different lengths back in order.
+    monkeypatch.setattr(letters, "PDF_PART", 2)
+    monkeypatch.setattr(letters, "PDF_PARALLEL_MIN", 2)
+    monkeypatch.setattr("certcli.pdf.cores", lambda: 2)
+    _holders(store, 5)
+    out = tmp_path / "out"
+    done = cli.json("renewals", "remind", "--as-of", "2029-09-01", "--out", out,
+                    "--one-file", "--date", "2029-09-01")
+    numbers = [f"ECO-2026-{i:04d}" for i in range(1, 6)]
+    assert done["reminded"] == numbers and len(done["files"]) == 1
+    reader = PdfReader(done["files"][0])
+    assert len(reader.pages) == 5
+    found = [re.findall(r"ECO-2026-\d{4}", page.extract_text()) for page in reader.pages]
+    assert [set(on_page) for on_page in found] == [{number} for number in numbers]
+    assert reader.metadata.title == "5 lettres"
+    assert {r[0] for r in store.all("SELECT path FROM letters")} == {done["files"][0]}
+    assert store.scalar("SELECT count(*) FROM reminders") == 5
+    assert [p.name for p in out.iterdir()] == [Path(done["files"][0]).name]  # no leftovers
+
