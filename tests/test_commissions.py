@@ -102,7 +102,7 @@ def test_grant_issues_certificate_and_prorated_invoice(cli, store):
     cli.ok("commission", "agenda", sid)
     out = cli.ok("commission", "decide", sid, ref, "--grant", "--as", "claire").stdout
     assert "ECO-2026-0001" in out and "2030-06-14" in out
-    assert "F-2026-00001" in out and "210.00" in out
+    assert "F-2026-00001" in out and "210,00\xa0€" in out
     cert = cli.json("certificate", "show", "ECO-2026-0001", "--as-of", "2026-06-15")
     assert cert["mentions"] == ["OPC"] and cert["status"] == "valid"
     invoice = cli.json("invoice", "show", "F-2026-00001")

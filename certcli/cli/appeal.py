@@ -86,11 +86,9 @@ def appeal_decide(
     else:
         common.say(f"Appeal of dossier {result['ref']}: {result['appeal_outcome']} on "
                    f"{result['date']} (session {result['session']})")
-        if result["certificate"]:
-            common.say(f"  certificate {result['certificate']}, valid until "
-                       f"{result['valid_until'] or 'no expiry'}")
-        if result["invoice"]:
-            common.say(f"  invoice {result['invoice']}: {result['amount']} EUR")
+        from certcli.cli.commission import print_outcome
+
+        print_outcome({**result, "appeal_deadline": None})
     follow.finish(json_out)
 
 

@@ -174,11 +174,19 @@ def commission_decide(
     else:
         common.say(f"Dossier {result['ref']}: {result['decision']} on {result['date']} "
                    f"(session {result['session']})")
-        if result["certificate"]:
-            until = result["valid_until"] or "no expiry"
-            common.say(f"  certificate {result['certificate']}, valid until {until}")
-        if result["invoice"]:
-            common.say(f"  invoice {result['invoice']}: {result['amount']} EUR")
-        if result["appeal_deadline"]:
-            common.say(f"  appeal possible until {result['appeal_deadline']}")
+        print_outcome(result)
     follow.finish(json_out)
+
+
+def print_outcome(result: dict) -> None:
+    """The certificate, invoice and appeal deadline a decision produced (shared with
+    `appeal decide`)."""
+    from certcli.money import format_eur
+
+    if result.get("certificate"):
+        until = result["valid_until"] or "no expiry"
+        common.say(f"  certificate {result['certificate']}, valid until {until}")
+    if result.get("invoice"):
+        common.say(f"  invoice {result['invoice']}: {format_eur(result['amount'])}")
+    if result.get("appeal_deadline"):
+        common.say(f"  appeal possible until {result['appeal_deadline']}")

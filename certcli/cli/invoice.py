@@ -85,6 +85,7 @@ def invoice_pay(
     Example: certcli invoice pay F-2026-00001 --amount 210.00 --method cheque --reference 4567
     """
     from certcli import invoices
+    from certcli.money import format_eur
 
     store = common.store(actor=actor, date=date)
     invoice = invoices.pay(store, number, amount, method=method, reference=reference,
@@ -92,8 +93,8 @@ def invoice_pay(
     if json_out:
         common.emit_json(invoice.to_dict())
     else:
-        common.say(f"Invoice {invoice.number}: {invoice.paid} of {invoice.amount} paid, "
-                   f"{invoice.status}")
+        common.say(f"Invoice {invoice.number}: {format_eur(invoice.paid)} paid of "
+                   f"{format_eur(invoice.amount)}, {invoice.status}")
 
 
 @app.command("cancel")
