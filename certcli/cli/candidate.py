@@ -202,10 +202,4 @@ def candidate_export(
     from certcli.candidate_io import export_text
 
     text = export_text(common.store(), fmt)
-    if out is None:
-        common.say(text.rstrip("\n"))
-    else:
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
-        common.warn(f"Wrote {out}")
+    common.write_output(text, out)

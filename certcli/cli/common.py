@@ -116,6 +116,17 @@ def warn(message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
+def write_output(text: str, out=None) -> None:
+    """An export to stdout, or to a file that appears whole or not at all."""
+    if out is None:
+        say(text.rstrip("\n"))
+        return
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    warn(f"Wrote {out}")
+
+
 def table(columns: list[str], rows: list[list], *, title: str | None = None,
           caption: str | None = None) -> None:
     """A rich table on stdout (rich is imported here, not at start-up)."""

@@ -51,10 +51,4 @@ def directory_export(
     from certcli import directory
 
     text = directory.export(common.store(), fmt, as_of=common.day(as_of))
-    if out is None:
-        common.say(text.rstrip("\n"))
-    else:
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
-        common.warn(f"Wrote {out}")
+    common.write_output(text, out)
