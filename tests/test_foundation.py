@@ -147,3 +147,20 @@ def test_help_texts(cli, args):
 def test_sub_command_help_is_plain_and_keeps_defaults(cli):
     out = cli.ok("dossier", "check", "--help").stdout
     assert "[default: today]" in out and "╭" not in out
+
+
+@pytest.mark.parametrize("args", [["info", "--json"], ["dossier", "list", "--json"],
+                                  ["candidate", "list", "--search", "dupont", "--json"]])
+def test_simple_reads_do_not_import_heavy_modules(cli, db_path, args):
+    """Reads that print JSON pay for none of rich, Jinja2, Babel, WeasyPrint, sqlite-utils."""
+    code = (
+        "import sys\nfrom certcli.cli import app\n"
+        f"try:\n    app({args!r})\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('jinja2', 'weasyprint', 'babel', 'sqlite_utils', 'rich') "
+        "if m in sys.modules]\n"
+        "print('HEAVY:' + ','.join(heavy))"
+    )
+    env = {**os.environ, "CERTCLI_DB": str(db_path)}
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True)
+    assert run.stdout.strip().splitlines()[-1] == "HEAVY:"
