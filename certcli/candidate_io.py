@@ -25,6 +25,9 @@ ALIASES = {
 }
 
 
+IGNORED = {"id", "created_on"}
+
+
 @dataclass
 class ImportResult:
     inserted: list[int] = field(default_factory=list)
@@ -65,7 +68,10 @@ def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     if not reader.fieldnames:
         raise ValidationError(f"{path.name}: empty file or no header line")
-    columns = {name: _column(name) for name in reader.fieldnames}
+    # `id` (and `created_on`) come with our own export: a new register numbers
+    # its candidates itself, so they are read and ignored.
+    columns = {name: _column(name) for name in reader.fieldnames
+               if _column(name) not in IGNORED}
     unknown = [n for n, c in columns.items() if c not in FIELDS]
     if unknown:
         raise ValidationError(
@@ -76,7 +82,8 @@ def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
         for row in reader:
             result.total += 1
             line = reader.line_num
-            values = {columns[k]: v for k, v in row.items() if k is not None and v is not None}
+            values = {columns[k]: v for k, v in row.items()
+                      if k in columns and v is not None}
             label = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
             bad = [k for k, v in values.items() if any("\udc80" <= ch <= "\udcff" for ch in v)]
             if bad:

@@ -130,3 +130,18 @@ def test_search_index_follows_edits_and_short_words(cli):
     assert cli.json("candidate", "list", "-s", "roux") == []
     assert [c["last_name"] for c in cli.json("candidate", "list", "-s", "rousseau")] == ["Rousseau"]
     assert cli.json("candidate", "list", "-s", "no ro")[0]["id"] == cid  # short words: scan
+
+
+def test_export_then_import_into_a_new_register(cli, tmp_path):
+    add_candidate(cli, "Zoé", "Lefèvre", email="zoe@example.fr", specialty=["economie"],
+                  directory_consent=True, postcode="45000", city="Orléans")
+    add_candidate(cli, "Marc", "Petit", status="demandeur")
+    out = tmp_path / "register.csv"
+    cli.ok("candidate", "export", "--out", out)
+    first = cli.json("candidate", "list")
+    other = tmp_path / "other.db"
+    cli.ok("--db", other, "init")
+    assert cli.json("--db", other, "candidate", "import", out)["inserted"] == 2
+    second = cli.json("--db", other, "candidate", "list")
+    strip = [{k: v for k, v in c.items() if k not in ("id", "created_on")} for c in first]
+    assert [{k: v for k, v in c.items() if k not in ("id", "created_on")} for c in second] == strip

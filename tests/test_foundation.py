@@ -164,3 +164,20 @@ def test_simple_reads_do_not_import_heavy_modules(cli, db_path, args):
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
                          text=True, check=True)
     assert run.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_another_programs_database_is_left_alone(tmp_path):
+    import sqlite3
+
+    from conftest import Cli
+
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE foo (x)")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    result = Cli().fails("--db", other, "info")
+    assert "not a certcli database" in result.stderr and "foo" in result.stderr
+    Cli().fails("--db", other, "init")
+    assert other.read_bytes() == before

@@ -60,8 +60,19 @@ class BaseStore:
 
     def _ensure_schema(self) -> bool:
         """Apply pending migrations; True when anything was applied."""
-        if len(self.applied_migrations()) >= SCHEMA_VERSION:
+        applied = self.applied_migrations()
+        if len(applied) >= SCHEMA_VERSION:
             return False
+        if not applied:
+            # Never turn another program's SQLite file into a certcli database.
+            foreign = [row[0] for row in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 5")]
+            if foreign:
+                raise DatabaseError(
+                    f"{self.path} is not a certcli database (it holds other tables: "
+                    f"{', '.join(foreign)}); choose another --db"
+                )
         from certcli.store import migrations
 
         # WAL lets readers go on while someone writes; it persists in the file.
