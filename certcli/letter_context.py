@@ -126,14 +126,14 @@ def _payable(context: LetterContext) -> str | None:
     if invoice["kind"] == "credit":
         cancels = invoice["credit_for"]["number"] if invoice["credit_for"] else "an invoice"
         return (f"{number} is a credit note (it cancels {cancels}): no payment is asked on "
-                f"it; print it with `letters render facture --invoice {number}`")
+                f"it; print it with `certcli letters render facture --invoice {number}`")
     if invoice["status"] == "cancelled":
         by = invoice["credited_by"]["number"] if invoice["credited_by"] else "a credit note"
         return (f"invoice {number} was cancelled by {by}: nothing to pay; reprint it with "
-                f"`letters render facture --invoice {number}`")
+                f"`certcli letters render facture --invoice {number}`")
     if not invoice["payable"]:
         return (f"invoice {number} is paid in full: nothing to ask for; reprint it with "
-                f"`letters render facture --invoice {number}`")
+                f"`certcli letters render facture --invoice {number}`")
     return None
 
 
@@ -430,6 +430,7 @@ def _add_cqpt(store, row, scheme, ctx: dict) -> None:
     done = {p["phase"] for p in ctx["phases"] if p["result"]}
     ctx["evaluation_done"] = (row["status"] in ("transmitted", "granted", "refused", "appealed")
                               or all(p in done for p in cqpt._phases_of(scheme)))
+    ctx["evaluation_started"] = bool(done)
 
 
 def _result_label(phase: str, result: str | None) -> str:
