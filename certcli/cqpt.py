@@ -269,9 +269,22 @@ def funding(store, year: int | None = None) -> dict:
     }
 
 
-def _funding_line(store, row, scheme, phases, year) -> FundingLine:
+def payer(scheme, financing: str | None) -> tuple[str, str | None, Decimal]:
+    """Who pays an evaluation followed in full under `financing`: ("funder", the
+    branch funder, its flat amount), ("cif", the CIF body, 0.00: the candidate applies
+    to it directly) or ("plan", None, the flat amount): the employer's training plan.
+    The funding report and the admissibility letter both decide through this."""
     rules = scheme.cqpt
     flat = cents(rules.get("flat_amount", "300.00"))
+    if financing == "cif":
+        return "cif", rules.get("cif_body", "Fongecif"), ZERO
+    if financing in tuple(rules.get("funded_financings", ())):
+        return "funder", rules.get("funder", "AUVICOM"), flat
+    return "plan", None, flat
+
+
+def _funding_line(store, row, scheme, phases, year) -> FundingLine:
+    rules = scheme.cqpt
     funder_name = rules.get("funder", "AUVICOM")
     funded = tuple(rules.get("funded_financings", ()))
     financing = row["financing"]
@@ -284,16 +297,16 @@ def _funding_line(store, row, scheme, phases, year) -> FundingLine:
         return FundingLine(**base, funder=None, amount=ZERO, reason=(
             f"not funded: evaluation not followed in full, missing {', '.join(missing)} "
             f"(recorded: {done})"))
-    if financing == "cif":
-        body = rules.get("cif_body", "Fongecif")
-        return FundingLine(**base, funder=body, amount=ZERO, reason=(
-            f"CIF: financed through the {body}, to whom the candidate applies directly; "
+    how, funder, amount = payer(scheme, financing)
+    if how == "cif":
+        return FundingLine(**base, funder=funder, amount=amount, reason=(
+            f"CIF: financed through the {funder}, to whom the candidate applies directly; "
             f"recorded here, 0.00 in these totals"))
-    if financing in funded:
-        return FundingLine(**base, funder=funder_name, amount=flat, reason=(
-            f"whole evaluation followed under {financing}: flat {as_str(flat)} covered by "
-            f"{funder_name}"))
-    return FundingLine(**base, funder=employer, amount=flat, reason=(
+    if how == "funder":
+        return FundingLine(**base, funder=funder, amount=amount, reason=(
+            f"whole evaluation followed under {financing}: flat {as_str(amount)} covered by "
+            f"{funder}"))
+    return FundingLine(**base, funder=employer, amount=amount, reason=(
         f"{PLAN_LABEL} of the employer: {financing or 'no financing'} is not among "
         f"{', '.join(funded)} covered by {funder_name}"))
 

@@ -18,12 +18,26 @@ from certcli.errors import NotFound, TemplateError, ValidationError
 from certcli.money import ZERO, prorata_months, to_decimal
 
 RECORD_KINDS = ("dossier", "certificate", "candidate", "invoice")
-KIND_LABELS = {"initial": "initiale", "renewal": "de renouvellement", "extension": "d'extension"}
+# What the candidate asked for, as a letter names it ("votre demande de certification
+# initiale"): the kind qualifies the request, never the dossier.
+REQUEST_LABELS = {"initial": "demande de certification initiale",
+                  "renewal": "demande de renouvellement de certification",
+                  "extension": "demande d'extension de certification"}
 PHASE_LABELS = {"prediag": "Pré-diagnostic", "proof": "Dossier de preuves",
                 "quiz": "Questionnaire", "situation": "Mise en situation professionnelle"}
+FEMININE_PHASES = {"situation"}  # the result agrees with the phase's noun
+# `cqpt phase --result` records pass/fail; a letter never prints them in English.
+RESULT_LABELS = {"pass": "validé", "fail": "non validé"}
+FINANCING_LABELS = {"contrat-pro": "contrat de professionnalisation",
+                    "periode-pro": "période de professionnalisation",
+                    "dif-prioritaire": "DIF prioritaire", "dif": "DIF",
+                    "plan-formation": "plan de formation de votre employeur",
+                    "cif": "congé individuel de formation"}
 ROUTE_LABELS = {"contrat-pro": "contrat de professionnalisation",
                 "periode-pro": "période de professionnalisation", "libre": "accès libre"}
 SALUTATIONS = {"Mme": "Madame", "M.": "Monsieur"}
+# The ending a participle takes for the recipient ("orienté", "orientée").
+AGREEMENTS = {"Mme": "e", "M.": ""}
 
 
 @dataclass
@@ -106,17 +120,37 @@ def _decided(context: LetterContext) -> str | None:
     return None
 
 
-# A template's `when` header names one of these: the letter goes out only then.
-CONDITIONS = {"granted": _granted, "refused": _refused, "appeal-decided": _appeal_decided,
-              "decided": _decided}
+def _payable(context: LetterContext) -> str | None:
+    invoice = context.data["invoice"]
+    number = invoice["number"]
+    if invoice["kind"] == "credit":
+        cancels = invoice["credit_for"]["number"] if invoice["credit_for"] else "an invoice"
+        return (f"{number} is a credit note (it cancels {cancels}): no payment is asked on "
+                f"it; print it with `certcli letters render facture --invoice {number}`")
+    if invoice["status"] == "cancelled":
+        by = invoice["credited_by"]["number"] if invoice["credited_by"] else "a credit note"
+        return (f"invoice {number} was cancelled by {by}: nothing to pay; reprint it with "
+                f"`certcli letters render facture --invoice {number}`")
+    if not invoice["payable"]:
+        return (f"invoice {number} is paid in full: nothing to ask for; reprint it with "
+                f"`certcli letters render facture --invoice {number}`")
+    return None
+
+
+# A template's `when` header names one of these: the letter goes out only then. Each
+# condition is about one kind of record.
+CONDITIONS = {"granted": ("dossier", _granted), "refused": ("dossier", _refused),
+              "appeal-decided": ("dossier", _appeal_decided), "decided": ("dossier", _decided),
+              "payable": ("invoice", _payable)}
 
 
 def check_condition(template: str, when: str | None, context: LetterContext) -> None:
     if not when:
         return
-    if context.kind != "dossier":
-        raise TemplateError(f"template {template!r}: 'when = {when}' needs a --dossier letter")
-    problem = CONDITIONS[when](context)
+    kind, condition = CONDITIONS[when]
+    if context.kind != kind:
+        raise TemplateError(f"template {template!r}: 'when = {when}' needs a --{kind} letter")
+    problem = condition(context)
     if problem:
         raise TemplateError(f"template {template!r}: {problem}")
 
@@ -142,6 +176,7 @@ def _candidate(store, candidate_id: int) -> dict:
         "recipient": {"name": f"{civility} {full_name}".strip(),
                       "lines": [line for line in (row["address"], town) if line]},
         "salutation": SALUTATIONS.get(civility, "Madame, Monsieur"),
+        "agreement": AGREEMENTS.get(civility, "(e)"),
     }
 
 
@@ -189,17 +224,30 @@ def _certificate(store, row, period=None) -> dict:
 
 
 def _invoice(store, row) -> dict:
+    """The invoice or credit note; `payable` when a payment can still be asked for
+    (an open invoice with a balance), `credit_for`/`credited_by` the other half of
+    a cancellation (number and date) or None."""
     amount = to_decimal(row["amount"])
     paid = sum((to_decimal(a) for a in store.invoice_paid(row["id"])), ZERO)
+    links = store.invoice_links(row["id"])
+    balance = amount - paid
     return {"id": row["id"], "number": row["number"], "kind": row["kind"],
             "purpose": row["purpose"], "label": row["label"], "amount": amount,
             "issued_on": _date(row["issued_on"]), "due_on": _date(row["due_on"]),
             "status": row["status"], "dues_year": row["dues_year"], "paid": paid,
-            "balance": amount - paid}
+            "balance": balance,
+            "payable": row["kind"] == "invoice" and row["status"] == "open" and balance > 0,
+            "credit_for": ({"number": links["credit_for"], "issued_on": _date(
+                links["credit_for_on"])} if links["credit_for"] else None),
+            "credited_by": ({"number": links["credited_by"], "issued_on": _date(
+                links["credited_on"])} if links["credited_by"] else None)}
 
 
 def _items(text: str) -> list[str]:
-    """Requested items are stored as a JSON list or as lines of text."""
+    """The requested items: a JSON list as stored, else the text cut at each ';' or
+    line break (`dossier request --items` keeps one line, so ';' separates items
+    there). A text with neither is ONE item, and the letter speaks of it in the
+    singular ("nous le faire parvenir")."""
     try:
         value = json.loads(text)
     except (TypeError, ValueError):
@@ -220,7 +268,8 @@ def for_dossier(store, ref: str, date: dt.date) -> LetterContext:
     decided_on = _date(row["decided_on"])
     ctx["dossier"] = {
         "id": row["id"], "ref": row["ref"], "kind": row["kind"],
-        "kind_label": KIND_LABELS.get(row["kind"], row["kind"]), "status": row["status"],
+        "request_label": REQUEST_LABELS.get(row["kind"], row["kind"]),
+        "status": row["status"],
         "opened_on": _date(row["opened_on"]), "mention": row["mention"],
         "route": row["route"], "route_label": ROUTE_LABELS.get(row["route"], row["route"]),
         "financing": row["financing"], "decision": row["decision"], "decided_on": decided_on,
@@ -235,14 +284,26 @@ def for_dossier(store, ref: str, date: dt.date) -> LetterContext:
     ctx["complete"] = check.complete
     ctx["missing"] = [m.to_dict() | {"amount": m.amount} for m in check.missing]
     ctx["fee_due"], ctx["fee_paid"] = check.fee_due, check.fee_paid
-    ctx["pieces_received"] = [{"code": p["code"], "label": scheme.label(p["code"]),
-                               "received_on": _date(p["received_on"])}
-                              for p in store.pieces(row["id"])]
+    ctx["pieces_received"] = _received(store, row, scheme)
     context = LetterContext("dossier", row["ref"], ctx, row["candidate_id"], dossier_id=row["id"])
     _add_instruction(store, row, ctx)
     _add_outcome(store, row, scheme, ctx, context)
     _add_cqpt(store, row, scheme, ctx)
     return context
+
+
+def _received(store, row, scheme) -> list[dict]:
+    """The pieces received, one line per kind of piece: how many copies came in, of
+    how many the scheme wants, and the latest day one came in."""
+    lines: dict[str, dict] = {}
+    for piece in store.pieces(row["id"]):
+        code, day = piece["code"], _date(piece["received_on"])
+        line = lines.setdefault(code, {"code": code, "label": scheme.label(code),
+                                       "received": 0, "needed": scheme.piece_count(code),
+                                       "received_on": day})
+        line["received"] += 1
+        line["received_on"] = max(line["received_on"], day)
+    return list(lines.values())
 
 
 def _add_instruction(store, row, ctx: dict) -> None:
@@ -273,6 +334,7 @@ def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
         context.certificate_id = cert["id"]
     if ctx["dossier"]["granted"]:
         ctx["dossier"]["granted_mentions"] = _granted_mentions(store, row, ctx)
+        ctx["dossier"]["new_mentions"] = _new_mentions(ctx["dossier"])
         invoice = store.dossier_invoice(row["id"])
         if invoice is not None:
             ctx["invoice"] = _invoice(store, invoice)
@@ -315,6 +377,18 @@ def _granted_mentions(store, row, ctx: dict) -> list[str]:
     return ctx["dossier"]["report_mentions"]
 
 
+def _new_mentions(dossier: dict) -> list[str]:
+    """What this decision added. A first grant or a renewal: every mention granted.
+    An extension: the mentions the dossier asked for (its --mention, else the
+    report's) among those granted, since the certificate's list also holds the
+    mentions it had before; all granted ones if the commission chose others."""
+    granted = dossier["granted_mentions"]
+    if dossier["kind"] != "extension":
+        return granted
+    asked = [dossier["mention"]] if dossier["mention"] else dossier["report_mentions"]
+    return [m for m in granted if m in asked] or granted
+
+
 def _first_refusal(store, row, ctx: dict) -> dict | None:
     """The first-instance refusal (award commission or CPNE): its day and reason.
     Once the appeal is heard the dossier's decision columns are the appeal's, so
@@ -333,18 +407,38 @@ def _first_refusal(store, row, ctx: dict) -> dict | None:
 
 
 def _add_cqpt(store, row, scheme, ctx: dict) -> None:
+    from certcli import cqpt
+
     if scheme.workflow != "cqpt":
         return
     ctx["funder"] = scheme.cqpt.get("funder", "")
+    how, funder, amount = cqpt.payer(scheme, row["financing"])
+    ctx["funding"] = {"payer": how, "funder": funder or "", "amount": amount,
+                      "financing": row["financing"] or "",
+                      "financing_label": FINANCING_LABELS.get(row["financing"],
+                                                              row["financing"] or "")}
     if row["evaluator_id"]:
         evaluator = store.evaluator_row(row["evaluator_id"])
         ctx["evaluator"] = {"name": evaluator["name"], "email": evaluator["email"] or "",
                             "address": evaluator["address"] or ""}
     ctx["phases"] = [{"phase": p["phase"], "label": PHASE_LABELS.get(p["phase"], p["phase"]),
-                      "result": p["result"] or "", "score": p["score"] or "",
-                      "date": _date(p["date"]),
+                      "result": _result_label(p["phase"], p["result"]),
+                      "score": p["score"] or "", "date": _date(p["date"]),
                       "training_advised": bool(p["training_advised"])}
                      for p in store.phases(row["id"])]
+    # Finished once every phase has a result, or once the results went to the CPNE.
+    done = {p["phase"] for p in ctx["phases"] if p["result"]}
+    ctx["evaluation_done"] = (row["status"] in ("transmitted", "granted", "refused", "appealed")
+                              or all(p in done for p in cqpt._phases_of(scheme)))
+    ctx["evaluation_started"] = bool(done)
+
+
+def _result_label(phase: str, result: str | None) -> str:
+    """'pass' -> 'validé' ('validée' for a feminine phase); a French result as recorded."""
+    label = RESULT_LABELS.get((result or "").strip().lower(), result or "")
+    if label in RESULT_LABELS.values() and phase in FEMININE_PHASES:
+        label += "e"
+    return label
 
 
 def for_certificate(store, number: str, date: dt.date) -> LetterContext:
@@ -403,7 +497,7 @@ def for_invoice(store, number: str, date: dt.date) -> LetterContext:
         ctx["dossier"] = {"id": dossier["id"], "ref": dossier["ref"], "kind": dossier["kind"]}
         ctx["references"].append(("Dossier", dossier["ref"]))
         context.dossier_id = dossier["id"]
-    ctx["references"].append(("Facture", row["number"]))
+    ctx["references"].append(("Avoir" if row["kind"] == "credit" else "Facture", row["number"]))
     return context
 
 

@@ -47,7 +47,7 @@ def test_check_incomplete_sends_the_missing_list(cli, store, tmp_path, html):
     data = cli.json("dossier", "check", ref, "--date", "2026-03-02", *html)
     assert data["complete"] is False and data["status"] == "incomplete"
     assert_letter(cli, data, "dossier-incomplet", ref, "2026-03-02", tmp_path,
-                  says="il y manque les éléments suivants")
+                  says="il manque les éléments suivants")
 
 
 def test_check_complete_sends_the_acknowledgement(cli, store, tmp_path, html):

@@ -60,7 +60,7 @@ def office(store):
 
 # template -> (record option, reference, texts the letter must contain)
 EXPECTED = {
-    "accuse-reception": ("--dossier", "2026-0001", ["2026-0001", "1 février 2026",
+    "accuse-reception": ("--dossier", "2026-0001", ["2026-0001", "1er février 2026",
                                                     "Dossier administratif", "3 février 2026"]),
     "dossier-incomplet": ("--dossier", "2026-0001", [
         "Dossier technique : 2 exemplaires attendus, 1 reçu", "Contrats",
@@ -72,8 +72,9 @@ EXPECTED = {
     "notification": ("--dossier", "2026-0001", [
         "ECO-2026-0001", "15 juin 2026 au 14 juin 2030", "F-2026-00001", "210,00 €",
         "7 mois", "360,00 €"]),
-    "refus": ("--dossier", "2026-0004", ["références insuffisantes", "Commission de recours",
-                                         "au plus tard le 15 août 2026"]),
+    # refused on 15 June, letter of 24 November: the appeal deadline is past.
+    "refus": ("--dossier", "2026-0004", ["références insuffisantes.", "a expiré le 15 août 2026",
+                                         "cette décision est désormais définitive"]),
     "rappel-renouvellement": ("--certificate", "ECO-2026-0001", [
         "ECO-2026-0001", "14 juin 2030", "Certificats de capacité",
         "Attestations de formation", "300,00 €"]),
@@ -81,10 +82,12 @@ EXPECTED = {
     "appel-cotisation": ("--invoice", "F-2027-00001", ["cotisation 2027", "F-2027-00001",
                                                        "1 234,56 €", "ECO-2026-0001"]),
     "decision-recours": ("--dossier", "2026-0002", [
-        "1 juillet 2026", "20 septembre 2026", "a confirmé la décision de refus",
+        "1er juillet 2026", "20 septembre 2026", "a confirmé la décision de refus",
         "Motif : les éléments apportés ne changent pas l'analyse"]),
-    "cqpt-recevabilite": ("--dossier", "2026-0003", ["AUVICOM", "Évalua Télécom",
-                                                     "accès libre"]),
+    "cqpt-recevabilite": ("--dossier", "2026-0003", [
+        "a été déclarée recevable.", "Évalua Télécom", "accès libre",
+        "Le forfait d'évaluation de 300,00 € est pris en charge par le plan de formation de "
+        "votre employeur", "Vous avez été orientée", "qui a conduit votre évaluation"]),
     "cqpt-decision": ("--dossier", "2026-0003", ["20 novembre 2026",
                                                  "dossier de preuves : validé",
                                                  "Certificat de qualification professionnelle"]),
@@ -119,7 +122,8 @@ def test_incomplete_letter_lists_exactly_what_the_check_finds(cli, store, office
     out = cli.ok("letters", "render", "dossier-incomplet", "--dossier", "2026-0001",
                  "--format", "html", "--out", tmp_path, "--date", DAY).stdout.strip()
     items = re.findall(r"<li>(.*?)</li>", Path(out).read_text(), re.S)
-    assert [htmlmod.unescape(i).split(" :")[0] for i in items] == [m.label for m in check.missing]
+    assert [re.split(r"\s:", htmlmod.unescape(i))[0] for i in items] == [
+        m.label for m in check.missing]
     # A complete dossier gets no "incomplete" letter.
     R.pieces(store, office["dossier"], "technique", "contrats", "demande-signee")
     R.fee(store, office["dossier"], "380.00")
@@ -236,8 +240,8 @@ def test_filters_are_french():
     from certcli import filters
 
     space = re.compile(r"[\u202f\xa0]")
-    assert filters.date_fr(dt.date(2026, 11, 24)) == "24 novembre 2026"
-    assert filters.date_fr("2027-02-01") == "1 février 2027"
+    assert filters.date_fr(dt.date(2026, 11, 24)) == "24\xa0novembre\xa02026"
+    assert space.sub(" ", filters.date_fr("2027-02-01")) == "1er février 2027"
     assert space.sub(" ", filters.eur(Decimal("1234.56"))) == "1 234,56 €"
-    assert filters.time_fr(dt.datetime(2026, 5, 12, 9, 5)) == "9 h 05"
+    assert filters.time_fr(dt.datetime(2026, 5, 12, 9, 5)) == "9\xa0h\xa005"
     assert json.dumps(letters.safe_name("../a b/é")) == '"a-b-"'

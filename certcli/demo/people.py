@@ -8,9 +8,13 @@ import random
 
 from certcli.validators import fold
 
-FIRST = ["Léa", "Hugo", "Chloé", "Louis", "Manon", "Gabriel", "Camille", "Arthur", "Inès",
-         "Jules", "Zoé", "Raphaël", "Élodie", "Théo", "Anaïs", "Noé", "Margaux", "Étienne",
-         "Clémence", "Baptiste", "Océane", "Mathis", "Aurélie", "François"]
+# First names by the civility they go with, so that no letter reads "M. Élodie".
+FEMININE = ["Léa", "Chloé", "Manon", "Camille", "Inès", "Zoé", "Élodie", "Anaïs", "Margaux",
+            "Clémence", "Océane", "Aurélie"]
+MASCULINE = ["Hugo", "Louis", "Gabriel", "Arthur", "Jules", "Raphaël", "Théo", "Noé",
+             "Étienne", "Baptiste", "Mathis", "François"]
+# The historical order (it seeds the demo's draws): alternating, as before the split.
+FIRST = [name for pair in zip(FEMININE, MASCULINE) for name in pair]
 LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
         "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David",
         "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier"]
@@ -43,10 +47,20 @@ def _person(rng: random.Random, i: int) -> dict:
     return _values(rng, i, first, last)
 
 
+def _civility(first: str, drawn: str) -> str:
+    """The civility the first name goes with (the draw only for a name in neither list)."""
+    if first in FEMININE:
+        return "Mme"
+    return "M." if first in MASCULINE else drawn
+
+
 def _values(rng: random.Random, i: int, first: str, last: str) -> dict:
     postcode, city = rng.choice(CITIES)
     return {
-        "civility": rng.choice(["M.", "Mme"]), "first_name": first, "last_name": last,
+        # The draw that once chose the civility at random is kept, so every later
+        # value of the seeded demo (dates, cities, statuses) stays the same.
+        "civility": _civility(first, rng.choice(["M.", "Mme"])), "first_name": first,
+        "last_name": last,
         "birth_date": dt.date(1965 + rng.randrange(35), 1 + rng.randrange(12),
                               1 + rng.randrange(28)).isoformat(),
         "email": f"{fold(first)}.{fold(last)}.{i}@example.fr".replace(" ", ""),

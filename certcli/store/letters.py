@@ -58,6 +58,16 @@ class LettersQueries:
     def invoice_by_number(self, number: str) -> sqlite3.Row | None:
         return self.one("SELECT * FROM invoices WHERE number = ?", (number,))
 
+    def invoice_links(self, invoice_id: int) -> sqlite3.Row:
+        """The other half of a cancellation: the invoice a credit note cancels, the
+        credit note that cancelled an invoice (numbers and issue days, else NULL)."""
+        return self.one(
+            "SELECT o.number AS credit_for, o.issued_on AS credit_for_on, "
+            "n.number AS credited_by, n.issued_on AS credited_on FROM invoices i "
+            "LEFT JOIN invoices o ON o.id = i.credit_for "
+            "LEFT JOIN invoices n ON n.credit_for = i.id WHERE i.id = ? "
+            "ORDER BY n.id LIMIT 1", (invoice_id,))
+
     def invoice_paid(self, invoice_id: int) -> list[str]:
         return [r[0] for r in self.all(
             "SELECT amount FROM payments WHERE invoice_id = ?", (invoice_id,))]
