@@ -78,8 +78,8 @@ def test_refusal_after_the_appeal_speaks_of_the_first_decision(cli, store, tmp_p
     assert ("la Commission d'attribution, lors de sa séance du 15 juin 2026, n'a pas accordé"
             in text)
     assert "Motif de la décision : expérience insuffisante." in text
-    assert ("Saisie de votre demande de recours du 1er juillet 2026, la Commission de recours a confirmé "
-            "cette décision lors de sa séance du 14 septembre 2026. Elle est définitive."
+    assert ("Saisie de votre demande de recours du 1er juillet 2026, la Commission de recours "
+            "a confirmé cette décision lors de sa séance du 14 septembre 2026. Elle est définitive."
             ) in text
     assert "au plus tard" not in text and "refus confirmé" not in text
 

@@ -14,7 +14,7 @@ FEMININE = ["Léa", "Chloé", "Manon", "Camille", "Inès", "Zoé", "Élodie", "A
 MASCULINE = ["Hugo", "Louis", "Gabriel", "Arthur", "Jules", "Raphaël", "Théo", "Noé",
              "Étienne", "Baptiste", "Mathis", "François"]
 # The historical order (it seeds the demo's draws): alternating, as before the split.
-FIRST = [name for pair in zip(FEMININE, MASCULINE) for name in pair]
+FIRST = [name for pair in zip(FEMININE, MASCULINE, strict=True) for name in pair]
 LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
         "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David",
         "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier"]
