@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 from certcli import (
     certificates,
+    commissions,
     completeness,
     dates,
     dossiers,
@@ -154,20 +155,24 @@ def report(store, ref: str, *, recommend: str, mentions: list[str] = (),
 
 
 def withdraw(store, ref: str, *, reason: str | None = None, date: dt.date) -> dict:
-    """The candidate withdraws: the dossier closes and its scheduled interviews
-    are cancelled (freeing the instructor's slots)."""
+    """The candidate withdraws: the dossier closes, its scheduled interviews are
+    cancelled (freeing the instructor's slots) and it leaves every agenda it is on
+    undecided (freeing its place at the session)."""
     reason = reason.strip() if reason and reason.strip() else None
     with store.transaction():
         row = dossiers.row(store, ref)
         workflow.require(row, "withdraw", schemes.get(row["scheme"]).workflow)
         cancelled = store.cancel_interviews(row["id"])
+        left = commissions.remove_from_agendas(store, row)
         store.update("dossiers", row["id"], {"closed_on": date.isoformat()})
         details = {"reason": reason} if reason else {}
         if cancelled:
             details["interviews_cancelled"] = cancelled
+        if left:
+            details["removed_from_agenda"] = left
         dossiers.record_event(store, row, "withdrawn", details, date, status="withdrawn")
     return {"ref": row["ref"], "status": "withdrawn", "closed_on": date.isoformat(),
-            "reason": reason}
+            "reason": reason, "interviews_cancelled": cancelled, "removed_from_agenda": left}
 
 
 def overdue(store, *, as_of: dt.date, scheme: str | None = None, kind: str | None = None,

@@ -70,14 +70,14 @@ def add(store, *, name: str, role: str, specialties: list[str], employer: str | 
     email = validators.email(email) if email else None
     conflicts = sorted({" ".join(e.split()) for e in conflict_employers if e.strip()})
     candidates = sorted(set(conflict_candidates))
-    for candidate_id in candidates:
-        if store.candidate(candidate_id) is None:
-            raise NotFound(f"no candidate with id {candidate_id} (--conflict-candidate)")
     record = {"name": name, "role": role, "specialties": json.dumps(specialties),
               "employer": employer, "capacity": capacity, "email": email,
               "conflict_employers": json.dumps(conflicts, ensure_ascii=False),
               "conflict_candidates": json.dumps(candidates)}
     with store.transaction():
+        for candidate_id in candidates:
+            if store.candidate(candidate_id) is None:
+                raise NotFound(f"no candidate with id {candidate_id} (--conflict-candidate)")
         new_id = store.insert("instructors", record)
         store.audit("instructor.add", "instructor", new_id,
                     {"name": name, "role": role, "specialties": specialties,
@@ -91,31 +91,34 @@ def edit(store, instructor_id: int, *, capacity: int | None = None, active: bool
          date: dt.date) -> Instructor:
     """Change what moves over time: capacity, availability, contact, employer, and
     newly declared conflicts (a declared conflict is never dropped silently)."""
-    current = get(store, instructor_id)
-    changes: dict = {}
-    if capacity is not None:
-        if capacity < 0:
-            raise ValidationError(f"invalid capacity {capacity}: 0 or more open dossiers")
-        changes["capacity"] = capacity
-    if active is not None:
-        changes["active"] = int(active)
-    if email is not None:
-        changes["email"] = validators.email(email) if email.strip() else None
-    if employer is not None:
-        changes["employer"] = " ".join(employer.split()) or None
-    if add_conflict_employers:
-        merged = set(current.conflict_employers)
-        merged |= {" ".join(e.split()) for e in add_conflict_employers if e.strip()}
-        changes["conflict_employers"] = json.dumps(sorted(merged), ensure_ascii=False)
-    if add_conflict_candidates:
-        for candidate_id in add_conflict_candidates:
-            if store.candidate(candidate_id) is None:
-                raise NotFound(f"no candidate with id {candidate_id} (--conflict-candidate)")
-        merged_ids = sorted(set(current.conflict_candidates) | set(add_conflict_candidates))
-        changes["conflict_candidates"] = json.dumps(merged_ids)
-    if not changes:
-        raise ValidationError("nothing to change: give at least one option")
     with store.transaction():
+        # The conflicts are merged with the row read under the write lock, so two
+        # edits at once both keep their declarations.
+        current = get(store, instructor_id)
+        changes: dict = {}
+        if capacity is not None:
+            if capacity < 0:
+                raise ValidationError(f"invalid capacity {capacity}: 0 or more open dossiers")
+            changes["capacity"] = capacity
+        if active is not None:
+            changes["active"] = int(active)
+        if email is not None:
+            changes["email"] = validators.email(email) if email.strip() else None
+        if employer is not None:
+            changes["employer"] = " ".join(employer.split()) or None
+        if add_conflict_employers:
+            merged = set(current.conflict_employers)
+            merged |= {" ".join(e.split()) for e in add_conflict_employers if e.strip()}
+            changes["conflict_employers"] = json.dumps(sorted(merged), ensure_ascii=False)
+        if add_conflict_candidates:
+            for candidate_id in add_conflict_candidates:
+                if store.candidate(candidate_id) is None:
+                    raise NotFound(f"no candidate with id {candidate_id} "
+                                   "(--conflict-candidate)")
+            merged_ids = sorted(set(current.conflict_candidates) | set(add_conflict_candidates))
+            changes["conflict_candidates"] = json.dumps(merged_ids)
+        if not changes:
+            raise ValidationError("nothing to change: give at least one option")
         store.update("instructors", instructor_id, changes)
         store.audit("instructor.edit", "instructor", instructor_id, changes, date)
     return get(store, instructor_id)

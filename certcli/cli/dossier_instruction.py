@@ -277,7 +277,8 @@ def dossier_withdraw(
     = None,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
-    """Close a dossier the candidate withdraws (its scheduled interviews are cancelled).
+    """Close a dossier the candidate withdraws: its scheduled interviews are cancelled
+    and it leaves the agenda of any session it is on, undecided (freeing its place).
 
     Example: certcli dossier withdraw 2026-0001 --reason "courrier du 3 juin"
     """
@@ -289,6 +290,10 @@ def dossier_withdraw(
         common.emit_json(done)
         return
     common.say(f"Dossier {done['ref']} withdrawn on {done['closed_on']}.")
+    if done["interviews_cancelled"]:
+        common.say(f"  {done['interviews_cancelled']} scheduled interview(s) cancelled")
+    for session_id in done["removed_from_agenda"]:
+        common.say(f"  taken off the agenda of session {session_id}")
 
 
 COMMANDS = [

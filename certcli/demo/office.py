@@ -126,8 +126,8 @@ class Office:
         planned = min(day, agenda_on or day) - dt.timedelta(days=60)
         self.timeline.at(min(planned, self.today), create, order=0)
         if agenda_on is not None:
-            self.timeline.at(agenda_on, lambda _d: commissions.build_agenda(
-                self.store, session.id), order=1)
+            self.timeline.at(agenda_on, lambda d: commissions.build_agenda(
+                self.store, session.id, date=d), order=1)
         return session
 
     def story(self, name: str, person: Person, scheme: str, **options) -> Story:
