@@ -25,7 +25,9 @@ class Instructor:
     conflict_employers: list[str] = field(default_factory=list)
     conflict_candidates: list[int] = field(default_factory=list)
     active: bool = True
-    load: int = 0  # open dossiers assigned (as instructor, or as expert for an expert)
+    # dossiers under instruction assigned (as instructor, or as expert for an expert):
+    # statuses store.instruction.UNDER_INSTRUCTION, not those whose report is in
+    load: int = 0
     assigned_total: int = 0  # times ever assigned as instructor
 
     def to_dict(self) -> dict:
@@ -65,7 +67,8 @@ def add(store, *, name: str, role: str, specialties: list[str], employer: str | 
         raise ValidationError(f"an instructor needs at least one --specialty "
                               f"({', '.join(allowed)})")
     if capacity < 0:
-        raise ValidationError(f"invalid capacity {capacity}: 0 or more open dossiers")
+        raise ValidationError(f"invalid capacity {capacity}: 0 or more dossiers "
+                              "under instruction")
     employer = " ".join(employer.split()) if employer and employer.strip() else None
     email = validators.email(email) if email else None
     conflicts = sorted({" ".join(e.split()) for e in conflict_employers if e.strip()})
@@ -98,7 +101,8 @@ def edit(store, instructor_id: int, *, capacity: int | None = None, active: bool
         changes: dict = {}
         if capacity is not None:
             if capacity < 0:
-                raise ValidationError(f"invalid capacity {capacity}: 0 or more open dossiers")
+                raise ValidationError(f"invalid capacity {capacity}: 0 or more dossiers "
+                                      "under instruction")
             changes["capacity"] = capacity
         if active is not None:
             changes["active"] = int(active)
@@ -142,11 +146,17 @@ def listing(store, role: str | None = None) -> list[Instructor]:
             for row in store.instructors(role=role)]
 
 
-def dossiers_of(store, instructor_id: int) -> list[dict]:
-    """The open dossiers a person instructs or advises on, for `instructor show`."""
-    return [{"ref": r["ref"], "scheme": r["scheme"], "status": r["status"],
-             "holder": f"{r['first_name']} {r['last_name']}"}
-            for r in store.instructor_dossiers(instructor_id)]
+def dossiers_of(store, instructor_id: int) -> tuple[list[dict], list[dict]]:
+    """The open dossiers a person instructs or advises on, for `instructor show`:
+    (under instruction, the load; reported and awaiting the commission)."""
+    from certcli.store.instruction import UNDER_INSTRUCTION
+
+    under, reported = [], []
+    for r in store.instructor_dossiers(instructor_id):
+        item = {"ref": r["ref"], "scheme": r["scheme"], "status": r["status"],
+                "holder": f"{r['first_name']} {r['last_name']}"}
+        (under if r["status"] in UNDER_INSTRUCTION else reported).append(item)
+    return under, reported
 
 
 def conflicts(person: Instructor, candidate_id: int, employer: str | None) -> list[str]:
