@@ -25,7 +25,8 @@ def instructor_add(
         "repeatable.")] = None,
     employer: Annotated[str | None, typer.Option("--employer", help="Employer's name.")]
     = None,
-    capacity: Annotated[int, typer.Option("--capacity", help="Dossiers under instruction at most.")] = 5,
+    capacity: Annotated[int, typer.Option(
+        "--capacity", help="Dossiers under instruction at most.")] = 5,
     email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
     conflict_employer: Annotated[list[str] | None, typer.Option(
         "--conflict-employer", help="An employer whose candidates this person may not "
@@ -133,7 +134,8 @@ def instructor_show(person_id: IdArg, json_out: JsonOpt = False):
     common.fields([
         ("id", person.id), ("name", person.name), ("role", person.role),
         ("specialties", person.specialties), ("employer", person.employer),
-        ("e-mail", person.email), ("load", f"{person.load}/{person.capacity} dossiers under instruction"),
+        ("e-mail", person.email),
+        ("load", f"{person.load}/{person.capacity} dossiers under instruction"),
         ("assigned ever", person.assigned_total), ("active", person.active),
         ("conflict employers", person.conflict_employers),
         ("conflict candidates", person.conflict_candidates),
