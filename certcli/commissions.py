@@ -4,6 +4,12 @@ A decision is dated on the session day, and recorded from that day on (its
 `--date`, which dates the invoice it brings). A grant issues or continues the
 certificate and invoices the prorated dues in the same transaction as the
 decision, so a certificate never exists without its decision and its invoice.
+
+An agenda is dated on the day it is built (the session day when built after it):
+a dossier placed on it can still be withdrawn until the session, which takes it off
+every agenda where it is undecided and frees its place. Every check a decision
+rests on reads its rows inside the decision's transaction (under the write lock),
+so two people recording the same decision at once get one decision and one error.
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass
 
 from certcli import (
     certificates,
-    commissions,
     completeness,
     dates,
     dossiers,
@@ -188,6 +187,8 @@ def withdraw(store, ref: str, *, reason: str | None = None, date: dt.date) -> di
     """The candidate withdraws: the dossier closes, its scheduled interviews are
     cancelled (freeing the instructor's slots) and it leaves every agenda it is on
     undecided (freeing its place at the session)."""
+    from certcli import commissions  # only a withdrawal needs the agendas
+
     reason = reason.strip() if reason and reason.strip() else None
     with store.transaction():
         row = dossiers.row(store, ref)

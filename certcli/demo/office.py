@@ -5,8 +5,8 @@ Every step is put on a timeline and the timeline is played in date order, so the
 numbers certcli hands out (dossier references, certificate numbers, invoices)
 follow the dates as they would in a real office, and every rule a step checks
 (cut-off before a session, appeal delay, phases after orientation...) is checked
-against the state of that day. Nothing is dated after `today` except what the
-domain itself dates on a future session day (an agenda) or a scheduled interview.
+against the state of that day. Nothing is dated after `today` except a scheduled
+interview (an agenda is dated on the day it is built).
 """
 
 from __future__ import annotations
