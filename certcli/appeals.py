@@ -20,20 +20,23 @@ def deadline(store, row) -> dt.date:
 
 def file(store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
     """File an appeal against a refusal; the last day of the delay is still in time."""
-    row = dossiers.row(store, ref)
-    scheme = schemes.get(row["scheme"])
-    workflow.require(row, "appeal", scheme.workflow)
-    if store.appeals(dossier_id=row["id"]):
-        raise StateError(f"dossier {row['ref']}: an appeal was already heard, the refusal "
-                         "is final")
-    last_day = deadline(store, row)
-    if date.isoformat() < row["decided_on"]:
-        raise ValidationError(f"appeal dated {date} is before the refusal ({row['decided_on']})")
-    if date > last_day:
-        raise StateError(f"dossier {row['ref']}: too late to appeal on {date}, the appeal "
-                         f"deadline was {last_day.isoformat()}")
     reason = reason.strip() if reason and reason.strip() else None
     with store.transaction():
+        # Read under the write lock: of two appeals filed at once, the second sees the
+        # first and is refused.
+        row = dossiers.row(store, ref)
+        scheme = schemes.get(row["scheme"])
+        earlier = store.appeals(dossier_id=row["id"])
+        if earlier:
+            raise StateError(_already_appealed(row, earlier[-1]))
+        workflow.require(row, "appeal", scheme.workflow)
+        last_day = deadline(store, row)
+        if date.isoformat() < row["decided_on"]:
+            raise ValidationError(f"appeal dated {date} is before the refusal "
+                                  f"({row['decided_on']})")
+        if date > last_day:
+            raise StateError(f"dossier {row['ref']}: too late to appeal on {date}, the appeal "
+                             f"deadline was {last_day.isoformat()}")
         appeal_id = store.insert("appeals", {"dossier_id": row["id"],
                                              "filed_on": date.isoformat(),
                                              "deadline": last_day.isoformat(),
@@ -43,6 +46,20 @@ def file(store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
                               status="appealed")
     return {"id": appeal_id, "ref": row["ref"], "filed_on": date.isoformat(),
             "deadline": last_day.isoformat(), "status": "appealed"}
+
+
+def _already_appealed(row, appeal) -> str:
+    """Why a second appeal is refused: one appeal per dossier, whatever its stage."""
+    ref, filed = row["ref"], appeal["filed_on"]
+    if appeal["outcome"] is not None:
+        final = "the refusal is final" if appeal["outcome"] == "confirmed" else "it was granted"
+        return (f"dossier {ref}: an appeal was already heard (filed on {filed}, "
+                f"{appeal['outcome']} on {appeal['decided_on']}); {final}")
+    if appeal["session_id"] is not None:
+        return (f"dossier {ref}: an appeal was already filed on {filed}; it is heard at "
+                f"session {appeal['session_id']} ({appeal['session_date']})")
+    return (f"dossier {ref}: an appeal was already filed on {filed}; it is not yet heard "
+            "(place it with `certcli commission agenda ID` of an appeal session)")
 
 
 def listing(store, *, pending: bool = False) -> list[dict]:
@@ -62,12 +79,13 @@ def decide(store, ref: str, decision: str, *, reason: str | None = None,
 
     if decision not in ("granted", "refused"):
         raise ValidationError("an appeal is granted or refused (the refusal confirmed)")
-    row = dossiers.row(store, ref)
-    appeal = store.pending_appeal(row["id"])
-    if appeal is None:
-        raise StateError(f"dossier {row['ref']} has no pending appeal")
-    if appeal["session_id"] is None:
-        raise StateError(f"the appeal of dossier {row['ref']} is on no appeals session yet: "
-                         "build one's agenda with `certcli commission agenda ID`")
-    return commissions.decide(store, appeal["session_id"], row["ref"], decision,
-                              reason=reason, mentions=mentions, date=date)
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        appeal = store.pending_appeal(row["id"])
+        if appeal is None:
+            raise StateError(f"dossier {row['ref']} has no pending appeal")
+        if appeal["session_id"] is None:
+            raise StateError(f"the appeal of dossier {row['ref']} is on no appeals session "
+                             "yet: build one's agenda with `certcli commission agenda ID`")
+        return commissions.decide(store, appeal["session_id"], row["ref"], decision,
+                                  reason=reason, mentions=mentions, date=date)

@@ -3,9 +3,15 @@ with their conflict-of-interest and capacity checks, and calling in an expert.
 
 The automatic choice keeps, among active instructors, those whose specialties
 include the scheme's, who have no conflict of interest with the candidate and
-whose open dossiers are under their capacity; then takes the lightest load,
-breaking ties by the fewest assignments ever (so that work spreads over time),
-then by the lowest id (so that the same data always gives the same answer).
+whose dossiers under instruction (instruction, waiting, adjourned: a dossier whose
+report is in no longer counts) are under their capacity; then takes the lightest
+load, breaking ties by the fewest assignments ever (so that work spreads over
+time), then by the lowest id (so that the same data always gives the same answer).
+
+A reassignment hands the dossier's interviews scheduled from its date on to the new
+instructor; one clashing with the new instructor's schedule is cancelled and said
+so (no command moves an interview, so refusing would leave the dossier stuck with
+an instructor who may be gone).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from certcli import dossiers, instructors, schemes, workflow
+from certcli import dossiers, instruction, instructors, schemes, workflow
 from certcli.errors import ConflictError, NotFound, StateError, ValidationError
 from certcli.instructors import Instructor
 
@@ -27,21 +33,25 @@ class Assignment:
     previous: dict | None = None
     override: str | None = None
     excluded: list[dict] = field(default_factory=list)
+    # On a reassignment: the interviews handed over to the new instructor, and those
+    # cancelled because they clash with the new instructor's schedule.
+    interviews_moved: list[dict] = field(default_factory=list)
+    interviews_cancelled: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The `dossier assign --json` contract plus what explains it (the person
         is under "instructor", or "expert" for `dossier expert`)."""
-        return {"ref": self.ref, self.role: self.instructor, "reason": self.reason,
+        data = {"ref": self.ref, self.role: self.instructor, "reason": self.reason,
                 "previous": self.previous, "override": self.override,
                 "excluded": self.excluded}
+        if self.role == "instructor":
+            data.update(interviews_moved=self.interviews_moved,
+                        interviews_cancelled=self.interviews_cancelled)
+        return data
 
 
 def _ident(person: Instructor) -> dict:
     return {"id": person.id, "name": person.name}
-
-
-def _open_word(count: int) -> str:
-    return f"{count} open dossier{'s' if count != 1 else ''}"
 
 
 def problems(person: Instructor, scheme, candidate, *, check_specialty: bool = True
@@ -55,7 +65,7 @@ def problems(person: Instructor, scheme, candidate, *, check_specialty: bool = T
                      f"(has {', '.join(person.specialties) or 'none'})")
     found += instructors.conflicts(person, candidate["id"], candidate["employer"])
     if person.load >= person.capacity:
-        found.append(f"full ({person.load}/{person.capacity} open dossiers)")
+        found.append(f"full ({person.load}/{person.capacity} dossiers under instruction)")
     return found
 
 
@@ -90,7 +100,8 @@ def choose(store, dossier_row, scheme) -> tuple[Instructor, str, list[dict]]:
 def _explain(ranked: list[Instructor], scheme, excluded: list[dict]) -> str:
     best = ranked[0]
     parts = [f"{best.name} (id {best.id}): specialty {scheme.specialty or 'not required'}, "
-             f"no conflict of interest, {best.load}/{best.capacity} open dossiers"]
+             f"no conflict of interest, {best.load}/{best.capacity} dossiers under "
+             "instruction"]
     tied = [p for p in ranked[1:] if p.load == best.load]
     others = len(ranked) - 1
     if not others:
@@ -147,10 +158,18 @@ def assign(store, ref: str, *, instructor_id: int | None = None, auto: bool = Fa
             details["previous"] = previous
         if override:
             details.update(override=override.strip(), overridden=overridden)
+        moved, cancelled = [], []
+        if previous:
+            moved, cancelled = instruction.hand_over_interviews(
+                store, row, row["instructor_id"], person, date)
+            if moved:
+                details["interviews_moved"] = moved
+            if cancelled:
+                details["interviews_cancelled"] = cancelled
         store.update("dossiers", row["id"], {"instructor_id": person.id})
         dossiers.record_event(store, row, "assigned", details, date)
     return Assignment(row["ref"], _ident(person), reason, "instructor", previous,
-                      override.strip() if override else None, excluded)
+                      override.strip() if override else None, excluded, moved, cancelled)
 
 
 def call_expert(store, ref: str, *, expert_id: int, override: str | None = None,

@@ -196,13 +196,15 @@ def add_mentions(store, *, certificate_id: int, mentions: list[str], date: dt.da
 def withdraw(store, number: str, *, reason: str, date: dt.date) -> Certificate:
     if not reason or not reason.strip():
         raise ValidationError("a withdrawal needs --reason")
-    row = row_by_number(store, number)
-    if row["withdrawn_on"]:
-        raise StateError(f"certificate {row['number']} was already withdrawn on "
-                         f"{row['withdrawn_on']}")
-    if date.isoformat() < row["granted_on"]:
-        raise ValidationError(f"withdrawal dated {date} is before the grant ({row['granted_on']})")
     with store.transaction():
+        # Checked under the write lock: of two withdrawals at once, the second is refused.
+        row = row_by_number(store, number)
+        if row["withdrawn_on"]:
+            raise StateError(f"certificate {row['number']} was already withdrawn on "
+                             f"{row['withdrawn_on']}")
+        if date.isoformat() < row["granted_on"]:
+            raise ValidationError(f"withdrawal dated {date} is before the grant "
+                                  f"({row['granted_on']})")
         store.update("certificates", row["id"], {"status": "withdrawn",
                                                  "withdrawn_on": date.isoformat(),
                                                  "withdraw_reason": reason.strip()})

@@ -4,6 +4,12 @@ A decision is dated on the session day, and recorded from that day on (its
 `--date`, which dates the invoice it brings). A grant issues or continues the
 certificate and invoices the prorated dues in the same transaction as the
 decision, so a certificate never exists without its decision and its invoice.
+
+An agenda is dated on the day it is built (the session day when built after it):
+a dossier placed on it can still be withdrawn until the session, which takes it off
+every agenda where it is undecided and frees its place. Every check a decision
+rests on reads its rows inside the decision's transaction (under the write lock),
+so two people recording the same decision at once get one decision and one error.
 """
 
 from __future__ import annotations
@@ -92,8 +98,8 @@ def plan(store, *, year: int, count: int = 5, kind: str = "award",
                           "shifted_from": raw.isoformat() if raw != day else None,
                           "holiday": closed.get(raw), "id": None})
     if apply:
-        existing = {(s["date"], s["kind"]) for s in store.sessions(year=year, kind=kind)}
         with store.transaction():
+            existing = {(s["date"], s["kind"]) for s in store.sessions(year=year, kind=kind)}
             for proposal in proposals:
                 if (proposal["date"], kind) in existing:
                     raise StateError(f"a {kind} session already exists on {proposal['date']}")
@@ -118,7 +124,7 @@ def _place(store, session, dossier_row, position: int, day: dt.date, *,
                            "kind": session["kind"], "position": position}, day, status=status)
 
 
-def _award_queue(store, session, day: dt.date, placed: set[int]):
+def _award_queue(store, session, day: dt.date, built: dt.date, placed: set[int]):
     """(dossier row, reason it cannot be placed or None), oldest report first."""
     opqtecc = {code: s for code, s in schemes.catalog().items() if s.workflow == "opqtecc"}
     for row in store.dossiers_awaiting_award(sorted(opqtecc)):
@@ -130,6 +136,10 @@ def _award_queue(store, session, day: dt.date, placed: set[int]):
         elif last_change and last_change > day.isoformat():
             yield row, (f"its status last changed on {last_change}, after the session: "
                         "place it on a later session")
+        elif last_change and last_change > built.isoformat():
+            yield row, (f"its status last changed on {last_change}, after this agenda's "
+                        f"date ({built.isoformat()}): build the agenda with --date "
+                        f"{last_change} or later")
         elif not row["report_on"]:
             yield row, "no report recorded"
         elif row["report_on"] > needed_by.isoformat():
@@ -139,25 +149,36 @@ def _award_queue(store, session, day: dt.date, placed: set[int]):
             yield row, None
 
 
-def _appeal_queue(store, session, day: dt.date, placed: set[int]):
+def _appeal_queue(store, session, day: dt.date, built: dt.date, placed: set[int]):
     for row in store.dossiers_appealed():
         if row["id"] in placed or row["appeal_session"] not in (None, session["id"]):
             continue  # already before this or another appeals session
         if row["filed_on"] >= day.isoformat():
             yield row, f"too late: appeal filed on {row['filed_on']}, not before the session"
+        elif row["filed_on"] > built.isoformat():
+            yield row, (f"appeal filed on {row['filed_on']}, after this agenda's date "
+                        f"({built.isoformat()}): build the agenda with --date "
+                        f"{row['filed_on']} or later")
         else:
             yield row, None
 
 
-def build_agenda(store, session_id: int) -> dict:
-    """Place the waiting dossiers on a session's agenda, up to its capacity; record it
-    dated on the session day. Rebuilding keeps what is placed and writes nothing new
-    when nothing new qualifies."""
-    session = _session(store, session_id)
-    day = dates.from_iso(session["date"])
-    capacity = session["capacity"]
+def build_agenda(store, session_id: int, *, date: dt.date) -> dict:
+    """Place the waiting dossiers on a session's agenda, up to its capacity.
+
+    Each dossier's agenda step is dated on the day the agenda is built (`date`), or
+    on the session day when the agenda is built after it (catching up on a session
+    already held); the session's date is in the step's details. Dating it before
+    the session keeps the days in between open to the dossier's other status
+    changes (a withdrawal before the session). Rebuilding keeps what is placed and
+    writes nothing new when nothing new qualifies. Capacity counts the dossiers
+    still on the agenda: a withdrawn dossier leaves it and frees its place."""
     postponed, added = [], []
     with store.transaction():
+        session = _session(store, session_id)
+        day = dates.from_iso(session["date"])
+        built = min(date, day)
+        capacity = session["capacity"]
         items = store.agenda_items(session_id)
         placed = {i["dossier_id"] for i in items}
         position = store.next_agenda_position(session_id)
@@ -167,10 +188,10 @@ def build_agenda(store, session_id: int) -> dict:
             queue = [(r, None) for r in store.dossiers_transmitted(session_id)
                      if r["id"] not in placed]
         elif session["kind"] == "appeal":
-            queue = _appeal_queue(store, session, day, placed)
+            queue = _appeal_queue(store, session, day, built, placed)
         else:
-            queue = _award_queue(store, session, day, placed)
-        taken = len(items)
+            queue = _award_queue(store, session, day, built, placed)
+        taken = store.agenda_taken(session_id)
         for row, reason in queue:
             if reason is None and capacity is not None and taken >= capacity:
                 reason = f"capacity full: the session takes {capacity} dossiers"
@@ -181,19 +202,33 @@ def build_agenda(store, session_id: int) -> dict:
                 store.insert("agenda_items", {"session_id": session_id,
                                               "dossier_id": row["id"], "position": position})
             elif session["kind"] == "appeal":
-                _place(store, session, row, position, day, appeal_id=row["appeal_id"])
+                _place(store, session, row, position, built, appeal_id=row["appeal_id"])
             else:
-                _place(store, session, row, position, day, status="on_agenda")
+                _place(store, session, row, position, built, status="on_agenda")
             added.append(row["ref"])
             position += 1
             taken += 1
         if added:
             store.audit("commission.agenda", "session", session_id,
-                        {"added": added, "postponed": len(postponed)}, day)
+                        {"added": added, "postponed": len(postponed),
+                         "session_date": session["date"]}, built)
     return {"session": session_id, "date": session["date"], "kind": session["kind"],
-            "capacity": capacity,
+            "capacity": capacity, "built_on": built.isoformat(),
             "agenda": [i["ref"] for i in store.agenda_items(session_id)],
             "added": added, "postponed": postponed}
+
+
+def remove_from_agendas(store, dossier_row) -> list[int]:
+    """Take a dossier off every agenda where it is still undecided (it is withdrawn):
+    the sessions it leaves, whose places free up. Call inside a transaction."""
+    left = store.undecided_agenda_sessions(dossier_row["id"])
+    if left:
+        store.delete_undecided_agenda_items(dossier_row["id"])
+        if dossier_row["session_id"] in left:
+            store.update("dossiers", dossier_row["id"], {"session_id": None})
+        # A pending appeal placed before a session is no longer before it.
+        store.unplace_pending_appeal(dossier_row["id"])
+    return left
 
 
 def agenda_items(store, session_id: int) -> list[dict]:
@@ -285,33 +320,37 @@ def decide(store, session_id: int, ref: str, decision: str, *,
     which is also the issue date of the dues invoice a grant brings."""
     if decision not in DECISIONS:
         raise ValidationError(f"invalid decision {decision!r} (one of: {', '.join(DECISIONS)})")
-    session = _session(store, session_id)
-    day = dates.from_iso(session["date"])
-    if date < day:
-        raise ValidationError(f"session {session_id} sits on {session['date']}; its decisions "
-                              f"can be recorded from that day, not on {date.isoformat()}")
-    row = dossiers.row(store, ref)
-    scheme = schemes.get(row["scheme"])
-    item = store.agenda_item(session_id, row["id"])
-    if item is None:
-        raise StateError(f"dossier {row['ref']} is not on the agenda of session {session_id} "
-                         f"({session['date']}); build it with `certcli commission agenda "
-                         f"{session_id}`")
-    if item["decision"]:
-        raise StateError(f"dossier {row['ref']} was already decided at session {session_id}: "
-                         f"{item['decision']}")
-    _check_decidable(store, session, row, scheme, decision)
-    reason = reason.strip() if reason and reason.strip() else None
-    if decision == "refused" and reason is None:
-        raise ValidationError("a refusal needs --reason (it goes in the refusal letter)")
-    if mentions and decision != "granted":
-        raise ValidationError("--mention goes with --grant")
-    chosen = _mentions(scheme, row, mentions) if decision == "granted" else []
-    result = {"ref": row["ref"], "decision": decision, "session": session_id,
-              "date": day.isoformat(), "certificate": None, "valid_until": None,
-              "mentions": chosen, "invoice": None, "amount": None, "reason": reason,
-              "appeal_deadline": None}
     with store.transaction():
+        # Every read the decision rests on happens under the write lock (BEGIN
+        # IMMEDIATE): two secretaries deciding the same dossier at once queue up, and
+        # the second one sees the first one's decision.
+        session = _session(store, session_id)
+        day = dates.from_iso(session["date"])
+        if date < day:
+            raise ValidationError(f"session {session_id} sits on {session['date']}; its "
+                                  f"decisions can be recorded from that day, not on "
+                                  f"{date.isoformat()}")
+        row = dossiers.row(store, ref)
+        scheme = schemes.get(row["scheme"])
+        item = store.agenda_item(session_id, row["id"])
+        if item is None:
+            raise StateError(f"dossier {row['ref']} is not on the agenda of session "
+                             f"{session_id} ({session['date']}); build it with `certcli "
+                             f"commission agenda {session_id}`")
+        if item["decision"]:
+            raise StateError(f"dossier {row['ref']} was already decided at session "
+                             f"{session_id}: {item['decision']}")
+        _check_decidable(store, session, row, scheme, decision)
+        reason = reason.strip() if reason and reason.strip() else None
+        if decision == "refused" and reason is None:
+            raise ValidationError("a refusal needs --reason (it goes in the refusal letter)")
+        if mentions and decision != "granted":
+            raise ValidationError("--mention goes with --grant")
+        chosen = _mentions(scheme, row, mentions) if decision == "granted" else []
+        result = {"ref": row["ref"], "decision": decision, "session": session_id,
+                  "date": day.isoformat(), "certificate": None, "valid_until": None,
+                  "mentions": chosen, "invoice": None, "amount": None, "reason": reason,
+                  "appeal_deadline": None}
         if decision == "granted":
             cert_id, invoice = _grant(store, row, scheme, chosen, day, date)
             cert = certificates.by_id(store, cert_id, as_of=day)

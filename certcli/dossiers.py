@@ -83,9 +83,6 @@ def open_dossier(store, *, candidate_id: int, scheme_code: str, kind: str = "ini
         raise ValidationError(f"invalid kind {kind!r} (one of: {', '.join(KINDS)})")
     if kind not in scheme.pieces:
         raise ValidationError(f"scheme {scheme.code} has no '{kind}' dossier")
-    if store.candidate(candidate_id) is None:
-        raise NotFound(f"no candidate with id {candidate_id}")
-    cert = _check_certificate(store, scheme, kind, candidate_id, certificate)
     if mention is not None and kind != "extension":
         raise ValidationError("--mention is for an extension dossier")
     if mention is not None:
@@ -93,6 +90,10 @@ def open_dossier(store, *, candidate_id: int, scheme_code: str, kind: str = "ini
         mention = certificates.check_mentions(scheme, [mention])[0]
     route, financing = _check_cqpt(scheme, route, financing)
     with store.transaction():
+        # The certificate is read under the write lock: one withdrawn meanwhile is seen.
+        if store.candidate(candidate_id) is None:
+            raise NotFound(f"no candidate with id {candidate_id}")
+        cert = _check_certificate(store, scheme, kind, candidate_id, certificate)
         if kind == "initial" and not force:
             _refuse_second_initial(store, scheme, candidate_id, date)
         if kind == "renewal":

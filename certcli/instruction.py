@@ -98,7 +98,8 @@ def _instructor_of(store, row) -> instructors.Instructor:
 
 def interview(store, ref: str, *, at: str, minutes: int = 60, date: dt.date) -> Interview:
     """Schedule the phone interview with the dossier's instructor; refused when it
-    overlaps another interview that instructor has scheduled."""
+    overlaps another interview that instructor has scheduled for a dossier still
+    under instruction."""
     start = dates.parse_datetime(at)
     if not 1 <= minutes <= MAX_INTERVIEW_MINUTES:
         raise ValidationError(f"invalid length {minutes} minutes (1 to "
@@ -106,19 +107,13 @@ def interview(store, ref: str, *, at: str, minutes: int = 60, date: dt.date) -> 
     if start.date() < date:
         raise ValidationError(f"the interview on {start.strftime(_AT)} is before the date "
                               f"it is scheduled on ({date.isoformat()})")
-    end = start + dt.timedelta(minutes=minutes)
     with store.transaction():
         row = dossiers.row(store, ref)
         workflow.require(row, "interview", schemes.get(row["scheme"]).workflow)
         person = _instructor_of(store, row)
-        for other in store.scheduled_interviews_of(person.id):
-            other_start = dt.datetime.strptime(other["at"], _AT)
-            other_end = other_start + dt.timedelta(minutes=other["minutes"])
-            if start < other_end and other_start < end:
-                raise ConflictError(
-                    f"{person.label} already has an interview for dossier {other['ref']} "
-                    f"from {other['at']} to {other_end.strftime('%H:%M')}, which overlaps "
-                    f"{start.strftime(_AT)}-{end.strftime('%H:%M')}")
+        clash = _clash(store, person, start, minutes)
+        if clash:
+            raise ConflictError(clash)
         interview_id = store.insert("interviews", {
             "dossier_id": row["id"], "instructor_id": person.id, "at": start.strftime(_AT),
             "minutes": minutes})
@@ -127,6 +122,41 @@ def interview(store, ref: str, *, at: str, minutes: int = 60, date: dt.date) -> 
             "interview_id": interview_id, "at": start.strftime(_AT), "minutes": minutes,
             "instructor": ident}, date)
     return Interview(row["ref"], interview_id, start.strftime(_AT), minutes, ident)
+
+
+def _clash(store, person, start: dt.datetime, minutes: int) -> str | None:
+    """What an interview at `start` would overlap in `person`'s schedule, or None.
+    Interviews of dossiers closed or past their report hold no slot."""
+    end = start + dt.timedelta(minutes=minutes)
+    for other in store.scheduled_interviews_of(person.id):
+        other_start = dt.datetime.strptime(other["at"], _AT)
+        other_end = other_start + dt.timedelta(minutes=other["minutes"])
+        if start < other_end and other_start < end:
+            return (f"{person.label} already has an interview for dossier {other['ref']} "
+                    f"from {other['at']} to {other_end.strftime('%H:%M')}, which overlaps "
+                    f"{start.strftime(_AT)}-{end.strftime('%H:%M')}")
+    return None
+
+
+def hand_over_interviews(store, row, previous_id: int, person, date: dt.date
+                         ) -> tuple[list[dict], list[dict]]:
+    """On a reassignment, give the new instructor the dossier's interviews scheduled
+    from `date` on with the previous one; one that clashes with the new instructor's
+    schedule is cancelled (the candidate is to be called for a new one). Returns
+    (moved, cancelled), each [{"at", "minutes"}], a cancelled one with its "clash".
+    Call inside the reassignment's transaction."""
+    moved, cancelled = [], []
+    for booked in store.future_interviews(row["id"], previous_id, date.isoformat()):
+        start = dt.datetime.strptime(booked["at"], _AT)
+        clash = _clash(store, person, start, booked["minutes"])
+        slot = {"at": booked["at"], "minutes": booked["minutes"]}
+        if clash:
+            store.update("interviews", booked["id"], {"status": "cancelled"})
+            cancelled.append({**slot, "clash": clash})
+        else:
+            store.update("interviews", booked["id"], {"instructor_id": person.id})
+            moved.append(slot)
+    return moved, cancelled
 
 
 def report(store, ref: str, *, recommend: str, mentions: list[str] = (),
@@ -154,20 +184,26 @@ def report(store, ref: str, *, recommend: str, mentions: list[str] = (),
 
 
 def withdraw(store, ref: str, *, reason: str | None = None, date: dt.date) -> dict:
-    """The candidate withdraws: the dossier closes and its scheduled interviews
-    are cancelled (freeing the instructor's slots)."""
+    """The candidate withdraws: the dossier closes, its scheduled interviews are
+    cancelled (freeing the instructor's slots) and it leaves every agenda it is on
+    undecided (freeing its place at the session)."""
+    from certcli import commissions  # only a withdrawal needs the agendas
+
     reason = reason.strip() if reason and reason.strip() else None
     with store.transaction():
         row = dossiers.row(store, ref)
         workflow.require(row, "withdraw", schemes.get(row["scheme"]).workflow)
         cancelled = store.cancel_interviews(row["id"])
+        left = commissions.remove_from_agendas(store, row)
         store.update("dossiers", row["id"], {"closed_on": date.isoformat()})
         details = {"reason": reason} if reason else {}
         if cancelled:
             details["interviews_cancelled"] = cancelled
+        if left:
+            details["removed_from_agenda"] = left
         dossiers.record_event(store, row, "withdrawn", details, date, status="withdrawn")
     return {"ref": row["ref"], "status": "withdrawn", "closed_on": date.isoformat(),
-            "reason": reason}
+            "reason": reason, "interviews_cancelled": cancelled, "removed_from_agenda": left}
 
 
 def overdue(store, *, as_of: dt.date, scheme: str | None = None, kind: str | None = None,

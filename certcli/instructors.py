@@ -25,7 +25,9 @@ class Instructor:
     conflict_employers: list[str] = field(default_factory=list)
     conflict_candidates: list[int] = field(default_factory=list)
     active: bool = True
-    load: int = 0  # open dossiers assigned (as instructor, or as expert for an expert)
+    # dossiers under instruction assigned (as instructor, or as expert for an expert):
+    # statuses store.instruction.UNDER_INSTRUCTION, not those whose report is in
+    load: int = 0
     assigned_total: int = 0  # times ever assigned as instructor
 
     def to_dict(self) -> dict:
@@ -65,19 +67,20 @@ def add(store, *, name: str, role: str, specialties: list[str], employer: str | 
         raise ValidationError(f"an instructor needs at least one --specialty "
                               f"({', '.join(allowed)})")
     if capacity < 0:
-        raise ValidationError(f"invalid capacity {capacity}: 0 or more open dossiers")
+        raise ValidationError(f"invalid capacity {capacity}: 0 or more dossiers "
+                              "under instruction")
     employer = " ".join(employer.split()) if employer and employer.strip() else None
     email = validators.email(email) if email else None
     conflicts = sorted({" ".join(e.split()) for e in conflict_employers if e.strip()})
     candidates = sorted(set(conflict_candidates))
-    for candidate_id in candidates:
-        if store.candidate(candidate_id) is None:
-            raise NotFound(f"no candidate with id {candidate_id} (--conflict-candidate)")
     record = {"name": name, "role": role, "specialties": json.dumps(specialties),
               "employer": employer, "capacity": capacity, "email": email,
               "conflict_employers": json.dumps(conflicts, ensure_ascii=False),
               "conflict_candidates": json.dumps(candidates)}
     with store.transaction():
+        for candidate_id in candidates:
+            if store.candidate(candidate_id) is None:
+                raise NotFound(f"no candidate with id {candidate_id} (--conflict-candidate)")
         new_id = store.insert("instructors", record)
         store.audit("instructor.add", "instructor", new_id,
                     {"name": name, "role": role, "specialties": specialties,
@@ -91,31 +94,35 @@ def edit(store, instructor_id: int, *, capacity: int | None = None, active: bool
          date: dt.date) -> Instructor:
     """Change what moves over time: capacity, availability, contact, employer, and
     newly declared conflicts (a declared conflict is never dropped silently)."""
-    current = get(store, instructor_id)
-    changes: dict = {}
-    if capacity is not None:
-        if capacity < 0:
-            raise ValidationError(f"invalid capacity {capacity}: 0 or more open dossiers")
-        changes["capacity"] = capacity
-    if active is not None:
-        changes["active"] = int(active)
-    if email is not None:
-        changes["email"] = validators.email(email) if email.strip() else None
-    if employer is not None:
-        changes["employer"] = " ".join(employer.split()) or None
-    if add_conflict_employers:
-        merged = set(current.conflict_employers)
-        merged |= {" ".join(e.split()) for e in add_conflict_employers if e.strip()}
-        changes["conflict_employers"] = json.dumps(sorted(merged), ensure_ascii=False)
-    if add_conflict_candidates:
-        for candidate_id in add_conflict_candidates:
-            if store.candidate(candidate_id) is None:
-                raise NotFound(f"no candidate with id {candidate_id} (--conflict-candidate)")
-        merged_ids = sorted(set(current.conflict_candidates) | set(add_conflict_candidates))
-        changes["conflict_candidates"] = json.dumps(merged_ids)
-    if not changes:
-        raise ValidationError("nothing to change: give at least one option")
     with store.transaction():
+        # The conflicts are merged with the row read under the write lock, so two
+        # edits at once both keep their declarations.
+        current = get(store, instructor_id)
+        changes: dict = {}
+        if capacity is not None:
+            if capacity < 0:
+                raise ValidationError(f"invalid capacity {capacity}: 0 or more dossiers "
+                                      "under instruction")
+            changes["capacity"] = capacity
+        if active is not None:
+            changes["active"] = int(active)
+        if email is not None:
+            changes["email"] = validators.email(email) if email.strip() else None
+        if employer is not None:
+            changes["employer"] = " ".join(employer.split()) or None
+        if add_conflict_employers:
+            merged = set(current.conflict_employers)
+            merged |= {" ".join(e.split()) for e in add_conflict_employers if e.strip()}
+            changes["conflict_employers"] = json.dumps(sorted(merged), ensure_ascii=False)
+        if add_conflict_candidates:
+            for candidate_id in add_conflict_candidates:
+                if store.candidate(candidate_id) is None:
+                    raise NotFound(f"no candidate with id {candidate_id} "
+                                   "(--conflict-candidate)")
+            merged_ids = sorted(set(current.conflict_candidates) | set(add_conflict_candidates))
+            changes["conflict_candidates"] = json.dumps(merged_ids)
+        if not changes:
+            raise ValidationError("nothing to change: give at least one option")
         store.update("instructors", instructor_id, changes)
         store.audit("instructor.edit", "instructor", instructor_id, changes, date)
     return get(store, instructor_id)
@@ -139,11 +146,17 @@ def listing(store, role: str | None = None) -> list[Instructor]:
             for row in store.instructors(role=role)]
 
 
-def dossiers_of(store, instructor_id: int) -> list[dict]:
-    """The open dossiers a person instructs or advises on, for `instructor show`."""
-    return [{"ref": r["ref"], "scheme": r["scheme"], "status": r["status"],
-             "holder": f"{r['first_name']} {r['last_name']}"}
-            for r in store.instructor_dossiers(instructor_id)]
+def dossiers_of(store, instructor_id: int) -> tuple[list[dict], list[dict]]:
+    """The open dossiers a person instructs or advises on, for `instructor show`:
+    (under instruction, the load; reported and awaiting the commission)."""
+    from certcli.store.instruction import UNDER_INSTRUCTION
+
+    under, reported = [], []
+    for r in store.instructor_dossiers(instructor_id):
+        item = {"ref": r["ref"], "scheme": r["scheme"], "status": r["status"],
+                "holder": f"{r['first_name']} {r['last_name']}"}
+        (under if r["status"] in UNDER_INSTRUCTION else reported).append(item)
+    return under, reported
 
 
 def conflicts(person: Instructor, candidate_id: int, employer: str | None) -> list[str]:

@@ -93,13 +93,15 @@ def due(store, *, as_of: dt.date, months: int, include_expired: bool = False,
 def record_sent(store, number: str, *, months: int, date: dt.date) -> Due:
     """Record a reminder sent without a letter rendered here (by e-mail, or by
     another tool): the period counts as reminded, so `remind` skips it."""
-    found = [d for d in due(store, as_of=date, months=months, pending=True)
-             if d.certificate == number]
-    if not found:
-        raise StateError(f"certificate {number} has no period to remind on {date} "
-                         f"(not within {months} months of its end, or already reminded)")
-    item = found[0]
     with store.transaction():
+        # Read under the write lock: a reminder recorded meanwhile by another run is
+        # seen here, and this one is refused with a message, not a constraint error.
+        found = [d for d in due(store, as_of=date, months=months, pending=True)
+                 if d.certificate == number]
+        if not found:
+            raise StateError(f"certificate {number} has no period to remind on {date} "
+                             f"(not within {months} months of its end, or already reminded)")
+        item = found[0]
         store.insert("reminders", {"certificate_id": item.certificate_id,
                                    "period_id": item.period_id,
                                    "reminded_on": date.isoformat(), "letter_id": None})

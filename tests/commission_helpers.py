@@ -58,7 +58,7 @@ def decide_at(cli, store, date: str, decision: str = "--grant", *extra, ref=None
         ready.setdefault("opened", (day - dt.timedelta(days=60)).isoformat())
         ref = report_ready(cli, store, **ready)
     sid = session(cli, date)
-    assert ref in cli.json("commission", "agenda", sid)["agenda"]
+    assert ref in cli.json("commission", "agenda", sid, "--date", date)["agenda"]
     if "--date" not in extra:
         extra = (*extra, "--date", date)  # recorded on the session day
     return cli.json("commission", "decide", sid, ref, decision, *extra)

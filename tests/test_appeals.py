@@ -5,7 +5,7 @@ from commission_helpers import report_ready, session
 def _refused(cli, store, date="2026-06-15"):
     ref = report_ready(cli, store, report_on="2026-05-01")
     sid = session(cli, date)
-    cli.ok("commission", "agenda", sid)
+    cli.ok("commission", "agenda", sid, "--date", date)
     result = cli.json("commission", "decide", sid, ref, "--refuse", "--reason", "insuffisant",
                       "--date", date)
     return ref, result
@@ -47,7 +47,7 @@ def test_appeal_session_hears_appeals_filed_before_it(cli, store, unchanged):
     cli.ok("appeal", "file", confirmed_ref, "--date", "2026-07-02")
     cli.ok("appeal", "file", on_day_ref, "--date", "2026-08-10")
     hearing = session(cli, "2026-08-10", "appeal")
-    built = cli.json("commission", "agenda", hearing)
+    built = cli.json("commission", "agenda", hearing, "--date", "2026-08-10")
     assert built["agenda"] == [granted_ref, confirmed_ref]
     assert built["postponed"] == [{"ref": on_day_ref, "reason": "too late: appeal filed on "
                                    "2026-08-10, not before the session"}]
@@ -73,7 +73,7 @@ def test_appeal_session_hears_appeals_filed_before_it(cli, store, unchanged):
                                                    "--date", "2026-08-11").stderr
     # The later appeals session takes the one filed on the day of the first.
     later = session(cli, "2026-10-05", "appeal")
-    assert cli.json("commission", "agenda", later)["agenda"] == [on_day_ref]
+    assert cli.json("commission", "agenda", later, "--date", "2026-10-05")["agenda"] == [on_day_ref]
     assert cli.json("dossier", "show", on_day_ref)["appeals"][0]["session"] == later
 
 
@@ -86,7 +86,7 @@ def test_appeal_decide_uses_the_session_it_is_on(cli, store, unchanged):
         assert "on no appeals session yet" in cli.fails("appeal", "decide", ref,
                                                         "--grant").stderr
     hearing = session(cli, "2026-09-14", "appeal")
-    cli.ok("commission", "agenda", hearing)
+    cli.ok("commission", "agenda", hearing, "--date", "2026-09-14")
     with unchanged():
         assert "exactly one of" in cli.fails("appeal", "decide", ref).stderr
         assert "needs --reason" in cli.fails("appeal", "decide", ref, "--refuse").stderr

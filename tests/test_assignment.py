@@ -22,12 +22,12 @@ def test_instructor_add_list_show(cli, store):
                     "capacity": 3, "email": "paul@example.fr",
                     "conflict_employers": ["Atelier X", "Atelier Y"],
                     "conflict_candidates": [cid], "active": True, "load": 0,
-                    "assigned_total": 0, "dossiers": []}
+                    "assigned_total": 0, "dossiers": [], "awaiting_commission": []}
     eid = add_instructor(cli, "Bob Expert", role="expert", specialty=())
     assert [p["id"] for p in cli.json("instructor", "list")] == [pid, eid]
     assert [p["name"] for p in cli.json("instructor", "list", "--role", "expert")] == [
         "Bob Expert"]
-    # Load counts open dossiers only.
+    # Load counts dossiers under instruction only.
     refs = [d_complete(store, cid) for _ in range(3)]
     for ref in refs:
         assignment.assign(store, ref, instructor_id=pid, override="test", date=DAY)
@@ -60,8 +60,8 @@ def test_auto_skips_same_employer_and_explains(cli, store):
     data = cli.json("dossier", "assign", ref, "--auto", "--date", DAY)
     assert data["ref"] == ref and data["instructor"] == {"id": other, "name": "Anne Roux"}
     assert data["reason"] == (f"Anne Roux (id {other}): specialty economie, no conflict of "
-                              "interest, 0/5 open dossiers; the only instructor who fits; "
-                              "1 excluded")
+                              "interest, 0/5 dossiers under instruction; the only "
+                              "instructor who fits; 1 excluded")
     assert data["excluded"] == [{"id": same, "name": "Paul Girard", "reasons": [
         "same employer as the candidate (CABINET METRE conseil)"]}]
     assert store.dossier(ref)["instructor_id"] == other
@@ -87,7 +87,7 @@ def test_auto_excludes_declared_conflicts_specialty_and_full(cli, store, unchang
         "A Employer (id 1): declared conflict with employer Atelier Économie Bâtiment; "
         f"B Candidate (id 2): declared conflict with candidate {cid}; "
         "C Prog (id 3): no specialty economie (has programmation); "
-        "D Full (id 4): full (1/1 open dossiers)")
+        "D Full (id 4): full (1/1 dossiers under instruction)")
 
 
 def test_auto_prefers_lightest_load(cli, store):
@@ -99,7 +99,7 @@ def test_auto_prefers_lightest_load(cli, store):
     assignment.assign(store, d_complete(store, cid), instructor_id=light, date=DAY)
     data = cli.json("dossier", "assign", d_complete(store, cid), "--auto", "--date", DAY)
     assert data["instructor"]["id"] == light
-    assert "1/5 open dossiers; lightest load of the 2 who fit" in data["reason"]
+    assert "1/5 dossiers under instruction; lightest load of the 2 who fit" in data["reason"]
 
 
 def test_auto_ties_broken_by_history_then_id(cli, store):
@@ -172,7 +172,7 @@ def test_manual_full_and_wrong_role(cli, store, unchanged):
     full = d_instructor(store, "Full", capacity=0)
     expert = d_instructor(store, "Bob Expert", role="expert", specialties=())
     with unchanged():
-        assert "full (0/0 open dossiers)" in cli.fails("dossier", "assign", ref,
+        assert "full (0/0 dossiers under instruction)" in cli.fails("dossier", "assign", ref,
                                                        "--instructor", full).stderr
         assert "is an expert, not an instructor" in cli.fails("dossier", "assign", ref,
                                                               "--instructor", expert).stderr

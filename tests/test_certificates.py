@@ -100,7 +100,7 @@ def test_extension_without_mention_is_refused(cli, store, unchanged):
     ref = report_ready(cli, store, kind="extension", certificate=eco, candidate=cid,
                        report_on="2026-09-01")
     sid = session(cli, "2026-10-01")
-    cli.ok("commission", "agenda", sid)
+    cli.ok("commission", "agenda", sid, "--date", "2026-10-01")
     with unchanged():
         assert "names no mention" in cli.fails("commission", "decide", sid, ref,
                                                "--grant").stderr

@@ -12,12 +12,12 @@ def test_add_and_list_with_agenda_counts(cli, store):
     session(cli, "2026-09-15", "appeal")
     session(cli, "2027-01-20")
     ref = report_ready(cli, store, report_on="2026-06-01")
-    cli.ok("commission", "agenda", 1)
+    cli.ok("commission", "agenda", 1, "--date", "2026-06-30")
     listed = cli.json("commission", "list", "--year", "2026")
     assert [(s["id"], s["kind"], s["on_agenda"]) for s in listed] == [(1, "award", 1),
                                                                       (2, "appeal", 0)]
     assert [s["id"] for s in cli.json("commission", "list", "--kind", "award")] == [1, 3]
-    assert ref in cli.ok("commission", "agenda", 1).stdout
+    assert ref in cli.ok("commission", "agenda", 1, "--date", "2026-06-30").stdout
 
 
 def test_add_refuses_bad_kind_and_capacity(cli, unchanged):
@@ -25,7 +25,8 @@ def test_add_refuses_bad_kind_and_capacity(cli, unchanged):
         assert "invalid session kind" in cli.fails("commission", "add", "--date",
                                                    "2026-06-30", "--kind", "jury").stderr
         cli.fails("commission", "add", "--date", "2026-06-30", "--capacity", "0", code=2)
-        assert "no commission session 9" in cli.fails("commission", "agenda", 9).stderr
+        assert "no commission session 9" in cli.fails("commission", "agenda", 9, "--date",
+                                                      "2026-06-30").stderr
 
 
 def test_plan_avoids_weekends_and_french_holidays(cli):
@@ -64,7 +65,7 @@ def test_agenda_cutoff_boundary_order_and_capacity(cli, store, unchanged):
     boundary = report_ready(cli, store, report_on="2026-06-15")   # exactly 15 days before
     late = report_ready(cli, store, report_on="2026-06-16")       # 14 days: too late
     older = report_ready(cli, store, report_on="2026-06-10")
-    built = cli.json("commission", "agenda", sid)
+    built = cli.json("commission", "agenda", sid, "--date", "2026-06-30")
     assert built["session"] == sid
     assert built["agenda"] == [older, boundary]                   # oldest report first
     assert built["postponed"] == [{"ref": late, "reason": "too late: report in on 2026-06-16, "
@@ -77,7 +78,7 @@ def test_agenda_cutoff_boundary_order_and_capacity(cli, store, unchanged):
     # A fourth dossier in time: the session is full; rebuilding keeps the first two.
     oldest = report_ready(cli, store, report_on="2026-05-01")
     with unchanged():
-        again = cli.json("commission", "agenda", sid)
+        again = cli.json("commission", "agenda", sid, "--date", "2026-06-30")
     assert again["agenda"] == [older, boundary]
     assert {p["ref"]: p["reason"] for p in again["postponed"]} == {
         oldest: "capacity full: the session takes 2 dossiers",
@@ -85,7 +86,7 @@ def test_agenda_cutoff_boundary_order_and_capacity(cli, store, unchanged):
     assert cli.json("dossier", "show", oldest)["status"] == "report_ready"
     # The next session takes both.
     nxt = session(cli, "2026-09-30")
-    assert cli.json("commission", "agenda", nxt)["agenda"] == [oldest, late]
+    assert cli.json("commission", "agenda", nxt, "--date", "2026-09-30")["agenda"] == [oldest, late]
 
 
 def test_only_opqtecc_dossiers_in_report_ready_go_to_an_award_session(cli, store):
@@ -93,13 +94,13 @@ def test_only_opqtecc_dossiers_in_report_ready_go_to_an_award_session(cli, store
     ready = report_ready(cli, store, scheme="PROG", report_on="2026-06-01")
     cid = new_candidate(cli)
     cli.ok("dossier", "add", "--candidate", cid, "--scheme", "ECO")   # still submitted
-    assert cli.json("commission", "agenda", sid)["agenda"] == [ready]
+    assert cli.json("commission", "agenda", sid, "--date", "2026-06-30")["agenda"] == [ready]
 
 
 def test_grant_issues_certificate_and_prorated_invoice(cli, store):
     ref = report_ready(cli, store, report_on="2026-05-20", mentions=["OPC"])
     sid = session(cli, "2026-06-15")
-    cli.ok("commission", "agenda", sid)
+    cli.ok("commission", "agenda", sid, "--date", "2026-06-15")
     out = cli.ok("commission", "decide", sid, ref, "--grant", "--as", "claire").stdout
     assert "ECO-2026-0001" in out and "2030-06-14" in out
     assert "F-2026-00001" in out and "210,00\xa0€" in out
@@ -130,7 +131,7 @@ def test_decide_refusals_write_nothing(cli, store, unchanged):
     sid = session(cli, "2026-06-30")
     ref = report_ready(cli, store, report_on="2026-06-01")
     elsewhere = report_ready(cli, store, report_on="2026-06-29")      # too late
-    cli.ok("commission", "agenda", sid)
+    cli.ok("commission", "agenda", sid, "--date", "2026-06-30")
     with unchanged():
         assert "exactly one of" in cli.fails("commission", "decide", sid, ref).stderr
         assert "exactly one of" in cli.fails("commission", "decide", sid, ref, "--grant",
@@ -152,7 +153,7 @@ def test_decide_refusals_write_nothing(cli, store, unchanged):
 def test_refusal_records_reason_and_appeal_deadline(cli, store):
     ref = report_ready(cli, store, report_on="2026-05-20")
     sid = session(cli, "2026-06-15")
-    cli.ok("commission", "agenda", sid)
+    cli.ok("commission", "agenda", sid, "--date", "2026-06-15")
     out = cli.ok("commission", "decide", sid, ref, "--refuse", "--reason",
                  "expérience insuffisante").stdout
     assert "appeal possible until 2026-08-15" in out
@@ -165,15 +166,15 @@ def test_refusal_records_reason_and_appeal_deadline(cli, store):
 def test_adjourned_dossier_goes_to_a_later_session(cli, store):
     ref = report_ready(cli, store, report_on="2026-05-20")
     first = session(cli, "2026-06-15")
-    cli.ok("commission", "agenda", first)
+    cli.ok("commission", "agenda", first, "--date", "2026-06-15")
     adjourned = cli.json("commission", "decide", first, ref, "--adjourn", "--reason",
                          "entretien à compléter")
     assert adjourned["decision"] == "adjourned" and adjourned["certificate"] is None
     assert cli.json("dossier", "show", ref)["status"] == "adjourned"
-    rebuilt = cli.json("commission", "agenda", first)
+    rebuilt = cli.json("commission", "agenda", first, "--date", "2026-06-15")
     assert rebuilt["postponed"] == [{"ref": ref, "reason": "adjourned at this session"}]
     second = session(cli, "2026-09-30")
-    assert cli.json("commission", "agenda", second)["agenda"] == [ref]
+    assert cli.json("commission", "agenda", second, "--date", "2026-09-30")["agenda"] == [ref]
     granted = cli.json("commission", "decide", second, ref, "--grant")
     assert granted["certificate"] == "ECO-2026-0001" and granted["amount"] == "120.00"
 
@@ -183,8 +184,8 @@ def test_cpne_session_delivers_transmitted_cqpt(cli, store, unchanged):
     ref = transmit_cqpt(cli, store, cpne)
     award = session(cli, "2026-10-06")
     with unchanged():
-        assert cli.json("commission", "agenda", cpne)["agenda"] == [ref]
-        assert cli.json("commission", "agenda", award)["agenda"] == []
+        assert cli.json("commission", "agenda", cpne, "--date", "2026-10-06")["agenda"] == [ref]
+        assert cli.json("commission", "agenda", award, "--date", "2026-10-06")["agenda"] == []
         assert "only an award commission adjourns" in cli.fails(
             "commission", "decide", cpne, ref, "--adjourn").stderr
         assert "not on the agenda" in cli.fails("commission", "decide", award, ref,

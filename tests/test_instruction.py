@@ -273,5 +273,5 @@ def test_withdraw_closes(cli, store):
     ref = d_open(store, d_candidate(store))
     done = cli.json("dossier", "withdraw", ref, "--reason", "abandon", "--date", DAY)
     assert done == {"ref": ref, "status": "withdrawn", "closed_on": "2026-06-15",
-                    "reason": "abandon"}
+                    "reason": "abandon", "interviews_cancelled": 0, "removed_from_agenda": []}
     assert store.dossier(ref)["closed_on"] == "2026-06-15"

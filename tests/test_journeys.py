@@ -101,12 +101,12 @@ def test_opqtecc_initial_then_renewal_in_time(cli, tmp_path, unchanged):
     # (needed by 15 February) and makes the 7 March one (needed by 20 February).
     early = award_session(cli, "2026-03-02")
     session = award_session(cli, "2026-03-07")
-    missed = cli.json("commission", "agenda", early)
+    missed = cli.json("commission", "agenda", early, "--date", "2026-03-02")
     assert missed["agenda"] == []
     assert missed["postponed"] == [{"ref": ref, "reason": (
         "too late: report in on 2026-02-20, needed by 2026-02-15 (15 days before the "
         "session)")}]
-    placed = cli.json("commission", "agenda", session)
+    placed = cli.json("commission", "agenda", session, "--date", "2026-03-07")
     assert (placed["agenda"], placed["postponed"]) == ([ref], [])
     assert status(cli, ref) == "on_agenda"
 
@@ -155,7 +155,8 @@ def test_opqtecc_initial_then_renewal_in_time(cli, tmp_path, unchanged):
     complete_and_report(cli, renewal["ref"], pieces=RENEWAL, fee="300.00",
                         opened="2029-07-02", report_on="2029-09-01")
     renewal_session = award_session(cli, "2029-10-05")
-    assert cli.json("commission", "agenda", renewal_session)["agenda"] == [renewal["ref"]]
+    assert cli.json("commission", "agenda", renewal_session,
+                    "--date", "2029-10-05")["agenda"] == [renewal["ref"]]
     renewed = decide(cli, renewal_session, renewal["ref"], "--grant")
     # A renewal in time continues the certificate: no prorata, the annual call bills the
     # whole year to a holder who was valid on 1 January.
@@ -183,7 +184,7 @@ def test_refusal_then_appeal_granted(cli, tmp_path, unchanged):
     complete_and_report(cli, ref, pieces=INITIAL, fee="480.00", opened="2026-01-06",
                         report_on="2026-03-01", recommend="refuse")
     session = award_session(cli, "2026-04-15")
-    cli.ok("commission", "agenda", session)
+    cli.ok("commission", "agenda", session, "--date", "2026-04-15")
     with unchanged():
         cli.fails("commission", "decide", session, ref, "--refuse")  # no reason
     refused = decide(cli, session, ref, "--refuse", "--reason",
@@ -205,9 +206,9 @@ def test_refusal_then_appeal_granted(cli, tmp_path, unchanged):
 
     # An appeals session sitting the day the appeal is filed cannot hear it.
     same_day = award_session(cli, "2026-06-15", "appeal")
-    assert cli.json("commission", "agenda", same_day)["agenda"] == []
+    assert cli.json("commission", "agenda", same_day, "--date", "2026-06-15")["agenda"] == []
     hearing = award_session(cli, "2026-07-03", "appeal")
-    assert cli.json("commission", "agenda", hearing)["agenda"] == [ref]
+    assert cli.json("commission", "agenda", hearing, "--date", "2026-07-03")["agenda"] == [ref]
     granted = decide(cli, hearing, ref, "--grant")
     # July: 6 months of dues.
     assert {k: granted[k] for k in ("decision", "certificate", "valid_until", "invoice",
@@ -236,7 +237,7 @@ def test_late_renewal_shows_the_lapse(cli):
     complete_and_report(cli, ref, pieces=INITIAL, fee="480.00", opened="2026-01-06",
                         report_on="2026-05-01")
     session = award_session(cli, "2026-06-15")
-    cli.ok("commission", "agenda", session)
+    cli.ok("commission", "agenda", session, "--date", "2026-06-15")
     assert decide(cli, session, ref, "--grant")["amount"] == "210.00"
 
     renewal = cli.json("dossier", "add", "--candidate", holder, "--scheme", "ECO", "--kind",
@@ -248,7 +249,7 @@ def test_late_renewal_shows_the_lapse(cli):
     lapsed = cli.json("renewals", "due", "--as-of", "2030-06-20", "--include-expired")
     assert [(d["certificate"], d["days_left"]) for d in lapsed] == [("ECO-2026-0001", -6)]
     late = award_session(cli, "2030-07-01")
-    cli.ok("commission", "agenda", late)
+    cli.ok("commission", "agenda", late, "--date", "2030-07-01")
     decided = decide(cli, late, renewal["ref"], "--grant")
     assert decided["valid_until"] == "2034-06-30"
     cert = cli.json("certificate", "show", "ECO-2026-0001", "--as-of", "2030-07-01")

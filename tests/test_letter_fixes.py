@@ -30,7 +30,7 @@ def render(cli, template, option, ref, out, date, *extra):
 def refused(cli, store, cid=None, date="2026-06-15", reason="expérience insuffisante"):
     ref = report_ready(cli, store, report_on="2026-05-01", candidate=cid or addressed(store))
     sid = session(cli, date)
-    cli.ok("commission", "agenda", sid)
+    cli.ok("commission", "agenda", sid, "--date", date)
     cli.ok("commission", "decide", sid, ref, "--refuse", "--reason", reason)
     return ref
 
@@ -48,7 +48,7 @@ def test_appeal_outcome_waits_for_the_outcome_and_gives_the_commissions_reason(
                            f"`certcli appeal decide {ref}` first")
     assert not (tmp_path / "out").exists()
 
-    cli.ok("commission", "agenda", session(cli, "2026-09-14", "appeal"))
+    cli.ok("commission", "agenda", session(cli, "2026-09-14", "appeal"), "--date", "2026-09-14")
     cli.ok("appeal", "decide", ref, "--refuse", "--reason", "les références ne sont pas datées")
     text = render(cli, "decision-recours", "--dossier", ref, tmp_path, "2026-09-15")
     assert ("Commission de recours, réunie le 14 septembre 2026, a confirmé la décision de "
@@ -72,7 +72,7 @@ def test_refusal_after_the_appeal_speaks_of_the_first_decision(cli, store, tmp_p
     assert "au plus tard le 15 août 2026" in first
 
     cli.ok("appeal", "file", ref, "--date", "2026-07-01", "--reason", "J'ai des références")
-    cli.ok("commission", "agenda", session(cli, "2026-09-14", "appeal"))
+    cli.ok("commission", "agenda", session(cli, "2026-09-14", "appeal"), "--date", "2026-09-14")
     cli.ok("appeal", "decide", ref, "--refuse", "--reason", "refus confirmé")
     text = render(cli, "refus", "--dossier", ref, tmp_path, "2026-09-15")
     assert ("la Commission d'attribution, lors de sa séance du 15 juin 2026, n'a pas accordé"
@@ -219,7 +219,7 @@ def test_decision_letters_wait_for_the_decision(cli, store, tmp_path, unchanged)
 def test_appeal_granted_letters(cli, store, tmp_path):
     ref = refused(cli, store)
     cli.ok("appeal", "file", ref, "--date", "2026-07-01", "--reason", "J'ai des références")
-    cli.ok("commission", "agenda", session(cli, "2026-09-14", "appeal"))
+    cli.ok("commission", "agenda", session(cli, "2026-09-14", "appeal"), "--date", "2026-09-14")
     cli.ok("appeal", "decide", ref, "--grant", "--reason", "références probantes",
            "--date", "2026-09-14")
     text = render(cli, "decision-recours", "--dossier", ref, tmp_path, "2026-09-15")

@@ -94,7 +94,7 @@ def test_request_and_interview_letters(cli, store, tmp_path, html):
 def test_award_decision_letters(cli, store, tmp_path, html, decision, template, says):
     ref = report_ready(cli, store, report_on="2026-05-01", candidate=addressed(store))
     sid = session(cli, "2026-06-15")
-    cli.ok("commission", "agenda", sid)
+    cli.ok("commission", "agenda", sid, "--date", "2026-06-15")
     data = cli.json("commission", "decide", sid, ref, *decision, *html)
     assert data["decision"] == template.replace("notification", "granted").replace(
         "refus", "refused")
@@ -104,10 +104,10 @@ def test_award_decision_letters(cli, store, tmp_path, html, decision, template, 
 def test_appeal_and_cpne_decision_letters(cli, store, tmp_path, html):
     ref = report_ready(cli, store, report_on="2026-05-01", candidate=addressed(store))
     sid = session(cli, "2026-06-15")
-    cli.ok("commission", "agenda", sid)
+    cli.ok("commission", "agenda", sid, "--date", "2026-06-15")
     cli.ok("commission", "decide", sid, ref, "--refuse", "--reason", "insuffisant")
     cli.ok("appeal", "file", ref, "--date", "2026-07-01")
-    cli.ok("commission", "agenda", session(cli, "2026-09-14", "appeal"))
+    cli.ok("commission", "agenda", session(cli, "2026-09-14", "appeal"), "--date", "2026-09-14")
     data = cli.json("appeal", "decide", ref, "--refuse", "--reason", "confirmé", *html)
     assert_letter(cli, data, "decision-recours", ref, "2026-09-14", tmp_path,
                   says="a confirmé la décision de refus")
@@ -168,7 +168,7 @@ def test_rendering_failure_keeps_the_step_and_says_how_to_render(cli, store, tmp
 def test_letter_options_are_checked_before_the_step(cli, store, tmp_path, unchanged, html):
     ref = report_ready(cli, store, report_on="2026-05-01", candidate=addressed(store))
     sid = session(cli, "2026-06-15")
-    cli.ok("commission", "agenda", sid)
+    cli.ok("commission", "agenda", sid, "--date", "2026-06-15")
     with unchanged():
         assert "no letter is sent for an adjourned dossier" in cli.fails(
             "commission", "decide", sid, ref, "--adjourn", *html).stderr

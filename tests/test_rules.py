@@ -58,10 +58,10 @@ def test_a_status_change_is_not_dated_before_the_last_one(cli, store, unchanged)
 def test_an_agenda_skips_a_dossier_whose_status_changed_after_the_session(cli, store):
     ref = report_ready(cli, store, report_on="2026-04-01", opened="2026-02-01")
     later = session(cli, "2026-06-15")
-    cli.ok("commission", "agenda", later)
+    cli.ok("commission", "agenda", later, "--date", "2026-06-15")
     cli.ok("commission", "decide", later, ref, "--adjourn", "--date", "2026-06-15")
     earlier = session(cli, "2026-05-20")
-    built = cli.json("commission", "agenda", earlier)
+    built = cli.json("commission", "agenda", earlier, "--date", "2026-05-20")
     assert built["agenda"] == []
     assert built["postponed"] == [{"ref": ref, "reason": "its status last changed on "
                                    "2026-06-15, after the session: place it on a later "
@@ -76,7 +76,7 @@ def test_a_grant_recorded_after_the_dues_call_is_numbered_and_dated_after_it(
     assert [i["number"] for i in called["invoiced"]] == ["F-2030-00001"]
     ref = report_ready(cli, store, report_on="2029-12-01", opened="2029-11-01")
     sid = session(cli, "2030-01-02")
-    cli.ok("commission", "agenda", sid)
+    cli.ok("commission", "agenda", sid, "--date", "2030-01-02")
     with unchanged():
         err = cli.fails("commission", "decide", sid, ref, "--grant",
                         "--date", "2030-01-02").stderr
@@ -243,7 +243,7 @@ def test_birth_date_must_be_plausible_on_the_day_of_entry(cli, unchanged):
 def test_decisions_are_not_recorded_before_the_session(cli, store, unchanged):
     ref = report_ready(cli, store, report_on="2027-02-01", opened="2027-01-04")
     sid = session(cli, "2027-03-25")
-    cli.ok("commission", "agenda", sid)
+    cli.ok("commission", "agenda", sid, "--date", "2027-03-25")
     with unchanged():
         err = cli.fails("commission", "decide", sid, ref, "--refuse", "--reason", "x",
                         "--date", "2027-03-24").stderr
@@ -254,7 +254,7 @@ def test_decisions_are_not_recorded_before_the_session(cli, store, unchanged):
     assert refused["date"] == "2027-03-25" and refused["appeal_deadline"] == "2027-05-25"
     cli.ok("appeal", "file", ref, "--date", "2027-04-02")
     hearing = session(cli, "2027-05-10", "appeal")
-    cli.ok("commission", "agenda", hearing)
+    cli.ok("commission", "agenda", hearing, "--date", "2027-05-10")
     with unchanged():
         err = cli.fails("appeal", "decide", ref, "--refuse", "--reason", "confirmé",
                         "--date", "2027-05-09").stderr

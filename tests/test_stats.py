@@ -44,7 +44,7 @@ def office(cli, store):
     # adjourned one.
     on_agenda = session(cli, AS_OF, capacity=8)
     report_ready(cli, store, report_on="2026-05-01")
-    cli.ok("commission", "agenda", on_agenda)
+    cli.ok("commission", "agenda", on_agenda, "--date", AS_OF)
     session(cli, "2026-09-14", "appeal")
     session(cli, "2026-10-05", "cpne", capacity=10)
     session(cli, "2026-12-01")

@@ -100,19 +100,29 @@ def commission_list(
 
 
 @app.command("agenda")
-def commission_agenda(session_id: SessionArg, actor: ActorOpt = None, json_out: JsonOpt = False):
-    """Build (or complete) a session's agenda and record it, dated on the session day.
+def commission_agenda(
+    session_id: SessionArg,
+    date: Annotated[dt.date | None, typer.Option(
+        "--date", parser=common.date_param, metavar="DATE",
+        help="Day the agenda is built, which dates each dossier's agenda step (the session "
+        "day if later) [default: today].")] = None,
+    actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Build (or complete) a session's agenda and record it, dated on the day it is
+    built (--date; the session day when built after the session). A dossier on the
+    agenda can still be withdrawn until the session: it leaves the agenda and frees
+    its place.
 
     Award: dossiers whose report was in at least the scheme's cut-off days before the
     session, oldest report first, up to the capacity. Appeal: appealed dossiers.
     CPNE: the CQPT dossiers transmitted to it.
 
-    Example: certcli commission agenda 3
+    Example: certcli commission agenda 3 --date 2026-06-01
     """
     from certcli import commissions
 
-    store = common.store(actor=actor)
-    result = commissions.build_agenda(store, session_id)
+    store = common.store(actor=actor, date=date)
+    result = commissions.build_agenda(store, session_id, date=common.day(date))
     if json_out:
         common.emit_json(result)
         return

@@ -139,7 +139,9 @@ def dossier_assign(
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Assign (or reassign) the instructor of a dossier, by id or automatically:
-    the right specialty, no conflict of interest, under capacity, lightest load.
+    the right specialty, no conflict of interest, under capacity, lightest load
+    (dossiers under instruction). A reassignment hands the interviews scheduled from
+    --date on to the new instructor, cancelling (and saying) any that clashes.
 
     Example: certcli dossier assign 2026-0001 --auto
     """
@@ -158,6 +160,11 @@ def dossier_assign(
     for person in done.excluded:
         common.say(f"  excluded {person['name']} (id {person['id']}): "
                    f"{', '.join(person['reasons'])}")
+    for slot in done.interviews_moved:
+        common.say(f"  interview of {slot['at']} now with {done.instructor['name']}")
+    for slot in done.interviews_cancelled:
+        common.say(f"  interview of {slot['at']} cancelled: {slot['clash']}; schedule "
+                   f"another with `certcli dossier interview {done.ref} --at ...`")
 
 
 def dossier_expert(
@@ -277,7 +284,8 @@ def dossier_withdraw(
     = None,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
-    """Close a dossier the candidate withdraws (its scheduled interviews are cancelled).
+    """Close a dossier the candidate withdraws: its scheduled interviews are cancelled
+    and it leaves the agenda of any session it is on, undecided (freeing its place).
 
     Example: certcli dossier withdraw 2026-0001 --reason "courrier du 3 juin"
     """
@@ -289,6 +297,10 @@ def dossier_withdraw(
         common.emit_json(done)
         return
     common.say(f"Dossier {done['ref']} withdrawn on {done['closed_on']}.")
+    if done["interviews_cancelled"]:
+        common.say(f"  {done['interviews_cancelled']} scheduled interview(s) cancelled")
+    for session_id in done["removed_from_agenda"]:
+        common.say(f"  taken off the agenda of session {session_id}")
 
 
 COMMANDS = [

@@ -9,7 +9,8 @@ import typer
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
-app = typer.Typer(help="Instructors and experts: add, edit, list, show (with their current load).",
+app = typer.Typer(help="Instructors and experts: add, edit, list, show (with their load of "
+                  "dossiers under instruction).",
                   no_args_is_help=True)
 
 IdArg = Annotated[int, typer.Argument(metavar="ID", help="Instructor or expert id.")]
@@ -24,7 +25,8 @@ def instructor_add(
         "repeatable.")] = None,
     employer: Annotated[str | None, typer.Option("--employer", help="Employer's name.")]
     = None,
-    capacity: Annotated[int, typer.Option("--capacity", help="Open dossiers at most.")] = 5,
+    capacity: Annotated[int, typer.Option(
+        "--capacity", help="Dossiers under instruction at most.")] = 5,
     email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
     conflict_employer: Annotated[list[str] | None, typer.Option(
         "--conflict-employer", help="An employer whose candidates this person may not "
@@ -55,8 +57,8 @@ def instructor_add(
 @app.command("edit")
 def instructor_edit(
     person_id: IdArg,
-    capacity: Annotated[int | None, typer.Option("--capacity", help="Open dossiers at most.")]
-    = None,
+    capacity: Annotated[int | None, typer.Option(
+        "--capacity", help="Dossiers under instruction at most.")] = None,
     active: Annotated[bool | None, typer.Option(
         "--active/--inactive", help="An inactive person is never chosen.")] = None,
     email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
@@ -86,7 +88,7 @@ def instructor_edit(
         common.emit_json(person.to_dict())
     else:
         common.say(f"Updated {person.role} {person.id}: {person.name} "
-                   f"({person.load}/{person.capacity} open dossiers, "
+                   f"({person.load}/{person.capacity} dossiers under instruction, "
                    f"{'active' if person.active else 'inactive'})")
 
 
@@ -95,7 +97,9 @@ def instructor_list(
     role: Annotated[str | None, typer.Option("--role", help="instructor or expert.")] = None,
     json_out: JsonOpt = False,
 ):
-    """List instructors and experts with their current load (open dossiers).
+    """List instructors and experts with their current load: the dossiers under
+    instruction (instruction, waiting for complements, adjourned), not those whose
+    report is in.
 
     Example: certcli instructor list --role instructor
     """
@@ -113,7 +117,8 @@ def instructor_list(
 
 @app.command("show")
 def instructor_show(person_id: IdArg, json_out: JsonOpt = False):
-    """Show one instructor or expert, the open dossiers they hold and their conflicts.
+    """Show one instructor or expert, their dossiers under instruction (their load),
+    those reported and awaiting the commission, and their conflicts.
 
     Example: certcli instructor show 3
     """
@@ -121,19 +126,23 @@ def instructor_show(person_id: IdArg, json_out: JsonOpt = False):
 
     store = common.store()
     person = instructors.get(store, person_id)
-    held = instructors.dossiers_of(store, person_id)
+    held, reported = instructors.dossiers_of(store, person_id)
     if json_out:
-        common.emit_json({**person.to_dict(), "dossiers": held})
+        common.emit_json({**person.to_dict(), "dossiers": held,
+                          "awaiting_commission": reported})
         return
     common.fields([
         ("id", person.id), ("name", person.name), ("role", person.role),
         ("specialties", person.specialties), ("employer", person.employer),
-        ("e-mail", person.email), ("load", f"{person.load}/{person.capacity} open dossiers"),
+        ("e-mail", person.email),
+        ("load", f"{person.load}/{person.capacity} dossiers under instruction"),
         ("assigned ever", person.assigned_total), ("active", person.active),
         ("conflict employers", person.conflict_employers),
         ("conflict candidates", person.conflict_candidates),
     ], title=f"{person.role.capitalize()} {person.id}")
-    if held:
-        common.table(["ref", "scheme", "status", "candidate"],
-                     [[d["ref"], d["scheme"], d["status"], d["holder"]] for d in held],
-                     title="Open dossiers")
+    for title, found in (("Dossiers under instruction", held),
+                         ("Reported, awaiting the commission", reported)):
+        if found:
+            common.table(["ref", "scheme", "status", "candidate"],
+                         [[d["ref"], d["scheme"], d["status"], d["holder"]] for d in found],
+                         title=title)

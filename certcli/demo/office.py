@@ -5,8 +5,8 @@ Every step is put on a timeline and the timeline is played in date order, so the
 numbers certcli hands out (dossier references, certificate numbers, invoices)
 follow the dates as they would in a real office, and every rule a step checks
 (cut-off before a session, appeal delay, phases after orientation...) is checked
-against the state of that day. Nothing is dated after `today` except what the
-domain itself dates on a future session day (an agenda) or a scheduled interview.
+against the state of that day. Nothing is dated after `today` except a scheduled
+interview (an agenda is dated on the day it is built).
 """
 
 from __future__ import annotations
@@ -126,8 +126,8 @@ class Office:
         planned = min(day, agenda_on or day) - dt.timedelta(days=60)
         self.timeline.at(min(planned, self.today), create, order=0)
         if agenda_on is not None:
-            self.timeline.at(agenda_on, lambda _d: commissions.build_agenda(
-                self.store, session.id), order=1)
+            self.timeline.at(agenda_on, lambda d: commissions.build_agenda(
+                self.store, session.id, date=d), order=1)
         return session
 
     def story(self, name: str, person: Person, scheme: str, **options) -> Story:

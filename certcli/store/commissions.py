@@ -39,6 +39,27 @@ class CommissionsQueries:
         return self.one("SELECT * FROM agenda_items WHERE session_id = ? AND dossier_id = ?",
                         (session_id, dossier_id))
 
+    def agenda_taken(self, session_id: int) -> int:
+        """Places taken on a session's agenda: every line but those of dossiers
+        withdrawn before being decided there."""
+        return self.scalar(
+            "SELECT count(*) FROM agenda_items a JOIN dossiers d ON d.id = a.dossier_id "
+            "WHERE a.session_id = ? AND (a.decision IS NOT NULL OR d.status != 'withdrawn')",
+            (session_id,))
+
+    def undecided_agenda_sessions(self, dossier_id: int) -> list[int]:
+        return [r[0] for r in self.all(
+            "SELECT session_id FROM agenda_items WHERE dossier_id = ? AND decision IS NULL "
+            "ORDER BY session_id", (dossier_id,))]
+
+    def delete_undecided_agenda_items(self, dossier_id: int) -> None:
+        self.execute("DELETE FROM agenda_items WHERE dossier_id = ? AND decision IS NULL",
+                     (dossier_id,))
+
+    def unplace_pending_appeal(self, dossier_id: int) -> None:
+        self.execute("UPDATE appeals SET session_id = NULL WHERE dossier_id = ? "
+                     "AND outcome IS NULL", (dossier_id,))
+
     def next_agenda_position(self, session_id: int) -> int:
         return self.scalar("SELECT coalesce(max(position), 0) + 1 FROM agenda_items "
                            "WHERE session_id = ?", (session_id,))
@@ -82,7 +103,8 @@ class CommissionsQueries:
             where.append("ap.dossier_id = ?")
             params.append(dossier_id)
         if pending:
-            where.append("ap.outcome IS NULL")
+            # A withdrawn dossier's appeal is no longer waiting to be heard.
+            where.append("ap.outcome IS NULL AND d.status = 'appealed'")
         return self.all(
             "SELECT ap.*, d.ref, d.scheme, d.candidate_id, c.first_name, c.last_name, "
             "s.date AS session_date FROM appeals ap "

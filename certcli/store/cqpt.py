@@ -47,8 +47,7 @@ class CqptQueries:
         return self.one("SELECT * FROM sessions WHERE id = ?", (session_id,))
 
     def cqpt_agenda_size(self, session_id: int) -> int:
-        return self.scalar("SELECT count(*) FROM agenda_items WHERE session_id = ?",
-                           (session_id,))
+        return self.agenda_taken(session_id)  # withdrawn dossiers free their place
 
     def cqpt_next_agenda_position(self, session_id: int) -> int:
         return self.scalar(

@@ -7,6 +7,12 @@ import sqlite3
 
 # A dossier in one of these statuses no longer weighs on its instructor.
 _CLOSED = "('granted', 'refused', 'withdrawn', 'inadmissible')"
+# The statuses where a dossier is still work for its instructor (or expert): being
+# instructed, waiting for complements, or adjourned by the commission (which sends
+# it back for more instruction: a further interview, a new report). Once the report
+# is in, the work is done even though the commission has not sat yet.
+UNDER_INSTRUCTION = ("instruction", "waiting", "adjourned")
+_UNDER = "(" + ", ".join(f"'{s}'" for s in UNDER_INSTRUCTION) + ")"
 
 
 class InstructionQueries:
@@ -20,12 +26,12 @@ class InstructionQueries:
         return self.all("SELECT * FROM instructors WHERE role = ? ORDER BY id", (role,))
 
     def instructor_loads(self, role: str = "instructor") -> dict[int, int]:
-        """Open dossiers per instructor, or per expert for role 'expert'
+        """Dossiers under instruction per instructor, or per expert for role 'expert'
         (people with none are absent)."""
         column = "expert_id" if role == "expert" else "instructor_id"
         rows = self.all(
             f"SELECT {column}, count(*) FROM dossiers WHERE {column} IS NOT NULL "
-            f"AND status NOT IN {_CLOSED} GROUP BY {column}")
+            f"AND status IN {_UNDER} GROUP BY {column}")
         return {r[0]: r[1] for r in rows}
 
     def instructor_assignments_ever(self) -> dict[int, int]:
@@ -38,6 +44,7 @@ class InstructionQueries:
 
     def instructor_dossiers(self, instructor_id: int, *, open_only: bool = True
                             ) -> list[sqlite3.Row]:
+        """The dossiers a person instructs or advises on (open ones: not closed)."""
         sql = ("SELECT d.ref, d.scheme, d.status, c.first_name, c.last_name FROM dossiers d "
                "JOIN candidates c ON c.id = d.candidate_id "
                "WHERE (d.instructor_id = ? OR d.expert_id = ?)")
@@ -79,10 +86,20 @@ class InstructionQueries:
             "WHERE i.dossier_id = ? ORDER BY i.at, i.id", (dossier_id,))
 
     def scheduled_interviews_of(self, instructor_id: int) -> list[sqlite3.Row]:
+        """The interviews that hold an instructor's slots: scheduled, of dossiers still
+        under instruction (one closed or reported no longer needs its interview)."""
         return self.all(
             "SELECT i.*, d.ref FROM interviews i JOIN dossiers d ON d.id = i.dossier_id "
-            "WHERE i.instructor_id = ? AND i.status = 'scheduled' ORDER BY i.at",
-            (instructor_id,))
+            f"WHERE i.instructor_id = ? AND i.status = 'scheduled' AND d.status IN {_UNDER} "
+            "ORDER BY i.at", (instructor_id,))
+
+    def future_interviews(self, dossier_id: int, instructor_id: int, since: str
+                          ) -> list[sqlite3.Row]:
+        """A dossier's interviews scheduled with one instructor from `since` on."""
+        return self.all(
+            "SELECT * FROM interviews WHERE dossier_id = ? AND instructor_id = ? "
+            "AND status = 'scheduled' AND at >= ? ORDER BY at, id",
+            (dossier_id, instructor_id, since))
 
     def cancel_interviews(self, dossier_id: int) -> int:
         cur = self.execute("UPDATE interviews SET status = 'cancelled' WHERE dossier_id = ? "
