@@ -28,6 +28,9 @@ def _built_once(typer_app):
 typer.testing._get_command = _built_once
 
 DAY = dt.date(2026, 6, 15)
+# "Today" in the test world: a command run without --date/--as-of acts on this day,
+# so no test depends on the real clock (invoice years, deadlines, windows).
+TODAY = dt.date(2026, 11, 25)
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +40,7 @@ def db_path(tmp_path, monkeypatch):
     monkeypatch.delenv("CERTCLI_TEMPLATES", raising=False)
     monkeypatch.delenv("CERTCLI_DATA", raising=False)
     monkeypatch.setenv("COLUMNS", "200")  # rich tables do not fold in assertions
+    monkeypatch.setattr("certcli.dates.today", lambda: TODAY)
     return path
 
 

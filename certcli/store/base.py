@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from certcli import dates
 from certcli.errors import DatabaseError
 
 SCHEMA_VERSION = 2  # number of migrations in store/migrations.py; a test keeps them equal
@@ -158,7 +159,7 @@ class BaseStore:
     def audit(self, action: str, entity: str, entity_id, details: dict | None = None,
               date: dt.date | None = None) -> None:
         """Record who did what on which record; call inside transaction()."""
-        when = date or self.event_date or dt.date.today()
+        when = date or self.event_date or dates.today()
         self.insert("audit_log", {
             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "date": when.isoformat(),
