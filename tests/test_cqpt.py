@@ -195,10 +195,10 @@ def test_refusals_at_each_step_leave_the_db_unchanged(cli, store, unchanged):
         # wrong status
         err = cli.fails("cqpt", "admissibility", submitted, "--accept",
                         "--date", "2026-04-01").stderr
-        assert "is 'submitted': cannot admissibility" in err
+        assert "is 'submitted': cannot record the admissibility" in err
         assert "is 'complete': cannot orient" in cli.fails(
             "cqpt", "orient", ref, "--evaluator", ev, "--date", "2026-04-10").stderr
-        assert "is 'complete': cannot phase" in cli.fails(
+        assert "is 'complete': cannot record a phase" in cli.fails(
             "cqpt", "phase", ref, "proof", "--result", "pass", "--date", "2026-05-01").stderr
         assert "is 'complete': cannot transmit" in cli.fails(
             "cqpt", "transmit", ref, "--session", cpne, "--date", "2026-06-01").stderr
@@ -252,7 +252,7 @@ def test_refusals_at_each_step_leave_the_db_unchanged(cli, store, unchanged):
             "cqpt", "transmit", ref, "--session", cpne, "--date", "2026-05-19").stderr
     cli.ok("cqpt", "transmit", ref, "--session", cpne, "--date", "2026-06-01")
     with unchanged():
-        assert "is 'transmitted': cannot phase" in cli.fails(
+        assert "is 'transmitted': cannot record a phase" in cli.fails(
             "cqpt", "phase", ref, "quiz", "--result", "pass", "--replace",
             "--date", "2026-06-02").stderr
 

@@ -158,7 +158,7 @@ def cqpt_transmit(
 
 @app.command("funding")
 def cqpt_funding(
-    year: Annotated[int | None, typer.Option("--year", help="Only evaluations whose last "
+    year: Annotated[int | None, typer.Option("--year", min=1900, max=9999, help="Only evaluations whose last "
                                              "phase falls in this year.")] = None,
     json_out: JsonOpt = False,
 ):
