@@ -66,7 +66,8 @@ def parse_contract(value: str | None) -> str | None:
         return None
     code = validators.fold(value).replace(" ", "")
     if code not in CONTRACTS:
-        raise ValidationError(f"invalid contract {validators.shown(value)} (one of: {', '.join(CONTRACTS)})")
+        raise ValidationError(f"invalid contract {validators.shown(value)} "
+                              f"(one of: {', '.join(CONTRACTS)})")
     return code
 
 

@@ -158,8 +158,9 @@ def cqpt_transmit(
 
 @app.command("funding")
 def cqpt_funding(
-    year: Annotated[int | None, typer.Option("--year", min=1900, max=9999, help="Only evaluations whose last "
-                                             "phase falls in this year.")] = None,
+    year: Annotated[int | None, typer.Option(
+        "--year", min=1900, max=9999, help="Only evaluations whose last phase (else "
+        "orientation) falls in this year.")] = None,
     json_out: JsonOpt = False,
 ):
     """Who pays the 300 € flat amount of each oriented CQPT evaluation, with totals per
