@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from certcli import dossiers, eligibility, schemes, workflow
+from certcli import dossiers, eligibility, schemes, validators, workflow
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.money import ZERO, as_str, cents, to_decimal
 
@@ -62,8 +62,9 @@ def admissibility(store, ref: str, *, accept: bool, reason: str | None = None,
     """The funding body's administrative check: accept -> admissible, reject ->
     inadmissible. Accepting runs the eligibility rules as of `date` and refuses an
     ineligible candidate unless an override reason is given (it is logged)."""
-    reason = (reason or "").strip() or None
-    override = None if override is None else override.strip()
+    reason = validators.text(reason, "reason", validators.MAX_TEXT)
+    override = None if override is None else (
+        validators.text(override, "override reason", validators.MAX_TEXT) or "")
     if override is not None and not override:
         raise ValidationError("--override needs a reason, e.g. --override \"attestation "
                               "received after the check\"")

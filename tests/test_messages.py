@@ -104,3 +104,16 @@ def test_known_entities_match_what_the_code_logs():
         found |= set(re.findall(r"\.audit\(\s*f?\"[^\"]+\",\s*\"([a-z_]+)\"",
                                 path.read_text(encoding="utf-8")))
     assert found == set(audit_trail.ENTITIES)
+
+
+def test_admissibility_reasons_are_capped(cli, store, unchanged):
+    from test_cqpt import cqpt_dossier
+
+    ref = cqpt_dossier(cli, store)
+    with unchanged():
+        err = cli.fails("cqpt", "admissibility", ref, "--reject", "--reason", "r" * 2001,
+                        "--date", "2026-04-01").stderr
+    assert "reason is too long: 2001 characters, at most 2000" in err and len(err) < 200
+    with unchanged():
+        assert "--override needs a reason" in cli.fails(
+            "cqpt", "admissibility", ref, "--accept", "--override", "  ").stderr
