@@ -89,10 +89,12 @@ def clean(values: dict) -> dict:
                                for s in items if s.strip()})
         elif key == "directory_consent":
             out[key] = _truthy(raw)
-        elif key in ("address", "city", "employer"):
-            out[key] = " ".join(str(raw).split())
+        elif key == "address":
+            out[key] = validators.text(raw, key, validators.MAX_LINE)
+        elif key in ("city", "employer"):
+            out[key] = validators.text(raw, key, validators.MAX_NAME)
         else:
-            raise ValidationError(f"unknown candidate field {key!r}")
+            raise ValidationError(f"unknown candidate field {validators.shown(key)}")
     if "birth_date" in out and out["birth_date"]:
         born = dt.date.fromisoformat(out["birth_date"])
         if born.year < 1900 or born > dt.date(dt.MAXYEAR, 1, 1):
@@ -126,7 +128,7 @@ def _truthy(raw) -> bool:
         return True
     if text in ("0", "no", "n", "non", "false", "faux", ""):
         return False
-    raise ValidationError(f"invalid yes/no value {raw!r}")
+    raise ValidationError(f"invalid yes/no value {validators.shown(raw)}")
 
 
 def _search_key(record: dict) -> str:

@@ -15,13 +15,13 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from certcli import dossiers, eligibility, schemes, workflow
+from certcli import dossiers, eligibility, schemes, validators, workflow
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.money import ZERO, as_str, cents, to_decimal
 
 RESULTS = ("pass", "fail")
 DEFAULT_PHASES = ("proof", "quiz", "situation")
-PLAN_LABEL = "plan de formation"
+PLAN_LABEL = "training plan"
 
 
 def _load(store, ref: str, action: str):
@@ -62,8 +62,9 @@ def admissibility(store, ref: str, *, accept: bool, reason: str | None = None,
     """The funding body's administrative check: accept -> admissible, reject ->
     inadmissible. Accepting runs the eligibility rules as of `date` and refuses an
     ineligible candidate unless an override reason is given (it is logged)."""
-    reason = (reason or "").strip() or None
-    override = None if override is None else override.strip()
+    reason = validators.text(reason, "reason", validators.MAX_TEXT)
+    override = None if override is None else (
+        validators.text(override, "override reason", validators.MAX_TEXT) or "")
     if override is not None and not override:
         raise ValidationError("--override needs a reason, e.g. --override \"attestation "
                               "received after the check\"")
@@ -180,6 +181,22 @@ def record_phase(store, ref: str, phase: str, *, result: str, score: str | None 
     return {"ref": row["ref"], **details, "date": date.isoformat(), "missing": missing}
 
 
+def failed_phases(store, dossier_row) -> list[str]:
+    """The evaluation phases recorded as failed, in the scheme's order; empty for a
+    dossier of another workflow. `dossier_row` is a dossiers row or a Dossier.
+
+    The CPNE may still grant (the commission decides), so this is the warning a
+    caller prints, e.g. before `commission decide --grant` on a CPNE session."""
+    def field(name):
+        return getattr(dossier_row, name) if hasattr(dossier_row, name) else dossier_row[name]
+
+    scheme = schemes.get(field("scheme"))
+    if scheme.workflow != "cqpt":
+        return []
+    failed = {p["phase"] for p in store.cqpt_phases(field("id")) if p["result"] == "fail"}
+    return [p for p in _phases_of(scheme) if p in failed]
+
+
 def _missing(store, dossier_id: int, scheme) -> list[str]:
     done = {p["phase"] for p in store.cqpt_phases(dossier_id)}
     return [p for p in _phases_of(scheme) if p not in done]
@@ -238,8 +255,22 @@ class FundingLine:
 
 
 def funding(store, year: int | None = None) -> dict:
-    """Who pays the flat amount of each CQPT evaluation (year = year of its last
-    phase; a started but partial evaluation is listed as not funded)."""
+    """Who pays the flat amount of each oriented CQPT evaluation (spec §3.5), with
+    totals per funder and per employer. An evaluation belongs to the year of its
+    last phase (of its orientation while no phase is recorded).
+
+    - Whole evaluation (every phase recorded) under contrat-pro, periode-pro or
+      dif-prioritaire: the funding body (AUVICOM) covers the flat amount.
+    - Whole evaluation under CIF: the file goes to the Fongecif, which finances the
+      CIF outside AUVICOM; listed and totalled under "Fongecif".
+    - Whole evaluation under any other financing: the employer's training plan.
+    - Evaluation still running (status evaluation, phases missing): listed as in
+      progress, funder null, 0.00, out of the totals; nothing is owed yet.
+    - Evaluation stopped part-way (withdrawn, refused... with phases missing): the
+      funding body covers only a whole evaluation, so the employer's training plan
+      owes the flat amount, whatever the financing (the spec's "otherwise"). Stopped
+      before any phase: no evaluation took place, nothing is owed (0.00, no funder).
+    """
     cqpt_schemes = {s.code: s for s in schemes.catalog().values() if s.workflow == "cqpt"}
     lines = []
     for row in store.cqpt_dossiers(sorted(cqpt_schemes)):
@@ -271,44 +302,48 @@ def funding(store, year: int | None = None) -> dict:
 
 def payer(scheme, financing: str | None) -> tuple[str, str | None, Decimal]:
     """Who pays an evaluation followed in full under `financing`: ("funder", the
-    branch funder, its flat amount), ("cif", the CIF body, 0.00: the candidate applies
-    to it directly) or ("plan", None, the flat amount): the employer's training plan.
-    The funding report and the admissibility letter both decide through this."""
+    branch funder, the flat amount), ("cif", the CIF body, the flat amount: the
+    candidate applies to it directly) or ("plan", None, the flat amount): the
+    employer's training plan. The funding report and the admissibility letter both
+    decide through this."""
     rules = scheme.cqpt
     flat = cents(rules.get("flat_amount", "300.00"))
     if financing == "cif":
-        return "cif", rules.get("cif_body", "Fongecif"), ZERO
+        return "cif", rules.get("cif_body", "Fongecif"), flat
     if financing in tuple(rules.get("funded_financings", ())):
         return "funder", rules.get("funder", "AUVICOM"), flat
     return "plan", None, flat
 
 
 def _funding_line(store, row, scheme, phases, year) -> FundingLine:
-    rules = scheme.cqpt
-    funder_name = rules.get("funder", "AUVICOM")
-    funded = tuple(rules.get("funded_financings", ()))
+    """One dossier's line; the rules are funding()'s docstring."""
+    funder_name = scheme.cqpt.get("funder", "AUVICOM")
     financing = row["financing"]
     employer = _employer(store, row)
     missing = [p for p in _phases_of(scheme) if p not in {x["phase"] for x in phases}]
     base = dict(ref=row["ref"], candidate_id=row["candidate_id"], financing=financing,
                 employer=employer, year=year)
+    plan = f"training plan of {employer}"
+    how, funder, flat = payer(scheme, financing)
+    if missing and row["status"] == "evaluation":
+        return FundingLine(**base, funder=None, amount=ZERO,
+                           reason=f"in progress: {', '.join(missing)} not recorded yet")
+    if missing and not phases:
+        return FundingLine(**base, funder=None, amount=ZERO,
+                           reason=f"{row['status']} before any phase: nothing owed")
     if missing:
-        done = ", ".join(p["phase"] for p in phases) or "none"
-        return FundingLine(**base, funder=None, amount=ZERO, reason=(
-            f"not funded: evaluation not followed in full, missing {', '.join(missing)} "
-            f"(recorded: {done})"))
-    how, funder, amount = payer(scheme, financing)
+        done = ", ".join(p["phase"] for p in phases)
+        return FundingLine(**base, funder=employer, amount=flat, reason=(
+            f"{plan}: stopped ({row['status']}) after {done}, {funder_name} covers only "
+            "a whole evaluation"))
     if how == "cif":
-        return FundingLine(**base, funder=funder, amount=amount, reason=(
-            f"CIF: financed through the {funder}, to whom the candidate applies directly; "
-            f"recorded here, 0.00 in these totals"))
+        return FundingLine(**base, funder=funder, amount=flat,
+                           reason=f"CIF: the file goes to the {funder}")
     if how == "funder":
-        return FundingLine(**base, funder=funder, amount=amount, reason=(
-            f"whole evaluation followed under {financing}: flat {as_str(amount)} covered by "
-            f"{funder}"))
-    return FundingLine(**base, funder=employer, amount=amount, reason=(
-        f"{PLAN_LABEL} of the employer: {financing or 'no financing'} is not among "
-        f"{', '.join(funded)} covered by {funder_name}"))
+        return FundingLine(**base, funder=funder, amount=flat,
+                           reason=f"whole evaluation under {financing}: {funder}")
+    return FundingLine(**base, funder=employer, amount=flat,
+                       reason=f"{plan} (financing {financing or 'none'})")
 
 
 def _employer(store, row) -> str:
@@ -352,4 +387,5 @@ def dossier_details(store, dossier) -> dict:
     phases.sort(key=lambda p: order.index(p["phase"]) if p["phase"] in order else len(order))
     return {"route": dossier.route, "financing": dossier.financing,
             "admissibility": admissible, "evaluator": evaluator, "prediag": prediag,
-            "phases": phases, "phases_missing": _missing(store, dossier.id, scheme)}
+            "phases": phases, "phases_missing": _missing(store, dossier.id, scheme),
+            "phases_failed": failed_phases(store, dossier)}

@@ -27,12 +27,12 @@ class Evaluator:
 def add(store, *, name: str, email: str | None = None, address: str | None = None,
         date: dt.date) -> Evaluator:
     """Record an evaluator organisation (one transaction, audited)."""
-    name = " ".join((name or "").split())
-    if not name:
+    if not (name or "").strip():
         raise ValidationError("an evaluator needs --name")
+    name = validators.name(name, "evaluator name")
     record = {"name": name,
               "email": validators.email(email) if email and email.strip() else None,
-              "address": " ".join(address.split()) if address and address.strip() else None}
+              "address": validators.text(address, "address")}
     with store.transaction():
         twin = store.evaluator_by_name(name)
         if twin is not None:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from certcli import validators
-from certcli.errors import NotFound, ValidationError
+from certcli.errors import DuplicateError, NotFound, StateError, ValidationError
 from certcli.money import CENT, to_decimal
 
 # Known contract kinds; CQPT free access needs one of the scheme's `eligibility.contracts`.
@@ -49,11 +49,15 @@ class Experience:
 
 def parse_hours(value: str | Decimal) -> Decimal:
     """Hours worked: a positive decimal with at most two decimals ('1607', '151,67')."""
-    hours = to_decimal(value)
+    try:
+        hours = to_decimal(value)
+    except ValidationError:
+        raise ValidationError(f"invalid hours {validators.shown(value)}: a number expected, "
+                              "e.g. 1607 or 151,67") from None
     if hours <= 0:
-        raise ValidationError(f"invalid hours {value!r}: must be more than 0")
+        raise ValidationError(f"invalid hours {validators.shown(value)}: must be more than 0")
     if hours != hours.quantize(CENT):
-        raise ValidationError(f"invalid hours {value!r}: at most two decimals")
+        raise ValidationError(f"invalid hours {validators.shown(value)}: at most two decimals")
     return hours.quantize(CENT)
 
 
@@ -62,19 +66,31 @@ def parse_contract(value: str | None) -> str | None:
         return None
     code = validators.fold(value).replace(" ", "")
     if code not in CONTRACTS:
-        raise ValidationError(f"invalid contract {value!r} (one of: {', '.join(CONTRACTS)})")
+        raise ValidationError(f"invalid contract {validators.shown(value)} "
+                              f"(one of: {', '.join(CONTRACTS)})")
     return code
+
+
+@dataclass
+class Added:
+    """What `add` recorded, and the overlaps it warns about (recorded anyway)."""
+    period: Experience
+    warnings: list[str]
 
 
 def add(store, candidate_id: int, *, employer: str, start: dt.date, end: dt.date,
         hours: str | Decimal, in_branch: bool = False, related: bool = False,
-        contract: str | None = None, date: dt.date) -> Experience:
-    """Record one work period (one transaction, audited)."""
-    if store.candidate(candidate_id) is None:
-        raise NotFound(f"no candidate with id {candidate_id}")
-    employer = " ".join((employer or "").split())
-    if not employer:
+        contract: str | None = None, force: bool = False, date: dt.date) -> Added:
+    """Record one work period (one transaction, audited).
+
+    A period identical to a recorded one (same employer, start and end) is refused
+    unless `force`: counted twice, it would inflate the CQPT hours. An overlap with
+    another period at the same employer is recorded with a warning (two part-time
+    contracts can overlap). Both checks run inside the write transaction, so two
+    concurrent adds of the same period cannot both pass."""
+    if not (employer or "").strip():
         raise ValidationError("an experience period needs --employer")
+    employer = validators.name(employer, "employer")
     if start > end:
         raise ValidationError(f"the period starts ({start}) after it ends ({end})")
     amount = parse_hours(hours)
@@ -86,10 +102,47 @@ def add(store, candidate_id: int, *, employer: str, start: dt.date, end: dt.date
               "end": end.isoformat(), "hours": str(amount), "in_branch": int(in_branch),
               "related": int(related), "contract": parse_contract(contract)}
     with store.transaction():
+        if store.candidate(candidate_id) is None:
+            raise NotFound(f"no candidate with id {candidate_id}")
+        same_employer = [Experience.from_row(r) for r in store.experiences(candidate_id)
+                         if validators.fold(r["employer"]) == validators.fold(employer)]
+        twin = next((p for p in same_employer if (p.start, p.end) == (start, end)), None)
+        if twin is not None and not force:
+            raise DuplicateError(
+                f"period {twin.id} already records {twin.employer} from {twin.start} to "
+                f"{twin.end} ({twin.hours} h) for candidate {candidate_id}; add it again "
+                f"with --force, or correct it with `certcli experience remove {twin.id}`")
+        warnings = [f"Warning: overlaps period {p.id} at {p.employer} ({p.start} to {p.end}, "
+                    f"{p.hours} h): check the hours are not counted twice"
+                    for p in same_employer if p.start <= end and start <= p.end]
         new_id = store.insert("experiences", record)
         store.audit("experience.add", "candidate", candidate_id,
-                    {"experience": new_id, **record}, date)
-    return Experience.from_row(store.experience(new_id))
+                    {"experience": new_id, **record, **({"forced": True} if twin else {})},
+                    date)
+    return Added(Experience.from_row(store.experience(new_id)), warnings)
+
+
+def remove(store, experience_id: int, *, reason: str, date: dt.date) -> dict:
+    """Mark a period removed (when, why, by whom): it no longer counts anywhere, and
+    the audit trail keeps what it was."""
+    reason = validators.text(reason, "reason", validators.MAX_TEXT)
+    if not reason:
+        raise ValidationError("removing a period needs --reason")
+    with store.transaction():
+        row = store.experience(experience_id)
+        if row is None:
+            raise NotFound(f"no experience period with id {experience_id} "
+                           "(see `certcli experience list --candidate ID`)")
+        if row["removed_on"] is not None:
+            raise StateError(f"period {experience_id} was already removed on "
+                             f"{row['removed_on']} ({row['removed_reason']})")
+        store.update("experiences", experience_id, {
+            "removed_on": date.isoformat(), "removed_reason": reason,
+            "removed_by": store.actor})
+        period = Experience.from_row(row)
+        store.audit("experience.remove", "candidate", row["candidate_id"],
+                    {"experience": experience_id, "reason": reason, **period.to_dict()}, date)
+    return {**period.to_dict(), "removed_on": date.isoformat(), "removed_reason": reason}
 
 
 def listing(store, candidate_id: int) -> list[Experience]:

@@ -7,6 +7,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from certcli.errors import ValidationError
+from certcli.validators import shown
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -22,7 +23,7 @@ def to_decimal(value: str | int | Decimal) -> Decimal:
     text = text.removesuffix("€").replace(",", ".")
     # Plain decimal notation only: Decimal() would also take '1e3', 'NaN' or '1_000'.
     if not _PLAIN.fullmatch(text):
-        raise ValidationError(f"invalid amount {value!r}: digits with at most one decimal "
+        raise ValidationError(f"invalid amount {shown(value)}: digits with at most one decimal "
                               "separator, e.g. 1234.50 or 1 234,50")
     try:
         return Decimal(text)

@@ -50,6 +50,23 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "withdraw": (OPEN, None),
 }
 
+# How an action reads in "cannot ..."; the verbs that read well as they are (orient,
+# transmit, appeal, withdraw) are left out. "allowed now" lists the action names,
+# which are the commands' verbs.
+LABELS: dict[str, str] = {
+    "receive": "receive pieces", "pay": "record a payment", "check": "check completeness",
+    "assign": "assign an instructor", "expert": "appoint an expert",
+    "request": "request complements", "interview": "record an interview",
+    "report": "record the report", "agenda": "put it on an agenda",
+    "decide": "record a decision", "hear_appeal": "decide the appeal",
+    "admissibility": "record the admissibility", "prediag": "record the pre-diagnostic",
+    "phase": "record a phase",
+}
+
+
+def label(action: str) -> str:
+    return LABELS.get(action, action.replace("_", " "))
+
 
 def allowed_actions(status: str, workflow: str) -> list[str]:
     return [
@@ -67,6 +84,6 @@ def require(dossier, action: str, workflow: str) -> None:
     if status not in sources:
         allowed = allowed_actions(status, workflow)
         raise StateError(
-            f"dossier {ref} is '{status}': cannot {action} "
+            f"dossier {ref} is '{status}': cannot {label(action)} "
             f"(allowed now: {', '.join(allowed) if allowed else 'nothing, it is closed'})"
         )

@@ -195,10 +195,10 @@ def test_refusals_at_each_step_leave_the_db_unchanged(cli, store, unchanged):
         # wrong status
         err = cli.fails("cqpt", "admissibility", submitted, "--accept",
                         "--date", "2026-04-01").stderr
-        assert "is 'submitted': cannot admissibility" in err
+        assert "is 'submitted': cannot record the admissibility" in err
         assert "is 'complete': cannot orient" in cli.fails(
             "cqpt", "orient", ref, "--evaluator", ev, "--date", "2026-04-10").stderr
-        assert "is 'complete': cannot phase" in cli.fails(
+        assert "is 'complete': cannot record a phase" in cli.fails(
             "cqpt", "phase", ref, "proof", "--result", "pass", "--date", "2026-05-01").stderr
         assert "is 'complete': cannot transmit" in cli.fails(
             "cqpt", "transmit", ref, "--session", cpne, "--date", "2026-06-01").stderr
@@ -252,7 +252,7 @@ def test_refusals_at_each_step_leave_the_db_unchanged(cli, store, unchanged):
             "cqpt", "transmit", ref, "--session", cpne, "--date", "2026-05-19").stderr
     cli.ok("cqpt", "transmit", ref, "--session", cpne, "--date", "2026-06-01")
     with unchanged():
-        assert "is 'transmitted': cannot phase" in cli.fails(
+        assert "is 'transmitted': cannot record a phase" in cli.fails(
             "cqpt", "phase", ref, "quiz", "--result", "pass", "--replace",
             "--date", "2026-06-02").stderr
 
@@ -320,19 +320,18 @@ def test_funding_table_and_totals(cli, store):
                    ("dif-prioritaire", "AUVICOM", "300.00"),
                    ("plan-formation", "SFR", "300.00"),
                    ("dif", "Orange SA", "300.00"),
-                   ("cif", "Fongecif", "0.00"),
+                   ("cif", "Fongecif", "300.00"),
                    ("periode-pro", None, "0.00")]
-    assert rows[refs[4]]["reason"].startswith("CIF: financed through the Fongecif")
-    assert rows[refs[3]]["reason"].startswith("plan de formation of the employer: dif is not "
-                                              "among contrat-pro, periode-pro, dif-prioritaire")
-    assert rows[refs[5]]["reason"] == ("not funded: evaluation not followed in full, missing "
-                                       "situation (recorded: proof, quiz)")
-    assert data["totals"] == {"AUVICOM": "600.00", "Fongecif": "0.00", "Orange SA": "300.00",
+    assert rows[refs[4]]["reason"] == "CIF: the file goes to the Fongecif"
+    assert rows[refs[3]]["reason"] == "training plan of Orange SA (financing dif)"
+    assert rows[refs[0]]["reason"] == "whole evaluation under contrat-pro: AUVICOM"
+    assert rows[refs[5]]["reason"] == "in progress: situation not recorded yet"
+    assert data["totals"] == {"AUVICOM": "600.00", "Fongecif": "300.00", "Orange SA": "300.00",
                               "SFR": "300.00"}
     assert data["by_employer"] == {
-        "Bouygues Telecom": {"Fongecif": "0.00"},
-        "Orange SA": {"AUVICOM": "300.00", "plan de formation": "300.00"},
-        "SFR": {"AUVICOM": "300.00", "plan de formation": "300.00"},
+        "Bouygues Telecom": {"Fongecif": "300.00"},
+        "Orange SA": {"AUVICOM": "300.00", "training plan": "300.00"},
+        "SFR": {"AUVICOM": "300.00", "training plan": "300.00"},
     }
     every = cli.json("cqpt", "funding")
     assert len(every["dossiers"]) == 7 and every["totals"]["AUVICOM"] == "900.00"

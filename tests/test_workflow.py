@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from instruction_helpers import candidate, open_dossier
 
-from certcli import assignment, dossiers, instruction, instructors, reception
+from certcli import assignment, dossiers, instruction, instructors, reception, workflow
 from certcli.errors import StateError
 
 # Written out by hand (not derived from workflow.TRANSITIONS) so that a change to
@@ -77,8 +77,6 @@ def _dossier(store, cid, status, instructor_id, scheme="ECO", **extra) -> str:
 
 
 def test_table_covers_every_status():
-    from certcli import workflow
-
     assert set(OPQTECC_ALLOWED) == set(workflow.STATUSES)
 
 
@@ -97,8 +95,8 @@ def test_opqtecc_actions_by_status(cli, store, unchanged, status):
         else:
             with unchanged(), pytest.raises(StateError) as refused:
                 run(store, ref, people)
-            assert f"dossier {ref} is '{status}': cannot {action} (allowed now: " in str(
-                refused.value)
+            said = f"dossier {ref} is '{status}': cannot {workflow.label(action)} (allowed now: "
+            assert said in str(refused.value)
             assert store.dossier(ref)["status"] == status
 
 
@@ -119,11 +117,11 @@ def test_refusals_through_the_cli(cli, unchanged):
     cqpt = open_dossier(cli, cid, "CQPT", route="libre", financing="plan-formation")
     with unchanged():
         err = cli.fails("dossier", "report", ref, "--recommend", "grant").stderr
-        assert err.strip() == (f"Error: dossier {ref} is 'submitted': cannot report "
+        assert err.strip() == (f"Error: dossier {ref} is 'submitted': cannot record the report "
                                "(allowed now: receive, pay, check, withdraw)")
         err = cli.fails("dossier", "assign", cqpt, "--auto").stderr
         assert err.strip() == f"Error: dossier {cqpt}: 'assign' does not apply to a cqpt dossier"
     cli.ok("dossier", "withdraw", ref, "--date", "2026-06-15")
     with unchanged():
         err = cli.fails("dossier", "receive", ref, "administratif").stderr
-        assert "is 'withdrawn': cannot receive (allowed now: nothing, it is closed)" in err
+        assert "is 'withdrawn': cannot receive pieces (allowed now: nothing, it is closed)" in err

@@ -19,13 +19,17 @@ NumberArg = Annotated[str, typer.Argument(metavar="NUM", help="Certificate numbe
 def certificate_list(
     valid_on: Annotated[dt.date | None, typer.Option(
         "--valid-on", metavar="DATE", parser=common.date_param,
-        help="Only certificates valid on this day.")] = None,
+        help="Filter: only certificates valid on this day (a validity period covers it).")] = None,
     scheme: Annotated[str | None, typer.Option("--scheme", help="Only this scheme.")] = None,
     candidate: Annotated[int | None, typer.Option("--candidate", help="Only this candidate.")]
     = None,
-    as_of: AsOfOpt = None, json_out: JsonOpt = False,
+    as_of: Annotated[dt.date | None, typer.Option(
+        "--as-of", metavar="DATE", parser=common.date_param,
+        help="Not a filter: the day on which each listed certificate's status (valid, lapsed, "
+        "withdrawn) is computed [default: today].")] = None,
+    json_out: JsonOpt = False,
 ):
-    """List certificates with their status on --as-of.
+    """List certificates with their status on --as-of; --valid-on filters them.
 
     Example: certcli certificate list --valid-on 2027-01-01 --scheme ECO
     """

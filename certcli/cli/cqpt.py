@@ -158,12 +158,16 @@ def cqpt_transmit(
 
 @app.command("funding")
 def cqpt_funding(
-    year: Annotated[int | None, typer.Option("--year", help="Only evaluations whose last "
-                                             "phase falls in this year.")] = None,
+    year: Annotated[int | None, typer.Option(
+        "--year", min=1900, max=9999, help="Only evaluations whose last phase (else "
+        "orientation) falls in this year.")] = None,
     json_out: JsonOpt = False,
 ):
-    """Who pays the 300 € flat amount of each CQPT evaluation, with totals per funder
-    and per employer.
+    """Who pays the 300 € flat amount of each oriented CQPT evaluation, with totals per
+    funder and per employer: AUVICOM for a whole evaluation under contrat-pro,
+    periode-pro or dif-prioritaire; the Fongecif under CIF; otherwise, or when the
+    evaluation stopped part-way, the employer's training plan. Evaluations still in
+    progress are listed at 0.00, out of the totals. Reasons are printed under the table.
 
     Example: certcli cqpt funding --year 2026
     """
@@ -174,10 +178,12 @@ def cqpt_funding(
     if json_out:
         common.emit_json(data)
         return
-    common.table(["ref", "candidate", "financing", "funder", "amount", "reason"],
+    common.table(["ref", "candidate", "financing", "funder", "amount"],
                  [[d["ref"], d["candidate_id"], d["financing"], d["funder"] or "-",
-                   format_eur(d["amount"]), d["reason"]] for d in data["dossiers"]],
+                   format_eur(d["amount"])] for d in data["dossiers"]],
                  title=f"CQPT funding{f' {year}' if year else ''}")
+    for d in data["dossiers"]:
+        common.say(f"  {d['ref']}  {d['reason']}")
     common.table(["funder", "total"],
                  [[f, format_eur(a)] for f, a in data["totals"].items()], title="Per funder")
     common.table(["employer", "funder", "total"],
@@ -213,9 +219,12 @@ def cqpt_show(ref: RefArg, json_out: JsonOpt = False):
         ("pre-diagnostic", f"{pre['score']} on {pre['date']}"
          + ("; training advised" if pre["training_advised"] else "") if pre else None),
         ("phases missing", data["phases_missing"]),
+        ("phases FAILED", f"{', '.join(data['phases_failed'])}: check before the CPNE "
+         "grants" if data["phases_failed"] else "none"),
     ], title=f"CQPT dossier {data['ref']}")
     if data["phases"]:
         common.table(["phase", "result", "score", "working time", "date"],
-                     [[p["phase"], p["result"], p["score"],
+                     [[p["phase"], "FAIL" if p["result"] == "fail" else p["result"],
+                       p["score"],
                        {True: "yes", False: "no", None: "-"}[p["working_time"]], p["date"]]
                       for p in data["phases"]], title="Phases")

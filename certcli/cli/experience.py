@@ -33,9 +33,13 @@ def experience_add(
     contract: Annotated[str | None, typer.Option(
         "--contract", help="cdi, cdd, interim, apprentissage, professionnalisation, stage, "
         "independant or autre.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Record it even if the same period "
+                                        "(employer, start, end) is already recorded.")]
+    = False,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
-    """Record one work period of a candidate.
+    """Record one work period of a candidate. The same period twice is refused
+    (unless --force); an overlap at the same employer is recorded with a warning.
 
     Example: certcli experience add --candidate 12 --employer "Orange SA"
     --start 2023-01-01 --end 2025-12-31 --hours 4821 --in-branch --related --contract cdi
@@ -43,14 +47,40 @@ def experience_add(
     from certcli import experiences
 
     store = common.store(actor=actor, date=date)
-    period = experiences.add(store, candidate, employer=employer, start=start, end=end,
-                             hours=hours, in_branch=in_branch, related=related,
-                             contract=contract, date=common.day(date))
+    added = experiences.add(store, candidate, employer=employer, start=start, end=end,
+                            hours=hours, in_branch=in_branch, related=related,
+                            contract=contract, force=force, date=common.day(date))
+    period = added.period
+    for warning in added.warnings:
+        common.warn(warning)
     if json_out:
         common.emit_json(period.to_dict())
     else:
         common.say(f"Recorded period {period.id} for candidate {candidate}: {period.employer}, "
                    f"{period.start} to {period.end}, {period.hours} h")
+
+
+@app.command("remove")
+def experience_remove(
+    experience_id: Annotated[int, typer.Argument(metavar="ID", help="Period id (see "
+                                                 "`experience list`).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is removed (logged).")],
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Remove a period entered by mistake: it is marked removed (logged with the
+    reason) and no longer counts for eligibility.
+
+    Example: certcli experience remove 7 --reason "entered twice" --date 2026-06-15
+    """
+    from certcli import experiences
+
+    store = common.store(actor=actor, date=date)
+    done = experiences.remove(store, experience_id, reason=reason, date=common.day(date))
+    if json_out:
+        common.emit_json(done)
+    else:
+        common.say(f"Removed period {done['id']} of candidate {done['candidate_id']}: "
+                   f"{done['employer']}, {done['start']} to {done['end']}, {done['hours']} h.")
 
 
 @app.command("list")

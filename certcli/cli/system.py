@@ -118,13 +118,15 @@ def stats(as_of: AsOfOpt = None, json_out: JsonOpt = False):
 
 
 def log(
-    entity: Annotated[str | None, typer.Option("--entity", help="candidate, dossier, "
-                                               "certificate, invoice, session...")] = None,
+    entity: Annotated[str | None, typer.Option("--entity", help="Kind of record: candidate, "
+                                               "dossier, certificate, invoice, session, "
+                                               "instructor, evaluator, letter...")] = None,
     record: Annotated[str | None, typer.Option("--record", help="Id or reference of the "
                                                "record (with --entity).")] = None,
     action: Annotated[str | None, typer.Option("--action", help="Action prefix, e.g. "
                                                "dossier. or candidate.add")] = None,
     limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
     json_out: JsonOpt = False,
 ):
     """Show the audit trail, newest first: when, who, what, on which record.
@@ -133,18 +135,18 @@ def log(
     """
     import json as _json
 
-    store = common.store()
-    rows = store.audit_rows(entity=entity, entity_id=record, action=action, limit=limit)
-    data = [{"id": r["id"], "at": r["at"], "date": r["date"], "by": r["actor"],
-             "action": r["action"], "entity": r["entity"], "record": r["entity_id"],
-             "details": _json.loads(r["details"])} for r in rows]
+    from certcli import audit_trail
+
+    data, total = audit_trail.page(common.store(), entity=entity, record=record, action=action,
+                                   page=page, limit=limit)
     if json_out:
         common.emit_json(data)
         return
     common.table(["#", "date", "by", "action", "record", "details"],
                  [[d["id"], d["date"], d["by"], d["action"],
                    f"{d['entity']} {d['record'] or ''}".strip(),
-                   _json.dumps(d["details"], ensure_ascii=False)[:80]] for d in data])
+                   _json.dumps(d["details"], ensure_ascii=False)[:80]] for d in data],
+                 caption=common.page_info(len(data), total, page, limit))
 
 
 def backup(

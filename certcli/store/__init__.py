@@ -6,6 +6,7 @@ connection; domain modules receive a Store and never write SQL themselves.
 
 from __future__ import annotations
 
+from certcli.store.audit import AuditQueries
 from certcli.store.base import SCHEMA_VERSION, BaseStore
 from certcli.store.candidates import CandidateQueries
 from certcli.store.certificates import CertificatesQueries
@@ -30,6 +31,7 @@ class Store(
     LettersQueries,
     CqptQueries,
     StatsQueries,
+    AuditQueries,
     BaseStore,
 ):
     """A certcli database."""

@@ -69,5 +69,6 @@ class CandidateQueries:
     # -- experience periods (CQPT eligibility) ------------------------------------
     def experiences(self, candidate_id: int) -> list[sqlite3.Row]:
         return self.all(
-            "SELECT * FROM experiences WHERE candidate_id = ? ORDER BY start, id", (candidate_id,)
+            "SELECT * FROM experiences WHERE candidate_id = ? AND removed_on IS NULL "
+            "ORDER BY start, id", (candidate_id,)
         )

@@ -303,6 +303,15 @@ def m002_candidate_search(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_experience_removed(db: Database) -> None:
+    """`experience remove`: a period entered by mistake is marked removed (when, why,
+    by whom) rather than deleted, so the audit trail keeps what was counted before;
+    removed periods never count."""
+    for column in ("removed_on", "removed_reason", "removed_by"):
+        db.execute(f"ALTER TABLE experiences ADD COLUMN {column} TEXT")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
