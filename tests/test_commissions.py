@@ -221,3 +221,16 @@ def test_every_command_has_help_with_an_example(cli):
     for noun, verbs in _COMMANDS.items():
         for verb in verbs:
             assert "Example:" in cli.ok(noun, verb, "--help").stdout, (noun, verb)
+
+
+def test_cpne_grant_despite_a_failed_phase_is_said(cli, store):
+    cpne = session(cli, "2026-06-20", "cpne")
+    ref = transmit_cqpt(cli, store, cpne)
+    with store.transaction():
+        row = store.dossier(ref)
+        for phase, result in (("proof", "pass"), ("quiz", "fail"), ("situation", "pass")):
+            store.insert("cqpt_phases", {"dossier_id": row["id"], "phase": phase,
+                                         "result": result, "date": "2026-05-01"})
+    out = cli.ok("commission", "decide", cpne, ref, "--grant", "--date", "2026-06-20")
+    assert "Warning:" in out.stderr and "quiz" in out.stderr
+    assert out.stdout.startswith(f"Dossier {ref}: granted")

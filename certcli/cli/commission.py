@@ -179,6 +179,8 @@ def commission_decide(
     result = commissions.decide(store, session_id, ref, chosen[0], mentions=mention,
                                 reason=reason, date=common.day(date))
     follow.render_decision(store, result)
+    if result["decision"] == "granted":
+        _warn_failed_phases(store, result["ref"])
     if json_out:
         common.emit_json(follow.add_to(result))
     else:
@@ -186,6 +188,16 @@ def commission_decide(
                    f"(session {result['session']})")
         print_outcome(result)
     follow.finish(json_out)
+
+
+def _warn_failed_phases(store, ref: str) -> None:
+    """The CPNE decides, so a grant despite a failed phase stands; but it is said."""
+    from certcli import cqpt, dossiers
+
+    failed = cqpt.failed_phases(store, dossiers.row(store, ref))
+    if failed:
+        common.warn(f"Warning: {ref} was granted although phase(s) {', '.join(failed)} "
+                    "were recorded as failed")
 
 
 def print_outcome(result: dict) -> None:
