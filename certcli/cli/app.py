@@ -40,6 +40,24 @@ class CertcliGroup(TyperGroup):
             self.commands[cmd_name] = group
         return super().get_command(ctx, cmd_name)
 
+    def format_commands(self, ctx, formatter):
+        """The command list of `certcli --help`, reading each sub-app's help from its
+        Typer object instead of building every sub-command (half of --help's time)."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.commands:
+                command = self.commands[name]
+                if command.hidden:
+                    continue
+                rows.append((name, command.get_short_help_str(limit)))
+            else:
+                module = importlib.import_module(f"certcli.cli.{self.lazy[name]}")
+                rows.append((name, _short_help(module.app.info.help or "", limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -60,6 +78,11 @@ class CertcliGroup(TyperGroup):
                 raise
             _fail(f"internal error ({type(exc).__name__}: {exc}); "
                   "set CERTCLI_DEBUG=1 to see the traceback")
+
+
+def _short_help(text: str, limit: int) -> str:
+    first = " ".join(text.strip().split("\n\n")[0].split())
+    return first if len(first) <= limit else first[: limit - 3].rstrip() + "..."
 
 
 def _plain_help(command) -> None:
