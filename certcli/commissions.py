@@ -5,9 +5,10 @@ A decision is dated on the session day, and recorded from that day on (its
 certificate and invoices the prorated dues in the same transaction as the
 decision, so a certificate never exists without its decision and its invoice.
 
-An agenda is dated on the day it is built (the session day when built after it):
-a dossier placed on it can still be withdrawn until the session, which takes it off
-every agenda where it is undecided and frees its place. Every check a decision
+An agenda records each dossier's step on the session day (SPEC §8), whenever it is
+built; the day it was built is kept in the audit trail. A dossier placed on it can
+still be withdrawn before the session, which takes it off every agenda where it is
+undecided and frees its place. Every check a decision
 rests on reads its rows inside the decision's transaction (under the write lock),
 so two people recording the same decision at once get one decision and one error.
 """
@@ -166,17 +167,17 @@ def _appeal_queue(store, session, day: dt.date, built: dt.date, placed: set[int]
 def build_agenda(store, session_id: int, *, date: dt.date) -> dict:
     """Place the waiting dossiers on a session's agenda, up to its capacity.
 
-    Each dossier's agenda step is dated on the day the agenda is built (`date`), or
-    on the session day when the agenda is built after it (catching up on a session
-    already held); the session's date is in the step's details. Dating it before
-    the session keeps the days in between open to the dossier's other status
-    changes (a withdrawal before the session). Rebuilding keeps what is placed and
-    writes nothing new when nothing new qualifies. Capacity counts the dossiers
-    still on the agenda: a withdrawn dossier leaves it and frees its place."""
+    Each dossier's agenda step is dated on the session day (SPEC §8); `date`, the
+    day the secretariat builds it, dates the audit entry. A withdrawal may still
+    come before the session (see dossiers.record_event). Rebuilding keeps what is
+    placed and writes nothing new when nothing new qualifies. Capacity counts the
+    dossiers still on the agenda: a withdrawn dossier leaves it and frees its place."""
     postponed, added = [], []
     with store.transaction():
         session = _session(store, session_id)
         day = dates.from_iso(session["date"])
+        # What qualifies is judged on the day the agenda is built (no dossier placed
+        # before it was ready); the steps themselves are dated on the session day.
         built = min(date, day)
         capacity = session["capacity"]
         items = store.agenda_items(session_id)
@@ -202,9 +203,9 @@ def build_agenda(store, session_id: int, *, date: dt.date) -> dict:
                 store.insert("agenda_items", {"session_id": session_id,
                                               "dossier_id": row["id"], "position": position})
             elif session["kind"] == "appeal":
-                _place(store, session, row, position, built, appeal_id=row["appeal_id"])
+                _place(store, session, row, position, day, appeal_id=row["appeal_id"])
             else:
-                _place(store, session, row, position, built, status="on_agenda")
+                _place(store, session, row, position, day, status="on_agenda")
             added.append(row["ref"])
             position += 1
             taken += 1

@@ -214,7 +214,10 @@ def record_event(store, dossier_row, event: str, details: dict, date: dt.date,
       complement that answered a request.
     """
     check_date(store, dossier_row, event, date,
-               changes_status=status is not None and status != dossier_row["status"])
+               changes_status=status is not None and status != dossier_row["status"],
+               # An agenda step is dated on its (future) session day; the candidate may
+               # still withdraw before the session sits.
+               ignore=("agenda",) if event == "withdrawn" else ())
     if status is not None and status != dossier_row["status"]:
         store.update("dossiers", dossier_row["id"], {"status": status})
         details = {**details, "status": [dossier_row["status"], status]}
@@ -223,7 +226,7 @@ def record_event(store, dossier_row, event: str, details: dict, date: dt.date,
 
 
 def check_date(store, dossier_row, event: str, date: dt.date, *,
-               changes_status: bool = True) -> None:
+               changes_status: bool = True, ignore: tuple[str, ...] = ()) -> None:
     """Refuse a step dated before the dossier was opened, or (for a step that changes
     the status) before its last status change; see record_event."""
     iso, ref = date.isoformat(), dossier_row["ref"]
@@ -231,7 +234,7 @@ def check_date(store, dossier_row, event: str, date: dt.date, *,
         raise ValidationError(f"dossier {ref}: '{event}' dated {iso} is before the dossier "
                               f"was opened ({dossier_row['opened_on']})")
     if changes_status:
-        last = store.last_status_change(dossier_row["id"])
+        last = store.last_status_change(dossier_row["id"], ignore=ignore)
         if last and iso < last:
             raise ValidationError(
                 f"dossier {ref}: '{event}' dated {iso} is before its last change of status "

@@ -86,6 +86,7 @@ def call(store, year: int, *, date: dt.date) -> dict:
         if issued:
             store.audit("dues.call", "dues", str(year), {"invoices": len(issued)}, date)
     total = sum((money.to_decimal(i["amount"]) for i in issued), money.ZERO)
+    already = store.dues_invoiced_count(year) - len(issued)
     return {"year": year, "invoiced": issued, "count": len(issued),
-            "total": money.as_str(total)}
+            "total": money.as_str(total), "already_invoiced": already}
 

@@ -327,11 +327,12 @@ def render(store, template: str, *, date: dt.date, dossier: str | None = None,
                      candidate=candidate, invoice=invoice, templates_dir=templates_dir)
     # A renewal reminder sent by hand is the period's reminder, as if `renewals
     # remind` had sent it: recorded with the letter, and never sent twice.
-    reminder = not dry_run and letter.template == REMINDER and letter.context.kind == "certificate"
-    if reminder:
+    is_reminder = letter.template == REMINDER and letter.context.kind == "certificate"
+    reminder = not dry_run and is_reminder
+    if is_reminder:
         from certcli import renewals
 
-        renewals.check_not_reminded(store, letter.context)
+        renewals.check_remindable(store, letter.context, recorded=reminder)
     folder = prepare_out_dir(out_dir)
     path = output_path(store, folder, f"{date.isoformat()}_{letter.template}_{letter.context.ref}",
                        fmt)

@@ -202,7 +202,19 @@ def _period(context: letter_context.LetterContext) -> tuple[int, dict]:
     if not cert.get("valid_until"):
         raise StateError(f"certificate {cert['number']} does not expire: there is no renewal "
                          "to remind of")
+    if cert.get("status") == "withdrawn":
+        raise StateError(f"certificate {cert['number']} was withdrawn: there is no renewal "
+                         "to remind of")
     return cert["period_id"], cert
+
+
+def check_remindable(store, context: letter_context.LetterContext, *,
+                     recorded: bool) -> None:
+    """A reminder by hand: only for a certificate that can be renewed (even as a dry
+    run, the letter must be true) and, when recorded, never twice."""
+    _period(context)
+    if recorded:
+        check_not_reminded(store, context)
 
 
 def check_not_reminded(store, context: letter_context.LetterContext) -> None:

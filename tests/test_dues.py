@@ -21,7 +21,7 @@ def test_annual_call_invoices_holders_valid_on_1_january_once(cli, store, unchan
     assert granted_in_year not in {i["certificate"] for i in result["invoiced"]}
     with unchanged():
         again = cli.ok("dues", "call", "--year", "2027", "--date", "2027-01-10").stdout
-        assert "Nobody to invoice" in again
+        assert "every holder valid on 1 January 2027 is already invoiced" in again
         assert cli.json("dues", "call", "--year", "2027", "--date", "2027-01-10")[
             "invoiced"] == []
 
@@ -49,3 +49,9 @@ def test_the_database_itself_refuses_a_second_call_invoice(cli, store):
     row.update(number="F-2027-09999", seq=9999)
     with pytest.raises(sqlite3.IntegrityError):
         store.insert("invoices", row)
+
+
+def test_a_call_with_no_holder_says_so(cli, unchanged):
+    with unchanged():
+        out = cli.ok("dues", "call", "--year", "2027", "--date", "2027-01-05").stdout
+    assert "no holder owing dues is valid on 1 January 2027" in out

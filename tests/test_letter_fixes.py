@@ -186,6 +186,19 @@ def test_manual_reminder_is_recorded_and_never_sent_twice(cli, store, tmp_path, 
                            "sent twice")
 
 
+def test_no_reminder_for_a_withdrawn_certificate(cli, store, tmp_path, unchanged):
+    _, number = _holder(cli, store, "2026-03-12")
+    cli.ok("certificate", "withdraw", number, "--reason", "faute", "--date", "2026-06-01")
+    out = tmp_path / "courrier"
+    args = ["letters", "render", "rappel-renouvellement", "--certificate", number,
+            "--format", "html", "--out", out]
+    with unchanged():
+        for extra in ((), ("--dry-run",)):
+            err = cli.fails(*args, "--date", "2029-09-01", *extra).stderr
+            assert f"certificate {number} was withdrawn" in err
+    assert not out.exists() or list(out.iterdir()) == []
+
+
 # -- 6. remind's window and --months ------------------------------------------------------------
 def test_remind_window_follows_date_and_months_are_capped(cli, store, tmp_path, unchanged):
     _, number = _holder(cli, store, "2026-03-12")  # valid until 2030-03-11

@@ -136,9 +136,11 @@ def test_a_dossier_on_the_agenda_can_be_withdrawn_before_the_session(cli, store,
     assert (built["agenda"], built["built_on"]) == ([first], "2026-06-01")
     assert built["postponed"] == [{"ref": second,
                                    "reason": "capacity full: the session takes 1 dossiers"}]
+    # The agenda step is dated on the session day (SPEC §8), yet the dossier can still
+    # be withdrawn before the session.
     step = cli.json("dossier", "show", first)["history"][-1]
     assert (step["event"], step["date"], step["details"]["session_date"]) == (
-        "agenda", "2026-06-01", "2026-06-30")
+        "agenda", "2026-06-30", "2026-06-30")
 
     done = cli.json("dossier", "withdraw", first, "--reason", "courrier", "--date",
                     "2026-06-10")

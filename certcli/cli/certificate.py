@@ -59,7 +59,7 @@ def certificate_show(number: NumberArg, as_of: AsOfOpt = None, json_out: JsonOpt
         return
     common.fields([
         ("holder", f"{cert.candidate_id} {cert.holder}"), ("scheme", cert.scheme),
-        ("status", f"{cert.status} on {cert.as_of}"), ("granted", cert.granted_on),
+        ("status", f"{cert.status} (as of {cert.as_of})"), ("granted", cert.granted_on),
         ("valid until", cert.valid_until or "no expiry"), ("mentions", cert.mentions),
         ("withdrawn", f"{cert.withdrawn_on}: {cert.withdraw_reason}" if cert.withdrawn_on
          else None),

@@ -104,13 +104,13 @@ def commission_agenda(
     session_id: SessionArg,
     date: Annotated[dt.date | None, typer.Option(
         "--date", parser=common.date_param, metavar="DATE",
-        help="Day the agenda is built, which dates each dossier's agenda step (the session "
-        "day if later) [default: today].")] = None,
+        help="Day the agenda is built, for the audit trail; each dossier's agenda step is "
+        "dated on the session day [default: today].")] = None,
     actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
-    """Build (or complete) a session's agenda and record it, dated on the day it is
-    built (--date; the session day when built after the session). A dossier on the
-    agenda can still be withdrawn until the session: it leaves the agenda and frees
+    """Build (or complete) a session's agenda and record it: each dossier's step is
+    dated on the session day, whenever the agenda is built. A dossier on the agenda
+    can still be withdrawn: it leaves every agenda where it is undecided and frees
     its place.
 
     Award: dossiers whose report was in at least the scheme's cut-off days before the

@@ -59,8 +59,12 @@ def dues_call(
         common.emit_json(result)
         return
     if not result["invoiced"]:
-        common.say(f"Nobody to invoice: the {year} dues were already called for every "
-                   "holder valid on 1 January.")
+        if result["already_invoiced"]:
+            common.say(f"Nobody to invoice: every holder valid on 1 January {year} is already "
+                       f"invoiced ({result['already_invoiced']} certificate(s) have {year} "
+                       "dues).")
+        else:
+            common.say(f"Nobody to invoice: no holder owing dues is valid on 1 January {year}.")
         return
     common.table(["invoice", "certificate", "holder", "amount"],
                  [[i["number"], i["certificate"], f"{i['candidate_id']} {i['holder']}",

@@ -66,7 +66,7 @@ def suggestions(office, today: dt.date) -> list[dict]:
     return [
         {"command": f"certcli renewals due --as-of {on}",
          "shows": "certificates to renew within 9 months, one already reminded"},
-        {"command": f"certcli commission agenda {session['N1'].id}",
+        {"command": f"certcli commission agenda {session['N1'].id} --date {on}",
          "shows": f"the next award session ({session['N1'].date.isoformat()}): its agenda, "
                   "and the dossiers postponed"},
         {"command": f"certcli dossier show {story['appeal-pending'].ref}",

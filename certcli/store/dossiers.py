@@ -38,12 +38,14 @@ class DossierQueries:
             f"SELECT * FROM dossiers WHERE candidate_id = ? AND scheme = ? AND kind = 'initial' "
             f"AND status NOT IN {_SETTLED} ORDER BY id LIMIT 1", (candidate_id, scheme))
 
-    def last_status_change(self, dossier_id: int) -> str | None:
-        """The date of the dossier's latest step that set its status (opening included)."""
+    def last_status_change(self, dossier_id: int, ignore: tuple[str, ...] = ()) -> str | None:
+        """The date of the dossier's latest step that set its status (opening included),
+        leaving out the events named in `ignore`."""
+        skip = "".join(" AND event != ?" for _ in ignore)
         return self.scalar(
             "SELECT max(date) FROM dossier_events WHERE dossier_id = ? "
-            "AND (event = 'opened' OR json_extract(details, '$.status') IS NOT NULL)",
-            (dossier_id,))
+            "AND (event = 'opened' OR json_extract(details, '$.status') IS NOT NULL)" + skip,
+            (dossier_id, *ignore))
 
     def dossiers(self, *, status: str | None = None, scheme: str | None = None,
                  kind: str | None = None, candidate_id: int | None = None,
