@@ -37,10 +37,14 @@ def letters_list(templates: TemplatesOpt = None, json_out: JsonOpt = False):
 def letters_render(
     template: Annotated[str, typer.Argument(metavar="TEMPLATE", help="Template name, e.g. "
                                             "accuse-reception (see `letters list`).")],
-    dossier: Annotated[str | None, typer.Option("--dossier", metavar="REF")] = None,
-    certificate: Annotated[str | None, typer.Option("--certificate", metavar="NUMBER")] = None,
-    candidate: Annotated[int | None, typer.Option("--candidate", metavar="ID")] = None,
-    invoice: Annotated[str | None, typer.Option("--invoice", metavar="NUMBER")] = None,
+    dossier: Annotated[str | None, typer.Option(
+        "--dossier", metavar="REF", help="The dossier the letter is about.")] = None,
+    certificate: Annotated[str | None, typer.Option(
+        "--certificate", metavar="NUMBER", help="The certificate the letter is about.")] = None,
+    candidate: Annotated[int | None, typer.Option(
+        "--candidate", metavar="ID", help="The candidate the letter goes to.")] = None,
+    invoice: Annotated[str | None, typer.Option(
+        "--invoice", metavar="NUMBER", help="The invoice or credit note.")] = None,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
@@ -70,8 +74,8 @@ def letters_render(
 
 @app.command("log")
 def letters_log(
-    candidate: Annotated[int | None, typer.Option("--candidate", metavar="ID")] = None,
-    dossier: Annotated[str | None, typer.Option("--dossier", metavar="REF")] = None,
+    candidate: Annotated[int | None, typer.Option("--candidate", metavar="ID", help="Only letters to this candidate.")] = None,
+    dossier: Annotated[str | None, typer.Option("--dossier", metavar="REF", help="Only letters about this dossier.")] = None,
     json_out: JsonOpt = False,
 ):
     """The letters rendered for real: which, to whom, about what, when, where, by whom.
