@@ -74,8 +74,10 @@ def letters_render(
 
 @app.command("log")
 def letters_log(
-    candidate: Annotated[int | None, typer.Option("--candidate", metavar="ID", help="Only letters to this candidate.")] = None,
-    dossier: Annotated[str | None, typer.Option("--dossier", metavar="REF", help="Only letters about this dossier.")] = None,
+    candidate: Annotated[int | None, typer.Option(
+        "--candidate", metavar="ID", help="Only letters to this candidate.")] = None,
+    dossier: Annotated[str | None, typer.Option(
+        "--dossier", metavar="REF", help="Only letters about this dossier.")] = None,
     json_out: JsonOpt = False,
 ):
     """The letters rendered for real: which, to whom, about what, when, where, by whom.
