@@ -212,7 +212,8 @@ def build_agenda(store, session_id: int, *, date: dt.date) -> dict:
         if added:
             store.audit("commission.agenda", "session", session_id,
                         {"added": added, "postponed": len(postponed),
-                         "session_date": session["date"]}, built)
+                         "session_date": session["date"], "built_on": date.isoformat()},
+                        date)
     return {"session": session_id, "date": session["date"], "kind": session["kind"],
             "capacity": capacity, "built_on": built.isoformat(),
             "agenda": [i["ref"] for i in store.agenda_items(session_id)],

@@ -50,7 +50,11 @@ def _event_date(store, dossier_id: int, event: str) -> str | None:
 
 
 def parse_score(value: str | Decimal) -> Decimal:
-    score = to_decimal(value)
+    try:
+        score = to_decimal(value)
+    except ValidationError:
+        raise ValidationError(f"invalid score {str(value)[:60]!r}: a number expected, "
+                              "e.g. 14 or 15,5") from None
     if score < 0:
         raise ValidationError(f"invalid score {value!r}: must not be negative")
     return score

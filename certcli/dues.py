@@ -86,7 +86,7 @@ def call(store, year: int, *, date: dt.date) -> dict:
         if issued:
             store.audit("dues.call", "dues", str(year), {"invoices": len(issued)}, date)
     total = sum((money.to_decimal(i["amount"]) for i in issued), money.ZERO)
-    already = store.dues_invoiced_count(year) - len(issued)
+    already = store.certificates_already_called(jan1, date.isoformat(), year) - len(issued)
     return {"year": year, "invoiced": issued, "count": len(issued),
             "total": money.as_str(total), "already_invoiced": already}
 

@@ -181,3 +181,10 @@ def test_another_programs_database_is_left_alone(tmp_path):
     assert "not a certcli database" in result.stderr and "foo" in result.stderr
     Cli().fails("--db", other, "init")
     assert other.read_bytes() == before
+
+
+def test_realistic_mistakes_are_errors_not_crashes(cli, tmp_path):
+    assert "too large" in cli.fails("candidate", "show", "99999999999999999999").stderr
+    assert "cannot write" in cli.fails("candidate", "export", "--out",
+                                       tmp_path / "missing" / "x.csv").stderr
+    assert "cannot write the backup" in cli.fails("backup", "/proc/nope/copy.db").stderr

@@ -67,6 +67,9 @@ class CertcliGroup(TyperGroup):
             if os.environ.get("CERTCLI_DEBUG"):
                 raise
             _fail(f"database: {exc}")
+        except OverflowError:
+            # An id or number typed with too many digits reaches SQLite's 64-bit limit.
+            _fail("a number given is too large")
         except KeyboardInterrupt:
             _fail("interrupted; nothing was written by the unfinished step")
         except Exception as exc:

@@ -121,9 +121,14 @@ def write_output(text: str, out=None) -> None:
     if out is None:
         say(text.rstrip("\n"))
         return
+    from certcli.errors import CertcliError
+
     tmp = out.with_name(out.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        raise CertcliError(f"cannot write {out}: {exc.strerror}") from None
     warn(f"Wrote {out}")
 
 

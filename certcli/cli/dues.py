@@ -60,9 +60,8 @@ def dues_call(
         return
     if not result["invoiced"]:
         if result["already_invoiced"]:
-            common.say(f"Nobody to invoice: every holder valid on 1 January {year} is already "
-                       f"invoiced ({result['already_invoiced']} certificate(s) have {year} "
-                       "dues).")
+            common.say(f"Nobody to invoice: the {result['already_invoiced']} certificate(s) "
+                       f"valid on 1 January {year} already have their {year} dues.")
         else:
             common.say(f"Nobody to invoice: no holder owing dues is valid on 1 January {year}.")
         return

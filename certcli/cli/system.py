@@ -158,22 +158,8 @@ def backup(
 
     Safe while others use certcli. Example: certcli backup /mnt/usb/certcli-2026-11-25.db
     """
-    import sqlite3
-
-    from certcli.errors import CertcliError
-
     store = common.store()
-    if dest.exists() and not force:
-        raise CertcliError(f"{dest} exists; use --force to overwrite it")
-    if dest.resolve() == store.path.resolve():
-        raise CertcliError("the backup must go to another file than the database")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
-    target = sqlite3.connect(tmp)
-    with target:
-        store.conn.backup(target)
-    target.close()
-    tmp.replace(dest)  # a half-written copy never carries the final name
+    store.backup(dest, force=force)
     data = {"db": str(store.path), "backup": str(dest), "bytes": dest.stat().st_size}
     if json_out:
         common.emit_json(data)

@@ -47,6 +47,26 @@ class BaseStore:
     def close(self) -> None:
         self.conn.close()
 
+    def backup(self, dest: Path, *, force: bool = False) -> None:
+        """A consistent copy through SQLite's online backup, safe while others write;
+        a half-written copy never carries the final name."""
+        if dest.exists() and not force:
+            raise DatabaseError(f"{dest} exists; use --force to overwrite it")
+        if dest.resolve() == self.path.resolve():
+            raise DatabaseError("the backup must go to another file than the database")
+        tmp = dest.with_name(dest.name + ".part")
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            target = sqlite3.connect(tmp)
+            with target:
+                self.conn.backup(target)
+            target.close()
+            tmp.replace(dest)
+        except (OSError, sqlite3.Error) as exc:
+            tmp.unlink(missing_ok=True)
+            raise DatabaseError(f"cannot write the backup to {dest}: "
+                                f"{getattr(exc, 'strerror', None) or exc}") from None
+
     # -- schema ---------------------------------------------------------------
     def applied_migrations(self) -> list[str]:
         exists = self.conn.execute(

@@ -13,6 +13,23 @@ _VALID_ON = ("EXISTS (SELECT 1 FROM certificate_periods p WHERE p.certificate_id
              "AND (ce.withdrawn_on IS NULL OR ce.withdrawn_on > ?)")
 
 
+# The annual dues call: certificates valid on 1 January (not withdrawn by the call),
+# knowing only what was decided by the call date; and whether the year is invoiced.
+_VALID_ON_JAN1 = (
+    " WHERE EXISTS (SELECT 1 FROM certificate_periods p "
+    "LEFT JOIN dossiers d ON d.id = p.dossier_id "
+    "WHERE p.certificate_id = ce.id AND p.start <= ? AND (p.end IS NULL OR p.end >= ?) "
+    "AND (d.decided_on IS NULL OR d.decided_on <= ?)) "
+    "AND (ce.withdrawn_on IS NULL OR ce.withdrawn_on > ?) "
+    "AND ce.granted_on < ? AND ce.granted_on <= ?"
+)
+_DUES_INVOICED = (
+    "EXISTS (SELECT 1 FROM invoices i WHERE i.certificate_id = ce.id "
+    "AND i.kind = 'invoice' AND i.dues_year = ? "
+    "AND (i.purpose = 'dues-call' OR i.status != 'cancelled'))"
+)
+
+
 class CertificatesQueries:
     def certificate(self, number: str) -> sqlite3.Row | None:
         return self.one(_CERT + " WHERE ce.number = ?", (number,))
@@ -48,14 +65,12 @@ class CertificatesQueries:
         call date counts: the certificate granted, and the period covering 1 January
         decided, by then."""
         return self.all(
-            _CERT + " WHERE EXISTS (SELECT 1 FROM certificate_periods p "
-            "LEFT JOIN dossiers d ON d.id = p.dossier_id "
-            "WHERE p.certificate_id = ce.id AND p.start <= ? AND (p.end IS NULL OR p.end >= ?) "
-            "AND (d.decided_on IS NULL OR d.decided_on <= ?)) "
-            "AND (ce.withdrawn_on IS NULL OR ce.withdrawn_on > ?) "
-            "AND ce.granted_on < ? AND ce.granted_on <= ? "
-            "AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.certificate_id = ce.id "
-            "AND i.kind = 'invoice' AND i.dues_year = ? "
-            "AND (i.purpose = 'dues-call' OR i.status != 'cancelled')) "
-            "ORDER BY ce.scheme, ce.number",
+            _CERT + _VALID_ON_JAN1 + " AND NOT " + _DUES_INVOICED
+            + " ORDER BY ce.scheme, ce.number",
+            (jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, year))
+
+    def certificates_already_called(self, jan1: str, call_date: str, year: int) -> int:
+        """How many certificates the call would cover were already invoiced for the year."""
+        return self.scalar(
+            "SELECT count(*) FROM (" + _CERT + _VALID_ON_JAN1 + " AND " + _DUES_INVOICED + ")",
             (jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, year))

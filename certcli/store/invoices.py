@@ -56,9 +56,3 @@ class InvoicesQueries:
         series, by date."""
         return self.one("SELECT number, issued_on FROM invoices WHERE kind = ? AND year = ? "
                         "ORDER BY issued_on DESC, seq DESC LIMIT 1", (kind, year))
-
-    def dues_invoiced_count(self, year: int) -> int:
-        """Certificates already invoiced for the dues of `year` (call or prorata)."""
-        return self.scalar(
-            "SELECT count(DISTINCT certificate_id) FROM invoices "
-            "WHERE kind = 'invoice' AND dues_year = ?", (year,))
