@@ -23,6 +23,12 @@ SCHEMA_VERSION = 3  # number of migrations in store/migrations.py; a test keeps 
 BUSY_TIMEOUT_MS = 30_000
 
 
+def sql_list(values) -> str:
+    """A literal SQL list of string constants, e.g. "('granted', 'refused')", for a
+    fixed set of statuses (never user input)."""
+    return "(" + ", ".join(f"'{v}'" for v in sorted(values)) + ")"
+
+
 class BaseStore:
     def __init__(self, path: Path | str, *, create: bool = False):
         self.path = Path(path)
