@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from certcli import certificates, dates, dossiers, dues, schemes, workflow
+from certcli import appeals, certificates, dates, dossiers, dues, schemes, workflow
 from certcli.errors import NotFound, StateError, ValidationError
 
 KINDS = ("award", "appeal", "cpne")
@@ -362,8 +362,7 @@ def decide(store, session_id: int, ref: str, decision: str, *,
                 result.update(invoice=invoice.number, amount=invoice.amount)
         elif decision == "refused" and session["kind"] == "award" \
                 and scheme.workflow == "opqtecc":
-            result["appeal_deadline"] = dates.appeal_deadline(
-                day, scheme.appeal_delay_months).isoformat()
+            result["appeal_deadline"] = appeals.deadline(scheme, day).isoformat()
         closed = day.isoformat() if decision in ("granted", "refused") else None
         store.update("dossiers", row["id"], {
             "decision": decision, "decided_on": day.isoformat(), "decision_reason": reason,
@@ -400,8 +399,8 @@ def dossier_details(store, dossier) -> dict:
     data["decision_reason"] = row["decision_reason"]
     if dossier.decision == "refused" and scheme.workflow == "opqtecc" \
             and not store.appeals(dossier_id=dossier.id):
-        data["appeal_deadline"] = dates.appeal_deadline(
-            dates.from_iso(dossier.decided_on), scheme.appeal_delay_months).isoformat()
+        data["appeal_deadline"] = appeals.deadline(
+            scheme, dates.from_iso(dossier.decided_on)).isoformat()
     granted = store.certificate_granted_by(dossier.id)
     if granted is None and dossier.decision == "granted":
         granted = row["certificate_id"]

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from certcli import completeness, dates, schemes
+from certcli import appeals, completeness, dates, schemes
 from certcli.errors import NotFound, TemplateError, ValidationError
 from certcli.money import ZERO, prorata_months, to_decimal
 
@@ -359,8 +359,7 @@ def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
     if refusal is not None:
         ctx["refusal"] = refusal
         ctx["appeal_deadline"] = (ctx["appeal"]["deadline"] if "appeal" in ctx else
-                                  dates.appeal_deadline(refusal["date"],
-                                                        scheme.appeal_delay_months))
+                                  appeals.deadline(scheme, refusal["date"]))
 
 
 def _granted_mentions(store, row, ctx: dict) -> list[str]:
