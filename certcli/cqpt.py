@@ -215,7 +215,7 @@ def transmit(store, ref: str, *, session_id: int, date: dt.date) -> dict:
         if missing:
             raise StateError(f"dossier {row['ref']}: cannot transmit, phase(s) not recorded: "
                              f"{', '.join(missing)}")
-        session = store.cqpt_session(session_id)
+        session = store.session(session_id)
         if session is None:
             raise NotFound(f"no session with id {session_id}")
         if session["kind"] != "cpne":
@@ -229,7 +229,7 @@ def transmit(store, ref: str, *, session_id: int, date: dt.date) -> dict:
         size = store.cqpt_agenda_size(session_id)
         if session["capacity"] is not None and size >= session["capacity"]:
             raise StateError(f"session {session_id} is full ({size} of {session['capacity']})")
-        position = store.cqpt_next_agenda_position(session_id)
+        position = store.next_agenda_position(session_id)
         store.insert("agenda_items", {"session_id": session_id, "dossier_id": row["id"],
                                       "position": position})
         store.update("dossiers", row["id"], {"session_id": session_id})

@@ -342,7 +342,7 @@ def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
             context.invoice_id = invoice["id"]
             ctx["dues_months"] = prorata_months(_date(invoice["issued_on"]), scheme.prorata)
     if row["session_id"]:
-        session = store.session_row(row["session_id"])
+        session = store.session(row["session_id"])
         ctx["session"] = {"date": _date(session["date"]), "kind": session["kind"]}
     appeal = store.latest_appeal(row["id"])
     if appeal is not None:
@@ -417,14 +417,14 @@ def _add_cqpt(store, row, scheme, ctx: dict) -> None:
                       "financing_label": FINANCING_LABELS.get(row["financing"],
                                                               row["financing"] or "")}
     if row["evaluator_id"]:
-        evaluator = store.evaluator_row(row["evaluator_id"])
+        evaluator = store.evaluator(row["evaluator_id"])
         ctx["evaluator"] = {"name": evaluator["name"], "email": evaluator["email"] or "",
                             "address": evaluator["address"] or ""}
     ctx["phases"] = [{"phase": p["phase"], "label": PHASE_LABELS.get(p["phase"], p["phase"]),
                       "result": _result_label(p["phase"], p["result"]),
                       "score": p["score"] or "", "date": _date(p["date"]),
                       "training_advised": bool(p["training_advised"])}
-                     for p in store.phases(row["id"])]
+                     for p in store.cqpt_phases(row["id"])]
     # Finished once every phase has a result, or once the results went to the CPNE.
     done = {p["phase"] for p in ctx["phases"] if p["result"]}
     ctx["evaluation_done"] = (row["status"] in ("transmitted", "granted", "refused", "appealed")
