@@ -311,17 +311,17 @@ def payer(scheme, financing: str | None) -> tuple[str, str | None, Decimal]:
     employer's training plan. The funding report and the admissibility letter both
     decide through this."""
     rules = scheme.cqpt
-    flat = cents(rules.get("flat_amount", "300.00"))
+    flat = cents(rules["flat_amount"])
     if financing == "cif":
-        return "cif", rules.get("cif_body", "Fongecif"), flat
+        return "cif", rules["cif_body"], flat
     if financing in tuple(rules.get("funded_financings", ())):
-        return "funder", rules.get("funder", "AUVICOM"), flat
+        return "funder", rules["funder"], flat
     return "plan", None, flat
 
 
 def _funding_line(store, row, scheme, phases, year) -> FundingLine:
     """One dossier's line; the rules are funding()'s docstring."""
-    funder_name = scheme.cqpt.get("funder", "AUVICOM")
+    funder_name = scheme.cqpt["funder"]
     financing = row["financing"]
     employer = _employer(store, row)
     missing = [p for p in _phases_of(scheme) if p not in {x["phase"] for x in phases}]

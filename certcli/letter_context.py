@@ -410,7 +410,7 @@ def _add_cqpt(store, row, scheme, ctx: dict) -> None:
 
     if scheme.workflow != "cqpt":
         return
-    ctx["funder"] = scheme.cqpt.get("funder", "")
+    ctx["funder"] = scheme.cqpt["funder"]
     how, funder, amount = cqpt.payer(scheme, row["financing"])
     ctx["funding"] = {"payer": how, "funder": funder or "", "amount": amount,
                       "financing": row["financing"] or "",
