@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from certcli import appeals, certificates, dates, dossiers, dues, schemes, workflow
+from certcli import appeals, certificates, cqpt, dates, dossiers, dues, schemes, workflow
 from certcli.errors import NotFound, StateError, ValidationError
 
 KINDS = ("award", "appeal", "cpne")
@@ -319,7 +319,8 @@ def decide(store, session_id: int, ref: str, decision: str, *,
     """Record a commission's decision on one dossier of its agenda: granted, refused
     (with the appeal deadline) or adjourned. The decision is dated on the session
     day; `date` is the day the secretariat records it (not before the session),
-    which is also the issue date of the dues invoice a grant brings."""
+    which is also the issue date of the dues invoice a grant brings. "warnings"
+    lists what stands but deserves a word (a CPNE grant despite a failed phase)."""
     if decision not in DECISIONS:
         raise ValidationError(f"invalid decision {decision!r} (one of: {', '.join(DECISIONS)})")
     with store.transaction():
@@ -352,8 +353,14 @@ def decide(store, session_id: int, ref: str, decision: str, *,
         result = {"ref": row["ref"], "decision": decision, "session": session_id,
                   "date": day.isoformat(), "certificate": None, "valid_until": None,
                   "mentions": chosen, "invoice": None, "amount": None, "reason": reason,
-                  "appeal_deadline": None}
+                  "appeal_deadline": None, "warnings": []}
         if decision == "granted":
+            # The CPNE decides, so a grant despite a failed phase stands; but it is said.
+            failed = cqpt.failed_phases(store, row)
+            if failed:
+                result["warnings"].append(
+                    f"{row['ref']} was granted although phase(s) {', '.join(failed)} "
+                    "were recorded as failed")
             cert_id, invoice = _grant(store, row, scheme, chosen, day, date)
             cert = certificates.by_id(store, cert_id, as_of=day)
             result.update(certificate=cert.number, valid_until=cert.valid_until,
