@@ -147,8 +147,9 @@ def listing(store, role: str | None = None) -> list[Instructor]:
 
 
 def dossiers_of(store, instructor_id: int) -> tuple[list[dict], list[dict]]:
-    """The open dossiers a person instructs or advises on, for `instructor show`:
-    (under instruction, the load; reported and awaiting the commission)."""
+    """The dossiers a person instructs or advises on that are not settled yet, for
+    `instructor show`: (those under instruction, the load; those reported and
+    awaiting the commission)."""
     under, reported = [], []
     for r in store.instructor_dossiers(instructor_id):
         item = {"ref": r["ref"], "scheme": r["scheme"], "status": r["status"],

@@ -211,23 +211,6 @@ class BaseStore:
             "details": json.dumps(details or {}, ensure_ascii=False, default=str),
         })
 
-    def audit_rows(self, *, entity: str | None = None, entity_id: str | None = None,
-                   action: str | None = None, limit: int = 50) -> list[sqlite3.Row]:
-        where, params = [], []
-        if entity:
-            where.append("entity = ?")
-            params.append(entity)
-        if entity_id:
-            where.append("entity_id = ?")
-            params.append(entity_id)
-        if action:
-            where.append("action LIKE ?")
-            params.append(action.replace("*", "%") + ("%" if "*" not in action else ""))
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        return self.all(
-            f"SELECT * FROM audit_log {clause} ORDER BY id DESC LIMIT ?", (*params, limit)
-        )
-
     def counts(self) -> dict[str, int]:
         tables = [
             row[0] for row in self.conn.execute(
