@@ -13,9 +13,9 @@ from certcli import dates, dossiers, schemes, workflow
 from certcli.errors import StateError, ValidationError
 
 
-def deadline(store, row) -> dt.date:
-    scheme = schemes.get(row["scheme"])
-    return dates.appeal_deadline(dates.from_iso(row["decided_on"]), scheme.appeal_delay_months)
+def deadline(scheme, refused_on: dt.date) -> dt.date:
+    """The last day to appeal a refusal notified on `refused_on` in this scheme."""
+    return dates.appeal_deadline(refused_on, scheme.appeal_delay_months)
 
 
 def file(store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
@@ -30,7 +30,7 @@ def file(store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
         if earlier:
             raise StateError(_already_appealed(row, earlier[-1]))
         workflow.require(row, "appeal", scheme.workflow)
-        last_day = deadline(store, row)
+        last_day = deadline(scheme, dates.from_iso(row["decided_on"]))
         if date.isoformat() < row["decided_on"]:
             raise ValidationError(f"appeal dated {date} is before the refusal "
                                   f"({row['decided_on']})")

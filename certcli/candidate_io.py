@@ -109,15 +109,8 @@ def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
 
 
 def _insert_row(store, values: dict, *, date: dt.date, force: bool):
-    store.execute("SAVEPOINT import_row")
-    try:
-        candidate = candidates.add(store, values, date=date, force=force)
-    except BaseException:
-        store.execute("ROLLBACK TO import_row")
-        store.execute("RELEASE import_row")
-        raise
-    store.execute("RELEASE import_row")
-    return candidate
+    with store.savepoint("import_row"):
+        return candidates.add(store, values, date=date, force=force)
 
 
 class _DryRun(Exception):

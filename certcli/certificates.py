@@ -39,12 +39,22 @@ class Certificate:
         return data
 
 
+def valid_on(periods, day: dt.date, withdrawn_on: str | None = None) -> bool:
+    """Whether a certificate with these validity periods is valid on `day`: a period
+    covers it (both ends included, an open end runs on) and it was not withdrawn by
+    then. The store's _VALID_ON and _VALID_ON_JAN1 say the same in SQL."""
+    iso = day.isoformat()
+    if withdrawn_on and withdrawn_on <= iso:
+        return False
+    return any(p["start"] <= iso and (p["end"] is None or p["end"] >= iso) for p in periods)
+
+
 def status_on(row, periods, day: dt.date) -> str:
     """valid / expired / withdrawn on `day` (not_yet_valid before the first period)."""
     iso = day.isoformat()
     if row["withdrawn_on"] and row["withdrawn_on"] <= iso:
         return "withdrawn"
-    if any(p["start"] <= iso and (p["end"] is None or p["end"] >= iso) for p in periods):
+    if valid_on(periods, day):
         return "valid"
     if periods and iso < periods[0]["start"]:
         return "not_yet_valid"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from certcli import certificates, dates, dossiers, dues, schemes, workflow
+from certcli import appeals, certificates, cqpt, dates, dossiers, dues, schemes, workflow
 from certcli.errors import NotFound, StateError, ValidationError
 
 KINDS = ("award", "appeal", "cpne")
@@ -319,7 +319,8 @@ def decide(store, session_id: int, ref: str, decision: str, *,
     """Record a commission's decision on one dossier of its agenda: granted, refused
     (with the appeal deadline) or adjourned. The decision is dated on the session
     day; `date` is the day the secretariat records it (not before the session),
-    which is also the issue date of the dues invoice a grant brings."""
+    which is also the issue date of the dues invoice a grant brings. "warnings"
+    lists what stands but deserves a word (a CPNE grant despite a failed phase)."""
     if decision not in DECISIONS:
         raise ValidationError(f"invalid decision {decision!r} (one of: {', '.join(DECISIONS)})")
     with store.transaction():
@@ -352,8 +353,14 @@ def decide(store, session_id: int, ref: str, decision: str, *,
         result = {"ref": row["ref"], "decision": decision, "session": session_id,
                   "date": day.isoformat(), "certificate": None, "valid_until": None,
                   "mentions": chosen, "invoice": None, "amount": None, "reason": reason,
-                  "appeal_deadline": None}
+                  "appeal_deadline": None, "warnings": []}
         if decision == "granted":
+            # The CPNE decides, so a grant despite a failed phase stands; but it is said.
+            failed = cqpt.failed_phases(store, row)
+            if failed:
+                result["warnings"].append(
+                    f"{row['ref']} was granted although phase(s) {', '.join(failed)} "
+                    "were recorded as failed")
             cert_id, invoice = _grant(store, row, scheme, chosen, day, date)
             cert = certificates.by_id(store, cert_id, as_of=day)
             result.update(certificate=cert.number, valid_until=cert.valid_until,
@@ -362,8 +369,7 @@ def decide(store, session_id: int, ref: str, decision: str, *,
                 result.update(invoice=invoice.number, amount=invoice.amount)
         elif decision == "refused" and session["kind"] == "award" \
                 and scheme.workflow == "opqtecc":
-            result["appeal_deadline"] = dates.appeal_deadline(
-                day, scheme.appeal_delay_months).isoformat()
+            result["appeal_deadline"] = appeals.deadline(scheme, day).isoformat()
         closed = day.isoformat() if decision in ("granted", "refused") else None
         store.update("dossiers", row["id"], {
             "decision": decision, "decided_on": day.isoformat(), "decision_reason": reason,
@@ -400,8 +406,8 @@ def dossier_details(store, dossier) -> dict:
     data["decision_reason"] = row["decision_reason"]
     if dossier.decision == "refused" and scheme.workflow == "opqtecc" \
             and not store.appeals(dossier_id=dossier.id):
-        data["appeal_deadline"] = dates.appeal_deadline(
-            dates.from_iso(dossier.decided_on), scheme.appeal_delay_months).isoformat()
+        data["appeal_deadline"] = appeals.deadline(
+            scheme, dates.from_iso(dossier.decided_on)).isoformat()
     granted = store.certificate_granted_by(dossier.id)
     if granted is None and dossier.decision == "granted":
         granted = row["certificate_id"]

@@ -215,7 +215,7 @@ def transmit(store, ref: str, *, session_id: int, date: dt.date) -> dict:
         if missing:
             raise StateError(f"dossier {row['ref']}: cannot transmit, phase(s) not recorded: "
                              f"{', '.join(missing)}")
-        session = store.cqpt_session(session_id)
+        session = store.session(session_id)
         if session is None:
             raise NotFound(f"no session with id {session_id}")
         if session["kind"] != "cpne":
@@ -229,7 +229,7 @@ def transmit(store, ref: str, *, session_id: int, date: dt.date) -> dict:
         size = store.cqpt_agenda_size(session_id)
         if session["capacity"] is not None and size >= session["capacity"]:
             raise StateError(f"session {session_id} is full ({size} of {session['capacity']})")
-        position = store.cqpt_next_agenda_position(session_id)
+        position = store.next_agenda_position(session_id)
         store.insert("agenda_items", {"session_id": session_id, "dossier_id": row["id"],
                                       "position": position})
         store.update("dossiers", row["id"], {"session_id": session_id})
@@ -311,17 +311,17 @@ def payer(scheme, financing: str | None) -> tuple[str, str | None, Decimal]:
     employer's training plan. The funding report and the admissibility letter both
     decide through this."""
     rules = scheme.cqpt
-    flat = cents(rules.get("flat_amount", "300.00"))
+    flat = cents(rules["flat_amount"])
     if financing == "cif":
-        return "cif", rules.get("cif_body", "Fongecif"), flat
+        return "cif", rules["cif_body"], flat
     if financing in tuple(rules.get("funded_financings", ())):
-        return "funder", rules.get("funder", "AUVICOM"), flat
+        return "funder", rules["funder"], flat
     return "plan", None, flat
 
 
 def _funding_line(store, row, scheme, phases, year) -> FundingLine:
     """One dossier's line; the rules are funding()'s docstring."""
-    funder_name = scheme.cqpt.get("funder", "AUVICOM")
+    funder_name = scheme.cqpt["funder"]
     financing = row["financing"]
     employer = _employer(store, row)
     missing = [p for p in _phases_of(scheme) if p not in {x["phase"] for x in phases}]

@@ -212,6 +212,9 @@ def record_event(store, dossier_row, event: str, details: dict, date: dt.date,
       opening: the secretariat enters yesterday's post today. So a report cannot be
       backdated past the check that opened instruction, nor a check past the
       complement that answered a request.
+    One exception: for a withdrawal, the agenda step does not count as the last
+    status change: it is dated on its (future) session day, and the candidate may
+    still withdraw before the session sits.
     """
     check_date(store, dossier_row, event, date,
                changes_status=status is not None and status != dossier_row["status"],

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from certcli import invoices, money, schemes
+from certcli import certificates, invoices, money, schemes
 from certcli.errors import ValidationError
 
 
@@ -51,9 +51,8 @@ def renewal_owes_prorata(store, certificate_id: int, decision: dt.date) -> bool:
     periods = store.certificate_periods(certificate_id)
     if not periods or periods[-1]["end"] is None or decision.isoformat() <= periods[-1]["end"]:
         return False
-    jan1 = dt.date(decision.year, 1, 1).isoformat()
-    return not any(p["start"] <= jan1 and (p["end"] is None or p["end"] >= jan1)
-                   for p in periods)
+    # Withdrawal is left out: a withdrawn certificate's renewal cannot be granted.
+    return not certificates.valid_on(periods, dt.date(decision.year, 1, 1))
 
 
 def call(store, year: int, *, date: dt.date) -> dict:

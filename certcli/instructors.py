@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 
-from certcli import schemes, validators
+from certcli import schemes, validators, workflow
 from certcli.errors import NotFound, ValidationError
 
 ROLES = ("instructor", "expert")
@@ -26,7 +26,7 @@ class Instructor:
     conflict_candidates: list[int] = field(default_factory=list)
     active: bool = True
     # dossiers under instruction assigned (as instructor, or as expert for an expert):
-    # statuses store.instruction.UNDER_INSTRUCTION, not those whose report is in
+    # statuses workflow.UNDER_INSTRUCTION, not those whose report is in
     load: int = 0
     assigned_total: int = 0  # times ever assigned as instructor
 
@@ -147,15 +147,14 @@ def listing(store, role: str | None = None) -> list[Instructor]:
 
 
 def dossiers_of(store, instructor_id: int) -> tuple[list[dict], list[dict]]:
-    """The open dossiers a person instructs or advises on, for `instructor show`:
-    (under instruction, the load; reported and awaiting the commission)."""
-    from certcli.store.instruction import UNDER_INSTRUCTION
-
+    """The dossiers a person instructs or advises on that are not settled yet, for
+    `instructor show`: (those under instruction, the load; those reported and
+    awaiting the commission)."""
     under, reported = [], []
     for r in store.instructor_dossiers(instructor_id):
         item = {"ref": r["ref"], "scheme": r["scheme"], "status": r["status"],
                 "holder": f"{r['first_name']} {r['last_name']}"}
-        (under if r["status"] in UNDER_INSTRUCTION else reported).append(item)
+        (under if r["status"] in workflow.UNDER_INSTRUCTION else reported).append(item)
     return under, reported
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from certcli import completeness, dates, schemes
+from certcli import appeals, completeness, dates, schemes
 from certcli.errors import NotFound, TemplateError, ValidationError
 from certcli.money import ZERO, prorata_months, to_decimal
 
@@ -342,7 +342,7 @@ def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
             context.invoice_id = invoice["id"]
             ctx["dues_months"] = prorata_months(_date(invoice["issued_on"]), scheme.prorata)
     if row["session_id"]:
-        session = store.session_row(row["session_id"])
+        session = store.session(row["session_id"])
         ctx["session"] = {"date": _date(session["date"]), "kind": session["kind"]}
     appeal = store.latest_appeal(row["id"])
     if appeal is not None:
@@ -359,8 +359,7 @@ def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
     if refusal is not None:
         ctx["refusal"] = refusal
         ctx["appeal_deadline"] = (ctx["appeal"]["deadline"] if "appeal" in ctx else
-                                  dates.appeal_deadline(refusal["date"],
-                                                        scheme.appeal_delay_months))
+                                  appeals.deadline(scheme, refusal["date"]))
 
 
 def _granted_mentions(store, row, ctx: dict) -> list[str]:
@@ -411,21 +410,21 @@ def _add_cqpt(store, row, scheme, ctx: dict) -> None:
 
     if scheme.workflow != "cqpt":
         return
-    ctx["funder"] = scheme.cqpt.get("funder", "")
+    ctx["funder"] = scheme.cqpt["funder"]
     how, funder, amount = cqpt.payer(scheme, row["financing"])
     ctx["funding"] = {"payer": how, "funder": funder or "", "amount": amount,
                       "financing": row["financing"] or "",
                       "financing_label": FINANCING_LABELS.get(row["financing"],
                                                               row["financing"] or "")}
     if row["evaluator_id"]:
-        evaluator = store.evaluator_row(row["evaluator_id"])
+        evaluator = store.evaluator(row["evaluator_id"])
         ctx["evaluator"] = {"name": evaluator["name"], "email": evaluator["email"] or "",
                             "address": evaluator["address"] or ""}
     ctx["phases"] = [{"phase": p["phase"], "label": PHASE_LABELS.get(p["phase"], p["phase"]),
                       "result": _result_label(p["phase"], p["result"]),
                       "score": p["score"] or "", "date": _date(p["date"]),
                       "training_advised": bool(p["training_advised"])}
-                     for p in store.phases(row["id"])]
+                     for p in store.cqpt_phases(row["id"])]
     # Finished once every phase has a result, or once the results went to the CPNE.
     done = {p["phase"] for p in ctx["phases"] if p["result"]}
     ctx["evaluation_done"] = (row["status"] in ("transmitted", "granted", "refused", "appealed")

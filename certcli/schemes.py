@@ -163,6 +163,23 @@ def _load_body(path: Path) -> Body:
     )
 
 
+# What a CQPT scheme's [cqpt] table falls back to: the branch's funder, its flat
+# amount per evaluation and the body financing a CIF.
+CQPT_DEFAULTS = {"funder": "AUVICOM", "flat_amount": "300.00", "cif_body": "Fongecif"}
+
+
+def _cqpt_rules(r: _Reader) -> dict:
+    """The [cqpt] table with its defaults applied once; flat_amount checked and
+    normalised ("300.00")."""
+    cr = r.sub("cqpt")
+    rules = {**CQPT_DEFAULTS, **cr.table}
+    rules["flat_amount"] = as_str(cr.amount("flat_amount", Decimal(CQPT_DEFAULTS["flat_amount"])))
+    for key in ("funder", "cif_body"):
+        if not isinstance(rules[key], str) or not rules[key].strip():
+            cr.fail(key, f"must be a non-empty string, not {rules[key]!r}")
+    return rules
+
+
 def _load_scheme(path: Path, bodies: dict[str, Body]) -> Scheme:
     r = _Reader(path, _read_toml(path))
     code = r.get("code", str)
@@ -201,6 +218,7 @@ def _load_scheme(path: Path, bodies: dict[str, Body]) -> Scheme:
     labels = r.get("piece_labels", dict, {})
     mentions = r.get("mentions", list, [])
     validity = r.get("validity_years", int)
+    cqpt = _cqpt_rules(r) if workflow == "cqpt" else r.get("cqpt", dict, {})
     if validity < 0:
         r.fail("validity_years", "must be 0 (no expiry) or more")
     return Scheme(
@@ -213,7 +231,7 @@ def _load_scheme(path: Path, bodies: dict[str, Body]) -> Scheme:
         annual_dues=r.amount("annual_dues", Decimal("0.00")),
         fees=fees, pieces=pieces, piece_counts=counts, piece_labels=labels,
         eligibility=r.get("eligibility", dict, {}), mentions=tuple(mentions),
-        specialty=r.get("specialty", str, None), cqpt=r.get("cqpt", dict, {}), path=path,
+        specialty=r.get("specialty", str, None), cqpt=cqpt, path=path,
     )
 
 

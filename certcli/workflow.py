@@ -24,7 +24,16 @@ STATUSES = (
 # Statuses a dossier never leaves.
 FINAL = frozenset({"granted", "withdrawn", "inadmissible"})
 
-OPEN = frozenset(STATUSES) - FINAL - {"refused"}
+# Settled: final, or refused (a refusal may still be appealed, but it no longer weighs
+# on its instructor and a new dossier may follow it). Every other status is open.
+SETTLED = FINAL | {"refused"}
+OPEN = frozenset(STATUSES) - SETTLED
+
+# The statuses where a dossier is still work for its instructor (or expert): being
+# instructed, waiting for complements, or adjourned by the commission (which sends
+# it back for more instruction: a further interview, a new report). Once the report
+# is in, the work is done even though the commission has not sat yet.
+UNDER_INSTRUCTION = frozenset({"instruction", "waiting", "adjourned"})
 
 # action -> (statuses it is allowed from, the workflow it belongs to or None for both)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {

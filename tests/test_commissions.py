@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 import holidays
 from commission_helpers import decide_at, new_candidate, report_ready, session, transmit_cqpt
@@ -194,7 +195,7 @@ def test_cpne_session_delivers_transmitted_cqpt(cli, store, unchanged):
     assert result == {"ref": ref, "decision": "granted", "session": cpne, "date": "2026-10-06",
                       "certificate": "CQPT-2026-00001", "valid_until": None, "mentions": [],
                       "invoice": None, "amount": None, "reason": None,
-                      "appeal_deadline": None}
+                      "appeal_deadline": None, "warnings": []}
     cert = cli.json("certificate", "show", "CQPT-2026-00001", "--as-of", "2040-01-01")
     assert cert["status"] == "valid" and cert["periods"] == [{"start": "2026-10-06",
                                                                "end": None}]
@@ -234,3 +235,19 @@ def test_cpne_grant_despite_a_failed_phase_is_said(cli, store):
     out = cli.ok("commission", "decide", cpne, ref, "--grant", "--date", "2026-06-20")
     assert "Warning:" in out.stderr and "quiz" in out.stderr
     assert out.stdout.startswith(f"Dossier {ref}: granted")
+
+
+def test_cpne_grant_despite_a_failed_phase_warns_in_json_too(cli, store):
+    cpne = session(cli, "2026-06-20", "cpne")
+    ref = transmit_cqpt(cli, store, cpne)
+    with store.transaction():
+        row = store.dossier(ref)
+        for phase, result in (("proof", "fail"), ("quiz", "pass"), ("situation", "fail")):
+            store.insert("cqpt_phases", {"dossier_id": row["id"], "phase": phase,
+                                         "result": result, "date": "2026-05-01"})
+    out = cli.ok("commission", "decide", cpne, ref, "--grant", "--date", "2026-06-20", "--json")
+    data = json.loads(out.stdout)
+    assert data["decision"] == "granted"
+    assert data["warnings"] == [f"{ref} was granted although phase(s) proof, situation "
+                                "were recorded as failed"]
+    assert out.stderr == f"Warning: {data['warnings'][0]}\n"

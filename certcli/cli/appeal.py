@@ -81,14 +81,13 @@ def appeal_decide(
     result = appeals.decide(store, ref, "granted" if grant else "refused", reason=reason,
                             mentions=mention, date=common.day(date))
     follow.render_decision(store, result)
+    common.print_warnings(result)
     if json_out:
         common.emit_json(follow.add_to(result))
     else:
         common.say(f"Appeal of dossier {result['ref']}: {result['appeal_outcome']} on "
                    f"{result['date']} (session {result['session']})")
-        from certcli.cli.commission import print_outcome
-
-        print_outcome({**result, "appeal_deadline": None})
+        common.print_outcome(result)
     follow.finish(json_out)
 
 

@@ -179,36 +179,13 @@ def commission_decide(
     result = commissions.decide(store, session_id, ref, chosen[0], mentions=mention,
                                 reason=reason, date=common.day(date))
     follow.render_decision(store, result)
-    if result["decision"] == "granted":
-        _warn_failed_phases(store, result["ref"])
+    common.print_warnings(result)
     if json_out:
         common.emit_json(follow.add_to(result))
     else:
         common.say(f"Dossier {result['ref']}: {result['decision']} on {result['date']} "
                    f"(session {result['session']})")
-        print_outcome(result)
+        common.print_outcome(result)
     follow.finish(json_out)
 
 
-def _warn_failed_phases(store, ref: str) -> None:
-    """The CPNE decides, so a grant despite a failed phase stands; but it is said."""
-    from certcli import cqpt, dossiers
-
-    failed = cqpt.failed_phases(store, dossiers.row(store, ref))
-    if failed:
-        common.warn(f"Warning: {ref} was granted although phase(s) {', '.join(failed)} "
-                    "were recorded as failed")
-
-
-def print_outcome(result: dict) -> None:
-    """The certificate, invoice and appeal deadline a decision produced (shared with
-    `appeal decide`)."""
-    from certcli.money import format_eur
-
-    if result.get("certificate"):
-        until = result["valid_until"] or "no expiry"
-        common.say(f"  certificate {result['certificate']}, valid until {until}")
-    if result.get("invoice"):
-        common.say(f"  invoice {result['invoice']}: {format_eur(result['amount'])}")
-    if result.get("appeal_deadline"):
-        common.say(f"  appeal possible until {result['appeal_deadline']}")

@@ -116,6 +116,26 @@ def warn(message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
+def print_warnings(result: dict) -> None:
+    """A domain result's "warnings", on stderr (stdout stays JSON with --json)."""
+    for text in result.get("warnings", ()):
+        warn(f"Warning: {text}")
+
+
+def print_outcome(result: dict) -> None:
+    """The certificate, invoice and appeal deadline a decision produced (`commission
+    decide`, `appeal decide`)."""
+    from certcli.money import format_eur
+
+    if result.get("certificate"):
+        until = result["valid_until"] or "no expiry"
+        say(f"  certificate {result['certificate']}, valid until {until}")
+    if result.get("invoice"):
+        say(f"  invoice {result['invoice']}: {format_eur(result['amount'])}")
+    if result.get("appeal_deadline"):
+        say(f"  appeal possible until {result['appeal_deadline']}")
+
+
 def write_output(text: str, out=None) -> None:
     """An export to stdout, or to a file that appears whole or not at all."""
     if out is None:

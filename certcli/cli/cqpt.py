@@ -163,11 +163,12 @@ def cqpt_funding(
         "orientation) falls in this year.")] = None,
     json_out: JsonOpt = False,
 ):
-    """Who pays the 300 € flat amount of each oriented CQPT evaluation, with totals per
-    funder and per employer: AUVICOM for a whole evaluation under contrat-pro,
-    periode-pro or dif-prioritaire; the Fongecif under CIF; otherwise, or when the
-    evaluation stopped part-way, the employer's training plan. Evaluations still in
-    progress are listed at 0.00, out of the totals. Reasons are printed under the table.
+    """Who pays the scheme's flat amount (300 € for the CQPT) of each oriented CQPT
+    evaluation, with totals per funder and per employer: the branch funder for a whole
+    evaluation under one of the scheme's funded financings; the CIF body under CIF;
+    otherwise, or when the evaluation stopped part-way, the employer's training plan.
+    Evaluations still in progress are listed at 0.00, out of the totals. Reasons are
+    printed under the table.
 
     Example: certcli cqpt funding --year 2026
     """

@@ -6,7 +6,8 @@ numbers certcli hands out (dossier references, certificate numbers, invoices)
 follow the dates as they would in a real office, and every rule a step checks
 (cut-off before a session, appeal delay, phases after orientation...) is checked
 against the state of that day. Nothing is dated after `today` except a scheduled
-interview (an agenda is dated on the day it is built).
+interview and the agenda step of a session yet to sit (an agenda step is dated on
+the session day, SPEC §8).
 """
 
 from __future__ import annotations

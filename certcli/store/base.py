@@ -23,6 +23,12 @@ SCHEMA_VERSION = 3  # number of migrations in store/migrations.py; a test keeps 
 BUSY_TIMEOUT_MS = 30_000
 
 
+def sql_list(values) -> str:
+    """A literal SQL list of string constants, e.g. "('granted', 'refused')", for a
+    fixed set of statuses (never user input)."""
+    return "(" + ", ".join(f"'{v}'" for v in sorted(values)) + ")"
+
+
 class BaseStore:
     def __init__(self, path: Path | str, *, create: bool = False):
         self.path = Path(path)
@@ -125,6 +131,21 @@ class BaseStore:
         else:
             self.conn.execute("COMMIT")
 
+    @contextmanager
+    def savepoint(self, name: str) -> Iterator[BaseStore]:
+        """A part of the current transaction undone on its own if it fails (one row
+        of an import), the error going on up; call inside transaction()."""
+        if not self.conn.in_transaction:
+            raise RuntimeError("savepoint must run inside a transaction")
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            raise
+        self.conn.execute(f"RELEASE {name}")
+
     def execute(self, sql: str, params=()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
@@ -189,23 +210,6 @@ class BaseStore:
             "entity_id": None if entity_id is None else str(entity_id),
             "details": json.dumps(details or {}, ensure_ascii=False, default=str),
         })
-
-    def audit_rows(self, *, entity: str | None = None, entity_id: str | None = None,
-                   action: str | None = None, limit: int = 50) -> list[sqlite3.Row]:
-        where, params = [], []
-        if entity:
-            where.append("entity = ?")
-            params.append(entity)
-        if entity_id:
-            where.append("entity_id = ?")
-            params.append(entity_id)
-        if action:
-            where.append("action LIKE ?")
-            params.append(action.replace("*", "%") + ("%" if "*" not in action else ""))
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        return self.all(
-            f"SELECT * FROM audit_log {clause} ORDER BY id DESC LIMIT ?", (*params, limit)
-        )
 
     def counts(self) -> dict[str, int]:
         tables = [

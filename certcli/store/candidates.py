@@ -67,6 +67,9 @@ class CandidateQueries:
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     # -- experience periods (CQPT eligibility) ------------------------------------
+    def experience(self, experience_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM experiences WHERE id = ?", (experience_id,))
+
     def experiences(self, candidate_id: int) -> list[sqlite3.Row]:
         return self.all(
             "SELECT * FROM experiences WHERE candidate_id = ? AND removed_on IS NULL "

@@ -2,7 +2,8 @@
 CPNE session and the funding report.
 
 Method names carry a `cqpt_`/`evaluator` prefix: the Store is one mixin of every
-area, and sessions and agendas also belong to the commissions area.
+area. Sessions and agendas belong to the commissions area: transmission uses its
+`session` and `next_agenda_position`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ import sqlite3
 
 
 class CqptQueries:
-    def experience(self, experience_id: int) -> sqlite3.Row | None:
-        return self.one("SELECT * FROM experiences WHERE id = ?", (experience_id,))
-
     # -- evaluator organisations ----------------------------------------------------
     def evaluator(self, evaluator_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM evaluators WHERE id = ?", (evaluator_id,))
@@ -43,17 +41,8 @@ class CqptQueries:
         )
 
     # -- transmission to a CPNE session ------------------------------------------------
-    def cqpt_session(self, session_id: int) -> sqlite3.Row | None:
-        return self.one("SELECT * FROM sessions WHERE id = ?", (session_id,))
-
     def cqpt_agenda_size(self, session_id: int) -> int:
         return self.agenda_taken(session_id)  # withdrawn dossiers free their place
-
-    def cqpt_next_agenda_position(self, session_id: int) -> int:
-        return self.scalar(
-            "SELECT coalesce(max(position), 0) + 1 FROM agenda_items WHERE session_id = ?",
-            (session_id,),
-        )
 
     # -- funding report ---------------------------------------------------------------
     def cqpt_dossiers(self, scheme_codes: list[str]) -> list[sqlite3.Row]:

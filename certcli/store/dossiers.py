@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from certcli.store.base import sql_list
+from certcli.workflow import SETTLED
+
 _WITH_NAMES = (
     "SELECT d.*, c.first_name, c.last_name, ce.number AS certificate_number FROM dossiers d "
     "JOIN candidates c ON c.id = d.candidate_id "
     "LEFT JOIN certificates ce ON ce.id = d.certificate_id"
 )
-# The dossier's statuses not yet settled (a refusal may still be appealed, but a new
-# dossier may follow it).
-_SETTLED = "('granted', 'refused', 'withdrawn', 'inadmissible')"
+_SETTLED = sql_list(SETTLED)
 
 
 class DossierQueries:

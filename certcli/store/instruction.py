@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import sqlite3
 
-# A dossier in one of these statuses no longer weighs on its instructor.
-_CLOSED = "('granted', 'refused', 'withdrawn', 'inadmissible')"
-# The statuses where a dossier is still work for its instructor (or expert): being
-# instructed, waiting for complements, or adjourned by the commission (which sends
-# it back for more instruction: a further interview, a new report). Once the report
-# is in, the work is done even though the commission has not sat yet.
-UNDER_INSTRUCTION = ("instruction", "waiting", "adjourned")
-_UNDER = "(" + ", ".join(f"'{s}'" for s in UNDER_INSTRUCTION) + ")"
+from certcli.store.base import sql_list
+from certcli.workflow import SETTLED, UNDER_INSTRUCTION
+
+_SETTLED = sql_list(SETTLED)
+_UNDER = sql_list(UNDER_INSTRUCTION)
 
 
 class InstructionQueries:
@@ -42,15 +39,13 @@ class InstructionQueries:
             "FROM dossier_events WHERE event = 'assigned' GROUP BY iid")
         return {r[0]: r[1] for r in rows if r[0] is not None}
 
-    def instructor_dossiers(self, instructor_id: int, *, open_only: bool = True
-                            ) -> list[sqlite3.Row]:
-        """The dossiers a person instructs or advises on (open ones: not closed)."""
-        sql = ("SELECT d.ref, d.scheme, d.status, c.first_name, c.last_name FROM dossiers d "
-               "JOIN candidates c ON c.id = d.candidate_id "
-               "WHERE (d.instructor_id = ? OR d.expert_id = ?)")
-        if open_only:
-            sql += f" AND d.status NOT IN {_CLOSED}"
-        return self.all(sql + " ORDER BY d.id", (instructor_id, instructor_id))
+    def instructor_dossiers(self, instructor_id: int) -> list[sqlite3.Row]:
+        """The dossiers a person instructs or advises on, not settled yet."""
+        return self.all(
+            "SELECT d.ref, d.scheme, d.status, c.first_name, c.last_name FROM dossiers d "
+            "JOIN candidates c ON c.id = d.candidate_id "
+            f"WHERE (d.instructor_id = ? OR d.expert_id = ?) AND d.status NOT IN {_SETTLED} "
+            "ORDER BY d.id", (instructor_id, instructor_id))
 
     # -- requests for complementary elements -------------------------------------
     def requests(self, dossier_id: int) -> list[sqlite3.Row]:

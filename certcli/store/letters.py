@@ -129,16 +129,6 @@ class LettersQueries:
             "WHERE ai.dossier_id = ? AND ai.decision = 'refused' AND s.kind != 'appeal' "
             "ORDER BY s.date DESC, ai.id DESC LIMIT 1", (dossier_id,))
 
-    def session_row(self, session_id: int) -> sqlite3.Row | None:
-        return self.one("SELECT * FROM sessions WHERE id = ?", (session_id,))
-
-    def evaluator_row(self, evaluator_id: int) -> sqlite3.Row | None:
-        return self.one("SELECT * FROM evaluators WHERE id = ?", (evaluator_id,))
-
-    def phases(self, dossier_id: int) -> list[sqlite3.Row]:
-        return self.all("SELECT * FROM cqpt_phases WHERE dossier_id = ? ORDER BY date, id",
-                        (dossier_id,))
-
     # -- the letter log --------------------------------------------------------------------
     def letter_at_path(self, path: str) -> sqlite3.Row | None:
         return self.one("SELECT id FROM letters WHERE path = ? LIMIT 1", (path,))
