@@ -1,4 +1,7 @@
-"""Dossiers: opening, listing and the whole history of one dossier."""
+"""Dossiers: opening, listing and the whole history of one dossier.
+
+The scheme catalog and the certificate rules are imported inside the functions
+that use them: `dossier list` runs on every start of the day and needs neither."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 
-from certcli import certificates, schemes, workflow
+from certcli import workflow
 from certcli.errors import NotFound, StateError, ValidationError
 
 KINDS = ("initial", "renewal", "extension")
@@ -78,6 +81,8 @@ def open_dossier(store, *, candidate_id: int, scheme_code: str, kind: str = "ini
     or an extension is what they need); `force` opens it anyway, and says so in the
     dossier's history.
     """
+    from certcli import certificates, schemes
+
     scheme = schemes.get(scheme_code)
     if kind not in KINDS:
         raise ValidationError(f"invalid kind {kind!r} (one of: {', '.join(KINDS)})")
@@ -143,6 +148,8 @@ def _refuse_second_initial(store, scheme, candidate_id: int, date: dt.date) -> N
 
 def _check_certificate(store, scheme, kind, candidate_id, number):
     """The certificate row a renewal or an extension is about (None for an initial)."""
+    from certcli import certificates
+
     if kind == "initial":
         if number:
             raise ValidationError("--certificate is for a renewal or extension dossier")
@@ -185,7 +192,10 @@ def listing(store, *, status=None, scheme=None, kind=None, candidate_id=None,
         raise ValidationError(f"unknown status {status!r} (one of: {', '.join(workflow.STATUSES)})")
     if kind is not None and kind not in KINDS:
         raise ValidationError(f"invalid kind {kind!r} (one of: {', '.join(KINDS)})")
-    scheme = schemes.get(scheme).code if scheme else None
+    if scheme:
+        from certcli import schemes
+
+        scheme = schemes.get(scheme).code
     filters = dict(status=status, scheme=scheme, kind=kind, candidate_id=candidate_id)
     rows = store.dossiers(**filters, limit=limit, offset=offset)
     return [_from_row(r) for r in rows], store.count_dossiers(**filters)
@@ -246,6 +256,8 @@ def check_date(store, dossier_row, event: str, date: dt.date, *,
 
 def show(store, ref: str) -> dict:
     """The dossier, its pieces and its whole history, as plain data."""
+    from certcli import schemes
+
     dossier = get(store, ref)
     scheme = schemes.get(dossier.scheme)
     data = dossier.to_dict()
