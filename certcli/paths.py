@@ -1,7 +1,8 @@
 """Where things live: the database, the scheme catalog and the templates.
 
 data/ and templates/ sit at the top of a checkout for the secretariat to edit;
-an installed wheel carries them as certcli/_data and certcli/_templates.
+an installed wheel carries them inside the package, as certcli/data and
+certcli/templates.
 """
 
 from __future__ import annotations
@@ -12,19 +13,19 @@ from pathlib import Path
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def _bundled(installed: str, checkout: str) -> Path:
-    inside = _PACKAGE / installed
-    return inside if inside.is_dir() else _PACKAGE.parent / checkout
+def _bundled(name: str) -> Path:
+    inside = _PACKAGE / name
+    return inside if inside.is_dir() else _PACKAGE.parent / name
 
 
 def data_dir() -> Path:
     """The scheme catalog: CERTCLI_DATA, else the bundled data/."""
     env = os.environ.get("CERTCLI_DATA")
-    return Path(env) if env else _bundled("_data", "data")
+    return Path(env) if env else _bundled("data")
 
 
 def builtin_templates_dir() -> Path:
-    return _bundled("_templates", "templates")
+    return _bundled("templates")
 
 
 def default_db_path() -> Path:

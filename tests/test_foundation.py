@@ -188,3 +188,15 @@ def test_realistic_mistakes_are_errors_not_crashes(cli, tmp_path):
     assert "cannot write" in cli.fails("candidate", "export", "--out",
                                        tmp_path / "missing" / "x.csv").stderr
     assert "cannot write the backup" in cli.fails("backup", "/proc/nope/copy.db").stderr
+
+
+def test_wheel_carries_data_and_templates_where_paths_look():
+    """pyproject's force-include puts data/ and templates/ inside the package, under
+    the names certcli.paths looks for once installed (no checkout beside it)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    included = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert included == {"data": "certcli/data", "templates": "certcli/templates"}
+    assert (ROOT / "data" / "schemes" / "ECO.toml").is_file()
+    assert (ROOT / "templates" / "notification.html").is_file()
