@@ -53,10 +53,10 @@ def parse_score(value: str | Decimal) -> Decimal:
     try:
         score = to_decimal(value)
     except ValidationError:
-        raise ValidationError(f"invalid score {str(value)[:60]!r}: a number expected, "
+        raise ValidationError(f"invalid score {validators.shown(value)}: a number expected, "
                               "e.g. 14 or 15,5") from None
     if score < 0:
-        raise ValidationError(f"invalid score {value!r}: must not be negative")
+        raise ValidationError(f"invalid score {validators.shown(value)}: must not be negative")
     return score
 
 
@@ -226,7 +226,7 @@ def transmit(store, ref: str, *, session_id: int, date: dt.date) -> dict:
                                   f"{date}: choose a later cpne session")
         last = max(p["date"] for p in store.cqpt_phases(row["id"]))
         _not_before(date, last, "the last phase")
-        size = store.cqpt_agenda_size(session_id)
+        size = store.agenda_taken(session_id)  # withdrawn dossiers free their place
         if session["capacity"] is not None and size >= session["capacity"]:
             raise StateError(f"session {session_id} is full ({size} of {session['capacity']})")
         position = store.next_agenda_position(session_id)

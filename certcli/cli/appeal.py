@@ -80,15 +80,9 @@ def appeal_decide(
     store = common.store(actor=actor, date=date)
     result = appeals.decide(store, ref, "granted" if grant else "refused", reason=reason,
                             mentions=mention, date=common.day(date))
-    follow.render_decision(store, result)
-    common.print_warnings(result)
-    if json_out:
-        common.emit_json(follow.add_to(result))
-    else:
-        common.say(f"Appeal of dossier {result['ref']}: {result['appeal_outcome']} on "
-                   f"{result['date']} (session {result['session']})")
-        common.print_outcome(result)
-    follow.finish(json_out)
+    common.report_decision(store, follow, result, json_out,
+                           f"Appeal of dossier {result['ref']}: {result['appeal_outcome']} on "
+                           f"{result['date']} (session {result['session']})")
 
 
 @app.command("list")

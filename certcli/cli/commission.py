@@ -178,14 +178,8 @@ def commission_decide(
     store = common.store(actor=actor, date=date)
     result = commissions.decide(store, session_id, ref, chosen[0], mentions=mention,
                                 reason=reason, date=common.day(date))
-    follow.render_decision(store, result)
-    common.print_warnings(result)
-    if json_out:
-        common.emit_json(follow.add_to(result))
-    else:
-        common.say(f"Dossier {result['ref']}: {result['decision']} on {result['date']} "
-                   f"(session {result['session']})")
-        common.print_outcome(result)
-    follow.finish(json_out)
+    common.report_decision(store, follow, result, json_out,
+                           f"Dossier {result['ref']}: {result['decision']} on {result['date']} "
+                           f"(session {result['session']})")
 
 

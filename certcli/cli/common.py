@@ -122,6 +122,19 @@ def print_warnings(result: dict) -> None:
         warn(f"Warning: {text}")
 
 
+def report_decision(store, follow, result: dict, json_out: bool, headline: str) -> None:
+    """What `commission decide` and `appeal decide` do once the decision is recorded:
+    its letter (--letter), its warnings, then JSON or the headline and its outcome."""
+    follow.render_decision(store, result)
+    print_warnings(result)
+    if json_out:
+        emit_json(follow.add_to(result))
+    else:
+        say(headline)
+        print_outcome(result)
+    follow.finish(json_out)
+
+
 def print_outcome(result: dict) -> None:
     """The certificate, invoice and appeal deadline a decision produced (`commission
     decide`, `appeal decide`)."""

@@ -40,10 +40,6 @@ class CqptQueries:
             "ORDER BY date DESC, id DESC LIMIT 1", (dossier_id, event)
         )
 
-    # -- transmission to a CPNE session ------------------------------------------------
-    def cqpt_agenda_size(self, session_id: int) -> int:
-        return self.agenda_taken(session_id)  # withdrawn dossiers free their place
-
     # -- funding report ---------------------------------------------------------------
     def cqpt_dossiers(self, scheme_codes: list[str]) -> list[sqlite3.Row]:
         """Dossiers of the given (CQPT) schemes with the candidate's name and employer."""
