@@ -194,6 +194,7 @@ def candidate_export(
     fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     out: Annotated[Path | None, typer.Option("--out", help="File to write [default: "
                                              "stdout].")] = None,
+    force: common.ForceOutOpt = False,
 ):
     """Export the whole register as CSV (UTF-8, importable again) or JSON.
 
@@ -202,4 +203,4 @@ def candidate_export(
     from certcli.candidate_io import export_text
 
     text = export_text(common.store(), fmt)
-    common.write_output(text, out)
+    common.write_output(text, out, force=force)

@@ -44,6 +44,8 @@ ActorOpt = Annotated[
                  "[default: the OS user]."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
+ForceOutOpt = Annotated[bool, typer.Option("--force", help="Overwrite the --out file if it "
+                                           "exists (never the database).")]
 LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="Rows per page.")]
 PageOpt = Annotated[int, typer.Option("--page", min=1, help="Page number, from 1.")]
 
@@ -149,19 +151,19 @@ def print_outcome(result: dict) -> None:
         say(f"  appeal possible until {result['appeal_deadline']}")
 
 
-def write_output(text: str, out=None) -> None:
-    """An export to stdout, or to a file that appears whole or not at all."""
+def write_output(data: str | bytes, out=None, *, force: bool = False) -> None:
+    """An export to stdout, or to a file through safe_files: never over the
+    database or an existing file (unless `force`), appearing whole or not at all."""
     if out is None:
-        say(text.rstrip("\n"))
+        if isinstance(data, bytes):
+            raise ValidationError("this format is binary: give --out FILE")
+        say(data.rstrip("\n"))
         return
-    from certcli.errors import CertcliError
+    from certcli import safe_files
 
-    tmp = out.with_name(out.name + ".part")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
-    except OSError as exc:
-        raise CertcliError(f"cannot write {out}: {exc.strerror}") from None
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    safe_files.write_bytes(out, data, force=force, protect=db_path())
     warn(f"Wrote {out}")
 
 

@@ -41,6 +41,7 @@ def directory_export(
     fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     out: Annotated[Path | None, typer.Option("--out", help="File to write [default: "
                                              "stdout].")] = None,
+    force: common.ForceOutOpt = False,
     as_of: AsOfOpt = None,
 ):
     """Export the public directory (name, city, scheme, certificate, mentions, valid
@@ -51,4 +52,4 @@ def directory_export(
     from certcli import directory
 
     text = directory.export(common.store(), fmt, as_of=common.day(as_of))
-    common.write_output(text, out)
+    common.write_output(text, out, force=force)

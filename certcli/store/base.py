@@ -37,7 +37,9 @@ class BaseStore:
                 raise DatabaseError(
                     f"no database at {self.path}: run `certcli init` first (or pass --db)"
                 )
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            from certcli import safe_files
+
+            safe_files.create_private(self.path)
         try:
             self.conn = sqlite3.connect(str(path), isolation_level=None,
                                         timeout=BUSY_TIMEOUT_MS / 1000)
@@ -56,20 +58,22 @@ class BaseStore:
     def backup(self, dest: Path, *, force: bool = False) -> None:
         """A consistent copy through SQLite's online backup, safe while others write;
         a half-written copy never carries the final name."""
-        if dest.exists() and not force:
-            raise DatabaseError(f"{dest} exists; use --force to overwrite it")
-        if dest.resolve() == self.path.resolve():
-            raise DatabaseError("the backup must go to another file than the database")
-        tmp = dest.with_name(dest.name + ".part")
+        from certcli import safe_files
+        from certcli.errors import CertcliError
+
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            target = sqlite3.connect(tmp)
-            with target:
-                self.conn.backup(target)
-            target.close()
-            tmp.replace(dest)
+            with safe_files.temporary(dest, force=force, protect=self.path,
+                                      make_parents=True) as tmp:
+                target = sqlite3.connect(tmp)
+                try:
+                    with target:
+                        self.conn.backup(target)
+                finally:
+                    target.close()
+        except CertcliError as exc:
+            raise DatabaseError(str(exc).replace("cannot write ", "cannot write the backup to ",
+                                                 1)) from None
         except (OSError, sqlite3.Error) as exc:
-            tmp.unlink(missing_ok=True)
             raise DatabaseError(f"cannot write the backup to {dest}: "
                                 f"{getattr(exc, 'strerror', None) or exc}") from None
 

@@ -1,0 +1,194 @@
+"""Every file certcli writes (exports, backups, letters) goes through here.
+
+The files hold personal data, so they are created 0600 in folders created 0700,
+whatever the umask. A file appears whole or not at all: it is written to a
+temporary `NAME.PID.part` beside the target, created with O_EXCL|O_NOFOLLOW (never
+through a symlink someone planted), then renamed over the target; a failure
+removes it, and a part file left by a killed run (its process is gone) is removed
+by the next write of the same target. Nothing is ever written over the database or
+its -wal/-shm/-journal, nor over an existing file unless `force` is given; a
+symlink at the target is replaced, never followed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from certcli.errors import CertcliError
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+_SIDECARS = ("", "-wal", "-shm", "-journal")
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(
+    os, "O_CLOEXEC", 0)
+
+
+def database_files(db: Path | str | None) -> list[Path]:
+    """The database and the files SQLite keeps beside it."""
+    if db is None or str(db) == ":memory:":
+        return []
+    db = Path(db)
+    return [db.with_name(db.name + suffix) for suffix in _SIDECARS]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)  # a hard link to the database
+    except OSError:
+        return False
+
+
+def check_target(path: Path, *, force: bool = False, protect: Path | str | None = None) -> Path:
+    """Refuse a target that is the database (or one of its files), a folder, or an
+    existing file when `force` is not given. Returns the path."""
+    path = Path(path)
+    if str(path) in ("", "."):
+        raise CertcliError("no file name given")
+    for guarded in database_files(protect):
+        if _same_file(path, guarded):
+            raise CertcliError(f"refusing to write over the database file {guarded}: "
+                               "choose another file name")
+    if path.is_dir() and not path.is_symlink():
+        raise CertcliError(f"{path} is a folder: give a file name")
+    if os.path.lexists(path) and not force:
+        raise CertcliError(f"{path} exists; use --force to overwrite it")
+    return path
+
+
+def ensure_dir(folder: Path | str) -> Path:
+    """Create `folder` and its missing parents 0700 (existing ones are left as they
+    are)."""
+    folder = Path(folder)
+    missing = []
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for level in reversed(missing):
+        try:
+            level.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            pass
+        else:
+            os.chmod(level, DIR_MODE)  # mkdir's mode is masked by the umask
+    return folder
+
+
+def _remove_stale_parts(path: Path) -> None:
+    """Part files of this target whose writer process is gone (a killed run)."""
+    for part in path.parent.glob(f"{_glob_escape(path.name)}.*.part"):
+        pid = part.name[len(path.name) + 1:-len(".part")]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            part.unlink()
+        except OSError:
+            pass
+
+
+def _glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _fail(path: Path, exc: OSError) -> CertcliError:
+    return CertcliError(f"cannot write {path}: {exc.strerror or exc}")
+
+
+@contextmanager
+def temporary(path: Path | str, *, force: bool = False, protect: Path | str | None = None,
+              make_parents: bool = False) -> Iterator[Path]:
+    """A fresh private part file beside `path`, renamed to `path` when the block
+    succeeds and removed when it fails. For writers that need a path of their own
+    (SQLite's backup); the file exists, empty, when the block starts. Missing
+    folders are created (0700) only with `make_parents`: an export into a mistyped
+    folder is an error."""
+    path = check_target(Path(path), force=force, protect=protect)
+    try:
+        if make_parents:
+            ensure_dir(path.parent)
+        _remove_stale_parts(path)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
+        fd = os.open(tmp, _FLAGS, FILE_MODE)
+    except OSError as exc:
+        raise _fail(path, exc) from None
+    try:
+        os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
+    try:
+        yield tmp
+        # Checked again at the end: someone may have created it meanwhile.
+        check_target(path, force=force, protect=protect)
+        os.replace(tmp, path)
+    except OSError as exc:
+        _unlink(tmp)
+        raise _fail(path, exc) from None
+    except BaseException:
+        _unlink(tmp)
+        raise
+
+
+@contextmanager
+def open_for_write(path: Path | str, *, force: bool = False, protect: Path | str | None = None,
+                   make_parents: bool = False) -> Iterator:
+    """A binary file object; the target appears, whole, when the block succeeds."""
+    with temporary(path, force=force, protect=protect, make_parents=make_parents) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def write_bytes(path: Path | str, data: bytes, *, force: bool = False,
+                protect: Path | str | None = None, make_parents: bool = False) -> Path:
+    with open_for_write(path, force=force, protect=protect,
+                        make_parents=make_parents) as handle:
+        handle.write(data)
+    return Path(path)
+
+
+def write_text(path: Path | str, text: str, *, force: bool = False,
+               protect: Path | str | None = None, make_parents: bool = False,
+               encoding: str = "utf-8") -> Path:
+    return write_bytes(path, text.encode(encoding), force=force, protect=protect,
+                       make_parents=make_parents)
+
+
+def create_private(path: Path | str) -> None:
+    """Create an empty file 0600 (a new database) if nothing is there yet, so that
+    SQLite's -wal and -shm, which copy its mode, are private too."""
+    path = Path(path)
+    ensure_dir(path.parent)
+    try:
+        fd = os.open(path, _FLAGS, FILE_MODE)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise _fail(path, exc) from None
+    os.fchmod(fd, FILE_MODE)
+    os.close(fd)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
