@@ -4,6 +4,7 @@ secretariat does over the years, step by step, asserting what it would read."""
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 
@@ -315,7 +316,7 @@ def test_cqpt_free_access_to_delivery(cli):
 
 
 # -- (e) the demo office ----------------------------------------------------------------------
-def test_demo_office_and_read_commands(cli, unchanged):
+def test_demo_office_and_read_commands(cli, unchanged, db_path):
     summary = cli.json("demo", "--date", "2026-06-15")
     counts = summary["counts"]
     assert min(counts[t] for t in ("certificates", "invoices", "sessions", "candidates",
@@ -344,7 +345,9 @@ def test_demo_office_and_read_commands(cli, unchanged):
     assert any(i["number"].startswith("AV-") for i in cli.json("invoice", "list"))
     assert len(cli.json("dossier", "list", "--overdue", "--as-of", "2026-06-15")) == 1
     for item in summary["try"]:
-        words = item["command"].split()[1:]
+        words = shlex.split(item["command"])
+        assert words[:3] == ["certcli", "--db", str(db_path)]  # copy-pasteable
+        words = words[3:]
         if words[:2] != ["commission", "agenda"]:  # that one records the agenda
             json.dumps(cli.json(*words))
 

@@ -267,7 +267,15 @@ class FollowUp:
 
             raise CertcliError(self.error)
         if self.path and not json_out:
-            say(f"Letter {self.template}: {self.path}")
+            say(f"Letter {self.template}: {_shown_path(self.path)}")
+
+
+def _shown_path(path: str) -> str:
+    """A file under the current folder as the user would type it (letters/...)."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def page_info(shown: int, total: int, page: int, limit: int) -> str:

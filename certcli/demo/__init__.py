@@ -55,15 +55,18 @@ def summary(store, office, today: dt.date) -> dict:
     return {"db": str(store.path), "date": today.isoformat(),
             "counts": {k: counts.get(k, 0) for k in SHOWN},
             "dossiers_by_status": by_status,
-            "try": suggestions(office, today)}
+            "try": suggestions(office, today, str(store.path))}
 
 
-def suggestions(office, today: dt.date) -> list[dict]:
-    """Commands worth running on this database, with its real ids and references."""
+def suggestions(office, today: dt.date, db: str) -> list[dict]:
+    """Commands worth running on this database, with its real ids and references, each
+    naming the database (`certcli --db demo.db ...`) so that it can be copied as is."""
+    import shlex
+
     on = today.isoformat()
     story, session = office.stories, office.sessions
     lapsed = office.certificates["lapsed"].certificate
-    return [
+    commands = [
         {"command": f"certcli renewals due --as-of {on}",
          "shows": "certificates to renew within 9 months, one already reminded"},
         {"command": f"certcli commission agenda {session['N1'].id} --date {on}",
@@ -80,3 +83,6 @@ def suggestions(office, today: dt.date) -> list[dict]:
         {"command": "certcli cqpt funding",
          "shows": "who pays each CQPT evaluation, totals per funder"},
     ]
+    prefix = f"certcli --db {shlex.quote(db)} "
+    return [{**item, "command": prefix + item["command"].removeprefix("certcli ")}
+            for item in commands]
