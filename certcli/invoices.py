@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-from certcli import money
+from certcli import dates, money
 from certcli.errors import NotFound, StateError, ValidationError
 
 METHODS = ("cheque", "virement")
@@ -85,11 +85,20 @@ def _insert(store, kind: str, record: dict, date: dt.date) -> int:
     (BEGIN IMMEDIATE), so two processes can never take the same number, and a rollback
     gives the number back, so there is never a gap. Numbers follow the issue dates
     (French invoicing rules want a chronological series): a date earlier than the
-    latest of the year's series is refused, the same day is fine."""
+    latest of the year's series is refused, the same day is fine. An invoice is
+    dated on the day it is issued: a date after today would block every invoice
+    until then, so it is refused unless the store allows it (`--future`), and
+    logged in the audit trail when it is allowed."""
+    future = date > dates.today()
+    what = "invoices" if kind == "invoice" else "credit notes"
+    if future and not store.future_invoices:
+        raise ValidationError(
+            f"{what} are dated on the day they are issued: {date.isoformat()} is after "
+            f"today ({dates.today().isoformat()}), and a later date would block every "
+            "invoice until then; use --future only in a simulation or training office")
     with store.transaction():
         latest = store.latest_issued(kind, date.year)
         if latest is not None and date.isoformat() < latest["issued_on"]:
-            what = "invoices" if kind == "invoice" else "credit notes"
             raise ValidationError(
                 f"{what} are numbered in date order: {latest['number']} was issued on "
                 f"{latest['issued_on']}, so a new one cannot be dated {date.isoformat()} "
@@ -99,8 +108,10 @@ def _insert(store, kind: str, record: dict, date: dt.date) -> int:
         invoice_id = store.insert("invoices", {
             **record, "number": number, "kind": kind, "year": date.year, "seq": seq,
             "issued_on": date.isoformat()})
-        store.audit(f"{kind}.issue", "invoice", number,
-                    {"amount": record["amount"], "label": record["label"]}, date)
+        details = {"amount": record["amount"], "label": record["label"]}
+        if future:
+            details["future"] = f"dated after today ({dates.today().isoformat()}): --future"
+        store.audit(f"{kind}.issue", "invoice", number, details, date)
     return invoice_id
 
 

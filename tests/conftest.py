@@ -34,13 +34,17 @@ TODAY = dt.date(2026, 11, 25)
 
 
 @pytest.fixture(autouse=True)
-def db_path(tmp_path, monkeypatch):
+def db_path(tmp_path, monkeypatch, request):
     path = tmp_path / "certcli.db"
     monkeypatch.setenv("CERTCLI_DB", str(path))
     monkeypatch.delenv("CERTCLI_TEMPLATES", raising=False)
     monkeypatch.delenv("CERTCLI_DATA", raising=False)
     monkeypatch.setenv("COLUMNS", "200")  # rich tables do not fold in assertions
-    monkeypatch.setattr("certcli.dates.today", lambda: TODAY)
+    # A story that runs past TODAY moves the clock with @pytest.mark.today("YYYY-MM-DD"):
+    # invoices dated after today are refused (certcli.invoices).
+    marker = request.node.get_closest_marker("today")
+    today = dt.date.fromisoformat(marker.args[0]) if marker else TODAY
+    monkeypatch.setattr("certcli.dates.today", lambda: today)
     return path
 
 

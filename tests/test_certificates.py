@@ -9,6 +9,7 @@ from commission_helpers import decide_at, new_candidate, report_ready, session
     ("2026-08-31", "2030-08-30"),   # month end
     ("2026-01-01", "2029-12-31"),
 ])
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_validity_through_a_real_grant(cli, store, granted, until):
     result = decide_at(cli, store, granted)
     assert result["valid_until"] == until
@@ -53,6 +54,7 @@ def test_late_renewal_starts_on_the_decision_date_and_shows_the_lapse(cli, store
     assert cli.json("certificate", "show", number, "--as-of", "2030-04-01")["status"] == "valid"
 
 
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_renewal_dues_are_not_billed_twice_for_a_called_year(cli, store):
     cid = new_candidate(cli)
     number = decide_at(cli, store, "2026-03-12", candidate=cid)["certificate"]
@@ -106,6 +108,7 @@ def test_extension_without_mention_is_refused(cli, store, unchanged):
                                                "--grant").stderr
 
 
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_certificate_numbers_follow_one_counter_per_scheme(cli, store):
     assert decide_at(cli, store, "2026-06-15")["certificate"] == "ECO-2026-0001"
     assert decide_at(cli, store, "2027-02-15")["certificate"] == "ECO-2027-0002"

@@ -60,6 +60,7 @@ def test_partial_payments_add_up_and_overpayment_is_refused(cli, store, unchange
                                                       "1", "--method", "cheque").stderr
 
 
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_cancel_issues_a_credit_note_and_numbering_stays_gapless(cli, store, unchanged):
     first = _invoice(cli, store, "2026-06-15")
     second = _invoice(cli, store, "2026-09-15")

@@ -51,6 +51,7 @@ def award_session(cli, date: str, kind: str = "award") -> int:
 
 
 # -- (a) OPQTECC: initial certification, notification, reminder, renewal in time --------
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_opqtecc_initial_then_renewal_in_time(cli, tmp_path, unchanged):
     holder = economist(cli)
     ref = cli.json("dossier", "add", "--candidate", holder, "--scheme", "ECO",

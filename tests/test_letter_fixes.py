@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from commission_helpers import decide_at, report_ready, session, transmit_cqpt
 
 from certcli import candidates
@@ -93,6 +94,7 @@ def test_notification_names_the_mentions_granted(cli, store, tmp_path):
            "mention BIM." in text
 
 
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_notification_uses_its_own_invoice_and_period(cli, store, tmp_path):
     cid = addressed(store)
     first = decide_at(cli, store, "2026-06-15", candidate=cid)

@@ -69,6 +69,7 @@ def test_an_agenda_skips_a_dossier_whose_status_changed_after_the_session(cli, s
 
 
 # -- 2. invoice numbers follow the issue dates ---------------------------------------------
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_a_grant_recorded_after_the_dues_call_is_numbered_and_dated_after_it(
         cli, store, unchanged):
     decide_at(cli, store, "2026-03-12")                               # F-2026-00001
@@ -100,6 +101,7 @@ def test_credit_notes_follow_their_own_dates(cli, store, unchanged):
     cli.ok("invoice", "cancel", first, "--reason", "x", "--date", "2026-09-01")
 
 
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_issue_refuses_an_earlier_date_in_the_same_year_only(cli, store):
     cid = d_candidate(store)
 
@@ -119,6 +121,7 @@ def _renew(cli, store, number, cid, date):
     return decide_at(cli, store, date, kind="renewal", certificate=number, candidate=cid)
 
 
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_a_continued_renewal_owes_no_prorata_and_the_call_invoices_it(cli, store):
     cid = new_candidate(cli)
     number = decide_at(cli, store, "2026-06-15", candidate=cid)["certificate"]
@@ -130,6 +133,7 @@ def test_a_continued_renewal_owes_no_prorata_and_the_call_invoices_it(cli, store
         (number, "360.00")]
 
 
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_a_lapsed_renewal_owes_the_prorata_only_across_1_january(cli, store):
     # Valid on 1 January 2030 (until 2030-03-11), renewed after the lapse: the 2030
     # call covers the whole year, whether it runs before or after the renewal.
@@ -149,6 +153,7 @@ def test_a_lapsed_renewal_owes_the_prorata_only_across_1_january(cli, store):
 
 
 # -- 4. the annual call knows only what was decided by its date -----------------------------
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_dues_call_is_not_made_years_ahead(cli, store, unchanged):
     with unchanged():
         err = cli.fails("dues", "call", "--year", "2029", "--date", "2027-01-06").stderr

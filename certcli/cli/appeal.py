@@ -62,7 +62,7 @@ def appeal_decide(
         "--date", parser=common.date_param, metavar="DATE",
         help="Day the outcome is recorded (not before the session) [default: today].")]
     = None,
-    actor: ActorOpt = None, json_out: JsonOpt = False,
+    future: common.FutureOpt = False, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Record an appeal's outcome at the appeals session it is on (dated that day,
     recorded with --date from that day on); the same as `certcli commission decide
@@ -77,7 +77,7 @@ def appeal_decide(
     if grant == refuse:
         raise ValidationError("give exactly one of --grant, --refuse")
     follow = common.FollowUp(letter, fmt, out, templates)
-    store = common.store(actor=actor, date=date)
+    store = common.store(actor=actor, date=date, future=future)
     result = appeals.decide(store, ref, "granted" if grant else "refused", reason=reason,
                             mentions=mention, date=common.day(date))
     common.report_decision(store, follow, result, json_out,

@@ -155,7 +155,7 @@ def commission_decide(
         "--date", parser=common.date_param, metavar="DATE",
         help="Day the decision is recorded (not before the session; it dates the dues "
         "invoice) [default: today].")] = None,
-    actor: ActorOpt = None, json_out: JsonOpt = False,
+    future: common.FutureOpt = False, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Record the decision on a dossier of the session's agenda, dated on the session
     day; it can be recorded (--date) from the session day on. A grant issues the
@@ -175,7 +175,7 @@ def commission_decide(
     follow = common.FollowUp(letter, fmt, out, templates)
     if letter:
         follow_up.check_decision(chosen[0])
-    store = common.store(actor=actor, date=date)
+    store = common.store(actor=actor, date=date, future=future)
     result = commissions.decide(store, session_id, ref, chosen[0], mentions=mention,
                                 reason=reason, date=common.day(date))
     common.report_decision(store, follow, result, json_out,

@@ -43,6 +43,10 @@ ActorOpt = Annotated[
     typer.Option("--as", metavar="NAME", help="Who does this, for the audit trail "
                  "[default: the OS user]."),
 ]
+FutureOpt = Annotated[bool, typer.Option(
+    "--future", help="Allow an invoice or credit note dated after today (a simulation or "
+    "training office only: invoices are numbered in date order, so a future one blocks "
+    "every invoice until its date); logged in the audit trail.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
 ForceOutOpt = Annotated[bool, typer.Option("--force", help="Overwrite the --out file if it "
                                            "exists (never the database).")]
@@ -85,14 +89,17 @@ def db_path():
     return _selected_db or default_db_path()
 
 
-def store(*, create: bool = False, actor: str | None = None, date: dt.date | None = None):
-    """Open the database chosen by --db / CERTCLI_DB / the per-user folder."""
+def store(*, create: bool = False, actor: str | None = None, date: dt.date | None = None,
+          future: bool = False):
+    """Open the database chosen by --db / CERTCLI_DB / the per-user folder; `future`
+    is --future (invoices dated after today allowed)."""
     from certcli.paths import current_user
     from certcli.store import Store
 
     opened = Store(db_path(), create=create)
     opened.actor = actor or current_user()
     opened.event_date = date
+    opened.future_invoices = future
     return opened
 
 

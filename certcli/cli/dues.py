@@ -40,7 +40,8 @@ def dues_prorata(
 @app.command("call")
 def dues_call(
     year: Annotated[int, typer.Option("--year", min=1900, max=9999, help="Year of the dues.")],
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None, future: common.FutureOpt = False, actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Invoice the annual dues to every holder valid on 1 January of the year, once.
 
@@ -53,7 +54,7 @@ def dues_call(
     from certcli import dues
     from certcli.money import format_eur
 
-    store = common.store(actor=actor, date=date)
+    store = common.store(actor=actor, date=date, future=future)
     result = dues.call(store, year, date=common.day(date))
     if json_out:
         common.emit_json(result)

@@ -101,7 +101,8 @@ def invoice_pay(
 def invoice_cancel(
     number: NumberArg,
     reason: Annotated[str, typer.Option("--reason", help="Why it is cancelled.")],
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None, future: common.FutureOpt = False, actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Cancel an unpaid invoice by a credit note of its full amount (AV-YYYY-NNNNN).
     An invoice with payments recorded cannot be cancelled.
@@ -111,7 +112,7 @@ def invoice_cancel(
     from certcli import invoices
     from certcli.money import format_eur
 
-    store = common.store(actor=actor, date=date)
+    store = common.store(actor=actor, date=date, future=future)
     invoice, credit = invoices.cancel(store, number, reason=reason, date=common.day(date))
     if json_out:
         common.emit_json({**invoice.to_dict(), "credit_note": credit.to_dict()})

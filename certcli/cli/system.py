@@ -62,7 +62,7 @@ def demo(
     """
     from certcli import demo as demo_data
 
-    store = common.store(create=True, actor=actor or "demo", date=date)
+    store = common.store(create=True, actor=actor or "demo", date=date, future=True)
     summary = demo_data.build(store, today=common.day(date), size=size, force=force)
     if json_out:
         common.emit_json(summary)

@@ -51,6 +51,9 @@ class BaseStore:
             raise DatabaseError(f"{self.path} is not a usable certcli database ({exc})") from None
         self.actor = "unknown"
         self.event_date: dt.date | None = None
+        # `--future`: invoices may be dated after today (a simulation or training
+        # office); certcli.invoices reads it where invoices are numbered.
+        self.future_invoices = False
 
     def close(self) -> None:
         self.conn.close()
