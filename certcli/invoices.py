@@ -27,7 +27,8 @@ class Invoice:
     kind: str
     purpose: str
     candidate_id: int
-    holder: str
+    holder: str  # the buyer's name and address as on the invoice, frozen at issue
+    address: str
     label: str
     amount: str
     paid: str
@@ -61,6 +62,8 @@ def _from_row(store, row, *, with_payments: bool = False) -> Invoice:
     return Invoice(
         id=row["id"], number=row["number"], kind=row["kind"], purpose=row["purpose"],
         candidate_id=row["candidate_id"], holder=f"{row['first_name']} {row['last_name']}",
+        address=", ".join(p for p in (row["buyer_address"], " ".join(
+            x for x in (row["buyer_postcode"], row["buyer_city"]) if x)) if p),
         label=row["label"], amount=money.as_str(amount), paid=money.as_str(paid),
         due=money.as_str(due), status=row["status"], issued_on=row["issued_on"],
         due_on=row["due_on"], certificate=row["certificate"], dossier=row["dossier"],
@@ -103,11 +106,17 @@ def _insert(store, kind: str, record: dict, date: dt.date) -> int:
                 f"{what} are numbered in date order: {latest['number']} was issued on "
                 f"{latest['issued_on']}, so a new one cannot be dated {date.isoformat()} "
                 f"(date it {latest['issued_on']} or later)")
+        # The buyer as on the invoice, so a later edit of the candidate never changes
+        # it; a credit note brings the buyer of the invoice it cancels.
+        buyer = ({k: v for k, v in record.items() if k.startswith("buyer_")}
+                 or store.invoice_buyer(record["candidate_id"]))
+        if not buyer:
+            raise NotFound(f"no candidate with id {record['candidate_id']}")
         seq = store.next_counter(f"{kind}:{date.year}")
         number = f"{PREFIX[kind]}-{date.year}-{seq:05d}"
         invoice_id = store.insert("invoices", {
             **record, "number": number, "kind": kind, "year": date.year, "seq": seq,
-            "issued_on": date.isoformat()})
+            "issued_on": date.isoformat(), **buyer})
         details = {"amount": record["amount"], "label": record["label"]}
         if future:
             details["future"] = f"dated after today ({dates.today().isoformat()}): --future"
@@ -188,6 +197,7 @@ def cancel(store, number: str, *, reason: str, date: dt.date) -> tuple[Invoice, 
             "label": f"Avoir sur la facture {invoice.number} : {reason.strip()}",
             "amount": money.as_str(-money.to_decimal(invoice.amount)), "due_on": None,
             "status": "applied", "dues_year": row["dues_year"], "credit_for": invoice.id,
+            **{k: row[k] for k in row.keys() if k.startswith("buyer_")},
         }, date)
         store.update("invoices", invoice.id, {"status": "cancelled",
                                               "cancel_reason": reason.strip()})

@@ -160,10 +160,18 @@ def _date(value: str | None) -> dt.date | None:
     return dates.from_iso(value[:10]) if value else None
 
 
-def _candidate(store, candidate_id: int) -> dict:
+def _candidate(store, candidate_id: int, buyer=None) -> dict:
+    """The candidate; for an invoice's letter (`buyer` = its row), named and addressed
+    as on the invoice, frozen at issue: a later edit of the candidate never changes
+    a reprint. An invoice issued without an address takes today's (it named none)."""
     row = store.candidate(candidate_id)
     if row is None:
         raise NotFound(f"no candidate with id {candidate_id}")
+    if buyer is not None:
+        frozen = {f: buyer[f"buyer_{f}"] for f in ("civility", "first_name", "last_name")}
+        if any(buyer[f"buyer_{f}"] for f in ADDRESS_FIELDS):
+            frozen.update({f: buyer[f"buyer_{f}"] for f in ADDRESS_FIELDS})
+        row = {**dict(row), **frozen}
     full_name = f"{row['first_name']} {row['last_name']}"
     civility = row["civility"] or ""
     town = " ".join(part for part in (row["postcode"], row["city"]) if part)
@@ -200,9 +208,9 @@ def _scheme(code: str) -> tuple[dict, dict]:
     return body_data, scheme_data
 
 
-def _base(store, candidate_id: int, scheme_code: str, date: dt.date) -> dict:
+def _base(store, candidate_id: int, scheme_code: str, date: dt.date, buyer=None) -> dict:
     body, scheme = _scheme(scheme_code)
-    candidate = _candidate(store, candidate_id)
+    candidate = _candidate(store, candidate_id, buyer)
     return {"date": date, "body": body, "scheme": scheme, "candidate": candidate,
             "recipient": candidate["recipient"], "salutation": candidate["salutation"],
             "references": []}
@@ -231,7 +239,12 @@ def _invoice(store, row) -> dict:
     paid = sum((to_decimal(a) for a in store.invoice_paid(row["id"])), ZERO)
     links = store.invoice_links(row["id"])
     balance = amount - paid
+    town = " ".join(p for p in (row["buyer_postcode"], row["buyer_city"]) if p)
+    name = " ".join(p for p in (row["buyer_civility"], row["buyer_first_name"],
+                                row["buyer_last_name"]) if p)
     return {"id": row["id"], "number": row["number"], "kind": row["kind"],
+            # the buyer as on the invoice (frozen at issue)
+            "buyer": {"name": name, "lines": [x for x in (row["buyer_address"], town) if x]},
             "purpose": row["purpose"], "label": row["label"], "amount": amount,
             "issued_on": _date(row["issued_on"]), "due_on": _date(row["due_on"]),
             "status": row["status"], "dues_year": row["dues_year"], "paid": paid,
@@ -484,7 +497,7 @@ def for_invoice(store, number: str, date: dt.date) -> LetterContext:
         scheme_code = dossier["scheme"]
     else:
         scheme_code = sorted(schemes.catalog())[0]
-    ctx = _base(store, row["candidate_id"], scheme_code, date)
+    ctx = _base(store, row["candidate_id"], scheme_code, date, buyer=row)
     ctx["invoice"] = _invoice(store, row)
     context = LetterContext("invoice", row["number"], ctx, row["candidate_id"],
                             invoice_id=row["id"])

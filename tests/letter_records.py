@@ -71,7 +71,7 @@ def invoice(store, candidate_id: int, number: str, amount: str, issued_on: str, 
             "number": number, "kind": kind, "purpose": purpose, "year": year, "seq": seq,
             "candidate_id": candidate_id, "certificate_id": certificate_id,
             "dossier_id": dossier_id, "label": label, "amount": amount, "issued_on": issued_on,
-            "due_on": due_on, "dues_year": dues_year})
+            "due_on": due_on, "dues_year": dues_year, **store.invoice_buyer(candidate_id)})
 
 
 def request(store, dossier_id: int, items: list[str], requested_on: str, due: str) -> None:

@@ -121,4 +121,4 @@ def test_hours_that_are_not_a_number_say_hours(cli, unchanged):
 def test_migration_adds_the_removal_columns(store):
     columns = {r["name"] for r in store.all("PRAGMA table_info(experiences)")}
     assert {"removed_on", "removed_reason", "removed_by"} <= columns
-    assert store.applied_migrations()[-1] == "m003_experience_removed"
+    assert "m003_experience_removed" in store.applied_migrations()

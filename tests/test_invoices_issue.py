@@ -2,8 +2,11 @@
 and its buyer, label and amounts as they were at issue (every reprint shows them)."""
 
 import json
+from pathlib import Path
 
-from commission_helpers import decide_at, report_ready, session
+from commission_helpers import decide_at, new_candidate, report_ready, session
+
+from certcli.store import Store
 
 # conftest's today is 2026-11-25.
 
@@ -47,3 +50,58 @@ def test_dues_call_and_credit_notes_follow_the_same_rule(cli, store, unchanged):
                       "2026-11-30", "--future")["credit_note"]
     assert credit["issued_on"] == "2026-11-30"
     assert "future" in _audit(store, "credit.issue")[0]
+
+
+def _granted_to_someone_who_moves(cli, store):
+    cid = new_candidate(cli, first="Hélène", last="Lefèvre", civility="Mme",
+                        address="12 rue des Lilas", postcode="69003", city="Lyon")
+    done = decide_at(cli, store, "2026-06-15", candidate=cid)
+    cli.ok("candidate", "edit", cid, "--last-name", "Martin-Roux", "--address",
+           "3 avenue Foch", "--postcode", "75016", "--city", "Paris", "--civility", "M.")
+    return done
+
+
+def _html(cli, tmp_path, template, *record):
+    out = tmp_path / template
+    path = cli.json("letters", "render", template, *record, "--format", "html", "--out",
+                    out, "--dry-run")["path"]
+    return Path(path).read_text(encoding="utf-8")
+
+
+def test_an_issued_invoice_keeps_its_buyer_when_the_candidate_is_edited(cli, store, tmp_path):
+    done = _granted_to_someone_who_moves(cli, store)
+    number = done["invoice"]
+    shown = cli.json("invoice", "show", number)
+    assert shown["holder"] == "Hélène Lefèvre"
+    assert shown["address"] == "12 rue des Lilas, 69003 Lyon"
+    assert shown["label"].startswith("Cotisation annuelle ECO 2026") and shown["amount"] == "210.00"
+    assert [i["holder"] for i in cli.json("invoice", "list")] == ["Hélène Lefèvre"]
+    for template in ("facture", "appel-cotisation"):
+        html = _html(cli, tmp_path, template, "--invoice", number)
+        assert "Mme Hélène Lefèvre" in html and "12 rue des Lilas" in html, template
+        assert "Madame," in html and "Martin-Roux" not in html and "Foch" not in html
+    # The notification's invoice part quotes the invoice as issued.
+    html = _html(cli, tmp_path, "notification", "--dossier", done["ref"])
+    assert shown["label"] in html and "210,00" in html
+    # A credit note names the buyer of the invoice it cancels, as on that invoice.
+    credit = cli.json("invoice", "cancel", number, "--reason", "erreur",
+                      "--date", "2026-07-01")["credit_note"]
+    assert (credit["holder"], credit["address"]) == (shown["holder"], shown["address"])
+    html = _html(cli, tmp_path, "facture", "--invoice", credit["number"])
+    assert "12 rue des Lilas" in html and "Foch" not in html
+
+
+def test_the_migration_fills_the_buyer_of_existing_invoices(cli, store, db_path):
+    number = _granted_to_someone_who_moves(cli, store)["invoice"]
+    # The database as certcli 0.2 before m004 left it: no buyer columns.
+    columns = [r["name"] for r in store.all("PRAGMA table_info(invoices)")
+               if r["name"].startswith("buyer_")]
+    assert len(columns) == 6
+    for column in columns:
+        store.execute(f"ALTER TABLE invoices DROP COLUMN {column}")
+    store.execute("DELETE FROM _sqlite_migrations WHERE name = 'm004_invoice_buyer'")
+    store.close()
+    reopened = Store(db_path)
+    row = reopened.one("SELECT * FROM invoices WHERE number = ?", (number,))
+    # Backfilled from the candidate as they are now: the best that is known.
+    assert (row["buyer_last_name"], row["buyer_city"]) == ("Martin-Roux", "Paris")

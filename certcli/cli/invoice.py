@@ -19,6 +19,7 @@ NumberArg = Annotated[str, typer.Argument(metavar="NUM", help="Invoice number, e
 def _print(invoice) -> None:
     common.fields([
         ("kind", invoice.kind), ("holder", f"{invoice.candidate_id} {invoice.holder}"),
+        ("address", invoice.address),
         ("label", invoice.label), ("amount", invoice.amount), ("paid", invoice.paid),
         ("left to pay", invoice.due), ("status", invoice.status), ("issued", invoice.issued_on),
         ("due", invoice.due_on), ("certificate", invoice.certificate),

@@ -4,19 +4,32 @@ from __future__ import annotations
 
 import sqlite3
 
+# The holder is the buyer as the invoice names them (frozen at issue), never the
+# candidate's current name.
 _INVOICE = (
-    "SELECT i.*, c.first_name, c.last_name, ce.number AS certificate, d.ref AS dossier, "
+    "SELECT i.*, i.buyer_first_name AS first_name, i.buyer_last_name AS last_name, "
+    "ce.number AS certificate, d.ref AS dossier, "
     "o.number AS credit_for_number, "
     "(SELECT n.number FROM invoices n WHERE n.credit_for = i.id) AS credited_by, "
     "(SELECT group_concat(p.amount, ' ') FROM payments p WHERE p.invoice_id = i.id) AS paid_list "
-    "FROM invoices i JOIN candidates c ON c.id = i.candidate_id "
+    "FROM invoices i "
     "LEFT JOIN certificates ce ON ce.id = i.certificate_id "
     "LEFT JOIN dossiers d ON d.id = i.dossier_id "
     "LEFT JOIN invoices o ON o.id = i.credit_for"
 )
 
 
+# What an invoice copies from its candidate at issue (invoices.buyer_<field>, m004).
+BUYER_FIELDS = ("civility", "first_name", "last_name", "address", "postcode", "city")
+
+
 class InvoicesQueries:
+    def invoice_buyer(self, candidate_id: int) -> dict | None:
+        """The candidate's name and address as the invoice columns buyer_<field>."""
+        row = self.one(f"SELECT {', '.join(BUYER_FIELDS)} FROM candidates WHERE id = ?",
+                       (candidate_id,))
+        return None if row is None else {f"buyer_{f}": row[f] for f in BUYER_FIELDS}
+
     def invoice(self, number: str) -> sqlite3.Row | None:
         return self.one(_INVOICE + " WHERE i.number = ?", (number,))
 

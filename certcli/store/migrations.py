@@ -312,6 +312,20 @@ def m003_experience_removed(db: Database) -> None:
         db.execute(f"ALTER TABLE experiences ADD COLUMN {column} TEXT")
 
 
+@migrations()
+def m004_invoice_buyer(db: Database) -> None:
+    """An issued invoice or credit note keeps the buyer's name and address as they were
+    on it (its label and amount are stored already): editing the candidate later
+    must not change a reprint. Existing rows take the candidate's current values,
+    the best that is known of them."""
+    fields = ("civility", "first_name", "last_name", "address", "postcode", "city")
+    for field in fields:
+        db.execute(f"ALTER TABLE invoices ADD COLUMN buyer_{field} TEXT")
+    db.execute("UPDATE invoices SET " + ", ".join(
+        f"buyer_{f} = (SELECT c.{f} FROM candidates c WHERE c.id = invoices.candidate_id)"
+        for f in fields))
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
