@@ -44,6 +44,53 @@ def _column(name: str) -> str:
     return ALIASES.get(key, key)
 
 
+# A register of 100,000 people is ~20 MB of CSV: a bigger file is not a register.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+# One cell longer than this is not a name or an address: its row is refused.
+MAX_FIELD_CHARS = 128 * 1024
+# Encodings a spreadsheet can be saved in; codecs such as idna, punycode or base64
+# are not file encodings.
+_NOT_FILE_ENCODINGS = {"idna", "punycode", "undefined", "raw_unicode_escape", "unicode_escape"}
+
+
+def read_text(path: Path, encoding: str) -> str:
+    """The text of a CSV file to import: a regular file of at most MAX_FILE_BYTES,
+    decoded with `encoding` (undecodable bytes kept as surrogates, refused row by
+    row later)."""
+    import codecs
+    import os
+    import stat
+
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise ValidationError(f"unknown encoding {encoding!r}") from None
+    if info.name in _NOT_FILE_ENCODINGS or not getattr(info, "_is_text_encoding", True):
+        raise ValidationError(f"{encoding!r} is not a file encoding (use utf-8, cp1252, "
+                              "latin-1 or utf-16)")
+    try:
+        with open(path, "rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                raise ValidationError(f"{path} is not a regular file: give a CSV file")
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise CertcliError(f"cannot read {path}: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValidationError(f"{path.name} is larger than {MAX_FILE_BYTES // 2**20} MB: "
+                              "split it, or check that it is the register")
+    wide = info.name.startswith(("utf-16", "utf-32"))
+    if not wide and b"\x00" in raw[:65536]:
+        raise ValidationError(f"{path.name} is not a CSV text file (it holds binary data; "
+                              "a UTF-16 file needs --encoding utf-16)")
+    try:
+        return raw.decode(encoding, errors="surrogateescape")
+    except (UnicodeError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        raise ValidationError(f"{path.name} cannot be read as {encoding} ({reason}): "
+                              "save it as UTF-8, or pass the encoding it was saved in") from None
+
+
 def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
                force: bool = False, dry_run: bool = False) -> ImportResult:
     """Insert every good row in one transaction; report the others with reasons.
@@ -51,22 +98,18 @@ def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
     Bytes that are not valid in `encoding` reject their row (not the file), so a
     spreadsheet saved half in Latin-1 still imports what can be read safely.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CertcliError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        text = raw.decode(encoding, errors="surrogateescape")
-    except LookupError:
-        raise ValidationError(f"unknown encoding {encoding!r}") from None
+    text = read_text(path, encoding)
     text = text.removeprefix("\ufeff")
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    if not reader.fieldnames:
+    # The reader's own limit (128 KiB) would abort the whole file on one long cell:
+    # let it read any cell, and refuse the rows that hold one (_unreadable).
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    if not _header(reader, path):
         raise ValidationError(f"{path.name}: empty file or no header line")
     # `id` (and `created_on`) come with our own export: a new register numbers
     # its candidates itself, so they are read and ignored.
@@ -79,19 +122,17 @@ def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
         )
     result = ImportResult()
     with store.transaction():
-        for row in reader:
+        for row in _rows(reader, path):
             result.total += 1
             line = reader.line_num
             values = {columns[k]: v for k, v in row.items()
                       if k in columns and v is not None}
             label = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
-            bad = [k for k, v in values.items() if any("\udc80" <= ch <= "\udcff" for ch in v)]
-            if bad:
+            reason = _unreadable(values, encoding)
+            if reason:
                 result.rejected.append({
-                    "line": line, "name": label.encode("utf-8", "replace").decode(),
-                    "reason": f"not valid {encoding} in {', '.join(bad)} "
-                              "(save the file as UTF-8 or pass --encoding cp1252)",
-                })
+                    "line": line, "name": label.encode("utf-8", "replace").decode()[:80],
+                    "reason": reason})
                 continue
             try:
                 # A savepoint per row: a refused row leaves nothing behind.
@@ -106,6 +147,36 @@ def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
         if dry_run:
             raise _DryRun(result)
     return result
+
+
+def _header(reader, path: Path):
+    try:
+        return reader.fieldnames
+    except csv.Error as exc:
+        raise ValidationError(f"{path.name}: not a readable CSV header ({exc})") from None
+
+
+def _rows(reader, path: Path):
+    """The rows, a broken quote or line ending refusing the file with its line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ValidationError(f"{path.name}, line {reader.line_num}: not readable as CSV "
+                              f"({exc}); nothing was imported") from None
+
+
+def _unreadable(values: dict, encoding: str) -> str | None:
+    """Why a row cannot be taken as it is read: bytes not valid in the encoding, or
+    a cell far longer than any name or address."""
+    bad = [k for k, v in values.items() if any("\udc80" <= ch <= "\udcff" for ch in v)]
+    if bad:
+        return (f"not valid {encoding} in {', '.join(bad)} "
+                "(save the file as UTF-8 or pass --encoding cp1252)")
+    long = [k for k, v in values.items() if len(v) > MAX_FIELD_CHARS]
+    if long:
+        return (f"{', '.join(long)} longer than {MAX_FIELD_CHARS // 1024} KiB "
+                "(is a quote left open?)")
+    return None
 
 
 def _insert_row(store, values: dict, *, date: dt.date, force: bool):

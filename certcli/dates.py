@@ -10,6 +10,11 @@ import re
 
 from certcli.errors import ValidationError
 
+# Every date certcli takes lies in this range: a birth date, a session, a decision.
+# Dates at the ends of the calendar (0001-01-01, 9999-12-31) are mistakes, and the
+# rules add years and months to them (validity, reminders, windows) that would
+# leave Python's calendar.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
@@ -28,9 +33,19 @@ def parse_date(text: str) -> dt.date:
             )
         day, month, year = (int(g) for g in match.groups())
     try:
-        return dt.date(year, month, day)
+        parsed = dt.date(year, month, day)
     except ValueError as exc:
         raise ValidationError(f"invalid date {text!r}: {exc}") from None
+    check_year(parsed.year, what=f"date {text!r}")
+    return parsed
+
+
+def check_year(year: int, *, what: str = "year") -> int:
+    """A year within the range certcli handles (FIRST_YEAR..LAST_YEAR)."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationError(f"{what} is out of range: certcli handles the years "
+                              f"{FIRST_YEAR} to {LAST_YEAR}")
+    return year
 
 
 def parse_datetime(text: str) -> dt.datetime:

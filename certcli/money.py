@@ -12,6 +12,9 @@ from certcli.validators import shown
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # An optional sign (callers refuse what they must), digits, at most one separator.
+# No amount certcli handles comes near a billion euros: anything larger is a typing
+# mistake, and 28 digits would leave Decimal's precision (InvalidOperation).
+LIMIT = Decimal("1000000000")
 _PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
@@ -22,13 +25,17 @@ def to_decimal(value: str | int | Decimal) -> Decimal:
     text = str(value).strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     text = text.removesuffix("€").replace(",", ".")
     # Plain decimal notation only: Decimal() would also take '1e3', 'NaN' or '1_000'.
-    if not _PLAIN.fullmatch(text):
+    if len(text) > 40 or not _PLAIN.fullmatch(text):
         raise ValidationError(f"invalid amount {shown(value)}: digits with at most one decimal "
                               "separator, e.g. 1234.50 or 1 234,50")
     try:
-        return Decimal(text)
+        amount = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
-        raise ValidationError(f"invalid amount {value!r}") from None
+        raise ValidationError(f"invalid amount {shown(value)}") from None
+    if abs(amount) >= LIMIT:
+        raise ValidationError(f"invalid amount {shown(value)}: too large (at most "
+                              "999 999 999,99)")
+    return amount
 
 
 def cents(value: str | int | Decimal) -> Decimal:

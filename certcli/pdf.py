@@ -67,8 +67,10 @@ def write_pdf(html: str | list[str], path: Path, *, base_url: str | None = None,
         else:
             _render_in_parallel(parts, Path(path), base_url, title, workers)
     except OSError as exc:
-        if isinstance(exc, FileNotFoundError | PermissionError):
-            raise CertcliError(f"cannot write {path}: {exc.strerror}") from None
+        if exc.errno is not None:
+            # The system refused the file (a full disk, an I/O error, a missing or
+            # forbidden folder): Pango is not the cause, so no advice to install it.
+            raise CertcliError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise CertcliError(f"WeasyPrint failed ({exc}); {INSTALL_HINT}") from None
     return path
 

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 import typer.main
+from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from certcli import __version__
@@ -58,21 +59,47 @@ class CertcliGroup(TyperGroup):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def parse_args(self, ctx, args):
+        # Every argument is checked once here, before any command sees it: Python
+        # hands undecodable bytes over as lone surrogates, which would fail deep in
+        # SQLite, JSON or the terminal.
+        if ctx.parent is None:
+            _refuse_undecodable(args)
+        try:
+            return super().parse_args(ctx, args)
+        except ClickException as exc:
+            _printable_usage(exc)
+            raise
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except CertcliError as exc:
             _fail(str(exc))
-        except sqlite3.OperationalError as exc:
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): main() exits quietly
+        except sqlite3.Error as exc:
             if os.environ.get("CERTCLI_DEBUG"):
                 raise
-            _fail(f"database: {exc}")
+            from certcli.store.base import explain
+
+            _fail(str(explain(exc, _db_for_messages())))
         except OverflowError:
             # An id or number typed with too many digits reaches SQLite's 64-bit limit.
             _fail("a number given is too large")
         except KeyboardInterrupt:
             _fail("interrupted; nothing was written by the unfinished step")
+        except OSError as exc:
+            if os.environ.get("CERTCLI_DEBUG"):
+                raise
+            # A file the command reads or writes, refused by the system (a name too
+            # long, a full disk, a folder it may not enter).
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}")
         except Exception as exc:
+            if isinstance(exc, ClickException):
+                _printable_usage(exc)
+                raise
             if hasattr(exc, "exit_code") or isinstance(exc, typer.Abort):
                 raise  # Typer's own exits and usage errors (exit 2) pass through
             # A bug, not a user mistake: still no traceback (it could show personal
@@ -81,6 +108,46 @@ class CertcliGroup(TyperGroup):
                 raise
             _fail(f"internal error ({type(exc).__name__}: {exc}); "
                   "set CERTCLI_DEBUG=1 to see the traceback")
+
+
+def _db_for_messages():
+    from certcli.cli import common
+
+    return common.db_path()
+
+
+def _refuse_undecodable(args) -> None:
+    for index, arg in enumerate(args):
+        if isinstance(arg, str) and any("\udc80" <= ch <= "\udcff" for ch in arg):
+            before = args[index - 1] if index else ""
+            what = (f"the value of {before}" if before.startswith("-") and "=" not in before
+                    else f"the argument {printable(arg.split('=', 1)[0])}" if
+                    arg.startswith("-") else f"argument {index + 1}")
+            _fail(f"{what} is not valid UTF-8 ({printable(arg)}): type it again, or save "
+                  "the file name or text as UTF-8")
+
+
+def printable(text: str, limit: int = 300) -> str:
+    """One printable line: control characters, undecodable bytes and other invisible
+    characters shown as escapes, never sent raw to the operator's terminal."""
+    out = []
+    for ch in str(text):
+        if "\udc80" <= ch <= "\udcff":
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        elif ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+    line = "".join(out)
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _printable_usage(exc) -> None:
+    # Click echoes the offending value in its usage error (exit 2): same rule.
+    if isinstance(exc.message, str):
+        exc.message = printable(exc.message, limit=1000)
 
 
 def _short_help(text: str, limit: int) -> str:
@@ -97,7 +164,7 @@ def _plain_help(command) -> None:
 
 
 def _fail(message: str):
-    sys.stderr.write(f"Error: {message}\n")
+    sys.stderr.write(f"Error: {printable(message, limit=2000)}\n")
     raise typer.Exit(code=1)
 
 

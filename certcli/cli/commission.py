@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from certcli import dates
 from certcli.cli import common
 from certcli.cli.common import (
     ActorOpt,
@@ -51,7 +52,8 @@ def commission_add(
 
 @app.command("plan")
 def commission_plan(
-    year: Annotated[int, typer.Option("--year", min=1900, max=9999, help="Calendar year.")],
+    year: Annotated[int, typer.Option(
+        "--year", min=dates.FIRST_YEAR, max=dates.LAST_YEAR, help="Calendar year.")],
     count: Annotated[int, typer.Option("--count", help="How many sessions.")] = 5,
     kind: KindOpt = "award", capacity: CapacityOpt = None,
     apply: Annotated[bool, typer.Option("--apply", help="Create the sessions proposed.")]

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from certcli import dates
 from certcli.cli import common
 from certcli.cli.common import (
     ActorOpt,
@@ -159,7 +160,8 @@ def cqpt_transmit(
 @app.command("funding")
 def cqpt_funding(
     year: Annotated[int | None, typer.Option(
-        "--year", min=1900, max=9999, help="Only evaluations whose last phase (else "
+        "--year", min=dates.FIRST_YEAR, max=dates.LAST_YEAR,
+        help="Only evaluations whose last phase (else "
         "orientation) falls in this year.")] = None,
     json_out: JsonOpt = False,
 ):

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from certcli import dates
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
@@ -39,7 +40,8 @@ def dues_prorata(
 
 @app.command("call")
 def dues_call(
-    year: Annotated[int, typer.Option("--year", min=1900, max=9999, help="Year of the dues.")],
+    year: Annotated[int, typer.Option(
+        "--year", min=dates.FIRST_YEAR, max=dates.LAST_YEAR, help="Year of the dues.")],
     date: DateOpt = None, future: common.FutureOpt = False, actor: ActorOpt = None,
     json_out: JsonOpt = False,
 ):

@@ -29,11 +29,18 @@ def init(json_out: JsonOpt = False):
 
 
 def info(json_out: JsonOpt = False):
-    """Show the database path, schema version and row counts.
+    """Show the database path, schema version and row counts (refused when SQLite's
+    quick check finds the file damaged: see `certcli check`).
 
     Example: certcli info --json
     """
+    from certcli.errors import DatabaseError
+
     store = common.store()
+    # Counts can be read around a damaged page: info never vouches for a file that
+    # SQLite's quick check refuses.
+    if store.integrity_problems(1, quick=True):
+        raise DatabaseError(f"the database is damaged ({store.path}): run `certcli check`")
     data = {"db": str(store.path), "schema_version": store.schema_version,
             "counts": store.counts()}
     if json_out:
@@ -47,8 +54,9 @@ def info(json_out: JsonOpt = False):
 
 
 def demo(
-    size: Annotated[int, typer.Option("--size", min=0, help="Add N synthetic candidates "
-                                      "(two dossiers each) for benchmarks.")] = 0,
+    size: Annotated[int, typer.Option(
+        "--size", min=0, max=1_000_000, help="Add N synthetic candidates (two dossiers each) "
+        "for benchmarks, at most 1000000.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Add the fictional office even if the "
                                         "database already holds records.")] = False,
     date: DateOpt = None,
@@ -167,6 +175,43 @@ def backup(
         common.say(f"Backed up {store.path} to {dest} ({data['bytes']} bytes).")
 
 
+def check(json_out: JsonOpt = False):
+    """Check the database: SQLite's integrity and foreign keys, the invoice and
+    credit-note numbering (per year: 1..N with no gap, the counter at N, dates in
+    number order) and the letter log (each recorded letter's file exists, no period
+    reminded twice). Says what is wrong and exits 1 when anything is.
+
+    Example: certcli check --json
+    """
+    from certcli import integrity
+    from certcli.errors import CertcliError, DatabaseError
+
+    try:
+        store = common.store()
+    except DatabaseError as exc:
+        if "damaged" not in str(exc):
+            raise
+        results, path = integrity.unopenable(exc), str(common.db_path())
+    else:
+        results, path = integrity.run(store), str(store.path)
+    found = sum(len(r.problems) for r in results)
+    if json_out:
+        common.emit_json({"db": path, "ok": not found, "checks": [r.to_dict() for r in results]})
+    else:
+        width = max(len(r.check) for r in results)
+        for result in results:
+            state = "ok" if result.ok else f"{len(result.problems)} problem(s)"
+            common.say(f"{result.check.replace('_', ' ').ljust(width)}  {state}")
+            for problem in result.problems:
+                common.say(f"  - {problem}")
+    if found:
+        damaged = not results[0].ok
+        raise CertcliError(f"{found} problem(s) found in {path}"
+                           + ("" if json_out else ": see above")
+                           + ("; the file is damaged: restore the latest backup" if damaged
+                              else ""))
+
+
 def register(app: typer.Typer) -> None:
-    for func in (init, info, demo, stats, log, backup):
+    for func in (init, info, demo, stats, log, backup, check):
         app.command(name=func.__name__)(func)

@@ -10,6 +10,7 @@ from certcli.store.audit import AuditQueries
 from certcli.store.base import SCHEMA_VERSION, BaseStore
 from certcli.store.candidates import CandidateQueries
 from certcli.store.certificates import CertificatesQueries
+from certcli.store.checks import CheckQueries
 from certcli.store.commissions import CommissionsQueries
 from certcli.store.cqpt import CqptQueries
 from certcli.store.dossiers import DossierQueries
@@ -32,6 +33,7 @@ class Store(
     CqptQueries,
     StatsQueries,
     AuditQueries,
+    CheckQueries,
     BaseStore,
 ):
     """A certcli database."""

@@ -29,38 +29,136 @@ def sql_list(values) -> str:
     return "(" + ", ".join(f"'{v}'" for v in sorted(values)) + ")"
 
 
+def explain(exc: sqlite3.Error, path: Path | str | None = None) -> DatabaseError:
+    """The real cause of an SQLite failure, in the user's words: one rule for the
+    opening and for any statement that fails later."""
+    text = str(exc)
+    lower = text.lower()
+    where = f" ({path})" if path else ""
+    if "malformed" in lower or "not a database" in lower or "corrupt" in lower:
+        return DatabaseError(f"the database is damaged{where}: run `certcli check`")
+    io_error = "disk i/o error" in lower or "unable to open" in lower
+    if "database or disk is full" in lower or (io_error and _disk_full(path)):
+        return DatabaseError(f"the disk is full{where}: free some space and try again "
+                             "(nothing was written by this step)")
+    if "disk i/o error" in lower:
+        return DatabaseError(f"disk I/O error{where}: the disk may be failing or was "
+                             "removed; check it, then run `certcli check`")
+    if "readonly" in lower or "read-only" in lower:
+        folder = Path(path).parent if path else None
+        return DatabaseError(f"the database is read-only{where}: reads work, writes need "
+                             f"write access to the file and its folder {folder or ''}".rstrip())
+    if "locked" in lower or "busy" in lower:
+        return DatabaseError(f"database is busy ({text}); try again")
+    if "unable to open" in lower:
+        return DatabaseError(f"cannot open the database{where}: check that its folder "
+                             "exists and may be read")
+    return DatabaseError(f"database: {text}")
+
+
+def _disk_full(path) -> bool:
+    if not path or str(path) == ":memory:":
+        return False
+    import shutil
+
+    try:
+        # A full disk often shows as a plain I/O error (the -shm or -wal file cannot
+        # grow): ask the disk itself.
+        return shutil.disk_usage(Path(path).resolve().parent).free < 1024 * 1024
+    except OSError:
+        return False
+
+
+def _refuse_absent(path: Path) -> DatabaseError:
+    return DatabaseError(f"no certcli database at {path}: run `certcli init` (or pass --db)")
+
+
+def _cannot_write(path: Path, exc: sqlite3.Error) -> bool:
+    import os
+
+    text = str(exc).lower()
+    return ("unable to open" in text or "readonly" in text or "disk i/o" in text) and (
+        not os.access(path.parent, os.W_OK) or not os.access(path, os.W_OK)
+        or _read_only_medium(path))
+
+
+def _read_only_medium(path: Path) -> bool:
+    import os
+
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 class BaseStore:
     def __init__(self, path: Path | str, *, create: bool = False):
-        self.path = Path(path)
-        if str(path) != ":memory:" and not self.path.exists():
-            if not create:
-                raise DatabaseError(
-                    f"no database at {self.path}: run `certcli init` first (or pass --db)"
-                )
-            from certcli import safe_files
+        """Open (and, only with create=True, create or migrate) a certcli database.
 
-            safe_files.create_private(self.path)
+        Only `init` and `demo` create: any other command on a missing or empty file
+        refuses it, so a mistyped --db never becomes an empty office. A database
+        written by a newer certcli is refused before anything reads it."""
+        self.path = Path(path)
+        self.read_only = False
+        memory = str(path) == ":memory:"
+        if not memory:
+            try:
+                exists = self.path.exists()
+                if exists and not self.path.is_file():
+                    raise DatabaseError(f"{self.path} is not a file: choose another --db")
+            except OSError as exc:
+                raise DatabaseError(f"cannot open the database {self.path}: "
+                                    f"{exc.strerror}") from None
+            if not exists:
+                if not create:
+                    raise _refuse_absent(self.path)
+                from certcli import safe_files
+
+                safe_files.create_private(self.path)
         try:
-            self.conn = sqlite3.connect(str(path), isolation_level=None,
-                                        timeout=BUSY_TIMEOUT_MS / 1000)
-            self.conn.row_factory = sqlite3.Row
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.created = self._ensure_schema()
-        except sqlite3.DatabaseError as exc:
-            raise DatabaseError(f"{self.path} is not a usable certcli database ({exc})") from None
+            self.conn = self._connect(memory, create)
+            self.created = self._ensure_schema(create)
+        except sqlite3.Error as exc:
+            raise explain(exc, self.path) from None
         self.actor = "unknown"
         self.event_date: dt.date | None = None
         # `--future`: invoices may be dated after today (a simulation or training
         # office); certcli.invoices reads it where invoices are numbered.
         self.future_invoices = False
 
+    def _connect(self, memory: bool, create: bool) -> sqlite3.Connection:
+        if memory:
+            conn = sqlite3.connect(":memory:", isolation_level=None)
+        else:
+            # mode=rw never creates a file: only init and demo (rwc) may.
+            uri = f"{self.path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}"
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError as exc:
+                # A WAL database in a folder where the -wal/-shm files cannot be
+                # created (read-only folder or medium): it can still be read.
+                if create or not _cannot_write(self.path, exc):
+                    raise
+                conn.close()
+                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                       isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+                self.read_only = True
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
+
     def close(self) -> None:
         self.conn.close()
 
     def backup(self, dest: Path, *, force: bool = False) -> None:
-        """A consistent copy through SQLite's online backup, safe while others write;
-        a half-written copy never carries the final name."""
+        """A consistent copy through SQLite's online backup, safe while others write.
+
+        A half-written copy never carries the final name, and a copy that fails
+        SQLite's integrity check is removed, never called a backup (a part file
+        left by a killed backup is removed by the next one: safe_files)."""
         from certcli import safe_files
         from certcli.errors import CertcliError
 
@@ -71,14 +169,23 @@ class BaseStore:
                 try:
                     with target:
                         self.conn.backup(target)
+                    problems = [row[0] for row in target.execute("PRAGMA integrity_check(5)")]
                 finally:
                     target.close()
+                if problems != ["ok"]:
+                    raise DatabaseError(
+                        f"the database is damaged: the copy fails SQLite's integrity check "
+                        f"({problems[0]}); no backup was written: run `certcli check`")
+        except DatabaseError:
+            raise
         except CertcliError as exc:
             raise DatabaseError(str(exc).replace("cannot write ", "cannot write the backup to ",
                                                  1)) from None
-        except (OSError, sqlite3.Error) as exc:
+        except sqlite3.Error as exc:
+            raise explain(exc, self.path) from None
+        except OSError as exc:
             raise DatabaseError(f"cannot write the backup to {dest}: "
-                                f"{getattr(exc, 'strerror', None) or exc}") from None
+                                f"{exc.strerror or exc}") from None
 
     # -- schema ---------------------------------------------------------------
     def applied_migrations(self) -> list[str]:
@@ -92,11 +199,17 @@ class BaseStore:
         )
         return [row[0] for row in rows]
 
-    def _ensure_schema(self) -> bool:
+    def _ensure_schema(self, create: bool = True) -> bool:
         """Apply pending migrations; True when anything was applied."""
         applied = self.applied_migrations()
-        if len(applied) >= SCHEMA_VERSION:
-            return False
+        if len(applied) == SCHEMA_VERSION:
+            return False  # the common case, without importing sqlite-utils
+        from certcli.store import migrations
+
+        if len(applied) > SCHEMA_VERSION or not set(applied) <= set(migrations.names()):
+            raise DatabaseError(
+                f"{self.path} was written by a newer certcli (schema {len(applied)}, this one "
+                f"knows {SCHEMA_VERSION}): upgrade certcli")
         if not applied:
             # Never turn another program's SQLite file into a certcli database.
             foreign = [row[0] for row in self.conn.execute(
@@ -107,7 +220,11 @@ class BaseStore:
                     f"{self.path} is not a certcli database (it holds other tables: "
                     f"{', '.join(foreign)}); choose another --db"
                 )
-        from certcli.store import migrations
+            if not create:
+                raise _refuse_absent(self.path)
+        if self.read_only:
+            raise DatabaseError(f"{self.path} needs an upgrade (schema {len(applied)} to "
+                                f"{SCHEMA_VERSION}) but its folder is read-only")
 
         # WAL lets readers go on while someone writes; it persists in the file.
         self.conn.execute("PRAGMA journal_mode = WAL")
@@ -126,14 +243,20 @@ class BaseStore:
             # Nested use (a domain function calling another): one outer transaction.
             yield self
             return
+        if self.read_only:
+            raise DatabaseError(f"the database is read-only ({self.path}): reads work, writes "
+                                f"need write access to its folder {self.path.parent}")
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise DatabaseError(f"database is busy ({exc}); try again") from None
+        except sqlite3.Error as exc:
+            raise explain(exc, self.path) from None
         try:
             yield self
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (a damaged page, a full disk):
+            # a second ROLLBACK would hide the real error behind "cannot rollback".
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")

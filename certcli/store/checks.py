@@ -1,0 +1,54 @@
+"""SQL for `certcli check`: SQLite's own checks and the rows the ledger checks read.
+
+Each query turns an SQLite failure (a damaged page it runs into) into a
+DatabaseError naming it, so that one check failing does not hide the others.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from certcli.errors import DatabaseError
+
+
+class CheckQueries:
+    def _checked(self, sql: str, params=()) -> list[sqlite3.Row]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            # The check's own report names the cause; explain()'s advice would be
+            # "run `certcli check`".
+            raise DatabaseError(f"SQLite cannot read this part of the file ({exc})") from None
+
+    def integrity_problems(self, limit: int = 20, *, quick: bool = False) -> list[str]:
+        """SQLite's integrity_check (quick_check: without comparing indexes to their
+        tables, O(N) instead of O(N log N)), [] when the file is sound."""
+        pragma = "quick_check" if quick else "integrity_check"
+        rows = [row[0] for row in self._checked(f"PRAGMA {pragma}({int(limit)})")]
+        return [] if rows == ["ok"] else rows
+
+    def foreign_key_problems(self) -> list[sqlite3.Row]:
+        """(table, rowid, parent) of each row pointing at a missing record."""
+        return self._checked("PRAGMA foreign_key_check")
+
+    def numbered_invoices(self) -> list[sqlite3.Row]:
+        return self._checked(
+            "SELECT id, number, kind, year, seq, issued_on FROM invoices "
+            "ORDER BY kind, year, seq, id")
+
+    def invoice_counters(self) -> dict[str, int]:
+        return {row["name"]: row["value"] for row in self._checked(
+            "SELECT name, value FROM counters WHERE name LIKE 'invoice:%' "
+            "OR name LIKE 'credit:%'")}
+
+    def logged_letters(self) -> list[sqlite3.Row]:
+        return self._checked("SELECT id, template, date, path FROM letters ORDER BY id")
+
+    def reminder_problems(self) -> list[sqlite3.Row]:
+        """Periods reminded more than once, and reminders filed under another
+        certificate than their period's."""
+        return self._checked(
+            "SELECT r.period_id, count(*) AS n, "
+            "sum(r.certificate_id != p.certificate_id) AS misfiled "
+            "FROM reminders r LEFT JOIN certificate_periods p ON p.id = r.period_id "
+            "GROUP BY r.period_id HAVING n > 1 OR misfiled > 0 ORDER BY r.period_id")
