@@ -34,13 +34,8 @@ def info(json_out: JsonOpt = False):
 
     Example: certcli info --json
     """
-    from certcli.errors import DatabaseError
-
     store = common.store()
-    # Counts can be read around a damaged page: info never vouches for a file that
-    # SQLite's quick check refuses.
-    if store.integrity_problems(1, quick=True):
-        raise DatabaseError(f"the database is damaged ({store.path}): run `certcli check`")
+    store.assert_sound()
     data = {"db": str(store.path), "schema_version": store.schema_version,
             "counts": store.counts()}
     if json_out:
@@ -89,14 +84,17 @@ def demo(
 def stats(as_of: AsOfOpt = None, json_out: JsonOpt = False):
     """The pipeline at a glance: dossiers per stage and scheme, delays from opening to
     instruction and to decision (last 12 months), overdue requests, the next sessions,
-    renewals due within 9 months and unpaid invoices. Statuses are today's.
+    renewals due within 9 months and unpaid invoices. Statuses are today's. Refused
+    when SQLite's quick check finds the file damaged (see `certcli check`).
 
     Example: certcli stats --as-of 2026-06-15
     """
     from certcli import stats as pipeline
     from certcli.money import format_eur
 
-    data = pipeline.overview(common.store(), as_of=common.day(as_of))
+    store = common.store()
+    store.assert_sound()
+    data = pipeline.overview(store, as_of=common.day(as_of))
     if json_out:
         common.emit_json(data)
         return

@@ -142,16 +142,39 @@ class BaseStore:
                 if create or not _cannot_write(self.path, exc):
                     raise
                 conn.close()
-                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
-                                       isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+                conn = self._connect_read_only()
                 self.read_only = True
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return conn
 
+    def _connect_read_only(self) -> sqlite3.Connection:
+        uri = self.path.resolve().as_uri()
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+        # No -shm file to share, and none can be created: no one is writing through
+        # this folder now, so the file is read as it stands (SQLite's `immutable`).
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+
     def close(self) -> None:
         self.conn.close()
+
+    def assert_sound(self) -> None:
+        """SQLite's quick check (every page read once): for the overviews (info,
+        stats), which could otherwise count around a damaged page and vouch for it."""
+        try:
+            rows = [row[0] for row in self.conn.execute("PRAGMA quick_check(1)")]
+        except sqlite3.Error as exc:
+            raise explain(exc, self.path) from None
+        if rows != ["ok"]:
+            raise DatabaseError(f"the database is damaged ({self.path}): run `certcli check`")
 
     def backup(self, dest: Path, *, force: bool = False) -> None:
         """A consistent copy through SQLite's online backup, safe while others write.

@@ -1,0 +1,510 @@
+"""Storage that cannot lose the office (issue 19): missing, empty, newer, damaged,
+read-only and full databases; `certcli check`; and the causes of "internal error"
+(undecodable arguments, calendar ends, huge amounts, hostile import files, odd
+paths, a reader that goes away)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from conftest import TODAY, Cli, add_candidate, snapshot
+
+from certcli import dates, money
+from certcli.errors import CertcliError, DatabaseError, ValidationError
+from certcli.store import SCHEMA_VERSION, Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_certcli(*args, db: Path, stdin=None, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CERTCLI_DB": str(db), "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "certcli", *args], cwd=ROOT, env=env,
+                          capture_output=True, **kw)
+
+
+def one_error_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), stderr
+    assert "Traceback" not in stderr and "internal error" not in stderr
+    return lines[0]
+
+
+def _office(cli, n=3) -> list[int]:
+    return [add_candidate(cli, f"Prénom{i}", f"Nom{i}", birth_date="1980-01-0" + str(i + 1))
+            for i in range(n)]
+
+
+def _damage_page(db_path: Path, name: str) -> None:
+    """Overwrite the root page of table or index `name` with garbage, as a failing
+    disk or a stray write would."""
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?",
+                        (name,)).fetchone()[0]
+    conn.close()
+    with open(db_path, "r+b") as handle:
+        handle.seek((root - 1) * size)
+        handle.write(b"\xde\xad\xbe\xef" * (size // 4))
+
+
+# -- a damaged file is never used silently
+@pytest.mark.parametrize("args", [("info",), ("candidate", "list"), ("stats",),
+                                  ("candidate", "add", "--first-name", "Ana",
+                                   "--last-name", "Roux")])
+def test_damaged_database_is_named_on_reads_and_writes(cli, db_path, args):
+    _office(cli)
+    _damage_page(db_path, "candidates")
+    line = one_error_line(cli.fails(*args).stderr)
+    assert "the database is damaged" in line and "certcli check" in line
+    assert "rollback" not in line
+
+
+def test_backup_of_a_damaged_database_is_refused_and_removed(cli, db_path, tmp_path):
+    _office(cli)
+    _damage_page(db_path, "candidates")
+    dest = tmp_path / "copies" / "backup.db"
+    line = one_error_line(cli.fails("backup", dest).stderr)
+    assert "the database is damaged" in line
+    assert not dest.exists()
+    assert not list(dest.parent.glob("*.part"))
+
+
+def test_backup_copy_failing_integrity_is_not_a_backup(cli, db_path, tmp_path):
+    # An index page damaged: the pages copy fine, only the integrity check sees it.
+    _office(cli)
+    index = Store(db_path).scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'candidates' "
+        "AND sql IS NOT NULL LIMIT 1")
+    _damage_page(db_path, index)
+    dest = tmp_path / "backup.db"
+    line = one_error_line(cli.fails("backup", dest).stderr)
+    assert "damaged" in line and "certcli check" in line
+    assert not dest.exists() and not list(tmp_path.glob("backup.db*"))
+
+
+def test_backup_removes_the_part_file_of_a_killed_backup(cli, tmp_path):
+    dest = tmp_path / "backup.db"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    left = tmp_path / f"backup.db.{dead.pid}.part"
+    left.write_bytes(b"half a copy")
+    cli.ok("backup", dest)
+    assert not left.exists()
+    assert Store(dest).counts()["candidates"] == 0
+
+
+def test_check_sound_database(cli):
+    _office(cli)
+    data = cli.json("check")
+    assert data["ok"] is True
+    assert [c["check"] for c in data["checks"]] == ["integrity", "foreign_keys",
+                                                    "invoice_numbering", "letters"]
+    assert "invoice numbering  ok" in cli.ok("check").stdout
+
+
+def test_check_names_a_damaged_file(cli, db_path):
+    _office(cli)
+    _damage_page(db_path, "candidates")
+    result = cli.fails("check", "--json")
+    data = json.loads(result.stdout)
+    assert data["ok"] is False
+    integrity = data["checks"][0]
+    assert integrity["check"] == "integrity" and not integrity["ok"]
+    assert "malformed" in " ".join(integrity["problems"])
+    assert "restore the latest backup" in result.stderr
+
+
+def _issue(store, candidate_id, day, kind="invoice"):
+    from certcli import invoices
+
+    return invoices.issue(store, candidate_id=candidate_id, amount=Decimal("100"),
+                          label="Frais", purpose="instruction", date=day)
+
+
+def test_check_finds_gaps_counters_and_dates_out_of_order(cli, store, db_path):
+    first, *_ = _office(cli)
+    for day in (dt.date(2026, 3, 1), dt.date(2026, 4, 1), dt.date(2026, 5, 1),
+                dt.date(2026, 6, 1)):
+        _issue(store, first, day)
+    assert cli.json("check")["ok"] is True
+    # What a stray tool or a restored half-copy could leave (certcli never does).
+    store.execute("PRAGMA foreign_keys = OFF")
+    store.execute("DELETE FROM invoices WHERE number = 'F-2026-00002'")
+    store.execute("UPDATE invoices SET issued_on = '2026-02-01' WHERE number = 'F-2026-00004'")
+    store.execute("UPDATE counters SET value = 7 WHERE name = 'invoice:2026'")
+    store.execute("INSERT INTO counters (name, value) VALUES ('credit:2025', 2)")
+    result = cli.fails("check", "--json")
+    checks = {c["check"]: c for c in json.loads(result.stdout)["checks"]}
+    problems = checks["invoice_numbering"]["problems"]
+    assert "F-2026: number(s) 2 missing from 1..4" in problems
+    assert "F-2026: the counter is at 7 but the last number is 4" in problems
+    assert ("F-2026-00004 is dated 2026-02-01, before F-2026-00003 (2026-05-01)"
+            in problems)
+    assert "AV-2025: the counter is at 2 but no number of the series is recorded" in problems
+    assert checks["integrity"]["ok"] and checks["letters"]["ok"]
+    assert "4 problem(s)" in one_error_line(result.stderr)
+    text = cli.fails("check").stdout
+    assert "invoice numbering  4 problem(s)" in text and "  - F-2026: number(s) 2" in text
+
+
+def test_check_finds_a_recorded_letter_without_its_file(cli, store, tmp_path):
+    first, *_ = _office(cli)
+    kept, lost = tmp_path / "kept.html", tmp_path / "lost.html"
+    kept.write_text("<p>lettre</p>")
+    with store.transaction():
+        for path in (kept, lost):
+            store.insert("letters", {"template": "accuse-reception", "candidate_id": first,
+                                     "date": "2026-11-25", "path": str(path), "format": "html",
+                                     "actor": "test", "rendered_at": "2026-11-25T10:00:00"})
+    problems = {c["check"]: c for c in json.loads(cli.fails("check", "--json").stdout)[
+        "checks"]}["letters"]["problems"]
+    assert problems == [f"letter 2 (accuse-reception, 2026-11-25) is recorded but its file "
+                        f"is missing: {lost}"]
+
+
+def test_check_finds_foreign_keys_pointing_nowhere(cli, store):
+    first, *_ = _office(cli)
+    _issue(store, first, dt.date(2026, 3, 1))
+    store.execute("PRAGMA foreign_keys = OFF")
+    store.execute("UPDATE invoices SET candidate_id = 999")
+    problems = json.loads(cli.fails("check", "--json").stdout)["checks"][1]["problems"]
+    assert problems == ["invoices row 1 points at a missing candidates record"]
+
+
+# -- only init and demo create a database
+@pytest.mark.parametrize("args", [("info",), ("candidate", "list"), ("stats",), ("check",),
+                                  ("candidate", "add", "--first-name", "A", "--last-name", "B")])
+def test_empty_file_is_refused_not_turned_into_an_office(db_path, args):
+    db_path.write_bytes(b"")
+    line = one_error_line(Cli().fails(*args).stderr)
+    assert line == f"Error: no certcli database at {db_path}: run `certcli init` (or pass --db)"
+    assert db_path.read_bytes() == b""
+    assert not db_path.with_name(db_path.name + "-wal").exists()
+
+
+def test_missing_file_is_refused_and_not_created(tmp_path):
+    path = tmp_path / "typo.db"
+    line = one_error_line(Cli().fails("--db", path, "candidate", "list").stderr)
+    assert f"no certcli database at {path}" in line
+    assert not path.exists()
+
+
+def test_init_and_demo_may_create_from_an_empty_file(db_path, tmp_path):
+    db_path.write_bytes(b"")
+    assert Cli().json("init")["created"] is True
+    other = tmp_path / "demo.db"
+    other.write_bytes(b"")
+    Cli().ok("--db", other, "demo", "--date", "2026-11-25")
+    assert Store(other).counts()["candidates"] > 0
+
+
+def test_database_of_a_newer_certcli_is_refused(cli, db_path):
+    _office(cli)
+    store = Store(db_path)
+    store.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                  "VALUES ('certcli', 'm999_from_the_future', '2027-01-01')")
+    store.close()
+    before = db_path.read_bytes()
+    for args in (("info",), ("candidate", "add", "--first-name", "A", "--last-name", "B"),
+                 ("init",)):
+        line = one_error_line(cli.fails(*args).stderr)
+        assert line == (f"Error: {db_path} was written by a newer certcli (schema "
+                        f"{SCHEMA_VERSION + 1}, this one knows {SCHEMA_VERSION}): upgrade "
+                        "certcli")
+    assert db_path.read_bytes() == before
+
+
+# -- read-only folders and full disks
+def _in_private_mount(tmp_path, mount: str, script: str) -> subprocess.CompletedProcess:
+    """Run `script` (sh) in a mount namespace where `tmp_path/m` is mounted with
+    `mount` (a mount command taking the folder as $M); skip where namespaces are not
+    allowed."""
+    if not shutil.which("unshare") or os.geteuid() != 0:
+        pytest.skip("needs root and unshare for a private mount")
+    folder = tmp_path / "m"
+    folder.mkdir(exist_ok=True)
+    env = {**os.environ, "M": str(folder), "PY": sys.executable, "COLUMNS": "200",
+           "CERTCLI_DB": str(folder / "office.db")}
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"{mount} && echo mounted"],
+                           env=env, capture_output=True, text=True)
+    if "mounted" not in probe.stdout:
+        pytest.skip(f"private mounts not allowed here: {probe.stderr.strip()}")
+    return subprocess.run(["unshare", "-m", "sh", "-c", f"{mount} && cd {ROOT} && {script}"],
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_read_only_folder_reads_work_and_writes_say_why(tmp_path):
+    folder = tmp_path / "m"
+    folder.mkdir()
+    db = folder / "office.db"
+    Cli().ok("--db", db, "init")
+    Cli().ok("--db", db, "candidate", "add", "--first-name", "Léa", "--last-name", "Martin")
+    done = _in_private_mount(
+        tmp_path, 'mount --bind "$M" "$M" && mount -o remount,ro,bind "$M"',
+        '"$PY" -m certcli candidate list --json; echo "rc=$?"; '
+        '"$PY" -m certcli candidate add --first-name A --last-name B; echo "rc=$?"')
+    out = done.stdout
+    assert '"last_name": "Martin"' in out and "rc=0" in out, done.stderr
+    assert "rc=1" in out
+    line = one_error_line(done.stderr)
+    assert "the database is read-only" in line and str(folder) in line
+
+
+def test_full_disk_says_the_disk_is_full(tmp_path):
+    done = _in_private_mount(
+        tmp_path, 'mount -t tmpfs -o size=1m tmpfs "$M"',
+        '"$PY" -m certcli init >/dev/null && '
+        'dd if=/dev/zero of="$M/filler" bs=4k 2>/dev/null; '
+        '"$PY" -m certcli candidate add --first-name A --last-name B; echo "rc=$?"; '
+        '"$PY" -m certcli info; echo "rc=$?"')
+    assert done.stdout.count("rc=1") == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2 and all("the disk is full" in line for line in lines), lines
+    assert "not a usable" not in done.stderr
+
+
+def test_disk_io_error_on_a_full_disk_is_named(monkeypatch, tmp_path):
+    from certcli.store.base import explain
+
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage._replace(free=4096))
+    error = explain(sqlite3.OperationalError("disk I/O error"), tmp_path / "x.db")
+    assert str(error).startswith("the disk is full")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage._replace(free=10**10))
+    error = explain(sqlite3.OperationalError("disk I/O error"), tmp_path / "x.db")
+    assert str(error).startswith("disk I/O error") and "failing" in str(error)
+
+
+def test_pdf_on_a_full_disk_does_not_advise_pango():
+    from certcli import pdf
+
+    with pytest.raises(CertcliError) as caught:
+        pdf.write_pdf("<p>Lettre</p>", Path("/dev/full"))
+    assert "No space left on device" in str(caught.value)
+    assert "pango" not in str(caught.value).lower()
+
+
+# -- the causes of "internal error"
+@pytest.mark.parametrize("args", [
+    ("candidate", "list", "--search", "caf\udce9"),
+    ("candidate", "add", "--first-name", "L\udce9a", "--last-name", "Martin"),
+    ("dossier", "show", "2026-\udcff"),
+    ("--db", "/tmp/\udce9.db", "info"),
+    ("candidate", "list", "--search=caf\udce9"),
+])
+def test_undecodable_arguments_are_refused_in_one_line(cli, db_path, args):
+    before = snapshot(db_path)
+    line = one_error_line(cli.fails(*args).stderr)
+    assert "is not valid UTF-8" in line and "\\x" in line
+    assert snapshot(db_path) == before
+
+
+def test_undecodable_bytes_from_the_shell(cli, db_path):
+    done = run_certcli(b"candidate", b"add", b"--first-name", b"L\xe9a", b"--last-name",
+                       b"Martin", db=db_path)
+    assert done.returncode == 1
+    line = one_error_line(done.stderr.decode())
+    assert "the value of --first-name is not valid UTF-8 (L\\xe9a)" in line
+
+
+def test_error_line_is_one_printable_line(cli, tmp_path):
+    name = tmp_path / "bad\nname\x1b[2J\x07.csv"
+    line = one_error_line(cli.fails("candidate", "import", name).stderr)
+    assert "\x1b" not in line and "\x07" not in line
+    assert "bad\\x0aname\\x1b[2J\\x07.csv" in line
+
+
+def test_printable_escapes_what_a_terminal_would_obey():
+    from certcli.cli.app import printable
+
+    assert printable("a\tb\r\n\x1b]0;x\x07 \u202e\udcff é") == (
+        "a\\x09b\\x0d\\x0a\\x1b]0;x\\x07 \\u202e\\xff é")
+    assert len(printable("x" * 5000, limit=100)) == 100
+
+
+@pytest.mark.parametrize("args", [
+    ("stats", "--as-of", "9999-12-31"), ("stats", "--as-of", "0001-01-01"),
+    ("commission", "plan", "--year", "9999"), ("dues", "call", "--year", "9999"),
+    ("renewals", "due", "--as-of", "31/12/9999"),
+])
+def test_calendar_ends_are_usage_errors(cli, args):
+    result = cli.fails(*args, code=2)
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert "2199" in result.stderr
+
+
+def test_dates_are_bounded_in_the_one_parser():
+    assert dates.parse_date("2199-12-31") == dt.date(2199, 12, 31)
+    assert dates.parse_date("01/01/1900") == dt.date(1900, 1, 1)
+    for text in ("9999-12-31", "0001-01-01", "31/12/1899", "01/01/2200"):
+        with pytest.raises(ValidationError, match="out of range"):
+            dates.parse_date(text)
+    # The rules add years to the last day: still inside Python's calendar.
+    assert dates.validity_end(dt.date(2199, 12, 31), 10).year == 2209
+
+
+def test_stats_at_the_range_ends(cli):
+    assert cli.json("stats", "--as-of", "2199-12-31")["as_of"] == "2199-12-31"
+    assert cli.json("stats", "--as-of", "1900-01-01")["as_of"] == "1900-01-01"
+    cli.ok("commission", "plan", "--year", "2199", "--date", "2199-01-01")
+
+
+@pytest.mark.parametrize("text", ["1" * 28, "9" * 27 + ".99", "1000000000", "-1e400",
+                                  "0." + "1" * 60])
+def test_huge_amounts_are_refused(text):
+    with pytest.raises(ValidationError, match="invalid amount"):
+        money.parse_amount(text)
+
+
+def test_largest_amount_and_cli(cli):
+    assert money.parse_amount("999 999 999,99") == Decimal("999999999.99")
+    line = one_error_line(cli.fails("dues", "prorata", "--amount", "1" * 28,
+                                    "--date", "2026-06-15").stderr)
+    assert "too large" in line
+
+
+def test_demo_size_is_bounded(cli):
+    assert "1000000" in cli.fails("demo", "--size", "2147483648", code=2).stderr
+
+
+# -- candidate import: files that are not a register
+@pytest.mark.parametrize("encoding", ["idna", "punycode", "undefined", "base64", "rot13"])
+def test_codecs_that_are_not_file_encodings(cli, tmp_path, encoding):
+    path = tmp_path / "a.csv"
+    path.write_text("first_name,last_name\nLéa,Martin\n", encoding="utf-8")
+    line = one_error_line(cli.fails("candidate", "import", path, "--encoding", encoding).stderr)
+    assert encoding in line
+
+
+def test_utf16_on_a_file_that_is_not(cli, tmp_path, unchanged):
+    path = tmp_path / "a.csv"
+    path.write_text("first_name,last_name\nLéa,Martin\n", encoding="utf-8")
+    with unchanged():
+        line = one_error_line(cli.fails("candidate", "import", path, "--encoding",
+                                        "utf-16").stderr)
+    assert "cannot be read as utf-16" in line
+    # A real UTF-16 file is read.
+    path.write_text("first_name,last_name\nLéa,Martin\n", encoding="utf-16")
+    assert cli.json("candidate", "import", path, "--encoding", "utf-16")["inserted"] == 1
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/null", "folder"])
+def test_import_refuses_what_is_not_a_regular_file(cli, tmp_path, special):
+    target = tmp_path if special == "folder" else special
+    line = one_error_line(cli.fails("candidate", "import", target).stderr)
+    assert "not a regular file" in line or "Is a directory" in line
+
+
+def test_import_size_is_capped(cli, tmp_path, monkeypatch):
+    from certcli import candidate_io
+
+    monkeypatch.setattr(candidate_io, "MAX_FILE_BYTES", 100)
+    path = tmp_path / "big.csv"
+    path.write_text("first_name,last_name\n" + "Léa,Martin\n" * 20)
+    assert "larger than" in one_error_line(cli.fails("candidate", "import", path).stderr)
+    assert candidate_io.MAX_FILE_BYTES < os.path.getsize(path) < 50 * 2**20
+
+
+def test_binary_file_imported_as_csv(cli, tmp_path, unchanged):
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8)
+    with unchanged():
+        line = one_error_line(cli.fails("candidate", "import", path).stderr)
+    assert "not a CSV text file" in line
+
+
+def test_carriage_returns_inside_fields_are_line_ends(cli, tmp_path):
+    # Read through a newline="" buffer, as the csv module wants: a lone CR ends a
+    # line instead of aborting the file ("new-line character seen in unquoted field").
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"first_name,last_name\nL\xc3\xa9a,Martin\nZo\r\xc3\xa9,Durand\n")
+    data = cli.json("candidate", "import", path)
+    assert data["total"] == 3 and "internal error" not in str(data)
+
+
+def test_a_cell_over_128_kib_rejects_its_row_only(cli, tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("first_name,last_name\nLéa,Martin\nAna," + "x" * 200_000 +
+                    "\nZoé,Durand\n", encoding="utf-8")
+    data = cli.json("candidate", "import", path)
+    assert data["inserted"] == 2
+    assert data["rejected"] == [{"line": 3, "name": ("Ana " + "x" * 200_000)[:80],
+                                 "reason": "last_name longer than 128 KiB (is a quote left "
+                                 "open?)"}]
+
+
+# -- odd paths
+def test_out_root_and_empty_backup_name(cli):
+    for args in (("candidate", "export", "--out", "/"), ("backup", ""), ("backup", "/")):
+        line = one_error_line(cli.fails(*args).stderr)
+        assert "internal error" not in line
+
+
+@pytest.mark.parametrize("where", ["db", "backup", "import", "export"])
+def test_path_component_over_255_bytes(cli, tmp_path, where):
+    long = tmp_path / ("é" * 200 + ".db")
+    args = {"db": ("--db", long, "info"), "backup": ("backup", long),
+            "import": ("candidate", "import", long),
+            "export": ("candidate", "export", "--out", long)}[where]
+    line = one_error_line(cli.fails(*args).stderr)
+    assert "File name too long" in line
+
+
+def test_backup_under_a_folder_that_cannot_be_entered(cli, tmp_path):
+    if os.geteuid() == 0:
+        # root enters any folder: a file where a folder should be is refused the same way
+        blocker = tmp_path / "file"
+        blocker.write_text("x")
+        line = one_error_line(cli.fails("backup", blocker / "sub" / "b.db").stderr)
+        assert "cannot write the backup" in line
+        return
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o000)
+    try:
+        line = one_error_line(cli.fails("backup", locked / "sub" / "b.db").stderr)
+        assert "Permission denied" in line
+    finally:
+        locked.chmod(0o700)
+
+
+# -- a reader that goes away
+def test_piping_into_head_exits_quietly(tmp_path):
+    db = tmp_path / "office.db"
+    assert run_certcli("demo", "--size", "300", "--date", "2026-11-25", db=db).returncode == 0
+    env = {**os.environ, "CERTCLI_DB": str(db)}
+    for command in ("dossier list --limit 1000 --json", "scheme list"):
+        done = subprocess.run(f"{sys.executable} -m certcli {command} | head -1", shell=True,
+                              cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.stdout.count("\n") == 1
+        assert done.stderr == "", done.stderr
+
+
+def test_closed_stdout_exits_quietly(tmp_path):
+    db = tmp_path / "office.db"
+    run_certcli("init", db=db)
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader went away before a byte was written
+    env = {**os.environ, "CERTCLI_DB": str(db)}
+    done = subprocess.run([sys.executable, "-m", "certcli", "scheme", "list"], cwd=ROOT,
+                          env=env, stdout=writer, stderr=subprocess.PIPE, text=True)
+    os.close(writer)
+    assert done.returncode == 1
+    assert done.stderr == ""
+
+
+def test_store_open_errors_are_database_errors(tmp_path):
+    folder = tmp_path / "a-folder.db"
+    folder.mkdir()
+    with pytest.raises(DatabaseError, match="is not a file"):
+        Store(folder)
+    assert TODAY.year == 2026
