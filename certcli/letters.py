@@ -21,7 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import signal
+import threading
+import time
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -160,19 +164,92 @@ def find(name: str, templates_dir: str | Path | None = None) -> TemplateInfo:
 
 
 # -- rendering ----------------------------------------------------------------------------------
+# A letter renders in milliseconds and weighs ~10 KB: a template past these bounds is
+# a runaway (a 100,000 x 100,000 loop, 'x' * 10**9), stopped with an error rather than
+# left to hang the desk or fill its memory.
+TEMPLATE_SECONDS = 5
+MAX_LETTER_CHARS = 2_000_000
+MAX_POWER = 1_000  # n ** e with a larger integer e runs in C, where no limit reaches
+_deadline = float("inf")  # time.monotonic() by which the current rendering must end
+
+
+class _TookTooLong(Exception):
+    pass
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _check_time() -> None:
+    if time.monotonic() > _deadline:
+        raise _TookTooLong
+
+
+@cache
+def _environment_class():
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class LetterEnvironment(SandboxedEnvironment):
+        """Jinja's sandbox (no Python internals, ranges of 100,000 at most) with the
+        clock checked at every call and the size of what `*` and `**` build bounded."""
+
+        intercepted_binops = frozenset(["*", "**"])
+
+        def call_binop(self, context, operator, left, right):
+            if operator == "**" and isinstance(right, int) and abs(right) > MAX_POWER:
+                raise SecurityError(f"exponent {right} is too large (at most {MAX_POWER})")
+            if operator == "*":
+                for seq, times in ((left, right), (right, left)):
+                    if (isinstance(seq, str | list | tuple) and isinstance(times, int)
+                            and len(seq) * times > MAX_LETTER_CHARS):
+                        raise SecurityError("a sequence repeated beyond "
+                                            f"{MAX_LETTER_CHARS:,} items")
+            return super().call_binop(context, operator, left, right)
+
+        def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's names)
+            _check_time()
+            return super().call(__context, __obj, *args, **kwargs)
+
+    return LetterEnvironment
+
+
 @cache
 def environment(folders: tuple[Path, ...]):
     """One sandboxed environment per search path; Jinja caches compiled templates in it."""
     from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
     from certcli import filters
 
-    env = SandboxedEnvironment(loader=FileSystemLoader([str(f) for f in folders]),
+    env = _environment_class()(loader=FileSystemLoader([str(f) for f in folders]),
                                undefined=StrictUndefined, autoescape=True,
                                trim_blocks=True, lstrip_blocks=True)
     filters.register(env)
     return env
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """The rendering's deadline, checked by the sandbox's calls and between output
+    pieces; in the main thread an interval timer also interrupts a loop that calls
+    nothing and prints nothing."""
+    global _deadline
+    _deadline = time.monotonic() + seconds
+    timer = (hasattr(signal, "setitimer")
+             and threading.current_thread() is threading.main_thread())
+    if timer:
+        def expired(signum, frame):
+            raise _TookTooLong
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        _deadline = float("inf")
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
 
 def _template_error(name: str, exc: Exception) -> TemplateError:
@@ -194,12 +271,28 @@ def _template_error(name: str, exc: Exception) -> TemplateError:
     return TemplateError(f"template {name!r}: {type(exc).__name__}: {exc}")
 
 
-def render_html(env, name: str, variables: dict) -> str:
-    """Render one template; every Jinja failure becomes a TemplateError naming it."""
+def render_html(env, name: str, variables: dict, *, max_chars: int = MAX_LETTER_CHARS) -> str:
+    """Render one template within TEMPLATE_SECONDS and `max_chars`; every Jinja
+    failure becomes a TemplateError naming it."""
     from jinja2 import TemplateError as JinjaError
 
     try:
-        return env.get_template(f"{name}.html").render(variables)
+        with _time_limit(TEMPLATE_SECONDS):
+            pieces, size = [], 0
+            for count, piece in enumerate(env.get_template(f"{name}.html").generate(variables)):
+                size += len(piece)
+                if size > max_chars:
+                    raise _TooLarge
+                if not count % 256:
+                    _check_time()
+                pieces.append(piece)
+            return "".join(pieces)
+    except _TookTooLong:
+        raise TemplateError(f"template {name!r} took longer than {TEMPLATE_SECONDS} s to "
+                            "render: look for a runaway loop in it") from None
+    except _TooLarge:
+        raise TemplateError(f"template {name!r} renders more than {max_chars:,} characters: "
+                            "look for a runaway loop in it") from None
     except JinjaError as exc:
         raise _template_error(name, exc) from None
     except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
@@ -242,7 +335,8 @@ def document(letters: list[Letter], templates_dir: str | Path | None = None) -> 
 
     env = environment(search_path(templates_dir))
     body = Markup("".join(letter.html for letter in letters))
-    return render_html(env, "_document", {"body": body, "title": _title(letters)})
+    return render_html(env, "_document", {"body": body, "title": _title(letters)},
+                       max_chars=len(body) + MAX_LETTER_CHARS)
 
 
 def write(letters: list[Letter], path: Path, fmt: str,
@@ -260,8 +354,13 @@ def write(letters: list[Letter], path: Path, fmt: str,
     parts = [document(letters[i:i + PDF_PART], templates_dir)
              for i in range(0, len(letters), PDF_PART)]
     workers = pdf.cores() if len(letters) >= PDF_PARALLEL_MIN else 1
-    return pdf.write_pdf(parts, path, base_url=str(search_path(templates_dir)[0]),
-                         title=_title(letters), workers=workers)
+    folders = search_path(templates_dir)
+    try:
+        return pdf.write_pdf(parts, path, base_url=str(folders[0]), title=_title(letters),
+                             workers=workers, allowed=(*folders, paths.data_dir()))
+    except pdf.AttachmentRefused as exc:
+        names = ", ".join(sorted({letter.template for letter in letters}))
+        raise TemplateError(f"template {names!r}: {exc}") from None
 
 
 # -- file names -------------------------------------------------------------------------------

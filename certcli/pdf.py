@@ -3,6 +3,12 @@
 A machine without Pango gets a CertcliError naming the Debian packages to
 install and the way around it (`--format html`), never a traceback.
 
+A template is the secretariat's to edit, so it is not trusted: WeasyPrint fetches
+nothing but files under the allowed folders (the templates folders and the data
+folder: fonts, images, CSS), never another file, never the network, and a PDF
+carries no attachment (`<link rel="attachment">`, `<a rel="attachment">`): that
+would embed any local file, the database included, in a posted letter.
+
 A long batch can be laid out on several cores: WeasyPrint's layout is pure
 Python (~13 ms a page, ~4 ms more to write it) and holds the GIL, so only
 processes help. Each worker lays out a contiguous run of the parts and writes
@@ -53,19 +59,52 @@ def _no_gc():
             gc.enable()
 
 
+class AttachmentRefused(CertcliError):
+    """The HTML asks for a file attached to the PDF."""
+
+
+def _fetcher(allowed: tuple[str, ...]):
+    """A WeasyPrint URL fetcher that serves files under `allowed` only (symlinks
+    resolved first, so a link out of a templates folder leads nowhere) and inline
+    `data:` URLs; anything else is refused, which WeasyPrint reports as a missing
+    resource and leaves out."""
+    from urllib.parse import unquote, urlsplit
+    from urllib.request import url2pathname
+
+    weasyprint = _weasyprint()
+    roots = tuple(Path(folder).resolve() for folder in allowed)
+
+    class FolderFetcher(weasyprint.URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme == "data":
+                return super().fetch(url, headers)
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+                raise ValueError(f"certcli fetches no URL for a letter: {url}")
+            target = Path(url2pathname(unquote(parts.path))).resolve()
+            if not any(target.is_relative_to(root) for root in roots) or not target.is_file():
+                raise ValueError(f"certcli serves a letter only files of its templates "
+                                 f"and data folders, not {target}")
+            return super().fetch(target.as_uri(), headers)
+
+    return FolderFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
+
+
 def write_pdf(html: str | list[str], path: Path, *, base_url: str | None = None,
-              title: str | None = None, workers: int = 1) -> Path:
+              title: str | None = None, workers: int = 1,
+              allowed: tuple[str | Path, ...] = ()) -> Path:
     """Lay out one HTML document, or several whose pages follow each other in one
     file (a long batch is laid out in parts: WeasyPrint slows down on very long
     documents), and write the PDF; with workers > 1 the parts are shared among
-    that many processes."""
+    that many processes. Only files under the `allowed` folders are read."""
     parts = [html] if isinstance(html, str) else list(html)
     workers = max(1, min(workers, len(parts)))
+    allowed = tuple(str(folder) for folder in allowed)
     try:
         if workers == 1:
-            _render(parts, str(path), base_url, title)
+            _render(parts, str(path), base_url, title, allowed)
         else:
-            _render_in_parallel(parts, Path(path), base_url, title, workers)
+            _render_in_parallel(parts, Path(path), base_url, title, workers, allowed)
     except OSError as exc:
         if exc.errno is not None:
             # The system refused the file (a full disk, an I/O error, a missing or
@@ -75,11 +114,15 @@ def write_pdf(html: str | list[str], path: Path, *, base_url: str | None = None,
     return path
 
 
-def _render(parts: list[str], target: str, base_url: str | None, title: str | None) -> None:
+def _render(parts: list[str], target: str, base_url: str | None, title: str | None,
+            allowed: tuple[str, ...]) -> None:
     weasyprint = _weasyprint()
+    fetcher = _fetcher(allowed)
     with _no_gc():
-        documents = [weasyprint.HTML(string=part, base_url=base_url).render()
-                     for part in parts]
+        documents = [weasyprint.HTML(string=part, base_url=base_url,
+                                     url_fetcher=fetcher).render() for part in parts]
+        for document in documents:
+            _refuse_attachments(document)
         first = documents[0]
         if len(documents) > 1:
             first = first.copy([page for doc in documents for page in doc.pages])
@@ -88,12 +131,25 @@ def _render(parts: list[str], target: str, base_url: str | None, title: str | No
         first.write_pdf(target)
 
 
-def _worker(parts: list[str], target: str, base_url: str | None, done) -> None:
+def _refuse_attachments(document) -> None:
+    """certcli attaches nothing to a letter: a template asking for it is refused
+    before any file is written (WeasyPrint would fetch the file at write time)."""
+    asked = [a for a in document.metadata.attachments]
+    asked += [link for page in document.pages for link in page.links
+              if link[0] == "attachment"]
+    if asked:
+        raise AttachmentRefused("a template asks for a file attached to the PDF "
+                                "(rel=\"attachment\"): certcli attaches nothing to a letter; "
+                                "remove it from the template")
+
+
+def _worker(parts: list[str], target: str, base_url: str | None,
+            allowed: tuple[str, ...], done) -> None:
     # Ctrl-C is the parent's to handle (it terminates the workers); a worker would
     # only print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        _render(parts, target, base_url, None)
+        _render(parts, target, base_url, None, allowed)
     except Exception as exc:  # handed to the parent, which raises it
         done.send(exc)
     else:
@@ -101,7 +157,7 @@ def _worker(parts: list[str], target: str, base_url: str | None, done) -> None:
 
 
 def _render_in_parallel(parts: list[str], path: Path, base_url: str | None,
-                        title: str | None, workers: int) -> None:
+                        title: str | None, workers: int, allowed: tuple[str, ...]) -> None:
     import multiprocessing
 
     # Contiguous runs, so the merged file keeps the letters' order and embeds the
@@ -120,8 +176,8 @@ def _render_in_parallel(parts: list[str], path: Path, base_url: str | None,
         try:
             for run, target in zip(runs, targets, strict=True):
                 receive, send = context.Pipe(duplex=False)
-                process = context.Process(target=_worker, args=(run, target, base_url, send),
-                                          daemon=True)
+                process = context.Process(target=_worker, daemon=True,
+                                          args=(run, target, base_url, allowed, send))
                 process.start()
                 send.close()  # so that receive sees EOF if the worker dies
                 started.append((process, receive))
