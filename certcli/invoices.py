@@ -51,14 +51,14 @@ class Invoice:
         return data
 
 
-def _from_row(store, row, *, with_payments: bool = False) -> Invoice:
+def _from_row(store, row, payments: list | None = None) -> Invoice:
+    """An invoice from its row; `payments` are its payment rows when the caller wants
+    them listed (fetched for a whole listing at once by `_payments`)."""
     amount = money.to_decimal(row["amount"])
     paid = sum((money.to_decimal(p) for p in (row["paid_list"] or "").split()), Decimal("0"))
     due = amount - paid if row["kind"] == "invoice" and row["status"] == "open" else Decimal(0)
-    payments = []
-    if with_payments:
-        payments = [{"date": p["paid_on"], "amount": p["amount"], "method": p["method"],
-                     "reference": p["reference"]} for p in store.invoice_payments(row["id"])]
+    payments = [{"date": p["paid_on"], "amount": p["amount"], "method": p["method"],
+                 "reference": p["reference"]} for p in payments or ()]
     return Invoice(
         id=row["id"], number=row["number"], kind=row["kind"], purpose=row["purpose"],
         candidate_id=row["candidate_id"], holder=f"{row['first_name']} {row['last_name']}",
@@ -80,7 +80,16 @@ def _row(store, number: str):
 
 
 def get(store, number: str) -> Invoice:
-    return _from_row(store, _row(store, number), with_payments=True)
+    row = _row(store, number)
+    return _from_row(store, row, _payments(store, [row])[row["id"]])
+
+
+def _payments(store, rows) -> dict[int, list]:
+    """The payments of these invoices, in one query (not one per invoice)."""
+    found = {row["id"]: [] for row in rows}
+    for payment in store.invoice_payments([row["id"] for row in rows]):
+        found[payment["invoice_id"]].append(payment)
+    return found
 
 
 def _insert(store, kind: str, record: dict, date: dt.date) -> int:
@@ -209,6 +218,8 @@ def cancel(store, number: str, *, reason: str, date: dt.date) -> tuple[Invoice, 
 
 def listing(store, *, unpaid: bool = False, year: int | None = None,
             candidate_id: int | None = None, dossier_id: int | None = None) -> list[Invoice]:
+    """Invoices and credit notes, each with its payments."""
     rows = store.invoices(unpaid=unpaid, year=year, candidate_id=candidate_id,
                           dossier_id=dossier_id)
-    return [_from_row(store, r) for r in rows]
+    payments = _payments(store, rows)
+    return [_from_row(store, r, payments[r["id"]]) for r in rows]

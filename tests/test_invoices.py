@@ -154,3 +154,29 @@ def test_two_processes_issue_gapless_unique_numbers(cli, store, db_path, tmp_pat
     issued = [r["entity_id"] for r in store.all(
         "SELECT entity_id FROM audit_log WHERE action = 'invoice.issue' ORDER BY id")]
     assert issued == [f"F-2026-{n:05d}" for n in range(1, 401)]
+
+
+def test_invoice_list_carries_each_invoices_payments_in_one_query(cli, store):
+    partly = _invoice(cli, store, "2026-06-15")
+    untouched = _invoice(cli, store, "2026-07-02")
+    twice = _invoice(cli, store, "2026-09-03")
+    cli.ok("invoice", "pay", partly, "--amount", "50.00", "--method", "cheque",
+           "--reference", "0012345", "--date", "2026-07-01")
+    for amount, day in (("10.00", "2026-09-10"), ("20.00", "2026-09-11")):
+        cli.ok("invoice", "pay", twice, "--amount", amount, "--method", "virement",
+               "--date", day)
+    listed = {i["number"]: i["payments"] for i in cli.json("invoice", "list")}
+    assert listed[partly] == [{"date": "2026-07-01", "amount": "50.00", "method": "cheque",
+                               "reference": "0012345"}]
+    assert listed[untouched] == []
+    assert [(p["date"], p["amount"]) for p in listed[twice]] == [
+        ("2026-09-10", "10.00"), ("2026-09-11", "20.00")]
+    assert cli.json("invoice", "show", partly)["payments"] == listed[partly]
+
+    from certcli import invoices
+
+    statements = []
+    store.conn.set_trace_callback(statements.append)
+    assert len(invoices.listing(store)) == 3
+    store.conn.set_trace_callback(None)
+    assert sum("FROM payments WHERE" in sql for sql in statements) == 1
