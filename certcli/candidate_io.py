@@ -34,6 +34,11 @@ class ImportResult:
     rejected: list[dict] = field(default_factory=list)  # {"line", "name", "reason"}
     total: int = 0
 
+    @property
+    def all_rejected(self) -> bool:
+        """Rows were read and not one could go in: the import failed."""
+        return self.total > 0 and len(self.rejected) == self.total
+
     def to_dict(self) -> dict:
         return {"total": self.total, "inserted": len(self.inserted), "ids": self.inserted,
                 "rejected": self.rejected}
@@ -144,7 +149,7 @@ def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
         store.audit("candidate.import", "candidate", None,
                     {"file": path.name, "inserted": len(result.inserted),
                      "rejected": len(result.rejected)}, date)
-        if dry_run:
+        if dry_run or result.all_rejected:  # a failed import leaves no trace either
             raise _DryRun(result)
     return result
 

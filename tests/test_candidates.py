@@ -74,7 +74,7 @@ def test_unknown_candidate(cli):
     assert "no candidate with id 99" in cli.fails("candidate", "show", "99").stderr
 
 
-def test_import_reports_bad_rows_and_inserts_good_ones(cli, tmp_path):
+def test_import_reports_bad_rows_and_inserts_good_ones(cli, tmp_path, unchanged):
     csv_bytes = (
         "first_name;last_name;email;siret;status\n"
         "Léa;Martin;lea@example.fr;73282932000074;salarie\n"
@@ -92,9 +92,20 @@ def test_import_reports_bad_rows_and_inserts_good_ones(cli, tmp_path):
     assert "utf-8" in reasons[6] and "--encoding" in reasons[6]
     names = sorted(c["last_name"] for c in cli.json("candidate", "list"))
     assert names == ["Martin", "Petit"]
-    # Importing the same file again: the good rows are now duplicates.
-    again = cli.json("candidate", "import", path)
-    assert again["inserted"] == 0
+    # Importing the same file again: the good rows are now duplicates, so every row is
+    # rejected: the import failed (exit 1), its JSON still lists why, nothing is written.
+    with unchanged():
+        again = cli("candidate", "import", path, "--json")
+        assert again.exit_code == 1
+        assert again.stderr == "Error: every row of in.csv was rejected (6 of 6): " \
+                               "nothing imported\n"
+        data = json.loads(again.stdout)
+        assert (data["inserted"], len(data["rejected"])) == (0, 6)
+        assert "duplicate" in data["rejected"][0]["reason"]
+        shown = cli.fails("candidate", "import", path)
+        assert "0 of 6 rows imported; 6 rejected." in shown.stdout
+        assert "Rejected rows" in shown.stdout and "not-a-mail" not in shown.stderr
+        assert "e-mail" in shown.stdout and "every row" in shown.stderr
 
 
 def test_import_with_encoding_and_dry_run(cli, tmp_path, unchanged):

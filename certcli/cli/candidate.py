@@ -168,7 +168,8 @@ def candidate_import(
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Import candidates from CSV: good rows go in (one transaction), rejected rows
-    are listed with their reason.
+    are listed with their reason. Exits 1 when every row was rejected (and writes
+    nothing, not even the import's audit line).
 
     Example: certcli candidate import inscrits.csv --encoding cp1252
     """
@@ -179,14 +180,19 @@ def candidate_import(
                                 force=force, dry_run=dry_run)
     if json_out:
         common.emit_json(result.to_dict())
-        return
-    verb = "would be imported (dry run)" if dry_run else "imported"
-    good = result.total - len(result.rejected)
-    common.say(f"{good} of {result.total} rows {verb}; {len(result.rejected)} rejected.")
-    if result.rejected:
-        common.table(["line", "name", "reason"],
-                     [[r["line"], r["name"], r["reason"]] for r in result.rejected],
-                     title="Rejected rows")
+    else:
+        verb = "would be imported (dry run)" if dry_run else "imported"
+        good = result.total - len(result.rejected)
+        common.say(f"{good} of {result.total} rows {verb}; {len(result.rejected)} rejected.")
+        if result.rejected:
+            common.table(["line", "name", "reason"],
+                         [[r["line"], r["name"], r["reason"]] for r in result.rejected],
+                         title="Rejected rows")
+    if result.all_rejected:
+        from certcli.errors import ValidationError
+
+        raise ValidationError(f"every row of {path.name} was rejected "
+                              f"({result.total} of {result.total}): nothing imported")
 
 
 @app.command("export")
