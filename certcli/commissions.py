@@ -47,15 +47,20 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-def add_session(store, *, date: dt.date, kind: str, capacity: int | None = None) -> dict:
+def add_session(store, *, date: dt.date, kind: str, capacity: int | None = None,
+                force: bool = False) -> dict:
+    """A session on a working day (a weekend or a public holiday only with `force`)."""
     _check_kind(kind)
     if capacity is not None and capacity < 1:
         raise ValidationError(f"invalid capacity {capacity}: at least 1 dossier")
+    forced = dates.require_working_day(date, force=force)
     with store.transaction():
         session_id = store.insert("sessions", {"date": date.isoformat(), "kind": kind,
                                                "capacity": capacity})
-        store.audit("commission.add", "session", session_id,
-                    {"date": date.isoformat(), "kind": kind, "capacity": capacity}, date)
+        details = {"date": date.isoformat(), "kind": kind, "capacity": capacity}
+        if forced:
+            details["forced"] = forced
+        store.audit("commission.add", "session", session_id, details, date)
     return session_dict(store.session(session_id))
 
 
@@ -66,33 +71,23 @@ def listing(store, *, year: int | None = None, kind: str | None = None) -> list[
 
 
 # -- planning -------------------------------------------------------------------------
-def working_day(day: dt.date, closed) -> dt.date:
-    """The day itself, or the next day that is neither a weekend nor in `closed`."""
-    while day.weekday() >= 5 or day in closed:
-        day += dt.timedelta(days=1)
-    return day
-
-
 def plan(store, *, year: int, count: int = 5, kind: str = "award",
          capacity: int | None = None, apply: bool = False, date: dt.date | None = None
          ) -> list[dict]:
     """`count` dates spread evenly over the year (the middle of equal slices), each
     moved to the next working day past weekends and French public holidays."""
-    import holidays
-
     _check_kind(kind)
     if not 1 <= count <= MAX_PLAN:
         raise ValidationError(f"invalid count {count}: between 1 and {MAX_PLAN} sessions")
-    # French names whatever the machine's locale: they are shown to a French secretariat.
-    closed = holidays.France(years=[year, year + 1], language="fr")
+    closed = dates.public_holidays([year, year + 1])
     first = dt.date(year, 1, 1)
     length = (dt.date(year + 1, 1, 1) - first).days
     proposals, previous = [], None
     for i in range(count):
         raw = first + dt.timedelta(days=(2 * i + 1) * length // (2 * count))
-        day = working_day(raw, closed)
+        day = dates.working_day(raw, closed)
         while previous is not None and day <= previous:
-            day = working_day(day + dt.timedelta(days=1), closed)
+            day = dates.working_day(day + dt.timedelta(days=1), closed)
         previous = day
         proposals.append({"date": day.isoformat(), "kind": kind, "capacity": capacity,
                           "weekday": day.strftime("%A").lower(),

@@ -127,6 +127,45 @@ def overlap_days(start: dt.date, end: dt.date, lo: dt.date, hi: dt.date) -> int:
 
 
 
+# -- working days ----------------------------------------------------------------------
+_WEEKEND = {5: "Saturday", 6: "Sunday"}
+
+
+def public_holidays(years):
+    """France's public holidays of these years, named in French ("Noël") whatever the
+    machine's locale: they are shown to a French secretariat. Looking up a day of
+    another year adds that year."""
+    import holidays  # ~30 ms: only the commands that place a day on the calendar pay it
+
+    return holidays.France(years=list(years), language="fr")
+
+
+def closed_reason(day: dt.date, closed=None) -> str | None:
+    """Why nobody sits on `day` ("2026-12-25 is a public holiday (Noël)", "... is a
+    Saturday"), or None for a working day. `closed`: holidays already loaded."""
+    if day.weekday() in _WEEKEND:
+        return f"{day.isoformat()} is a {_WEEKEND[day.weekday()]}"
+    holiday = (public_holidays([day.year]) if closed is None else closed).get(day)
+    return f"{day.isoformat()} is a public holiday ({holiday})" if holiday else None
+
+
+def working_day(day: dt.date, closed=None) -> dt.date:
+    """The day itself, or the next day that is neither a weekend nor a public holiday."""
+    closed = public_holidays([day.year]) if closed is None else closed
+    while closed_reason(day, closed):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def require_working_day(day: dt.date, *, force: bool = False) -> str | None:
+    """Refuse a session or an appointment on a weekend or a public holiday unless
+    `force`; returns the reason it was forced (for the audit trail), else None."""
+    reason = closed_reason(day)
+    if reason and not force:
+        raise ValidationError(f"{reason}: use --force to hold it anyway")
+    return reason
+
+
 def format_fr(day: dt.date) -> str:
     """'24 novembre 2026', through Babel's French calendar data."""
     from babel.dates import format_date

@@ -96,10 +96,11 @@ def _instructor_of(store, row) -> instructors.Instructor:
     return instructors.get(store, row["instructor_id"])
 
 
-def interview(store, ref: str, *, at: str, minutes: int = 60, date: dt.date) -> Interview:
+def interview(store, ref: str, *, at: str, minutes: int = 60, date: dt.date,
+              force: bool = False) -> Interview:
     """Schedule the phone interview with the dossier's instructor; refused when it
     overlaps another interview that instructor has scheduled for a dossier still
-    under instruction."""
+    under instruction, or falls on a weekend or a public holiday (unless `force`)."""
     start = dates.parse_datetime(at)
     if not 1 <= minutes <= MAX_INTERVIEW_MINUTES:
         raise ValidationError(f"invalid length {minutes} minutes (1 to "
@@ -107,6 +108,7 @@ def interview(store, ref: str, *, at: str, minutes: int = 60, date: dt.date) -> 
     if start.date() < date:
         raise ValidationError(f"the interview on {start.strftime(_AT)} is before the date "
                               f"it is scheduled on ({date.isoformat()})")
+    forced = dates.require_working_day(start.date(), force=force)
     with store.transaction():
         row = dossiers.row(store, ref)
         workflow.require(row, "interview", schemes.get(row["scheme"]).workflow)
@@ -118,9 +120,11 @@ def interview(store, ref: str, *, at: str, minutes: int = 60, date: dt.date) -> 
             "dossier_id": row["id"], "instructor_id": person.id, "at": start.strftime(_AT),
             "minutes": minutes})
         ident = {"id": person.id, "name": person.name}
-        dossiers.record_event(store, row, "interview", {
-            "interview_id": interview_id, "at": start.strftime(_AT), "minutes": minutes,
-            "instructor": ident}, date)
+        details = {"interview_id": interview_id, "at": start.strftime(_AT),
+                   "minutes": minutes, "instructor": ident}
+        if forced:
+            details["forced"] = forced
+        dossiers.record_event(store, row, "interview", details, date)
     return Interview(row["ref"], interview_id, start.strftime(_AT), minutes, ident)
 
 

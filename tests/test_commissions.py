@@ -30,6 +30,27 @@ def test_add_refuses_bad_kind_and_capacity(cli, unchanged):
                                                       "2026-06-30").stderr
 
 
+def test_add_refuses_a_weekend_or_a_public_holiday_unless_forced(cli, unchanged):
+    with unchanged():
+        christmas = cli.fails("commission", "add", "--date", "2026-12-25").stderr
+        saturday = cli.fails("commission", "add", "--date", "2026-11-28", "--kind",
+                             "appeal").stderr
+        sunday = cli.fails("commission", "add", "--date", "29/11/2026").stderr
+    assert christmas == ("Error: 2026-12-25 is a public holiday (Noël): use --force to hold "
+                         "it anyway\n")
+    assert saturday == "Error: 2026-11-28 is a Saturday: use --force to hold it anyway\n"
+    assert "2026-11-29 is a Sunday" in sunday
+    # Whit Monday moves every year: the rule is the holidays calendar, not a fixed list.
+    assert "(Lundi de Pentecôte)" in cli.fails("commission", "add", "--date",
+                                               "2027-05-17").stderr
+    forced = cli.json("commission", "add", "--date", "2026-12-25", "--force")
+    assert forced["date"] == "2026-12-25"
+    assert cli.json("commission", "add", "--date", "2026-12-24")["date"] == "2026-12-24"
+    later, first = cli.json("log", "--action", "commission.add")  # newest first
+    assert first["details"]["forced"] == "2026-12-25 is a public holiday (Noël)"
+    assert "forced" not in later["details"]
+
+
 def test_plan_avoids_weekends_and_french_holidays(cli):
     closed = holidays.France(years=2027)
     for count in range(1, 13):

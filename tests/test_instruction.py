@@ -203,6 +203,12 @@ def test_interview_needs_instructor_and_refuses_overlaps(cli, store, unchanged):
         assert "invalid length" in cli.fails("dossier", "interview", second, "--at",
                                              "2026-07-02 10:00", "--minutes", "0",
                                              "--date", DAY).stderr
+        assert cli.fails("dossier", "interview", second, "--at", "2026-07-14 10:00",
+                         "--date", DAY).stderr == (
+            "Error: 2026-07-14 is a public holiday (Fête nationale): use --force to hold it "
+            "anyway\n")
+        assert "2026-07-04 is a Saturday: use --force" in cli.fails(
+            "dossier", "interview", second, "--at", "2026-07-04 10:00", "--date", DAY).stderr
     # Back to back is fine, and so is another instructor at the same time.
     cli.ok("dossier", "interview", second, "--at", "2026-07-01 15:30", "--date", DAY)
     assignment.assign(store, second, instructor_id=anne, date=DAY)

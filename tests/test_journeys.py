@@ -46,8 +46,8 @@ def decide(cli, session, ref, *flags):
     return cli.json("commission", "decide", session, ref, *flags, "--date", day)
 
 
-def award_session(cli, date: str, kind: str = "award") -> int:
-    return cli.json("commission", "add", "--date", date, "--kind", kind)["id"]
+def award_session(cli, date: str, kind: str = "award", *force: str) -> int:
+    return cli.json("commission", "add", "--date", date, "--kind", kind, *force)["id"]
 
 
 # -- (a) OPQTECC: initial certification, notification, reminder, renewal in time --------
@@ -102,7 +102,9 @@ def test_opqtecc_initial_then_renewal_in_time(cli, tmp_path, unchanged):
     # Cut-off 15 days: a report of 20 February misses the 2 March session
     # (needed by 15 February) and makes the 7 March one (needed by 20 February).
     early = award_session(cli, "2026-03-02")
-    session = award_session(cli, "2026-03-07")
+    # A Saturday, held anyway: the cut-off and the 9-month reminder edges below are
+    # pinned on this day.
+    session = award_session(cli, "2026-03-07", "award", "--force")
     missed = cli.json("commission", "agenda", early, "--date", "2026-03-02")
     assert missed["agenda"] == []
     assert missed["postponed"] == [{"ref": ref, "reason": (

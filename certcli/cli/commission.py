@@ -34,16 +34,17 @@ def commission_add(
     date: Annotated[dt.date, typer.Option("--date", parser=common.date_param, metavar="DATE",
                                           help="Day of the session.")],
     kind: KindOpt = "award", capacity: CapacityOpt = None,
-    actor: ActorOpt = None, json_out: JsonOpt = False,
+    force: common.ClosedDayOpt = False, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
-    """Add a commission session on a given day.
+    """Add a commission session on a given day: a working day, not a weekend or a
+    French public holiday (unless --force).
 
     Example: certcli commission add --date 2026-06-30 --kind award --capacity 12
     """
     from certcli import commissions
 
     session = commissions.add_session(common.store(actor=actor, date=date), date=date,
-                                      kind=kind, capacity=capacity)
+                                      kind=kind, capacity=capacity, force=force)
     if json_out:
         common.emit_json(session)
     else:

@@ -65,6 +65,11 @@ LetterOpt = Annotated[bool, typer.Option(
     "and log it; see --format, --out, --templates.")]
 
 
+ClosedDayOpt = Annotated[bool, typer.Option(
+    "--force", help="Hold it even on a weekend or a French public holiday (refused "
+    "otherwise).")]
+
+
 def date_param(value):
     """Parser for a required date argument or option (exported for other modules)."""
     return _date_param(value)

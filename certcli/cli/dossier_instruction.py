@@ -228,12 +228,12 @@ def dossier_interview(
                                     help="Start, e.g. \"2026-05-12 14:30\".")],
     minutes: Annotated[int, typer.Option("--minutes", help="Length in minutes.")] = 60,
     letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
-    templates: TemplatesOpt = None,
+    templates: TemplatesOpt = None, force: common.ClosedDayOpt = False,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Schedule the phone interview with the dossier's instructor (refused when it
-    overlaps another of that instructor's interviews). --letter: the appointment
-    letter (entretien).
+    overlaps another of that instructor's interviews, or falls on a weekend or a French
+    public holiday unless --force). --letter: the appointment letter (entretien).
 
     Example: certcli dossier interview 2026-0001 --at "2026-05-12 14:30" --minutes 45 --letter
     """
@@ -241,7 +241,8 @@ def dossier_interview(
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
-    booked = instruction.interview(store, ref, at=at, minutes=minutes, date=common.day(date))
+    booked = instruction.interview(store, ref, at=at, minutes=minutes, date=common.day(date),
+                                   force=force)
     follow.render(store, follow_up.AFTER["interview"], dossier=booked.ref,
                   date=common.day(date))
     if json_out:

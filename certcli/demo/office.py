@@ -84,12 +84,10 @@ class Office:
     """What the stories share: the store, the timeline, the register's people."""
 
     def __init__(self, store, rng: random.Random, today: dt.date, *, force: bool = False):
-        import holidays
-
         self.store, self.rng, self.today, self.force = store, rng, today, force
         self.timeline = Timeline(today)
         self.names = Names(rng)
-        self.closed = holidays.France(years=range(today.year - 6, today.year + 2))
+        self.closed = dates.public_holidays(range(today.year - 6, today.year + 2))
         self.instructors: dict[str, int] = {}
         self.evaluators: list[int] = []
         self.sessions: dict[str, Session] = {}
@@ -100,7 +98,7 @@ class Office:
         return self.today + dt.timedelta(days=offset)
 
     def workday(self, day: dt.date) -> dt.date:
-        return commissions.working_day(day, self.closed)
+        return dates.working_day(day, self.closed)
 
     def person(self, **kind) -> Person:
         return Person(self.names.person(**kind))
