@@ -34,7 +34,7 @@ def invoice_grant(store, *, scheme, candidate_id: int, certificate_id: int, doss
         store, candidate_id=candidate_id, amount=amount, purpose="dues-prorata",
         label=f"Cotisation annuelle {scheme.code} {date.year} ({months}/12 mois)",
         date=issued_on or date, certificate_id=certificate_id, dossier_id=dossier_id,
-        dues_year=date.year)
+        dues_year=date.year, prorata_months=months)
 
 
 def renewal_owes_prorata(store, certificate_id: int, decision: dt.date) -> bool:

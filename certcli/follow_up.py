@@ -6,6 +6,9 @@ answer. Rendering itself is `letters.render`, run after the step is recorded.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from certcli import dates
 from certcli.errors import NotFound, ValidationError
 
 # step -> template, for the steps that always send the same letter
@@ -42,3 +45,15 @@ def after_decision(store, session_id: int, decision: str) -> str:
     if session["kind"] == "cpne":
         return "cqpt-decision"
     return "notification" if decision == "granted" else "refus"
+
+
+def decision_date(store, result: dict) -> dt.date:
+    """The day a decision's letter is dated: the session day, like the decision,
+    unless the decision brought an invoice issued later (recorded after the session),
+    since a letter is never dated before the invoice it encloses."""
+    day = dates.from_iso(result["date"])
+    if result.get("invoice"):
+        from certcli import invoices
+
+        day = max(day, dates.from_iso(invoices.get(store, result["invoice"]).issued_on))
+    return day

@@ -135,8 +135,9 @@ def _insert(store, kind: str, record: dict, date: dt.date) -> int:
 
 def issue(store, *, candidate_id: int, amount: Decimal, label: str, purpose: str,
           date: dt.date, certificate_id: int | None = None, dossier_id: int | None = None,
-          dues_year: int | None = None) -> Invoice:
-    """Issue an invoice numbered F-<year of issue>-NNNNN (joins an open transaction)."""
+          dues_year: int | None = None, prorata_months: int | None = None) -> Invoice:
+    """Issue an invoice numbered F-<year of issue>-NNNNN (joins an open transaction);
+    a prorated dues invoice keeps the months it bills (`prorata_months`)."""
     amount = money.cents(amount)
     if amount <= 0:
         raise ValidationError(f"an invoice needs a positive amount, not {money.as_str(amount)}")
@@ -144,7 +145,7 @@ def issue(store, *, candidate_id: int, amount: Decimal, label: str, purpose: str
         "purpose": purpose, "candidate_id": candidate_id, "certificate_id": certificate_id,
         "dossier_id": dossier_id, "label": label, "amount": money.as_str(amount),
         "due_on": (date + dt.timedelta(days=PAYMENT_DAYS)).isoformat(), "status": "open",
-        "dues_year": dues_year,
+        "dues_year": dues_year, "prorata_months": prorata_months,
     }, date)
     return _from_row(store, store.invoice_by_id(invoice_id))
 

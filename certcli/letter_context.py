@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 
 from certcli import appeals, completeness, dates, schemes
 from certcli.errors import NotFound, TemplateError, ValidationError
-from certcli.money import ZERO, prorata_months, to_decimal
+from certcli.money import ZERO, to_decimal
 
 RECORD_KINDS = ("dossier", "certificate", "candidate", "invoice")
 # What the candidate asked for, as a letter names it ("votre demande de certification
@@ -144,6 +145,22 @@ CONDITIONS = {"granted": ("dossier", _granted), "refused": ("dossier", _refused)
               "payable": ("invoice", _payable)}
 
 
+def check_invoice_date(template: str, when: str | None, context: LetterContext) -> None:
+    """A letter is never dated before the invoice it encloses: an invoice letter, or a
+    grant letter (its `when` is granted or appeal-decided) with the dues invoice."""
+    invoice = context.data.get("invoice")
+    if invoice is None or not (context.kind == "invoice" or when in ("granted",
+                                                                     "appeal-decided")):
+        return
+    issued = invoice["issued_on"]
+    if context.data["date"] < issued:
+        raise TemplateError(
+            f"template {template!r}: the letter cannot be dated "
+            f"{context.data['date'].isoformat()}, before the invoice it encloses "
+            f"({invoice['number']}, issued on {issued.isoformat()}): date it "
+            f"{issued.isoformat()} or later (--date)")
+
+
 def check_condition(template: str, when: str | None, context: LetterContext) -> None:
     if not when:
         return
@@ -246,6 +263,7 @@ def _invoice(store, row) -> dict:
             # the buyer as on the invoice (frozen at issue)
             "buyer": {"name": name, "lines": [x for x in (row["buyer_address"], town) if x]},
             "purpose": row["purpose"], "label": row["label"], "amount": amount,
+            "months": invoice_months(row),
             "issued_on": _date(row["issued_on"]), "due_on": _date(row["due_on"]),
             "status": row["status"], "dues_year": row["dues_year"], "paid": paid,
             "balance": balance,
@@ -254,6 +272,22 @@ def _invoice(store, row) -> dict:
                 links["credit_for_on"])} if links["credit_for"] else None),
             "credited_by": ({"number": links["credited_by"], "issued_on": _date(
                 links["credited_on"])} if links["credited_by"] else None)}
+
+
+_LABEL_MONTHS = re.compile(r"\((\d{1,2})/12 mois\)")
+
+
+def invoice_months(row) -> int | None:
+    """The months a prorated dues invoice bills, as the invoice itself says: its
+    recorded months, else (an invoice issued before they were recorded) the
+    "(N/12 mois)" of its label; never recounted from another day, so a letter and
+    the invoice it encloses cannot disagree. None for any other invoice."""
+    if row["purpose"] != "dues-prorata":
+        return None
+    if row["prorata_months"] is not None:
+        return int(row["prorata_months"])
+    found = _LABEL_MONTHS.search(row["label"] or "")
+    return int(found.group(1)) if found else None
 
 
 def _items(text: str) -> list[str]:
@@ -353,7 +387,9 @@ def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
             ctx["invoice"] = _invoice(store, invoice)
             ctx["references"].append(("Facture", invoice["number"]))
             context.invoice_id = invoice["id"]
-            ctx["dues_months"] = prorata_months(_date(invoice["issued_on"]), scheme.prorata)
+            months = ctx["invoice"]["months"]
+            if months is not None:
+                ctx["dues_months"] = months
     if row["session_id"]:
         session = store.session(row["session_id"])
         ctx["session"] = {"date": _date(session["date"]), "kind": session["kind"]}

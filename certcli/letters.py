@@ -315,6 +315,7 @@ def compose(store, template: str, *, date: dt.date, dossier: str | None = None,
         raise ValidationError(f"template {template!r} is about a {info.needs}: "
                               f"use --{info.needs}")
     letter_context.check_condition(info.name, info.when, context)
+    letter_context.check_invoice_date(info.name, info.when, context)
     letter_context.check_address(context)
     for key in info.requires:
         if not context.data.get(key):

@@ -87,18 +87,21 @@ def test_request_and_interview_letters(cli, store, tmp_path, html):
     assert logged(cli, ref)[-1] == ("demande-complements", ref, "2026-03-06")
 
 
-@pytest.mark.parametrize("decision, template, says", [
-    (["--grant"], "notification", "Votre certificat porte le numéro"),
-    (["--refuse", "--reason", "expérience insuffisante"], "refus", "au plus tard le"),
+# Recorded today (2026-11-25), after the session: a refusal's letter is dated on the
+# session day, a grant's on the day its invoice was issued (never before it).
+@pytest.mark.parametrize("decision, template, says, dated", [
+    (["--grant"], "notification", "Votre certificat porte le numéro", "2026-11-25"),
+    (["--refuse", "--reason", "expérience insuffisante"], "refus", "au plus tard le",
+     "2026-06-15"),
 ])
-def test_award_decision_letters(cli, store, tmp_path, html, decision, template, says):
+def test_award_decision_letters(cli, store, tmp_path, html, decision, template, says, dated):
     ref = report_ready(cli, store, report_on="2026-05-01", candidate=addressed(store))
     sid = session(cli, "2026-06-15")
     cli.ok("commission", "agenda", sid, "--date", "2026-06-15")
     data = cli.json("commission", "decide", sid, ref, *decision, *html)
     assert data["decision"] == template.replace("notification", "granted").replace(
         "refus", "refused")
-    assert_letter(cli, data, template, ref, "2026-06-15", tmp_path, says=says)
+    assert_letter(cli, data, template, ref, dated, tmp_path, says=says)
 
 
 def test_appeal_and_cpne_decision_letters(cli, store, tmp_path, html):

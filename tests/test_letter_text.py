@@ -263,7 +263,7 @@ def test_granted_appeal_gives_the_validity_and_the_dues_invoice(cli, store, cid,
              "références probantes")
     cert = R.certificate(store, cid, "ECO-2026-0001", "2026-09-14", dossier_id=d)
     R.invoice(store, cid, "F-2026-00001", "120.00", "2026-09-14", certificate_id=cert,
-              dossier_id=d, due_on="2026-10-14", label="Cotisation 2026 au prorata")
+              dossier_id=d, due_on="2026-10-14", label="Cotisation 2026 (4/12 mois)")
     _, text = letter(cli, tmp_path, "decision-recours", "--dossier", "2026-0001", "2026-09-15")
     assert "Motif : références probantes. Votre certificat porte le numéro ECO-2026-0001 . " \
            "Il est valable du 14 septembre 2026 au 13 septembre 2030 inclus." in text

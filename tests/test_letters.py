@@ -38,7 +38,7 @@ def office(store):
     cert = R.certificate(store, c, "ECO-2026-0001", "2026-06-15", dossier_id=d1)
     R.decide(store, d1, "granted", "2026-06-15", session_date="2026-06-15")
     R.invoice(store, c, "F-2026-00001", "210.00", "2026-06-15", certificate_id=cert,
-              dossier_id=d1, due_on="2026-07-15", label="Cotisation 2026 au prorata")
+              dossier_id=d1, due_on="2026-07-15", label="Cotisation 2026 (7/12 mois)")
     d2 = R.dossier(store, c, ref="2026-0002")
     R.decide(store, d2, "refused", "2026-06-15", reason="expérience insuffisante",
              session_date="2026-06-15")
@@ -48,7 +48,7 @@ def office(store):
     d4 = R.dossier(store, c, ref="2026-0004")
     R.decide(store, d4, "refused", "2026-06-15", reason="références insuffisantes",
              session_date="2026-06-15")
-    R.invoice(store, c, "F-2027-00001", "1234.56", "2027-01-05", purpose="dues-call",
+    R.invoice(store, c, "F-2027-00001", "1234.56", "2026-11-20", purpose="dues-call",
               certificate_id=cert, dues_year=2027, label="Cotisation 2027")
     d3 = R.dossier(store, c, scheme="CQPT", ref="2026-0003", route="libre",
                    financing="plan-formation")

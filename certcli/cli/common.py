@@ -260,13 +260,14 @@ class FollowUp:
 
     def render_decision(self, store, result: dict) -> None:
         """The letter of a decision just recorded (`commission decide`, `appeal decide`),
-        dated on the session day like the decision."""
+        dated on the session day like the decision, or on the day its invoice was
+        issued when that is later (follow_up.decision_date)."""
         if self.wanted:
             from certcli import follow_up
 
             template = follow_up.after_decision(store, result["session"], result["decision"])
             self.render(store, template, dossier=result["ref"],
-                        date=dates.from_iso(result["date"]))
+                        date=follow_up.decision_date(store, result))
 
     def add_to(self, data: dict) -> dict:
         """The command's JSON with `"letter": path` (null when it failed)."""

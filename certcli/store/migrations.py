@@ -326,6 +326,29 @@ def m004_invoice_buyer(db: Database) -> None:
         for f in fields))
 
 
+@migrations()
+def m005_letter_truth(db: Database) -> None:
+    """What a letter quotes and when it reached its recipient.
+
+    invoices.prorata_months: the months a prorated dues invoice bills (counted from
+    the decision), so the notification quotes the invoice's own figure instead of
+    recounting it from another day. NULL on other invoices; an older prorata
+    invoice keeps its months in its label.
+
+    letter_notifications: the day a posted letter was notified (a registered
+    letter's acknowledgement of receipt), once per letter; the appeal deadline of
+    a refusal runs from it (SPEC §2.8)."""
+    db.execute("ALTER TABLE invoices ADD COLUMN prorata_months INTEGER")
+    db.execute("""CREATE TABLE letter_notifications (
+        id INTEGER PRIMARY KEY,
+        letter_id INTEGER NOT NULL UNIQUE REFERENCES letters(id),
+        notified_on TEXT NOT NULL,
+        registered TEXT,
+        actor TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    )""")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
