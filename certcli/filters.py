@@ -54,6 +54,14 @@ def months_fr(value: int) -> str:
     return f"{value}{NBSP}mois"
 
 
+def hours_fr(value) -> str:
+    """Decimal('1607') -> '1 607 heures', Decimal('151.67') -> '151,67 heures'."""
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    whole, cents = f"{amount:,.2f}".split(".")
+    whole = whole.replace(",", NBSP)
+    return f"{whole if cents == '00' else f'{whole},{cents}'}{NBSP}heures"
+
+
 def and_list(values) -> str:
     """['OPC', 'BIM', 'Santé'] -> 'OPC, BIM et Santé' (no serial comma in French)."""
     values = [str(v) for v in values]
@@ -71,7 +79,7 @@ def sentence(value) -> str:
 
 
 FILTERS = {"date_fr": date_fr, "time_fr": time_fr, "eur": eur, "months_fr": months_fr,
-           "and_list": and_list, "sentence": sentence}
+           "hours_fr": hours_fr, "and_list": and_list, "sentence": sentence}
 
 
 def register(env) -> None:

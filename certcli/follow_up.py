@@ -18,7 +18,20 @@ AFTER = {
     "interview": "entretien",
     # The CQPT admissibility letter also names the evaluator: it goes with orientation.
     "orient": "cqpt-recevabilite",
+    "pay": "recu-paiement",
+    "withdraw": "retrait-dossier",
+    "certificate-withdraw": "retrait-certificat",
 }
+
+
+def after_admissibility(accept: bool) -> str:
+    """A rejection gets its letter now; an acceptance's letter names the evaluator,
+    so it waits for `cqpt orient --letter` (refused here, before anything is recorded)."""
+    if accept:
+        raise ValidationError("no letter is sent when admissibility is accepted: the "
+                              "admissibility letter (cqpt-recevabilite) names the evaluator, "
+                              "send it with `certcli cqpt orient REF --evaluator ID --letter`")
+    return "cqpt-irrecevabilite"
 
 
 def after_check(complete: bool) -> str:
@@ -29,13 +42,14 @@ def after_check(complete: bool) -> str:
 
 def check_decision(decision: str) -> None:
     """Refuse --letter before recording a decision no letter speaks of."""
-    if decision not in ("granted", "refused"):
+    if decision not in ("granted", "refused", "adjourned"):
         raise ValidationError(f"no letter is sent for an {decision} dossier: drop --letter")
 
 
 def after_decision(store, session_id: int, decision: str) -> str:
     """Appeal session -> appeal outcome; CPNE session -> CQPT decision; award
-    session -> notification (granted) or refusal with the appeal deadline."""
+    session -> notification (granted), refusal with the appeal deadline, or
+    adjournment (only an award session adjourns)."""
     check_decision(decision)
     session = store.session(session_id)
     if session is None:
@@ -44,6 +58,8 @@ def after_decision(store, session_id: int, decision: str) -> str:
         return "decision-recours"
     if session["kind"] == "cpne":
         return "cqpt-decision"
+    if decision == "adjourned":
+        return "ajournement"
     return "notification" if decision == "granted" else "refus"
 
 

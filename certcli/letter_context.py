@@ -24,6 +24,10 @@ RECORD_KINDS = ("dossier", "certificate", "candidate", "invoice")
 REQUEST_LABELS = {"initial": "demande de certification initiale",
                   "renewal": "demande de renouvellement de certification",
                   "extension": "demande d'extension de certification"}
+# A CQPT file is a candidature, examined by the funding body, not an instructor.
+CQPT_REQUEST_LABEL = "candidature"
+PAST_ADMISSIBILITY = ("admissible", "evaluation", "transmitted", "granted", "refused")
+METHOD_LABELS = {"cheque": "chèque", "virement": "virement"}
 PHASE_LABELS = {"prediag": "Pré-diagnostic", "proof": "Dossier de preuves",
                 "quiz": "Questionnaire", "situation": "Mise en situation professionnelle"}
 FEMININE_PHASES = {"situation"}  # the result agrees with the phase's noun
@@ -138,11 +142,87 @@ def _payable(context: LetterContext) -> str | None:
     return None
 
 
+def _too_early(context: LetterContext, day: dt.date, what: str) -> str | None:
+    """A letter about a step is not dated before the step."""
+    if context.data["date"] < day:
+        return (f"the letter cannot be dated {context.data['date'].isoformat()}, before "
+                f"{what} ({day.isoformat()})")
+    return None
+
+
+def _adjourned(context: LetterContext) -> str | None:
+    dossier = context.data["dossier"]
+    if dossier["decision"] != "adjourned" or "adjournment" not in context.data:
+        return (f"dossier {dossier['ref']} is '{dossier['status']}': an adjournment letter "
+                "goes to a dossier whose latest decision is an adjournment")
+    return _too_early(context, context.data["adjournment"]["date"], "the adjournment")
+
+
+def _withdrawn(context: LetterContext) -> str | None:
+    dossier = context.data["dossier"]
+    if "withdrawal" not in context.data:
+        return (f"dossier {dossier['ref']} is '{dossier['status']}', not withdrawn: record "
+                f"it with `certcli dossier withdraw {dossier['ref']}` first")
+    return _too_early(context, context.data["withdrawal"]["date"], "the withdrawal")
+
+
+def _admissibility(context: LetterContext, wanted: bool) -> str | None:
+    ref = context.data["dossier"]["ref"]
+    found = context.data.get("admissibility")
+    if found is None:
+        return (f"dossier {ref} has no admissibility recorded yet (`certcli cqpt "
+                f"admissibility {ref} --accept|--reject`)")
+    if found["admissible"] != wanted:
+        verdict, other = (("admissible", "cqpt-recevabilite") if found["admissible"]
+                          else ("inadmissible", "cqpt-irrecevabilite"))
+        on = f" on {found['date'].isoformat()}" if found["date"] else ""
+        return f"dossier {ref} was declared {verdict}{on}: its letter is {other}"
+    if wanted and "evaluator" not in context.data:
+        return (f"dossier {ref} is admissible but not yet oriented: this letter names the "
+                f"evaluator, send it with `certcli cqpt orient {ref} --evaluator ID --letter`")
+    if found["date"] is None:
+        return None
+    return _too_early(context, found["date"], "the admissibility decision")
+
+
+def _fee_paid(context: LetterContext) -> str | None:
+    if "payment" not in context.data:
+        ref = context.data["dossier"]["ref"]
+        return (f"no instruction fee payment is recorded for dossier {ref} on or before "
+                f"{context.data['date'].isoformat()}")
+    return None
+
+
+def _certificate_withdrawn(context: LetterContext) -> str | None:
+    cert = context.data["certificate"]
+    if cert["withdrawn_on"] is None:
+        return (f"certificate {cert['number']} is not withdrawn: record it with `certcli "
+                f"certificate withdraw {cert['number']} --reason …` first")
+    return _too_early(context, cert["withdrawn_on"], "the withdrawal")
+
+
 # A template's `when` header names one of these: the letter goes out only then. Each
 # condition is about one kind of record.
 CONDITIONS = {"granted": ("dossier", _granted), "refused": ("dossier", _refused),
               "appeal-decided": ("dossier", _appeal_decided), "decided": ("dossier", _decided),
+              "adjourned": ("dossier", _adjourned), "withdrawn": ("dossier", _withdrawn),
+              "admissible": ("dossier", lambda c: _admissibility(c, True)),
+              "inadmissible": ("dossier", lambda c: _admissibility(c, False)),
+              "fee-paid": ("dossier", _fee_paid),
+              "certificate-withdrawn": ("certificate", _certificate_withdrawn),
               "payable": ("invoice", _payable)}
+WORKFLOWS = ("opqtecc", "cqpt")
+
+
+def check_workflow(template: str, workflow: str | None, context: LetterContext) -> None:
+    """A letter written for one scheme's route never goes to a record of the other."""
+    own = context.data.get("workflow")
+    if workflow and own and own != workflow:
+        code = context.data["scheme"]["code"]
+        raise TemplateError(
+            f"template {template!r} is a letter of the {workflow.upper()} route; "
+            f"{context.kind} {context.ref} is {code} ({own.upper()} route): see `certcli "
+            "letters list` for its letters")
 
 
 def check_invoice_date(template: str, when: str | None, context: LetterContext) -> None:
@@ -198,6 +278,7 @@ def _candidate(store, candidate_id: int, buyer=None) -> dict:
         "address": row["address"] or "", "postcode": row["postcode"] or "",
         "city": row["city"] or "", "email": row["email"] or "", "phone": row["phone"] or "",
         "employer": row["employer"] or "",
+        "directory_consent": bool(row["directory_consent"]),
         "recipient": {"name": f"{civility} {full_name}".strip(),
                       "lines": [line for line in (row["address"], town) if line]},
         "salutation": SALUTATIONS.get(civility, "Madame, Monsieur"),
@@ -230,7 +311,7 @@ def _base(store, candidate_id: int, scheme_code: str, date: dt.date, buyer=None)
     candidate = _candidate(store, candidate_id, buyer)
     return {"date": date, "body": body, "scheme": scheme, "candidate": candidate,
             "recipient": candidate["recipient"], "salutation": candidate["salutation"],
-            "references": []}
+            "references": [], "workflow": schemes.get(scheme_code).workflow}
 
 
 def _certificate(store, row, period=None) -> dict:
@@ -241,7 +322,9 @@ def _certificate(store, row, period=None) -> dict:
     first = store.first_period(row["id"])
     data = {"id": row["id"], "number": row["number"], "scheme": row["scheme"],
             "status": row["status"], "granted_on": _date(row["granted_on"]),
-            "mentions": json.loads(row["mentions"] or "[]")}
+            "mentions": json.loads(row["mentions"] or "[]"),
+            "withdrawn_on": _date(row["withdrawn_on"]),
+            "withdraw_reason": row["withdraw_reason"] or ""}
     if period is not None:
         data.update(start=_date(period["start"]), valid_until=_date(period["end"]),
                     period_id=period["id"], first_start=_date(first["start"]))
@@ -315,7 +398,8 @@ def for_dossier(store, ref: str, date: dt.date) -> LetterContext:
     decided_on = _date(row["decided_on"])
     ctx["dossier"] = {
         "id": row["id"], "ref": row["ref"], "kind": row["kind"],
-        "request_label": REQUEST_LABELS.get(row["kind"], row["kind"]),
+        "request_label": (CQPT_REQUEST_LABEL if scheme.workflow == "cqpt"
+                          else REQUEST_LABELS.get(row["kind"], row["kind"])),
         "status": row["status"],
         "opened_on": _date(row["opened_on"]), "mention": row["mention"],
         "route": row["route"], "route_label": ROUTE_LABELS.get(row["route"], row["route"]),
@@ -336,7 +420,51 @@ def for_dossier(store, ref: str, date: dt.date) -> LetterContext:
     _add_instruction(store, row, ctx)
     _add_outcome(store, row, scheme, ctx, context)
     _add_cqpt(store, row, scheme, ctx)
+    _add_closing(store, row, ctx)
+    _add_payments(store, row, ctx, date)
     return context
+
+
+def _event(store, row, event: str) -> tuple[dt.date, dict] | None:
+    """The dossier's latest step of one kind: its day and details."""
+    found = store.cqpt_last_event(row["id"], event)
+    if found is None:
+        return None
+    return _date(found["date"]), json.loads(found["details"] or "{}")
+
+
+def _add_closing(store, row, ctx: dict) -> None:
+    """A withdrawal and an adjournment, as their steps recorded them."""
+    withdrawn = _event(store, row, "withdrawn") if row["status"] == "withdrawn" else None
+    if withdrawn is not None:
+        day, details = withdrawn
+        sessions = [store.session(s) for s in details.get("removed_from_agenda", [])]
+        ctx["withdrawal"] = {"date": day, "reason": details.get("reason") or "",
+                             "interviews_cancelled": details.get("interviews_cancelled", 0),
+                             "sessions": [_date(s["date"]) for s in sessions if s]}
+    if row["decision"] == "adjourned":
+        for event in store.decision_events(row["id"]):
+            details = json.loads(event["details"] or "{}")
+            if details.get("decision") == "adjourned":
+                ctx["adjournment"] = {"date": _date(event["date"]),
+                                      "reason": details.get("reason") or ""}
+                break
+
+
+def _add_payments(store, row, ctx: dict, date: dt.date) -> None:
+    """The instruction fee payments received by the letter's date, the latest one
+    (what a receipt acknowledges) and what remains due after them."""
+    received = [{"date": _date(p["paid_on"]), "amount": to_decimal(p["amount"]),
+                 "method": p["method"], "method_label": METHOD_LABELS.get(p["method"],
+                                                                           p["method"]),
+                 "reference": p["reference"] or ""}
+                for p in store.dossier_payments(row["id"]) if _date(p["paid_on"]) <= date]
+    ctx["payments"] = received
+    if received:
+        paid = sum((p["amount"] for p in received), ZERO)
+        ctx["payment"] = received[-1]
+        ctx["fee"] = {"due": ctx["fee_due"], "paid": paid,
+                      "balance": max(ctx["fee_due"] - paid, ZERO)}
 
 
 def _received(store, row, scheme) -> list[dict]:
@@ -479,6 +607,17 @@ def _add_cqpt(store, row, scheme, ctx: dict) -> None:
     ctx["evaluation_done"] = (row["status"] in ("transmitted", "granted", "refused", "appealed")
                               or all(p in done for p in cqpt._phases_of(scheme)))
     ctx["evaluation_started"] = bool(done)
+    admissibility = _event(store, row, "admissibility")
+    if admissibility is not None:
+        day, details = admissibility
+        ctx["admissibility"] = {"date": day, "admissible": details.get("decision") ==
+                                "admissible", "reason": details.get("reason") or ""}
+    elif row["status"] in PAST_ADMISSIBILITY:
+        # A file further on the route was found admissible, whatever wrote it.
+        ctx["admissibility"] = {"date": None, "admissible": True, "reason": ""}
+    rules = scheme.eligibility
+    ctx["cqpt_rules"] = {"min_hours": to_decimal(rules.get("min_hours", "0")),
+                         "window_years": int(rules.get("window_years", 0))}
 
 
 def _result_label(phase: str, result: str | None) -> str:

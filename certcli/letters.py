@@ -9,6 +9,7 @@ what it is and which record it needs:
     description = "Accusé de réception du dossier"
     needs = "dossier"
     when = "refused"   # optional: the state the record must be in (letter_context.CONDITIONS)
+    workflow = "opqtecc"   # optional: the scheme route it is written for (opqtecc, cqpt)
     -#}
 
 Rendering runs in Jinja's sandbox with StrictUndefined and autoescape, so a
@@ -67,11 +68,12 @@ class TemplateInfo:
     path: Path
     requires: tuple[str, ...] = ()  # context values that must not be empty
     when: str | None = None  # a letter_context.CONDITIONS name
+    workflow: str | None = None  # the scheme route it is written for (None: any)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "description": self.description, "needs": self.needs,
                 "source": self.source, "requires": list(self.requires), "when": self.when,
-                "path": str(self.path)}
+                "workflow": self.workflow, "path": str(self.path)}
 
 
 @dataclass
@@ -144,13 +146,17 @@ def catalog(templates_dir: str | Path | None = None) -> dict[str, TemplateInfo]:
             if when is not None and when not in letter_context.CONDITIONS:
                 raise TemplateError(f"template {name!r}: when must be one of "
                                     f"{', '.join(letter_context.CONDITIONS)}, not {when!r}")
+            workflow = meta.get("workflow", inherited.workflow if inherited else None) or None
+            if workflow is not None and workflow not in letter_context.WORKFLOWS:
+                raise TemplateError(f"template {name!r}: workflow must be one of "
+                                    f"{', '.join(letter_context.WORKFLOWS)}, not {workflow!r}")
             found[name] = TemplateInfo(
                 name=name,
                 description=meta.get("description",
                                      inherited.description if inherited else ""),
                 needs=needs, source="built-in" if folder == builtin else "override", path=path,
                 requires=tuple(meta.get("requires", inherited.requires if inherited else ())),
-                when=when)
+                when=when, workflow=workflow)
     return found
 
 
@@ -314,6 +320,7 @@ def compose(store, template: str, *, date: dt.date, dossier: str | None = None,
     if info.needs not in (None, "candidate", context.kind):
         raise ValidationError(f"template {template!r} is about a {info.needs}: "
                               f"use --{info.needs}")
+    letter_context.check_workflow(info.name, info.workflow, context)
     letter_context.check_condition(info.name, info.when, context)
     letter_context.check_invoice_date(info.name, info.when, context)
     letter_context.check_address(context)

@@ -173,8 +173,6 @@ def test_letter_options_are_checked_before_the_step(cli, store, tmp_path, unchan
     sid = session(cli, "2026-06-15")
     cli.ok("commission", "agenda", sid, "--date", "2026-06-15")
     with unchanged():
-        assert "no letter is sent for an adjourned dossier" in cli.fails(
-            "commission", "decide", sid, ref, "--adjourn", *html).stderr
         assert "invalid format 'odt'" in cli.fails(
             "commission", "decide", sid, ref, "--grant", "--letter", "--format", "odt").stderr
         assert "does not exist" in cli.fails(

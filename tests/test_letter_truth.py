@@ -72,3 +72,214 @@ def test_an_older_invoice_is_read_from_its_label(cli, store, cid, tmp_path):
               dossier_id=d, dues_year=2026, label="Cotisation annuelle ECO 2026 (7/12 mois)")
     text = render(cli, tmp_path, "notification", "--dossier", "2026-0001", "2026-07-03")
     assert "soit 7 mois" in text and "6 mois" not in text
+
+
+# -- 2. every letter follows its scheme's route -----------------------------------------------
+def cqpt_dossier(store, cid, ref="2026-0001", route="contrat-pro", **extra) -> int:
+    return R.dossier(store, cid, scheme="CQPT", ref=ref, route=route, financing=route,
+                     **extra)
+
+
+def test_cqpt_acknowledgement_describes_the_cqpt_route(cli, store, cid, tmp_path):
+    d = cqpt_dossier(store, cid, opened_on="2026-03-01")
+    R.pieces(store, d, "candidature", on="2026-03-02")
+    # Incomplete: what is missing holds up the funding body's check, not an instruction.
+    text = render(cli, tmp_path, "accuse-reception", "--dossier", "2026-0001", "2026-03-02")
+    assert ("Nous accusons réception de votre candidature au « Certificat de qualification "
+            "professionnelle des télécommunications » (contrat de professionnalisation), "
+            "enregistrée le 1er mars 2026") in text
+    assert ("Pour que votre dossier puisse être transmis à AUVICOM pour l'examen de sa "
+            "recevabilité, il manque les éléments suivants : Pièce d'identité") in text
+    text = render(cli, tmp_path, "dossier-incomplet", "--dossier", "2026-0001", "2026-03-02")
+    assert ("Elle ne peut pas encore être transmise à AUVICOM, organisme financeur, pour "
+            "l'examen de sa recevabilité administrative") in text
+    assert "Dès réception de ces éléments, votre dossier sera transmis à AUVICOM." in text
+
+    # Complete, through the commands the secretariat runs.
+    cli.ok("dossier", "receive", "2026-0001", "piece-identite", "attestation-employeur",
+           "--date", "2026-03-03")
+    data = cli.json("dossier", "check", "2026-0001", "--date", "2026-03-04", "--letter",
+                    "--format", "html", "--out", tmp_path)
+    assert data["status"] == "complete"
+    text = text_of(data["letter"])
+    assert ("Votre dossier est complet : il est transmis à AUVICOM, organisme financeur, qui "
+            "en vérifie la recevabilité administrative. Si votre candidature est recevable, "
+            "vous serez orientée vers un organisme évaluateur") in text
+    for opqtecc_only in ("instructeur", "instruction", "certification initiale",
+                         "demande de certification"):
+        assert opqtecc_only not in text, opqtecc_only
+
+
+def test_opqtecc_acknowledgement_keeps_the_instruction_route(cli, store, cid, tmp_path):
+    d = R.dossier(store, cid, opened_on="2026-03-01")
+    R.pieces(store, d, "administratif", on="2026-03-02")
+    text = render(cli, tmp_path, "accuse-reception", "--dossier", "2026-0001", "2026-03-02")
+    assert "votre demande de certification initiale « Économiste de la construction »" in text
+    assert "Pour que l'instruction puisse commencer" in text and "AUVICOM" not in text
+
+
+def test_a_route_letter_never_reaches_the_other_scheme(cli, store, cid, tmp_path):
+    listed = {t["name"]: t["workflow"] for t in cli.json("letters", "list")}
+    opqtecc = R.dossier(store, cid, ref="2026-0001", status="granted")
+    cqpt = cqpt_dossier(store, cid, ref="2026-0002", status="granted")
+    R.decide(store, opqtecc, "granted", "2026-06-15", session_date="2026-06-15")
+    R.decide(store, cqpt, "granted", "2026-06-15", session_date="2026-06-15")
+    own = {"opqtecc": "2026-0002", "cqpt": "2026-0001"}  # a dossier of the OTHER route
+    routed = {name: flow for name, flow in listed.items() if flow}
+    assert {n for n, f in routed.items() if f == "cqpt"} == {
+        "cqpt-recevabilite", "cqpt-irrecevabilite", "cqpt-decision"}
+    assert {"notification", "refus", "entretien", "demande-complements", "decision-recours",
+            "ajournement"} <= {n for n, f in routed.items() if f == "opqtecc"}
+    for name, flow in routed.items():
+        if name == "rappel-renouvellement":
+            continue  # about a certificate, tested below
+        err = cli.fails("letters", "render", name, "--dossier", own[flow], "--date",
+                        "2026-11-20", "--format", "html", "--out", tmp_path).stderr
+        assert f"template '{name}' is a letter of the {flow.upper()} route; dossier " \
+               f"{own[flow]} is" in err, err
+    R.certificate(store, cid, "CQPT-2026-00001", "2026-06-15", scheme="CQPT", years=0)
+    err = cli.fails("letters", "render", "rappel-renouvellement", "--certificate",
+                    "CQPT-2026-00001", "--format", "html", "--out", tmp_path).stderr
+    assert "is a letter of the OPQTECC route; certificate CQPT-2026-00001 is CQPT" in err
+
+
+# -- 3. the letters that did not exist, each wired to its step's --letter ---------------------
+HTML = ("--letter", "--format", "html")
+
+
+def logged(cli, ref):
+    return [(r["template"], r["date"]) for r in cli.json("letters", "log", "--dossier", ref)]
+
+
+def on_agenda(cli, store, cid, day="2026-06-15") -> tuple[int, str]:
+    ref = report_ready(cli, store, report_on="2026-05-01", candidate=cid)
+    sid = session(cli, day)
+    cli.ok("commission", "agenda", sid, "--date", day)
+    return sid, ref
+
+
+def test_adjournment_letter(cli, store, cid, tmp_path):
+    sid, ref = on_agenda(cli, store, cid)
+    data = cli.json("commission", "decide", sid, ref, "--adjourn", "--reason",
+                    "références de chantier à préciser", "--date", "2026-06-17", *HTML,
+                    "--out", tmp_path)
+    assert data["decision"] == "adjourned"
+    assert Path(data["letter"]).name == f"2026-06-15_ajournement_{ref}.html"
+    text = text_of(data["letter"])
+    assert ("La Commission d'attribution, lors de sa séance du 15 juin 2026, a examiné votre "
+            "demande de certification initiale « Économiste de la construction » (dossier n° "
+            f"{ref}) et a décidé d'ajourner sa décision.") in text
+    assert "Motif de l'ajournement : références de chantier à préciser." in text
+    assert "Cet ajournement n'est pas un refus : votre dossier reste en instruction." in text
+    assert "recours" not in text
+    assert logged(cli, ref) == [("ajournement", "2026-06-15")]
+    # Not for a dossier that was not adjourned.
+    sid2, other = on_agenda(cli, store, R.candidate(store, "Paul", "Roy", "M."), "2026-07-15")
+    err = cli.fails("letters", "render", "ajournement", "--dossier", other, "--out",
+                    tmp_path).stderr
+    assert f"dossier {other} is 'on_agenda': an adjournment letter goes to a dossier whose " \
+           "latest decision is an adjournment" in err
+
+
+def test_inadmissibility_letter(cli, store, cid, tmp_path, unchanged):
+    cqpt_dossier(store, cid, status="complete", opened_on="2026-03-01")
+    with unchanged():
+        err = cli.fails("cqpt", "admissibility", "2026-0001", "--accept", "--date",
+                        "2026-03-05", *HTML, "--out", tmp_path).stderr
+    assert "the admissibility letter (cqpt-recevabilite) names the evaluator" in err
+    data = cli.json("cqpt", "admissibility", "2026-0001", "--reject", "--reason",
+                    "attestation de l'employeur non signée", "--date", "2026-03-05", *HTML,
+                    "--out", tmp_path)
+    assert data["status"] == "inadmissible"
+    text = text_of(data["letter"])
+    assert ("Votre candidature au « Certificat de qualification professionnelle des "
+            "télécommunications » (référence 2026-0001, contrat de professionnalisation) a été "
+            "transmise à AUVICOM, organisme financeur, qui en a examiné la recevabilité "
+            "administrative.") in text
+    assert "elle a été déclarée irrecevable le 5 mars 2026." in text
+    assert "Motif : attestation de l'employeur non signée." in text
+    assert "Votre candidature ne peut donc pas être orientée vers un organisme évaluateur." \
+        in text
+    assert "accès libre" not in text  # the free-access rule is recalled to free access only
+    # The admissibility letter names what the dossier really is instead of failing.
+    err = cli.fails("letters", "render", "cqpt-recevabilite", "--dossier", "2026-0001",
+                    "--out", tmp_path).stderr
+    assert ("dossier 2026-0001 was declared inadmissible on 2026-03-05: its letter is "
+            "cqpt-irrecevabilite") in err and "undefined" not in err
+
+
+def test_dossier_withdrawal_letter(cli, store, cid, tmp_path):
+    sid, ref = on_agenda(cli, store, cid)
+    other = R.dossier(store, cid, ref="2026-0099")
+    data = cli.json("dossier", "withdraw", ref, "--reason", "courrier du 3 juin",
+                    "--date", "2026-06-05", *HTML, "--out", tmp_path)
+    assert data["removed_from_agenda"] == [sid]
+    text = text_of(data["letter"])
+    assert ("Nous prenons acte du retrait de votre demande de certification initiale « "
+            f"Économiste de la construction » (référence {ref}), que nous avons enregistré le "
+            "5 juin 2026.") in text
+    assert "Motif indiqué : courrier du 3 juin." in text
+    assert ("Votre dossier est clos et a été retiré de l'ordre du jour de la séance du 15 juin "
+            "2026.") in text
+    assert logged(cli, ref) == [("retrait-dossier", "2026-06-05")]
+    assert other and "not withdrawn" in cli.fails(
+        "letters", "render", "retrait-dossier", "--dossier", "2026-0099", "--out",
+        tmp_path).stderr
+    assert "before the withdrawal (2026-06-05)" in cli.fails(
+        "letters", "render", "retrait-dossier", "--dossier", ref, "--date", "2026-06-04",
+        "--out", tmp_path).stderr
+
+
+def test_certificate_withdrawal_letter(cli, store, cid, tmp_path):
+    sid, ref = on_agenda(cli, store, cid)
+    number = cli.json("commission", "decide", sid, ref, "--grant", "--date",
+                      "2026-06-15")["certificate"]
+    err = cli.fails("letters", "render", "retrait-certificat", "--certificate", number,
+                    "--out", tmp_path).stderr
+    assert f"certificate {number} is not withdrawn" in err
+    data = cli.json("certificate", "withdraw", number, "--reason", "fausse déclaration",
+                    "--date", "2026-10-01", *HTML, "--out", tmp_path)
+    assert data["status"] == "withdrawn"
+    assert Path(data["letter"]).name == f"2026-10-01_retrait-certificat_{number}.html"
+    text = text_of(data["letter"])
+    assert ("la certification « Économiste de la construction », qui vous avait été délivrée "
+            f"le 15 juin 2026 sous le n° {number} , vous est retirée à compter du 1er octobre "
+            "2026 .") in text
+    assert "Motif du retrait : fausse déclaration." in text
+    assert "cette certification n'est plus valable" in text
+    assert "liste publique" not in text  # the holder never consented to the directory
+    rows = cli.json("letters", "log", "--candidate", cid)
+    assert [(r["template"], r["certificate"]) for r in rows][-1] == ("retrait-certificat",
+                                                                    number)
+
+
+def test_fee_receipt(cli, store, tmp_path):
+    cid = R.candidate(store)
+    with store.transaction():
+        store.update("candidates", cid, {"status": "salarie"})
+    R.dossier(store, cid, opened_on="2026-03-01")
+    err = cli.fails("letters", "render", "recu-paiement", "--dossier", "2026-0001", "--out",
+                    tmp_path).stderr
+    assert "no instruction fee payment is recorded for dossier 2026-0001" in err
+    data = cli.json("dossier", "pay", "2026-0001", "--amount", "200.00", "--method", "cheque",
+                    "--reference", "1234567", "--date", "2026-03-02", *HTML, "--out", tmp_path)
+    text = text_of(data["letter"])
+    assert ("Nous accusons réception de votre règlement de 200,00 € par chèque (n° 1234567), "
+            "reçu le 2 mars 2026, au titre des frais d'instruction de votre demande de "
+            "certification initiale « Économiste de la construction » (dossier n° 2026-0001).") \
+        in text
+    assert "2 mars 2026 Chèque 1234567 200,00 €" in text
+    assert ("Frais d'instruction 480,00 € Total réglé 200,00 € Reste dû 280,00 €") in text
+    assert "Il reste à régler 280,00 €" in text
+    data = cli.json("dossier", "pay", "2026-0001", "--amount", "280.00", "--method",
+                    "virement", "--reference", "VIR-88", "--date", "2026-03-09", *HTML,
+                    "--out", tmp_path)
+    text = text_of(data["letter"])
+    assert "règlement de 280,00 € par virement (référence VIR-88), reçu le 9 mars 2026" in text
+    assert "Total réglé 480,00 € Reste dû 0,00 €" in text
+    assert "Les frais d'instruction (480,00 €) sont entièrement réglés." in text
+    # Dated between the two payments, a receipt speaks of the first one only.
+    text = render(cli, tmp_path, "recu-paiement", "--dossier", "2026-0001", "2026-03-05")
+    assert "règlement de 200,00 € par chèque" in text and "VIR-88" not in text
+    assert logged(cli, "2026-0001") == [("recu-paiement", "2026-03-02"),
+                                        ("recu-paiement", "2026-03-09")]

@@ -55,6 +55,22 @@ def office(store):
     R.orient(store, d3)
     R.phase(store, d3, "proof", "validé", "2026-09-01")
     R.decide(store, d3, "granted", "2026-11-20", session_date="2026-11-20")
+    # The steps the five later letters speak of, as their commands record them.
+    d5 = R.dossier(store, c, ref="2026-0005", status="adjourned", decision="adjourned",
+                   decided_on="2026-06-15")
+    d6 = R.dossier(store, c, ref="2026-0006", status="withdrawn", closed_on="2026-04-02")
+    d7 = R.dossier(store, c, scheme="CQPT", ref="2026-0007", route="libre",
+                   financing="plan-formation", status="inadmissible")
+    withdrawn = R.certificate(store, c, "ECO-2025-0009", "2025-03-10")
+    with store.transaction():
+        store.add_dossier_event(d5, "2026-06-15", "decision",
+                                {"decision": "adjourned", "reason": "références à compléter"})
+        store.add_dossier_event(d6, "2026-04-02", "withdrawn", {"reason": "raisons personnelles"})
+        store.add_dossier_event(d7, "2026-03-05", "admissibility",
+                                {"decision": "inadmissible", "reason": "heures insuffisantes"})
+        store.update("certificates", withdrawn, {"status": "withdrawn",
+                                                 "withdrawn_on": "2026-10-01",
+                                                 "withdraw_reason": "fausse déclaration"})
     return {"candidate": c, "dossier": d1, "certificate": cert}
 
 
@@ -91,8 +107,28 @@ EXPECTED = {
     "cqpt-decision": ("--dossier", "2026-0003", ["20 novembre 2026",
                                                  "dossier de preuves : validé",
                                                  "Certificat de qualification professionnelle"]),
+    "ajournement": ("--dossier", "2026-0005", [
+        "lors de sa séance du 15 juin 2026", "a décidé d'ajourner sa décision",
+        "Motif de l'ajournement : références à compléter.", "Cet ajournement n'est pas un refus"]),
+    "retrait-dossier": ("--dossier", "2026-0006", [
+        "Nous prenons acte du retrait de votre demande de certification initiale",
+        "enregistré le 2 avril 2026", "Motif indiqué : raisons personnelles.",
+        "Votre dossier est clos."]),
+    "cqpt-irrecevabilite": ("--dossier", "2026-0007", [
+        "a été transmise à AUVICOM, organisme financeur",
+        "déclarée irrecevable le 5 mars 2026", "Motif : heures insuffisantes.",
+        "au moins 1 607 heures de travail effectif"]),
+    "retrait-certificat": ("--certificate", "ECO-2025-0009", [
+        "qui vous avait été délivrée le 10 mars 2025 sous le n° ECO-2025-0009 ,",
+        "vous est retirée à compter du 1er octobre 2026",
+        "Motif du retrait : fausse déclaration."]),
+    "recu-paiement": ("--dossier", "2026-0001", [
+        "Nous accusons réception de votre règlement de 100,00 € par chèque, reçu le 3 février "
+        "2026, au titre des frais d'instruction", "Reste dû 380,00 €",
+        "Il reste à régler 380,00 €"]),
 }
-PDF_SAMPLE = ("notification", "refus", "dossier-incomplet", "appel-cotisation")
+PDF_SAMPLE = ("notification", "refus", "dossier-incomplet", "appel-cotisation",
+              "recu-paiement")
 
 
 def test_catalog_lists_every_builtin_with_its_needs(cli):

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from certcli.cli import common
-from certcli.cli.common import ActorOpt, AsOfOpt, DateOpt, JsonOpt
+from certcli.cli.common import (
+    ActorOpt,
+    AsOfOpt,
+    DateOpt,
+    FormatOpt,
+    JsonOpt,
+    LetterOpt,
+    OutOpt,
+    TemplatesOpt,
+)
 
 app = typer.Typer(help="Certificates: list, show, withdraw.", no_args_is_help=True)
 
@@ -74,17 +84,24 @@ def certificate_show(number: NumberArg, as_of: AsOfOpt = None, json_out: JsonOpt
 def certificate_withdraw(
     number: NumberArg,
     reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")],
+    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    templates: TemplatesOpt = None,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
-    """Withdraw a certificate: it stops being valid on that day.
+    """Withdraw a certificate: it stops being valid on that day. --letter: the
+    withdrawal letter to the holder (retrait-certificat), with the reason.
 
-    Example: certcli certificate withdraw ECO-2026-0001 --reason "fausse déclaration"
+    Example: certcli certificate withdraw ECO-2026-0001 --reason "fausse déclaration" --letter
     """
-    from certcli import certificates
+    from certcli import certificates, follow_up
 
+    follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     cert = certificates.withdraw(store, number, reason=reason, date=common.day(date))
+    follow.render(store, follow_up.AFTER["certificate-withdraw"], certificate=cert.number,
+                  date=common.day(date))
     if json_out:
-        common.emit_json(cert.to_dict())
+        common.emit_json(follow.add_to(cert.to_dict()))
     else:
         common.say(f"Certificate {cert.number} withdrawn on {cert.withdrawn_on}")
+    follow.finish(json_out)

@@ -163,8 +163,9 @@ def commission_decide(
     """Record the decision on a dossier of the session's agenda, dated on the session
     day; it can be recorded (--date) from the session day on. A grant issues the
     certificate and the prorated dues invoice (issued on --date). --letter (dated
-    on the session day): notification or refus at an award session, decision-recours
-    at an appeal session, cqpt-decision at a CPNE session.
+    on the session day, or on the invoice's issue date if later): notification, refus
+    or ajournement at an award session, decision-recours at an appeal session,
+    cqpt-decision at a CPNE session.
 
     Example: certcli commission decide 3 2026-0012 --grant --mention OPC --letter
     """

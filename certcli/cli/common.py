@@ -237,23 +237,27 @@ class FollowUp:
                 raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
             letters.own_templates_dir(templates)
 
-    def render(self, store, template: str, *, dossier: str, date: dt.date) -> None:
+    def render(self, store, template: str, *, date: dt.date, dossier: str | None = None,
+               certificate: str | None = None) -> None:
+        """The letter about one record: a dossier, or a certificate."""
         if not self.wanted:
             return
         from certcli import letters
         from certcli.errors import CertcliError
 
         self.template = template
+        option, ref = ("--certificate", certificate) if certificate else ("--dossier", dossier)
         try:
-            done = letters.render(store, template, dossier=dossier, fmt=self.fmt,
-                                  out_dir=self.out, templates_dir=self.templates, date=date)
+            done = letters.render(store, template, dossier=dossier, certificate=certificate,
+                                  fmt=self.fmt, out_dir=self.out,
+                                  templates_dir=self.templates, date=date)
         except CertcliError as exc:
-            again = [f"certcli letters render {template} --dossier {dossier}",
+            again = [f"certcli letters render {template} {option} {ref}",
                      f"--date {date.isoformat()}", f"--format {self.fmt}",
                      f"--out {self.out}"]
             if self.templates:
                 again.append(f"--templates {self.templates}")
-            self.error = (f"{dossier}: the step is recorded but the letter was not rendered: "
+            self.error = (f"{ref}: the step is recorded but the letter was not rendered: "
                           f"{exc}; render it with `{' '.join(again)}`")
         else:
             self.path = str(done.path)

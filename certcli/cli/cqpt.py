@@ -47,22 +47,30 @@ def cqpt_admissibility(
     override: Annotated[str | None, typer.Option(
         "--override", help="Accept although the eligibility rules say no; the reason is "
         "logged.")] = None,
+    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    templates: TemplatesOpt = None,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Record the funding body's (AUVICOM) administrative admissibility of a complete
-    CQPT dossier; accepting checks eligibility as of --date.
+    CQPT dossier; accepting checks eligibility as of --date. --letter (with --reject):
+    the inadmissibility letter with the reason (cqpt-irrecevabilite); an accepted
+    dossier's letter names the evaluator, so it goes with `cqpt orient --letter`.
 
-    Example: certcli cqpt admissibility 2026-0004 --accept --date 2026-07-01
+    Example: certcli cqpt admissibility 2026-0004 --reject --reason "attestation absente" --letter
     """
-    from certcli import cqpt
+    from certcli import cqpt, follow_up
 
     if accept is None:
         raise typer.BadParameter("give --accept or --reject", param_hint="--accept/--reject")
+    follow = common.FollowUp(letter, fmt, out, templates)
+    template = follow_up.after_admissibility(accept) if letter else None
     store = common.store(actor=actor, date=date)
     data = cqpt.admissibility(store, ref, accept=accept, reason=reason, override=override,
                               date=common.day(date))
+    if template:
+        follow.render(store, template, dossier=data["ref"], date=common.day(date))
     note = f" (override: {data['override']})" if data["override"] else ""
-    _print(data, json_out, f"Dossier {data['ref']} is {data['status']}{note}.")
+    _print(data, json_out, f"Dossier {data['ref']} is {data['status']}{note}.", follow)
 
 
 @app.command("orient")

@@ -81,24 +81,31 @@ def dossier_pay(
     method: Annotated[str, typer.Option("--method", help="cheque or virement.")],
     reference: Annotated[str | None, typer.Option(
         "--reference", help="Cheque number or transfer reference.")] = None,
+    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    templates: TemplatesOpt = None,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Record the instruction fee (or part of it); more than the balance is refused.
+    --letter: the receipt (recu-paiement): amount, date, method, reference and what
+    remains due.
 
     Example: certcli dossier pay 2026-0001 --amount 480.00 --method cheque --reference 1234567
     """
-    from certcli import reception
+    from certcli import follow_up, reception
     from certcli.money import format_eur
 
+    follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     paid = reception.pay(store, ref, amount=amount, method=method, reference=reference,
                          date=common.day(date))
+    follow.render(store, follow_up.AFTER["pay"], dossier=paid.ref, date=common.day(date))
     if json_out:
-        common.emit_json(paid.to_dict())
-        return
-    common.say(f"Recorded {format_eur(paid.amount)} by {paid.method} for {paid.ref}: "
-               f"{format_eur(paid.fee_paid)} paid of {format_eur(paid.fee_due)}, "
-               f"balance {format_eur(paid.balance)}.")
+        common.emit_json(follow.add_to(paid.to_dict()))
+    else:
+        common.say(f"Recorded {format_eur(paid.amount)} by {paid.method} for {paid.ref}: "
+                   f"{format_eur(paid.fee_paid)} paid of {format_eur(paid.fee_due)}, "
+                   f"balance {format_eur(paid.balance)}.")
+    follow.finish(json_out)
 
 
 def dossier_check(ref: RefArg, letter: LetterOpt = False, fmt: FormatOpt = "pdf",
@@ -283,25 +290,32 @@ def dossier_withdraw(
     ref: RefArg,
     reason: Annotated[str | None, typer.Option("--reason", help="Why, for the record.")]
     = None,
+    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    templates: TemplatesOpt = None,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Close a dossier the candidate withdraws: its scheduled interviews are cancelled
     and it leaves the agenda of any session it is on, undecided (freeing its place).
+    --letter: the letter taking note of the withdrawal (retrait-dossier).
 
-    Example: certcli dossier withdraw 2026-0001 --reason "courrier du 3 juin"
+    Example: certcli dossier withdraw 2026-0001 --reason "courrier du 3 juin" --letter
     """
-    from certcli import instruction
+    from certcli import follow_up, instruction
 
+    follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     done = instruction.withdraw(store, ref, reason=reason, date=common.day(date))
+    follow.render(store, follow_up.AFTER["withdraw"], dossier=done["ref"],
+                  date=common.day(date))
     if json_out:
-        common.emit_json(done)
-        return
-    common.say(f"Dossier {done['ref']} withdrawn on {done['closed_on']}.")
-    if done["interviews_cancelled"]:
-        common.say(f"  {done['interviews_cancelled']} scheduled interview(s) cancelled")
-    for session_id in done["removed_from_agenda"]:
-        common.say(f"  taken off the agenda of session {session_id}")
+        common.emit_json(follow.add_to(done))
+    else:
+        common.say(f"Dossier {done['ref']} withdrawn on {done['closed_on']}.")
+        if done["interviews_cancelled"]:
+            common.say(f"  {done['interviews_cancelled']} scheduled interview(s) cancelled")
+        for session_id in done["removed_from_agenda"]:
+            common.say(f"  taken off the agenda of session {session_id}")
+    follow.finish(json_out)
 
 
 COMMANDS = [
