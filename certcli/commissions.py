@@ -18,7 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from certcli import appeals, certificates, cqpt, dates, dossiers, dues, schemes, workflow
+from certcli import (
+    appeals,
+    certificates,
+    cqpt,
+    dates,
+    dossiers,
+    dues,
+    eligibility,
+    schemes,
+    workflow,
+)
 from certcli.errors import NotFound, StateError, ValidationError
 
 KINDS = ("award", "appeal", "cpne")
@@ -356,6 +366,9 @@ def decide(store, session_id: int, ref: str, decision: str, *,
                 result["warnings"].append(
                     f"{row['ref']} was granted although phase(s) {', '.join(failed)} "
                     "were recorded as failed")
+            recalled = eligibility.recall_at_decision(store, row, day)
+            if recalled:
+                result["warnings"].append(recalled)
             cert_id, invoice = _grant(store, row, scheme, chosen, day, date)
             cert = certificates.by_id(store, cert_id, as_of=day)
             result.update(certificate=cert.number, valid_until=cert.valid_until,

@@ -357,7 +357,8 @@ def _employer(store, row) -> str:
         return row["candidate_employer"]
     periods = [e for e in store.experiences(row["candidate_id"]) if e["in_branch"]]
     if periods:
-        return max(periods, key=lambda e: (e["end"], e["id"]))["employer"]
+        # A contract still running is the latest, whatever day its hours run to.
+        return max(periods, key=lambda e: (e["ongoing"], e["end"], e["id"]))["employer"]
     return f"employer not recorded (candidate {row['candidate_id']})"
 
 

@@ -13,16 +13,19 @@ CQPT (scheme.workflow == "cqpt"):
 - routes in `eligibility.eligible_routes` (contrat-pro, periode-pro): eligible as such;
 - free access (`libre`): (1) an employee of the branch on a contract in
   `eligibility.contracts` (CDD, CDI) on `as_of`: a period in a branch company on
-  such a contract covers `as_of`; and (2) at least `eligibility.min_hours`
+  such a contract covers `as_of` (an ongoing one covers every day from its start);
+  and (2) at least `eligibility.min_hours`
   hours of effective work related to the CQPT in branch companies over
   `dates.window(as_of, window_years)`. Each period counts
   hours x overlap_days / period_days (both ends inclusive), rounded half-up to
   the hundredth PER PERIOD, so that the total is the sum of the lines shown.
+  An ongoing period counts only its recorded hours, over start..hours_until.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -103,6 +106,72 @@ def evaluate_dossier(store, dossier_row, as_of: dt.date) -> Verdict:
     return check(store, dossier_ref=dossier_row["ref"], as_of=as_of)
 
 
+# -- applied to an OPQTECC dossier -----------------------------------------------------------
+def applies_at_check(store, dossier_row) -> bool:
+    """Does `dossier check` gate this dossier on the verdict?
+
+    An OPQTECC initial dossier, and an extension into another scheme (a new
+    certification, with that scheme's status, specialty and experience). Not a
+    renewal nor a mention added within the same scheme: the holder was found
+    eligible at the first grant, and the renewal's own evidence (contracts,
+    capacity certificates, training) is the instructor's and the commission's to
+    judge. Not CQPT either: the funding body applies the rules at `cqpt
+    admissibility`, which must not be doubled."""
+    if schemes.get(dossier_row["scheme"]).workflow != "opqtecc":
+        return False
+    if dossier_row["kind"] == "initial":
+        return True
+    if dossier_row["kind"] == "extension" and dossier_row["certificate_id"] is not None:
+        target = store.certificate_by_id(dossier_row["certificate_id"])
+        return target is not None and target["scheme"] != dossier_row["scheme"]
+    return False
+
+
+def refusal(dossier_row, verdict: Verdict) -> str:
+    """Why `dossier check` stops a complete dossier: the failed rules, and the ways on."""
+    return (f"dossier {dossier_row['ref']} is complete but candidate "
+            f"{dossier_row['candidate_id']} is not eligible for {verdict.scheme} on "
+            f"{verdict.as_of}: {'; '.join(verdict.failures)}. Record the missing facts "
+            f"(`certcli candidate edit`, `certcli experience add`) and check again, or accept "
+            f"it with --override \"reason\"")
+
+
+def at_last_check(store, dossier_row) -> dict | None:
+    """The verdict recorded by the dossier's last check that applied one:
+    {"checked_on", "eligible", "failures", "override"}, or None."""
+    for event in reversed(store.dossier_events(dossier_row["id"])):
+        if event["event"] != "checked":
+            continue
+        details = json.loads(event["details"])
+        if "eligible" in details:
+            return {"checked_on": event["date"], "eligible": details["eligible"],
+                    "failures": details.get("failures", []),
+                    "override": details.get("override")}
+    return None
+
+
+def recall_at_decision(store, dossier_row, day: dt.date) -> str | None:
+    """At a grant: the verdict again, as of the decision day. A warning when the
+    candidate is no longer eligible, saying what the check had found (eligible then,
+    or accepted by override), or None when nothing deserves a word."""
+    if not applies_at_check(store, dossier_row):
+        return None
+    verdict = evaluate_dossier(store, dossier_row, day)
+    if verdict.eligible:
+        return None
+    last = at_last_check(store, dossier_row)
+    if last is None:
+        then = "no eligibility verdict was recorded at its check"
+    elif last["override"]:
+        then = f"it was accepted at the check of {last['checked_on']} by override " \
+               f"({last['override']})"
+    else:
+        then = f"the candidate was eligible at the check of {last['checked_on']}"
+    return (f"{dossier_row['ref']} was granted although candidate "
+            f"{dossier_row['candidate_id']} is not eligible for {verdict.scheme} on {day} "
+            f"({'; '.join(verdict.failures)}); {then}")
+
+
 def _route_of_latest_dossier(store, candidate_id: int, scheme_code: str):
     """No --route: the route of the candidate's latest dossier of the scheme, else
     free access (the only route with conditions to check)."""
@@ -135,12 +204,12 @@ def _cqpt(scheme, candidate_id, experiences, route, source, as_of) -> Verdict:
 
     failures = []
     current = [e for e in experiences
-               if e.in_branch and e.contract in contracts and e.start <= as_of <= e.end]
+               if e.in_branch and e.contract in contracts and e.covers(as_of)]
     wanted = " or ".join(c.upper() for c in contracts)
     if current:
         e = current[0]
         reasons.append(f"employee of the branch on a {e.contract.upper()} on {as_of} "
-                       f"({e.employer}, {e.start} to {e.end})")
+                       f"({e.employer}, {e.span})")
     else:
         failures.append(f"not an employee of the branch on a {wanted} on {as_of}: no period in "
                         f"a branch company on a {wanted} covers that date")
@@ -158,7 +227,7 @@ def _cqpt(scheme, candidate_id, experiences, route, source, as_of) -> Verdict:
             why_not.append(f"outside the window {lo} to {hi}")
         counted = ZERO if why_not else cents(e.hours * overlap / e.days)
         total += counted
-        label = (f"{e.employer} ({e.contract or 'contract not given'}) {e.start} to {e.end}, "
+        label = (f"{e.employer} ({e.contract or 'contract not given'}) {e.span}, "
                  f"{e.hours} h")
         if why_not:
             note = f"not counted: {', '.join(why_not)}"
@@ -167,8 +236,7 @@ def _cqpt(scheme, candidate_id, experiences, route, source, as_of) -> Verdict:
         else:
             note = (f"{counted} h counted ({e.hours} x {overlap}/{e.days} days in the window)")
         reasons.append(f"{label}: {note}")
-        periods.append({"id": e.id, "employer": e.employer, "start": e.start.isoformat(),
-                        "end": e.end.isoformat(), "hours": str(e.hours), "contract": e.contract,
+        periods.append({**_period_dates(e), "hours": str(e.hours), "contract": e.contract,
                         "in_branch": e.in_branch, "related": e.related,
                         "overlap_days": overlap, "days": e.days, "counted": str(counted),
                         "note": note})
@@ -188,8 +256,6 @@ def _cqpt(scheme, candidate_id, experiences, route, source, as_of) -> Verdict:
 
 # -- OPQTECC ------------------------------------------------------------------------------
 def _opqtecc(scheme, candidate, experiences, as_of) -> Verdict:
-    import json
-
     rules = scheme.eligibility
     reasons, failures = [], []
 
@@ -220,7 +286,8 @@ def _opqtecc(scheme, candidate, experiences, as_of) -> Verdict:
     periods = []
     spans = []
     for e in experiences:
-        end = min(e.end, as_of)
+        # An ongoing contract is experience up to the day of the check.
+        end = as_of if e.ongoing else min(e.end, as_of)
         if not e.related:
             note = "not counted: not related to the specialty"
         elif e.start > as_of:
@@ -228,9 +295,8 @@ def _opqtecc(scheme, candidate, experiences, as_of) -> Verdict:
         else:
             spans.append((e.start, end))
             note = f"{dates.days_inclusive(e.start, end)} days"
-        periods.append({"id": e.id, "employer": e.employer, "start": e.start.isoformat(),
-                        "end": e.end.isoformat(), "related": e.related, "note": note})
-        reasons.append(f"{e.employer} {e.start} to {e.end}: {note}")
+        periods.append({**_period_dates(e), "related": e.related, "note": note})
+        reasons.append(f"{e.employer} {e.span}: {note}")
     days = covered_days(spans)
     if years > 0:
         needed = years * 365
@@ -244,6 +310,14 @@ def _opqtecc(scheme, candidate, experiences, as_of) -> Verdict:
         reasons.append(f"no minimum experience set for {scheme.code}")
     return Verdict(candidate["id"], scheme.code, not failures, reasons, as_of=as_of,
                    periods=periods, failures=failures)
+
+
+def _period_dates(e: Experience) -> dict:
+    """How a verdict's "periods" name one: an ongoing one has no end, but a day its
+    hours run to."""
+    return {"id": e.id, "employer": e.employer, "start": e.start.isoformat(),
+            "end": None if e.ongoing else e.end.isoformat(), "ongoing": e.ongoing,
+            "hours_until": e.end.isoformat() if e.ongoing else None}
 
 
 def covered_days(spans: list[tuple[dt.date, dt.date]]) -> int:

@@ -18,6 +18,7 @@ from certcli import (
     completeness,
     dates,
     dossiers,
+    eligibility,
     instructors,
     schemes,
     validators,
@@ -254,6 +255,9 @@ def dossier_details(store, dossier) -> dict:
                         for i in store.interviews(row["id"])],
             report=report_data,
         )
+    checked = eligibility.at_last_check(store, row)
+    if checked is not None:
+        data["eligibility"] = checked
     data["payments"] = [{"paid_on": p["paid_on"], "amount": as_str(to_decimal(p["amount"])),
                          "method": p["method"], "reference": p["reference"]}
                         for p in store.dossier_payments(row["id"])]

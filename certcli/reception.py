@@ -18,9 +18,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from certcli import completeness, dossiers, schemes, validators, workflow
+from certcli import completeness, dossiers, eligibility, schemes, validators, workflow
 from certcli.completeness import Completeness
-from certcli.errors import ValidationError
+from certcli.eligibility import Verdict
+from certcli.errors import StateError, ValidationError
 from certcli.money import as_str, parse_amount
 
 METHODS = ("cheque", "virement")
@@ -69,10 +70,16 @@ class Payment:
 class Check:
     result: Completeness
     status: str
+    verdict: Verdict | None = None  # None: eligibility not applied at this check
+    override: str | None = None
 
     def to_dict(self) -> dict:
-        """The `dossier check --json` contract, plus the status it led to."""
-        return {**self.result.to_dict(), "status": self.status}
+        """The `dossier check --json` contract, plus the status it led to and the
+        eligibility verdict ("eligible" null when the check does not apply it)."""
+        return {**self.result.to_dict(), "status": self.status,
+                "eligible": None if self.verdict is None else self.verdict.eligible,
+                "failures": [] if self.verdict is None else list(self.verdict.failures),
+                "override": self.override}
 
 
 def parse_pieces(tokens: list[str], scheme, kind: str) -> list[str]:
@@ -160,22 +167,68 @@ def pay(store, ref: str, *, amount: str, method: str, reference: str | None = No
     return Payment(row["ref"], value, method, reference, date.isoformat(), due, paid + value)
 
 
-def check(store, ref: str, *, date: dt.date) -> Check:
-    """Check completeness and record it: complete -> instruction (OPQTECC) or
-    complete (CQPT, awaiting admissibility); otherwise incomplete."""
+def check(store, ref: str, *, override: str | None = None, date: dt.date) -> Check:
+    """Check completeness and eligibility, and record it: complete and eligible ->
+    instruction (OPQTECC) or complete (CQPT, awaiting admissibility, where the
+    funding body applies the eligibility rules); otherwise incomplete.
+
+    A complete dossier whose candidate is not eligible on `date` (the verdict of
+    `eligibility check`, where `eligibility.applies_at_check`) is refused with the
+    failed rules, nothing written, unless `override` gives the reason to accept it
+    anyway: the reason and the failed rules are then recorded with the check."""
+    if override is not None:
+        override = validators.text(override, "override reason", validators.MAX_TEXT)
+        if not override:
+            raise ValidationError("--override needs a reason, e.g. --override \"experience "
+                                  "attested by the employer's letter\"")
     with store.transaction():
         row = dossiers.row(store, ref)
         scheme = schemes.get(row["scheme"])
         workflow.require(row, "check", scheme.workflow)
         result = completeness.assess(store, row)
+        applies = eligibility.applies_at_check(store, row)
+        # An incomplete dossier is not judged on eligibility yet.
+        verdict = (eligibility.evaluate_dossier(store, row, date)
+                   if applies and result.complete else None)
+        _eligible_or_overridden(row, result, applies, verdict, override)
         if not result.complete:
             status = "incomplete"
         elif scheme.workflow == "cqpt":
             status = "complete"
         else:
             status = "instruction"
-        dossiers.record_event(store, row, "checked", {
+        details = {
             "complete": result.complete, "missing": [m.code for m in result.missing],
             "fee_due": as_str(result.fee_due), "fee_paid": as_str(result.fee_paid),
-        }, date, status=status)
-    return Check(result, status)
+        }
+        if verdict is not None:
+            details["eligible"] = verdict.eligible
+            if not verdict.eligible:
+                details.update(failures=verdict.failures, override=override)
+        dossiers.record_event(store, row, "checked", details, date, status=status)
+    return Check(result, status, verdict, override)
+
+
+def _eligible_or_overridden(row, result: Completeness, applies: bool,
+                            verdict: Verdict | None, override: str | None) -> None:
+    """Refuse an ineligible complete dossier without --override, and an --override
+    that overrides nothing."""
+    if override is not None:
+        if not applies:
+            if schemes.get(row["scheme"]).workflow == "cqpt":
+                raise ValidationError("--override is not for a CQPT check: the funding body "
+                                      "applies the eligibility rules at `cqpt admissibility` "
+                                      "(which takes its own --override)")
+            raise ValidationError(f"--override accepts an ineligible candidate, and the check "
+                                  f"of {row['kind']} dossier {row['ref']} applies no "
+                                  "eligibility rule (the holder was found eligible for the "
+                                  "certificate it continues)")
+        if not result.complete:
+            raise ValidationError(f"dossier {row['ref']} is incomplete: --override accepts "
+                                  "an ineligible candidate, not missing pieces")
+        if verdict.eligible:
+            raise ValidationError(f"candidate {row['candidate_id']} is eligible for "
+                                  f"{verdict.scheme} on {verdict.as_of}: --override is not "
+                                  "needed")
+    elif verdict is not None and result.complete and not verdict.eligible:
+        raise StateError(eligibility.refusal(row, verdict))

@@ -16,7 +16,9 @@ _names = itertools.count(1)
 
 
 def new_candidate(cli, **extra) -> int:
+    """An eligible OPQTECC candidate (status, specialties, experience) by default."""
     n = next(_names)
+    extra.setdefault("eligible", True)
     return add_candidate(cli, extra.pop("first", f"Prénom{n}"), extra.pop("last", f"Nom{n}"),
                          **extra)
 

@@ -114,15 +114,47 @@ def unchanged(db_path):
     return check
 
 
-def add_candidate(cli, first="Léa", last="Martin", **extra) -> int:
+# What the OPQTECC schemes ask of a candidate (data/schemes/ECO.toml, PROG.toml): an
+# accepted status, the scheme's specialty, and min_experience_years (3) of related
+# work. Five years (1826 days) before any test date, so every check passes them.
+OPQTECC_FACTS = {"status": "salarie", "specialty": ["economie", "programmation"]}
+CAREER = {"employer": "Cabinet Métré Conseil", "start": "2015-01-01", "end": "2019-12-31",
+          "hours": "8000", "related": True, "contract": "cdi"}
+
+
+def add_candidate(cli, first="Léa", last="Martin", *, eligible=False, **extra) -> int:
+    """A candidate through `candidate add`; `eligible`: with the status, specialties
+    and experience (`experience add`) an OPQTECC dossier check asks, where `extra`
+    does not say otherwise."""
+    if eligible:
+        extra = {**OPQTECC_FACTS, **extra}
     args = ["candidate", "add", "--first-name", first, "--last-name", last]
-    for key, value in extra.items():
+    args += _options(extra)
+    cid = cli.json(*args)["id"]
+    if eligible:
+        cli.json("experience", "add", "--candidate", cid, *_options(CAREER))
+    return cid
+
+
+def _options(values: dict) -> list:
+    args = []
+    for key, value in values.items():
         flag = "--" + key.replace("_", "-")
         if value is True:
             args.append(flag)
         elif isinstance(value, list):
             for item in value:
                 args += [flag, item]
-        else:
+        elif value is not None and value is not False:
             args += [flag, value]
-    return cli.json(*args)["id"]
+    return args
+
+
+def give_career(store, candidate_id: int) -> None:
+    """CAREER through the domain function `experience add` calls (for the tests that
+    set the scene below the command line)."""
+    from certcli import experiences
+
+    values = {**CAREER, "start": dt.date.fromisoformat(CAREER["start"]),
+              "end": dt.date.fromisoformat(CAREER["end"])}
+    experiences.add(store, candidate_id, date=dt.date(2026, 1, 5), **values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import add_candidate
+from conftest import OPQTECC_FACTS, add_candidate, give_career
 
 from certcli import candidates, dossiers, instructors, reception
 
@@ -39,7 +39,8 @@ def add_instructor(cli, name, *, role="instructor", specialty=("economie",), **o
 
 
 def candidate(cli, first="Léa", last="Martin", employer="Cabinet Métré Conseil") -> int:
-    return add_candidate(cli, first, last, employer=employer)
+    """An eligible OPQTECC candidate (status, specialties, experience)."""
+    return add_candidate(cli, first, last, employer=employer, eligible=True)
 
 
 # Domain-level set-up: the CLI builds its whole command tree on every in-process
@@ -67,6 +68,11 @@ def d_instructor(store, name, *, role="instructor", specialties=("economie",), *
 
 
 def d_candidate(store, first="Léa", last="Martin", employer="Cabinet Métré Conseil") -> int:
-    return candidates.add(store, {"first_name": first, "last_name": last,
-                                  "employer": employer}, date=dt.date(2026, 1, 5),
-                          force=True).id
+    """An eligible OPQTECC candidate (status, specialties, experience), through the
+    domain functions the commands call."""
+    cid = candidates.add(store, {"first_name": first, "last_name": last, "employer": employer,
+                                 "status": OPQTECC_FACTS["status"],
+                                 "specialties": OPQTECC_FACTS["specialty"]},
+                         date=dt.date(2026, 1, 5), force=True).id
+    give_career(store, cid)
+    return cid

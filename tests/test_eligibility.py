@@ -30,7 +30,8 @@ def test_experience_add_and_list(cli):
     added = period(cli, cid, "01/01/2024", "2024-12-31", "1 607,5", contract="CDI")
     assert added == {"id": added["id"], "candidate_id": cid, "employer": "Orange SA",
                      "start": "2024-01-01", "end": "2024-12-31", "hours": "1607.50",
-                     "in_branch": True, "related": True, "contract": "cdi"}
+                     "in_branch": True, "related": True, "contract": "cdi",
+                     "ongoing": False, "hours_until": None}
     period(cli, cid, "2022-03-01", "2022-03-31", "150", employer="Acme", contract=None,
            in_branch=False, related=False)
     listed = cli.json("experience", "list", "--candidate", cid)

@@ -1,6 +1,7 @@
 """Work periods: no silent duplicates, overlap warnings, removal."""
 
 import datetime as dt
+import json
 import threading
 
 from conftest import add_candidate
@@ -122,3 +123,144 @@ def test_migration_adds_the_removal_columns(store):
     columns = {r["name"] for r in store.all("PRAGMA table_info(experiences)")}
     assert {"removed_on", "removed_reason", "removed_by"} <= columns
     assert "m003_experience_removed" in store.applied_migrations()
+
+
+# -- ongoing contracts (`--ongoing --hours-until`) ---------------------------------------------
+def ongoing(cli, cid, start, hours_until, hours, *extra, employer="Orange SA"):
+    return cli("experience", "add", "--candidate", cid, "--employer", employer, "--start",
+               start, "--ongoing", "--hours-until", hours_until, "--hours", hours,
+               "--in-branch", "--related", "--contract", "cdi", "--date", "2026-02-27", *extra)
+
+
+def cqpt_verdict(cli, cid, as_of):
+    return cli.json("eligibility", "check", "--candidate", cid, "--scheme", "CQPT", "--route",
+                    "libre", "--as-of", as_of)
+
+
+def test_an_ongoing_contract_keeps_the_candidate_eligible_at_admissibility(cli, store):
+    """The issue's case: eligible on 27 February, still eligible when the funding body
+    checks admissibility on 5 March, because the CDI is still running."""
+    cid = add_candidate(cli, employer="Orange SA")
+    assert ongoing(cli, cid, "2023-03-01", "2026-02-27", "4200").exit_code == 0
+    ref = cli.json("dossier", "add", "--candidate", cid, "--scheme", "CQPT", "--route", "libre",
+                   "--financing", "plan-formation", "--date", "2026-02-27")["ref"]
+    assert cqpt_verdict(cli, cid, "2026-02-27")["eligible"] is True
+    later = cqpt_verdict(cli, cid, "2026-03-05")
+    assert later["eligible"] is True and later["failures"] == []
+    assert any(r.startswith("employee of the branch on a CDI on 2026-03-05 (Orange SA, "
+                            "2023-03-01, ongoing (hours to 2026-02-27))")
+               for r in later["reasons"])
+    cli.ok("dossier", "receive", ref, "candidature", "piece-identite", "attestation-employeur",
+           "--date", "2026-02-27")
+    assert cli.json("dossier", "check", ref, "--date", "2026-02-27")["status"] == "complete"
+    admitted = cli.json("cqpt", "admissibility", ref, "--accept", "--date", "2026-03-05")
+    assert admitted["status"] == "admissible" and admitted["eligible"] is True
+
+
+def test_the_same_contract_closed_on_27_february_is_not_current_on_5_march(cli):
+    """What the secretariat could record before: --end on the last day hours were known."""
+    cid = add_candidate(cli)
+    cli.ok("experience", "add", "--candidate", cid, "--employer", "Orange SA", "--start",
+           "2023-03-01", "--end", "2026-02-27", "--hours", "4200", "--in-branch", "--related",
+           "--contract", "cdi", "--date", "2026-02-27")
+    assert cqpt_verdict(cli, cid, "2026-02-27")["eligible"] is True
+    later = cqpt_verdict(cli, cid, "2026-03-05")
+    assert later["eligible"] is False
+    assert later["failures"][0].startswith("not an employee of the branch on a CDI or CDD on "
+                                           "2026-03-05")
+
+
+def test_only_the_recorded_hours_count_pro_rata_over_start_to_hours_until(cli):
+    cid = add_candidate(cli)
+    # 2000 h over 2023-01-01..2024-12-31 (731 days); the window of 2026-07-01 opens on
+    # 2023-07-01: 550 of those days, 2000 x 550 / 731 = 1504.7879 -> 1504.79. The days
+    # after 2024-12-31 add no hours, however long the contract runs.
+    assert ongoing(cli, cid, "2023-01-01", "2024-12-31", "2000").exit_code == 0
+    verdict = cqpt_verdict(cli, cid, "2026-07-01")
+    assert verdict["hours"] == "1504.79"
+    assert verdict["periods"][0]["counted"] == "1504.79"
+    assert (verdict["periods"][0]["overlap_days"], verdict["periods"][0]["days"]) == (550, 731)
+    assert (verdict["periods"][0]["end"], verdict["periods"][0]["ongoing"],
+            verdict["periods"][0]["hours_until"]) == (None, True, "2024-12-31")
+    # Still current (the contract runs), short of hours: the hours rule alone fails.
+    assert verdict["eligible"] is False and len(verdict["failures"]) == 1
+    assert verdict["failures"][0].startswith("only 1504.79 hours")
+
+
+def test_the_spec_example_with_an_ongoing_period_counts_736(cli):
+    cid = add_candidate(cli)
+    ongoing(cli, cid, "2023-01-01", "2023-12-31", "1460")
+    assert cqpt_verdict(cli, cid, "2026-07-01")["hours"] == "736.00"
+
+
+def test_experience_list_shows_an_ongoing_contract(cli):
+    cid = add_candidate(cli)
+    added = ongoing(cli, cid, "2024-03-01", "2026-02-28", "3200", "--json")
+    assert json.loads(added.stdout) == {
+        "id": 1, "candidate_id": cid, "employer": "Orange SA", "start": "2024-03-01",
+        "end": None, "hours_until": "2026-02-28", "hours": "3200.00", "in_branch": True,
+        "related": True, "contract": "cdi", "ongoing": True}
+    listed = cli.json("experience", "list", "--candidate", cid)
+    assert [(p["end"], p["ongoing"], p["hours_until"]) for p in listed] == [
+        (None, True, "2026-02-28")]
+    text = cli.ok("experience", "list", "--candidate", cid).stdout
+    row = next(line for line in text.splitlines() if "Orange SA" in line)
+    assert "ongoing" in row and "2026-02-28" in row
+    said = ongoing(cli, cid, "2020-01-01", "2020-06-30", "700", employer="SFR").stdout
+    assert said.strip() == (f"Recorded period 2 for candidate {cid}: SFR, 2020-01-01, ongoing "
+                            "(hours to 2020-06-30), 700.00 h")
+
+
+def test_ongoing_refusals_write_nothing(cli, unchanged):
+    cid = add_candidate(cli)
+    base = ["experience", "add", "--candidate", cid, "--employer", "Orange SA", "--start",
+            "2024-01-01", "--hours", "100", "--date", "2026-03-01"]
+    with unchanged():
+        for extra, says in [
+            (["--ongoing", "--end", "2024-12-31", "--hours-until", "2024-12-31"],
+             "Error: --ongoing and --end are exclusive"),
+            (["--ongoing"], "Error: --ongoing needs --hours-until DATE"),
+            (["--hours-until", "2024-12-31"], "Error: --hours-until goes with --ongoing"),
+            (["--ongoing", "--hours-until", "2023-12-31"],
+             "Error: --hours-until 2023-12-31 is before --start 2024-01-01"),
+            ([], "Error: give --end, or --ongoing with --hours-until DATE"),
+            (["--ongoing", "--hours-until", "2024-01-02", "--hours", "49"],
+             "Error: 49.00 hours cannot fit in 2 day(s)"),
+        ]:
+            assert cli.fails(*base, *extra).stderr.startswith(says), extra
+
+
+def test_an_ongoing_twin_is_refused_and_a_later_period_overlaps_it(cli, unchanged):
+    cid = add_candidate(cli)
+    ongoing(cli, cid, "2024-03-01", "2026-02-28", "3200")
+    with unchanged():
+        err = cli.fails("experience", "add", "--candidate", cid, "--employer", "orange sa",
+                        "--start", "2024-03-01", "--ongoing", "--hours-until", "2026-01-31",
+                        "--hours", "3000").stderr
+    assert err.strip() == (f"Error: period 1 already records Orange SA 2024-03-01, ongoing "
+                           f"(3200.00 h) for candidate {cid}; add it again with --force, or "
+                           "correct it with `certcli experience remove 1`")
+    # Years after its hours run out, the ongoing contract still overlaps.
+    later = cli("experience", "add", "--candidate", cid, "--employer", "Orange SA", "--start",
+                "2027-01-01", "--end", "2027-06-30", "--hours", "800", "--date", "2027-07-01")
+    assert later.exit_code == 0
+    assert later.stderr.strip() == (
+        "Warning: overlaps period 1 at Orange SA (2024-03-01, ongoing (hours to 2026-02-28), "
+        "3200.00 h): check the hours are not counted twice")
+
+
+def test_an_ongoing_contract_is_opqtecc_experience_up_to_the_day_checked(cli):
+    cid = add_candidate(cli, status="salarie", specialty="economie")
+    ongoing(cli, cid, "2023-01-01", "2023-03-31", "500")
+    verdict = cli.json("eligibility", "check", "--candidate", cid, "--scheme", "ECO",
+                       "--as-of", "2026-01-01")
+    # 2023-01-01..2026-01-01: 1097 days >= 3 x 365, though hours are known to March 2023.
+    assert verdict["eligible"] is True
+    assert "1097 days of experience in the specialty up to 2026-01-01" in " ".join(
+        verdict["reasons"])
+
+
+def test_migration_adds_the_ongoing_column(store):
+    columns = {r["name"]: r for r in store.all("PRAGMA table_info(experiences)")}
+    assert columns["ongoing"]["dflt_value"] == "0" and columns["ongoing"]["notnull"] == 1
+    assert "m006_experience_ongoing" in store.applied_migrations()

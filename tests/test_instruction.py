@@ -2,6 +2,7 @@
 requests for complements, phone interviews, the report, withdrawal, overdue."""
 
 import datetime as dt
+import re
 
 from instruction_helpers import d_candidate, d_complete, d_instructor, d_open
 
@@ -271,8 +272,8 @@ def test_show_has_instruction_details(cli, store):
                                     "fee_paid": "480.00"}
     assert data["requests"] == [] and data["report"] is None
     out = cli.ok("dossier", "show", ref).stdout
-    assert "instructor name        Paul Girard" in out and "Interviews" in out
-    assert "instructor id          " + str(paul) in out
+    assert re.search(r"instructor name +Paul Girard", out) and "Interviews" in out
+    assert re.search(rf"instructor id +{paul}\b", out)
 
 
 def test_withdraw_closes(cli, store):

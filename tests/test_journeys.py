@@ -35,9 +35,18 @@ INITIAL = ["administratif", "contrats", "technique:2", "demande-signee"]
 RENEWAL = ["administratif", "contrats", "certificats-capacite", "attestations-formation"]
 
 
+def career(cli, who: int, employer: str, date: str, *, end: str = "2025-12-31") -> None:
+    """The experience an OPQTECC check asks (3 years in the specialty): here six."""
+    cli.ok("experience", "add", "--candidate", who, "--employer", employer, "--start",
+           "2020-01-01", "--end", end, "--hours", "9500", "--related", "--contract", "cdi",
+           "--date", date)
+
+
 def economist(cli, first="Hélène", last="Garnier", date="2026-01-05") -> int:
-    return new_candidate(cli, first, last, date, "--status", "salarie", "--specialty",
-                         "economie", "--employer", "BET Quantités")
+    who = new_candidate(cli, first, last, date, "--status", "salarie", "--specialty",
+                        "economie", "--employer", "BET Quantités")
+    career(cli, who, "BET Quantités", date)
+    return who
 
 
 def decide(cli, session, ref, *flags):
@@ -183,6 +192,7 @@ def test_refusal_then_appeal_granted(cli, tmp_path, unchanged):
            "--date", "2026-01-02")
     who = new_candidate(cli, "Jules", "Roux", "2026-01-05", "--specialty", "programmation",
                         "--status", "demandeur")
+    career(cli, who, "Programmation & Territoires", "2026-01-05")  # before the job search
     ref = cli.json("dossier", "add", "--candidate", who, "--scheme", "PROG",
                    "--date", "2026-01-05")["ref"]
     complete_and_report(cli, ref, pieces=INITIAL, fee="480.00", opened="2026-01-06",

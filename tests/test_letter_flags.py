@@ -8,6 +8,7 @@ import re
 
 import pytest
 from commission_helpers import report_ready, session, transmit_cqpt
+from conftest import OPQTECC_FACTS, give_career
 from instruction_helpers import ECO_PIECES, d_complete, d_instructor, d_open
 
 from certcli import assignment, candidates
@@ -16,10 +17,14 @@ DAY = dt.date(2026, 3, 1)
 
 
 def addressed(store, first="Léa", last="Martin") -> int:
-    """A candidate a letter can be posted to."""
-    return candidates.add(store, {"first_name": first, "last_name": last,
-                                  "address": "4 rue Lafayette", "postcode": "75009",
-                                  "city": "Paris"}, date=dt.date(2026, 1, 5), force=True).id
+    """An eligible OPQTECC candidate a letter can be posted to."""
+    cid = candidates.add(store, {"first_name": first, "last_name": last,
+                                 "address": "4 rue Lafayette", "postcode": "75009",
+                                 "city": "Paris", "status": OPQTECC_FACTS["status"],
+                                 "specialties": OPQTECC_FACTS["specialty"]},
+                         date=dt.date(2026, 1, 5), force=True).id
+    give_career(store, cid)
+    return cid
 
 
 @pytest.fixture

@@ -108,22 +108,36 @@ def dossier_pay(
     follow.finish(json_out)
 
 
-def dossier_check(ref: RefArg, letter: LetterOpt = False, fmt: FormatOpt = "pdf",
-                  out: OutOpt = Path("letters"), templates: TemplatesOpt = None,
-                  date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False):
+def dossier_check(
+    ref: RefArg,
+    override: Annotated[str | None, typer.Option(
+        "--override", metavar="REASON",
+        help="Send a complete dossier to instruction although its candidate is not "
+        "eligible; the reason and the failed rules go to the audit trail.")] = None,
+    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    templates: TemplatesOpt = None,
+    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+):
     """Check that every piece and the fee are in, and record the check: a complete
     OPQTECC dossier goes to instruction, a complete CQPT dossier awaits
-    admissibility, otherwise the dossier is incomplete. --letter: the list of what
-    is missing (dossier-incomplet), or the acknowledgement (accuse-reception) when
-    the dossier is complete.
+    admissibility, otherwise the dossier is incomplete. A complete OPQTECC initial
+    dossier (or extension into another scheme) also needs an eligible candidate on
+    --date (status, specialty, experience: the `eligibility check` verdict);
+    otherwise the check is refused with the failed rules, unless --override gives
+    the reason to accept it. --letter: the list of what is missing
+    (dossier-incomplet), or the acknowledgement (accuse-reception) when the dossier
+    is complete.
 
     Example: certcli dossier check 2026-0001 --date 2026-06-15 --letter --format html
+
+    Example: certcli dossier check 2026-0001 --override "years abroad attested by the
+    employer" --date 2026-06-15
     """
     from certcli import follow_up, reception
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
-    checked = reception.check(store, ref, date=common.day(date))
+    checked = reception.check(store, ref, override=override, date=common.day(date))
     follow.render(store, follow_up.after_check(checked.result.complete),
                   dossier=checked.result.ref, date=common.day(date))
     if json_out:
@@ -133,6 +147,9 @@ def dossier_check(ref: RefArg, letter: LetterOpt = False, fmt: FormatOpt = "pdf"
         common.say(f"Dossier {checked.result.ref} is {verdict}: status {checked.status}.")
         if not checked.result.complete:
             _print_missing(checked.result)
+        if checked.override:
+            common.say(f"Accepted by override ({checked.override}) although not eligible: "
+                       f"{'; '.join(checked.verdict.failures)}.")
     follow.finish(json_out)
 
 

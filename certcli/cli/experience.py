@@ -22,10 +22,18 @@ def experience_add(
     employer: Annotated[str, typer.Option("--employer", help="Employer's name.")],
     start: Annotated[dt.date, typer.Option("--start", parser=common.date_param, metavar="DATE",
                                            help="First day of the period.")],
-    end: Annotated[dt.date, typer.Option("--end", parser=common.date_param, metavar="DATE",
-                                         help="Last day of the period (included).")],
     hours: Annotated[str, typer.Option("--hours", help="Hours of effective work over the "
-                                       "period, e.g. 1607 or 151,67.")],
+                                       "period (ongoing: up to --hours-until), e.g. 1607 "
+                                       "or 151,67.")],
+    end: Annotated[dt.date | None, typer.Option(
+        "--end", parser=common.date_param, metavar="DATE",
+        help="Last day of the period (included); not with --ongoing.")] = None,
+    ongoing: Annotated[bool, typer.Option(
+        "--ongoing", help="A contract still running (no --end): it covers every day from "
+        "--start on; its hours count up to --hours-until.")] = False,
+    hours_until: Annotated[dt.date | None, typer.Option(
+        "--hours-until", parser=common.date_param, metavar="DATE",
+        help="With --ongoing: the last day the --hours cover (included).")] = None,
     in_branch: Annotated[bool, typer.Option("--in-branch", help="The employer belongs to the "
                                             "branch (CQPT: telecoms branch).")] = False,
     related: Annotated[bool, typer.Option("--related", help="The work is directly related to "
@@ -40,16 +48,23 @@ def experience_add(
 ):
     """Record one work period of a candidate. The same period twice is refused
     (unless --force); an overlap at the same employer is recorded with a warning.
+    A contract still running is --ongoing, with the hours known up to
+    --hours-until (pro rata over --start..--hours-until for the CQPT hours).
 
     Example: certcli experience add --candidate 12 --employer "Orange SA"
     --start 2023-01-01 --end 2025-12-31 --hours 4821 --in-branch --related --contract cdi
+
+    Example: certcli experience add --candidate 12 --employer "Orange SA"
+    --start 2024-03-01 --ongoing --hours-until 2026-02-28 --hours 3200 --in-branch
+    --related --contract cdi
     """
     from certcli import experiences
 
     store = common.store(actor=actor, date=date)
     added = experiences.add(store, candidate, employer=employer, start=start, end=end,
                             hours=hours, in_branch=in_branch, related=related,
-                            contract=contract, force=force, date=common.day(date))
+                            contract=contract, ongoing=ongoing, hours_until=hours_until,
+                            force=force, date=common.day(date))
     period = added.period
     for warning in added.warnings:
         common.warn(warning)
@@ -57,7 +72,7 @@ def experience_add(
         common.emit_json(period.to_dict())
     else:
         common.say(f"Recorded period {period.id} for candidate {candidate}: {period.employer}, "
-                   f"{period.start} to {period.end}, {period.hours} h")
+                   f"{period.span}, {period.hours} h")
 
 
 @app.command("remove")
@@ -79,13 +94,17 @@ def experience_remove(
     if json_out:
         common.emit_json(done)
     else:
+        span = (f"{done['start']}, ongoing (hours to {done['hours_until']})"
+                if done["ongoing"] else f"{done['start']} to {done['end']}")
         common.say(f"Removed period {done['id']} of candidate {done['candidate_id']}: "
-                   f"{done['employer']}, {done['start']} to {done['end']}, {done['hours']} h.")
+                   f"{done['employer']}, {span}, {done['hours']} h.")
 
 
 @app.command("list")
 def experience_list(candidate: Candidate, json_out: JsonOpt = False):
-    """List a candidate's work periods, oldest first.
+    """List a candidate's work periods, oldest first. An ongoing contract shows
+    "ongoing (hours to DATE)" as its end (JSON: "end": null, "ongoing": true,
+    "hours_until": DATE).
 
     Example: certcli experience list --candidate 12
     """
@@ -97,7 +116,8 @@ def experience_list(candidate: Candidate, json_out: JsonOpt = False):
         return
     common.table(
         ["id", "employer", "start", "end", "hours", "contract", "in branch", "related"],
-        [[p.id, p.employer, p.start, p.end, p.hours, p.contract,
+        [[p.id, p.employer, p.start, f"ongoing (hours to {p.end})" if p.ongoing else p.end,
+          p.hours, p.contract,
           "yes" if p.in_branch else "no", "yes" if p.related else "no"] for p in periods],
         caption=f"{len(periods)} period(s)",
     )

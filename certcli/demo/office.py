@@ -78,6 +78,26 @@ class Person:
     values: dict
     id: int | None = None
     experiences: list[dict] = field(default_factory=list)
+    specialty: str | None = None  # OPQTECC: the career `career()` gives them
+
+
+def career(person: Person, day: dt.date) -> dict:
+    """The experience in their specialty an OPQTECC candidate brings (the scheme asks
+    3 years): 4 to 10 years up to the day they are registered. An employee's contract
+    is still running (ongoing, hours known to the end of last month); a job seeker's
+    last job ended a year ago."""
+    from certcli.demo.people import BUILDING_FIRMS
+
+    start = dates.add_years(day, -(4 + person.id % 7))
+    if person.values["status"] == "salarie" and person.values.get("employer"):
+        until = day - dt.timedelta(days=day.day)
+        period = dict(employer=person.values["employer"], ongoing=True, hours_until=until)
+    else:
+        until = dates.add_years(day, -1)
+        period = dict(employer=BUILDING_FIRMS[person.specialty][0], end=until)
+    days = dates.days_inclusive(start, until)
+    return dict(start=start, hours=str(days * 1607 // 365), related=True, contract="cdi",
+                **period)
 
 
 class Office:
@@ -101,14 +121,17 @@ class Office:
         return dates.working_day(day, self.closed)
 
     def person(self, **kind) -> Person:
-        return Person(self.names.person(**kind))
+        return Person(self.names.person(**kind), specialty=kind.get("specialty"))
 
     def ensure_person(self, person: Person, day: dt.date) -> int:
         if person.id is None:
             # --force adds a second office beside the first: same invented names.
             person.id = candidates.add(self.store, person.values, date=day,
                                        force=self.force).id
-            for period in person.experiences:
+            periods = list(person.experiences)
+            if person.specialty:
+                periods.append(career(person, day))
+            for period in periods:
                 experiences.add(self.store, person.id, date=day, **period)
         return person.id
 
@@ -436,7 +459,8 @@ def award_pipeline(office: Office) -> None:
     story("adjourned", eco, "ECO").instructed(a4).decide(
         a4, "adjourned", reason="La commission souhaite entendre le candidat.")
     story("refused-a4", prog, "PROG").instructed(a4, recommend="refuse").decide(
-        a4, "refused", reason="Expérience en programmation inférieure au minimum requis.")
+        a4, "refused", reason="Références de programmation jugées insuffisantes au regard "
+                              "du référentiel.")
 
     # On the agenda of the next session: reports in after A4's agenda was sent.
     for i, (name, kind, scheme) in enumerate((("agenda-1", eco, "ECO"),

@@ -349,6 +349,14 @@ def m005_letter_truth(db: Database) -> None:
     )""")
 
 
+@migrations()
+def m006_experience_ongoing(db: Database) -> None:
+    """`experience add --ongoing`: a contract still running. Its `end` column holds the
+    last day its recorded hours cover (`--hours-until`); the period itself has no end
+    yet, so it covers every later day for "employee of the branch"."""
+    db.execute("ALTER TABLE experiences ADD COLUMN ongoing INTEGER NOT NULL DEFAULT 0")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
