@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,8 @@ ALIASES = {
 
 
 IGNORED = {"id", "created_on"}
+# Bytes the encoding could not read, kept by errors="surrogateescape".
+_UNDECODED = re.compile("[\udc80-\udcff]")
 
 
 @dataclass
@@ -126,7 +129,8 @@ def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
             f"{path.name}: unknown column(s) {', '.join(unknown)} (known: {', '.join(FIELDS)})"
         )
     result = ImportResult()
-    with store.transaction():
+    audits: list[tuple[int, dict]] = []
+    with store.transaction(), store.bulk_load():
         for row in _rows(reader, path):
             result.total += 1
             line = reader.line_num
@@ -140,12 +144,13 @@ def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
                     "reason": reason})
                 continue
             try:
-                # A savepoint per row: a refused row leaves nothing behind.
-                candidate = _insert_row(store, values, date=date, force=force)
+                candidate_id = candidates.insert(store, values, date=date, force=force,
+                                                 audits=audits)
             except CertcliError as exc:
                 result.rejected.append({"line": line, "name": label, "reason": str(exc)})
                 continue
-            result.inserted.append(candidate.id)
+            result.inserted.append(candidate_id)
+        store.audit_many("candidate.add", "candidate", audits, date)
         store.audit("candidate.import", "candidate", None,
                     {"file": path.name, "inserted": len(result.inserted),
                      "rejected": len(result.rejected)}, date)
@@ -173,7 +178,7 @@ def _rows(reader, path: Path):
 def _unreadable(values: dict, encoding: str) -> str | None:
     """Why a row cannot be taken as it is read: bytes not valid in the encoding, or
     a cell far longer than any name or address."""
-    bad = [k for k, v in values.items() if any("\udc80" <= ch <= "\udcff" for ch in v)]
+    bad = [k for k, v in values.items() if _UNDECODED.search(v)]
     if bad:
         return (f"not valid {encoding} in {', '.join(bad)} "
                 "(save the file as UTF-8 or pass --encoding cp1252)")
@@ -182,11 +187,6 @@ def _unreadable(values: dict, encoding: str) -> str | None:
         return (f"{', '.join(long)} longer than {MAX_FIELD_CHARS // 1024} KiB "
                 "(is a quote left open?)")
     return None
-
-
-def _insert_row(store, values: dict, *, date: dt.date, force: bool):
-    with store.savepoint("import_row"):
-        return candidates.add(store, values, date=date, force=force)
 
 
 class _DryRun(Exception):

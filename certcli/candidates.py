@@ -152,37 +152,115 @@ def get(store, candidate_id: int) -> Candidate:
     return Candidate.from_row(row)
 
 
-def _refuse_duplicates(store, values: dict, exclude_id: int | None = None) -> None:
-    dupes = store.candidate_duplicates(
-        last_name=values["last_name"], first_name=values["first_name"],
-        birth_date=values.get("birth_date"), email=values.get("email"), exclude_id=exclude_id,
-    )
-    if dupes:
-        other = dupes[0]
-        raise DuplicateError(
-            f"likely duplicate of candidate {other['id']} ({other['first_name']} "
-            f"{other['last_name']}, {other['email'] or other['birth_date']}); "
-            "use --force to register anyway"
-        )
+def one_edit_apart(a: str, b: str) -> bool:
+    """True when `b` is `a` with one letter added, removed, changed, or two
+    neighbours swapped (Damerau-Levenshtein distance 1): Dupond / Dupont."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1:]
+    if a[i + 1:] == b[i + 1:]:
+        return True
+    return (i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i]
+            and a[i + 2:] == b[i + 2:])
+
+
+def duplicate_reason(a, b) -> str | None:
+    """Why two candidate records (rows or dicts with first_name, last_name,
+    birth_date, name_key, email_key) look like one person, or None. The one rule
+    of `candidate add/edit/import` and `candidate duplicates`:
+    the same e-mail; or, born the same day, the same name (accents, case and
+    punctuation ignored), a close spelling (one letter off), or one name holding
+    every word of the other (Dupont / Dupont-Durand)."""
+    if a["email_key"] and a["email_key"] == b["email_key"]:
+        return f"same e-mail ({a['email_key']})"
+    born = a["birth_date"]
+    if not born or born != b["birth_date"]:
+        return None
+    ka, kb = a["name_key"], b["name_key"]
+    names = f"{a['first_name']} {a['last_name']} / {b['first_name']} {b['last_name']}"
+    if ka == kb:
+        return f"same name and birth date ({born})"
+    if one_edit_apart(ka, kb):
+        return f"close spelling ({names}), same birth date ({born})"
+    wa, wb = set(ka.split()), set(kb.split())
+    if wa and wb and (wa < wb or wb < wa):
+        return f"one name contains the other ({names}), same birth date ({born})"
+    return None
+
+
+def _keys(record: dict) -> dict:
+    return {"name_key": validators.name_key(record["first_name"], record["last_name"]),
+            "email_key": validators.email_key(record.get("email"))}
+
+
+def _refuse_duplicates(store, values: dict, keys: dict, exclude_id: int | None = None) -> None:
+    me = {**values, **keys}
+    me.setdefault("birth_date", None)
+    for other in store.candidates_sharing(birth_date=me["birth_date"],
+                                          email_key=me["email_key"], exclude_id=exclude_id):
+        reason = duplicate_reason(me, other)
+        if reason:
+            raise DuplicateError(
+                f"likely duplicate of candidate {other['id']} ({other['first_name']} "
+                f"{other['last_name']}): {reason}; use --force to register anyway")
+
+
+def likely_duplicates(store) -> list[dict]:
+    """Pairs of candidates in the whole register that look like one person, with
+    the reason. Only candidates born the same day or sharing an e-mail are
+    compared (indexed blocks), never every pair."""
+    from itertools import combinations, groupby
+
+    found: dict[tuple[int, int], str] = {}
+    for rows, key in ((store.candidates_by_birth_date(), "birth_date"),
+                      (store.candidates_by_shared_email(), "email_key")):
+        for _, group in groupby(rows, key=lambda r, k=key: r[k]):
+            for a, b in combinations(list(group), 2):
+                pair = (a["id"], b["id"])
+                if pair not in found:
+                    reason = duplicate_reason(a, b)
+                    if reason:
+                        found[pair] = reason
+    return [{"candidates": list(pair), "reason": reason}
+            for pair, reason in sorted(found.items())]
 
 
 def add(store, values: dict, *, date: dt.date, force: bool = False) -> Candidate:
     """Register a candidate (one transaction, audited)."""
+    return get(store, insert(store, values, date=date, force=force))
+
+
+def insert(store, values: dict, *, date: dt.date, force: bool = False,
+           audits: list | None = None) -> int:
+    """add() without reading the new record back: its id. An import passes
+    `audits` to collect the audit entries and write them in one go; every check
+    happens before the one INSERT, so a refused row writes nothing."""
     record = clean(values)
     for required in ("first_name", "last_name"):
         if not record.get(required):
             raise ValidationError(f"{required.replace('_', ' ')} is required")
     _check_birth_date(record.get("birth_date"), date)
+    keys = _keys(record)
     with store.transaction():
         if not force:
-            _refuse_duplicates(store, record)
+            _refuse_duplicates(store, record, keys)
         row = _to_row(record)
         row["search_key"] = _search_key(record)
+        row.update(keys)
         row["created_on"] = date.isoformat()
         candidate_id = store.insert("candidates", row)
-        store.audit("candidate.add", "candidate", candidate_id,
-                    {"name": f"{record['first_name']} {record['last_name']}"}, date)
-    return get(store, candidate_id)
+        details = {"name": f"{record['first_name']} {record['last_name']}"}
+        if audits is None:
+            store.audit("candidate.add", "candidate", candidate_id, details, date)
+        else:
+            audits.append((candidate_id, details))
+    return candidate_id
 
 
 def edit(store, candidate_id: int, values: dict, *, date: dt.date,
@@ -198,9 +276,10 @@ def edit(store, candidate_id: int, values: dict, *, date: dt.date,
             if not merged.get(required):
                 raise ValidationError(f"{required.replace('_', ' ')} is required")
         if not force and ({"first_name", "last_name", "birth_date", "email"} & changes.keys()):
-            _refuse_duplicates(store, merged, exclude_id=candidate_id)
+            _refuse_duplicates(store, merged, _keys(merged), exclude_id=candidate_id)
         row = _to_row(changes)
         row["search_key"] = _search_key(merged)
+        row.update(_keys(merged))
         store.update("candidates", candidate_id, row)
         before = current.to_dict()
         store.audit("candidate.edit", "candidate", candidate_id,

@@ -10,7 +10,8 @@ import typer
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
-app = typer.Typer(help="The candidate register: add, list, show, edit, import, export.",
+app = typer.Typer(help="The candidate register: add, list, show, edit, duplicates, import, "
+                  "export.",
                   no_args_is_help=True)
 
 Civility = Annotated[str | None, typer.Option("--civility", help="M., Mme or Mx.")]
@@ -36,7 +37,8 @@ MemberSpace = Annotated[str | None, typer.Option(
     "--member-space-issued", metavar="DATE",
     help="Date the member-space identifiers were sent.")]
 Force = Annotated[bool, typer.Option("--force", help="Register even if it looks like a "
-                                     "duplicate (same name and birth date, or same e-mail).")]
+                                     "duplicate (same e-mail; or same birth date with the "
+                                     "same or a close name, see `candidate duplicates`).")]
 
 
 def _values(**kw) -> dict:
@@ -154,6 +156,33 @@ def candidate_list(
         [[c.id, c.display_name, c.email, c.city, c.status, c.employer] for c in people],
         caption=common.page_info(len(people), total, page, limit),
     )
+
+
+@app.command("duplicates")
+def candidate_duplicates(json_out: JsonOpt = False):
+    """List pairs of candidates that look like one person, with the reason: the same
+    e-mail, or born the same day with the same name (accents and case ignored), a
+    close spelling (one letter off) or one name containing the other
+    (Dupont / Dupont-Durand).
+
+    Example: certcli candidate duplicates --json
+    """
+    from certcli import candidates
+
+    store = common.store()
+    pairs = candidates.likely_duplicates(store)
+    if json_out:
+        common.emit_json(pairs)
+        return
+    names = {}
+    for pair in pairs:
+        for cid in pair["candidates"]:
+            if cid not in names:
+                names[cid] = candidates.get(store, cid).display_name
+    common.table(["ids", "names", "reason"],
+                 [[f"{a} / {b}", f"{names[a]} / {names[b]}", p["reason"]]
+                  for p in pairs for a, b in [p["candidates"]]],
+                 caption=f"{len(pairs)} likely duplicate pair(s)")
 
 
 @app.command("import")

@@ -7,7 +7,7 @@ import json
 import random
 
 from certcli.demo.people import _person
-from certcli.validators import fold
+from certcli.validators import email_key, fold, name_key
 
 
 def _bulk(store, rng: random.Random, size: int, today: dt.date) -> None:
@@ -25,6 +25,7 @@ def _bulk(store, rng: random.Random, size: int, today: dt.date) -> None:
             json.dumps(p["specialties"]), p["employer"], p["siret"], int(p["directory_consent"]),
             fold(" ".join([p["first_name"], p["last_name"], p["email"], p["city"],
                            p["employer"]])), today.isoformat(),
+            name_key(p["first_name"], p["last_name"]), email_key(p["email"]),
         ))
         for scheme in ("ECO", "PROG"):
             seq += 1

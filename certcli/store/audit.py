@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from certcli.store.base import like_escape
+
 
 def _where(entity, entity_id, action) -> tuple[str, list]:
     where, params = [], []
@@ -15,8 +17,9 @@ def _where(entity, entity_id, action) -> tuple[str, list]:
         params.append(entity_id)
     if action:
         # "dossier." is a prefix; "dossier.*.add" a pattern.
-        where.append("action LIKE ?")
-        params.append(action.replace("*", "%") + ("%" if "*" not in action else ""))
+        where.append("action LIKE ? ESCAPE '\\'")
+        pattern = "%".join(like_escape(part) for part in action.split("*"))
+        params.append(pattern + ("%" if "*" not in action else ""))
     return (f"WHERE {' AND '.join(where)}" if where else ""), params
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from certcli import dates
 from certcli.errors import DatabaseError
 
-SCHEMA_VERSION = 6  # number of migrations in store/migrations.py; a test keeps them equal
+SCHEMA_VERSION = 7  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -89,6 +89,18 @@ def _read_only_medium(path: Path) -> bool:
         return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
     except OSError:
         return False
+
+
+def like_escape(text: str) -> str:
+    """User text inside a LIKE pattern, its wildcards taken literally (use with
+    ESCAPE '\\'): `--search %` finds a percent sign, not the whole register."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def fts_phrase(text: str) -> str:
+    """A word as one quoted FTS5 phrase: on the trigram index, a substring match
+    where no character of the word is query syntax."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 class BaseStore:
@@ -363,6 +375,18 @@ class BaseStore:
             "entity_id": None if entity_id is None else str(entity_id),
             "details": json.dumps(details or {}, ensure_ascii=False, default=str),
         })
+
+    def audit_many(self, action: str, entity: str, entries: list[tuple[object, dict]],
+                   date: dt.date | None = None) -> None:
+        """audit() for many records at once, [(entity_id, details), ...] (an import)."""
+        when = (date or self.event_date or dates.today()).isoformat()
+        at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self.conn.executemany(
+            "INSERT INTO audit_log (at, date, actor, action, entity, entity_id, details) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(at, when, self.actor, action, entity, None if eid is None else str(eid),
+              json.dumps(details or {}, ensure_ascii=False, default=str))
+             for eid, details in entries])
 
     def counts(self) -> dict[str, int]:
         tables = [

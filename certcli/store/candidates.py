@@ -3,43 +3,75 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from certcli.store.base import fts_phrase, like_escape
 
 
 class CandidateQueries:
     def candidate(self, candidate_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM candidates WHERE id = ?", (candidate_id,))
 
-    def candidate_duplicates(self, *, last_name: str, first_name: str, birth_date: str | None,
-                             email: str | None, exclude_id: int | None = None) -> list[sqlite3.Row]:
-        """Likely duplicates: same name and birth date, or same e-mail."""
-        clauses, params = [], []
+    def candidates_sharing(self, *, birth_date: str | None, email_key: str | None,
+                           exclude_id: int | None = None) -> list[sqlite3.Row]:
+        """The block a likely duplicate is looked for in: candidates born the same
+        day or with the same e-mail (both indexed, so the cost does not grow with
+        the register)."""
+        parts, params = [], []
         if birth_date:
-            clauses.append("(lower(last_name) = lower(?) AND lower(first_name) = lower(?) "
-                           "AND birth_date = ?)")
-            params += [last_name, first_name, birth_date]
-        if email:
-            clauses.append("lower(email) = lower(?)")
-            params.append(email)
-        if not clauses:
+            parts.append("SELECT * FROM candidates WHERE birth_date = ?")
+            params.append(birth_date)
+        if email_key:
+            parts.append("SELECT * FROM candidates WHERE email_key = ?")
+            params.append(email_key)
+        if not parts:
             return []
-        sql = f"SELECT * FROM candidates WHERE ({' OR '.join(clauses)})"
-        if exclude_id is not None:
-            sql += " AND id != ?"
-            params.append(exclude_id)
-        return self.all(sql, params)
+        rows = self.all(" UNION ".join(parts) + " ORDER BY id", params)
+        return [r for r in rows if r["id"] != exclude_id]
+
+    def candidates_by_birth_date(self) -> Iterator[sqlite3.Row]:
+        """Every dated candidate, grouped by birth date (the index's order)."""
+        return self.conn.execute(
+            "SELECT id, first_name, last_name, birth_date, email_key, name_key "
+            "FROM candidates INDEXED BY candidates_birth_date "
+            "WHERE birth_date IS NOT NULL ORDER BY birth_date, id")
+
+    def candidates_by_shared_email(self) -> Iterator[sqlite3.Row]:
+        """Candidates whose e-mail another candidate has too, grouped by e-mail."""
+        return self.conn.execute(
+            "SELECT id, first_name, last_name, birth_date, email_key, name_key "
+            "FROM candidates WHERE email_key IN (SELECT email_key FROM candidates "
+            "WHERE email_key IS NOT NULL GROUP BY email_key HAVING count(*) > 1) "
+            "ORDER BY email_key, id")
 
     @staticmethod
-    def _search_clause(search_key: str | None) -> tuple[str, list]:
-        """Every word must appear ("dupont jean" finds Jean Dupont). Words of 3+
-        characters use the trigram index; shorter ones need a scan."""
-        if not search_key:
-            return "", []
+    def candidate_match(search_key: str, id_column: str = "id") -> tuple[str, list]:
+        """A condition on `id_column` (a candidate id): the candidate's search key
+        holds every word of `search_key`. Words of 3+ characters go through the
+        trigram index as quoted phrases; shorter ones need a LIKE over the keys,
+        wildcards escaped either way. Shared by candidate, dossier and certificate
+        search."""
         words = search_key.split()
-        patterns = [f"%{w}%" for w in words]
-        likes = " AND ".join("search_key LIKE ?" for _ in words)
-        if all(len(w) >= 3 for w in words):
-            return (f" WHERE id IN (SELECT rowid FROM candidates_fts WHERE {likes})", patterns)
-        return f" WHERE {likes}", patterns
+        long_words = [w for w in words if len(w) >= 3]
+        short = [w for w in words if len(w) < 3]
+        clauses, params = [], []
+        if long_words:
+            clauses.append(f"{id_column} IN (SELECT rowid FROM candidates_fts "
+                           "WHERE candidates_fts MATCH ?)")
+            params.append(" AND ".join(fts_phrase(w) for w in long_words))
+        if short:
+            likes = " AND ".join("search_key LIKE ? ESCAPE '\\'" for _ in short)
+            clauses.append(f"{id_column} IN (SELECT id FROM candidates WHERE {likes})")
+            params += [f"%{like_escape(w)}%" for w in short]
+        return " AND ".join(clauses), params
+
+    def _search_clause(self, search_key: str | None) -> tuple[str, list]:
+        """Every word must appear ("dupont jean" finds Jean Dupont)."""
+        if not search_key or not search_key.split():
+            return "", []
+        clause, params = self.candidate_match(search_key)
+        return " WHERE " + clause, params
 
     def candidates(self, *, search_key: str | None = None, limit: int | None = 50,
                    offset: int = 0) -> list[sqlite3.Row]:
@@ -55,6 +87,24 @@ class CandidateQueries:
         clause, params = self._search_clause(search_key)
         return self.scalar("SELECT count(*) FROM candidates" + clause, params)
 
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """A bulk import: candidates inserted inside the block are indexed for search
+        in one statement at its end, and temporary data stays in memory; call inside
+        transaction()."""
+        if not self.conn.in_transaction:
+            raise RuntimeError("bulk_load must run inside a transaction")
+        self.conn.execute("PRAGMA temp_store = MEMORY")
+        # Enough page cache that a long transaction does not spill pages to the WAL
+        # and read them back, which made the cost per row grow with the file.
+        self.conn.execute("PRAGMA cache_size = -262144")
+        since = self.max_candidate_id()
+        self.conn.execute("INSERT INTO search_index_paused (since_id) VALUES (?)", (since,))
+        yield
+        self.conn.execute("DELETE FROM search_index_paused")
+        self.conn.execute("INSERT INTO candidates_fts(rowid, search_key) "
+                          "SELECT id, search_key FROM candidates WHERE id > ?", (since,))
+
     def max_candidate_id(self) -> int:
         return self.scalar("SELECT coalesce(max(id), 0) FROM candidates")
 
@@ -63,8 +113,8 @@ class CandidateQueries:
         self.conn.executemany(
             "INSERT INTO candidates (id, civility, first_name, last_name, birth_date, email,"
             " phone, address, postcode, city, status, specialties, employer, siret,"
-            " directory_consent, search_key, created_on)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            " directory_consent, search_key, created_on, name_key, email_key)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     # -- experience periods (CQPT eligibility) ------------------------------------
     def experience(self, experience_id: int) -> sqlite3.Row | None:

@@ -1,0 +1,73 @@
+"""Time `certcli candidate import` of a generated CSV into a fresh register.
+
+    python benchmarks/bench_import.py [ROWS ...]     (default: 2000 20000 100000)
+
+Each size runs as a whole process (`python -m certcli`) on its own new database, with
+every row checked (e-mail, phone, SIRET, duplicates) and indexed for search, all in one
+transaction. Prints rows, seconds and microseconds per row: a constant per-row cost
+shows as a flat last column.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FIRST = ["Léa", "Éric", "Hélène", "Jean", "Zoé", "Marc", "Chloé", "Noé", "Inès", "Thierry",
+         "Anaïs", "François", "Océane", "Jérôme", "Maëlle", "Loïc"]
+LAST = ["Martin", "Bérégovoy", "Dupont", "Lefèvre", "Maréchal", "Durand", "Petit", "Roux",
+        "Moreau", "Girard", "Lambert", "Faure", "Rousseau", "Blanc", "Guérin", "Muller"]
+CITIES = ["Paris", "Lyon", "Orléans", "Besançon", "Nîmes", "Saint-Étienne", "Brest"]
+
+
+def write_csv(path: Path, rows: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["first_name", "last_name", "birth_date", "email", "phone", "postcode",
+                      "city", "status", "specialties", "employer"])
+        for i in range(rows):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            born = f"{rng.randint(1950, 2000)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            out.writerow([first, f"{last}{i}", born, f"p{i}@example.fr",
+                          f"06 {rng.randint(10, 38)} {rng.randint(10, 99)} "
+                          f"{rng.randint(10, 99)} {rng.randint(10, 99)}",
+                          f"{rng.randint(1, 95):02d}{rng.randint(0, 999):03d}",
+                          rng.choice(CITIES), rng.choice(["salarie", "demandeur"]),
+                          rng.choice(["economie", "programmation", "economie;programmation"]),
+                          f"Société {rng.randint(1, 500)}"])
+
+
+def run(rows: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        data = folder / "in.csv"
+        write_csv(data, rows)
+        env = {**os.environ, "CERTCLI_DB": str(folder / "bench.db")}
+        cli = [sys.executable, "-m", "certcli"]
+        subprocess.run([*cli, "init"], env=env, check=True, capture_output=True)
+        start = time.perf_counter()
+        done = subprocess.run([*cli, "candidate", "import", str(data), "--date", "2026-11-25"],
+                              env=env, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            sys.exit(f"import failed: {done.stderr.strip()}")
+        return elapsed
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [2000, 20000, 100000]
+    print(f"{'rows':>8}  {'seconds':>8}  {'µs/row':>7}")
+    for rows in sizes:
+        seconds = run(rows)
+        print(f"{rows:>8}  {seconds:>8.2f}  {seconds / rows * 1e6:>7.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""Long imports: constant per-row cost (fast paths equal to the libraries'
+answers, search index filled in bulk) and other desks' writes wait, then succeed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+import time
+
+import phonenumbers
+from conftest import add_candidate
+from email_validator import validate_email
+
+from certcli import candidate_io, candidates, validators
+from certcli.errors import ValidationError
+from certcli.store import Store
+
+
+def _slow_phone(text):
+    try:
+        number = phonenumbers.parse(text, "FR")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _fast_phone(text):
+    try:
+        return validators.phone(text)
+    except ValidationError:
+        return None
+
+
+def test_the_phone_fast_path_agrees_with_phonenumbers():
+    rng = random.Random(3)
+    for i in range(3000):
+        digits = str(rng.choice([1, 2, 3, 4, 5, 6, 7, 9])) + "".join(
+            str(rng.randint(0, 9)) for _ in range(8))
+        text = ("0" + digits if i % 3 == 0 else
+                "0" + digits[0] + " " + " ".join(digits[j:j + 2] for j in (1, 3, 5, 7))
+                if i % 3 == 1 else "0" + digits[0] + "." + ".".join(
+                    digits[j:j + 2] for j in (1, 3, 5, 7)))
+        assert _fast_phone(text) == _slow_phone(text), text
+
+
+def test_french_validity_depends_on_the_first_digits_only():
+    # What the prefix cache of validators.phone relies on, for the installed metadata.
+    for first in "1234567 9":
+        if first == " ":
+            continue
+        for rest in range(1000):
+            prefix = f"{first}{rest:03d}"
+            answers = {phonenumbers.is_valid_number(phonenumbers.PhoneNumber(
+                country_code=33, national_number=int(prefix + tail)))
+                for tail in ("00000", "99999", "31415", "27182")}
+            assert len(answers) == 1, prefix
+
+
+def test_the_email_fast_path_agrees_with_email_validator():
+    samples = ["lea.martin@example.fr", "Lea.Martin@EXAMPLE.FR", "x+tag@sub.example.org",
+               "a..b@example.fr", ".a@example.fr", "a@localhost", "a@example",
+               "a@-bad.fr", "zoé@example.fr", "a@exämple.fr", "o'brien@example.ie",
+               "a@b.c", "x" * 65 + "@example.fr", "a@example.invalid", "a@[1.2.3.4]"]
+    for text in samples:
+        try:
+            slow = validate_email(text, check_deliverability=False).normalized
+        except Exception:
+            slow = None
+        try:
+            fast = validators.email(text)
+        except ValidationError:
+            fast = None
+        assert fast == slow, text
+
+
+def test_imported_rows_are_searchable_and_the_index_is_exact(cli, tmp_path, db_path):
+    add_candidate(cli, "Thierry", "Maréchal")
+    path = tmp_path / "in.csv"
+    path.write_text("first_name,last_name,city\nHélène,Dupont,Orléans\nJean,Roux,Nîmes\n"
+                    "Bad,Row,\n", encoding="utf-8")
+    path.write_text(path.read_text() + ",NoFirst,\n", encoding="utf-8")
+    assert cli.json("candidate", "import", path)["inserted"] == 3
+    assert [c["last_name"] for c in cli.json("candidate", "list", "-s", "orleans")] == ["Dupont"]
+    assert [c["last_name"] for c in cli.json("candidate", "list", "-s", "nimes")] == ["Roux"]
+    assert [c["last_name"] for c in cli.json("candidate", "list", "-s", "marechal")] == [
+        "Maréchal"]
+    store = Store(db_path)
+    assert store.scalar("SELECT count(*) FROM search_index_paused") == 0
+    store.execute("INSERT INTO candidates_fts(candidates_fts, rank) VALUES ('integrity-check', 1)")
+    # A plain add after an import is indexed row by row again.
+    cid = add_candidate(cli, "Noé", "Lefèvre")
+    assert cli.json("candidate", "list", "-s", "lefevre")[0]["id"] == cid
+
+
+def test_a_dry_run_leaves_the_search_index_alone(cli, tmp_path, unchanged):
+    path = tmp_path / "in.csv"
+    path.write_text("first_name,last_name\nHélène,Dupont\n", encoding="utf-8")
+    with unchanged():
+        cli.ok("candidate", "import", path, "--dry-run")
+    assert cli.json("candidate", "list", "-s", "dupont") == []
+
+
+def test_a_short_write_during_an_import_waits_then_succeeds(cli, db_path, tmp_path,
+                                                            monkeypatch):
+    rows = 12
+    path = tmp_path / "in.csv"
+    path.write_text("first_name,last_name\n" + "".join(f"Jean,Importé{i}\n" for i in range(rows)),
+                    encoding="utf-8")
+    started = threading.Event()
+    real_insert = candidates.insert
+
+    def slow_insert(store, values, **kw):
+        started.set()
+        time.sleep(0.05)  # a long import, in miniature
+        return real_insert(store, values, **kw)
+
+    monkeypatch.setattr(candidates, "insert", slow_insert)
+    outcome = {}
+
+    def importer():
+        store = Store(db_path)
+        store.actor = "import"
+        outcome["import"] = candidate_io.import_csv_checked(store, path,
+                                                            date=dt.date(2026, 11, 25))
+        outcome["import_done"] = time.monotonic()
+        store.close()
+
+    thread = threading.Thread(target=importer)
+    thread.start()
+    assert started.wait(5)
+    desk = Store(db_path)
+    desk.actor = "desk"
+    begun = time.monotonic()
+    other = real_insert(desk, {"first_name": "Léa", "last_name": "Martin"},
+                        date=dt.date(2026, 11, 25))
+    finished = time.monotonic()
+    thread.join()
+    assert len(outcome["import"].inserted) == rows
+    # It waited for the import's commit (busy timeout), then went through.
+    assert finished >= outcome["import_done"] - 0.01
+    assert finished - begun > 0.2
+    assert other > max(outcome["import"].inserted)
+    assert desk.scalar("SELECT count(*) FROM candidates") == rows + 1
+    desk.close()
