@@ -144,8 +144,29 @@ def choice(value: str, allowed: tuple[str, ...], what: str) -> str:
     return key
 
 
+# Tab and line breaks are whitespace, collapsed like spaces; every other control
+# character (NUL, ESC and the terminal sequences it starts, DEL, C1), the
+# direction overrides that make a name read backwards, and undecodable bytes are
+# refused.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e"
+                        "\u2066-\u2069\ud800-\udfff]")
+
+
+def control_free(value, what: str):
+    """The one check of every text typed or imported: refuse control characters
+    (see _FORBIDDEN), naming the field and the first one found. Returns `value`."""
+    if isinstance(value, str):
+        found = _FORBIDDEN.search(value)
+        if found:
+            char = found.group()
+            raise ValidationError(f"{what} contains a control character (U+{ord(char):04X}) "
+                                  "that cannot be stored: type it again")
+    return value
+
+
 def name(value: str, what: str, limit: int = MAX_NAME) -> str:
     """A required name, spaces collapsed, at most `limit` characters."""
+    control_free(value, what)
     text = " ".join(value.split())
     if not text:
         raise ValidationError(f"{what} is required")
@@ -157,6 +178,7 @@ def text(value: str | None, what: str, limit: int = MAX_LINE) -> str | None:
     characters."""
     if value is None:
         return None
+    control_free(str(value), what)
     collapsed = " ".join(str(value).split())
     return _cap(collapsed, what, limit) if collapsed else None
 

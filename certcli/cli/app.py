@@ -6,6 +6,7 @@ import importlib
 import os
 import sqlite3
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Annotated
 
@@ -117,14 +118,24 @@ def _db_for_messages():
 
 
 def _refuse_undecodable(args) -> None:
+    from certcli.errors import ValidationError
+    from certcli.validators import control_free
+
     for index, arg in enumerate(args):
-        if isinstance(arg, str) and any("\udc80" <= ch <= "\udcff" for ch in arg):
-            before = args[index - 1] if index else ""
-            what = (f"the value of {before}" if before.startswith("-") and "=" not in before
-                    else f"the argument {printable(arg.split('=', 1)[0])}" if
-                    arg.startswith("-") else f"argument {index + 1}")
+        if not isinstance(arg, str):
+            continue
+        before = args[index - 1] if index else ""
+        what = (f"the value of {before}" if before.startswith("-") and "=" not in before
+                else f"the argument {printable(arg.split('=', 1)[0])}" if
+                arg.startswith("-") else f"argument {index + 1}")
+        if any("\udc80" <= ch <= "\udcff" for ch in arg):
             _fail(f"{what} is not valid UTF-8 ({printable(arg)}): type it again, or save "
                   "the file name or text as UTF-8")
+        try:
+            # The same check as every text field's: no control character gets in.
+            control_free(arg, what)
+        except ValidationError as exc:
+            _fail(str(exc))
 
 
 def printable(text: str, limit: int = 300) -> str:
@@ -134,7 +145,8 @@ def printable(text: str, limit: int = 300) -> str:
     for ch in str(text):
         if "\udc80" <= ch <= "\udcff":
             out.append(f"\\x{ord(ch) - 0xDC00:02x}")
-        elif ch.isprintable() or ch == " ":
+        elif ch.isprintable() or unicodedata.category(ch) == "Zs":
+            # Zs: the no-break spaces of formatted amounts ("120,00 €") are text.
             out.append(ch)
         elif ord(ch) < 0x100:
             out.append(f"\\x{ord(ch):02x}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -118,16 +119,31 @@ def _default(value):
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+# JSON escapes C0 controls itself; DEL and the C1 range (0x9b starts a terminal
+# sequence on some terminals) it leaves raw with ensure_ascii=False.
+_JSON_RAW = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def emit_json(data) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=_default)
+    sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+
+
+def shown(value) -> str:
+    """Stored text as it may reach the terminal: control characters an old
+    database may hold are shown as escapes, never sent raw (cli.app.printable,
+    the rule of every Error line, applied line by line)."""
+    from certcli.cli.app import printable
+
+    return "\n".join(printable(line, limit=1 << 30) for line in str(value).split("\n"))
 
 
 def say(message: str = "") -> None:
-    sys.stdout.write(message + "\n")
+    sys.stdout.write(shown(message) + "\n")
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    sys.stderr.write(shown(message) + "\n")
 
 
 def print_warnings(result: dict) -> None:
@@ -169,7 +185,8 @@ def write_output(data: str | bytes, out=None, *, force: bool = False) -> None:
     if out is None:
         if isinstance(data, bytes):
             raise ValidationError("this format is binary: give --out FILE")
-        say(data.rstrip("\n"))
+        # The export itself, byte for byte (its cells were neutralised when written).
+        sys.stdout.write(data.rstrip("\n") + "\n")
         return
     from certcli import safe_files
 
@@ -187,16 +204,16 @@ def table(columns: list[str], rows: list[list], *, title: str | None = None,
     from rich.text import Text
 
     grid = Table(title=title, caption=caption, show_lines=False, header_style="bold")
-    texts = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    texts = [["" if cell is None else shown(cell) for cell in row] for row in rows]
     for index, column in enumerate(columns):
         # References, numbers, dates and amounts never break across lines
         # ("ECO-2026-0 / 001" is unreadable); free text folds.
         atomic = all(" " not in row[index] and len(row[index]) <= 24 for row in texts)
         grid.add_column(column, overflow="fold", no_wrap=atomic)
-    for row in rows:
+    for row in texts:
         # Text, not str: a name like "[b]" is data, never rich markup; and no
         # highlighter pass over every cell.
-        grid.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
+        grid.add_row(*(Text(cell) for cell in row))
     Console(highlight=False).print(grid)
 
 
