@@ -8,14 +8,38 @@ dossier: a confirmed refusal is final.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from certcli import dates, dossiers, schemes, workflow
 from certcli.errors import StateError, ValidationError
 
+# The letters that notify a first-instance refusal (follow_up.after_decision).
+REFUSAL_LETTERS = ("refus", "cqpt-decision")
 
-def deadline(scheme, refused_on: dt.date) -> dt.date:
-    """The last day to appeal a refusal notified on `refused_on` in this scheme."""
-    return dates.appeal_deadline(refused_on, scheme.appeal_delay_months)
+
+@dataclass
+class Deadline:
+    """The last day to appeal, and what it runs from: "notification" (the day the
+    refusal letter was notified, SPEC §2.8) or "decision" (while that is not known)."""
+    date: dt.date
+    source: str
+    notified_on: dt.date | None = None
+
+
+def deadline(scheme, refused_on: dt.date, *, store=None, dossier_id: int | None = None
+             ) -> Deadline:
+    """The appeal deadline of a refusal decided on `refused_on`: the scheme's delay
+    from the day its refusal letter was notified (`letters notified`) when one was,
+    from the decision day otherwise. The one rule of `appeal file`, `appeal list`,
+    `dossier show` and the letters."""
+    found = None
+    if store is not None and dossier_id is not None:
+        found = store.first_notified(dossier_id, REFUSAL_LETTERS, refused_on.isoformat())
+    if found is not None:
+        notified = dates.from_iso(found["notified_on"])
+        return Deadline(dates.appeal_deadline(notified, scheme.appeal_delay_months),
+                        "notification", notified)
+    return Deadline(dates.appeal_deadline(refused_on, scheme.appeal_delay_months), "decision")
 
 
 def file(store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
@@ -30,22 +54,34 @@ def file(store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
         if earlier:
             raise StateError(_already_appealed(row, earlier[-1]))
         workflow.require(row, "appeal", scheme.workflow)
-        last_day = deadline(scheme, dates.from_iso(row["decided_on"]))
+        limit = deadline(scheme, dates.from_iso(row["decided_on"]), store=store,
+                         dossier_id=row["id"])
+        last_day = limit.date
         if date.isoformat() < row["decided_on"]:
             raise ValidationError(f"appeal dated {date} is before the refusal "
                                   f"({row['decided_on']})")
         if date > last_day:
             raise StateError(f"dossier {row['ref']}: too late to appeal on {date}, the appeal "
-                             f"deadline was {last_day.isoformat()}")
+                             f"deadline was {last_day.isoformat()} ({_from(limit)})")
         appeal_id = store.insert("appeals", {"dossier_id": row["id"],
                                              "filed_on": date.isoformat(),
                                              "deadline": last_day.isoformat(),
+                                             "deadline_from": limit.source,
                                              "reason": reason})
         dossiers.record_event(store, row, "appeal",
-                              {"deadline": last_day.isoformat(), "reason": reason}, date,
+                              {"deadline": last_day.isoformat(),
+                               "deadline_from": limit.source, "reason": reason}, date,
                               status="appealed")
     return {"id": appeal_id, "ref": row["ref"], "filed_on": date.isoformat(),
-            "deadline": last_day.isoformat(), "status": "appealed"}
+            "deadline": last_day.isoformat(), "deadline_from": limit.source,
+            "status": "appealed"}
+
+
+def _from(limit: Deadline) -> str:
+    """What a deadline runs from, in words."""
+    if limit.source == "notification":
+        return f"from the refusal's notification on {limit.notified_on.isoformat()}"
+    return "from the decision: no notification of the refusal letter is recorded"
 
 
 def _already_appealed(row, appeal) -> str:
@@ -65,7 +101,8 @@ def _already_appealed(row, appeal) -> str:
 def listing(store, *, pending: bool = False) -> list[dict]:
     return [{"id": a["id"], "ref": a["ref"], "candidate_id": a["candidate_id"],
              "holder": f"{a['first_name']} {a['last_name']}", "scheme": a["scheme"],
-             "filed_on": a["filed_on"], "deadline": a["deadline"], "session": a["session_id"],
+             "filed_on": a["filed_on"], "deadline": a["deadline"],
+             "deadline_from": a["deadline_from"], "session": a["session_id"],
              "session_date": a["session_date"], "outcome": a["outcome"],
              "decided_on": a["decided_on"]} for a in store.appeals(pending=pending)]
 

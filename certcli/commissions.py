@@ -377,7 +377,7 @@ def decide(store, session_id: int, ref: str, decision: str, *,
                 result.update(invoice=invoice.number, amount=invoice.amount)
         elif decision == "refused" and session["kind"] == "award" \
                 and scheme.workflow == "opqtecc":
-            result["appeal_deadline"] = appeals.deadline(scheme, day).isoformat()
+            result["appeal_deadline"] = appeals.deadline(scheme, day).date.isoformat()
         closed = day.isoformat() if decision in ("granted", "refused") else None
         store.update("dossiers", row["id"], {
             "decision": decision, "decided_on": day.isoformat(), "decision_reason": reason,
@@ -414,8 +414,10 @@ def dossier_details(store, dossier) -> dict:
     data["decision_reason"] = row["decision_reason"]
     if dossier.decision == "refused" and scheme.workflow == "opqtecc" \
             and not store.appeals(dossier_id=dossier.id):
-        data["appeal_deadline"] = appeals.deadline(
-            scheme, dates.from_iso(dossier.decided_on)).isoformat()
+        limit = appeals.deadline(scheme, dates.from_iso(dossier.decided_on), store=store,
+                                 dossier_id=dossier.id)
+        data["appeal_deadline"] = limit.date.isoformat()
+        data["appeal_deadline_from"] = limit.source
     granted = store.certificate_granted_by(dossier.id)
     if granted is None and dossier.decision == "granted":
         granted = row["certificate_id"]
@@ -427,6 +429,7 @@ def dossier_details(store, dossier) -> dict:
                          "paid": i.paid, "status": i.status}
                         for i in invoices.listing(store, dossier_id=dossier.id)]
     data["appeals"] = [{"filed_on": a["filed_on"], "deadline": a["deadline"],
+                        "deadline_from": a["deadline_from"],
                         "session": a["session_id"], "outcome": a["outcome"],
                         "decided_on": a["decided_on"]}
                        for a in store.appeals(dossier_id=dossier.id)]

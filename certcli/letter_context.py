@@ -525,7 +525,8 @@ def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
     if appeal is not None:
         decided = appeal["outcome"] is not None
         ctx["appeal"] = {"filed_on": _date(appeal["filed_on"]),
-                         "deadline": _date(appeal["deadline"]), "outcome": appeal["outcome"],
+                         "deadline": _date(appeal["deadline"]),
+                         "deadline_from": appeal["deadline_from"], "outcome": appeal["outcome"],
                          "decided": decided, "granted": appeal["outcome"] == "granted",
                          "decided_on": _date(appeal["decided_on"]),
                          "grounds": appeal["reason"] or "",
@@ -535,8 +536,14 @@ def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
     refusal = _first_refusal(store, row, ctx)
     if refusal is not None:
         ctx["refusal"] = refusal
-        ctx["appeal_deadline"] = (ctx["appeal"]["deadline"] if "appeal" in ctx else
-                                  appeals.deadline(scheme, refusal["date"]))
+        if "appeal" in ctx:
+            ctx["appeal_deadline"] = ctx["appeal"]["deadline"]
+            ctx["appeal_deadline_from"] = ctx["appeal"]["deadline_from"]
+        else:
+            limit = appeals.deadline(scheme, refusal["date"], store=store, dossier_id=row["id"])
+            ctx["appeal_deadline"], ctx["appeal_deadline_from"] = limit.date, limit.source
+            if limit.notified_on:
+                refusal["notified_on"] = limit.notified_on
 
 
 def _granted_mentions(store, row, ctx: dict) -> list[str]:

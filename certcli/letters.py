@@ -32,7 +32,7 @@ from functools import cache
 from pathlib import Path
 
 from certcli import letter_context, paths
-from certcli.errors import NotFound, TemplateError, ValidationError
+from certcli.errors import NotFound, StateError, TemplateError, ValidationError
 
 FORMATS = ("pdf", "html")
 REMINDER = "rappel-renouvellement"  # recorded as the period's reminder (certcli.renewals)
@@ -463,8 +463,54 @@ def log(store, *, candidate_id: int | None = None, dossier: str | None = None) -
         if row is None:
             raise NotFound(f"no dossier {dossier!r}")
         dossier_id = row["id"]
-    return [{"template": r["template"], "candidate_id": r["candidate_id"],
+    return [{"id": r["id"], "template": r["template"], "candidate_id": r["candidate_id"],
              "dossier": r["dossier_ref"], "certificate": r["certificate_number"],
              "invoice": r["invoice_number"], "date": r["date"], "path": r["path"],
-             "format": r["format"], "by": r["actor"]}
+             "format": r["format"], "by": r["actor"], "notified_on": r["notified_on"],
+             "registered": r["registered"]}
             for r in store.letters_log(candidate_id=candidate_id, dossier_id=dossier_id)]
+
+
+MAX_REGISTERED = 40  # a registered letter's number (e.g. "1A 123 456 7890 1")
+
+
+def notified(store, letter_id: int, *, date: dt.date, registered: str | None = None) -> dict:
+    """Record the day a logged letter reached its recipient (a registered letter's
+    acknowledgement of receipt): once per letter, not before the letter's own date.
+    A refusal letter's notification starts its appeal delay (appeals.deadline)."""
+    from certcli import appeals, schemes, validators
+
+    registered = validators.text(registered, "registered letter number", MAX_REGISTERED)
+    with store.transaction():
+        # Read under the write lock: of two notifications at once, the second is refused.
+        row = store.letter(letter_id)
+        if row is None:
+            raise NotFound(f"no letter with id {letter_id} (see `certcli letters log`)")
+        if row["notified_on"]:
+            by = f", registered {row['registered']}" if row["registered"] else ""
+            raise StateError(f"letter {letter_id} ({row['template']}) was already notified on "
+                             f"{row['notified_on']}{by}")
+        if date.isoformat() < row["date"]:
+            raise ValidationError(f"letter {letter_id} ({row['template']}) is dated "
+                                  f"{row['date']}: it cannot be notified before, on "
+                                  f"{date.isoformat()}")
+        store.insert("letter_notifications", {
+            "letter_id": letter_id, "notified_on": date.isoformat(), "registered": registered,
+            "actor": store.actor,
+            "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+        details = {"template": row["template"], "notified_on": date.isoformat(),
+                   "registered": registered, "dossier": row["dossier_ref"],
+                   "certificate": row["certificate_number"]}
+        store.audit("letter.notified", "letter", letter_id, details, date)
+        result = {"id": letter_id, **details, "letter_date": row["date"],
+                  "appeal_deadline": None, "appeal_deadline_from": None}
+        if row["template"] in appeals.REFUSAL_LETTERS and row["dossier_id"]:
+            dossier = store.dossier_by_id(row["dossier_id"])
+            refused = store.first_refusal(dossier["id"])
+            if refused is not None and not store.appeals(dossier_id=dossier["id"]):
+                limit = appeals.deadline(schemes.get(dossier["scheme"]),
+                                         dt.date.fromisoformat(refused["date"]), store=store,
+                                         dossier_id=dossier["id"])
+                result.update(appeal_deadline=limit.date.isoformat(),
+                              appeal_deadline_from=limit.source)
+    return result

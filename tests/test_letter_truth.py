@@ -283,3 +283,76 @@ def test_fee_receipt(cli, store, tmp_path):
     assert "règlement de 200,00 € par chèque" in text and "VIR-88" not in text
     assert logged(cli, "2026-0001") == [("recu-paiement", "2026-03-02"),
                                         ("recu-paiement", "2026-03-09")]
+
+
+# -- 4. the appeal deadline runs from the notification ----------------------------------------
+def refused_with_letter(cli, store, cid, tmp_path, day="2026-06-15") -> tuple[str, int]:
+    sid, ref = on_agenda(cli, store, cid, day)
+    cli.ok("commission", "decide", sid, ref, "--refuse", "--reason", "expérience insuffisante",
+           "--date", day, *HTML, "--out", tmp_path)
+    [row] = cli.json("letters", "log", "--dossier", ref)
+    assert row["template"] == "refus" and row["date"] == day and row["notified_on"] is None
+    return ref, row["id"]
+
+
+def test_appeal_deadline_runs_from_the_notification(cli, store, cid, tmp_path, unchanged):
+    ref, letter_id = refused_with_letter(cli, store, cid, tmp_path)
+    shown = cli.json("dossier", "show", ref)
+    assert (shown["appeal_deadline"], shown["appeal_deadline_from"]) == ("2026-08-15",
+                                                                         "decision")
+    with unchanged():
+        assert "no letter with id 999 (see `certcli letters log`)" in cli.fails(
+            "letters", "notified", "999", "--date", "2026-06-20").stderr
+        assert (f"letter {letter_id} (refus) is dated 2026-06-15: it cannot be notified "
+                "before, on 2026-06-14") in cli.fails(
+            "letters", "notified", letter_id, "--date", "2026-06-14").stderr
+    done = cli.json("letters", "notified", letter_id, "--date", "2026-06-22", "--registered",
+                    "1A 234 567 8901 2")
+    assert (done["id"], done["notified_on"], done["registered"], done["dossier"]) == (
+        letter_id, "2026-06-22", "1A 234 567 8901 2", ref)
+    assert (done["appeal_deadline"], done["appeal_deadline_from"]) == ("2026-08-22",
+                                                                       "notification")
+    with unchanged():
+        err = cli.fails("letters", "notified", letter_id, "--date", "2026-06-23").stderr
+    assert f"letter {letter_id} (refus) was already notified on 2026-06-22, registered " \
+           "1A 234 567 8901 2" in err
+    [row] = cli.json("letters", "log", "--dossier", ref)
+    assert (row["notified_on"], row["registered"]) == ("2026-06-22", "1A 234 567 8901 2")
+    actions = [r["action"] for r in store.all("SELECT action FROM audit_log")]
+    assert actions.count("letter.notified") == 1
+
+    shown = cli.json("dossier", "show", ref)
+    assert (shown["appeal_deadline"], shown["appeal_deadline_from"]) == ("2026-08-22",
+                                                                         "notification")
+    out = cli.ok("dossier", "show", ref).stdout
+    assert re.search(r"appeal deadline\s+2026-08-22", out)
+    assert re.search(r"appeal deadline from\s+notification", out)
+    # A reprint of the refusal says where the delay runs from.
+    text = render(cli, tmp_path, "refus", "--dossier", ref, "2026-07-01")
+    assert ("doit parvenir au secrétariat au plus tard le 22 août 2026 (2 mois après la "
+            "notification de la décision, reçue le 22 juin 2026)") in text
+
+    # Past the decision's two months, within the notification's: still in time.
+    filed = cli.json("appeal", "file", ref, "--date", "2026-08-20")
+    assert (filed["deadline"], filed["deadline_from"]) == ("2026-08-22", "notification")
+    [listed] = cli.json("appeal", "list")
+    assert (listed["deadline"], listed["deadline_from"]) == ("2026-08-22", "notification")
+    assert re.search(r"2026-08-22\s*│\s*notification", cli.ok("appeal", "list").stdout)
+
+
+def test_without_notification_the_deadline_runs_from_the_decision(cli, store, cid, tmp_path):
+    ref, _ = refused_with_letter(cli, store, cid, tmp_path)
+    err = cli.fails("appeal", "file", ref, "--date", "2026-08-20").stderr
+    assert ("too late to appeal on 2026-08-20, the appeal deadline was 2026-08-15 (from the "
+            "decision: no notification of the refusal letter is recorded)") in err
+    text = render(cli, tmp_path, "refus", "--dossier", ref, "2026-06-16")
+    assert "au plus tard le 15 août 2026 (2 mois après la décision)" in text
+    # The notification of another letter (not the refusal) changes nothing.
+    R.pieces(store, store.dossier(ref)["id"], "administratif", on="2026-06-16")
+    cli.ok("letters", "render", "accuse-reception", "--dossier", ref, "--date", "2026-06-16",
+           "--format", "html", "--out", tmp_path)
+    other = [r["id"] for r in cli.json("letters", "log", "--dossier", ref)
+             if r["template"] == "accuse-reception"][0]
+    done = cli.json("letters", "notified", other, "--date", "2026-06-30")
+    assert done["appeal_deadline"] is None
+    assert cli.json("dossier", "show", ref)["appeal_deadline_from"] == "decision"

@@ -31,7 +31,8 @@ def appeal_file(
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """File an appeal against a refusal, within the scheme's appeal delay (the last
-    day is still in time).
+    day is still in time), counted from the day the refusal letter was notified
+    (`letters notified`), or from the decision while that is not recorded.
 
     Example: certcli appeal file 2026-0012 --date 2026-07-20 --reason "références omises"
     """
@@ -43,7 +44,7 @@ def appeal_file(
         common.emit_json(result)
     else:
         common.say(f"Appeal filed for dossier {result['ref']} on {result['filed_on']} "
-                   f"(deadline {result['deadline']})")
+                   f"(deadline {result['deadline']}, from the {result['deadline_from']})")
 
 
 @app.command("decide")
@@ -91,7 +92,8 @@ def appeal_list(
     = False,
     json_out: JsonOpt = False,
 ):
-    """List appeals with their session and outcome.
+    """List appeals with their deadline (and whether it ran from the refusal's
+    notification or from the decision), session and outcome.
 
     Example: certcli appeal list --pending
     """
@@ -101,6 +103,8 @@ def appeal_list(
     if json_out:
         common.emit_json(found)
         return
-    common.table(["ref", "holder", "scheme", "filed", "deadline", "session", "outcome"],
+    common.table(["ref", "holder", "scheme", "filed", "deadline", "from", "session",
+                  "outcome"],
                  [[a["ref"], f"{a['candidate_id']} {a['holder']}", a["scheme"], a["filed_on"],
-                   a["deadline"], a["session_date"], a["outcome"]] for a in found])
+                   a["deadline"], a["deadline_from"], a["session_date"], a["outcome"]]
+                  for a in found])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -90,8 +91,45 @@ def letters_log(
     if json_out:
         common.emit_json(rows)
         return
-    common.table(["date", "template", "candidate", "dossier", "certificate", "invoice", "by",
-                  "path"],
-                 [[r["date"], r["template"], r["candidate_id"], r["dossier"], r["certificate"],
-                   r["invoice"], r["by"], r["path"]] for r in rows],
+    common.table(["id", "date", "template", "candidate", "dossier", "certificate", "invoice",
+                  "notified", "by", "path"],
+                 [[r["id"], r["date"], r["template"], r["candidate_id"], r["dossier"],
+                   r["certificate"], r["invoice"], r["notified_on"], r["by"], r["path"]]
+                  for r in rows],
                  caption=f"{len(rows)} letter(s)")
+
+
+@app.command("notified")
+def letters_notified(
+    letter_id: Annotated[int, typer.Argument(
+        metavar="LOG_ID", help="The letter's id in `certcli letters log`.")],
+    date: Annotated[dt.date, typer.Option(
+        "--date", parser=common.date_param, metavar="DATE",
+        help="Day the letter reached its recipient (the acknowledgement of receipt), "
+        "YYYY-MM-DD or DD/MM/YYYY.")],
+    registered: Annotated[str | None, typer.Option(
+        "--registered", metavar="NUMBER",
+        help="The registered letter's number (lettre recommandée avec accusé de "
+        "réception).")] = None,
+    actor: ActorOpt = None, json_out: JsonOpt = False,
+):
+    """Record the day a letter was notified (its acknowledgement of receipt), once per
+    letter and not before the letter's date. For a refusal letter, the appeal deadline
+    then runs from that day instead of the decision (SPEC §2.8).
+
+    Example: certcli letters notified 12 --date 2026-10-07 --registered "1A 123 456 7890 1"
+    """
+    from certcli import letters
+
+    store = common.store(actor=actor, date=date)
+    done = letters.notified(store, letter_id, date=date, registered=registered)
+    if json_out:
+        common.emit_json(done)
+        return
+    about = done["dossier"] or done["certificate"]
+    by = f" (registered {done['registered']})" if done["registered"] else ""
+    common.say(f"Letter {done['id']} ({done['template']}{f', {about}' if about else ''}) "
+               f"notified on {done['notified_on']}{by}.")
+    if done["appeal_deadline"]:
+        common.say(f"  appeal possible until {done['appeal_deadline']} (from the "
+                   f"{done['appeal_deadline_from']})")

@@ -133,6 +133,27 @@ class LettersQueries:
     def letter_at_path(self, path: str) -> sqlite3.Row | None:
         return self.one("SELECT id FROM letters WHERE path = ? LIMIT 1", (path,))
 
+    def letter(self, letter_id: int) -> sqlite3.Row | None:
+        """One logged letter with its references and its notification, if any."""
+        return self.one(
+            "SELECT l.*, d.ref AS dossier_ref, c.number AS certificate_number, "
+            "n.notified_on, n.registered FROM letters l "
+            "LEFT JOIN dossiers d ON d.id = l.dossier_id "
+            "LEFT JOIN certificates c ON c.id = l.certificate_id "
+            "LEFT JOIN letter_notifications n ON n.letter_id = l.id WHERE l.id = ?",
+            (letter_id,))
+
+    def first_notified(self, dossier_id: int, templates: tuple[str, ...],
+                       since: str) -> sqlite3.Row | None:
+        """The earliest notification of one of the dossier's letters of these templates
+        dated on or after `since` (the refusal letters of a refusal): its day and letter."""
+        marks = ", ".join("?" for _ in templates)
+        return self.one(
+            "SELECT n.notified_on, n.registered, n.letter_id FROM letter_notifications n "
+            "JOIN letters l ON l.id = n.letter_id "
+            f"WHERE l.dossier_id = ? AND l.template IN ({marks}) AND l.date >= ? "
+            "ORDER BY n.notified_on, n.id LIMIT 1", (dossier_id, *templates, since))
+
     def letters_log(self, *, candidate_id: int | None = None,
                     dossier_id: int | None = None) -> list[sqlite3.Row]:
         where, params = [], []
@@ -145,10 +166,11 @@ class LettersQueries:
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         return self.all(
             "SELECT l.*, d.ref AS dossier_ref, c.number AS certificate_number, "
-            "i.number AS invoice_number FROM letters l "
+            "i.number AS invoice_number, n.notified_on, n.registered FROM letters l "
             "LEFT JOIN dossiers d ON d.id = l.dossier_id "
             "LEFT JOIN certificates c ON c.id = l.certificate_id "
             "LEFT JOIN invoices i ON i.id = l.invoice_id "
+            "LEFT JOIN letter_notifications n ON n.letter_id = l.id "
             f"{clause} ORDER BY l.date, l.id", params)
 
     # -- renewal reminders -------------------------------------------------------------------

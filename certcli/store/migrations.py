@@ -385,6 +385,14 @@ def m007_candidate_keys(db: Database) -> None:
     )
 
 
+@migrations()
+def m008_appeal_deadline_from(db: Database) -> None:
+    """appeals.deadline_from: what the appeal deadline checked at filing ran from,
+    'notification' (the refusal letter's notified day) or 'decision'. Appeals filed
+    before notifications were recorded ran from the decision."""
+    db.execute("ALTER TABLE appeals ADD COLUMN deadline_from TEXT NOT NULL DEFAULT 'decision'")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
