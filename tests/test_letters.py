@@ -175,9 +175,10 @@ def test_render_logs_and_dry_run_does_not(cli, office, tmp_path, unchanged):
     path = cli.ok("letters", "render", "notification", "--dossier", "2026-0001", "--format",
                   "html", "--out", tmp_path, "--date", DAY, "--as", "claire").stdout.strip()
     assert cli.json("letters", "log", "--candidate", office["candidate"]) == [{
-        "template": "notification", "candidate_id": office["candidate"], "dossier": "2026-0001",
-        "certificate": "ECO-2026-0001", "invoice": "F-2026-00001", "date": DAY, "path": path,
-        "format": "html", "by": "claire"}]
+        "id": 1, "template": "notification", "candidate_id": office["candidate"],
+        "dossier": "2026-0001", "certificate": "ECO-2026-0001", "invoice": "F-2026-00001",
+        "date": DAY, "path": path, "format": "html", "by": "claire", "notified_on": None,
+        "registered": None}]
     assert cli.json("letters", "log", "--dossier", "2026-0002") == []
     audit = cli.json("log", "--entity", "letter")
     assert audit[0]["action"] == "letter.render" and audit[0]["by"] == "claire"
