@@ -135,7 +135,7 @@ def _refuse_undecodable(args) -> None:
             # The same check as every text field's: no control character gets in.
             control_free(arg, what)
         except ValidationError as exc:
-            _fail(str(exc))
+            _fail(f"{exc} ({printable(arg)})")
 
 
 def printable(text: str, limit: int = 300) -> str:
