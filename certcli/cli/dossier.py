@@ -119,10 +119,10 @@ def _list_overdue(status, scheme, kind, candidate, as_of, json_out: bool) -> Non
 
 @app.command("show")
 def dossier_show(ref: RefArg, json_out: JsonOpt = False):
-    """Show a dossier and its whole history. Example: certcli dossier show 2026-0001"""
-    import json
-
+    """Show a dossier and its whole history, each step told in a sentence (--json gives
+    each step's recorded details). Example: certcli dossier show 2026-0001"""
     from certcli import dossiers
+    from certcli.audit_trail import describe
 
     data = dossiers.show(common.store(), ref)
     if json_out:
@@ -139,7 +139,7 @@ def dossier_show(ref: RefArg, json_out: JsonOpt = False):
     ], title=f"Dossier {data['ref']}")
     _print_details(data)
     common.table(["date", "event", "details", "by"],
-                 [[e["date"], e["event"], json.dumps(e["details"], ensure_ascii=False),
+                 [[e["date"], e["event"], describe(f"dossier.{e['event']}", e["details"]),
                    e["by"]] for e in data["history"]], title="History")
 
 

@@ -135,12 +135,11 @@ def log(
     page: common.PageOpt = 1,
     json_out: JsonOpt = False,
 ):
-    """Show the audit trail, newest first: when, who, what, on which record.
+    """Show the audit trail, newest first: when, who, what, on which record, each entry
+    told in a sentence (--json gives the details as recorded).
 
     Example: certcli log --entity dossier --record 2026-0001
     """
-    import json as _json
-
     from certcli import audit_trail
 
     data, total = audit_trail.page(common.store(), entity=entity, record=record, action=action,
@@ -151,7 +150,7 @@ def log(
     common.table(["#", "date", "by", "action", "record", "details"],
                  [[d["id"], d["date"], d["by"], d["action"],
                    f"{d['entity']} {d['record'] or ''}".strip(),
-                   _json.dumps(d["details"], ensure_ascii=False)[:80]] for d in data],
+                   audit_trail.describe(d["action"], d["details"])] for d in data],
                  caption=common.page_info(len(data), total, page, limit))
 
 
