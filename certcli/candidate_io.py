@@ -13,6 +13,7 @@ from pathlib import Path
 from certcli import candidates
 from certcli.candidates import FIELDS, clean
 from certcli.errors import CertcliError, ValidationError
+from certcli.exports import restore
 
 # Accept the column names a secretariat is likely to type, French included.
 ALIASES = {
@@ -134,7 +135,8 @@ def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
         for row in _rows(reader, path):
             result.total += 1
             line = reader.line_num
-            values = {columns[k]: v for k, v in row.items()
+            # Our exports neutralise formula-like cells ("'+33 6 ..."): taken back.
+            values = {columns[k]: restore(v) for k, v in row.items()
                       if k in columns and v is not None}
             label = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
             reason = _unreadable(values, encoding)
@@ -210,22 +212,22 @@ def export_rows(store) -> list[dict]:
     return [c.to_dict() for c in people]
 
 
-def export_text(store, fmt: str) -> str:
+def export(store, fmt: str, *, excel: bool = False) -> str | bytes:
+    """The whole register: JSON text, or CSV/xlsx bytes through exports (the CSV
+    imports again, neutralised cells included)."""
+    from certcli import exports
+
     rows = export_rows(store)
     if fmt == "json":
+        if excel:
+            raise ValidationError("--excel is for CSV files")
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-    if fmt != "csv":
-        raise ValidationError(f"unknown export format {fmt!r} (csv or json)")
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["id", *FIELDS], extrasaction="ignore",
-                            lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        row = dict(row)
-        row["specialties"] = ";".join(row["specialties"])
-        row["directory_consent"] = "oui" if row["directory_consent"] else "non"
-        writer.writerow(row)
-    return out.getvalue()
+    exports.check_format(fmt, extra=("json",))
+    columns = ["id", *FIELDS]
+    table = exports.Table(columns, (
+        [";".join(r["specialties"]) if k == "specialties" else r[k] for k in columns]
+        for r in rows), title="candidats")
+    return exports.render(table, fmt, excel=excel)
 
 
-__all__ = ["ImportResult", "clean", "export_text", "import_csv_checked"]
+__all__ = ["ImportResult", "clean", "export", "import_csv_checked"]

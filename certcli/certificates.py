@@ -120,6 +120,19 @@ def listing(store, *, as_of: dt.date, valid_on: dt.date | None = None,
     return [_from_row(store, r, as_of) for r in rows]
 
 
+EXPORT_COLUMNS = ("number", "candidate_id", "holder", "scheme", "status", "granted_on",
+                  "valid_until", "mentions", "withdrawn_on", "withdraw_reason")
+
+
+def export_table(store, *, as_of: dt.date):
+    """Every certificate with its status on `as_of`, for `certificate export`."""
+    from certcli import exports
+
+    found = listing(store, as_of=as_of)
+    return exports.Table(EXPORT_COLUMNS, ([getattr(c, k) for k in EXPORT_COLUMNS]
+                                          for c in found), title="certificats")
+
+
 def _mention_key(text: str) -> str:
     # NFKD leaves the ligatures alone: "Maîtrise d'oeuvre" must find "d'œuvre".
     return validators.fold(text).replace("œ", "oe").replace("æ", "ae")

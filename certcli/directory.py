@@ -7,9 +7,7 @@ date or employer).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 
 from certcli import schemes
@@ -17,7 +15,6 @@ from certcli.errors import ValidationError
 from certcli.validators import fold
 
 COLUMNS = ("name", "city", "scheme", "scheme_name", "certificate", "mentions", "valid_until")
-FORMATS = ("csv", "json")
 
 
 def _entry(store, row, as_of: dt.date) -> dict:
@@ -48,16 +45,16 @@ def search(store, text: str | None = None, *, scheme: str | None = None,
     return entries
 
 
-def export(store, fmt: str, *, as_of: dt.date) -> str:
-    if fmt not in FORMATS:
-        raise ValidationError(f"invalid format {fmt!r} (one of: {', '.join(FORMATS)})")
+def export(store, fmt: str, *, as_of: dt.date, excel: bool = False) -> str | bytes:
+    """The directory as JSON text, or CSV/xlsx bytes through exports (cells that a
+    spreadsheet would run as a formula neutralised: this file is public)."""
+    from certcli import exports
+
+    exports.check_format(fmt, extra=("json",))
     entries = search(store, as_of=as_of)
     if fmt == "json":
+        if excel:
+            raise ValidationError("--excel is for CSV files")
         return json.dumps(entries, ensure_ascii=False, indent=2) + "\n"
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for e in entries:
-        writer.writerow([e["name"], e["city"] or "", e["scheme"], e["scheme_name"],
-                         e["certificate"], " | ".join(e["mentions"]), e["valid_until"] or ""])
-    return out.getvalue()
+    return exports.render(exports.Table(COLUMNS, ([e[c] for c in COLUMNS] for e in entries),
+                                        title="annuaire"), fmt, excel=excel)

@@ -201,6 +201,20 @@ def listing(store, *, status=None, scheme=None, kind=None, candidate_id=None,
     return [_from_row(r) for r in rows], store.count_dossiers(**filters)
 
 
+EXPORT_COLUMNS = ("ref", "candidate_id", "holder", "scheme", "kind", "status", "opened_on",
+                  "certificate", "mention", "route", "financing", "instructor_id",
+                  "report_on", "recommendation", "decision", "decided_on")
+
+
+def export_table(store):
+    """Every dossier, newest first, for `dossier export` (exports.Table)."""
+    from certcli import exports
+
+    rows = (_from_row(r).to_dict() for r in store.dossiers(limit=None))
+    return exports.Table(EXPORT_COLUMNS, ([d.get(c) for c in EXPORT_COLUMNS] for d in rows),
+                         title="dossiers")
+
+
 def history(store, dossier_id: int) -> list[dict]:
     return [
         {"date": e["date"], "event": e["event"], "details": json.loads(e["details"]),

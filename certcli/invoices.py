@@ -224,3 +224,27 @@ def listing(store, *, unpaid: bool = False, year: int | None = None,
                           dossier_id=dossier_id)
     payments = _payments(store, rows)
     return [_from_row(store, r, payments[r["id"]]) for r in rows]
+
+
+EXPORT_COLUMNS = ("number", "kind", "issued_on", "due_on", "candidate_id", "holder", "address",
+                  "label", "amount", "paid", "left_to_pay", "status", "certificate",
+                  "dossier", "credit_for", "credited_by", "payments")
+
+
+def export_table(store, *, year: int | None = None):
+    """Invoices and credit notes with what was paid, for `invoice export`: amounts
+    as numbers; `payments` lists each one (date, method, amount, reference)."""
+    from certcli import exports
+
+    def line(i: Invoice) -> list:
+        paid = "; ".join(" ".join(x for x in (p["date"], p["method"],
+                                              money.as_str(money.to_decimal(p["amount"])),
+                                              p["reference"] or "") if x)
+                         for p in i.payments)
+        return [i.number, i.kind, i.issued_on, i.due_on, i.candidate_id, i.holder, i.address,
+                i.label, money.to_decimal(i.amount), money.to_decimal(i.paid),
+                money.to_decimal(i.due), i.status, i.certificate, i.dossier, i.credit_for,
+                i.credited_by, paid]
+
+    return exports.Table(EXPORT_COLUMNS, (line(i) for i in listing(store, year=year)),
+                         title="factures")

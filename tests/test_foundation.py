@@ -122,7 +122,7 @@ def test_help_does_not_import_heavy_modules():
     code = (
         "import sys; from certcli.cli import app\n"
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('jinja2', 'weasyprint', 'babel', 'sqlite_utils', 'rich', "
+        "heavy = [m for m in ('jinja2', 'weasyprint', 'babel', 'sqlite_utils', 'rich', 'openpyxl', "
         "'dateutil.relativedelta') if m in sys.modules]\n"
         "print('HEAVY:' + ','.join(heavy))"
     )

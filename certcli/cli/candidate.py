@@ -226,16 +226,18 @@ def candidate_import(
 
 @app.command("export")
 def candidate_export(
-    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
-    out: Annotated[Path | None, typer.Option("--out", help="File to write [default: "
-                                             "stdout].")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or json.")] = "csv",
+    excel: common.ExcelOpt = False,
+    out: common.ExportOutOpt = None,
     force: common.ForceOutOpt = False,
 ):
-    """Export the whole register as CSV (UTF-8, importable again) or JSON.
+    """Export the whole register as CSV (UTF-8, importable again), an xlsx workbook
+    or JSON. Cells a spreadsheet would run as a formula (=, +, -, @) get a leading '
+    (phone numbers too); `candidate import` takes it off again.
 
-    Example: certcli candidate export --format csv --out register.csv
+    Example: certcli candidate export --excel --out register.csv
+    (or: certcli candidate export --format xlsx --out register.xlsx)
     """
-    from certcli.candidate_io import export_text
+    from certcli.candidate_io import export
 
-    text = export_text(common.store(), fmt)
-    common.write_output(text, out, force=force)
+    common.write_output(export(common.store(), fmt, excel=excel), out, force=force)

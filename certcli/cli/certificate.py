@@ -20,7 +20,7 @@ from certcli.cli.common import (
     TemplatesOpt,
 )
 
-app = typer.Typer(help="Certificates: list, show, withdraw.", no_args_is_help=True)
+app = typer.Typer(help="Certificates: list, show, withdraw, export.", no_args_is_help=True)
 
 NumberArg = Annotated[str, typer.Argument(metavar="NUM", help="Certificate number.")]
 
@@ -105,3 +105,22 @@ def certificate_withdraw(
     else:
         common.say(f"Certificate {cert.number} withdrawn on {cert.withdrawn_on}")
     follow.finish(json_out)
+
+
+@app.command("export")
+def certificate_export(
+    fmt: common.ExportFormatOpt = "csv",
+    excel: common.ExcelOpt = False,
+    out: common.ExportOutOpt = None,
+    force: common.ForceOutOpt = False,
+    as_of: AsOfOpt = None,
+):
+    """Export every certificate (number, holder, scheme, status on --as-of, validity,
+    mentions, withdrawal) as CSV or an xlsx workbook.
+
+    Example: certcli certificate export --excel --out certificats.csv
+    """
+    from certcli import certificates
+
+    table = certificates.export_table(common.store(), as_of=common.day(as_of))
+    common.export(table, fmt, excel, out, force)

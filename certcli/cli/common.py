@@ -49,6 +49,11 @@ FutureOpt = Annotated[bool, typer.Option(
     "training office only: invoices are numbered in date order, so a future one blocks "
     "every invoice until its date); logged in the audit trail.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
+ExcelOpt = Annotated[bool, typer.Option(
+    "--excel", help="CSV for French Excel: ';' between cells, decimal comma, UTF-8 with a "
+    "BOM.")]
+ExportOutOpt = Annotated[Path | None, typer.Option(
+    "--out", metavar="FILE", help="File to write [default: stdout; an xlsx needs --out].")]
 ForceOutOpt = Annotated[bool, typer.Option("--force", help="Overwrite the --out file if it "
                                            "exists (never the database).")]
 LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="Rows per page.")]
@@ -184,7 +189,9 @@ def write_output(data: str | bytes, out=None, *, force: bool = False) -> None:
     database or an existing file (unless `force`), appearing whole or not at all."""
     if out is None:
         if isinstance(data, bytes):
-            raise ValidationError("this format is binary: give --out FILE")
+            if data.startswith(b"PK\x03\x04"):  # a workbook is a zip file
+                raise ValidationError("an xlsx workbook is a binary file: give --out FILE")
+            data = data.decode("utf-8")
         # The export itself, byte for byte (its cells were neutralised when written).
         sys.stdout.write(data.rstrip("\n") + "\n")
         return
@@ -194,6 +201,17 @@ def write_output(data: str | bytes, out=None, *, force: bool = False) -> None:
         data = data.encode("utf-8")
     safe_files.write_bytes(out, data, force=force, protect=db_path())
     warn(f"Wrote {out}")
+
+
+def export(table, fmt: str, excel: bool, out, force: bool) -> None:
+    """`dossier/certificate/invoice export`: an exports.Table in the chosen format,
+    to --out or stdout."""
+    from certcli import exports
+
+    write_output(exports.render(table, fmt, excel=excel), out, force=force)
+
+
+ExportFormatOpt = Annotated[str, typer.Option("--format", help="csv or xlsx.")]
 
 
 def table(columns: list[str], rows: list[list], *, title: str | None = None,

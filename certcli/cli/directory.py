@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -38,18 +37,18 @@ def directory_search(
 
 @app.command("export")
 def directory_export(
-    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
-    out: Annotated[Path | None, typer.Option("--out", help="File to write [default: "
-                                             "stdout].")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or json.")] = "csv",
+    excel: common.ExcelOpt = False,
+    out: common.ExportOutOpt = None,
     force: common.ForceOutOpt = False,
     as_of: AsOfOpt = None,
 ):
     """Export the public directory (name, city, scheme, certificate, mentions, valid
-    until; nothing else personal).
+    until; nothing else personal). Formula-like cells get a leading '.
 
     Example: certcli directory export --format csv --out annuaire.csv
     """
     from certcli import directory
 
-    text = directory.export(common.store(), fmt, as_of=common.day(as_of))
-    common.write_output(text, out, force=force)
+    data = directory.export(common.store(), fmt, as_of=common.day(as_of), excel=excel)
+    common.write_output(data, out, force=force)

@@ -9,7 +9,7 @@ import typer
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
-app = typer.Typer(help="Dossiers: open, list, show, and every instruction step.",
+app = typer.Typer(help="Dossiers: open, list, show, export, and every instruction step.",
                   no_args_is_help=True)
 
 RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")]
@@ -172,3 +172,20 @@ def _print_details(data: dict) -> None:
 from certcli.cli import dossier_instruction as _instruction  # noqa: E402
 
 _instruction.register(app)
+
+
+@app.command("export")
+def dossier_export(
+    fmt: common.ExportFormatOpt = "csv",
+    excel: common.ExcelOpt = False,
+    out: common.ExportOutOpt = None,
+    force: common.ForceOutOpt = False,
+):
+    """Export every dossier (reference, holder, scheme, kind, status, dates, report,
+    decision) as CSV or an xlsx workbook.
+
+    Example: certcli dossier export --format xlsx --out dossiers.xlsx
+    """
+    from certcli import dossiers
+
+    common.export(dossiers.export_table(common.store()), fmt, excel, out, force)

@@ -9,7 +9,7 @@ import typer
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
-app = typer.Typer(help="Invoices and credit notes: list, show, pay, cancel.",
+app = typer.Typer(help="Invoices and credit notes: list, show, pay, cancel, export.",
                   no_args_is_help=True)
 
 NumberArg = Annotated[str, typer.Argument(metavar="NUM", help="Invoice number, e.g. "
@@ -120,3 +120,21 @@ def invoice_cancel(
     else:
         common.say(f"Invoice {invoice.number} cancelled by credit note {credit.number} "
                    f"({format_eur(credit.amount)})")
+
+
+@app.command("export")
+def invoice_export(
+    fmt: common.ExportFormatOpt = "csv",
+    excel: common.ExcelOpt = False,
+    out: common.ExportOutOpt = None,
+    force: common.ForceOutOpt = False,
+    year: Annotated[int | None, typer.Option("--year", help="Only this year of issue.")] = None,
+):
+    """Export invoices and credit notes with their payments (amount, paid, left to pay,
+    each payment's date, method, amount and reference) as CSV or an xlsx workbook.
+
+    Example: certcli invoice export --year 2026 --format xlsx --out factures-2026.xlsx
+    """
+    from certcli import invoices
+
+    common.export(invoices.export_table(common.store(), year=year), fmt, excel, out, force)

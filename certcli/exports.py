@@ -1,0 +1,126 @@
+"""The one export writer: a table of plain values to CSV (plain or for French
+Excel) or to an xlsx workbook. Used by the exports of candidates, dossiers,
+certificates, invoices and the public directory.
+
+Cells starting with `=`, `+`, `-`, `@`, a tab or a carriage return are written
+with a leading `'` (OWASP's advice against formula injection), phone numbers in
+international form included; `restore` takes such a cell back on import.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from certcli.errors import ValidationError
+
+# csv and xlsx for every export; a later format (e.g. the FEC of accounting) is one
+# more entry here and one more writer below.
+FORMATS = ("csv", "xlsx")
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Table:
+    columns: Sequence[str]
+    rows: Iterable[Sequence]
+    title: str = "export"
+
+
+def neutralise(text: str) -> str:
+    """A cell a spreadsheet must not read as a formula."""
+    return "'" + text if text.startswith(_TRIGGERS) else text
+
+
+def restore(text: str) -> str:
+    """neutralise() undone: the value as it was before export."""
+    if text.startswith("'") and text[1:].startswith(_TRIGGERS):
+        return text[1:]
+    return text
+
+
+def check_format(fmt: str, extra: Sequence[str] = ()) -> str:
+    allowed = (*FORMATS, *extra)
+    if fmt not in allowed:
+        raise ValidationError(f"invalid format {fmt!r} (one of: {', '.join(allowed)})")
+    return fmt
+
+
+def _text(value, excel: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, Decimal):
+        text = f"{value:.2f}"
+        return text.replace(".", ",") if excel else text
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return " | ".join(str(v) for v in value)
+    return neutralise(str(value))
+
+
+def to_csv(table: Table, *, excel: bool = False) -> bytes:
+    """UTF-8 CSV; `excel`: what French Excel opens cleanly (';', decimal comma, a BOM
+    so that it reads UTF-8)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if excel else ",",
+                        lineterminator="\r\n" if excel else "\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow([_text(v, excel) for v in row])
+    data = out.getvalue().encode("utf-8")
+    return b"\xef\xbb\xbf" + data if excel else data
+
+
+def to_xlsx(table: Table) -> bytes:
+    """A real workbook: amounts as numbers (two decimals), dates as dates, text as
+    text (never a formula, whatever it starts with)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=table.title[:31] or "export")
+    bold = Font(bold=True)
+    header = []
+    for name in table.columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in table.rows:
+        cells = []
+        for value in row:
+            if isinstance(value, list | tuple):
+                value = " | ".join(str(v) for v in value)
+            elif isinstance(value, bool):
+                value = "oui" if value else "non"
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # "=1+1" stays the text it is
+            elif isinstance(value, Decimal):
+                cell.number_format = "#,##0.00"
+            elif isinstance(value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def render(table: Table, fmt: str, *, excel: bool = False) -> bytes:
+    check_format(fmt)
+    if fmt == "xlsx":
+        if excel:
+            raise ValidationError("--excel is for CSV files; an xlsx workbook needs no option")
+        return to_xlsx(table)
+    return to_csv(table, excel=excel)
