@@ -394,9 +394,14 @@ def output_path(store, out_dir: Path, stem: str, fmt: str) -> Path:
 
 
 def prepare_out_dir(out_dir: str | Path) -> Path:
+    """The letters' folder, created 0700 if missing (letters hold personal data)."""
+    from certcli import safe_files
+
     folder = Path(out_dir)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        safe_files.ensure_dir(folder)
+        if not folder.is_dir():
+            raise NotADirectoryError(20, "Not a directory")
     except OSError as exc:
         raise ValidationError(f"cannot create the output folder {folder}: {exc.strerror}") from None
     return folder
@@ -423,7 +428,10 @@ def render(store, template: str, *, date: dt.date, dossier: str | None = None,
            certificate: str | None = None, candidate: int | None = None,
            invoice: str | None = None, fmt: str = "pdf", out_dir: str | Path = "letters",
            templates_dir: str | Path | None = None, dry_run: bool = False) -> RenderedLetter:
-    """Render one letter to a file in out_dir and, unless dry_run, log it.
+    """Render one letter to a file in out_dir and, unless dry_run, log it. The file
+    takes its name once the letter is logged (a refusal at that point, a reminder
+    sent meanwhile by another run, removes it); a run killed while writing leaves
+    neither file nor log, there being no step to lose.
 
     The domain entry point for other commands (`dossier check --letter`,
     `commission decide --letter`).
@@ -435,24 +443,172 @@ def render(store, template: str, *, date: dt.date, dossier: str | None = None,
     # A renewal reminder sent by hand is the period's reminder, as if `renewals
     # remind` had sent it: recorded with the letter, and never sent twice.
     is_reminder = letter.template == REMINDER and letter.context.kind == "certificate"
-    reminder = not dry_run and is_reminder
+    ctx = letter.context
+    ids = {"candidate_id": ctx.candidate_id, "ref": ctx.ref}
     if is_reminder:
         from certcli import renewals
 
-        renewals.check_remindable(store, letter.context, recorded=reminder)
-    folder = prepare_out_dir(out_dir)
-    path = output_path(store, folder, f"{date.isoformat()}_{letter.template}_{letter.context.ref}",
-                       fmt)
-    write([letter], path, fmt, templates_dir)
-    letter_id = None
-    if reminder:
-        letter_id = renewals.record(store, letter, path, fmt, date, strict=True)
-    elif not dry_run:
+        renewals.check_remindable(store, letter.context, recorded=not dry_run)
+    if dry_run:
+        path = render_unlogged(store, [letter], prepare_out_dir(out_dir), fmt, date,
+                               templates_dir)
+        return RenderedLetter(letter.template, path, fmt, False, None, ids)
+    path = output_path(store, prepare_out_dir(out_dir), _stem(letter, date), fmt)
+    with _file(store, path) as tmp:
+        write([letter], tmp, fmt, templates_dir)
         with store.transaction():
-            letter_id = record(store, letter, path, fmt, date)
+            if store.letter_at_path(str(path)) is not None:
+                raise TemplateError(f"another run wrote {path} meanwhile: run this again")
+            if is_reminder:
+                letter_id = renewals.record(store, letter, path, fmt, date)
+            else:
+                letter_id = record(store, letter, path, fmt, date)
+    return RenderedLetter(letter.template, path, fmt, True, letter_id, ids)
+
+
+# -- pending letters ----------------------------------------------------------------------------
+# A letter is asked for in the transaction of its step (a decision, a reminder) and
+# rendered after the commit, as pretix renders an invoice's PDF after its
+# transaction: the PDF takes a second or more, far too long to hold the write lock,
+# and a rendering that fails (or a run killed meanwhile) must not undo the step. The
+# pending row is what makes the letter survive the kill: `letters render --pending`,
+# or the next command that renders letters, completes it, once.
+def ask(store, letter: Letter, *, date: dt.date, fmt: str, out_dir: str | Path,
+        templates_dir: str | Path | None = None, reminder_id: int | None = None) -> int:
+    """Record `letter` as pending (call inside the step's transaction); its id."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
     ctx = letter.context
-    return RenderedLetter(letter.template, path, fmt, not dry_run, letter_id,
-                          {"candidate_id": ctx.candidate_id, "ref": ctx.ref})
+    ref = str(ctx.candidate_id) if ctx.kind == "candidate" else ctx.ref
+    return store.insert("pending_letters", {
+        "template": letter.template, "record": ctx.kind, "ref": ref,
+        "candidate_id": ctx.candidate_id, "date": date.isoformat(), "format": fmt,
+        # absolute: the letter may be completed by a run started in another folder
+        "out_dir": str(Path(out_dir).resolve()),
+        "templates_dir": str(Path(templates_dir).resolve()) if templates_dir else None,
+        "reminder_id": reminder_id, "asked_by": store.actor,
+        "asked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+
+
+class _Taken(Exception):
+    """Another run completed the letter (or took its file name) meanwhile."""
+
+
+def _stem(letter: Letter, date: dt.date) -> str:
+    return f"{date.isoformat()}_{letter.template}_{letter.context.ref}"
+
+
+@contextmanager
+def _file(store, path: Path):
+    """A private part file renamed to `path` when the block succeeds (output_path
+    chose a name no logged letter has: an unlogged file there, a dry run's, is
+    replaced), never written over the database."""
+    from certcli import safe_files
+
+    with safe_files.temporary(path, force=True, protect=store.path) as tmp:
+        yield tmp
+
+
+def render_unlogged(store, composed: list[Letter], folder: Path, fmt: str, date: dt.date,
+                    templates_dir: str | Path | None = None, *,
+                    stem: str | None = None) -> Path:
+    """A dry run's file: written like a letter's, logged nowhere."""
+    path = output_path(store, folder, stem or _stem(composed[0], date), fmt)
+    with _file(store, path) as tmp:
+        write(composed, tmp, fmt, templates_dir)
+    return path
+
+
+def _compose_pending(store, row) -> Letter:
+    return compose(store, row["template"], date=dt.date.fromisoformat(row["date"]),
+                   templates_dir=row["templates_dir"], **{row["record"]: row["ref"]})
+
+
+def complete(store, pending_ids: list[int], composed: list[Letter] | None = None, *,
+             stem: str | None = None) -> list[RenderedLetter] | None:
+    """Render pending letters into one file (one letter unless a batch gives `stem`),
+    then log them and mark them done in one transaction; the file takes its name
+    after that commit, so a letter file exists only for a logged letter. None
+    when another run completed one of them meanwhile: this run's file is removed."""
+    rows = [store.pending_letter(i) for i in pending_ids]
+    if any(row is None or row["letter_id"] for row in rows):
+        return None
+    if composed is None:
+        composed = [_compose_pending(store, row) for row in rows]
+    first = rows[0]
+    fmt, date = first["format"], dt.date.fromisoformat(first["date"])
+    folder = prepare_out_dir(first["out_dir"])
+    path = output_path(store, folder, stem or _stem(composed[0], date), fmt)
+    done = []
+    try:
+        with _file(store, path) as tmp:
+            write(composed, tmp, fmt, first["templates_dir"])
+            with store.transaction():
+                if store.letter_at_path(str(path)) is not None:
+                    raise _Taken
+                for row, letter in zip(rows, composed, strict=True):
+                    if store.pending_letter(row["id"])["letter_id"]:
+                        raise _Taken
+                    letter_id = record(store, letter, path, fmt,
+                                       dt.date.fromisoformat(row["date"]))
+                    store.update("pending_letters", row["id"], {"letter_id": letter_id})
+                    if row["reminder_id"]:
+                        store.update("reminders", row["reminder_id"], {"letter_id": letter_id})
+                    ctx = letter.context
+                    done.append(RenderedLetter(letter.template, path, fmt, True, letter_id,
+                                               {"candidate_id": ctx.candidate_id,
+                                                "ref": ctx.ref}))
+    except _Taken:
+        if all(store.pending_letter(i)["letter_id"] for i in pending_ids):
+            return None
+        # a batch partly completed elsewhere, or a name taken by a concurrent run:
+        # the rest, one by one
+        return [r for i in pending_ids for r in (complete(store, [i]) or [])] or None
+    return done
+
+
+@dataclass
+class PendingOutcome:
+    id: int
+    template: str
+    record: str
+    ref: str
+    path: Path | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "template": self.template, "record": self.record,
+                "ref": self.ref, "path": str(self.path) if self.path else None,
+                "error": self.error}
+
+
+def complete_pending(store) -> list[PendingOutcome]:
+    """Render every pending letter, each once; one that fails stays pending with its
+    error (the others go on)."""
+    from certcli.errors import CertcliError
+
+    outcomes = []
+    for row in store.pending_letters():
+        outcome = PendingOutcome(row["id"], row["template"], row["record"], row["ref"])
+        try:
+            done = complete(store, [row["id"]])
+        except CertcliError as exc:
+            outcome.error = str(exc)
+        else:
+            if done is None:
+                continue  # another run did it meanwhile
+            outcome.path = done[0].path
+        outcomes.append(outcome)
+    return outcomes
+
+
+def pending(store) -> list[dict]:
+    """The letters asked for and not rendered yet (`letters pending` JSON keys)."""
+    return [{"id": r["id"], "template": r["template"], "record": r["record"], "ref": r["ref"],
+             "candidate_id": r["candidate_id"], "date": r["date"], "format": r["format"],
+             "out": r["out_dir"], "templates": r["templates_dir"],
+             "reminder": r["reminder_id"] is not None, "asked_at": r["asked_at"],
+             "asked_by": r["asked_by"]} for r in store.pending_letters()]
 
 
 def log(store, *, candidate_id: int | None = None, dossier: str | None = None) -> list[dict]:

@@ -6,9 +6,12 @@ it has no later period (not renewed), and no reminder was recorded for that
 period. `reminders.period_id` is UNIQUE: reminding twice for one period cannot
 be written, even by two runs at once.
 
-`remind` records each certificate's reminder and letter in its own transaction
-right after its letter is written, so a run killed halfway leaves the earlier
-ones recorded and the later ones untouched; the next run finishes the rest.
+`remind` first holds each certificate's period: the reminder and its pending letter
+in one transaction (certcli.letters.ask), then renders the letter and logs it. A run
+that finds the period held by another renders nothing, so two runs at once leave
+one file per reminder; a run killed after holding a period leaves its letter
+pending, completed by the next run (or `letters render --pending`), and the
+untouched certificates for the next run to remind.
 """
 
 from __future__ import annotations
@@ -142,12 +145,19 @@ def remind(store, *, as_of: dt.date, months: int, date: dt.date,
         if letter is None:
             step(done, len(todo), item.certificate)
             continue
-        path = letters.output_path(store, folder, f"{date.isoformat()}_{TEMPLATE}_"
-                                   f"{item.certificate}", fmt)
-        letters.write([letter], path, fmt, templates_dir)
-        if dry_run or record(store, letter, path, fmt, date) is not None:
+        if dry_run:
+            result.files.append(letters.render_unlogged(store, [letter], folder, fmt, date,
+                                                        templates_dir))
             result.reminded.append(item.certificate)
-            result.files.append(path)
+        else:
+            with store.transaction():
+                pending_id = claim(store, letter, date=date, fmt=fmt, out_dir=folder,
+                                   templates_dir=templates_dir)
+            if pending_id is not None:  # else another run holds the period
+                rendered = letters.complete(store, [pending_id], [letter])
+                result.reminded.append(item.certificate)
+                if rendered:
+                    result.files.append(rendered[0].path)
         step(done, len(todo), item.certificate)
     return result
 
@@ -163,21 +173,30 @@ def _remind_one_file(store, due_items, folder, fmt, date, info, templates_dir, r
         step(done - 1, total, item.certificate)
     if not composed:
         return result
-    path = letters.output_path(store, folder, f"{date.isoformat()}_{TEMPLATE}_lot-"
-                               f"{todo[0].certificate}-{len(todo)}", fmt)
-    # One document for every letter (laid out in parts, on every core for a long
-    # batch): far faster than one PDF each.
-    letters.write(composed, path, fmt, templates_dir)
-    if not result.dry_run:
-        # One file, one transaction: the reminders are all in that file or none is.
-        with store.transaction():
-            for item, letter in zip(todo, composed, strict=True):
-                if record(store, letter, path, fmt, date) is not None:
-                    result.reminded.append(item.certificate)
-    else:
+    stem = f"{date.isoformat()}_{TEMPLATE}_lot-{todo[0].certificate}-{len(todo)}"
+    if result.dry_run:
+        result.files.append(letters.render_unlogged(store, composed, folder, fmt, date,
+                                                    templates_dir, stem=stem))
         result.reminded = [item.certificate for item in todo]
-    result.files.append(path)
-    step(total, total, path.name)
+        step(total, total, result.files[0].name)
+        return result
+    # One file, one transaction: every period of the batch is held (and its letter
+    # pending) before the file is laid out, then all are logged with it.
+    held, held_letters = [], []
+    with store.transaction():
+        for item, letter in zip(todo, composed, strict=True):
+            pending_id = claim(store, letter, date=date, fmt=fmt, out_dir=folder,
+                               templates_dir=templates_dir)
+            if pending_id is not None:
+                held.append(pending_id)
+                held_letters.append(letter)
+                result.reminded.append(item.certificate)
+    if held:
+        # One document for every letter (laid out in parts, on every core for a long
+        # batch): far faster than one PDF each.
+        rendered = letters.complete(store, held, held_letters, stem=stem) or []
+        result.files.extend(dict.fromkeys(r.path for r in rendered))
+    step(total, total, result.files[0].name if result.files else "")
     return result
 
 
@@ -227,18 +246,13 @@ def check_not_reminded(store, context: letter_context.LetterContext) -> None:
                          f"{done['reminded_on']}; it is never sent twice")
 
 
-def record(store, letter: letters.Letter, path: Path, fmt: str, date: dt.date, *,
-           strict: bool = False) -> int | None:
-    """Letter log + reminder of the certificate's current period + audit, in one
-    transaction: the letter id, or None when that period was already reminded (by
-    another run meanwhile) and nothing is written; `strict` raises instead.
-    Shared by `renewals remind` and a manual `letters render rappel-renouvellement`."""
+def record(store, letter: letters.Letter, path: Path, fmt: str, date: dt.date) -> int:
+    """A reminder rendered by hand (`letters render rappel-renouvellement`): the letter
+    log, the reminder of the certificate's current period and the audit, in one
+    transaction; refused when that period was reminded meanwhile."""
     period_id, cert = _period(letter.context)
     with store.transaction():
-        if store.reminder_for_period(period_id) is not None:
-            if strict:
-                check_not_reminded(store, letter.context)
-            return None
+        check_not_reminded(store, letter.context)
         letter_id = letters.record(store, letter, path, fmt, date)
         store.insert("reminders", {"certificate_id": letter.context.certificate_id,
                                    "period_id": period_id,
@@ -246,3 +260,24 @@ def record(store, letter: letters.Letter, path: Path, fmt: str, date: dt.date, *
         store.audit("renewal.remind", "certificate", cert["number"],
                     {"valid_until": cert["valid_until"].isoformat(), "letter": str(path)}, date)
     return letter_id
+
+
+def claim(store, letter: letters.Letter, *, date: dt.date, fmt: str, out_dir,
+          templates_dir=None) -> int | None:
+    """Hold the certificate's current period for this reminder letter: the reminder
+    (its letter to come), the pending letter and the audit, inside the caller's
+    transaction. The pending letter's id, or None when that period was already
+    reminded (by another run meanwhile) and nothing is written."""
+    period_id, cert = _period(letter.context)
+    with store.transaction():
+        if store.reminder_for_period(period_id) is not None:
+            return None
+        reminder_id = store.insert("reminders", {
+            "certificate_id": letter.context.certificate_id, "period_id": period_id,
+            "reminded_on": date.isoformat(), "letter_id": None})
+        pending_id = letters.ask(store, letter, date=date, fmt=fmt, out_dir=out_dir,
+                                 templates_dir=templates_dir, reminder_id=reminder_id)
+        store.audit("renewal.remind", "certificate", cert["number"],
+                    {"valid_until": cert["valid_until"].isoformat(),
+                     "letter": letter.template}, date)
+    return pending_id

@@ -79,8 +79,10 @@ def appeal_decide(
         raise ValidationError("give exactly one of --grant, --refuse")
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date, future=future)
-    result = appeals.decide(store, ref, "granted" if grant else "refused", reason=reason,
-                            mentions=mention, date=common.day(date))
+    with follow.step(store):
+        result = appeals.decide(store, ref, "granted" if grant else "refused", reason=reason,
+                                mentions=mention, date=common.day(date))
+        follow.render_decision(store, result)
     common.report_decision(store, follow, result, json_out,
                            f"Appeal of dossier {result['ref']}: {result['appeal_outcome']} on "
                            f"{result['date']} (session {result['session']})")

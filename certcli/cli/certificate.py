@@ -97,9 +97,10 @@ def certificate_withdraw(
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
-    cert = certificates.withdraw(store, number, reason=reason, date=common.day(date))
-    follow.render(store, follow_up.AFTER["certificate-withdraw"], certificate=cert.number,
-                  date=common.day(date))
+    with follow.step(store):
+        cert = certificates.withdraw(store, number, reason=reason, date=common.day(date))
+        follow.render(store, follow_up.AFTER["certificate-withdraw"], certificate=cert.number,
+                      date=common.day(date))
     if json_out:
         common.emit_json(follow.add_to(cert.to_dict()))
     else:

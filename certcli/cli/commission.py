@@ -180,8 +180,10 @@ def commission_decide(
     if letter:
         follow_up.check_decision(chosen[0])
     store = common.store(actor=actor, date=date, future=future)
-    result = commissions.decide(store, session_id, ref, chosen[0], mentions=mention,
-                                reason=reason, date=common.day(date))
+    with follow.step(store):
+        result = commissions.decide(store, session_id, ref, chosen[0], mentions=mention,
+                                    reason=reason, date=common.day(date))
+        follow.render_decision(store, result)
     common.report_decision(store, follow, result, json_out,
                            f"Dossier {result['ref']}: {result['decision']} on {result['date']} "
                            f"(session {result['session']})")

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 import sys
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -158,9 +159,9 @@ def print_warnings(result: dict) -> None:
 
 
 def report_decision(store, follow, result: dict, json_out: bool, headline: str) -> None:
-    """What `commission decide` and `appeal decide` do once the decision is recorded:
-    its letter (--letter), its warnings, then JSON or the headline and its outcome."""
-    follow.render_decision(store, result)
+    """What `commission decide` and `appeal decide` do once the decision is recorded
+    (its letter asked for inside `follow.step`): its warnings, then JSON or the
+    headline and its outcome, then the letter's path or error."""
     print_warnings(result)
     if json_out:
         emit_json(follow.add_to(result))
@@ -250,12 +251,35 @@ def fields(pairs: list[tuple[str, object]], *, title: str | None = None) -> None
         say(f"  {label.ljust(width)}  {value}")
 
 
+def complete_pending(store) -> None:
+    """Letters an earlier run asked for and did not render (killed after its step):
+    every command that renders letters renders them first, saying so on stderr."""
+    if not store.pending_letters():
+        return
+    from certcli import letters
+
+    for done in letters.complete_pending(store):
+        what = f"{done.template} ({done.record} {done.ref})"
+        if done.error:
+            warn(f"Warning: the pending letter {what} is still not rendered: {done.error}; "
+                 "see `certcli letters pending`")
+        else:
+            warn(f"Pending letter {what} rendered: {done.path}")
+
+
 class FollowUp:
     """A writing command's --letter: options checked before the action, the letter
-    rendered after the action's transaction committed.
+    asked for in the action's own transaction (a pending letter) and rendered after
+    it committed (see certcli.letters.ask).
 
-    A rendering failure never undoes the action: the command prints the action's
-    result, then one `Error:` line saying how to render the letter later, exit 1.
+        with follow.step(store):
+            result = domain.action(store, ...)
+            follow.render(store, template, dossier=result.ref, date=day)
+
+    Outside `step`, `render` asks for the letter in a transaction of its own, after
+    the action's. A rendering failure never undoes the action: the command prints
+    the action's result, then one `Error:` line saying the letter is pending and how
+    to render it, exit 1; a run killed meanwhile leaves it pending, never lost.
     """
 
     def __init__(self, wanted: bool, fmt: str, out: Path, templates: Path | None):
@@ -263,6 +287,8 @@ class FollowUp:
         self.template: str | None = None
         self.path: str | None = None
         self.error: str | None = None
+        self._asked: tuple | None = None  # (pending id, composed letter)
+        self._in_step = False
         if wanted:
             from certcli import letters
             from certcli.errors import ValidationError
@@ -271,6 +297,17 @@ class FollowUp:
             if fmt not in letters.FORMATS:
                 raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
             letters.own_templates_dir(templates)
+
+    @contextmanager
+    def step(self, store):
+        """The action's transaction, its letter asked for inside, rendered after."""
+        self._in_step = True
+        try:
+            with store.transaction():
+                yield self
+        finally:
+            self._in_step = False
+        self._render_asked(store)
 
     def render(self, store, template: str, *, date: dt.date, dossier: str | None = None,
                certificate: str | None = None) -> None:
@@ -283,9 +320,13 @@ class FollowUp:
         self.template = template
         option, ref = ("--certificate", certificate) if certificate else ("--dossier", dossier)
         try:
-            done = letters.render(store, template, dossier=dossier, certificate=certificate,
-                                  fmt=self.fmt, out_dir=self.out,
-                                  templates_dir=self.templates, date=date)
+            # Composed under the step's write lock: the letter says what was recorded.
+            with store.transaction():
+                letter = letters.compose(store, template, dossier=dossier,
+                                         certificate=certificate, date=date,
+                                         templates_dir=self.templates)
+                pending_id = letters.ask(store, letter, date=date, fmt=self.fmt,
+                                         out_dir=self.out, templates_dir=self.templates)
         except CertcliError as exc:
             again = [f"certcli letters render {template} {option} {ref}",
                      f"--date {date.isoformat()}", f"--format {self.fmt}",
@@ -294,8 +335,29 @@ class FollowUp:
                 again.append(f"--templates {self.templates}")
             self.error = (f"{ref}: the step is recorded but the letter was not rendered: "
                           f"{exc}; render it with `{' '.join(again)}`")
-        else:
-            self.path = str(done.path)
+            return
+        self._asked = (pending_id, letter, ref)
+        if not self._in_step:
+            self._render_asked(store)
+
+    def _render_asked(self, store) -> None:
+        if self._asked is None:
+            return
+        from certcli import letters
+        from certcli.errors import CertcliError
+
+        pending_id, letter, ref = self._asked
+        self._asked = None
+        try:
+            done = letters.complete(store, [pending_id], [letter])
+        except CertcliError as exc:
+            self.error = (f"{ref}: the step is recorded and its letter is pending, not "
+                          f"rendered: {exc}; render it with `certcli letters render "
+                          "--pending`")
+            return
+        if done:
+            self.path = str(done[0].path)
+        complete_pending(store)
 
     def render_decision(self, store, result: dict) -> None:
         """The letter of a decision just recorded (`commission decide`, `appeal decide`),

@@ -65,10 +65,11 @@ def cqpt_admissibility(
     follow = common.FollowUp(letter, fmt, out, templates)
     template = follow_up.after_admissibility(accept) if letter else None
     store = common.store(actor=actor, date=date)
-    data = cqpt.admissibility(store, ref, accept=accept, reason=reason, override=override,
-                              date=common.day(date))
-    if template:
-        follow.render(store, template, dossier=data["ref"], date=common.day(date))
+    with follow.step(store):
+        data = cqpt.admissibility(store, ref, accept=accept, reason=reason, override=override,
+                                  date=common.day(date))
+        if template:
+            follow.render(store, template, dossier=data["ref"], date=common.day(date))
     note = f" (override: {data['override']})" if data["override"] else ""
     _print(data, json_out, f"Dossier {data['ref']} is {data['status']}{note}.", follow)
 
@@ -91,8 +92,10 @@ def cqpt_orient(
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
-    data = cqpt.orient(store, ref, evaluator_id=evaluator, date=common.day(date))
-    follow.render(store, follow_up.AFTER["orient"], dossier=data["ref"], date=common.day(date))
+    with follow.step(store):
+        data = cqpt.orient(store, ref, evaluator_id=evaluator, date=common.day(date))
+        follow.render(store, follow_up.AFTER["orient"], dossier=data["ref"],
+                      date=common.day(date))
     _print(data, json_out, f"Dossier {data['ref']} oriented to "
            f"{data['evaluator']['name']} (evaluation).", follow)
 

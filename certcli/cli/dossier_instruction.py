@@ -50,9 +50,11 @@ def dossier_receive(
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
-    result = reception.receive(store, ref, pieces or [], partial=partial,
-                               date=common.day(date))
-    follow.render(store, follow_up.AFTER["receive"], dossier=result.ref, date=common.day(date))
+    with follow.step(store):
+        result = reception.receive(store, ref, pieces or [], partial=partial,
+                                   date=common.day(date))
+        follow.render(store, follow_up.AFTER["receive"], dossier=result.ref,
+                      date=common.day(date))
     if json_out:
         common.emit_json(follow.add_to(result.to_dict()))
     else:
@@ -96,9 +98,10 @@ def dossier_pay(
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
-    paid = reception.pay(store, ref, amount=amount, method=method, reference=reference,
-                         date=common.day(date))
-    follow.render(store, follow_up.AFTER["pay"], dossier=paid.ref, date=common.day(date))
+    with follow.step(store):
+        paid = reception.pay(store, ref, amount=amount, method=method, reference=reference,
+                             date=common.day(date))
+        follow.render(store, follow_up.AFTER["pay"], dossier=paid.ref, date=common.day(date))
     if json_out:
         common.emit_json(follow.add_to(paid.to_dict()))
     else:
@@ -137,9 +140,10 @@ def dossier_check(
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
-    checked = reception.check(store, ref, override=override, date=common.day(date))
-    follow.render(store, follow_up.after_check(checked.result.complete),
-                  dossier=checked.result.ref, date=common.day(date))
+    with follow.step(store):
+        checked = reception.check(store, ref, override=override, date=common.day(date))
+        follow.render(store, follow_up.after_check(checked.result.complete),
+                      dossier=checked.result.ref, date=common.day(date))
     if json_out:
         common.emit_json(follow.add_to(checked.to_dict()))
     else:
@@ -235,9 +239,11 @@ def dossier_request(
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
-    asked = instruction.request(store, ref, items=items, due=due,
-                                date=common.day(date))
-    follow.render(store, follow_up.AFTER["request"], dossier=asked.ref, date=common.day(date))
+    with follow.step(store):
+        asked = instruction.request(store, ref, items=items, due=due,
+                                    date=common.day(date))
+        follow.render(store, follow_up.AFTER["request"], dossier=asked.ref,
+                      date=common.day(date))
     if json_out:
         common.emit_json(follow.add_to(asked.to_dict()))
     else:
@@ -265,10 +271,11 @@ def dossier_interview(
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
-    booked = instruction.interview(store, ref, at=at, minutes=minutes, date=common.day(date),
-                                   force=force)
-    follow.render(store, follow_up.AFTER["interview"], dossier=booked.ref,
-                  date=common.day(date))
+    with follow.step(store):
+        booked = instruction.interview(store, ref, at=at, minutes=minutes,
+                                       date=common.day(date), force=force)
+        follow.render(store, follow_up.AFTER["interview"], dossier=booked.ref,
+                      date=common.day(date))
     if json_out:
         common.emit_json(follow.add_to(booked.to_dict()))
     else:
@@ -321,9 +328,10 @@ def dossier_withdraw(
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
-    done = instruction.withdraw(store, ref, reason=reason, date=common.day(date))
-    follow.render(store, follow_up.AFTER["withdraw"], dossier=done["ref"],
-                  date=common.day(date))
+    with follow.step(store):
+        done = instruction.withdraw(store, ref, reason=reason, date=common.day(date))
+        follow.render(store, follow_up.AFTER["withdraw"], dossier=done["ref"],
+                      date=common.day(date))
     if json_out:
         common.emit_json(follow.add_to(done))
     else:

@@ -36,8 +36,9 @@ def letters_list(templates: TemplatesOpt = None, json_out: JsonOpt = False):
 
 @app.command("render")
 def letters_render(
-    template: Annotated[str, typer.Argument(metavar="TEMPLATE", help="Template name, e.g. "
-                                            "accuse-reception (see `letters list`).")],
+    template: Annotated[str | None, typer.Argument(
+        metavar="[TEMPLATE]", help="Template name, e.g. accuse-reception (see `letters "
+        "list`); none with --pending.", show_default=False)] = None,
     dossier: Annotated[str | None, typer.Option(
         "--dossier", metavar="REF", help="The dossier the letter is about.")] = None,
     certificate: Annotated[str | None, typer.Option(
@@ -50,18 +51,47 @@ def letters_render(
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
     dry_run: DryRunOpt = False,
+    pending: Annotated[bool, typer.Option(
+        "--pending", help="Render the pending letters instead (see `letters pending`), "
+        "each once, with the options recorded when they were asked for.")] = False,
     date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
 ):
     """Render one letter to a file, log it, and print its path. A rappel-renouvellement
     (without --dry-run) is recorded as the period's reminder, as `renewals remind` does,
     and refused if that period was already reminded. No letter renders for a candidate
-    without address, postcode and city.
+    without address, postcode and city. Letters left pending by an earlier run are
+    rendered first; --pending renders only them.
 
     Example: certcli letters render dossier-incomplet --dossier 2026-0001 --out courrier/
+
+    Example: certcli letters render --pending
     """
     from certcli import letters
+    from certcli.errors import CertcliError, ValidationError
 
     store = common.store(actor=actor, date=date)
+    if pending:
+        if template or dossier or certificate or candidate is not None or invoice or dry_run:
+            raise ValidationError("--pending renders the pending letters as they were asked "
+                                  "for: give no template, record or --dry-run with it")
+        outcomes = letters.complete_pending(store)
+        failed = [o for o in outcomes if o.error]
+        if json_out:
+            common.emit_json([o.to_dict() for o in outcomes])
+        else:
+            for o in outcomes:
+                if not o.error:
+                    common.say(str(o.path))
+            if not failed:
+                common.warn(f"{len(outcomes)} pending letter(s) rendered")
+        if failed:
+            raise CertcliError("; ".join(f"pending letter {o.id} {o.template} ({o.record} "
+                                         f"{o.ref}) not rendered: {o.error}" for o in failed))
+        return
+    if not template:
+        raise ValidationError("name the TEMPLATE to render, or give --pending")
+    if not dry_run:
+        common.complete_pending(store)
     done = letters.render(store, template, dossier=dossier, certificate=certificate,
                           candidate=candidate, invoice=invoice, fmt=fmt, out_dir=out,
                           templates_dir=templates, date=common.day(date), dry_run=dry_run)
@@ -71,6 +101,27 @@ def letters_render(
         common.say(str(done.path))
         if dry_run:
             common.warn("dry run: the letter was not logged")
+
+
+@app.command("pending")
+def letters_pending(json_out: JsonOpt = False):
+    """The letters asked for and not rendered yet: a step recorded (a decision, a
+    reminder) whose run stopped before its letter was written. `letters render
+    --pending` renders them, as does the next command that renders letters.
+
+    Example: certcli letters pending
+    """
+    from certcli import letters
+
+    rows = letters.pending(common.store())
+    if json_out:
+        common.emit_json(rows)
+        return
+    common.table(["id", "template", "record", "ref", "date", "format", "out", "asked by"],
+                 [[r["id"], r["template"], r["record"], r["ref"], r["date"], r["format"],
+                   r["out"], r["asked_by"]] for r in rows],
+                 caption=f"{len(rows)} pending letter(s)"
+                 + ("; render them with `certcli letters render --pending`" if rows else ""))
 
 
 @app.command("log")

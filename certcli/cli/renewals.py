@@ -73,6 +73,8 @@ def renewals_remind(
 
     store = common.store(actor=actor, date=date)
     day = common.day(date)
+    if not dry_run:
+        common.complete_pending(store)  # a killed run's letters first
     with _progress(enabled=not json_out) as step:
         done = renewals.remind(store, as_of=as_of or day, months=months, date=day,
                                out_dir=out, fmt=fmt, one_file=one_file,

@@ -130,6 +130,9 @@ class LettersQueries:
             "ORDER BY s.date DESC, ai.id DESC LIMIT 1", (dossier_id,))
 
     # -- the letter log --------------------------------------------------------------------
+    def letter_row(self, letter_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM letters WHERE id = ?", (letter_id,))
+
     def letter_at_path(self, path: str) -> sqlite3.Row | None:
         return self.one("SELECT id FROM letters WHERE path = ? LIMIT 1", (path,))
 
@@ -172,6 +175,14 @@ class LettersQueries:
             "LEFT JOIN invoices i ON i.id = l.invoice_id "
             "LEFT JOIN letter_notifications n ON n.letter_id = l.id "
             f"{clause} ORDER BY l.date, l.id", params)
+
+    # -- pending letters (asked for in a step, rendered after its commit) ----------------
+    def pending_letter(self, pending_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM pending_letters WHERE id = ?", (pending_id,))
+
+    def pending_letters(self) -> list[sqlite3.Row]:
+        """The letters asked for and not rendered yet, oldest first."""
+        return self.all("SELECT * FROM pending_letters WHERE letter_id IS NULL ORDER BY id")
 
     # -- renewal reminders -------------------------------------------------------------------
     def renewal_window(self, *, as_of: str, limit: str,

@@ -393,6 +393,32 @@ def m008_appeal_deadline_from(db: Database) -> None:
     db.execute("ALTER TABLE appeals ADD COLUMN deadline_from TEXT NOT NULL DEFAULT 'decision'")
 
 
+@migrations()
+def m009_pending_letters(db: Database) -> None:
+    """A letter asked for (`--letter`, `renewals remind`) is recorded
+    in the transaction of its step, then rendered after the commit: a run killed in
+    between leaves it pending, never lost. `letter_id` is set once it is rendered
+    and logged; `reminder_id` is the renewal reminder it is the letter of."""
+    db.execute("""CREATE TABLE pending_letters (
+        id INTEGER PRIMARY KEY,
+        template TEXT NOT NULL,
+        record TEXT NOT NULL CHECK (record IN ('dossier', 'certificate', 'candidate',
+                                               'invoice')),
+        ref TEXT NOT NULL,
+        candidate_id INTEGER REFERENCES candidates(id),
+        date TEXT NOT NULL,
+        format TEXT NOT NULL,
+        out_dir TEXT NOT NULL,
+        templates_dir TEXT,
+        reminder_id INTEGER REFERENCES reminders(id),
+        asked_at TEXT NOT NULL,
+        asked_by TEXT NOT NULL,
+        letter_id INTEGER UNIQUE REFERENCES letters(id)
+    )""")
+    db.execute("CREATE INDEX pending_letters_open ON pending_letters(id) "
+               "WHERE letter_id IS NULL")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))

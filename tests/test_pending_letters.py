@@ -1,0 +1,181 @@
+"""No letter lost, none written twice: a letter asked for is recorded as pending in
+its step's transaction and rendered after the commit; a run killed in between
+leaves it pending (`letters pending`), `letters render --pending` or the next
+command that renders letters completes it, once. Concurrent `renewals remind`
+runs leave one file per recorded reminder."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import letter_records as R
+import pytest
+from commission_helpers import new_candidate, report_ready, session
+from test_race import at_once
+
+from certcli import letters
+
+ROOT = Path(__file__).resolve().parents[1]
+ADDRESS = {"address": "12 rue des Écoles", "postcode": "75005", "city": "Paris"}
+
+
+def _decidable(cli, store, **extra):
+    cid = new_candidate(cli, **ADDRESS)
+    ref = report_ready(cli, store, report_on="2026-05-20", candidate=cid)
+    sid = session(cli, "2026-06-15")
+    cli.ok("commission", "agenda", sid, "--date", "2026-06-01")
+    return sid, ref
+
+
+def _kill_after_commit(monkeypatch, interruption):
+    def killed(*args, **kwargs):
+        raise interruption  # the run dies once the step is committed
+    monkeypatch.setattr(letters, "write", killed)
+
+
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit(1)])
+def test_a_decision_killed_before_its_letter_leaves_it_pending(cli, store, tmp_path,
+                                                              monkeypatch, interruption):
+    sid, ref = _decidable(cli, store)
+    out = tmp_path / "courrier"
+    decide = ["commission", "decide", sid, ref, "--grant", "--date", "2026-06-15", "--letter",
+              "--format", "html", "--out", out]
+    with monkeypatch.context() as patch:
+        _kill_after_commit(patch, interruption)
+        assert cli(*decide).exit_code != 0
+    # The grant stands, its letter is not lost: recorded as pending, nothing written.
+    assert cli.json("dossier", "show", ref)["status"] == "granted"
+    assert "already decided" in cli.fails(*decide).stderr
+    pending = cli.json("letters", "pending")
+    assert [(p["template"], p["record"], p["ref"], p["date"], p["format"]) for p in pending] == [
+        ("notification", "dossier", ref, "2026-06-15", "html")]
+    assert pending[0]["out"] == str(out.resolve())
+    assert not out.exists() or list(out.iterdir()) == []
+    assert cli.json("letters", "log") == []
+    # Rendered once, with the options it was asked with.
+    done = cli.json("letters", "render", "--pending")
+    assert [(d["template"], d["ref"], d["error"]) for d in done] == [("notification", ref, None)]
+    assert Path(done[0]["path"]).parent == out.resolve()
+    assert "certification" in Path(done[0]["path"]).read_text(encoding="utf-8").lower()
+    assert cli.json("letters", "render", "--pending") == []
+    assert cli.json("letters", "pending") == []
+    assert [entry["template"] for entry in cli.json("letters", "log")] == ["notification"]
+    assert [p.name for p in out.iterdir()] == [Path(done[0]["path"]).name]
+
+
+def test_the_next_command_that_renders_letters_completes_a_pending_one(cli, store, tmp_path,
+                                                                      monkeypatch):
+    sid, ref = _decidable(cli, store)
+    with monkeypatch.context() as patch:
+        _kill_after_commit(patch, KeyboardInterrupt)
+        cli("commission", "decide", sid, ref, "--grant", "--date", "2026-06-15", "--letter",
+            "--format", "html", "--out", tmp_path / "a")
+    assert len(cli.json("letters", "pending")) == 1
+    other = report_ready(cli, store, candidate=new_candidate(cli, **ADDRESS))
+    later = cli.ok("commission", "agenda", session(cli, "2026-07-01"), "--date", "2026-06-20")
+    assert other in later.stdout
+    result = cli.ok("commission", "decide", 2, other, "--grant", "--date", "2026-07-01",
+                    "--letter", "--format", "html", "--out", tmp_path / "b", "--json")
+    assert f"Pending letter notification (dossier {ref}) rendered" in result.stderr
+    assert json.loads(result.stdout)["letter"].startswith(str((tmp_path / "b").resolve()))
+    assert cli.json("letters", "pending") == []
+    assert sorted(e["dossier"] for e in cli.json("letters", "log")) == sorted([ref, other])
+    assert len(list((tmp_path / "a").iterdir())) == 1
+
+
+def test_a_letter_that_fails_after_the_step_is_pending_and_says_so(cli, store, tmp_path,
+                                                                  monkeypatch):
+    from certcli.errors import TemplateError
+
+    sid, ref = _decidable(cli, store)
+
+    def broken(*args, **kwargs):
+        raise TemplateError("cannot write the letter")
+    with monkeypatch.context() as patch:
+        patch.setattr(letters, "write", broken)
+        err = cli.fails("commission", "decide", sid, ref, "--grant", "--date", "2026-06-15",
+                        "--letter", "--format", "html", "--out", tmp_path).stderr
+        assert "the step is recorded and its letter is pending" in err
+        assert "certcli letters render --pending" in err
+        # Still failing: it stays pending and the command says which one.
+        err = cli.fails("letters", "render", "--pending").stderr
+        assert f"notification (dossier {ref}) not rendered: cannot write the letter" in err
+    assert len(cli.json("letters", "render", "--pending")) == 1
+    assert cli.json("letters", "pending") == []
+
+
+def test_a_real_kill_after_the_commit(cli, store, tmp_path, db_path):
+    """SIGKILL while the PDF is laid out, the decision committed: the letter is pending
+    and renders once; the killed run's part file is removed."""
+    sid, ref = _decidable(cli, store)
+    heavy = tmp_path / "modeles"
+    heavy.mkdir()
+    template = heavy / "notification.html"
+    template.write_text(
+        '{#- certcli\ndescription = "x"\nneeds = "dossier"\nwhen = "granted"\n-#}\n'
+        '{% extends "_base.html" %}{% block subject %}Notification{% endblock %}'
+        '{% block content %}{% for i in range(1200) %}<p>Ligne {{ i }}</p>{% endfor %}'
+        '{% endblock %}', encoding="utf-8")
+    out = tmp_path / "courrier"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "certcli", "--db", str(db_path), "commission", "decide",
+         str(sid), ref, "--grant", "--date", "2026-06-15", "--letter", "--out", str(out),
+         "--templates", str(heavy)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    watcher = sqlite3.connect(db_path, timeout=30)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if watcher.execute("SELECT count(*) FROM pending_letters").fetchone()[0]:
+                break
+            time.sleep(0.01)
+        assert proc.poll() is None, proc.communicate()  # still laying out the PDF
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    finally:
+        watcher.close()
+    assert cli.json("dossier", "show", ref)["status"] == "granted"
+    assert [p["ref"] for p in cli.json("letters", "pending")] == [ref]
+    assert list(out.glob("*.pdf")) == []
+    # Rendered from the templates folder it was asked with (made light for speed).
+    template.write_text(template.read_text(encoding="utf-8").replace("1200", "2"),
+                        encoding="utf-8")
+    done = cli.json("letters", "render", "--pending")
+    assert len(done) == 1 and done[0]["path"].endswith(".pdf")
+    assert [p.name for p in out.iterdir()] == [Path(done[0]["path"]).name]  # no .part left
+    assert cli.json("letters", "render", "--pending") == []
+
+
+def _holders(store, n):
+    for i in range(n):
+        c = R.candidate(store, first=f"Zoé{i}", email=f"z{i}@example.fr")
+        R.certificate(store, c, f"ECO-2026-{i + 1:04d}", f"2026-03-{10 + i % 18:02d}")
+
+
+@pytest.mark.parametrize("one_file", [False, True])
+def test_parallel_remind_runs_leave_one_file_per_recorded_reminder(cli, store, tmp_path,
+                                                                   db_path, one_file):
+    _holders(store, 40)
+    out = tmp_path / "courrier"
+    args = ["renewals", "remind", "--as-of", "2029-09-01", "--date", "2029-09-01",
+            "--format", "html", "--out", out, "--json"] + (["--one-file"] if one_file else [])
+    results = at_once(db_path, *args, n=3)
+    assert [code for code, _, _ in results] == [0, 0, 0], results
+    reminded = [number for _, stdout, _ in results for number in json.loads(stdout)["reminded"]]
+    assert sorted(reminded) == [f"ECO-2026-{i:04d}" for i in range(1, 41)]  # each once
+    assert store.scalar("SELECT count(*) FROM reminders") == 40
+    assert store.scalar("SELECT count(*) FROM reminders WHERE letter_id IS NULL") == 0
+    files = [p for p in out.iterdir()]
+    assert all(p.suffix == ".html" for p in files), files
+    logged = {r[0] for r in store.all("SELECT path FROM letters")}
+    assert {str(p.resolve()) for p in files} == logged
+    assert store.scalar("SELECT count(*) FROM letters") == 40
+    if not one_file:
+        assert len(files) == 40
+    assert cli.json("letters", "pending") == []
