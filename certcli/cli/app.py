@@ -72,6 +72,17 @@ class CertcliGroup(TyperGroup):
             _printable_usage(exc)
             raise
 
+    def _main_shell_completion(self, ctx_args, prog_name, complete_var=None):
+        # The shell asks for completions through _CERTCLI_COMPLETE. Typer registers its
+        # bash/zsh/fish completers only with add_completion, which is off (its root
+        # options cost every start-up): a completion request registers them itself.
+        variable = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+        if os.environ.get(variable):
+            from typer.completion import completion_init
+
+            completion_init()
+        return super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -233,6 +244,7 @@ _SUBAPPS = [
     ("cqpt", "cqpt"),
     ("evaluator", "evaluator"),
     ("directory", "directory"),
+    ("completion", "completion"),
 ]
 
 importlib.import_module("certcli.cli.system").register(app)
