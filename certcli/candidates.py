@@ -287,11 +287,20 @@ def edit(store, candidate_id: int, values: dict, *, date: dt.date,
     return get(store, candidate_id)
 
 
+def search_key(text: str | None) -> str | None:
+    """Search words as the candidates' search index holds them (accents and case
+    folded), or None for no search: candidate, dossier and certificate search."""
+    if text is None:
+        return None
+    validators.control_free(text, "search")
+    return validators.fold(text) or None
+
+
 def search(store, text: str | None = None, *, limit: int | None = 50,
            offset: int = 0) -> tuple[list[Candidate], int]:
     """Candidates whose name, e-mail, city or employer contain every word of
     `text`, accents and case ignored; with the total count for paging."""
-    key = validators.fold(text) if text else None
+    key = search_key(text)
     rows = store.candidates(search_key=key, limit=limit, offset=offset)
     total = store.count_candidates(search_key=key)
     return [Candidate.from_row(r) for r in rows], total

@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from certcli import dates, schemes, validators
+from certcli.candidates import search_key
 from certcli.errors import NotFound, StateError, ValidationError
 
 
@@ -113,10 +114,13 @@ def by_id(store, certificate_id: int, *, as_of: dt.date) -> Certificate:
 
 
 def listing(store, *, as_of: dt.date, valid_on: dt.date | None = None,
-            scheme: str | None = None, candidate_id: int | None = None) -> list[Certificate]:
+            scheme: str | None = None, candidate_id: int | None = None,
+            search: str | None = None) -> list[Certificate]:
+    """Certificates, whatever the holder's directory consent (staff's view);
+    `search`: words of the holder's name, as candidate search finds them."""
     code = schemes.get(scheme).code if scheme else None
     rows = store.certificates(valid_on=dates.iso(valid_on), scheme=code,
-                              candidate_id=candidate_id)
+                              candidate_id=candidate_id, search_key=search_key(search))
     return [_from_row(store, r, as_of) for r in rows]
 
 

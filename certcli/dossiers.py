@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from certcli import workflow
+from certcli.candidates import search_key
 from certcli.errors import NotFound, StateError, ValidationError
 
 KINDS = ("initial", "renewal", "extension")
@@ -187,7 +188,10 @@ def _check_cqpt(scheme, route, financing):
 
 
 def listing(store, *, status=None, scheme=None, kind=None, candidate_id=None,
+            search: str | None = None,
             limit: int | None = 50, offset: int = 0) -> tuple[list[Dossier], int]:
+    """Dossiers, newest first; `search`: words of the holder's name, e-mail, city or
+    employer (the candidate search's folding and index), with the total count."""
     if status is not None and status not in workflow.STATUSES:
         raise ValidationError(f"unknown status {status!r} (one of: {', '.join(workflow.STATUSES)})")
     if kind is not None and kind not in KINDS:
@@ -196,7 +200,8 @@ def listing(store, *, status=None, scheme=None, kind=None, candidate_id=None,
         from certcli import schemes
 
         scheme = schemes.get(scheme).code
-    filters = dict(status=status, scheme=scheme, kind=kind, candidate_id=candidate_id)
+    filters = dict(status=status, scheme=scheme, kind=kind, candidate_id=candidate_id,
+                   search_key=search_key(search))
     rows = store.dossiers(**filters, limit=limit, offset=offset)
     return [_from_row(r) for r in rows], store.count_dossiers(**filters)
 

@@ -33,20 +33,24 @@ def certificate_list(
     scheme: Annotated[str | None, typer.Option("--scheme", help="Only this scheme.")] = None,
     candidate: Annotated[int | None, typer.Option("--candidate", help="Only this candidate.")]
     = None,
+    search: common.NameSearchOpt = None,
     as_of: Annotated[dt.date | None, typer.Option(
         "--as-of", metavar="DATE", parser=common.date_param,
         help="Not a filter: the day on which each listed certificate's status (valid, lapsed, "
         "withdrawn) is computed [default: today].")] = None,
     json_out: JsonOpt = False,
 ):
-    """List certificates with their status on --as-of; --valid-on filters them.
+    """List certificates with their status on --as-of; --valid-on filters them;
+    --search finds a holder by name, whatever their directory consent ("is Thierry
+    Maréchal certified?").
 
     Example: certcli certificate list --valid-on 2027-01-01 --scheme ECO
+    (or: certcli certificate list --search "thierry marechal")
     """
     from certcli import certificates
 
     found = certificates.listing(common.store(), as_of=common.day(as_of), valid_on=valid_on,
-                                 scheme=scheme, candidate_id=candidate)
+                                 scheme=scheme, candidate_id=candidate, search=search)
     if json_out:
         common.emit_json([c.to_dict() for c in found])
         return

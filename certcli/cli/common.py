@@ -57,6 +57,10 @@ ExportOutOpt = Annotated[Path | None, typer.Option(
     "--out", metavar="FILE", help="File to write [default: stdout; an xlsx needs --out].")]
 ForceOutOpt = Annotated[bool, typer.Option("--force", help="Overwrite the --out file if it "
                                            "exists (never the database).")]
+NameSearchOpt = Annotated[str | None, typer.Option(
+    "--search", "-s", metavar="TEXT",
+    help="Words of the holder's name, e-mail, city or employer (accents and case ignored, "
+    "as in `candidate list --search`).")]
 LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="Rows per page.")]
 PageOpt = Annotated[int, typer.Option("--page", min=1, help="Page number, from 1.")]
 

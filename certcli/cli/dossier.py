@@ -66,6 +66,7 @@ def dossier_list(
     = None,
     candidate: Annotated[int | None, typer.Option("--candidate", help="Only this candidate.")]
     = None,
+    search: common.NameSearchOpt = None,
     overdue: Annotated[bool, typer.Option(
         "--overdue", help="Only dossiers waiting for complementary elements past their due "
         "date (on --as-of), oldest due first.")] = False,
@@ -77,15 +78,20 @@ def dossier_list(
     """List dossiers, newest first, filtered by status, scheme, kind or candidate.
 
     Example: certcli dossier list --status instruction --scheme ECO
-    (or: certcli dossier list --overdue --as-of 2026-07-01)
+    (or: certcli dossier list --search "thierry marechal";
+    certcli dossier list --overdue --as-of 2026-07-01)
     """
     from certcli import dossiers
 
     if overdue:
+        if search is not None:
+            from certcli.errors import ValidationError
+
+            raise ValidationError("--search cannot be combined with --overdue")
         _list_overdue(status, scheme, kind, candidate, common.day(as_of), json_out)
         return
     found, total = dossiers.listing(common.store(), status=status, scheme=scheme, kind=kind,
-                                    candidate_id=candidate, limit=limit,
+                                    candidate_id=candidate, search=search, limit=limit,
                                     offset=(page - 1) * limit)
     if json_out:
         common.emit_json([d.to_dict() for d in found])

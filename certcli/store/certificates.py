@@ -38,9 +38,14 @@ class CertificatesQueries:
         return self.one(_CERT + " WHERE ce.id = ?", (certificate_id,))
 
     def certificates(self, *, valid_on: str | None = None, scheme: str | None = None,
-                     candidate_id: int | None = None, consent: bool = False
-                     ) -> list[sqlite3.Row]:
+                     candidate_id: int | None = None, consent: bool = False,
+                     search_key: str | None = None) -> list[sqlite3.Row]:
         where, params = [], []
+        if search_key:
+            # The holder's name through the candidates' search index.
+            clause, more = self.candidate_match(search_key, "ce.candidate_id")
+            where.append(clause)
+            params += more
         if valid_on is not None:
             where.append(_VALID_ON)
             params += [valid_on, valid_on, valid_on]

@@ -50,8 +50,9 @@ class DossierQueries:
 
     def dossiers(self, *, status: str | None = None, scheme: str | None = None,
                  kind: str | None = None, candidate_id: int | None = None,
+                 search_key: str | None = None,
                  limit: int | None = 50, offset: int = 0) -> list[sqlite3.Row]:
-        where, params = self._dossier_filters(status, scheme, kind, candidate_id)
+        where, params = self._dossier_filters(status, scheme, kind, candidate_id, search_key)
         sql = (
             _WITH_NAMES
             + (f" WHERE {' AND '.join(where)}" if where else "")
@@ -62,19 +63,24 @@ class DossierQueries:
             params += [limit, offset]
         return self.all(sql, params)
 
-    def count_dossiers(self, *, status=None, scheme=None, kind=None, candidate_id=None) -> int:
-        where, params = self._dossier_filters(status, scheme, kind, candidate_id)
+    def count_dossiers(self, *, status=None, scheme=None, kind=None, candidate_id=None,
+                       search_key=None) -> int:
+        where, params = self._dossier_filters(status, scheme, kind, candidate_id, search_key)
         sql = "SELECT count(*) FROM dossiers d" + (f" WHERE {' AND '.join(where)}" if where else "")
         return self.scalar(sql, params)
 
-    @staticmethod
-    def _dossier_filters(status, scheme, kind, candidate_id):
+    def _dossier_filters(self, status, scheme, kind, candidate_id, search_key=None):
         where, params = [], []
         for column, value in (("d.status", status), ("d.scheme", scheme), ("d.kind", kind),
                               ("d.candidate_id", candidate_id)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
+        if search_key:
+            # The holder's name through the candidates' search index.
+            clause, more = self.candidate_match(search_key, "d.candidate_id")
+            where.append(clause)
+            params += more
         return where, params
 
     def add_dossier_event(self, dossier_id: int, date: str, event: str, details: dict) -> None:
