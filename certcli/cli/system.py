@@ -29,13 +29,12 @@ def init(json_out: JsonOpt = False):
 
 
 def info(json_out: JsonOpt = False):
-    """Show the database path, schema version and row counts (refused when SQLite's
-    quick check finds the file damaged: see `certcli check`).
+    """Show the database path, schema version and row counts (`certcli check` tells
+    whether the file is whole).
 
     Example: certcli info --json
     """
     store = common.store()
-    store.assert_sound()
     data = {"db": str(store.path), "schema_version": store.schema_version,
             "counts": store.counts()}
     if json_out:
@@ -84,17 +83,14 @@ def demo(
 def stats(as_of: AsOfOpt = None, json_out: JsonOpt = False):
     """The pipeline at a glance: dossiers per stage and scheme, delays from opening to
     instruction and to decision (last 12 months), overdue requests, the next sessions,
-    renewals due within 9 months and unpaid invoices. Statuses are today's. Refused
-    when SQLite's quick check finds the file damaged (see `certcli check`).
+    renewals due within 9 months and unpaid invoices. Statuses are today's.
 
     Example: certcli stats --as-of 2026-06-15
     """
     from certcli import stats as pipeline
     from certcli.money import format_eur
 
-    store = common.store()
-    store.assert_sound()
-    data = pipeline.overview(store, as_of=common.day(as_of))
+    data = pipeline.overview(common.store(), as_of=common.day(as_of))
     if json_out:
         common.emit_json(data)
         return

@@ -178,16 +178,6 @@ class BaseStore:
     def close(self) -> None:
         self.conn.close()
 
-    def assert_sound(self) -> None:
-        """SQLite's quick check (every page read once): for the overviews (info,
-        stats), which could otherwise count around a damaged page and vouch for it."""
-        try:
-            rows = [row[0] for row in self.conn.execute("PRAGMA quick_check(1)")]
-        except sqlite3.Error as exc:
-            raise explain(exc, self.path) from None
-        if rows != ["ok"]:
-            raise DatabaseError(f"the database is damaged ({self.path}): run `certcli check`")
-
     def backup(self, dest: Path, *, force: bool = False) -> None:
         """A consistent copy through SQLite's online backup, safe while others write.
 

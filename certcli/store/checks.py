@@ -20,11 +20,9 @@ class CheckQueries:
             # "run `certcli check`".
             raise DatabaseError(f"SQLite cannot read this part of the file ({exc})") from None
 
-    def integrity_problems(self, limit: int = 20, *, quick: bool = False) -> list[str]:
-        """SQLite's integrity_check (quick_check: without comparing indexes to their
-        tables, O(N) instead of O(N log N)), [] when the file is sound."""
-        pragma = "quick_check" if quick else "integrity_check"
-        rows = [row[0] for row in self._checked(f"PRAGMA {pragma}({int(limit)})")]
+    def integrity_problems(self, limit: int = 20) -> list[str]:
+        """SQLite's integrity_check, [] when the file is sound."""
+        rows = [row[0] for row in self._checked(f"PRAGMA integrity_check({int(limit)})")]
         return [] if rows == ["ok"] else rows
 
     def foreign_key_problems(self) -> list[sqlite3.Row]:
