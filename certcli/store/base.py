@@ -286,21 +286,6 @@ class BaseStore:
         else:
             self.conn.execute("COMMIT")
 
-    @contextmanager
-    def savepoint(self, name: str) -> Iterator[BaseStore]:
-        """A part of the current transaction undone on its own if it fails (one row
-        of an import), the error going on up; call inside transaction()."""
-        if not self.conn.in_transaction:
-            raise RuntimeError("savepoint must run inside a transaction")
-        self.conn.execute(f"SAVEPOINT {name}")
-        try:
-            yield self
-        except BaseException:
-            self.conn.execute(f"ROLLBACK TO {name}")
-            self.conn.execute(f"RELEASE {name}")
-            raise
-        self.conn.execute(f"RELEASE {name}")
-
     def execute(self, sql: str, params=()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
