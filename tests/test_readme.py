@@ -104,6 +104,15 @@ def _segments(lines: list[str]):
     return segments
 
 
+def _absent(cells: list[str], actual: list[str], start: int) -> tuple[list[str], int]:
+    """The cells missing from the table that starts at `start`, and where it ends."""
+    end = start
+    while end < len(actual) and _is_table(actual[end]):
+        end += 1
+    text = "\n".join(_plain(line) for line in actual[start:end])
+    return [cell for cell in cells if cell not in text], end
+
+
 def match_output(expected: list[str], actual: list[str]) -> str | None:
     """None when `actual` fits the transcript lines `expected`, else what differs."""
     position, skipping = 0, False
@@ -114,28 +123,23 @@ def match_output(expected: list[str], actual: list[str]) -> str | None:
         while True:
             if position >= len(actual):
                 return f"missing {value!r}"
-            if kind == "text":
-                found = _plain(actual[position]) == value
-            else:
-                found = _is_table(actual[position])
-            if found:
+            if kind == "text" and _plain(actual[position]) == value:
+                position += 1
                 break
+            if kind == "table" and _is_table(actual[position]):
+                absent, end = _absent(_cells(value), actual, position)
+                if not absent:
+                    position = end
+                    break
+                if not skipping:
+                    return f"table cells not in the output: {absent}"
+                position = end  # after `...`, a later table may be the one shown
+                continue
             if not skipping:
                 shown = actual[position].strip()
                 return f"expected {value!r}, got {shown!r}"
             position += 1
         skipping = False
-        if kind == "text":
-            position += 1
-            continue
-        end = position
-        while end < len(actual) and _is_table(actual[end]):
-            end += 1
-        table_text = "\n".join(_plain(line) for line in actual[position:end])
-        absent = [cell for cell in _cells(value) if cell not in table_text]
-        if absent:
-            return f"table cells not in the output: {absent}"
-        position = end
     if not skipping and position < len(actual):
         return f"unexpected output from {actual[position].strip()!r}"
     return None
@@ -161,6 +165,10 @@ def test_the_transcript_convention_itself():
     assert match_output(step.expected, ["A", "D"]) is not None
     assert match_output(step.expected, [*wide, "extra"]) is not None
     assert match_output(["A"], ["B", "A"]) is not None
+    # After `...`, the table shown is the one holding its cells, not just the next one.
+    two = ["T", "┏━┓", "┃ a ┃", "┗━┛", "U", "┏━┓", "┃ x ┃", "┗━┛"]
+    assert match_output(["...", "┃ x ┃"], two) is None
+    assert match_output(["T", "┃ x ┃"], two) is not None
     assert match_output([], []) is None and match_output([], ["x"]) is not None
 
 
