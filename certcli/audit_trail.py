@@ -129,10 +129,16 @@ def _paid(d):
 
 @sentence("dossier.checked")
 def _checked(d):
-    if d["complete"]:
+    if not d["complete"]:
+        missing = list(d.get("missing") or [])
+        return "checked: incomplete" + (f", missing {', '.join(missing)}" if missing else "")
+    if d.get("eligible") is None:  # eligibility not applied at this check
         return "checked: complete"
-    missing = list(d.get("missing") or [])
-    return "checked: incomplete" + (f", missing {', '.join(missing)}" if missing else "")
+    if d["eligible"]:
+        return "checked: complete and eligible"
+    failed = "; ".join(_value(f) for f in d.get("failures") or [])
+    return ("checked: complete, not eligible" + (f" ({failed})" if failed else "")
+            + (f", accepted with override: {d['override']}" if d.get("override") else ""))
 
 
 def _mode(d: dict) -> str:
@@ -361,6 +367,14 @@ def _dues(d):
 def _letter(d):
     about = f" for {d['ref']}" if d.get("ref") else ""
     return f"letter {d['template']}{about} ({d['format']}): {d['path']}"
+
+
+@sentence("letter.notified")
+def _notified(d):
+    about = d.get("dossier") or d.get("certificate")
+    registered = f", registered letter {d['registered']}" if d.get("registered") else ""
+    return (f"letter {d['template']}" + (f" for {about}" if about else "")
+            + f" notified on {d['notified_on']}{registered}")
 
 
 @sentence("renewal.remind")

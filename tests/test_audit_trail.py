@@ -64,3 +64,20 @@ def test_a_kind_without_its_sentence_is_still_printed_whole():
     assert audit_trail.describe("dossier.paid", {"amount": "10.00"}) == "amount: 10.00"
     assert audit_trail.describe("dossier.received", {"pieces": ["technique"] * 3}) == \
         "pieces received: technique ×3"
+
+
+def test_sentences_of_a_check_with_eligibility_and_of_a_notified_letter():
+    checked = {"complete": True, "missing": [], "fee_due": "480.00", "fee_paid": "480.00"}
+    assert audit_trail.describe("dossier.checked", checked) == "checked: complete"
+    assert audit_trail.describe("dossier.checked", {**checked, "eligible": True}) == \
+        "checked: complete and eligible"
+    assert audit_trail.describe("dossier.checked", {
+        **checked, "eligible": False, "failures": ["2.1 years of related experience"],
+        "override": "dérogation du jury"}) == (
+        "checked: complete, not eligible (2.1 years of related experience), accepted with "
+        "override: dérogation du jury")
+    assert audit_trail.describe("letter.notified", {
+        "template": "refus", "notified_on": "2026-10-05", "registered": "1A 234 567 8901 2",
+        "dossier": "2026-0003", "certificate": None}) == (
+        "letter refus for 2026-0003 notified on 2026-10-05, registered letter "
+        "1A 234 567 8901 2")
