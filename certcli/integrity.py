@@ -90,6 +90,10 @@ def letter_ledger(store) -> list[str]:
         if row["path"] and not Path(row["path"]).is_file():
             problems.append(f"letter {row['id']} ({row['template']}, {row['date']}) is "
                             f"recorded but its file is missing: {row['path']}")
+    for row in store.unrendered_letters():
+        problems.append(f"letter {row['template']} ({row['record']} {row['ref']}), asked for "
+                        f"at {row['asked_at']}, is pending: its run stopped before rendering "
+                        "it; render it with `certcli letters render --pending`")
     for row in store.reminder_problems():
         if row["n"] > 1:
             problems.append(f"certificate period {row['period_id']} has {row['n']} renewal "

@@ -179,3 +179,17 @@ def test_parallel_remind_runs_leave_one_file_per_recorded_reminder(cli, store, t
     if not one_file:
         assert len(files) == 40
     assert cli.json("letters", "pending") == []
+
+
+def test_check_names_a_pending_letter(cli, store, tmp_path, monkeypatch):
+    sid, ref = _decidable(cli, store)
+    with monkeypatch.context() as patch:
+        _kill_after_commit(patch, KeyboardInterrupt)
+        cli("commission", "decide", sid, ref, "--grant", "--date", "2026-06-15", "--letter",
+            "--format", "html", "--out", tmp_path)
+    result = cli("check")
+    assert result.exit_code == 1
+    assert f"notification (dossier {ref})" in result.stdout + result.stderr
+    assert "letters render --pending" in result.stdout + result.stderr
+    cli.ok("letters", "render", "--pending")
+    cli.ok("check")

@@ -42,6 +42,10 @@ class CheckQueries:
     def logged_letters(self) -> list[sqlite3.Row]:
         return self._checked("SELECT id, template, date, path FROM letters ORDER BY id")
 
+    def unrendered_letters(self) -> list[sqlite3.Row]:
+        return self._checked("SELECT id, template, record, ref, asked_at FROM pending_letters "
+                             "WHERE letter_id IS NULL ORDER BY id")
+
     def reminder_problems(self) -> list[sqlite3.Row]:
         """Periods reminded more than once, and reminders filed under another
         certificate than their period's."""
