@@ -402,9 +402,19 @@ def prepare_out_dir(out_dir: str | Path) -> Path:
         safe_files.ensure_dir(folder)
         if not folder.is_dir():
             raise NotADirectoryError(20, "Not a directory")
+        _sweep_once(folder.resolve())
     except OSError as exc:
         raise ValidationError(f"cannot create the output folder {folder}: {exc.strerror}") from None
     return folder
+
+
+@cache
+def _sweep_once(folder: Path) -> None:
+    """Part files a killed run left in a letters folder, removed once per run (reading
+    the folder for each of a batch's letters would cost n² for n letters)."""
+    from certcli import safe_files
+
+    safe_files.remove_stale_parts_in(folder)
 
 
 # -- the log ------------------------------------------------------------------------------------
@@ -505,7 +515,7 @@ def _file(store, path: Path):
     replaced), never written over the database."""
     from certcli import safe_files
 
-    with safe_files.temporary(path, force=True, protect=store.path) as tmp:
+    with safe_files.temporary(path, force=True, protect=store.path, sweep=False) as tmp:
         yield tmp
 
 

@@ -6,12 +6,12 @@ it has no later period (not renewed), and no reminder was recorded for that
 period. `reminders.period_id` is UNIQUE: reminding twice for one period cannot
 be written, even by two runs at once.
 
-`remind` first holds each certificate's period: the reminder and its pending letter
-in one transaction (certcli.letters.ask), then renders the letter and logs it. A run
-that finds the period held by another renders nothing, so two runs at once leave
-one file per reminder; a run killed after holding a period leaves its letter
-pending, completed by the next run (or `letters render --pending`), and the
-untouched certificates for the next run to remind.
+`remind` first holds the certificates' periods, HOLD at a time: each reminder and
+its pending letter (certcli.letters.ask), in one transaction; then it renders each
+letter and logs it. A run that finds a period held by another renders nothing for
+it, so two runs at once leave one file per reminder; a run killed after holding
+periods leaves their letters pending, completed by the next run (or `letters
+render --pending`), and the untouched certificates for the next run to remind.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class Reminded:
                 "skipped": self.skipped}
 
 
+HOLD = 50  # periods held (reminder + pending letter) per transaction by `remind`
 MAX_MONTHS = 48  # a whole validity period: further ahead is a typo, not a reminder window
 
 
@@ -140,25 +141,31 @@ def remind(store, *, as_of: dt.date, months: int, date: dt.date,
     if one_file:
         return _remind_one_file(store, todo, folder, fmt, date, info, templates_dir, result,
                                 step)
-    for done, item in enumerate(todo, 1):
-        letter = _compose_or_skip(store, item, date, info, templates_dir, result)
-        if letter is None:
-            step(done, len(todo), item.certificate)
-            continue
+    done = 0
+    for start in range(0, len(todo), HOLD):
+        chunk = [(item, _compose_or_skip(store, item, date, info, templates_dir, result))
+                 for item in todo[start:start + HOLD]]
         if dry_run:
-            result.files.append(letters.render_unlogged(store, [letter], folder, fmt, date,
-                                                        templates_dir))
-            result.reminded.append(item.certificate)
+            held = [(item, letter, None) for item, letter in chunk]
         else:
+            # A few periods held per transaction: a commit each would double the cost
+            # of a letter (one more fsync).
             with store.transaction():
-                pending_id = claim(store, letter, date=date, fmt=fmt, out_dir=folder,
-                                   templates_dir=templates_dir)
-            if pending_id is not None:  # else another run holds the period
+                held = [(item, letter, claim(store, letter, date=date, fmt=fmt,
+                                             out_dir=folder, templates_dir=templates_dir)
+                         if letter is not None else None) for item, letter in chunk]
+        for item, letter, pending_id in held:
+            done += 1
+            if letter is not None and dry_run:
+                result.files.append(letters.render_unlogged(store, [letter], folder, fmt,
+                                                            date, templates_dir))
+                result.reminded.append(item.certificate)
+            elif pending_id is not None:  # else skipped, or another run holds the period
                 rendered = letters.complete(store, [pending_id], [letter])
                 result.reminded.append(item.certificate)
                 if rendered:
                     result.files.append(rendered[0].path)
-        step(done, len(todo), item.certificate)
+            step(done, len(todo), item.certificate)
     return result
 
 

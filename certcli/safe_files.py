@@ -91,6 +91,17 @@ def _remove_stale_parts(path: Path) -> None:
             pass
 
 
+def remove_stale_parts_in(folder: Path | str) -> None:
+    """Every part file in `folder` whose writer process is gone."""
+    for part in Path(folder).glob("*.part"):
+        pid = part.name[:-len(".part")].rpartition(".")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            try:
+                part.unlink()
+            except OSError:
+                pass
+
+
 def _glob_escape(name: str) -> str:
     return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
@@ -113,17 +124,19 @@ def _fail(path: Path, exc: OSError) -> CertcliError:
 
 @contextmanager
 def temporary(path: Path | str, *, force: bool = False, protect: Path | str | None = None,
-              make_parents: bool = False) -> Iterator[Path]:
+              make_parents: bool = False, sweep: bool = True) -> Iterator[Path]:
     """A fresh private part file beside `path`, renamed to `path` when the block
     succeeds and removed when it fails. For writers that need a path of their own
     (SQLite's backup); the file exists, empty, when the block starts. Missing
     folders are created (0700) only with `make_parents`: an export into a mistyped
-    folder is an error."""
+    folder is an error. A writer of many files in one folder passes sweep=False and
+    calls `remove_stale_parts_in` once (a sweep reads the whole folder)."""
     path = check_target(Path(path), force=force, protect=protect)
     try:
         if make_parents:
             ensure_dir(path.parent)
-        _remove_stale_parts(path)
+        if sweep:
+            _remove_stale_parts(path)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
         fd = os.open(tmp, _FLAGS, FILE_MODE)
     except OSError as exc:
