@@ -9,6 +9,7 @@ shows as a lapse.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from dataclasses import asdict, dataclass, field
 
@@ -76,8 +77,11 @@ def lapses(periods) -> list[dict]:
     return gaps
 
 
-def _from_row(store, row, as_of: dt.date) -> Certificate:
-    periods = store.certificate_periods(row["id"])
+def _from_row(store, row, as_of: dt.date, periods=None) -> Certificate:
+    """A certificate from its row; `periods` when the caller fetched them already (a
+    listing reads every listed certificate's periods in one query)."""
+    if periods is None:
+        periods = store.certificate_periods(row["id"])
     return Certificate(
         id=row["id"], number=row["number"], candidate_id=row["candidate_id"],
         holder=f"{row['first_name']} {row['last_name']}", scheme=row["scheme"],
@@ -113,15 +117,39 @@ def by_id(store, certificate_id: int, *, as_of: dt.date) -> Certificate:
     return _from_row(store, store.certificate_by_id(certificate_id), as_of)
 
 
+CHUNK = 1000  # rows built at a time when a listing streams
+
+
+def _filters(valid_on, scheme, candidate_id, search=None) -> dict:
+    return {"valid_on": dates.iso(valid_on), "scheme": schemes.get(scheme).code if scheme
+            else None, "candidate_id": candidate_id, "search_key": search_key(search)}
+
+
+def built(store, rows, as_of: dt.date) -> list[Certificate]:
+    """Certificates from rows, their periods read in one query."""
+    periods = store.periods_of([r["id"] for r in rows])
+    return [_from_row(store, r, as_of, periods[r["id"]]) for r in rows]
+
+
 def listing(store, *, as_of: dt.date, valid_on: dt.date | None = None,
             scheme: str | None = None, candidate_id: int | None = None,
-            search: str | None = None) -> list[Certificate]:
-    """Certificates, whatever the holder's directory consent (staff's view);
-    `search`: words of the holder's name, as candidate search finds them."""
-    code = schemes.get(scheme).code if scheme else None
-    rows = store.certificates(valid_on=dates.iso(valid_on), scheme=code,
-                              candidate_id=candidate_id, search_key=search_key(search))
-    return [_from_row(store, r, as_of) for r in rows]
+            search: str | None = None, limit: int | None = None, offset: int = 0
+            ) -> tuple[list[Certificate], int]:
+    """One page of certificates (all of them without `limit`) and how many match,
+    whatever the holder's directory consent (staff's view); `search`: words of the
+    holder's name, as candidate search finds them."""
+    filters = _filters(valid_on, scheme, candidate_id, search)
+    rows = store.certificates(**filters, limit=limit, offset=offset)
+    return built(store, rows, as_of), store.count_certificates(**filters)
+
+
+def stream(store, *, as_of: dt.date, valid_on: dt.date | None = None,
+           scheme: str | None = None, candidate_id: int | None = None,
+           search: str | None = None):
+    """Every matching certificate, built a chunk at a time as the rows come."""
+    rows = store.iter_certificates(**_filters(valid_on, scheme, candidate_id, search))
+    while chunk := list(itertools.islice(rows, CHUNK)):
+        yield from built(store, chunk, as_of)
 
 
 EXPORT_COLUMNS = ("number", "candidate_id", "holder", "scheme", "status", "granted_on",

@@ -38,25 +38,43 @@ def certificate_list(
         "--as-of", metavar="DATE", parser=common.date_param,
         help="Not a filter: the day on which each listed certificate's status (valid, lapsed, "
         "withdrawn) is computed [default: today].")] = None,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
     json_out: JsonOpt = False,
 ):
     """List certificates with their status on --as-of; --valid-on filters them;
     --search finds a holder by name, whatever their directory consent ("is Thierry
-    Maréchal certified?").
+    Maréchal certified?"). A page at a time (--limit, --page); --all streams every one.
 
     Example: certcli certificate list --valid-on 2027-01-01 --scheme ECO
     (or: certcli certificate list --search "thierry marechal")
     """
     from certcli import certificates
 
-    found = certificates.listing(common.store(), as_of=common.day(as_of), valid_on=valid_on,
-                                 scheme=scheme, candidate_id=candidate, search=search)
+    store, day = common.store(), common.day(as_of)
+    filters = {"valid_on": valid_on, "scheme": scheme, "candidate_id": candidate,
+               "search": search}
+    columns = ["number", "holder", "scheme", "status", "granted", "valid until", "mentions"]
+
+    def cells(c):
+        return [c.number, f"{c.candidate_id} {c.holder}", c.scheme, c.status, c.granted_on,
+                c.valid_until or "no expiry", ", ".join(c.mentions)]
+
+    if every:
+        found = certificates.stream(store, as_of=day, **filters)
+        if json_out:
+            common.emit_json_stream(c.to_dict() for c in found)
+        else:
+            common.emit_lines(columns, (cells(c) for c in found))
+        return
+    found, total = certificates.listing(store, as_of=day, limit=limit,
+                                        offset=(page - 1) * limit, **filters)
     if json_out:
         common.emit_json([c.to_dict() for c in found])
         return
-    common.table(["number", "holder", "scheme", "status", "granted", "valid until", "mentions"],
-                 [[c.number, f"{c.candidate_id} {c.holder}", c.scheme, c.status, c.granted_on,
-                   c.valid_until or "no expiry", ", ".join(c.mentions)] for c in found])
+    common.table(columns, [cells(c) for c in found],
+                 caption=common.page_info(len(found), total, page, limit))
 
 
 @app.command("show")

@@ -63,6 +63,8 @@ NameSearchOpt = Annotated[str | None, typer.Option(
     "as in `candidate list --search`).")]
 LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="Rows per page.")]
 PageOpt = Annotated[int, typer.Option("--page", min=1, help="Page number, from 1.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Every row, streamed as it is read "
+                                      "(tab-separated lines, or one JSON list), not a page.")]
 
 # Letters: `letters render` and every writing command's --letter share these.
 TemplatesOpt = Annotated[Path | None, typer.Option(
@@ -137,6 +139,28 @@ _JSON_RAW = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 def emit_json(data) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=2, default=_default)
     sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+
+
+def emit_json_stream(items) -> None:
+    """A JSON list written item by item as they come, the same text `emit_json` makes
+    of the whole list, without holding it in memory."""
+    first = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=2, default=_default)
+        text = _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        sys.stdout.write(("[\n" if first else ",\n") + "  " + text.replace("\n", "\n  "))
+        first = False
+    sys.stdout.write("[]\n" if first else "\n]\n")
+
+
+def emit_lines(columns: list[str], rows) -> None:
+    """Rows as tab-separated lines, written as they come (`--all`: no table to lay out,
+    every row, ready for a pipe)."""
+    write = sys.stdout.write
+    write("\t".join(columns) + "\n")
+    for row in rows:
+        write("\t".join("" if cell is None else shown(cell).replace("\t", " ")
+                         for cell in row) + "\n")
 
 
 def shown(value) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from certcli import dates
 from certcli.errors import DatabaseError
 
-SCHEMA_VERSION = 9  # number of migrations in store/migrations.py; a test keeps them equal
+SCHEMA_VERSION = 10  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
 
 

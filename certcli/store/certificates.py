@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Iterator
 
 _CERT = ("SELECT ce.*, c.first_name, c.last_name, c.city, c.directory_consent "
          "FROM certificates ce JOIN candidates c ON c.id = ce.candidate_id")
@@ -30,6 +32,10 @@ _DUES_INVOICED = (
 )
 
 
+PERIODS_OF_SQL = ("SELECT * FROM certificate_periods WHERE certificate_id IN "
+                  "(SELECT value FROM json_each(?)) ORDER BY certificate_id, start, id")
+
+
 class CertificatesQueries:
     def certificate(self, number: str) -> sqlite3.Row | None:
         return self.one(_CERT + " WHERE ce.number = ?", (number,))
@@ -39,13 +45,46 @@ class CertificatesQueries:
 
     def certificates(self, *, valid_on: str | None = None, scheme: str | None = None,
                      candidate_id: int | None = None, consent: bool = False,
-                     search_key: str | None = None) -> list[sqlite3.Row]:
+                     words: list[str] | None = None, search_key: str | None = None,
+                     limit: int | None = None, offset: int = 0) -> list[sqlite3.Row]:
+        sql, params = self.certificates_sql(valid_on=valid_on, scheme=scheme,
+                                            candidate_id=candidate_id, consent=consent,
+                                            words=words, search_key=search_key)
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return self.all(sql, params)
+
+    def iter_certificates(self, **filters) -> Iterator[sqlite3.Row]:
+        """The same rows as `certificates`, read as they come (a whole listing is
+        never held in memory)."""
+        sql, params = self.certificates_sql(**filters)
+        yield from self.conn.execute(sql, params)
+
+    def count_certificates(self, **filters) -> int:
+        sql, params = self.certificates_sql(**filters)
+        return self.scalar(f"SELECT count(*) FROM ({sql})", params)
+
+    def certificates_sql(self, *, valid_on: str | None = None, scheme: str | None = None,
+                         candidate_id: int | None = None, consent: bool = False,
+                         words: list[str] | None = None, search_key: str | None = None
+                         ) -> tuple[str, list]:
+        """The certificate listing's SQL and parameters (EXPLAIN QUERY PLAN reads it in
+        tests/test_query_plans.py). `words`: folded words that must each occur in the
+        folded "first last city number" (the directory's search), matched in SQL so
+        that rows left out are never built. `search_key`: the holder's name through the
+        candidates' search index."""
         where, params = [], []
         if search_key:
-            # The holder's name through the candidates' search index.
             clause, more = self.candidate_match(search_key, "ce.candidate_id")
             where.append(clause)
             params += more
+        if words:
+            self._register_fold()
+            for word in words:
+                where.append("instr(certcli_fold(c.first_name || ' ' || c.last_name || ' ' "
+                             "|| coalesce(c.city, '') || ' ' || ce.number), ?) > 0")
+                params.append(word)
         if valid_on is not None:
             where.append(_VALID_ON)
             params += [valid_on, valid_on, valid_on]
@@ -57,8 +96,25 @@ class CertificatesQueries:
             params.append(candidate_id)
         if consent:
             where.append("c.directory_consent = 1")
-        return self.all(_CERT + (f" WHERE {' AND '.join(where)}" if where else "")
-                        + " ORDER BY ce.scheme, ce.number", params)
+        return (_CERT + (f" WHERE {' AND '.join(where)}" if where else "")
+                + " ORDER BY ce.scheme, ce.number", params)
+
+    def _register_fold(self) -> None:
+        # The one folding of certcli.validators (accents, case), as an SQL function.
+        if not getattr(self, "_fold_registered", False):
+            from certcli.validators import fold
+
+            self.conn.create_function("certcli_fold", 1, lambda text: fold(text or ""),
+                                     deterministic=True)
+            self._fold_registered = True
+
+    def periods_of(self, certificate_ids: list[int]) -> dict[int, list[sqlite3.Row]]:
+        """The periods of several certificates in one query (not one per certificate),
+        each certificate's in order; the ids travel as one JSON parameter."""
+        found: dict[int, list[sqlite3.Row]] = {i: [] for i in certificate_ids}
+        for row in self.conn.execute(PERIODS_OF_SQL, (json.dumps(certificate_ids),)):
+            found[row["certificate_id"]].append(row)
+        return found
 
     def certificate_periods(self, certificate_id: int) -> list[sqlite3.Row]:
         return self.all("SELECT * FROM certificate_periods WHERE certificate_id = ? "

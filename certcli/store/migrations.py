@@ -419,6 +419,59 @@ def m009_pending_letters(db: Database) -> None:
                "WHERE letter_id IS NULL")
 
 
+# The indexes every list, search, due, stats and show query needs, so that none scans a
+# whole table nor sorts one in a temporary B-tree (tests/test_query_plans.py checks the
+# plans). Each serves a query of certcli/store: the comment says which.
+INDEXES_M010 = [
+    # invoice list: "credited by" and "paid" of each invoice; dossier show's fee payments.
+    "CREATE INDEX invoices_credit_for ON invoices(credit_for)",
+    "CREATE INDEX payments_invoice ON payments(invoice_id, paid_on, id)",
+    "CREATE INDEX payments_dossier ON payments(dossier_id, paid_on, id)",
+    # dues call and a grant's prorata: "already invoiced for the year" (invoices_dues_once
+    # is partial on dues-call invoices, so it cannot answer for a prorata).
+    "CREATE INDEX invoices_certificate_year ON invoices(certificate_id, dues_year)",
+    # numbering: the latest of a year's series by date, without sorting the year.
+    "CREATE INDEX invoices_series_date ON invoices(kind, year, issued_on, seq)",
+    # invoice list --unpaid (rowid order follows the equal terms), --year, per dossier.
+    "CREATE INDEX invoices_kind_status ON invoices(kind, status)",
+    "CREATE INDEX invoices_year ON invoices(year)",
+    "CREATE INDEX invoices_dossier ON invoices(dossier_id)",
+    # candidate list sorts case-insensitively.
+    "CREATE INDEX candidates_name_nocase ON candidates("
+    "last_name COLLATE NOCASE, first_name COLLATE NOCASE, id)",
+    # stats counts dossiers per (scheme, status).
+    "CREATE INDEX dossiers_scheme_status ON dossiers(scheme, status)",
+    "CREATE INDEX dossiers_certificate ON dossiers(certificate_id)",
+    # certificate list and the directory, in their order; periods of a certificate in
+    # their order, and of a dossier.
+    "CREATE INDEX certificates_scheme_number ON certificates(scheme, number)",
+    "CREATE INDEX certificate_periods_cert_start ON certificate_periods("
+    "certificate_id, start, id)",
+    "CREATE INDEX certificate_periods_dossier ON certificate_periods(dossier_id)",
+    # dossier show's child tables, in the order it shows them.
+    "CREATE INDEX dossier_events_dossier_date ON dossier_events(dossier_id, date, id)",
+    "CREATE INDEX pieces_dossier_received ON pieces(dossier_id, received_on, id)",
+    "CREATE INDEX requests_dossier ON requests(dossier_id, requested_on)",
+    "CREATE INDEX interviews_dossier ON interviews(dossier_id)",
+    "CREATE INDEX appeals_dossier ON appeals(dossier_id)",
+    "CREATE INDEX agenda_items_dossier ON agenda_items(dossier_id)",
+    "CREATE INDEX reminders_certificate ON reminders(certificate_id)",
+    # every letter written checks its path; a dossier's and a certificate's letters.
+    "CREATE INDEX letters_path ON letters(path)",
+    "CREATE INDEX letters_dossier ON letters(dossier_id)",
+    "CREATE INDEX letters_certificate ON letters(certificate_id)",
+    "CREATE INDEX letters_invoice ON letters(invoice_id)",
+]
+
+
+@migrations()
+def m010_query_indexes(db: Database) -> None:
+    """Indexes for the hot queries (issue 20): nothing grows with the square of the
+    office. Indexes only: no row changes."""
+    for sql in INDEXES_M010:
+        db.execute(sql)
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
