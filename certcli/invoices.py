@@ -217,13 +217,31 @@ def cancel(store, number: str, *, reason: str, date: dt.date) -> tuple[Invoice, 
     return get(store, invoice.number), credit
 
 
-def listing(store, *, unpaid: bool = False, year: int | None = None,
-            candidate_id: int | None = None, dossier_id: int | None = None) -> list[Invoice]:
-    """Invoices and credit notes, each with its payments."""
-    rows = store.invoices(unpaid=unpaid, year=year, candidate_id=candidate_id,
-                          dossier_id=dossier_id)
+def _built(store, rows) -> list[Invoice]:
     payments = _payments(store, rows)
     return [_from_row(store, r, payments[r["id"]]) for r in rows]
+
+
+def listing(store, *, unpaid: bool = False, year: int | None = None,
+            candidate_id: int | None = None, dossier_id: int | None = None,
+            limit: int | None = None, offset: int = 0) -> list[Invoice]:
+    """Invoices and credit notes, each with its payments (a page with `limit`)."""
+    rows = store.invoices(unpaid=unpaid, year=year, candidate_id=candidate_id,
+                          dossier_id=dossier_id, limit=limit, offset=offset)
+    return _built(store, rows)
+
+
+def count(store, **filters) -> int:
+    return store.count_invoices(**filters)
+
+
+def stream(store, **filters):
+    """Every matching invoice, built a chunk at a time as the rows come."""
+    import itertools
+
+    rows = store.iter_invoices(**filters)
+    while chunk := list(itertools.islice(rows, 1000)):
+        yield from _built(store, chunk)
 
 
 EXPORT_COLUMNS = ("number", "kind", "issued_on", "due_on", "candidate_id", "holder", "address",
@@ -246,5 +264,5 @@ def export_table(store, *, year: int | None = None):
                 money.to_decimal(i.due), i.status, i.certificate, i.dossier, i.credit_for,
                 i.credited_by, paid]
 
-    return exports.Table(EXPORT_COLUMNS, (line(i) for i in listing(store, year=year)),
+    return exports.Table(EXPORT_COLUMNS, (line(i) for i in stream(store, year=year)),
                          title="factures")

@@ -39,21 +39,40 @@ def invoice_list(
     year: Annotated[int | None, typer.Option("--year", help="Only this year of issue.")] = None,
     candidate: Annotated[int | None, typer.Option("--candidate", help="Only this candidate.")]
     = None,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
     json_out: JsonOpt = False,
 ):
-    """List every invoice and credit note, cancelled ones included (filters narrow it).
+    """List every invoice and credit note, cancelled ones included (filters narrow it),
+    a page at a time (--limit, --page); --all streams every one.
 
     Example: certcli invoice list --unpaid
     """
     from certcli import invoices
 
-    found = invoices.listing(common.store(), unpaid=unpaid, year=year, candidate_id=candidate)
+    store = common.store()
+    filters = {"unpaid": unpaid, "year": year, "candidate_id": candidate}
+    columns = ["number", "issued", "holder", "label", "amount", "paid", "status"]
+
+    def cells(i):
+        return [i.number, i.issued_on, f"{i.candidate_id} {i.holder}", i.label, i.amount,
+                i.paid, i.status]
+
+    if every:
+        found = invoices.stream(store, **filters)
+        if json_out:
+            common.emit_json_stream(i.to_dict() for i in found)
+        else:
+            common.emit_lines(columns, (cells(i) for i in found))
+        return
+    found = invoices.listing(store, limit=limit, offset=(page - 1) * limit, **filters)
     if json_out:
         common.emit_json([i.to_dict() for i in found])
         return
-    common.table(["number", "issued", "holder", "label", "amount", "paid", "status"],
-                 [[i.number, i.issued_on, f"{i.candidate_id} {i.holder}", i.label, i.amount,
-                   i.paid, i.status] for i in found])
+    common.table(columns, [cells(i) for i in found],
+                 caption=common.page_info(len(found), invoices.count(store, **filters),
+                                          page, limit))
 
 
 @app.command("show")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 
 # The holder is the buyer as the invoice names them (frozen at issue), never the
 # candidate's current name.
@@ -37,9 +38,27 @@ class InvoicesQueries:
     def invoice_by_id(self, invoice_id: int) -> sqlite3.Row | None:
         return self.one(_INVOICE + " WHERE i.id = ?", (invoice_id,))
 
-    def invoices(self, *, unpaid: bool = False, year: int | None = None,
-                 candidate_id: int | None = None, dossier_id: int | None = None
+    def invoices(self, *, limit: int | None = None, offset: int = 0, **filters
                  ) -> list[sqlite3.Row]:
+        sql, params = self.invoices_sql(**filters)
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return self.all(sql, params)
+
+    def iter_invoices(self, **filters) -> Iterator[sqlite3.Row]:
+        """The rows of `invoices`, read as they come."""
+        sql, params = self.invoices_sql(**filters)
+        yield from self.conn.execute(sql, params)
+
+    def count_invoices(self, **filters) -> int:
+        where, params = self._invoice_filters(**filters)
+        return self.scalar("SELECT count(*) FROM invoices i" + where, params)
+
+    @staticmethod
+    def _invoice_filters(*, unpaid: bool = False, year: int | None = None,
+                         candidate_id: int | None = None, dossier_id: int | None = None
+                         ) -> tuple[str, list]:
         where, params = [], []
         if unpaid:
             where.append("i.kind = 'invoice' AND i.status = 'open'")
@@ -52,8 +71,13 @@ class InvoicesQueries:
         if dossier_id is not None:
             where.append("i.dossier_id = ?")
             params.append(dossier_id)
-        return self.all(_INVOICE + (f" WHERE {' AND '.join(where)}" if where else "")
-                        + " ORDER BY i.id", params)
+        return (f" WHERE {' AND '.join(where)}" if where else ""), params
+
+    def invoices_sql(self, **filters) -> tuple[str, list]:
+        """The invoice listing's SQL, by id; "credited by" and "paid" are index
+        lookups (m009), not a scan per invoice."""
+        where, params = self._invoice_filters(**filters)
+        return _INVOICE + where + " ORDER BY i.id", params
 
     def invoice_payments(self, invoice_ids: list[int]) -> list[sqlite3.Row]:
         """The payments of several invoices in one query; the ids travel as one JSON
