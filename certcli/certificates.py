@@ -160,7 +160,7 @@ def export_table(store, *, as_of: dt.date):
     """Every certificate with its status on `as_of`, for `certificate export`."""
     from certcli import exports
 
-    found = listing(store, as_of=as_of)
+    found = stream(store, as_of=as_of)
     return exports.Table(EXPORT_COLUMNS, ([getattr(c, k) for k in EXPORT_COLUMNS]
                                           for c in found), title="certificats")
 
