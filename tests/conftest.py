@@ -158,3 +158,9 @@ def give_career(store, candidate_id: int) -> None:
     values = {**CAREER, "start": dt.date.fromisoformat(CAREER["start"]),
               "end": dt.date.fromisoformat(CAREER["end"])}
     experiences.add(store, candidate_id, date=dt.date(2026, 1, 5), **values)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-long", action="store_true", default=False,
+                     help="tests/test_fuzz.py: a long run (random seed, thousands of examples) "
+                     "instead of CI's fixed seed and small count")
