@@ -106,17 +106,46 @@ def pool(path: tuple[str, ...], param) -> list[str]:
     return TEXT
 
 
+def plausible(path: tuple[str, ...], param) -> list[str]:
+    """Sane values for the parameters around the one hostile value, so that calls get
+    past the first check into the commands' own rules."""
+    name = (param.name or "").lower()
+    if (path[0], name) in SLOW_VALUES:
+        return ["0"]
+    choices = getattr(param.type, "choices", None)
+    if choices:
+        return list(map(str, choices))
+    if isinstance(param.type, IntRange) or param.type.name == "integer":
+        return ["1", "2", "3"]
+    if any(word in name for word in ("date", "as_of", "until", "since", "start", "end",
+                                     "birth", "at", "when", "day")):
+        return ["2026-11-25", "2026-06-15", "2026-12-01"]
+    if any(word in name for word in ("amount", "fee", "price", "score")):
+        return ["480.00", "120", "15"]
+    if name in ("out", "dest", "output"):
+        return ["out.csv", "letters", "copy.db"]
+    if param.type.name == "path" or name in ("path", "templates", "file"):
+        return ["in.csv", "templates"]
+    return PLAUSIBLE
+
+
 @st.composite
 def command_lines(draw) -> list[str]:
     path, command = draw(st.sampled_from(COMMANDS))
     args = list(path)
+    # Mostly one hostile value among sane ones (deeper into each command), sometimes
+    # every value hostile (target -1).
+    params = [p for p in command.params if p.name != "help"]
+    target = draw(st.integers(-1, max(len(params) - 1, 0)))
+
+    def value_for(param):
+        hostile = target < 0 or params.index(param) == target
+        return draw(st.sampled_from(pool(path, param) if hostile else plausible(path, param)))
     if not draw(st.integers(0, 9)):
         # The root's own option: a database path of every hostile kind.
         args = ["--db", draw(st.sampled_from([*PATHS, *READ_ONLY_PATHS, *UNDECODABLE,
                                               *CONTROL[:2], DB + "-wal"])), *args]
-    for param in command.params:
-        if param.name in ("help",):
-            continue
+    for param in params:
         if param.param_type_name == "option":
             if param.is_flag:
                 if draw(st.booleans()):
@@ -126,7 +155,7 @@ def command_lines(draw) -> list[str]:
                 continue
             flag = param.opts[0]
             for _ in range(draw(st.integers(1, 2)) if param.multiple else 1):
-                value = draw(st.sampled_from(pool(path, param)))
+                value = value_for(param)
                 # Both spellings: `--opt value` and `--opt=value`.
                 args += [f"{flag}={value}"] if draw(st.booleans()) else [flag, value]
         elif param.param_type_name == "argument":
@@ -134,7 +163,7 @@ def command_lines(draw) -> list[str]:
                 continue
             count = param.nargs if param.nargs > 0 else draw(st.integers(1, 2))
             for _ in range(count):
-                args.append(draw(st.sampled_from(pool(path, param))))
+                args.append(value_for(param))
     return args
 
 

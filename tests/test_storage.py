@@ -518,3 +518,13 @@ def test_store_open_errors_are_database_errors(tmp_path):
     with pytest.raises(DatabaseError, match="is not a file"):
         Store(folder)
     assert TODAY.year == 2026
+
+
+def test_database_path_from_the_environment_is_checked_too(tmp_path):
+    for name in (b"caf\xe9.db", b"a\x1b[2J.db"):
+        env = {**os.environ, "CERTCLI_DB": os.fsdecode(bytes(tmp_path) + b"/" + name)}
+        done = subprocess.run([sys.executable, "-m", "certcli", "init", "--json"], cwd=ROOT,
+                              env=env, capture_output=True, text=True)
+        assert done.returncode == 1
+        assert "the database path is not valid UTF-8" in one_error_line(done.stderr)
+    assert list(tmp_path.iterdir()) == []

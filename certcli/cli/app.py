@@ -223,6 +223,10 @@ def root(
     """certcli: the secretariat's tool. Start with `certcli init` or `certcli demo`."""
     from certcli.cli import common
 
+    if db is not None and str(db) != printable(db, limit=1 << 30):
+        # $CERTCLI_DB escapes the argument check: the same rule for it here.
+        _fail(f"the database path is not valid UTF-8 or holds a control character "
+              f"({printable(db)}): rename the file or choose another --db")
     common.select_db(db)
 
 
