@@ -167,6 +167,17 @@ def command_lines(draw) -> list[str]:
     return args
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _no_hypothesis_gc_callback():
+    """Hypothesis times the garbage collector with a gc callback that stays installed;
+    a letter's rendering time limit (an interval timer) firing inside it would be
+    swallowed ("Exception ignored") in the tests that follow."""
+    yield
+    for callback in list(gc.callbacks):
+        if getattr(callback, "__module__", "").startswith("hypothesis"):
+            gc.callbacks.remove(callback)
+
+
 @pytest.fixture(scope="module")
 def office(tmp_path_factory):
     """The demo office, built once; each example runs on a fresh copy."""
