@@ -37,6 +37,8 @@ TODAY = dt.date(2026, 11, 25)
 def db_path(tmp_path, monkeypatch, request):
     path = tmp_path / "certcli.db"
     monkeypatch.setenv("CERTCLI_DB", str(path))
+    # A home of its own: `completion install` (fuzzed too) writes the user's shell files.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("CERTCLI_TEMPLATES", raising=False)
     monkeypatch.delenv("CERTCLI_DATA", raising=False)
     monkeypatch.setenv("COLUMNS", "200")  # rich tables do not fold in assertions
