@@ -70,9 +70,13 @@ def call(store, year: int, *, date: dt.date) -> dict:
                               f"({date.year + 1})")
     jan1 = dt.date(year, 1, 1).isoformat()
     issued = []
+    # Each scheme looked up once, not once per certificate (the catalog checks its
+    # files on every lookup).
+    scheme_of: dict[str, schemes.Scheme] = {}
     with store.transaction():
         for row in store.certificates_to_call(jan1, date.isoformat(), year):
-            scheme = schemes.get(row["scheme"])
+            scheme = scheme_of.get(row["scheme"]) or scheme_of.setdefault(
+                row["scheme"], schemes.get(row["scheme"]))
             if scheme.annual_dues <= 0:
                 continue
             invoice = invoices.issue(
