@@ -243,6 +243,9 @@ def export(table, fmt: str, excel: bool, out, force: bool) -> None:
 ExportFormatOpt = Annotated[str, typer.Option("--format", help="csv or xlsx.")]
 
 
+_FOLD_WIDTH = 14  # the narrowest a folding text column gets
+
+
 def table(columns: list[str], rows: list[list], *, title: str | None = None,
           caption: str | None = None) -> None:
     """A rich table on stdout (rich is imported here, not at start-up)."""
@@ -252,16 +255,26 @@ def table(columns: list[str], rows: list[list], *, title: str | None = None,
 
     grid = Table(title=title, caption=caption, show_lines=False, header_style="bold")
     texts = [["" if cell is None else shown(cell) for cell in row] for row in rows]
+    needed = 1
     for index, column in enumerate(columns):
+        longest = max((len(row[index]) for row in texts), default=0)
         # References, numbers, dates and amounts never break across lines
-        # ("ECO-2026-0 / 001" is unreadable); free text folds.
+        # ("ECO-2026-0 / 001" is unreadable); free text folds, but never below a
+        # readable width: on a narrow terminal rich would otherwise squeeze a text
+        # column to nothing (a holder's name vanishing from the listing).
         atomic = all(" " not in row[index] and len(row[index]) <= 24 for row in texts)
-        grid.add_column(column, overflow="fold", no_wrap=atomic)
+        least = max(longest, len(column)) if atomic else max(min(longest, _FOLD_WIDTH), 1)
+        grid.add_column(column, overflow="fold", no_wrap=atomic, min_width=least)
+        needed += least + 3
     for row in texts:
         # Text, not str: a name like "[b]" is data, never rich markup; and no
         # highlighter pass over every cell.
         grid.add_row(*(Text(cell) for cell in row))
-    Console(highlight=False).print(grid)
+    console = Console(highlight=False)
+    # Wider than the terminal rather than a cut date or number: the terminal
+    # wraps the long lines, the data stays whole.
+    console.width = max(console.width, needed)
+    console.print(grid)
 
 
 def fields(pairs: list[tuple[str, object]], *, title: str | None = None) -> None:
