@@ -62,8 +62,12 @@ def _text(value, excel: bool) -> str:
         return str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, list | tuple):
-        return " | ".join(str(v) for v in value)
+    if isinstance(value, tuple):
+        # One composite entry (a payment: date, method, amount, reference): its
+        # amounts follow the file's decimal mark like any other amount.
+        return neutralise(" ".join(t for t in (_text(v, excel) for v in value) if t))
+    if isinstance(value, list):
+        return neutralise(" | ".join(_text(v, excel) for v in value))
     return neutralise(str(value))
 
 
@@ -100,7 +104,7 @@ def to_xlsx(table: Table) -> bytes:
         cells = []
         for value in row:
             if isinstance(value, list | tuple):
-                value = " | ".join(str(v) for v in value)
+                value = _text(value, False)
             elif isinstance(value, bool):
                 value = "oui" if value else "non"
             cell = WriteOnlyCell(sheet, value=value)

@@ -255,10 +255,10 @@ def export_table(store, *, year: int | None = None):
     from certcli import exports
 
     def line(i: Invoice) -> list:
-        paid = "; ".join(" ".join(x for x in (p["date"], p["method"],
-                                              money.as_str(money.to_decimal(p["amount"])),
-                                              p["reference"] or "") if x)
-                         for p in i.payments)
+        # Each payment a tuple, so the writer prints its amount as the file wants
+        # it (a decimal comma for French Excel).
+        paid = [(p["date"], p["method"], money.to_decimal(p["amount"]), p["reference"])
+                for p in i.payments]
         return [i.number, i.kind, i.issued_on, i.due_on, i.candidate_id, i.holder, i.address,
                 i.label, money.to_decimal(i.amount), money.to_decimal(i.paid),
                 money.to_decimal(i.due), i.status, i.certificate, i.dossier, i.credit_for,

@@ -57,6 +57,10 @@ def check_target(path: Path, *, force: bool = False, protect: Path | str | None 
         raise CertcliError(f"{path} is a folder: give a file name")
     if os.path.lexists(path) and not force:
         raise CertcliError(f"{path} exists; use --force to overwrite it")
+    if os.path.exists(path) and not path.is_symlink() and not path.is_file():
+        # A device or a pipe (/dev/null, a FIFO): --force must never swap it for
+        # a regular file holding personal data.
+        raise CertcliError(f"{path} is not a regular file: give a file name")
     return path
 
 

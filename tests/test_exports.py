@@ -38,7 +38,11 @@ def test_invoice_export_excel_csv_has_bom_semicolons_and_decimal_comma(cli, stor
     got = dict(zip(header, line, strict=True))
     assert got["amount"] == "210,00" and got["paid"] == "12,50"
     assert got["left_to_pay"] == "197,50"
-    assert "2026-07-01 cheque 12.50 0012345" in got["payments"]
+    # the amounts inside the payments cell follow the file's decimal mark too
+    assert got["payments"] == "2026-07-01 cheque 12,50 0012345"
+    plain = tmp_path / "factures-plain.csv"
+    cli.ok("invoice", "export", "--out", plain)
+    assert "2026-07-01 cheque 12.50 0012345" in plain.read_text(encoding="utf-8")
 
 
 def test_invoice_export_xlsx_is_a_real_workbook(cli, store, tmp_path):

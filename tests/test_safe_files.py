@@ -153,3 +153,12 @@ def test_backup_refuses_the_database_itself(cli, db_path):
 def test_a_folder_or_no_name_is_refused(cli, tmp_path):
     assert "folder" in cli.fails("candidate", "export", "--out", tmp_path, "--force").stderr
     assert cli.fails("backup", "").stderr.startswith("Error: ")
+
+
+def test_force_never_replaces_a_device_or_a_pipe(cli, tmp_path):
+    _add(cli)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    line = cli.fails("candidate", "export", "--out", fifo, "--force").stderr
+    assert "not a regular file" in line
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)

@@ -528,3 +528,28 @@ def test_database_path_from_the_environment_is_checked_too(tmp_path):
         assert done.returncode == 1
         assert "the database path is not valid UTF-8" in one_error_line(done.stderr)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_backup_removes_a_killed_backup_under_another_name(cli, tmp_path):
+    # Backups are usually dated: yesterday's killed copy has another name than today's.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    left = tmp_path / f"certcli-2026-11-24.db.{dead.pid}.part"
+    left.write_bytes(b"half a copy")
+    keep = tmp_path / "notes.part"  # not a certcli part file: left alone
+    keep.write_text("mine")
+    cli.ok("backup", tmp_path / "certcli-2026-11-25.db")
+    assert not left.exists() and keep.exists()
+
+
+def test_backup_to_a_full_disk_names_the_backup_not_the_database(tmp_path):
+    db = tmp_path / "office.db"
+    Cli().ok("--db", db, "init")
+    Cli().ok("--db", db, "candidate", "add", "--first-name", "Léa", "--last-name", "Martin")
+    done = _in_private_mount(
+        tmp_path, 'mount -t tmpfs -o size=600k tmpfs "$M"',
+        'dd if=/dev/zero of="$M/filler" bs=4k 2>/dev/null; '
+        f'"$PY" -m certcli --db {db} backup "$M/b.db"; echo "rc=$?"')
+    assert "rc=1" in done.stdout, (done.stdout, done.stderr)
+    line = one_error_line(done.stderr)
+    assert "full" in line and "b.db" in line and str(db) not in line, line

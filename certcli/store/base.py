@@ -188,6 +188,10 @@ class BaseStore:
         from certcli.errors import CertcliError
 
         try:
+            if dest.parent.is_dir():
+                # A killed backup leaves its part file under whatever name it had
+                # (backups are often dated): the next backup to that folder removes it.
+                safe_files.remove_stale_parts_in(dest.parent)
             with safe_files.temporary(dest, force=force, protect=self.path,
                                       make_parents=True) as tmp:
                 target = sqlite3.connect(tmp)
@@ -207,7 +211,12 @@ class BaseStore:
             raise DatabaseError(str(exc).replace("cannot write ", "cannot write the backup to ",
                                                  1)) from None
         except sqlite3.Error as exc:
-            raise explain(exc, self.path) from None
+            # A damaged source is the database's fault; a full or failing disk is
+            # the copy's, which is where the user must make room.
+            damaged = explain(exc, self.path)
+            if "damaged" in str(damaged):
+                raise damaged from None
+            raise explain(exc, dest) from None
         except OSError as exc:
             raise DatabaseError(f"cannot write the backup to {dest}: "
                                 f"{exc.strerror or exc}") from None
