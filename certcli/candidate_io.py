@@ -130,29 +130,36 @@ def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
             f"{path.name}: unknown column(s) {', '.join(unknown)} (known: {', '.join(FIELDS)})"
         )
     result = ImportResult()
-    audits: list[tuple[int, dict]] = []
+    # Every check that needs no register runs before the write lock is taken; the
+    # duplicate checks and the INSERTs run inside the one transaction.
+    checked: list[tuple[int, str, dict | str]] = []  # (line, name, record or reason)
+    for row in _rows(reader, path):
+        result.total += 1
+        line = reader.line_num
+        # Our exports neutralise formula-like cells ("'+33 6 ..."): taken back.
+        values = {columns[k]: restore(v) for k, v in row.items()
+                  if k in columns and v is not None}
+        label = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
+        reason = _unreadable(values, encoding)
+        if reason:
+            checked.append((line, label.encode("utf-8", "replace").decode()[:80], reason))
+            continue
+        try:
+            checked.append((line, label, candidates.prepare(values, date=date)))
+        except CertcliError as exc:
+            checked.append((line, label, str(exc)))
     with store.transaction(), store.bulk_load():
-        for row in _rows(reader, path):
-            result.total += 1
-            line = reader.line_num
-            # Our exports neutralise formula-like cells ("'+33 6 ..."): taken back.
-            values = {columns[k]: restore(v) for k, v in row.items()
-                      if k in columns and v is not None}
-            label = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
-            reason = _unreadable(values, encoding)
-            if reason:
-                result.rejected.append({
-                    "line": line, "name": label.encode("utf-8", "replace").decode()[:80],
-                    "reason": reason})
-                continue
-            try:
-                candidate_id = candidates.insert(store, values, date=date, force=force,
-                                                 audits=audits)
-            except CertcliError as exc:
-                result.rejected.append({"line": line, "name": label, "reason": str(exc)})
-                continue
-            result.inserted.append(candidate_id)
-        store.audit_many("candidate.add", "candidate", audits, date)
+        bulk = candidates.BulkInsert(store, [r for _, _, r in checked if isinstance(r, dict)],
+                                     date=date, force=force)
+        for line, label, record in checked:
+            if isinstance(record, dict):
+                try:
+                    result.inserted.append(bulk.add(record))
+                    continue
+                except CertcliError as exc:
+                    record = str(exc)
+            result.rejected.append({"line": line, "name": label, "reason": record})
+        bulk.write()
         store.audit("candidate.import", "candidate", None,
                     {"file": path.name, "inserted": len(result.inserted),
                      "rejected": len(result.rejected)}, date)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import asdict, dataclass, field, fields
 
@@ -58,43 +59,68 @@ class Candidate:
         return cls(**data)
 
 
+def _clean_value(key: str, raw):
+    """One field validated and normalised (clean() for one key): a pure function of
+    its arguments, so a typed value is cached (_clean_text)."""
+    if isinstance(raw, str) and not raw.strip() and key not in ("first_name", "last_name"):
+        return None  # an empty value clears an optional field
+    if key in ("first_name", "last_name"):
+        return validators.name(raw, key.replace("_", " "))
+    if key == "civility":
+        return validators.civility(raw)
+    if key in ("birth_date", "member_space_issued_on"):
+        return parse_date(raw).isoformat() if isinstance(raw, str) else raw.isoformat()
+    if key == "email":
+        return validators.email(raw)
+    if key == "phone":
+        return validators.phone(raw)
+    if key == "siret":
+        return validators.siret(raw)
+    if key == "postcode":
+        return validators.postcode(raw)
+    if key == "status":
+        return validators.choice(raw, validators.STATUSES, "status")
+    if key == "specialties":
+        items = raw.replace("|", ";").split(";") if isinstance(raw, str) else raw
+        return tuple(sorted({validators.choice(s, validators.SPECIALTIES, "specialty")
+                             for s in items if s.strip()}))
+    if key == "directory_consent":
+        return _truthy(raw)
+    if key == "address":
+        return validators.text(raw, key, validators.MAX_LINE)
+    if key in ("city", "employer"):
+        return validators.text(raw, key, validators.MAX_NAME)
+    raise ValidationError(f"unknown candidate field {validators.shown(key)}")
+
+
+# The values of an import repeat (first names, cities, employers, birth dates,
+# specialties, status): each distinct one is checked once, the answer kept per
+# field. Refusals are not kept, so each refused row gets its own message. Values
+# that are nearly always different (names, e-mails, phones, postcodes) skip it.
+_UNCACHED = frozenset({"last_name", "email", "phone", "address", "siret", "postcode"})
+_CACHE_SIZE = 50_000  # values per field; the field's cache starts again when full
+_checked: dict[str, dict] = {}
+
+
 def clean(values: dict) -> dict:
     """Validate and normalise user-typed values; only the keys given are returned."""
     out = {}
     for key, raw in values.items():
         if raw is None:
             continue
-        if isinstance(raw, str) and not raw.strip() and key not in ("first_name", "last_name"):
-            out[key] = None  # an empty value clears an optional field
-            continue
-        if key in ("first_name", "last_name"):
-            out[key] = validators.name(raw, key.replace("_", " "))
-        elif key == "civility":
-            out[key] = validators.civility(raw)
-        elif key in ("birth_date", "member_space_issued_on"):
-            out[key] = parse_date(raw).isoformat() if isinstance(raw, str) else raw.isoformat()
-        elif key == "email":
-            out[key] = validators.email(raw)
-        elif key == "phone":
-            out[key] = validators.phone(raw)
-        elif key == "siret":
-            out[key] = validators.siret(raw)
-        elif key == "postcode":
-            out[key] = validators.postcode(raw)
-        elif key == "status":
-            out[key] = validators.choice(raw, validators.STATUSES, "status")
-        elif key == "specialties":
-            items = raw.replace("|", ";").split(";") if isinstance(raw, str) else raw
-            out[key] = sorted({validators.choice(s, validators.SPECIALTIES, "specialty")
-                               for s in items if s.strip()})
-        elif key == "directory_consent":
-            out[key] = _truthy(raw)
-        elif key == "address":
-            out[key] = validators.text(raw, key, validators.MAX_LINE)
-        elif key in ("city", "employer"):
-            out[key] = validators.text(raw, key, validators.MAX_NAME)
+        if key in _UNCACHED or type(raw) is not str:
+            value = _clean_value(key, raw)
         else:
-            raise ValidationError(f"unknown candidate field {validators.shown(key)}")
+            known = _checked.get(key)
+            if known is None:
+                known = _checked[key] = {}
+            value = known.get(raw, known)
+            if value is known:
+                value = _clean_value(key, raw)
+                if len(known) >= _CACHE_SIZE:
+                    known.clear()
+                known[raw] = value
+        out[key] = list(value) if key == "specialties" and value is not None else value
     if "birth_date" in out and out["birth_date"]:
         born = dt.date.fromisoformat(out["birth_date"])
         if born.year < 1900 or born > dt.date(dt.MAXYEAR, 1, 1):
@@ -136,10 +162,15 @@ def _search_key(record: dict) -> str:
     return validators.fold(" ".join(parts))
 
 
+@functools.lru_cache(maxsize=64)
+def _specialties_json(specialties: tuple[str, ...]) -> str:
+    return json.dumps(list(specialties))
+
+
 def _to_row(values: dict) -> dict:
     row = dict(values)
     if "specialties" in row:
-        row["specialties"] = json.dumps(row["specialties"] or [])
+        row["specialties"] = _specialties_json(tuple(row["specialties"] or ()))
     if "directory_consent" in row:
         row["directory_consent"] = int(bool(row["directory_consent"]))
     return row
@@ -183,15 +214,18 @@ def duplicate_reason(a, b) -> str | None:
     if not born or born != b["birth_date"]:
         return None
     ka, kb = a["name_key"], b["name_key"]
-    names = f"{a['first_name']} {a['last_name']} / {b['first_name']} {b['last_name']}"
     if ka == kb:
         return f"same name and birth date ({born})"
     if one_edit_apart(ka, kb):
-        return f"close spelling ({names}), same birth date ({born})"
+        return f"close spelling ({_names(a, b)}), same birth date ({born})"
     wa, wb = set(ka.split()), set(kb.split())
     if wa and wb and (wa < wb or wb < wa):
-        return f"one name contains the other ({names}), same birth date ({born})"
+        return f"one name contains the other ({_names(a, b)}), same birth date ({born})"
     return None
+
+
+def _names(a, b) -> str:
+    return f"{a['first_name']} {a['last_name']} / {b['first_name']} {b['last_name']}"
 
 
 def _keys(record: dict) -> dict:
@@ -202,8 +236,15 @@ def _keys(record: dict) -> dict:
 def _refuse_duplicates(store, values: dict, keys: dict, exclude_id: int | None = None) -> None:
     me = {**values, **keys}
     me.setdefault("birth_date", None)
-    for other in store.candidates_sharing(birth_date=me["birth_date"],
-                                          email_key=me["email_key"], exclude_id=exclude_id):
+    others = store.candidates_sharing(birth_date=me["birth_date"], email_key=me["email_key"],
+                                      exclude_id=exclude_id)
+    _refuse_duplicate_of(me, others)
+
+
+def _refuse_duplicate_of(me: dict, others) -> None:
+    """Raise DuplicateError naming the first of `others` (in id order) that looks
+    like the same person as `me`."""
+    for other in others:
         reason = duplicate_reason(me, other)
         if reason:
             raise DuplicateError(
@@ -231,36 +272,103 @@ def likely_duplicates(store) -> list[dict]:
             for pair, reason in sorted(found.items())]
 
 
-def add(store, values: dict, *, date: dt.date, force: bool = False) -> Candidate:
-    """Register a candidate (one transaction, audited)."""
-    return get(store, insert(store, values, date=date, force=force))
-
-
-def insert(store, values: dict, *, date: dt.date, force: bool = False,
-           audits: list | None = None) -> int:
-    """add() without reading the new record back: its id. An import passes
-    `audits` to collect the audit entries and write them in one go; every check
-    happens before the one INSERT, so a refused row writes nothing."""
+def prepare(values: dict, *, date: dt.date) -> dict:
+    """Every check of a new candidate that needs no register: the record cleaned,
+    required names, a plausible birth date; with its duplicate keys (name_key,
+    email_key). Used by insert() and, row by row, by import."""
     record = clean(values)
     for required in ("first_name", "last_name"):
         if not record.get(required):
             raise ValidationError(f"{required.replace('_', ' ')} is required")
     _check_birth_date(record.get("birth_date"), date)
-    keys = _keys(record)
+    record.update(_keys(record))
+    record.setdefault("birth_date", None)
+    return record
+
+
+def _new_row(record: dict, date: dt.date) -> dict:
+    row = _to_row(record)
+    row["search_key"] = _search_key(record)
+    row["created_on"] = date.isoformat()
+    return row
+
+
+def _audit_details(record: dict) -> dict:
+    return {"name": f"{record['first_name']} {record['last_name']}"}
+
+
+def add(store, values: dict, *, date: dt.date, force: bool = False) -> Candidate:
+    """Register a candidate (one transaction, audited)."""
+    return get(store, insert(store, values, date=date, force=force))
+
+
+def insert(store, values: dict, *, date: dt.date, force: bool = False) -> int:
+    """add() without reading the new record back: its id. Every check happens
+    before the one INSERT, so a refused candidate writes nothing."""
+    record = prepare(values, date=date)
     with store.transaction():
         if not force:
-            _refuse_duplicates(store, record, keys)
-        row = _to_row(record)
-        row["search_key"] = _search_key(record)
-        row.update(keys)
-        row["created_on"] = date.isoformat()
-        candidate_id = store.insert("candidates", row)
-        details = {"name": f"{record['first_name']} {record['last_name']}"}
-        if audits is None:
-            store.audit("candidate.add", "candidate", candidate_id, details, date)
-        else:
-            audits.append((candidate_id, details))
+            _refuse_duplicate_of(record, store.candidates_sharing(
+                birth_date=record["birth_date"], email_key=record["email_key"]))
+        candidate_id = store.insert("candidates", _new_row(record, date))
+        store.audit("candidate.add", "candidate", candidate_id, _audit_details(record), date)
     return candidate_id
+
+
+class BulkInsert:
+    """insert() for the many rows of an import, in the caller's transaction, at a
+    constant cost per row: the register's candidates that could be duplicates
+    (born on a birth date of the file, or sharing one of its e-mails) are read in
+    one query, the file's own rows are compared through the same dictionaries,
+    and the rows go in with one statement (ids numbered here, as SQLite would,
+    the transaction holding the write lock). The same rule as insert(): each
+    record is compared, in id order, with the register and the rows of the file
+    accepted before it."""
+
+    def __init__(self, store, records: list[dict], *, date: dt.date, force: bool = False):
+        self.store, self.date, self.force = store, date, force
+        self.next_id = store.max_candidate_id() + 1
+        self.rows: list[dict] = []
+        self.audits: list[tuple[int, dict]] = []
+        self.by_birth: dict[str, list] = {}
+        self.by_email: dict[str, list] = {}
+        if not force:
+            births = {r["birth_date"] for r in records if r["birth_date"]}
+            emails = {r["email_key"] for r in records if r["email_key"]}
+            for other in store.candidates_sharing_any(births, emails):
+                self._remember(other)
+
+    def _remember(self, record) -> None:
+        if record["birth_date"]:
+            self.by_birth.setdefault(record["birth_date"], []).append(record)
+        if record["email_key"]:
+            self.by_email.setdefault(record["email_key"], []).append(record)
+
+    def add(self, record: dict) -> int:
+        """Check one prepared record against the register and the file so far
+        (DuplicateError), and queue it: its id."""
+        if not self.force:
+            same_day = self.by_birth.get(record["birth_date"], ()) if record["birth_date"] else ()
+            same_mail = self.by_email.get(record["email_key"], ()) if record["email_key"] else ()
+            if same_day and same_mail:
+                others = {o["id"]: o for o in (*same_day, *same_mail)}
+                _refuse_duplicate_of(record, [others[i] for i in sorted(others)])
+            elif same_day or same_mail:  # each list is in id order already
+                _refuse_duplicate_of(record, same_day or same_mail)
+        candidate_id = self.next_id
+        self.next_id += 1
+        row = _new_row(record, self.date)
+        row["id"] = candidate_id
+        self.rows.append(row)
+        self.audits.append((candidate_id, _audit_details(record)))
+        if not self.force:
+            record["id"] = candidate_id
+            self._remember(record)
+        return candidate_id
+
+    def write(self) -> None:
+        self.store.insert_candidates(self.rows)
+        self.store.audit_many("candidate.add", "candidate", self.audits, self.date)
 
 
 def edit(store, candidate_id: int, values: dict, *, date: dt.date,

@@ -97,7 +97,7 @@ def phone(value: str) -> str:
     """A French (or international) phone number, stored in international form."""
     text = _cap(value.strip(), "phone number", 40)
     if _FR_NATIONAL.fullmatch(text):
-        digits = "".join(c for c in text if c.isdigit())[1:]
+        digits = text.replace(" ", "").replace(".", "").replace("-", "")[1:]
         if not _fr_prefix_valid(digits[:4]):
             raise ValidationError(f"invalid phone number {shown(value)}")
         return "+33 " + " ".join([digits[0], digits[1:3], digits[3:5], digits[5:7],

@@ -111,13 +111,15 @@ def test_a_short_write_during_an_import_waits_then_succeeds(cli, db_path, tmp_pa
                     encoding="utf-8")
     started = threading.Event()
     real_insert = candidates.insert
+    real_add = candidates.BulkInsert.add
 
-    def slow_insert(store, values, **kw):
+    def slow_add(bulk, record):
+        # Inside the import's transaction: it holds the write lock.
         started.set()
         time.sleep(0.05)  # a long import, in miniature
-        return real_insert(store, values, **kw)
+        return real_add(bulk, record)
 
-    monkeypatch.setattr(candidates, "insert", slow_insert)
+    monkeypatch.setattr(candidates.BulkInsert, "add", slow_add)
     outcome = {}
 
     def importer():
@@ -145,3 +147,57 @@ def test_a_short_write_during_an_import_waits_then_succeeds(cli, db_path, tmp_pa
     assert other > max(outcome["import"].inserted)
     assert desk.scalar("SELECT count(*) FROM candidates") == rows + 1
     desk.close()
+
+
+def _register_csv(path, rows: int, start: int = 0) -> None:
+    rng = random.Random(rows + start)
+    lines = ["first_name,last_name,birth_date,email,phone,city,specialties"]
+    for i in range(start, start + rows):
+        last = "".join(rng.choice("bcdfglmnprstvz") for _ in range(8))
+        lines.append(f"{rng.choice(['Léa', 'Éric', 'Zoé', 'Jean'])},{last},"
+                     f"{rng.randint(1950, 2000)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
+                     f"p{i}@example.fr,06 {rng.randint(10, 38)} 12 34 {rng.randint(10, 99)},"
+                     f"{rng.choice(['Nîmes', 'Lyon'])},economie")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _import_cost(db_path, tmp_path, rows: int) -> tuple[float, float]:
+    """SQLite VM instructions and Python function calls per row of one import,
+    into a register that already holds `rows` candidates (so a rescan of the
+    register, or of the file, per row would show)."""
+    import cProfile
+    import pstats
+
+    day = dt.date(2026, 11, 25)
+    store = Store(db_path, create=True)
+    store.actor = "test"
+    first = tmp_path / f"first{rows}.csv"
+    _register_csv(first, rows)
+    candidate_io.import_csv_checked(store, first, date=day)
+    path = tmp_path / f"in{rows}.csv"
+    _register_csv(path, rows, start=rows)
+    steps = [0]
+
+    def count():
+        steps[0] += 1
+        return 0
+
+    store.conn.set_progress_handler(count, 100)
+    profile = cProfile.Profile()
+    result = profile.runcall(candidate_io.import_csv_checked, store, path, date=day)
+    store.conn.set_progress_handler(None, 0)
+    store.close()
+    assert len(result.inserted) + len(result.rejected) == rows
+    assert len(result.inserted) > rows * 0.9
+    calls = pstats.Stats(profile).total_calls
+    return steps[0] * 100 / rows, calls / rows
+
+
+def test_the_import_cost_per_row_does_not_grow_with_the_rows(tmp_path):
+    # Counts, not seconds: the same on a loaded machine. A per-row query over the
+    # register or a comparison with every earlier row of the file makes 4x the rows
+    # cost about 4x per row; a constant cost stays near 1x.
+    small = _import_cost(tmp_path / "small.db", tmp_path, 1000)
+    large = _import_cost(tmp_path / "large.db", tmp_path, 4000)
+    assert large[0] / small[0] < 1.6, (small, large)  # SQLite work per row
+    assert large[1] / small[1] < 1.6, (small, large)  # Python work per row

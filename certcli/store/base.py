@@ -365,12 +365,12 @@ class BaseStore:
         """audit() for many records at once, [(entity_id, details), ...] (an import)."""
         when = (date or self.event_date or dates.today()).isoformat()
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one, not one a row
         self.conn.executemany(
             "INSERT INTO audit_log (at, date, actor, action, entity, entity_id, details) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(at, when, self.actor, action, entity, None if eid is None else str(eid),
-              json.dumps(details or {}, ensure_ascii=False, default=str))
-             for eid, details in entries])
+              encode(details or {})) for eid, details in entries])
 
     def counts(self) -> dict[str, int]:
         tables = [

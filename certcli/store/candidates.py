@@ -30,6 +30,32 @@ class CandidateQueries:
         rows = self.all(" UNION ".join(parts) + " ORDER BY id", params)
         return [r for r in rows if r["id"] != exclude_id]
 
+    def candidates_sharing_any(self, birth_dates, email_keys) -> list[sqlite3.Row]:
+        """candidates_sharing() for a whole import file in one query: the candidates
+        born on any of `birth_dates` or with any of `email_keys`, in id order (the
+        lists go in as JSON arrays, through the same two indexes)."""
+        import json
+
+        if not birth_dates and not email_keys:
+            return []
+        return self.all(
+            "SELECT id, first_name, last_name, birth_date, email_key, name_key "
+            "FROM candidates WHERE birth_date IN (SELECT value FROM json_each(?)) "
+            "UNION SELECT id, first_name, last_name, birth_date, email_key, name_key "
+            "FROM candidates WHERE email_key IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(sorted(birth_dates)), json.dumps(sorted(email_keys))))
+
+    def insert_candidates(self, rows: list[dict]) -> None:
+        """Many new candidates, one statement per set of columns (an import; each
+        row carries its id)."""
+        from itertools import groupby
+
+        for columns, group in groupby(rows, key=lambda r: tuple(r)):
+            self.conn.executemany(
+                f"INSERT INTO candidates ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' for _ in columns)})",
+                [tuple(r.values()) for r in group])
+
     def candidates_by_birth_date(self) -> Iterator[sqlite3.Row]:
         """Every dated candidate, grouped by birth date (the index's order)."""
         return self.conn.execute(
