@@ -4,9 +4,10 @@
 
 Each size runs as a whole process (`python -m certcli`) on its own new database, with
 every row checked (e-mail, phone, SIRET, duplicates) and indexed for search, all in one
-transaction. Prints rows, wall and CPU seconds of the import process, and CPU
-microseconds per row: a constant per-row cost shows as a flat last column (CPU time,
-because wall time on a shared machine mostly measures the other processes).
+transaction (the run is refused unless every row went in). Prints rows, wall and CPU
+seconds of the import process, and CPU microseconds per row: a constant per-row cost
+shows as a flat last column (CPU time, because wall time on a shared machine mostly
+measures the other processes).
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def run(rows: int) -> tuple[float, float]:
         cpu = _children_cpu() - cpu
         if done.returncode != 0:
             sys.exit(f"import failed: {done.stderr.strip()}")
+        # Every row must have gone in: a fast import that rejects rows proves nothing.
+        if f"{rows} of {rows} rows imported" not in done.stdout:
+            sys.exit(f"not every row was imported: {done.stdout.strip()[-200:]}")
         return elapsed, cpu
 
 
