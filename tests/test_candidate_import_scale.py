@@ -201,3 +201,43 @@ def test_the_import_cost_per_row_does_not_grow_with_the_rows(tmp_path):
     large = _import_cost(tmp_path / "large.db", tmp_path, 4000)
     assert large[0] / small[0] < 1.6, (small, large)  # SQLite work per row
     assert large[1] / small[1] < 1.6, (small, large)  # Python work per row
+
+
+def test_import_duplicates_within_the_file_and_against_the_register(cli, tmp_path):
+    kept = add_candidate(cli, "Hélène", "Dupont", birth_date="1980-05-01")
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "first_name,last_name,birth_date,email,specialties\n"
+        "HELENE,DUPONT,1980-05-01,,economie\n"            # 2: the register's Hélène Dupont
+        "Jean,Roux,1975-02-03,jean@example.fr,economie\n"  # 3: goes in
+        "Jean,Rous,1975-02-03,,economie\n"                 # 4: close to line 3
+        "Léa,Martin,1990-01-01,JEAN@example.fr,economie\n" # 5: line 3's e-mail
+        "Zoé,Petit,1990-01-01,,bogus\n"                    # 6: bad specialty
+        "Zoé,Petit2,1990-01-01,,bogus\n"                   # 7: the same refusal, again
+        "Noé,Blanc,1990-01-01,,economie\n",                # 8: goes in
+        encoding="utf-8")
+    result = cli.json("candidate", "import", path)
+    assert result["inserted"] == 2
+    reasons = {r["line"]: r["reason"] for r in result["rejected"]}
+    assert sorted(reasons) == [2, 4, 5, 6, 7]
+    assert f"likely duplicate of candidate {kept}" in reasons[2]
+    roux = result["ids"][0]
+    assert f"likely duplicate of candidate {roux} (Jean Roux): close spelling" in reasons[4]
+    assert f"likely duplicate of candidate {roux}" in reasons[5]
+    assert "same e-mail" in reasons[5]
+    assert "invalid specialty" in reasons[6] and "invalid specialty" in reasons[7]
+    # The ids given are the rows' ids, in file order, after the register's.
+    listed = {c["id"]: c for c in cli.json("candidate", "list")}
+    assert listed[roux]["last_name"] == "Roux" and roux > kept
+    assert listed[result["ids"][1]]["last_name"] == "Blanc"
+    assert listed[roux]["specialties"] == ["economie"]
+    # --force takes every good row, duplicates included.
+    forced = cli.json("candidate", "import", path, "--force")
+    assert forced["inserted"] == 5
+
+
+def test_cached_checks_hand_out_fresh_values():
+    first = candidates.clean({"specialties": "economie;programmation"})
+    first["specialties"].append("x")
+    again = candidates.clean({"specialties": "economie;programmation"})
+    assert again["specialties"] == ["economie", "programmation"]
