@@ -215,13 +215,16 @@ def _apt_packages(text: str) -> set[str]:
     return {word for word in command.split() if not word.startswith("-")}
 
 
-def test_ci_installs_the_readme_packages_and_runs_its_test_command():
+def test_ci_runs_the_readme_test_command_and_both_install_the_same_packages():
     readme = README.read_text(encoding="utf-8")
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
-    packages = _apt_packages(readme)
-    assert {"python3-venv", "libpango-1.0-0", "libharfbuzz-subset0"} <= packages
-    assert _apt_packages(ci) == packages
-    test_command = re.search(r"\*\*Run the tests\.\*\*.*?```sh\n(.+?)\n```", readme,
+    demo = re.search(r"\*\*Try it\*\*.*?```sh\n(.+?)\n```", readme, re.S).group(1)
+    test_command = re.search(r"\*\*Run the tests\*\*.*?```sh\n(.+?)\n```", readme,
                              re.S).group(1)
-    assert "pytest" in test_command
+    # Each works on its own on a fresh machine: both start with the system packages.
+    packages = _apt_packages(test_command)
+    assert {"python3-venv", "libpango-1.0-0", "libharfbuzz-subset0"} <= packages
+    assert _apt_packages(demo) == packages
+    assert demo.startswith("apt-get update") and test_command.startswith("apt-get update")
+    assert "certcli --db demo.db demo" in demo and "pytest" in test_command
     assert ci.rstrip().splitlines()[-1] == test_command
