@@ -553,3 +553,24 @@ def test_backup_to_a_full_disk_names_the_backup_not_the_database(tmp_path):
     assert "rc=1" in done.stdout, (done.stdout, done.stderr)
     line = one_error_line(done.stderr)
     assert "full" in line and "b.db" in line and str(db) not in line, line
+
+
+def test_every_command_closes_its_database_when_it_ends(cli, monkeypatch):
+    # Left to the garbage collector, a connection kept alive by an error's traceback
+    # would checkpoint the WAL into the file at some later moment.
+    from certcli.cli import common
+
+    opened = []
+    real = common.store
+
+    def recording(**kwargs):
+        opened.append(real(**kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(common, "store", recording)
+    cli.ok("candidate", "list")
+    cli.fails("candidate", "show", "999")
+    assert len(opened) == 2
+    for store in opened:
+        with pytest.raises(sqlite3.ProgrammingError):
+            store.conn.execute("SELECT 1")

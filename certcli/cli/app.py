@@ -120,6 +120,17 @@ class CertcliGroup(TyperGroup):
                 raise
             _fail(f"internal error ({type(exc).__name__}: {exc}); "
                   "set CERTCLI_DEBUG=1 to see the traceback")
+        finally:
+            _close_stores()
+
+
+def _close_stores() -> None:
+    """Close what the command opened, now: a connection left to the garbage
+    collector (an exception's traceback keeps it alive) would checkpoint the WAL at
+    some later, random moment."""
+    common = sys.modules.get("certcli.cli.common")
+    if common is not None:
+        common.close_stores()
 
 
 def _db_for_messages():

@@ -118,7 +118,18 @@ def store(*, create: bool = False, actor: str | None = None, date: dt.date | Non
     opened.actor = actor or current_user()
     opened.event_date = date
     opened.future_invoices = future
+    _opened.append(opened)
     return opened
+
+
+_opened: list = []
+
+
+def close_stores() -> None:
+    """Close every database connection the running command opened (the root
+    group calls it when the command ends, whatever the outcome)."""
+    while _opened:
+        _opened.pop().close()
 
 
 def _default(value):
