@@ -56,10 +56,13 @@ def months_fr(value: int) -> str:
 
 def hours_fr(value) -> str:
     """Decimal('1607') -> '1 607 heures', Decimal('151.67') -> '151,67 heures'."""
+    from babel.numbers import format_decimal
+
     amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    whole, cents = f"{amount:,.2f}".split(".")
-    whole = whole.replace(",", NBSP)
-    return f"{whole if cents == '00' else f'{whole},{cents}'}{NBSP}heures"
+    # Babel's French grouping, the same as the amounts' ("1 234,56 €"); whole hours
+    # without decimals, others with two.
+    pattern = "#,##0" if amount == amount.to_integral_value() else "#,##0.00"
+    return f"{format_decimal(amount, format=pattern, locale='fr_FR')}{NBSP}heures"
 
 
 def and_list(values) -> str:

@@ -41,6 +41,11 @@ def test_filters_keep_dates_times_and_amounts_on_one_line():
     assert filters.time_fr(dt.datetime(2026, 5, 12, 10, 0)) == f"10{NB}h"
     assert filters.time_fr("2026-05-12 10:30") == f"10{NB}h{NB}30"
     assert filters.eur(Decimal("-360.00")) == f"\u2212360,00{NB}€"
+    # Hours are grouped as amounts are (Babel's French narrow no-break space).
+    group = filters.eur(Decimal("1234"))[1]
+    assert filters.hours_fr(Decimal("1607")) == f"1{group}607{NB}heures"
+    assert filters.hours_fr("151.67") == f"151,67{NB}heures"
+    assert filters.hours_fr("151.5") == f"151,50{NB}heures"
     assert filters.and_list(["OPC", "BIM"]) == "OPC et BIM"
     assert filters.and_list(["A", "B", "C"]) == "A, B et C"
     assert filters.and_list(["OPC"]) == "OPC"
