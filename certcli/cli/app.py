@@ -163,8 +163,13 @@ def _refuse_undecodable(args) -> None:
 def printable(text: str, limit: int = 300) -> str:
     """One printable line: control characters, undecodable bytes and other invisible
     characters shown as escapes, never sent raw to the operator's terminal."""
+    text = str(text)
+    if text.isprintable():
+        # Nearly every cell of a listing: no character to escape, so no Python
+        # loop over its characters (an `--all` listing prints millions of them).
+        return text if len(text) <= limit else text[: limit - 3] + "..."
     out = []
-    for ch in str(text):
+    for ch in text:
         if "\udc80" <= ch <= "\udcff":
             out.append(f"\\x{ord(ch) - 0xDC00:02x}")
         elif ch.isprintable() or unicodedata.category(ch) == "Zs":
