@@ -5,7 +5,7 @@ combined PDF, and as N HTML files (each run records its reminders, as for real).
 
 Targets for N=1000 on the reference machine: combined PDF < 10 s, separate
 PDFs < 60 s, HTML < 2 s (scaled linearly for another N). A combined PDF of
-100 letters or more is laid out on every core (certcli.letters.PDF_PARALLEL_MIN);
+100 letters or more is laid out on every core (certcli.letters.render.PDF_PARALLEL_MIN);
 the run prints the cores it had. WeasyPrint needs libharfbuzz-subset0 to subset fonts
 quickly (without it, fontTools is used and separate PDFs are ~4x slower).
 """
@@ -23,7 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from certcli import dates, demo, pdf, renewals  # noqa: E402
+from certcli import demo
+from certcli.letters import pdf
+from certcli.letters import reminders as renewals
+from certcli.rules import dates  # noqa: E402
 from certcli.store import Store  # noqa: E402
 
 AS_OF = dt.date(2029, 9, 1)

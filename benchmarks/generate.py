@@ -24,9 +24,9 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from certcli import money, schemes
-from certcli.dates import validity_end
 from certcli.demo.bulk import _bulk
+from certcli.rules import money, schemes
+from certcli.rules.dates import validity_end
 from certcli.store import Store
 
 TODAY = dt.date(2026, 11, 25)

@@ -47,7 +47,7 @@ def session(cli, date: str, kind: str = "award", capacity: int | None = None) ->
     """A session on `date`. Tests choose their days for the calendar arithmetic
     (1 January, month ends): on a weekend or a public holiday the session is held
     anyway with --force, as the secretariat would."""
-    from certcli import dates
+    from certcli.rules import dates
 
     args = ["commission", "add", "--date", date, "--kind", kind]
     if dates.closed_reason(dt.date.fromisoformat(date)):

@@ -43,10 +43,10 @@ def db_path(tmp_path, monkeypatch, request):
     monkeypatch.delenv("CERTCLI_DATA", raising=False)
     monkeypatch.setenv("COLUMNS", "200")  # rich tables do not fold in assertions
     # A story that runs past TODAY moves the clock with @pytest.mark.today("YYYY-MM-DD"):
-    # invoices dated after today are refused (certcli.invoices).
+    # invoices dated after today are refused (certcli.domain.invoices).
     marker = request.node.get_closest_marker("today")
     today = dt.date.fromisoformat(marker.args[0]) if marker else TODAY
-    monkeypatch.setattr("certcli.dates.today", lambda: today)
+    monkeypatch.setattr("certcli.rules.dates.today", lambda: today)
     return path
 
 
@@ -155,7 +155,7 @@ def _options(values: dict) -> list:
 def give_career(store, candidate_id: int) -> None:
     """CAREER through the domain function `experience add` calls (for the tests that
     set the scene below the command line)."""
-    from certcli import experiences
+    from certcli.domain import experiences
 
     values = {**CAREER, "start": dt.date.fromisoformat(CAREER["start"]),
               "end": dt.date.fromisoformat(CAREER["end"])}

@@ -6,7 +6,7 @@ import datetime as dt
 
 from conftest import OPQTECC_FACTS, add_candidate, give_career
 
-from certcli import candidates, dossiers, instructors, reception
+from certcli.domain import candidates, dossiers, instructors, reception
 
 ECO_PIECES = ("administratif", "contrats", "technique:2", "demande-signee")
 

@@ -10,7 +10,7 @@ import json
 
 from conftest import OPQTECC_FACTS, give_career
 
-from certcli import dates
+from certcli.rules import dates
 
 
 def day(text: str) -> dt.date:

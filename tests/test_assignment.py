@@ -5,7 +5,7 @@ import datetime as dt
 
 from instruction_helpers import add_instructor, d_candidate, d_complete, d_instructor
 
-from certcli import assignment, instruction
+from certcli.domain import assignment, instruction
 
 DAY = dt.date(2026, 6, 15)
 

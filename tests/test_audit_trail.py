@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from instruction_helpers import add_instructor, candidate, complete_dossier
 
-from certcli import audit_trail
+from certcli.domain import audit_trail
 
 LONG = ("Attestation du maître d'ouvrage pour la deuxième référence, avec le montant des "
         "travaux et les dates de début et de fin du chantier")

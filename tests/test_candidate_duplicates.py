@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from conftest import add_candidate
 
-from certcli.candidates import one_edit_apart
+from certcli.domain.candidates import one_edit_apart
 from certcli.store import Store
 
 BORN = "1962-04-17"

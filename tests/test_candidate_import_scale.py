@@ -12,8 +12,9 @@ import phonenumbers
 from conftest import add_candidate
 from email_validator import validate_email
 
-from certcli import candidate_io, candidates, validators
+from certcli.domain import candidate_io, candidates
 from certcli.errors import ValidationError
+from certcli.rules import validators
 from certcli.store import Store
 
 

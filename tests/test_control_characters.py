@@ -7,8 +7,8 @@ import json
 import pytest
 from conftest import add_candidate
 
-from certcli import validators
 from certcli.errors import ValidationError
+from certcli.rules import validators
 from certcli.store import Store
 
 HOSTILE = ["\x1b]0;pwned\x07", "\x1b[2J", "a\x00b", "\x9b31m", "\u202eevil", "a\x7fb"]

@@ -4,7 +4,7 @@ import re
 
 from test_cqpt import cqpt_dossier, evaluate, evaluator
 
-from certcli import cqpt, dossiers
+from certcli.domain import cqpt, dossiers
 
 
 def _funding(cli, year="2026"):

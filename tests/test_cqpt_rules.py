@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from certcli import schemes
+from certcli.rules import schemes
 
 ROOT = Path(__file__).resolve().parents[1]
 

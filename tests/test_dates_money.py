@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from certcli import dates, money
 from certcli.errors import ValidationError
+from certcli.rules import dates, money
 
 D = dt.date
 

@@ -8,7 +8,7 @@ from commission_helpers import decide_at
 from conftest import CAREER, add_candidate
 from instruction_helpers import ECO_PIECES, d_instructor, open_dossier
 
-from certcli import assignment, instruction
+from certcli.domain import assignment, instruction
 
 CHECKED = "2026-03-01"
 

@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 from conftest import add_candidate
 
-from certcli import dates
-from certcli.eligibility import covered_days
+from certcli.domain.eligibility import covered_days
+from certcli.rules import dates
 
 
 def period(cli, cid, start, end, hours, *, employer="Orange SA", contract="cdi",

@@ -6,7 +6,7 @@ import threading
 
 from conftest import add_candidate
 
-from certcli import experiences
+from certcli.domain import experiences
 from certcli.errors import DuplicateError
 from certcli.store import Store
 

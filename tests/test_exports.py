@@ -1,4 +1,4 @@
-"""Exports: one writer (certcli/exports.py) for CSV, Excel CSV and xlsx; formula
+"""Exports: one writer (certcli/domain/exports.py) for CSV, Excel CSV and xlsx; formula
 injection neutralised; the register round-trips."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from commission_helpers import decide_at
 from conftest import add_candidate
 
-from certcli import exports
+from certcli.domain import exports
 
 
 def _excel_rows(path):

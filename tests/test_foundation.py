@@ -79,7 +79,7 @@ def test_scheme_catalog(cli):
 def test_malformed_scheme_file_names_file_and_field(cli, tmp_path, monkeypatch):
     import shutil
 
-    from certcli import schemes
+    from certcli.rules import schemes
 
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
@@ -192,7 +192,7 @@ def test_realistic_mistakes_are_errors_not_crashes(cli, tmp_path):
 
 def test_wheel_carries_data_and_templates_where_paths_look():
     """pyproject's force-include puts data/ and templates/ inside the package, under
-    the names certcli.paths looks for once installed (no checkout beside it)."""
+    the names certcli.rules.paths looks for once installed (no checkout beside it)."""
     import tomllib
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())

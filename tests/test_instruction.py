@@ -6,7 +6,7 @@ import re
 
 from instruction_helpers import d_candidate, d_complete, d_instructor, d_open
 
-from certcli import assignment, instruction
+from certcli.domain import assignment, instruction
 
 DAY = dt.date(2026, 6, 15)
 

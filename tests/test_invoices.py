@@ -115,7 +115,7 @@ def test_invoice_list_filters_by_candidate(cli, store):
 _ISSUE_200 = """
 import datetime as dt, pathlib, sys, time
 from decimal import Decimal
-from certcli import invoices
+from certcli.domain import invoices
 from certcli.store import Store
 store = Store(sys.argv[1])
 store.actor = sys.argv[2]
@@ -173,7 +173,7 @@ def test_invoice_list_carries_each_invoices_payments_in_one_query(cli, store):
         ("2026-09-10", "10.00"), ("2026-09-11", "20.00")]
     assert cli.json("invoice", "show", partly)["payments"] == listed[partly]
 
-    from certcli import invoices
+    from certcli.domain import invoices
 
     statements = []
     store.conn.set_trace_callback(statements.append)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from commission_helpers import decide_at, report_ready, session, transmit_cqpt
 
-from certcli import candidates
+from certcli.domain import candidates
 
 
 def addressed(store, first="Hélène", last="Lefèvre", **extra) -> int:

@@ -11,7 +11,7 @@ from commission_helpers import report_ready, session, transmit_cqpt
 from conftest import OPQTECC_FACTS, give_career
 from instruction_helpers import ECO_PIECES, d_complete, d_instructor, d_open
 
-from certcli import assignment, candidates
+from certcli.domain import assignment, candidates
 
 DAY = dt.date(2026, 3, 1)
 

@@ -11,8 +11,10 @@ from pathlib import Path
 import letter_records as R
 import pytest
 
-from certcli import dates, filters, invoices
 from certcli.demo import people
+from certcli.domain import invoices
+from certcli.letters import filters
+from certcli.rules import dates
 
 NB = "\u00a0"
 

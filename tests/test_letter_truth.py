@@ -11,7 +11,7 @@ import letter_records as R
 import pytest
 from commission_helpers import report_ready, session
 
-from certcli import invoices
+from certcli.domain import invoices
 
 
 def text_of(path) -> str:

@@ -7,7 +7,8 @@ from pathlib import Path
 import letter_records as R
 import pytest
 
-from certcli import completeness, letters
+from certcli.domain import completeness
+from certcli.letters import render as letters
 
 DAY = "2026-11-24"
 NAME = "Hélène Lefèvre-Dupré"
@@ -274,7 +275,7 @@ def test_missing_weasyprint_libraries_say_what_to_install(cli, office, tmp_path,
 def test_filters_are_french():
     from decimal import Decimal
 
-    from certcli import filters
+    from certcli.letters import filters
 
     space = re.compile(r"[\u202f\xa0]")
     assert filters.date_fr(dt.date(2026, 11, 24)) == "24\xa0novembre\xa02026"

@@ -18,7 +18,7 @@ import pytest
 from commission_helpers import new_candidate, report_ready, session
 from test_race import at_once
 
-from certcli import letters
+from certcli.letters import render as letters
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDRESS = {"address": "12 rue des Écoles", "postcode": "75005", "city": "Paris"}

@@ -17,7 +17,7 @@ from instruction_helpers import d_candidate, d_complete, d_instructor
 from test_cqpt import cqpt_dossier, evaluate, evaluator
 from test_cqpt import session as cpne_session
 
-from certcli import assignment, commissions, instruction
+from certcli.domain import assignment, commissions, instruction
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 6

@@ -5,7 +5,7 @@ from pathlib import Path
 import letter_records as R
 import pytest
 
-from certcli import letters
+from certcli.letters import render as letters
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_combined_pdf_laid_out_on_several_cores_keeps_the_letters_order(cli, sto
     # merge must put two runs of different lengths back in order.
     monkeypatch.setattr(letters, "PDF_PART", 2)
     monkeypatch.setattr(letters, "PDF_PARALLEL_MIN", 2)
-    monkeypatch.setattr("certcli.pdf.cores", lambda: 2)
+    monkeypatch.setattr("certcli.letters.pdf.cores", lambda: 2)
     _holders(store, 5)
     out = tmp_path / "out"
     done = cli.json("renewals", "remind", "--as-of", "2029-09-01", "--out", out,

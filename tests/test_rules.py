@@ -10,7 +10,7 @@ import pytest
 from commission_helpers import decide_at, new_candidate, report_ready, session
 from instruction_helpers import d_candidate, d_complete, d_instructor
 
-from certcli import assignment, invoices
+from certcli.domain import assignment, invoices
 from certcli.errors import ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from certcli import safe_files
 from certcli.errors import CertcliError
+from certcli.store import files as safe_files
 
 
 def _mode(path) -> int:

@@ -5,7 +5,7 @@ import pytest
 from commission_helpers import decide_at, report_ready, session
 from instruction_helpers import ECO_PIECES, d_candidate, d_open
 
-from certcli import instruction, reception
+from certcli.domain import instruction, reception
 
 AS_OF = "2026-06-15"
 
@@ -129,7 +129,7 @@ def test_stats_on_an_empty_database(cli):
 
 
 def test_median_of_whole_days_stays_an_integer():
-    from certcli.stats import Delay
+    from certcli.domain.stats import Delay
 
     assert Delay.of([3, 10, 30]).to_dict() == {"count": 3, "median_days": 10, "max_days": 30}
     assert Delay.of([60, 151]).median_days == 105.5

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import TODAY, Cli, add_candidate, snapshot
 
-from certcli import dates, money
 from certcli.errors import CertcliError, DatabaseError, ValidationError
+from certcli.rules import dates, money
 from certcli.store import SCHEMA_VERSION, Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +126,7 @@ def test_check_names_a_damaged_file(cli, db_path):
 
 
 def _issue(store, candidate_id, day, kind="invoice"):
-    from certcli import invoices
+    from certcli.domain import invoices
 
     return invoices.issue(store, candidate_id=candidate_id, amount=Decimal("100"),
                           label="Frais", purpose="instruction", date=day)
@@ -287,7 +287,7 @@ def test_disk_io_error_on_a_full_disk_is_named(monkeypatch, tmp_path):
 
 
 def test_pdf_on_a_full_disk_does_not_advise_pango():
-    from certcli import pdf
+    from certcli.letters import pdf
 
     with pytest.raises(CertcliError) as caught:
         pdf.write_pdf("<p>Lettre</p>", Path("/dev/full"))
@@ -412,7 +412,7 @@ def test_import_refuses_what_is_not_a_regular_file(cli, tmp_path, special):
 
 
 def test_import_size_is_capped(cli, tmp_path, monkeypatch):
-    from certcli import candidate_io
+    from certcli.domain import candidate_io
 
     monkeypatch.setattr(candidate_io, "MAX_FILE_BYTES", 100)
     path = tmp_path / "big.csv"

@@ -10,7 +10,7 @@ import pytest
 from conftest import add_candidate
 from pypdf import PdfReader
 
-from certcli import letters
+from certcli.letters import render as letters
 
 HEADER = '''{#- certcli
 description = "Essai"

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from instruction_helpers import candidate, open_dossier
 
-from certcli import assignment, dossiers, instruction, instructors, reception, workflow
+from certcli.domain import assignment, dossiers, instruction, instructors, reception
 from certcli.errors import StateError
+from certcli.rules import workflow
 
 # Written out by hand (not derived from workflow.TRANSITIONS) so that a change to
 # the state machine has to be a deliberate change here too.

@@ -141,7 +141,7 @@ def _db_for_messages():
 
 def _refuse_undecodable(args) -> None:
     from certcli.errors import ValidationError
-    from certcli.validators import control_free
+    from certcli.rules.validators import control_free
 
     for index, arg in enumerate(args):
         if not isinstance(arg, str):

@@ -36,7 +36,7 @@ def appeal_file(
 
     Example: certcli appeal file 2026-0012 --date 2026-07-20 --reason "références omises"
     """
-    from certcli import appeals
+    from certcli.domain import appeals
 
     store = common.store(actor=actor, date=date)
     result = appeals.file(store, ref, date=common.day(date), reason=reason)
@@ -72,7 +72,7 @@ def appeal_decide(
 
     Example: certcli appeal decide 2026-0012 --refuse --reason "refus confirmé" --letter
     """
-    from certcli import appeals
+    from certcli.domain import appeals
     from certcli.errors import ValidationError
 
     if grant == refuse:
@@ -99,7 +99,7 @@ def appeal_list(
 
     Example: certcli appeal list --pending
     """
-    from certcli import appeals
+    from certcli.domain import appeals
 
     found = appeals.listing(common.store(), pending=pending)
     if json_out:

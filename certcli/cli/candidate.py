@@ -78,7 +78,7 @@ def candidate_add(
     Example: certcli candidate add --first-name Léa --last-name Martin
     --email lea.martin@example.fr --status salarie --specialty economie
     """
-    from certcli import candidates
+    from certcli.domain import candidates
 
     values = _values(first_name=first_name, last_name=last_name, civility=civility,
                      birth_date=birth_date, email=email, phone=phone, address=address,
@@ -108,7 +108,7 @@ def candidate_edit(
 
     Example: certcli candidate edit 12 --phone "06 12 34 56 78" --member-space-issued 2026-11-25
     """
-    from certcli import candidates
+    from certcli.domain import candidates
 
     values = _values(first_name=first_name, last_name=last_name, civility=civility,
                      birth_date=birth_date, email=email, phone=phone, address=address,
@@ -126,7 +126,7 @@ def candidate_show(
     json_out: JsonOpt = False,
 ):
     """Show one candidate. Example: certcli candidate show 12"""
-    from certcli import candidates
+    from certcli.domain import candidates
 
     _print(candidates.get(common.store(), candidate_id), json_out)
 
@@ -144,7 +144,7 @@ def candidate_list(
 
     Example: certcli candidate list --search "helene dupont"
     """
-    from certcli import candidates
+    from certcli.domain import candidates
 
     people, total = candidates.search(common.store(), search, limit=limit,
                                       offset=(page - 1) * limit)
@@ -167,7 +167,7 @@ def candidate_duplicates(json_out: JsonOpt = False):
 
     Example: certcli candidate duplicates --json
     """
-    from certcli import candidates
+    from certcli.domain import candidates
 
     store = common.store()
     pairs = candidates.likely_duplicates(store)
@@ -202,7 +202,7 @@ def candidate_import(
 
     Example: certcli candidate import inscrits.csv --encoding cp1252
     """
-    from certcli.candidate_io import import_csv_checked
+    from certcli.domain.candidate_io import import_csv_checked
 
     store = common.store(actor=actor, date=date)
     result = import_csv_checked(store, path, date=common.day(date), encoding=encoding,
@@ -238,6 +238,6 @@ def candidate_export(
     Example: certcli candidate export --excel --out register.csv
     (or: certcli candidate export --format xlsx --out register.xlsx)
     """
-    from certcli.candidate_io import export
+    from certcli.domain.candidate_io import export
 
     common.write_output(export(common.store(), fmt, excel=excel), out, force=force)

@@ -50,7 +50,7 @@ def certificate_list(
     Example: certcli certificate list --valid-on 2027-01-01 --scheme ECO
     (or: certcli certificate list --search "thierry marechal")
     """
-    from certcli import certificates
+    from certcli.domain import certificates
 
     store, day = common.store(), common.day(as_of)
     filters = {"valid_on": valid_on, "scheme": scheme, "candidate_id": candidate,
@@ -83,7 +83,7 @@ def certificate_show(number: NumberArg, as_of: AsOfOpt = None, json_out: JsonOpt
 
     Example: certcli certificate show ECO-2026-0001 --as-of 2030-04-01
     """
-    from certcli import certificates
+    from certcli.domain import certificates
 
     cert = certificates.get(common.store(), number, as_of=common.day(as_of))
     if json_out:
@@ -115,7 +115,8 @@ def certificate_withdraw(
 
     Example: certcli certificate withdraw ECO-2026-0001 --reason "fausse déclaration" --letter
     """
-    from certcli import certificates, follow_up
+    from certcli.domain import certificates
+    from certcli.letters import follow_up
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
@@ -143,7 +144,7 @@ def certificate_export(
 
     Example: certcli certificate export --excel --out certificats.csv
     """
-    from certcli import certificates
+    from certcli.domain import certificates
 
     table = certificates.export_table(common.store(), as_of=common.day(as_of))
     common.export(table, fmt, excel, out, force)

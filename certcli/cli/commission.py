@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from certcli import dates
 from certcli.cli import common
 from certcli.cli.common import (
     ActorOpt,
@@ -19,6 +18,7 @@ from certcli.cli.common import (
     OutOpt,
     TemplatesOpt,
 )
+from certcli.rules import dates
 
 app = typer.Typer(help="Commission sessions: add, plan, list, agenda, decide.",
                   no_args_is_help=True)
@@ -41,7 +41,7 @@ def commission_add(
 
     Example: certcli commission add --date 2026-06-30 --kind award --capacity 12
     """
-    from certcli import commissions
+    from certcli.domain import commissions
 
     session = commissions.add_session(common.store(actor=actor, date=date), date=date,
                                       kind=kind, capacity=capacity, force=force)
@@ -66,7 +66,7 @@ def commission_plan(
 
     Example: certcli commission plan --year 2027 --count 5 --apply
     """
-    from certcli import commissions
+    from certcli.domain import commissions
 
     store = common.store(actor=actor, date=date)
     proposals = commissions.plan(store, year=year, count=count, kind=kind, capacity=capacity,
@@ -91,7 +91,7 @@ def commission_list(
 
     Example: certcli commission list --year 2026 --kind award
     """
-    from certcli import commissions
+    from certcli.domain import commissions
 
     sessions = commissions.listing(common.store(), year=year, kind=kind)
     if json_out:
@@ -122,7 +122,7 @@ def commission_agenda(
 
     Example: certcli commission agenda 3 --date 2026-06-01
     """
-    from certcli import commissions
+    from certcli.domain import commissions
 
     store = common.store(actor=actor, date=date)
     result = commissions.build_agenda(store, session_id, date=common.day(date))
@@ -169,8 +169,9 @@ def commission_decide(
 
     Example: certcli commission decide 3 2026-0012 --grant --mention OPC --letter
     """
-    from certcli import commissions, follow_up
+    from certcli.domain import commissions
     from certcli.errors import ValidationError
+    from certcli.letters import follow_up
 
     chosen = [name for flag, name in ((grant, "granted"), (refuse, "refused"),
                                       (adjourn, "adjourned")) if flag]

@@ -17,8 +17,8 @@ from typing import Annotated
 
 import typer
 
-from certcli import dates
 from certcli.errors import ValidationError
+from certcli.rules import dates
 
 
 def _date_param(value):
@@ -102,7 +102,7 @@ def select_db(path) -> None:
 
 
 def db_path():
-    from certcli.paths import default_db_path
+    from certcli.rules.paths import default_db_path
 
     return _selected_db or default_db_path()
 
@@ -111,7 +111,7 @@ def store(*, create: bool = False, actor: str | None = None, date: dt.date | Non
           future: bool = False):
     """Open the database chosen by --db / CERTCLI_DB / the per-user folder; `future`
     is --future (invoices dated after today allowed)."""
-    from certcli.paths import current_user
+    from certcli.rules.paths import current_user
     from certcli.store import Store
 
     opened = Store(db_path(), create=create)
@@ -213,7 +213,7 @@ def report_decision(store, follow, result: dict, json_out: bool, headline: str) 
 def print_outcome(result: dict) -> None:
     """The certificate, invoice and appeal deadline a decision produced (`commission
     decide`, `appeal decide`)."""
-    from certcli.money import format_eur
+    from certcli.rules.money import format_eur
 
     if result.get("certificate"):
         until = result["valid_until"] or "no expiry"
@@ -235,7 +235,7 @@ def write_output(data: str | bytes, out=None, *, force: bool = False) -> None:
         # The export itself, byte for byte (its cells were neutralised when written).
         sys.stdout.write(data.rstrip("\n") + "\n")
         return
-    from certcli import safe_files
+    from certcli.store import files as safe_files
 
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -246,7 +246,7 @@ def write_output(data: str | bytes, out=None, *, force: bool = False) -> None:
 def export(table, fmt: str, excel: bool, out, force: bool) -> None:
     """`dossier/certificate/invoice export`: an exports.Table in the chosen format,
     to --out or stdout."""
-    from certcli import exports
+    from certcli.domain import exports
 
     write_output(exports.render(table, fmt, excel=excel), out, force=force)
 
@@ -308,7 +308,7 @@ def complete_pending(store) -> None:
     every command that renders letters renders them first, saying so on stderr."""
     if not store.pending_letters():
         return
-    from certcli import letters
+    from certcli.letters import render as letters
 
     for done in letters.complete_pending(store):
         what = f"{done.template} ({done.record} {done.ref})"
@@ -322,7 +322,7 @@ def complete_pending(store) -> None:
 class FollowUp:
     """A writing command's --letter: options checked before the action, the letter
     asked for in the action's own transaction (a pending letter) and rendered after
-    it committed (see certcli.letters.ask).
+    it committed (see certcli.letters.render.ask).
 
         with follow.step(store):
             result = domain.action(store, ...)
@@ -342,8 +342,8 @@ class FollowUp:
         self._asked: tuple | None = None  # (pending id, composed letter)
         self._in_step = False
         if wanted:
-            from certcli import letters
             from certcli.errors import ValidationError
+            from certcli.letters import render as letters
 
             # Mistyped options fail before anything is recorded.
             if fmt not in letters.FORMATS:
@@ -366,8 +366,8 @@ class FollowUp:
         """The letter about one record: a dossier, or a certificate."""
         if not self.wanted:
             return
-        from certcli import letters
         from certcli.errors import CertcliError
+        from certcli.letters import render as letters
 
         self.template = template
         option, ref = ("--certificate", certificate) if certificate else ("--dossier", dossier)
@@ -395,8 +395,8 @@ class FollowUp:
     def _render_asked(self, store) -> None:
         if self._asked is None:
             return
-        from certcli import letters
         from certcli.errors import CertcliError
+        from certcli.letters import render as letters
 
         pending_id, letter, ref = self._asked
         self._asked = None
@@ -416,7 +416,7 @@ class FollowUp:
         dated on the session day like the decision, or on the day its invoice was
         issued when that is later (follow_up.decision_date)."""
         if self.wanted:
-            from certcli import follow_up
+            from certcli.letters import follow_up
 
             template = follow_up.after_decision(store, result["session"], result["decision"])
             self.render(store, template, dossier=result["ref"],

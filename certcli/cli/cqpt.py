@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from certcli import dates
 from certcli.cli import common
 from certcli.cli.common import (
     ActorOpt,
@@ -19,6 +18,7 @@ from certcli.cli.common import (
     OutOpt,
     TemplatesOpt,
 )
+from certcli.rules import dates
 
 app = typer.Typer(help="The CQPT route: admissibility, orient, prediag, phase, transmit, "
                   "funding, show.", no_args_is_help=True)
@@ -58,7 +58,8 @@ def cqpt_admissibility(
 
     Example: certcli cqpt admissibility 2026-0004 --reject --reason "attestation absente" --letter
     """
-    from certcli import cqpt, follow_up
+    from certcli.domain import cqpt
+    from certcli.letters import follow_up
 
     if accept is None:
         raise typer.BadParameter("give --accept or --reject", param_hint="--accept/--reject")
@@ -88,7 +89,8 @@ def cqpt_orient(
 
     Example: certcli cqpt orient 2026-0004 --evaluator 2 --date 2026-07-10 --letter
     """
-    from certcli import cqpt, follow_up
+    from certcli.domain import cqpt
+    from certcli.letters import follow_up
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
@@ -112,7 +114,7 @@ def cqpt_prediag(
 
     Example: certcli cqpt prediag 2026-0004 --score 12.5 --training-advised --date 2026-07-15
     """
-    from certcli import cqpt
+    from certcli.domain import cqpt
 
     store = common.store(actor=actor, date=date)
     data = cqpt.prediag(store, ref, score=score, training_advised=training_advised,
@@ -140,7 +142,7 @@ def cqpt_phase(
     Example: certcli cqpt phase 2026-0004 quiz --result pass --score 15 --working-time
     --date 2026-09-02
     """
-    from certcli import cqpt
+    from certcli.domain import cqpt
 
     store = common.store(actor=actor, date=date)
     data = cqpt.record_phase(store, ref, phase, result=result, score=score,
@@ -160,7 +162,7 @@ def cqpt_transmit(
 
     Example: certcli cqpt transmit 2026-0004 --session 7 --date 2026-10-01
     """
-    from certcli import cqpt
+    from certcli.domain import cqpt
 
     store = common.store(actor=actor, date=date)
     data = cqpt.transmit(store, ref, session_id=session, date=common.day(date))
@@ -185,8 +187,8 @@ def cqpt_funding(
 
     Example: certcli cqpt funding --year 2026
     """
-    from certcli import cqpt
-    from certcli.money import format_eur
+    from certcli.domain import cqpt
+    from certcli.rules.money import format_eur
 
     data = cqpt.funding(common.store(), year)
     if json_out:
@@ -211,7 +213,7 @@ def cqpt_show(ref: RefArg, json_out: JsonOpt = False):
 
     Example: certcli cqpt show 2026-0004
     """
-    from certcli import cqpt, dossiers
+    from certcli.domain import cqpt, dossiers
 
     store = common.store()
     dossier = dossiers.get(store, ref)

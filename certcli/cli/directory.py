@@ -23,7 +23,7 @@ def directory_search(
 
     Example: certcli directory search martin --scheme ECO
     """
-    from certcli import directory
+    from certcli.domain import directory
 
     entries = directory.search(common.store(), text, scheme=scheme, as_of=common.day(as_of))
     if json_out:
@@ -48,7 +48,7 @@ def directory_export(
 
     Example: certcli directory export --format csv --out annuaire.csv
     """
-    from certcli import directory
+    from certcli.domain import directory
 
     data = directory.export(common.store(), fmt, as_of=common.day(as_of), excel=excel)
     common.write_output(data, out, force=force)

@@ -44,7 +44,7 @@ def dossier_add(
 
     Example: certcli dossier add --candidate 12 --scheme ECO
     """
-    from certcli import dossiers
+    from certcli.domain import dossiers
 
     store = common.store(actor=actor, date=date)
     dossier = dossiers.open_dossier(
@@ -81,7 +81,7 @@ def dossier_list(
     (or: certcli dossier list --search "thierry marechal";
     certcli dossier list --overdue --as-of 2026-07-01)
     """
-    from certcli import dossiers
+    from certcli.domain import dossiers
 
     if overdue:
         if search is not None:
@@ -105,7 +105,7 @@ def dossier_list(
 
 
 def _list_overdue(status, scheme, kind, candidate, as_of, json_out: bool) -> None:
-    from certcli import instruction
+    from certcli.domain import instruction
     from certcli.errors import ValidationError
 
     if status not in (None, "waiting"):
@@ -127,8 +127,8 @@ def _list_overdue(status, scheme, kind, candidate, as_of, json_out: bool) -> Non
 def dossier_show(ref: RefArg, json_out: JsonOpt = False):
     """Show a dossier and its whole history, each step told in a sentence (--json gives
     each step's recorded details). Example: certcli dossier show 2026-0001"""
-    from certcli import dossiers
-    from certcli.audit_trail import describe
+    from certcli.domain import dossiers
+    from certcli.domain.audit_trail import describe
 
     data = dossiers.show(common.store(), ref)
     if json_out:
@@ -192,6 +192,6 @@ def dossier_export(
 
     Example: certcli dossier export --format xlsx --out dossiers.xlsx
     """
-    from certcli import dossiers
+    from certcli.domain import dossiers
 
     common.export(dossiers.export_table(common.store()), fmt, excel, out, force)

@@ -46,7 +46,8 @@ def dossier_receive(
 
     Example: certcli dossier receive 2026-0001 administratif contrats technique:2 --letter
     """
-    from certcli import follow_up, reception
+    from certcli.domain import reception
+    from certcli.letters import follow_up
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
@@ -93,8 +94,9 @@ def dossier_pay(
 
     Example: certcli dossier pay 2026-0001 --amount 480.00 --method cheque --reference 1234567
     """
-    from certcli import follow_up, reception
-    from certcli.money import format_eur
+    from certcli.domain import reception
+    from certcli.letters import follow_up
+    from certcli.rules.money import format_eur
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
@@ -136,7 +138,8 @@ def dossier_check(
     Example: certcli dossier check 2026-0001 --override "years abroad attested by the
     employer" --date 2026-06-15
     """
-    from certcli import follow_up, reception
+    from certcli.domain import reception
+    from certcli.letters import follow_up
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
@@ -173,7 +176,7 @@ def dossier_assign(
 
     Example: certcli dossier assign 2026-0001 --auto
     """
-    from certcli import assignment
+    from certcli.domain import assignment
 
     store = common.store(actor=actor, date=date)
     done = assignment.assign(store, ref, instructor_id=instructor, auto=auto,
@@ -205,7 +208,7 @@ def dossier_expert(
 
     Example: certcli dossier expert 2026-0001 --expert 4
     """
-    from certcli import assignment
+    from certcli.domain import assignment
 
     store = common.store(actor=actor, date=date)
     done = assignment.call_expert(store, ref, expert_id=expert, override=override,
@@ -235,7 +238,8 @@ def dossier_request(
     Example: certcli dossier request 2026-0001 --items "Attestation de l'employeur 2025"
     --due 2026-07-15 --date 2026-06-15 --letter
     """
-    from certcli import follow_up, instruction
+    from certcli.domain import instruction
+    from certcli.letters import follow_up
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
@@ -267,7 +271,8 @@ def dossier_interview(
 
     Example: certcli dossier interview 2026-0001 --at "2026-05-12 14:30" --minutes 45 --letter
     """
-    from certcli import follow_up, instruction
+    from certcli.domain import instruction
+    from certcli.letters import follow_up
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
@@ -297,7 +302,7 @@ def dossier_report(
     Example: certcli dossier report 2026-0001 --recommend grant --mention OPC
     --date 2026-09-01
     """
-    from certcli import instruction
+    from certcli.domain import instruction
 
     store = common.store(actor=actor, date=date)
     done = instruction.report(store, ref, recommend=recommend, mentions=mention or [],
@@ -324,7 +329,8 @@ def dossier_withdraw(
 
     Example: certcli dossier withdraw 2026-0001 --reason "courrier du 3 juin" --letter
     """
-    from certcli import follow_up, instruction
+    from certcli.domain import instruction
+    from certcli.letters import follow_up
 
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)

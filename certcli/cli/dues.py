@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from certcli import dates
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.rules import dates
 
 app = typer.Typer(help="Annual dues: prorata, annual call.", no_args_is_help=True)
 
@@ -27,8 +27,8 @@ def dues_prorata(
 
     Example: certcli dues prorata --amount 360.00 --date 2026-06-15
     """
-    from certcli import dues
-    from certcli.money import format_eur
+    from certcli.domain import dues
+    from certcli.rules.money import format_eur
 
     result = dues.prorata(amount, date, mode)
     if json_out:
@@ -53,8 +53,8 @@ def dues_call(
 
     Example: certcli dues call --year 2027 --date 2026-12-15
     """
-    from certcli import dues
-    from certcli.money import format_eur
+    from certcli.domain import dues
+    from certcli.rules.money import format_eur
 
     store = common.store(actor=actor, date=date, future=future)
     result = dues.call(store, year, date=common.day(date))

@@ -32,7 +32,7 @@ def eligibility_check(
     Example: certcli eligibility check --candidate 12 --scheme CQPT --route libre
     --as-of 2026-07-01
     """
-    from certcli import eligibility
+    from certcli.domain import eligibility
 
     verdict = eligibility.check(common.store(), candidate_id=candidate, scheme_code=scheme,
                                 route=route, dossier_ref=dossier, as_of=common.day(as_of))

@@ -25,7 +25,7 @@ def evaluator_add(
     Example: certcli evaluator add --name "Formatel Évaluation" --email contact@formatel.fr
     --address "12 rue des Ondes, 69003 Lyon"
     """
-    from certcli import evaluators
+    from certcli.domain import evaluators
 
     store = common.store(actor=actor, date=date)
     found = evaluators.add(store, name=name, email=email, address=address,
@@ -42,7 +42,7 @@ def evaluator_list(json_out: JsonOpt = False):
 
     Example: certcli evaluator list --json
     """
-    from certcli import evaluators
+    from certcli.domain import evaluators
 
     found = evaluators.listing(common.store())
     if json_out:

@@ -58,7 +58,7 @@ def experience_add(
     --start 2024-03-01 --ongoing --hours-until 2026-02-28 --hours 3200 --in-branch
     --related --contract cdi
     """
-    from certcli import experiences
+    from certcli.domain import experiences
 
     store = common.store(actor=actor, date=date)
     added = experiences.add(store, candidate, employer=employer, start=start, end=end,
@@ -87,7 +87,7 @@ def experience_remove(
 
     Example: certcli experience remove 7 --reason "entered twice" --date 2026-06-15
     """
-    from certcli import experiences
+    from certcli.domain import experiences
 
     store = common.store(actor=actor, date=date)
     done = experiences.remove(store, experience_id, reason=reason, date=common.day(date))
@@ -108,7 +108,7 @@ def experience_list(candidate: Candidate, json_out: JsonOpt = False):
 
     Example: certcli experience list --candidate 12
     """
-    from certcli import experiences
+    from certcli.domain import experiences
 
     periods = experiences.listing(common.store(), candidate)
     if json_out:

@@ -41,7 +41,7 @@ def instructor_add(
     Example: certcli instructor add --name "Paul Girard" --role instructor
     --specialty economie --employer "BET Quantités" --capacity 4
     """
-    from certcli import instructors
+    from certcli.domain import instructors
 
     store = common.store(actor=actor, date=date)
     person = instructors.add(
@@ -77,7 +77,7 @@ def instructor_edit(
 
     Example: certcli instructor edit 3 --capacity 6 --conflict-employer "BET Quantités"
     """
-    from certcli import instructors
+    from certcli.domain import instructors
 
     store = common.store(actor=actor, date=date)
     person = instructors.edit(
@@ -103,7 +103,7 @@ def instructor_list(
 
     Example: certcli instructor list --role instructor
     """
-    from certcli import instructors
+    from certcli.domain import instructors
 
     people = instructors.listing(common.store(), role)
     if json_out:
@@ -122,7 +122,7 @@ def instructor_show(person_id: IdArg, json_out: JsonOpt = False):
 
     Example: certcli instructor show 3
     """
-    from certcli import instructors
+    from certcli.domain import instructors
 
     store = common.store()
     person = instructors.get(store, person_id)

@@ -49,7 +49,7 @@ def invoice_list(
 
     Example: certcli invoice list --unpaid
     """
-    from certcli import invoices
+    from certcli.domain import invoices
 
     store = common.store()
     filters = {"unpaid": unpaid, "year": year, "candidate_id": candidate}
@@ -81,7 +81,7 @@ def invoice_show(number: NumberArg, json_out: JsonOpt = False):
 
     Example: certcli invoice show F-2026-00001
     """
-    from certcli import invoices
+    from certcli.domain import invoices
 
     invoice = invoices.get(common.store(), number)
     if json_out:
@@ -104,8 +104,8 @@ def invoice_pay(
 
     Example: certcli invoice pay F-2026-00001 --amount 210.00 --method cheque --reference 4567
     """
-    from certcli import invoices
-    from certcli.money import format_eur
+    from certcli.domain import invoices
+    from certcli.rules.money import format_eur
 
     store = common.store(actor=actor, date=date)
     invoice = invoices.pay(store, number, amount, method=method, reference=reference,
@@ -129,8 +129,8 @@ def invoice_cancel(
 
     Example: certcli invoice cancel F-2026-00003 --reason "erreur de montant"
     """
-    from certcli import invoices
-    from certcli.money import format_eur
+    from certcli.domain import invoices
+    from certcli.rules.money import format_eur
 
     store = common.store(actor=actor, date=date, future=future)
     invoice, credit = invoices.cancel(store, number, reason=reason, date=common.day(date))
@@ -154,6 +154,6 @@ def invoice_export(
 
     Example: certcli invoice export --year 2026 --format xlsx --out factures-2026.xlsx
     """
-    from certcli import invoices
+    from certcli.domain import invoices
 
     common.export(invoices.export_table(common.store(), year=year), fmt, excel, out, force)

@@ -23,7 +23,7 @@ def letters_list(templates: TemplatesOpt = None, json_out: JsonOpt = False):
 
     Example: certcli letters list --templates ./mes-modeles
     """
-    from certcli import letters
+    from certcli.letters import render as letters
 
     found = [info.to_dict() for info in letters.catalog(templates).values()]
     if json_out:
@@ -66,8 +66,8 @@ def letters_render(
 
     Example: certcli letters render --pending
     """
-    from certcli import letters
     from certcli.errors import CertcliError, ValidationError
+    from certcli.letters import render as letters
 
     store = common.store(actor=actor, date=date)
     if pending:
@@ -111,7 +111,7 @@ def letters_pending(json_out: JsonOpt = False):
 
     Example: certcli letters pending
     """
-    from certcli import letters
+    from certcli.letters import render as letters
 
     rows = letters.pending(common.store())
     if json_out:
@@ -136,7 +136,7 @@ def letters_log(
 
     Example: certcli letters log --candidate 12
     """
-    from certcli import letters
+    from certcli.letters import render as letters
 
     rows = letters.log(common.store(), candidate_id=candidate, dossier=dossier)
     if json_out:
@@ -170,7 +170,7 @@ def letters_notified(
 
     Example: certcli letters notified 12 --date 2026-10-07 --registered "1A 123 456 7890 1"
     """
-    from certcli import letters
+    from certcli.letters import render as letters
 
     store = common.store(actor=actor, date=date)
     done = letters.notified(store, letter_id, date=date, registered=registered)

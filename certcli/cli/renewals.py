@@ -31,7 +31,7 @@ def renewals_due(
 
     Example: certcli renewals due --months 9 --as-of 2026-06-15
     """
-    from certcli import renewals
+    from certcli.letters import reminders as renewals
 
     found = renewals.due(common.store(), as_of=common.day(as_of), months=months,
                          include_expired=include_expired, pending=pending)
@@ -68,8 +68,8 @@ def renewals_remind(
 
     Example: certcli renewals remind --months 9 --out courrier/ --one-file
     """
-    from certcli import renewals
     from certcli.errors import CertcliError
+    from certcli.letters import reminders as renewals
 
     store = common.store(actor=actor, date=date)
     day = common.day(date)

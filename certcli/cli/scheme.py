@@ -16,7 +16,7 @@ app = typer.Typer(help="The scheme catalog loaded from data/ (pieces, fees, dues
 @app.command("list")
 def scheme_list(json_out: JsonOpt = False):
     """List the schemes. Example: certcli scheme list"""
-    from certcli import schemes
+    from certcli.rules import schemes
 
     catalog = schemes.catalog()
     if json_out:
@@ -37,7 +37,7 @@ def scheme_show(code: Annotated[str, typer.Argument(help="Scheme code, e.g. ECO.
 
     Example: certcli scheme show ECO
     """
-    from certcli import schemes
+    from certcli.rules import schemes
 
     scheme = schemes.get(code)
     data = scheme.to_dict()

@@ -40,7 +40,7 @@ def info(json_out: JsonOpt = False):
     if json_out:
         common.emit_json(data)
         return
-    from certcli.paths import data_dir
+    from certcli.rules.paths import data_dir
 
     common.fields([("database", data["db"]), ("schema version", data["schema_version"]),
                    ("scheme catalog", str(data_dir()))])
@@ -87,8 +87,8 @@ def stats(as_of: AsOfOpt = None, json_out: JsonOpt = False):
 
     Example: certcli stats --as-of 2026-06-15
     """
-    from certcli import stats as pipeline
-    from certcli.money import format_eur
+    from certcli.domain import stats as pipeline
+    from certcli.rules.money import format_eur
 
     data = pipeline.overview(common.store(), as_of=common.day(as_of))
     if json_out:
@@ -136,7 +136,7 @@ def log(
 
     Example: certcli log --entity dossier --record 2026-0001
     """
-    from certcli import audit_trail
+    from certcli.domain import audit_trail
 
     data, total = audit_trail.page(common.store(), entity=entity, record=record, action=action,
                                    page=page, limit=limit)
@@ -176,7 +176,7 @@ def check(json_out: JsonOpt = False):
 
     Example: certcli check --json
     """
-    from certcli import integrity
+    from certcli.domain import integrity
     from certcli.errors import CertcliError, DatabaseError
 
     try:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from certcli import workflow
 from certcli.demo.bulk import _bulk
 from certcli.demo.people import _person, _siret  # noqa: F401  (benchmarks use _person)
 from certcli.errors import CertcliError
+from certcli.rules import workflow
 
 SEED = 2026
 SHOWN = ("candidates", "experiences", "instructors", "evaluators", "dossiers", "sessions",

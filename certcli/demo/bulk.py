@@ -7,7 +7,7 @@ import json
 import random
 
 from certcli.demo.people import _person
-from certcli.validators import email_key, fold, name_key
+from certcli.rules.validators import email_key, fold, name_key
 
 
 def _bulk(store, rng: random.Random, size: int, today: dt.date) -> None:

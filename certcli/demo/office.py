@@ -18,14 +18,14 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from certcli import (
+from certcli.demo.people import Names
+from certcli.domain import (
     appeals,
     assignment,
     candidates,
     commissions,
     completeness,
     cqpt,
-    dates,
     dossiers,
     dues,
     evaluators,
@@ -33,12 +33,10 @@ from certcli import (
     instruction,
     instructors,
     invoices,
-    money,
     reception,
-    renewals,
-    schemes,
 )
-from certcli.demo.people import Names
+from certcli.letters import reminders as renewals
+from certcli.rules import dates, money, schemes
 
 Step = Callable[[dt.date], object]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from certcli.validators import fold
+from certcli.rules.validators import fold
 
 # First names by the civility they go with, so that no letter reads "M. Élodie".
 FEMININE = ["Léa", "Chloé", "Manon", "Camille", "Inès", "Zoé", "Élodie", "Anaïs", "Margaux",

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from certcli import dates
 from certcli.errors import DatabaseError
+from certcli.rules import dates
 
 SCHEMA_VERSION = 10  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
@@ -124,7 +124,7 @@ class BaseStore:
             if not exists:
                 if not create:
                     raise _refuse_absent(self.path)
-                from certcli import safe_files
+                from certcli.store import files as safe_files
 
                 safe_files.create_private(self.path)
         try:
@@ -135,7 +135,7 @@ class BaseStore:
         self.actor = "unknown"
         self.event_date: dt.date | None = None
         # `--future`: invoices may be dated after today (a simulation or training
-        # office); certcli.invoices reads it where invoices are numbered.
+        # office); certcli.domain.invoices reads it where invoices are numbered.
         self.future_invoices = False
 
     def _connect(self, memory: bool, create: bool) -> sqlite3.Connection:
@@ -184,8 +184,8 @@ class BaseStore:
         A half-written copy never carries the final name, and a copy that fails
         SQLite's integrity check is removed, never called a backup (a part file
         left by a killed backup is removed by the next one: safe_files)."""
-        from certcli import safe_files
         from certcli.errors import CertcliError
+        from certcli.store import files as safe_files
 
         try:
             if dest.parent.is_dir():

@@ -103,9 +103,9 @@ class CertificatesQueries:
                 + " ORDER BY ce.scheme, ce.number", params)
 
     def _register_fold(self) -> None:
-        # The one folding of certcli.validators (accents, case), as an SQL function.
+        # The one folding of certcli.rules.validators (accents, case), as an SQL function.
         if not getattr(self, "_fold_registered", False):
-            from certcli.validators import fold
+            from certcli.rules.validators import fold
 
             self.conn.create_function("certcli_fold", 1, lambda text: fold(text or ""),
                                      deterministic=True)

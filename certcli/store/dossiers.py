@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from certcli.rules.workflow import SETTLED
 from certcli.store.base import sql_list
-from certcli.workflow import SETTLED
 
 _WITH_NAMES = (
     "SELECT d.*, c.first_name, c.last_name, ce.number AS certificate_number FROM dossiers d "

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from certcli.rules.workflow import SETTLED, UNDER_INSTRUCTION
 from certcli.store.base import sql_list
-from certcli.workflow import SETTLED, UNDER_INSTRUCTION
 
 _SETTLED = sql_list(SETTLED)
 _UNDER = sql_list(UNDER_INSTRUCTION)

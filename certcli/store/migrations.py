@@ -363,7 +363,7 @@ def m007_candidate_keys(db: Database) -> None:
     folding as search), filled for existing rows, and the indexes the check blocks
     on (birth date, e-mail), so that checking one row never scans the register; the
     search index can be filled in bulk by an import."""
-    from certcli.validators import email_key, name_key
+    from certcli.rules.validators import email_key, name_key
 
     db.execute("ALTER TABLE candidates ADD COLUMN name_key TEXT NOT NULL DEFAULT ''")
     db.execute("ALTER TABLE candidates ADD COLUMN email_key TEXT")

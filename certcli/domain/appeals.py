@@ -1,0 +1,129 @@
+"""Appeals (Commission de recours): filing within the scheme's delay after a refusal.
+
+The appeal is heard at an `appeal` session through `commission decide`: a grant
+there is a normal grant, a refusal confirms the first one. One appeal per
+dossier: a confirmed refusal is final.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from certcli.domain import dossiers
+from certcli.errors import StateError, ValidationError
+from certcli.rules import dates, schemes, workflow
+
+# The letters that notify a first-instance refusal (follow_up.after_decision).
+REFUSAL_LETTERS = ("refus", "cqpt-decision")
+
+
+@dataclass
+class Deadline:
+    """The last day to appeal, and what it runs from: "notification" (the day the
+    refusal letter was notified, SPEC §2.8) or "decision" (while that is not known)."""
+    date: dt.date
+    source: str
+    notified_on: dt.date | None = None
+
+
+def deadline(scheme, refused_on: dt.date, *, store=None, dossier_id: int | None = None
+             ) -> Deadline:
+    """The appeal deadline of a refusal decided on `refused_on`: the scheme's delay
+    from the day its refusal letter was notified (`letters notified`) when one was,
+    from the decision day otherwise. The one rule of `appeal file`, `appeal list`,
+    `dossier show` and the letters."""
+    found = None
+    if store is not None and dossier_id is not None:
+        found = store.first_notified(dossier_id, REFUSAL_LETTERS, refused_on.isoformat())
+    if found is not None:
+        notified = dates.from_iso(found["notified_on"])
+        return Deadline(dates.appeal_deadline(notified, scheme.appeal_delay_months),
+                        "notification", notified)
+    return Deadline(dates.appeal_deadline(refused_on, scheme.appeal_delay_months), "decision")
+
+
+def file(store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
+    """File an appeal against a refusal; the last day of the delay is still in time."""
+    reason = reason.strip() if reason and reason.strip() else None
+    with store.transaction():
+        # Read under the write lock: of two appeals filed at once, the second sees the
+        # first and is refused.
+        row = dossiers.row(store, ref)
+        scheme = schemes.get(row["scheme"])
+        earlier = store.appeals(dossier_id=row["id"])
+        if earlier:
+            raise StateError(_already_appealed(row, earlier[-1]))
+        workflow.require(row, "appeal", scheme.workflow)
+        limit = deadline(scheme, dates.from_iso(row["decided_on"]), store=store,
+                         dossier_id=row["id"])
+        last_day = limit.date
+        if date.isoformat() < row["decided_on"]:
+            raise ValidationError(f"appeal dated {date} is before the refusal "
+                                  f"({row['decided_on']})")
+        if date > last_day:
+            raise StateError(f"dossier {row['ref']}: too late to appeal on {date}, the appeal "
+                             f"deadline was {last_day.isoformat()} ({_from(limit)})")
+        appeal_id = store.insert("appeals", {"dossier_id": row["id"],
+                                             "filed_on": date.isoformat(),
+                                             "deadline": last_day.isoformat(),
+                                             "deadline_from": limit.source,
+                                             "reason": reason})
+        dossiers.record_event(store, row, "appeal",
+                              {"deadline": last_day.isoformat(),
+                               "deadline_from": limit.source, "reason": reason}, date,
+                              status="appealed")
+    return {"id": appeal_id, "ref": row["ref"], "filed_on": date.isoformat(),
+            "deadline": last_day.isoformat(), "deadline_from": limit.source,
+            "status": "appealed"}
+
+
+def _from(limit: Deadline) -> str:
+    """What a deadline runs from, in words."""
+    if limit.source == "notification":
+        return f"from the refusal's notification on {limit.notified_on.isoformat()}"
+    return "from the decision: no notification of the refusal letter is recorded"
+
+
+def _already_appealed(row, appeal) -> str:
+    """Why a second appeal is refused: one appeal per dossier, whatever its stage."""
+    ref, filed = row["ref"], appeal["filed_on"]
+    if appeal["outcome"] is not None:
+        final = "the refusal is final" if appeal["outcome"] == "confirmed" else "it was granted"
+        return (f"dossier {ref}: an appeal was already heard (filed on {filed}, "
+                f"{appeal['outcome']} on {appeal['decided_on']}); {final}")
+    if appeal["session_id"] is not None:
+        return (f"dossier {ref}: an appeal was already filed on {filed}; it is heard at "
+                f"session {appeal['session_id']} ({appeal['session_date']})")
+    return (f"dossier {ref}: an appeal was already filed on {filed}; it is not yet heard "
+            "(place it with `certcli commission agenda ID` of an appeal session)")
+
+
+def listing(store, *, pending: bool = False) -> list[dict]:
+    return [{"id": a["id"], "ref": a["ref"], "candidate_id": a["candidate_id"],
+             "holder": f"{a['first_name']} {a['last_name']}", "scheme": a["scheme"],
+             "filed_on": a["filed_on"], "deadline": a["deadline"],
+             "deadline_from": a["deadline_from"], "session": a["session_id"],
+             "session_date": a["session_date"], "outcome": a["outcome"],
+             "decided_on": a["decided_on"]} for a in store.appeals(pending=pending)]
+
+
+def decide(store, ref: str, decision: str, *, reason: str | None = None,
+           mentions: list[str] | None = None, date: dt.date) -> dict:
+    """Record the outcome of an appeal at the appeals session it was placed before
+    (the same as `commission decide SESSION REF`): dated on the session day,
+    recorded on `date`, not before it."""
+    from certcli.domain import commissions
+
+    if decision not in ("granted", "refused"):
+        raise ValidationError("an appeal is granted or refused (the refusal confirmed)")
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        appeal = store.pending_appeal(row["id"])
+        if appeal is None:
+            raise StateError(f"dossier {row['ref']} has no pending appeal")
+        if appeal["session_id"] is None:
+            raise StateError(f"the appeal of dossier {row['ref']} is on no appeals session "
+                             "yet: build one's agenda with `certcli commission agenda ID`")
+        return commissions.decide(store, appeal["session_id"], row["ref"], decision,
+                                  reason=reason, mentions=mentions, date=date)

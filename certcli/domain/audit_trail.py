@@ -1,0 +1,383 @@
+"""Reading the audit trail: who did what, when, on which record (`certcli log`)."""
+
+from __future__ import annotations
+
+import json
+
+from certcli.errors import ValidationError
+
+# The kinds of record certcli's writes are logged against (the `entity` argument of
+# every store.audit call; a test keeps this in step with the code). The trail
+# itself may hold more, from older versions: both are accepted.
+ENTITIES = ("candidate", "certificate", "database", "dossier", "dues", "evaluator",
+            "instructor", "invoice", "letter", "session")
+
+
+def known_entities(store) -> list[str]:
+    return sorted(set(ENTITIES) | set(store.audit_entities()))
+
+
+def page(store, *, entity: str | None = None, record: str | None = None,
+         action: str | None = None, page: int = 1, limit: int = 50) -> tuple[list[dict], int]:
+    """One page of entries, newest first, and the number matching in all. A misspelt
+    --entity is refused rather than silently finding nothing."""
+    if entity is not None:
+        entity = entity.strip().lower()
+        known = known_entities(store)
+        if entity not in known:
+            from certcli.rules.validators import shown
+
+            raise ValidationError(f"unknown entity {shown(entity)} (known: {', '.join(known)})")
+    rows, total = store.audit_page(entity=entity, entity_id=record, action=action,
+                                   limit=limit, offset=(page - 1) * limit)
+    entries = [{"id": r["id"], "at": r["at"], "date": r["date"], "by": r["actor"],
+                "action": r["action"], "entity": r["entity"], "record": r["entity_id"],
+                "details": json.loads(r["details"])} for r in rows]
+    return entries, total
+
+
+# -- sentences ---------------------------------------------------------------------------
+# What `log` and `dossier show` print for each kind of entry: one function per action
+# (a dossier's timeline event `received` is the trail's `dossier.received`), here and
+# nowhere else. `--json` keeps the details as recorded. A kind without a sentence yet
+# (an older or newer version's) is still printed whole, as "key: value" pairs.
+_SENTENCES: dict = {}
+
+
+def sentence(*actions: str):
+    def register(function):
+        for action in actions:
+            _SENTENCES[action] = function
+        return function
+    return register
+
+
+def describe(action: str, details: dict | None) -> str:
+    """One line of plain text for an audit entry or a dossier event."""
+    details = details or {}
+    function = _SENTENCES.get(action)
+    if function is not None:
+        try:
+            return function(details)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # an entry written by another version: fall back to its data
+    return _pairs(details)
+
+
+def _pairs(details: dict) -> str:
+    return "; ".join(f"{key.replace('_', ' ')}: {_value(value)}"
+                     for key, value in details.items() if value not in (None, "", [], {}))
+
+
+def _value(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return str(value.get("name") or _pairs(value))
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v) for v in value)
+    return str(value)
+
+
+def _eur(amount) -> str:
+    from certcli.rules.money import format_eur
+
+    return format_eur(amount).replace("\u00a0", " ")
+
+
+def _counted(codes: list[str]) -> str:
+    """['technique', 'technique', 'contrats'] -> 'technique ×2, contrats'."""
+    seen: dict[str, int] = {}
+    for code in codes:
+        seen[code] = seen.get(code, 0) + 1
+    return ", ".join(f"{code} ×{n}" if n > 1 else code for code, n in seen.items())
+
+
+def _also(*parts: str | None) -> str:
+    return "".join(f"; {part}" for part in parts if part)
+
+
+def _override(d: dict) -> str | None:
+    return f"override: {d['override']}" if d.get("override") else None
+
+
+def _forced(d: dict) -> str | None:
+    forced = d.get("forced")
+    return f"forced ({forced})" if isinstance(forced, str) else ("forced" if forced else None)
+
+
+@sentence("dossier.add", "dossier.opened")
+def _opened(d):
+    extra = ", ".join(f"{k} {d[k]}" for k in ("certificate", "mention", "route", "financing")
+                      if d.get(k))
+    return (f"opened: {d['scheme']} {d['kind']}" + (f" ({extra})" if extra else "")
+            + _also(_forced(d)))
+
+
+@sentence("dossier.received")
+def _received(d):
+    answered = d.get("requests_satisfied")
+    return f"pieces received: {_counted(d['pieces'])}" + _also(
+        "the complementary elements asked for are in" if answered else None)
+
+
+@sentence("dossier.paid")
+def _paid(d):
+    reference = f" (reference {d['reference']})" if d.get("reference") else ""
+    return f"fee paid: {_eur(d['amount'])} by {d['method']}{reference}"
+
+
+@sentence("dossier.checked")
+def _checked(d):
+    if not d["complete"]:
+        missing = list(d.get("missing") or [])
+        return "checked: incomplete" + (f", missing {', '.join(missing)}" if missing else "")
+    if d.get("eligible") is None:  # eligibility not applied at this check
+        return "checked: complete"
+    if d["eligible"]:
+        return "checked: complete and eligible"
+    failed = "; ".join(_value(f) for f in d.get("failures") or [])
+    return ("checked: complete, not eligible" + (f" ({failed})" if failed else "")
+            + (f", accepted with override: {d['override']}" if d.get("override") else ""))
+
+
+def _mode(d: dict) -> str:
+    if d.get("mode") == "auto":
+        return "auto: lightest load"
+    return "manual" + (f", override: {d['override']}" if d.get("override") else "")
+
+
+@sentence("dossier.assigned")
+def _assigned(d):
+    moved, cancelled = d.get("interviews_moved"), d.get("interviews_cancelled")
+    return (f"assigned to {d['instructor']['name']} ({_mode(d)})" + _also(
+        f"was {d['previous']['name']}" if d.get("previous") else None,
+        f"{len(moved)} interview(s) moved" if moved else None,
+        f"{len(cancelled)} interview(s) cancelled" if cancelled else None))
+
+
+@sentence("dossier.expert")
+def _expert(d):
+    return f"expert called in: {d['expert']['name']}" + _also(
+        f"was {d['previous']['name']}" if d.get("previous") else None, _override(d))
+
+
+@sentence("dossier.requested")
+def _requested(d):
+    return f"complementary elements requested, due {d['due']}: {d['items']}"
+
+
+@sentence("dossier.interview")
+def _interview(d):
+    return (f"interview on {d['at']} ({d['minutes']} min) with {d['instructor']['name']}"
+            + _also(_forced(d)))
+
+
+@sentence("dossier.report")
+def _report(d):
+    mentions = d.get("mentions") or []
+    text = f": {d['text']}" if d.get("text") else ""
+    return (f"report recommending to {d['recommendation']}"
+            + (f" with {', '.join(mentions)}" if mentions else "") + text)
+
+
+@sentence("dossier.agenda")
+def _agenda(d):
+    return (f"on the agenda of {d['kind']} session {d['session']} ({d['session_date']}), "
+            f"position {d['position']}")
+
+
+@sentence("dossier.decision")
+def _decision(d):
+    said = ", ".join(part for part in (
+        f"certificate {d['certificate']}" + (f" valid until {d['valid_until']}"
+                                             if d.get("valid_until") else "")
+        if d.get("certificate") else None,
+        f"mentions {', '.join(d['mentions'])}" if d.get("mentions") else None,
+        f"invoice {d['invoice']} of {_eur(d['amount'])}" if d.get("invoice") else None,
+        f"appeal until {d['appeal_deadline']}" if d.get("appeal_deadline") else None) if part)
+    return (f"{d['decision']} at session {d['session']}" + (f", {said}" if said else "")
+            + _reason(d))
+
+
+def _reason(d: dict) -> str:
+    return f": {d['reason']}" if d.get("reason") else ""
+
+
+@sentence("dossier.appeal")
+def _appeal(d):
+    return f"appeal filed (deadline {d['deadline']})" + _reason(d)
+
+
+@sentence("dossier.withdrawn")
+def _withdrawn(d):
+    cancelled, left = d.get("interviews_cancelled"), d.get("removed_from_agenda")
+    said = ", ".join(part for part in (
+        f"{len(cancelled)} interview(s) cancelled" if cancelled else None,
+        f"taken off {len(left)} agenda(s)" if left else None) if part)
+    return "withdrawn" + (f" ({said})" if said else "") + _reason(d)
+
+
+@sentence("dossier.admissibility")
+def _admissibility(d):
+    hours = f", {d['hours']} h" if d.get("hours") else ""
+    verdict = "eligible" if d["eligible"] else "not eligible"
+    override = f", override: {d['override']}" if d.get("override") else ""
+    return f"{d['decision']} ({verdict}{hours}{override})" + _reason(d)
+
+
+@sentence("dossier.orient")
+def _orient(d):
+    return f"oriented to the evaluator {d['evaluator_name']}"
+
+
+@sentence("dossier.prediag")
+def _prediag(d):
+    return f"pre-diagnostic: score {d['score']}" + (
+        ", training advised" if d.get("training_advised") else "")
+
+
+@sentence("dossier.phase")
+def _phase(d):
+    said = [f"score {d['score']}" if d.get("score") is not None else None,
+            {True: "during working time", False: "outside working time"}.get(
+                d.get("working_time")),
+            f"replaces {d['replaced']['result']} of {d['replaced']['date']}"
+            if d.get("replaced") else None]
+    said = ", ".join(part for part in said if part)
+    return f"phase {d['phase']}: {d['result']}" + (f" ({said})" if said else "")
+
+
+@sentence("dossier.transmit")
+def _transmit(d):
+    return (f"transmitted to CPNE session {d['session']} ({d['session_date']}), "
+            f"position {d['position']}")
+
+
+@sentence("candidate.add")
+def _candidate_add(d):
+    return f"registered {d['name']}"
+
+
+@sentence("candidate.edit", "instructor.edit")
+def _edit(d):
+    def change(value):
+        if isinstance(value, list) and len(value) == 2:
+            return f"{_value(value[0]) or '-'} → {_value(value[1]) or '-'}"
+        return _value(value)
+    return "changed " + "; ".join(f"{k.replace('_', ' ')}: {change(v)}" for k, v in d.items())
+
+
+@sentence("candidate.import")
+def _import(d):
+    return f"imported {d['file']}: {d['inserted']} in, {d['rejected']} rejected"
+
+
+@sentence("experience.add")
+def _experience_add(d):
+    return (f"work period {d['experience']}: {d['employer']}, {d['start']} to {d['end']}, "
+            f"{d['hours']} h" + _also(_forced(d)))
+
+
+@sentence("experience.remove")
+def _experience_remove(d):
+    return f"work period {d['experience']} removed: {d['reason']}"
+
+
+@sentence("evaluator.add")
+def _evaluator_add(d):
+    return f"evaluator {d['name']}"
+
+
+@sentence("instructor.add")
+def _instructor_add(d):
+    return (f"{d['role']} {d['name']} ({', '.join(d['specialties'])}, capacity "
+            f"{d['capacity']})")
+
+
+@sentence("commission.add")
+def _session_add(d):
+    capacity = f" (capacity {d['capacity']})" if d.get("capacity") else ""
+    return f"{d['kind']} session on {d['date']}{capacity}" + _also(_forced(d))
+
+
+@sentence("commission.plan")
+def _plan(d):
+    return f"planned {d['count']} {d['kind']} session(s) in {d['year']}"
+
+
+@sentence("commission.agenda")
+def _session_agenda(d):
+    added = d["added"]
+    added = f"{len(added)} added ({', '.join(added)})" if added else "none added"
+    return f"agenda of {d['session_date']} built: {added}, {d['postponed']} postponed"
+
+
+@sentence("demo")
+def _demo(d):
+    return "fictional office written" + (f", with {d['size']} synthetic candidates"
+                                         if d.get("size") else "")
+
+
+@sentence("certificate.issue")
+def _certificate_issue(d):
+    mentions = f" with {', '.join(d['mentions'])}" if d.get("mentions") else ""
+    return f"issued ({d['scheme']}) to candidate {d['candidate_id']}{mentions}"
+
+
+@sentence("certificate.renew")
+def _renew(d):
+    lapse = d.get("lapse")
+    return f"renewed from {d['start']} to {d['end']}" + _also(
+        f"lapsed from {lapse[0]} to {lapse[1]}" if lapse else None)
+
+
+@sentence("certificate.extend")
+def _extend(d):
+    return f"extended with {', '.join(d['mentions'])}"
+
+
+@sentence("certificate.withdraw")
+def _certificate_withdraw(d):
+    return f"withdrawn: {d['reason']}"
+
+
+@sentence("invoice.cancel")
+def _cancel(d):
+    return f"cancelled: {d['reason']}"
+
+
+@sentence("invoice.issue", "credit.issue")
+def _issue(d):
+    return f"{_eur(d['amount'])}: {d['label']}"
+
+
+@sentence("invoice.pay")
+def _pay(d):
+    reference = f" (reference {d['reference']})" if d.get("reference") else ""
+    return f"paid {_eur(d['amount'])} by {d['method']}{reference}"
+
+
+@sentence("dues.call")
+def _dues(d):
+    return f"{d['invoices']} dues invoice(s) issued"
+
+
+@sentence("letter.render")
+def _letter(d):
+    about = f" for {d['ref']}" if d.get("ref") else ""
+    return f"letter {d['template']}{about} ({d['format']}): {d['path']}"
+
+
+@sentence("letter.notified")
+def _notified(d):
+    about = d.get("dossier") or d.get("certificate")
+    registered = f", registered letter {d['registered']}" if d.get("registered") else ""
+    return (f"letter {d['template']}" + (f" for {about}" if about else "")
+            + f" notified on {d['notified_on']}{registered}")
+
+
+@sentence("renewal.remind")
+def _remind(d):
+    return f"renewal reminder (valid until {d['valid_until']})" + (
+        f": {d['letter']}" if d.get("letter") else "")

@@ -1,0 +1,68 @@
+"""Is a dossier complete? The pieces the scheme requires (with their counts)
+and the instruction fee, against what was received and paid.
+
+The same `assess()` feeds `dossier check` and the incomplete-dossier letter,
+so the letter always lists exactly what the check found missing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from certcli.rules import schemes
+from certcli.rules.money import ZERO, as_str, format_eur, to_decimal
+
+FEE_CODE = "frais-instruction"
+
+
+@dataclass
+class Missing:
+    code: str
+    label: str
+    needed: int = 1
+    received: int = 0
+    amount: Decimal | None = None  # the balance, for the fee
+
+    def to_dict(self) -> dict:
+        data = {"code": self.code, "label": self.label, "needed": self.needed,
+                "received": self.received}
+        if self.amount is not None:
+            data["amount"] = as_str(self.amount)
+        return data
+
+
+@dataclass
+class Completeness:
+    ref: str
+    complete: bool
+    missing: list[Missing] = field(default_factory=list)
+    fee_due: Decimal = ZERO
+    fee_paid: Decimal = ZERO
+
+    def to_dict(self) -> dict:
+        """The `dossier check --json` contract: missing is a list of codes."""
+        return {"ref": self.ref, "complete": self.complete,
+                "missing": [m.code for m in self.missing],
+                "missing_details": [m.to_dict() for m in self.missing],
+                "fee_due": as_str(self.fee_due), "fee_paid": as_str(self.fee_paid)}
+
+
+def assess(store, dossier_row) -> Completeness:
+    scheme = schemes.get(dossier_row["scheme"])
+    received = Counter(p["code"] for p in store.pieces(dossier_row["id"]))
+    missing = []
+    for code in scheme.required_pieces(dossier_row["kind"]):
+        needed = scheme.piece_count(code)
+        if received[code] < needed:
+            missing.append(Missing(code, scheme.label(code), needed, received[code]))
+    fee_due = scheme.fee(dossier_row["kind"])
+    fee_paid = sum((to_decimal(p["amount"]) for p in store.dossier_payments(dossier_row["id"])),
+                   ZERO)
+    if fee_paid < fee_due:
+        balance = fee_due - fee_paid
+        label = (f"Règlement des frais d'instruction ({format_eur(fee_due)})" if fee_paid == 0
+                 else f"Solde des frais d'instruction ({format_eur(balance)} restant dus)")
+        missing.append(Missing(FEE_CODE, label, amount=balance))
+    return Completeness(dossier_row["ref"], not missing, missing, fee_due, fee_paid)

@@ -1,0 +1,96 @@
+"""Annual dues: the prorata owed at a grant (spec §6) and the yearly call.
+
+Who pays what for a year: a certificate valid on 1 January pays the full year
+through that year's call (`dues call --year Y`); a certificate that starts during
+the year (a first grant, an extension into another scheme, a renewal after a lapse
+across 1 January) pays the prorata of the months left, invoiced with the decision.
+A renewal that continues the certificate (granted on or before valid_until) pays
+no prorata: it was valid on 1 January, the call covers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from certcli.domain import certificates, invoices
+from certcli.errors import ValidationError
+from certcli.rules import money, schemes
+
+
+def prorata(amount: str, date: dt.date, mode: str = "current_month") -> dict:
+    """{"months", "amount"}: annual x months remaining / 12, half-up to the cent."""
+    months, value = money.prorata(money.parse_amount(amount, allow_zero=True), date, mode)
+    return {"months": months, "amount": money.as_str(value)}
+
+
+def invoice_grant(store, *, scheme, candidate_id: int, certificate_id: int, dossier_id: int,
+                  date: dt.date, issued_on: dt.date | None = None) -> invoices.Invoice | None:
+    """The prorated dues of the decision year (months counted from the decision
+    `date`), issued on `issued_on` (default: the decision date); none when nothing is
+    owed (CQPT) or the certificate already has its dues for that year."""
+    months, amount = money.prorata(scheme.annual_dues, date, scheme.prorata)
+    if amount <= 0 or store.dues_invoiced(certificate_id, date.year):
+        return None
+    return invoices.issue(
+        store, candidate_id=candidate_id, amount=amount, purpose="dues-prorata",
+        label=f"Cotisation annuelle {scheme.code} {date.year} ({months}/12 mois)",
+        date=issued_on or date, certificate_id=certificate_id, dossier_id=dossier_id,
+        dues_year=date.year, prorata_months=months)
+
+
+def renewal_owes_prorata(store, certificate_id: int, decision: dt.date) -> bool:
+    """Whether a renewal decided on `decision` starts dues like a new grant.
+
+    A renewal granted on or before valid_until continues the certificate: it was
+    valid on 1 January, so that year's annual call covers it (no prorata). A lapsed
+    renewal owes the prorata only when the certificate was not valid on 1 January of
+    the decision year either (a lapse across the new year); when it was, the annual
+    call of that year invoices the whole year whether it ran before or after, so the
+    amount billed does not depend on the order the secretariat works in. Call before
+    the new period is added.
+    """
+    periods = store.certificate_periods(certificate_id)
+    if not periods or periods[-1]["end"] is None or decision.isoformat() <= periods[-1]["end"]:
+        return False
+    # Withdrawal is left out: a withdrawn certificate's renewal cannot be granted.
+    return not certificates.valid_on(periods, dt.date(decision.year, 1, 1))
+
+
+def call(store, year: int, *, date: dt.date) -> dict:
+    """Invoice the full annual dues of `year` to every certificate valid on 1 January.
+
+    Once only: a certificate already invoiced for the year (by an earlier call or a
+    prorata at its grant) is skipped; the unique index invoices_dues_once backs it.
+    The call is made on `date` for the current year or the next one (a December call
+    for next year), never further ahead, and knows only the grants and renewals
+    decided by `date`.
+    """
+    if year > date.year + 1:
+        raise ValidationError(f"the {year} dues cannot be called on {date.isoformat()}: "
+                              f"call this year's ({date.year}) or next year's "
+                              f"({date.year + 1})")
+    jan1 = dt.date(year, 1, 1).isoformat()
+    issued = []
+    # Each scheme looked up once, not once per certificate (the catalog checks its
+    # files on every lookup).
+    scheme_of: dict[str, schemes.Scheme] = {}
+    with store.transaction():
+        for row in store.certificates_to_call(jan1, date.isoformat(), year):
+            scheme = scheme_of.get(row["scheme"]) or scheme_of.setdefault(
+                row["scheme"], schemes.get(row["scheme"]))
+            if scheme.annual_dues <= 0:
+                continue
+            invoice = invoices.issue(
+                store, candidate_id=row["candidate_id"], amount=scheme.annual_dues,
+                purpose="dues-call", label=f"Cotisation annuelle {scheme.code} {year}",
+                date=date, certificate_id=row["id"], dues_year=year)
+            issued.append({"number": invoice.number, "certificate": row["number"],
+                           "candidate_id": row["candidate_id"], "holder": invoice.holder,
+                           "amount": invoice.amount})
+        if issued:
+            store.audit("dues.call", "dues", str(year), {"invoices": len(issued)}, date)
+    total = sum((money.to_decimal(i["amount"]) for i in issued), money.ZERO)
+    already = store.certificates_already_called(jan1, date.isoformat(), year) - len(issued)
+    return {"year": year, "invoiced": issued, "count": len(issued),
+            "total": money.as_str(total), "already_invoiced": already}
+

@@ -1,0 +1,46 @@
+"""CQPT evaluator organisations: the bodies AUVICOM orients candidates to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from certcli.errors import DuplicateError, ValidationError
+from certcli.rules import validators
+
+
+@dataclass
+class Evaluator:
+    id: int
+    name: str
+    email: str | None = None
+    address: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_row(cls, row) -> Evaluator:
+        return cls(id=row["id"], name=row["name"], email=row["email"], address=row["address"])
+
+
+def add(store, *, name: str, email: str | None = None, address: str | None = None,
+        date: dt.date) -> Evaluator:
+    """Record an evaluator organisation (one transaction, audited)."""
+    if not (name or "").strip():
+        raise ValidationError("an evaluator needs --name")
+    name = validators.name(name, "evaluator name")
+    record = {"name": name,
+              "email": validators.email(email) if email and email.strip() else None,
+              "address": validators.text(address, "address")}
+    with store.transaction():
+        twin = store.evaluator_by_name(name)
+        if twin is not None:
+            raise DuplicateError(f"evaluator {twin['id']} is already called {twin['name']!r}")
+        new_id = store.insert("evaluators", record)
+        store.audit("evaluator.add", "evaluator", new_id, record, date)
+    return Evaluator(id=new_id, **record)
+
+
+def listing(store) -> list[Evaluator]:
+    return [Evaluator.from_row(r) for r in store.evaluators()]

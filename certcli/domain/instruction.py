@@ -1,0 +1,258 @@
+"""Instruction of a complete dossier: requests for complementary elements,
+phone interviews, the instructor's report, withdrawal, overdue requests, and
+what `dossier show` tells of all this.
+
+Pieces, fee and completeness are in `reception`; who instructs is in
+`assignment`. Each step checks the state machine first and writes through
+`dossiers.record_event`, inside one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+
+from certcli.domain import certificates, completeness, dossiers, eligibility, instructors
+from certcli.errors import ConflictError, StateError, ValidationError
+from certcli.rules import dates, schemes, validators, workflow
+from certcli.rules.money import as_str, to_decimal
+
+RECOMMENDATIONS = ("grant", "refuse")
+MAX_INTERVIEW_MINUTES = 480
+_AT = "%Y-%m-%d %H:%M"  # stored form of an interview's start: sorts as text
+
+
+@dataclass
+class Request:
+    ref: str
+    request_id: int
+    items: str
+    requested_on: str
+    due: str
+    status: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Interview:
+    ref: str
+    interview_id: int
+    at: str
+    minutes: int
+    instructor: dict
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    ref: str
+    recommendation: str
+    mentions: list[str]
+    text: str | None
+    report_on: str
+    status: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def request(store, ref: str, *, items: str, due: dt.date, date: dt.date) -> Request:
+    """Ask the candidate for complementary elements by `due`; the dossier waits."""
+    items = " ".join((items or "").split())
+    if not items:
+        raise ValidationError("--items must say what is asked")
+    if due <= date:
+        raise ValidationError(f"the due date {due.isoformat()} must be after the request "
+                              f"date {date.isoformat()}")
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        workflow.require(row, "request", schemes.get(row["scheme"]).workflow)
+        request_id = store.insert("requests", {
+            "dossier_id": row["id"], "items": items, "requested_on": date.isoformat(),
+            "due": due.isoformat()})
+        dossiers.record_event(store, row, "requested", {
+            "request_id": request_id, "items": items, "due": due.isoformat()},
+            date, status="waiting")
+    return Request(row["ref"], request_id, items, date.isoformat(), due.isoformat(), "waiting")
+
+
+def _instructor_of(store, row) -> instructors.Instructor:
+    if row["instructor_id"] is None:
+        raise StateError(f"dossier {row['ref']} has no instructor yet: assign one first "
+                         f"(`certcli dossier assign {row['ref']} --auto`)")
+    return instructors.get(store, row["instructor_id"])
+
+
+def interview(store, ref: str, *, at: str, minutes: int = 60, date: dt.date,
+              force: bool = False) -> Interview:
+    """Schedule the phone interview with the dossier's instructor; refused when it
+    overlaps another interview that instructor has scheduled for a dossier still
+    under instruction, or falls on a weekend or a public holiday (unless `force`)."""
+    start = dates.parse_datetime(at)
+    if not 1 <= minutes <= MAX_INTERVIEW_MINUTES:
+        raise ValidationError(f"invalid length {minutes} minutes (1 to "
+                              f"{MAX_INTERVIEW_MINUTES})")
+    if start.date() < date:
+        raise ValidationError(f"the interview on {start.strftime(_AT)} is before the date "
+                              f"it is scheduled on ({date.isoformat()})")
+    forced = dates.require_working_day(start.date(), force=force)
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        workflow.require(row, "interview", schemes.get(row["scheme"]).workflow)
+        person = _instructor_of(store, row)
+        clash = _clash(store, person, start, minutes)
+        if clash:
+            raise ConflictError(clash)
+        interview_id = store.insert("interviews", {
+            "dossier_id": row["id"], "instructor_id": person.id, "at": start.strftime(_AT),
+            "minutes": minutes})
+        ident = {"id": person.id, "name": person.name}
+        details = {"interview_id": interview_id, "at": start.strftime(_AT),
+                   "minutes": minutes, "instructor": ident}
+        if forced:
+            details["forced"] = forced
+        dossiers.record_event(store, row, "interview", details, date)
+    return Interview(row["ref"], interview_id, start.strftime(_AT), minutes, ident)
+
+
+def _clash(store, person, start: dt.datetime, minutes: int) -> str | None:
+    """What an interview at `start` would overlap in `person`'s schedule, or None.
+    Interviews of dossiers closed or past their report hold no slot."""
+    end = start + dt.timedelta(minutes=minutes)
+    for other in store.scheduled_interviews_of(person.id):
+        other_start = dt.datetime.strptime(other["at"], _AT)
+        other_end = other_start + dt.timedelta(minutes=other["minutes"])
+        if start < other_end and other_start < end:
+            return (f"{person.label} already has an interview for dossier {other['ref']} "
+                    f"from {other['at']} to {other_end.strftime('%H:%M')}, which overlaps "
+                    f"{start.strftime(_AT)}-{end.strftime('%H:%M')}")
+    return None
+
+
+def hand_over_interviews(store, row, previous_id: int, person, date: dt.date
+                         ) -> tuple[list[dict], list[dict]]:
+    """On a reassignment, give the new instructor the dossier's interviews scheduled
+    from `date` on with the previous one; one that clashes with the new instructor's
+    schedule is cancelled (the candidate is to be called for a new one). Returns
+    (moved, cancelled), each [{"at", "minutes"}], a cancelled one with its "clash".
+    Call inside the reassignment's transaction."""
+    moved, cancelled = [], []
+    for booked in store.future_interviews(row["id"], previous_id, date.isoformat()):
+        start = dt.datetime.strptime(booked["at"], _AT)
+        clash = _clash(store, person, start, booked["minutes"])
+        slot = {"at": booked["at"], "minutes": booked["minutes"]}
+        if clash:
+            store.update("interviews", booked["id"], {"status": "cancelled"})
+            cancelled.append({**slot, "clash": clash})
+        else:
+            store.update("interviews", booked["id"], {"instructor_id": person.id})
+            moved.append(slot)
+    return moved, cancelled
+
+
+def report(store, ref: str, *, recommend: str, mentions: list[str] = (),
+           text: str | None = None, date: dt.date) -> Report:
+    """Record the instructor's report and recommendation; the dossier is then
+    ready for the award commission."""
+    recommend = validators.choice(recommend, RECOMMENDATIONS, "recommendation")
+    text = text.strip() if text and text.strip() else None
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        scheme = schemes.get(row["scheme"])
+        workflow.require(row, "report", scheme.workflow)
+        chosen = certificates.check_mentions(scheme, list(mentions))
+        if chosen and recommend == "refuse":
+            raise ValidationError("mentions go with a recommendation to grant, not to refuse")
+        _instructor_of(store, row)
+        store.update("dossiers", row["id"], {
+            "report_on": date.isoformat(), "recommendation": recommend,
+            "report_mentions": json.dumps(chosen, ensure_ascii=False), "report_text": text})
+        details = {"recommendation": recommend, "mentions": chosen}
+        if text:
+            details["text"] = text
+        dossiers.record_event(store, row, "report", details, date, status="report_ready")
+    return Report(row["ref"], recommend, chosen, text, date.isoformat(), "report_ready")
+
+
+def withdraw(store, ref: str, *, reason: str | None = None, date: dt.date) -> dict:
+    """The candidate withdraws: the dossier closes, its scheduled interviews are
+    cancelled (freeing the instructor's slots) and it leaves every agenda it is on
+    undecided (freeing its place at the session)."""
+    from certcli.domain import commissions  # only a withdrawal needs the agendas
+
+    reason = reason.strip() if reason and reason.strip() else None
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        workflow.require(row, "withdraw", schemes.get(row["scheme"]).workflow)
+        cancelled = store.cancel_interviews(row["id"])
+        left = commissions.remove_from_agendas(store, row)
+        store.update("dossiers", row["id"], {"closed_on": date.isoformat()})
+        details = {"reason": reason} if reason else {}
+        if cancelled:
+            details["interviews_cancelled"] = cancelled
+        if left:
+            details["removed_from_agenda"] = left
+        dossiers.record_event(store, row, "withdrawn", details, date, status="withdrawn")
+    return {"ref": row["ref"], "status": "withdrawn", "closed_on": date.isoformat(),
+            "reason": reason, "interviews_cancelled": cancelled, "removed_from_agenda": left}
+
+
+def overdue(store, *, as_of: dt.date, scheme: str | None = None, kind: str | None = None,
+            candidate_id: int | None = None) -> list[dict]:
+    """Dossiers waiting for complements whose (earliest) open request is past due
+    on `as_of` (the due day itself is not late)."""
+    scheme = schemes.get(scheme).code if scheme else None
+    found = []
+    for r in store.overdue_dossiers(as_of.isoformat(), scheme=scheme, kind=kind,
+                                    candidate_id=candidate_id):
+        data = dossiers.get(store, r["ref"]).to_dict()
+        data.update(due=r["due"], items=r["items"],
+                    days_overdue=(as_of - dt.date.fromisoformat(r["due"])).days)
+        found.append(data)
+    return found
+
+
+def _person(store, person_id):
+    if person_id is None:
+        return None
+    row = store.instructor(person_id)
+    return {"id": row["id"], "name": row["name"]}
+
+
+def dossier_details(store, dossier) -> dict:
+    """What `dossier show` adds for this stage (JSON keys)."""
+    row = store.dossier_by_id(dossier.id)
+    state = completeness.assess(store, row)
+    data = {}
+    if schemes.get(dossier.scheme).workflow == "opqtecc":
+        report_data = None
+        if row["recommendation"]:
+            report_data = {"on": row["report_on"], "recommendation": row["recommendation"],
+                           "mentions": json.loads(row["report_mentions"] or "[]"),
+                           "text": row["report_text"]}
+        data.update(
+            instructor=_person(store, row["instructor_id"]),
+            expert=_person(store, row["expert_id"]),
+            requests=[{"items": r["items"], "requested_on": r["requested_on"],
+                       "due": r["due"], "satisfied_on": r["satisfied_on"]}
+                      for r in store.requests(row["id"])],
+            interviews=[{"at": i["at"], "minutes": i["minutes"],
+                         "instructor": i["instructor_name"], "status": i["status"]}
+                        for i in store.interviews(row["id"])],
+            report=report_data,
+        )
+    checked = eligibility.at_last_check(store, row)
+    if checked is not None:
+        data["eligibility"] = checked
+    data["payments"] = [{"paid_on": p["paid_on"], "amount": as_str(to_decimal(p["amount"])),
+                         "method": p["method"], "reference": p["reference"]}
+                        for p in store.dossier_payments(row["id"])]
+    data["completeness"] = {"complete": state.complete,
+                            "missing": [m.code for m in state.missing],
+                            "fee_due": as_str(state.fee_due), "fee_paid": as_str(state.fee_paid)}
+    return data

@@ -1,0 +1,235 @@
+"""A dossier arrives: pieces received by post, the instruction fee, and the
+completeness check that sends it on to instruction (or keeps it incomplete).
+
+Piece codes come from the scheme file for the dossier's kind. A piece needed
+several times (two `technique` for ECO) is given several times
+(`technique technique`) or with a count (`technique:2`).
+
+Receiving while the dossier is `waiting` (complementary elements asked) closes
+every open request on that date and returns the dossier to `instruction`:
+the complement may be pieces of the scheme or, as often, free documents that
+answer the request, so no piece code is needed then. `--partial` records
+pieces without closing the request (the dossier keeps waiting).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from certcli.domain import completeness, dossiers, eligibility
+from certcli.domain.completeness import Completeness
+from certcli.domain.eligibility import Verdict
+from certcli.errors import StateError, ValidationError
+from certcli.rules import schemes, validators, workflow
+from certcli.rules.money import as_str, parse_amount
+
+METHODS = ("cheque", "virement")
+MAX_COUNT = 20  # a typo like technique:200 should not fill the table
+
+
+@dataclass
+class Reception:
+    ref: str
+    received: list[str]
+    status: str
+    requests_satisfied: list[int] = field(default_factory=list)
+    completeness: Completeness | None = None
+
+    def to_dict(self) -> dict:
+        data = {"ref": self.ref, "received": self.received, "status": self.status,
+                "requests_satisfied": self.requests_satisfied}
+        if self.completeness is not None:
+            data.update(complete=self.completeness.complete,
+                        missing=[m.code for m in self.completeness.missing])
+        return data
+
+
+@dataclass
+class Payment:
+    ref: str
+    amount: Decimal
+    method: str
+    reference: str | None
+    paid_on: str
+    fee_due: Decimal
+    fee_paid: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.fee_due - self.fee_paid
+
+    def to_dict(self) -> dict:
+        return {"ref": self.ref, "amount": as_str(self.amount), "method": self.method,
+                "reference": self.reference, "paid_on": self.paid_on,
+                "fee_due": as_str(self.fee_due), "fee_paid": as_str(self.fee_paid),
+                "balance": as_str(self.balance)}
+
+
+@dataclass
+class Check:
+    result: Completeness
+    status: str
+    verdict: Verdict | None = None  # None: eligibility not applied at this check
+    override: str | None = None
+
+    def to_dict(self) -> dict:
+        """The `dossier check --json` contract, plus the status it led to and the
+        eligibility verdict ("eligible" null when the check does not apply it)."""
+        return {**self.result.to_dict(), "status": self.status,
+                "eligible": None if self.verdict is None else self.verdict.eligible,
+                "failures": [] if self.verdict is None else list(self.verdict.failures),
+                "override": self.override}
+
+
+def parse_pieces(tokens: list[str], scheme, kind: str) -> list[str]:
+    """['technique:2', 'contrats'] -> ['technique', 'technique', 'contrats']."""
+    valid = scheme.required_pieces(kind)
+    codes = []
+    for token in tokens:
+        raw, sep, count = token.strip().partition(":")
+        code = raw.strip().lower()
+        if code == completeness.FEE_CODE:
+            raise ValidationError("the instruction fee is a payment, not a piece: use "
+                                  "`certcli dossier pay REF --amount A --method cheque`")
+        if code not in valid:
+            raise ValidationError(f"unknown piece {raw.strip()!r} for {scheme.code} {kind} "
+                                  f"dossiers (valid: {', '.join(valid)})")
+        n = 1
+        if sep:
+            if not count.strip().isdigit() or not 1 <= int(count) <= MAX_COUNT:
+                raise ValidationError(f"invalid count in {token!r}: use CODE:N with N from 1 "
+                                      f"to {MAX_COUNT}")
+            n = int(count)
+        codes += [code] * n
+    return codes
+
+
+def receive(store, ref: str, tokens: list[str], *, partial: bool = False,
+            date: dt.date) -> Reception:
+    """Record pieces received (and, for a waiting dossier, the complement)."""
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        scheme = schemes.get(row["scheme"])
+        workflow.require(row, "receive", scheme.workflow)
+        codes = parse_pieces(tokens, scheme, row["kind"])
+        waiting = row["status"] == "waiting"
+        if partial and not waiting:
+            raise ValidationError(f"--partial is for a dossier waiting for complementary "
+                                  f"elements; {row['ref']} is '{row['status']}'")
+        if not codes and (partial or not waiting):
+            raise ValidationError(f"give at least one piece code (valid: "
+                                  f"{', '.join(scheme.required_pieces(row['kind']))})")
+        for code in codes:
+            store.insert("pieces", {"dossier_id": row["id"], "code": code,
+                                    "received_on": date.isoformat()})
+        details: dict = {"pieces": codes}
+        status, satisfied = row["status"], []
+        if waiting and not partial:
+            satisfied = [r["id"] for r in store.open_requests(row["id"])]
+            store.satisfy_requests(row["id"], date.isoformat())
+            details["requests_satisfied"] = satisfied
+            status = "instruction"
+        dossiers.record_event(store, row, "received", details, date, status=status)
+        result = completeness.assess(store, row)
+    return Reception(row["ref"], codes, status, satisfied, result)
+
+
+def pay(store, ref: str, *, amount: str, method: str, reference: str | None = None,
+        date: dt.date) -> Payment:
+    """Record (part of) the instruction fee; more than the balance is refused."""
+    value = parse_amount(amount)
+    method = validators.choice(method, METHODS, "method")
+    reference = " ".join(reference.split()) if reference and reference.strip() else None
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        scheme = schemes.get(row["scheme"])
+        workflow.require(row, "pay", scheme.workflow)
+        before = completeness.assess(store, row)
+        due, paid = before.fee_due, before.fee_paid
+        if due == 0:
+            raise ValidationError(f"no instruction fee is due for a {scheme.code} "
+                                  f"{row['kind']} dossier")
+        if paid >= due:
+            raise ValidationError(f"the instruction fee of {as_str(due)} for {row['ref']} is "
+                                  "already paid in full")
+        if value > due - paid:
+            raise ValidationError(
+                f"overpayment: {as_str(value)} is more than the {as_str(due - paid)} still due "
+                f"for {row['ref']} (fee {as_str(due)}, already paid {as_str(paid)})")
+        store.insert("payments", {"dossier_id": row["id"], "amount": as_str(value),
+                                  "method": method, "reference": reference,
+                                  "paid_on": date.isoformat()})
+        details = {"amount": as_str(value), "method": method}
+        if reference:
+            details["reference"] = reference
+        dossiers.record_event(store, row, "paid", details, date)
+    return Payment(row["ref"], value, method, reference, date.isoformat(), due, paid + value)
+
+
+def check(store, ref: str, *, override: str | None = None, date: dt.date) -> Check:
+    """Check completeness and eligibility, and record it: complete and eligible ->
+    instruction (OPQTECC) or complete (CQPT, awaiting admissibility, where the
+    funding body applies the eligibility rules); otherwise incomplete.
+
+    A complete dossier whose candidate is not eligible on `date` (the verdict of
+    `eligibility check`, where `eligibility.applies_at_check`) is refused with the
+    failed rules, nothing written, unless `override` gives the reason to accept it
+    anyway: the reason and the failed rules are then recorded with the check."""
+    if override is not None:
+        override = validators.text(override, "override reason", validators.MAX_TEXT)
+        if not override:
+            raise ValidationError("--override needs a reason, e.g. --override \"experience "
+                                  "attested by the employer's letter\"")
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        scheme = schemes.get(row["scheme"])
+        workflow.require(row, "check", scheme.workflow)
+        result = completeness.assess(store, row)
+        applies = eligibility.applies_at_check(store, row)
+        # An incomplete dossier is not judged on eligibility yet.
+        verdict = (eligibility.evaluate_dossier(store, row, date)
+                   if applies and result.complete else None)
+        _eligible_or_overridden(row, result, applies, verdict, override)
+        if not result.complete:
+            status = "incomplete"
+        elif scheme.workflow == "cqpt":
+            status = "complete"
+        else:
+            status = "instruction"
+        details = {
+            "complete": result.complete, "missing": [m.code for m in result.missing],
+            "fee_due": as_str(result.fee_due), "fee_paid": as_str(result.fee_paid),
+        }
+        if verdict is not None:
+            details["eligible"] = verdict.eligible
+            if not verdict.eligible:
+                details.update(failures=verdict.failures, override=override)
+        dossiers.record_event(store, row, "checked", details, date, status=status)
+    return Check(result, status, verdict, override)
+
+
+def _eligible_or_overridden(row, result: Completeness, applies: bool,
+                            verdict: Verdict | None, override: str | None) -> None:
+    """Refuse an ineligible complete dossier without --override, and an --override
+    that overrides nothing."""
+    if override is not None:
+        if not applies:
+            if schemes.get(row["scheme"]).workflow == "cqpt":
+                raise ValidationError("--override is not for a CQPT check: the funding body "
+                                      "applies the eligibility rules at `cqpt admissibility` "
+                                      "(which takes its own --override)")
+            raise ValidationError(f"--override accepts an ineligible candidate, and the check "
+                                  f"of {row['kind']} dossier {row['ref']} applies no "
+                                  "eligibility rule (the holder was found eligible for the "
+                                  "certificate it continues)")
+        if not result.complete:
+            raise ValidationError(f"dossier {row['ref']} is incomplete: --override accepts "
+                                  "an ineligible candidate, not missing pieces")
+        if verdict.eligible:
+            raise ValidationError(f"candidate {row['candidate_id']} is eligible for "
+                                  f"{verdict.scheme} on {verdict.as_of}: --override is not "
+                                  "needed")
+    elif verdict is not None and result.complete and not verdict.eligible:
+        raise StateError(eligibility.refusal(row, verdict))

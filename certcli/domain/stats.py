@@ -1,0 +1,94 @@
+"""The pipeline at a glance (`certcli stats`): dossiers per stage, delays, overdue
+requests, next sessions, renewals due and unpaid invoices.
+
+`as_of` dates every window: delays count dossiers that reached the milestone in the
+12 months up to it, requests are overdue on it, sessions start from it, invoices
+were issued by it. Dossier statuses and invoice balances are the current ones (the
+database keeps no snapshot of a past day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass
+
+from certcli.domain import instruction
+from certcli.letters import reminders as renewals
+from certcli.rules import dates
+from certcli.rules.money import ZERO, as_str, to_decimal
+
+DELAY_MONTHS = 12
+SESSIONS_SHOWN = 3
+RENEWAL_MONTHS = 9
+
+
+@dataclass
+class Delay:
+    count: int
+    median_days: float | int | None
+    max_days: int | None
+
+    @classmethod
+    def of(cls, days: list[int]) -> Delay:
+        if not days:
+            return cls(0, None, None)
+        median = statistics.median(days)
+        return cls(len(days), int(median) if median == int(median) else median, max(days))
+
+    def to_dict(self) -> dict:
+        return {"count": self.count, "median_days": self.median_days, "max_days": self.max_days}
+
+
+def _days(opened: str, reached: str | None, since: str, until: str) -> int | None:
+    if reached is None or not since <= reached <= until:
+        return None
+    return (dt.date.fromisoformat(reached) - dt.date.fromisoformat(opened)).days
+
+
+def delays(store, as_of: dt.date) -> dict:
+    since = dates.add_months(as_of, -DELAY_MONTHS) + dt.timedelta(days=1)
+    window = (since.isoformat(), as_of.isoformat())
+    rows = store.dossier_milestones(*window)
+    result = {"from": window[0], "to": window[1]}
+    for key, column in (("to_instruction", "complete_on"), ("to_decision", "decided_on")):
+        days = [d for r in rows if (d := _days(r["opened_on"], r[column], *window)) is not None]
+        result[key] = Delay.of(days).to_dict()
+    return result
+
+
+def dossier_counts(store) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for row in store.dossier_status_counts():
+        counts.setdefault(row["scheme"], {})[row["status"]] = row["n"]
+    return counts
+
+
+def unpaid(store, as_of: dt.date) -> dict:
+    total = ZERO
+    rows = store.open_invoice_balances(as_of.isoformat())
+    for row in rows:
+        paid = sum((to_decimal(a) for a in (row["paid_list"] or "").split()), ZERO)
+        total += to_decimal(row["amount"]) - paid
+    return {"count": len(rows), "total": as_str(total)}
+
+
+def overview(store, *, as_of: dt.date) -> dict:
+    """Everything `certcli stats` shows, as plain data (its JSON)."""
+    overdue = instruction.overdue(store, as_of=as_of)
+    due = renewals.due(store, as_of=as_of, months=RENEWAL_MONTHS)
+    return {
+        "as_of": as_of.isoformat(),
+        "dossiers": dossier_counts(store),
+        "delays": delays(store, as_of),
+        "overdue_requests": {"count": len(overdue),
+                             "dossiers": [{"ref": d["ref"], "due": d["due"],
+                                           "days_overdue": d["days_overdue"]}
+                                          for d in overdue]},
+        "next_sessions": [{"id": s["id"], "date": s["date"], "kind": s["kind"],
+                           "capacity": s["capacity"], "on_agenda": s["on_agenda"]}
+                          for s in store.upcoming_sessions(as_of.isoformat(), SESSIONS_SHOWN)],
+        "renewals": {"months": RENEWAL_MONTHS, "due": len(due),
+                     "not_reminded": sum(1 for d in due if not d.reminded_on)},
+        "unpaid_invoices": unpaid(store, as_of),
+    }

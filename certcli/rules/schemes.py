@@ -1,0 +1,269 @@
+"""The scheme catalog: data/schemes/*.toml and data/bodies/*.toml, validated.
+
+A malformed file is a SchemeError naming the file and the field, so a
+secretariat editing its fee grid learns at once what it broke.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from certcli.errors import NotFound, SchemeError
+from certcli.rules.money import as_str, to_decimal
+
+KINDS = ("initial", "renewal", "extension")
+WORKFLOWS = ("opqtecc", "cqpt")
+
+
+@dataclass(frozen=True)
+class Body:
+    code: str
+    name: str
+    long_name: str
+    address: tuple[str, ...]
+    city: str
+    phone: str
+    email: str
+    signatory: str
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scheme:
+    code: str
+    name: str
+    body: Body
+    workflow: str
+    validity_years: int
+    renewal_lead_months: int
+    appeal_delay_months: int
+    agenda_cutoff_days: int
+    prorata: str
+    certificate_format: str
+    annual_dues: Decimal
+    fees: dict[str, Decimal]
+    pieces: dict[str, tuple[str, ...]]
+    piece_counts: dict[str, int]
+    piece_labels: dict[str, str]
+    eligibility: dict
+    mentions: tuple[str, ...]
+    specialty: str | None
+    cqpt: dict
+    path: Path
+
+    @property
+    def expires(self) -> bool:
+        return self.validity_years > 0
+
+    def fee(self, kind: str) -> Decimal:
+        return self.fees.get(kind, Decimal("0.00"))
+
+    def required_pieces(self, kind: str) -> tuple[str, ...]:
+        return self.pieces.get(kind, ())
+
+    def piece_count(self, code: str) -> int:
+        return self.piece_counts.get(code, 1)
+
+    def label(self, code: str) -> str:
+        return self.piece_labels.get(code, code)
+
+    def certificate_number(self, year: int, seq: int) -> str:
+        return self.certificate_format.format(year=year, seq=seq, code=self.code)
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "body": self.body.name,
+            "workflow": self.workflow,
+            "validity_years": self.validity_years,
+            "expires": self.expires,
+            "renewal_lead_months": self.renewal_lead_months,
+            "appeal_delay_months": self.appeal_delay_months,
+            "agenda_cutoff_days": self.agenda_cutoff_days,
+            "prorata": self.prorata,
+            "certificate_format": self.certificate_format,
+            "pieces": {kind: list(codes) for kind, codes in self.pieces.items()},
+            "piece_counts": {code: self.piece_count(code)
+                             for codes in self.pieces.values() for code in codes},
+            "piece_labels": dict(self.piece_labels),
+            "fees": {kind: as_str(amount) for kind, amount in self.fees.items()},
+            "annual_dues": as_str(self.annual_dues),
+            "eligibility": self.eligibility,
+            "mentions": list(self.mentions),
+            "specialty": self.specialty,
+            "cqpt": self.cqpt,
+            "file": str(self.path),
+        }
+
+
+class _Reader:
+    """Typed access to one TOML table, with errors naming file and field."""
+
+    def __init__(self, path: Path, table: dict, prefix: str = ""):
+        self.path, self.table, self.prefix = path, table, prefix
+
+    def fail(self, key: str, problem: str):
+        raise SchemeError(f"{self.path.name}: field '{self.prefix}{key}' {problem}")
+
+    def get(self, key: str, kind: type, default=...):
+        if key not in self.table:
+            if default is ...:
+                self.fail(key, "is missing")
+            return default
+        value = self.table[key]
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            self.fail(key, f"must be an integer, not {value!r}")
+        if kind is not int and not isinstance(value, kind):
+            self.fail(key, f"must be a {kind.__name__}, not {value!r}")
+        return value
+
+    def amount(self, key: str, default=...) -> Decimal:
+        raw = self.get(key, str, default)
+        if isinstance(raw, Decimal):
+            return raw
+        try:
+            value = to_decimal(raw)
+        except Exception:
+            self.fail(key, f"must be an amount like \"360.00\", not {raw!r}")
+        if value < 0:
+            self.fail(key, "must not be negative")
+        return value.quantize(Decimal("0.01"))
+
+    def sub(self, key: str) -> _Reader:
+        return _Reader(self.path, self.get(key, dict, {}), f"{self.prefix}{key}.")
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SchemeError(f"{path.name}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise SchemeError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _load_body(path: Path) -> Body:
+    r = _Reader(path, _read_toml(path))
+    known = {"code", "name", "long_name", "address", "city", "phone", "email", "signatory"}
+    address = r.get("address", list)
+    if not all(isinstance(line, str) for line in address):
+        r.fail("address", "must be a list of lines")
+    return Body(
+        code=r.get("code", str), name=r.get("name", str),
+        long_name=r.get("long_name", str, r.get("name", str)),
+        address=tuple(address), city=r.get("city", str), phone=r.get("phone", str, ""),
+        email=r.get("email", str, ""), signatory=r.get("signatory", str, ""),
+        extra={k: v for k, v in r.table.items() if k not in known},
+    )
+
+
+# What a CQPT scheme's [cqpt] table falls back to: the branch's funder, its flat
+# amount per evaluation and the body financing a CIF.
+CQPT_DEFAULTS = {"funder": "AUVICOM", "flat_amount": "300.00", "cif_body": "Fongecif"}
+
+
+def _cqpt_rules(r: _Reader) -> dict:
+    """The [cqpt] table with its defaults applied once; flat_amount checked and
+    normalised ("300.00")."""
+    cr = r.sub("cqpt")
+    rules = {**CQPT_DEFAULTS, **cr.table}
+    rules["flat_amount"] = as_str(cr.amount("flat_amount", Decimal(CQPT_DEFAULTS["flat_amount"])))
+    for key in ("funder", "cif_body"):
+        if not isinstance(rules[key], str) or not rules[key].strip():
+            cr.fail(key, f"must be a non-empty string, not {rules[key]!r}")
+    return rules
+
+
+def _load_scheme(path: Path, bodies: dict[str, Body]) -> Scheme:
+    r = _Reader(path, _read_toml(path))
+    code = r.get("code", str)
+    if code != path.stem:
+        r.fail("code", f"is {code!r} but the file is named {path.name}")
+    body_code = r.get("body", str)
+    if body_code not in bodies:
+        r.fail("body", f"names an unknown body {body_code!r} (known: {', '.join(sorted(bodies))})")
+    workflow = r.get("workflow", str)
+    if workflow not in WORKFLOWS:
+        r.fail("workflow", f"must be one of {', '.join(WORKFLOWS)}")
+    prorata_mode = r.get("prorata", str, "current_month")
+    if prorata_mode not in ("current_month", "next_month"):
+        r.fail("prorata", "must be current_month or next_month")
+    fmt = r.get("certificate_format", str)
+    try:
+        fmt.format(year=2026, seq=1, code=code)
+    except (KeyError, ValueError, IndexError) as exc:
+        r.fail("certificate_format", f"is not a valid format ({exc}); use {{year}} and {{seq}}")
+    fees_r = r.sub("fees")
+    fees = {kind: fees_r.amount(kind) for kind in fees_r.table}
+    pieces_r = r.sub("pieces")
+    pieces = {}
+    for kind in pieces_r.table:
+        if kind not in KINDS:
+            pieces_r.fail(kind, f"is not a dossier kind ({', '.join(KINDS)})")
+        codes = pieces_r.get(kind, list)
+        if not all(isinstance(c, str) and c for c in codes):
+            pieces_r.fail(kind, "must be a list of piece codes")
+        pieces[kind] = tuple(codes)
+    counts_r = r.sub("piece_counts")
+    counts = {c: counts_r.get(c, int) for c in counts_r.table}
+    for piece, count in counts.items():
+        if count < 1:
+            counts_r.fail(piece, "must be at least 1")
+    labels = r.get("piece_labels", dict, {})
+    mentions = r.get("mentions", list, [])
+    validity = r.get("validity_years", int)
+    cqpt = _cqpt_rules(r) if workflow == "cqpt" else r.get("cqpt", dict, {})
+    if validity < 0:
+        r.fail("validity_years", "must be 0 (no expiry) or more")
+    return Scheme(
+        code=code, name=r.get("name", str), body=bodies[body_code], workflow=workflow,
+        validity_years=validity,
+        renewal_lead_months=r.get("renewal_lead_months", int, 9),
+        appeal_delay_months=r.get("appeal_delay_months", int, 2),
+        agenda_cutoff_days=r.get("agenda_cutoff_days", int, 15),
+        prorata=prorata_mode, certificate_format=fmt,
+        annual_dues=r.amount("annual_dues", Decimal("0.00")),
+        fees=fees, pieces=pieces, piece_counts=counts, piece_labels=labels,
+        eligibility=r.get("eligibility", dict, {}), mentions=tuple(mentions),
+        specialty=r.get("specialty", str, None), cqpt=cqpt, path=path,
+    )
+
+
+@cache
+def _catalog(folder: str) -> dict[str, Scheme]:
+    root = Path(folder)
+    schemes_dir = root / "schemes"
+    if not schemes_dir.is_dir():
+        raise SchemeError(f"no scheme folder at {schemes_dir}")
+    bodies = {}
+    for path in sorted((root / "bodies").glob("*.toml")):
+        body = _load_body(path)
+        bodies[body.code] = body
+    catalog = {}
+    for path in sorted(schemes_dir.glob("*.toml")):
+        scheme = _load_scheme(path, bodies)
+        catalog[scheme.code] = scheme
+    if not catalog:
+        raise SchemeError(f"no scheme file (*.toml) in {schemes_dir}")
+    return catalog
+
+
+def catalog() -> dict[str, Scheme]:
+    """Every scheme, by code."""
+    from certcli.rules.paths import data_dir
+
+    return _catalog(str(data_dir()))
+
+
+def get(code: str) -> Scheme:
+    schemes = catalog()
+    scheme = schemes.get(code.upper())
+    if scheme is None:
+        raise NotFound(f"unknown scheme {code!r} (known: {', '.join(sorted(schemes))})")
+    return scheme
