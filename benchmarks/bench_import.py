@@ -22,10 +22,42 @@ import tempfile
 import time
 from pathlib import Path
 
-FIRST = ["Léa", "Éric", "Hélène", "Jean", "Zoé", "Marc", "Chloé", "Noé", "Inès", "Thierry",
-         "Anaïs", "François", "Océane", "Jérôme", "Maëlle", "Loïc"]
-LAST = ["Martin", "Bérégovoy", "Dupont", "Lefèvre", "Maréchal", "Durand", "Petit", "Roux",
-        "Moreau", "Girard", "Lambert", "Faure", "Rousseau", "Blanc", "Guérin", "Muller"]
+FIRST = [
+    "Léa",
+    "Éric",
+    "Hélène",
+    "Jean",
+    "Zoé",
+    "Marc",
+    "Chloé",
+    "Noé",
+    "Inès",
+    "Thierry",
+    "Anaïs",
+    "François",
+    "Océane",
+    "Jérôme",
+    "Maëlle",
+    "Loïc",
+]
+LAST = [
+    "Martin",
+    "Bérégovoy",
+    "Dupont",
+    "Lefèvre",
+    "Maréchal",
+    "Durand",
+    "Petit",
+    "Roux",
+    "Moreau",
+    "Girard",
+    "Lambert",
+    "Faure",
+    "Rousseau",
+    "Blanc",
+    "Guérin",
+    "Muller",
+]
 CITIES = ["Paris", "Lyon", "Orléans", "Besançon", "Nîmes", "Saint-Étienne", "Brest"]
 
 
@@ -33,18 +65,38 @@ def write_csv(path: Path, rows: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     with path.open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
-        out.writerow(["first_name", "last_name", "birth_date", "email", "phone", "postcode",
-                      "city", "status", "specialties", "employer"])
+        out.writerow(
+            [
+                "first_name",
+                "last_name",
+                "birth_date",
+                "email",
+                "phone",
+                "postcode",
+                "city",
+                "status",
+                "specialties",
+                "employer",
+            ]
+        )
         for i in range(rows):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             born = f"{rng.randint(1950, 2000)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            out.writerow([first, f"{last}{i}", born, f"p{i}@example.fr",
-                          f"06 {rng.randint(10, 38)} {rng.randint(10, 99)} "
-                          f"{rng.randint(10, 99)} {rng.randint(10, 99)}",
-                          f"{rng.randint(1, 95):02d}{rng.randint(0, 999):03d}",
-                          rng.choice(CITIES), rng.choice(["salarie", "demandeur"]),
-                          rng.choice(["economie", "programmation", "economie;programmation"]),
-                          f"Société {rng.randint(1, 500)}"])
+            out.writerow(
+                [
+                    first,
+                    f"{last}{i}",
+                    born,
+                    f"p{i}@example.fr",
+                    f"06 {rng.randint(10, 38)} {rng.randint(10, 99)} "
+                    f"{rng.randint(10, 99)} {rng.randint(10, 99)}",
+                    f"{rng.randint(1, 95):02d}{rng.randint(0, 999):03d}",
+                    rng.choice(CITIES),
+                    rng.choice(["salarie", "demandeur"]),
+                    rng.choice(["economie", "programmation", "economie;programmation"]),
+                    f"Société {rng.randint(1, 500)}",
+                ]
+            )
 
 
 def _children_cpu() -> float:
@@ -62,8 +114,12 @@ def run(rows: int) -> tuple[float, float]:
         subprocess.run([*cli, "init"], env=env, check=True, capture_output=True)
         cpu = _children_cpu()
         start = time.perf_counter()
-        done = subprocess.run([*cli, "candidate", "import", str(data), "--date", "2026-11-25"],
-                              env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [*cli, "candidate", "import", str(data), "--date", "2026-11-25"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         elapsed = time.perf_counter() - start
         cpu = _children_cpu() - cpu
         if done.returncode != 0:

@@ -40,18 +40,37 @@ def generate(path: Path, n: int) -> None:
     with store.transaction():
         for i in range(1, n + 1):
             p = demo._person(rng, i)
-            cid = store.insert("candidates", {
-                "civility": p["civility"], "first_name": p["first_name"],
-                "last_name": p["last_name"], "address": p["address"],
-                "postcode": p["postcode"], "city": p["city"], "email": p["email"],
-                "created_on": "2026-01-01"})
+            cid = store.insert(
+                "candidates",
+                {
+                    "civility": p["civility"],
+                    "first_name": p["first_name"],
+                    "last_name": p["last_name"],
+                    "address": p["address"],
+                    "postcode": p["postcode"],
+                    "city": p["city"],
+                    "email": p["email"],
+                    "created_on": "2026-01-01",
+                },
+            )
             granted = dt.date(2026, 3, 1) + dt.timedelta(days=i % 90)
-            cert = store.insert("certificates", {
-                "number": f"ECO-2026-{i:05d}", "candidate_id": cid, "scheme": "ECO",
-                "granted_on": granted.isoformat()})
-            store.insert("certificate_periods", {
-                "certificate_id": cert, "start": granted.isoformat(),
-                "end": dates.validity_end(granted, 4).isoformat()})
+            cert = store.insert(
+                "certificates",
+                {
+                    "number": f"ECO-2026-{i:05d}",
+                    "candidate_id": cid,
+                    "scheme": "ECO",
+                    "granted_on": granted.isoformat(),
+                },
+            )
+            store.insert(
+                "certificate_periods",
+                {
+                    "certificate_id": cert,
+                    "start": granted.isoformat(),
+                    "end": dates.validity_end(granted, 4).isoformat(),
+                },
+            )
     store.close()
 
 
@@ -66,8 +85,13 @@ def run(template_db: Path, work: Path, label: str, **options) -> dict:
     seconds = time.perf_counter() - start
     recorded = store.scalar("SELECT count(*) FROM reminders")
     store.close()
-    result = {"case": label, "letters": len(done.reminded), "recorded": recorded,
-              "files": len(done.files), "seconds": round(seconds, 2)}
+    result = {
+        "case": label,
+        "letters": len(done.reminded),
+        "recorded": recorded,
+        "files": len(done.files),
+        "seconds": round(seconds, 2),
+    }
     if options.get("one_file") and options.get("fmt") == "pdf":
         from pypdf import PdfReader
 
@@ -90,8 +114,11 @@ def main() -> None:
     for r in results:
         r["target"] = round(TARGETS[r["case"]] * n / 1000, 2)
         verdict = "met" if r["seconds"] < r["target"] else "MISSED"
-        print(f"{r['case']:>13}: {r['letters']} letters, {r['files']} file(s), "
-              f"{r['seconds']:6.2f} s (target < {r['target']:.2f} s: {verdict})", file=sys.stderr)
+        print(
+            f"{r['case']:>13}: {r['letters']} letters, {r['files']} file(s), "
+            f"{r['seconds']:6.2f} s (target < {r['target']:.2f} s: {verdict})",
+            file=sys.stderr,
+        )
     print(json.dumps({"n": n, "cores": pdf.cores(), "results": results}))
 
 

@@ -24,8 +24,10 @@ READS = [
     ("certificate list", ["certificate", "list", "--as-of", "2026-11-25"]),
     ("invoice list --unpaid", ["invoice", "list", "--unpaid"]),
     ("invoice list --unpaid --json", ["invoice", "list", "--unpaid", "--json"]),
-    ("directory search martin --json", ["directory", "search", "martin", "--json",
-                                        "--as-of", "2026-11-25"]),
+    (
+        "directory search martin --json",
+        ["directory", "search", "martin", "--json", "--as-of", "2026-11-25"],
+    ),
     ("renewals due --json", ["renewals", "due", "--json", "--as-of", "2026-11-25"]),
     ("stats --json", ["stats", "--json", "--as-of", "2026-11-25"]),
 ]
@@ -35,8 +37,11 @@ RUNS = int(os.environ.get("RUNS", "3"))
 def run(db: str, args: list[str]) -> tuple[float, float]:
     """(CPU seconds, peak MB) of one whole process."""
     with open(os.devnull, "w") as null:
-        proc = subprocess.Popen([sys.executable, "-m", "certcli", "--db", db, *args],
-                                stdout=null, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "certcli", "--db", db, *args],
+            stdout=null,
+            stderr=subprocess.PIPE,
+        )
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = usage.ru_utime + usage.ru_stime
     err = proc.stderr.read().decode()
@@ -57,9 +62,12 @@ def main(dbs: list[str], dues: bool) -> None:
                 seconds, mb = run(db, args)
                 times[db].append(seconds)
                 peak[db] = max(peak[db], mb)
-        cells = [f"{statistics.median(times[d]) * 1000:.0f} ms "
-                 f"({min(times[d]) * 1000:.0f}-{max(times[d]) * 1000:.0f}), "
-                 f"{peak[d]:.0f} MB" for d in dbs]
+        cells = [
+            f"{statistics.median(times[d]) * 1000:.0f} ms "
+            f"({min(times[d]) * 1000:.0f}-{max(times[d]) * 1000:.0f}), "
+            f"{peak[d]:.0f} MB"
+            for d in dbs
+        ]
         print(f"| `{name}` | " + " | ".join(cells) + " |", flush=True)
     if dues:
         cells = []
@@ -67,8 +75,9 @@ def main(dbs: list[str], dues: bool) -> None:
             with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
                 copy = os.path.join(tmp, "office.db")
                 shutil.copyfile(db, copy)
-                seconds, mb = run(copy, ["dues", "call", "--year", "2027",
-                                         "--date", "2026-11-25", "--json"])
+                seconds, mb = run(
+                    copy, ["dues", "call", "--year", "2027", "--date", "2026-11-25", "--json"]
+                )
                 cells.append(f"{seconds:.1f} s CPU, {mb:.0f} MB")
         print("| `dues call --year 2027` (writes) | " + " | ".join(cells) + " |")
 

@@ -47,13 +47,20 @@ BASELINES = {
 
 
 def median_ms(argv: list[str], runs: int, env: dict) -> float:
-    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   cwd=ROOT)  # warm-up: bytecode written, files in the page cache
+    subprocess.run(
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT
+    )  # warm-up: bytecode written, files in the page cache
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       check=True, cwd=ROOT)
+        subprocess.run(
+            argv,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+            cwd=ROOT,
+        )
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 
@@ -71,12 +78,33 @@ def main() -> None:
     if not args.db.exists():
         args.db.parent.mkdir(parents=True, exist_ok=True)
         print(f"building {args.db} with {args.candidates} candidates ...", flush=True)
-        subprocess.run([sys.executable, "-m", "certcli", "demo", "--size",
-                        str(args.candidates), "--date", "2026-11-25", "--json"],
-                       env=env, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "certcli",
+                "demo",
+                "--size",
+                str(args.candidates),
+                "--date",
+                "2026-11-25",
+                "--json",
+            ],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
     # The floor of any Typer program: one command that does nothing.
-    floor = median_ms([sys.executable, "-c", "import typer\napp = typer.Typer()\n"
-                       "@app.command()\ndef main(): pass\napp()"], args.runs, env)
+    floor = median_ms(
+        [
+            sys.executable,
+            "-c",
+            "import typer\napp = typer.Typer()\n@app.command()\ndef main(): pass\napp()",
+        ],
+        args.runs,
+        env,
+    )
     print(f"minimal one-command Typer app: {floor:.0f} ms (the floor of any Typer CLI)")
     print(f"{'command':<36} {'certcli ms':>10} {'sqlite3 ms':>10} {'ratio':>6}  target")
     failed = False
@@ -86,8 +114,10 @@ def main() -> None:
         plain = median_ms([sys.executable, "-c", code], args.runs, env)
         ok = ours < 150 and ours <= 3 * plain
         failed |= not ok
-        print(f"{command:<36} {ours:>10.0f} {plain:>10.0f} {ours / plain:>6.1f}  "
-              f"{'ok' if ok else 'MISSED'}")
+        print(
+            f"{command:<36} {ours:>10.0f} {plain:>10.0f} {ours / plain:>6.1f}  "
+            f"{'ok' if ok else 'MISSED'}"
+        )
     sys.exit(1 if failed else 0)
 
 

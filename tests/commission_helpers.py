@@ -19,17 +19,38 @@ def new_candidate(cli, **extra) -> int:
     """An eligible OPQTECC candidate (status, specialties, experience) by default."""
     n = next(_names)
     extra.setdefault("eligible", True)
-    return add_candidate(cli, extra.pop("first", f"Prénom{n}"), extra.pop("last", f"Nom{n}"),
-                         **extra)
+    return add_candidate(
+        cli, extra.pop("first", f"Prénom{n}"), extra.pop("last", f"Nom{n}"), **extra
+    )
 
 
-def report_ready(cli, store, *, scheme="ECO", report_on="2026-05-20", mentions=(),
-                 kind="initial", certificate=None, mention=None, candidate=None,
-                 opened="2026-01-05") -> str:
+def report_ready(
+    cli,
+    store,
+    *,
+    scheme="ECO",
+    report_on="2026-05-20",
+    mentions=(),
+    kind="initial",
+    certificate=None,
+    mention=None,
+    candidate=None,
+    opened="2026-01-05",
+) -> str:
     """Open a dossier and write the columns a recorded report would set."""
     cid = candidate or new_candidate(cli)
-    args = ["dossier", "add", "--candidate", cid, "--scheme", scheme, "--kind", kind,
-            "--date", opened]
+    args = [
+        "dossier",
+        "add",
+        "--candidate",
+        cid,
+        "--scheme",
+        scheme,
+        "--kind",
+        kind,
+        "--date",
+        opened,
+    ]
     if certificate:
         args += ["--certificate", certificate]
     if mention:
@@ -39,7 +60,8 @@ def report_ready(cli, store, *, scheme="ECO", report_on="2026-05-20", mentions=(
         store.execute(
             "UPDATE dossiers SET status = 'report_ready', report_on = ?, "
             "recommendation = 'grant', report_mentions = ? WHERE ref = ?",
-            (report_on, json.dumps(list(mentions)), ref))
+            (report_on, json.dumps(list(mentions)), ref),
+        )
     return ref
 
 
@@ -57,8 +79,7 @@ def session(cli, date: str, kind: str = "award", capacity: int | None = None) ->
     return cli.json(*args)["id"]
 
 
-def decide_at(cli, store, date: str, decision: str = "--grant", *extra, ref=None,
-              **ready) -> dict:
+def decide_at(cli, store, date: str, decision: str = "--grant", *extra, ref=None, **ready) -> dict:
     """A dossier reported 30 days before `date`, placed on a new session that day and
     decided there; returns the decide JSON."""
     day = dt.date.fromisoformat(date)
@@ -76,11 +97,24 @@ def decide_at(cli, store, date: str, decision: str = "--grant", *extra, ref=None
 def transmit_cqpt(cli, store, session_id: int, candidate=None) -> str:
     """What the CQPT transmission does: status transmitted, session set, agenda row."""
     cid = candidate or new_candidate(cli)
-    ref = cli.json("dossier", "add", "--candidate", cid, "--scheme", "CQPT", "--route",
-                   "contrat-pro", "--financing", "contrat-pro", "--date", "2026-01-10")["ref"]
+    ref = cli.json(
+        "dossier",
+        "add",
+        "--candidate",
+        cid,
+        "--scheme",
+        "CQPT",
+        "--route",
+        "contrat-pro",
+        "--financing",
+        "contrat-pro",
+        "--date",
+        "2026-01-10",
+    )["ref"]
     with store.transaction():
         row = store.dossier(ref)
         store.update("dossiers", row["id"], {"status": "transmitted", "session_id": session_id})
-        store.insert("agenda_items", {"session_id": session_id, "dossier_id": row["id"],
-                                      "position": 1})
+        store.insert(
+            "agenda_items", {"session_id": session_id, "dossier_id": row["id"], "position": 1}
+        )
     return ref

@@ -120,8 +120,14 @@ def unchanged(db_path):
 # accepted status, the scheme's specialty, and min_experience_years (3) of related
 # work. Five years (1826 days) before any test date, so every check passes them.
 OPQTECC_FACTS = {"status": "salarie", "specialty": ["economie", "programmation"]}
-CAREER = {"employer": "Cabinet Métré Conseil", "start": "2015-01-01", "end": "2019-12-31",
-          "hours": "8000", "related": True, "contract": "cdi"}
+CAREER = {
+    "employer": "Cabinet Métré Conseil",
+    "start": "2015-01-01",
+    "end": "2019-12-31",
+    "hours": "8000",
+    "related": True,
+    "contract": "cdi",
+}
 
 
 def add_candidate(cli, first="Léa", last="Martin", *, eligible=False, **extra) -> int:
@@ -157,12 +163,19 @@ def give_career(store, candidate_id: int) -> None:
     set the scene below the command line)."""
     from certcli.domain import experiences
 
-    values = {**CAREER, "start": dt.date.fromisoformat(CAREER["start"]),
-              "end": dt.date.fromisoformat(CAREER["end"])}
+    values = {
+        **CAREER,
+        "start": dt.date.fromisoformat(CAREER["start"]),
+        "end": dt.date.fromisoformat(CAREER["end"]),
+    }
     experiences.add(store, candidate_id, date=dt.date(2026, 1, 5), **values)
 
 
 def pytest_addoption(parser):
-    parser.addoption("--fuzz-long", action="store_true", default=False,
-                     help="tests/test_fuzz.py: a long run (random seed, thousands of examples) "
-                     "instead of CI's fixed seed and small count")
+    parser.addoption(
+        "--fuzz-long",
+        action="store_true",
+        default=False,
+        help="tests/test_fuzz.py: a long run (random seed, thousands of examples) "
+        "instead of CI's fixed seed and small count",
+    )

@@ -50,8 +50,9 @@ def d_open(store, cid, scheme="ECO", date=dt.date(2026, 3, 1), **extra) -> str:
     # Set-up opens several initial dossiers for one candidate; a real secretariat
     # would be stopped (see test_rules), the tests here are about other steps.
     extra.setdefault("force", True)
-    return dossiers.open_dossier(store, candidate_id=cid, scheme_code=scheme, date=date,
-                                 **extra).ref
+    return dossiers.open_dossier(
+        store, candidate_id=cid, scheme_code=scheme, date=date, **extra
+    ).ref
 
 
 def d_complete(store, cid, scheme="ECO", date=dt.date(2026, 3, 1)) -> str:
@@ -63,16 +64,30 @@ def d_complete(store, cid, scheme="ECO", date=dt.date(2026, 3, 1)) -> str:
 
 
 def d_instructor(store, name, *, role="instructor", specialties=("economie",), **extra) -> int:
-    return instructors.add(store, name=name, role=role, specialties=list(specialties),
-                           date=dt.date(2026, 1, 5), **extra).id
+    return instructors.add(
+        store,
+        name=name,
+        role=role,
+        specialties=list(specialties),
+        date=dt.date(2026, 1, 5),
+        **extra,
+    ).id
 
 
 def d_candidate(store, first="Léa", last="Martin", employer="Cabinet Métré Conseil") -> int:
     """An eligible OPQTECC candidate (status, specialties, experience), through the
     domain functions the commands call."""
-    cid = candidates.add(store, {"first_name": first, "last_name": last, "employer": employer,
-                                 "status": OPQTECC_FACTS["status"],
-                                 "specialties": OPQTECC_FACTS["specialty"]},
-                         date=dt.date(2026, 1, 5), force=True).id
+    cid = candidates.add(
+        store,
+        {
+            "first_name": first,
+            "last_name": last,
+            "employer": employer,
+            "status": OPQTECC_FACTS["status"],
+            "specialties": OPQTECC_FACTS["specialty"],
+        },
+        date=dt.date(2026, 1, 5),
+        force=True,
+    ).id
     give_career(store, cid)
     return cid

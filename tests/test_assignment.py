@@ -13,20 +13,36 @@ DAY = dt.date(2026, 6, 15)
 # -- the register ---------------------------------------------------------------------
 def test_instructor_add_list_show(cli, store):
     cid = d_candidate(store)
-    pid = add_instructor(cli, "Paul Girard", specialty=["Économie", "programmation"],
-                         employer="BET  Quantités", capacity="3", email="paul@example.fr",
-                         conflict_employer=["Atelier X", "Atelier Y"], conflict_candidate=cid)
+    pid = add_instructor(
+        cli,
+        "Paul Girard",
+        specialty=["Économie", "programmation"],
+        employer="BET  Quantités",
+        capacity="3",
+        email="paul@example.fr",
+        conflict_employer=["Atelier X", "Atelier Y"],
+        conflict_candidate=cid,
+    )
     data = cli.json("instructor", "show", pid)
-    assert data == {"id": pid, "name": "Paul Girard", "role": "instructor",
-                    "specialties": ["economie", "programmation"], "employer": "BET Quantités",
-                    "capacity": 3, "email": "paul@example.fr",
-                    "conflict_employers": ["Atelier X", "Atelier Y"],
-                    "conflict_candidates": [cid], "active": True, "load": 0,
-                    "assigned_total": 0, "dossiers": [], "awaiting_commission": []}
+    assert data == {
+        "id": pid,
+        "name": "Paul Girard",
+        "role": "instructor",
+        "specialties": ["economie", "programmation"],
+        "employer": "BET Quantités",
+        "capacity": 3,
+        "email": "paul@example.fr",
+        "conflict_employers": ["Atelier X", "Atelier Y"],
+        "conflict_candidates": [cid],
+        "active": True,
+        "load": 0,
+        "assigned_total": 0,
+        "dossiers": [],
+        "awaiting_commission": [],
+    }
     eid = add_instructor(cli, "Bob Expert", role="expert", specialty=())
     assert [p["id"] for p in cli.json("instructor", "list")] == [pid, eid]
-    assert [p["name"] for p in cli.json("instructor", "list", "--role", "expert")] == [
-        "Bob Expert"]
+    assert [p["name"] for p in cli.json("instructor", "list", "--role", "expert")] == ["Bob Expert"]
     # Load counts dossiers under instruction only.
     refs = [d_complete(store, cid) for _ in range(3)]
     for ref in refs:
@@ -40,16 +56,16 @@ def test_instructor_add_list_show(cli, store):
 
 def test_instructor_add_refusals(cli, store, unchanged):
     with unchanged():
-        for args, word in [(["--role", "judge", "--specialty", "economie"], "invalid role"),
-                           (["--specialty", "chimie"], "invalid specialty"),
-                           ([], "at least one --specialty"),
-                           (["--specialty", "economie", "--email", "nope"], "e-mail"),
-                           (["--specialty", "economie", "--capacity", "-1"], "capacity"),
-                           (["--specialty", "economie", "--conflict-candidate", "42"],
-                            "no candidate with id 42")]:
+        for args, word in [
+            (["--role", "judge", "--specialty", "economie"], "invalid role"),
+            (["--specialty", "chimie"], "invalid specialty"),
+            ([], "at least one --specialty"),
+            (["--specialty", "economie", "--email", "nope"], "e-mail"),
+            (["--specialty", "economie", "--capacity", "-1"], "capacity"),
+            (["--specialty", "economie", "--conflict-candidate", "42"], "no candidate with id 42"),
+        ]:
             assert word in cli.fails("instructor", "add", "--name", "X Y", *args).stderr
-        assert "no instructor or expert with id 9" in cli.fails("instructor", "show",
-                                                                "9").stderr
+        assert "no instructor or expert with id 9" in cli.fails("instructor", "show", "9").stderr
 
 
 # -- automatic choice ---------------------------------------------------------------------
@@ -59,14 +75,20 @@ def test_auto_skips_same_employer_and_explains(cli, store):
     other = d_instructor(store, "Anne Roux", employer="BET Quantités")
     data = cli.json("dossier", "assign", ref, "--auto", "--date", DAY)
     assert data["ref"] == ref and data["instructor"] == {"id": other, "name": "Anne Roux"}
-    assert data["reason"] == (f"Anne Roux (id {other}): specialty economie, no conflict of "
-                              "interest, 0/5 dossiers under instruction; the only "
-                              "instructor who fits; 1 excluded")
-    assert data["excluded"] == [{"id": same, "name": "Paul Girard", "reasons": [
-        "same employer as the candidate (CABINET METRE conseil)"]}]
+    assert data["reason"] == (
+        f"Anne Roux (id {other}): specialty economie, no conflict of "
+        "interest, 0/5 dossiers under instruction; the only "
+        "instructor who fits; 1 excluded"
+    )
+    assert data["excluded"] == [
+        {
+            "id": same,
+            "name": "Paul Girard",
+            "reasons": ["same employer as the candidate (CABINET METRE conseil)"],
+        }
+    ]
     assert store.dossier(ref)["instructor_id"] == other
-    log = cli.json("log", "--entity", "dossier", "--record", ref, "--action",
-                   "dossier.assigned")
+    log = cli.json("log", "--entity", "dossier", "--record", ref, "--action", "dossier.assigned")
     assert log[0]["details"]["mode"] == "auto" and log[0]["details"]["reason"] == data["reason"]
 
 
@@ -87,7 +109,8 @@ def test_auto_excludes_declared_conflicts_specialty_and_full(cli, store, unchang
         "A Employer (id 1): declared conflict with employer Atelier Économie Bâtiment; "
         f"B Candidate (id 2): declared conflict with candidate {cid}; "
         "C Prog (id 3): no specialty economie (has programmation); "
-        "D Full (id 4): full (1/1 dossiers under instruction)")
+        "D Full (id 4): full (1/1 dossiers under instruction)"
+    )
 
 
 def test_auto_prefers_lightest_load(cli, store):
@@ -110,8 +133,9 @@ def test_auto_ties_broken_by_history_then_id(cli, store):
     ref = d_complete(store, cid)
     data = cli.json("dossier", "assign", ref, "--auto", "--date", DAY)
     assert data["instructor"]["id"] == first
-    assert data["reason"].endswith(f"tied on load and on assignments ever (0) with Second "
-                                   f"(id {second}); lowest id")
+    assert data["reason"].endswith(
+        f"tied on load and on assignments ever (0) with Second (id {second}); lowest id"
+    )
     # First's dossier closes: loads are equal again (0), but First was assigned once
     # already, so Second gets the next one.
     instruction.withdraw(store, ref, date=DAY)
@@ -127,8 +151,10 @@ def test_auto_reassignment_skips_current_and_no_one_at_all(cli, store, unchanged
     only = d_instructor(store, "Only")
     assignment.assign(store, ref, auto=True, date=DAY)
     with unchanged():
-        assert f"Only (id {only}): already instructs this dossier" in cli.fails(
-            "dossier", "assign", ref, "--auto").stderr
+        assert (
+            f"Only (id {only}): already instructs this dossier"
+            in cli.fails("dossier", "assign", ref, "--auto").stderr
+        )
 
 
 # -- manual choice ---------------------------------------------------------------------------
@@ -141,28 +167,47 @@ def test_manual_conflict_refused_unless_override(cli, store, unchanged):
         err = cli.fails("dossier", "assign", ref, "--instructor", paul, "--date", DAY).stderr
         assert err.strip() == (
             f"Error: cannot give dossier {ref} to Paul Girard (id {paul}): same employer as "
-            "the candidate (Cabinet Metre Conseil) (add --override \"reason\" to do it anyway)")
-        assert "needs a reason" in cli.fails("dossier", "assign", ref, "--instructor", paul,
-                                             "--override", " ").stderr
-        assert "either --instructor ID or --auto" in cli.fails("dossier", "assign",
-                                                               ref).stderr
-        assert "either --instructor ID or --auto" in cli.fails(
-            "dossier", "assign", ref, "--auto", "--instructor", paul).stderr
-        assert "not for --auto" in cli.fails("dossier", "assign", ref, "--auto",
-                                             "--override", "x").stderr
-        assert "already the instructor" in cli.fails("dossier", "assign", ref,
-                                                     "--instructor", other).stderr
-    data = cli.json("dossier", "assign", ref, "--instructor", paul, "--override",
-                    "seul économiste disponible", "--date", DAY, "--as", "claire")
+            'the candidate (Cabinet Metre Conseil) (add --override "reason" to do it anyway)'
+        )
+        assert (
+            "needs a reason"
+            in cli.fails("dossier", "assign", ref, "--instructor", paul, "--override", " ").stderr
+        )
+        assert "either --instructor ID or --auto" in cli.fails("dossier", "assign", ref).stderr
+        assert (
+            "either --instructor ID or --auto"
+            in cli.fails("dossier", "assign", ref, "--auto", "--instructor", paul).stderr
+        )
+        assert (
+            "not for --auto"
+            in cli.fails("dossier", "assign", ref, "--auto", "--override", "x").stderr
+        )
+        assert (
+            "already the instructor"
+            in cli.fails("dossier", "assign", ref, "--instructor", other).stderr
+        )
+    data = cli.json(
+        "dossier",
+        "assign",
+        ref,
+        "--instructor",
+        paul,
+        "--override",
+        "seul économiste disponible",
+        "--date",
+        DAY,
+        "--as",
+        "claire",
+    )
     assert data["instructor"] == {"id": paul, "name": "Paul Girard"}
     assert data["previous"] == {"id": other, "name": "Anne Roux"}
     assert data["override"] == "seul économiste disponible"
-    log = cli.json("log", "--entity", "dossier", "--record", ref, "--action",
-                   "dossier.assigned")[0]
+    log = cli.json("log", "--entity", "dossier", "--record", ref, "--action", "dossier.assigned")[0]
     assert log["by"] == "claire" and log["date"] == "2026-06-15"
     assert log["details"]["override"] == "seul économiste disponible"
     assert log["details"]["overridden"] == [
-        "same employer as the candidate (Cabinet Metre Conseil)"]
+        "same employer as the candidate (Cabinet Metre Conseil)"
+    ]
     assert log["details"]["previous"] == {"id": other, "name": "Anne Roux"}
 
 
@@ -172,27 +217,37 @@ def test_manual_full_and_wrong_role(cli, store, unchanged):
     full = d_instructor(store, "Full", capacity=0)
     expert = d_instructor(store, "Bob Expert", role="expert", specialties=())
     with unchanged():
-        assert "full (0/0 dossiers under instruction)" in cli.fails("dossier", "assign", ref,
-                                                       "--instructor", full).stderr
-        assert "is an expert, not an instructor" in cli.fails("dossier", "assign", ref,
-                                                              "--instructor", expert).stderr
-        assert "no instructor or expert with id 99" in cli.fails(
-            "dossier", "assign", ref, "--instructor", "99").stderr
-    cli.ok("dossier", "assign", ref, "--instructor", full, "--override", "urgence",
-           "--date", DAY)
+        assert (
+            "full (0/0 dossiers under instruction)"
+            in cli.fails("dossier", "assign", ref, "--instructor", full).stderr
+        )
+        assert (
+            "is an expert, not an instructor"
+            in cli.fails("dossier", "assign", ref, "--instructor", expert).stderr
+        )
+        assert (
+            "no instructor or expert with id 99"
+            in cli.fails("dossier", "assign", ref, "--instructor", "99").stderr
+        )
+    cli.ok("dossier", "assign", ref, "--instructor", full, "--override", "urgence", "--date", DAY)
 
 
 def test_expert_role_and_conflict(cli, store, unchanged):
     ref = d_complete(store, d_candidate(store, employer="BET Quantités"))
     instructor = d_instructor(store, "Anne Roux")
-    conflicted = d_instructor(store, "Bob Expert", role="expert", specialties=(),
-                              employer="bet quantites")
+    conflicted = d_instructor(
+        store, "Bob Expert", role="expert", specialties=(), employer="bet quantites"
+    )
     clean = d_instructor(store, "Chloé Expert", role="expert", specialties=())
     with unchanged():
-        assert "is an instructor, not an expert" in cli.fails(
-            "dossier", "expert", ref, "--expert", instructor).stderr
-        assert "same employer as the candidate" in cli.fails(
-            "dossier", "expert", ref, "--expert", conflicted).stderr
+        assert (
+            "is an instructor, not an expert"
+            in cli.fails("dossier", "expert", ref, "--expert", instructor).stderr
+        )
+        assert (
+            "same employer as the candidate"
+            in cli.fails("dossier", "expert", ref, "--expert", conflicted).stderr
+        )
     data = cli.json("dossier", "expert", ref, "--expert", clean, "--date", DAY)
     assert data["ref"] == ref and data["expert"] == {"id": clean, "name": "Chloé Expert"}
     assert store.dossier(ref)["expert_id"] == clean
@@ -204,15 +259,31 @@ def test_instructor_edit_and_inactive_never_chosen(cli, store, unchanged):
     ref = d_complete(store, cid)
     first = d_instructor(store, "First")
     second = d_instructor(store, "Second")
-    data = cli.json("instructor", "edit", first, "--inactive", "--capacity", "7",
-                    "--conflict-employer", "Atelier X", "--date", DAY)
+    data = cli.json(
+        "instructor",
+        "edit",
+        first,
+        "--inactive",
+        "--capacity",
+        "7",
+        "--conflict-employer",
+        "Atelier X",
+        "--date",
+        DAY,
+    )
     assert (data["active"], data["capacity"], data["conflict_employers"]) == (
-        False, 7, ["Atelier X"])
+        False,
+        7,
+        ["Atelier X"],
+    )
     assert cli.json("dossier", "assign", ref, "--auto", "--date", DAY)["excluded"] == [
-        {"id": first, "name": "First", "reasons": ["inactive"]}]
+        {"id": first, "name": "First", "reasons": ["inactive"]}
+    ]
     with unchanged():
-        assert f"First (id {first}) is inactive" in cli.fails(
-            "dossier", "assign", ref, "--instructor", first, "--override", "x").stderr
+        assert (
+            f"First (id {first}) is inactive"
+            in cli.fails("dossier", "assign", ref, "--instructor", first, "--override", "x").stderr
+        )
         assert "nothing to change" in cli.fails("instructor", "edit", second).stderr
     cli.ok("instructor", "edit", first, "--active", "--conflict-candidate", cid, "--date", DAY)
     assert cli.json("instructor", "show", first)["conflict_candidates"] == [cid]

@@ -14,21 +14,27 @@ from certcli.store import Store
 BORN = "1962-04-17"
 
 
-@pytest.mark.parametrize("first,last", [("Eric", "BEREGOVOY"), ("eric", "bérégovoy"),
-                                        ("ÉRIC", "BÉRÉGOVOY"), ("Éric", "Bérégovoy")])
+@pytest.mark.parametrize(
+    "first,last",
+    [("Eric", "BEREGOVOY"), ("eric", "bérégovoy"), ("ÉRIC", "BÉRÉGOVOY"), ("Éric", "Bérégovoy")],
+)
 def test_other_accents_or_case_are_the_same_person(cli, unchanged, first, last):
     cid = add_candidate(cli, "Éric", "Bérégovoy", birth_date=BORN)
     with unchanged():
-        err = cli.fails("candidate", "add", "--first-name", first, "--last-name", last,
-                        "--birth-date", BORN).stderr
+        err = cli.fails(
+            "candidate", "add", "--first-name", first, "--last-name", last, "--birth-date", BORN
+        ).stderr
     assert f"likely duplicate of candidate {cid}" in err and "same name" in err
 
 
 def test_import_catches_them_too(cli, tmp_path):
     add_candidate(cli, "Éric", "Bérégovoy", birth_date=BORN)
     path = tmp_path / "in.csv"
-    path.write_text("first_name,last_name,birth_date\nEric,BEREGOVOY,1962-04-17\n"
-                    "ÉRIC,BÉRÉGOVOY,17/04/1962\nEric,Beregovoy,1970-01-01\n", encoding="utf-8")
+    path.write_text(
+        "first_name,last_name,birth_date\nEric,BEREGOVOY,1962-04-17\n"
+        "ÉRIC,BÉRÉGOVOY,17/04/1962\nEric,Beregovoy,1970-01-01\n",
+        encoding="utf-8",
+    )
     result = cli.json("candidate", "import", path)
     assert result["inserted"] == 1
     assert [r["line"] for r in result["rejected"]] == [2, 3]
@@ -38,18 +44,58 @@ def test_import_catches_them_too(cli, tmp_path):
 def test_close_spelling_and_hyphenated_names(cli, unchanged):
     add_candidate(cli, "Jean", "Dupont", birth_date=BORN, email="jd@example.fr")
     with unchanged():
-        assert "close spelling" in cli.fails(
-            "candidate", "add", "--first-name", "Jean", "--last-name", "Dupond",
-            "--birth-date", BORN).stderr
-        assert "close spelling" in cli.fails(  # two letters swapped
-            "candidate", "add", "--first-name", "Jean", "--last-name", "Dupnot",
-            "--birth-date", BORN).stderr
-        assert "contains the other" in cli.fails(
-            "candidate", "add", "--first-name", "Jean", "--last-name", "Dupont-Durand",
-            "--birth-date", BORN).stderr
-        assert "same e-mail" in cli.fails(
-            "candidate", "add", "--first-name", "Jean", "--last-name", "Dupont-Durand",
-            "--email", "JD@example.fr").stderr
+        assert (
+            "close spelling"
+            in cli.fails(
+                "candidate",
+                "add",
+                "--first-name",
+                "Jean",
+                "--last-name",
+                "Dupond",
+                "--birth-date",
+                BORN,
+            ).stderr
+        )
+        assert (
+            "close spelling"
+            in cli.fails(  # two letters swapped
+                "candidate",
+                "add",
+                "--first-name",
+                "Jean",
+                "--last-name",
+                "Dupnot",
+                "--birth-date",
+                BORN,
+            ).stderr
+        )
+        assert (
+            "contains the other"
+            in cli.fails(
+                "candidate",
+                "add",
+                "--first-name",
+                "Jean",
+                "--last-name",
+                "Dupont-Durand",
+                "--birth-date",
+                BORN,
+            ).stderr
+        )
+        assert (
+            "same e-mail"
+            in cli.fails(
+                "candidate",
+                "add",
+                "--first-name",
+                "Jean",
+                "--last-name",
+                "Dupont-Durand",
+                "--email",
+                "JD@example.fr",
+            ).stderr
+        )
     # Not duplicates: another day, two letters off, another first name.
     add_candidate(cli, "Jean", "Dupond", birth_date="1962-04-18")
     add_candidate(cli, "Jean", "Dumond", birth_date=BORN)
@@ -86,13 +132,22 @@ def test_duplicates_lists_pairs_with_reasons(cli):
 
 def test_duplicates_compares_blocks_not_every_pair(cli, db_path):
     store = Store(db_path)
-    plan = [r[3] for r in store.all(
-        "EXPLAIN QUERY PLAN SELECT * FROM candidates WHERE birth_date = ? "
-        "UNION SELECT * FROM candidates WHERE email_key = ?", ("x", "y"))]
+    plan = [
+        r[3]
+        for r in store.all(
+            "EXPLAIN QUERY PLAN SELECT * FROM candidates WHERE birth_date = ? "
+            "UNION SELECT * FROM candidates WHERE email_key = ?",
+            ("x", "y"),
+        )
+    ]
     assert all("USING INDEX" in step for step in plan if "candidates" in step), plan
-    plan = [r[3] for r in store.all(
-        "EXPLAIN QUERY PLAN SELECT id FROM candidates INDEXED BY candidates_birth_date "
-        "WHERE birth_date IS NOT NULL ORDER BY birth_date, id")]
+    plan = [
+        r[3]
+        for r in store.all(
+            "EXPLAIN QUERY PLAN SELECT id FROM candidates INDEXED BY candidates_birth_date "
+            "WHERE birth_date IS NOT NULL ORDER BY birth_date, id"
+        )
+    ]
     assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
@@ -112,7 +167,9 @@ def test_migration_fills_the_keys_of_existing_rows(tmp_path):
         migrations.migrations._migrations = everything
     Database(conn).execute(
         "INSERT INTO candidates (first_name, last_name, email, birth_date, created_on) "
-        "VALUES ('Éric', 'Bérégovoy', 'Eric@Example.fr', ?, '2026-01-01')", [BORN])
+        "VALUES ('Éric', 'Bérégovoy', 'Eric@Example.fr', ?, '2026-01-01')",
+        [BORN],
+    )
     conn.close()
     store = Store(db)
     row = store.one("SELECT name_key, email_key FROM candidates")

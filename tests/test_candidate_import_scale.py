@@ -39,11 +39,15 @@ def test_the_phone_fast_path_agrees_with_phonenumbers():
     rng = random.Random(3)
     for i in range(3000):
         digits = str(rng.choice([1, 2, 3, 4, 5, 6, 7, 9])) + "".join(
-            str(rng.randint(0, 9)) for _ in range(8))
-        text = ("0" + digits if i % 3 == 0 else
-                "0" + digits[0] + " " + " ".join(digits[j:j + 2] for j in (1, 3, 5, 7))
-                if i % 3 == 1 else "0" + digits[0] + "." + ".".join(
-                    digits[j:j + 2] for j in (1, 3, 5, 7)))
+            str(rng.randint(0, 9)) for _ in range(8)
+        )
+        text = (
+            "0" + digits
+            if i % 3 == 0
+            else "0" + digits[0] + " " + " ".join(digits[j : j + 2] for j in (1, 3, 5, 7))
+            if i % 3 == 1
+            else "0" + digits[0] + "." + ".".join(digits[j : j + 2] for j in (1, 3, 5, 7))
+        )
         assert _fast_phone(text) == _slow_phone(text), text
 
 
@@ -54,17 +58,33 @@ def test_french_validity_depends_on_the_first_digits_only():
             continue
         for rest in range(1000):
             prefix = f"{first}{rest:03d}"
-            answers = {phonenumbers.is_valid_number(phonenumbers.PhoneNumber(
-                country_code=33, national_number=int(prefix + tail)))
-                for tail in ("00000", "99999", "31415", "27182")}
+            answers = {
+                phonenumbers.is_valid_number(
+                    phonenumbers.PhoneNumber(country_code=33, national_number=int(prefix + tail))
+                )
+                for tail in ("00000", "99999", "31415", "27182")
+            }
             assert len(answers) == 1, prefix
 
 
 def test_the_email_fast_path_agrees_with_email_validator():
-    samples = ["lea.martin@example.fr", "Lea.Martin@EXAMPLE.FR", "x+tag@sub.example.org",
-               "a..b@example.fr", ".a@example.fr", "a@localhost", "a@example",
-               "a@-bad.fr", "zoé@example.fr", "a@exämple.fr", "o'brien@example.ie",
-               "a@b.c", "x" * 65 + "@example.fr", "a@example.invalid", "a@[1.2.3.4]"]
+    samples = [
+        "lea.martin@example.fr",
+        "Lea.Martin@EXAMPLE.FR",
+        "x+tag@sub.example.org",
+        "a..b@example.fr",
+        ".a@example.fr",
+        "a@localhost",
+        "a@example",
+        "a@-bad.fr",
+        "zoé@example.fr",
+        "a@exämple.fr",
+        "o'brien@example.ie",
+        "a@b.c",
+        "x" * 65 + "@example.fr",
+        "a@example.invalid",
+        "a@[1.2.3.4]",
+    ]
     for text in samples:
         try:
             slow = validate_email(text, check_deliverability=False).normalized
@@ -80,14 +100,15 @@ def test_the_email_fast_path_agrees_with_email_validator():
 def test_imported_rows_are_searchable_and_the_index_is_exact(cli, tmp_path, db_path):
     add_candidate(cli, "Thierry", "Maréchal")
     path = tmp_path / "in.csv"
-    path.write_text("first_name,last_name,city\nHélène,Dupont,Orléans\nJean,Roux,Nîmes\n"
-                    "Bad,Row,\n", encoding="utf-8")
+    path.write_text(
+        "first_name,last_name,city\nHélène,Dupont,Orléans\nJean,Roux,Nîmes\nBad,Row,\n",
+        encoding="utf-8",
+    )
     path.write_text(path.read_text() + ",NoFirst,\n", encoding="utf-8")
     assert cli.json("candidate", "import", path)["inserted"] == 3
     assert [c["last_name"] for c in cli.json("candidate", "list", "-s", "orleans")] == ["Dupont"]
     assert [c["last_name"] for c in cli.json("candidate", "list", "-s", "nimes")] == ["Roux"]
-    assert [c["last_name"] for c in cli.json("candidate", "list", "-s", "marechal")] == [
-        "Maréchal"]
+    assert [c["last_name"] for c in cli.json("candidate", "list", "-s", "marechal")] == ["Maréchal"]
     store = Store(db_path)
     assert store.scalar("SELECT count(*) FROM search_index_paused") == 0
     store.execute("INSERT INTO candidates_fts(candidates_fts, rank) VALUES ('integrity-check', 1)")
@@ -104,12 +125,13 @@ def test_a_dry_run_leaves_the_search_index_alone(cli, tmp_path, unchanged):
     assert cli.json("candidate", "list", "-s", "dupont") == []
 
 
-def test_a_short_write_during_an_import_waits_then_succeeds(cli, db_path, tmp_path,
-                                                            monkeypatch):
+def test_a_short_write_during_an_import_waits_then_succeeds(cli, db_path, tmp_path, monkeypatch):
     rows = 12
     path = tmp_path / "in.csv"
-    path.write_text("first_name,last_name\n" + "".join(f"Jean,Importé{i}\n" for i in range(rows)),
-                    encoding="utf-8")
+    path.write_text(
+        "first_name,last_name\n" + "".join(f"Jean,Importé{i}\n" for i in range(rows)),
+        encoding="utf-8",
+    )
     started = threading.Event()
     real_insert = candidates.insert
     real_add = candidates.BulkInsert.add
@@ -126,8 +148,7 @@ def test_a_short_write_during_an_import_waits_then_succeeds(cli, db_path, tmp_pa
     def importer():
         store = Store(db_path)
         store.actor = "import"
-        outcome["import"] = candidate_io.import_csv_checked(store, path,
-                                                            date=dt.date(2026, 11, 25))
+        outcome["import"] = candidate_io.import_csv_checked(store, path, date=dt.date(2026, 11, 25))
         outcome["import_done"] = time.monotonic()
         store.close()
 
@@ -137,8 +158,9 @@ def test_a_short_write_during_an_import_waits_then_succeeds(cli, db_path, tmp_pa
     desk = Store(db_path)
     desk.actor = "desk"
     begun = time.monotonic()
-    other = real_insert(desk, {"first_name": "Léa", "last_name": "Martin"},
-                        date=dt.date(2026, 11, 25))
+    other = real_insert(
+        desk, {"first_name": "Léa", "last_name": "Martin"}, date=dt.date(2026, 11, 25)
+    )
     finished = time.monotonic()
     thread.join()
     assert len(outcome["import"].inserted) == rows
@@ -155,10 +177,12 @@ def _register_csv(path, rows: int, start: int = 0) -> None:
     lines = ["first_name,last_name,birth_date,email,phone,city,specialties"]
     for i in range(start, start + rows):
         last = "".join(rng.choice("bcdfglmnprstvz") for _ in range(8))
-        lines.append(f"{rng.choice(['Léa', 'Éric', 'Zoé', 'Jean'])},{last},"
-                     f"{rng.randint(1950, 2000)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
-                     f"p{i}@example.fr,06 {rng.randint(10, 38)} 12 34 {rng.randint(10, 99)},"
-                     f"{rng.choice(['Nîmes', 'Lyon'])},economie")
+        lines.append(
+            f"{rng.choice(['Léa', 'Éric', 'Zoé', 'Jean'])},{last},"
+            f"{rng.randint(1950, 2000)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d},"
+            f"p{i}@example.fr,06 {rng.randint(10, 38)} 12 34 {rng.randint(10, 99)},"
+            f"{rng.choice(['Nîmes', 'Lyon'])},economie"
+        )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -209,14 +233,15 @@ def test_import_duplicates_within_the_file_and_against_the_register(cli, tmp_pat
     path = tmp_path / "in.csv"
     path.write_text(
         "first_name,last_name,birth_date,email,specialties\n"
-        "HELENE,DUPONT,1980-05-01,,economie\n"            # 2: the register's Hélène Dupont
+        "HELENE,DUPONT,1980-05-01,,economie\n"  # 2: the register's Hélène Dupont
         "Jean,Roux,1975-02-03,jean@example.fr,economie\n"  # 3: goes in
-        "Jean,Rous,1975-02-03,,economie\n"                 # 4: close to line 3
-        "Léa,Martin,1990-01-01,JEAN@example.fr,economie\n" # 5: line 3's e-mail
-        "Zoé,Petit,1990-01-01,,bogus\n"                    # 6: bad specialty
-        "Zoé,Petit2,1990-01-01,,bogus\n"                   # 7: the same refusal, again
-        "Noé,Blanc,1990-01-01,,economie\n",                # 8: goes in
-        encoding="utf-8")
+        "Jean,Rous,1975-02-03,,economie\n"  # 4: close to line 3
+        "Léa,Martin,1990-01-01,JEAN@example.fr,economie\n"  # 5: line 3's e-mail
+        "Zoé,Petit,1990-01-01,,bogus\n"  # 6: bad specialty
+        "Zoé,Petit2,1990-01-01,,bogus\n"  # 7: the same refusal, again
+        "Noé,Blanc,1990-01-01,,economie\n",  # 8: goes in
+        encoding="utf-8",
+    )
     result = cli.json("candidate", "import", path)
     assert result["inserted"] == 2
     reasons = {r["line"]: r["reason"] for r in result["rejected"]}

@@ -4,10 +4,18 @@ from conftest import add_candidate
 
 
 def test_add_show_and_json_keys(cli):
-    cid = add_candidate(cli, email="lea.martin@example.fr", phone="01 45 56 92 67",
-                        siret="732 829 320 00074", status="salarie",
-                        specialty=["economie", "programmation"], civility="mme",
-                        birth_date="03/04/1985", postcode="75011", city="Paris")
+    cid = add_candidate(
+        cli,
+        email="lea.martin@example.fr",
+        phone="01 45 56 92 67",
+        siret="732 829 320 00074",
+        status="salarie",
+        specialty=["economie", "programmation"],
+        civility="mme",
+        birth_date="03/04/1985",
+        postcode="75011",
+        city="Paris",
+    )
     data = cli.json("candidate", "show", cid)
     assert data["id"] == cid
     assert data["first_name"] == "Léa" and data["last_name"] == "Martin"
@@ -21,13 +29,16 @@ def test_add_show_and_json_keys(cli):
 
 def test_invalid_values_are_refused_with_one_line(cli, unchanged):
     with unchanged():
-        for flag, value, word in [("--email", "not-an-email", "e-mail"),
-                                  ("--siret", "12345678901234", "SIRET"),
-                                  ("--phone", "12", "phone"),
-                                  ("--status", "retraite", "status"),
-                                  ("--postcode", "7501", "postcode")]:
-            result = cli.fails("candidate", "add", "--first-name", "A", "--last-name", "B",
-                               flag, value)
+        for flag, value, word in [
+            ("--email", "not-an-email", "e-mail"),
+            ("--siret", "12345678901234", "SIRET"),
+            ("--phone", "12", "phone"),
+            ("--status", "retraite", "status"),
+            ("--postcode", "7501", "postcode"),
+        ]:
+            result = cli.fails(
+                "candidate", "add", "--first-name", "A", "--last-name", "B", flag, value
+            )
             assert word in result.stderr
 
 
@@ -38,10 +49,26 @@ def test_missing_name_is_refused(cli):
 def test_duplicates_refused_unless_force(cli, unchanged):
     add_candidate(cli, email="x@example.fr", birth_date="1980-01-01")
     with unchanged():
-        cli.fails("candidate", "add", "--first-name", "Other", "--last-name", "Person",
-                  "--email", "X@example.fr")
-        cli.fails("candidate", "add", "--first-name", "léa", "--last-name", "MARTIN",
-                  "--birth-date", "01/01/1980")
+        cli.fails(
+            "candidate",
+            "add",
+            "--first-name",
+            "Other",
+            "--last-name",
+            "Person",
+            "--email",
+            "X@example.fr",
+        )
+        cli.fails(
+            "candidate",
+            "add",
+            "--first-name",
+            "léa",
+            "--last-name",
+            "MARTIN",
+            "--birth-date",
+            "01/01/1980",
+        )
     add_candidate(cli, email="x@example.fr", force=True)
     assert len(cli.json("candidate", "list")) == 2
 
@@ -61,8 +88,17 @@ def test_search_ignores_accents_and_case_and_paginates(cli):
 
 def test_edit_changes_and_audits(cli):
     cid = add_candidate(cli)
-    cli.ok("candidate", "edit", cid, "--city", "Lyon", "--member-space-issued", "2026-06-01",
-           "--as", "claire")
+    cli.ok(
+        "candidate",
+        "edit",
+        cid,
+        "--city",
+        "Lyon",
+        "--member-space-issued",
+        "2026-06-01",
+        "--as",
+        "claire",
+    )
     data = cli.json("candidate", "show", cid)
     assert data["city"] == "Lyon" and data["member_space_issued_on"] == "2026-06-01"
     log = cli.json("log", "--entity", "candidate", "--record", str(cid))
@@ -76,13 +112,16 @@ def test_unknown_candidate(cli):
 
 def test_import_reports_bad_rows_and_inserts_good_ones(cli, tmp_path, unchanged):
     csv_bytes = (
-        "first_name;last_name;email;siret;status\n"
-        "Léa;Martin;lea@example.fr;73282932000074;salarie\n"
-        "Bad;Mail;not-a-mail;;salarie\n"
-        "Bad;Siret;b@example.fr;12345678901234;salarie\n"
-        ";NoFirst;;;\n"
-    ).encode() + "Zoé;Latin;z@example.fr;;demandeur\n".encode("latin-1") + \
-        b"Marc;Petit;marc@example.fr;;demandeur\n"
+        (
+            "first_name;last_name;email;siret;status\n"
+            "Léa;Martin;lea@example.fr;73282932000074;salarie\n"
+            "Bad;Mail;not-a-mail;;salarie\n"
+            "Bad;Siret;b@example.fr;12345678901234;salarie\n"
+            ";NoFirst;;;\n"
+        ).encode()
+        + "Zoé;Latin;z@example.fr;;demandeur\n".encode("latin-1")
+        + b"Marc;Petit;marc@example.fr;;demandeur\n"
+    )
     path = tmp_path / "in.csv"
     path.write_bytes(csv_bytes)
     result = cli.json("candidate", "import", path)
@@ -97,8 +136,9 @@ def test_import_reports_bad_rows_and_inserts_good_ones(cli, tmp_path, unchanged)
     with unchanged():
         again = cli("candidate", "import", path, "--json")
         assert again.exit_code == 1
-        assert again.stderr == "Error: every row of in.csv was rejected (6 of 6): " \
-                               "nothing imported\n"
+        assert (
+            again.stderr == "Error: every row of in.csv was rejected (6 of 6): nothing imported\n"
+        )
         data = json.loads(again.stdout)
         assert (data["inserted"], len(data["rejected"])) == (0, 6)
         assert "duplicate" in data["rejected"][0]["reason"]
@@ -144,8 +184,16 @@ def test_search_index_follows_edits_and_short_words(cli):
 
 
 def test_export_then_import_into_a_new_register(cli, tmp_path):
-    add_candidate(cli, "Zoé", "Lefèvre", email="zoe@example.fr", specialty=["economie"],
-                  directory_consent=True, postcode="45000", city="Orléans")
+    add_candidate(
+        cli,
+        "Zoé",
+        "Lefèvre",
+        email="zoe@example.fr",
+        specialty=["economie"],
+        directory_consent=True,
+        postcode="45000",
+        city="Orléans",
+    )
     add_candidate(cli, "Marc", "Petit", status="demandeur")
     out = tmp_path / "register.csv"
     cli.ok("candidate", "export", "--out", out)

@@ -13,18 +13,28 @@ RUN = "import sys; sys.argv[0] = 'certcli'; from certcli.cli import main; main()
 
 
 def _bash(words: str, cword: int) -> list[str]:
-    env = {**os.environ, "_CERTCLI_COMPLETE": "complete_bash", "COMP_WORDS": words,
-           "COMP_CWORD": str(cword)}
-    done = subprocess.run([sys.executable, "-c", RUN], env=env, capture_output=True,
-                          text=True, cwd=ROOT, timeout=60)
+    env = {
+        **os.environ,
+        "_CERTCLI_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(cword),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", RUN], env=env, capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
 
 
 def test_bash_completes_nouns_and_the_verbs_of_a_lazily_loaded_noun():
     assert _bash("certcli dos", 1) == ["dossier"]
-    assert set(_bash("certcli c", 1)) >= {"candidate", "commission", "certificate", "cqpt",
-                                          "completion"}
+    assert set(_bash("certcli c", 1)) >= {
+        "candidate",
+        "commission",
+        "certificate",
+        "cqpt",
+        "completion",
+    }
     # `dossier` is imported only when used: completion loads it to list its verbs.
     assert _bash("certcli dossier sh", 2) == ["show"]
     assert {"add", "receive", "check", "interview"} <= set(_bash("certcli dossier ", 2))
@@ -32,12 +42,21 @@ def test_bash_completes_nouns_and_the_verbs_of_a_lazily_loaded_noun():
 
 
 def test_zsh_and_fish_answer_with_descriptions(cli):
-    zsh = cli.runner.invoke(cli_app(), [], env={"_CERTCLI_COMPLETE": "complete_zsh",
-                                                "_TYPER_COMPLETE_ARGS": "certcli commission "})
+    zsh = cli.runner.invoke(
+        cli_app(),
+        [],
+        env={"_CERTCLI_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "certcli commission "},
+    )
     assert zsh.exit_code == 0 and '"plan":' in zsh.stdout and '"decide":' in zsh.stdout
-    fish = cli.runner.invoke(cli_app(), [], env={
-        "_CERTCLI_COMPLETE": "complete_fish", "_TYPER_COMPLETE_ARGS": "certcli renew",
-        "_TYPER_COMPLETE_FISH_ACTION": "get-args"})
+    fish = cli.runner.invoke(
+        cli_app(),
+        [],
+        env={
+            "_CERTCLI_COMPLETE": "complete_fish",
+            "_TYPER_COMPLETE_ARGS": "certcli renew",
+            "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+        },
+    )
     assert fish.exit_code == 0 and fish.stdout.startswith("renewals\t")
 
 
@@ -50,10 +69,11 @@ def cli_app():
 def test_show_prints_each_shells_script(cli):
     bash = cli.ok("completion", "show", "--shell", "bash").stdout
     assert "_CERTCLI_COMPLETE=complete_bash" in bash and "complete -o default" in bash
-    assert "compdef _certcli_completion certcli" in cli.ok("completion", "show", "--shell",
-                                                           "zsh").stdout
-    assert "complete --command certcli" in cli.ok("completion", "show", "--shell",
-                                                  "fish").stdout
+    assert (
+        "compdef _certcli_completion certcli"
+        in cli.ok("completion", "show", "--shell", "zsh").stdout
+    )
+    assert "complete --command certcli" in cli.ok("completion", "show", "--shell", "fish").stdout
     cli.fails("completion", "show", "--shell", "tcsh", code=2)
 
 
@@ -80,16 +100,20 @@ def test_install_without_shell_uses_the_detected_one_or_asks(cli, tmp_path, monk
     assert "fish completion installed" in cli.ok("completion", "install").stdout
     monkeypatch.setattr(shellingham, "detect_shell", lambda: ("tcsh", "/bin/tcsh"))
     assert cli.fails("completion", "install").stderr == (
-        "Error: your shell is tcsh: pass --shell bash, zsh or fish\n")
+        "Error: your shell is tcsh: pass --shell bash, zsh or fish\n"
+    )
 
 
 def test_other_commands_pay_nothing_for_completion():
-    probe = ("import sys; sys.argv = ['certcli', 'scheme', 'list', '--json']\n"
-             "from certcli.cli import main\n"
-             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-             "from typer._click import shell_completion\n"
-             "print('certcli.cli.completion' in sys.modules, "
-             "bool(shell_completion._available_shells), file=sys.stderr)")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          cwd=ROOT, timeout=60)
+    probe = (
+        "import sys; sys.argv = ['certcli', 'scheme', 'list', '--json']\n"
+        "from certcli.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "from typer._click import shell_completion\n"
+        "print('certcli.cli.completion' in sys.modules, "
+        "bool(shell_completion._available_shells), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert done.stderr.split() == ["False", "False"], done.stderr

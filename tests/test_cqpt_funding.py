@@ -19,9 +19,14 @@ def test_running_evaluation_is_in_progress_and_out_of_totals(cli, store):
     oriented = cqpt_dossier(cli, store, last="JustOriented")
     evaluate(cli, oriented, ev, phases=())
     rows, totals = _funding(cli)
-    assert rows[running] == {"ref": running, "candidate_id": rows[running]["candidate_id"],
-                             "financing": "contrat-pro", "funder": None, "amount": "0.00",
-                             "reason": "in progress: quiz, situation not recorded yet"}
+    assert rows[running] == {
+        "ref": running,
+        "candidate_id": rows[running]["candidate_id"],
+        "financing": "contrat-pro",
+        "funder": None,
+        "amount": "0.00",
+        "reason": "in progress: quiz, situation not recorded yet",
+    }
     assert rows[oriented]["reason"] == "in progress: proof, quiz, situation not recorded yet"
     assert rows[oriented]["funder"] is None and rows[oriented]["amount"] == "0.00"
     assert totals == {}
@@ -31,15 +36,16 @@ def test_stopped_partial_evaluation_goes_to_the_employers_plan(cli, store):
     ev = evaluator(cli)
     stopped = cqpt_dossier(cli, store, employer="SFR", last="Stopped")
     evaluate(cli, stopped, ev, phases=("proof", "quiz"), last="2026-05-02")
-    cli.ok("dossier", "withdraw", stopped, "--reason", "left the company", "--date",
-           "2026-05-10")
+    cli.ok("dossier", "withdraw", stopped, "--reason", "left the company", "--date", "2026-05-10")
     early = cqpt_dossier(cli, store, employer="SFR", last="Early")
     evaluate(cli, early, ev, phases=())
     cli.ok("dossier", "withdraw", early, "--reason", "changed her mind", "--date", "2026-04-20")
     rows, totals = _funding(cli)
     assert (rows[stopped]["funder"], rows[stopped]["amount"]) == ("SFR", "300.00")
-    assert rows[stopped]["reason"] == ("training plan of SFR: stopped (withdrawn) after "
-                                       "proof, quiz, AUVICOM covers only a whole evaluation")
+    assert rows[stopped]["reason"] == (
+        "training plan of SFR: stopped (withdrawn) after "
+        "proof, quiz, AUVICOM covers only a whole evaluation"
+    )
     assert (rows[early]["funder"], rows[early]["amount"]) == (None, "0.00")
     assert rows[early]["reason"] == "withdrawn before any phase: nothing owed"
     assert totals == {"SFR": "300.00"}
@@ -66,9 +72,8 @@ def test_funding_text_keeps_the_table_narrow(cli, store):
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if "financing" in line)
     assert "reason" not in lines[header]
-    assert max(len(line) for line in lines[:header + 4]) < 80
-    assert (f"  {ref}  training plan of Opérateur Numérique SA (financing plan-formation)"
-            in lines)
+    assert max(len(line) for line in lines[: header + 4]) < 80
+    assert f"  {ref}  training plan of Opérateur Numérique SA (financing plan-formation)" in lines
 
 
 def test_failed_phases_are_flagged(cli, store):

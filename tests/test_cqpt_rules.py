@@ -28,8 +28,11 @@ def test_cqpt_defaults_apply_when_the_table_leaves_them_out(cli, cqpt_toml):
         text = text.replace(line, "")
     cqpt_toml.write_text(text)
     rules = cli.json("scheme", "show", "CQPT")["cqpt"]
-    assert (rules["funder"], rules["flat_amount"], rules["cif_body"]) == \
-        ("AUVICOM", "300.00", "Fongecif")
+    assert (rules["funder"], rules["flat_amount"], rules["cif_body"]) == (
+        "AUVICOM",
+        "300.00",
+        "Fongecif",
+    )
 
 
 def test_cqpt_flat_amount_is_checked_and_normalised(cli, cqpt_toml):

@@ -6,14 +6,20 @@ from commission_helpers import decide_at, new_candidate
 
 
 def _holders(cli, store):
-    lea = new_candidate(cli, first="Léa", last="Élan", city="Orléans", email="lea@example.fr",
-                        phone="01 45 56 92 67", directory_consent=True)
+    lea = new_candidate(
+        cli,
+        first="Léa",
+        last="Élan",
+        city="Orléans",
+        email="lea@example.fr",
+        phone="01 45 56 92 67",
+        directory_consent=True,
+    )
     hidden = new_candidate(cli, first="Paul", last="Caché", city="Lyon")
-    old = new_candidate(cli, first="Zoé", last="Ancienne", city="Paris",
-                        directory_consent=True)
+    old = new_candidate(cli, first="Zoé", last="Ancienne", city="Paris", directory_consent=True)
     decide_at(cli, store, "2026-03-12", candidate=lea, mentions=["OPC"])
     decide_at(cli, store, "2026-03-13", candidate=hidden)
-    decide_at(cli, store, "2021-06-15", candidate=old)       # expired on 2025-06-14
+    decide_at(cli, store, "2021-06-15", candidate=old)  # expired on 2025-06-14
     decide_at(cli, store, "2026-04-01", candidate=lea, scheme="PROG")
 
 
@@ -21,16 +27,34 @@ def test_directory_lists_consenting_valid_holders_only(cli, store):
     _holders(cli, store)
     entries = cli.json("directory", "search", "--as-of", "2026-06-01")
     assert entries == [
-        {"name": "Léa Élan", "city": "Orléans", "scheme": "ECO",
-         "scheme_name": "Économiste de la construction", "certificate": "ECO-2026-0001",
-         "mentions": ["OPC"], "valid_until": "2030-03-11"},
-        {"name": "Léa Élan", "city": "Orléans", "scheme": "PROG", "scheme_name": "Programmiste",
-         "certificate": "PROG-2026-0001", "mentions": [], "valid_until": "2030-03-31"},
+        {
+            "name": "Léa Élan",
+            "city": "Orléans",
+            "scheme": "ECO",
+            "scheme_name": "Économiste de la construction",
+            "certificate": "ECO-2026-0001",
+            "mentions": ["OPC"],
+            "valid_until": "2030-03-11",
+        },
+        {
+            "name": "Léa Élan",
+            "city": "Orléans",
+            "scheme": "PROG",
+            "scheme_name": "Programmiste",
+            "certificate": "PROG-2026-0001",
+            "mentions": [],
+            "valid_until": "2030-03-31",
+        },
     ]
-    assert [e["certificate"] for e in cli.json("directory", "search", "--as-of",
-                                               "2024-01-01")] == ["ECO-2021-0003"]
-    assert cli.json("directory", "search", "orleans", "--scheme", "prog", "--as-of",
-                    "2026-06-01")[0]["certificate"] == "PROG-2026-0001"
+    assert [e["certificate"] for e in cli.json("directory", "search", "--as-of", "2024-01-01")] == [
+        "ECO-2021-0003"
+    ]
+    assert (
+        cli.json("directory", "search", "orleans", "--scheme", "prog", "--as-of", "2026-06-01")[0][
+            "certificate"
+        ]
+        == "PROG-2026-0001"
+    )
     assert cli.json("directory", "search", "cache", "--as-of", "2026-06-01") == []
 
 
@@ -38,11 +62,19 @@ def test_directory_export_carries_nothing_else_personal(cli, store):
     _holders(cli, store)
     text = cli.ok("directory", "export", "--as-of", "2026-06-01").stdout
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert list(rows[0]) == ["name", "city", "scheme", "scheme_name", "certificate", "mentions",
-                             "valid_until"]
+    assert list(rows[0]) == [
+        "name",
+        "city",
+        "scheme",
+        "scheme_name",
+        "certificate",
+        "mentions",
+        "valid_until",
+    ]
     assert [r["certificate"] for r in rows] == ["ECO-2026-0001", "PROG-2026-0001"]
     assert "lea@example.fr" not in text and "45 56" not in text and "Lyon" not in text
-    data = json.loads(cli.ok("directory", "export", "--format", "json", "--as-of",
-                             "2026-06-01").stdout)
+    data = json.loads(
+        cli.ok("directory", "export", "--format", "json", "--as-of", "2026-06-01").stdout
+    )
     assert {k for e in data for k in e} == set(rows[0])
     assert "invalid format" in cli.fails("directory", "export", "--format", "xml").stderr

@@ -26,13 +26,18 @@ def _leaves():
 
 
 def test_every_command_has_help_with_an_example():
-    missing = [" ".join(path) for path, cmd in _leaves()
-               if "not built" not in (cmd.help or "") and "Example:" not in (cmd.help or "")]
+    missing = [
+        " ".join(path)
+        for path, cmd in _leaves()
+        if "not built" not in (cmd.help or "") and "Example:" not in (cmd.help or "")
+    ]
     assert missing == []
 
 
 def test_readme_names_every_command():
-    missing = [" ".join(path) for path, cmd in _leaves()
-               if "not built" not in (cmd.help or "")
-               and f"certcli {' '.join(path)}" not in README]
+    missing = [
+        " ".join(path)
+        for path, cmd in _leaves()
+        if "not built" not in (cmd.help or "") and f"certcli {' '.join(path)}" not in README
+    ]
     assert missing == []

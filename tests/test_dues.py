@@ -4,17 +4,19 @@ from commission_helpers import decide_at, new_candidate, session, transmit_cqpt
 
 @pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_annual_call_invoices_holders_valid_on_1_january_once(cli, store, unchanged):
-    held = decide_at(cli, store, "2026-03-12")["certificate"]            # valid 1/1/2027
+    held = decide_at(cli, store, "2026-03-12")["certificate"]  # valid 1/1/2027
     withdrawn = decide_at(cli, store, "2026-04-01")["certificate"]
     prog = decide_at(cli, store, "2026-11-05", scheme="PROG")["certificate"]
     cli.ok("certificate", "withdraw", withdrawn, "--reason", "x", "--date", "2026-12-01")
-    expired = decide_at(cli, store, "2022-06-15")["certificate"]         # until 2026-06-14
+    expired = decide_at(cli, store, "2022-06-15")["certificate"]  # until 2026-06-14
     granted_in_year = decide_at(cli, store, "2027-01-01")["certificate"]  # paid 12/12 already
     cpne = session(cli, "2026-10-06", "cpne")
     cli.ok("commission", "decide", cpne, transmit_cqpt(cli, store, cpne), "--grant")
     result = cli.json("dues", "call", "--year", "2027", "--date", "2026-12-15")
     assert [(i["certificate"], i["amount"], i["number"]) for i in result["invoiced"]] == [
-        (held, "360.00", "F-2026-00004"), (prog, "360.00", "F-2026-00005")]
+        (held, "360.00", "F-2026-00004"),
+        (prog, "360.00", "F-2026-00005"),
+    ]
     assert result["count"] == 2 and result["total"] == "720.00"
     invoice = cli.json("invoice", "show", "F-2026-00004")
     assert invoice["dues_year"] == 2027 and invoice["purpose"] == "dues-call"
@@ -25,20 +27,19 @@ def test_annual_call_invoices_holders_valid_on_1_january_once(cli, store, unchan
         again = cli.ok("dues", "call", "--year", "2027", "--date", "2027-01-10").stdout
         # Two valid on 1 January; the certificate granted in 2027 (prorata) is not one.
         assert "the 2 certificate(s) valid on 1 January 2027 already have their 2027" in again
-        assert cli.json("dues", "call", "--year", "2027", "--date", "2027-01-10")[
-            "invoiced"] == []
+        assert cli.json("dues", "call", "--year", "2027", "--date", "2027-01-10")["invoiced"] == []
 
 
 @pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_a_cancelled_call_invoice_is_not_called_again(cli, store, unchanged):
     cid = new_candidate(cli)
     decide_at(cli, store, "2026-03-12", candidate=cid)
-    number = cli.json("dues", "call", "--year", "2027", "--date", "2027-01-05")[
-        "invoiced"][0]["number"]
+    number = cli.json("dues", "call", "--year", "2027", "--date", "2027-01-05")["invoiced"][0][
+        "number"
+    ]
     cli.ok("invoice", "cancel", number, "--reason", "exonération", "--date", "2027-01-06")
     with unchanged():
-        assert cli.json("dues", "call", "--year", "2027", "--date", "2027-02-01")[
-            "invoiced"] == []
+        assert cli.json("dues", "call", "--year", "2027", "--date", "2027-02-01")["invoiced"] == []
 
 
 @pytest.mark.today("2032-12-31")  # a story that runs years ahead

@@ -7,10 +7,34 @@ from certcli.domain.eligibility import covered_days
 from certcli.rules import dates
 
 
-def period(cli, cid, start, end, hours, *, employer="Orange SA", contract="cdi",
-           in_branch=True, related=True):
-    args = ["experience", "add", "--candidate", cid, "--employer", employer, "--start", start,
-            "--end", end, "--hours", hours, "--date", "2026-06-01"]
+def period(
+    cli,
+    cid,
+    start,
+    end,
+    hours,
+    *,
+    employer="Orange SA",
+    contract="cdi",
+    in_branch=True,
+    related=True,
+):
+    args = [
+        "experience",
+        "add",
+        "--candidate",
+        cid,
+        "--employer",
+        employer,
+        "--start",
+        start,
+        "--end",
+        end,
+        "--hours",
+        hours,
+        "--date",
+        "2026-06-01",
+    ]
     if contract:
         args += ["--contract", contract]
     if in_branch:
@@ -21,46 +45,92 @@ def period(cli, cid, start, end, hours, *, employer="Orange SA", contract="cdi",
 
 
 def cqpt(cli, cid, as_of, *extra):
-    return cli.json("eligibility", "check", "--candidate", cid, "--scheme", "CQPT",
-                    "--as-of", as_of, *extra)
+    return cli.json(
+        "eligibility", "check", "--candidate", cid, "--scheme", "CQPT", "--as-of", as_of, *extra
+    )
 
 
 def test_experience_add_and_list(cli):
     cid = add_candidate(cli)
     added = period(cli, cid, "01/01/2024", "2024-12-31", "1 607,5", contract="CDI")
-    assert added == {"id": added["id"], "candidate_id": cid, "employer": "Orange SA",
-                     "start": "2024-01-01", "end": "2024-12-31", "hours": "1607.50",
-                     "in_branch": True, "related": True, "contract": "cdi",
-                     "ongoing": False, "hours_until": None}
-    period(cli, cid, "2022-03-01", "2022-03-31", "150", employer="Acme", contract=None,
-           in_branch=False, related=False)
+    assert added == {
+        "id": added["id"],
+        "candidate_id": cid,
+        "employer": "Orange SA",
+        "start": "2024-01-01",
+        "end": "2024-12-31",
+        "hours": "1607.50",
+        "in_branch": True,
+        "related": True,
+        "contract": "cdi",
+        "ongoing": False,
+        "hours_until": None,
+    }
+    period(
+        cli,
+        cid,
+        "2022-03-01",
+        "2022-03-31",
+        "150",
+        employer="Acme",
+        contract=None,
+        in_branch=False,
+        related=False,
+    )
     listed = cli.json("experience", "list", "--candidate", cid)
     assert [(p["employer"], p["start"], p["in_branch"], p["contract"]) for p in listed] == [
-        ("Acme", "2022-03-01", False, None), ("Orange SA", "2024-01-01", True, "cdi")]
+        ("Acme", "2022-03-01", False, None),
+        ("Orange SA", "2024-01-01", True, "cdi"),
+    ]
     log = cli.json("log", "--entity", "candidate", "--record", str(cid))
     assert log[0]["action"] == "experience.add"
 
 
 def test_experience_add_refusals_write_nothing(cli, unchanged):
     cid = add_candidate(cli)
-    base = ["experience", "add", "--candidate", cid, "--employer", "Orange", "--date",
-            "2026-06-01"]
+    base = ["experience", "add", "--candidate", cid, "--employer", "Orange", "--date", "2026-06-01"]
     with unchanged():
         for extra, word in [
             (["--start", "2024-02-01", "--end", "2024-01-31", "--hours", "10"], "after it ends"),
             (["--start", "2024-01-01", "--end", "2024-01-31", "--hours", "0"], "more than 0"),
             (["--start", "2024-01-01", "--end", "2024-01-31", "--hours", "-5"], "more than 0"),
-            (["--start", "2024-01-01", "--end", "2024-01-31", "--hours", "1.234"],
-             "two decimals"),
-            (["--start", "2024-01-01", "--end", "2024-01-01", "--hours", "25"],
-             "cannot fit in 1 day"),
-            (["--start", "2024-01-01", "--end", "2024-01-31", "--hours", "10", "--contract",
-              "cdx"], "invalid contract"),
+            (["--start", "2024-01-01", "--end", "2024-01-31", "--hours", "1.234"], "two decimals"),
+            (
+                ["--start", "2024-01-01", "--end", "2024-01-01", "--hours", "25"],
+                "cannot fit in 1 day",
+            ),
+            (
+                [
+                    "--start",
+                    "2024-01-01",
+                    "--end",
+                    "2024-01-31",
+                    "--hours",
+                    "10",
+                    "--contract",
+                    "cdx",
+                ],
+                "invalid contract",
+            ),
         ]:
             assert word in cli.fails(*base, *extra).stderr
-        assert "no candidate with id 99" in cli.fails(
-            "experience", "add", "--candidate", 99, "--employer", "X", "--start", "2024-01-01",
-            "--end", "2024-01-02", "--hours", "7").stderr
+        assert (
+            "no candidate with id 99"
+            in cli.fails(
+                "experience",
+                "add",
+                "--candidate",
+                99,
+                "--employer",
+                "X",
+                "--start",
+                "2024-01-01",
+                "--end",
+                "2024-01-02",
+                "--hours",
+                "7",
+            ).stderr
+        )
 
 
 def test_spec_example_straddling_the_window_start_counts_736(cli):
@@ -76,8 +146,9 @@ def test_spec_example_straddling_the_window_start_counts_736(cli):
     assert any("1460.00 x 184/365" in r for r in verdict["reasons"])
 
 
-@pytest.mark.parametrize("hours, counted, eligible", [("1606.99", "1606.99", False),
-                                                      ("1607", "1607.00", True)])
+@pytest.mark.parametrize(
+    "hours, counted, eligible", [("1606.99", "1606.99", False), ("1607", "1607.00", True)]
+)
 def test_1607_hours_boundary(cli, hours, counted, eligible):
     cid = add_candidate(cli)
     period(cli, cid, "2025-01-01", "2026-06-30", hours)
@@ -88,7 +159,8 @@ def test_1607_hours_boundary(cli, hours, counted, eligible):
     if not eligible:
         assert verdict["failures"] == [
             "only 1606.99 hours of related work in branch companies over the window: "
-            "1607 required (0.01 missing)"]
+            "1607 required (0.01 missing)"
+        ]
     else:
         assert verdict["failures"] == []
         assert verdict["reasons"][-1].startswith("1607.00 hours of related work")
@@ -100,9 +172,9 @@ def test_window_from_29_february():
 
 def test_29_february_as_of_counts_from_28_february(cli):
     cid = add_candidate(cli)
-    period(cli, cid, "2025-02-27", "2025-02-27", "7")                 # the day before: out
-    period(cli, cid, "2025-02-01", "2025-03-02", "300")               # 3 of its 30 days in
-    period(cli, cid, "2025-03-03", "2028-12-31", "1600")              # current CDI
+    period(cli, cid, "2025-02-27", "2025-02-27", "7")  # the day before: out
+    period(cli, cid, "2025-02-01", "2025-03-02", "300")  # 3 of its 30 days in
+    period(cli, cid, "2025-03-03", "2028-12-31", "1600")  # current CDI
     verdict = cqpt(cli, cid, "2028-02-29", "--route", "libre")
     assert verdict["window"]["start"] == "2025-02-28"
     counted = {(p["start"], p["end"]): p["counted"] for p in verdict["periods"]}
@@ -125,12 +197,15 @@ def test_periods_outside_branch_or_unrelated_are_listed_not_counted(cli):
     notes = {p["employer"]: p["note"] for p in verdict["periods"]}
     assert notes["Acme BTP"] == "not counted: not in a branch company"
     assert notes["SFR"] == "not counted: not related to the CQPT"
-    assert ("SFR (cdi) 2025-01-01 to 2025-12-31, 1600.00 h: not counted: not related to the "
-            "CQPT") in verdict["reasons"]
+    assert (
+        "SFR (cdi) 2025-01-01 to 2025-12-31, 1600.00 h: not counted: not related to the CQPT"
+    ) in verdict["reasons"]
 
 
-@pytest.mark.parametrize("contract, eligible", [("cdi", True), ("cdd", True),
-                                                ("interim", False), ("apprentissage", False)])
+@pytest.mark.parametrize(
+    "contract, eligible",
+    [("cdi", True), ("cdd", True), ("interim", False), ("apprentissage", False)],
+)
 def test_free_access_needs_a_branch_cdd_or_cdi(cli, contract, eligible):
     cid = add_candidate(cli)
     period(cli, cid, "2024-01-01", "2026-06-30", "3000", contract=contract)
@@ -138,12 +213,15 @@ def test_free_access_needs_a_branch_cdd_or_cdi(cli, contract, eligible):
     assert verdict["hours"] == "3000.00"
     assert verdict["eligible"] is eligible
     if eligible:
-        assert (f"employee of the branch on a {contract.upper()} on 2026-06-30 (Orange SA, "
-                "2024-01-01 to 2026-06-30)") in verdict["reasons"]
+        assert (
+            f"employee of the branch on a {contract.upper()} on 2026-06-30 (Orange SA, "
+            "2024-01-01 to 2026-06-30)"
+        ) in verdict["reasons"]
     else:
         assert verdict["failures"] == [
             "not an employee of the branch on a CDI or CDD on 2026-06-30: no period in a branch "
-            "company on a CDI or CDD covers that date"]
+            "company on a CDI or CDD covers that date"
+        ]
 
 
 def test_a_branch_cdi_that_ended_before_as_of_is_not_current(cli):
@@ -176,8 +254,20 @@ def test_professionalisation_routes_are_eligible_without_hours(cli, route):
 
 def test_route_comes_from_the_dossier(cli):
     cid = add_candidate(cli)
-    ref = cli.json("dossier", "add", "--candidate", cid, "--scheme", "CQPT", "--route",
-                   "contrat-pro", "--financing", "contrat-pro", "--date", "2026-06-01")["ref"]
+    ref = cli.json(
+        "dossier",
+        "add",
+        "--candidate",
+        cid,
+        "--scheme",
+        "CQPT",
+        "--route",
+        "contrat-pro",
+        "--financing",
+        "contrat-pro",
+        "--date",
+        "2026-06-01",
+    )["ref"]
     by_candidate = cqpt(cli, cid, "2026-07-01")
     assert by_candidate["route"] == "contrat-pro" and by_candidate["eligible"] is True
     assert f"from dossier {ref}" in by_candidate["reasons"][0]
@@ -196,28 +286,49 @@ def test_no_dossier_no_route_means_free_access(cli):
 
 def test_eligibility_refusals(cli):
     cid = add_candidate(cli)
-    assert "invalid route" in cli.fails("eligibility", "check", "--candidate", cid, "--scheme",
-                                        "CQPT", "--route", "vae").stderr
-    assert "--route is for a CQPT" in cli.fails("eligibility", "check", "--candidate", cid,
-                                                "--scheme", "ECO", "--route", "libre").stderr
-    assert "no candidate with id 42" in cli.fails("eligibility", "check", "--candidate", 42,
-                                                  "--scheme", "ECO").stderr
+    assert (
+        "invalid route"
+        in cli.fails(
+            "eligibility", "check", "--candidate", cid, "--scheme", "CQPT", "--route", "vae"
+        ).stderr
+    )
+    assert (
+        "--route is for a CQPT"
+        in cli.fails(
+            "eligibility", "check", "--candidate", cid, "--scheme", "ECO", "--route", "libre"
+        ).stderr
+    )
+    assert (
+        "no candidate with id 42"
+        in cli.fails("eligibility", "check", "--candidate", 42, "--scheme", "ECO").stderr
+    )
     assert "--dossier" in cli.fails("eligibility", "check", "--candidate", cid).stderr
 
 
 def test_text_output_marks_failures(cli):
     cid = add_candidate(cli)
     period(cli, cid, "2023-01-01", "2023-12-31", "1460")
-    out = cli.ok("eligibility", "check", "--candidate", cid, "--scheme", "CQPT", "--route",
-                 "libre", "--as-of", "2026-07-01").stdout
+    out = cli.ok(
+        "eligibility",
+        "check",
+        "--candidate",
+        cid,
+        "--scheme",
+        "CQPT",
+        "--route",
+        "libre",
+        "--as-of",
+        "2026-07-01",
+    ).stdout
     assert "NOT ELIGIBLE" in out and "Hours counted: 736.00" in out
     assert "  x only 736.00 hours" in out
 
 
 # -- OPQTECC ------------------------------------------------------------------------------
 def opq(cli, cid, scheme="ECO", as_of="2026-01-01"):
-    return cli.json("eligibility", "check", "--candidate", cid, "--scheme", scheme,
-                    "--as-of", as_of)
+    return cli.json(
+        "eligibility", "check", "--candidate", cid, "--scheme", scheme, "--as-of", as_of
+    )
 
 
 def test_opqtecc_status_specialty_and_experience(cli):
@@ -226,10 +337,14 @@ def test_opqtecc_status_specialty_and_experience(cli):
     period(cli, cid, "2023-01-01", "2025-12-30", "4000", in_branch=False)
     verdict = opq(cli, cid)
     assert verdict["eligible"] is True and verdict["hours"] is None
-    assert verdict["reasons"][:2] == ["status demandeur is accepted for ECO",
-                                      "specialty economie matches ECO"]
-    assert verdict["reasons"][-1] == ("1095 days of experience in the specialty up to "
-                                      "2026-01-01: at least 1095 required (3 years x 365 days)")
+    assert verdict["reasons"][:2] == [
+        "status demandeur is accepted for ECO",
+        "specialty economie matches ECO",
+    ]
+    assert verdict["reasons"][-1] == (
+        "1095 days of experience in the specialty up to "
+        "2026-01-01: at least 1095 required (3 years x 365 days)"
+    )
     prog = opq(cli, cid, "PROG")
     assert prog["eligible"] is False
     assert prog["failures"] == ["no specialty among programmation (candidate's: economie)"]
@@ -237,25 +352,31 @@ def test_opqtecc_status_specialty_and_experience(cli):
 
 def test_opqtecc_one_day_short_and_overlaps_count_once(cli):
     cid = add_candidate(cli, status="salarie", specialty=["economie", "programmation"])
-    period(cli, cid, "2023-01-01", "2025-12-29", "4000")               # 1094 days
-    period(cli, cid, "2024-01-01", "2024-12-31", "100", employer="Side job")   # inside: 0 more
+    period(cli, cid, "2023-01-01", "2025-12-29", "4000")  # 1094 days
+    period(cli, cid, "2024-01-01", "2024-12-31", "100", employer="Side job")  # inside: 0 more
     period(cli, cid, "2025-12-30", "2025-12-30", "7", employer="Unrelated", related=False)
     verdict = opq(cli, cid)
     assert verdict["eligible"] is False
-    assert verdict["failures"] == ["only 1094 days of experience in the specialty up to "
-                                   "2026-01-01: 1095 required (3 years x 365 days)"]
-    assert "Unrelated 2025-12-30 to 2025-12-30: not counted: not related to the specialty" \
+    assert verdict["failures"] == [
+        "only 1094 days of experience in the specialty up to "
+        "2026-01-01: 1095 required (3 years x 365 days)"
+    ]
+    assert (
+        "Unrelated 2025-12-30 to 2025-12-30: not counted: not related to the specialty"
         in verdict["reasons"]
+    )
 
 
 def test_opqtecc_days_after_as_of_do_not_count(cli):
     cid = add_candidate(cli, status="salarie", specialty=["economie"])
     period(cli, cid, "2023-01-01", "2030-12-31", "9000")
-    assert opq(cli, cid, as_of="2025-12-30")["eligible"] is True     # 1095 days so far
-    assert opq(cli, cid, as_of="2025-12-29")["eligible"] is False    # 1094
+    assert opq(cli, cid, as_of="2025-12-30")["eligible"] is True  # 1095 days so far
+    assert opq(cli, cid, as_of="2025-12-29")["eligible"] is False  # 1094
     period(cli, cid, "2027-01-01", "2027-12-31", "1000", employer="Future")
-    assert any("Future 2027-01-01 to 2027-12-31: not counted: starts after 2025-12-29" in r
-               for r in opq(cli, cid, as_of="2025-12-29")["reasons"])
+    assert any(
+        "Future 2027-01-01 to 2027-12-31: not counted: starts after 2025-12-29" in r
+        for r in opq(cli, cid, as_of="2025-12-29")["reasons"]
+    )
 
 
 def test_opqtecc_missing_status(cli):
@@ -268,5 +389,14 @@ def test_opqtecc_missing_status(cli):
 def test_covered_days_merges_overlaps():
     d = dt.date
     assert covered_days([]) == 0
-    assert covered_days([(d(2024, 1, 1), d(2024, 1, 10)), (d(2024, 1, 5), d(2024, 1, 20)),
-                         (d(2024, 1, 7), d(2024, 1, 8)), (d(2024, 2, 1), d(2024, 2, 1))]) == 21
+    assert (
+        covered_days(
+            [
+                (d(2024, 1, 1), d(2024, 1, 10)),
+                (d(2024, 1, 5), d(2024, 1, 20)),
+                (d(2024, 1, 7), d(2024, 1, 8)),
+                (d(2024, 2, 1), d(2024, 2, 1)),
+            ]
+        )
+        == 21
+    )

@@ -10,8 +10,20 @@ from certcli.domain import experiences
 from certcli.errors import DuplicateError
 from certcli.store import Store
 
-BASE = ["--employer", "Orange SA", "--start", "2023-01-01", "--end", "2025-12-31",
-        "--in-branch", "--related", "--contract", "cdi", "--date", "2026-03-01"]
+BASE = [
+    "--employer",
+    "Orange SA",
+    "--start",
+    "2023-01-01",
+    "--end",
+    "2025-12-31",
+    "--in-branch",
+    "--related",
+    "--contract",
+    "cdi",
+    "--date",
+    "2026-03-01",
+]
 
 
 def add(cli, cid, *extra, hours="1607"):
@@ -19,8 +31,18 @@ def add(cli, cid, *extra, hours="1607"):
 
 
 def hours(cli, cid):
-    return cli.json("eligibility", "check", "--candidate", cid, "--scheme", "CQPT",
-                    "--route", "libre", "--as-of", "2026-01-01")["hours"]
+    return cli.json(
+        "eligibility",
+        "check",
+        "--candidate",
+        cid,
+        "--scheme",
+        "CQPT",
+        "--route",
+        "libre",
+        "--as-of",
+        "2026-01-01",
+    )["hours"]
 
 
 def test_same_period_twice_is_refused_unless_forced(cli, unchanged):
@@ -29,12 +51,22 @@ def test_same_period_twice_is_refused_unless_forced(cli, unchanged):
     assert first.exit_code == 0 and first.stderr == ""
     assert hours(cli, cid) == "1607.00"
     with unchanged():
-        err = cli.fails("experience", "add", "--candidate", cid, *BASE, "--employer",
-                        "orange sa", "--hours", "800").stderr
+        err = cli.fails(
+            "experience",
+            "add",
+            "--candidate",
+            cid,
+            *BASE,
+            "--employer",
+            "orange sa",
+            "--hours",
+            "800",
+        ).stderr
     assert err.strip() == (
         f"Error: period 1 already records Orange SA from 2023-01-01 to 2025-12-31 (1607.00 h) "
         f"for candidate {cid}; add it again with --force, or correct it with "
-        "`certcli experience remove 1`")
+        "`certcli experience remove 1`"
+    )
     forced = add(cli, cid, "--force", hours="10")
     assert forced.exit_code == 0
     assert "Warning: overlaps period 1 at Orange SA" in forced.stderr
@@ -45,14 +77,43 @@ def test_same_period_twice_is_refused_unless_forced(cli, unchanged):
 def test_overlap_at_the_same_employer_warns_but_records(cli):
     cid = add_candidate(cli)
     add(cli, cid)
-    result = cli("experience", "add", "--candidate", cid, "--employer", "Orange SA", "--start",
-                 "2025-06-01", "--end", "2026-02-28", "--hours", "600", "--date", "2026-03-01")
+    result = cli(
+        "experience",
+        "add",
+        "--candidate",
+        cid,
+        "--employer",
+        "Orange SA",
+        "--start",
+        "2025-06-01",
+        "--end",
+        "2026-02-28",
+        "--hours",
+        "600",
+        "--date",
+        "2026-03-01",
+    )
     assert result.exit_code == 0
     assert result.stderr.strip() == (
         "Warning: overlaps period 1 at Orange SA (2023-01-01 to 2025-12-31, 1607.00 h): "
-        "check the hours are not counted twice")
-    other = cli("experience", "add", "--candidate", cid, "--employer", "SFR", "--start",
-                "2025-06-01", "--end", "2026-02-28", "--hours", "600", "--date", "2026-03-01")
+        "check the hours are not counted twice"
+    )
+    other = cli(
+        "experience",
+        "add",
+        "--candidate",
+        cid,
+        "--employer",
+        "SFR",
+        "--start",
+        "2025-06-01",
+        "--end",
+        "2026-02-28",
+        "--hours",
+        "600",
+        "--date",
+        "2026-03-01",
+    )
     assert other.exit_code == 0 and other.stderr == ""
     assert len(cli.json("experience", "list", "--candidate", cid)) == 3
 
@@ -66,8 +127,15 @@ def test_concurrent_adds_of_one_period_record_it_once(cli, db_path):
         store = Store(db_path)
         try:
             start.wait()
-            experiences.add(store, cid, employer="Orange SA", start=dt.date(2023, 1, 1),
-                            end=dt.date(2025, 12, 31), hours="1607", date=dt.date(2026, 3, 1))
+            experiences.add(
+                store,
+                cid,
+                employer="Orange SA",
+                start=dt.date(2023, 1, 1),
+                end=dt.date(2025, 12, 31),
+                hours="1607",
+                date=dt.date(2026, 3, 1),
+            )
             outcomes.append("added")
         except DuplicateError:
             outcomes.append("refused")
@@ -89,12 +157,26 @@ def test_remove_a_period_stops_it_counting(cli, store, unchanged):
     assert hours(cli, cid) == "1607.00"
     with unchanged():
         assert "needs --reason" in cli.fails("experience", "remove", 1, "--reason", " ").stderr
-        assert "no experience period with id 9" in cli.fails(
-            "experience", "remove", 9, "--reason", "typo").stderr
-    done = cli.json("experience", "remove", 1, "--reason", "entered for the wrong person",
-                    "--date", "2026-03-02", "--as", "claire")
+        assert (
+            "no experience period with id 9"
+            in cli.fails("experience", "remove", 9, "--reason", "typo").stderr
+        )
+    done = cli.json(
+        "experience",
+        "remove",
+        1,
+        "--reason",
+        "entered for the wrong person",
+        "--date",
+        "2026-03-02",
+        "--as",
+        "claire",
+    )
     assert (done["id"], done["removed_on"], done["removed_reason"]) == (
-        1, "2026-03-02", "entered for the wrong person")
+        1,
+        "2026-03-02",
+        "entered for the wrong person",
+    )
     assert cli.json("experience", "list", "--candidate", cid) == []
     assert hours(cli, cid) == "0.00"
     row = store.experience(1)
@@ -103,13 +185,16 @@ def test_remove_a_period_stops_it_counting(cli, store, unchanged):
     assert entry["action"] == "experience.remove" and entry["by"] == "claire"
     assert entry["details"]["reason"] == "entered for the wrong person"
     with unchanged():
-        assert "already removed on 2026-03-02" in cli.fails(
-            "experience", "remove", 1, "--reason", "again").stderr
+        assert (
+            "already removed on 2026-03-02"
+            in cli.fails("experience", "remove", 1, "--reason", "again").stderr
+        )
     # Removed, the same period may be entered again without --force.
     assert add(cli, cid).exit_code == 0
     text = cli.ok("experience", "remove", 2, "--reason", "test", "--date", "2026-03-03").stdout
-    assert text.strip() == (f"Removed period 2 of candidate {cid}: Orange SA, 2023-01-01 to "
-                            "2025-12-31, 1607.00 h.")
+    assert text.strip() == (
+        f"Removed period 2 of candidate {cid}: Orange SA, 2023-01-01 to 2025-12-31, 1607.00 h."
+    )
 
 
 def test_hours_that_are_not_a_number_say_hours(cli, unchanged):
@@ -127,14 +212,43 @@ def test_migration_adds_the_removal_columns(store):
 
 # -- ongoing contracts (`--ongoing --hours-until`) ---------------------------------------------
 def ongoing(cli, cid, start, hours_until, hours, *extra, employer="Orange SA"):
-    return cli("experience", "add", "--candidate", cid, "--employer", employer, "--start",
-               start, "--ongoing", "--hours-until", hours_until, "--hours", hours,
-               "--in-branch", "--related", "--contract", "cdi", "--date", "2026-02-27", *extra)
+    return cli(
+        "experience",
+        "add",
+        "--candidate",
+        cid,
+        "--employer",
+        employer,
+        "--start",
+        start,
+        "--ongoing",
+        "--hours-until",
+        hours_until,
+        "--hours",
+        hours,
+        "--in-branch",
+        "--related",
+        "--contract",
+        "cdi",
+        "--date",
+        "2026-02-27",
+        *extra,
+    )
 
 
 def cqpt_verdict(cli, cid, as_of):
-    return cli.json("eligibility", "check", "--candidate", cid, "--scheme", "CQPT", "--route",
-                    "libre", "--as-of", as_of)
+    return cli.json(
+        "eligibility",
+        "check",
+        "--candidate",
+        cid,
+        "--scheme",
+        "CQPT",
+        "--route",
+        "libre",
+        "--as-of",
+        as_of,
+    )
 
 
 def test_an_ongoing_contract_keeps_the_candidate_eligible_at_admissibility(cli, store):
@@ -142,16 +256,40 @@ def test_an_ongoing_contract_keeps_the_candidate_eligible_at_admissibility(cli, 
     checks admissibility on 5 March, because the CDI is still running."""
     cid = add_candidate(cli, employer="Orange SA")
     assert ongoing(cli, cid, "2023-03-01", "2026-02-27", "4200").exit_code == 0
-    ref = cli.json("dossier", "add", "--candidate", cid, "--scheme", "CQPT", "--route", "libre",
-                   "--financing", "plan-formation", "--date", "2026-02-27")["ref"]
+    ref = cli.json(
+        "dossier",
+        "add",
+        "--candidate",
+        cid,
+        "--scheme",
+        "CQPT",
+        "--route",
+        "libre",
+        "--financing",
+        "plan-formation",
+        "--date",
+        "2026-02-27",
+    )["ref"]
     assert cqpt_verdict(cli, cid, "2026-02-27")["eligible"] is True
     later = cqpt_verdict(cli, cid, "2026-03-05")
     assert later["eligible"] is True and later["failures"] == []
-    assert any(r.startswith("employee of the branch on a CDI on 2026-03-05 (Orange SA, "
-                            "2023-03-01, ongoing (hours to 2026-02-27))")
-               for r in later["reasons"])
-    cli.ok("dossier", "receive", ref, "candidature", "piece-identite", "attestation-employeur",
-           "--date", "2026-02-27")
+    assert any(
+        r.startswith(
+            "employee of the branch on a CDI on 2026-03-05 (Orange SA, "
+            "2023-03-01, ongoing (hours to 2026-02-27))"
+        )
+        for r in later["reasons"]
+    )
+    cli.ok(
+        "dossier",
+        "receive",
+        ref,
+        "candidature",
+        "piece-identite",
+        "attestation-employeur",
+        "--date",
+        "2026-02-27",
+    )
     assert cli.json("dossier", "check", ref, "--date", "2026-02-27")["status"] == "complete"
     admitted = cli.json("cqpt", "admissibility", ref, "--accept", "--date", "2026-03-05")
     assert admitted["status"] == "admissible" and admitted["eligible"] is True
@@ -160,14 +298,32 @@ def test_an_ongoing_contract_keeps_the_candidate_eligible_at_admissibility(cli, 
 def test_the_same_contract_closed_on_27_february_is_not_current_on_5_march(cli):
     """What the secretariat could record before: --end on the last day hours were known."""
     cid = add_candidate(cli)
-    cli.ok("experience", "add", "--candidate", cid, "--employer", "Orange SA", "--start",
-           "2023-03-01", "--end", "2026-02-27", "--hours", "4200", "--in-branch", "--related",
-           "--contract", "cdi", "--date", "2026-02-27")
+    cli.ok(
+        "experience",
+        "add",
+        "--candidate",
+        cid,
+        "--employer",
+        "Orange SA",
+        "--start",
+        "2023-03-01",
+        "--end",
+        "2026-02-27",
+        "--hours",
+        "4200",
+        "--in-branch",
+        "--related",
+        "--contract",
+        "cdi",
+        "--date",
+        "2026-02-27",
+    )
     assert cqpt_verdict(cli, cid, "2026-02-27")["eligible"] is True
     later = cqpt_verdict(cli, cid, "2026-03-05")
     assert later["eligible"] is False
-    assert later["failures"][0].startswith("not an employee of the branch on a CDI or CDD on "
-                                           "2026-03-05")
+    assert later["failures"][0].startswith(
+        "not an employee of the branch on a CDI or CDD on 2026-03-05"
+    )
 
 
 def test_only_the_recorded_hours_count_pro_rata_over_start_to_hours_until(cli):
@@ -180,8 +336,11 @@ def test_only_the_recorded_hours_count_pro_rata_over_start_to_hours_until(cli):
     assert verdict["hours"] == "1504.79"
     assert verdict["periods"][0]["counted"] == "1504.79"
     assert (verdict["periods"][0]["overlap_days"], verdict["periods"][0]["days"]) == (550, 731)
-    assert (verdict["periods"][0]["end"], verdict["periods"][0]["ongoing"],
-            verdict["periods"][0]["hours_until"]) == (None, True, "2024-12-31")
+    assert (
+        verdict["periods"][0]["end"],
+        verdict["periods"][0]["ongoing"],
+        verdict["periods"][0]["hours_until"],
+    ) == (None, True, "2024-12-31")
     # Still current (the contract runs), short of hours: the hours rule alone fails.
     assert verdict["eligible"] is False and len(verdict["failures"]) == 1
     assert verdict["failures"][0].startswith("only 1504.79 hours")
@@ -197,35 +356,65 @@ def test_experience_list_shows_an_ongoing_contract(cli):
     cid = add_candidate(cli)
     added = ongoing(cli, cid, "2024-03-01", "2026-02-28", "3200", "--json")
     assert json.loads(added.stdout) == {
-        "id": 1, "candidate_id": cid, "employer": "Orange SA", "start": "2024-03-01",
-        "end": None, "hours_until": "2026-02-28", "hours": "3200.00", "in_branch": True,
-        "related": True, "contract": "cdi", "ongoing": True}
+        "id": 1,
+        "candidate_id": cid,
+        "employer": "Orange SA",
+        "start": "2024-03-01",
+        "end": None,
+        "hours_until": "2026-02-28",
+        "hours": "3200.00",
+        "in_branch": True,
+        "related": True,
+        "contract": "cdi",
+        "ongoing": True,
+    }
     listed = cli.json("experience", "list", "--candidate", cid)
     assert [(p["end"], p["ongoing"], p["hours_until"]) for p in listed] == [
-        (None, True, "2026-02-28")]
+        (None, True, "2026-02-28")
+    ]
     text = cli.ok("experience", "list", "--candidate", cid).stdout
     row = next(line for line in text.splitlines() if "Orange SA" in line)
     assert "ongoing" in row and "2026-02-28" in row
     said = ongoing(cli, cid, "2020-01-01", "2020-06-30", "700", employer="SFR").stdout
-    assert said.strip() == (f"Recorded period 2 for candidate {cid}: SFR, 2020-01-01, ongoing "
-                            "(hours to 2020-06-30), 700.00 h")
+    assert said.strip() == (
+        f"Recorded period 2 for candidate {cid}: SFR, 2020-01-01, ongoing "
+        "(hours to 2020-06-30), 700.00 h"
+    )
 
 
 def test_ongoing_refusals_write_nothing(cli, unchanged):
     cid = add_candidate(cli)
-    base = ["experience", "add", "--candidate", cid, "--employer", "Orange SA", "--start",
-            "2024-01-01", "--hours", "100", "--date", "2026-03-01"]
+    base = [
+        "experience",
+        "add",
+        "--candidate",
+        cid,
+        "--employer",
+        "Orange SA",
+        "--start",
+        "2024-01-01",
+        "--hours",
+        "100",
+        "--date",
+        "2026-03-01",
+    ]
     with unchanged():
         for extra, says in [
-            (["--ongoing", "--end", "2024-12-31", "--hours-until", "2024-12-31"],
-             "Error: --ongoing and --end are exclusive"),
+            (
+                ["--ongoing", "--end", "2024-12-31", "--hours-until", "2024-12-31"],
+                "Error: --ongoing and --end are exclusive",
+            ),
             (["--ongoing"], "Error: --ongoing needs --hours-until DATE"),
             (["--hours-until", "2024-12-31"], "Error: --hours-until goes with --ongoing"),
-            (["--ongoing", "--hours-until", "2023-12-31"],
-             "Error: --hours-until 2023-12-31 is before --start 2024-01-01"),
+            (
+                ["--ongoing", "--hours-until", "2023-12-31"],
+                "Error: --hours-until 2023-12-31 is before --start 2024-01-01",
+            ),
             ([], "Error: give --end, or --ongoing with --hours-until DATE"),
-            (["--ongoing", "--hours-until", "2024-01-02", "--hours", "49"],
-             "Error: 49.00 hours cannot fit in 2 day(s)"),
+            (
+                ["--ongoing", "--hours-until", "2024-01-02", "--hours", "49"],
+                "Error: 49.00 hours cannot fit in 2 day(s)",
+            ),
         ]:
             assert cli.fails(*base, *extra).stderr.startswith(says), extra
 
@@ -234,30 +423,61 @@ def test_an_ongoing_twin_is_refused_and_a_later_period_overlaps_it(cli, unchange
     cid = add_candidate(cli)
     ongoing(cli, cid, "2024-03-01", "2026-02-28", "3200")
     with unchanged():
-        err = cli.fails("experience", "add", "--candidate", cid, "--employer", "orange sa",
-                        "--start", "2024-03-01", "--ongoing", "--hours-until", "2026-01-31",
-                        "--hours", "3000").stderr
-    assert err.strip() == (f"Error: period 1 already records Orange SA 2024-03-01, ongoing "
-                           f"(3200.00 h) for candidate {cid}; add it again with --force, or "
-                           "correct it with `certcli experience remove 1`")
+        err = cli.fails(
+            "experience",
+            "add",
+            "--candidate",
+            cid,
+            "--employer",
+            "orange sa",
+            "--start",
+            "2024-03-01",
+            "--ongoing",
+            "--hours-until",
+            "2026-01-31",
+            "--hours",
+            "3000",
+        ).stderr
+    assert err.strip() == (
+        f"Error: period 1 already records Orange SA 2024-03-01, ongoing "
+        f"(3200.00 h) for candidate {cid}; add it again with --force, or "
+        "correct it with `certcli experience remove 1`"
+    )
     # Years after its hours run out, the ongoing contract still overlaps.
-    later = cli("experience", "add", "--candidate", cid, "--employer", "Orange SA", "--start",
-                "2027-01-01", "--end", "2027-06-30", "--hours", "800", "--date", "2027-07-01")
+    later = cli(
+        "experience",
+        "add",
+        "--candidate",
+        cid,
+        "--employer",
+        "Orange SA",
+        "--start",
+        "2027-01-01",
+        "--end",
+        "2027-06-30",
+        "--hours",
+        "800",
+        "--date",
+        "2027-07-01",
+    )
     assert later.exit_code == 0
     assert later.stderr.strip() == (
         "Warning: overlaps period 1 at Orange SA (2024-03-01, ongoing (hours to 2026-02-28), "
-        "3200.00 h): check the hours are not counted twice")
+        "3200.00 h): check the hours are not counted twice"
+    )
 
 
 def test_an_ongoing_contract_is_opqtecc_experience_up_to_the_day_checked(cli):
     cid = add_candidate(cli, status="salarie", specialty="economie")
     ongoing(cli, cid, "2023-01-01", "2023-03-31", "500")
-    verdict = cli.json("eligibility", "check", "--candidate", cid, "--scheme", "ECO",
-                       "--as-of", "2026-01-01")
+    verdict = cli.json(
+        "eligibility", "check", "--candidate", cid, "--scheme", "ECO", "--as-of", "2026-01-01"
+    )
     # 2023-01-01..2026-01-01: 1097 days >= 3 x 365, though hours are known to March 2023.
     assert verdict["eligible"] is True
     assert "1097 days of experience in the specialty up to 2026-01-01" in " ".join(
-        verdict["reasons"])
+        verdict["reasons"]
+    )
 
 
 def test_migration_adds_the_ongoing_column(store):

@@ -24,8 +24,19 @@ def _excel_rows(path):
 
 def _paid_invoice(cli, store):
     number = decide_at(cli, store, "2026-06-15")["invoice"]  # 210.00
-    cli.ok("invoice", "pay", number, "--amount", "12.50", "--method", "cheque",
-           "--reference", "0012345", "--date", "2026-07-01")
+    cli.ok(
+        "invoice",
+        "pay",
+        number,
+        "--amount",
+        "12.50",
+        "--method",
+        "cheque",
+        "--reference",
+        "0012345",
+        "--date",
+        "2026-07-01",
+    )
     return number
 
 
@@ -74,18 +85,29 @@ def test_dossier_and_certificate_exports(cli, store, tmp_path):
 
 def test_xlsx_needs_a_file_and_excel_is_for_csv(cli, tmp_path):
     assert "--out" in cli.fails("dossier", "export", "--format", "xlsx").stderr
-    assert "--excel" in cli.fails("dossier", "export", "--format", "xlsx", "--excel",
-                                  "--out", tmp_path / "x.xlsx").stderr
+    assert (
+        "--excel"
+        in cli.fails(
+            "dossier", "export", "--format", "xlsx", "--excel", "--out", tmp_path / "x.xlsx"
+        ).stderr
+    )
     assert "invalid format" in cli.fails("invoice", "export", "--format", "pdf").stderr
     assert not (tmp_path / "x.xlsx").exists()
 
 
-HOSTILE = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
+HOSTILE = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
 
 
 def test_formula_cells_are_neutralised_in_every_export(cli, tmp_path):
-    add_candidate(cli, "Léa", HOSTILE[0], employer=HOSTILE[1], city=HOSTILE[2],
-                  address=HOSTILE[3], phone="06 12 34 56 78")
+    add_candidate(
+        cli,
+        "Léa",
+        HOSTILE[0],
+        employer=HOSTILE[1],
+        city=HOSTILE[2],
+        address=HOSTILE[3],
+        phone="06 12 34 56 78",
+    )
     out = tmp_path / "c.csv"
     cli.ok("candidate", "export", "--out", out)
     row = list(csv.DictReader(out.open(encoding="utf-8")))[0]
@@ -94,8 +116,7 @@ def test_formula_cells_are_neutralised_in_every_export(cli, tmp_path):
     assert row["phone"] == "'+33 6 12 34 56 78"
     excel = tmp_path / "c-excel.csv"
     cli.ok("candidate", "export", "--excel", "--out", excel)
-    assert all(not cell.startswith(("=", "+", "-", "@")) for r in _excel_rows(excel)
-               for cell in r)
+    assert all(not cell.startswith(("=", "+", "-", "@")) for r in _excel_rows(excel) for cell in r)
     book = tmp_path / "c.xlsx"
     cli.ok("candidate", "export", "--format", "xlsx", "--out", book)
     sheet = openpyxl.load_workbook(book).active
@@ -113,9 +134,18 @@ def test_the_public_directory_is_neutralised_too(cli, store):
 
 
 def test_export_then_import_gives_the_same_people(cli, tmp_path, db_path, monkeypatch):
-    add_candidate(cli, "Léa", "-Martin", email="lea@example.fr", phone="06 12 34 56 78",
-                  employer="=Cabinet", city="@Lyon", specialty=["economie", "programmation"],
-                  directory_consent=True, birth_date="1985-04-03")
+    add_candidate(
+        cli,
+        "Léa",
+        "-Martin",
+        email="lea@example.fr",
+        phone="06 12 34 56 78",
+        employer="=Cabinet",
+        city="@Lyon",
+        specialty=["economie", "programmation"],
+        directory_consent=True,
+        birth_date="1985-04-03",
+    )
     add_candidate(cli, "Jean", "Dupont", phone="+44 20 7946 0958", status="demandeur")
     before = json.loads(cli.ok("candidate", "export", "--format", "json").stdout)
     for flag in ([], ["--excel"]):
@@ -126,8 +156,7 @@ def test_export_then_import_gives_the_same_people(cli, tmp_path, db_path, monkey
         assert cli.json("candidate", "import", out)["inserted"] == 2
         after = json.loads(cli.ok("candidate", "export", "--format", "json").stdout)
         keep = [k for k in before[0] if k not in ("id", "created_on")]
-        assert [{k: c[k] for k in keep} for c in after] == [
-            {k: c[k] for k in keep} for c in before]
+        assert [{k: c[k] for k in keep} for c in after] == [{k: c[k] for k in keep} for c in before]
         monkeypatch.setenv("CERTCLI_DB", str(db_path))
 
 

@@ -69,8 +69,12 @@ def test_scheme_catalog(cli):
     eco = cli.json("scheme", "show", "eco")
     assert eco["validity_years"] == 4 and eco["renewal_lead_months"] == 9
     assert eco["pieces"]["initial"] == ["administratif", "contrats", "technique", "demande-signee"]
-    assert eco["pieces"]["renewal"] == ["administratif", "contrats", "certificats-capacite",
-                                        "attestations-formation"]
+    assert eco["pieces"]["renewal"] == [
+        "administratif",
+        "contrats",
+        "certificats-capacite",
+        "attestations-formation",
+    ]
     assert eco["annual_dues"] == "360.00" and eco["fees"]["initial"] == "480.00"
     assert codes["CQPT"]["validity_years"] == 0 and codes["CQPT"]["expires"] is False
     assert "unknown scheme" in cli.fails("scheme", "show", "NOPE").stderr
@@ -85,13 +89,15 @@ def test_malformed_scheme_file_names_file_and_field(cli, tmp_path, monkeypatch):
     shutil.copytree(ROOT / "data", data)
     text = (data / "schemes" / "ECO.toml").read_text()
     (data / "schemes" / "ECO.toml").write_text(
-        text.replace('annual_dues = "360.00"', 'annual_dues = "lots"'))
+        text.replace('annual_dues = "360.00"', 'annual_dues = "lots"')
+    )
     monkeypatch.setenv("CERTCLI_DATA", str(data))
     schemes._catalog.cache_clear()
     err = cli.fails("scheme", "list").stderr
     assert "ECO.toml" in err and "annual_dues" in err
-    (data / "schemes" / "ECO.toml").write_text(text.replace("validity_years = 4",
-                                                            'validity_years = "four"'))
+    (data / "schemes" / "ECO.toml").write_text(
+        text.replace("validity_years = 4", 'validity_years = "four"')
+    )
     schemes._catalog.cache_clear()
     err = cli.fails("scheme", "show", "ECO").stderr
     assert "ECO.toml" in err and "validity_years" in err
@@ -104,8 +110,9 @@ def test_errors_are_one_line_without_traceback(cli):
 
 
 def test_usage_errors_exit_2(cli):
-    cli.fails("candidate", "add", "--first-name", "A", "--last-name", "B",
-              "--date", "31/02/2026", code=2)
+    cli.fails(
+        "candidate", "add", "--first-name", "A", "--last-name", "B", "--date", "31/02/2026", code=2
+    )
 
 
 def test_backup_is_a_consistent_copy(cli, tmp_path):
@@ -126,15 +133,25 @@ def test_help_does_not_import_heavy_modules():
         "'dateutil.relativedelta') if m in sys.modules]\n"
         "print('HEAVY:' + ','.join(heavy))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout.strip().splitlines()[-1]
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     assert out == "HEAVY:", f"--help imported {out}"
 
 
 def test_python_m_certcli_runs(tmp_path):
     env = {**os.environ, "CERTCLI_DB": str(tmp_path / "p.db")}
-    run = subprocess.run([sys.executable, "-m", "certcli", "init", "--json"], cwd=ROOT,
-                         env=env, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "certcli", "init", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["created"] is True
 
@@ -149,8 +166,14 @@ def test_sub_command_help_is_plain_and_keeps_defaults(cli):
     assert "[default: today]" in " ".join(out.split()) and "╭" not in out
 
 
-@pytest.mark.parametrize("args", [["info", "--json"], ["dossier", "list", "--json"],
-                                  ["candidate", "list", "--search", "dupont", "--json"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["info", "--json"],
+        ["dossier", "list", "--json"],
+        ["candidate", "list", "--search", "dupont", "--json"],
+    ],
+)
 def test_simple_reads_do_not_import_heavy_modules(cli, db_path, args):
     """Reads that print JSON pay for none of rich, Jinja2, Babel, WeasyPrint, sqlite-utils."""
     code = (
@@ -161,8 +184,9 @@ def test_simple_reads_do_not_import_heavy_modules(cli, db_path, args):
         "print('HEAVY:' + ','.join(heavy))"
     )
     env = {**os.environ, "CERTCLI_DB": str(db_path)}
-    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                         text=True, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
     assert run.stdout.strip().splitlines()[-1] == "HEAVY:"
 
 
@@ -185,8 +209,10 @@ def test_another_programs_database_is_left_alone(tmp_path):
 
 def test_realistic_mistakes_are_errors_not_crashes(cli, tmp_path):
     assert "too large" in cli.fails("candidate", "show", "99999999999999999999").stderr
-    assert "cannot write" in cli.fails("candidate", "export", "--out",
-                                       tmp_path / "missing" / "x.csv").stderr
+    assert (
+        "cannot write"
+        in cli.fails("candidate", "export", "--out", tmp_path / "missing" / "x.csv").stderr
+    )
     assert "cannot write the backup" in cli.fails("backup", "/proc/nope/copy.db").stderr
 
 

@@ -36,20 +36,104 @@ EMPTY = ["", " ", "\t"]
 HUGE = ["x" * 100_000, "9" * 5000, "é" * 3000]
 UNDECODABLE = ["caf\udce9", "\udcff\udcfe", "L\udce9a Martin"]  # surrogateescape'd bytes
 CONTROL = ["\x1b[2J\x1b]0;pwned\x07", "a\nb", "a\rb", "\x7f\x08\x0c", "\u202eevil", "\ufeffa"]
-CALENDAR = ["9999-12-31", "0001-01-01", "2199-12-31", "1900-01-01", "29/02/2023",
-            "31/04/2026", "2026-13-01", "00/00/0000", "2026-11-25", "1899-12-31"]
-NUMBERS = ["-1", "0", "1", "2", "3", "24", "99999999999999999999", "2147483648", "1.5",
-           "0x10", "1e3"]
-AMOUNTS = ["1" * 28, "9" * 27 + ".99", "-0.00", "0.001", "1e3", "NaN", "Infinity",
-           "1 234,56", "1_000", "€", "480.00", "0,01", "999999999.99", "1000000000"]
-PATHS = ["/", "", ".", "..", "../x", "./", "a/../../b", "sub/dir/file.csv", "x" * 300,
-         "é" * 200, "~", "-", "--", "file with spaces.csv", "*.csv"]
+CALENDAR = [
+    "9999-12-31",
+    "0001-01-01",
+    "2199-12-31",
+    "1900-01-01",
+    "29/02/2023",
+    "31/04/2026",
+    "2026-13-01",
+    "00/00/0000",
+    "2026-11-25",
+    "1899-12-31",
+]
+NUMBERS = [
+    "-1",
+    "0",
+    "1",
+    "2",
+    "3",
+    "24",
+    "99999999999999999999",
+    "2147483648",
+    "1.5",
+    "0x10",
+    "1e3",
+]
+AMOUNTS = [
+    "1" * 28,
+    "9" * 27 + ".99",
+    "-0.00",
+    "0.001",
+    "1e3",
+    "NaN",
+    "Infinity",
+    "1 234,56",
+    "1_000",
+    "€",
+    "480.00",
+    "0,01",
+    "999999999.99",
+    "1000000000",
+]
+PATHS = [
+    "/",
+    "",
+    ".",
+    "..",
+    "../x",
+    "./",
+    "a/../../b",
+    "sub/dir/file.csv",
+    "x" * 300,
+    "é" * 200,
+    "~",
+    "-",
+    "--",
+    "file with spaces.csv",
+    "*.csv",
+]
 READ_ONLY_PATHS = ["/dev/zero", "/dev/null", "/proc/self/mem"]
-SEARCH = ["%", "_", '"', "*", "'", "a%b", "\\", "NEAR(a b)", "a OR b", "(", "\"unclosed",
-          "^", "' OR 1=1 --"]
-PLAUSIBLE = ["1", "2", "ECO", "PROG", "CQPT", "2026-0001", "2026-0002", "F-2026-00001",
-             "ECO-2026-0001", "Martin", "Léa", "cheque", "html", "pdf", "csv", "json",
-             "refus", "notification", "award", "appeal", "a@example.fr", "+33 6 12 34 56 78"]
+SEARCH = [
+    "%",
+    "_",
+    '"',
+    "*",
+    "'",
+    "a%b",
+    "\\",
+    "NEAR(a b)",
+    "a OR b",
+    "(",
+    '"unclosed',
+    "^",
+    "' OR 1=1 --",
+]
+PLAUSIBLE = [
+    "1",
+    "2",
+    "ECO",
+    "PROG",
+    "CQPT",
+    "2026-0001",
+    "2026-0002",
+    "F-2026-00001",
+    "ECO-2026-0001",
+    "Martin",
+    "Léa",
+    "cheque",
+    "html",
+    "pdf",
+    "csv",
+    "json",
+    "refus",
+    "notification",
+    "award",
+    "appeal",
+    "a@example.fr",
+    "+33 6 12 34 56 78",
+]
 DB = "@DB@"  # the example's own database file, named when it runs
 TEXT = EMPTY + HUGE + UNDECODABLE + CONTROL + SEARCH + PLAUSIBLE + CALENDAR + AMOUNTS
 
@@ -91,8 +175,21 @@ def pool(path: tuple[str, ...], param) -> list[str]:
         return [*map(str, choices), *EMPTY, *UNDECODABLE, *CONTROL[:2], "nope"]
     if isinstance(kind, IntRange) or kind.name == "integer":
         return [*NUMBERS, *EMPTY, *UNDECODABLE[:1], *CONTROL[:1]]
-    if any(word in name for word in ("date", "as_of", "until", "since", "start", "end",
-                                     "birth", "at", "when", "day")):
+    if any(
+        word in name
+        for word in (
+            "date",
+            "as_of",
+            "until",
+            "since",
+            "start",
+            "end",
+            "birth",
+            "at",
+            "when",
+            "day",
+        )
+    ):
         return [*CALENDAR, *EMPTY, *UNDECODABLE, *CONTROL[:2], *HUGE[:1]]
     if any(word in name for word in ("amount", "fee", "price", "score")):
         return [*AMOUNTS, *EMPTY, *UNDECODABLE[:1], *CONTROL[:1], *HUGE[:1]]
@@ -117,8 +214,21 @@ def plausible(path: tuple[str, ...], param) -> list[str]:
         return list(map(str, choices))
     if isinstance(param.type, IntRange) or param.type.name == "integer":
         return ["1", "2", "3"]
-    if any(word in name for word in ("date", "as_of", "until", "since", "start", "end",
-                                     "birth", "at", "when", "day")):
+    if any(
+        word in name
+        for word in (
+            "date",
+            "as_of",
+            "until",
+            "since",
+            "start",
+            "end",
+            "birth",
+            "at",
+            "when",
+            "day",
+        )
+    ):
         return ["2026-11-25", "2026-06-15", "2026-12-01"]
     if any(word in name for word in ("amount", "fee", "price", "score")):
         return ["480.00", "120", "15"]
@@ -141,10 +251,16 @@ def command_lines(draw) -> list[str]:
     def value_for(param):
         hostile = target < 0 or params.index(param) == target
         return draw(st.sampled_from(pool(path, param) if hostile else plausible(path, param)))
+
     if not draw(st.integers(0, 9)):
         # The root's own option: a database path of every hostile kind.
-        args = ["--db", draw(st.sampled_from([*PATHS, *READ_ONLY_PATHS, *UNDECODABLE,
-                                              *CONTROL[:2], DB + "-wal"])), *args]
+        args = [
+            "--db",
+            draw(
+                st.sampled_from([*PATHS, *READ_ONLY_PATHS, *UNDECODABLE, *CONTROL[:2], DB + "-wal"])
+            ),
+            *args,
+        ]
     for param in params:
         if param.param_type_name == "option":
             if param.is_flag:
@@ -226,14 +342,18 @@ def test_hostile_command_lines(office, tmp_path, monkeypatch, request):
         shown = [a[:60] for a in args]
         assert result.exit_code in (0, 1, 2), (shown, result.exit_code, result.stderr[-500:])
         assert result.exception is None or isinstance(result.exception, SystemExit), (
-            shown, repr(result.exception))
+            shown,
+            repr(result.exception),
+        )
         assert "internal error" not in result.stderr, (shown, result.stderr[-500:])
         assert "Traceback" not in result.stderr, (shown, result.stderr[-500:])
         assert _printable(result.stderr), (shown, result.stderr[-300:])
         seen["exit"][result.exit_code] += 1
         if result.exit_code == 1:
             assert result.stderr.strip().splitlines()[-1].startswith("Error: "), (
-                shown, result.stderr[-300:])
+                shown,
+                result.stderr[-300:],
+            )
         if result.exit_code != 0:
             assert snapshot(work) == before, (shown, "a refused call wrote", result.stderr)
 
@@ -243,8 +363,11 @@ def test_hostile_command_lines(office, tmp_path, monkeypatch, request):
         deadline=None,
         database=None,
         print_blob=long_run,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                               HealthCheck.function_scoped_fixture],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.function_scoped_fixture,
+        ],
     )(given(command_lines())(check))
     run()
     elapsed = time.monotonic() - started
@@ -261,8 +384,17 @@ def test_hostile_command_lines(office, tmp_path, monkeypatch, request):
 
 def test_the_walk_sees_every_command():
     names = {" ".join(path) for path, _ in COMMANDS}
-    assert {"init", "check", "backup", "candidate add", "candidate import", "dossier list",
-            "commission decide", "letters render", "invoice pay"} <= names
+    assert {
+        "init",
+        "check",
+        "backup",
+        "candidate add",
+        "candidate import",
+        "dossier list",
+        "commission decide",
+        "letters render",
+        "invoice pay",
+    } <= names
     assert len(names) > 60
     with_params = [c for _, c in COMMANDS if c.params]
     assert sum(len(c.params) for c in with_params) > 300

@@ -8,26 +8,39 @@ from commission_helpers import decide_at, new_candidate
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("annual, date, months, amount", [
-    ("360.00", "2026-06-15", 7, "210.00"),
-    ("360.00", "2026-01-01", 12, "360.00"),
-    ("360.00", "2026-12-31", 1, "30.00"),
-    ("250.00", "2026-11-05", 2, "41.67"),
-])
+@pytest.mark.parametrize(
+    "annual, date, months, amount",
+    [
+        ("360.00", "2026-06-15", 7, "210.00"),
+        ("360.00", "2026-01-01", 12, "360.00"),
+        ("360.00", "2026-12-31", 1, "30.00"),
+        ("250.00", "2026-11-05", 2, "41.67"),
+    ],
+)
 def test_prorata_table_of_the_spec(cli, annual, date, months, amount):
     assert cli.json("dues", "prorata", "--amount", annual, "--date", date) == {
-        "months": months, "amount": amount}
+        "months": months,
+        "amount": amount,
+    }
 
 
 def test_prorata_next_month_mode_and_bad_input(cli):
-    assert cli.json("dues", "prorata", "--amount", "360", "--date", "15/06/2026", "--mode",
-                    "next_month") == {"months": 6, "amount": "180.00"}
-    assert cli.json("dues", "prorata", "--amount", "360.00", "--date", "2026-12-01", "--mode",
-                    "next_month") == {"months": 0, "amount": "0.00"}
-    assert "unknown prorata mode" in cli.fails("dues", "prorata", "--amount", "360",
-                                               "--date", "2026-06-15", "--mode", "x").stderr
-    assert "invalid amount" in cli.fails("dues", "prorata", "--amount", "abc",
-                                         "--date", "2026-06-15").stderr
+    assert cli.json(
+        "dues", "prorata", "--amount", "360", "--date", "15/06/2026", "--mode", "next_month"
+    ) == {"months": 6, "amount": "180.00"}
+    assert cli.json(
+        "dues", "prorata", "--amount", "360.00", "--date", "2026-12-01", "--mode", "next_month"
+    ) == {"months": 0, "amount": "0.00"}
+    assert (
+        "unknown prorata mode"
+        in cli.fails(
+            "dues", "prorata", "--amount", "360", "--date", "2026-06-15", "--mode", "x"
+        ).stderr
+    )
+    assert (
+        "invalid amount"
+        in cli.fails("dues", "prorata", "--amount", "abc", "--date", "2026-06-15").stderr
+    )
 
 
 def _invoice(cli, store, date="2026-06-15"):
@@ -35,29 +48,75 @@ def _invoice(cli, store, date="2026-06-15"):
 
 
 def test_partial_payments_add_up_and_overpayment_is_refused(cli, store, unchanged):
-    number = _invoice(cli, store)                                    # 210.00
-    first = cli.json("invoice", "pay", number, "--amount", "100.00", "--method", "cheque",
-                     "--reference", "0012345", "--date", "2026-07-01")
+    number = _invoice(cli, store)  # 210.00
+    first = cli.json(
+        "invoice",
+        "pay",
+        number,
+        "--amount",
+        "100.00",
+        "--method",
+        "cheque",
+        "--reference",
+        "0012345",
+        "--date",
+        "2026-07-01",
+    )
     assert (first["paid"], first["due"], first["status"]) == ("100.00", "110.00", "open")
     with unchanged():
-        err = cli.fails("invoice", "pay", number, "--amount", "110.01", "--method",
-                        "virement", "--date", "2026-07-02").stderr
+        err = cli.fails(
+            "invoice",
+            "pay",
+            number,
+            "--amount",
+            "110.01",
+            "--method",
+            "virement",
+            "--date",
+            "2026-07-02",
+        ).stderr
         assert "overpayment refused" in err and "110.00 left to pay" in err
-        assert "invalid method" in cli.fails("invoice", "pay", number, "--amount", "1",
-                                             "--method", "cash").stderr
-        assert "before the invoice was issued" in cli.fails(
-            "invoice", "pay", number, "--amount", "1", "--method", "cheque",
-            "--date", "2026-06-01").stderr
+        assert (
+            "invalid method"
+            in cli.fails("invoice", "pay", number, "--amount", "1", "--method", "cash").stderr
+        )
+        assert (
+            "before the invoice was issued"
+            in cli.fails(
+                "invoice",
+                "pay",
+                number,
+                "--amount",
+                "1",
+                "--method",
+                "cheque",
+                "--date",
+                "2026-06-01",
+            ).stderr
+        )
     assert [i["number"] for i in cli.json("invoice", "list", "--unpaid")] == [number]
-    done = cli.json("invoice", "pay", number, "--amount", "110,00", "--method", "virement",
-                    "--date", "2026-07-02")
+    done = cli.json(
+        "invoice",
+        "pay",
+        number,
+        "--amount",
+        "110,00",
+        "--method",
+        "virement",
+        "--date",
+        "2026-07-02",
+    )
     assert (done["paid"], done["due"], done["status"]) == ("210.00", "0.00", "paid")
     assert [p["amount"] for p in cli.json("invoice", "show", number)["payments"]] == [
-        "100.00", "110.00"]
+        "100.00",
+        "110.00",
+    ]
     assert cli.json("invoice", "list", "--unpaid") == []
     with unchanged():
-        assert "is paid: nothing to pay" in cli.fails("invoice", "pay", number, "--amount",
-                                                      "1", "--method", "cheque").stderr
+        assert (
+            "is paid: nothing to pay"
+            in cli.fails("invoice", "pay", number, "--amount", "1", "--method", "cheque").stderr
+        )
 
 
 @pytest.mark.today("2032-12-31")  # a story that runs years ahead
@@ -65,38 +124,50 @@ def test_cancel_issues_a_credit_note_and_numbering_stays_gapless(cli, store, unc
     first = _invoice(cli, store, "2026-06-15")
     second = _invoice(cli, store, "2026-09-15")
     assert (first, second) == ("F-2026-00001", "F-2026-00002")
-    out = cli.json("invoice", "cancel", first, "--reason", "erreur de titulaire",
-                   "--date", "2026-09-20")
+    out = cli.json(
+        "invoice", "cancel", first, "--reason", "erreur de titulaire", "--date", "2026-09-20"
+    )
     assert out["status"] == "cancelled" and out["credited_by"] == "AV-2026-00001"
     credit = out["credit_note"]
     assert (credit["number"], credit["amount"], credit["credit_for"]) == (
-        "AV-2026-00001", "-210.00", first)
+        "AV-2026-00001",
+        "-210.00",
+        first,
+    )
     third = _invoice(cli, store, "2026-11-05")
-    assert third == "F-2026-00003"                   # the cancelled number is not reused
+    assert third == "F-2026-00003"  # the cancelled number is not reused
     listed = cli.json("invoice", "list")
     assert [(i["number"], i["status"]) for i in listed] == [
-        ("F-2026-00001", "cancelled"), ("F-2026-00002", "open"),
-        ("AV-2026-00001", "applied"), ("F-2026-00003", "open")]
+        ("F-2026-00001", "cancelled"),
+        ("F-2026-00002", "open"),
+        ("AV-2026-00001", "applied"),
+        ("F-2026-00003", "open"),
+    ]
     assert [i["number"] for i in cli.json("invoice", "list", "--unpaid")] == [second, third]
     with unchanged():
-        assert "already cancelled" in cli.fails("invoice", "cancel", first, "--reason",
-                                                "x").stderr
-        assert "credit note" in cli.fails("invoice", "cancel", "AV-2026-00001", "--reason",
-                                          "x").stderr
-        assert "is cancelled" in cli.fails("invoice", "pay", first, "--amount", "1",
-                                           "--method", "cheque").stderr
+        assert "already cancelled" in cli.fails("invoice", "cancel", first, "--reason", "x").stderr
+        assert (
+            "credit note" in cli.fails("invoice", "cancel", "AV-2026-00001", "--reason", "x").stderr
+        )
+        assert (
+            "is cancelled"
+            in cli.fails("invoice", "pay", first, "--amount", "1", "--method", "cheque").stderr
+        )
     # A new year starts both counters again.
     assert _invoice(cli, store, "2027-03-01") == "F-2027-00001"
     cli.ok("invoice", "cancel", "F-2027-00001", "--reason", "x", "--date", "2027-03-02")
     assert cli.json("invoice", "show", "AV-2027-00001")["amount"] == "-300.00"
     assert [i["number"] for i in cli.json("invoice", "list", "--year", "2027")] == [
-        "F-2027-00001", "AV-2027-00001"]
+        "F-2027-00001",
+        "AV-2027-00001",
+    ]
 
 
 def test_an_invoice_with_payments_cannot_be_cancelled(cli, store, unchanged):
     number = _invoice(cli, store)
-    cli.ok("invoice", "pay", number, "--amount", "10.00", "--method", "cheque",
-           "--date", "2026-06-20")
+    cli.ok(
+        "invoice", "pay", number, "--amount", "10.00", "--method", "cheque", "--date", "2026-06-20"
+    )
     with unchanged():
         err = cli.fails("invoice", "cancel", number, "--reason", "x").stderr
         assert "10.00 paid" in err
@@ -134,9 +205,15 @@ def test_two_processes_issue_gapless_unique_numbers(cli, store, db_path, tmp_pat
     import time
 
     new_candidate(cli)
-    procs = [subprocess.Popen([sys.executable, "-c", _ISSUE_200, str(db_path), name,
-                               str(tmp_path)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
-             for name in ("p1", "p2")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _ISSUE_200, str(db_path), name, str(tmp_path)],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("p1", "p2")
+    ]
     deadline = time.monotonic() + 30
     while not all((tmp_path / n).exists() for n in ("p1", "p2")):
         assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
@@ -147,12 +224,18 @@ def test_two_processes_issue_gapless_unique_numbers(cli, store, db_path, tmp_pat
         assert proc.returncode == 0, err
     numbers = [r["number"] for r in store.all("SELECT number FROM invoices")]
     assert sorted(numbers) == [f"F-2026-{n:05d}" for n in range(1, 401)]
-    actors = [r["actor"] for r in store.all(
-        "SELECT actor FROM audit_log WHERE action = 'invoice.issue' ORDER BY id")]
+    actors = [
+        r["actor"]
+        for r in store.all("SELECT actor FROM audit_log WHERE action = 'invoice.issue' ORDER BY id")
+    ]
     assert sorted(actors) == ["p1"] * 200 + ["p2"] * 200
     # Each number went with the audit line of the same process and transaction.
-    issued = [r["entity_id"] for r in store.all(
-        "SELECT entity_id FROM audit_log WHERE action = 'invoice.issue' ORDER BY id")]
+    issued = [
+        r["entity_id"]
+        for r in store.all(
+            "SELECT entity_id FROM audit_log WHERE action = 'invoice.issue' ORDER BY id"
+        )
+    ]
     assert issued == [f"F-2026-{n:05d}" for n in range(1, 401)]
 
 
@@ -160,17 +243,30 @@ def test_invoice_list_carries_each_invoices_payments_in_one_query(cli, store):
     partly = _invoice(cli, store, "2026-06-15")
     untouched = _invoice(cli, store, "2026-07-02")
     twice = _invoice(cli, store, "2026-09-03")
-    cli.ok("invoice", "pay", partly, "--amount", "50.00", "--method", "cheque",
-           "--reference", "0012345", "--date", "2026-07-01")
+    cli.ok(
+        "invoice",
+        "pay",
+        partly,
+        "--amount",
+        "50.00",
+        "--method",
+        "cheque",
+        "--reference",
+        "0012345",
+        "--date",
+        "2026-07-01",
+    )
     for amount, day in (("10.00", "2026-09-10"), ("20.00", "2026-09-11")):
-        cli.ok("invoice", "pay", twice, "--amount", amount, "--method", "virement",
-               "--date", day)
+        cli.ok("invoice", "pay", twice, "--amount", amount, "--method", "virement", "--date", day)
     listed = {i["number"]: i["payments"] for i in cli.json("invoice", "list")}
-    assert listed[partly] == [{"date": "2026-07-01", "amount": "50.00", "method": "cheque",
-                               "reference": "0012345"}]
+    assert listed[partly] == [
+        {"date": "2026-07-01", "amount": "50.00", "method": "cheque", "reference": "0012345"}
+    ]
     assert listed[untouched] == []
     assert [(p["date"], p["amount"]) for p in listed[twice]] == [
-        ("2026-09-10", "10.00"), ("2026-09-11", "20.00")]
+        ("2026-09-10", "10.00"),
+        ("2026-09-11", "20.00"),
+    ]
     assert cli.json("invoice", "show", partly)["payments"] == listed[partly]
 
     from certcli.domain import invoices

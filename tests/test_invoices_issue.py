@@ -12,8 +12,10 @@ from certcli.store import Store
 
 
 def _audit(store, action):
-    return [json.loads(r["details"]) for r in store.all(
-        "SELECT details FROM audit_log WHERE action = ? ORDER BY id", (action,))]
+    return [
+        json.loads(r["details"])
+        for r in store.all("SELECT details FROM audit_log WHERE action = ? ORDER BY id", (action,))
+    ]
 
 
 def test_a_decision_dated_after_today_issues_no_invoice_without_future(cli, store, unchanged):
@@ -21,8 +23,7 @@ def test_a_decision_dated_after_today_issues_no_invoice_without_future(cli, stor
     sid = session(cli, "2026-11-20")
     cli.ok("commission", "agenda", sid, "--date", "2026-11-20")
     with unchanged():
-        err = cli.fails("commission", "decide", sid, ref, "--grant", "--date",
-                        "2026-12-31").stderr
+        err = cli.fails("commission", "decide", sid, ref, "--grant", "--date", "2026-12-31").stderr
     assert "2026-12-31 is after today (2026-11-25)" in err and "--future" in err
     # The day's decision goes through, and the next invoice is not blocked.
     done = cli.json("commission", "decide", sid, ref, "--grant", "--date", "2026-11-25")
@@ -39,32 +40,58 @@ def test_future_allows_a_later_date_and_the_audit_trail_says_so(cli, store):
 def test_dues_call_and_credit_notes_follow_the_same_rule(cli, store, unchanged):
     number = decide_at(cli, store, "2026-11-20")["invoice"]
     with unchanged():
-        assert "is after today" in cli.fails("dues", "call", "--year", "2027", "--date",
-                                             "2026-12-15").stderr
-        err = cli.fails("invoice", "cancel", number, "--reason", "erreur", "--date",
-                        "2026-11-30").stderr
+        assert (
+            "is after today"
+            in cli.fails("dues", "call", "--year", "2027", "--date", "2026-12-15").stderr
+        )
+        err = cli.fails(
+            "invoice", "cancel", number, "--reason", "erreur", "--date", "2026-11-30"
+        ).stderr
         assert "credit notes are dated on the day they are issued" in err
-    assert cli.json("dues", "call", "--year", "2027", "--date", "2026-12-15",
-                    "--future")["count"] == 1
-    credit = cli.json("invoice", "cancel", number, "--reason", "erreur", "--date",
-                      "2026-11-30", "--future")["credit_note"]
+    assert (
+        cli.json("dues", "call", "--year", "2027", "--date", "2026-12-15", "--future")["count"] == 1
+    )
+    credit = cli.json(
+        "invoice", "cancel", number, "--reason", "erreur", "--date", "2026-11-30", "--future"
+    )["credit_note"]
     assert credit["issued_on"] == "2026-11-30"
     assert "future" in _audit(store, "credit.issue")[0]
 
 
 def _granted_to_someone_who_moves(cli, store):
-    cid = new_candidate(cli, first="Hélène", last="Lefèvre", civility="Mme",
-                        address="12 rue des Lilas", postcode="69003", city="Lyon")
+    cid = new_candidate(
+        cli,
+        first="Hélène",
+        last="Lefèvre",
+        civility="Mme",
+        address="12 rue des Lilas",
+        postcode="69003",
+        city="Lyon",
+    )
     done = decide_at(cli, store, "2026-06-15", candidate=cid)
-    cli.ok("candidate", "edit", cid, "--last-name", "Martin-Roux", "--address",
-           "3 avenue Foch", "--postcode", "75016", "--city", "Paris", "--civility", "M.")
+    cli.ok(
+        "candidate",
+        "edit",
+        cid,
+        "--last-name",
+        "Martin-Roux",
+        "--address",
+        "3 avenue Foch",
+        "--postcode",
+        "75016",
+        "--city",
+        "Paris",
+        "--civility",
+        "M.",
+    )
     return done
 
 
 def _html(cli, tmp_path, template, *record):
     out = tmp_path / template
-    path = cli.json("letters", "render", template, *record, "--format", "html", "--out",
-                    out, "--dry-run")["path"]
+    path = cli.json(
+        "letters", "render", template, *record, "--format", "html", "--out", out, "--dry-run"
+    )["path"]
     return Path(path).read_text(encoding="utf-8")
 
 
@@ -84,8 +111,9 @@ def test_an_issued_invoice_keeps_its_buyer_when_the_candidate_is_edited(cli, sto
     html = _html(cli, tmp_path, "notification", "--dossier", done["ref"])
     assert shown["label"] in html and "210,00" in html
     # A credit note names the buyer of the invoice it cancels, as on that invoice.
-    credit = cli.json("invoice", "cancel", number, "--reason", "erreur",
-                      "--date", "2026-07-01")["credit_note"]
+    credit = cli.json("invoice", "cancel", number, "--reason", "erreur", "--date", "2026-07-01")[
+        "credit_note"
+    ]
     assert (credit["holder"], credit["address"]) == (shown["holder"], shown["address"])
     html = _html(cli, tmp_path, "facture", "--invoice", credit["number"])
     assert "12 rue des Lilas" in html and "Foch" not in html
@@ -94,8 +122,11 @@ def test_an_issued_invoice_keeps_its_buyer_when_the_candidate_is_edited(cli, sto
 def test_the_migration_fills_the_buyer_of_existing_invoices(cli, store, db_path):
     number = _granted_to_someone_who_moves(cli, store)["invoice"]
     # The database as certcli 0.2 before m004 left it: no buyer columns.
-    columns = [r["name"] for r in store.all("PRAGMA table_info(invoices)")
-               if r["name"].startswith("buyer_")]
+    columns = [
+        r["name"]
+        for r in store.all("PRAGMA table_info(invoices)")
+        if r["name"].startswith("buyer_")
+    ]
     assert len(columns) == 6
     for column in columns:
         store.execute(f"ALTER TABLE invoices DROP COLUMN {column}")

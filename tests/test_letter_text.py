@@ -21,8 +21,24 @@ NB = "\u00a0"
 
 def letter(cli, tmp_path, template, option, ref, date):
     """(the body's raw HTML, its visible text with every space made a plain one)."""
-    path = cli.ok("letters", "render", template, option, ref, "--format", "html", "--out",
-                  tmp_path, "--date", date, "--dry-run").stdout.strip().splitlines()[0]
+    path = (
+        cli.ok(
+            "letters",
+            "render",
+            template,
+            option,
+            ref,
+            "--format",
+            "html",
+            "--out",
+            tmp_path,
+            "--date",
+            date,
+            "--dry-run",
+        )
+        .stdout.strip()
+        .splitlines()[0]
+    )
     body = Path(path).read_text(encoding="utf-8").split("<body>", 1)[1]
     text = htmlmod.unescape(re.sub(r"<[^>]+>", " ", body))
     return body, re.sub(r"[\s\u202f\xa0]+", " ", text)
@@ -58,23 +74,28 @@ def test_filters_keep_dates_times_and_amounts_on_one_line():
 def test_acknowledgement_names_the_request_and_counts_copies(cli, store, cid, tmp_path):
     d = R.dossier(store, cid, ref="2026-0001", opened_on="2026-12-01")
     R.pieces(store, d, "administratif", "technique", on="2026-12-01")
-    raw, text = letter(cli, tmp_path, "accuse-reception", "--dossier", "2026-0001",
-                       "2026-12-02")
+    raw, text = letter(cli, tmp_path, "accuse-reception", "--dossier", "2026-0001", "2026-12-02")
     assert "Objet&nbsp;: accusé de réception de votre dossier n°&nbsp;2026-0001" in raw
     assert "Dossier&nbsp;: 2026-0001" in raw
     assert "«&nbsp;Économiste de la construction&nbsp;»" in raw
-    assert ("Nous accusons réception de votre demande de certification initiale « Économiste "
-            "de la construction », enregistrée le 1er décembre 2026") in text
+    assert (
+        "Nous accusons réception de votre demande de certification initiale « Économiste "
+        "de la construction », enregistrée le 1er décembre 2026"
+    ) in text
     assert "Dossier administratif (date de réception : 1er décembre 2026)" in text
     assert "Dossier technique, 1 exemplaire sur 2 (date de réception" in text
-    assert "il manque les éléments suivants : Contrats Dossier technique : 2 exemplaires " \
-           "attendus, 1 reçu Demande signée" in text
+    assert (
+        "il manque les éléments suivants : Contrats Dossier technique : 2 exemplaires "
+        "attendus, 1 reçu Demande signée" in text
+    )
     assert "reçu le" not in text and "dossier initiale" not in text
 
     R.dossier(store, cid, kind="renewal", ref="2026-0002")
     _, text = letter(cli, tmp_path, "dossier-incomplet", "--dossier", "2026-0002", "2026-12-02")
-    assert "Nous avons examiné votre demande de renouvellement de certification « Économiste" \
-           in text and "il manque les éléments suivants : Dossier administratif" in text
+    assert (
+        "Nous avons examiné votre demande de renouvellement de certification « Économiste" in text
+        and "il manque les éléments suivants : Dossier administratif" in text
+    )
 
 
 # -- 3. invoices --------------------------------------------------------------------------------
@@ -82,58 +103,92 @@ def test_acknowledgement_names_the_request_and_counts_copies(cli, store, cid, tm
 def billed(store, cid):
     cert = R.certificate(store, cid, "ECO-2026-0001", "2026-06-15")
     for n, amount in ((1, "360.00"), (2, "360.00"), (3, "360.00")):
-        R.invoice(store, cid, f"F-2026-0000{n}", amount, "2026-07-01",
-                  certificate_id=cert, dues_year=2026, label="Cotisation 2026",
-                  due_on="2026-07-31")
+        R.invoice(
+            store,
+            cid,
+            f"F-2026-0000{n}",
+            amount,
+            "2026-07-01",
+            certificate_id=cert,
+            dues_year=2026,
+            label="Cotisation 2026",
+            due_on="2026-07-31",
+        )
     with store.transaction():
         store.set_counter("invoice:2026", 3)
-    invoices.pay(store, "F-2026-00001", "360.00", method="cheque", reference=None,
-                 date=dt.date(2026, 7, 10))
-    invoices.pay(store, "F-2026-00002", "250.00", method="virement", reference=None,
-                 date=dt.date(2026, 7, 10))
+    invoices.pay(
+        store, "F-2026-00001", "360.00", method="cheque", reference=None, date=dt.date(2026, 7, 10)
+    )
+    invoices.pay(
+        store,
+        "F-2026-00002",
+        "250.00",
+        method="virement",
+        reference=None,
+        date=dt.date(2026, 7, 10),
+    )
     invoices.cancel(store, "F-2026-00003", reason="exonération", date=dt.date(2026, 7, 12))
     return cert
 
 
 def test_no_payment_request_for_a_credit_note_a_cancelled_or_a_paid_invoice(
-        cli, store, billed, tmp_path, unchanged):
+    cli, store, billed, tmp_path, unchanged
+):
     with unchanged():
         for number, says in (
-                ("AV-2026-00001", "AV-2026-00001 is a credit note (it cancels F-2026-00003): "
-                                  "no payment is asked on it"),
-                ("F-2026-00003", "invoice F-2026-00003 was cancelled by AV-2026-00001"),
-                ("F-2026-00001", "invoice F-2026-00001 is paid in full: nothing to ask for")):
-            err = cli.fails("letters", "render", "appel-cotisation", "--invoice", number,
-                            "--out", tmp_path / "out", "--date", "2026-07-20").stderr
+            (
+                "AV-2026-00001",
+                "AV-2026-00001 is a credit note (it cancels F-2026-00003): "
+                "no payment is asked on it",
+            ),
+            ("F-2026-00003", "invoice F-2026-00003 was cancelled by AV-2026-00001"),
+            ("F-2026-00001", "invoice F-2026-00001 is paid in full: nothing to ask for"),
+        ):
+            err = cli.fails(
+                "letters",
+                "render",
+                "appel-cotisation",
+                "--invoice",
+                number,
+                "--out",
+                tmp_path / "out",
+                "--date",
+                "2026-07-20",
+            ).stderr
             assert f"template 'appel-cotisation': {says}" in err
             assert f"certcli letters render facture --invoice {number}" in err
     assert not (tmp_path / "out").exists()
 
 
-def test_invoice_letters_ask_for_the_balance_or_say_what_became_of_it(
-        cli, store, billed, tmp_path):
-    _, text = letter(cli, tmp_path, "appel-cotisation", "--invoice", "F-2026-00002",
-                     "2026-07-20")
+def test_invoice_letters_ask_for_the_balance_or_say_what_became_of_it(cli, store, billed, tmp_path):
+    _, text = letter(cli, tmp_path, "appel-cotisation", "--invoice", "F-2026-00002", "2026-07-20")
     assert "Reste à payer 110,00 €" in text
-    assert ("Merci de régler la somme de 110,00 € au plus tard le 31 juillet 2026, par "
-            "virement ou par chèque, en rappelant le numéro F-2026-00002.") in text
+    assert (
+        "Merci de régler la somme de 110,00 € au plus tard le 31 juillet 2026, par "
+        "virement ou par chèque, en rappelant le numéro F-2026-00002."
+    ) in text
     assert "Chèque à l'ordre de : OPQTECC" in text
     assert "TVA non applicable, art. 293 B du CGI." in text
     # Past the due date, a reminder rather than a deadline already gone.
     _, late = letter(cli, tmp_path, "facture", "--invoice", "F-2026-00002", "2026-09-01")
-    assert ("Sauf erreur de notre part, cette facture, échue le 31 juillet 2026, reste "
-            "impayée pour 110,00 € ; merci de la régler sous quinze jours") in late
+    assert (
+        "Sauf erreur de notre part, cette facture, échue le 31 juillet 2026, reste "
+        "impayée pour 110,00 € ; merci de la régler sous quinze jours"
+    ) in late
     assert "au plus tard" not in late
 
     _, credit = letter(cli, tmp_path, "facture", "--invoice", "AV-2026-00001", "2026-09-01")
     assert "Avoir : AV-2026-00001" in credit and "Facture : AV" not in credit
-    assert ("l'avoir n° AV-2026-00001 émis le 12 juillet 2026, qui annule la facture "
-            "n° F-2026-00003 du 1er juillet 2026.") in credit
+    assert (
+        "l'avoir n° AV-2026-00001 émis le 12 juillet 2026, qui annule la facture "
+        "n° F-2026-00003 du 1er juillet 2026."
+    ) in credit
     assert "\u2212360,00 €" in credit and "régler" not in credit
 
     _, cancelled = letter(cli, tmp_path, "facture", "--invoice", "F-2026-00003", "2026-09-01")
-    assert ("Facture annulée par l'avoir n° AV-2026-00001 du 12 juillet 2026. Elle n'est "
-            "plus à régler.") in cancelled and "Merci de régler" not in cancelled
+    assert (
+        "Facture annulée par l'avoir n° AV-2026-00001 du 12 juillet 2026. Elle n'est plus à régler."
+    ) in cancelled and "Merci de régler" not in cancelled
     _, paid = letter(cli, tmp_path, "facture", "--invoice", "F-2026-00001", "2026-09-01")
     assert "Cette facture est entièrement réglée." in paid and "Chèque" not in paid
 
@@ -142,41 +197,57 @@ def test_invoice_letters_ask_for_the_balance_or_say_what_became_of_it(
 def test_request_agrees_with_its_items_and_becomes_a_reminder(cli, store, cid, tmp_path):
     d = R.dossier(store, cid)
     with store.transaction():  # as `dossier request --items` stores it: one line of text
-        store.insert("requests", {"dossier_id": d, "items": "Attestation employeur 2025",
-                                  "requested_on": "2026-03-01", "due": "2026-04-15"})
-    _, text = letter(cli, tmp_path, "demande-complements", "--dossier", "2026-0001",
-                     "2026-03-02")
+        store.insert(
+            "requests",
+            {
+                "dossier_id": d,
+                "items": "Attestation employeur 2025",
+                "requested_on": "2026-03-01",
+                "due": "2026-04-15",
+            },
+        )
+    _, text = letter(cli, tmp_path, "demande-complements", "--dossier", "2026-0001", "2026-03-02")
     assert "nécessite l'élément complémentaire suivant : Attestation employeur 2025" in text
     assert "Nous vous remercions de nous le faire parvenir au plus tard le 15 avril 2026" in text
-    _, late = letter(cli, tmp_path, "demande-complements", "--dossier", "2026-0001",
-                     "2026-04-16")
+    _, late = letter(cli, tmp_path, "demande-complements", "--dossier", "2026-0001", "2026-04-16")
     assert "Objet : relance – demande d'éléments complémentaires" in late
-    assert ("Sauf erreur de notre part, il ne nous est pas parvenu à la date prévue, le "
-            "15 avril 2026, et l'instruction de votre dossier est suspendue.") in late
+    assert (
+        "Sauf erreur de notre part, il ne nous est pas parvenu à la date prévue, le "
+        "15 avril 2026, et l'instruction de votre dossier est suspendue."
+    ) in late
     assert "au plus tard" not in late
 
     R.request(store, d, ["Attestation", "Deux références"], "2026-05-01", "2026-06-01")
-    _, two = letter(cli, tmp_path, "demande-complements", "--dossier", "2026-0001",
-                    "2026-05-02")
+    _, two = letter(cli, tmp_path, "demande-complements", "--dossier", "2026-0001", "2026-05-02")
     assert "les éléments complémentaires suivants" in two and "nous les faire parvenir" in two
 
 
 # -- 5 and 6. refusals and CQPT ----------------------------------------------------------------
 def test_refusal_names_the_request_and_never_doubles_the_full_stop(cli, store, cid, tmp_path):
     d = R.dossier(store, cid)
-    R.decide(store, d, "refused", "2026-06-15", reason="Références insuffisantes.",
-             session_date="2026-06-15")
+    R.decide(
+        store,
+        d,
+        "refused",
+        "2026-06-15",
+        reason="Références insuffisantes.",
+        session_date="2026-06-15",
+    )
     _, text = letter(cli, tmp_path, "refus", "--dossier", "2026-0001", "2026-06-16")
-    assert ("« Économiste de la construction » que vous aviez demandée (dossier n° 2026-0001)."
-            in text)
+    assert (
+        "« Économiste de la construction » que vous aviez demandée (dossier n° 2026-0001)." in text
+    )
     assert "Motif de la décision : Références insuffisantes. " in text and ".." not in text
-    assert ("Vous pouvez contester cette décision devant la Commission de recours. Votre "
-            "demande de recours, motivée, doit parvenir au secrétariat au plus tard le "
-            "15 août 2026 (2 mois après la décision).") in text
+    assert (
+        "Vous pouvez contester cette décision devant la Commission de recours. Votre "
+        "demande de recours, motivée, doit parvenir au secrétariat au plus tard le "
+        "15 août 2026 (2 mois après la décision)."
+    ) in text
     _, final = letter(cli, tmp_path, "refus", "--dossier", "2026-0001", "2026-08-16")
-    assert ("Le délai de recours (2 mois après la décision) a expiré le 15 août 2026 sans "
-            "qu'une demande nous soit parvenue : cette décision est désormais définitive."
-            ) in final and "au plus tard" not in final
+    assert (
+        "Le délai de recours (2 mois après la décision) a expiré le 15 août 2026 sans "
+        "qu'une demande nous soit parvenue : cette décision est désormais définitive."
+    ) in final and "au plus tard" not in final
 
 
 def test_cqpt_decision_in_french_with_the_cpne_review(cli, store, cid, tmp_path):
@@ -186,36 +257,60 @@ def test_cqpt_decision_in_french_with_the_cpne_review(cli, store, cid, tmp_path)
     R.phase(store, d, "proof", "pass", "2026-09-01")
     R.phase(store, d, "quiz", "pass", "2026-09-02")
     R.phase(store, d, "situation", "fail", "2026-09-03")
-    R.decide(store, d, "refused", "2026-10-05", reason="Mise en situation non validée.",
-             session_date="2026-10-05")
+    R.decide(
+        store,
+        d,
+        "refused",
+        "2026-10-05",
+        reason="Mise en situation non validée.",
+        session_date="2026-10-05",
+    )
     _, text = letter(cli, tmp_path, "cqpt-decision", "--dossier", "2026-0001", "2026-10-06")
-    assert ("résultats de votre évaluation (dossier de preuves : validé ; questionnaire : "
-            "validé ; mise en situation professionnelle : non validée).") in text
+    assert (
+        "résultats de votre évaluation (dossier de preuves : validé ; questionnaire : "
+        "validé ; mise en situation professionnelle : non validée)."
+    ) in text
     assert "pré-diagnostic" not in text and "pass" not in text and "fail" not in text
     assert "Motif de la décision : Mise en situation non validée. " in text
-    assert ("Vous pouvez demander à la CPNE des télécommunications le réexamen de votre "
-            "candidature. Votre demande de réexamen, motivée, doit parvenir au secrétariat "
-            "au plus tard le 5 décembre 2026") in text
+    assert (
+        "Vous pouvez demander à la CPNE des télécommunications le réexamen de votre "
+        "candidature. Votre demande de réexamen, motivée, doit parvenir au secrétariat "
+        "au plus tard le 5 décembre 2026"
+    ) in text
     _, final = letter(cli, tmp_path, "cqpt-decision", "--dossier", "2026-0001", "2026-12-06")
-    assert ("Le délai de réexamen (2 mois après la décision) a expiré le 5 décembre 2026"
-            in final)
+    assert "Le délai de réexamen (2 mois après la décision) a expiré le 5 décembre 2026" in final
 
 
-@pytest.mark.parametrize("financing, civility, says", [
-    ("contrat-pro", "M.", "Au titre de votre contrat de professionnalisation, votre évaluation "
-                          "est prise en charge par AUVICOM, pour un forfait de 300,00 €."),
-    ("cif", "Mme", "Votre évaluation relevant d'un congé individuel de formation, sa prise en "
-                   "charge est à demander directement au Fongecif."),
-    ("dif", None, "Le forfait d'évaluation de 300,00 € est pris en charge par le plan de "
-                  "formation de votre employeur, Fibre Services Est."),
-])
-def test_cqpt_admissibility_says_who_funds_this_dossier(cli, store, tmp_path, financing,
-                                                        civility, says):
+@pytest.mark.parametrize(
+    "financing, civility, says",
+    [
+        (
+            "contrat-pro",
+            "M.",
+            "Au titre de votre contrat de professionnalisation, votre évaluation "
+            "est prise en charge par AUVICOM, pour un forfait de 300,00 €.",
+        ),
+        (
+            "cif",
+            "Mme",
+            "Votre évaluation relevant d'un congé individuel de formation, sa prise en "
+            "charge est à demander directement au Fongecif.",
+        ),
+        (
+            "dif",
+            None,
+            "Le forfait d'évaluation de 300,00 € est pris en charge par le plan de "
+            "formation de votre employeur, Fibre Services Est.",
+        ),
+    ],
+)
+def test_cqpt_admissibility_says_who_funds_this_dossier(
+    cli, store, tmp_path, financing, civility, says
+):
     cid = R.candidate(store, civility=civility, employer="Fibre Services Est")
     d = R.dossier(store, cid, scheme="CQPT", route="contrat-pro", financing=financing)
     R.orient(store, d)
-    _, text = letter(cli, tmp_path, "cqpt-recevabilite", "--dossier", "2026-0001",
-                     "2026-04-10")
+    _, text = letter(cli, tmp_path, "cqpt-recevabilite", "--dossier", "2026-0001", "2026-04-10")
     assert "a été déclarée recevable." in text and says in text
     assert "administrativement recevable" not in text and "par AUVICOM." not in text
     ending = {"M.": "orienté", "Mme": "orientée", None: "orienté(e)"}[civility]
@@ -228,8 +323,7 @@ def test_cqpt_admissibility_after_the_evaluation(cli, store, cid, tmp_path):
     R.orient(store, d)
     for phase in ("proof", "quiz", "situation"):
         R.phase(store, d, phase, "pass", "2026-09-01")
-    _, text = letter(cli, tmp_path, "cqpt-recevabilite", "--dossier", "2026-0001",
-                     "2026-09-02")
+    _, text = letter(cli, tmp_path, "cqpt-recevabilite", "--dossier", "2026-0001", "2026-09-02")
     assert "Vous avez été orientée vers l'organisme évaluateur Évalua Télécom" in text
     assert "qui a conduit votre évaluation en trois phases" in text
     assert "prendra contact" not in text
@@ -239,41 +333,65 @@ def test_cqpt_admissibility_after_the_evaluation(cli, store, cid, tmp_path):
 def test_extension_and_renewal_notifications(cli, store, cid, tmp_path):
     first = R.dossier(store, cid, ref="2026-0001")
     cert = R.certificate(store, cid, "ECO-2026-0001", "2026-06-15", dossier_id=first)
-    ext = R.dossier(store, cid, kind="extension", ref="2027-0001", mention="BIM",
-                    certificate_id=cert)
+    ext = R.dossier(
+        store, cid, kind="extension", ref="2027-0001", mention="BIM", certificate_id=cert
+    )
     with store.transaction():
         store.update("certificates", cert, {"mentions": '["OPC", "BIM"]'})
     R.decide(store, ext, "granted", "2027-03-10", session_date="2027-03-10")
     _, text = letter(cli, tmp_path, "notification", "--dossier", "2027-0001", "2027-03-11")
     assert "Objet : extension de votre certification « Économiste de la construction »" in text
-    assert ("a accordé l'extension de votre certification « Économiste de la construction » "
-            "à la mention BIM.") in text
-    assert ("Votre certificat n° ECO-2026-0001 porte désormais les mentions OPC et BIM. Il "
-            "reste valable jusqu'au 14 juin 2030 inclus.") in text
+    assert (
+        "a accordé l'extension de votre certification « Économiste de la construction » "
+        "à la mention BIM."
+    ) in text
+    assert (
+        "Votre certificat n° ECO-2026-0001 porte désormais les mentions OPC et BIM. Il "
+        "reste valable jusqu'au 14 juin 2030 inclus."
+    ) in text
     assert "vous a accordé la certification" not in text and "valable du" not in text
 
     renewal = R.dossier(store, cid, kind="renewal", ref="2030-0001", certificate_id=cert)
     with store.transaction():
-        store.insert("certificate_periods", {"certificate_id": cert, "start": "2030-06-15",
-                                             "end": "2034-06-14", "dossier_id": renewal})
+        store.insert(
+            "certificate_periods",
+            {
+                "certificate_id": cert,
+                "start": "2030-06-15",
+                "end": "2034-06-14",
+                "dossier_id": renewal,
+            },
+        )
     R.decide(store, renewal, "granted", "2030-05-20", session_date="2030-05-20")
     _, text = letter(cli, tmp_path, "notification", "--dossier", "2030-0001", "2030-05-21")
-    assert ("réunie le 20 mai 2030, a renouvelé votre certification « Économiste de la "
-            "construction », avec les mentions OPC et BIM.") in text
+    assert (
+        "réunie le 20 mai 2030, a renouvelé votre certification « Économiste de la "
+        "construction », avec les mentions OPC et BIM."
+    ) in text
     assert "Il est valable du 15 juin 2030 au 14 juin 2034 inclus." in text
 
 
 def test_granted_appeal_gives_the_validity_and_the_dues_invoice(cli, store, cid, tmp_path):
     d = R.dossier(store, cid)
     R.decide(store, d, "refused", "2026-06-15", reason="insuffisant", session_date="2026-06-15")
-    R.appeal(store, d, "2026-07-01", "2026-08-15", "granted", "2026-09-14",
-             "références probantes")
+    R.appeal(store, d, "2026-07-01", "2026-08-15", "granted", "2026-09-14", "références probantes")
     cert = R.certificate(store, cid, "ECO-2026-0001", "2026-09-14", dossier_id=d)
-    R.invoice(store, cid, "F-2026-00001", "120.00", "2026-09-14", certificate_id=cert,
-              dossier_id=d, due_on="2026-10-14", label="Cotisation 2026 (4/12 mois)")
+    R.invoice(
+        store,
+        cid,
+        "F-2026-00001",
+        "120.00",
+        "2026-09-14",
+        certificate_id=cert,
+        dossier_id=d,
+        due_on="2026-10-14",
+        label="Cotisation 2026 (4/12 mois)",
+    )
     _, text = letter(cli, tmp_path, "decision-recours", "--dossier", "2026-0001", "2026-09-15")
-    assert "Motif : références probantes. Votre certificat porte le numéro ECO-2026-0001 . " \
-           "Il est valable du 14 septembre 2026 au 13 septembre 2030 inclus." in text
+    assert (
+        "Motif : références probantes. Votre certificat porte le numéro ECO-2026-0001 . "
+        "Il est valable du 14 septembre 2026 au 13 septembre 2030 inclus." in text
+    )
     assert "F-2026-00001" in text and "soit 4 mois" in text
     assert "Merci de régler la somme de 120,00 € au plus tard le 14 octobre 2026" in text
 

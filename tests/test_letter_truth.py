@@ -22,8 +22,25 @@ def text_of(path) -> str:
 
 
 def render(cli, tmp_path, template, option, ref, date, *extra) -> str:
-    path = cli.ok("letters", "render", template, option, ref, "--format", "html", "--out",
-                  tmp_path, "--date", date, "--dry-run", *extra).stdout.strip().splitlines()[0]
+    path = (
+        cli.ok(
+            "letters",
+            "render",
+            template,
+            option,
+            ref,
+            "--format",
+            "html",
+            "--out",
+            tmp_path,
+            "--date",
+            date,
+            "--dry-run",
+            *extra,
+        )
+        .stdout.strip()
+        .splitlines()[0]
+    )
     return text_of(path)
 
 
@@ -37,8 +54,20 @@ def test_notification_quotes_the_months_of_its_invoice(cli, store, cid, tmp_path
     ref = report_ready(cli, store, report_on="2026-09-01", candidate=cid)
     sid = session(cli, "2026-09-30")
     cli.ok("commission", "agenda", sid, "--date", "2026-09-15")
-    data = cli.json("commission", "decide", sid, ref, "--grant", "--letter", "--date",
-                    "2026-10-02", "--format", "html", "--out", tmp_path)
+    data = cli.json(
+        "commission",
+        "decide",
+        sid,
+        ref,
+        "--grant",
+        "--letter",
+        "--date",
+        "2026-10-02",
+        "--format",
+        "html",
+        "--out",
+        tmp_path,
+    )
     invoice = invoices.get(store, data["invoice"])
     assert invoice.label.endswith("(4/12 mois)") and invoice.amount == "120.00"
     assert invoice.issued_on == "2026-10-02"
@@ -47,19 +76,43 @@ def test_notification_quotes_the_months_of_its_invoice(cli, store, cid, tmp_path
     text = text_of(data["letter"])
     assert "Paris, le 2 octobre 2026" in text
     assert "au prorata des mois restants de l'année en cours, soit 4 mois" in text
-    assert f"{invoice.number} Cotisation annuelle ECO 2026 (4/12 mois) 2 octobre 2026 " \
-           "120,00 €" in text
+    assert (
+        f"{invoice.number} Cotisation annuelle ECO 2026 (4/12 mois) 2 octobre 2026 120,00 €" in text
+    )
     assert "3 mois" not in text
 
     # Reprinted later, it still quotes the invoice; dated before it, it is refused.
-    assert "soit 4 mois" in render(cli, tmp_path, "notification", "--dossier", ref,
-                                   "2026-12-15")
-    err = cli.fails("letters", "render", "notification", "--dossier", ref, "--date",
-                    "2026-09-30", "--format", "html", "--out", tmp_path).stderr
-    assert (f"the letter cannot be dated 2026-09-30, before the invoice it encloses "
-            f"({invoice.number}, issued on 2026-10-02)") in err
-    err = cli.fails("letters", "render", "facture", "--invoice", invoice.number, "--date",
-                    "2026-10-01", "--format", "html", "--out", tmp_path).stderr
+    assert "soit 4 mois" in render(cli, tmp_path, "notification", "--dossier", ref, "2026-12-15")
+    err = cli.fails(
+        "letters",
+        "render",
+        "notification",
+        "--dossier",
+        ref,
+        "--date",
+        "2026-09-30",
+        "--format",
+        "html",
+        "--out",
+        tmp_path,
+    ).stderr
+    assert (
+        f"the letter cannot be dated 2026-09-30, before the invoice it encloses "
+        f"({invoice.number}, issued on 2026-10-02)"
+    ) in err
+    err = cli.fails(
+        "letters",
+        "render",
+        "facture",
+        "--invoice",
+        invoice.number,
+        "--date",
+        "2026-10-01",
+        "--format",
+        "html",
+        "--out",
+        tmp_path,
+    ).stderr
     assert "before the invoice it encloses" in err
 
 
@@ -68,16 +121,24 @@ def test_an_older_invoice_is_read_from_its_label(cli, store, cid, tmp_path):
     d = R.dossier(store, cid, status="granted", opened_on="2026-01-05")
     R.decide(store, d, "granted", "2026-06-30", session_date="2026-06-30")
     cert = R.certificate(store, cid, "ECO-2026-0001", "2026-06-30", dossier_id=d)
-    R.invoice(store, cid, "F-2026-00001", "210.00", "2026-07-03", certificate_id=cert,
-              dossier_id=d, dues_year=2026, label="Cotisation annuelle ECO 2026 (7/12 mois)")
+    R.invoice(
+        store,
+        cid,
+        "F-2026-00001",
+        "210.00",
+        "2026-07-03",
+        certificate_id=cert,
+        dossier_id=d,
+        dues_year=2026,
+        label="Cotisation annuelle ECO 2026 (7/12 mois)",
+    )
     text = render(cli, tmp_path, "notification", "--dossier", "2026-0001", "2026-07-03")
     assert "soit 7 mois" in text and "6 mois" not in text
 
 
 # -- 2. every letter follows its scheme's route -----------------------------------------------
 def cqpt_dossier(store, cid, ref="2026-0001", route="contrat-pro", **extra) -> int:
-    return R.dossier(store, cid, scheme="CQPT", ref=ref, route=route, financing=route,
-                     **extra)
+    return R.dossier(store, cid, scheme="CQPT", ref=ref, route=route, financing=route, **extra)
 
 
 def test_cqpt_acknowledgement_describes_the_cqpt_route(cli, store, cid, tmp_path):
@@ -85,28 +146,57 @@ def test_cqpt_acknowledgement_describes_the_cqpt_route(cli, store, cid, tmp_path
     R.pieces(store, d, "candidature", on="2026-03-02")
     # Incomplete: what is missing holds up the funding body's check, not an instruction.
     text = render(cli, tmp_path, "accuse-reception", "--dossier", "2026-0001", "2026-03-02")
-    assert ("Nous accusons réception de votre candidature au « Certificat de qualification "
-            "professionnelle des télécommunications » (contrat de professionnalisation), "
-            "enregistrée le 1er mars 2026") in text
-    assert ("Pour que votre dossier puisse être transmis à AUVICOM pour l'examen de sa "
-            "recevabilité, il manque les éléments suivants : Pièce d'identité") in text
+    assert (
+        "Nous accusons réception de votre candidature au « Certificat de qualification "
+        "professionnelle des télécommunications » (contrat de professionnalisation), "
+        "enregistrée le 1er mars 2026"
+    ) in text
+    assert (
+        "Pour que votre dossier puisse être transmis à AUVICOM pour l'examen de sa "
+        "recevabilité, il manque les éléments suivants : Pièce d'identité"
+    ) in text
     text = render(cli, tmp_path, "dossier-incomplet", "--dossier", "2026-0001", "2026-03-02")
-    assert ("Elle ne peut pas encore être transmise à AUVICOM, organisme financeur, pour "
-            "l'examen de sa recevabilité administrative") in text
+    assert (
+        "Elle ne peut pas encore être transmise à AUVICOM, organisme financeur, pour "
+        "l'examen de sa recevabilité administrative"
+    ) in text
     assert "Dès réception de ces éléments, votre dossier sera transmis à AUVICOM." in text
 
     # Complete, through the commands the secretariat runs.
-    cli.ok("dossier", "receive", "2026-0001", "piece-identite", "attestation-employeur",
-           "--date", "2026-03-03")
-    data = cli.json("dossier", "check", "2026-0001", "--date", "2026-03-04", "--letter",
-                    "--format", "html", "--out", tmp_path)
+    cli.ok(
+        "dossier",
+        "receive",
+        "2026-0001",
+        "piece-identite",
+        "attestation-employeur",
+        "--date",
+        "2026-03-03",
+    )
+    data = cli.json(
+        "dossier",
+        "check",
+        "2026-0001",
+        "--date",
+        "2026-03-04",
+        "--letter",
+        "--format",
+        "html",
+        "--out",
+        tmp_path,
+    )
     assert data["status"] == "complete"
     text = text_of(data["letter"])
-    assert ("Votre dossier est complet : il est transmis à AUVICOM, organisme financeur, qui "
-            "en vérifie la recevabilité administrative. Si votre candidature est recevable, "
-            "vous serez orientée vers un organisme évaluateur") in text
-    for opqtecc_only in ("instructeur", "instruction", "certification initiale",
-                         "demande de certification"):
+    assert (
+        "Votre dossier est complet : il est transmis à AUVICOM, organisme financeur, qui "
+        "en vérifie la recevabilité administrative. Si votre candidature est recevable, "
+        "vous serez orientée vers un organisme évaluateur"
+    ) in text
+    for opqtecc_only in (
+        "instructeur",
+        "instruction",
+        "certification initiale",
+        "demande de certification",
+    ):
         assert opqtecc_only not in text, opqtecc_only
 
 
@@ -127,19 +217,50 @@ def test_a_route_letter_never_reaches_the_other_scheme(cli, store, cid, tmp_path
     own = {"opqtecc": "2026-0002", "cqpt": "2026-0001"}  # a dossier of the OTHER route
     routed = {name: flow for name, flow in listed.items() if flow}
     assert {n for n, f in routed.items() if f == "cqpt"} == {
-        "cqpt-recevabilite", "cqpt-irrecevabilite", "cqpt-decision"}
-    assert {"notification", "refus", "entretien", "demande-complements", "decision-recours",
-            "ajournement"} <= {n for n, f in routed.items() if f == "opqtecc"}
+        "cqpt-recevabilite",
+        "cqpt-irrecevabilite",
+        "cqpt-decision",
+    }
+    assert {
+        "notification",
+        "refus",
+        "entretien",
+        "demande-complements",
+        "decision-recours",
+        "ajournement",
+    } <= {n for n, f in routed.items() if f == "opqtecc"}
     for name, flow in routed.items():
         if name == "rappel-renouvellement":
             continue  # about a certificate, tested below
-        err = cli.fails("letters", "render", name, "--dossier", own[flow], "--date",
-                        "2026-11-20", "--format", "html", "--out", tmp_path).stderr
-        assert f"template '{name}' is a letter of the {flow.upper()} route; dossier " \
-               f"{own[flow]} is" in err, err
+        err = cli.fails(
+            "letters",
+            "render",
+            name,
+            "--dossier",
+            own[flow],
+            "--date",
+            "2026-11-20",
+            "--format",
+            "html",
+            "--out",
+            tmp_path,
+        ).stderr
+        assert (
+            f"template '{name}' is a letter of the {flow.upper()} route; dossier "
+            f"{own[flow]} is" in err
+        ), err
     R.certificate(store, cid, "CQPT-2026-00001", "2026-06-15", scheme="CQPT", years=0)
-    err = cli.fails("letters", "render", "rappel-renouvellement", "--certificate",
-                    "CQPT-2026-00001", "--format", "html", "--out", tmp_path).stderr
+    err = cli.fails(
+        "letters",
+        "render",
+        "rappel-renouvellement",
+        "--certificate",
+        "CQPT-2026-00001",
+        "--format",
+        "html",
+        "--out",
+        tmp_path,
+    ).stderr
     assert "is a letter of the OPQTECC route; certificate CQPT-2026-00001 is CQPT" in err
 
 
@@ -160,97 +281,177 @@ def on_agenda(cli, store, cid, day="2026-06-15") -> tuple[int, str]:
 
 def test_adjournment_letter(cli, store, cid, tmp_path):
     sid, ref = on_agenda(cli, store, cid)
-    data = cli.json("commission", "decide", sid, ref, "--adjourn", "--reason",
-                    "références de chantier à préciser", "--date", "2026-06-17", *HTML,
-                    "--out", tmp_path)
+    data = cli.json(
+        "commission",
+        "decide",
+        sid,
+        ref,
+        "--adjourn",
+        "--reason",
+        "références de chantier à préciser",
+        "--date",
+        "2026-06-17",
+        *HTML,
+        "--out",
+        tmp_path,
+    )
     assert data["decision"] == "adjourned"
     assert Path(data["letter"]).name == f"2026-06-15_ajournement_{ref}.html"
     text = text_of(data["letter"])
-    assert ("La Commission d'attribution, lors de sa séance du 15 juin 2026, a examiné votre "
-            "demande de certification initiale « Économiste de la construction » (dossier n° "
-            f"{ref}) et a décidé d'ajourner sa décision.") in text
+    assert (
+        "La Commission d'attribution, lors de sa séance du 15 juin 2026, a examiné votre "
+        "demande de certification initiale « Économiste de la construction » (dossier n° "
+        f"{ref}) et a décidé d'ajourner sa décision."
+    ) in text
     assert "Motif de l'ajournement : références de chantier à préciser." in text
     assert "Cet ajournement n'est pas un refus : votre dossier reste en instruction." in text
     assert "recours" not in text
     assert logged(cli, ref) == [("ajournement", "2026-06-15")]
     # Not for a dossier that was not adjourned.
     sid2, other = on_agenda(cli, store, R.candidate(store, "Paul", "Roy", "M."), "2026-07-15")
-    err = cli.fails("letters", "render", "ajournement", "--dossier", other, "--out",
-                    tmp_path).stderr
-    assert f"dossier {other} is 'on_agenda': an adjournment letter goes to a dossier whose " \
-           "latest decision is an adjournment" in err
+    err = cli.fails(
+        "letters", "render", "ajournement", "--dossier", other, "--out", tmp_path
+    ).stderr
+    assert (
+        f"dossier {other} is 'on_agenda': an adjournment letter goes to a dossier whose "
+        "latest decision is an adjournment" in err
+    )
 
 
 def test_inadmissibility_letter(cli, store, cid, tmp_path, unchanged):
     cqpt_dossier(store, cid, status="complete", opened_on="2026-03-01")
     with unchanged():
-        err = cli.fails("cqpt", "admissibility", "2026-0001", "--accept", "--date",
-                        "2026-03-05", *HTML, "--out", tmp_path).stderr
+        err = cli.fails(
+            "cqpt",
+            "admissibility",
+            "2026-0001",
+            "--accept",
+            "--date",
+            "2026-03-05",
+            *HTML,
+            "--out",
+            tmp_path,
+        ).stderr
     assert "the admissibility letter (cqpt-recevabilite) names the evaluator" in err
-    data = cli.json("cqpt", "admissibility", "2026-0001", "--reject", "--reason",
-                    "attestation de l'employeur non signée", "--date", "2026-03-05", *HTML,
-                    "--out", tmp_path)
+    data = cli.json(
+        "cqpt",
+        "admissibility",
+        "2026-0001",
+        "--reject",
+        "--reason",
+        "attestation de l'employeur non signée",
+        "--date",
+        "2026-03-05",
+        *HTML,
+        "--out",
+        tmp_path,
+    )
     assert data["status"] == "inadmissible"
     text = text_of(data["letter"])
-    assert ("Votre candidature au « Certificat de qualification professionnelle des "
-            "télécommunications » (référence 2026-0001, contrat de professionnalisation) a été "
-            "transmise à AUVICOM, organisme financeur, qui en a examiné la recevabilité "
-            "administrative.") in text
+    assert (
+        "Votre candidature au « Certificat de qualification professionnelle des "
+        "télécommunications » (référence 2026-0001, contrat de professionnalisation) a été "
+        "transmise à AUVICOM, organisme financeur, qui en a examiné la recevabilité "
+        "administrative."
+    ) in text
     assert "elle a été déclarée irrecevable le 5 mars 2026." in text
     assert "Motif : attestation de l'employeur non signée." in text
-    assert "Votre candidature ne peut donc pas être orientée vers un organisme évaluateur." \
-        in text
+    assert "Votre candidature ne peut donc pas être orientée vers un organisme évaluateur." in text
     assert "accès libre" not in text  # the free-access rule is recalled to free access only
     # The admissibility letter names what the dossier really is instead of failing.
-    err = cli.fails("letters", "render", "cqpt-recevabilite", "--dossier", "2026-0001",
-                    "--out", tmp_path).stderr
-    assert ("dossier 2026-0001 was declared inadmissible on 2026-03-05: its letter is "
-            "cqpt-irrecevabilite") in err and "undefined" not in err
+    err = cli.fails(
+        "letters", "render", "cqpt-recevabilite", "--dossier", "2026-0001", "--out", tmp_path
+    ).stderr
+    assert (
+        "dossier 2026-0001 was declared inadmissible on 2026-03-05: its letter is "
+        "cqpt-irrecevabilite"
+    ) in err and "undefined" not in err
 
 
 def test_dossier_withdrawal_letter(cli, store, cid, tmp_path):
     sid, ref = on_agenda(cli, store, cid)
     other = R.dossier(store, cid, ref="2026-0099")
-    data = cli.json("dossier", "withdraw", ref, "--reason", "courrier du 3 juin",
-                    "--date", "2026-06-05", *HTML, "--out", tmp_path)
+    data = cli.json(
+        "dossier",
+        "withdraw",
+        ref,
+        "--reason",
+        "courrier du 3 juin",
+        "--date",
+        "2026-06-05",
+        *HTML,
+        "--out",
+        tmp_path,
+    )
     assert data["removed_from_agenda"] == [sid]
     text = text_of(data["letter"])
-    assert ("Nous prenons acte du retrait de votre demande de certification initiale « "
-            f"Économiste de la construction » (référence {ref}), que nous avons enregistré le "
-            "5 juin 2026.") in text
+    assert (
+        "Nous prenons acte du retrait de votre demande de certification initiale « "
+        f"Économiste de la construction » (référence {ref}), que nous avons enregistré le "
+        "5 juin 2026."
+    ) in text
     assert "Motif indiqué : courrier du 3 juin." in text
-    assert ("Votre dossier est clos et a été retiré de l'ordre du jour de la séance du 15 juin "
-            "2026.") in text
+    assert (
+        "Votre dossier est clos et a été retiré de l'ordre du jour de la séance du 15 juin 2026."
+    ) in text
     assert logged(cli, ref) == [("retrait-dossier", "2026-06-05")]
-    assert other and "not withdrawn" in cli.fails(
-        "letters", "render", "retrait-dossier", "--dossier", "2026-0099", "--out",
-        tmp_path).stderr
-    assert "before the withdrawal (2026-06-05)" in cli.fails(
-        "letters", "render", "retrait-dossier", "--dossier", ref, "--date", "2026-06-04",
-        "--out", tmp_path).stderr
+    assert (
+        other
+        and "not withdrawn"
+        in cli.fails(
+            "letters", "render", "retrait-dossier", "--dossier", "2026-0099", "--out", tmp_path
+        ).stderr
+    )
+    assert (
+        "before the withdrawal (2026-06-05)"
+        in cli.fails(
+            "letters",
+            "render",
+            "retrait-dossier",
+            "--dossier",
+            ref,
+            "--date",
+            "2026-06-04",
+            "--out",
+            tmp_path,
+        ).stderr
+    )
 
 
 def test_certificate_withdrawal_letter(cli, store, cid, tmp_path):
     sid, ref = on_agenda(cli, store, cid)
-    number = cli.json("commission", "decide", sid, ref, "--grant", "--date",
-                      "2026-06-15")["certificate"]
-    err = cli.fails("letters", "render", "retrait-certificat", "--certificate", number,
-                    "--out", tmp_path).stderr
+    number = cli.json("commission", "decide", sid, ref, "--grant", "--date", "2026-06-15")[
+        "certificate"
+    ]
+    err = cli.fails(
+        "letters", "render", "retrait-certificat", "--certificate", number, "--out", tmp_path
+    ).stderr
     assert f"certificate {number} is not withdrawn" in err
-    data = cli.json("certificate", "withdraw", number, "--reason", "fausse déclaration",
-                    "--date", "2026-10-01", *HTML, "--out", tmp_path)
+    data = cli.json(
+        "certificate",
+        "withdraw",
+        number,
+        "--reason",
+        "fausse déclaration",
+        "--date",
+        "2026-10-01",
+        *HTML,
+        "--out",
+        tmp_path,
+    )
     assert data["status"] == "withdrawn"
     assert Path(data["letter"]).name == f"2026-10-01_retrait-certificat_{number}.html"
     text = text_of(data["letter"])
-    assert ("la certification « Économiste de la construction », qui vous avait été délivrée "
-            f"le 15 juin 2026 sous le n° {number} , vous est retirée à compter du 1er octobre "
-            "2026 .") in text
+    assert (
+        "la certification « Économiste de la construction », qui vous avait été délivrée "
+        f"le 15 juin 2026 sous le n° {number} , vous est retirée à compter du 1er octobre "
+        "2026 ."
+    ) in text
     assert "Motif du retrait : fausse déclaration." in text
     assert "cette certification n'est plus valable" in text
     assert "liste publique" not in text  # the holder never consented to the directory
     rows = cli.json("letters", "log", "--candidate", cid)
-    assert [(r["template"], r["certificate"]) for r in rows][-1] == ("retrait-certificat",
-                                                                    number)
+    assert [(r["template"], r["certificate"]) for r in rows][-1] == ("retrait-certificat", number)
 
 
 def test_fee_receipt(cli, store, tmp_path):
@@ -258,22 +459,51 @@ def test_fee_receipt(cli, store, tmp_path):
     with store.transaction():
         store.update("candidates", cid, {"status": "salarie"})
     R.dossier(store, cid, opened_on="2026-03-01")
-    err = cli.fails("letters", "render", "recu-paiement", "--dossier", "2026-0001", "--out",
-                    tmp_path).stderr
+    err = cli.fails(
+        "letters", "render", "recu-paiement", "--dossier", "2026-0001", "--out", tmp_path
+    ).stderr
     assert "no instruction fee payment is recorded for dossier 2026-0001" in err
-    data = cli.json("dossier", "pay", "2026-0001", "--amount", "200.00", "--method", "cheque",
-                    "--reference", "1234567", "--date", "2026-03-02", *HTML, "--out", tmp_path)
+    data = cli.json(
+        "dossier",
+        "pay",
+        "2026-0001",
+        "--amount",
+        "200.00",
+        "--method",
+        "cheque",
+        "--reference",
+        "1234567",
+        "--date",
+        "2026-03-02",
+        *HTML,
+        "--out",
+        tmp_path,
+    )
     text = text_of(data["letter"])
-    assert ("Nous accusons réception de votre règlement de 200,00 € par chèque (n° 1234567), "
-            "reçu le 2 mars 2026, au titre des frais d'instruction de votre demande de "
-            "certification initiale « Économiste de la construction » (dossier n° 2026-0001).") \
-        in text
+    assert (
+        "Nous accusons réception de votre règlement de 200,00 € par chèque (n° 1234567), "
+        "reçu le 2 mars 2026, au titre des frais d'instruction de votre demande de "
+        "certification initiale « Économiste de la construction » (dossier n° 2026-0001)."
+    ) in text
     assert "2 mars 2026 Chèque 1234567 200,00 €" in text
     assert ("Frais d'instruction 480,00 € Total réglé 200,00 € Reste dû 280,00 €") in text
     assert "Il reste à régler 280,00 €" in text
-    data = cli.json("dossier", "pay", "2026-0001", "--amount", "280.00", "--method",
-                    "virement", "--reference", "VIR-88", "--date", "2026-03-09", *HTML,
-                    "--out", tmp_path)
+    data = cli.json(
+        "dossier",
+        "pay",
+        "2026-0001",
+        "--amount",
+        "280.00",
+        "--method",
+        "virement",
+        "--reference",
+        "VIR-88",
+        "--date",
+        "2026-03-09",
+        *HTML,
+        "--out",
+        tmp_path,
+    )
     text = text_of(data["letter"])
     assert "règlement de 280,00 € par virement (référence VIR-88), reçu le 9 mars 2026" in text
     assert "Total réglé 480,00 € Reste dû 0,00 €" in text
@@ -281,15 +511,29 @@ def test_fee_receipt(cli, store, tmp_path):
     # Dated between the two payments, a receipt speaks of the first one only.
     text = render(cli, tmp_path, "recu-paiement", "--dossier", "2026-0001", "2026-03-05")
     assert "règlement de 200,00 € par chèque" in text and "VIR-88" not in text
-    assert logged(cli, "2026-0001") == [("recu-paiement", "2026-03-02"),
-                                        ("recu-paiement", "2026-03-09")]
+    assert logged(cli, "2026-0001") == [
+        ("recu-paiement", "2026-03-02"),
+        ("recu-paiement", "2026-03-09"),
+    ]
 
 
 # -- 4. the appeal deadline runs from the notification ----------------------------------------
 def refused_with_letter(cli, store, cid, tmp_path, day="2026-06-15") -> tuple[str, int]:
     sid, ref = on_agenda(cli, store, cid, day)
-    cli.ok("commission", "decide", sid, ref, "--refuse", "--reason", "expérience insuffisante",
-           "--date", day, *HTML, "--out", tmp_path)
+    cli.ok(
+        "commission",
+        "decide",
+        sid,
+        ref,
+        "--refuse",
+        "--reason",
+        "expérience insuffisante",
+        "--date",
+        day,
+        *HTML,
+        "--out",
+        tmp_path,
+    )
     [row] = cli.json("letters", "log", "--dossier", ref)
     assert row["template"] == "refus" and row["date"] == day and row["notified_on"] is None
     return ref, row["id"]
@@ -298,39 +542,57 @@ def refused_with_letter(cli, store, cid, tmp_path, day="2026-06-15") -> tuple[st
 def test_appeal_deadline_runs_from_the_notification(cli, store, cid, tmp_path, unchanged):
     ref, letter_id = refused_with_letter(cli, store, cid, tmp_path)
     shown = cli.json("dossier", "show", ref)
-    assert (shown["appeal_deadline"], shown["appeal_deadline_from"]) == ("2026-08-15",
-                                                                         "decision")
+    assert (shown["appeal_deadline"], shown["appeal_deadline_from"]) == ("2026-08-15", "decision")
     with unchanged():
-        assert "no letter with id 999 (see `certcli letters log`)" in cli.fails(
-            "letters", "notified", "999", "--date", "2026-06-20").stderr
-        assert (f"letter {letter_id} (refus) is dated 2026-06-15: it cannot be notified "
-                "before, on 2026-06-14") in cli.fails(
-            "letters", "notified", letter_id, "--date", "2026-06-14").stderr
-    done = cli.json("letters", "notified", letter_id, "--date", "2026-06-22", "--registered",
-                    "1A 234 567 8901 2")
+        assert (
+            "no letter with id 999 (see `certcli letters log`)"
+            in cli.fails("letters", "notified", "999", "--date", "2026-06-20").stderr
+        )
+        assert (
+            f"letter {letter_id} (refus) is dated 2026-06-15: it cannot be notified "
+            "before, on 2026-06-14"
+        ) in cli.fails("letters", "notified", letter_id, "--date", "2026-06-14").stderr
+    done = cli.json(
+        "letters",
+        "notified",
+        letter_id,
+        "--date",
+        "2026-06-22",
+        "--registered",
+        "1A 234 567 8901 2",
+    )
     assert (done["id"], done["notified_on"], done["registered"], done["dossier"]) == (
-        letter_id, "2026-06-22", "1A 234 567 8901 2", ref)
-    assert (done["appeal_deadline"], done["appeal_deadline_from"]) == ("2026-08-22",
-                                                                       "notification")
+        letter_id,
+        "2026-06-22",
+        "1A 234 567 8901 2",
+        ref,
+    )
+    assert (done["appeal_deadline"], done["appeal_deadline_from"]) == ("2026-08-22", "notification")
     with unchanged():
         err = cli.fails("letters", "notified", letter_id, "--date", "2026-06-23").stderr
-    assert f"letter {letter_id} (refus) was already notified on 2026-06-22, registered " \
-           "1A 234 567 8901 2" in err
+    assert (
+        f"letter {letter_id} (refus) was already notified on 2026-06-22, registered "
+        "1A 234 567 8901 2" in err
+    )
     [row] = cli.json("letters", "log", "--dossier", ref)
     assert (row["notified_on"], row["registered"]) == ("2026-06-22", "1A 234 567 8901 2")
     actions = [r["action"] for r in store.all("SELECT action FROM audit_log")]
     assert actions.count("letter.notified") == 1
 
     shown = cli.json("dossier", "show", ref)
-    assert (shown["appeal_deadline"], shown["appeal_deadline_from"]) == ("2026-08-22",
-                                                                         "notification")
+    assert (shown["appeal_deadline"], shown["appeal_deadline_from"]) == (
+        "2026-08-22",
+        "notification",
+    )
     out = cli.ok("dossier", "show", ref).stdout
     assert re.search(r"appeal deadline\s+2026-08-22", out)
     assert re.search(r"appeal deadline from\s+notification", out)
     # A reprint of the refusal says where the delay runs from.
     text = render(cli, tmp_path, "refus", "--dossier", ref, "2026-07-01")
-    assert ("doit parvenir au secrétariat au plus tard le 22 août 2026 (2 mois après la "
-            "notification de la décision, reçue le 22 juin 2026)") in text
+    assert (
+        "doit parvenir au secrétariat au plus tard le 22 août 2026 (2 mois après la "
+        "notification de la décision, reçue le 22 juin 2026)"
+    ) in text
 
     # Past the decision's two months, within the notification's: still in time.
     filed = cli.json("appeal", "file", ref, "--date", "2026-08-20")
@@ -343,16 +605,32 @@ def test_appeal_deadline_runs_from_the_notification(cli, store, cid, tmp_path, u
 def test_without_notification_the_deadline_runs_from_the_decision(cli, store, cid, tmp_path):
     ref, _ = refused_with_letter(cli, store, cid, tmp_path)
     err = cli.fails("appeal", "file", ref, "--date", "2026-08-20").stderr
-    assert ("too late to appeal on 2026-08-20, the appeal deadline was 2026-08-15 (from the "
-            "decision: no notification of the refusal letter is recorded)") in err
+    assert (
+        "too late to appeal on 2026-08-20, the appeal deadline was 2026-08-15 (from the "
+        "decision: no notification of the refusal letter is recorded)"
+    ) in err
     text = render(cli, tmp_path, "refus", "--dossier", ref, "2026-06-16")
     assert "au plus tard le 15 août 2026 (2 mois après la décision)" in text
     # The notification of another letter (not the refusal) changes nothing.
     R.pieces(store, store.dossier(ref)["id"], "administratif", on="2026-06-16")
-    cli.ok("letters", "render", "accuse-reception", "--dossier", ref, "--date", "2026-06-16",
-           "--format", "html", "--out", tmp_path)
-    other = [r["id"] for r in cli.json("letters", "log", "--dossier", ref)
-             if r["template"] == "accuse-reception"][0]
+    cli.ok(
+        "letters",
+        "render",
+        "accuse-reception",
+        "--dossier",
+        ref,
+        "--date",
+        "2026-06-16",
+        "--format",
+        "html",
+        "--out",
+        tmp_path,
+    )
+    other = [
+        r["id"]
+        for r in cli.json("letters", "log", "--dossier", ref)
+        if r["template"] == "accuse-reception"
+    ][0]
     done = cli.json("letters", "notified", other, "--date", "2026-06-30")
     assert done["appeal_deadline"] is None
     assert cli.json("dossier", "show", ref)["appeal_deadline_from"] == "decision"

@@ -9,12 +9,26 @@ from certcli.rules import validators, workflow
 
 def test_refused_action_reads_as_a_phrase(cli, unchanged):
     cid = add_candidate(cli)
-    ref = cli.json("dossier", "add", "--candidate", cid, "--scheme", "CQPT", "--route", "libre",
-                   "--financing", "plan-formation", "--date", "2026-03-01")["ref"]
+    ref = cli.json(
+        "dossier",
+        "add",
+        "--candidate",
+        cid,
+        "--scheme",
+        "CQPT",
+        "--route",
+        "libre",
+        "--financing",
+        "plan-formation",
+        "--date",
+        "2026-03-01",
+    )["ref"]
     with unchanged():
         err = cli.fails("cqpt", "admissibility", ref, "--accept", "--date", "2026-04-01").stderr
-    assert err.strip() == (f"Error: dossier {ref} is 'submitted': cannot record the "
-                           "admissibility (allowed now: receive, pay, check, withdraw)")
+    assert err.strip() == (
+        f"Error: dossier {ref} is 'submitted': cannot record the "
+        "admissibility (allowed now: receive, pay, check, withdraw)"
+    )
 
 
 def test_every_action_has_a_readable_label():
@@ -28,15 +42,17 @@ def test_every_action_has_a_readable_label():
 def test_names_are_capped_and_huge_values_not_echoed(cli, unchanged):
     long_name = "A" * 201
     with unchanged():
-        err = cli.fails("candidate", "add", "--first-name", long_name, "--last-name",
-                        "Martin").stderr
+        err = cli.fails(
+            "candidate", "add", "--first-name", long_name, "--last-name", "Martin"
+        ).stderr
     assert "first name is too long: 201 characters, at most 200" in err
     assert len(err) < 200
     add_candidate(cli, "B" * 200)  # the limit itself is fine
     huge = "x" * 5000
     with unchanged():
-        err = cli.fails("candidate", "add", "--first-name", "Léa", "--last-name", "Martin",
-                        "--postcode", huge).stderr
+        err = cli.fails(
+            "candidate", "add", "--first-name", "Léa", "--last-name", "Martin", "--postcode", huge
+        ).stderr
         assert err.startswith("Error: invalid postcode 'xxxx") and "(5000 characters)" in err
         assert len(err) < 200
         err = cli.fails("evaluator", "add", "--name", "E", "--address", huge).stderr
@@ -75,15 +91,18 @@ def test_log_pages_with_a_caption(cli):
     assert [e["record"] for e in second] == ["3", "2"]
     text = cli.ok("log", "--entity", "candidate", "--limit", "2", "--page", "2").stdout
     assert "3-4 of 5; next: --page 3" in text
-    assert "5-5 of 5" in cli.ok("log", "--entity", "candidate", "--limit", "2", "--page",
-                                "3").stdout
+    assert (
+        "5-5 of 5" in cli.ok("log", "--entity", "candidate", "--limit", "2", "--page", "3").stdout
+    )
 
 
 def test_log_refuses_an_unknown_entity(cli, store):
     add_candidate(cli)
     err = cli.fails("log", "--entity", "dossiers").stderr.strip()
-    assert err == ("Error: unknown entity 'dossiers' (known: candidate, certificate, database, "
-                   "dossier, dues, evaluator, instructor, invoice, letter, session)")
+    assert err == (
+        "Error: unknown entity 'dossiers' (known: candidate, certificate, database, "
+        "dossier, dues, evaluator, instructor, invoice, letter, session)"
+    )
     assert cli.json("log", "--entity", "dossier") == []  # known, none yet
     with store.transaction():  # a kind written by an older version counts as known
         store.audit("legacy.thing", "widget", 1, {}, None)
@@ -101,8 +120,11 @@ def test_known_entities_match_what_the_code_logs():
     source = pathlib.Path(audit_trail.__file__).parent.parent  # all of certcli/
     found = set()
     for path in source.rglob("*.py"):
-        found |= set(re.findall(r"\.audit\(\s*f?\"[^\"]+\",\s*\"([a-z_]+)\"",
-                                path.read_text(encoding="utf-8")))
+        found |= set(
+            re.findall(
+                r"\.audit\(\s*f?\"[^\"]+\",\s*\"([a-z_]+)\"", path.read_text(encoding="utf-8")
+            )
+        )
     assert found == set(audit_trail.ENTITIES)
 
 
@@ -111,9 +133,12 @@ def test_admissibility_reasons_are_capped(cli, store, unchanged):
 
     ref = cqpt_dossier(cli, store)
     with unchanged():
-        err = cli.fails("cqpt", "admissibility", ref, "--reject", "--reason", "r" * 2001,
-                        "--date", "2026-04-01").stderr
+        err = cli.fails(
+            "cqpt", "admissibility", ref, "--reject", "--reason", "r" * 2001, "--date", "2026-04-01"
+        ).stderr
     assert "reason is too long: 2001 characters, at most 2000" in err and len(err) < 200
     with unchanged():
-        assert "--override needs a reason" in cli.fails(
-            "cqpt", "admissibility", ref, "--accept", "--override", "  ").stderr
+        assert (
+            "--override needs a reason"
+            in cli.fails("cqpt", "admissibility", ref, "--accept", "--override", "  ").stderr
+        )

@@ -36,4 +36,5 @@ def test_an_empty_stream_is_an_empty_list(cli):
     cli.ok("init")
     assert cli.ok("invoice", "list", "--all", "--json").stdout == "[]\n"
     assert cli.ok("certificate", "list", "--all").stdout == (
-        "number\tholder\tscheme\tstatus\tgranted\tvalid until\tmentions\n")
+        "number\tholder\tscheme\tstatus\tgranted\tvalid until\tmentions\n"
+    )

@@ -35,16 +35,30 @@ def _decidable(cli, store, **extra):
 def _kill_after_commit(monkeypatch, interruption):
     def killed(*args, **kwargs):
         raise interruption  # the run dies once the step is committed
+
     monkeypatch.setattr(letters, "write", killed)
 
 
 @pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit(1)])
-def test_a_decision_killed_before_its_letter_leaves_it_pending(cli, store, tmp_path,
-                                                              monkeypatch, interruption):
+def test_a_decision_killed_before_its_letter_leaves_it_pending(
+    cli, store, tmp_path, monkeypatch, interruption
+):
     sid, ref = _decidable(cli, store)
     out = tmp_path / "courrier"
-    decide = ["commission", "decide", sid, ref, "--grant", "--date", "2026-06-15", "--letter",
-              "--format", "html", "--out", out]
+    decide = [
+        "commission",
+        "decide",
+        sid,
+        ref,
+        "--grant",
+        "--date",
+        "2026-06-15",
+        "--letter",
+        "--format",
+        "html",
+        "--out",
+        out,
+    ]
     with monkeypatch.context() as patch:
         _kill_after_commit(patch, interruption)
         assert cli(*decide).exit_code != 0
@@ -53,7 +67,8 @@ def test_a_decision_killed_before_its_letter_leaves_it_pending(cli, store, tmp_p
     assert "already decided" in cli.fails(*decide).stderr
     pending = cli.json("letters", "pending")
     assert [(p["template"], p["record"], p["ref"], p["date"], p["format"]) for p in pending] == [
-        ("notification", "dossier", ref, "2026-06-15", "html")]
+        ("notification", "dossier", ref, "2026-06-15", "html")
+    ]
     assert pending[0]["out"] == str(out.resolve())
     assert not out.exists() or list(out.iterdir()) == []
     assert cli.json("letters", "log") == []
@@ -68,19 +83,45 @@ def test_a_decision_killed_before_its_letter_leaves_it_pending(cli, store, tmp_p
     assert [p.name for p in out.iterdir()] == [Path(done[0]["path"]).name]
 
 
-def test_the_next_command_that_renders_letters_completes_a_pending_one(cli, store, tmp_path,
-                                                                      monkeypatch):
+def test_the_next_command_that_renders_letters_completes_a_pending_one(
+    cli, store, tmp_path, monkeypatch
+):
     sid, ref = _decidable(cli, store)
     with monkeypatch.context() as patch:
         _kill_after_commit(patch, KeyboardInterrupt)
-        cli("commission", "decide", sid, ref, "--grant", "--date", "2026-06-15", "--letter",
-            "--format", "html", "--out", tmp_path / "a")
+        cli(
+            "commission",
+            "decide",
+            sid,
+            ref,
+            "--grant",
+            "--date",
+            "2026-06-15",
+            "--letter",
+            "--format",
+            "html",
+            "--out",
+            tmp_path / "a",
+        )
     assert len(cli.json("letters", "pending")) == 1
     other = report_ready(cli, store, candidate=new_candidate(cli, **ADDRESS))
     later = cli.ok("commission", "agenda", session(cli, "2026-07-01"), "--date", "2026-06-20")
     assert other in later.stdout
-    result = cli.ok("commission", "decide", 2, other, "--grant", "--date", "2026-07-01",
-                    "--letter", "--format", "html", "--out", tmp_path / "b", "--json")
+    result = cli.ok(
+        "commission",
+        "decide",
+        2,
+        other,
+        "--grant",
+        "--date",
+        "2026-07-01",
+        "--letter",
+        "--format",
+        "html",
+        "--out",
+        tmp_path / "b",
+        "--json",
+    )
     assert f"Pending letter notification (dossier {ref}) rendered" in result.stderr
     assert json.loads(result.stdout)["letter"].startswith(str((tmp_path / "b").resolve()))
     assert cli.json("letters", "pending") == []
@@ -88,18 +129,32 @@ def test_the_next_command_that_renders_letters_completes_a_pending_one(cli, stor
     assert len(list((tmp_path / "a").iterdir())) == 1
 
 
-def test_a_letter_that_fails_after_the_step_is_pending_and_says_so(cli, store, tmp_path,
-                                                                  monkeypatch):
+def test_a_letter_that_fails_after_the_step_is_pending_and_says_so(
+    cli, store, tmp_path, monkeypatch
+):
     from certcli.errors import TemplateError
 
     sid, ref = _decidable(cli, store)
 
     def broken(*args, **kwargs):
         raise TemplateError("cannot write the letter")
+
     with monkeypatch.context() as patch:
         patch.setattr(letters, "write", broken)
-        err = cli.fails("commission", "decide", sid, ref, "--grant", "--date", "2026-06-15",
-                        "--letter", "--format", "html", "--out", tmp_path).stderr
+        err = cli.fails(
+            "commission",
+            "decide",
+            sid,
+            ref,
+            "--grant",
+            "--date",
+            "2026-06-15",
+            "--letter",
+            "--format",
+            "html",
+            "--out",
+            tmp_path,
+        ).stderr
         assert "the step is recorded and its letter is pending" in err
         assert "certcli letters render --pending" in err
         # Still failing: it stays pending and the command says which one.
@@ -119,15 +174,37 @@ def test_a_real_kill_after_the_commit(cli, store, tmp_path, db_path):
     template.write_text(
         '{#- certcli\ndescription = "x"\nneeds = "dossier"\nwhen = "granted"\n-#}\n'
         '{% extends "_base.html" %}{% block subject %}Notification{% endblock %}'
-        '{% block content %}{% for i in range(1200) %}<p>Ligne {{ i }}</p>{% endfor %}'
-        '{% endblock %}', encoding="utf-8")
+        "{% block content %}{% for i in range(1200) %}<p>Ligne {{ i }}</p>{% endfor %}"
+        "{% endblock %}",
+        encoding="utf-8",
+    )
     out = tmp_path / "courrier"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "certcli", "--db", str(db_path), "commission", "decide",
-         str(sid), ref, "--grant", "--date", "2026-06-15", "--letter", "--out", str(out),
-         "--templates", str(heavy)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "certcli",
+            "--db",
+            str(db_path),
+            "commission",
+            "decide",
+            str(sid),
+            ref,
+            "--grant",
+            "--date",
+            "2026-06-15",
+            "--letter",
+            "--out",
+            str(out),
+            "--templates",
+            str(heavy),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
     watcher = sqlite3.connect(db_path, timeout=30)
     try:
         deadline = time.monotonic() + 60
@@ -144,8 +221,7 @@ def test_a_real_kill_after_the_commit(cli, store, tmp_path, db_path):
     assert [p["ref"] for p in cli.json("letters", "pending")] == [ref]
     assert list(out.glob("*.pdf")) == []
     # Rendered from the templates folder it was asked with (made light for speed).
-    template.write_text(template.read_text(encoding="utf-8").replace("1200", "2"),
-                        encoding="utf-8")
+    template.write_text(template.read_text(encoding="utf-8").replace("1200", "2"), encoding="utf-8")
     done = cli.json("letters", "render", "--pending")
     assert len(done) == 1 and done[0]["path"].endswith(".pdf")
     assert [p.name for p in out.iterdir()] == [Path(done[0]["path"]).name]  # no .part left
@@ -159,12 +235,24 @@ def _holders(store, n):
 
 
 @pytest.mark.parametrize("one_file", [False, True])
-def test_parallel_remind_runs_leave_one_file_per_recorded_reminder(cli, store, tmp_path,
-                                                                   db_path, one_file):
+def test_parallel_remind_runs_leave_one_file_per_recorded_reminder(
+    cli, store, tmp_path, db_path, one_file
+):
     _holders(store, 40)
     out = tmp_path / "courrier"
-    args = ["renewals", "remind", "--as-of", "2029-09-01", "--date", "2029-09-01",
-            "--format", "html", "--out", out, "--json"] + (["--one-file"] if one_file else [])
+    args = [
+        "renewals",
+        "remind",
+        "--as-of",
+        "2029-09-01",
+        "--date",
+        "2029-09-01",
+        "--format",
+        "html",
+        "--out",
+        out,
+        "--json",
+    ] + (["--one-file"] if one_file else [])
     results = at_once(db_path, *args, n=3)
     assert [code for code, _, _ in results] == [0, 0, 0], results
     reminded = [number for _, stdout, _ in results for number in json.loads(stdout)["reminded"]]
@@ -185,8 +273,20 @@ def test_check_names_a_pending_letter(cli, store, tmp_path, monkeypatch):
     sid, ref = _decidable(cli, store)
     with monkeypatch.context() as patch:
         _kill_after_commit(patch, KeyboardInterrupt)
-        cli("commission", "decide", sid, ref, "--grant", "--date", "2026-06-15", "--letter",
-            "--format", "html", "--out", tmp_path)
+        cli(
+            "commission",
+            "decide",
+            sid,
+            ref,
+            "--grant",
+            "--date",
+            "2026-06-15",
+            "--letter",
+            "--format",
+            "html",
+            "--out",
+            tmp_path,
+        )
     result = cli("check")
     assert result.exit_code == 1
     assert f"notification (dossier {ref})" in result.stdout + result.stderr

@@ -18,27 +18,48 @@ from certcli.store import base
 
 # Tables that grow with the office. Small reference tables (sessions, instructors,
 # evaluators, counters) may be scanned.
-BIG = {"candidates", "dossiers", "certificates", "certificate_periods", "invoices",
-       "payments", "dossier_events", "pieces", "requests", "interviews", "appeals",
-       "agenda_items", "letters", "reminders", "audit_log", "experiences", "cqpt_phases",
-       "letter_notifications"}
+BIG = {
+    "candidates",
+    "dossiers",
+    "certificates",
+    "certificate_periods",
+    "invoices",
+    "payments",
+    "dossier_events",
+    "pieces",
+    "requests",
+    "interviews",
+    "appeals",
+    "agenda_items",
+    "letters",
+    "reminders",
+    "audit_log",
+    "experiences",
+    "cqpt_phases",
+    "letter_notifications",
+}
 
 # A listing that reads a whole table in the order it shows, a page at a time (LIMIT)
 # or streamed, is the rows it shows: the driving table may be read through an index in
 # that order (SCAN x USING INDEX) or in rowid order when the listing is by id.
-ORDERED_LISTINGS = re.compile(r"ORDER BY .* LIMIT|ORDER BY ce\.scheme, ce\.number",
-                              re.DOTALL)
+ORDERED_LISTINGS = re.compile(r"ORDER BY .* LIMIT|ORDER BY ce\.scheme, ce\.number", re.DOTALL)
 
 COMMANDS = [
-    ("candidate", "list"), ("candidate", "list", "--search", "dupont"),
+    ("candidate", "list"),
+    ("candidate", "list", "--search", "dupont"),
     ("candidate", "show", "1"),
-    ("dossier", "list"), ("dossier", "list", "--status", "instruction"),
+    ("dossier", "list"),
+    ("dossier", "list", "--status", "instruction"),
     ("dossier", "show", "2026-0005"),
-    ("certificate", "list"), ("certificate", "list", "--valid-on", "2026-01-01"),
+    ("certificate", "list"),
+    ("certificate", "list", "--valid-on", "2026-01-01"),
     ("certificate", "list", "--scheme", "ECO"),
     ("certificate", "show", "ECO-2022-0001", "--as-of", "2026-11-25"),
-    ("invoice", "list"), ("invoice", "list", "--unpaid"), ("invoice", "list", "--year", "2026"),
-    ("directory", "search"), ("directory", "search", "martin"),
+    ("invoice", "list"),
+    ("invoice", "list", "--unpaid"),
+    ("invoice", "list", "--year", "2026"),
+    ("directory", "search"),
+    ("directory", "search", "martin"),
     ("renewals", "due", "--as-of", "2026-11-25"),
     ("stats", "--as-of", "2026-11-25"),
     ("log",),
@@ -71,8 +92,9 @@ def _faults(sql: str, plan: list[str]) -> list[str]:
             continue
         faults.append(line)
         whole = True
-    if whole or any(re.match(r"SCAN (\w+)$", line)
-                    and _table_of(sql, line.split()[1]) in BIG for line in plan):
+    if whole or any(
+        re.match(r"SCAN (\w+)$", line) and _table_of(sql, line.split()[1]) in BIG for line in plan
+    ):
         faults += [line for line in plan if "TEMP B-TREE" in line]
     return faults
 
@@ -104,8 +126,13 @@ def test_hot_queries_use_indexes(cli, db_path, traced):
         cli.ok(*command)
         if command[-1] not in ("--json",) and command[0] != "dues":
             cli.ok(*command, "--json")
-    selects = {s for s in traced if re.match(r"\s*(SELECT|WITH)\b", s, re.I)
-               and "sqlite_master" not in s and "_sqlite_migrations" not in s}
+    selects = {
+        s
+        for s in traced
+        if re.match(r"\s*(SELECT|WITH)\b", s, re.I)
+        and "sqlite_master" not in s
+        and "_sqlite_migrations" not in s
+    }
     assert len(selects) > 40  # the commands really ran their queries
     conn = sqlite3.connect(db_path)
     conn.create_function("certcli_fold", 1, str.lower)

@@ -155,8 +155,9 @@ def _argv(step: Step) -> list[str] | None:
 
 def test_the_transcript_convention_itself():
     """The matcher, on a known text: it must catch a drifted line or table cell."""
-    text = ("```console\n$ certcli info \\\n    --json   # note\nA\n...\nC\n"
-            "┏━━━┓\n┃ x ┃\n└───┘\n```\n")
+    text = (
+        "```console\n$ certcli info \\\n    --json   # note\nA\n...\nC\n┏━━━┓\n┃ x ┃\n└───┘\n```\n"
+    )
     [[step]] = transcript_blocks(text)
     assert (step.command, _argv(step)) == ("certcli info --json   # note", ["info", "--json"])
     wide = ["A", "B", "B2", "  C  ", "┏━━━━━━━┓", "┃ x  y  ┃", "└───────┘"]
@@ -198,14 +199,14 @@ def test_readme_transcripts_run_as_written(tmp_path, monkeypatch):
             lines = result.output.splitlines()
             problem = match_output(step.expected, lines)
             if result.exit_code != (1 if wants_error else 0):
-                problem = f"exit status {result.exit_code}" + (f"; {problem}" if problem
-                                                              else "")
+                problem = f"exit status {result.exit_code}" + (f"; {problem}" if problem else "")
             if problem:
-                failures.append(f"README line {step.line}: $ {step.command}\n  {problem}\n"
-                                + "\n".join(f"  | {line}" for line in lines))
+                failures.append(
+                    f"README line {step.line}: $ {step.command}\n  {problem}\n"
+                    + "\n".join(f"  | {line}" for line in lines)
+                )
     if failures:
-        pytest.fail("the README has drifted from the tool:\n" + "\n".join(failures),
-                    pytrace=False)
+        pytest.fail("the README has drifted from the tool:\n" + "\n".join(failures), pytrace=False)
 
 
 def _apt_packages(text: str) -> set[str]:
@@ -219,8 +220,7 @@ def test_ci_runs_the_readme_test_command_and_both_install_the_same_packages():
     readme = README.read_text(encoding="utf-8")
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     demo = re.search(r"\*\*Try it\*\*.*?```sh\n(.+?)\n```", readme, re.S).group(1)
-    test_command = re.search(r"\*\*Run the tests\*\*.*?```sh\n(.+?)\n```", readme,
-                             re.S).group(1)
+    test_command = re.search(r"\*\*Run the tests\*\*.*?```sh\n(.+?)\n```", readme, re.S).group(1)
     # Each works on its own on a fresh machine: both start with the system packages.
     packages = _apt_packages(test_command)
     assert {"python3-venv", "libpango-1.0-0", "libharfbuzz-subset0"} <= packages

@@ -22,14 +22,17 @@ def test_is_thierry_marechal_certified(cli, store):
 
 def test_dossier_list_search(cli, store):
     cid = new_candidate(cli, first="Hélène", last="Lefèvre")
-    new_candidate_ref = cli.json("dossier", "add", "--candidate", cid, "--scheme", "ECO",
-                                 "--date", "2026-03-01")["ref"]
+    new_candidate_ref = cli.json(
+        "dossier", "add", "--candidate", cid, "--scheme", "ECO", "--date", "2026-03-01"
+    )["ref"]
     other = new_candidate(cli, first="Jean", last="Dupont")
     cli.json("dossier", "add", "--candidate", other, "--scheme", "ECO", "--date", "2026-03-01")
     assert [d["ref"] for d in cli.json("dossier", "list", "--search", "helene lef")] == [
-        new_candidate_ref]
-    assert [d["ref"] for d in cli.json("dossier", "list", "-s", "LEFÈVRE", "--scheme",
-                                       "ECO")] == [new_candidate_ref]
+        new_candidate_ref
+    ]
+    assert [d["ref"] for d in cli.json("dossier", "list", "-s", "LEFÈVRE", "--scheme", "ECO")] == [
+        new_candidate_ref
+    ]
     out = cli.ok("dossier", "list", "--search", "lefevre").stdout
     assert "1-1 of 1" in out
     assert cli.json("dossier", "list", "--search", "%") == []
@@ -38,6 +41,8 @@ def test_dossier_list_search(cli, store):
 
 def test_search_uses_the_index(store):
     clause, params = store.candidate_match("marechal thierry", "d.candidate_id")
-    plan = [r[3] for r in store.all(
-        "EXPLAIN QUERY PLAN SELECT d.id FROM dossiers d WHERE " + clause, params)]
+    plan = [
+        r[3]
+        for r in store.all("EXPLAIN QUERY PLAN SELECT d.id FROM dossiers d WHERE " + clause, params)
+    ]
     assert any("candidates_fts" in step for step in plan), plan

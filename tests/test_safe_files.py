@@ -36,24 +36,24 @@ def test_export_over_the_database_is_refused_and_the_db_is_intact(cli, db_path):
     _add(cli)
     before = _settled(db_path)
     for args in (("candidate", "export"), ("directory", "export")):
-        for target in (db_path, db_path.with_name(db_path.name + "-wal"),
-                       db_path.with_name(db_path.name + "-shm")):
+        for target in (
+            db_path,
+            db_path.with_name(db_path.name + "-wal"),
+            db_path.with_name(db_path.name + "-shm"),
+        ):
             result = cli.fails(*args, "--out", target, "--force")
             assert "database" in result.stderr
     assert _settled(db_path) == before
     assert cli.json("candidate", "list")[0]["last_name"] == "Martin"
 
 
-def test_a_relative_or_linked_path_to_the_database_is_refused(cli, db_path, tmp_path,
-                                                               monkeypatch):
+def test_a_relative_or_linked_path_to_the_database_is_refused(cli, db_path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert "database" in cli.fails("candidate", "export", "--out", db_path.name).stderr
     os.link(db_path, tmp_path / "hard.db")
-    assert "database" in cli.fails("candidate", "export", "--out", "hard.db",
-                                   "--force").stderr
+    assert "database" in cli.fails("candidate", "export", "--out", "hard.db", "--force").stderr
     os.symlink(db_path, tmp_path / "soft.db")
-    assert "database" in cli.fails("candidate", "export", "--out", "soft.db",
-                                   "--force").stderr
+    assert "database" in cli.fails("candidate", "export", "--out", "soft.db", "--force").stderr
 
 
 def test_an_existing_file_needs_force(cli, tmp_path):
@@ -112,9 +112,17 @@ def test_files_are_0600_and_new_folders_0700(cli, tmp_path, monkeypatch):
 def test_a_new_database_is_created_0600(tmp_path):
     db = tmp_path / "fresh" / "office.db"
     env = {**os.environ, "CERTCLI_DB": str(db)}
-    subprocess.run([sys.executable, "-c", "import os; os.umask(0o022); "
-                    "from certcli.cli import main; main()", "init"],
-                   env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os; os.umask(0o022); from certcli.cli import main; main()",
+            "init",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     assert _mode(db) == 0o600
     assert _mode(db.parent) == 0o700
     for sidecar in ("-wal", "-shm"):
@@ -133,8 +141,12 @@ def test_a_failed_write_leaves_nothing(tmp_path):
 
 
 def test_a_part_file_of_a_killed_run_is_removed_by_the_next_write(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     stale = tmp_path / f"copy.db.{dead}.part"
     stale.write_text("half a backup")
     unrelated = tmp_path / "other.db.1.part"

@@ -29,15 +29,16 @@ def office(cli, store):
     incomplete = d_open(store, d_candidate(store, "Emma", "Emma"), "PROG", R.day("2026-04-01"))
     reception.check(store, incomplete, date=R.day("2026-04-02"))
     # Overdue on 2026-06-15: due 06-01; due that very day is not late yet.
-    instruction.request(store, a, items="Attestation", due=R.day("2026-06-01"),
-                        date=R.day("2026-05-01"))
-    instruction.request(store, b, items="Contrat", due=R.day("2026-06-15"),
-                        date=R.day("2026-05-01"))
+    instruction.request(
+        store, a, items="Attestation", due=R.day("2026-06-01"), date=R.day("2026-05-01")
+    )
+    instruction.request(
+        store, b, items="Contrat", due=R.day("2026-06-15"), date=R.day("2026-05-01")
+    )
     # Opening -> decision: 60 and 151 days; an adjournment is no decision; a refusal
     # exactly 12 months before as_of is out of the window.
     decide_at(cli, store, "2026-05-04", "--refuse", "--reason", "insuffisant")
-    decide_at(cli, store, "2026-06-01", "--refuse", "--reason", "insuffisant",
-              opened="2026-01-01")
+    decide_at(cli, store, "2026-06-01", "--refuse", "--reason", "insuffisant", opened="2026-01-01")
     decide_at(cli, store, "2026-05-18", "--adjourn")
     decide_at(cli, store, "2025-06-15", "--refuse", "--reason", "insuffisant")
     # Sessions from as_of on: the first three; the first hears a new dossier and the
@@ -56,8 +57,10 @@ def office(cli, store):
     R.certificate(store, holder, "ECO-2022-0002", "2022-01-01")
     period = store.latest_period(reminded)["id"]
     with store.transaction():
-        store.insert("reminders", {"certificate_id": reminded, "period_id": period,
-                                   "reminded_on": "2026-05-01"})
+        store.insert(
+            "reminders",
+            {"certificate_id": reminded, "period_id": period, "reminded_on": "2026-05-01"},
+        )
     # Unpaid by as_of: 210.00 + 41.67 - 10.00 paid; not paid, cancelled, credit or later.
     R.invoice(store, holder, "F-2026-00001", "210.00", "2026-06-01")
     part = R.invoice(store, holder, "F-2026-00002", "41.67", "2026-06-02")
@@ -66,8 +69,10 @@ def office(cli, store):
     R.invoice(store, holder, "A-2026-00001", "50.00", "2026-06-05", kind="credit")
     R.invoice(store, holder, "F-2026-00005", "300.00", "2026-06-16")
     with store.transaction():
-        store.insert("payments", {"invoice_id": part, "amount": "10.00", "method": "cheque",
-                                  "paid_on": "2026-06-10"})
+        store.insert(
+            "payments",
+            {"invoice_id": part, "amount": "10.00", "method": "cheque", "paid_on": "2026-06-10"},
+        )
         store.update("invoices", paid, {"status": "paid"})
         store.update("invoices", cancelled, {"status": "cancelled"})
     return {"overdue": a}
@@ -81,17 +86,18 @@ def test_stats_json(cli, office):
         "PROG": {"incomplete": 1},
     }
     assert data["delays"] == {
-        "from": "2025-06-16", "to": AS_OF,
+        "from": "2025-06-16",
+        "to": AS_OF,
         "to_instruction": {"count": 3, "median_days": 10, "max_days": 30},
         "to_decision": {"count": 2, "median_days": 105.5, "max_days": 151},
     }
     assert data["overdue_requests"] == {
-        "count": 1, "dossiers": [{"ref": office["overdue"], "due": "2026-06-01",
-                                  "days_overdue": 14}]}
-    assert [(s["date"], s["kind"], s["on_agenda"], s["capacity"])
-            for s in data["next_sessions"]] == [
-        (AS_OF, "award", 2, 8), ("2026-09-14", "appeal", 0, None),
-        ("2026-10-05", "cpne", 0, 10)]
+        "count": 1,
+        "dossiers": [{"ref": office["overdue"], "due": "2026-06-01", "days_overdue": 14}],
+    }
+    assert [
+        (s["date"], s["kind"], s["on_agenda"], s["capacity"]) for s in data["next_sessions"]
+    ] == [(AS_OF, "award", 2, 8), ("2026-09-14", "appeal", 0, None), ("2026-10-05", "cpne", 0, 10)]
     assert data["renewals"] == {"months": 9, "due": 2, "not_reminded": 1}
     assert data["unpaid_invoices"] == {"count": 2, "total": "241.67"}
 
@@ -103,11 +109,9 @@ def test_stats_moves_with_as_of(cli, office):
     assert data["overdue_requests"]["count"] == 2
     assert data["delays"]["to_decision"]["count"] == 2
     assert data["unpaid_invoices"] == {"count": 3, "total": "541.67"}
-    assert [s["date"] for s in data["next_sessions"]] == ["2026-09-14", "2026-10-05",
-                                                          "2026-12-01"]
+    assert [s["date"] for s in data["next_sessions"]] == ["2026-09-14", "2026-10-05", "2026-12-01"]
     earlier = cli.json("stats", "--as-of", "2026-06-14")
-    assert earlier["delays"]["to_decision"] == {"count": 3, "median_days": 60,
-                                                "max_days": 151}
+    assert earlier["delays"]["to_decision"] == {"count": 3, "median_days": 60, "max_days": 151}
 
 
 def test_stats_text(cli, office):
@@ -122,8 +126,7 @@ def test_stats_text(cli, office):
 def test_stats_on_an_empty_database(cli):
     data = cli.json("stats", "--as-of", AS_OF)
     assert data["dossiers"] == {} and data["next_sessions"] == []
-    assert data["delays"]["to_decision"] == {"count": 0, "median_days": None,
-                                             "max_days": None}
+    assert data["delays"]["to_decision"] == {"count": 0, "median_days": None, "max_days": None}
     assert data["unpaid_invoices"] == {"count": 0, "total": "0.00"}
     assert "none" in cli.ok("stats", "--as-of", AS_OF).stdout
 

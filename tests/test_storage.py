@@ -27,8 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_certcli(*args, db: Path, stdin=None, **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "CERTCLI_DB": str(db), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "certcli", *args], cwd=ROOT, env=env,
-                          capture_output=True, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "certcli", *args], cwd=ROOT, env=env, capture_output=True, **kw
+    )
 
 
 def one_error_line(stderr: str) -> str:
@@ -39,8 +40,10 @@ def one_error_line(stderr: str) -> str:
 
 
 def _office(cli, n=3) -> list[int]:
-    return [add_candidate(cli, f"Prénom{i}", f"Nom{i}", birth_date="1980-01-0" + str(i + 1))
-            for i in range(n)]
+    return [
+        add_candidate(cli, f"Prénom{i}", f"Nom{i}", birth_date="1980-01-0" + str(i + 1))
+        for i in range(n)
+    ]
 
 
 def _damage_page(db_path: Path, name: str) -> None:
@@ -49,8 +52,7 @@ def _damage_page(db_path: Path, name: str) -> None:
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = conn.execute("PRAGMA page_size").fetchone()[0]
-    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?",
-                        (name,)).fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
     conn.close()
     with open(db_path, "r+b") as handle:
         handle.seek((root - 1) * size)
@@ -58,10 +60,15 @@ def _damage_page(db_path: Path, name: str) -> None:
 
 
 # -- a damaged file is never used silently
-@pytest.mark.parametrize("args", [("candidate", "list"), ("candidate", "export"),
-                                  ("candidate", "show", "1"),
-                                  ("candidate", "add", "--first-name", "Ana",
-                                   "--last-name", "Roux")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("candidate", "list"),
+        ("candidate", "export"),
+        ("candidate", "show", "1"),
+        ("candidate", "add", "--first-name", "Ana", "--last-name", "Roux"),
+    ],
+)
 def test_damaged_database_is_named_on_reads_and_writes(cli, db_path, args):
     _office(cli)
     _damage_page(db_path, "candidates")
@@ -85,7 +92,8 @@ def test_backup_copy_failing_integrity_is_not_a_backup(cli, db_path, tmp_path):
     _office(cli)
     index = Store(db_path).scalar(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'candidates' "
-        "AND sql IS NOT NULL LIMIT 1")
+        "AND sql IS NOT NULL LIMIT 1"
+    )
     _damage_page(db_path, index)
     dest = tmp_path / "backup.db"
     line = one_error_line(cli.fails("backup", dest).stderr)
@@ -108,8 +116,12 @@ def test_check_sound_database(cli):
     _office(cli)
     data = cli.json("check")
     assert data["ok"] is True
-    assert [c["check"] for c in data["checks"]] == ["integrity", "foreign_keys",
-                                                    "invoice_numbering", "letters"]
+    assert [c["check"] for c in data["checks"]] == [
+        "integrity",
+        "foreign_keys",
+        "invoice_numbering",
+        "letters",
+    ]
     assert "invoice numbering  ok" in cli.ok("check").stdout
 
 
@@ -128,14 +140,19 @@ def test_check_names_a_damaged_file(cli, db_path):
 def _issue(store, candidate_id, day, kind="invoice"):
     from certcli.domain import invoices
 
-    return invoices.issue(store, candidate_id=candidate_id, amount=Decimal("100"),
-                          label="Frais", purpose="instruction", date=day)
+    return invoices.issue(
+        store,
+        candidate_id=candidate_id,
+        amount=Decimal("100"),
+        label="Frais",
+        purpose="instruction",
+        date=day,
+    )
 
 
 def test_check_finds_gaps_counters_and_dates_out_of_order(cli, store, db_path):
     first, *_ = _office(cli)
-    for day in (dt.date(2026, 3, 1), dt.date(2026, 4, 1), dt.date(2026, 5, 1),
-                dt.date(2026, 6, 1)):
+    for day in (dt.date(2026, 3, 1), dt.date(2026, 4, 1), dt.date(2026, 5, 1), dt.date(2026, 6, 1)):
         _issue(store, first, day)
     assert cli.json("check")["ok"] is True
     # What a stray tool or a restored half-copy could leave (certcli never does).
@@ -149,8 +166,7 @@ def test_check_finds_gaps_counters_and_dates_out_of_order(cli, store, db_path):
     problems = checks["invoice_numbering"]["problems"]
     assert "F-2026: number(s) 2 missing from 1..4" in problems
     assert "F-2026: the counter is at 7 but the last number is 4" in problems
-    assert ("F-2026-00004 is dated 2026-02-01, before F-2026-00003 (2026-05-01)"
-            in problems)
+    assert "F-2026-00004 is dated 2026-02-01, before F-2026-00003 (2026-05-01)" in problems
     assert "AV-2025: the counter is at 2 but no number of the series is recorded" in problems
     assert checks["integrity"]["ok"] and checks["letters"]["ok"]
     assert "4 problem(s)" in one_error_line(result.stderr)
@@ -164,13 +180,24 @@ def test_check_finds_a_recorded_letter_without_its_file(cli, store, tmp_path):
     kept.write_text("<p>lettre</p>")
     with store.transaction():
         for path in (kept, lost):
-            store.insert("letters", {"template": "accuse-reception", "candidate_id": first,
-                                     "date": "2026-11-25", "path": str(path), "format": "html",
-                                     "actor": "test", "rendered_at": "2026-11-25T10:00:00"})
-    problems = {c["check"]: c for c in json.loads(cli.fails("check", "--json").stdout)[
-        "checks"]}["letters"]["problems"]
-    assert problems == [f"letter 2 (accuse-reception, 2026-11-25) is recorded but its file "
-                        f"is missing: {lost}"]
+            store.insert(
+                "letters",
+                {
+                    "template": "accuse-reception",
+                    "candidate_id": first,
+                    "date": "2026-11-25",
+                    "path": str(path),
+                    "format": "html",
+                    "actor": "test",
+                    "rendered_at": "2026-11-25T10:00:00",
+                },
+            )
+    problems = {c["check"]: c for c in json.loads(cli.fails("check", "--json").stdout)["checks"]}[
+        "letters"
+    ]["problems"]
+    assert problems == [
+        f"letter 2 (accuse-reception, 2026-11-25) is recorded but its file is missing: {lost}"
+    ]
 
 
 def test_check_finds_foreign_keys_pointing_nowhere(cli, store):
@@ -183,8 +210,16 @@ def test_check_finds_foreign_keys_pointing_nowhere(cli, store):
 
 
 # -- only init and demo create a database
-@pytest.mark.parametrize("args", [("info",), ("candidate", "list"), ("stats",), ("check",),
-                                  ("candidate", "add", "--first-name", "A", "--last-name", "B")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("info",),
+        ("candidate", "list"),
+        ("stats",),
+        ("check",),
+        ("candidate", "add", "--first-name", "A", "--last-name", "B"),
+    ],
+)
 def test_empty_file_is_refused_not_turned_into_an_office(db_path, args):
     db_path.write_bytes(b"")
     line = one_error_line(Cli().fails(*args).stderr)
@@ -212,16 +247,23 @@ def test_init_and_demo_may_create_from_an_empty_file(db_path, tmp_path):
 def test_database_of_a_newer_certcli_is_refused(cli, db_path):
     _office(cli)
     store = Store(db_path)
-    store.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
-                  "VALUES ('certcli', 'm999_from_the_future', '2027-01-01')")
+    store.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('certcli', 'm999_from_the_future', '2027-01-01')"
+    )
     store.close()
     before = db_path.read_bytes()
-    for args in (("info",), ("candidate", "add", "--first-name", "A", "--last-name", "B"),
-                 ("init",)):
+    for args in (
+        ("info",),
+        ("candidate", "add", "--first-name", "A", "--last-name", "B"),
+        ("init",),
+    ):
         line = one_error_line(cli.fails(*args).stderr)
-        assert line == (f"Error: {db_path} was written by a newer certcli (schema "
-                        f"{SCHEMA_VERSION + 1}, this one knows {SCHEMA_VERSION}): upgrade "
-                        "certcli")
+        assert line == (
+            f"Error: {db_path} was written by a newer certcli (schema "
+            f"{SCHEMA_VERSION + 1}, this one knows {SCHEMA_VERSION}): upgrade "
+            "certcli"
+        )
     assert db_path.read_bytes() == before
 
 
@@ -234,14 +276,28 @@ def _in_private_mount(tmp_path, mount: str, script: str) -> subprocess.Completed
         pytest.skip("needs root and unshare for a private mount")
     folder = tmp_path / "m"
     folder.mkdir(exist_ok=True)
-    env = {**os.environ, "M": str(folder), "PY": sys.executable, "COLUMNS": "200",
-           "CERTCLI_DB": str(folder / "office.db")}
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"{mount} && echo mounted"],
-                           env=env, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "M": str(folder),
+        "PY": sys.executable,
+        "COLUMNS": "200",
+        "CERTCLI_DB": str(folder / "office.db"),
+    }
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", f"{mount} && echo mounted"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if "mounted" not in probe.stdout:
         pytest.skip(f"private mounts not allowed here: {probe.stderr.strip()}")
-    return subprocess.run(["unshare", "-m", "sh", "-c", f"{mount} && cd {ROOT} && {script}"],
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", f"{mount} && cd {ROOT} && {script}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_read_only_folder_reads_work_and_writes_say_why(tmp_path):
@@ -251,9 +307,11 @@ def test_read_only_folder_reads_work_and_writes_say_why(tmp_path):
     Cli().ok("--db", db, "init")
     Cli().ok("--db", db, "candidate", "add", "--first-name", "Léa", "--last-name", "Martin")
     done = _in_private_mount(
-        tmp_path, 'mount --bind "$M" "$M" && mount -o remount,ro,bind "$M"',
+        tmp_path,
+        'mount --bind "$M" "$M" && mount -o remount,ro,bind "$M"',
         '"$PY" -m certcli candidate list --json; echo "rc=$?"; '
-        '"$PY" -m certcli candidate add --first-name A --last-name B; echo "rc=$?"')
+        '"$PY" -m certcli candidate add --first-name A --last-name B; echo "rc=$?"',
+    )
     out = done.stdout
     assert '"last_name": "Martin"' in out and "rc=0" in out, done.stderr
     assert "rc=1" in out
@@ -263,11 +321,13 @@ def test_read_only_folder_reads_work_and_writes_say_why(tmp_path):
 
 def test_full_disk_says_the_disk_is_full(tmp_path):
     done = _in_private_mount(
-        tmp_path, 'mount -t tmpfs -o size=1m tmpfs "$M"',
+        tmp_path,
+        'mount -t tmpfs -o size=1m tmpfs "$M"',
         '"$PY" -m certcli init >/dev/null && '
         'dd if=/dev/zero of="$M/filler" bs=4k 2>/dev/null; '
         '"$PY" -m certcli candidate add --first-name A --last-name B; echo "rc=$?"; '
-        '"$PY" -m certcli info; echo "rc=$?"')
+        '"$PY" -m certcli info; echo "rc=$?"',
+    )
     assert done.stdout.count("rc=1") == 2, (done.stdout, done.stderr)
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 2 and all("the disk is full" in line for line in lines), lines
@@ -296,13 +356,16 @@ def test_pdf_on_a_full_disk_does_not_advise_pango():
 
 
 # -- the causes of "internal error"
-@pytest.mark.parametrize("args", [
-    ("candidate", "list", "--search", "caf\udce9"),
-    ("candidate", "add", "--first-name", "L\udce9a", "--last-name", "Martin"),
-    ("dossier", "show", "2026-\udcff"),
-    ("--db", "/tmp/\udce9.db", "info"),
-    ("candidate", "list", "--search=caf\udce9"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("candidate", "list", "--search", "caf\udce9"),
+        ("candidate", "add", "--first-name", "L\udce9a", "--last-name", "Martin"),
+        ("dossier", "show", "2026-\udcff"),
+        ("--db", "/tmp/\udce9.db", "info"),
+        ("candidate", "list", "--search=caf\udce9"),
+    ],
+)
 def test_undecodable_arguments_are_refused_in_one_line(cli, db_path, args):
     before = snapshot(db_path)
     line = one_error_line(cli.fails(*args).stderr)
@@ -311,8 +374,9 @@ def test_undecodable_arguments_are_refused_in_one_line(cli, db_path, args):
 
 
 def test_undecodable_bytes_from_the_shell(cli, db_path):
-    done = run_certcli(b"candidate", b"add", b"--first-name", b"L\xe9a", b"--last-name",
-                       b"Martin", db=db_path)
+    done = run_certcli(
+        b"candidate", b"add", b"--first-name", b"L\xe9a", b"--last-name", b"Martin", db=db_path
+    )
     assert done.returncode == 1
     line = one_error_line(done.stderr.decode())
     assert "the value of --first-name is not valid UTF-8 (L\\xe9a)" in line
@@ -334,15 +398,21 @@ def test_printable_escapes_what_a_terminal_would_obey():
     from certcli.cli.app import printable
 
     assert printable("a\tb\r\n\x1b]0;x\x07 \u202e\udcff é") == (
-        "a\\x09b\\x0d\\x0a\\x1b]0;x\\x07 \\u202e\\xff é")
+        "a\\x09b\\x0d\\x0a\\x1b]0;x\\x07 \\u202e\\xff é"
+    )
     assert len(printable("x" * 5000, limit=100)) == 100
 
 
-@pytest.mark.parametrize("args", [
-    ("stats", "--as-of", "9999-12-31"), ("stats", "--as-of", "0001-01-01"),
-    ("commission", "plan", "--year", "9999"), ("dues", "call", "--year", "9999"),
-    ("renewals", "due", "--as-of", "31/12/9999"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("stats", "--as-of", "9999-12-31"),
+        ("stats", "--as-of", "0001-01-01"),
+        ("commission", "plan", "--year", "9999"),
+        ("dues", "call", "--year", "9999"),
+        ("renewals", "due", "--as-of", "31/12/9999"),
+    ],
+)
 def test_calendar_ends_are_usage_errors(cli, args):
     result = cli.fails(*args, code=2)
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
@@ -365,8 +435,9 @@ def test_stats_at_the_range_ends(cli):
     cli.ok("commission", "plan", "--year", "2199", "--date", "2199-01-01")
 
 
-@pytest.mark.parametrize("text", ["1" * 28, "9" * 27 + ".99", "1000000000", "-1e400",
-                                  "0." + "1" * 60])
+@pytest.mark.parametrize(
+    "text", ["1" * 28, "9" * 27 + ".99", "1000000000", "-1e400", "0." + "1" * 60]
+)
 def test_huge_amounts_are_refused(text):
     with pytest.raises(ValidationError, match="invalid amount"):
         money.parse_amount(text)
@@ -374,8 +445,9 @@ def test_huge_amounts_are_refused(text):
 
 def test_largest_amount_and_cli(cli):
     assert money.parse_amount("999 999 999,99") == Decimal("999999999.99")
-    line = one_error_line(cli.fails("dues", "prorata", "--amount", "1" * 28,
-                                    "--date", "2026-06-15").stderr)
+    line = one_error_line(
+        cli.fails("dues", "prorata", "--amount", "1" * 28, "--date", "2026-06-15").stderr
+    )
     assert "too large" in line
 
 
@@ -396,8 +468,7 @@ def test_utf16_on_a_file_that_is_not(cli, tmp_path, unchanged):
     path = tmp_path / "a.csv"
     path.write_text("first_name,last_name\nLéa,Martin\n", encoding="utf-8")
     with unchanged():
-        line = one_error_line(cli.fails("candidate", "import", path, "--encoding",
-                                        "utf-16").stderr)
+        line = one_error_line(cli.fails("candidate", "import", path, "--encoding", "utf-16").stderr)
     assert "cannot be read as utf-16" in line
     # A real UTF-16 file is read.
     path.write_text("first_name,last_name\nLéa,Martin\n", encoding="utf-16")
@@ -440,13 +511,19 @@ def test_carriage_returns_inside_fields_are_line_ends(cli, tmp_path):
 
 def test_a_cell_over_128_kib_rejects_its_row_only(cli, tmp_path):
     path = tmp_path / "a.csv"
-    path.write_text("first_name,last_name\nLéa,Martin\nAna," + "x" * 200_000 +
-                    "\nZoé,Durand\n", encoding="utf-8")
+    path.write_text(
+        "first_name,last_name\nLéa,Martin\nAna," + "x" * 200_000 + "\nZoé,Durand\n",
+        encoding="utf-8",
+    )
     data = cli.json("candidate", "import", path)
     assert data["inserted"] == 2
-    assert data["rejected"] == [{"line": 3, "name": ("Ana " + "x" * 200_000)[:80],
-                                 "reason": "last_name longer than 128 KiB (is a quote left "
-                                 "open?)"}]
+    assert data["rejected"] == [
+        {
+            "line": 3,
+            "name": ("Ana " + "x" * 200_000)[:80],
+            "reason": "last_name longer than 128 KiB (is a quote left open?)",
+        }
+    ]
 
 
 # -- odd paths
@@ -459,9 +536,12 @@ def test_out_root_and_empty_backup_name(cli):
 @pytest.mark.parametrize("where", ["db", "backup", "import", "export"])
 def test_path_component_over_255_bytes(cli, tmp_path, where):
     long = tmp_path / ("é" * 200 + ".db")
-    args = {"db": ("--db", long, "info"), "backup": ("backup", long),
-            "import": ("candidate", "import", long),
-            "export": ("candidate", "export", "--out", long)}[where]
+    args = {
+        "db": ("--db", long, "info"),
+        "backup": ("backup", long),
+        "import": ("candidate", "import", long),
+        "export": ("candidate", "export", "--out", long),
+    }[where]
     line = one_error_line(cli.fails(*args).stderr)
     assert "File name too long" in line
 
@@ -477,9 +557,13 @@ def test_backup_under_a_folder_that_cannot_be_entered(cli, db_path, tmp_path):
         prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
     try:
         env = {**os.environ, "CERTCLI_DB": str(db_path)}
-        done = subprocess.run([*prefix, sys.executable, "-m", "certcli", "backup",
-                               str(locked / "sub" / "b.db")], cwd=ROOT, env=env,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [*prefix, sys.executable, "-m", "certcli", "backup", str(locked / "sub" / "b.db")],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert done.returncode == 1
         line = one_error_line(done.stderr)
         assert line == f"Error: cannot write the backup to {locked}/sub/b.db: Permission denied"
@@ -493,8 +577,14 @@ def test_piping_into_head_exits_quietly(tmp_path):
     assert run_certcli("demo", "--size", "300", "--date", "2026-11-25", db=db).returncode == 0
     env = {**os.environ, "CERTCLI_DB": str(db)}
     for command in ("dossier list --limit 1000 --json", "scheme list"):
-        done = subprocess.run(f"{sys.executable} -m certcli {command} | head -1", shell=True,
-                              cwd=ROOT, env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            f"{sys.executable} -m certcli {command} | head -1",
+            shell=True,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert done.stdout.count("\n") == 1
         assert done.stderr == "", done.stderr
 
@@ -505,8 +595,14 @@ def test_closed_stdout_exits_quietly(tmp_path):
     reader, writer = os.pipe()
     os.close(reader)  # the reader went away before a byte was written
     env = {**os.environ, "CERTCLI_DB": str(db)}
-    done = subprocess.run([sys.executable, "-m", "certcli", "scheme", "list"], cwd=ROOT,
-                          env=env, stdout=writer, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "certcli", "scheme", "list"],
+        cwd=ROOT,
+        env=env,
+        stdout=writer,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     os.close(writer)
     assert done.returncode == 1
     assert done.stderr == ""
@@ -523,8 +619,13 @@ def test_store_open_errors_are_database_errors(tmp_path):
 def test_database_path_from_the_environment_is_checked_too(tmp_path):
     for name in (b"caf\xe9.db", b"a\x1b[2J.db"):
         env = {**os.environ, "CERTCLI_DB": os.fsdecode(bytes(tmp_path) + b"/" + name)}
-        done = subprocess.run([sys.executable, "-m", "certcli", "init", "--json"], cwd=ROOT,
-                              env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "certcli", "init", "--json"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert done.returncode == 1
         assert "the database path is not valid UTF-8" in one_error_line(done.stderr)
     assert list(tmp_path.iterdir()) == []
@@ -547,9 +648,11 @@ def test_backup_to_a_full_disk_names_the_backup_not_the_database(tmp_path):
     Cli().ok("--db", db, "init")
     Cli().ok("--db", db, "candidate", "add", "--first-name", "Léa", "--last-name", "Martin")
     done = _in_private_mount(
-        tmp_path, 'mount -t tmpfs -o size=600k tmpfs "$M"',
+        tmp_path,
+        'mount -t tmpfs -o size=600k tmpfs "$M"',
         'dd if=/dev/zero of="$M/filler" bs=4k 2>/dev/null; '
-        f'"$PY" -m certcli --db {db} backup "$M/b.db"; echo "rc=$?"')
+        f'"$PY" -m certcli --db {db} backup "$M/b.db"; echo "rc=$?"',
+    )
     assert "rc=1" in done.stdout, (done.stdout, done.stderr)
     line = one_error_line(done.stderr)
     assert "full" in line and "b.db" in line and str(db) not in line, line

@@ -12,14 +12,14 @@ from pypdf import PdfReader
 
 from certcli.letters import render as letters
 
-HEADER = '''{#- certcli
+HEADER = """{#- certcli
 description = "Essai"
 needs = "candidate"
 -#}
 {% extends "_base.html" %}
 {% block subject %}Essai{% endblock %}
 {% block content %}
-'''
+"""
 
 
 @pytest.fixture
@@ -28,9 +28,9 @@ def own(tmp_path):
     folder.mkdir()
 
     def template(name, body):
-        (folder / f"{name}.html").write_text(HEADER + body + "\n{% endblock %}\n",
-                                             encoding="utf-8")
+        (folder / f"{name}.html").write_text(HEADER + body + "\n{% endblock %}\n", encoding="utf-8")
         return folder
+
     return template
 
 
@@ -40,8 +40,18 @@ def cid(cli):
 
 
 def _render(cli, template, cid, folder, out, *extra):
-    return cli("letters", "render", template, "--candidate", cid, "--templates", folder,
-               "--out", out, *extra)
+    return cli(
+        "letters",
+        "render",
+        template,
+        "--candidate",
+        cid,
+        "--templates",
+        folder,
+        "--out",
+        out,
+        *extra,
+    )
 
 
 def _png(path):
@@ -55,12 +65,16 @@ def _images(pdf) -> int:
     return sum(len(page.images) for page in PdfReader(pdf).pages)
 
 
-@pytest.mark.parametrize("tag", [
-    '<link rel="attachment" href="file://{db}">',
-    '<a rel="attachment" href="file://{db}" download="office.db">pièce jointe</a>',
-])
-def test_a_template_cannot_attach_the_database_to_a_pdf(cli, cid, own, tmp_path, db_path,
-                                                         tag, unchanged):
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<link rel="attachment" href="file://{db}">',
+        '<a rel="attachment" href="file://{db}" download="office.db">pièce jointe</a>',
+    ],
+)
+def test_a_template_cannot_attach_the_database_to_a_pdf(
+    cli, cid, own, tmp_path, db_path, tag, unchanged
+):
     folder = own("espion", tag.format(db=db_path) + "<p>Bonjour.</p>")
     out = tmp_path / "out"
     with unchanged():
@@ -70,8 +84,7 @@ def test_a_template_cannot_attach_the_database_to_a_pdf(cli, cid, own, tmp_path,
     assert not out.exists() or not any(out.iterdir())  # no PDF, no part file
 
 
-def test_files_outside_the_templates_and_data_folders_are_not_loaded(cli, cid, own,
-                                                                     tmp_path):
+def test_files_outside_the_templates_and_data_folders_are_not_loaded(cli, cid, own, tmp_path):
     secret = _png(tmp_path / "secret.png")
     folder = own("image", f'<img src="file://{secret}" width="40">')
     _png(folder / "logo.png")
@@ -102,8 +115,9 @@ def test_no_network_fetch_from_a_template(cli, cid, own, tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_port}"
-        folder = own("reseau", f'<link rel="stylesheet" href="{url}/a.css">'
-                               f'<img src="{url}/pixel.png">')
+        folder = own(
+            "reseau", f'<link rel="stylesheet" href="{url}/a.css"><img src="{url}/pixel.png">'
+        )
         result = _render(cli, "reseau", cid, folder, tmp_path / "out")
     finally:
         server.shutdown()
@@ -111,33 +125,63 @@ def test_no_network_fetch_from_a_template(cli, cid, own, tmp_path):
     assert hits == []
 
 
-@pytest.mark.parametrize("body, seconds", [
-    # prints nothing and calls nothing: only the interval timer can stop it
-    ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
-     2),
-    ("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}", 1),
-    ("{% for i in range(100000) %}{% for j in range(100000) %}{{ j|string }}{% endfor %}"
-     "{% endfor %}", 1),
-])
-def test_a_runaway_loop_stops_within_seconds_with_an_error(cli, cid, own, tmp_path, body,
-                                                           seconds, monkeypatch):
+@pytest.mark.parametrize(
+    "body, seconds",
+    [
+        # prints nothing and calls nothing: only the interval timer can stop it
+        ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", 2),
+        ("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}", 1),
+        (
+            "{% for i in range(100000) %}{% for j in range(100000) %}{{ j|string }}{% endfor %}"
+            "{% endfor %}",
+            1,
+        ),
+    ],
+)
+def test_a_runaway_loop_stops_within_seconds_with_an_error(
+    cli, cid, own, tmp_path, body, seconds, monkeypatch
+):
     monkeypatch.setattr(letters, "TEMPLATE_SECONDS", seconds)
     folder = own("boucle", body)
     started = time.monotonic()
-    result = cli.fails("letters", "render", "boucle", "--candidate", cid, "--templates",
-                       folder, "--out", tmp_path / "out", "--format", "html")
+    result = cli.fails(
+        "letters",
+        "render",
+        "boucle",
+        "--candidate",
+        cid,
+        "--templates",
+        folder,
+        "--out",
+        tmp_path / "out",
+        "--format",
+        "html",
+    )
     assert time.monotonic() - started < seconds + 5
-    assert (f"Error: template 'boucle' took longer than {seconds} s" in result.stderr
-            or "renders more than" in result.stderr), result.stderr
+    assert (
+        f"Error: template 'boucle' took longer than {seconds} s" in result.stderr
+        or "renders more than" in result.stderr
+    ), result.stderr
 
 
-@pytest.mark.parametrize("body", ["{{ 'x' * 1000000000 }}", "{{ 9 ** 99999999 }}",
-                                  "{{ [1, 2] * 100000000 }}"])
+@pytest.mark.parametrize(
+    "body", ["{{ 'x' * 1000000000 }}", "{{ 9 ** 99999999 }}", "{{ [1, 2] * 100000000 }}"]
+)
 def test_huge_values_are_refused_by_the_sandbox(cli, cid, own, tmp_path, body):
     folder = own("enorme", body)
     started = time.monotonic()
-    err = cli.fails("letters", "render", "enorme", "--candidate", cid, "--templates", folder,
-                    "--out", tmp_path / "out", "--format", "html").stderr
+    err = cli.fails(
+        "letters",
+        "render",
+        "enorme",
+        "--candidate",
+        cid,
+        "--templates",
+        folder,
+        "--out",
+        tmp_path / "out",
+        "--format",
+        "html",
+    ).stderr
     assert time.monotonic() - started < 5
     assert "refused by the sandbox" in err
-

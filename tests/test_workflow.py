@@ -17,13 +17,29 @@ OPQTECC_ALLOWED = {
     "submitted": {"receive", "pay", "check", "withdraw"},
     "incomplete": {"receive", "pay", "check", "withdraw"},
     "complete": {"receive", "pay", "withdraw"},
-    "instruction": {"receive", "pay", "assign", "expert", "request", "interview", "report",
-                    "withdraw"},
+    "instruction": {
+        "receive",
+        "pay",
+        "assign",
+        "expert",
+        "request",
+        "interview",
+        "report",
+        "withdraw",
+    },
     "waiting": {"receive", "pay", "assign", "expert", "request", "interview", "withdraw"},
     "report_ready": {"pay", "withdraw"},
     "on_agenda": {"pay", "withdraw"},
-    "adjourned": {"receive", "pay", "assign", "expert", "request", "interview", "report",
-                  "withdraw"},
+    "adjourned": {
+        "receive",
+        "pay",
+        "assign",
+        "expert",
+        "request",
+        "interview",
+        "report",
+        "withdraw",
+    },
     "granted": set(),
     "refused": set(),
     "appealed": {"withdraw"},
@@ -43,37 +59,47 @@ ACTIONS = {
     "pay": lambda s, ref, p: reception.pay(s, ref, amount="10.00", method="cheque", date=DAY),
     "check": lambda s, ref, p: reception.check(s, ref, date=DAY),
     "assign": lambda s, ref, p: assignment.assign(s, ref, instructor_id=p["other"], date=DAY),
-    "expert": lambda s, ref, p: assignment.call_expert(s, ref, expert_id=p["expert"],
-                                                       date=DAY),
-    "request": lambda s, ref, p: instruction.request(s, ref, items="Attestation",
-                                                     due=dt.date(2026, 7, 15), date=DAY),
-    "interview": lambda s, ref, p: instruction.interview(s, ref, at="2026-07-01 10:00",
-                                                         date=DAY),
+    "expert": lambda s, ref, p: assignment.call_expert(s, ref, expert_id=p["expert"], date=DAY),
+    "request": lambda s, ref, p: instruction.request(
+        s, ref, items="Attestation", due=dt.date(2026, 7, 15), date=DAY
+    ),
+    "interview": lambda s, ref, p: instruction.interview(s, ref, at="2026-07-01 10:00", date=DAY),
     "report": lambda s, ref, p: instruction.report(s, ref, recommend="grant", date=DAY),
     "withdraw": lambda s, ref, p: instruction.withdraw(s, ref, reason="test", date=DAY),
 }
 
 # The status each accepted action leads to (None: unchanged).
-LEADS_TO = {"check": "incomplete", "request": "waiting", "report": "report_ready",
-            "withdraw": "withdrawn"}
+LEADS_TO = {
+    "check": "incomplete",
+    "request": "waiting",
+    "report": "report_ready",
+    "withdraw": "withdrawn",
+}
 
 
 def _people(store):
-    return {"first": instructors.add(store, name="Ana Lemoine", role="instructor",
-                                     specialties=["economie"], date=DAY).id,
-            "other": instructors.add(store, name="Bruno Caron", role="instructor",
-                                     specialties=["economie"], date=DAY).id,
-            "expert": instructors.add(store, name="Chloé Expert", role="expert",
-                                      specialties=[], date=DAY).id}
+    return {
+        "first": instructors.add(
+            store, name="Ana Lemoine", role="instructor", specialties=["economie"], date=DAY
+        ).id,
+        "other": instructors.add(
+            store, name="Bruno Caron", role="instructor", specialties=["economie"], date=DAY
+        ).id,
+        "expert": instructors.add(
+            store, name="Chloé Expert", role="expert", specialties=[], date=DAY
+        ).id,
+    }
 
 
 def _dossier(store, cid, status, instructor_id, scheme="ECO", **extra) -> str:
-    ref = dossiers.open_dossier(store, candidate_id=cid, scheme_code=scheme, date=DAY,
-                                force=True, **extra).ref
+    ref = dossiers.open_dossier(
+        store, candidate_id=cid, scheme_code=scheme, date=DAY, force=True, **extra
+    ).ref
     # Set-up only: put the dossier straight into the status under test, with an
     # instructor, as if the earlier steps had happened.
-    store.update("dossiers", store.dossier(ref)["id"],
-                 {"status": status, "instructor_id": instructor_id})
+    store.update(
+        "dossiers", store.dossier(ref)["id"], {"status": status, "instructor_id": instructor_id}
+    )
     return ref
 
 
@@ -105,8 +131,7 @@ def test_opqtecc_actions_by_status(cli, store, unchanged, status):
 def test_opqtecc_only_actions_refused_on_cqpt(cli, store, unchanged, action):
     cid = candidate(cli)
     people = _people(store)
-    ref = _dossier(store, cid, "complete", None, "CQPT", route="libre",
-                   financing="plan-formation")
+    ref = _dossier(store, cid, "complete", None, "CQPT", route="libre", financing="plan-formation")
     with unchanged(), pytest.raises(StateError) as refused:
         ACTIONS[action](store, ref, people)
     assert f"'{action}' does not apply to a cqpt dossier" in str(refused.value)
@@ -118,8 +143,10 @@ def test_refusals_through_the_cli(cli, unchanged):
     cqpt = open_dossier(cli, cid, "CQPT", route="libre", financing="plan-formation")
     with unchanged():
         err = cli.fails("dossier", "report", ref, "--recommend", "grant").stderr
-        assert err.strip() == (f"Error: dossier {ref} is 'submitted': cannot record the report "
-                               "(allowed now: receive, pay, check, withdraw)")
+        assert err.strip() == (
+            f"Error: dossier {ref} is 'submitted': cannot record the report "
+            "(allowed now: receive, pay, check, withdraw)"
+        )
         err = cli.fails("dossier", "assign", cqpt, "--auto").stderr
         assert err.strip() == f"Error: dossier {cqpt}: 'assign' does not apply to a cqpt dossier"
     cli.ok("dossier", "withdraw", ref, "--date", "2026-06-15")

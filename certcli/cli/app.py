@@ -118,8 +118,10 @@ class CertcliGroup(TyperGroup):
             # data) unless asked for.
             if os.environ.get("CERTCLI_DEBUG"):
                 raise
-            _fail(f"internal error ({type(exc).__name__}: {exc}); "
-                  "set CERTCLI_DEBUG=1 to see the traceback")
+            _fail(
+                f"internal error ({type(exc).__name__}: {exc}); "
+                "set CERTCLI_DEBUG=1 to see the traceback"
+            )
         finally:
             _close_stores()
 
@@ -147,12 +149,18 @@ def _refuse_undecodable(args) -> None:
         if not isinstance(arg, str):
             continue
         before = args[index - 1] if index else ""
-        what = (f"the value of {before}" if before.startswith("-") and "=" not in before
-                else f"the argument {printable(arg.split('=', 1)[0])}" if
-                arg.startswith("-") else f"argument {index + 1}")
+        what = (
+            f"the value of {before}"
+            if before.startswith("-") and "=" not in before
+            else f"the argument {printable(arg.split('=', 1)[0])}"
+            if arg.startswith("-")
+            else f"argument {index + 1}"
+        )
         if any("\udc80" <= ch <= "\udcff" for ch in arg):
-            _fail(f"{what} is not valid UTF-8 ({printable(arg)}): type it again, or save "
-                  "the file name or text as UTF-8")
+            _fail(
+                f"{what} is not valid UTF-8 ({printable(arg)}): type it again, or save "
+                "the file name or text as UTF-8"
+            )
         try:
             # The same check as every text field's: no control character gets in.
             control_free(arg, what)
@@ -229,20 +237,31 @@ def _version(value: bool):
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: Annotated[Path | None, typer.Option(
-        "--db", envvar="CERTCLI_DB", metavar="PATH",
-        help="Database file [default: $CERTCLI_DB, else certcli.db in the user data folder].")]
-    = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            envvar="CERTCLI_DB",
+            metavar="PATH",
+            help="Database file [default: $CERTCLI_DB, else certcli.db in the user data folder].",
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ):
     """certcli: the secretariat's tool. Start with `certcli init` or `certcli demo`."""
     from certcli.cli import common
 
     if db is not None and str(db) != printable(db, limit=1 << 30):
         # $CERTCLI_DB escapes the argument check: the same rule for it here.
-        _fail(f"the database path is not valid UTF-8 or holds a control character "
-              f"({printable(db)}): rename the file or choose another --db")
+        _fail(
+            f"the database path is not valid UTF-8 or holds a control character "
+            f"({printable(db)}): rename the file or choose another --db"
+        )
     common.select_db(db)
 
 

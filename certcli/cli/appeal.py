@@ -19,16 +19,18 @@ from certcli.cli.common import (
     TemplatesOpt,
 )
 
-app = typer.Typer(help="Appeals: file, decide, list (heard at an appeal session).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Appeals: file, decide, list (heard at an appeal session).", no_args_is_help=True
+)
 
 
 @app.command("file")
 def appeal_file(
     ref: Annotated[str, typer.Argument(metavar="REF", help="Refused dossier reference.")],
-    reason: Annotated[str | None, typer.Option("--reason", help="The appellant's grounds.")]
-    = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="The appellant's grounds.")] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """File an appeal against a refusal, within the scheme's appeal delay (the last
     day is still in time), counted from the day the refusal letter was notified
@@ -43,27 +45,39 @@ def appeal_file(
     if json_out:
         common.emit_json(result)
     else:
-        common.say(f"Appeal filed for dossier {result['ref']} on {result['filed_on']} "
-                   f"(deadline {result['deadline']}, from the {result['deadline_from']})")
+        common.say(
+            f"Appeal filed for dossier {result['ref']} on {result['filed_on']} "
+            f"(deadline {result['deadline']}, from the {result['deadline_from']})"
+        )
 
 
 @app.command("decide")
 def appeal_decide(
     ref: Annotated[str, typer.Argument(metavar="REF", help="Appealed dossier reference.")],
     grant: Annotated[bool, typer.Option("--grant", help="Grant on appeal.")] = False,
-    refuse: Annotated[bool, typer.Option("--refuse", help="Confirm the refusal (needs "
-                                         "--reason).")] = False,
-    mention: Annotated[list[str] | None, typer.Option(
-        "--mention", help="Mention granted (repeatable).")] = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="Grounds of the outcome.")]
-    = None,
-    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    refuse: Annotated[
+        bool, typer.Option("--refuse", help="Confirm the refusal (needs --reason).")
+    ] = False,
+    mention: Annotated[
+        list[str] | None, typer.Option("--mention", help="Mention granted (repeatable).")
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Grounds of the outcome.")] = None,
+    letter: LetterOpt = False,
+    fmt: FormatOpt = "pdf",
+    out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
-    date: Annotated[dt.date | None, typer.Option(
-        "--date", parser=common.date_param, metavar="DATE",
-        help="Day the outcome is recorded (not before the session) [default: today].")]
-    = None,
-    future: common.FutureOpt = False, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--date",
+            parser=common.date_param,
+            metavar="DATE",
+            help="Day the outcome is recorded (not before the session) [default: today].",
+        ),
+    ] = None,
+    future: common.FutureOpt = False,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Record an appeal's outcome at the appeals session it is on (dated that day,
     recorded with --date from that day on); the same as `certcli commission decide
@@ -80,18 +94,28 @@ def appeal_decide(
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date, future=future)
     with follow.step(store):
-        result = appeals.decide(store, ref, "granted" if grant else "refused", reason=reason,
-                                mentions=mention, date=common.day(date))
+        result = appeals.decide(
+            store,
+            ref,
+            "granted" if grant else "refused",
+            reason=reason,
+            mentions=mention,
+            date=common.day(date),
+        )
         follow.render_decision(store, result)
-    common.report_decision(store, follow, result, json_out,
-                           f"Appeal of dossier {result['ref']}: {result['appeal_outcome']} on "
-                           f"{result['date']} (session {result['session']})")
+    common.report_decision(
+        store,
+        follow,
+        result,
+        json_out,
+        f"Appeal of dossier {result['ref']}: {result['appeal_outcome']} on "
+        f"{result['date']} (session {result['session']})",
+    )
 
 
 @app.command("list")
 def appeal_list(
-    pending: Annotated[bool, typer.Option("--pending", help="Only appeals not yet heard.")]
-    = False,
+    pending: Annotated[bool, typer.Option("--pending", help="Only appeals not yet heard.")] = False,
     json_out: JsonOpt = False,
 ):
     """List appeals with their deadline (and whether it ran from the refusal's
@@ -105,8 +129,19 @@ def appeal_list(
     if json_out:
         common.emit_json(found)
         return
-    common.table(["ref", "holder", "scheme", "filed", "deadline", "from", "session",
-                  "outcome"],
-                 [[a["ref"], f"{a['candidate_id']} {a['holder']}", a["scheme"], a["filed_on"],
-                   a["deadline"], a["deadline_from"], a["session_date"], a["outcome"]]
-                  for a in found])
+    common.table(
+        ["ref", "holder", "scheme", "filed", "deadline", "from", "session", "outcome"],
+        [
+            [
+                a["ref"],
+                f"{a['candidate_id']} {a['holder']}",
+                a["scheme"],
+                a["filed_on"],
+                a["deadline"],
+                a["deadline_from"],
+                a["session_date"],
+                a["outcome"],
+            ]
+            for a in found
+        ],
+    )

@@ -10,35 +10,54 @@ import typer
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
-app = typer.Typer(help="The candidate register: add, list, show, edit, duplicates, import, "
-                  "export.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The candidate register: add, list, show, edit, duplicates, import, export.",
+    no_args_is_help=True,
+)
 
 Civility = Annotated[str | None, typer.Option("--civility", help="M., Mme or Mx.")]
 First = Annotated[str | None, typer.Option("--first-name", help="First name.")]
 Last = Annotated[str | None, typer.Option("--last-name", help="Last name.")]
 Birth = Annotated[str | None, typer.Option("--birth-date", help="YYYY-MM-DD or DD/MM/YYYY.")]
 Email = Annotated[str | None, typer.Option("--email", help="E-mail address (checked).")]
-Phone = Annotated[str | None, typer.Option("--phone", help="Phone number (French numbers "
-                                           "checked and stored as +33 ...).")]
+Phone = Annotated[
+    str | None,
+    typer.Option("--phone", help="Phone number (French numbers checked and stored as +33 ...)."),
+]
 Address = Annotated[str | None, typer.Option("--address", help="Street address.")]
 Postcode = Annotated[str | None, typer.Option("--postcode", help="Five-digit postcode.")]
 City = Annotated[str | None, typer.Option("--city", help="City.")]
 Status = Annotated[str | None, typer.Option("--status", help="salarie or demandeur.")]
-Specialty = Annotated[list[str] | None, typer.Option(
-    "--specialty", help="economie or programmation; repeat for both.")]
+Specialty = Annotated[
+    list[str] | None,
+    typer.Option("--specialty", help="economie or programmation; repeat for both."),
+]
 Employer = Annotated[str | None, typer.Option("--employer", help="Employer's name.")]
-Siret = Annotated[str | None, typer.Option("--siret", help="Employer's SIRET (14 digits, "
-                                           "checked).")]
-Consent = Annotated[bool | None, typer.Option(
-    "--directory-consent/--no-directory-consent",
-    help="Whether the holder agrees to appear in the public directory.")]
-MemberSpace = Annotated[str | None, typer.Option(
-    "--member-space-issued", metavar="DATE",
-    help="Date the member-space identifiers were sent.")]
-Force = Annotated[bool, typer.Option("--force", help="Register even if it looks like a "
-                                     "duplicate (same e-mail; or same birth date with the "
-                                     "same or a close name, see `candidate duplicates`).")]
+Siret = Annotated[
+    str | None, typer.Option("--siret", help="Employer's SIRET (14 digits, checked).")
+]
+Consent = Annotated[
+    bool | None,
+    typer.Option(
+        "--directory-consent/--no-directory-consent",
+        help="Whether the holder agrees to appear in the public directory.",
+    ),
+]
+MemberSpace = Annotated[
+    str | None,
+    typer.Option(
+        "--member-space-issued", metavar="DATE", help="Date the member-space identifiers were sent."
+    ),
+]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Register even if it looks like a "
+        "duplicate (same e-mail; or same birth date with the "
+        "same or a close name, see `candidate duplicates`).",
+    ),
+]
 
 
 def _values(**kw) -> dict:
@@ -54,24 +73,48 @@ def _print(candidate, json_out: bool, *, title: str | None = None) -> None:
         common.emit_json(candidate.to_dict())
         return
     c = candidate
-    common.fields([
-        ("id", c.id), ("name", c.display_name), ("born", c.birth_date), ("e-mail", c.email),
-        ("phone", c.phone), ("address", c.address),
-        ("city", " ".join(x for x in (c.postcode, c.city) if x)), ("status", c.status),
-        ("specialties", c.specialties), ("employer", c.employer), ("SIRET", c.siret),
-        ("directory consent", c.directory_consent),
-        ("member space issued", c.member_space_issued_on), ("registered", c.created_on),
-    ], title=title)
+    common.fields(
+        [
+            ("id", c.id),
+            ("name", c.display_name),
+            ("born", c.birth_date),
+            ("e-mail", c.email),
+            ("phone", c.phone),
+            ("address", c.address),
+            ("city", " ".join(x for x in (c.postcode, c.city) if x)),
+            ("status", c.status),
+            ("specialties", c.specialties),
+            ("employer", c.employer),
+            ("SIRET", c.siret),
+            ("directory consent", c.directory_consent),
+            ("member space issued", c.member_space_issued_on),
+            ("registered", c.created_on),
+        ],
+        title=title,
+    )
 
 
 @app.command("add")
 def candidate_add(
-    first_name: First = None, last_name: Last = None, civility: Civility = None,
-    birth_date: Birth = None, email: Email = None, phone: Phone = None,
-    address: Address = None, postcode: Postcode = None, city: City = None,
-    status: Status = None, specialty: Specialty = None, employer: Employer = None,
-    siret: Siret = None, directory_consent: Consent = None, member_space: MemberSpace = None,
-    force: Force = False, date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    first_name: First = None,
+    last_name: Last = None,
+    civility: Civility = None,
+    birth_date: Birth = None,
+    email: Email = None,
+    phone: Phone = None,
+    address: Address = None,
+    postcode: Postcode = None,
+    city: City = None,
+    status: Status = None,
+    specialty: Specialty = None,
+    employer: Employer = None,
+    siret: Siret = None,
+    directory_consent: Consent = None,
+    member_space: MemberSpace = None,
+    force: Force = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Register a candidate; prints the new id.
 
@@ -80,11 +123,23 @@ def candidate_add(
     """
     from certcli.domain import candidates
 
-    values = _values(first_name=first_name, last_name=last_name, civility=civility,
-                     birth_date=birth_date, email=email, phone=phone, address=address,
-                     postcode=postcode, city=city, status=status, specialty=specialty,
-                     employer=employer, siret=siret, directory_consent=directory_consent,
-                     member_space=member_space)
+    values = _values(
+        first_name=first_name,
+        last_name=last_name,
+        civility=civility,
+        birth_date=birth_date,
+        email=email,
+        phone=phone,
+        address=address,
+        postcode=postcode,
+        city=city,
+        status=status,
+        specialty=specialty,
+        employer=employer,
+        siret=siret,
+        directory_consent=directory_consent,
+        member_space=member_space,
+    )
     store = common.store(actor=actor, date=date)
     candidate = candidates.add(store, values, date=common.day(date), force=force)
     if json_out:
@@ -96,12 +151,25 @@ def candidate_add(
 @app.command("edit")
 def candidate_edit(
     candidate_id: Annotated[int, typer.Argument(metavar="ID", help="Candidate id.")],
-    first_name: First = None, last_name: Last = None, civility: Civility = None,
-    birth_date: Birth = None, email: Email = None, phone: Phone = None,
-    address: Address = None, postcode: Postcode = None, city: City = None,
-    status: Status = None, specialty: Specialty = None, employer: Employer = None,
-    siret: Siret = None, directory_consent: Consent = None, member_space: MemberSpace = None,
-    force: Force = False, date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    first_name: First = None,
+    last_name: Last = None,
+    civility: Civility = None,
+    birth_date: Birth = None,
+    email: Email = None,
+    phone: Phone = None,
+    address: Address = None,
+    postcode: Postcode = None,
+    city: City = None,
+    status: Status = None,
+    specialty: Specialty = None,
+    employer: Employer = None,
+    siret: Siret = None,
+    directory_consent: Consent = None,
+    member_space: MemberSpace = None,
+    force: Force = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Change some fields of a candidate (an empty value clears an optional field;
     --specialty replaces the list).
@@ -110,11 +178,23 @@ def candidate_edit(
     """
     from certcli.domain import candidates
 
-    values = _values(first_name=first_name, last_name=last_name, civility=civility,
-                     birth_date=birth_date, email=email, phone=phone, address=address,
-                     postcode=postcode, city=city, status=status, specialty=specialty,
-                     employer=employer, siret=siret, directory_consent=directory_consent,
-                     member_space=member_space)
+    values = _values(
+        first_name=first_name,
+        last_name=last_name,
+        civility=civility,
+        birth_date=birth_date,
+        email=email,
+        phone=phone,
+        address=address,
+        postcode=postcode,
+        city=city,
+        status=status,
+        specialty=specialty,
+        employer=employer,
+        siret=siret,
+        directory_consent=directory_consent,
+        member_space=member_space,
+    )
     store = common.store(actor=actor, date=date)
     candidate = candidates.edit(store, candidate_id, values, date=common.day(date), force=force)
     _print(candidate, json_out, title=f"Updated candidate {candidate.id}")
@@ -133,9 +213,14 @@ def candidate_show(
 
 @app.command("list")
 def candidate_list(
-    search: Annotated[str | None, typer.Option("--search", "-s", help="Words to find in the "
-                                               "name, e-mail, city or employer (accents and "
-                                               "case ignored).")] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            "-s",
+            help="Words to find in the name, e-mail, city or employer (accents and case ignored).",
+        ),
+    ] = None,
     limit: common.LimitOpt = 50,
     page: common.PageOpt = 1,
     json_out: JsonOpt = False,
@@ -146,8 +231,9 @@ def candidate_list(
     """
     from certcli.domain import candidates
 
-    people, total = candidates.search(common.store(), search, limit=limit,
-                                      offset=(page - 1) * limit)
+    people, total = candidates.search(
+        common.store(), search, limit=limit, offset=(page - 1) * limit
+    )
     if json_out:
         common.emit_json([c.to_dict() for c in people])
         return
@@ -179,22 +265,39 @@ def candidate_duplicates(json_out: JsonOpt = False):
         for cid in pair["candidates"]:
             if cid not in names:
                 names[cid] = candidates.get(store, cid).display_name
-    common.table(["ids", "names", "reason"],
-                 [[f"{a} / {b}", f"{names[a]} / {names[b]}", p["reason"]]
-                  for p in pairs for a, b in [p["candidates"]]],
-                 caption=f"{len(pairs)} likely duplicate pair(s)")
+    common.table(
+        ["ids", "names", "reason"],
+        [
+            [f"{a} / {b}", f"{names[a]} / {names[b]}", p["reason"]]
+            for p in pairs
+            for a, b in [p["candidates"]]
+        ],
+        caption=f"{len(pairs)} likely duplicate pair(s)",
+    )
 
 
 @app.command("import")
 def candidate_import(
-    path: Annotated[Path, typer.Argument(help="CSV file with a header line (columns named "
-                                         "like the options: first_name, last_name, email...).")],
-    encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of the file, "
-                                          "e.g. cp1252 for an old Excel export.")] = "utf-8",
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV file with a header line (columns named "
+            "like the options: first_name, last_name, email...)."
+        ),
+    ],
+    encoding: Annotated[
+        str,
+        typer.Option(
+            "--encoding", help="Text encoding of the file, e.g. cp1252 for an old Excel export."
+        ),
+    ] = "utf-8",
     force: Force = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, write "
-                                          "nothing.")] = False,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row, write nothing.")
+    ] = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Import candidates from CSV: good rows go in (one transaction), rejected rows
     are listed with their reason. Exits 1 when every row was rejected (and writes
@@ -205,8 +308,9 @@ def candidate_import(
     from certcli.domain.candidate_io import import_csv_checked
 
     store = common.store(actor=actor, date=date)
-    result = import_csv_checked(store, path, date=common.day(date), encoding=encoding,
-                                force=force, dry_run=dry_run)
+    result = import_csv_checked(
+        store, path, date=common.day(date), encoding=encoding, force=force, dry_run=dry_run
+    )
     if json_out:
         common.emit_json(result.to_dict())
     else:
@@ -214,14 +318,18 @@ def candidate_import(
         good = result.total - len(result.rejected)
         common.say(f"{good} of {result.total} rows {verb}; {len(result.rejected)} rejected.")
         if result.rejected:
-            common.table(["line", "name", "reason"],
-                         [[r["line"], r["name"], r["reason"]] for r in result.rejected],
-                         title="Rejected rows")
+            common.table(
+                ["line", "name", "reason"],
+                [[r["line"], r["name"], r["reason"]] for r in result.rejected],
+                title="Rejected rows",
+            )
     if result.all_rejected:
         from certcli.errors import ValidationError
 
-        raise ValidationError(f"every row of {path.name} was rejected "
-                              f"({result.total} of {result.total}): nothing imported")
+        raise ValidationError(
+            f"every row of {path.name} was rejected "
+            f"({result.total} of {result.total}): nothing imported"
+        )
 
 
 @app.command("export")

@@ -27,17 +27,30 @@ NumberArg = Annotated[str, typer.Argument(metavar="NUM", help="Certificate numbe
 
 @app.command("list")
 def certificate_list(
-    valid_on: Annotated[dt.date | None, typer.Option(
-        "--valid-on", metavar="DATE", parser=common.date_param,
-        help="Filter: only certificates valid on this day (a validity period covers it).")] = None,
+    valid_on: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--valid-on",
+            metavar="DATE",
+            parser=common.date_param,
+            help="Filter: only certificates valid on this day (a validity period covers it).",
+        ),
+    ] = None,
     scheme: Annotated[str | None, typer.Option("--scheme", help="Only this scheme.")] = None,
-    candidate: Annotated[int | None, typer.Option("--candidate", help="Only this candidate.")]
-    = None,
+    candidate: Annotated[
+        int | None, typer.Option("--candidate", help="Only this candidate.")
+    ] = None,
     search: common.NameSearchOpt = None,
-    as_of: Annotated[dt.date | None, typer.Option(
-        "--as-of", metavar="DATE", parser=common.date_param,
-        help="Not a filter: the day on which each listed certificate's status (valid, lapsed, "
-        "withdrawn) is computed [default: today].")] = None,
+    as_of: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            parser=common.date_param,
+            help="Not a filter: the day on which each listed certificate's status (valid, lapsed, "
+            "withdrawn) is computed [default: today].",
+        ),
+    ] = None,
     limit: common.LimitOpt = 50,
     page: common.PageOpt = 1,
     every: common.AllOpt = False,
@@ -53,13 +66,19 @@ def certificate_list(
     from certcli.domain import certificates
 
     store, day = common.store(), common.day(as_of)
-    filters = {"valid_on": valid_on, "scheme": scheme, "candidate_id": candidate,
-               "search": search}
+    filters = {"valid_on": valid_on, "scheme": scheme, "candidate_id": candidate, "search": search}
     columns = ["number", "holder", "scheme", "status", "granted", "valid until", "mentions"]
 
     def cells(c):
-        return [c.number, f"{c.candidate_id} {c.holder}", c.scheme, c.status, c.granted_on,
-                c.valid_until or "no expiry", ", ".join(c.mentions)]
+        return [
+            c.number,
+            f"{c.candidate_id} {c.holder}",
+            c.scheme,
+            c.status,
+            c.granted_on,
+            c.valid_until or "no expiry",
+            ", ".join(c.mentions),
+        ]
 
     if every:
         found = certificates.stream(store, as_of=day, **filters)
@@ -68,13 +87,15 @@ def certificate_list(
         else:
             common.emit_lines(columns, (cells(c) for c in found))
         return
-    found, total = certificates.listing(store, as_of=day, limit=limit,
-                                        offset=(page - 1) * limit, **filters)
+    found, total = certificates.listing(
+        store, as_of=day, limit=limit, offset=(page - 1) * limit, **filters
+    )
     if json_out:
         common.emit_json([c.to_dict() for c in found])
         return
-    common.table(columns, [cells(c) for c in found],
-                 caption=common.page_info(len(found), total, page, limit))
+    common.table(
+        columns, [cells(c) for c in found], caption=common.page_info(len(found), total, page, limit)
+    )
 
 
 @app.command("show")
@@ -89,15 +110,24 @@ def certificate_show(number: NumberArg, as_of: AsOfOpt = None, json_out: JsonOpt
     if json_out:
         common.emit_json(cert.to_dict())
         return
-    common.fields([
-        ("holder", f"{cert.candidate_id} {cert.holder}"), ("scheme", cert.scheme),
-        ("status", f"{cert.status} (as of {cert.as_of})"), ("granted", cert.granted_on),
-        ("valid until", cert.valid_until or "no expiry"), ("mentions", cert.mentions),
-        ("withdrawn", f"{cert.withdrawn_on}: {cert.withdraw_reason}" if cert.withdrawn_on
-         else None),
-    ], title=f"Certificate {cert.number}")
-    common.table(["start", "end"], [[p["start"], p["end"] or "-"] for p in cert.periods],
-                 title="Periods")
+    common.fields(
+        [
+            ("holder", f"{cert.candidate_id} {cert.holder}"),
+            ("scheme", cert.scheme),
+            ("status", f"{cert.status} (as of {cert.as_of})"),
+            ("granted", cert.granted_on),
+            ("valid until", cert.valid_until or "no expiry"),
+            ("mentions", cert.mentions),
+            (
+                "withdrawn",
+                f"{cert.withdrawn_on}: {cert.withdraw_reason}" if cert.withdrawn_on else None,
+            ),
+        ],
+        title=f"Certificate {cert.number}",
+    )
+    common.table(
+        ["start", "end"], [[p["start"], p["end"] or "-"] for p in cert.periods], title="Periods"
+    )
     for gap in cert.lapses:
         common.say(f"  lapse: not valid from {gap['from']} to {gap['to']} ({gap['days']} days)")
 
@@ -106,9 +136,13 @@ def certificate_show(number: NumberArg, as_of: AsOfOpt = None, json_out: JsonOpt
 def certificate_withdraw(
     number: NumberArg,
     reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")],
-    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    letter: LetterOpt = False,
+    fmt: FormatOpt = "pdf",
+    out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Withdraw a certificate: it stops being valid on that day. --letter: the
     withdrawal letter to the holder (retrait-certificat), with the reason.
@@ -122,8 +156,12 @@ def certificate_withdraw(
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         cert = certificates.withdraw(store, number, reason=reason, date=common.day(date))
-        follow.render(store, follow_up.AFTER["certificate-withdraw"], certificate=cert.number,
-                      date=common.day(date))
+        follow.render(
+            store,
+            follow_up.AFTER["certificate-withdraw"],
+            certificate=cert.number,
+            date=common.day(date),
+        )
     if json_out:
         common.emit_json(follow.add_to(cert.to_dict()))
     else:

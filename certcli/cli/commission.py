@@ -20,21 +20,33 @@ from certcli.cli.common import (
 )
 from certcli.rules import dates
 
-app = typer.Typer(help="Commission sessions: add, plan, list, agenda, decide.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Commission sessions: add, plan, list, agenda, decide.", no_args_is_help=True
+)
 
 SessionArg = Annotated[int, typer.Argument(metavar="ID", help="Session id.")]
 KindOpt = Annotated[str, typer.Option("--kind", help="award, appeal or cpne.")]
-CapacityOpt = Annotated[int | None, typer.Option(
-    "--capacity", min=1, help="Most dossiers the session can hear [default: no limit].")]
+CapacityOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--capacity", min=1, help="Most dossiers the session can hear [default: no limit]."
+    ),
+]
 
 
 @app.command("add")
 def commission_add(
-    date: Annotated[dt.date, typer.Option("--date", parser=common.date_param, metavar="DATE",
-                                          help="Day of the session.")],
-    kind: KindOpt = "award", capacity: CapacityOpt = None,
-    force: common.ClosedDayOpt = False, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: Annotated[
+        dt.date,
+        typer.Option(
+            "--date", parser=common.date_param, metavar="DATE", help="Day of the session."
+        ),
+    ],
+    kind: KindOpt = "award",
+    capacity: CapacityOpt = None,
+    force: common.ClosedDayOpt = False,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Add a commission session on a given day: a working day, not a weekend or a
     French public holiday (unless --force).
@@ -43,8 +55,9 @@ def commission_add(
     """
     from certcli.domain import commissions
 
-    session = commissions.add_session(common.store(actor=actor, date=date), date=date,
-                                      kind=kind, capacity=capacity, force=force)
+    session = commissions.add_session(
+        common.store(actor=actor, date=date), date=date, kind=kind, capacity=capacity, force=force
+    )
     if json_out:
         common.emit_json(session)
     else:
@@ -53,13 +66,17 @@ def commission_add(
 
 @app.command("plan")
 def commission_plan(
-    year: Annotated[int, typer.Option(
-        "--year", min=dates.FIRST_YEAR, max=dates.LAST_YEAR, help="Calendar year.")],
+    year: Annotated[
+        int,
+        typer.Option("--year", min=dates.FIRST_YEAR, max=dates.LAST_YEAR, help="Calendar year."),
+    ],
     count: Annotated[int, typer.Option("--count", help="How many sessions.")] = 5,
-    kind: KindOpt = "award", capacity: CapacityOpt = None,
-    apply: Annotated[bool, typer.Option("--apply", help="Create the sessions proposed.")]
-    = False,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    kind: KindOpt = "award",
+    capacity: CapacityOpt = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Create the sessions proposed.")] = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Propose session dates spread evenly over a year, on working days (no weekend,
     no French public holiday); --apply creates them.
@@ -69,16 +86,32 @@ def commission_plan(
     from certcli.domain import commissions
 
     store = common.store(actor=actor, date=date)
-    proposals = commissions.plan(store, year=year, count=count, kind=kind, capacity=capacity,
-                                 apply=apply, date=common.day(date))
+    proposals = commissions.plan(
+        store,
+        year=year,
+        count=count,
+        kind=kind,
+        capacity=capacity,
+        apply=apply,
+        date=common.day(date),
+    )
     if json_out:
         common.emit_json(proposals)
         return
-    common.table(["date", "day", "kind", "moved from", "session"],
-                 [[p["date"], p["weekday"], p["kind"],
-                   f"{p['shifted_from']} ({p['holiday'] or 'weekend'})" if p["shifted_from"]
-                   else "", p["id"] or ""] for p in proposals],
-                 caption=None if apply else "Proposal only: add --apply to create them.")
+    common.table(
+        ["date", "day", "kind", "moved from", "session"],
+        [
+            [
+                p["date"],
+                p["weekday"],
+                p["kind"],
+                f"{p['shifted_from']} ({p['holiday'] or 'weekend'})" if p["shifted_from"] else "",
+                p["id"] or "",
+            ]
+            for p in proposals
+        ],
+        caption=None if apply else "Proposal only: add --apply to create them.",
+    )
 
 
 @app.command("list")
@@ -97,19 +130,30 @@ def commission_list(
     if json_out:
         common.emit_json(sessions)
         return
-    common.table(["id", "date", "kind", "capacity", "on agenda", "decided"],
-                 [[s["id"], s["date"], s["kind"], s["capacity"] or "-", s["on_agenda"],
-                   s["decided"]] for s in sessions])
+    common.table(
+        ["id", "date", "kind", "capacity", "on agenda", "decided"],
+        [
+            [s["id"], s["date"], s["kind"], s["capacity"] or "-", s["on_agenda"], s["decided"]]
+            for s in sessions
+        ],
+    )
 
 
 @app.command("agenda")
 def commission_agenda(
     session_id: SessionArg,
-    date: Annotated[dt.date | None, typer.Option(
-        "--date", parser=common.date_param, metavar="DATE",
-        help="Day the agenda is built, for the audit trail; each dossier's agenda step is "
-        "dated on the session day [default: today].")] = None,
-    actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--date",
+            parser=common.date_param,
+            metavar="DATE",
+            help="Day the agenda is built, for the audit trail; each dossier's agenda step is "
+            "dated on the session day [default: today].",
+        ),
+    ] = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Build (or complete) a session's agenda and record it: each dossier's step is
     dated on the session day, whenever the agenda is built. A dossier on the agenda
@@ -129,15 +173,32 @@ def commission_agenda(
     if json_out:
         common.emit_json(result)
         return
-    common.say(f"Session {result['session']} ({result['kind']}, {result['date']}): "
-               f"{len(result['agenda'])} on the agenda, {len(result['added'])} added now")
-    common.table(["#", "ref", "holder", "scheme", "kind", "report", "decision"],
-                 [[i["position"], i["ref"], i["holder"], i["scheme"], i["kind"],
-                   i["report_on"], i["decision"]]
-                  for i in commissions.agenda_items(store, session_id)], title="Agenda")
+    common.say(
+        f"Session {result['session']} ({result['kind']}, {result['date']}): "
+        f"{len(result['agenda'])} on the agenda, {len(result['added'])} added now"
+    )
+    common.table(
+        ["#", "ref", "holder", "scheme", "kind", "report", "decision"],
+        [
+            [
+                i["position"],
+                i["ref"],
+                i["holder"],
+                i["scheme"],
+                i["kind"],
+                i["report_on"],
+                i["decision"],
+            ]
+            for i in commissions.agenda_items(store, session_id)
+        ],
+        title="Agenda",
+    )
     if result["postponed"]:
-        common.table(["ref", "reason"], [[p["ref"], p["reason"]] for p in result["postponed"]],
-                     title="Postponed")
+        common.table(
+            ["ref", "reason"],
+            [[p["ref"], p["reason"]] for p in result["postponed"]],
+            title="Postponed",
+        )
 
 
 @app.command("decide")
@@ -146,19 +207,29 @@ def commission_decide(
     ref: Annotated[str, typer.Argument(metavar="REF", help="Dossier reference.")],
     grant: Annotated[bool, typer.Option("--grant", help="Grant the certification.")] = False,
     refuse: Annotated[bool, typer.Option("--refuse", help="Refuse (needs --reason).")] = False,
-    adjourn: Annotated[bool, typer.Option("--adjourn", help="Put off to a later session.")]
-    = False,
-    mention: Annotated[list[str] | None, typer.Option(
-        "--mention", help="Mention granted (repeatable) [default: the report's].")] = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="Grounds of the decision.")]
-    = None,
-    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    adjourn: Annotated[bool, typer.Option("--adjourn", help="Put off to a later session.")] = False,
+    mention: Annotated[
+        list[str] | None,
+        typer.Option("--mention", help="Mention granted (repeatable) [default: the report's]."),
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Grounds of the decision.")] = None,
+    letter: LetterOpt = False,
+    fmt: FormatOpt = "pdf",
+    out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
-    date: Annotated[dt.date | None, typer.Option(
-        "--date", parser=common.date_param, metavar="DATE",
-        help="Day the decision is recorded (not before the session; it dates the dues "
-        "invoice) [default: today].")] = None,
-    future: common.FutureOpt = False, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--date",
+            parser=common.date_param,
+            metavar="DATE",
+            help="Day the decision is recorded (not before the session; it dates the dues "
+            "invoice) [default: today].",
+        ),
+    ] = None,
+    future: common.FutureOpt = False,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Record the decision on a dossier of the session's agenda, dated on the session
     day; it can be recorded (--date) from the session day on. A grant issues the
@@ -173,8 +244,11 @@ def commission_decide(
     from certcli.errors import ValidationError
     from certcli.letters import follow_up
 
-    chosen = [name for flag, name in ((grant, "granted"), (refuse, "refused"),
-                                      (adjourn, "adjourned")) if flag]
+    chosen = [
+        name
+        for flag, name in ((grant, "granted"), (refuse, "refused"), (adjourn, "adjourned"))
+        if flag
+    ]
     if len(chosen) != 1:
         raise ValidationError("give exactly one of --grant, --refuse, --adjourn")
     follow = common.FollowUp(letter, fmt, out, templates)
@@ -182,11 +256,21 @@ def commission_decide(
         follow_up.check_decision(chosen[0])
     store = common.store(actor=actor, date=date, future=future)
     with follow.step(store):
-        result = commissions.decide(store, session_id, ref, chosen[0], mentions=mention,
-                                    reason=reason, date=common.day(date))
+        result = commissions.decide(
+            store,
+            session_id,
+            ref,
+            chosen[0],
+            mentions=mention,
+            reason=reason,
+            date=common.day(date),
+        )
         follow.render_decision(store, result)
-    common.report_decision(store, follow, result, json_out,
-                           f"Dossier {result['ref']}: {result['decision']} on {result['date']} "
-                           f"(session {result['session']})")
-
-
+    common.report_decision(
+        store,
+        follow,
+        result,
+        json_out,
+        f"Dossier {result['ref']}: {result['decision']} on {result['date']} "
+        f"(session {result['session']})",
+    )

@@ -32,55 +32,103 @@ def _date_param(value):
 
 DateOpt = Annotated[
     dt.date | None,
-    typer.Option("--date", parser=_date_param, metavar="DATE",
-                 help="Date of the event, YYYY-MM-DD or DD/MM/YYYY [default: today]."),
+    typer.Option(
+        "--date",
+        parser=_date_param,
+        metavar="DATE",
+        help="Date of the event, YYYY-MM-DD or DD/MM/YYYY [default: today].",
+    ),
 ]
 AsOfOpt = Annotated[
     dt.date | None,
-    typer.Option("--as-of", parser=_date_param, metavar="DATE",
-                 help="Report as on this date, YYYY-MM-DD or DD/MM/YYYY [default: today]."),
+    typer.Option(
+        "--as-of",
+        parser=_date_param,
+        metavar="DATE",
+        help="Report as on this date, YYYY-MM-DD or DD/MM/YYYY [default: today].",
+    ),
 ]
 ActorOpt = Annotated[
     str | None,
-    typer.Option("--as", metavar="NAME", help="Who does this, for the audit trail "
-                 "[default: the OS user]."),
+    typer.Option(
+        "--as", metavar="NAME", help="Who does this, for the audit trail [default: the OS user]."
+    ),
 ]
-FutureOpt = Annotated[bool, typer.Option(
-    "--future", help="Allow an invoice or credit note dated after today (a simulation or "
-    "training office only: invoices are numbered in date order, so a future one blocks "
-    "every invoice until its date); logged in the audit trail.")]
+FutureOpt = Annotated[
+    bool,
+    typer.Option(
+        "--future",
+        help="Allow an invoice or credit note dated after today (a simulation or "
+        "training office only: invoices are numbered in date order, so a future one blocks "
+        "every invoice until its date); logged in the audit trail.",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
-ExcelOpt = Annotated[bool, typer.Option(
-    "--excel", help="CSV for French Excel: ';' between cells, decimal comma, UTF-8 with a "
-    "BOM.")]
-ExportOutOpt = Annotated[Path | None, typer.Option(
-    "--out", metavar="FILE", help="File to write [default: stdout; an xlsx needs --out].")]
-ForceOutOpt = Annotated[bool, typer.Option("--force", help="Overwrite the --out file if it "
-                                           "exists (never the database).")]
-NameSearchOpt = Annotated[str | None, typer.Option(
-    "--search", "-s", metavar="TEXT",
-    help="Words of the holder's name, e-mail, city or employer (accents and case ignored, "
-    "as in `candidate list --search`).")]
+ExcelOpt = Annotated[
+    bool,
+    typer.Option(
+        "--excel", help="CSV for French Excel: ';' between cells, decimal comma, UTF-8 with a BOM."
+    ),
+]
+ExportOutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", metavar="FILE", help="File to write [default: stdout; an xlsx needs --out]."
+    ),
+]
+ForceOutOpt = Annotated[
+    bool,
+    typer.Option("--force", help="Overwrite the --out file if it exists (never the database)."),
+]
+NameSearchOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--search",
+        "-s",
+        metavar="TEXT",
+        help="Words of the holder's name, e-mail, city or employer (accents and case ignored, "
+        "as in `candidate list --search`).",
+    ),
+]
 LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="Rows per page.")]
 PageOpt = Annotated[int, typer.Option("--page", min=1, help="Page number, from 1.")]
-AllOpt = Annotated[bool, typer.Option("--all", help="Every row, streamed as it is read "
-                                      "(tab-separated lines, or one JSON list), not a page.")]
+AllOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all",
+        help="Every row, streamed as it is read "
+        "(tab-separated lines, or one JSON list), not a page.",
+    ),
+]
 
 # Letters: `letters render` and every writing command's --letter share these.
-TemplatesOpt = Annotated[Path | None, typer.Option(
-    "--templates", metavar="DIR",
-    help="The secretariat's templates folder, overriding built-in templates of the same name "
-    "[default: $CERTCLI_TEMPLATES].")]
+TemplatesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--templates",
+        metavar="DIR",
+        help="The secretariat's templates folder, overriding built-in templates of the same name "
+        "[default: $CERTCLI_TEMPLATES].",
+    ),
+]
 FormatOpt = Annotated[str, typer.Option("--format", help="pdf or html.")]
 OutOpt = Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the files.")]
-LetterOpt = Annotated[bool, typer.Option(
-    "--letter", help="Also render the letter that follows this step (after it is recorded) "
-    "and log it; see --format, --out, --templates.")]
+LetterOpt = Annotated[
+    bool,
+    typer.Option(
+        "--letter",
+        help="Also render the letter that follows this step (after it is recorded) "
+        "and log it; see --format, --out, --templates.",
+    ),
+]
 
 
-ClosedDayOpt = Annotated[bool, typer.Option(
-    "--force", help="Hold it even on a weekend or a French public holiday (refused "
-    "otherwise).")]
+ClosedDayOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Hold it even on a weekend or a French public holiday (refused otherwise)."
+    ),
+]
 
 
 def date_param(value):
@@ -107,8 +155,13 @@ def db_path():
     return _selected_db or default_db_path()
 
 
-def store(*, create: bool = False, actor: str | None = None, date: dt.date | None = None,
-          future: bool = False):
+def store(
+    *,
+    create: bool = False,
+    actor: str | None = None,
+    date: dt.date | None = None,
+    future: bool = False,
+):
     """Open the database chosen by --db / CERTCLI_DB / the per-user folder; `future`
     is --future (invoices dated after today allowed)."""
     from certcli.rules.paths import current_user
@@ -170,8 +223,9 @@ def emit_lines(columns: list[str], rows) -> None:
     write = sys.stdout.write
     write("\t".join(columns) + "\n")
     for row in rows:
-        write("\t".join("" if cell is None else shown(cell).replace("\t", " ")
-                         for cell in row) + "\n")
+        write(
+            "\t".join("" if cell is None else shown(cell).replace("\t", " ") for cell in row) + "\n"
+        )
 
 
 def shown(value) -> str:
@@ -257,8 +311,9 @@ ExportFormatOpt = Annotated[str, typer.Option("--format", help="csv or xlsx.")]
 _FOLD_WIDTH = 14  # the narrowest a folding text column gets
 
 
-def table(columns: list[str], rows: list[list], *, title: str | None = None,
-          caption: str | None = None) -> None:
+def table(
+    columns: list[str], rows: list[list], *, title: str | None = None, caption: str | None = None
+) -> None:
     """A rich table on stdout (rich is imported here, not at start-up)."""
     from rich.console import Console
     from rich.table import Table
@@ -313,8 +368,10 @@ def complete_pending(store) -> None:
     for done in letters.complete_pending(store):
         what = f"{done.template} ({done.record} {done.ref})"
         if done.error:
-            warn(f"Warning: the pending letter {what} is still not rendered: {done.error}; "
-                 "see `certcli letters pending`")
+            warn(
+                f"Warning: the pending letter {what} is still not rendered: {done.error}; "
+                "see `certcli letters pending`"
+            )
         else:
             warn(f"Pending letter {what} rendered: {done.path}")
 
@@ -361,8 +418,15 @@ class FollowUp:
             self._in_step = False
         self._render_asked(store)
 
-    def render(self, store, template: str, *, date: dt.date, dossier: str | None = None,
-               certificate: str | None = None) -> None:
+    def render(
+        self,
+        store,
+        template: str,
+        *,
+        date: dt.date,
+        dossier: str | None = None,
+        certificate: str | None = None,
+    ) -> None:
         """The letter about one record: a dossier, or a certificate."""
         if not self.wanted:
             return
@@ -374,19 +438,35 @@ class FollowUp:
         try:
             # Composed under the step's write lock: the letter says what was recorded.
             with store.transaction():
-                letter = letters.compose(store, template, dossier=dossier,
-                                         certificate=certificate, date=date,
-                                         templates_dir=self.templates)
-                pending_id = letters.ask(store, letter, date=date, fmt=self.fmt,
-                                         out_dir=self.out, templates_dir=self.templates)
+                letter = letters.compose(
+                    store,
+                    template,
+                    dossier=dossier,
+                    certificate=certificate,
+                    date=date,
+                    templates_dir=self.templates,
+                )
+                pending_id = letters.ask(
+                    store,
+                    letter,
+                    date=date,
+                    fmt=self.fmt,
+                    out_dir=self.out,
+                    templates_dir=self.templates,
+                )
         except CertcliError as exc:
-            again = [f"certcli letters render {template} {option} {ref}",
-                     f"--date {date.isoformat()}", f"--format {self.fmt}",
-                     f"--out {self.out}"]
+            again = [
+                f"certcli letters render {template} {option} {ref}",
+                f"--date {date.isoformat()}",
+                f"--format {self.fmt}",
+                f"--out {self.out}",
+            ]
             if self.templates:
                 again.append(f"--templates {self.templates}")
-            self.error = (f"{ref}: the step is recorded but the letter was not rendered: "
-                          f"{exc}; render it with `{' '.join(again)}`")
+            self.error = (
+                f"{ref}: the step is recorded but the letter was not rendered: "
+                f"{exc}; render it with `{' '.join(again)}`"
+            )
             return
         self._asked = (pending_id, letter, ref)
         if not self._in_step:
@@ -403,9 +483,11 @@ class FollowUp:
         try:
             done = letters.complete(store, [pending_id], [letter])
         except CertcliError as exc:
-            self.error = (f"{ref}: the step is recorded and its letter is pending, not "
-                          f"rendered: {exc}; render it with `certcli letters render "
-                          "--pending`")
+            self.error = (
+                f"{ref}: the step is recorded and its letter is pending, not "
+                f"rendered: {exc}; render it with `certcli letters render "
+                "--pending`"
+            )
             return
         if done:
             self.path = str(done[0].path)
@@ -419,8 +501,9 @@ class FollowUp:
             from certcli.letters import follow_up
 
             template = follow_up.after_decision(store, result["session"], result["decision"])
-            self.render(store, template, dossier=result["ref"],
-                        date=follow_up.decision_date(store, result))
+            self.render(
+                store, template, dossier=result["ref"], date=follow_up.decision_date(store, result)
+            )
 
     def add_to(self, data: dict) -> dict:
         """The command's JSON with `"letter": path` (null when it failed)."""

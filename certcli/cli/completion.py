@@ -15,8 +15,10 @@ import typer
 
 from certcli.cli import common
 
-app = typer.Typer(help="Tab completion for bash, zsh and fish: install it, or show the script.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Tab completion for bash, zsh and fish: install it, or show the script.",
+    no_args_is_help=True,
+)
 
 PROG = "certcli"
 COMPLETE_VAR = "_CERTCLI_COMPLETE"
@@ -47,8 +49,10 @@ def _shell(given: Shell | None) -> str:
 
 @app.command("install")
 def completion_install(
-    shell: Annotated[Shell | None, typer.Option(
-        "--shell", help="bash, zsh or fish [default: the shell this runs in].")] = None,
+    shell: Annotated[
+        Shell | None,
+        typer.Option("--shell", help="bash, zsh or fish [default: the shell this runs in]."),
+    ] = None,
 ):
     """Install tab completion for your shell: bash (~/.bash_completions/certcli.sh, sourced
     from ~/.bashrc), zsh (~/.zfunc/_certcli) or fish (~/.config/fish/completions).
@@ -72,5 +76,4 @@ def completion_show(
     """
     from typer.completion import get_completion_script
 
-    common.say(get_completion_script(prog_name=PROG, complete_var=COMPLETE_VAR,
-                                     shell=shell.value))
+    common.say(get_completion_script(prog_name=PROG, complete_var=COMPLETE_VAR, shell=shell.value))

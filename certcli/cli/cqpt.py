@@ -20,14 +20,15 @@ from certcli.cli.common import (
 )
 from certcli.rules import dates
 
-app = typer.Typer(help="The CQPT route: admissibility, orient, prediag, phase, transmit, "
-                  "funding, show.", no_args_is_help=True)
+app = typer.Typer(
+    help="The CQPT route: admissibility, orient, prediag, phase, transmit, funding, show.",
+    no_args_is_help=True,
+)
 
 RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")]
 
 
-def _print(data: dict, json_out: bool, line: str,
-           follow: common.FollowUp | None = None) -> None:
+def _print(data: dict, json_out: bool, line: str, follow: common.FollowUp | None = None) -> None:
     if json_out:
         common.emit_json(follow.add_to(data) if follow else data)
     else:
@@ -39,17 +40,28 @@ def _print(data: dict, json_out: bool, line: str,
 @app.command("admissibility")
 def cqpt_admissibility(
     ref: RefArg,
-    accept: Annotated[bool | None, typer.Option(
-        "--accept/--reject", help="The funding body's verdict (one of them is required).")]
-    = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why (required to reject).")]
-    = None,
-    override: Annotated[str | None, typer.Option(
-        "--override", help="Accept although the eligibility rules say no; the reason is "
-        "logged.")] = None,
-    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    accept: Annotated[
+        bool | None,
+        typer.Option(
+            "--accept/--reject", help="The funding body's verdict (one of them is required)."
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (required to reject).")
+    ] = None,
+    override: Annotated[
+        str | None,
+        typer.Option(
+            "--override", help="Accept although the eligibility rules say no; the reason is logged."
+        ),
+    ] = None,
+    letter: LetterOpt = False,
+    fmt: FormatOpt = "pdf",
+    out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Record the funding body's (AUVICOM) administrative admissibility of a complete
     CQPT dossier; accepting checks eligibility as of --date. --letter (with --reject):
@@ -67,8 +79,9 @@ def cqpt_admissibility(
     template = follow_up.after_admissibility(accept) if letter else None
     store = common.store(actor=actor, date=date)
     with follow.step(store):
-        data = cqpt.admissibility(store, ref, accept=accept, reason=reason, override=override,
-                                  date=common.day(date))
+        data = cqpt.admissibility(
+            store, ref, accept=accept, reason=reason, override=override, date=common.day(date)
+        )
         if template:
             follow.render(store, template, dossier=data["ref"], date=common.day(date))
     note = f" (override: {data['override']})" if data["override"] else ""
@@ -79,9 +92,13 @@ def cqpt_admissibility(
 def cqpt_orient(
     ref: RefArg,
     evaluator: Annotated[int, typer.Option("--evaluator", help="Evaluator organisation id.")],
-    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    letter: LetterOpt = False,
+    fmt: FormatOpt = "pdf",
+    out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Orient an admissible candidate to an evaluator organisation (status evaluation).
     --letter: the admissibility and orientation letter (cqpt-recevabilite), which
@@ -96,19 +113,25 @@ def cqpt_orient(
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         data = cqpt.orient(store, ref, evaluator_id=evaluator, date=common.day(date))
-        follow.render(store, follow_up.AFTER["orient"], dossier=data["ref"],
-                      date=common.day(date))
-    _print(data, json_out, f"Dossier {data['ref']} oriented to "
-           f"{data['evaluator']['name']} (evaluation).", follow)
+        follow.render(store, follow_up.AFTER["orient"], dossier=data["ref"], date=common.day(date))
+    _print(
+        data,
+        json_out,
+        f"Dossier {data['ref']} oriented to {data['evaluator']['name']} (evaluation).",
+        follow,
+    )
 
 
 @app.command("prediag")
 def cqpt_prediag(
     ref: RefArg,
     score: Annotated[str, typer.Option("--score", help="Score of the pre-diagnostic quiz.")],
-    training_advised: Annotated[bool, typer.Option(
-        "--training-advised", help="Complementary training is advised.")] = False,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    training_advised: Annotated[
+        bool, typer.Option("--training-advised", help="Complementary training is advised.")
+    ] = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Record the optional pre-diagnostic quiz (only before any phase is recorded).
 
@@ -117,8 +140,9 @@ def cqpt_prediag(
     from certcli.domain import cqpt
 
     store = common.store(actor=actor, date=date)
-    data = cqpt.prediag(store, ref, score=score, training_advised=training_advised,
-                        date=common.day(date))
+    data = cqpt.prediag(
+        store, ref, score=score, training_advised=training_advised, date=common.day(date)
+    )
     advice = "; training advised" if training_advised else ""
     _print(data, json_out, f"Dossier {data['ref']}: pre-diagnostic {data['score']}{advice}.")
 
@@ -129,13 +153,22 @@ def cqpt_phase(
     phase: Annotated[str, typer.Argument(metavar="PHASE", help="proof, quiz or situation.")],
     result: Annotated[str, typer.Option("--result", help="pass or fail.")],
     score: Annotated[str | None, typer.Option("--score", help="Score, if any.")] = None,
-    working_time: Annotated[bool | None, typer.Option(
-        "--working-time/--outside-working-time",
-        help="Held during or outside working time.")] = None,
-    replace: Annotated[bool, typer.Option("--replace", help="Correct a phase already "
-                                          "recorded (the old values stay in the history).")]
-    = False,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    working_time: Annotated[
+        bool | None,
+        typer.Option(
+            "--working-time/--outside-working-time", help="Held during or outside working time."
+        ),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Correct a phase already recorded (the old values stay in the history).",
+        ),
+    ] = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Record one evaluation phase (proof dossier, quiz, real work situation), once.
 
@@ -145,10 +178,21 @@ def cqpt_phase(
     from certcli.domain import cqpt
 
     store = common.store(actor=actor, date=date)
-    data = cqpt.record_phase(store, ref, phase, result=result, score=score,
-                             working_time=working_time, replace=replace, date=common.day(date))
-    left = f"; still to record: {', '.join(data['missing'])}" if data["missing"] else \
-        "; all phases recorded"
+    data = cqpt.record_phase(
+        store,
+        ref,
+        phase,
+        result=result,
+        score=score,
+        working_time=working_time,
+        replace=replace,
+        date=common.day(date),
+    )
+    left = (
+        f"; still to record: {', '.join(data['missing'])}"
+        if data["missing"]
+        else "; all phases recorded"
+    )
     _print(data, json_out, f"Dossier {data['ref']}: phase {phase} {data['result']}{left}.")
 
 
@@ -156,7 +200,9 @@ def cqpt_phase(
 def cqpt_transmit(
     ref: RefArg,
     session: Annotated[int, typer.Option("--session", help="CPNE session id.")],
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Send the complete evaluation results to a CPNE session (status transmitted).
 
@@ -166,16 +212,25 @@ def cqpt_transmit(
 
     store = common.store(actor=actor, date=date)
     data = cqpt.transmit(store, ref, session_id=session, date=common.day(date))
-    _print(data, json_out, f"Dossier {data['ref']} transmitted to CPNE session "
-           f"{data['session']} of {data['session_date']} (position {data['position']}).")
+    _print(
+        data,
+        json_out,
+        f"Dossier {data['ref']} transmitted to CPNE session "
+        f"{data['session']} of {data['session_date']} (position {data['position']}).",
+    )
 
 
 @app.command("funding")
 def cqpt_funding(
-    year: Annotated[int | None, typer.Option(
-        "--year", min=dates.FIRST_YEAR, max=dates.LAST_YEAR,
-        help="Only evaluations whose last phase (else "
-        "orientation) falls in this year.")] = None,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            min=dates.FIRST_YEAR,
+            max=dates.LAST_YEAR,
+            help="Only evaluations whose last phase (else orientation) falls in this year.",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ):
     """Who pays the scheme's flat amount (300 € for the CQPT) of each oriented CQPT
@@ -194,17 +249,32 @@ def cqpt_funding(
     if json_out:
         common.emit_json(data)
         return
-    common.table(["ref", "candidate", "financing", "funder", "amount"],
-                 [[d["ref"], d["candidate_id"], d["financing"], d["funder"] or "-",
-                   format_eur(d["amount"])] for d in data["dossiers"]],
-                 title=f"CQPT funding{f' {year}' if year else ''}")
+    common.table(
+        ["ref", "candidate", "financing", "funder", "amount"],
+        [
+            [
+                d["ref"],
+                d["candidate_id"],
+                d["financing"],
+                d["funder"] or "-",
+                format_eur(d["amount"]),
+            ]
+            for d in data["dossiers"]
+        ],
+        title=f"CQPT funding{f' {year}' if year else ''}",
+    )
     for d in data["dossiers"]:
         common.say(f"  {d['ref']}  {d['reason']}")
-    common.table(["funder", "total"],
-                 [[f, format_eur(a)] for f, a in data["totals"].items()], title="Per funder")
-    common.table(["employer", "funder", "total"],
-                 [[e, f, format_eur(a)] for e, per in data["by_employer"].items()
-                  for f, a in per.items()], title="Per employer")
+    common.table(
+        ["funder", "total"],
+        [[f, format_eur(a)] for f, a in data["totals"].items()],
+        title="Per funder",
+    )
+    common.table(
+        ["employer", "funder", "total"],
+        [[e, f, format_eur(a)] for e, per in data["by_employer"].items() for f, a in per.items()],
+        title="Per employer",
+    )
 
 
 @app.command("show")
@@ -227,20 +297,48 @@ def cqpt_show(ref: RefArg, json_out: JsonOpt = False):
         common.emit_json(data)
         return
     adm, ev, pre = data["admissibility"], data["evaluator"], data["prediag"]
-    common.fields([
-        ("status", data["status"]), ("route", data["route"]), ("financing", data["financing"]),
-        ("admissibility", f"{adm['decision']} on {adm['date']}"
-         + (f" (override: {adm['override']})" if adm["override"] else "") if adm else None),
-        ("evaluator", f"{ev['id']} {ev['name']}" if ev else None),
-        ("pre-diagnostic", f"{pre['score']} on {pre['date']}"
-         + ("; training advised" if pre["training_advised"] else "") if pre else None),
-        ("phases missing", data["phases_missing"]),
-        ("phases FAILED", f"{', '.join(data['phases_failed'])}: check before the CPNE "
-         "grants" if data["phases_failed"] else "none"),
-    ], title=f"CQPT dossier {data['ref']}")
+    common.fields(
+        [
+            ("status", data["status"]),
+            ("route", data["route"]),
+            ("financing", data["financing"]),
+            (
+                "admissibility",
+                f"{adm['decision']} on {adm['date']}"
+                + (f" (override: {adm['override']})" if adm["override"] else "")
+                if adm
+                else None,
+            ),
+            ("evaluator", f"{ev['id']} {ev['name']}" if ev else None),
+            (
+                "pre-diagnostic",
+                f"{pre['score']} on {pre['date']}"
+                + ("; training advised" if pre["training_advised"] else "")
+                if pre
+                else None,
+            ),
+            ("phases missing", data["phases_missing"]),
+            (
+                "phases FAILED",
+                f"{', '.join(data['phases_failed'])}: check before the CPNE grants"
+                if data["phases_failed"]
+                else "none",
+            ),
+        ],
+        title=f"CQPT dossier {data['ref']}",
+    )
     if data["phases"]:
-        common.table(["phase", "result", "score", "working time", "date"],
-                     [[p["phase"], "FAIL" if p["result"] == "fail" else p["result"],
-                       p["score"],
-                       {True: "yes", False: "no", None: "-"}[p["working_time"]], p["date"]]
-                      for p in data["phases"]], title="Phases")
+        common.table(
+            ["phase", "result", "score", "working time", "date"],
+            [
+                [
+                    p["phase"],
+                    "FAIL" if p["result"] == "fail" else p["result"],
+                    p["score"],
+                    {True: "yes", False: "no", None: "-"}[p["working_time"]],
+                    p["date"],
+                ]
+                for p in data["phases"]
+            ],
+            title="Phases",
+        )

@@ -14,10 +14,12 @@ app = typer.Typer(help="The public directory: search, export.", no_args_is_help=
 
 @app.command("search")
 def directory_search(
-    text: Annotated[str | None, typer.Argument(help="Words to find in the name, city or "
-                                               "certificate number.")] = None,
+    text: Annotated[
+        str | None, typer.Argument(help="Words to find in the name, city or certificate number.")
+    ] = None,
     scheme: Annotated[str | None, typer.Option("--scheme", help="Only this scheme.")] = None,
-    as_of: AsOfOpt = None, json_out: JsonOpt = False,
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Who holds a valid certificate and agreed to be listed ("is X certified?").
 
@@ -29,10 +31,21 @@ def directory_search(
     if json_out:
         common.emit_json(entries)
         return
-    common.table(["name", "city", "scheme", "certificate", "mentions", "valid until"],
-                 [[e["name"], e["city"], e["scheme"], e["certificate"], ", ".join(e["mentions"]),
-                   e["valid_until"] or "no expiry"] for e in entries],
-                 caption=f"{len(entries)} found")
+    common.table(
+        ["name", "city", "scheme", "certificate", "mentions", "valid until"],
+        [
+            [
+                e["name"],
+                e["city"],
+                e["scheme"],
+                e["certificate"],
+                ", ".join(e["mentions"]),
+                e["valid_until"] or "no expiry",
+            ]
+            for e in entries
+        ],
+        caption=f"{len(entries)} found",
+    )
 
 
 @app.command("export")

@@ -9,8 +9,9 @@ import typer
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
-app = typer.Typer(help="Dossiers: open, list, show, export, and every instruction step.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Dossiers: open, list, show, export, and every instruction step.", no_args_is_help=True
+)
 
 RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")]
 
@@ -19,22 +20,35 @@ RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e
 def dossier_add(
     candidate: Annotated[int, typer.Option("--candidate", help="Candidate id.")],
     scheme: Annotated[str, typer.Option("--scheme", help="Scheme code (ECO, PROG, CQPT...).")],
-    kind: Annotated[str, typer.Option("--kind", help="initial, renewal or extension.")]
-    = "initial",
-    certificate: Annotated[str | None, typer.Option(
-        "--certificate", help="Certificate number (renewal, extension).")] = None,
-    mention: Annotated[str | None, typer.Option("--mention", help="Mention asked (extension).")]
-    = None,
-    route: Annotated[str | None, typer.Option(
-        "--route", help="CQPT route: contrat-pro, periode-pro or libre.")] = None,
-    financing: Annotated[str | None, typer.Option(
-        "--financing", help="CQPT financing: plan-formation, dif, dif-prioritaire, contrat-pro, "
-        "periode-pro or cif.")] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Open an initial dossier even though the candidate already holds a "
-        "valid certificate of the scheme or has an initial dossier of it open (logged).")]
-    = False,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    kind: Annotated[str, typer.Option("--kind", help="initial, renewal or extension.")] = "initial",
+    certificate: Annotated[
+        str | None, typer.Option("--certificate", help="Certificate number (renewal, extension).")
+    ] = None,
+    mention: Annotated[
+        str | None, typer.Option("--mention", help="Mention asked (extension).")
+    ] = None,
+    route: Annotated[
+        str | None, typer.Option("--route", help="CQPT route: contrat-pro, periode-pro or libre.")
+    ] = None,
+    financing: Annotated[
+        str | None,
+        typer.Option(
+            "--financing",
+            help="CQPT financing: plan-formation, dif, dif-prioritaire, contrat-pro, "
+            "periode-pro or cif.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Open an initial dossier even though the candidate already holds a "
+            "valid certificate of the scheme or has an initial dossier of it open (logged).",
+        ),
+    ] = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Open a dossier; prints its reference (year and sequence, e.g. 2026-0001).
 
@@ -48,28 +62,45 @@ def dossier_add(
 
     store = common.store(actor=actor, date=date)
     dossier = dossiers.open_dossier(
-        store, candidate_id=candidate, scheme_code=scheme, kind=kind, certificate=certificate,
-        mention=mention, route=route, financing=financing, date=common.day(date),
-        force=force)
+        store,
+        candidate_id=candidate,
+        scheme_code=scheme,
+        kind=kind,
+        certificate=certificate,
+        mention=mention,
+        route=route,
+        financing=financing,
+        date=common.day(date),
+        force=force,
+    )
     if json_out:
         common.emit_json(dossier.to_dict())
     else:
-        common.say(f"Opened dossier {dossier.ref} ({dossier.scheme}, {dossier.kind}) "
-                   f"for candidate {dossier.candidate_id}: {dossier.holder}")
+        common.say(
+            f"Opened dossier {dossier.ref} ({dossier.scheme}, {dossier.kind}) "
+            f"for candidate {dossier.candidate_id}: {dossier.holder}"
+        )
 
 
 @app.command("list")
 def dossier_list(
     status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
     scheme: Annotated[str | None, typer.Option("--scheme", help="Only this scheme.")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="initial, renewal or extension.")]
-    = None,
-    candidate: Annotated[int | None, typer.Option("--candidate", help="Only this candidate.")]
-    = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="initial, renewal or extension.")
+    ] = None,
+    candidate: Annotated[
+        int | None, typer.Option("--candidate", help="Only this candidate.")
+    ] = None,
     search: common.NameSearchOpt = None,
-    overdue: Annotated[bool, typer.Option(
-        "--overdue", help="Only dossiers waiting for complementary elements past their due "
-        "date (on --as-of), oldest due first.")] = False,
+    overdue: Annotated[
+        bool,
+        typer.Option(
+            "--overdue",
+            help="Only dossiers waiting for complementary elements past their due "
+            "date (on --as-of), oldest due first.",
+        ),
+    ] = False,
     as_of: common.AsOfOpt = None,
     limit: common.LimitOpt = 50,
     page: common.PageOpt = 1,
@@ -90,16 +121,25 @@ def dossier_list(
             raise ValidationError("--search cannot be combined with --overdue")
         _list_overdue(status, scheme, kind, candidate, common.day(as_of), json_out)
         return
-    found, total = dossiers.listing(common.store(), status=status, scheme=scheme, kind=kind,
-                                    candidate_id=candidate, search=search, limit=limit,
-                                    offset=(page - 1) * limit)
+    found, total = dossiers.listing(
+        common.store(),
+        status=status,
+        scheme=scheme,
+        kind=kind,
+        candidate_id=candidate,
+        search=search,
+        limit=limit,
+        offset=(page - 1) * limit,
+    )
     if json_out:
         common.emit_json([d.to_dict() for d in found])
         return
     common.table(
         ["ref", "candidate", "scheme", "kind", "status", "opened"],
-        [[d.ref, f"{d.candidate_id} {d.holder}", d.scheme, d.kind, d.status, d.opened_on]
-         for d in found],
+        [
+            [d.ref, f"{d.candidate_id} {d.holder}", d.scheme, d.kind, d.status, d.opened_on]
+            for d in found
+        ],
         caption=common.page_info(len(found), total, page, limit),
     )
 
@@ -109,18 +149,30 @@ def _list_overdue(status, scheme, kind, candidate, as_of, json_out: bool) -> Non
     from certcli.errors import ValidationError
 
     if status not in (None, "waiting"):
-        raise ValidationError(f"--overdue lists waiting dossiers; --status {status} "
-                              "cannot be combined with it")
-    late = instruction.overdue(common.store(), as_of=as_of, scheme=scheme, kind=kind,
-                               candidate_id=candidate)
+        raise ValidationError(
+            f"--overdue lists waiting dossiers; --status {status} cannot be combined with it"
+        )
+    late = instruction.overdue(
+        common.store(), as_of=as_of, scheme=scheme, kind=kind, candidate_id=candidate
+    )
     if json_out:
         common.emit_json(late)
         return
     common.table(
         ["ref", "candidate", "scheme", "due", "days late", "asked"],
-        [[d["ref"], f"{d['candidate_id']} {d['holder']}", d["scheme"], d["due"],
-          d["days_overdue"], d["items"]] for d in late],
-        caption=f"{len(late)} overdue on {as_of.isoformat()}")
+        [
+            [
+                d["ref"],
+                f"{d['candidate_id']} {d['holder']}",
+                d["scheme"],
+                d["due"],
+                d["days_overdue"],
+                d["items"],
+            ]
+            for d in late
+        ],
+        caption=f"{len(late)} overdue on {as_of.isoformat()}",
+    )
 
 
 @app.command("show")
@@ -134,26 +186,58 @@ def dossier_show(ref: RefArg, json_out: JsonOpt = False):
     if json_out:
         common.emit_json(data)
         return
-    common.fields([
-        ("reference", data["ref"]), ("candidate", f"{data['candidate_id']} {data['holder']}"),
-        ("scheme", f"{data['scheme']} ({data['scheme_name']})"), ("kind", data["kind"]),
-        ("status", data["status"]), ("opened", data["opened_on"]),
-        ("certificate", data["certificate"]), ("mention", data["mention"]),
-        ("route", data["route"]), ("financing", data["financing"]),
-        ("pieces", [f"{p['code']} ({p['received_on']})" for p in data["pieces"]]),
-        ("allowed now", data["allowed_actions"]),
-    ], title=f"Dossier {data['ref']}")
+    common.fields(
+        [
+            ("reference", data["ref"]),
+            ("candidate", f"{data['candidate_id']} {data['holder']}"),
+            ("scheme", f"{data['scheme']} ({data['scheme_name']})"),
+            ("kind", data["kind"]),
+            ("status", data["status"]),
+            ("opened", data["opened_on"]),
+            ("certificate", data["certificate"]),
+            ("mention", data["mention"]),
+            ("route", data["route"]),
+            ("financing", data["financing"]),
+            ("pieces", [f"{p['code']} ({p['received_on']})" for p in data["pieces"]]),
+            ("allowed now", data["allowed_actions"]),
+        ],
+        title=f"Dossier {data['ref']}",
+    )
     _print_details(data)
-    common.table(["date", "event", "details", "by"],
-                 [[e["date"], e["event"], describe(f"dossier.{e['event']}", e["details"]),
-                   e["by"]] for e in data["history"]], title="History")
+    common.table(
+        ["date", "event", "details", "by"],
+        [
+            [e["date"], e["event"], describe(f"dossier.{e['event']}", e["details"]), e["by"]]
+            for e in data["history"]
+        ],
+        title="History",
+    )
 
 
-_SHOWN = {"ref", "holder", "candidate_id", "scheme", "scheme_name", "kind", "status", "opened_on",
-          "certificate", "mention", "route", "financing", "pieces", "allowed_actions", "history",
-          "id",
-          # shown by the instruction stage as names and a report block
-          "instructor_id", "expert_id", "report_on", "recommendation", "report_mentions"}
+_SHOWN = {
+    "ref",
+    "holder",
+    "candidate_id",
+    "scheme",
+    "scheme_name",
+    "kind",
+    "status",
+    "opened_on",
+    "certificate",
+    "mention",
+    "route",
+    "financing",
+    "pieces",
+    "allowed_actions",
+    "history",
+    "id",
+    # shown by the instruction stage as names and a report block
+    "instructor_id",
+    "expert_id",
+    "report_on",
+    "recommendation",
+    "report_mentions",
+}
 
 
 def _print_details(data: dict) -> None:
@@ -165,8 +249,11 @@ def _print_details(data: dict) -> None:
             continue
         if isinstance(value, list) and value and isinstance(value[0], dict):
             columns = list(value[0])
-            common.table(columns, [[row.get(c) for c in columns] for row in value],
-                         title=key.replace("_", " ").capitalize())
+            common.table(
+                columns,
+                [[row.get(c) for c in columns] for row in value],
+                title=key.replace("_", " ").capitalize(),
+            )
         elif isinstance(value, dict):
             scalars += [(f"{key} {k}".replace("_", " "), v) for k, v in value.items()]
         else:

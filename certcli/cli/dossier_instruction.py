@@ -22,22 +22,38 @@ from certcli.cli.common import (
 )
 
 RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")]
-Override = Annotated[str | None, typer.Option(
-    "--override", metavar="REASON",
-    help="Assign despite a conflict of interest, a full load or a missing specialty; "
-    "the reason goes to the audit trail.")]
+Override = Annotated[
+    str | None,
+    typer.Option(
+        "--override",
+        metavar="REASON",
+        help="Assign despite a conflict of interest, a full load or a missing specialty; "
+        "the reason goes to the audit trail.",
+    ),
+]
 
 
 def dossier_receive(
     ref: RefArg,
-    pieces: Annotated[list[str] | None, typer.Argument(
-        metavar="PIECE...", help="Piece codes of the scheme (see `certcli scheme show`); "
-        "repeat a code or write CODE:N for several copies, e.g. technique:2.")] = None,
-    partial: Annotated[bool, typer.Option(
-        "--partial", help="Waiting dossier: record pieces but keep the request open.")] = False,
-    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    pieces: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="PIECE...",
+            help="Piece codes of the scheme (see `certcli scheme show`); "
+            "repeat a code or write CODE:N for several copies, e.g. technique:2.",
+        ),
+    ] = None,
+    partial: Annotated[
+        bool,
+        typer.Option("--partial", help="Waiting dossier: record pieces but keep the request open."),
+    ] = False,
+    letter: LetterOpt = False,
+    fmt: FormatOpt = "pdf",
+    out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Record pieces received by post. For a dossier waiting for complementary
     elements, this also closes the open request(s) and returns it to instruction
@@ -52,18 +68,17 @@ def dossier_receive(
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
-        result = reception.receive(store, ref, pieces or [], partial=partial,
-                                   date=common.day(date))
-        follow.render(store, follow_up.AFTER["receive"], dossier=result.ref,
-                      date=common.day(date))
+        result = reception.receive(store, ref, pieces or [], partial=partial, date=common.day(date))
+        follow.render(store, follow_up.AFTER["receive"], dossier=result.ref, date=common.day(date))
     if json_out:
         common.emit_json(follow.add_to(result.to_dict()))
     else:
         if result.received:
             common.say(f"Received for {result.ref}: {', '.join(result.received)}.")
         if result.requests_satisfied:
-            common.say(f"Complementary elements received: request(s) closed, status "
-                       f"{result.status}.")
+            common.say(
+                f"Complementary elements received: request(s) closed, status {result.status}."
+            )
         _print_missing(result.completeness)
     follow.finish(json_out)
 
@@ -82,11 +97,16 @@ def dossier_pay(
     ref: RefArg,
     amount: Annotated[str, typer.Option("--amount", help="Amount received, e.g. 480.00.")],
     method: Annotated[str, typer.Option("--method", help="cheque or virement.")],
-    reference: Annotated[str | None, typer.Option(
-        "--reference", help="Cheque number or transfer reference.")] = None,
-    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="Cheque number or transfer reference.")
+    ] = None,
+    letter: LetterOpt = False,
+    fmt: FormatOpt = "pdf",
+    out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Record the instruction fee (or part of it); more than the balance is refused.
     --letter: the receipt (recu-paiement): amount, date, method, reference and what
@@ -101,27 +121,39 @@ def dossier_pay(
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
-        paid = reception.pay(store, ref, amount=amount, method=method, reference=reference,
-                             date=common.day(date))
+        paid = reception.pay(
+            store, ref, amount=amount, method=method, reference=reference, date=common.day(date)
+        )
         follow.render(store, follow_up.AFTER["pay"], dossier=paid.ref, date=common.day(date))
     if json_out:
         common.emit_json(follow.add_to(paid.to_dict()))
     else:
-        common.say(f"Recorded {format_eur(paid.amount)} by {paid.method} for {paid.ref}: "
-                   f"{format_eur(paid.fee_paid)} paid of {format_eur(paid.fee_due)}, "
-                   f"balance {format_eur(paid.balance)}.")
+        common.say(
+            f"Recorded {format_eur(paid.amount)} by {paid.method} for {paid.ref}: "
+            f"{format_eur(paid.fee_paid)} paid of {format_eur(paid.fee_due)}, "
+            f"balance {format_eur(paid.balance)}."
+        )
     follow.finish(json_out)
 
 
 def dossier_check(
     ref: RefArg,
-    override: Annotated[str | None, typer.Option(
-        "--override", metavar="REASON",
-        help="Send a complete dossier to instruction although its candidate is not "
-        "eligible; the reason and the failed rules go to the audit trail.")] = None,
-    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    override: Annotated[
+        str | None,
+        typer.Option(
+            "--override",
+            metavar="REASON",
+            help="Send a complete dossier to instruction although its candidate is not "
+            "eligible; the reason and the failed rules go to the audit trail.",
+        ),
+    ] = None,
+    letter: LetterOpt = False,
+    fmt: FormatOpt = "pdf",
+    out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Check that every piece and the fee are in, and record the check: a complete
     OPQTECC dossier goes to instruction, a complete CQPT dossier awaits
@@ -145,8 +177,12 @@ def dossier_check(
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         checked = reception.check(store, ref, override=override, date=common.day(date))
-        follow.render(store, follow_up.after_check(checked.result.complete),
-                      dossier=checked.result.ref, date=common.day(date))
+        follow.render(
+            store,
+            follow_up.after_check(checked.result.complete),
+            dossier=checked.result.ref,
+            date=common.day(date),
+        )
     if json_out:
         common.emit_json(follow.add_to(checked.to_dict()))
     else:
@@ -155,19 +191,21 @@ def dossier_check(
         if not checked.result.complete:
             _print_missing(checked.result)
         if checked.override:
-            common.say(f"Accepted by override ({checked.override}) although not eligible: "
-                       f"{'; '.join(checked.verdict.failures)}.")
+            common.say(
+                f"Accepted by override ({checked.override}) although not eligible: "
+                f"{'; '.join(checked.verdict.failures)}."
+            )
     follow.finish(json_out)
 
 
 def dossier_assign(
     ref: RefArg,
-    instructor: Annotated[int | None, typer.Option("--instructor", help="Instructor id.")]
-    = None,
-    auto: Annotated[bool, typer.Option("--auto", help="Let certcli choose, and say why.")]
-    = False,
+    instructor: Annotated[int | None, typer.Option("--instructor", help="Instructor id.")] = None,
+    auto: Annotated[bool, typer.Option("--auto", help="Let certcli choose, and say why.")] = False,
     override: Override = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Assign (or reassign) the instructor of a dossier, by id or automatically:
     the right specialty, no conflict of interest, under capacity, lightest load
@@ -179,30 +217,38 @@ def dossier_assign(
     from certcli.domain import assignment
 
     store = common.store(actor=actor, date=date)
-    done = assignment.assign(store, ref, instructor_id=instructor, auto=auto,
-                             override=override, date=common.day(date))
+    done = assignment.assign(
+        store, ref, instructor_id=instructor, auto=auto, override=override, date=common.day(date)
+    )
     if json_out:
         common.emit_json(done.to_dict())
         return
     before = f" (was {done.previous['name']})" if done.previous else ""
-    common.say(f"Dossier {done.ref} assigned to {done.instructor['name']} "
-               f"(id {done.instructor['id']}){before}.")
+    common.say(
+        f"Dossier {done.ref} assigned to {done.instructor['name']} "
+        f"(id {done.instructor['id']}){before}."
+    )
     common.say(f"Why: {done.reason}")
     for person in done.excluded:
-        common.say(f"  excluded {person['name']} (id {person['id']}): "
-                   f"{', '.join(person['reasons'])}")
+        common.say(
+            f"  excluded {person['name']} (id {person['id']}): {', '.join(person['reasons'])}"
+        )
     for slot in done.interviews_moved:
         common.say(f"  interview of {slot['at']} now with {done.instructor['name']}")
     for slot in done.interviews_cancelled:
-        common.say(f"  interview of {slot['at']} cancelled: {slot['clash']}; schedule "
-                   f"another with `certcli dossier interview {done.ref} --at ...`")
+        common.say(
+            f"  interview of {slot['at']} cancelled: {slot['clash']}; schedule "
+            f"another with `certcli dossier interview {done.ref} --at ...`"
+        )
 
 
 def dossier_expert(
     ref: RefArg,
     expert: Annotated[int, typer.Option("--expert", help="Expert id.")],
     override: Override = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Call in an expert on a dossier (conflict of interest and capacity checked).
 
@@ -211,25 +257,39 @@ def dossier_expert(
     from certcli.domain import assignment
 
     store = common.store(actor=actor, date=date)
-    done = assignment.call_expert(store, ref, expert_id=expert, override=override,
-                                  date=common.day(date))
+    done = assignment.call_expert(
+        store, ref, expert_id=expert, override=override, date=common.day(date)
+    )
     if json_out:
         common.emit_json(done.to_dict())
         return
-    common.say(f"Expert {done.instructor['name']} (id {done.instructor['id']}) called in "
-               f"on dossier {done.ref}.")
+    common.say(
+        f"Expert {done.instructor['name']} (id {done.instructor['id']}) called in "
+        f"on dossier {done.ref}."
+    )
 
 
 def dossier_request(
     ref: RefArg,
-    items: Annotated[str, typer.Option("--items", help="What is asked, as the letter "
-                                       "will say it.")],
-    due: Annotated[dt.date, typer.Option("--due", metavar="DATE", parser=common.date_param,
-                                         help="Date by which the candidate must answer "
-                                         "(after --date).")],
-    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    items: Annotated[
+        str, typer.Option("--items", help="What is asked, as the letter will say it.")
+    ],
+    due: Annotated[
+        dt.date,
+        typer.Option(
+            "--due",
+            metavar="DATE",
+            parser=common.date_param,
+            help="Date by which the candidate must answer (after --date).",
+        ),
+    ],
+    letter: LetterOpt = False,
+    fmt: FormatOpt = "pdf",
+    out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Ask the candidate for complementary elements; the dossier waits until they
     are received (`dossier receive REF`). --letter: the request letter
@@ -244,26 +304,31 @@ def dossier_request(
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
-        asked = instruction.request(store, ref, items=items, due=due,
-                                    date=common.day(date))
-        follow.render(store, follow_up.AFTER["request"], dossier=asked.ref,
-                      date=common.day(date))
+        asked = instruction.request(store, ref, items=items, due=due, date=common.day(date))
+        follow.render(store, follow_up.AFTER["request"], dossier=asked.ref, date=common.day(date))
     if json_out:
         common.emit_json(follow.add_to(asked.to_dict()))
     else:
-        common.say(f"Requested for {asked.ref} by {asked.due}: {asked.items} "
-                   f"(status {asked.status}).")
+        common.say(
+            f"Requested for {asked.ref} by {asked.due}: {asked.items} (status {asked.status})."
+        )
     follow.finish(json_out)
 
 
 def dossier_interview(
     ref: RefArg,
-    at: Annotated[str, typer.Option("--at", metavar="DATETIME",
-                                    help="Start, e.g. \"2026-05-12 14:30\".")],
+    at: Annotated[
+        str, typer.Option("--at", metavar="DATETIME", help='Start, e.g. "2026-05-12 14:30".')
+    ],
     minutes: Annotated[int, typer.Option("--minutes", help="Length in minutes.")] = 60,
-    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
-    templates: TemplatesOpt = None, force: common.ClosedDayOpt = False,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    letter: LetterOpt = False,
+    fmt: FormatOpt = "pdf",
+    out: OutOpt = Path("letters"),
+    templates: TemplatesOpt = None,
+    force: common.ClosedDayOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Schedule the phone interview with the dossier's instructor (refused when it
     overlaps another of that instructor's interviews, or falls on a weekend or a French
@@ -277,25 +342,33 @@ def dossier_interview(
     follow = common.FollowUp(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
-        booked = instruction.interview(store, ref, at=at, minutes=minutes,
-                                       date=common.day(date), force=force)
-        follow.render(store, follow_up.AFTER["interview"], dossier=booked.ref,
-                      date=common.day(date))
+        booked = instruction.interview(
+            store, ref, at=at, minutes=minutes, date=common.day(date), force=force
+        )
+        follow.render(
+            store, follow_up.AFTER["interview"], dossier=booked.ref, date=common.day(date)
+        )
     if json_out:
         common.emit_json(follow.add_to(booked.to_dict()))
     else:
-        common.say(f"Interview for {booked.ref} on {booked.at} ({booked.minutes} min) with "
-                   f"{booked.instructor['name']}.")
+        common.say(
+            f"Interview for {booked.ref} on {booked.at} ({booked.minutes} min) with "
+            f"{booked.instructor['name']}."
+        )
     follow.finish(json_out)
 
 
 def dossier_report(
     ref: RefArg,
     recommend: Annotated[str, typer.Option("--recommend", help="grant or refuse.")],
-    mention: Annotated[list[str] | None, typer.Option(
-        "--mention", help="A mention of the scheme to grant; repeatable.")] = None,
+    mention: Annotated[
+        list[str] | None,
+        typer.Option("--mention", help="A mention of the scheme to grant; repeatable."),
+    ] = None,
     text: Annotated[str | None, typer.Option("--text", help="The report's summary.")] = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Record the instructor's report; the dossier is then ready for the commission.
 
@@ -305,23 +378,26 @@ def dossier_report(
     from certcli.domain import instruction
 
     store = common.store(actor=actor, date=date)
-    done = instruction.report(store, ref, recommend=recommend, mentions=mention or [],
-                              text=text, date=common.day(date))
+    done = instruction.report(
+        store, ref, recommend=recommend, mentions=mention or [], text=text, date=common.day(date)
+    )
     if json_out:
         common.emit_json(done.to_dict())
         return
     mentions = f" with {', '.join(done.mentions)}" if done.mentions else ""
-    common.say(f"Report for {done.ref}: {done.recommendation}{mentions} "
-               f"(status {done.status}).")
+    common.say(f"Report for {done.ref}: {done.recommendation}{mentions} (status {done.status}).")
 
 
 def dossier_withdraw(
     ref: RefArg,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why, for the record.")]
-    = None,
-    letter: LetterOpt = False, fmt: FormatOpt = "pdf", out: OutOpt = Path("letters"),
+    reason: Annotated[str | None, typer.Option("--reason", help="Why, for the record.")] = None,
+    letter: LetterOpt = False,
+    fmt: FormatOpt = "pdf",
+    out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Close a dossier the candidate withdraws: its scheduled interviews are cancelled
     and it leaves the agenda of any session it is on, undecided (freeing its place).
@@ -336,8 +412,9 @@ def dossier_withdraw(
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         done = instruction.withdraw(store, ref, reason=reason, date=common.day(date))
-        follow.render(store, follow_up.AFTER["withdraw"], dossier=done["ref"],
-                      date=common.day(date))
+        follow.render(
+            store, follow_up.AFTER["withdraw"], dossier=done["ref"], date=common.day(date)
+        )
     if json_out:
         common.emit_json(follow.add_to(done))
     else:
@@ -350,9 +427,14 @@ def dossier_withdraw(
 
 
 COMMANDS = [
-    ("receive", dossier_receive), ("pay", dossier_pay), ("check", dossier_check),
-    ("assign", dossier_assign), ("expert", dossier_expert), ("request", dossier_request),
-    ("interview", dossier_interview), ("report", dossier_report),
+    ("receive", dossier_receive),
+    ("pay", dossier_pay),
+    ("check", dossier_check),
+    ("assign", dossier_assign),
+    ("expert", dossier_expert),
+    ("request", dossier_request),
+    ("interview", dossier_interview),
+    ("report", dossier_report),
     ("withdraw", dossier_withdraw),
 ]
 

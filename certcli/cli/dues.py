@@ -17,10 +17,13 @@ app = typer.Typer(help="Annual dues: prorata, annual call.", no_args_is_help=Tru
 @app.command("prorata")
 def dues_prorata(
     amount: Annotated[str, typer.Option("--amount", help="Annual dues, e.g. 360.00.")],
-    date: Annotated[dt.date, typer.Option("--date", parser=common.date_param, metavar="DATE",
-                                          help="Decision date.")],
-    mode: Annotated[str, typer.Option("--mode", help="current_month (the decision month "
-                                      "counts) or next_month.")] = "current_month",
+    date: Annotated[
+        dt.date,
+        typer.Option("--date", parser=common.date_param, metavar="DATE", help="Decision date."),
+    ],
+    mode: Annotated[
+        str, typer.Option("--mode", help="current_month (the decision month counts) or next_month.")
+    ] = "current_month",
     json_out: JsonOpt = False,
 ):
     """Dues owed for the rest of the year: annual x months / 12, half-up to the cent.
@@ -40,9 +43,13 @@ def dues_prorata(
 
 @app.command("call")
 def dues_call(
-    year: Annotated[int, typer.Option(
-        "--year", min=dates.FIRST_YEAR, max=dates.LAST_YEAR, help="Year of the dues.")],
-    date: DateOpt = None, future: common.FutureOpt = False, actor: ActorOpt = None,
+    year: Annotated[
+        int,
+        typer.Option("--year", min=dates.FIRST_YEAR, max=dates.LAST_YEAR, help="Year of the dues."),
+    ],
+    date: DateOpt = None,
+    future: common.FutureOpt = False,
+    actor: ActorOpt = None,
     json_out: JsonOpt = False,
 ):
     """Invoice the annual dues to every holder valid on 1 January of the year, once.
@@ -63,12 +70,18 @@ def dues_call(
         return
     if not result["invoiced"]:
         if result["already_invoiced"]:
-            common.say(f"Nobody to invoice: the {result['already_invoiced']} certificate(s) "
-                       f"valid on 1 January {year} already have their {year} dues.")
+            common.say(
+                f"Nobody to invoice: the {result['already_invoiced']} certificate(s) "
+                f"valid on 1 January {year} already have their {year} dues."
+            )
         else:
             common.say(f"Nobody to invoice: no holder owing dues is valid on 1 January {year}.")
         return
-    common.table(["invoice", "certificate", "holder", "amount"],
-                 [[i["number"], i["certificate"], f"{i['candidate_id']} {i['holder']}",
-                   i["amount"]] for i in result["invoiced"]],
-                 caption=f"{result['count']} invoices, {format_eur(result['total'])}")
+    common.table(
+        ["invoice", "certificate", "holder", "amount"],
+        [
+            [i["number"], i["certificate"], f"{i['candidate_id']} {i['holder']}", i["amount"]]
+            for i in result["invoiced"]
+        ],
+        caption=f"{result['count']} invoices, {format_eur(result['total'])}",
+    )

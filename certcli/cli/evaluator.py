@@ -15,10 +15,11 @@ app = typer.Typer(help="CQPT evaluator organisations: add, list.", no_args_is_he
 @app.command("add")
 def evaluator_add(
     name: Annotated[str, typer.Option("--name", help="Organisation's name.")],
-    email: Annotated[str | None, typer.Option("--email", help="Contact e-mail (checked).")]
-    = None,
+    email: Annotated[str | None, typer.Option("--email", help="Contact e-mail (checked).")] = None,
     address: Annotated[str | None, typer.Option("--address", help="Postal address.")] = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Record an evaluator organisation; prints its id.
 
@@ -28,8 +29,7 @@ def evaluator_add(
     from certcli.domain import evaluators
 
     store = common.store(actor=actor, date=date)
-    found = evaluators.add(store, name=name, email=email, address=address,
-                           date=common.day(date))
+    found = evaluators.add(store, name=name, email=email, address=address, date=common.day(date))
     if json_out:
         common.emit_json(found.to_dict())
     else:
@@ -48,6 +48,8 @@ def evaluator_list(json_out: JsonOpt = False):
     if json_out:
         common.emit_json([e.to_dict() for e in found])
         return
-    common.table(["id", "name", "e-mail", "address"],
-                 [[e.id, e.name, e.email, e.address] for e in found],
-                 caption=f"{len(found)} evaluator(s)")
+    common.table(
+        ["id", "name", "e-mail", "address"],
+        [[e.id, e.name, e.email, e.address] for e in found],
+        caption=f"{len(found)} evaluator(s)",
+    )

@@ -9,9 +9,11 @@ import typer
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
-app = typer.Typer(help="Instructors and experts: add, edit, list, show (with their load of "
-                  "dossiers under instruction).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Instructors and experts: add, edit, list, show (with their load of "
+    "dossiers under instruction).",
+    no_args_is_help=True,
+)
 
 IdArg = Annotated[int, typer.Argument(metavar="ID", help="Instructor or expert id.")]
 
@@ -20,21 +22,35 @@ IdArg = Annotated[int, typer.Argument(metavar="ID", help="Instructor or expert i
 def instructor_add(
     name: Annotated[str, typer.Option("--name", help="Full name.")],
     role: Annotated[str, typer.Option("--role", help="instructor or expert.")] = "instructor",
-    specialty: Annotated[list[str] | None, typer.Option(
-        "--specialty", help="economie or programmation (the schemes' specialties); "
-        "repeatable.")] = None,
-    employer: Annotated[str | None, typer.Option("--employer", help="Employer's name.")]
-    = None,
-    capacity: Annotated[int, typer.Option(
-        "--capacity", help="Dossiers under instruction at most.")] = 5,
+    specialty: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--specialty", help="economie or programmation (the schemes' specialties); repeatable."
+        ),
+    ] = None,
+    employer: Annotated[str | None, typer.Option("--employer", help="Employer's name.")] = None,
+    capacity: Annotated[
+        int, typer.Option("--capacity", help="Dossiers under instruction at most.")
+    ] = 5,
     email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
-    conflict_employer: Annotated[list[str] | None, typer.Option(
-        "--conflict-employer", help="An employer whose candidates this person may not "
-        "judge; repeatable.")] = None,
-    conflict_candidate: Annotated[list[int] | None, typer.Option(
-        "--conflict-candidate", metavar="ID", help="A candidate this person may not "
-        "judge; repeatable.")] = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    conflict_employer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--conflict-employer",
+            help="An employer whose candidates this person may not judge; repeatable.",
+        ),
+    ] = None,
+    conflict_candidate: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--conflict-candidate",
+            metavar="ID",
+            help="A candidate this person may not judge; repeatable.",
+        ),
+    ] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Record an instructor or an expert; prints the new id.
 
@@ -45,9 +61,17 @@ def instructor_add(
 
     store = common.store(actor=actor, date=date)
     person = instructors.add(
-        store, name=name, role=role, specialties=specialty or [], employer=employer,
-        capacity=capacity, email=email, conflict_employers=conflict_employer or [],
-        conflict_candidates=conflict_candidate or [], date=common.day(date))
+        store,
+        name=name,
+        role=role,
+        specialties=specialty or [],
+        employer=employer,
+        capacity=capacity,
+        email=email,
+        conflict_employers=conflict_employer or [],
+        conflict_candidates=conflict_candidate or [],
+        date=common.day(date),
+    )
     if json_out:
         common.emit_json(person.to_dict())
     else:
@@ -57,20 +81,31 @@ def instructor_add(
 @app.command("edit")
 def instructor_edit(
     person_id: IdArg,
-    capacity: Annotated[int | None, typer.Option(
-        "--capacity", help="Dossiers under instruction at most.")] = None,
-    active: Annotated[bool | None, typer.Option(
-        "--active/--inactive", help="An inactive person is never chosen.")] = None,
+    capacity: Annotated[
+        int | None, typer.Option("--capacity", help="Dossiers under instruction at most.")
+    ] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="An inactive person is never chosen.")
+    ] = None,
     email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
-    employer: Annotated[str | None, typer.Option("--employer", help="Employer's name.")]
-    = None,
-    conflict_employer: Annotated[list[str] | None, typer.Option(
-        "--conflict-employer", help="Declare a further conflicting employer; "
-        "repeatable.")] = None,
-    conflict_candidate: Annotated[list[int] | None, typer.Option(
-        "--conflict-candidate", metavar="ID", help="Declare a further conflicting "
-        "candidate; repeatable.")] = None,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    employer: Annotated[str | None, typer.Option("--employer", help="Employer's name.")] = None,
+    conflict_employer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--conflict-employer", help="Declare a further conflicting employer; repeatable."
+        ),
+    ] = None,
+    conflict_candidate: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--conflict-candidate",
+            metavar="ID",
+            help="Declare a further conflicting candidate; repeatable.",
+        ),
+    ] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Change an instructor's capacity, availability, contact, employer or declared
     conflicts (conflicts are added, never removed).
@@ -81,15 +116,24 @@ def instructor_edit(
 
     store = common.store(actor=actor, date=date)
     person = instructors.edit(
-        store, person_id, capacity=capacity, active=active, email=email, employer=employer,
+        store,
+        person_id,
+        capacity=capacity,
+        active=active,
+        email=email,
+        employer=employer,
         add_conflict_employers=conflict_employer or [],
-        add_conflict_candidates=conflict_candidate or [], date=common.day(date))
+        add_conflict_candidates=conflict_candidate or [],
+        date=common.day(date),
+    )
     if json_out:
         common.emit_json(person.to_dict())
     else:
-        common.say(f"Updated {person.role} {person.id}: {person.name} "
-                   f"({person.load}/{person.capacity} dossiers under instruction, "
-                   f"{'active' if person.active else 'inactive'})")
+        common.say(
+            f"Updated {person.role} {person.id}: {person.name} "
+            f"({person.load}/{person.capacity} dossiers under instruction, "
+            f"{'active' if person.active else 'inactive'})"
+        )
 
 
 @app.command("list")
@@ -111,8 +155,19 @@ def instructor_list(
         return
     common.table(
         ["id", "name", "role", "specialties", "employer", "load", "active"],
-        [[p.id, p.name, p.role, ", ".join(p.specialties), p.employer,
-          f"{p.load}/{p.capacity}", "yes" if p.active else "no"] for p in people])
+        [
+            [
+                p.id,
+                p.name,
+                p.role,
+                ", ".join(p.specialties),
+                p.employer,
+                f"{p.load}/{p.capacity}",
+                "yes" if p.active else "no",
+            ]
+            for p in people
+        ],
+    )
 
 
 @app.command("show")
@@ -128,21 +183,31 @@ def instructor_show(person_id: IdArg, json_out: JsonOpt = False):
     person = instructors.get(store, person_id)
     held, reported = instructors.dossiers_of(store, person_id)
     if json_out:
-        common.emit_json({**person.to_dict(), "dossiers": held,
-                          "awaiting_commission": reported})
+        common.emit_json({**person.to_dict(), "dossiers": held, "awaiting_commission": reported})
         return
-    common.fields([
-        ("id", person.id), ("name", person.name), ("role", person.role),
-        ("specialties", person.specialties), ("employer", person.employer),
-        ("e-mail", person.email),
-        ("load", f"{person.load}/{person.capacity} dossiers under instruction"),
-        ("assigned ever", person.assigned_total), ("active", person.active),
-        ("conflict employers", person.conflict_employers),
-        ("conflict candidates", person.conflict_candidates),
-    ], title=f"{person.role.capitalize()} {person.id}")
-    for title, found in (("Dossiers under instruction", held),
-                         ("Reported, awaiting the commission", reported)):
+    common.fields(
+        [
+            ("id", person.id),
+            ("name", person.name),
+            ("role", person.role),
+            ("specialties", person.specialties),
+            ("employer", person.employer),
+            ("e-mail", person.email),
+            ("load", f"{person.load}/{person.capacity} dossiers under instruction"),
+            ("assigned ever", person.assigned_total),
+            ("active", person.active),
+            ("conflict employers", person.conflict_employers),
+            ("conflict candidates", person.conflict_candidates),
+        ],
+        title=f"{person.role.capitalize()} {person.id}",
+    )
+    for title, found in (
+        ("Dossiers under instruction", held),
+        ("Reported, awaiting the commission", reported),
+    ):
         if found:
-            common.table(["ref", "scheme", "status", "candidate"],
-                         [[d["ref"], d["scheme"], d["status"], d["holder"]] for d in found],
-                         title=title)
+            common.table(
+                ["ref", "scheme", "status", "candidate"],
+                [[d["ref"], d["scheme"], d["status"], d["holder"]] for d in found],
+                title=title,
+            )

@@ -11,8 +11,10 @@ import typer
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, FormatOpt, JsonOpt, OutOpt, TemplatesOpt
 
-app = typer.Typer(help="Letters: templates, rendering to PDF or HTML, and the log of letters "
-                  "sent.", no_args_is_help=True)
+app = typer.Typer(
+    help="Letters: templates, rendering to PDF or HTML, and the log of letters sent.",
+    no_args_is_help=True,
+)
 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Render the file but log nothing.")]
 
@@ -29,32 +31,57 @@ def letters_list(templates: TemplatesOpt = None, json_out: JsonOpt = False):
     if json_out:
         common.emit_json(found)
         return
-    common.table(["name", "needs", "source", "description"],
-                 [[t["name"], f"--{t['needs']}" if t["needs"] else "any", t["source"],
-                   t["description"]] for t in found])
+    common.table(
+        ["name", "needs", "source", "description"],
+        [
+            [t["name"], f"--{t['needs']}" if t["needs"] else "any", t["source"], t["description"]]
+            for t in found
+        ],
+    )
 
 
 @app.command("render")
 def letters_render(
-    template: Annotated[str | None, typer.Argument(
-        metavar="[TEMPLATE]", help="Template name, e.g. accuse-reception (see `letters "
-        "list`); none with --pending.", show_default=False)] = None,
-    dossier: Annotated[str | None, typer.Option(
-        "--dossier", metavar="REF", help="The dossier the letter is about.")] = None,
-    certificate: Annotated[str | None, typer.Option(
-        "--certificate", metavar="NUMBER", help="The certificate the letter is about.")] = None,
-    candidate: Annotated[int | None, typer.Option(
-        "--candidate", metavar="ID", help="The candidate the letter goes to.")] = None,
-    invoice: Annotated[str | None, typer.Option(
-        "--invoice", metavar="NUMBER", help="The invoice or credit note.")] = None,
+    template: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[TEMPLATE]",
+            help="Template name, e.g. accuse-reception (see `letters list`); none with --pending.",
+            show_default=False,
+        ),
+    ] = None,
+    dossier: Annotated[
+        str | None,
+        typer.Option("--dossier", metavar="REF", help="The dossier the letter is about."),
+    ] = None,
+    certificate: Annotated[
+        str | None,
+        typer.Option(
+            "--certificate", metavar="NUMBER", help="The certificate the letter is about."
+        ),
+    ] = None,
+    candidate: Annotated[
+        int | None,
+        typer.Option("--candidate", metavar="ID", help="The candidate the letter goes to."),
+    ] = None,
+    invoice: Annotated[
+        str | None, typer.Option("--invoice", metavar="NUMBER", help="The invoice or credit note.")
+    ] = None,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
     dry_run: DryRunOpt = False,
-    pending: Annotated[bool, typer.Option(
-        "--pending", help="Render the pending letters instead (see `letters pending`), "
-        "each once, with the options recorded when they were asked for.")] = False,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    pending: Annotated[
+        bool,
+        typer.Option(
+            "--pending",
+            help="Render the pending letters instead (see `letters pending`), "
+            "each once, with the options recorded when they were asked for.",
+        ),
+    ] = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Render one letter to a file, log it, and print its path. A rappel-renouvellement
     (without --dry-run) is recorded as the period's reminder, as `renewals remind` does,
@@ -72,8 +99,10 @@ def letters_render(
     store = common.store(actor=actor, date=date)
     if pending:
         if template or dossier or certificate or candidate is not None or invoice or dry_run:
-            raise ValidationError("--pending renders the pending letters as they were asked "
-                                  "for: give no template, record or --dry-run with it")
+            raise ValidationError(
+                "--pending renders the pending letters as they were asked "
+                "for: give no template, record or --dry-run with it"
+            )
         outcomes = letters.complete_pending(store)
         failed = [o for o in outcomes if o.error]
         if json_out:
@@ -85,16 +114,31 @@ def letters_render(
             if not failed:
                 common.warn(f"{len(outcomes)} pending letter(s) rendered")
         if failed:
-            raise CertcliError("; ".join(f"pending letter {o.id} {o.template} ({o.record} "
-                                         f"{o.ref}) not rendered: {o.error}" for o in failed))
+            raise CertcliError(
+                "; ".join(
+                    f"pending letter {o.id} {o.template} ({o.record} "
+                    f"{o.ref}) not rendered: {o.error}"
+                    for o in failed
+                )
+            )
         return
     if not template:
         raise ValidationError("name the TEMPLATE to render, or give --pending")
     if not dry_run:
         common.complete_pending(store)
-    done = letters.render(store, template, dossier=dossier, certificate=certificate,
-                          candidate=candidate, invoice=invoice, fmt=fmt, out_dir=out,
-                          templates_dir=templates, date=common.day(date), dry_run=dry_run)
+    done = letters.render(
+        store,
+        template,
+        dossier=dossier,
+        certificate=certificate,
+        candidate=candidate,
+        invoice=invoice,
+        fmt=fmt,
+        out_dir=out,
+        templates_dir=templates,
+        date=common.day(date),
+        dry_run=dry_run,
+    )
     if json_out:
         common.emit_json(done.to_dict())
     else:
@@ -117,19 +161,36 @@ def letters_pending(json_out: JsonOpt = False):
     if json_out:
         common.emit_json(rows)
         return
-    common.table(["id", "template", "record", "ref", "date", "format", "out", "asked by"],
-                 [[r["id"], r["template"], r["record"], r["ref"], r["date"], r["format"],
-                   r["out"], r["asked_by"]] for r in rows],
-                 caption=f"{len(rows)} pending letter(s)"
-                 + ("; render them with `certcli letters render --pending`" if rows else ""))
+    common.table(
+        ["id", "template", "record", "ref", "date", "format", "out", "asked by"],
+        [
+            [
+                r["id"],
+                r["template"],
+                r["record"],
+                r["ref"],
+                r["date"],
+                r["format"],
+                r["out"],
+                r["asked_by"],
+            ]
+            for r in rows
+        ],
+        caption=f"{len(rows)} pending letter(s)"
+        + ("; render them with `certcli letters render --pending`" if rows else ""),
+    )
 
 
 @app.command("log")
 def letters_log(
-    candidate: Annotated[int | None, typer.Option(
-        "--candidate", metavar="ID", help="Only letters to this candidate.")] = None,
-    dossier: Annotated[str | None, typer.Option(
-        "--dossier", metavar="REF", help="Only letters about this dossier.")] = None,
+    candidate: Annotated[
+        int | None,
+        typer.Option("--candidate", metavar="ID", help="Only letters to this candidate."),
+    ] = None,
+    dossier: Annotated[
+        str | None,
+        typer.Option("--dossier", metavar="REF", help="Only letters about this dossier."),
+    ] = None,
     json_out: JsonOpt = False,
 ):
     """The letters rendered for real: which, to whom, about what, when, where, by whom.
@@ -142,27 +203,63 @@ def letters_log(
     if json_out:
         common.emit_json(rows)
         return
-    common.table(["id", "date", "template", "candidate", "dossier", "certificate", "invoice",
-                  "notified", "by", "path"],
-                 [[r["id"], r["date"], r["template"], r["candidate_id"], r["dossier"],
-                   r["certificate"], r["invoice"], r["notified_on"], r["by"], r["path"]]
-                  for r in rows],
-                 caption=f"{len(rows)} letter(s)")
+    common.table(
+        [
+            "id",
+            "date",
+            "template",
+            "candidate",
+            "dossier",
+            "certificate",
+            "invoice",
+            "notified",
+            "by",
+            "path",
+        ],
+        [
+            [
+                r["id"],
+                r["date"],
+                r["template"],
+                r["candidate_id"],
+                r["dossier"],
+                r["certificate"],
+                r["invoice"],
+                r["notified_on"],
+                r["by"],
+                r["path"],
+            ]
+            for r in rows
+        ],
+        caption=f"{len(rows)} letter(s)",
+    )
 
 
 @app.command("notified")
 def letters_notified(
-    letter_id: Annotated[int, typer.Argument(
-        metavar="LOG_ID", help="The letter's id in `certcli letters log`.")],
-    date: Annotated[dt.date, typer.Option(
-        "--date", parser=common.date_param, metavar="DATE",
-        help="Day the letter reached its recipient (the acknowledgement of receipt), "
-        "YYYY-MM-DD or DD/MM/YYYY.")],
-    registered: Annotated[str | None, typer.Option(
-        "--registered", metavar="NUMBER",
-        help="The registered letter's number (lettre recommandée avec accusé de "
-        "réception).")] = None,
-    actor: ActorOpt = None, json_out: JsonOpt = False,
+    letter_id: Annotated[
+        int, typer.Argument(metavar="LOG_ID", help="The letter's id in `certcli letters log`.")
+    ],
+    date: Annotated[
+        dt.date,
+        typer.Option(
+            "--date",
+            parser=common.date_param,
+            metavar="DATE",
+            help="Day the letter reached its recipient (the acknowledgement of receipt), "
+            "YYYY-MM-DD or DD/MM/YYYY.",
+        ),
+    ],
+    registered: Annotated[
+        str | None,
+        typer.Option(
+            "--registered",
+            metavar="NUMBER",
+            help="The registered letter's number (lettre recommandée avec accusé de réception).",
+        ),
+    ] = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Record the day a letter was notified (its acknowledgement of receipt), once per
     letter and not before the letter's date. For a refusal letter, the appeal deadline
@@ -179,8 +276,12 @@ def letters_notified(
         return
     about = done["dossier"] or done["certificate"]
     by = f" (registered {done['registered']})" if done["registered"] else ""
-    common.say(f"Letter {done['id']} ({done['template']}{f', {about}' if about else ''}) "
-               f"notified on {done['notified_on']}{by}.")
+    common.say(
+        f"Letter {done['id']} ({done['template']}{f', {about}' if about else ''}) "
+        f"notified on {done['notified_on']}{by}."
+    )
     if done["appeal_deadline"]:
-        common.say(f"  appeal possible until {done['appeal_deadline']} (from the "
-                   f"{done['appeal_deadline_from']})")
+        common.say(
+            f"  appeal possible until {done['appeal_deadline']} (from the "
+            f"{done['appeal_deadline_from']})"
+        )

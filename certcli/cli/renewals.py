@@ -10,21 +10,28 @@ import typer
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, AsOfOpt, DateOpt, JsonOpt
 
-app = typer.Typer(help="Renewal reminders: who is due, and the reminder letters.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Renewal reminders: who is due, and the reminder letters.", no_args_is_help=True
+)
 
-MonthsOpt = Annotated[int, typer.Option(
-    "--months", help="Remind when validity ends within this many months (1 to 48).")]
+MonthsOpt = Annotated[
+    int,
+    typer.Option("--months", help="Remind when validity ends within this many months (1 to 48)."),
+]
 
 
 @app.command("due")
 def renewals_due(
     months: MonthsOpt = 9,
     as_of: AsOfOpt = None,
-    include_expired: Annotated[bool, typer.Option(
-        "--include-expired", help="Add certificates that lapsed without renewal.")] = False,
-    pending: Annotated[bool, typer.Option(
-        "--pending", help="Only those not reminded yet (what `remind` would do).")] = False,
+    include_expired: Annotated[
+        bool,
+        typer.Option("--include-expired", help="Add certificates that lapsed without renewal."),
+    ] = False,
+    pending: Annotated[
+        bool,
+        typer.Option("--pending", help="Only those not reminded yet (what `remind` would do)."),
+    ] = False,
     json_out: JsonOpt = False,
 ):
     """List the certificates whose validity ends within --months, with their reminder status.
@@ -33,32 +40,49 @@ def renewals_due(
     """
     from certcli.letters import reminders as renewals
 
-    found = renewals.due(common.store(), as_of=common.day(as_of), months=months,
-                         include_expired=include_expired, pending=pending)
+    found = renewals.due(
+        common.store(),
+        as_of=common.day(as_of),
+        months=months,
+        include_expired=include_expired,
+        pending=pending,
+    )
     if json_out:
         common.emit_json([d.to_dict() for d in found])
         return
-    common.table(["certificate", "holder", "candidate", "valid until", "days left", "reminder"],
-                 [[d.certificate, d.holder, d.candidate_id, d.valid_until, d.days_left,
-                   d.status] for d in found],
-                 caption=f"{len(found)} certificate(s)")
+    common.table(
+        ["certificate", "holder", "candidate", "valid until", "days left", "reminder"],
+        [
+            [d.certificate, d.holder, d.candidate_id, d.valid_until, d.days_left, d.status]
+            for d in found
+        ],
+        caption=f"{len(found)} certificate(s)",
+    )
 
 
 @app.command("remind")
 def renewals_remind(
     months: MonthsOpt = 9,
     as_of: AsOfOpt = None,
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder for the letters.")]
-    = Path("letters"),
-    one_file: Annotated[bool, typer.Option(
-        "--one-file", help="One combined file of every letter, for printing.")] = False,
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder for the letters.")
+    ] = Path("letters"),
+    one_file: Annotated[
+        bool, typer.Option("--one-file", help="One combined file of every letter, for printing.")
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", help="pdf or html.")] = "pdf",
-    templates: Annotated[Path | None, typer.Option(
-        "--templates", metavar="DIR", help="The secretariat's templates folder "
-        "[default: $CERTCLI_TEMPLATES].")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Render, record nothing.")]
-    = False,
-    date: DateOpt = None, actor: ActorOpt = None, json_out: JsonOpt = False,
+    templates: Annotated[
+        Path | None,
+        typer.Option(
+            "--templates",
+            metavar="DIR",
+            help="The secretariat's templates folder [default: $CERTCLI_TEMPLATES].",
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Render, record nothing.")] = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
 ):
     """Render a renewal reminder for each certificate due and record it; never twice.
 
@@ -76,9 +100,18 @@ def renewals_remind(
     if not dry_run:
         common.complete_pending(store)  # a killed run's letters first
     with _progress(enabled=not json_out) as step:
-        done = renewals.remind(store, as_of=as_of or day, months=months, date=day,
-                               out_dir=out, fmt=fmt, one_file=one_file,
-                               templates_dir=templates, dry_run=dry_run, progress=step)
+        done = renewals.remind(
+            store,
+            as_of=as_of or day,
+            months=months,
+            date=day,
+            out_dir=out,
+            fmt=fmt,
+            one_file=one_file,
+            templates_dir=templates,
+            dry_run=dry_run,
+            progress=step,
+        )
     if json_out:
         common.emit_json(done.to_dict())
     else:
@@ -90,8 +123,10 @@ def renewals_remind(
             common.say(f"skipped {skipped['certificate']}: {skipped['reason']}")
     if done.skipped:
         numbers = ", ".join(s["certificate"] for s in done.skipped)
-        raise CertcliError(f"{len(done.skipped)} certificate(s) skipped, no reminder recorded: "
-                           f"{numbers}; complete them and run `certcli renewals remind` again")
+        raise CertcliError(
+            f"{len(done.skipped)} certificate(s) skipped, no reminder recorded: "
+            f"{numbers}; complete them and run `certcli renewals remind` again"
+        )
 
 
 class _progress:
@@ -106,9 +141,14 @@ class _progress:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        self.bar = Progress(TextColumn("reminders"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.description}"),
-                            console=Console(stderr=True), transient=True)
+        self.bar = Progress(
+            TextColumn("reminders"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=Console(stderr=True),
+            transient=True,
+        )
         self.bar.start()
         return self.step
 

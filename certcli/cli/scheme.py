@@ -9,8 +9,9 @@ import typer
 from certcli.cli import common
 from certcli.cli.common import JsonOpt
 
-app = typer.Typer(help="The scheme catalog loaded from data/ (pieces, fees, dues, rules).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The scheme catalog loaded from data/ (pieces, fees, dues, rules).", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -24,15 +25,24 @@ def scheme_list(json_out: JsonOpt = False):
         return
     common.table(
         ["code", "name", "body", "validity", "annual dues", "initial fee"],
-        [[s.code, s.name, s.body.name,
-          f"{s.validity_years} years" if s.expires else "no expiry",
-          str(s.annual_dues), str(s.fee("initial"))] for s in catalog.values()],
+        [
+            [
+                s.code,
+                s.name,
+                s.body.name,
+                f"{s.validity_years} years" if s.expires else "no expiry",
+                str(s.annual_dues),
+                str(s.fee("initial")),
+            ]
+            for s in catalog.values()
+        ],
     )
 
 
 @app.command("show")
-def scheme_show(code: Annotated[str, typer.Argument(help="Scheme code, e.g. ECO.")],
-                json_out: JsonOpt = False):
+def scheme_show(
+    code: Annotated[str, typer.Argument(help="Scheme code, e.g. ECO.")], json_out: JsonOpt = False
+):
     """Show one scheme: pieces per dossier kind, fees, dues and rules.
 
     Example: certcli scheme show ECO
@@ -44,21 +54,26 @@ def scheme_show(code: Annotated[str, typer.Argument(help="Scheme code, e.g. ECO.
     if json_out:
         common.emit_json(data)
         return
-    common.fields([
-        ("code", scheme.code), ("name", scheme.name), ("body", scheme.body.long_name),
-        ("workflow", scheme.workflow),
-        ("validity", f"{scheme.validity_years} years" if scheme.expires else "no expiry"),
-        ("renewal reminder", f"{scheme.renewal_lead_months} months before the end"),
-        ("appeal delay", f"{scheme.appeal_delay_months} months after notification"),
-        ("agenda cut-off", f"report in {scheme.agenda_cutoff_days} days before the session"),
-        ("dues prorata", scheme.prorata),
-        ("certificate number", scheme.certificate_format),
-        ("annual dues", data["annual_dues"]),
-        ("fees", [f"{k} {v}" for k, v in data["fees"].items()]),
-        ("mentions", list(scheme.mentions)),
-        ("eligibility", [f"{k}={v}" for k, v in scheme.eligibility.items()]),
-        ("file", str(scheme.path)),
-    ], title=scheme.name)
+    common.fields(
+        [
+            ("code", scheme.code),
+            ("name", scheme.name),
+            ("body", scheme.body.long_name),
+            ("workflow", scheme.workflow),
+            ("validity", f"{scheme.validity_years} years" if scheme.expires else "no expiry"),
+            ("renewal reminder", f"{scheme.renewal_lead_months} months before the end"),
+            ("appeal delay", f"{scheme.appeal_delay_months} months after notification"),
+            ("agenda cut-off", f"report in {scheme.agenda_cutoff_days} days before the session"),
+            ("dues prorata", scheme.prorata),
+            ("certificate number", scheme.certificate_format),
+            ("annual dues", data["annual_dues"]),
+            ("fees", [f"{k} {v}" for k, v in data["fees"].items()]),
+            ("mentions", list(scheme.mentions)),
+            ("eligibility", [f"{k}={v}" for k, v in scheme.eligibility.items()]),
+            ("file", str(scheme.path)),
+        ],
+        title=scheme.name,
+    )
     rows = []
     for kind, codes in scheme.pieces.items():
         for piece in codes:

@@ -17,15 +17,16 @@ def init(json_out: JsonOpt = False):
     Example: certcli --db office.db init
     """
     store = common.store(create=True)
-    data = {"db": str(store.path), "created": store.created,
-            "schema_version": store.schema_version}
+    data = {"db": str(store.path), "created": store.created, "schema_version": store.schema_version}
     if json_out:
         common.emit_json(data)
     elif store.created:
         common.say(f"Created {store.path} (schema version {store.schema_version}).")
     else:
-        common.say(f"{store.path} is already initialised (schema version "
-                   f"{store.schema_version}); nothing changed.")
+        common.say(
+            f"{store.path} is already initialised (schema version "
+            f"{store.schema_version}); nothing changed."
+        )
 
 
 def info(json_out: JsonOpt = False):
@@ -35,24 +36,38 @@ def info(json_out: JsonOpt = False):
     Example: certcli info --json
     """
     store = common.store()
-    data = {"db": str(store.path), "schema_version": store.schema_version,
-            "counts": store.counts()}
+    data = {"db": str(store.path), "schema_version": store.schema_version, "counts": store.counts()}
     if json_out:
         common.emit_json(data)
         return
     from certcli.rules.paths import data_dir
 
-    common.fields([("database", data["db"]), ("schema version", data["schema_version"]),
-                   ("scheme catalog", str(data_dir()))])
+    common.fields(
+        [
+            ("database", data["db"]),
+            ("schema version", data["schema_version"]),
+            ("scheme catalog", str(data_dir())),
+        ]
+    )
     common.table(["table", "rows"], [[t, n] for t, n in data["counts"].items()])
 
 
 def demo(
-    size: Annotated[int, typer.Option(
-        "--size", min=0, max=1_000_000, help="Add N synthetic candidates (two dossiers each) "
-        "for benchmarks, at most 1000000.")] = 0,
-    force: Annotated[bool, typer.Option("--force", help="Add the fictional office even if the "
-                                        "database already holds records.")] = False,
+    size: Annotated[
+        int,
+        typer.Option(
+            "--size",
+            min=0,
+            max=1_000_000,
+            help="Add N synthetic candidates (two dossiers each) for benchmarks, at most 1000000.",
+        ),
+    ] = 0,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Add the fictional office even if the database already holds records."
+        ),
+    ] = False,
     date: DateOpt = None,
     actor: ActorOpt = None,
     json_out: JsonOpt = False,
@@ -70,11 +85,14 @@ def demo(
         common.emit_json(summary)
         return
     common.say(f"Demo office written to {store.path} (today is {summary['date']})")
-    common.table(["table", "rows"], [[k, v] for k, v in summary["counts"].items()],
-                 title="Fictional office")
-    common.table(["status", "dossiers"], [[k, v] for k, v in
-                                          summary["dossiers_by_status"].items()],
-                 title="Dossiers per status")
+    common.table(
+        ["table", "rows"], [[k, v] for k, v in summary["counts"].items()], title="Fictional office"
+    )
+    common.table(
+        ["status", "dossiers"],
+        [[k, v] for k, v in summary["dossiers_by_status"].items()],
+        title="Dossiers per status",
+    )
     common.say("Try:")
     for item in summary["try"]:
         common.say(f"  {item['command']}\n      {item['shows']}")
@@ -96,37 +114,72 @@ def stats(as_of: AsOfOpt = None, json_out: JsonOpt = False):
         return
     schemes = sorted(data["dossiers"])
     statuses = sorted({s for per in data["dossiers"].values() for s in per})
-    common.table(["status", *schemes, "total"],
-                 [[s, *(data["dossiers"][c].get(s, "") for c in schemes),
-                   sum(per.get(s, 0) for per in data["dossiers"].values())] for s in statuses],
-                 title=f"Dossiers (as of {data['as_of']})")
+    common.table(
+        ["status", *schemes, "total"],
+        [
+            [
+                s,
+                *(data["dossiers"][c].get(s, "") for c in schemes),
+                sum(per.get(s, 0) for per in data["dossiers"].values()),
+            ]
+            for s in statuses
+        ],
+        title=f"Dossiers (as of {data['as_of']})",
+    )
     window = data["delays"]
-    common.table(["from opening to", "dossiers", "median days", "max days"],
-                 [[label, d["count"], "-" if d["median_days"] is None else d["median_days"],
-                   "-" if d["max_days"] is None else d["max_days"]]
-                  for label, d in (("instruction", window["to_instruction"]),
-                                   ("decision", window["to_decision"]))],
-                 title=f"Delays, {window['from']} to {window['to']}")
-    common.table(["session", "date", "kind", "on agenda", "capacity"],
-                 [[s["id"], s["date"], s["kind"], s["on_agenda"], s["capacity"] or "-"]
-                  for s in data["next_sessions"]], title="Next sessions")
+    common.table(
+        ["from opening to", "dossiers", "median days", "max days"],
+        [
+            [
+                label,
+                d["count"],
+                "-" if d["median_days"] is None else d["median_days"],
+                "-" if d["max_days"] is None else d["max_days"],
+            ]
+            for label, d in (
+                ("instruction", window["to_instruction"]),
+                ("decision", window["to_decision"]),
+            )
+        ],
+        title=f"Delays, {window['from']} to {window['to']}",
+    )
+    common.table(
+        ["session", "date", "kind", "on agenda", "capacity"],
+        [
+            [s["id"], s["date"], s["kind"], s["on_agenda"], s["capacity"] or "-"]
+            for s in data["next_sessions"]
+        ],
+        title="Next sessions",
+    )
     overdue, due, unpaid = data["overdue_requests"], data["renewals"], data["unpaid_invoices"]
-    common.fields([
-        ("overdue requests", ", ".join(d["ref"] for d in overdue["dossiers"]) or "none"),
-        (f"renewals due ({due['months']} months)",
-         f"{due['due']}, {due['not_reminded']} not reminded yet"),
-        ("unpaid invoices", f"{unpaid['count']}, {format_eur(unpaid['total'])}"),
-    ])
+    common.fields(
+        [
+            ("overdue requests", ", ".join(d["ref"] for d in overdue["dossiers"]) or "none"),
+            (
+                f"renewals due ({due['months']} months)",
+                f"{due['due']}, {due['not_reminded']} not reminded yet",
+            ),
+            ("unpaid invoices", f"{unpaid['count']}, {format_eur(unpaid['total'])}"),
+        ]
+    )
 
 
 def log(
-    entity: Annotated[str | None, typer.Option("--entity", help="Kind of record: candidate, "
-                                               "dossier, certificate, invoice, session, "
-                                               "instructor, evaluator, letter...")] = None,
-    record: Annotated[str | None, typer.Option("--record", help="Id or reference of the "
-                                               "record (with --entity).")] = None,
-    action: Annotated[str | None, typer.Option("--action", help="Action prefix, e.g. "
-                                               "dossier. or candidate.add")] = None,
+    entity: Annotated[
+        str | None,
+        typer.Option(
+            "--entity",
+            help="Kind of record: candidate, "
+            "dossier, certificate, invoice, session, "
+            "instructor, evaluator, letter...",
+        ),
+    ] = None,
+    record: Annotated[
+        str | None, typer.Option("--record", help="Id or reference of the record (with --entity).")
+    ] = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Action prefix, e.g. dossier. or candidate.add")
+    ] = None,
     limit: common.LimitOpt = 50,
     page: common.PageOpt = 1,
     json_out: JsonOpt = False,
@@ -138,16 +191,27 @@ def log(
     """
     from certcli.domain import audit_trail
 
-    data, total = audit_trail.page(common.store(), entity=entity, record=record, action=action,
-                                   page=page, limit=limit)
+    data, total = audit_trail.page(
+        common.store(), entity=entity, record=record, action=action, page=page, limit=limit
+    )
     if json_out:
         common.emit_json(data)
         return
-    common.table(["#", "date", "by", "action", "record", "details"],
-                 [[d["id"], d["date"], d["by"], d["action"],
-                   f"{d['entity']} {d['record'] or ''}".strip(),
-                   audit_trail.describe(d["action"], d["details"])] for d in data],
-                 caption=common.page_info(len(data), total, page, limit))
+    common.table(
+        ["#", "date", "by", "action", "record", "details"],
+        [
+            [
+                d["id"],
+                d["date"],
+                d["by"],
+                d["action"],
+                f"{d['entity']} {d['record'] or ''}".strip(),
+                audit_trail.describe(d["action"], d["details"]),
+            ]
+            for d in data
+        ],
+        caption=common.page_info(len(data), total, page, limit),
+    )
 
 
 def backup(
@@ -199,10 +263,11 @@ def check(json_out: JsonOpt = False):
                 common.say(f"  - {problem}")
     if found:
         damaged = not results[0].ok
-        raise CertcliError(f"{found} problem(s) found in {path}"
-                           + ("" if json_out else ": see above")
-                           + ("; the file is damaged: restore the latest backup" if damaged
-                              else ""))
+        raise CertcliError(
+            f"{found} problem(s) found in {path}"
+            + ("" if json_out else ": see above")
+            + ("; the file is damaged: restore the latest backup" if damaged else "")
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -16,12 +16,31 @@ from certcli.errors import CertcliError
 from certcli.rules import workflow
 
 SEED = 2026
-SHOWN = ("candidates", "experiences", "instructors", "evaluators", "dossiers", "sessions",
-         "certificates", "invoices", "payments", "appeals", "reminders", "letters")
+SHOWN = (
+    "candidates",
+    "experiences",
+    "instructors",
+    "evaluators",
+    "dossiers",
+    "sessions",
+    "certificates",
+    "invoices",
+    "payments",
+    "appeals",
+    "reminders",
+    "letters",
+)
 # Tables whose rows mean the database is in use (the counters and the audit trail
 # of an `init` do not).
-_RECORDS = ("candidates", "dossiers", "instructors", "evaluators", "sessions", "certificates",
-            "invoices")
+_RECORDS = (
+    "candidates",
+    "dossiers",
+    "instructors",
+    "evaluators",
+    "sessions",
+    "certificates",
+    "invoices",
+)
 
 
 def build(store, *, today: dt.date, size: int = 0, force: bool = False) -> dict:
@@ -33,8 +52,10 @@ def build(store, *, today: dt.date, size: int = 0, force: bool = False) -> dict:
     existing = {t: counts.get(t, 0) for t in _RECORDS if counts.get(t)}
     if existing and not force:
         held = ", ".join(f"{n} {t}" for t, n in existing.items())
-        raise CertcliError(f"{store.path} already holds records ({held}): the demo will not "
-                           "mix fictional data into it (use another --db, or --force)")
+        raise CertcliError(
+            f"{store.path} already holds records ({held}): the demo will not "
+            "mix fictional data into it (use another --db, or --force)"
+        )
     rng = random.Random(SEED)
     with store.transaction():
         office = office_mod.build(store, rng, today, force=bool(existing))
@@ -52,10 +73,13 @@ def summary(store, office, today: dt.date) -> dict:
         n = store.count_dossiers(status=status)
         if n:
             by_status[status] = n
-    return {"db": str(store.path), "date": today.isoformat(),
-            "counts": {k: counts.get(k, 0) for k in SHOWN},
-            "dossiers_by_status": by_status,
-            "try": suggestions(office, today, str(store.path))}
+    return {
+        "db": str(store.path),
+        "date": today.isoformat(),
+        "counts": {k: counts.get(k, 0) for k in SHOWN},
+        "dossiers_by_status": by_status,
+        "try": suggestions(office, today, str(store.path)),
+    }
 
 
 def suggestions(office, today: dt.date, db: str) -> list[dict]:
@@ -67,22 +91,34 @@ def suggestions(office, today: dt.date, db: str) -> list[dict]:
     story, session = office.stories, office.sessions
     lapsed = office.certificates["lapsed"].certificate
     commands = [
-        {"command": f"certcli renewals due --as-of {on}",
-         "shows": "certificates to renew within 9 months, one already reminded"},
-        {"command": f"certcli commission agenda {session['N1'].id} --date {on}",
-         "shows": f"the next award session ({session['N1'].date.isoformat()}): its agenda, "
-                  "and the dossiers postponed"},
-        {"command": f"certcli dossier show {story['appeal-pending'].ref}",
-         "shows": "a refused dossier under appeal, its whole history"},
-        {"command": f"certcli certificate show {lapsed} --as-of {on}",
-         "shows": "a certificate renewed late: two periods and the lapse between them"},
-        {"command": "certcli invoice list --unpaid",
-         "shows": "dues still owed"},
-        {"command": f"certcli dossier list --overdue --as-of {on}",
-         "shows": "complementary elements not received by their due date"},
-        {"command": "certcli cqpt funding",
-         "shows": "who pays each CQPT evaluation, totals per funder"},
+        {
+            "command": f"certcli renewals due --as-of {on}",
+            "shows": "certificates to renew within 9 months, one already reminded",
+        },
+        {
+            "command": f"certcli commission agenda {session['N1'].id} --date {on}",
+            "shows": f"the next award session ({session['N1'].date.isoformat()}): its agenda, "
+            "and the dossiers postponed",
+        },
+        {
+            "command": f"certcli dossier show {story['appeal-pending'].ref}",
+            "shows": "a refused dossier under appeal, its whole history",
+        },
+        {
+            "command": f"certcli certificate show {lapsed} --as-of {on}",
+            "shows": "a certificate renewed late: two periods and the lapse between them",
+        },
+        {"command": "certcli invoice list --unpaid", "shows": "dues still owed"},
+        {
+            "command": f"certcli dossier list --overdue --as-of {on}",
+            "shows": "complementary elements not received by their due date",
+        },
+        {
+            "command": "certcli cqpt funding",
+            "shows": "who pays each CQPT evaluation, totals per funder",
+        },
     ]
     prefix = f"certcli --db {shlex.quote(db)} "
-    return [{**item, "command": prefix + item["command"].removeprefix("certcli ")}
-            for item in commands]
+    return [
+        {**item, "command": prefix + item["command"].removeprefix("certcli ")} for item in commands
+    ]

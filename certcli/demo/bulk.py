@@ -19,18 +19,45 @@ def _bulk(store, rng: random.Random, size: int, today: dt.date) -> None:
     statuses = ["submitted", "incomplete", "instruction", "report_ready", "granted", "refused"]
     for i in range(size):
         p = _person(rng, base + i + 1)
-        cand_rows.append((
-            base + i + 1, p["civility"], p["first_name"], p["last_name"], p["birth_date"],
-            p["email"], p["phone"], p["address"], p["postcode"], p["city"], p["status"],
-            json.dumps(p["specialties"]), p["employer"], p["siret"], int(p["directory_consent"]),
-            fold(" ".join([p["first_name"], p["last_name"], p["email"], p["city"],
-                           p["employer"]])), today.isoformat(),
-            name_key(p["first_name"], p["last_name"]), email_key(p["email"]),
-        ))
+        cand_rows.append(
+            (
+                base + i + 1,
+                p["civility"],
+                p["first_name"],
+                p["last_name"],
+                p["birth_date"],
+                p["email"],
+                p["phone"],
+                p["address"],
+                p["postcode"],
+                p["city"],
+                p["status"],
+                json.dumps(p["specialties"]),
+                p["employer"],
+                p["siret"],
+                int(p["directory_consent"]),
+                fold(
+                    " ".join(
+                        [p["first_name"], p["last_name"], p["email"], p["city"], p["employer"]]
+                    )
+                ),
+                today.isoformat(),
+                name_key(p["first_name"], p["last_name"]),
+                email_key(p["email"]),
+            )
+        )
         for scheme in ("ECO", "PROG"):
             seq += 1
-            dossier_rows.append((f"{year}-{seq:04d}", base + i + 1, scheme, "initial",
-                                 rng.choice(statuses), today.isoformat()))
+            dossier_rows.append(
+                (
+                    f"{year}-{seq:04d}",
+                    base + i + 1,
+                    scheme,
+                    "initial",
+                    rng.choice(statuses),
+                    today.isoformat(),
+                )
+            )
     store.bulk_insert_candidates(cand_rows)
     store.bulk_insert_dossiers(dossier_rows)
     store.set_counter(f"dossier:{year}", seq)

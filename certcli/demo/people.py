@@ -9,26 +9,98 @@ import random
 from certcli.rules.validators import fold
 
 # First names by the civility they go with, so that no letter reads "M. Élodie".
-FEMININE = ["Léa", "Chloé", "Manon", "Camille", "Inès", "Zoé", "Élodie", "Anaïs", "Margaux",
-            "Clémence", "Océane", "Aurélie"]
-MASCULINE = ["Hugo", "Louis", "Gabriel", "Arthur", "Jules", "Raphaël", "Théo", "Noé",
-             "Étienne", "Baptiste", "Mathis", "François"]
+FEMININE = [
+    "Léa",
+    "Chloé",
+    "Manon",
+    "Camille",
+    "Inès",
+    "Zoé",
+    "Élodie",
+    "Anaïs",
+    "Margaux",
+    "Clémence",
+    "Océane",
+    "Aurélie",
+]
+MASCULINE = [
+    "Hugo",
+    "Louis",
+    "Gabriel",
+    "Arthur",
+    "Jules",
+    "Raphaël",
+    "Théo",
+    "Noé",
+    "Étienne",
+    "Baptiste",
+    "Mathis",
+    "François",
+]
 # The historical order (it seeds the demo's draws): alternating, as before the split.
 FIRST = [name for pair in zip(FEMININE, MASCULINE, strict=True) for name in pair]
-LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
-        "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David",
-        "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier"]
-CITIES = [("75011", "Paris"), ("69003", "Lyon"), ("13008", "Marseille"), ("31000", "Toulouse"),
-          ("44000", "Nantes"), ("67000", "Strasbourg"), ("33000", "Bordeaux"), ("59000", "Lille")]
-STREETS = ["rue des Lilas", "avenue Jean Jaurès", "boulevard Voltaire", "rue de la Paix",
-           "impasse des Tilleuls", "chemin du Moulin"]
-FIRMS = ["Cabinet Métré Conseil", "Atelier Économie Bâtiment", "Programmation & Territoires",
-         "BET Quantités", "Télécom Réseaux Ouest", "Fibre Services Est", "Opérateur Numérique SA"]
+LAST = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefèvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Mercier",
+]
+CITIES = [
+    ("75011", "Paris"),
+    ("69003", "Lyon"),
+    ("13008", "Marseille"),
+    ("31000", "Toulouse"),
+    ("44000", "Nantes"),
+    ("67000", "Strasbourg"),
+    ("33000", "Bordeaux"),
+    ("59000", "Lille"),
+]
+STREETS = [
+    "rue des Lilas",
+    "avenue Jean Jaurès",
+    "boulevard Voltaire",
+    "rue de la Paix",
+    "impasse des Tilleuls",
+    "chemin du Moulin",
+]
+FIRMS = [
+    "Cabinet Métré Conseil",
+    "Atelier Économie Bâtiment",
+    "Programmation & Territoires",
+    "BET Quantités",
+    "Télécom Réseaux Ouest",
+    "Fibre Services Est",
+    "Opérateur Numérique SA",
+]
 # Per scheme family, the employers that make sense (the CQPT is the telecoms branch).
-BUILDING_FIRMS = {"economie": ["Cabinet Métré Conseil", "Atelier Économie Bâtiment",
-                               "BET Quantités"],
-                  "programmation": ["Programmation & Territoires", "Atelier Économie Bâtiment",
-                                    "Cabinet Métré Conseil"]}
+BUILDING_FIRMS = {
+    "economie": ["Cabinet Métré Conseil", "Atelier Économie Bâtiment", "BET Quantités"],
+    "programmation": [
+        "Programmation & Territoires",
+        "Atelier Économie Bâtiment",
+        "Cabinet Métré Conseil",
+    ],
+}
 TELECOM_FIRMS = ["Télécom Réseaux Ouest", "Fibre Services Est", "Opérateur Numérique SA"]
 
 
@@ -59,19 +131,22 @@ def _values(rng: random.Random, i: int, first: str, last: str) -> dict:
     return {
         # The draw that once chose the civility at random is kept, so every later
         # value of the seeded demo (dates, cities, statuses) stays the same.
-        "civility": _civility(first, rng.choice(["M.", "Mme"])), "first_name": first,
+        "civility": _civility(first, rng.choice(["M.", "Mme"])),
+        "first_name": first,
         "last_name": last,
-        "birth_date": dt.date(1965 + rng.randrange(35), 1 + rng.randrange(12),
-                              1 + rng.randrange(28)).isoformat(),
+        "birth_date": dt.date(
+            1965 + rng.randrange(35), 1 + rng.randrange(12), 1 + rng.randrange(28)
+        ).isoformat(),
         "email": f"{fold(first)}.{fold(last)}.{i}@example.fr".replace(" ", ""),
         "phone": f"+33 6 {rng.randrange(10, 30)} {rng.randrange(10, 99)} "
-                 f"{rng.randrange(10, 99)} {rng.randrange(10, 99)}",
+        f"{rng.randrange(10, 99)} {rng.randrange(10, 99)}",
         "address": f"{1 + rng.randrange(120)} {rng.choice(STREETS)}",
-        "postcode": postcode, "city": city,
+        "postcode": postcode,
+        "city": city,
         "status": rng.choice(["salarie", "salarie", "demandeur"]),
-        "specialties": rng.choice([["economie"], ["programmation"], ["economie",
-                                                                      "programmation"]]),
-        "employer": rng.choice(FIRMS), "siret": _siret(rng),
+        "specialties": rng.choice([["economie"], ["programmation"], ["economie", "programmation"]]),
+        "employer": rng.choice(FIRMS),
+        "siret": _siret(rng),
         "directory_consent": rng.random() < 0.7,
     }
 
@@ -86,8 +161,13 @@ class Names:
         rng.shuffle(self.pairs)
         self.count = 0
 
-    def person(self, *, specialty: str | None = None, employer: str | None = None,
-               status: str | None = None) -> dict:
+    def person(
+        self,
+        *,
+        specialty: str | None = None,
+        employer: str | None = None,
+        status: str | None = None,
+    ) -> dict:
         """A candidate's values: OPQTECC (`specialty`) or CQPT (telecoms employer)."""
         self.count += 1
         first, last = self.pairs.pop()

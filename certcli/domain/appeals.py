@@ -22,13 +22,13 @@ REFUSAL_LETTERS = ("refus", "cqpt-decision")
 class Deadline:
     """The last day to appeal, and what it runs from: "notification" (the day the
     refusal letter was notified, SPEC §2.8) or "decision" (while that is not known)."""
+
     date: dt.date
     source: str
     notified_on: dt.date | None = None
 
 
-def deadline(scheme, refused_on: dt.date, *, store=None, dossier_id: int | None = None
-             ) -> Deadline:
+def deadline(scheme, refused_on: dt.date, *, store=None, dossier_id: int | None = None) -> Deadline:
     """The appeal deadline of a refusal decided on `refused_on`: the scheme's delay
     from the day its refusal letter was notified (`letters notified`) when one was,
     from the decision day otherwise. The one rule of `appeal file`, `appeal list`,
@@ -38,8 +38,9 @@ def deadline(scheme, refused_on: dt.date, *, store=None, dossier_id: int | None 
         found = store.first_notified(dossier_id, REFUSAL_LETTERS, refused_on.isoformat())
     if found is not None:
         notified = dates.from_iso(found["notified_on"])
-        return Deadline(dates.appeal_deadline(notified, scheme.appeal_delay_months),
-                        "notification", notified)
+        return Deadline(
+            dates.appeal_deadline(notified, scheme.appeal_delay_months), "notification", notified
+        )
     return Deadline(dates.appeal_deadline(refused_on, scheme.appeal_delay_months), "decision")
 
 
@@ -55,27 +56,45 @@ def file(store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
         if earlier:
             raise StateError(_already_appealed(row, earlier[-1]))
         workflow.require(row, "appeal", scheme.workflow)
-        limit = deadline(scheme, dates.from_iso(row["decided_on"]), store=store,
-                         dossier_id=row["id"])
+        limit = deadline(
+            scheme, dates.from_iso(row["decided_on"]), store=store, dossier_id=row["id"]
+        )
         last_day = limit.date
         if date.isoformat() < row["decided_on"]:
-            raise ValidationError(f"appeal dated {date} is before the refusal "
-                                  f"({row['decided_on']})")
+            raise ValidationError(
+                f"appeal dated {date} is before the refusal ({row['decided_on']})"
+            )
         if date > last_day:
-            raise StateError(f"dossier {row['ref']}: too late to appeal on {date}, the appeal "
-                             f"deadline was {last_day.isoformat()} ({_from(limit)})")
-        appeal_id = store.insert("appeals", {"dossier_id": row["id"],
-                                             "filed_on": date.isoformat(),
-                                             "deadline": last_day.isoformat(),
-                                             "deadline_from": limit.source,
-                                             "reason": reason})
-        dossiers.record_event(store, row, "appeal",
-                              {"deadline": last_day.isoformat(),
-                               "deadline_from": limit.source, "reason": reason}, date,
-                              status="appealed")
-    return {"id": appeal_id, "ref": row["ref"], "filed_on": date.isoformat(),
-            "deadline": last_day.isoformat(), "deadline_from": limit.source,
-            "status": "appealed"}
+            raise StateError(
+                f"dossier {row['ref']}: too late to appeal on {date}, the appeal "
+                f"deadline was {last_day.isoformat()} ({_from(limit)})"
+            )
+        appeal_id = store.insert(
+            "appeals",
+            {
+                "dossier_id": row["id"],
+                "filed_on": date.isoformat(),
+                "deadline": last_day.isoformat(),
+                "deadline_from": limit.source,
+                "reason": reason,
+            },
+        )
+        dossiers.record_event(
+            store,
+            row,
+            "appeal",
+            {"deadline": last_day.isoformat(), "deadline_from": limit.source, "reason": reason},
+            date,
+            status="appealed",
+        )
+    return {
+        "id": appeal_id,
+        "ref": row["ref"],
+        "filed_on": date.isoformat(),
+        "deadline": last_day.isoformat(),
+        "deadline_from": limit.source,
+        "status": "appealed",
+    }
 
 
 def _from(limit: Deadline) -> str:
@@ -90,26 +109,50 @@ def _already_appealed(row, appeal) -> str:
     ref, filed = row["ref"], appeal["filed_on"]
     if appeal["outcome"] is not None:
         final = "the refusal is final" if appeal["outcome"] == "confirmed" else "it was granted"
-        return (f"dossier {ref}: an appeal was already heard (filed on {filed}, "
-                f"{appeal['outcome']} on {appeal['decided_on']}); {final}")
+        return (
+            f"dossier {ref}: an appeal was already heard (filed on {filed}, "
+            f"{appeal['outcome']} on {appeal['decided_on']}); {final}"
+        )
     if appeal["session_id"] is not None:
-        return (f"dossier {ref}: an appeal was already filed on {filed}; it is heard at "
-                f"session {appeal['session_id']} ({appeal['session_date']})")
-    return (f"dossier {ref}: an appeal was already filed on {filed}; it is not yet heard "
-            "(place it with `certcli commission agenda ID` of an appeal session)")
+        return (
+            f"dossier {ref}: an appeal was already filed on {filed}; it is heard at "
+            f"session {appeal['session_id']} ({appeal['session_date']})"
+        )
+    return (
+        f"dossier {ref}: an appeal was already filed on {filed}; it is not yet heard "
+        "(place it with `certcli commission agenda ID` of an appeal session)"
+    )
 
 
 def listing(store, *, pending: bool = False) -> list[dict]:
-    return [{"id": a["id"], "ref": a["ref"], "candidate_id": a["candidate_id"],
-             "holder": f"{a['first_name']} {a['last_name']}", "scheme": a["scheme"],
-             "filed_on": a["filed_on"], "deadline": a["deadline"],
-             "deadline_from": a["deadline_from"], "session": a["session_id"],
-             "session_date": a["session_date"], "outcome": a["outcome"],
-             "decided_on": a["decided_on"]} for a in store.appeals(pending=pending)]
+    return [
+        {
+            "id": a["id"],
+            "ref": a["ref"],
+            "candidate_id": a["candidate_id"],
+            "holder": f"{a['first_name']} {a['last_name']}",
+            "scheme": a["scheme"],
+            "filed_on": a["filed_on"],
+            "deadline": a["deadline"],
+            "deadline_from": a["deadline_from"],
+            "session": a["session_id"],
+            "session_date": a["session_date"],
+            "outcome": a["outcome"],
+            "decided_on": a["decided_on"],
+        }
+        for a in store.appeals(pending=pending)
+    ]
 
 
-def decide(store, ref: str, decision: str, *, reason: str | None = None,
-           mentions: list[str] | None = None, date: dt.date) -> dict:
+def decide(
+    store,
+    ref: str,
+    decision: str,
+    *,
+    reason: str | None = None,
+    mentions: list[str] | None = None,
+    date: dt.date,
+) -> dict:
     """Record the outcome of an appeal at the appeals session it was placed before
     (the same as `commission decide SESSION REF`): dated on the session day,
     recorded on `date`, not before it."""
@@ -123,7 +166,16 @@ def decide(store, ref: str, decision: str, *, reason: str | None = None,
         if appeal is None:
             raise StateError(f"dossier {row['ref']} has no pending appeal")
         if appeal["session_id"] is None:
-            raise StateError(f"the appeal of dossier {row['ref']} is on no appeals session "
-                             "yet: build one's agenda with `certcli commission agenda ID`")
-        return commissions.decide(store, appeal["session_id"], row["ref"], decision,
-                                  reason=reason, mentions=mentions, date=date)
+            raise StateError(
+                f"the appeal of dossier {row['ref']} is on no appeals session "
+                "yet: build one's agenda with `certcli commission agenda ID`"
+            )
+        return commissions.decide(
+            store,
+            appeal["session_id"],
+            row["ref"],
+            decision,
+            reason=reason,
+            mentions=mentions,
+            date=date,
+        )

@@ -42,12 +42,19 @@ class Assignment:
     def to_dict(self) -> dict:
         """The `dossier assign --json` contract plus what explains it (the person
         is under "instructor", or "expert" for `dossier expert`)."""
-        data = {"ref": self.ref, self.role: self.instructor, "reason": self.reason,
-                "previous": self.previous, "override": self.override,
-                "excluded": self.excluded}
+        data = {
+            "ref": self.ref,
+            self.role: self.instructor,
+            "reason": self.reason,
+            "previous": self.previous,
+            "override": self.override,
+            "excluded": self.excluded,
+        }
         if self.role == "instructor":
-            data.update(interviews_moved=self.interviews_moved,
-                        interviews_cancelled=self.interviews_cancelled)
+            data.update(
+                interviews_moved=self.interviews_moved,
+                interviews_cancelled=self.interviews_cancelled,
+            )
         return data
 
 
@@ -55,15 +62,15 @@ def _ident(person: Instructor) -> dict:
     return {"id": person.id, "name": person.name}
 
 
-def problems(person: Instructor, scheme, candidate, *, check_specialty: bool = True
-             ) -> list[str]:
+def problems(person: Instructor, scheme, candidate, *, check_specialty: bool = True) -> list[str]:
     """What stands against `person` taking this candidate's dossier (empty: fits)."""
     found = []
     if not person.active:
         found.append("inactive")
     if check_specialty and scheme.specialty and scheme.specialty not in person.specialties:
-        found.append(f"no specialty {scheme.specialty} "
-                     f"(has {', '.join(person.specialties) or 'none'})")
+        found.append(
+            f"no specialty {scheme.specialty} (has {', '.join(person.specialties) or 'none'})"
+        )
     found += instructors.conflicts(person, candidate["id"], candidate["employer"])
     if person.load >= person.capacity:
         found.append(f"full ({person.load}/{person.capacity} dossiers under instruction)")
@@ -88,21 +95,26 @@ def choose(store, dossier_row, scheme) -> tuple[Instructor, str, list[dict]]:
     ref = dossier_row["ref"]
     if not fit:
         if not excluded:
-            raise NotFound(f"no instructor recorded to instruct {ref}: add one with "
-                           "`certcli instructor add --role instructor`")
-        why = "; ".join(f"{e['name']} (id {e['id']}): {', '.join(e['reasons'])}"
-                        for e in excluded)
-        raise ConflictError(f"no instructor fits dossier {ref} ({scheme.code}, specialty "
-                            f"{scheme.specialty or 'any'}): {why}")
+            raise NotFound(
+                f"no instructor recorded to instruct {ref}: add one with "
+                "`certcli instructor add --role instructor`"
+            )
+        why = "; ".join(f"{e['name']} (id {e['id']}): {', '.join(e['reasons'])}" for e in excluded)
+        raise ConflictError(
+            f"no instructor fits dossier {ref} ({scheme.code}, specialty "
+            f"{scheme.specialty or 'any'}): {why}"
+        )
     fit.sort(key=lambda p: (p.load, p.assigned_total, p.id))
     return fit[0], _explain(fit, scheme, excluded), excluded
 
 
 def _explain(ranked: list[Instructor], scheme, excluded: list[dict]) -> str:
     best = ranked[0]
-    parts = [f"{best.name} (id {best.id}): specialty {scheme.specialty or 'not required'}, "
-             f"no conflict of interest, {best.load}/{best.capacity} dossiers under "
-             "instruction"]
+    parts = [
+        f"{best.name} (id {best.id}): specialty {scheme.specialty or 'not required'}, "
+        f"no conflict of interest, {best.load}/{best.capacity} dossiers under "
+        "instruction"
+    ]
     tied = [p for p in ranked[1:] if p.load == best.load]
     others = len(ranked) - 1
     if not others:
@@ -113,11 +125,14 @@ def _explain(ranked: list[Instructor], scheme, excluded: list[dict]) -> str:
         names = ", ".join(p.label for p in tied)
         same_total = [p for p in tied if p.assigned_total == best.assigned_total]
         if len(same_total) < len(tied):
-            parts.append(f"tied on load with {names}; fewest assignments ever "
-                         f"({best.assigned_total})")
+            parts.append(
+                f"tied on load with {names}; fewest assignments ever ({best.assigned_total})"
+            )
         else:
-            parts.append(f"tied on load and on assignments ever ({best.assigned_total}) "
-                         f"with {names}; lowest id")
+            parts.append(
+                f"tied on load and on assignments ever ({best.assigned_total}) "
+                f"with {names}; lowest id"
+            )
     if excluded:
         parts.append(f"{len(excluded)} excluded")
     return "; ".join(parts)
@@ -127,16 +142,22 @@ def _candidate_for(store, dossier_row):
     return store.candidate(dossier_row["candidate_id"])
 
 
-def assign(store, ref: str, *, instructor_id: int | None = None, auto: bool = False,
-           override: str | None = None, date: dt.date) -> Assignment:
+def assign(
+    store,
+    ref: str,
+    *,
+    instructor_id: int | None = None,
+    auto: bool = False,
+    override: str | None = None,
+    date: dt.date,
+) -> Assignment:
     """Assign (or reassign) the instructor of a dossier, automatically or by hand."""
     if auto == (instructor_id is not None):
         raise ValidationError("give either --instructor ID or --auto")
     if override is not None and not override.strip():
         raise ValidationError("--override needs a reason")
     if override is not None and auto:
-        raise ValidationError("--override is for a manual choice (--instructor ID), "
-                              "not for --auto")
+        raise ValidationError("--override is for a manual choice (--instructor ID), not for --auto")
     with store.transaction():
         row = dossiers.row(store, ref)
         scheme = schemes.get(row["scheme"])
@@ -153,8 +174,11 @@ def assign(store, ref: str, *, instructor_id: int | None = None, auto: bool = Fa
         previous = None
         if row["instructor_id"] is not None:
             previous = _ident(instructors.get(store, row["instructor_id"]))
-        details = {"instructor": _ident(person), "mode": "auto" if auto else "manual",
-                   "reason": reason}
+        details = {
+            "instructor": _ident(person),
+            "mode": "auto" if auto else "manual",
+            "reason": reason,
+        }
         if previous:
             details["previous"] = previous
         if override:
@@ -162,19 +186,30 @@ def assign(store, ref: str, *, instructor_id: int | None = None, auto: bool = Fa
         moved, cancelled = [], []
         if previous:
             moved, cancelled = instruction.hand_over_interviews(
-                store, row, row["instructor_id"], person, date)
+                store, row, row["instructor_id"], person, date
+            )
             if moved:
                 details["interviews_moved"] = moved
             if cancelled:
                 details["interviews_cancelled"] = cancelled
         store.update("dossiers", row["id"], {"instructor_id": person.id})
         dossiers.record_event(store, row, "assigned", details, date)
-    return Assignment(row["ref"], _ident(person), reason, "instructor", previous,
-                      override.strip() if override else None, excluded, moved, cancelled)
+    return Assignment(
+        row["ref"],
+        _ident(person),
+        reason,
+        "instructor",
+        previous,
+        override.strip() if override else None,
+        excluded,
+        moved,
+        cancelled,
+    )
 
 
-def call_expert(store, ref: str, *, expert_id: int, override: str | None = None,
-                date: dt.date) -> Assignment:
+def call_expert(
+    store, ref: str, *, expert_id: int, override: str | None = None, date: dt.date
+) -> Assignment:
     """Call in an expert on a dossier. The conflict and capacity checks are the
     instructors' ones; an expert's specialty is not checked, since an expert is
     called for a particular technical question, possibly outside the scheme's."""
@@ -198,16 +233,23 @@ def call_expert(store, ref: str, *, expert_id: int, override: str | None = None,
             details.update(override=override.strip(), overridden=overridden)
         store.update("dossiers", row["id"], {"expert_id": person.id})
         dossiers.record_event(store, row, "expert", details, date)
-    return Assignment(row["ref"], _ident(person), reason, "expert", previous,
-                      override.strip() if override else None)
+    return Assignment(
+        row["ref"],
+        _ident(person),
+        reason,
+        "expert",
+        previous,
+        override.strip() if override else None,
+    )
 
 
 def _manual(store, row, person_id: int, role: str) -> Instructor:
     person = instructors.get(store, person_id)
     if person.role != role:
         hint = "dossier expert --expert" if person.role == "expert" else "dossier assign"
-        raise ValidationError(f"{person.label} is an {person.role}, not an {role} "
-                              f"(use `certcli {hint}`)")
+        raise ValidationError(
+            f"{person.label} is an {person.role}, not an {role} (use `certcli {hint}`)"
+        )
     if not person.active:
         raise StateError(f"{person.label} is inactive")
     current = row["instructor_id"] if role == "instructor" else row["expert_id"]
@@ -216,11 +258,14 @@ def _manual(store, row, person_id: int, role: str) -> Instructor:
     return person
 
 
-def _refuse_unless_override(person: Instructor, row, found: list[str],
-                            override: str | None) -> None:
+def _refuse_unless_override(
+    person: Instructor, row, found: list[str], override: str | None
+) -> None:
     if found and override is None:
-        raise ConflictError(f"cannot give dossier {row['ref']} to {person.label}: "
-                            f"{'; '.join(found)} (add --override \"reason\" to do it anyway)")
+        raise ConflictError(
+            f"cannot give dossier {row['ref']} to {person.label}: "
+            f'{"; ".join(found)} (add --override "reason" to do it anyway)'
+        )
 
 
 def _manual_reason(person: Instructor, overridden: list[str], override: str | None) -> str:

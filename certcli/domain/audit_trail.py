@@ -9,16 +9,33 @@ from certcli.errors import ValidationError
 # The kinds of record certcli's writes are logged against (the `entity` argument of
 # every store.audit call; a test keeps this in step with the code). The trail
 # itself may hold more, from older versions: both are accepted.
-ENTITIES = ("candidate", "certificate", "database", "dossier", "dues", "evaluator",
-            "instructor", "invoice", "letter", "session")
+ENTITIES = (
+    "candidate",
+    "certificate",
+    "database",
+    "dossier",
+    "dues",
+    "evaluator",
+    "instructor",
+    "invoice",
+    "letter",
+    "session",
+)
 
 
 def known_entities(store) -> list[str]:
     return sorted(set(ENTITIES) | set(store.audit_entities()))
 
 
-def page(store, *, entity: str | None = None, record: str | None = None,
-         action: str | None = None, page: int = 1, limit: int = 50) -> tuple[list[dict], int]:
+def page(
+    store,
+    *,
+    entity: str | None = None,
+    record: str | None = None,
+    action: str | None = None,
+    page: int = 1,
+    limit: int = 50,
+) -> tuple[list[dict], int]:
     """One page of entries, newest first, and the number matching in all. A misspelt
     --entity is refused rather than silently finding nothing."""
     if entity is not None:
@@ -28,11 +45,22 @@ def page(store, *, entity: str | None = None, record: str | None = None,
             from certcli.rules.validators import shown
 
             raise ValidationError(f"unknown entity {shown(entity)} (known: {', '.join(known)})")
-    rows, total = store.audit_page(entity=entity, entity_id=record, action=action,
-                                   limit=limit, offset=(page - 1) * limit)
-    entries = [{"id": r["id"], "at": r["at"], "date": r["date"], "by": r["actor"],
-                "action": r["action"], "entity": r["entity"], "record": r["entity_id"],
-                "details": json.loads(r["details"])} for r in rows]
+    rows, total = store.audit_page(
+        entity=entity, entity_id=record, action=action, limit=limit, offset=(page - 1) * limit
+    )
+    entries = [
+        {
+            "id": r["id"],
+            "at": r["at"],
+            "date": r["date"],
+            "by": r["actor"],
+            "action": r["action"],
+            "entity": r["entity"],
+            "record": r["entity_id"],
+            "details": json.loads(r["details"]),
+        }
+        for r in rows
+    ]
     return entries, total
 
 
@@ -49,6 +77,7 @@ def sentence(*actions: str):
         for action in actions:
             _SENTENCES[action] = function
         return function
+
     return register
 
 
@@ -65,8 +94,11 @@ def describe(action: str, details: dict | None) -> str:
 
 
 def _pairs(details: dict) -> str:
-    return "; ".join(f"{key.replace('_', ' ')}: {_value(value)}"
-                     for key, value in details.items() if value not in (None, "", [], {}))
+    return "; ".join(
+        f"{key.replace('_', ' ')}: {_value(value)}"
+        for key, value in details.items()
+        if value not in (None, "", [], {})
+    )
 
 
 def _value(value) -> str:
@@ -108,17 +140,20 @@ def _forced(d: dict) -> str | None:
 
 @sentence("dossier.add", "dossier.opened")
 def _opened(d):
-    extra = ", ".join(f"{k} {d[k]}" for k in ("certificate", "mention", "route", "financing")
-                      if d.get(k))
-    return (f"opened: {d['scheme']} {d['kind']}" + (f" ({extra})" if extra else "")
-            + _also(_forced(d)))
+    extra = ", ".join(
+        f"{k} {d[k]}" for k in ("certificate", "mention", "route", "financing") if d.get(k)
+    )
+    return (
+        f"opened: {d['scheme']} {d['kind']}" + (f" ({extra})" if extra else "") + _also(_forced(d))
+    )
 
 
 @sentence("dossier.received")
 def _received(d):
     answered = d.get("requests_satisfied")
     return f"pieces received: {_counted(d['pieces'])}" + _also(
-        "the complementary elements asked for are in" if answered else None)
+        "the complementary elements asked for are in" if answered else None
+    )
 
 
 @sentence("dossier.paid")
@@ -137,8 +172,11 @@ def _checked(d):
     if d["eligible"]:
         return "checked: complete and eligible"
     failed = "; ".join(_value(f) for f in d.get("failures") or [])
-    return ("checked: complete, not eligible" + (f" ({failed})" if failed else "")
-            + (f", accepted with override: {d['override']}" if d.get("override") else ""))
+    return (
+        "checked: complete, not eligible"
+        + (f" ({failed})" if failed else "")
+        + (f", accepted with override: {d['override']}" if d.get("override") else "")
+    )
 
 
 def _mode(d: dict) -> str:
@@ -150,16 +188,18 @@ def _mode(d: dict) -> str:
 @sentence("dossier.assigned")
 def _assigned(d):
     moved, cancelled = d.get("interviews_moved"), d.get("interviews_cancelled")
-    return (f"assigned to {d['instructor']['name']} ({_mode(d)})" + _also(
+    return f"assigned to {d['instructor']['name']} ({_mode(d)})" + _also(
         f"was {d['previous']['name']}" if d.get("previous") else None,
         f"{len(moved)} interview(s) moved" if moved else None,
-        f"{len(cancelled)} interview(s) cancelled" if cancelled else None))
+        f"{len(cancelled)} interview(s) cancelled" if cancelled else None,
+    )
 
 
 @sentence("dossier.expert")
 def _expert(d):
     return f"expert called in: {d['expert']['name']}" + _also(
-        f"was {d['previous']['name']}" if d.get("previous") else None, _override(d))
+        f"was {d['previous']['name']}" if d.get("previous") else None, _override(d)
+    )
 
 
 @sentence("dossier.requested")
@@ -169,35 +209,46 @@ def _requested(d):
 
 @sentence("dossier.interview")
 def _interview(d):
-    return (f"interview on {d['at']} ({d['minutes']} min) with {d['instructor']['name']}"
-            + _also(_forced(d)))
+    return f"interview on {d['at']} ({d['minutes']} min) with {d['instructor']['name']}" + _also(
+        _forced(d)
+    )
 
 
 @sentence("dossier.report")
 def _report(d):
     mentions = d.get("mentions") or []
     text = f": {d['text']}" if d.get("text") else ""
-    return (f"report recommending to {d['recommendation']}"
-            + (f" with {', '.join(mentions)}" if mentions else "") + text)
+    return (
+        f"report recommending to {d['recommendation']}"
+        + (f" with {', '.join(mentions)}" if mentions else "")
+        + text
+    )
 
 
 @sentence("dossier.agenda")
 def _agenda(d):
-    return (f"on the agenda of {d['kind']} session {d['session']} ({d['session_date']}), "
-            f"position {d['position']}")
+    return (
+        f"on the agenda of {d['kind']} session {d['session']} ({d['session_date']}), "
+        f"position {d['position']}"
+    )
 
 
 @sentence("dossier.decision")
 def _decision(d):
-    said = ", ".join(part for part in (
-        f"certificate {d['certificate']}" + (f" valid until {d['valid_until']}"
-                                             if d.get("valid_until") else "")
-        if d.get("certificate") else None,
-        f"mentions {', '.join(d['mentions'])}" if d.get("mentions") else None,
-        f"invoice {d['invoice']} of {_eur(d['amount'])}" if d.get("invoice") else None,
-        f"appeal until {d['appeal_deadline']}" if d.get("appeal_deadline") else None) if part)
-    return (f"{d['decision']} at session {d['session']}" + (f", {said}" if said else "")
-            + _reason(d))
+    said = ", ".join(
+        part
+        for part in (
+            f"certificate {d['certificate']}"
+            + (f" valid until {d['valid_until']}" if d.get("valid_until") else "")
+            if d.get("certificate")
+            else None,
+            f"mentions {', '.join(d['mentions'])}" if d.get("mentions") else None,
+            f"invoice {d['invoice']} of {_eur(d['amount'])}" if d.get("invoice") else None,
+            f"appeal until {d['appeal_deadline']}" if d.get("appeal_deadline") else None,
+        )
+        if part
+    )
+    return f"{d['decision']} at session {d['session']}" + (f", {said}" if said else "") + _reason(d)
 
 
 def _reason(d: dict) -> str:
@@ -212,9 +263,14 @@ def _appeal(d):
 @sentence("dossier.withdrawn")
 def _withdrawn(d):
     cancelled, left = d.get("interviews_cancelled"), d.get("removed_from_agenda")
-    said = ", ".join(part for part in (
-        f"{len(cancelled)} interview(s) cancelled" if cancelled else None,
-        f"taken off {len(left)} agenda(s)" if left else None) if part)
+    said = ", ".join(
+        part
+        for part in (
+            f"{len(cancelled)} interview(s) cancelled" if cancelled else None,
+            f"taken off {len(left)} agenda(s)" if left else None,
+        )
+        if part
+    )
     return "withdrawn" + (f" ({said})" if said else "") + _reason(d)
 
 
@@ -234,24 +290,29 @@ def _orient(d):
 @sentence("dossier.prediag")
 def _prediag(d):
     return f"pre-diagnostic: score {d['score']}" + (
-        ", training advised" if d.get("training_advised") else "")
+        ", training advised" if d.get("training_advised") else ""
+    )
 
 
 @sentence("dossier.phase")
 def _phase(d):
-    said = [f"score {d['score']}" if d.get("score") is not None else None,
-            {True: "during working time", False: "outside working time"}.get(
-                d.get("working_time")),
-            f"replaces {d['replaced']['result']} of {d['replaced']['date']}"
-            if d.get("replaced") else None]
+    said = [
+        f"score {d['score']}" if d.get("score") is not None else None,
+        {True: "during working time", False: "outside working time"}.get(d.get("working_time")),
+        f"replaces {d['replaced']['result']} of {d['replaced']['date']}"
+        if d.get("replaced")
+        else None,
+    ]
     said = ", ".join(part for part in said if part)
     return f"phase {d['phase']}: {d['result']}" + (f" ({said})" if said else "")
 
 
 @sentence("dossier.transmit")
 def _transmit(d):
-    return (f"transmitted to CPNE session {d['session']} ({d['session_date']}), "
-            f"position {d['position']}")
+    return (
+        f"transmitted to CPNE session {d['session']} ({d['session_date']}), "
+        f"position {d['position']}"
+    )
 
 
 @sentence("candidate.add")
@@ -265,6 +326,7 @@ def _edit(d):
         if isinstance(value, list) and len(value) == 2:
             return f"{_value(value[0]) or '-'} → {_value(value[1]) or '-'}"
         return _value(value)
+
     return "changed " + "; ".join(f"{k.replace('_', ' ')}: {change(v)}" for k, v in d.items())
 
 
@@ -275,8 +337,10 @@ def _import(d):
 
 @sentence("experience.add")
 def _experience_add(d):
-    return (f"work period {d['experience']}: {d['employer']}, {d['start']} to {d['end']}, "
-            f"{d['hours']} h" + _also(_forced(d)))
+    return (
+        f"work period {d['experience']}: {d['employer']}, {d['start']} to {d['end']}, "
+        f"{d['hours']} h" + _also(_forced(d))
+    )
 
 
 @sentence("experience.remove")
@@ -291,8 +355,7 @@ def _evaluator_add(d):
 
 @sentence("instructor.add")
 def _instructor_add(d):
-    return (f"{d['role']} {d['name']} ({', '.join(d['specialties'])}, capacity "
-            f"{d['capacity']})")
+    return f"{d['role']} {d['name']} ({', '.join(d['specialties'])}, capacity {d['capacity']})"
 
 
 @sentence("commission.add")
@@ -315,8 +378,9 @@ def _session_agenda(d):
 
 @sentence("demo")
 def _demo(d):
-    return "fictional office written" + (f", with {d['size']} synthetic candidates"
-                                         if d.get("size") else "")
+    return "fictional office written" + (
+        f", with {d['size']} synthetic candidates" if d.get("size") else ""
+    )
 
 
 @sentence("certificate.issue")
@@ -329,7 +393,8 @@ def _certificate_issue(d):
 def _renew(d):
     lapse = d.get("lapse")
     return f"renewed from {d['start']} to {d['end']}" + _also(
-        f"lapsed from {lapse[0]} to {lapse[1]}" if lapse else None)
+        f"lapsed from {lapse[0]} to {lapse[1]}" if lapse else None
+    )
 
 
 @sentence("certificate.extend")
@@ -373,11 +438,15 @@ def _letter(d):
 def _notified(d):
     about = d.get("dossier") or d.get("certificate")
     registered = f", registered letter {d['registered']}" if d.get("registered") else ""
-    return (f"letter {d['template']}" + (f" for {about}" if about else "")
-            + f" notified on {d['notified_on']}{registered}")
+    return (
+        f"letter {d['template']}"
+        + (f" for {about}" if about else "")
+        + f" notified on {d['notified_on']}{registered}"
+    )
 
 
 @sentence("renewal.remind")
 def _remind(d):
     return f"renewal reminder (valid until {d['valid_until']})" + (
-        f": {d['letter']}" if d.get("letter") else "")
+        f": {d['letter']}" if d.get("letter") else ""
+    )

@@ -18,13 +18,29 @@ from certcli.errors import CertcliError, ValidationError
 
 # Accept the column names a secretariat is likely to type, French included.
 ALIASES = {
-    "prenom": "first_name", "prénom": "first_name", "first name": "first_name",
-    "nom": "last_name", "last name": "last_name", "civilite": "civility", "civilité": "civility",
-    "date_naissance": "birth_date", "date de naissance": "birth_date", "mail": "email",
-    "courriel": "email", "telephone": "phone", "téléphone": "phone", "adresse": "address",
-    "code_postal": "postcode", "code postal": "postcode", "ville": "city", "statut": "status",
-    "specialite": "specialties", "spécialité": "specialties", "specialty": "specialties",
-    "employeur": "employer", "consentement": "directory_consent",
+    "prenom": "first_name",
+    "prénom": "first_name",
+    "first name": "first_name",
+    "nom": "last_name",
+    "last name": "last_name",
+    "civilite": "civility",
+    "civilité": "civility",
+    "date_naissance": "birth_date",
+    "date de naissance": "birth_date",
+    "mail": "email",
+    "courriel": "email",
+    "telephone": "phone",
+    "téléphone": "phone",
+    "adresse": "address",
+    "code_postal": "postcode",
+    "code postal": "postcode",
+    "ville": "city",
+    "statut": "status",
+    "specialite": "specialties",
+    "spécialité": "specialties",
+    "specialty": "specialties",
+    "employeur": "employer",
+    "consentement": "directory_consent",
 }
 
 
@@ -45,8 +61,12 @@ class ImportResult:
         return self.total > 0 and len(self.rejected) == self.total
 
     def to_dict(self) -> dict:
-        return {"total": self.total, "inserted": len(self.inserted), "ids": self.inserted,
-                "rejected": self.rejected}
+        return {
+            "total": self.total,
+            "inserted": len(self.inserted),
+            "ids": self.inserted,
+            "rejected": self.rejected,
+        }
 
 
 def _column(name: str) -> str:
@@ -76,8 +96,9 @@ def read_text(path: Path, encoding: str) -> str:
     except LookupError:
         raise ValidationError(f"unknown encoding {encoding!r}") from None
     if info.name in _NOT_FILE_ENCODINGS or not getattr(info, "_is_text_encoding", True):
-        raise ValidationError(f"{encoding!r} is not a file encoding (use utf-8, cp1252, "
-                              "latin-1 or utf-16)")
+        raise ValidationError(
+            f"{encoding!r} is not a file encoding (use utf-8, cp1252, latin-1 or utf-16)"
+        )
     try:
         with open(path, "rb") as handle:
             mode = os.fstat(handle.fileno()).st_mode
@@ -87,22 +108,35 @@ def read_text(path: Path, encoding: str) -> str:
     except OSError as exc:
         raise CertcliError(f"cannot read {path}: {exc.strerror}") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise ValidationError(f"{path.name} is larger than {MAX_FILE_BYTES // 2**20} MB: "
-                              "split it, or check that it is the register")
+        raise ValidationError(
+            f"{path.name} is larger than {MAX_FILE_BYTES // 2**20} MB: "
+            "split it, or check that it is the register"
+        )
     wide = info.name.startswith(("utf-16", "utf-32"))
     if not wide and b"\x00" in raw[:65536]:
-        raise ValidationError(f"{path.name} is not a CSV text file (it holds binary data; "
-                              "a UTF-16 file needs --encoding utf-16)")
+        raise ValidationError(
+            f"{path.name} is not a CSV text file (it holds binary data; "
+            "a UTF-16 file needs --encoding utf-16)"
+        )
     try:
         return raw.decode(encoding, errors="surrogateescape")
     except (UnicodeError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or str(exc)
-        raise ValidationError(f"{path.name} cannot be read as {encoding} ({reason}): "
-                              "save it as UTF-8, or pass the encoding it was saved in") from None
+        raise ValidationError(
+            f"{path.name} cannot be read as {encoding} ({reason}): "
+            "save it as UTF-8, or pass the encoding it was saved in"
+        ) from None
 
 
-def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
-               force: bool = False, dry_run: bool = False) -> ImportResult:
+def import_csv(
+    store,
+    path: Path,
+    *,
+    date: dt.date,
+    encoding: str = "utf-8",
+    force: bool = False,
+    dry_run: bool = False,
+) -> ImportResult:
     """Insert every good row in one transaction; report the others with reasons.
 
     Bytes that are not valid in `encoding` reject their row (not the file), so a
@@ -123,16 +157,16 @@ def import_csv(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
         raise ValidationError(f"{path.name}: empty file or no header line")
     # `id` (and `created_on`) come with our own export: a new register numbers
     # its candidates itself, so they are read and ignored.
-    columns = {name: _column(name) for name in reader.fieldnames
-               if _column(name) not in IGNORED}
+    columns = {name: _column(name) for name in reader.fieldnames if _column(name) not in IGNORED}
     unknown = [n for n, c in columns.items() if c not in FIELDS]
     if unknown:
         raise ValidationError(
             f"{path.name}: unknown column(s) {', '.join(unknown)} (known: {', '.join(FIELDS)})"
         )
     with _no_cycle_collection():
-        return _import_rows(store, reader, path, columns, date=date,
-                            encoding=encoding, force=force, dry_run=dry_run)
+        return _import_rows(
+            store, reader, path, columns, date=date, encoding=encoding, force=force, dry_run=dry_run
+        )
 
 
 @contextmanager
@@ -152,8 +186,17 @@ def _no_cycle_collection():
             gc.enable()
 
 
-def _import_rows(store, reader, path: Path, columns: dict, *, date: dt.date,
-                 encoding: str, force: bool, dry_run: bool) -> ImportResult:
+def _import_rows(
+    store,
+    reader,
+    path: Path,
+    columns: dict,
+    *,
+    date: dt.date,
+    encoding: str,
+    force: bool,
+    dry_run: bool,
+) -> ImportResult:
     result = ImportResult()
     # Every check that needs no register runs before the write lock is taken; the
     # duplicate checks and the INSERTs run inside the one transaction.
@@ -162,8 +205,11 @@ def _import_rows(store, reader, path: Path, columns: dict, *, date: dt.date,
         result.total += 1
         line = reader.line_num
         # Our exports neutralise formula-like cells ("'+33 6 ..."): taken back.
-        values = {columns[k]: restore(v) if v[:1] == "'" else v for k, v in row.items()
-                  if k in columns and v is not None}
+        values = {
+            columns[k]: restore(v) if v[:1] == "'" else v
+            for k, v in row.items()
+            if k in columns and v is not None
+        }
         label = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
         reason = _unreadable(values, encoding)
         if reason:
@@ -174,8 +220,9 @@ def _import_rows(store, reader, path: Path, columns: dict, *, date: dt.date,
         except CertcliError as exc:
             checked.append((line, label, str(exc)))
     with store.transaction(), store.bulk_load():
-        bulk = candidates.BulkInsert(store, [r for _, _, r in checked if isinstance(r, dict)],
-                                     date=date, force=force)
+        bulk = candidates.BulkInsert(
+            store, [r for _, _, r in checked if isinstance(r, dict)], date=date, force=force
+        )
         for line, label, record in checked:
             if isinstance(record, dict):
                 try:
@@ -185,9 +232,13 @@ def _import_rows(store, reader, path: Path, columns: dict, *, date: dt.date,
                     record = str(exc)
             result.rejected.append({"line": line, "name": label, "reason": record})
         bulk.write()
-        store.audit("candidate.import", "candidate", None,
-                    {"file": path.name, "inserted": len(result.inserted),
-                     "rejected": len(result.rejected)}, date)
+        store.audit(
+            "candidate.import",
+            "candidate",
+            None,
+            {"file": path.name, "inserted": len(result.inserted), "rejected": len(result.rejected)},
+            date,
+        )
         if dry_run or result.all_rejected:  # a failed import leaves no trace either
             raise _DryRun(result)
     return result
@@ -205,8 +256,10 @@ def _rows(reader, path: Path):
     try:
         yield from reader
     except csv.Error as exc:
-        raise ValidationError(f"{path.name}, line {reader.line_num}: not readable as CSV "
-                              f"({exc}); nothing was imported") from None
+        raise ValidationError(
+            f"{path.name}, line {reader.line_num}: not readable as CSV "
+            f"({exc}); nothing was imported"
+        ) from None
 
 
 def _unreadable(values: dict, encoding: str) -> str | None:
@@ -218,12 +271,15 @@ def _unreadable(values: dict, encoding: str) -> str | None:
         return None
     bad = [k for k, v in values.items() if _UNDECODED.search(v)]
     if bad:
-        return (f"not valid {encoding} in {', '.join(bad)} "
-                "(save the file as UTF-8 or pass --encoding cp1252)")
+        return (
+            f"not valid {encoding} in {', '.join(bad)} "
+            "(save the file as UTF-8 or pass --encoding cp1252)"
+        )
     long = [k for k, v in values.items() if len(v) > MAX_FIELD_CHARS]
     if long:
-        return (f"{', '.join(long)} longer than {MAX_FIELD_CHARS // 1024} KiB "
-                "(is a quote left open?)")
+        return (
+            f"{', '.join(long)} longer than {MAX_FIELD_CHARS // 1024} KiB (is a quote left open?)"
+        )
     return None
 
 
@@ -232,12 +288,18 @@ class _DryRun(Exception):
         self.result = result
 
 
-def import_csv_checked(store, path: Path, *, date: dt.date, encoding: str = "utf-8",
-                       force: bool = False, dry_run: bool = False) -> ImportResult:
+def import_csv_checked(
+    store,
+    path: Path,
+    *,
+    date: dt.date,
+    encoding: str = "utf-8",
+    force: bool = False,
+    dry_run: bool = False,
+) -> ImportResult:
     """import_csv, where --dry-run rolls the whole transaction back."""
     try:
-        return import_csv(store, path, date=date, encoding=encoding, force=force,
-                          dry_run=dry_run)
+        return import_csv(store, path, date=date, encoding=encoding, force=force, dry_run=dry_run)
     except _DryRun as done:
         done.result.inserted = []
         return done.result
@@ -260,9 +322,14 @@ def export(store, fmt: str, *, excel: bool = False) -> str | bytes:
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     exports.check_format(fmt, extra=("json",))
     columns = ["id", *FIELDS]
-    table = exports.Table(columns, (
-        [";".join(r["specialties"]) if k == "specialties" else r[k] for k in columns]
-        for r in rows), title="candidats")
+    table = exports.Table(
+        columns,
+        (
+            [";".join(r["specialties"]) if k == "specialties" else r[k] for k in columns]
+            for r in rows
+        ),
+        title="candidats",
+    )
     return exports.render(table, fmt, excel=excel)
 
 

@@ -13,8 +13,20 @@ from certcli.rules.dates import parse_date
 
 # Editable fields, in the order of the CSV export/import columns.
 FIELDS = (
-    "civility", "first_name", "last_name", "birth_date", "email", "phone", "address",
-    "postcode", "city", "status", "specialties", "employer", "siret", "directory_consent",
+    "civility",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "email",
+    "phone",
+    "address",
+    "postcode",
+    "city",
+    "status",
+    "specialties",
+    "employer",
+    "siret",
+    "directory_consent",
     "member_space_issued_on",
 )
 
@@ -82,8 +94,15 @@ def _clean_value(key: str, raw):
         return validators.choice(raw, validators.STATUSES, "status")
     if key == "specialties":
         items = raw.replace("|", ";").split(";") if isinstance(raw, str) else raw
-        return tuple(sorted({validators.choice(s, validators.SPECIALTIES, "specialty")
-                             for s in items if s.strip()}))
+        return tuple(
+            sorted(
+                {
+                    validators.choice(s, validators.SPECIALTIES, "specialty")
+                    for s in items
+                    if s.strip()
+                }
+            )
+        )
     if key == "directory_consent":
         return _truthy(raw)
     if key == "address":
@@ -138,12 +157,15 @@ def _check_birth_date(birth_date: str | None, date: dt.date) -> None:
         return
     born = dt.date.fromisoformat(birth_date)
     if born > date:
-        raise ValidationError(f"birth date {birth_date} is after the date of this entry "
-                              f"({date.isoformat()})")
+        raise ValidationError(
+            f"birth date {birth_date} is after the date of this entry ({date.isoformat()})"
+        )
     age = date.year - born.year - ((date.month, date.day) < (born.month, born.day))
     if age < MIN_AGE:
-        raise ValidationError(f"implausible birth date {birth_date}: the candidate would be "
-                              f"{age} on {date.isoformat()} (at least {MIN_AGE} expected)")
+        raise ValidationError(
+            f"implausible birth date {birth_date}: the candidate would be "
+            f"{age} on {date.isoformat()} (at least {MIN_AGE} expected)"
+        )
 
 
 def _truthy(raw) -> bool:
@@ -194,11 +216,10 @@ def one_edit_apart(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     if len(a) < len(b):
-        return a[i:] == b[i + 1:]
-    if a[i + 1:] == b[i + 1:]:
+        return a[i:] == b[i + 1 :]
+    if a[i + 1 :] == b[i + 1 :]:
         return True
-    return (i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i]
-            and a[i + 2:] == b[i + 2:])
+    return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
 
 
 def duplicate_reason(a, b) -> str | None:
@@ -229,15 +250,18 @@ def _names(a, b) -> str:
 
 
 def _keys(record: dict) -> dict:
-    return {"name_key": validators.name_key(record["first_name"], record["last_name"]),
-            "email_key": validators.email_key(record.get("email"))}
+    return {
+        "name_key": validators.name_key(record["first_name"], record["last_name"]),
+        "email_key": validators.email_key(record.get("email")),
+    }
 
 
 def _refuse_duplicates(store, values: dict, keys: dict, exclude_id: int | None = None) -> None:
     me = {**values, **keys}
     me.setdefault("birth_date", None)
-    others = store.candidates_sharing(birth_date=me["birth_date"], email_key=me["email_key"],
-                                      exclude_id=exclude_id)
+    others = store.candidates_sharing(
+        birth_date=me["birth_date"], email_key=me["email_key"], exclude_id=exclude_id
+    )
     _refuse_duplicate_of(me, others)
 
 
@@ -249,7 +273,8 @@ def _refuse_duplicate_of(me: dict, others) -> None:
         if reason:
             raise DuplicateError(
                 f"likely duplicate of candidate {other['id']} ({other['first_name']} "
-                f"{other['last_name']}): {reason}; use --force to register anyway")
+                f"{other['last_name']}): {reason}; use --force to register anyway"
+            )
 
 
 def likely_duplicates(store) -> list[dict]:
@@ -259,8 +284,10 @@ def likely_duplicates(store) -> list[dict]:
     from itertools import combinations, groupby
 
     found: dict[tuple[int, int], str] = {}
-    for rows, key in ((store.candidates_by_birth_date(), "birth_date"),
-                      (store.candidates_by_shared_email(), "email_key")):
+    for rows, key in (
+        (store.candidates_by_birth_date(), "birth_date"),
+        (store.candidates_by_shared_email(), "email_key"),
+    ):
         for _, group in groupby(rows, key=lambda r, k=key: r[k]):
             for a, b in combinations(list(group), 2):
                 pair = (a["id"], b["id"])
@@ -268,8 +295,7 @@ def likely_duplicates(store) -> list[dict]:
                     reason = duplicate_reason(a, b)
                     if reason:
                         found[pair] = reason
-    return [{"candidates": list(pair), "reason": reason}
-            for pair, reason in sorted(found.items())]
+    return [{"candidates": list(pair), "reason": reason} for pair, reason in sorted(found.items())]
 
 
 def prepare(values: dict, *, date: dt.date) -> dict:
@@ -308,8 +334,12 @@ def insert(store, values: dict, *, date: dt.date, force: bool = False) -> int:
     record = prepare(values, date=date)
     with store.transaction():
         if not force:
-            _refuse_duplicate_of(record, store.candidates_sharing(
-                birth_date=record["birth_date"], email_key=record["email_key"]))
+            _refuse_duplicate_of(
+                record,
+                store.candidates_sharing(
+                    birth_date=record["birth_date"], email_key=record["email_key"]
+                ),
+            )
         candidate_id = store.insert("candidates", _new_row(record, date))
         store.audit("candidate.add", "candidate", candidate_id, _audit_details(record), date)
     return candidate_id
@@ -371,8 +401,9 @@ class BulkInsert:
         self.store.audit_many("candidate.add", "candidate", self.audits, self.date)
 
 
-def edit(store, candidate_id: int, values: dict, *, date: dt.date,
-         force: bool = False) -> Candidate:
+def edit(
+    store, candidate_id: int, values: dict, *, date: dt.date, force: bool = False
+) -> Candidate:
     changes = clean(values)
     if not changes:
         raise ValidationError("nothing to change: give at least one option")
@@ -390,8 +421,13 @@ def edit(store, candidate_id: int, values: dict, *, date: dt.date,
         row.update(_keys(merged))
         store.update("candidates", candidate_id, row)
         before = current.to_dict()
-        store.audit("candidate.edit", "candidate", candidate_id,
-                    {k: [before.get(k), v] for k, v in changes.items()}, date)
+        store.audit(
+            "candidate.edit",
+            "candidate",
+            candidate_id,
+            {k: [before.get(k), v] for k, v in changes.items()},
+            date,
+        )
     return get(store, candidate_id)
 
 
@@ -404,8 +440,9 @@ def search_key(text: str | None) -> str | None:
     return validators.fold(text) or None
 
 
-def search(store, text: str | None = None, *, limit: int | None = 50,
-           offset: int = 0) -> tuple[list[Candidate], int]:
+def search(
+    store, text: str | None = None, *, limit: int | None = 50, offset: int = 0
+) -> tuple[list[Candidate], int]:
     """Candidates whose name, e-mail, city or employer contain every word of
     `text`, accents and case ignored; with the total count for paging."""
     key = search_key(text)

@@ -72,8 +72,13 @@ def lapses(periods) -> list[dict]:
         first = dates.from_iso(before["end"]) + dt.timedelta(days=1)
         last = dates.from_iso(after["start"]) - dt.timedelta(days=1)
         if first <= last:
-            gaps.append({"from": first.isoformat(), "to": last.isoformat(),
-                         "days": dates.days_inclusive(first, last)})
+            gaps.append(
+                {
+                    "from": first.isoformat(),
+                    "to": last.isoformat(),
+                    "days": dates.days_inclusive(first, last),
+                }
+            )
     return gaps
 
 
@@ -83,13 +88,19 @@ def _from_row(store, row, as_of: dt.date, periods=None) -> Certificate:
     if periods is None:
         periods = store.certificate_periods(row["id"])
     return Certificate(
-        id=row["id"], number=row["number"], candidate_id=row["candidate_id"],
-        holder=f"{row['first_name']} {row['last_name']}", scheme=row["scheme"],
-        status=status_on(row, periods, as_of), granted_on=row["granted_on"],
+        id=row["id"],
+        number=row["number"],
+        candidate_id=row["candidate_id"],
+        holder=f"{row['first_name']} {row['last_name']}",
+        scheme=row["scheme"],
+        status=status_on(row, periods, as_of),
+        granted_on=row["granted_on"],
         valid_until=periods[-1]["end"] if periods else None,
         periods=[{"start": p["start"], "end": p["end"]} for p in periods],
-        mentions=json.loads(row["mentions"] or "[]"), lapses=lapses(periods),
-        withdrawn_on=row["withdrawn_on"], withdraw_reason=row["withdraw_reason"],
+        mentions=json.loads(row["mentions"] or "[]"),
+        lapses=lapses(periods),
+        withdrawn_on=row["withdrawn_on"],
+        withdraw_reason=row["withdraw_reason"],
         as_of=as_of.isoformat(),
     )
 
@@ -108,7 +119,6 @@ def row_by_number(store, number: str):
     return found
 
 
-
 def get(store, number: str, *, as_of: dt.date) -> Certificate:
     return _from_row(store, row_by_number(store, number), as_of)
 
@@ -121,8 +131,12 @@ CHUNK = 1000  # rows built at a time when a listing streams
 
 
 def _filters(valid_on, scheme, candidate_id, search=None) -> dict:
-    return {"valid_on": dates.iso(valid_on), "scheme": schemes.get(scheme).code if scheme
-            else None, "candidate_id": candidate_id, "search_key": search_key(search)}
+    return {
+        "valid_on": dates.iso(valid_on),
+        "scheme": schemes.get(scheme).code if scheme else None,
+        "candidate_id": candidate_id,
+        "search_key": search_key(search),
+    }
 
 
 def built(store, rows, as_of: dt.date) -> list[Certificate]:
@@ -131,10 +145,17 @@ def built(store, rows, as_of: dt.date) -> list[Certificate]:
     return [_from_row(store, r, as_of, periods[r["id"]]) for r in rows]
 
 
-def listing(store, *, as_of: dt.date, valid_on: dt.date | None = None,
-            scheme: str | None = None, candidate_id: int | None = None,
-            search: str | None = None, limit: int | None = None, offset: int = 0
-            ) -> tuple[list[Certificate], int]:
+def listing(
+    store,
+    *,
+    as_of: dt.date,
+    valid_on: dt.date | None = None,
+    scheme: str | None = None,
+    candidate_id: int | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[list[Certificate], int]:
     """One page of certificates (all of them without `limit`) and how many match,
     whatever the holder's directory consent (staff's view); `search`: words of the
     holder's name, as candidate search finds them."""
@@ -143,17 +164,33 @@ def listing(store, *, as_of: dt.date, valid_on: dt.date | None = None,
     return built(store, rows, as_of), store.count_certificates(**filters)
 
 
-def stream(store, *, as_of: dt.date, valid_on: dt.date | None = None,
-           scheme: str | None = None, candidate_id: int | None = None,
-           search: str | None = None):
+def stream(
+    store,
+    *,
+    as_of: dt.date,
+    valid_on: dt.date | None = None,
+    scheme: str | None = None,
+    candidate_id: int | None = None,
+    search: str | None = None,
+):
     """Every matching certificate, built a chunk at a time as the rows come."""
     rows = store.iter_certificates(**_filters(valid_on, scheme, candidate_id, search))
     while chunk := list(itertools.islice(rows, CHUNK)):
         yield from built(store, chunk, as_of)
 
 
-EXPORT_COLUMNS = ("number", "candidate_id", "holder", "scheme", "status", "granted_on",
-                  "valid_until", "mentions", "withdrawn_on", "withdraw_reason")
+EXPORT_COLUMNS = (
+    "number",
+    "candidate_id",
+    "holder",
+    "scheme",
+    "status",
+    "granted_on",
+    "valid_until",
+    "mentions",
+    "withdrawn_on",
+    "withdraw_reason",
+)
 
 
 def export_table(store, *, as_of: dt.date):
@@ -161,8 +198,11 @@ def export_table(store, *, as_of: dt.date):
     from certcli.domain import exports
 
     found = stream(store, as_of=as_of)
-    return exports.Table(EXPORT_COLUMNS, ([getattr(c, k) for k in EXPORT_COLUMNS]
-                                          for c in found), title="certificats")
+    return exports.Table(
+        EXPORT_COLUMNS,
+        ([getattr(c, k) for k in EXPORT_COLUMNS] for c in found),
+        title="certificats",
+    )
 
 
 def _mention_key(text: str) -> str:
@@ -181,32 +221,50 @@ def check_mentions(scheme, mentions: list[str]) -> list[str]:
         if canonical is None:
             raise ValidationError(
                 f"unknown mention {mention!r} for {scheme.code} (one of: "
-                f"{', '.join(scheme.mentions) if scheme.mentions else 'none offered'})")
+                f"{', '.join(scheme.mentions) if scheme.mentions else 'none offered'})"
+            )
         if canonical not in found:
             found.append(canonical)
     return found
 
 
 def _period_end(scheme, start: dt.date) -> str | None:
-    return dates.iso(dates.validity_end(start, scheme.validity_years)) if scheme.expires \
-        else None
+    return dates.iso(dates.validity_end(start, scheme.validity_years)) if scheme.expires else None
 
 
-def issue(store, *, scheme, candidate_id: int, dossier_id: int, mentions: list[str],
-          date: dt.date) -> int:
+def issue(
+    store, *, scheme, candidate_id: int, dossier_id: int, mentions: list[str], date: dt.date
+) -> int:
     """A new certificate and its first period; call inside a transaction."""
     seq = store.next_counter(f"certificate:{scheme.code}")
     number = scheme.certificate_number(date.year, seq)
-    cert_id = store.insert("certificates", {
-        "number": number, "candidate_id": candidate_id, "scheme": scheme.code,
-        "status": "valid", "granted_on": date.isoformat(),
-        "mentions": json.dumps(mentions, ensure_ascii=False)})
-    store.insert("certificate_periods", {"certificate_id": cert_id, "start": date.isoformat(),
-                                         "end": _period_end(scheme, date),
-                                         "dossier_id": dossier_id})
-    store.audit("certificate.issue", "certificate", number,
-                {"scheme": scheme.code, "candidate_id": candidate_id, "mentions": mentions},
-                date)
+    cert_id = store.insert(
+        "certificates",
+        {
+            "number": number,
+            "candidate_id": candidate_id,
+            "scheme": scheme.code,
+            "status": "valid",
+            "granted_on": date.isoformat(),
+            "mentions": json.dumps(mentions, ensure_ascii=False),
+        },
+    )
+    store.insert(
+        "certificate_periods",
+        {
+            "certificate_id": cert_id,
+            "start": date.isoformat(),
+            "end": _period_end(scheme, date),
+            "dossier_id": dossier_id,
+        },
+    )
+    store.audit(
+        "certificate.issue",
+        "certificate",
+        number,
+        {"scheme": scheme.code, "candidate_id": candidate_id, "mentions": mentions},
+        date,
+    )
     return cert_id
 
 
@@ -214,21 +272,30 @@ def renew(store, *, scheme, certificate_id: int, dossier_id: int, date: dt.date)
     """A new period for the same number; call inside a transaction."""
     row = store.certificate_by_id(certificate_id)
     if row["withdrawn_on"]:
-        raise StateError(f"certificate {row['number']} was withdrawn on {row['withdrawn_on']}: "
-                         "it cannot be renewed")
+        raise StateError(
+            f"certificate {row['number']} was withdrawn on {row['withdrawn_on']}: "
+            "it cannot be renewed"
+        )
     periods = store.certificate_periods(certificate_id)
     last_end = dates.from_iso(periods[-1]["end"]) if periods else None
     if last_end is None:
         raise StateError(f"certificate {row['number']} does not expire: nothing to renew")
     start = last_end + dt.timedelta(days=1) if date <= last_end else date
-    store.insert("certificate_periods", {"certificate_id": certificate_id,
-                                         "start": start.isoformat(),
-                                         "end": _period_end(scheme, start),
-                                         "dossier_id": dossier_id})
+    store.insert(
+        "certificate_periods",
+        {
+            "certificate_id": certificate_id,
+            "start": start.isoformat(),
+            "end": _period_end(scheme, start),
+            "dossier_id": dossier_id,
+        },
+    )
     details = {"start": start.isoformat(), "end": _period_end(scheme, start)}
     if start > last_end + dt.timedelta(days=1):
-        details["lapse"] = [(last_end + dt.timedelta(days=1)).isoformat(),
-                            (start - dt.timedelta(days=1)).isoformat()]
+        details["lapse"] = [
+            (last_end + dt.timedelta(days=1)).isoformat(),
+            (start - dt.timedelta(days=1)).isoformat(),
+        ]
     store.audit("certificate.renew", "certificate", row["number"], details, date)
     return certificate_id
 
@@ -238,12 +305,17 @@ def add_mentions(store, *, certificate_id: int, mentions: list[str], date: dt.da
     row = store.certificate_by_id(certificate_id)
     status = status_on(row, store.certificate_periods(certificate_id), date)
     if status != "valid":
-        raise StateError(f"certificate {row['number']} is {status} on {date}: "
-                         "an extension needs a valid certificate")
+        raise StateError(
+            f"certificate {row['number']} is {status} on {date}: "
+            "an extension needs a valid certificate"
+        )
     current = json.loads(row["mentions"] or "[]")
     added = [m for m in mentions if m not in current]
-    store.update("certificates", certificate_id,
-                 {"mentions": json.dumps(current + added, ensure_ascii=False)})
+    store.update(
+        "certificates",
+        certificate_id,
+        {"mentions": json.dumps(current + added, ensure_ascii=False)},
+    )
     store.audit("certificate.extend", "certificate", row["number"], {"mentions": added}, date)
     return certificate_id
 
@@ -255,14 +327,23 @@ def withdraw(store, number: str, *, reason: str, date: dt.date) -> Certificate:
         # Checked under the write lock: of two withdrawals at once, the second is refused.
         row = row_by_number(store, number)
         if row["withdrawn_on"]:
-            raise StateError(f"certificate {row['number']} was already withdrawn on "
-                             f"{row['withdrawn_on']}")
+            raise StateError(
+                f"certificate {row['number']} was already withdrawn on {row['withdrawn_on']}"
+            )
         if date.isoformat() < row["granted_on"]:
-            raise ValidationError(f"withdrawal dated {date} is before the grant "
-                                  f"({row['granted_on']})")
-        store.update("certificates", row["id"], {"status": "withdrawn",
-                                                 "withdrawn_on": date.isoformat(),
-                                                 "withdraw_reason": reason.strip()})
-        store.audit("certificate.withdraw", "certificate", row["number"],
-                    {"reason": reason.strip()}, date)
+            raise ValidationError(
+                f"withdrawal dated {date} is before the grant ({row['granted_on']})"
+            )
+        store.update(
+            "certificates",
+            row["id"],
+            {
+                "status": "withdrawn",
+                "withdrawn_on": date.isoformat(),
+                "withdraw_reason": reason.strip(),
+            },
+        )
+        store.audit(
+            "certificate.withdraw", "certificate", row["number"], {"reason": reason.strip()}, date
+        )
     return get(store, row["number"], as_of=date)

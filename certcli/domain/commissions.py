@@ -35,8 +35,13 @@ def _session(store, session_id: int):
 
 
 def session_dict(row) -> dict:
-    data = {"id": row["id"], "date": row["date"], "kind": row["kind"],
-            "capacity": row["capacity"], "status": row["status"]}
+    data = {
+        "id": row["id"],
+        "date": row["date"],
+        "kind": row["kind"],
+        "capacity": row["capacity"],
+        "status": row["status"],
+    }
     if "on_agenda" in row.keys():
         data.update(on_agenda=row["on_agenda"], decided=row["decided"])
     return data
@@ -48,16 +53,18 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-def add_session(store, *, date: dt.date, kind: str, capacity: int | None = None,
-                force: bool = False) -> dict:
+def add_session(
+    store, *, date: dt.date, kind: str, capacity: int | None = None, force: bool = False
+) -> dict:
     """A session on a working day (a weekend or a public holiday only with `force`)."""
     _check_kind(kind)
     if capacity is not None and capacity < 1:
         raise ValidationError(f"invalid capacity {capacity}: at least 1 dossier")
     forced = dates.require_working_day(date, force=force)
     with store.transaction():
-        session_id = store.insert("sessions", {"date": date.isoformat(), "kind": kind,
-                                               "capacity": capacity})
+        session_id = store.insert(
+            "sessions", {"date": date.isoformat(), "kind": kind, "capacity": capacity}
+        )
         details = {"date": date.isoformat(), "kind": kind, "capacity": capacity}
         if forced:
             details["forced"] = forced
@@ -72,9 +79,16 @@ def listing(store, *, year: int | None = None, kind: str | None = None) -> list[
 
 
 # -- planning -------------------------------------------------------------------------
-def plan(store, *, year: int, count: int = 5, kind: str = "award",
-         capacity: int | None = None, apply: bool = False, date: dt.date | None = None
-         ) -> list[dict]:
+def plan(
+    store,
+    *,
+    year: int,
+    count: int = 5,
+    kind: str = "award",
+    capacity: int | None = None,
+    apply: bool = False,
+    date: dt.date | None = None,
+) -> list[dict]:
     """`count` dates spread evenly over the year (the middle of equal slices), each
     moved to the next working day past weekends and French public holidays."""
     _check_kind(kind)
@@ -90,10 +104,17 @@ def plan(store, *, year: int, count: int = 5, kind: str = "award",
         while previous is not None and day <= previous:
             day = dates.working_day(day + dt.timedelta(days=1), closed)
         previous = day
-        proposals.append({"date": day.isoformat(), "kind": kind, "capacity": capacity,
-                          "weekday": day.strftime("%A").lower(),
-                          "shifted_from": raw.isoformat() if raw != day else None,
-                          "holiday": closed.get(raw), "id": None})
+        proposals.append(
+            {
+                "date": day.isoformat(),
+                "kind": kind,
+                "capacity": capacity,
+                "weekday": day.strftime("%A").lower(),
+                "shifted_from": raw.isoformat() if raw != day else None,
+                "holiday": closed.get(raw),
+                "id": None,
+            }
+        )
     if apply:
         with store.transaction():
             existing = {(s["date"], s["kind"]) for s in store.sessions(year=year, kind=kind)}
@@ -101,24 +122,53 @@ def plan(store, *, year: int, count: int = 5, kind: str = "award",
                 if (proposal["date"], kind) in existing:
                     raise StateError(f"a {kind} session already exists on {proposal['date']}")
                 day = dates.from_iso(proposal["date"])
-                proposal["id"] = add_session(store, date=day, kind=kind,
-                                             capacity=capacity)["id"]
-            store.audit("commission.plan", "session", None,
-                        {"year": year, "count": count, "kind": kind}, date)
+                proposal["id"] = add_session(store, date=day, kind=kind, capacity=capacity)["id"]
+            store.audit(
+                "commission.plan",
+                "session",
+                None,
+                {"year": year, "count": count, "kind": kind},
+                date,
+            )
     return proposals
 
 
 # -- agenda -----------------------------------------------------------------------------
-def _place(store, session, dossier_row, position: int, day: dt.date, *,
-           appeal_id: int | None = None, status: str | None = None) -> None:
-    store.insert("agenda_items", {"session_id": session["id"], "dossier_id": dossier_row["id"],
-                                  "position": position, "appeal_id": appeal_id})
+def _place(
+    store,
+    session,
+    dossier_row,
+    position: int,
+    day: dt.date,
+    *,
+    appeal_id: int | None = None,
+    status: str | None = None,
+) -> None:
+    store.insert(
+        "agenda_items",
+        {
+            "session_id": session["id"],
+            "dossier_id": dossier_row["id"],
+            "position": position,
+            "appeal_id": appeal_id,
+        },
+    )
     store.update("dossiers", dossier_row["id"], {"session_id": session["id"]})
     if appeal_id is not None:
         store.update("appeals", appeal_id, {"session_id": session["id"]})
-    dossiers.record_event(store, dossier_row, "agenda",
-                          {"session": session["id"], "session_date": session["date"],
-                           "kind": session["kind"], "position": position}, day, status=status)
+    dossiers.record_event(
+        store,
+        dossier_row,
+        "agenda",
+        {
+            "session": session["id"],
+            "session_date": session["date"],
+            "kind": session["kind"],
+            "position": position,
+        },
+        day,
+        status=status,
+    )
 
 
 def _award_queue(store, session, day: dt.date, built: dt.date, placed: set[int]):
@@ -131,17 +181,32 @@ def _award_queue(store, session, day: dt.date, built: dt.date, placed: set[int])
         if row["id"] in placed:
             yield row, "adjourned at this session"
         elif last_change and last_change > day.isoformat():
-            yield row, (f"its status last changed on {last_change}, after the session: "
-                        "place it on a later session")
+            yield (
+                row,
+                (
+                    f"its status last changed on {last_change}, after the session: "
+                    "place it on a later session"
+                ),
+            )
         elif last_change and last_change > built.isoformat():
-            yield row, (f"its status last changed on {last_change}, after this agenda's "
-                        f"date ({built.isoformat()}): build the agenda with --date "
-                        f"{last_change} or later")
+            yield (
+                row,
+                (
+                    f"its status last changed on {last_change}, after this agenda's "
+                    f"date ({built.isoformat()}): build the agenda with --date "
+                    f"{last_change} or later"
+                ),
+            )
         elif not row["report_on"]:
             yield row, "no report recorded"
         elif row["report_on"] > needed_by.isoformat():
-            yield row, (f"too late: report in on {row['report_on']}, needed by "
-                        f"{needed_by.isoformat()} ({cutoff} days before the session)")
+            yield (
+                row,
+                (
+                    f"too late: report in on {row['report_on']}, needed by "
+                    f"{needed_by.isoformat()} ({cutoff} days before the session)"
+                ),
+            )
         else:
             yield row, None
 
@@ -153,9 +218,14 @@ def _appeal_queue(store, session, day: dt.date, built: dt.date, placed: set[int]
         if row["filed_on"] >= day.isoformat():
             yield row, f"too late: appeal filed on {row['filed_on']}, not before the session"
         elif row["filed_on"] > built.isoformat():
-            yield row, (f"appeal filed on {row['filed_on']}, after this agenda's date "
-                        f"({built.isoformat()}): build the agenda with --date "
-                        f"{row['filed_on']} or later")
+            yield (
+                row,
+                (
+                    f"appeal filed on {row['filed_on']}, after this agenda's date "
+                    f"({built.isoformat()}): build the agenda with --date "
+                    f"{row['filed_on']} or later"
+                ),
+            )
         else:
             yield row, None
 
@@ -182,8 +252,9 @@ def build_agenda(store, session_id: int, *, date: dt.date) -> dict:
         if session["kind"] == "cpne":
             # The CQPT transmission puts the dossier before this CPNE; only make sure
             # each has its agenda line.
-            queue = [(r, None) for r in store.dossiers_transmitted(session_id)
-                     if r["id"] not in placed]
+            queue = [
+                (r, None) for r in store.dossiers_transmitted(session_id) if r["id"] not in placed
+            ]
         elif session["kind"] == "appeal":
             queue = _appeal_queue(store, session, day, built, placed)
         else:
@@ -196,8 +267,10 @@ def build_agenda(store, session_id: int, *, date: dt.date) -> dict:
                 postponed.append({"ref": row["ref"], "reason": reason})
                 continue
             if session["kind"] == "cpne":
-                store.insert("agenda_items", {"session_id": session_id,
-                                              "dossier_id": row["id"], "position": position})
+                store.insert(
+                    "agenda_items",
+                    {"session_id": session_id, "dossier_id": row["id"], "position": position},
+                )
             elif session["kind"] == "appeal":
                 _place(store, session, row, position, day, appeal_id=row["appeal_id"])
             else:
@@ -206,14 +279,28 @@ def build_agenda(store, session_id: int, *, date: dt.date) -> dict:
             position += 1
             taken += 1
         if added:
-            store.audit("commission.agenda", "session", session_id,
-                        {"added": added, "postponed": len(postponed),
-                         "session_date": session["date"], "built_on": date.isoformat()},
-                        date)
-    return {"session": session_id, "date": session["date"], "kind": session["kind"],
-            "capacity": capacity, "built_on": built.isoformat(),
-            "agenda": [i["ref"] for i in store.agenda_items(session_id)],
-            "added": added, "postponed": postponed}
+            store.audit(
+                "commission.agenda",
+                "session",
+                session_id,
+                {
+                    "added": added,
+                    "postponed": len(postponed),
+                    "session_date": session["date"],
+                    "built_on": date.isoformat(),
+                },
+                date,
+            )
+    return {
+        "session": session_id,
+        "date": session["date"],
+        "kind": session["kind"],
+        "capacity": capacity,
+        "built_on": built.isoformat(),
+        "agenda": [i["ref"] for i in store.agenda_items(session_id)],
+        "added": added,
+        "postponed": postponed,
+    }
 
 
 def remove_from_agendas(store, dossier_row) -> list[int]:
@@ -231,10 +318,20 @@ def remove_from_agendas(store, dossier_row) -> list[int]:
 
 def agenda_items(store, session_id: int) -> list[dict]:
     _session(store, session_id)
-    return [{"position": i["position"], "ref": i["ref"], "candidate_id": i["candidate_id"],
-             "holder": f"{i['first_name']} {i['last_name']}", "scheme": i["scheme"],
-             "kind": i["dossier_kind"], "report_on": i["report_on"], "status": i["status"],
-             "decision": i["decision"]} for i in store.agenda_items(session_id)]
+    return [
+        {
+            "position": i["position"],
+            "ref": i["ref"],
+            "candidate_id": i["candidate_id"],
+            "holder": f"{i['first_name']} {i['last_name']}",
+            "scheme": i["scheme"],
+            "kind": i["dossier_kind"],
+            "report_on": i["report_on"],
+            "status": i["status"],
+            "decision": i["decision"],
+        }
+        for i in store.agenda_items(session_id)
+    ]
 
 
 # -- decisions ----------------------------------------------------------------------------
@@ -243,18 +340,26 @@ def _check_decidable(store, session, row, scheme, decision: str) -> None:
     if kind == "award":
         workflow.require(row, "decide", scheme.workflow)
         if row["status"] != "on_agenda":
-            raise StateError(f"dossier {row['ref']} is '{row['status']}': an award "
-                             "commission decides dossiers on its agenda")
+            raise StateError(
+                f"dossier {row['ref']} is '{row['status']}': an award "
+                "commission decides dossiers on its agenda"
+            )
     elif kind == "cpne":
-        if scheme.workflow != "cqpt" or row["status"] != "transmitted" \
-                or row["session_id"] != session["id"]:
-            raise StateError(f"dossier {row['ref']} is '{row['status']}': a CPNE decides CQPT "
-                             f"dossiers transmitted to it (session {session['id']})")
+        if (
+            scheme.workflow != "cqpt"
+            or row["status"] != "transmitted"
+            or row["session_id"] != session["id"]
+        ):
+            raise StateError(
+                f"dossier {row['ref']} is '{row['status']}': a CPNE decides CQPT "
+                f"dossiers transmitted to it (session {session['id']})"
+            )
     else:
         workflow.require(row, "hear_appeal", scheme.workflow)
     if decision == "adjourned" and kind != "award":
-        raise ValidationError(f"only an award commission adjourns; a {kind} session grants "
-                              "or refuses")
+        raise ValidationError(
+            f"only an award commission adjourns; a {kind} session grants or refuses"
+        )
 
 
 def _mentions(scheme, row, given: list[str] | None) -> list[str]:
@@ -279,39 +384,70 @@ def _grant(store, row, scheme, mentions: list[str], day: dt.date, issued_on: dt.
     year's annual call. An extension that adds mentions owes nothing."""
     if row["kind"] == "renewal":
         owes = dues.renewal_owes_prorata(store, row["certificate_id"], day)
-        cert_id = certificates.renew(store, scheme=scheme, certificate_id=row["certificate_id"],
-                                     dossier_id=row["id"], date=day)
+        cert_id = certificates.renew(
+            store,
+            scheme=scheme,
+            certificate_id=row["certificate_id"],
+            dossier_id=row["id"],
+            date=day,
+        )
         if mentions:
-            certificates.add_mentions(store, certificate_id=cert_id, mentions=mentions,
-                                      date=day)
+            certificates.add_mentions(store, certificate_id=cert_id, mentions=mentions, date=day)
         if not owes:
             return cert_id, None
     elif row["kind"] == "extension":
         target = store.certificate_by_id(row["certificate_id"])
         if target["scheme"] == scheme.code:
             if not mentions:
-                raise ValidationError(f"extension dossier {row['ref']} names no mention: "
-                                      "pass --mention")
-            cert_id = certificates.add_mentions(store, certificate_id=target["id"],
-                                                mentions=mentions, date=day)
+                raise ValidationError(
+                    f"extension dossier {row['ref']} names no mention: pass --mention"
+                )
+            cert_id = certificates.add_mentions(
+                store, certificate_id=target["id"], mentions=mentions, date=day
+            )
             return cert_id, None
         # Another certification: a certificate of its own scheme, with its own number,
         # validity and dues.
-        cert_id = certificates.issue(store, scheme=scheme, candidate_id=row["candidate_id"],
-                                     dossier_id=row["id"], mentions=mentions, date=day)
+        cert_id = certificates.issue(
+            store,
+            scheme=scheme,
+            candidate_id=row["candidate_id"],
+            dossier_id=row["id"],
+            mentions=mentions,
+            date=day,
+        )
     else:
-        cert_id = certificates.issue(store, scheme=scheme, candidate_id=row["candidate_id"],
-                                     dossier_id=row["id"], mentions=mentions, date=day)
+        cert_id = certificates.issue(
+            store,
+            scheme=scheme,
+            candidate_id=row["candidate_id"],
+            dossier_id=row["id"],
+            mentions=mentions,
+            date=day,
+        )
         store.update("dossiers", row["id"], {"certificate_id": cert_id})
-    invoice = dues.invoice_grant(store, scheme=scheme, candidate_id=row["candidate_id"],
-                                 certificate_id=cert_id, dossier_id=row["id"], date=day,
-                                 issued_on=issued_on)
+    invoice = dues.invoice_grant(
+        store,
+        scheme=scheme,
+        candidate_id=row["candidate_id"],
+        certificate_id=cert_id,
+        dossier_id=row["id"],
+        date=day,
+        issued_on=issued_on,
+    )
     return cert_id, invoice
 
 
-def decide(store, session_id: int, ref: str, decision: str, *,
-           mentions: list[str] | None = None, reason: str | None = None,
-           date: dt.date) -> dict:
+def decide(
+    store,
+    session_id: int,
+    ref: str,
+    decision: str,
+    *,
+    mentions: list[str] | None = None,
+    reason: str | None = None,
+    date: dt.date,
+) -> dict:
     """Record a commission's decision on one dossier of its agenda: granted, refused
     (with the appeal deadline) or adjourned. The decision is dated on the session
     day; `date` is the day the secretariat records it (not before the session),
@@ -326,19 +462,25 @@ def decide(store, session_id: int, ref: str, decision: str, *,
         session = _session(store, session_id)
         day = dates.from_iso(session["date"])
         if date < day:
-            raise ValidationError(f"session {session_id} sits on {session['date']}; its "
-                                  f"decisions can be recorded from that day, not on "
-                                  f"{date.isoformat()}")
+            raise ValidationError(
+                f"session {session_id} sits on {session['date']}; its "
+                f"decisions can be recorded from that day, not on "
+                f"{date.isoformat()}"
+            )
         row = dossiers.row(store, ref)
         scheme = schemes.get(row["scheme"])
         item = store.agenda_item(session_id, row["id"])
         if item is None:
-            raise StateError(f"dossier {row['ref']} is not on the agenda of session "
-                             f"{session_id} ({session['date']}); build it with `certcli "
-                             f"commission agenda {session_id}`")
+            raise StateError(
+                f"dossier {row['ref']} is not on the agenda of session "
+                f"{session_id} ({session['date']}); build it with `certcli "
+                f"commission agenda {session_id}`"
+            )
         if item["decision"]:
-            raise StateError(f"dossier {row['ref']} was already decided at session "
-                             f"{session_id}: {item['decision']}")
+            raise StateError(
+                f"dossier {row['ref']} was already decided at session "
+                f"{session_id}: {item['decision']}"
+            )
         _check_decidable(store, session, row, scheme, decision)
         reason = reason.strip() if reason and reason.strip() else None
         if decision == "refused" and reason is None:
@@ -346,46 +488,78 @@ def decide(store, session_id: int, ref: str, decision: str, *,
         if mentions and decision != "granted":
             raise ValidationError("--mention goes with --grant")
         chosen = _mentions(scheme, row, mentions) if decision == "granted" else []
-        result = {"ref": row["ref"], "decision": decision, "session": session_id,
-                  "date": day.isoformat(), "certificate": None, "valid_until": None,
-                  "mentions": chosen, "invoice": None, "amount": None, "reason": reason,
-                  "appeal_deadline": None, "warnings": []}
+        result = {
+            "ref": row["ref"],
+            "decision": decision,
+            "session": session_id,
+            "date": day.isoformat(),
+            "certificate": None,
+            "valid_until": None,
+            "mentions": chosen,
+            "invoice": None,
+            "amount": None,
+            "reason": reason,
+            "appeal_deadline": None,
+            "warnings": [],
+        }
         if decision == "granted":
             # The CPNE decides, so a grant despite a failed phase stands; but it is said.
             failed = cqpt.failed_phases(store, row)
             if failed:
                 result["warnings"].append(
                     f"{row['ref']} was granted although phase(s) {', '.join(failed)} "
-                    "were recorded as failed")
+                    "were recorded as failed"
+                )
             recalled = eligibility.recall_at_decision(store, row, day)
             if recalled:
                 result["warnings"].append(recalled)
             cert_id, invoice = _grant(store, row, scheme, chosen, day, date)
             cert = certificates.by_id(store, cert_id, as_of=day)
-            result.update(certificate=cert.number, valid_until=cert.valid_until,
-                          mentions=cert.mentions)
+            result.update(
+                certificate=cert.number, valid_until=cert.valid_until, mentions=cert.mentions
+            )
             if invoice is not None:
                 result.update(invoice=invoice.number, amount=invoice.amount)
-        elif decision == "refused" and session["kind"] == "award" \
-                and scheme.workflow == "opqtecc":
+        elif decision == "refused" and session["kind"] == "award" and scheme.workflow == "opqtecc":
             result["appeal_deadline"] = appeals.deadline(scheme, day).date.isoformat()
         closed = day.isoformat() if decision in ("granted", "refused") else None
-        store.update("dossiers", row["id"], {
-            "decision": decision, "decided_on": day.isoformat(), "decision_reason": reason,
-            "session_id": session_id, "closed_on": closed})
+        store.update(
+            "dossiers",
+            row["id"],
+            {
+                "decision": decision,
+                "decided_on": day.isoformat(),
+                "decision_reason": reason,
+                "session_id": session_id,
+                "closed_on": closed,
+            },
+        )
         store.update("agenda_items", item["id"], {"decision": decision, "reason": reason})
         if session["kind"] == "appeal":
             outcome = "granted" if decision == "granted" else "confirmed"
             # appeals.reason keeps the appellant's grounds; the decision's reason
             # is on the agenda line and the dossier.
-            store.update("appeals", item["appeal_id"], {"outcome": outcome,
-                                                        "decided_on": day.isoformat()})
+            store.update(
+                "appeals", item["appeal_id"], {"outcome": outcome, "decided_on": day.isoformat()}
+            )
             result["appeal_outcome"] = outcome
-        details = {k: result[k] for k in ("session", "certificate", "valid_until", "mentions",
-                                          "invoice", "amount", "reason", "appeal_deadline")
-                   if result[k]}
-        dossiers.record_event(store, row, "decision", {"decision": decision, **details}, day,
-                              status=decision)
+        details = {
+            k: result[k]
+            for k in (
+                "session",
+                "certificate",
+                "valid_until",
+                "mentions",
+                "invoice",
+                "amount",
+                "reason",
+                "appeal_deadline",
+            )
+            if result[k]
+        }
+        dossiers.record_event(
+            store, row, "decision", {"decision": decision, **details}, day, status=decision
+        )
     return result
 
 
@@ -397,16 +571,29 @@ def dossier_details(store, dossier) -> dict:
     placed = store.dossier_agenda(dossier.id)
     if not placed and not dossier.decision:
         return {}
-    data: dict = {"sessions": [{"session": p["session_id"], "date": p["date"],
-                                "kind": p["kind"], "decision": p["decision"],
-                                "reason": p["reason"]} for p in placed]}
+    data: dict = {
+        "sessions": [
+            {
+                "session": p["session_id"],
+                "date": p["date"],
+                "kind": p["kind"],
+                "decision": p["decision"],
+                "reason": p["reason"],
+            }
+            for p in placed
+        ]
+    }
     row = dossiers.row(store, dossier.ref)
     scheme = schemes.get(dossier.scheme)
     data["decision_reason"] = row["decision_reason"]
-    if dossier.decision == "refused" and scheme.workflow == "opqtecc" \
-            and not store.appeals(dossier_id=dossier.id):
-        limit = appeals.deadline(scheme, dates.from_iso(dossier.decided_on), store=store,
-                                 dossier_id=dossier.id)
+    if (
+        dossier.decision == "refused"
+        and scheme.workflow == "opqtecc"
+        and not store.appeals(dossier_id=dossier.id)
+    ):
+        limit = appeals.deadline(
+            scheme, dates.from_iso(dossier.decided_on), store=store, dossier_id=dossier.id
+        )
         data["appeal_deadline"] = limit.date.isoformat()
         data["appeal_deadline_from"] = limit.source
     granted = store.certificate_granted_by(dossier.id)
@@ -414,14 +601,30 @@ def dossier_details(store, dossier) -> dict:
         granted = row["certificate_id"]
     if granted is not None:
         cert = certificates.by_id(store, granted, as_of=dates.from_iso(dossier.decided_on))
-        data["granted_certificate"] = {"number": cert.number, "valid_until": cert.valid_until,
-                                       "mentions": cert.mentions}
-    data["invoices"] = [{"number": i.number, "label": i.label, "amount": i.amount,
-                         "paid": i.paid, "status": i.status}
-                        for i in invoices.listing(store, dossier_id=dossier.id)]
-    data["appeals"] = [{"filed_on": a["filed_on"], "deadline": a["deadline"],
-                        "deadline_from": a["deadline_from"],
-                        "session": a["session_id"], "outcome": a["outcome"],
-                        "decided_on": a["decided_on"]}
-                       for a in store.appeals(dossier_id=dossier.id)]
+        data["granted_certificate"] = {
+            "number": cert.number,
+            "valid_until": cert.valid_until,
+            "mentions": cert.mentions,
+        }
+    data["invoices"] = [
+        {
+            "number": i.number,
+            "label": i.label,
+            "amount": i.amount,
+            "paid": i.paid,
+            "status": i.status,
+        }
+        for i in invoices.listing(store, dossier_id=dossier.id)
+    ]
+    data["appeals"] = [
+        {
+            "filed_on": a["filed_on"],
+            "deadline": a["deadline"],
+            "deadline_from": a["deadline_from"],
+            "session": a["session_id"],
+            "outcome": a["outcome"],
+            "decided_on": a["decided_on"],
+        }
+        for a in store.appeals(dossier_id=dossier.id)
+    ]
     return data

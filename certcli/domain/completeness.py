@@ -26,8 +26,12 @@ class Missing:
     amount: Decimal | None = None  # the balance, for the fee
 
     def to_dict(self) -> dict:
-        data = {"code": self.code, "label": self.label, "needed": self.needed,
-                "received": self.received}
+        data = {
+            "code": self.code,
+            "label": self.label,
+            "needed": self.needed,
+            "received": self.received,
+        }
         if self.amount is not None:
             data["amount"] = as_str(self.amount)
         return data
@@ -43,10 +47,14 @@ class Completeness:
 
     def to_dict(self) -> dict:
         """The `dossier check --json` contract: missing is a list of codes."""
-        return {"ref": self.ref, "complete": self.complete,
-                "missing": [m.code for m in self.missing],
-                "missing_details": [m.to_dict() for m in self.missing],
-                "fee_due": as_str(self.fee_due), "fee_paid": as_str(self.fee_paid)}
+        return {
+            "ref": self.ref,
+            "complete": self.complete,
+            "missing": [m.code for m in self.missing],
+            "missing_details": [m.to_dict() for m in self.missing],
+            "fee_due": as_str(self.fee_due),
+            "fee_paid": as_str(self.fee_paid),
+        }
 
 
 def assess(store, dossier_row) -> Completeness:
@@ -58,11 +66,15 @@ def assess(store, dossier_row) -> Completeness:
         if received[code] < needed:
             missing.append(Missing(code, scheme.label(code), needed, received[code]))
     fee_due = scheme.fee(dossier_row["kind"])
-    fee_paid = sum((to_decimal(p["amount"]) for p in store.dossier_payments(dossier_row["id"])),
-                   ZERO)
+    fee_paid = sum(
+        (to_decimal(p["amount"]) for p in store.dossier_payments(dossier_row["id"])), ZERO
+    )
     if fee_paid < fee_due:
         balance = fee_due - fee_paid
-        label = (f"Règlement des frais d'instruction ({format_eur(fee_due)})" if fee_paid == 0
-                 else f"Solde des frais d'instruction ({format_eur(balance)} restant dus)")
+        label = (
+            f"Règlement des frais d'instruction ({format_eur(fee_due)})"
+            if fee_paid == 0
+            else f"Solde des frais d'instruction ({format_eur(balance)} restant dus)"
+        )
         missing.append(Missing(FEE_CODE, label, amount=balance))
     return Completeness(dossier_row["ref"], not missing, missing, fee_due, fee_paid)

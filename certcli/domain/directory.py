@@ -19,23 +19,29 @@ COLUMNS = ("name", "city", "scheme", "scheme_name", "certificate", "mentions", "
 
 def _entry(row, periods, as_of: dt.date) -> dict:
     current = [p for p in periods if p["start"] <= as_of.isoformat()]
-    return {"name": f"{row['first_name']} {row['last_name']}", "city": row["city"],
-            "scheme": row["scheme"], "scheme_name": schemes.get(row["scheme"]).name,
-            "certificate": row["number"],
-            "mentions": json.loads(row["mentions"] or "[]"),
-            # The period in force on as_of, not a renewal that starts later.
-            "valid_until": current[-1]["end"] if current else None}
+    return {
+        "name": f"{row['first_name']} {row['last_name']}",
+        "city": row["city"],
+        "scheme": row["scheme"],
+        "scheme_name": schemes.get(row["scheme"]).name,
+        "certificate": row["number"],
+        "mentions": json.loads(row["mentions"] or "[]"),
+        # The period in force on as_of, not a renewal that starts later.
+        "valid_until": current[-1]["end"] if current else None,
+    }
 
 
-def search(store, text: str | None = None, *, scheme: str | None = None,
-           as_of: dt.date) -> list[dict]:
+def search(
+    store, text: str | None = None, *, scheme: str | None = None, as_of: dt.date
+) -> list[dict]:
     """Entries valid on `as_of`, matching every word of `text` in the name, city or
     certificate number (accents and case ignored), by last name. The words are
     matched in SQL, so a holder left out is never built; the periods of those listed
     are read in one query."""
     code = schemes.get(scheme).code if scheme else None
-    rows = store.certificates(valid_on=as_of.isoformat(), scheme=code, consent=True,
-                              words=fold(text or "").split())
+    rows = store.certificates(
+        valid_on=as_of.isoformat(), scheme=code, consent=True, words=fold(text or "").split()
+    )
     rows.sort(key=lambda r: (fold(r["last_name"]), fold(r["first_name"]), r["number"]))
     periods = store.periods_of([r["id"] for r in rows])
     return [_entry(r, periods[r["id"]], as_of) for r in rows]
@@ -52,5 +58,8 @@ def export(store, fmt: str, *, as_of: dt.date, excel: bool = False) -> str | byt
         if excel:
             raise ValidationError("--excel is for CSV files")
         return json.dumps(entries, ensure_ascii=False, indent=2) + "\n"
-    return exports.render(exports.Table(COLUMNS, ([e[c] for c in COLUMNS] for e in entries),
-                                        title="annuaire"), fmt, excel=excel)
+    return exports.render(
+        exports.Table(COLUMNS, ([e[c] for c in COLUMNS] for e in entries), title="annuaire"),
+        fmt,
+        excel=excel,
+    )

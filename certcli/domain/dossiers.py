@@ -46,15 +46,25 @@ class Dossier:
 def _from_row(row) -> Dossier:
     """A Dossier from a row of store.dossier_with_names() or store.dossiers()."""
     return Dossier(
-        id=row["id"], ref=row["ref"], candidate_id=row["candidate_id"], scheme=row["scheme"],
-        kind=row["kind"], status=row["status"], opened_on=row["opened_on"],
+        id=row["id"],
+        ref=row["ref"],
+        candidate_id=row["candidate_id"],
+        scheme=row["scheme"],
+        kind=row["kind"],
+        status=row["status"],
+        opened_on=row["opened_on"],
         certificate=row["certificate_number"],
-        mention=row["mention"], route=row["route"], financing=row["financing"],
-        instructor_id=row["instructor_id"], expert_id=row["expert_id"],
-        evaluator_id=row["evaluator_id"], report_on=row["report_on"],
+        mention=row["mention"],
+        route=row["route"],
+        financing=row["financing"],
+        instructor_id=row["instructor_id"],
+        expert_id=row["expert_id"],
+        evaluator_id=row["evaluator_id"],
+        report_on=row["report_on"],
         recommendation=row["recommendation"],
         report_mentions=json.loads(row["report_mentions"] or "[]"),
-        decision=row["decision"], decided_on=row["decided_on"],
+        decision=row["decision"],
+        decided_on=row["decided_on"],
         holder=f"{row['first_name']} {row['last_name']}",
     )
 
@@ -71,10 +81,19 @@ def get(store, ref: str) -> Dossier:
     return _from_row(store.dossier_with_names(row(store, ref)["id"]))
 
 
-def open_dossier(store, *, candidate_id: int, scheme_code: str, kind: str = "initial",
-                 certificate: str | None = None, mention: str | None = None,
-                 route: str | None = None, financing: str | None = None,
-                 date: dt.date, force: bool = False) -> Dossier:
+def open_dossier(
+    store,
+    *,
+    candidate_id: int,
+    scheme_code: str,
+    kind: str = "initial",
+    certificate: str | None = None,
+    mention: str | None = None,
+    route: str | None = None,
+    financing: str | None = None,
+    date: dt.date,
+    force: bool = False,
+) -> Dossier:
     """Open a dossier and give it the next reference of its year (2026-0001).
 
     An initial dossier is refused to a candidate who already holds a valid
@@ -106,20 +125,39 @@ def open_dossier(store, *, candidate_id: int, scheme_code: str, kind: str = "ini
         if kind == "renewal":
             busy = store.open_dossier_on_certificate(cert["id"], kind)
             if busy:
-                raise StateError(f"certificate {cert['number']} already has an open renewal "
-                                 f"dossier ({busy})")
+                raise StateError(
+                    f"certificate {cert['number']} already has an open renewal dossier ({busy})"
+                )
         seq = store.next_counter(f"dossier:{date.year}")
         ref = f"{date.year}-{seq:04d}"
-        dossier_id = store.insert("dossiers", {
-            "ref": ref, "candidate_id": candidate_id, "scheme": scheme.code, "kind": kind,
-            "status": "submitted", "opened_on": date.isoformat(),
-            "certificate_id": cert["id"] if cert else None, "mention": mention,
-            "route": route, "financing": financing,
-        })
+        dossier_id = store.insert(
+            "dossiers",
+            {
+                "ref": ref,
+                "candidate_id": candidate_id,
+                "scheme": scheme.code,
+                "kind": kind,
+                "status": "submitted",
+                "opened_on": date.isoformat(),
+                "certificate_id": cert["id"] if cert else None,
+                "mention": mention,
+                "route": route,
+                "financing": financing,
+            },
+        )
         details = {"scheme": scheme.code, "kind": kind}
-        details.update({k: v for k, v in (("certificate", cert["number"] if cert else None),
-                                          ("mention", mention), ("route", route),
-                                          ("financing", financing)) if v})
+        details.update(
+            {
+                k: v
+                for k, v in (
+                    ("certificate", cert["number"] if cert else None),
+                    ("mention", mention),
+                    ("route", route),
+                    ("financing", financing),
+                )
+                if v
+            }
+        )
         if force and kind == "initial":
             details["forced"] = True
         store.add_dossier_event(dossier_id, date.isoformat(), "opened", details)
@@ -130,22 +168,25 @@ def open_dossier(store, *, candidate_id: int, scheme_code: str, kind: str = "ini
 def _refuse_second_initial(store, scheme, candidate_id: int, date: dt.date) -> None:
     """A candidate is certified once per scheme: what they need next is a renewal or an
     extension of the certificate they hold, not a second initial dossier."""
-    held = store.certificates(valid_on=date.isoformat(), scheme=scheme.code,
-                              candidate_id=candidate_id)
+    held = store.certificates(
+        valid_on=date.isoformat(), scheme=scheme.code, candidate_id=candidate_id
+    )
     if held:
         number = held[0]["number"]
         other = [k for k in ("renewal", "extension") if k in scheme.pieces]
-        hint = " or ".join(
-            f"--kind {k} --certificate {number}" for k in other)
+        hint = " or ".join(f"--kind {k} --certificate {number}" for k in other)
         raise StateError(
             f"candidate {candidate_id} already holds {scheme.code} certificate {number}, valid "
-            f"on {date.isoformat()}: " + (f"open a dossier with {hint}, " if hint else "")
-            + "or pass --force to open a second initial dossier")
+            f"on {date.isoformat()}: "
+            + (f"open a dossier with {hint}, " if hint else "")
+            + "or pass --force to open a second initial dossier"
+        )
     pending = store.open_initial_dossier(candidate_id, scheme.code)
     if pending is not None:
         raise StateError(
             f"candidate {candidate_id} already has an open initial {scheme.code} dossier "
-            f"({pending['ref']}, '{pending['status']}'): pass --force to open another")
+            f"({pending['ref']}, '{pending['status']}'): pass --force to open another"
+        )
 
 
 def _check_certificate(store, scheme, kind, candidate_id, number):
@@ -165,8 +206,9 @@ def _check_certificate(store, scheme, kind, candidate_id, number):
     if cert["status"] == "withdrawn":
         raise StateError(f"certificate {number} was withdrawn")
     if kind == "renewal" and cert["scheme"] != scheme.code:
-        raise ValidationError(f"certificate {number} is a {cert['scheme']} certificate, "
-                              f"not {scheme.code}")
+        raise ValidationError(
+            f"certificate {number} is a {cert['scheme']} certificate, not {scheme.code}"
+        )
     return cert
 
 
@@ -188,9 +230,17 @@ def _check_cqpt(scheme, route, financing):
     return route, financing
 
 
-def listing(store, *, status=None, scheme=None, kind=None, candidate_id=None,
-            search: str | None = None,
-            limit: int | None = 50, offset: int = 0) -> tuple[list[Dossier], int]:
+def listing(
+    store,
+    *,
+    status=None,
+    scheme=None,
+    kind=None,
+    candidate_id=None,
+    search: str | None = None,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> tuple[list[Dossier], int]:
     """Dossiers, newest first; `search`: words of the holder's name, e-mail, city or
     employer (the candidate search's folding and index), with the total count."""
     if status is not None and status not in workflow.STATUSES:
@@ -201,15 +251,35 @@ def listing(store, *, status=None, scheme=None, kind=None, candidate_id=None,
         from certcli.rules import schemes
 
         scheme = schemes.get(scheme).code
-    filters = dict(status=status, scheme=scheme, kind=kind, candidate_id=candidate_id,
-                   search_key=search_key(search))
+    filters = dict(
+        status=status,
+        scheme=scheme,
+        kind=kind,
+        candidate_id=candidate_id,
+        search_key=search_key(search),
+    )
     rows = store.dossiers(**filters, limit=limit, offset=offset)
     return [_from_row(r) for r in rows], store.count_dossiers(**filters)
 
 
-EXPORT_COLUMNS = ("ref", "candidate_id", "holder", "scheme", "kind", "status", "opened_on",
-                  "certificate", "mention", "route", "financing", "instructor_id",
-                  "report_on", "recommendation", "decision", "decided_on")
+EXPORT_COLUMNS = (
+    "ref",
+    "candidate_id",
+    "holder",
+    "scheme",
+    "kind",
+    "status",
+    "opened_on",
+    "certificate",
+    "mention",
+    "route",
+    "financing",
+    "instructor_id",
+    "report_on",
+    "recommendation",
+    "decision",
+    "decided_on",
+)
 
 
 def export_table(store):
@@ -217,20 +287,26 @@ def export_table(store):
     from certcli.domain import exports
 
     rows = (_from_row(r).to_dict() for r in store.dossiers(limit=None))
-    return exports.Table(EXPORT_COLUMNS, ([d.get(c) for c in EXPORT_COLUMNS] for d in rows),
-                         title="dossiers")
+    return exports.Table(
+        EXPORT_COLUMNS, ([d.get(c) for c in EXPORT_COLUMNS] for d in rows), title="dossiers"
+    )
 
 
 def history(store, dossier_id: int) -> list[dict]:
     return [
-        {"date": e["date"], "event": e["event"], "details": json.loads(e["details"]),
-         "by": e["actor"]}
+        {
+            "date": e["date"],
+            "event": e["event"],
+            "details": json.loads(e["details"]),
+            "by": e["actor"],
+        }
         for e in store.dossier_events(dossier_id)
     ]
 
 
-def record_event(store, dossier_row, event: str, details: dict, date: dt.date,
-                 *, status: str | None = None) -> None:
+def record_event(
+    store, dossier_row, event: str, details: dict, date: dt.date, *, status: str | None = None
+) -> None:
     """Record one step of a dossier: timeline, audit trail and new status.
 
     Call inside store.transaction(); every dossier action goes through here, so
@@ -246,11 +322,16 @@ def record_event(store, dossier_row, event: str, details: dict, date: dt.date,
     status change: it is dated on its (future) session day, and the candidate may
     still withdraw before the session sits.
     """
-    check_date(store, dossier_row, event, date,
-               changes_status=status is not None and status != dossier_row["status"],
-               # An agenda step is dated on its (future) session day; the candidate may
-               # still withdraw before the session sits.
-               ignore=("agenda",) if event == "withdrawn" else ())
+    check_date(
+        store,
+        dossier_row,
+        event,
+        date,
+        changes_status=status is not None and status != dossier_row["status"],
+        # An agenda step is dated on its (future) session day; the candidate may
+        # still withdraw before the session sits.
+        ignore=("agenda",) if event == "withdrawn" else (),
+    )
     if status is not None and status != dossier_row["status"]:
         store.update("dossiers", dossier_row["id"], {"status": status})
         details = {**details, "status": [dossier_row["status"], status]}
@@ -258,20 +339,30 @@ def record_event(store, dossier_row, event: str, details: dict, date: dt.date,
     store.audit(f"dossier.{event}", "dossier", dossier_row["ref"], details, date)
 
 
-def check_date(store, dossier_row, event: str, date: dt.date, *,
-               changes_status: bool = True, ignore: tuple[str, ...] = ()) -> None:
+def check_date(
+    store,
+    dossier_row,
+    event: str,
+    date: dt.date,
+    *,
+    changes_status: bool = True,
+    ignore: tuple[str, ...] = (),
+) -> None:
     """Refuse a step dated before the dossier was opened, or (for a step that changes
     the status) before its last status change; see record_event."""
     iso, ref = date.isoformat(), dossier_row["ref"]
     if iso < dossier_row["opened_on"]:
-        raise ValidationError(f"dossier {ref}: '{event}' dated {iso} is before the dossier "
-                              f"was opened ({dossier_row['opened_on']})")
+        raise ValidationError(
+            f"dossier {ref}: '{event}' dated {iso} is before the dossier "
+            f"was opened ({dossier_row['opened_on']})"
+        )
     if changes_status:
         last = store.last_status_change(dossier_row["id"], ignore=ignore)
         if last and iso < last:
             raise ValidationError(
                 f"dossier {ref}: '{event}' dated {iso} is before its last change of status "
-                f"({last}); date it {last} or later")
+                f"({last}); date it {last} or later"
+            )
 
 
 def show(store, ref: str) -> dict:
@@ -283,8 +374,9 @@ def show(store, ref: str) -> dict:
     data = dossier.to_dict()
     data["scheme_name"] = scheme.name
     data["allowed_actions"] = workflow.allowed_actions(dossier.status, scheme.workflow)
-    data["pieces"] = [{"code": p["code"], "received_on": p["received_on"]}
-                      for p in store.pieces(dossier.id)]
+    data["pieces"] = [
+        {"code": p["code"], "received_on": p["received_on"]} for p in store.pieces(dossier.id)
+    ]
     data["history"] = history(store, dossier.id)
     # Each stage adds what it knows of the dossier (instruction, commission, CQPT
     # evaluation) without this module having to know their tables.

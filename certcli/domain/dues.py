@@ -23,8 +23,16 @@ def prorata(amount: str, date: dt.date, mode: str = "current_month") -> dict:
     return {"months": months, "amount": money.as_str(value)}
 
 
-def invoice_grant(store, *, scheme, candidate_id: int, certificate_id: int, dossier_id: int,
-                  date: dt.date, issued_on: dt.date | None = None) -> invoices.Invoice | None:
+def invoice_grant(
+    store,
+    *,
+    scheme,
+    candidate_id: int,
+    certificate_id: int,
+    dossier_id: int,
+    date: dt.date,
+    issued_on: dt.date | None = None,
+) -> invoices.Invoice | None:
     """The prorated dues of the decision year (months counted from the decision
     `date`), issued on `issued_on` (default: the decision date); none when nothing is
     owed (CQPT) or the certificate already has its dues for that year."""
@@ -32,10 +40,17 @@ def invoice_grant(store, *, scheme, candidate_id: int, certificate_id: int, doss
     if amount <= 0 or store.dues_invoiced(certificate_id, date.year):
         return None
     return invoices.issue(
-        store, candidate_id=candidate_id, amount=amount, purpose="dues-prorata",
+        store,
+        candidate_id=candidate_id,
+        amount=amount,
+        purpose="dues-prorata",
         label=f"Cotisation annuelle {scheme.code} {date.year} ({months}/12 mois)",
-        date=issued_on or date, certificate_id=certificate_id, dossier_id=dossier_id,
-        dues_year=date.year, prorata_months=months)
+        date=issued_on or date,
+        certificate_id=certificate_id,
+        dossier_id=dossier_id,
+        dues_year=date.year,
+        prorata_months=months,
+    )
 
 
 def renewal_owes_prorata(store, certificate_id: int, decision: dt.date) -> bool:
@@ -66,9 +81,11 @@ def call(store, year: int, *, date: dt.date) -> dict:
     decided by `date`.
     """
     if year > date.year + 1:
-        raise ValidationError(f"the {year} dues cannot be called on {date.isoformat()}: "
-                              f"call this year's ({date.year}) or next year's "
-                              f"({date.year + 1})")
+        raise ValidationError(
+            f"the {year} dues cannot be called on {date.isoformat()}: "
+            f"call this year's ({date.year}) or next year's "
+            f"({date.year + 1})"
+        )
     jan1 = dt.date(year, 1, 1).isoformat()
     issued = []
     # Each scheme looked up once, not once per certificate (the catalog checks its
@@ -77,20 +94,37 @@ def call(store, year: int, *, date: dt.date) -> dict:
     with store.transaction():
         for row in store.certificates_to_call(jan1, date.isoformat(), year):
             scheme = scheme_of.get(row["scheme"]) or scheme_of.setdefault(
-                row["scheme"], schemes.get(row["scheme"]))
+                row["scheme"], schemes.get(row["scheme"])
+            )
             if scheme.annual_dues <= 0:
                 continue
             invoice = invoices.issue(
-                store, candidate_id=row["candidate_id"], amount=scheme.annual_dues,
-                purpose="dues-call", label=f"Cotisation annuelle {scheme.code} {year}",
-                date=date, certificate_id=row["id"], dues_year=year)
-            issued.append({"number": invoice.number, "certificate": row["number"],
-                           "candidate_id": row["candidate_id"], "holder": invoice.holder,
-                           "amount": invoice.amount})
+                store,
+                candidate_id=row["candidate_id"],
+                amount=scheme.annual_dues,
+                purpose="dues-call",
+                label=f"Cotisation annuelle {scheme.code} {year}",
+                date=date,
+                certificate_id=row["id"],
+                dues_year=year,
+            )
+            issued.append(
+                {
+                    "number": invoice.number,
+                    "certificate": row["number"],
+                    "candidate_id": row["candidate_id"],
+                    "holder": invoice.holder,
+                    "amount": invoice.amount,
+                }
+            )
         if issued:
             store.audit("dues.call", "dues", str(year), {"invoices": len(issued)}, date)
     total = sum((money.to_decimal(i["amount"]) for i in issued), money.ZERO)
     already = store.certificates_already_called(jan1, date.isoformat(), year) - len(issued)
-    return {"year": year, "invoiced": issued, "count": len(issued),
-            "total": money.as_str(total), "already_invoiced": already}
-
+    return {
+        "year": year,
+        "invoiced": issued,
+        "count": len(issued),
+        "total": money.as_str(total),
+        "already_invoiced": already,
+    }

@@ -58,17 +58,26 @@ class Verdict:
             "scheme": self.scheme,
             "route": self.route,
             "as_of": dates.iso(self.as_of),
-            "window": ({"start": self.window[0].isoformat(), "end": self.window[1].isoformat()}
-                       if self.window else None),
+            "window": (
+                {"start": self.window[0].isoformat(), "end": self.window[1].isoformat()}
+                if self.window
+                else None
+            ),
             "min_hours": None if self.min_hours is None else str(self.min_hours),
             "periods": self.periods,
             "failures": list(self.failures),
         }
 
 
-def check(store, *, candidate_id: int | None = None, scheme_code: str | None = None,
-          route: str | None = None, dossier_ref: str | None = None,
-          as_of: dt.date) -> Verdict:
+def check(
+    store,
+    *,
+    candidate_id: int | None = None,
+    scheme_code: str | None = None,
+    route: str | None = None,
+    dossier_ref: str | None = None,
+    as_of: dt.date,
+) -> Verdict:
     """The verdict for a candidate and a scheme, or for a dossier (its candidate,
     scheme and route)."""
     source = None
@@ -77,11 +86,14 @@ def check(store, *, candidate_id: int | None = None, scheme_code: str | None = N
 
         row = dossiers.row(store, dossier_ref)
         if candidate_id is not None and candidate_id != row["candidate_id"]:
-            raise ValidationError(f"dossier {row['ref']} belongs to candidate "
-                                  f"{row['candidate_id']}, not {candidate_id}")
+            raise ValidationError(
+                f"dossier {row['ref']} belongs to candidate "
+                f"{row['candidate_id']}, not {candidate_id}"
+            )
         if scheme_code and schemes.get(scheme_code).code != row["scheme"]:
-            raise ValidationError(f"dossier {row['ref']} is a {row['scheme']} dossier, "
-                                  f"not {scheme_code.upper()}")
+            raise ValidationError(
+                f"dossier {row['ref']} is a {row['scheme']} dossier, not {scheme_code.upper()}"
+            )
         candidate_id, scheme_code = row["candidate_id"], row["scheme"]
         if route is None and row["route"]:
             route, source = row["route"], f"from dossier {row['ref']}"
@@ -129,11 +141,13 @@ def applies_at_check(store, dossier_row) -> bool:
 
 def refusal(dossier_row, verdict: Verdict) -> str:
     """Why `dossier check` stops a complete dossier: the failed rules, and the ways on."""
-    return (f"dossier {dossier_row['ref']} is complete but candidate "
-            f"{dossier_row['candidate_id']} is not eligible for {verdict.scheme} on "
-            f"{verdict.as_of}: {'; '.join(verdict.failures)}. Record the missing facts "
-            f"(`certcli candidate edit`, `certcli experience add`) and check again, or accept "
-            f"it with --override \"reason\"")
+    return (
+        f"dossier {dossier_row['ref']} is complete but candidate "
+        f"{dossier_row['candidate_id']} is not eligible for {verdict.scheme} on "
+        f"{verdict.as_of}: {'; '.join(verdict.failures)}. Record the missing facts "
+        f"(`certcli candidate edit`, `certcli experience add`) and check again, or accept "
+        f'it with --override "reason"'
+    )
 
 
 def at_last_check(store, dossier_row) -> dict | None:
@@ -144,9 +158,12 @@ def at_last_check(store, dossier_row) -> dict | None:
             continue
         details = json.loads(event["details"])
         if "eligible" in details:
-            return {"checked_on": event["date"], "eligible": details["eligible"],
-                    "failures": details.get("failures", []),
-                    "override": details.get("override")}
+            return {
+                "checked_on": event["date"],
+                "eligible": details["eligible"],
+                "failures": details.get("failures", []),
+                "override": details.get("override"),
+            }
     return None
 
 
@@ -163,13 +180,16 @@ def recall_at_decision(store, dossier_row, day: dt.date) -> str | None:
     if last is None:
         then = "no eligibility verdict was recorded at its check"
     elif last["override"]:
-        then = f"it was accepted at the check of {last['checked_on']} by override " \
-               f"({last['override']})"
+        then = (
+            f"it was accepted at the check of {last['checked_on']} by override ({last['override']})"
+        )
     else:
         then = f"the candidate was eligible at the check of {last['checked_on']}"
-    return (f"{dossier_row['ref']} was granted although candidate "
-            f"{dossier_row['candidate_id']} is not eligible for {verdict.scheme} on {day} "
-            f"({'; '.join(verdict.failures)}); {then}")
+    return (
+        f"{dossier_row['ref']} was granted although candidate "
+        f"{dossier_row['candidate_id']} is not eligible for {verdict.scheme} on {day} "
+        f"({'; '.join(verdict.failures)}); {then}"
+    )
 
 
 def _route_of_latest_dossier(store, candidate_id: int, scheme_code: str):
@@ -189,30 +209,46 @@ def _cqpt(scheme, candidate_id, experiences, route, source, as_of) -> Verdict:
         raise ValidationError(f"invalid route {route!r} (one of: {', '.join(routes)})")
     origin = f" ({source})" if source else ""
     if route in rules.get("eligible_routes", ()):
-        kind = {"contrat-pro": "a professionalisation contract",
-                "periode-pro": "a professionalisation period"}.get(route, f"route {route}")
-        return Verdict(candidate_id, scheme.code, True, [
-            f"route {route}{origin}: {kind} aimed at the {scheme.code} is eligible as such, "
-            "with no experience requirement"], route=route, as_of=as_of)
+        kind = {
+            "contrat-pro": "a professionalisation contract",
+            "periode-pro": "a professionalisation period",
+        }.get(route, f"route {route}")
+        return Verdict(
+            candidate_id,
+            scheme.code,
+            True,
+            [
+                f"route {route}{origin}: {kind} aimed at the {scheme.code} is eligible as such, "
+                "with no experience requirement"
+            ],
+            route=route,
+            as_of=as_of,
+        )
 
     min_hours = Decimal(str(rules.get("min_hours", "1607")))
     years = int(rules.get("window_years", 3))
     contracts = tuple(rules.get("contracts", ("cdi", "cdd")))
     lo, hi = dates.window(as_of, years)
-    reasons = [f"route {route}{origin}: free access, checked as of {as_of} over the "
-               f"{years}-year window {lo} to {hi}"]
+    reasons = [
+        f"route {route}{origin}: free access, checked as of {as_of} over the "
+        f"{years}-year window {lo} to {hi}"
+    ]
 
     failures = []
-    current = [e for e in experiences
-               if e.in_branch and e.contract in contracts and e.covers(as_of)]
+    current = [
+        e for e in experiences if e.in_branch and e.contract in contracts and e.covers(as_of)
+    ]
     wanted = " or ".join(c.upper() for c in contracts)
     if current:
         e = current[0]
-        reasons.append(f"employee of the branch on a {e.contract.upper()} on {as_of} "
-                       f"({e.employer}, {e.span})")
+        reasons.append(
+            f"employee of the branch on a {e.contract.upper()} on {as_of} ({e.employer}, {e.span})"
+        )
     else:
-        failures.append(f"not an employee of the branch on a {wanted} on {as_of}: no period in "
-                        f"a branch company on a {wanted} covers that date")
+        failures.append(
+            f"not an employee of the branch on a {wanted} on {as_of}: no period in "
+            f"a branch company on a {wanted} covers that date"
+        )
         reasons.append(failures[-1])
 
     total, periods = ZERO, []
@@ -227,31 +263,53 @@ def _cqpt(scheme, candidate_id, experiences, route, source, as_of) -> Verdict:
             why_not.append(f"outside the window {lo} to {hi}")
         counted = ZERO if why_not else cents(e.hours * overlap / e.days)
         total += counted
-        label = (f"{e.employer} ({e.contract or 'contract not given'}) {e.span}, "
-                 f"{e.hours} h")
+        label = f"{e.employer} ({e.contract or 'contract not given'}) {e.span}, {e.hours} h"
         if why_not:
             note = f"not counted: {', '.join(why_not)}"
         elif overlap == e.days:
             note = f"{counted} h counted (whole period in the window)"
         else:
-            note = (f"{counted} h counted ({e.hours} x {overlap}/{e.days} days in the window)")
+            note = f"{counted} h counted ({e.hours} x {overlap}/{e.days} days in the window)"
         reasons.append(f"{label}: {note}")
-        periods.append({**_period_dates(e), "hours": str(e.hours), "contract": e.contract,
-                        "in_branch": e.in_branch, "related": e.related,
-                        "overlap_days": overlap, "days": e.days, "counted": str(counted),
-                        "note": note})
+        periods.append(
+            {
+                **_period_dates(e),
+                "hours": str(e.hours),
+                "contract": e.contract,
+                "in_branch": e.in_branch,
+                "related": e.related,
+                "overlap_days": overlap,
+                "days": e.days,
+                "counted": str(counted),
+                "note": note,
+            }
+        )
     total = cents(total)
     enough = total >= min_hours
     if enough:
-        reasons.append(f"{total} hours of related work in branch companies over the window: "
-                       f"at least {min_hours} required")
+        reasons.append(
+            f"{total} hours of related work in branch companies over the window: "
+            f"at least {min_hours} required"
+        )
     else:
-        failures.append(f"only {total} hours of related work in branch companies over the "
-                        f"window: {min_hours} required ({cents(min_hours - total)} missing)")
+        failures.append(
+            f"only {total} hours of related work in branch companies over the "
+            f"window: {min_hours} required ({cents(min_hours - total)} missing)"
+        )
         reasons.append(failures[-1])
-    return Verdict(candidate_id, scheme.code, not failures, reasons, hours=total,
-                   route=route, as_of=as_of, window=(lo, hi), min_hours=min_hours,
-                   periods=periods, failures=failures)
+    return Verdict(
+        candidate_id,
+        scheme.code,
+        not failures,
+        reasons,
+        hours=total,
+        route=route,
+        as_of=as_of,
+        window=(lo, hi),
+        min_hours=min_hours,
+        periods=periods,
+        failures=failures,
+    )
 
 
 # -- OPQTECC ------------------------------------------------------------------------------
@@ -301,23 +359,39 @@ def _opqtecc(scheme, candidate, experiences, as_of) -> Verdict:
     if years > 0:
         needed = years * 365
         if days >= needed:
-            reasons.append(f"{days} days of experience in the specialty up to {as_of}: at least "
-                           f"{needed} required ({years} years x 365 days)")
+            reasons.append(
+                f"{days} days of experience in the specialty up to {as_of}: at least "
+                f"{needed} required ({years} years x 365 days)"
+            )
         else:
-            fail(f"only {days} days of experience in the specialty up to {as_of}: "
-                 f"{needed} required ({years} years x 365 days)")
+            fail(
+                f"only {days} days of experience in the specialty up to {as_of}: "
+                f"{needed} required ({years} years x 365 days)"
+            )
     else:
         reasons.append(f"no minimum experience set for {scheme.code}")
-    return Verdict(candidate["id"], scheme.code, not failures, reasons, as_of=as_of,
-                   periods=periods, failures=failures)
+    return Verdict(
+        candidate["id"],
+        scheme.code,
+        not failures,
+        reasons,
+        as_of=as_of,
+        periods=periods,
+        failures=failures,
+    )
 
 
 def _period_dates(e: Experience) -> dict:
     """How a verdict's "periods" name one: an ongoing one has no end, but a day its
     hours run to."""
-    return {"id": e.id, "employer": e.employer, "start": e.start.isoformat(),
-            "end": None if e.ongoing else e.end.isoformat(), "ongoing": e.ongoing,
-            "hours_until": e.end.isoformat() if e.ongoing else None}
+    return {
+        "id": e.id,
+        "employer": e.employer,
+        "start": e.start.isoformat(),
+        "end": None if e.ongoing else e.end.isoformat(),
+        "ongoing": e.ongoing,
+        "hours_until": e.end.isoformat() if e.ongoing else None,
+    }
 
 
 def covered_days(spans: list[tuple[dt.date, dt.date]]) -> int:

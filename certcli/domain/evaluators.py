@@ -24,15 +24,18 @@ class Evaluator:
         return cls(id=row["id"], name=row["name"], email=row["email"], address=row["address"])
 
 
-def add(store, *, name: str, email: str | None = None, address: str | None = None,
-        date: dt.date) -> Evaluator:
+def add(
+    store, *, name: str, email: str | None = None, address: str | None = None, date: dt.date
+) -> Evaluator:
     """Record an evaluator organisation (one transaction, audited)."""
     if not (name or "").strip():
         raise ValidationError("an evaluator needs --name")
     name = validators.name(name, "evaluator name")
-    record = {"name": name,
-              "email": validators.email(email) if email and email.strip() else None,
-              "address": validators.text(address, "address")}
+    record = {
+        "name": name,
+        "email": validators.email(email) if email and email.strip() else None,
+        "address": validators.text(address, "address"),
+    }
     with store.transaction():
         twin = store.evaluator_by_name(name)
         if twin is not None:

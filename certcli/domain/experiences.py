@@ -12,8 +12,16 @@ from certcli.rules import validators
 from certcli.rules.money import CENT, to_decimal
 
 # Known contract kinds; CQPT free access needs one of the scheme's `eligibility.contracts`.
-CONTRACTS = ("cdi", "cdd", "interim", "apprentissage", "professionnalisation", "stage",
-             "independant", "autre")
+CONTRACTS = (
+    "cdi",
+    "cdd",
+    "interim",
+    "apprentissage",
+    "professionnalisation",
+    "stage",
+    "independant",
+    "autre",
+)
 
 
 @dataclass
@@ -21,6 +29,7 @@ class Experience:
     """One work period. For an ongoing one (a contract still running), `end` is the
     last day its recorded hours cover (`--hours-until`): the hours count pro rata
     over start..end, while the contract itself covers every day from `start` on."""
+
     id: int
     candidate_id: int
     employer: str
@@ -49,19 +58,28 @@ class Experience:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data.update(start=self.start.isoformat(),
-                    end=None if self.ongoing else self.end.isoformat(),
-                    hours_until=self.end.isoformat() if self.ongoing else None,
-                    hours=str(self.hours))
+        data.update(
+            start=self.start.isoformat(),
+            end=None if self.ongoing else self.end.isoformat(),
+            hours_until=self.end.isoformat() if self.ongoing else None,
+            hours=str(self.hours),
+        )
         return data
 
     @classmethod
     def from_row(cls, row) -> Experience:
-        return cls(id=row["id"], candidate_id=row["candidate_id"], employer=row["employer"],
-                   start=dt.date.fromisoformat(row["start"]),
-                   end=dt.date.fromisoformat(row["end"]), hours=Decimal(row["hours"]),
-                   in_branch=bool(row["in_branch"]), related=bool(row["related"]),
-                   contract=row["contract"], ongoing=bool(row["ongoing"]))
+        return cls(
+            id=row["id"],
+            candidate_id=row["candidate_id"],
+            employer=row["employer"],
+            start=dt.date.fromisoformat(row["start"]),
+            end=dt.date.fromisoformat(row["end"]),
+            hours=Decimal(row["hours"]),
+            in_branch=bool(row["in_branch"]),
+            related=bool(row["related"]),
+            contract=row["contract"],
+            ongoing=bool(row["ongoing"]),
+        )
 
 
 def parse_hours(value: str | Decimal) -> Decimal:
@@ -69,8 +87,9 @@ def parse_hours(value: str | Decimal) -> Decimal:
     try:
         hours = to_decimal(value)
     except ValidationError:
-        raise ValidationError(f"invalid hours {validators.shown(value)}: a number expected, "
-                              "e.g. 1607 or 151,67") from None
+        raise ValidationError(
+            f"invalid hours {validators.shown(value)}: a number expected, e.g. 1607 or 151,67"
+        ) from None
     if hours <= 0:
         raise ValidationError(f"invalid hours {validators.shown(value)}: must be more than 0")
     if hours != hours.quantize(CENT):
@@ -83,22 +102,36 @@ def parse_contract(value: str | None) -> str | None:
         return None
     code = validators.fold(value).replace(" ", "")
     if code not in CONTRACTS:
-        raise ValidationError(f"invalid contract {validators.shown(value)} "
-                              f"(one of: {', '.join(CONTRACTS)})")
+        raise ValidationError(
+            f"invalid contract {validators.shown(value)} (one of: {', '.join(CONTRACTS)})"
+        )
     return code
 
 
 @dataclass
 class Added:
     """What `add` recorded, and the overlaps it warns about (recorded anyway)."""
+
     period: Experience
     warnings: list[str]
 
 
-def add(store, candidate_id: int, *, employer: str, start: dt.date,
-        end: dt.date | None = None, hours: str | Decimal, in_branch: bool = False,
-        related: bool = False, contract: str | None = None, ongoing: bool = False,
-        hours_until: dt.date | None = None, force: bool = False, date: dt.date) -> Added:
+def add(
+    store,
+    candidate_id: int,
+    *,
+    employer: str,
+    start: dt.date,
+    end: dt.date | None = None,
+    hours: str | Decimal,
+    in_branch: bool = False,
+    related: bool = False,
+    contract: str | None = None,
+    ongoing: bool = False,
+    hours_until: dt.date | None = None,
+    force: bool = False,
+    date: dt.date,
+) -> Added:
     """Record one work period (one transaction, audited): closed (`end`), or ongoing
     (`ongoing`, with `hours_until` the last day the `hours` cover).
 
@@ -117,60 +150,87 @@ def add(store, candidate_id: int, *, employer: str, start: dt.date,
     amount = parse_hours(hours)
     days = (end - start).days + 1
     if amount > 24 * days:
-        raise ValidationError(f"{amount} hours cannot fit in {days} day(s) "
-                              f"({start} to {end})")
-    record = {"candidate_id": candidate_id, "employer": employer, "start": start.isoformat(),
-              "end": end.isoformat(), "hours": str(amount), "in_branch": int(in_branch),
-              "related": int(related), "contract": parse_contract(contract),
-              "ongoing": int(ongoing)}
+        raise ValidationError(f"{amount} hours cannot fit in {days} day(s) ({start} to {end})")
+    record = {
+        "candidate_id": candidate_id,
+        "employer": employer,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "hours": str(amount),
+        "in_branch": int(in_branch),
+        "related": int(related),
+        "contract": parse_contract(contract),
+        "ongoing": int(ongoing),
+    }
     with store.transaction():
         if store.candidate(candidate_id) is None:
             raise NotFound(f"no candidate with id {candidate_id}")
-        same_employer = [Experience.from_row(r) for r in store.experiences(candidate_id)
-                         if validators.fold(r["employer"]) == validators.fold(employer)]
-        twin = next((p for p in same_employer if p.start == start and p.ongoing == ongoing
-                     and (ongoing or p.end == end)), None)
+        same_employer = [
+            Experience.from_row(r)
+            for r in store.experiences(candidate_id)
+            if validators.fold(r["employer"]) == validators.fold(employer)
+        ]
+        twin = next(
+            (
+                p
+                for p in same_employer
+                if p.start == start and p.ongoing == ongoing and (ongoing or p.end == end)
+            ),
+            None,
+        )
         if twin is not None and not force:
-            shown = (f"{twin.start}, ongoing" if twin.ongoing
-                     else f"from {twin.start} to {twin.end}")
+            shown = f"{twin.start}, ongoing" if twin.ongoing else f"from {twin.start} to {twin.end}"
             raise DuplicateError(
                 f"period {twin.id} already records {twin.employer} {shown} "
                 f"({twin.hours} h) for candidate {candidate_id}; add it again "
-                f"with --force, or correct it with `certcli experience remove {twin.id}`")
+                f"with --force, or correct it with `certcli experience remove {twin.id}`"
+            )
         # An ongoing contract reaches every later day.
         last = dt.date.max if ongoing else end
-        warnings = [f"Warning: overlaps period {p.id} at {p.employer} ({p.span}, "
-                    f"{p.hours} h): check the hours are not counted twice"
-                    for p in same_employer
-                    if p.start <= last and start <= (dt.date.max if p.ongoing else p.end)]
+        warnings = [
+            f"Warning: overlaps period {p.id} at {p.employer} ({p.span}, "
+            f"{p.hours} h): check the hours are not counted twice"
+            for p in same_employer
+            if p.start <= last and start <= (dt.date.max if p.ongoing else p.end)
+        ]
         new_id = store.insert("experiences", record)
-        store.audit("experience.add", "candidate", candidate_id,
-                    {"experience": new_id, **record, **({"forced": True} if twin else {})},
-                    date)
+        store.audit(
+            "experience.add",
+            "candidate",
+            candidate_id,
+            {"experience": new_id, **record, **({"forced": True} if twin else {})},
+            date,
+        )
     return Added(Experience.from_row(store.experience(new_id)), warnings)
 
 
-def _hours_end(start: dt.date, end: dt.date | None, ongoing: bool,
-               hours_until: dt.date | None) -> dt.date:
+def _hours_end(
+    start: dt.date, end: dt.date | None, ongoing: bool, hours_until: dt.date | None
+) -> dt.date:
     """The last day the hours cover: --end for a closed period, --hours-until for an
     ongoing one; the two shapes are exclusive."""
     if ongoing:
         if end is not None:
-            raise ValidationError("--ongoing and --end are exclusive: an ongoing contract "
-                                  "has no end yet (give --hours-until DATE, the last day "
-                                  "its --hours cover)")
+            raise ValidationError(
+                "--ongoing and --end are exclusive: an ongoing contract "
+                "has no end yet (give --hours-until DATE, the last day "
+                "its --hours cover)"
+            )
         if hours_until is None:
-            raise ValidationError("--ongoing needs --hours-until DATE: the last day the "
-                                  "--hours cover")
+            raise ValidationError(
+                "--ongoing needs --hours-until DATE: the last day the --hours cover"
+            )
         if hours_until < start:
             raise ValidationError(f"--hours-until {hours_until} is before --start {start}")
         return hours_until
     if hours_until is not None:
-        raise ValidationError("--hours-until goes with --ongoing (a closed period's hours "
-                              "cover --start to --end)")
+        raise ValidationError(
+            "--hours-until goes with --ongoing (a closed period's hours cover --start to --end)"
+        )
     if end is None:
-        raise ValidationError("give --end, or --ongoing with --hours-until DATE for a "
-                              "contract still running")
+        raise ValidationError(
+            "give --end, or --ongoing with --hours-until DATE for a contract still running"
+        )
     return end
 
 
@@ -183,17 +243,28 @@ def remove(store, experience_id: int, *, reason: str, date: dt.date) -> dict:
     with store.transaction():
         row = store.experience(experience_id)
         if row is None:
-            raise NotFound(f"no experience period with id {experience_id} "
-                           "(see `certcli experience list --candidate ID`)")
+            raise NotFound(
+                f"no experience period with id {experience_id} "
+                "(see `certcli experience list --candidate ID`)"
+            )
         if row["removed_on"] is not None:
-            raise StateError(f"period {experience_id} was already removed on "
-                             f"{row['removed_on']} ({row['removed_reason']})")
-        store.update("experiences", experience_id, {
-            "removed_on": date.isoformat(), "removed_reason": reason,
-            "removed_by": store.actor})
+            raise StateError(
+                f"period {experience_id} was already removed on "
+                f"{row['removed_on']} ({row['removed_reason']})"
+            )
+        store.update(
+            "experiences",
+            experience_id,
+            {"removed_on": date.isoformat(), "removed_reason": reason, "removed_by": store.actor},
+        )
         period = Experience.from_row(row)
-        store.audit("experience.remove", "candidate", row["candidate_id"],
-                    {"experience": experience_id, "reason": reason, **period.to_dict()}, date)
+        store.audit(
+            "experience.remove",
+            "candidate",
+            row["candidate_id"],
+            {"experience": experience_id, "reason": reason, **period.to_dict()},
+            date,
+        )
     return {**period.to_dict(), "removed_on": date.isoformat(), "removed_reason": reason}
 
 

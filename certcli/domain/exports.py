@@ -75,8 +75,9 @@ def to_csv(table: Table, *, excel: bool = False) -> bytes:
     """UTF-8 CSV; `excel`: what French Excel opens cleanly (';', decimal comma, a BOM
     so that it reads UTF-8)."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if excel else ",",
-                        lineterminator="\r\n" if excel else "\n")
+    writer = csv.writer(
+        out, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n"
+    )
     writer.writerow(table.columns)
     for row in table.rows:
         writer.writerow([_text(v, excel) for v in row])

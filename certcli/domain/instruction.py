@@ -67,39 +67,55 @@ def request(store, ref: str, *, items: str, due: dt.date, date: dt.date) -> Requ
     if not items:
         raise ValidationError("--items must say what is asked")
     if due <= date:
-        raise ValidationError(f"the due date {due.isoformat()} must be after the request "
-                              f"date {date.isoformat()}")
+        raise ValidationError(
+            f"the due date {due.isoformat()} must be after the request date {date.isoformat()}"
+        )
     with store.transaction():
         row = dossiers.row(store, ref)
         workflow.require(row, "request", schemes.get(row["scheme"]).workflow)
-        request_id = store.insert("requests", {
-            "dossier_id": row["id"], "items": items, "requested_on": date.isoformat(),
-            "due": due.isoformat()})
-        dossiers.record_event(store, row, "requested", {
-            "request_id": request_id, "items": items, "due": due.isoformat()},
-            date, status="waiting")
+        request_id = store.insert(
+            "requests",
+            {
+                "dossier_id": row["id"],
+                "items": items,
+                "requested_on": date.isoformat(),
+                "due": due.isoformat(),
+            },
+        )
+        dossiers.record_event(
+            store,
+            row,
+            "requested",
+            {"request_id": request_id, "items": items, "due": due.isoformat()},
+            date,
+            status="waiting",
+        )
     return Request(row["ref"], request_id, items, date.isoformat(), due.isoformat(), "waiting")
 
 
 def _instructor_of(store, row) -> instructors.Instructor:
     if row["instructor_id"] is None:
-        raise StateError(f"dossier {row['ref']} has no instructor yet: assign one first "
-                         f"(`certcli dossier assign {row['ref']} --auto`)")
+        raise StateError(
+            f"dossier {row['ref']} has no instructor yet: assign one first "
+            f"(`certcli dossier assign {row['ref']} --auto`)"
+        )
     return instructors.get(store, row["instructor_id"])
 
 
-def interview(store, ref: str, *, at: str, minutes: int = 60, date: dt.date,
-              force: bool = False) -> Interview:
+def interview(
+    store, ref: str, *, at: str, minutes: int = 60, date: dt.date, force: bool = False
+) -> Interview:
     """Schedule the phone interview with the dossier's instructor; refused when it
     overlaps another interview that instructor has scheduled for a dossier still
     under instruction, or falls on a weekend or a public holiday (unless `force`)."""
     start = dates.parse_datetime(at)
     if not 1 <= minutes <= MAX_INTERVIEW_MINUTES:
-        raise ValidationError(f"invalid length {minutes} minutes (1 to "
-                              f"{MAX_INTERVIEW_MINUTES})")
+        raise ValidationError(f"invalid length {minutes} minutes (1 to {MAX_INTERVIEW_MINUTES})")
     if start.date() < date:
-        raise ValidationError(f"the interview on {start.strftime(_AT)} is before the date "
-                              f"it is scheduled on ({date.isoformat()})")
+        raise ValidationError(
+            f"the interview on {start.strftime(_AT)} is before the date "
+            f"it is scheduled on ({date.isoformat()})"
+        )
     forced = dates.require_working_day(start.date(), force=force)
     with store.transaction():
         row = dossiers.row(store, ref)
@@ -108,12 +124,22 @@ def interview(store, ref: str, *, at: str, minutes: int = 60, date: dt.date,
         clash = _clash(store, person, start, minutes)
         if clash:
             raise ConflictError(clash)
-        interview_id = store.insert("interviews", {
-            "dossier_id": row["id"], "instructor_id": person.id, "at": start.strftime(_AT),
-            "minutes": minutes})
+        interview_id = store.insert(
+            "interviews",
+            {
+                "dossier_id": row["id"],
+                "instructor_id": person.id,
+                "at": start.strftime(_AT),
+                "minutes": minutes,
+            },
+        )
         ident = {"id": person.id, "name": person.name}
-        details = {"interview_id": interview_id, "at": start.strftime(_AT),
-                   "minutes": minutes, "instructor": ident}
+        details = {
+            "interview_id": interview_id,
+            "at": start.strftime(_AT),
+            "minutes": minutes,
+            "instructor": ident,
+        }
         if forced:
             details["forced"] = forced
         dossiers.record_event(store, row, "interview", details, date)
@@ -128,14 +154,17 @@ def _clash(store, person, start: dt.datetime, minutes: int) -> str | None:
         other_start = dt.datetime.strptime(other["at"], _AT)
         other_end = other_start + dt.timedelta(minutes=other["minutes"])
         if start < other_end and other_start < end:
-            return (f"{person.label} already has an interview for dossier {other['ref']} "
-                    f"from {other['at']} to {other_end.strftime('%H:%M')}, which overlaps "
-                    f"{start.strftime(_AT)}-{end.strftime('%H:%M')}")
+            return (
+                f"{person.label} already has an interview for dossier {other['ref']} "
+                f"from {other['at']} to {other_end.strftime('%H:%M')}, which overlaps "
+                f"{start.strftime(_AT)}-{end.strftime('%H:%M')}"
+            )
     return None
 
 
-def hand_over_interviews(store, row, previous_id: int, person, date: dt.date
-                         ) -> tuple[list[dict], list[dict]]:
+def hand_over_interviews(
+    store, row, previous_id: int, person, date: dt.date
+) -> tuple[list[dict], list[dict]]:
     """On a reassignment, give the new instructor the dossier's interviews scheduled
     from `date` on with the previous one; one that clashes with the new instructor's
     schedule is cancelled (the candidate is to be called for a new one). Returns
@@ -155,8 +184,15 @@ def hand_over_interviews(store, row, previous_id: int, person, date: dt.date
     return moved, cancelled
 
 
-def report(store, ref: str, *, recommend: str, mentions: list[str] = (),
-           text: str | None = None, date: dt.date) -> Report:
+def report(
+    store,
+    ref: str,
+    *,
+    recommend: str,
+    mentions: list[str] = (),
+    text: str | None = None,
+    date: dt.date,
+) -> Report:
     """Record the instructor's report and recommendation; the dossier is then
     ready for the award commission."""
     recommend = validators.choice(recommend, RECOMMENDATIONS, "recommendation")
@@ -169,9 +205,16 @@ def report(store, ref: str, *, recommend: str, mentions: list[str] = (),
         if chosen and recommend == "refuse":
             raise ValidationError("mentions go with a recommendation to grant, not to refuse")
         _instructor_of(store, row)
-        store.update("dossiers", row["id"], {
-            "report_on": date.isoformat(), "recommendation": recommend,
-            "report_mentions": json.dumps(chosen, ensure_ascii=False), "report_text": text})
+        store.update(
+            "dossiers",
+            row["id"],
+            {
+                "report_on": date.isoformat(),
+                "recommendation": recommend,
+                "report_mentions": json.dumps(chosen, ensure_ascii=False),
+                "report_text": text,
+            },
+        )
         details = {"recommendation": recommend, "mentions": chosen}
         if text:
             details["text"] = text
@@ -198,21 +241,37 @@ def withdraw(store, ref: str, *, reason: str | None = None, date: dt.date) -> di
         if left:
             details["removed_from_agenda"] = left
         dossiers.record_event(store, row, "withdrawn", details, date, status="withdrawn")
-    return {"ref": row["ref"], "status": "withdrawn", "closed_on": date.isoformat(),
-            "reason": reason, "interviews_cancelled": cancelled, "removed_from_agenda": left}
+    return {
+        "ref": row["ref"],
+        "status": "withdrawn",
+        "closed_on": date.isoformat(),
+        "reason": reason,
+        "interviews_cancelled": cancelled,
+        "removed_from_agenda": left,
+    }
 
 
-def overdue(store, *, as_of: dt.date, scheme: str | None = None, kind: str | None = None,
-            candidate_id: int | None = None) -> list[dict]:
+def overdue(
+    store,
+    *,
+    as_of: dt.date,
+    scheme: str | None = None,
+    kind: str | None = None,
+    candidate_id: int | None = None,
+) -> list[dict]:
     """Dossiers waiting for complements whose (earliest) open request is past due
     on `as_of` (the due day itself is not late)."""
     scheme = schemes.get(scheme).code if scheme else None
     found = []
-    for r in store.overdue_dossiers(as_of.isoformat(), scheme=scheme, kind=kind,
-                                    candidate_id=candidate_id):
+    for r in store.overdue_dossiers(
+        as_of.isoformat(), scheme=scheme, kind=kind, candidate_id=candidate_id
+    ):
         data = dossiers.get(store, r["ref"]).to_dict()
-        data.update(due=r["due"], items=r["items"],
-                    days_overdue=(as_of - dt.date.fromisoformat(r["due"])).days)
+        data.update(
+            due=r["due"],
+            items=r["items"],
+            days_overdue=(as_of - dt.date.fromisoformat(r["due"])).days,
+        )
         found.append(data)
     return found
 
@@ -232,27 +291,51 @@ def dossier_details(store, dossier) -> dict:
     if schemes.get(dossier.scheme).workflow == "opqtecc":
         report_data = None
         if row["recommendation"]:
-            report_data = {"on": row["report_on"], "recommendation": row["recommendation"],
-                           "mentions": json.loads(row["report_mentions"] or "[]"),
-                           "text": row["report_text"]}
+            report_data = {
+                "on": row["report_on"],
+                "recommendation": row["recommendation"],
+                "mentions": json.loads(row["report_mentions"] or "[]"),
+                "text": row["report_text"],
+            }
         data.update(
             instructor=_person(store, row["instructor_id"]),
             expert=_person(store, row["expert_id"]),
-            requests=[{"items": r["items"], "requested_on": r["requested_on"],
-                       "due": r["due"], "satisfied_on": r["satisfied_on"]}
-                      for r in store.requests(row["id"])],
-            interviews=[{"at": i["at"], "minutes": i["minutes"],
-                         "instructor": i["instructor_name"], "status": i["status"]}
-                        for i in store.interviews(row["id"])],
+            requests=[
+                {
+                    "items": r["items"],
+                    "requested_on": r["requested_on"],
+                    "due": r["due"],
+                    "satisfied_on": r["satisfied_on"],
+                }
+                for r in store.requests(row["id"])
+            ],
+            interviews=[
+                {
+                    "at": i["at"],
+                    "minutes": i["minutes"],
+                    "instructor": i["instructor_name"],
+                    "status": i["status"],
+                }
+                for i in store.interviews(row["id"])
+            ],
             report=report_data,
         )
     checked = eligibility.at_last_check(store, row)
     if checked is not None:
         data["eligibility"] = checked
-    data["payments"] = [{"paid_on": p["paid_on"], "amount": as_str(to_decimal(p["amount"])),
-                         "method": p["method"], "reference": p["reference"]}
-                        for p in store.dossier_payments(row["id"])]
-    data["completeness"] = {"complete": state.complete,
-                            "missing": [m.code for m in state.missing],
-                            "fee_due": as_str(state.fee_due), "fee_paid": as_str(state.fee_paid)}
+    data["payments"] = [
+        {
+            "paid_on": p["paid_on"],
+            "amount": as_str(to_decimal(p["amount"])),
+            "method": p["method"],
+            "reference": p["reference"],
+        }
+        for p in store.dossier_payments(row["id"])
+    ]
+    data["completeness"] = {
+        "complete": state.complete,
+        "missing": [m.code for m in state.missing],
+        "fee_due": as_str(state.fee_due),
+        "fee_paid": as_str(state.fee_paid),
+    }
     return data

@@ -40,12 +40,18 @@ class Instructor:
 
 def _from_row(row, load: int = 0, total: int = 0) -> Instructor:
     return Instructor(
-        id=row["id"], name=row["name"], role=row["role"],
-        specialties=json.loads(row["specialties"]), employer=row["employer"],
-        capacity=row["capacity"], email=row["email"],
+        id=row["id"],
+        name=row["name"],
+        role=row["role"],
+        specialties=json.loads(row["specialties"]),
+        employer=row["employer"],
+        capacity=row["capacity"],
+        email=row["email"],
         conflict_employers=json.loads(row["conflict_employers"]),
         conflict_candidates=json.loads(row["conflict_candidates"]),
-        active=bool(row["active"]), load=load, assigned_total=total,
+        active=bool(row["active"]),
+        load=load,
+        assigned_total=total,
     )
 
 
@@ -55,43 +61,71 @@ def known_specialties() -> tuple[str, ...]:
     return tuple(sorted(found | set(validators.SPECIALTIES)))
 
 
-def add(store, *, name: str, role: str, specialties: list[str], employer: str | None = None,
-        capacity: int = 5, email: str | None = None, conflict_employers: list[str] = (),
-        conflict_candidates: list[int] = (), date: dt.date) -> Instructor:
+def add(
+    store,
+    *,
+    name: str,
+    role: str,
+    specialties: list[str],
+    employer: str | None = None,
+    capacity: int = 5,
+    email: str | None = None,
+    conflict_employers: list[str] = (),
+    conflict_candidates: list[int] = (),
+    date: dt.date,
+) -> Instructor:
     """Record an instructor or an expert (one transaction, audited)."""
     name = validators.name(name or "", "name")
     role = validators.choice(role, ROLES, "role")
     allowed = known_specialties()
     specialties = sorted({validators.choice(s, allowed, "specialty") for s in specialties})
     if role == "instructor" and not specialties:
-        raise ValidationError(f"an instructor needs at least one --specialty "
-                              f"({', '.join(allowed)})")
+        raise ValidationError(
+            f"an instructor needs at least one --specialty ({', '.join(allowed)})"
+        )
     if capacity < 0:
-        raise ValidationError(f"invalid capacity {capacity}: 0 or more dossiers "
-                              "under instruction")
+        raise ValidationError(f"invalid capacity {capacity}: 0 or more dossiers under instruction")
     employer = " ".join(employer.split()) if employer and employer.strip() else None
     email = validators.email(email) if email else None
     conflicts = sorted({" ".join(e.split()) for e in conflict_employers if e.strip()})
     candidates = sorted(set(conflict_candidates))
-    record = {"name": name, "role": role, "specialties": json.dumps(specialties),
-              "employer": employer, "capacity": capacity, "email": email,
-              "conflict_employers": json.dumps(conflicts, ensure_ascii=False),
-              "conflict_candidates": json.dumps(candidates)}
+    record = {
+        "name": name,
+        "role": role,
+        "specialties": json.dumps(specialties),
+        "employer": employer,
+        "capacity": capacity,
+        "email": email,
+        "conflict_employers": json.dumps(conflicts, ensure_ascii=False),
+        "conflict_candidates": json.dumps(candidates),
+    }
     with store.transaction():
         for candidate_id in candidates:
             if store.candidate(candidate_id) is None:
                 raise NotFound(f"no candidate with id {candidate_id} (--conflict-candidate)")
         new_id = store.insert("instructors", record)
-        store.audit("instructor.add", "instructor", new_id,
-                    {"name": name, "role": role, "specialties": specialties,
-                     "capacity": capacity}, date)
+        store.audit(
+            "instructor.add",
+            "instructor",
+            new_id,
+            {"name": name, "role": role, "specialties": specialties, "capacity": capacity},
+            date,
+        )
     return get(store, new_id)
 
 
-def edit(store, instructor_id: int, *, capacity: int | None = None, active: bool | None = None,
-         email: str | None = None, employer: str | None = None,
-         add_conflict_employers: list[str] = (), add_conflict_candidates: list[int] = (),
-         date: dt.date) -> Instructor:
+def edit(
+    store,
+    instructor_id: int,
+    *,
+    capacity: int | None = None,
+    active: bool | None = None,
+    email: str | None = None,
+    employer: str | None = None,
+    add_conflict_employers: list[str] = (),
+    add_conflict_candidates: list[int] = (),
+    date: dt.date,
+) -> Instructor:
     """Change what moves over time: capacity, availability, contact, employer, and
     newly declared conflicts (a declared conflict is never dropped silently)."""
     with store.transaction():
@@ -101,8 +135,9 @@ def edit(store, instructor_id: int, *, capacity: int | None = None, active: bool
         changes: dict = {}
         if capacity is not None:
             if capacity < 0:
-                raise ValidationError(f"invalid capacity {capacity}: 0 or more dossiers "
-                                      "under instruction")
+                raise ValidationError(
+                    f"invalid capacity {capacity}: 0 or more dossiers under instruction"
+                )
             changes["capacity"] = capacity
         if active is not None:
             changes["active"] = int(active)
@@ -117,8 +152,7 @@ def edit(store, instructor_id: int, *, capacity: int | None = None, active: bool
         if add_conflict_candidates:
             for candidate_id in add_conflict_candidates:
                 if store.candidate(candidate_id) is None:
-                    raise NotFound(f"no candidate with id {candidate_id} "
-                                   "(--conflict-candidate)")
+                    raise NotFound(f"no candidate with id {candidate_id} (--conflict-candidate)")
             merged_ids = sorted(set(current.conflict_candidates) | set(add_conflict_candidates))
             changes["conflict_candidates"] = json.dumps(merged_ids)
         if not changes:
@@ -133,8 +167,9 @@ def get(store, instructor_id: int) -> Instructor:
     if row is None:
         raise NotFound(f"no instructor or expert with id {instructor_id}")
     loads = store.instructor_loads(row["role"])
-    return _from_row(row, loads.get(row["id"], 0),
-                     store.instructor_assignments_ever().get(row["id"], 0))
+    return _from_row(
+        row, loads.get(row["id"], 0), store.instructor_assignments_ever().get(row["id"], 0)
+    )
 
 
 def listing(store, role: str | None = None) -> list[Instructor]:
@@ -142,8 +177,10 @@ def listing(store, role: str | None = None) -> list[Instructor]:
         role = validators.choice(role, ROLES, "role")
     loads = {r: store.instructor_loads(r) for r in ROLES}
     totals = store.instructor_assignments_ever()
-    return [_from_row(row, loads[row["role"]].get(row["id"], 0), totals.get(row["id"], 0))
-            for row in store.instructors(role=role)]
+    return [
+        _from_row(row, loads[row["role"]].get(row["id"], 0), totals.get(row["id"], 0))
+        for row in store.instructors(role=role)
+    ]
 
 
 def dossiers_of(store, instructor_id: int) -> tuple[list[dict], list[dict]]:
@@ -152,8 +189,12 @@ def dossiers_of(store, instructor_id: int) -> tuple[list[dict], list[dict]]:
     awaiting the commission)."""
     under, reported = [], []
     for r in store.instructor_dossiers(instructor_id):
-        item = {"ref": r["ref"], "scheme": r["scheme"], "status": r["status"],
-                "holder": f"{r['first_name']} {r['last_name']}"}
+        item = {
+            "ref": r["ref"],
+            "scheme": r["scheme"],
+            "status": r["status"],
+            "holder": f"{r['first_name']} {r['last_name']}",
+        }
         (under if r["status"] in workflow.UNDER_INSTRUCTION else reported).append(item)
     return under, reported
 

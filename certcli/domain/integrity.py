@@ -35,8 +35,10 @@ def sqlite_integrity(store) -> list[str]:
 
 
 def foreign_keys(store) -> list[str]:
-    return [f"{row['table']} row {row['rowid']} points at a missing {row['parent']} record"
-            for row in store.foreign_key_problems()]
+    return [
+        f"{row['table']} row {row['rowid']} points at a missing {row['parent']} record"
+        for row in store.foreign_key_problems()
+    ]
 
 
 def invoice_numbering(store) -> list[str]:
@@ -51,8 +53,10 @@ def invoice_numbering(store) -> list[str]:
     for counter, value in sorted(counters.items()):
         kind, _, year = counter.partition(":")
         if value and (kind, int(year) if year.isdigit() else year) not in series:
-            problems.append(f"{PREFIX.get(kind, kind)}-{year}: the counter is at {value} "
-                            "but no number of the series is recorded")
+            problems.append(
+                f"{PREFIX.get(kind, kind)}-{year}: the counter is at {value} "
+                "but no number of the series is recorded"
+            )
     return problems
 
 
@@ -77,8 +81,10 @@ def _series_problems(name: str, rows: list, counter: int) -> list[str]:
         if not str(row["issued_on"]).startswith(f"{row['year']}-"):
             problems.append(f"{row['number']}: issued on {row['issued_on']}, outside {name}")
         if previous is not None and row["issued_on"] < previous["issued_on"]:
-            problems.append(f"{row['number']} is dated {row['issued_on']}, before "
-                            f"{previous['number']} ({previous['issued_on']})")
+            problems.append(
+                f"{row['number']} is dated {row['issued_on']}, before "
+                f"{previous['number']} ({previous['issued_on']})"
+            )
         previous = row
     return problems
 
@@ -88,19 +94,27 @@ def letter_ledger(store) -> list[str]:
     for row in store.logged_letters():
         # A letter recorded without a file yet (pending) is explained by its record.
         if row["path"] and not Path(row["path"]).is_file():
-            problems.append(f"letter {row['id']} ({row['template']}, {row['date']}) is "
-                            f"recorded but its file is missing: {row['path']}")
+            problems.append(
+                f"letter {row['id']} ({row['template']}, {row['date']}) is "
+                f"recorded but its file is missing: {row['path']}"
+            )
     for row in store.unrendered_letters():
-        problems.append(f"letter {row['template']} ({row['record']} {row['ref']}), asked for "
-                        f"at {row['asked_at']}, is pending: its run stopped before rendering "
-                        "it; render it with `certcli letters render --pending`")
+        problems.append(
+            f"letter {row['template']} ({row['record']} {row['ref']}), asked for "
+            f"at {row['asked_at']}, is pending: its run stopped before rendering "
+            "it; render it with `certcli letters render --pending`"
+        )
     for row in store.reminder_problems():
         if row["n"] > 1:
-            problems.append(f"certificate period {row['period_id']} has {row['n']} renewal "
-                            "reminders (one at most)")
+            problems.append(
+                f"certificate period {row['period_id']} has {row['n']} renewal "
+                "reminders (one at most)"
+            )
         if row["misfiled"]:
-            problems.append(f"certificate period {row['period_id']}: a reminder is filed "
-                            "under another certificate")
+            problems.append(
+                f"certificate period {row['period_id']}: a reminder is filed "
+                "under another certificate"
+            )
     return problems
 
 
@@ -126,5 +140,12 @@ def run(store) -> list[Check]:
 def unopenable(error: DatabaseError) -> list[Check]:
     """The report when the file cannot even be opened as an SQLite database."""
     text = str(error).replace(": run `certcli check`", "")
-    return [Check("integrity", [f"{text}: restore the latest backup (certcli backup only "
-                                "writes copies that pass this check)"])]
+    return [
+        Check(
+            "integrity",
+            [
+                f"{text}: restore the latest backup (certcli backup only "
+                "writes copies that pass this check)"
+            ],
+        )
+    ]

@@ -57,18 +57,44 @@ def _from_row(store, row, payments: list | None = None) -> Invoice:
     amount = money.to_decimal(row["amount"])
     paid = sum((money.to_decimal(p) for p in (row["paid_list"] or "").split()), Decimal("0"))
     due = amount - paid if row["kind"] == "invoice" and row["status"] == "open" else Decimal(0)
-    payments = [{"date": p["paid_on"], "amount": p["amount"], "method": p["method"],
-                 "reference": p["reference"]} for p in payments or ()]
+    payments = [
+        {
+            "date": p["paid_on"],
+            "amount": p["amount"],
+            "method": p["method"],
+            "reference": p["reference"],
+        }
+        for p in payments or ()
+    ]
     return Invoice(
-        id=row["id"], number=row["number"], kind=row["kind"], purpose=row["purpose"],
-        candidate_id=row["candidate_id"], holder=f"{row['first_name']} {row['last_name']}",
-        address=", ".join(p for p in (row["buyer_address"], " ".join(
-            x for x in (row["buyer_postcode"], row["buyer_city"]) if x)) if p),
-        label=row["label"], amount=money.as_str(amount), paid=money.as_str(paid),
-        due=money.as_str(due), status=row["status"], issued_on=row["issued_on"],
-        due_on=row["due_on"], certificate=row["certificate"], dossier=row["dossier"],
-        dues_year=row["dues_year"], credit_for=row["credit_for_number"],
-        credited_by=row["credited_by"], cancel_reason=row["cancel_reason"], payments=payments,
+        id=row["id"],
+        number=row["number"],
+        kind=row["kind"],
+        purpose=row["purpose"],
+        candidate_id=row["candidate_id"],
+        holder=f"{row['first_name']} {row['last_name']}",
+        address=", ".join(
+            p
+            for p in (
+                row["buyer_address"],
+                " ".join(x for x in (row["buyer_postcode"], row["buyer_city"]) if x),
+            )
+            if p
+        ),
+        label=row["label"],
+        amount=money.as_str(amount),
+        paid=money.as_str(paid),
+        due=money.as_str(due),
+        status=row["status"],
+        issued_on=row["issued_on"],
+        due_on=row["due_on"],
+        certificate=row["certificate"],
+        dossier=row["dossier"],
+        dues_year=row["dues_year"],
+        credit_for=row["credit_for_number"],
+        credited_by=row["credited_by"],
+        cancel_reason=row["cancel_reason"],
+        payments=payments,
     )
 
 
@@ -107,25 +133,37 @@ def _insert(store, kind: str, record: dict, date: dt.date) -> int:
         raise ValidationError(
             f"{what} are dated on the day they are issued: {date.isoformat()} is after "
             f"today ({dates.today().isoformat()}), and a later date would block every "
-            "invoice until then; use --future only in a simulation or training office")
+            "invoice until then; use --future only in a simulation or training office"
+        )
     with store.transaction():
         latest = store.latest_issued(kind, date.year)
         if latest is not None and date.isoformat() < latest["issued_on"]:
             raise ValidationError(
                 f"{what} are numbered in date order: {latest['number']} was issued on "
                 f"{latest['issued_on']}, so a new one cannot be dated {date.isoformat()} "
-                f"(date it {latest['issued_on']} or later)")
+                f"(date it {latest['issued_on']} or later)"
+            )
         # The buyer as on the invoice, so a later edit of the candidate never changes
         # it; a credit note brings the buyer of the invoice it cancels.
-        buyer = ({k: v for k, v in record.items() if k.startswith("buyer_")}
-                 or store.invoice_buyer(record["candidate_id"]))
+        buyer = {k: v for k, v in record.items() if k.startswith("buyer_")} or store.invoice_buyer(
+            record["candidate_id"]
+        )
         if not buyer:
             raise NotFound(f"no candidate with id {record['candidate_id']}")
         seq = store.next_counter(f"{kind}:{date.year}")
         number = f"{PREFIX[kind]}-{date.year}-{seq:05d}"
-        invoice_id = store.insert("invoices", {
-            **record, "number": number, "kind": kind, "year": date.year, "seq": seq,
-            "issued_on": date.isoformat(), **buyer})
+        invoice_id = store.insert(
+            "invoices",
+            {
+                **record,
+                "number": number,
+                "kind": kind,
+                "year": date.year,
+                "seq": seq,
+                "issued_on": date.isoformat(),
+                **buyer,
+            },
+        )
         details = {"amount": record["amount"], "label": record["label"]}
         if future:
             details["future"] = f"dated after today ({dates.today().isoformat()}): --future"
@@ -133,25 +171,47 @@ def _insert(store, kind: str, record: dict, date: dt.date) -> int:
     return invoice_id
 
 
-def issue(store, *, candidate_id: int, amount: Decimal, label: str, purpose: str,
-          date: dt.date, certificate_id: int | None = None, dossier_id: int | None = None,
-          dues_year: int | None = None, prorata_months: int | None = None) -> Invoice:
+def issue(
+    store,
+    *,
+    candidate_id: int,
+    amount: Decimal,
+    label: str,
+    purpose: str,
+    date: dt.date,
+    certificate_id: int | None = None,
+    dossier_id: int | None = None,
+    dues_year: int | None = None,
+    prorata_months: int | None = None,
+) -> Invoice:
     """Issue an invoice numbered F-<year of issue>-NNNNN (joins an open transaction);
     a prorated dues invoice keeps the months it bills (`prorata_months`)."""
     amount = money.cents(amount)
     if amount <= 0:
         raise ValidationError(f"an invoice needs a positive amount, not {money.as_str(amount)}")
-    invoice_id = _insert(store, "invoice", {
-        "purpose": purpose, "candidate_id": candidate_id, "certificate_id": certificate_id,
-        "dossier_id": dossier_id, "label": label, "amount": money.as_str(amount),
-        "due_on": (date + dt.timedelta(days=PAYMENT_DAYS)).isoformat(), "status": "open",
-        "dues_year": dues_year, "prorata_months": prorata_months,
-    }, date)
+    invoice_id = _insert(
+        store,
+        "invoice",
+        {
+            "purpose": purpose,
+            "candidate_id": candidate_id,
+            "certificate_id": certificate_id,
+            "dossier_id": dossier_id,
+            "label": label,
+            "amount": money.as_str(amount),
+            "due_on": (date + dt.timedelta(days=PAYMENT_DAYS)).isoformat(),
+            "status": "open",
+            "dues_year": dues_year,
+            "prorata_months": prorata_months,
+        },
+        date,
+    )
     return _from_row(store, store.invoice_by_id(invoice_id))
 
 
-def pay(store, number: str, amount: str, *, method: str, reference: str | None,
-        date: dt.date) -> Invoice:
+def pay(
+    store, number: str, amount: str, *, method: str, reference: str | None, date: dt.date
+) -> Invoice:
     """Record a payment; partial payments add up, an overpayment is refused."""
     if method not in METHODS:
         raise ValidationError(f"invalid method {method!r} (one of: {', '.join(METHODS)})")
@@ -163,20 +223,34 @@ def pay(store, number: str, amount: str, *, method: str, reference: str | None,
         if invoice.status != "open":
             raise StateError(f"invoice {invoice.number} is {invoice.status}: nothing to pay")
         if date.isoformat() < invoice.issued_on:
-            raise ValidationError(f"payment dated {date} is before the invoice was issued "
-                                  f"({invoice.issued_on})")
+            raise ValidationError(
+                f"payment dated {date} is before the invoice was issued ({invoice.issued_on})"
+            )
         due = money.to_decimal(invoice.due)
         if value > due:
-            raise ValidationError(f"overpayment refused: invoice {invoice.number} has "
-                                  f"{money.as_str(due)} left to pay, not {money.as_str(value)}")
-        store.insert("payments", {"invoice_id": invoice.id, "amount": money.as_str(value),
-                                  "method": method, "reference": reference,
-                                  "paid_on": date.isoformat()})
+            raise ValidationError(
+                f"overpayment refused: invoice {invoice.number} has "
+                f"{money.as_str(due)} left to pay, not {money.as_str(value)}"
+            )
+        store.insert(
+            "payments",
+            {
+                "invoice_id": invoice.id,
+                "amount": money.as_str(value),
+                "method": method,
+                "reference": reference,
+                "paid_on": date.isoformat(),
+            },
+        )
         if value == due:
             store.update("invoices", invoice.id, {"status": "paid"})
-        store.audit("invoice.pay", "invoice", invoice.number,
-                    {"amount": money.as_str(value), "method": method, "reference": reference},
-                    date)
+        store.audit(
+            "invoice.pay",
+            "invoice",
+            invoice.number,
+            {"amount": money.as_str(value), "method": method, "reference": reference},
+            date,
+        )
     return get(store, invoice.number)
 
 
@@ -192,27 +266,41 @@ def cancel(store, number: str, *, reason: str, date: dt.date) -> tuple[Invoice, 
         if invoice.kind != "invoice":
             raise StateError(f"{invoice.number} is a credit note: it cannot be cancelled")
         if invoice.status == "cancelled":
-            raise StateError(f"invoice {invoice.number} is already cancelled "
-                             f"(credit note {invoice.credited_by})")
+            raise StateError(
+                f"invoice {invoice.number} is already cancelled (credit note {invoice.credited_by})"
+            )
         if money.to_decimal(invoice.paid) > 0:
-            raise StateError(f"invoice {invoice.number} has {invoice.paid} paid: an invoice "
-                             "with payments cannot be cancelled (refund the payer first)")
+            raise StateError(
+                f"invoice {invoice.number} has {invoice.paid} paid: an invoice "
+                "with payments cannot be cancelled (refund the payer first)"
+            )
         if date.isoformat() < invoice.issued_on:
-            raise ValidationError(f"cancellation dated {date} is before the invoice was "
-                                  f"issued ({invoice.issued_on})")
+            raise ValidationError(
+                f"cancellation dated {date} is before the invoice was issued ({invoice.issued_on})"
+            )
         row = _row(store, invoice.number)
-        credit_id = _insert(store, "credit", {
-            "purpose": row["purpose"], "candidate_id": row["candidate_id"],
-            "certificate_id": row["certificate_id"], "dossier_id": row["dossier_id"],
-            "label": f"Avoir sur la facture {invoice.number} : {reason.strip()}",
-            "amount": money.as_str(-money.to_decimal(invoice.amount)), "due_on": None,
-            "status": "applied", "dues_year": row["dues_year"], "credit_for": invoice.id,
-            **{k: row[k] for k in row.keys() if k.startswith("buyer_")},
-        }, date)
-        store.update("invoices", invoice.id, {"status": "cancelled",
-                                              "cancel_reason": reason.strip()})
-        store.audit("invoice.cancel", "invoice", invoice.number, {"reason": reason.strip()},
-                    date)
+        credit_id = _insert(
+            store,
+            "credit",
+            {
+                "purpose": row["purpose"],
+                "candidate_id": row["candidate_id"],
+                "certificate_id": row["certificate_id"],
+                "dossier_id": row["dossier_id"],
+                "label": f"Avoir sur la facture {invoice.number} : {reason.strip()}",
+                "amount": money.as_str(-money.to_decimal(invoice.amount)),
+                "due_on": None,
+                "status": "applied",
+                "dues_year": row["dues_year"],
+                "credit_for": invoice.id,
+                **{k: row[k] for k in row.keys() if k.startswith("buyer_")},
+            },
+            date,
+        )
+        store.update(
+            "invoices", invoice.id, {"status": "cancelled", "cancel_reason": reason.strip()}
+        )
+        store.audit("invoice.cancel", "invoice", invoice.number, {"reason": reason.strip()}, date)
     credit = _from_row(store, store.invoice_by_id(credit_id))
     return get(store, invoice.number), credit
 
@@ -222,12 +310,25 @@ def _built(store, rows) -> list[Invoice]:
     return [_from_row(store, r, payments[r["id"]]) for r in rows]
 
 
-def listing(store, *, unpaid: bool = False, year: int | None = None,
-            candidate_id: int | None = None, dossier_id: int | None = None,
-            limit: int | None = None, offset: int = 0) -> list[Invoice]:
+def listing(
+    store,
+    *,
+    unpaid: bool = False,
+    year: int | None = None,
+    candidate_id: int | None = None,
+    dossier_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Invoice]:
     """Invoices and credit notes, each with its payments (a page with `limit`)."""
-    rows = store.invoices(unpaid=unpaid, year=year, candidate_id=candidate_id,
-                          dossier_id=dossier_id, limit=limit, offset=offset)
+    rows = store.invoices(
+        unpaid=unpaid,
+        year=year,
+        candidate_id=candidate_id,
+        dossier_id=dossier_id,
+        limit=limit,
+        offset=offset,
+    )
     return _built(store, rows)
 
 
@@ -244,9 +345,25 @@ def stream(store, **filters):
         yield from _built(store, chunk)
 
 
-EXPORT_COLUMNS = ("number", "kind", "issued_on", "due_on", "candidate_id", "holder", "address",
-                  "label", "amount", "paid", "left_to_pay", "status", "certificate",
-                  "dossier", "credit_for", "credited_by", "payments")
+EXPORT_COLUMNS = (
+    "number",
+    "kind",
+    "issued_on",
+    "due_on",
+    "candidate_id",
+    "holder",
+    "address",
+    "label",
+    "amount",
+    "paid",
+    "left_to_pay",
+    "status",
+    "certificate",
+    "dossier",
+    "credit_for",
+    "credited_by",
+    "payments",
+)
 
 
 def export_table(store, *, year: int | None = None):
@@ -257,12 +374,30 @@ def export_table(store, *, year: int | None = None):
     def line(i: Invoice) -> list:
         # Each payment a tuple, so the writer prints its amount as the file wants
         # it (a decimal comma for French Excel).
-        paid = [(p["date"], p["method"], money.to_decimal(p["amount"]), p["reference"])
-                for p in i.payments]
-        return [i.number, i.kind, i.issued_on, i.due_on, i.candidate_id, i.holder, i.address,
-                i.label, money.to_decimal(i.amount), money.to_decimal(i.paid),
-                money.to_decimal(i.due), i.status, i.certificate, i.dossier, i.credit_for,
-                i.credited_by, paid]
+        paid = [
+            (p["date"], p["method"], money.to_decimal(p["amount"]), p["reference"])
+            for p in i.payments
+        ]
+        return [
+            i.number,
+            i.kind,
+            i.issued_on,
+            i.due_on,
+            i.candidate_id,
+            i.holder,
+            i.address,
+            i.label,
+            money.to_decimal(i.amount),
+            money.to_decimal(i.paid),
+            money.to_decimal(i.due),
+            i.status,
+            i.certificate,
+            i.dossier,
+            i.credit_for,
+            i.credited_by,
+            paid,
+        ]
 
-    return exports.Table(EXPORT_COLUMNS, (line(i) for i in stream(store, year=year)),
-                         title="factures")
+    return exports.Table(
+        EXPORT_COLUMNS, (line(i) for i in stream(store, year=year)), title="factures"
+    )

@@ -38,11 +38,17 @@ class Reception:
     completeness: Completeness | None = None
 
     def to_dict(self) -> dict:
-        data = {"ref": self.ref, "received": self.received, "status": self.status,
-                "requests_satisfied": self.requests_satisfied}
+        data = {
+            "ref": self.ref,
+            "received": self.received,
+            "status": self.status,
+            "requests_satisfied": self.requests_satisfied,
+        }
         if self.completeness is not None:
-            data.update(complete=self.completeness.complete,
-                        missing=[m.code for m in self.completeness.missing])
+            data.update(
+                complete=self.completeness.complete,
+                missing=[m.code for m in self.completeness.missing],
+            )
         return data
 
 
@@ -61,10 +67,16 @@ class Payment:
         return self.fee_due - self.fee_paid
 
     def to_dict(self) -> dict:
-        return {"ref": self.ref, "amount": as_str(self.amount), "method": self.method,
-                "reference": self.reference, "paid_on": self.paid_on,
-                "fee_due": as_str(self.fee_due), "fee_paid": as_str(self.fee_paid),
-                "balance": as_str(self.balance)}
+        return {
+            "ref": self.ref,
+            "amount": as_str(self.amount),
+            "method": self.method,
+            "reference": self.reference,
+            "paid_on": self.paid_on,
+            "fee_due": as_str(self.fee_due),
+            "fee_paid": as_str(self.fee_paid),
+            "balance": as_str(self.balance),
+        }
 
 
 @dataclass
@@ -77,10 +89,13 @@ class Check:
     def to_dict(self) -> dict:
         """The `dossier check --json` contract, plus the status it led to and the
         eligibility verdict ("eligible" null when the check does not apply it)."""
-        return {**self.result.to_dict(), "status": self.status,
-                "eligible": None if self.verdict is None else self.verdict.eligible,
-                "failures": [] if self.verdict is None else list(self.verdict.failures),
-                "override": self.override}
+        return {
+            **self.result.to_dict(),
+            "status": self.status,
+            "eligible": None if self.verdict is None else self.verdict.eligible,
+            "failures": [] if self.verdict is None else list(self.verdict.failures),
+            "override": self.override,
+        }
 
 
 def parse_pieces(tokens: list[str], scheme, kind: str) -> list[str]:
@@ -91,23 +106,29 @@ def parse_pieces(tokens: list[str], scheme, kind: str) -> list[str]:
         raw, sep, count = token.strip().partition(":")
         code = raw.strip().lower()
         if code == completeness.FEE_CODE:
-            raise ValidationError("the instruction fee is a payment, not a piece: use "
-                                  "`certcli dossier pay REF --amount A --method cheque`")
+            raise ValidationError(
+                "the instruction fee is a payment, not a piece: use "
+                "`certcli dossier pay REF --amount A --method cheque`"
+            )
         if code not in valid:
-            raise ValidationError(f"unknown piece {raw.strip()!r} for {scheme.code} {kind} "
-                                  f"dossiers (valid: {', '.join(valid)})")
+            raise ValidationError(
+                f"unknown piece {raw.strip()!r} for {scheme.code} {kind} "
+                f"dossiers (valid: {', '.join(valid)})"
+            )
         n = 1
         if sep:
             if not count.strip().isdigit() or not 1 <= int(count) <= MAX_COUNT:
-                raise ValidationError(f"invalid count in {token!r}: use CODE:N with N from 1 "
-                                      f"to {MAX_COUNT}")
+                raise ValidationError(
+                    f"invalid count in {token!r}: use CODE:N with N from 1 to {MAX_COUNT}"
+                )
             n = int(count)
         codes += [code] * n
     return codes
 
 
-def receive(store, ref: str, tokens: list[str], *, partial: bool = False,
-            date: dt.date) -> Reception:
+def receive(
+    store, ref: str, tokens: list[str], *, partial: bool = False, date: dt.date
+) -> Reception:
     """Record pieces received (and, for a waiting dossier, the complement)."""
     with store.transaction():
         row = dossiers.row(store, ref)
@@ -116,14 +137,19 @@ def receive(store, ref: str, tokens: list[str], *, partial: bool = False,
         codes = parse_pieces(tokens, scheme, row["kind"])
         waiting = row["status"] == "waiting"
         if partial and not waiting:
-            raise ValidationError(f"--partial is for a dossier waiting for complementary "
-                                  f"elements; {row['ref']} is '{row['status']}'")
+            raise ValidationError(
+                f"--partial is for a dossier waiting for complementary "
+                f"elements; {row['ref']} is '{row['status']}'"
+            )
         if not codes and (partial or not waiting):
-            raise ValidationError(f"give at least one piece code (valid: "
-                                  f"{', '.join(scheme.required_pieces(row['kind']))})")
+            raise ValidationError(
+                f"give at least one piece code (valid: "
+                f"{', '.join(scheme.required_pieces(row['kind']))})"
+            )
         for code in codes:
-            store.insert("pieces", {"dossier_id": row["id"], "code": code,
-                                    "received_on": date.isoformat()})
+            store.insert(
+                "pieces", {"dossier_id": row["id"], "code": code, "received_on": date.isoformat()}
+            )
         details: dict = {"pieces": codes}
         status, satisfied = row["status"], []
         if waiting and not partial:
@@ -136,8 +162,9 @@ def receive(store, ref: str, tokens: list[str], *, partial: bool = False,
     return Reception(row["ref"], codes, status, satisfied, result)
 
 
-def pay(store, ref: str, *, amount: str, method: str, reference: str | None = None,
-        date: dt.date) -> Payment:
+def pay(
+    store, ref: str, *, amount: str, method: str, reference: str | None = None, date: dt.date
+) -> Payment:
     """Record (part of) the instruction fee; more than the balance is refused."""
     value = parse_amount(amount)
     method = validators.choice(method, METHODS, "method")
@@ -149,18 +176,28 @@ def pay(store, ref: str, *, amount: str, method: str, reference: str | None = No
         before = completeness.assess(store, row)
         due, paid = before.fee_due, before.fee_paid
         if due == 0:
-            raise ValidationError(f"no instruction fee is due for a {scheme.code} "
-                                  f"{row['kind']} dossier")
+            raise ValidationError(
+                f"no instruction fee is due for a {scheme.code} {row['kind']} dossier"
+            )
         if paid >= due:
-            raise ValidationError(f"the instruction fee of {as_str(due)} for {row['ref']} is "
-                                  "already paid in full")
+            raise ValidationError(
+                f"the instruction fee of {as_str(due)} for {row['ref']} is already paid in full"
+            )
         if value > due - paid:
             raise ValidationError(
                 f"overpayment: {as_str(value)} is more than the {as_str(due - paid)} still due "
-                f"for {row['ref']} (fee {as_str(due)}, already paid {as_str(paid)})")
-        store.insert("payments", {"dossier_id": row["id"], "amount": as_str(value),
-                                  "method": method, "reference": reference,
-                                  "paid_on": date.isoformat()})
+                f"for {row['ref']} (fee {as_str(due)}, already paid {as_str(paid)})"
+            )
+        store.insert(
+            "payments",
+            {
+                "dossier_id": row["id"],
+                "amount": as_str(value),
+                "method": method,
+                "reference": reference,
+                "paid_on": date.isoformat(),
+            },
+        )
         details = {"amount": as_str(value), "method": method}
         if reference:
             details["reference"] = reference
@@ -180,8 +217,10 @@ def check(store, ref: str, *, override: str | None = None, date: dt.date) -> Che
     if override is not None:
         override = validators.text(override, "override reason", validators.MAX_TEXT)
         if not override:
-            raise ValidationError("--override needs a reason, e.g. --override \"experience "
-                                  "attested by the employer's letter\"")
+            raise ValidationError(
+                '--override needs a reason, e.g. --override "experience '
+                "attested by the employer's letter\""
+            )
     with store.transaction():
         row = dossiers.row(store, ref)
         scheme = schemes.get(row["scheme"])
@@ -189,8 +228,9 @@ def check(store, ref: str, *, override: str | None = None, date: dt.date) -> Che
         result = completeness.assess(store, row)
         applies = eligibility.applies_at_check(store, row)
         # An incomplete dossier is not judged on eligibility yet.
-        verdict = (eligibility.evaluate_dossier(store, row, date)
-                   if applies and result.complete else None)
+        verdict = (
+            eligibility.evaluate_dossier(store, row, date) if applies and result.complete else None
+        )
         _eligible_or_overridden(row, result, applies, verdict, override)
         if not result.complete:
             status = "incomplete"
@@ -199,8 +239,10 @@ def check(store, ref: str, *, override: str | None = None, date: dt.date) -> Che
         else:
             status = "instruction"
         details = {
-            "complete": result.complete, "missing": [m.code for m in result.missing],
-            "fee_due": as_str(result.fee_due), "fee_paid": as_str(result.fee_paid),
+            "complete": result.complete,
+            "missing": [m.code for m in result.missing],
+            "fee_due": as_str(result.fee_due),
+            "fee_paid": as_str(result.fee_paid),
         }
         if verdict is not None:
             details["eligible"] = verdict.eligible
@@ -210,26 +252,35 @@ def check(store, ref: str, *, override: str | None = None, date: dt.date) -> Che
     return Check(result, status, verdict, override)
 
 
-def _eligible_or_overridden(row, result: Completeness, applies: bool,
-                            verdict: Verdict | None, override: str | None) -> None:
+def _eligible_or_overridden(
+    row, result: Completeness, applies: bool, verdict: Verdict | None, override: str | None
+) -> None:
     """Refuse an ineligible complete dossier without --override, and an --override
     that overrides nothing."""
     if override is not None:
         if not applies:
             if schemes.get(row["scheme"]).workflow == "cqpt":
-                raise ValidationError("--override is not for a CQPT check: the funding body "
-                                      "applies the eligibility rules at `cqpt admissibility` "
-                                      "(which takes its own --override)")
-            raise ValidationError(f"--override accepts an ineligible candidate, and the check "
-                                  f"of {row['kind']} dossier {row['ref']} applies no "
-                                  "eligibility rule (the holder was found eligible for the "
-                                  "certificate it continues)")
+                raise ValidationError(
+                    "--override is not for a CQPT check: the funding body "
+                    "applies the eligibility rules at `cqpt admissibility` "
+                    "(which takes its own --override)"
+                )
+            raise ValidationError(
+                f"--override accepts an ineligible candidate, and the check "
+                f"of {row['kind']} dossier {row['ref']} applies no "
+                "eligibility rule (the holder was found eligible for the "
+                "certificate it continues)"
+            )
         if not result.complete:
-            raise ValidationError(f"dossier {row['ref']} is incomplete: --override accepts "
-                                  "an ineligible candidate, not missing pieces")
+            raise ValidationError(
+                f"dossier {row['ref']} is incomplete: --override accepts "
+                "an ineligible candidate, not missing pieces"
+            )
         if verdict.eligible:
-            raise ValidationError(f"candidate {row['candidate_id']} is eligible for "
-                                  f"{verdict.scheme} on {verdict.as_of}: --override is not "
-                                  "needed")
+            raise ValidationError(
+                f"candidate {row['candidate_id']} is eligible for "
+                f"{verdict.scheme} on {verdict.as_of}: --override is not "
+                "needed"
+            )
     elif verdict is not None and result.complete and not verdict.eligible:
         raise StateError(eligibility.refusal(row, verdict))

@@ -81,14 +81,27 @@ def overview(store, *, as_of: dt.date) -> dict:
         "as_of": as_of.isoformat(),
         "dossiers": dossier_counts(store),
         "delays": delays(store, as_of),
-        "overdue_requests": {"count": len(overdue),
-                             "dossiers": [{"ref": d["ref"], "due": d["due"],
-                                           "days_overdue": d["days_overdue"]}
-                                          for d in overdue]},
-        "next_sessions": [{"id": s["id"], "date": s["date"], "kind": s["kind"],
-                           "capacity": s["capacity"], "on_agenda": s["on_agenda"]}
-                          for s in store.upcoming_sessions(as_of.isoformat(), SESSIONS_SHOWN)],
-        "renewals": {"months": RENEWAL_MONTHS, "due": len(due),
-                     "not_reminded": sum(1 for d in due if not d.reminded_on)},
+        "overdue_requests": {
+            "count": len(overdue),
+            "dossiers": [
+                {"ref": d["ref"], "due": d["due"], "days_overdue": d["days_overdue"]}
+                for d in overdue
+            ],
+        },
+        "next_sessions": [
+            {
+                "id": s["id"],
+                "date": s["date"],
+                "kind": s["kind"],
+                "capacity": s["capacity"],
+                "on_agenda": s["on_agenda"],
+            }
+            for s in store.upcoming_sessions(as_of.isoformat(), SESSIONS_SHOWN)
+        ],
+        "renewals": {
+            "months": RENEWAL_MONTHS,
+            "due": len(due),
+            "not_reminded": sum(1 for d in due if not d.reminded_on),
+        },
         "unpaid_invoices": unpaid(store, as_of),
     }

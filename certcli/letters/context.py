@@ -22,25 +22,37 @@ from certcli.rules.money import ZERO, to_decimal
 RECORD_KINDS = ("dossier", "certificate", "candidate", "invoice")
 # What the candidate asked for, as a letter names it ("votre demande de certification
 # initiale"): the kind qualifies the request, never the dossier.
-REQUEST_LABELS = {"initial": "demande de certification initiale",
-                  "renewal": "demande de renouvellement de certification",
-                  "extension": "demande d'extension de certification"}
+REQUEST_LABELS = {
+    "initial": "demande de certification initiale",
+    "renewal": "demande de renouvellement de certification",
+    "extension": "demande d'extension de certification",
+}
 # A CQPT file is a candidature, examined by the funding body, not an instructor.
 CQPT_REQUEST_LABEL = "candidature"
 PAST_ADMISSIBILITY = ("admissible", "evaluation", "transmitted", "granted", "refused")
 METHOD_LABELS = {"cheque": "chèque", "virement": "virement"}
-PHASE_LABELS = {"prediag": "Pré-diagnostic", "proof": "Dossier de preuves",
-                "quiz": "Questionnaire", "situation": "Mise en situation professionnelle"}
+PHASE_LABELS = {
+    "prediag": "Pré-diagnostic",
+    "proof": "Dossier de preuves",
+    "quiz": "Questionnaire",
+    "situation": "Mise en situation professionnelle",
+}
 FEMININE_PHASES = {"situation"}  # the result agrees with the phase's noun
 # `cqpt phase --result` records pass/fail; a letter never prints them in English.
 RESULT_LABELS = {"pass": "validé", "fail": "non validé"}
-FINANCING_LABELS = {"contrat-pro": "contrat de professionnalisation",
-                    "periode-pro": "période de professionnalisation",
-                    "dif-prioritaire": "DIF prioritaire", "dif": "DIF",
-                    "plan-formation": "plan de formation de votre employeur",
-                    "cif": "congé individuel de formation"}
-ROUTE_LABELS = {"contrat-pro": "contrat de professionnalisation",
-                "periode-pro": "période de professionnalisation", "libre": "accès libre"}
+FINANCING_LABELS = {
+    "contrat-pro": "contrat de professionnalisation",
+    "periode-pro": "période de professionnalisation",
+    "dif-prioritaire": "DIF prioritaire",
+    "dif": "DIF",
+    "plan-formation": "plan de formation de votre employeur",
+    "cif": "congé individuel de formation",
+}
+ROUTE_LABELS = {
+    "contrat-pro": "contrat de professionnalisation",
+    "periode-pro": "période de professionnalisation",
+    "libre": "accès libre",
+}
 SALUTATIONS = {"Mme": "Madame", "M.": "Monsieur"}
 # The ending a participle takes for the recipient ("orienté", "orientée").
 AGREEMENTS = {"Mme": "e", "M.": ""}
@@ -49,6 +61,7 @@ AGREEMENTS = {"Mme": "e", "M.": ""}
 @dataclass
 class LetterContext:
     """The variables of one letter and the records it is about (for the log)."""
+
     kind: str
     ref: str  # the reference the file is named after
     data: dict
@@ -59,14 +72,31 @@ class LetterContext:
     extra: dict = field(default_factory=dict)
 
 
-def build(store, *, date: dt.date, dossier: str | None = None, certificate: str | None = None,
-          candidate: int | None = None, invoice: str | None = None) -> LetterContext:
+def build(
+    store,
+    *,
+    date: dt.date,
+    dossier: str | None = None,
+    certificate: str | None = None,
+    candidate: int | None = None,
+    invoice: str | None = None,
+) -> LetterContext:
     """The context for exactly one record given by its reference."""
-    given = {k: v for k, v in (("dossier", dossier), ("certificate", certificate),
-                               ("candidate", candidate), ("invoice", invoice)) if v is not None}
+    given = {
+        k: v
+        for k, v in (
+            ("dossier", dossier),
+            ("certificate", certificate),
+            ("candidate", candidate),
+            ("invoice", invoice),
+        )
+        if v is not None
+    }
     if len(given) != 1:
-        raise ValidationError("name exactly one record: --dossier REF, --certificate NUMBER, "
-                              "--candidate ID or --invoice NUMBER")
+        raise ValidationError(
+            "name exactly one record: --dossier REF, --certificate NUMBER, "
+            "--candidate ID or --invoice NUMBER"
+        )
     kind, key = next(iter(given.items()))
     return _BUILDERS[kind](store, key, date)
 
@@ -88,7 +118,8 @@ def check_address(context: LetterContext) -> None:
         raise NoPostalAddress(
             f"candidate {cid} ({candidate['full_name']}) has no postal address "
             f"({', '.join(missing)}): add it with `certcli candidate edit {cid} "
-            f"{' '.join(f'--{f} …' for f in missing)}`")
+            f"{' '.join(f'--{f} …' for f in missing)}`"
+        )
 
 
 def _granted(context: LetterContext) -> str | None:
@@ -101,8 +132,10 @@ def _granted(context: LetterContext) -> str | None:
 def _refused(context: LetterContext) -> str | None:
     dossier = context.data["dossier"]
     if not dossier["refused"]:
-        return (f"dossier {dossier['ref']} is '{dossier['status']}': a refusal letter goes "
-                "to a refused dossier (or one whose appeal confirmed the refusal)")
+        return (
+            f"dossier {dossier['ref']} is '{dossier['status']}': a refusal letter goes "
+            "to a refused dossier (or one whose appeal confirmed the refusal)"
+        )
     if "refusal" not in context.data:
         return f"dossier {dossier['ref']} has no recorded refusal"
     return None
@@ -114,8 +147,10 @@ def _appeal_decided(context: LetterContext) -> str | None:
     if appeal is None:
         return f"dossier {ref} has no appeal"
     if not appeal["decided"]:
-        return (f"the appeal of dossier {ref} (filed on {appeal['filed_on'].isoformat()}) "
-                f"has no outcome yet: record it with `certcli appeal decide {ref}` first")
+        return (
+            f"the appeal of dossier {ref} (filed on {appeal['filed_on'].isoformat()}) "
+            f"has no outcome yet: record it with `certcli appeal decide {ref}` first"
+        )
     return None
 
 
@@ -131,39 +166,51 @@ def _payable(context: LetterContext) -> str | None:
     number = invoice["number"]
     if invoice["kind"] == "credit":
         cancels = invoice["credit_for"]["number"] if invoice["credit_for"] else "an invoice"
-        return (f"{number} is a credit note (it cancels {cancels}): no payment is asked on "
-                f"it; print it with `certcli letters render facture --invoice {number}`")
+        return (
+            f"{number} is a credit note (it cancels {cancels}): no payment is asked on "
+            f"it; print it with `certcli letters render facture --invoice {number}`"
+        )
     if invoice["status"] == "cancelled":
         by = invoice["credited_by"]["number"] if invoice["credited_by"] else "a credit note"
-        return (f"invoice {number} was cancelled by {by}: nothing to pay; reprint it with "
-                f"`certcli letters render facture --invoice {number}`")
+        return (
+            f"invoice {number} was cancelled by {by}: nothing to pay; reprint it with "
+            f"`certcli letters render facture --invoice {number}`"
+        )
     if not invoice["payable"]:
-        return (f"invoice {number} is paid in full: nothing to ask for; reprint it with "
-                f"`certcli letters render facture --invoice {number}`")
+        return (
+            f"invoice {number} is paid in full: nothing to ask for; reprint it with "
+            f"`certcli letters render facture --invoice {number}`"
+        )
     return None
 
 
 def _too_early(context: LetterContext, day: dt.date, what: str) -> str | None:
     """A letter about a step is not dated before the step."""
     if context.data["date"] < day:
-        return (f"the letter cannot be dated {context.data['date'].isoformat()}, before "
-                f"{what} ({day.isoformat()})")
+        return (
+            f"the letter cannot be dated {context.data['date'].isoformat()}, before "
+            f"{what} ({day.isoformat()})"
+        )
     return None
 
 
 def _adjourned(context: LetterContext) -> str | None:
     dossier = context.data["dossier"]
     if dossier["decision"] != "adjourned" or "adjournment" not in context.data:
-        return (f"dossier {dossier['ref']} is '{dossier['status']}': an adjournment letter "
-                "goes to a dossier whose latest decision is an adjournment")
+        return (
+            f"dossier {dossier['ref']} is '{dossier['status']}': an adjournment letter "
+            "goes to a dossier whose latest decision is an adjournment"
+        )
     return _too_early(context, context.data["adjournment"]["date"], "the adjournment")
 
 
 def _withdrawn(context: LetterContext) -> str | None:
     dossier = context.data["dossier"]
     if "withdrawal" not in context.data:
-        return (f"dossier {dossier['ref']} is '{dossier['status']}', not withdrawn: record "
-                f"it with `certcli dossier withdraw {dossier['ref']}` first")
+        return (
+            f"dossier {dossier['ref']} is '{dossier['status']}', not withdrawn: record "
+            f"it with `certcli dossier withdraw {dossier['ref']}` first"
+        )
     return _too_early(context, context.data["withdrawal"]["date"], "the withdrawal")
 
 
@@ -171,16 +218,23 @@ def _admissibility(context: LetterContext, wanted: bool) -> str | None:
     ref = context.data["dossier"]["ref"]
     found = context.data.get("admissibility")
     if found is None:
-        return (f"dossier {ref} has no admissibility recorded yet (`certcli cqpt "
-                f"admissibility {ref} --accept|--reject`)")
+        return (
+            f"dossier {ref} has no admissibility recorded yet (`certcli cqpt "
+            f"admissibility {ref} --accept|--reject`)"
+        )
     if found["admissible"] != wanted:
-        verdict, other = (("admissible", "cqpt-recevabilite") if found["admissible"]
-                          else ("inadmissible", "cqpt-irrecevabilite"))
+        verdict, other = (
+            ("admissible", "cqpt-recevabilite")
+            if found["admissible"]
+            else ("inadmissible", "cqpt-irrecevabilite")
+        )
         on = f" on {found['date'].isoformat()}" if found["date"] else ""
         return f"dossier {ref} was declared {verdict}{on}: its letter is {other}"
     if wanted and "evaluator" not in context.data:
-        return (f"dossier {ref} is admissible but not yet oriented: this letter names the "
-                f"evaluator, send it with `certcli cqpt orient {ref} --evaluator ID --letter`")
+        return (
+            f"dossier {ref} is admissible but not yet oriented: this letter names the "
+            f"evaluator, send it with `certcli cqpt orient {ref} --evaluator ID --letter`"
+        )
     if found["date"] is None:
         return None
     return _too_early(context, found["date"], "the admissibility decision")
@@ -189,29 +243,38 @@ def _admissibility(context: LetterContext, wanted: bool) -> str | None:
 def _fee_paid(context: LetterContext) -> str | None:
     if "payment" not in context.data:
         ref = context.data["dossier"]["ref"]
-        return (f"no instruction fee payment is recorded for dossier {ref} on or before "
-                f"{context.data['date'].isoformat()}")
+        return (
+            f"no instruction fee payment is recorded for dossier {ref} on or before "
+            f"{context.data['date'].isoformat()}"
+        )
     return None
 
 
 def _certificate_withdrawn(context: LetterContext) -> str | None:
     cert = context.data["certificate"]
     if cert["withdrawn_on"] is None:
-        return (f"certificate {cert['number']} is not withdrawn: record it with `certcli "
-                f"certificate withdraw {cert['number']} --reason …` first")
+        return (
+            f"certificate {cert['number']} is not withdrawn: record it with `certcli "
+            f"certificate withdraw {cert['number']} --reason …` first"
+        )
     return _too_early(context, cert["withdrawn_on"], "the withdrawal")
 
 
 # A template's `when` header names one of these: the letter goes out only then. Each
 # condition is about one kind of record.
-CONDITIONS = {"granted": ("dossier", _granted), "refused": ("dossier", _refused),
-              "appeal-decided": ("dossier", _appeal_decided), "decided": ("dossier", _decided),
-              "adjourned": ("dossier", _adjourned), "withdrawn": ("dossier", _withdrawn),
-              "admissible": ("dossier", lambda c: _admissibility(c, True)),
-              "inadmissible": ("dossier", lambda c: _admissibility(c, False)),
-              "fee-paid": ("dossier", _fee_paid),
-              "certificate-withdrawn": ("certificate", _certificate_withdrawn),
-              "payable": ("invoice", _payable)}
+CONDITIONS = {
+    "granted": ("dossier", _granted),
+    "refused": ("dossier", _refused),
+    "appeal-decided": ("dossier", _appeal_decided),
+    "decided": ("dossier", _decided),
+    "adjourned": ("dossier", _adjourned),
+    "withdrawn": ("dossier", _withdrawn),
+    "admissible": ("dossier", lambda c: _admissibility(c, True)),
+    "inadmissible": ("dossier", lambda c: _admissibility(c, False)),
+    "fee-paid": ("dossier", _fee_paid),
+    "certificate-withdrawn": ("certificate", _certificate_withdrawn),
+    "payable": ("invoice", _payable),
+}
 WORKFLOWS = ("opqtecc", "cqpt")
 
 
@@ -223,15 +286,15 @@ def check_workflow(template: str, workflow: str | None, context: LetterContext) 
         raise TemplateError(
             f"template {template!r} is a letter of the {workflow.upper()} route; "
             f"{context.kind} {context.ref} is {code} ({own.upper()} route): see `certcli "
-            "letters list` for its letters")
+            "letters list` for its letters"
+        )
 
 
 def check_invoice_date(template: str, when: str | None, context: LetterContext) -> None:
     """A letter is never dated before the invoice it encloses: an invoice letter, or a
     grant letter (its `when` is granted or appeal-decided) with the dues invoice."""
     invoice = context.data.get("invoice")
-    if invoice is None or not (context.kind == "invoice" or when in ("granted",
-                                                                     "appeal-decided")):
+    if invoice is None or not (context.kind == "invoice" or when in ("granted", "appeal-decided")):
         return
     issued = invoice["issued_on"]
     if context.data["date"] < issued:
@@ -239,7 +302,8 @@ def check_invoice_date(template: str, when: str | None, context: LetterContext) 
             f"template {template!r}: the letter cannot be dated "
             f"{context.data['date'].isoformat()}, before the invoice it encloses "
             f"({invoice['number']}, issued on {issued.isoformat()}): date it "
-            f"{issued.isoformat()} or later (--date)")
+            f"{issued.isoformat()} or later (--date)"
+        )
 
 
 def check_condition(template: str, when: str | None, context: LetterContext) -> None:
@@ -274,14 +338,22 @@ def _candidate(store, candidate_id: int, buyer=None) -> dict:
     civility = row["civility"] or ""
     town = " ".join(part for part in (row["postcode"], row["city"]) if part)
     return {
-        "id": row["id"], "civility": civility, "first_name": row["first_name"],
-        "last_name": row["last_name"], "full_name": full_name,
-        "address": row["address"] or "", "postcode": row["postcode"] or "",
-        "city": row["city"] or "", "email": row["email"] or "", "phone": row["phone"] or "",
+        "id": row["id"],
+        "civility": civility,
+        "first_name": row["first_name"],
+        "last_name": row["last_name"],
+        "full_name": full_name,
+        "address": row["address"] or "",
+        "postcode": row["postcode"] or "",
+        "city": row["city"] or "",
+        "email": row["email"] or "",
+        "phone": row["phone"] or "",
         "employer": row["employer"] or "",
         "directory_consent": bool(row["directory_consent"]),
-        "recipient": {"name": f"{civility} {full_name}".strip(),
-                      "lines": [line for line in (row["address"], town) if line]},
+        "recipient": {
+            "name": f"{civility} {full_name}".strip(),
+            "lines": [line for line in (row["address"], town) if line],
+        },
         "salutation": SALUTATIONS.get(civility, "Madame, Monsieur"),
         "agreement": AGREEMENTS.get(civility, "(e)"),
     }
@@ -290,18 +362,32 @@ def _candidate(store, candidate_id: int, buyer=None) -> dict:
 def _scheme(code: str) -> tuple[dict, dict]:
     scheme = schemes.get(code)
     body = scheme.body
-    body_data = {"code": body.code, "name": body.name, "long_name": body.long_name,
-                 "address": list(body.address), "city": body.city, "phone": body.phone,
-                 "email": body.email, "signatory": body.signatory, **body.extra}
+    body_data = {
+        "code": body.code,
+        "name": body.name,
+        "long_name": body.long_name,
+        "address": list(body.address),
+        "city": body.city,
+        "phone": body.phone,
+        "email": body.email,
+        "signatory": body.signatory,
+        **body.extra,
+    }
 
     def pieces(kind):
-        return [{"code": c, "label": scheme.label(c), "count": scheme.piece_count(c)}
-                for c in scheme.required_pieces(kind)]
+        return [
+            {"code": c, "label": scheme.label(c), "count": scheme.piece_count(c)}
+            for c in scheme.required_pieces(kind)
+        ]
 
     scheme_data = {
-        "code": scheme.code, "name": scheme.name, "validity_years": scheme.validity_years,
-        "appeal_delay_months": scheme.appeal_delay_months, "annual_dues": scheme.annual_dues,
-        "fees": dict(scheme.fees), "prorata": scheme.prorata,
+        "code": scheme.code,
+        "name": scheme.name,
+        "validity_years": scheme.validity_years,
+        "appeal_delay_months": scheme.appeal_delay_months,
+        "annual_dues": scheme.annual_dues,
+        "fees": dict(scheme.fees),
+        "prorata": scheme.prorata,
         "pieces": {kind: pieces(kind) for kind in scheme.pieces},
     }
     return body_data, scheme_data
@@ -310,9 +396,16 @@ def _scheme(code: str) -> tuple[dict, dict]:
 def _base(store, candidate_id: int, scheme_code: str, date: dt.date, buyer=None) -> dict:
     body, scheme = _scheme(scheme_code)
     candidate = _candidate(store, candidate_id, buyer)
-    return {"date": date, "body": body, "scheme": scheme, "candidate": candidate,
-            "recipient": candidate["recipient"], "salutation": candidate["salutation"],
-            "references": [], "workflow": schemes.get(scheme_code).workflow}
+    return {
+        "date": date,
+        "body": body,
+        "scheme": scheme,
+        "candidate": candidate,
+        "recipient": candidate["recipient"],
+        "salutation": candidate["salutation"],
+        "references": [],
+        "workflow": schemes.get(scheme_code).workflow,
+    }
 
 
 def _certificate(store, row, period=None) -> dict:
@@ -321,14 +414,23 @@ def _certificate(store, row, period=None) -> dict:
     if period is None:
         period = store.latest_period(row["id"])
     first = store.first_period(row["id"])
-    data = {"id": row["id"], "number": row["number"], "scheme": row["scheme"],
-            "status": row["status"], "granted_on": _date(row["granted_on"]),
-            "mentions": json.loads(row["mentions"] or "[]"),
-            "withdrawn_on": _date(row["withdrawn_on"]),
-            "withdraw_reason": row["withdraw_reason"] or ""}
+    data = {
+        "id": row["id"],
+        "number": row["number"],
+        "scheme": row["scheme"],
+        "status": row["status"],
+        "granted_on": _date(row["granted_on"]),
+        "mentions": json.loads(row["mentions"] or "[]"),
+        "withdrawn_on": _date(row["withdrawn_on"]),
+        "withdraw_reason": row["withdraw_reason"] or "",
+    }
     if period is not None:
-        data.update(start=_date(period["start"]), valid_until=_date(period["end"]),
-                    period_id=period["id"], first_start=_date(first["start"]))
+        data.update(
+            start=_date(period["start"]),
+            valid_until=_date(period["end"]),
+            period_id=period["id"],
+            first_start=_date(first["start"]),
+        )
     return data
 
 
@@ -341,21 +443,37 @@ def _invoice(store, row) -> dict:
     links = store.invoice_links(row["id"])
     balance = amount - paid
     town = " ".join(p for p in (row["buyer_postcode"], row["buyer_city"]) if p)
-    name = " ".join(p for p in (row["buyer_civility"], row["buyer_first_name"],
-                                row["buyer_last_name"]) if p)
-    return {"id": row["id"], "number": row["number"], "kind": row["kind"],
-            # the buyer as on the invoice (frozen at issue)
-            "buyer": {"name": name, "lines": [x for x in (row["buyer_address"], town) if x]},
-            "purpose": row["purpose"], "label": row["label"], "amount": amount,
-            "months": invoice_months(row),
-            "issued_on": _date(row["issued_on"]), "due_on": _date(row["due_on"]),
-            "status": row["status"], "dues_year": row["dues_year"], "paid": paid,
-            "balance": balance,
-            "payable": row["kind"] == "invoice" and row["status"] == "open" and balance > 0,
-            "credit_for": ({"number": links["credit_for"], "issued_on": _date(
-                links["credit_for_on"])} if links["credit_for"] else None),
-            "credited_by": ({"number": links["credited_by"], "issued_on": _date(
-                links["credited_on"])} if links["credited_by"] else None)}
+    name = " ".join(
+        p for p in (row["buyer_civility"], row["buyer_first_name"], row["buyer_last_name"]) if p
+    )
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "kind": row["kind"],
+        # the buyer as on the invoice (frozen at issue)
+        "buyer": {"name": name, "lines": [x for x in (row["buyer_address"], town) if x]},
+        "purpose": row["purpose"],
+        "label": row["label"],
+        "amount": amount,
+        "months": invoice_months(row),
+        "issued_on": _date(row["issued_on"]),
+        "due_on": _date(row["due_on"]),
+        "status": row["status"],
+        "dues_year": row["dues_year"],
+        "paid": paid,
+        "balance": balance,
+        "payable": row["kind"] == "invoice" and row["status"] == "open" and balance > 0,
+        "credit_for": (
+            {"number": links["credit_for"], "issued_on": _date(links["credit_for_on"])}
+            if links["credit_for"]
+            else None
+        ),
+        "credited_by": (
+            {"number": links["credited_by"], "issued_on": _date(links["credited_on"])}
+            if links["credited_by"]
+            else None
+        ),
+    }
 
 
 _LABEL_MONTHS = re.compile(r"\((\d{1,2})/12 mois\)")
@@ -385,8 +503,11 @@ def _items(text: str) -> list[str]:
         value = None
     if isinstance(value, list):
         return [str(item) for item in value]
-    return [line.strip(" -•\t") for line in str(text).replace(";", "\n").splitlines()
-            if line.strip(" -•\t")]
+    return [
+        line.strip(" -•\t")
+        for line in str(text).replace(";", "\n").splitlines()
+        if line.strip(" -•\t")
+    ]
 
 
 # -- one builder per kind of record -----------------------------------------------------------
@@ -398,13 +519,22 @@ def for_dossier(store, ref: str, date: dt.date) -> LetterContext:
     scheme = schemes.get(row["scheme"])
     decided_on = _date(row["decided_on"])
     ctx["dossier"] = {
-        "id": row["id"], "ref": row["ref"], "kind": row["kind"],
-        "request_label": (CQPT_REQUEST_LABEL if scheme.workflow == "cqpt"
-                          else REQUEST_LABELS.get(row["kind"], row["kind"])),
+        "id": row["id"],
+        "ref": row["ref"],
+        "kind": row["kind"],
+        "request_label": (
+            CQPT_REQUEST_LABEL
+            if scheme.workflow == "cqpt"
+            else REQUEST_LABELS.get(row["kind"], row["kind"])
+        ),
         "status": row["status"],
-        "opened_on": _date(row["opened_on"]), "mention": row["mention"],
-        "route": row["route"], "route_label": ROUTE_LABELS.get(row["route"], row["route"]),
-        "financing": row["financing"], "decision": row["decision"], "decided_on": decided_on,
+        "opened_on": _date(row["opened_on"]),
+        "mention": row["mention"],
+        "route": row["route"],
+        "route_label": ROUTE_LABELS.get(row["route"], row["route"]),
+        "financing": row["financing"],
+        "decision": row["decision"],
+        "decided_on": decided_on,
         "decision_reason": row["decision_reason"] or "",
         "granted": row["status"] == "granted" or row["decision"] in ("granted", "grant"),
         # A refusal stands while its appeal is pending or once the appeal confirmed it.
@@ -440,32 +570,46 @@ def _add_closing(store, row, ctx: dict) -> None:
     if withdrawn is not None:
         day, details = withdrawn
         sessions = [store.session(s) for s in details.get("removed_from_agenda", [])]
-        ctx["withdrawal"] = {"date": day, "reason": details.get("reason") or "",
-                             "interviews_cancelled": details.get("interviews_cancelled", 0),
-                             "sessions": [_date(s["date"]) for s in sessions if s]}
+        ctx["withdrawal"] = {
+            "date": day,
+            "reason": details.get("reason") or "",
+            "interviews_cancelled": details.get("interviews_cancelled", 0),
+            "sessions": [_date(s["date"]) for s in sessions if s],
+        }
     if row["decision"] == "adjourned":
         for event in store.decision_events(row["id"]):
             details = json.loads(event["details"] or "{}")
             if details.get("decision") == "adjourned":
-                ctx["adjournment"] = {"date": _date(event["date"]),
-                                      "reason": details.get("reason") or ""}
+                ctx["adjournment"] = {
+                    "date": _date(event["date"]),
+                    "reason": details.get("reason") or "",
+                }
                 break
 
 
 def _add_payments(store, row, ctx: dict, date: dt.date) -> None:
     """The instruction fee payments received by the letter's date, the latest one
     (what a receipt acknowledges) and what remains due after them."""
-    received = [{"date": _date(p["paid_on"]), "amount": to_decimal(p["amount"]),
-                 "method": p["method"], "method_label": METHOD_LABELS.get(p["method"],
-                                                                           p["method"]),
-                 "reference": p["reference"] or ""}
-                for p in store.dossier_payments(row["id"]) if _date(p["paid_on"]) <= date]
+    received = [
+        {
+            "date": _date(p["paid_on"]),
+            "amount": to_decimal(p["amount"]),
+            "method": p["method"],
+            "method_label": METHOD_LABELS.get(p["method"], p["method"]),
+            "reference": p["reference"] or "",
+        }
+        for p in store.dossier_payments(row["id"])
+        if _date(p["paid_on"]) <= date
+    ]
     ctx["payments"] = received
     if received:
         paid = sum((p["amount"] for p in received), ZERO)
         ctx["payment"] = received[-1]
-        ctx["fee"] = {"due": ctx["fee_due"], "paid": paid,
-                      "balance": max(ctx["fee_due"] - paid, ZERO)}
+        ctx["fee"] = {
+            "due": ctx["fee_due"],
+            "paid": paid,
+            "balance": max(ctx["fee_due"] - paid, ZERO),
+        }
 
 
 def _received(store, row, scheme) -> list[dict]:
@@ -474,9 +618,16 @@ def _received(store, row, scheme) -> list[dict]:
     lines: dict[str, dict] = {}
     for piece in store.pieces(row["id"]):
         code, day = piece["code"], _date(piece["received_on"])
-        line = lines.setdefault(code, {"code": code, "label": scheme.label(code),
-                                       "received": 0, "needed": scheme.piece_count(code),
-                                       "received_on": day})
+        line = lines.setdefault(
+            code,
+            {
+                "code": code,
+                "label": scheme.label(code),
+                "received": 0,
+                "needed": scheme.piece_count(code),
+                "received_on": day,
+            },
+        )
         line["received"] += 1
         line["received_on"] = max(line["received_on"], day)
     return list(lines.values())
@@ -485,14 +636,20 @@ def _received(store, row, scheme) -> list[dict]:
 def _add_instruction(store, row, ctx: dict) -> None:
     request = store.latest_request(row["id"])
     if request is not None:
-        ctx["request"] = {"items": _items(request["items"]),
-                          "requested_on": _date(request["requested_on"]),
-                          "due": _date(request["due"])}
+        ctx["request"] = {
+            "items": _items(request["items"]),
+            "requested_on": _date(request["requested_on"]),
+            "due": _date(request["due"]),
+        }
     interview = store.latest_interview(row["id"])
     if interview is not None:
         at = dates.parse_datetime(interview["at"][:16])
-        ctx["interview"] = {"at": at, "day": at.date(), "minutes": interview["minutes"],
-                            "instructor": interview["instructor_name"] or ""}
+        ctx["interview"] = {
+            "at": at,
+            "day": at.date(),
+            "minutes": interview["minutes"],
+            "instructor": interview["instructor_name"] or "",
+        }
 
 
 def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
@@ -525,15 +682,19 @@ def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
     appeal = store.latest_appeal(row["id"])
     if appeal is not None:
         decided = appeal["outcome"] is not None
-        ctx["appeal"] = {"filed_on": _date(appeal["filed_on"]),
-                         "deadline": _date(appeal["deadline"]),
-                         "deadline_from": appeal["deadline_from"], "outcome": appeal["outcome"],
-                         "decided": decided, "granted": appeal["outcome"] == "granted",
-                         "decided_on": _date(appeal["decided_on"]),
-                         "grounds": appeal["reason"] or "",
-                         # the appeals session's reason, never the appellant's grounds
-                         "reason": (appeal["outcome_reason"] or "") if decided else "",
-                         "session_date": _date(appeal["session_date"])}
+        ctx["appeal"] = {
+            "filed_on": _date(appeal["filed_on"]),
+            "deadline": _date(appeal["deadline"]),
+            "deadline_from": appeal["deadline_from"],
+            "outcome": appeal["outcome"],
+            "decided": decided,
+            "granted": appeal["outcome"] == "granted",
+            "decided_on": _date(appeal["decided_on"]),
+            "grounds": appeal["reason"] or "",
+            # the appeals session's reason, never the appellant's grounds
+            "reason": (appeal["outcome_reason"] or "") if decided else "",
+            "session_date": _date(appeal["session_date"]),
+        }
     refusal = _first_refusal(store, row, ctx)
     if refusal is not None:
         ctx["refusal"] = refusal
@@ -579,14 +740,19 @@ def _first_refusal(store, row, ctx: dict) -> dict | None:
     they are read only while no appeal was decided."""
     found = store.first_refusal(row["id"])
     if found is not None:
-        return {"date": _date(found["date"]), "reason": found["reason"] or "",
-                "session_kind": found["kind"]}
+        return {
+            "date": _date(found["date"]),
+            "reason": found["reason"] or "",
+            "session_kind": found["kind"],
+        }
     appeal = ctx.get("appeal")
-    if row["decision"] == "refused" and row["decided_on"] and not (appeal and
-                                                                   appeal["decided"]):
+    if row["decision"] == "refused" and row["decided_on"] and not (appeal and appeal["decided"]):
         kind = ctx["session"]["kind"] if "session" in ctx else None
-        return {"date": _date(row["decided_on"]), "reason": row["decision_reason"] or "",
-                "session_kind": kind}
+        return {
+            "date": _date(row["decided_on"]),
+            "reason": row["decision_reason"] or "",
+            "session_kind": kind,
+        }
     return None
 
 
@@ -597,35 +763,56 @@ def _add_cqpt(store, row, scheme, ctx: dict) -> None:
         return
     ctx["funder"] = scheme.cqpt["funder"]
     how, funder, amount = cqpt.payer(scheme, row["financing"])
-    ctx["funding"] = {"payer": how, "funder": funder or "", "amount": amount,
-                      "financing": row["financing"] or "",
-                      "financing_label": FINANCING_LABELS.get(row["financing"],
-                                                              row["financing"] or "")}
+    ctx["funding"] = {
+        "payer": how,
+        "funder": funder or "",
+        "amount": amount,
+        "financing": row["financing"] or "",
+        "financing_label": FINANCING_LABELS.get(row["financing"], row["financing"] or ""),
+    }
     if row["evaluator_id"]:
         evaluator = store.evaluator(row["evaluator_id"])
-        ctx["evaluator"] = {"name": evaluator["name"], "email": evaluator["email"] or "",
-                            "address": evaluator["address"] or ""}
-    ctx["phases"] = [{"phase": p["phase"], "label": PHASE_LABELS.get(p["phase"], p["phase"]),
-                      "result": _result_label(p["phase"], p["result"]),
-                      "score": p["score"] or "", "date": _date(p["date"]),
-                      "training_advised": bool(p["training_advised"])}
-                     for p in store.cqpt_phases(row["id"])]
+        ctx["evaluator"] = {
+            "name": evaluator["name"],
+            "email": evaluator["email"] or "",
+            "address": evaluator["address"] or "",
+        }
+    ctx["phases"] = [
+        {
+            "phase": p["phase"],
+            "label": PHASE_LABELS.get(p["phase"], p["phase"]),
+            "result": _result_label(p["phase"], p["result"]),
+            "score": p["score"] or "",
+            "date": _date(p["date"]),
+            "training_advised": bool(p["training_advised"]),
+        }
+        for p in store.cqpt_phases(row["id"])
+    ]
     # Finished once every phase has a result, or once the results went to the CPNE.
     done = {p["phase"] for p in ctx["phases"] if p["result"]}
-    ctx["evaluation_done"] = (row["status"] in ("transmitted", "granted", "refused", "appealed")
-                              or all(p in done for p in cqpt._phases_of(scheme)))
+    ctx["evaluation_done"] = row["status"] in (
+        "transmitted",
+        "granted",
+        "refused",
+        "appealed",
+    ) or all(p in done for p in cqpt._phases_of(scheme))
     ctx["evaluation_started"] = bool(done)
     admissibility = _event(store, row, "admissibility")
     if admissibility is not None:
         day, details = admissibility
-        ctx["admissibility"] = {"date": day, "admissible": details.get("decision") ==
-                                "admissible", "reason": details.get("reason") or ""}
+        ctx["admissibility"] = {
+            "date": day,
+            "admissible": details.get("decision") == "admissible",
+            "reason": details.get("reason") or "",
+        }
     elif row["status"] in PAST_ADMISSIBILITY:
         # A file further on the route was found admissible, whatever wrote it.
         ctx["admissibility"] = {"date": None, "admissible": True, "reason": ""}
     rules = scheme.eligibility
-    ctx["cqpt_rules"] = {"min_hours": to_decimal(rules.get("min_hours", "0")),
-                         "window_years": int(rules.get("window_years", 0))}
+    ctx["cqpt_rules"] = {
+        "min_hours": to_decimal(rules.get("min_hours", "0")),
+        "window_years": int(rules.get("window_years", 0)),
+    }
 
 
 def _result_label(phase: str, result: str | None) -> str:
@@ -650,8 +837,9 @@ def certificate_context(store, row, date: dt.date) -> LetterContext:
     ctx["references"].append(("Certificat", row["number"]))
     renewal_fee = schemes.get(row["scheme"]).fee("renewal")
     ctx["renewal"] = {"pieces": ctx["scheme"]["pieces"].get("renewal", []), "fee": renewal_fee}
-    return LetterContext("certificate", row["number"], ctx, row["candidate_id"],
-                         certificate_id=row["id"])
+    return LetterContext(
+        "certificate", row["number"], ctx, row["candidate_id"], certificate_id=row["id"]
+    )
 
 
 def for_candidate(store, candidate_id, date: dt.date) -> LetterContext:
@@ -682,8 +870,9 @@ def for_invoice(store, number: str, date: dt.date) -> LetterContext:
         scheme_code = sorted(schemes.catalog())[0]
     ctx = _base(store, row["candidate_id"], scheme_code, date, buyer=row)
     ctx["invoice"] = _invoice(store, row)
-    context = LetterContext("invoice", row["number"], ctx, row["candidate_id"],
-                            invoice_id=row["id"])
+    context = LetterContext(
+        "invoice", row["number"], ctx, row["candidate_id"], invoice_id=row["id"]
+    )
     if cert is not None:
         ctx["certificate"] = _certificate(store, cert)
         ctx["references"].append(("Certificat", cert["number"]))
@@ -696,5 +885,9 @@ def for_invoice(store, number: str, date: dt.date) -> LetterContext:
     return context
 
 
-_BUILDERS = {"dossier": for_dossier, "certificate": for_certificate,
-             "candidate": for_candidate, "invoice": for_invoice}
+_BUILDERS = {
+    "dossier": for_dossier,
+    "certificate": for_certificate,
+    "candidate": for_candidate,
+    "invoice": for_invoice,
+}

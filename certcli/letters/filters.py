@@ -81,8 +81,15 @@ def sentence(value) -> str:
     return text if text.endswith(_ENDS) else f"{text}."
 
 
-FILTERS = {"date_fr": date_fr, "time_fr": time_fr, "eur": eur, "months_fr": months_fr,
-           "hours_fr": hours_fr, "and_list": and_list, "sentence": sentence}
+FILTERS = {
+    "date_fr": date_fr,
+    "time_fr": time_fr,
+    "eur": eur,
+    "months_fr": months_fr,
+    "hours_fr": hours_fr,
+    "and_list": and_list,
+    "sentence": sentence,
+}
 
 
 def register(env) -> None:

@@ -28,9 +28,11 @@ def after_admissibility(accept: bool) -> str:
     """A rejection gets its letter now; an acceptance's letter names the evaluator,
     so it waits for `cqpt orient --letter` (refused here, before anything is recorded)."""
     if accept:
-        raise ValidationError("no letter is sent when admissibility is accepted: the "
-                              "admissibility letter (cqpt-recevabilite) names the evaluator, "
-                              "send it with `certcli cqpt orient REF --evaluator ID --letter`")
+        raise ValidationError(
+            "no letter is sent when admissibility is accepted: the "
+            "admissibility letter (cqpt-recevabilite) names the evaluator, "
+            "send it with `certcli cqpt orient REF --evaluator ID --letter`"
+        )
     return "cqpt-irrecevabilite"
 
 

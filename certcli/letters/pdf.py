@@ -26,8 +26,10 @@ from pathlib import Path
 
 from certcli.errors import CertcliError
 
-INSTALL_HINT = ("install its system libraries (Debian/Ubuntu: apt-get install "
-                "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0) or use --format html")
+INSTALL_HINT = (
+    "install its system libraries (Debian/Ubuntu: apt-get install "
+    "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0) or use --format html"
+)
 
 
 def _weasyprint():
@@ -83,16 +85,24 @@ def _fetcher(allowed: tuple[str, ...]):
                 raise ValueError(f"certcli fetches no URL for a letter: {url}")
             target = Path(url2pathname(unquote(parts.path))).resolve()
             if not any(target.is_relative_to(root) for root in roots) or not target.is_file():
-                raise ValueError(f"certcli serves a letter only files of its templates "
-                                 f"and data folders, not {target}")
+                raise ValueError(
+                    f"certcli serves a letter only files of its templates "
+                    f"and data folders, not {target}"
+                )
             return super().fetch(target.as_uri(), headers)
 
     return FolderFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
 
 
-def write_pdf(html: str | list[str], path: Path, *, base_url: str | None = None,
-              title: str | None = None, workers: int = 1,
-              allowed: tuple[str | Path, ...] = ()) -> Path:
+def write_pdf(
+    html: str | list[str],
+    path: Path,
+    *,
+    base_url: str | None = None,
+    title: str | None = None,
+    workers: int = 1,
+    allowed: tuple[str | Path, ...] = (),
+) -> Path:
     """Lay out one HTML document, or several whose pages follow each other in one
     file (a long batch is laid out in parts: WeasyPrint slows down on very long
     documents), and write the PDF; with workers > 1 the parts are shared among
@@ -114,13 +124,16 @@ def write_pdf(html: str | list[str], path: Path, *, base_url: str | None = None,
     return path
 
 
-def _render(parts: list[str], target: str, base_url: str | None, title: str | None,
-            allowed: tuple[str, ...]) -> None:
+def _render(
+    parts: list[str], target: str, base_url: str | None, title: str | None, allowed: tuple[str, ...]
+) -> None:
     weasyprint = _weasyprint()
     fetcher = _fetcher(allowed)
     with _no_gc():
-        documents = [weasyprint.HTML(string=part, base_url=base_url,
-                                     url_fetcher=fetcher).render() for part in parts]
+        documents = [
+            weasyprint.HTML(string=part, base_url=base_url, url_fetcher=fetcher).render()
+            for part in parts
+        ]
         for document in documents:
             _refuse_attachments(document)
         first = documents[0]
@@ -135,16 +148,18 @@ def _refuse_attachments(document) -> None:
     """certcli attaches nothing to a letter: a template asking for it is refused
     before any file is written (WeasyPrint would fetch the file at write time)."""
     asked = [a for a in document.metadata.attachments]
-    asked += [link for page in document.pages for link in page.links
-              if link[0] == "attachment"]
+    asked += [link for page in document.pages for link in page.links if link[0] == "attachment"]
     if asked:
-        raise AttachmentRefused("a template asks for a file attached to the PDF "
-                                "(rel=\"attachment\"): certcli attaches nothing to a letter; "
-                                "remove it from the template")
+        raise AttachmentRefused(
+            "a template asks for a file attached to the PDF "
+            '(rel="attachment"): certcli attaches nothing to a letter; '
+            "remove it from the template"
+        )
 
 
-def _worker(parts: list[str], target: str, base_url: str | None,
-            allowed: tuple[str, ...], done) -> None:
+def _worker(
+    parts: list[str], target: str, base_url: str | None, allowed: tuple[str, ...], done
+) -> None:
     # Ctrl-C is the parent's to handle (it terminates the workers); a worker would
     # only print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -156,14 +171,20 @@ def _worker(parts: list[str], target: str, base_url: str | None,
         done.send(None)
 
 
-def _render_in_parallel(parts: list[str], path: Path, base_url: str | None,
-                        title: str | None, workers: int, allowed: tuple[str, ...]) -> None:
+def _render_in_parallel(
+    parts: list[str],
+    path: Path,
+    base_url: str | None,
+    title: str | None,
+    workers: int,
+    allowed: tuple[str, ...],
+) -> None:
     import multiprocessing
 
     # Contiguous runs, so the merged file keeps the letters' order and embeds the
     # fonts once per run only.
     size = -(-len(parts) // workers)
-    runs = [parts[i:i + size] for i in range(0, len(parts), size)]
+    runs = [parts[i : i + size] for i in range(0, len(parts), size)]
     # 'spawn', not 'fork': the parent holds an open SQLite connection and, under the
     # CLI, a progress-bar thread, neither of which a forked child may inherit.
     # Plain processes, not a Pool or an executor: a worker that dies is an error
@@ -176,8 +197,9 @@ def _render_in_parallel(parts: list[str], path: Path, base_url: str | None,
         try:
             for run, target in zip(runs, targets, strict=True):
                 receive, send = context.Pipe(duplex=False)
-                process = context.Process(target=_worker, daemon=True,
-                                          args=(run, target, base_url, allowed, send))
+                process = context.Process(
+                    target=_worker, daemon=True, args=(run, target, base_url, allowed, send)
+                )
                 process.start()
                 send.close()  # so that receive sees EOF if the worker dies
                 started.append((process, receive))
@@ -188,8 +210,9 @@ def _render_in_parallel(parts: list[str], path: Path, base_url: str | None,
                     failure = receive.recv()
                 except EOFError:
                     process.join()
-                    raise CertcliError(f"a PDF worker stopped (exit code {process.exitcode})"
-                                       ) from None
+                    raise CertcliError(
+                        f"a PDF worker stopped (exit code {process.exitcode})"
+                    ) from None
                 if failure is not None:
                     raise failure
                 process.join()

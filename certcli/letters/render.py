@@ -72,14 +72,22 @@ class TemplateInfo:
     workflow: str | None = None  # the scheme route it is written for (None: any)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "description": self.description, "needs": self.needs,
-                "source": self.source, "requires": list(self.requires), "when": self.when,
-                "workflow": self.workflow, "path": str(self.path)}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "needs": self.needs,
+            "source": self.source,
+            "requires": list(self.requires),
+            "when": self.when,
+            "workflow": self.workflow,
+            "path": str(self.path),
+        }
 
 
 @dataclass
 class Letter:
     """One letter rendered to HTML, not yet written."""
+
     template: str
     html: str
     context: letter_context.LetterContext
@@ -95,8 +103,14 @@ class RenderedLetter:
     ids: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"template": self.template, "path": str(self.path), "format": self.format,
-                "logged": self.logged, "letter_id": self.letter_id, **self.ids}
+        return {
+            "template": self.template,
+            "path": str(self.path),
+            "format": self.format,
+            "logged": self.logged,
+            "letter_id": self.letter_id,
+            **self.ids,
+        }
 
 
 # -- the catalog ------------------------------------------------------------------------------
@@ -141,23 +155,32 @@ def catalog(templates_dir: str | Path | None = None) -> dict[str, TemplateInfo]:
             inherited = found.get(name)
             needs = meta.get("needs", inherited.needs if inherited else None)
             if needs is not None and needs not in letter_context.RECORD_KINDS:
-                raise TemplateError(f"template {name!r}: needs must be one of "
-                                    f"{', '.join(letter_context.RECORD_KINDS)}, not {needs!r}")
+                raise TemplateError(
+                    f"template {name!r}: needs must be one of "
+                    f"{', '.join(letter_context.RECORD_KINDS)}, not {needs!r}"
+                )
             when = meta.get("when", inherited.when if inherited else None) or None
             if when is not None and when not in letter_context.CONDITIONS:
-                raise TemplateError(f"template {name!r}: when must be one of "
-                                    f"{', '.join(letter_context.CONDITIONS)}, not {when!r}")
+                raise TemplateError(
+                    f"template {name!r}: when must be one of "
+                    f"{', '.join(letter_context.CONDITIONS)}, not {when!r}"
+                )
             workflow = meta.get("workflow", inherited.workflow if inherited else None) or None
             if workflow is not None and workflow not in letter_context.WORKFLOWS:
-                raise TemplateError(f"template {name!r}: workflow must be one of "
-                                    f"{', '.join(letter_context.WORKFLOWS)}, not {workflow!r}")
+                raise TemplateError(
+                    f"template {name!r}: workflow must be one of "
+                    f"{', '.join(letter_context.WORKFLOWS)}, not {workflow!r}"
+                )
             found[name] = TemplateInfo(
                 name=name,
-                description=meta.get("description",
-                                     inherited.description if inherited else ""),
-                needs=needs, source="built-in" if folder == builtin else "override", path=path,
+                description=meta.get("description", inherited.description if inherited else ""),
+                needs=needs,
+                source="built-in" if folder == builtin else "override",
+                path=path,
                 requires=tuple(meta.get("requires", inherited.requires if inherited else ())),
-                when=when, workflow=workflow)
+                when=when,
+                workflow=workflow,
+            )
     return found
 
 
@@ -209,10 +232,14 @@ def _environment_class():
                 raise SecurityError(f"exponent {right} is too large (at most {MAX_POWER})")
             if operator == "*":
                 for seq, times in ((left, right), (right, left)):
-                    if (isinstance(seq, str | list | tuple) and isinstance(times, int)
-                            and len(seq) * times > MAX_LETTER_CHARS):
-                        raise SecurityError("a sequence repeated beyond "
-                                            f"{MAX_LETTER_CHARS:,} items")
+                    if (
+                        isinstance(seq, str | list | tuple)
+                        and isinstance(times, int)
+                        and len(seq) * times > MAX_LETTER_CHARS
+                    ):
+                        raise SecurityError(
+                            f"a sequence repeated beyond {MAX_LETTER_CHARS:,} items"
+                        )
             return super().call_binop(context, operator, left, right)
 
         def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's names)
@@ -229,9 +256,13 @@ def environment(folders: tuple[Path, ...]):
 
     from certcli.letters import filters
 
-    env = _environment_class()(loader=FileSystemLoader([str(f) for f in folders]),
-                               undefined=StrictUndefined, autoescape=True,
-                               trim_blocks=True, lstrip_blocks=True)
+    env = _environment_class()(
+        loader=FileSystemLoader([str(f) for f in folders]),
+        undefined=StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     filters.register(env)
     return env
 
@@ -243,11 +274,12 @@ def _time_limit(seconds: float):
     nothing and prints nothing."""
     global _deadline
     _deadline = time.monotonic() + seconds
-    timer = (hasattr(signal, "setitimer")
-             and threading.current_thread() is threading.main_thread())
+    timer = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if timer:
+
         def expired(signum, frame):
             raise _TookTooLong
+
         previous = signal.signal(signal.SIGALRM, expired)
         signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -295,40 +327,58 @@ def render_html(env, name: str, variables: dict, *, max_chars: int = MAX_LETTER_
                 pieces.append(piece)
             return "".join(pieces)
     except _TookTooLong:
-        raise TemplateError(f"template {name!r} took longer than {TEMPLATE_SECONDS} s to "
-                            "render: look for a runaway loop in it") from None
+        raise TemplateError(
+            f"template {name!r} took longer than {TEMPLATE_SECONDS} s to "
+            "render: look for a runaway loop in it"
+        ) from None
     except _TooLarge:
-        raise TemplateError(f"template {name!r} renders more than {max_chars:,} characters: "
-                            "look for a runaway loop in it") from None
+        raise TemplateError(
+            f"template {name!r} renders more than {max_chars:,} characters: "
+            "look for a runaway loop in it"
+        ) from None
     except JinjaError as exc:
         raise _template_error(name, exc) from None
     except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         raise _template_error(name, exc) from None
 
 
-def compose(store, template: str, *, date: dt.date, dossier: str | None = None,
-            certificate: str | None = None, candidate: int | None = None,
-            invoice: str | None = None, templates_dir: str | Path | None = None,
-            context: letter_context.LetterContext | None = None,
-            info: TemplateInfo | None = None) -> Letter:
+def compose(
+    store,
+    template: str,
+    *,
+    date: dt.date,
+    dossier: str | None = None,
+    certificate: str | None = None,
+    candidate: int | None = None,
+    invoice: str | None = None,
+    templates_dir: str | Path | None = None,
+    context: letter_context.LetterContext | None = None,
+    info: TemplateInfo | None = None,
+) -> Letter:
     """Build the context of the record and render the template (no file yet); a
     batch passes the `info` it found once (the catalog reads every template file)."""
     info = info or find(template, templates_dir)
     if context is None:
-        context = letter_context.build(store, date=date, dossier=dossier,
-                                       certificate=certificate, candidate=candidate,
-                                       invoice=invoice)
+        context = letter_context.build(
+            store,
+            date=date,
+            dossier=dossier,
+            certificate=certificate,
+            candidate=candidate,
+            invoice=invoice,
+        )
     if info.needs not in (None, "candidate", context.kind):
-        raise ValidationError(f"template {template!r} is about a {info.needs}: "
-                              f"use --{info.needs}")
+        raise ValidationError(f"template {template!r} is about a {info.needs}: use --{info.needs}")
     letter_context.check_workflow(info.name, info.workflow, context)
     letter_context.check_condition(info.name, info.when, context)
     letter_context.check_invoice_date(info.name, info.when, context)
     letter_context.check_address(context)
     for key in info.requires:
         if not context.data.get(key):
-            raise TemplateError(f"template {template!r}: nothing to send, '{key}' is empty for "
-                                f"{context.kind} {context.ref}")
+            raise TemplateError(
+                f"template {template!r}: nothing to send, '{key}' is empty for "
+                f"{context.kind} {context.ref}"
+            )
     env = environment(search_path(templates_dir))
     variables = {**context.data, "template": info.name}
     return Letter(info.name, render_html(env, info.name, variables), context)
@@ -344,12 +394,17 @@ def document(letters: list[Letter], templates_dir: str | Path | None = None) -> 
 
     env = environment(search_path(templates_dir))
     body = Markup("".join(letter.html for letter in letters))
-    return render_html(env, "_document", {"body": body, "title": _title(letters)},
-                       max_chars=len(body) + MAX_LETTER_CHARS)
+    return render_html(
+        env,
+        "_document",
+        {"body": body, "title": _title(letters)},
+        max_chars=len(body) + MAX_LETTER_CHARS,
+    )
 
 
-def write(letters: list[Letter], path: Path, fmt: str,
-          templates_dir: str | Path | None = None) -> Path:
+def write(
+    letters: list[Letter], path: Path, fmt: str, templates_dir: str | Path | None = None
+) -> Path:
     if fmt not in FORMATS:
         raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
     if fmt == "html":
@@ -360,13 +415,20 @@ def write(letters: list[Letter], path: Path, fmt: str,
         return path
     from certcli.letters import pdf
 
-    parts = [document(letters[i:i + PDF_PART], templates_dir)
-             for i in range(0, len(letters), PDF_PART)]
+    parts = [
+        document(letters[i : i + PDF_PART], templates_dir) for i in range(0, len(letters), PDF_PART)
+    ]
     workers = pdf.cores() if len(letters) >= PDF_PARALLEL_MIN else 1
     folders = search_path(templates_dir)
     try:
-        return pdf.write_pdf(parts, path, base_url=str(folders[0]), title=_title(letters),
-                             workers=workers, allowed=(*folders, paths.data_dir()))
+        return pdf.write_pdf(
+            parts,
+            path,
+            base_url=str(folders[0]),
+            title=_title(letters),
+            workers=workers,
+            allowed=(*folders, paths.data_dir()),
+        )
     except pdf.AttachmentRefused as exc:
         names = ", ".join(sorted({letter.template for letter in letters}))
         raise TemplateError(f"template {names!r}: {exc}") from None
@@ -422,23 +484,51 @@ def _sweep_once(folder: Path) -> None:
 def record(store, letter: Letter, path: Path, fmt: str, date: dt.date) -> int:
     """Log one rendered letter (call inside store.transaction())."""
     ctx = letter.context
-    letter_id = store.insert("letters", {
-        "template": letter.template, "candidate_id": ctx.candidate_id,
-        "dossier_id": ctx.dossier_id, "certificate_id": ctx.certificate_id,
-        "invoice_id": ctx.invoice_id, "date": date.isoformat(), "path": str(path),
-        "format": fmt, "actor": store.actor,
-        "rendered_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    })
-    store.audit("letter.render", "letter", letter_id,
-                {"template": letter.template, "candidate_id": ctx.candidate_id,
-                 "ref": ctx.ref, "path": str(path), "format": fmt}, date)
+    letter_id = store.insert(
+        "letters",
+        {
+            "template": letter.template,
+            "candidate_id": ctx.candidate_id,
+            "dossier_id": ctx.dossier_id,
+            "certificate_id": ctx.certificate_id,
+            "invoice_id": ctx.invoice_id,
+            "date": date.isoformat(),
+            "path": str(path),
+            "format": fmt,
+            "actor": store.actor,
+            "rendered_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        },
+    )
+    store.audit(
+        "letter.render",
+        "letter",
+        letter_id,
+        {
+            "template": letter.template,
+            "candidate_id": ctx.candidate_id,
+            "ref": ctx.ref,
+            "path": str(path),
+            "format": fmt,
+        },
+        date,
+    )
     return letter_id
 
 
-def render(store, template: str, *, date: dt.date, dossier: str | None = None,
-           certificate: str | None = None, candidate: int | None = None,
-           invoice: str | None = None, fmt: str = "pdf", out_dir: str | Path = "letters",
-           templates_dir: str | Path | None = None, dry_run: bool = False) -> RenderedLetter:
+def render(
+    store,
+    template: str,
+    *,
+    date: dt.date,
+    dossier: str | None = None,
+    certificate: str | None = None,
+    candidate: int | None = None,
+    invoice: str | None = None,
+    fmt: str = "pdf",
+    out_dir: str | Path = "letters",
+    templates_dir: str | Path | None = None,
+    dry_run: bool = False,
+) -> RenderedLetter:
     """Render one letter to a file in out_dir and, unless dry_run, log it. The file
     takes its name once the letter is logged (a refusal at that point, a reminder
     sent meanwhile by another run, removes it); a run killed while writing leaves
@@ -449,8 +539,16 @@ def render(store, template: str, *, date: dt.date, dossier: str | None = None,
     """
     if fmt not in FORMATS:
         raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
-    letter = compose(store, template, date=date, dossier=dossier, certificate=certificate,
-                     candidate=candidate, invoice=invoice, templates_dir=templates_dir)
+    letter = compose(
+        store,
+        template,
+        date=date,
+        dossier=dossier,
+        certificate=certificate,
+        candidate=candidate,
+        invoice=invoice,
+        templates_dir=templates_dir,
+    )
     # A renewal reminder sent by hand is the period's reminder, as if `renewals
     # remind` had sent it: recorded with the letter, and never sent twice.
     is_reminder = letter.template == REMINDER and letter.context.kind == "certificate"
@@ -461,8 +559,7 @@ def render(store, template: str, *, date: dt.date, dossier: str | None = None,
 
         renewals.check_remindable(store, letter.context, recorded=not dry_run)
     if dry_run:
-        path = render_unlogged(store, [letter], prepare_out_dir(out_dir), fmt, date,
-                               templates_dir)
+        path = render_unlogged(store, [letter], prepare_out_dir(out_dir), fmt, date, templates_dir)
         return RenderedLetter(letter.template, path, fmt, False, None, ids)
     path = output_path(store, prepare_out_dir(out_dir), _stem(letter, date), fmt)
     with _file(store, path) as tmp:
@@ -484,21 +581,38 @@ def render(store, template: str, *, date: dt.date, dossier: str | None = None,
 # and a rendering that fails (or a run killed meanwhile) must not undo the step. The
 # pending row is what makes the letter survive the kill: `letters render --pending`,
 # or the next command that renders letters, completes it, once.
-def ask(store, letter: Letter, *, date: dt.date, fmt: str, out_dir: str | Path,
-        templates_dir: str | Path | None = None, reminder_id: int | None = None) -> int:
+def ask(
+    store,
+    letter: Letter,
+    *,
+    date: dt.date,
+    fmt: str,
+    out_dir: str | Path,
+    templates_dir: str | Path | None = None,
+    reminder_id: int | None = None,
+) -> int:
     """Record `letter` as pending (call inside the step's transaction); its id."""
     if fmt not in FORMATS:
         raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
     ctx = letter.context
     ref = str(ctx.candidate_id) if ctx.kind == "candidate" else ctx.ref
-    return store.insert("pending_letters", {
-        "template": letter.template, "record": ctx.kind, "ref": ref,
-        "candidate_id": ctx.candidate_id, "date": date.isoformat(), "format": fmt,
-        # absolute: the letter may be completed by a run started in another folder
-        "out_dir": str(Path(out_dir).resolve()),
-        "templates_dir": str(Path(templates_dir).resolve()) if templates_dir else None,
-        "reminder_id": reminder_id, "asked_by": store.actor,
-        "asked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+    return store.insert(
+        "pending_letters",
+        {
+            "template": letter.template,
+            "record": ctx.kind,
+            "ref": ref,
+            "candidate_id": ctx.candidate_id,
+            "date": date.isoformat(),
+            "format": fmt,
+            # absolute: the letter may be completed by a run started in another folder
+            "out_dir": str(Path(out_dir).resolve()),
+            "templates_dir": str(Path(templates_dir).resolve()) if templates_dir else None,
+            "reminder_id": reminder_id,
+            "asked_by": store.actor,
+            "asked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        },
+    )
 
 
 class _Taken(Exception):
@@ -520,9 +634,16 @@ def _file(store, path: Path):
         yield tmp
 
 
-def render_unlogged(store, composed: list[Letter], folder: Path, fmt: str, date: dt.date,
-                    templates_dir: str | Path | None = None, *,
-                    stem: str | None = None) -> Path:
+def render_unlogged(
+    store,
+    composed: list[Letter],
+    folder: Path,
+    fmt: str,
+    date: dt.date,
+    templates_dir: str | Path | None = None,
+    *,
+    stem: str | None = None,
+) -> Path:
     """A dry run's file: written like a letter's, logged nowhere."""
     path = output_path(store, folder, stem or _stem(composed[0], date), fmt)
     with _file(store, path) as tmp:
@@ -531,12 +652,18 @@ def render_unlogged(store, composed: list[Letter], folder: Path, fmt: str, date:
 
 
 def _compose_pending(store, row) -> Letter:
-    return compose(store, row["template"], date=dt.date.fromisoformat(row["date"]),
-                   templates_dir=row["templates_dir"], **{row["record"]: row["ref"]})
+    return compose(
+        store,
+        row["template"],
+        date=dt.date.fromisoformat(row["date"]),
+        templates_dir=row["templates_dir"],
+        **{row["record"]: row["ref"]},
+    )
 
 
-def complete(store, pending_ids: list[int], composed: list[Letter] | None = None, *,
-             stem: str | None = None) -> list[RenderedLetter] | None:
+def complete(
+    store, pending_ids: list[int], composed: list[Letter] | None = None, *, stem: str | None = None
+) -> list[RenderedLetter] | None:
     """Render pending letters into one file (one letter unless a batch gives `stem`),
     then log them and mark them done in one transaction; the file takes its name
     after that commit, so a letter file exists only for a logged letter. None
@@ -560,15 +687,21 @@ def complete(store, pending_ids: list[int], composed: list[Letter] | None = None
                 for row, letter in zip(rows, composed, strict=True):
                     if store.pending_letter(row["id"])["letter_id"]:
                         raise _Taken
-                    letter_id = record(store, letter, path, fmt,
-                                       dt.date.fromisoformat(row["date"]))
+                    letter_id = record(store, letter, path, fmt, dt.date.fromisoformat(row["date"]))
                     store.update("pending_letters", row["id"], {"letter_id": letter_id})
                     if row["reminder_id"]:
                         store.update("reminders", row["reminder_id"], {"letter_id": letter_id})
                     ctx = letter.context
-                    done.append(RenderedLetter(letter.template, path, fmt, True, letter_id,
-                                               {"candidate_id": ctx.candidate_id,
-                                                "ref": ctx.ref}))
+                    done.append(
+                        RenderedLetter(
+                            letter.template,
+                            path,
+                            fmt,
+                            True,
+                            letter_id,
+                            {"candidate_id": ctx.candidate_id, "ref": ctx.ref},
+                        )
+                    )
     except _Taken:
         if all(store.pending_letter(i)["letter_id"] for i in pending_ids):
             return None
@@ -588,9 +721,14 @@ class PendingOutcome:
     error: str | None = None
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "template": self.template, "record": self.record,
-                "ref": self.ref, "path": str(self.path) if self.path else None,
-                "error": self.error}
+        return {
+            "id": self.id,
+            "template": self.template,
+            "record": self.record,
+            "ref": self.ref,
+            "path": str(self.path) if self.path else None,
+            "error": self.error,
+        }
 
 
 def complete_pending(store) -> list[PendingOutcome]:
@@ -615,11 +753,23 @@ def complete_pending(store) -> list[PendingOutcome]:
 
 def pending(store) -> list[dict]:
     """The letters asked for and not rendered yet (`letters pending` JSON keys)."""
-    return [{"id": r["id"], "template": r["template"], "record": r["record"], "ref": r["ref"],
-             "candidate_id": r["candidate_id"], "date": r["date"], "format": r["format"],
-             "out": r["out_dir"], "templates": r["templates_dir"],
-             "reminder": r["reminder_id"] is not None, "asked_at": r["asked_at"],
-             "asked_by": r["asked_by"]} for r in store.pending_letters()]
+    return [
+        {
+            "id": r["id"],
+            "template": r["template"],
+            "record": r["record"],
+            "ref": r["ref"],
+            "candidate_id": r["candidate_id"],
+            "date": r["date"],
+            "format": r["format"],
+            "out": r["out_dir"],
+            "templates": r["templates_dir"],
+            "reminder": r["reminder_id"] is not None,
+            "asked_at": r["asked_at"],
+            "asked_by": r["asked_by"],
+        }
+        for r in store.pending_letters()
+    ]
 
 
 def log(store, *, candidate_id: int | None = None, dossier: str | None = None) -> list[dict]:
@@ -630,12 +780,23 @@ def log(store, *, candidate_id: int | None = None, dossier: str | None = None) -
         if row is None:
             raise NotFound(f"no dossier {dossier!r}")
         dossier_id = row["id"]
-    return [{"id": r["id"], "template": r["template"], "candidate_id": r["candidate_id"],
-             "dossier": r["dossier_ref"], "certificate": r["certificate_number"],
-             "invoice": r["invoice_number"], "date": r["date"], "path": r["path"],
-             "format": r["format"], "by": r["actor"], "notified_on": r["notified_on"],
-             "registered": r["registered"]}
-            for r in store.letters_log(candidate_id=candidate_id, dossier_id=dossier_id)]
+    return [
+        {
+            "id": r["id"],
+            "template": r["template"],
+            "candidate_id": r["candidate_id"],
+            "dossier": r["dossier_ref"],
+            "certificate": r["certificate_number"],
+            "invoice": r["invoice_number"],
+            "date": r["date"],
+            "path": r["path"],
+            "format": r["format"],
+            "by": r["actor"],
+            "notified_on": r["notified_on"],
+            "registered": r["registered"],
+        }
+        for r in store.letters_log(candidate_id=candidate_id, dossier_id=dossier_id)
+    ]
 
 
 MAX_REGISTERED = 40  # a registered letter's number (e.g. "1A 123 456 7890 1")
@@ -656,29 +817,52 @@ def notified(store, letter_id: int, *, date: dt.date, registered: str | None = N
             raise NotFound(f"no letter with id {letter_id} (see `certcli letters log`)")
         if row["notified_on"]:
             by = f", registered {row['registered']}" if row["registered"] else ""
-            raise StateError(f"letter {letter_id} ({row['template']}) was already notified on "
-                             f"{row['notified_on']}{by}")
+            raise StateError(
+                f"letter {letter_id} ({row['template']}) was already notified on "
+                f"{row['notified_on']}{by}"
+            )
         if date.isoformat() < row["date"]:
-            raise ValidationError(f"letter {letter_id} ({row['template']}) is dated "
-                                  f"{row['date']}: it cannot be notified before, on "
-                                  f"{date.isoformat()}")
-        store.insert("letter_notifications", {
-            "letter_id": letter_id, "notified_on": date.isoformat(), "registered": registered,
-            "actor": store.actor,
-            "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
-        details = {"template": row["template"], "notified_on": date.isoformat(),
-                   "registered": registered, "dossier": row["dossier_ref"],
-                   "certificate": row["certificate_number"]}
+            raise ValidationError(
+                f"letter {letter_id} ({row['template']}) is dated "
+                f"{row['date']}: it cannot be notified before, on "
+                f"{date.isoformat()}"
+            )
+        store.insert(
+            "letter_notifications",
+            {
+                "letter_id": letter_id,
+                "notified_on": date.isoformat(),
+                "registered": registered,
+                "actor": store.actor,
+                "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            },
+        )
+        details = {
+            "template": row["template"],
+            "notified_on": date.isoformat(),
+            "registered": registered,
+            "dossier": row["dossier_ref"],
+            "certificate": row["certificate_number"],
+        }
         store.audit("letter.notified", "letter", letter_id, details, date)
-        result = {"id": letter_id, **details, "letter_date": row["date"],
-                  "appeal_deadline": None, "appeal_deadline_from": None}
+        result = {
+            "id": letter_id,
+            **details,
+            "letter_date": row["date"],
+            "appeal_deadline": None,
+            "appeal_deadline_from": None,
+        }
         if row["template"] in appeals.REFUSAL_LETTERS and row["dossier_id"]:
             dossier = store.dossier_by_id(row["dossier_id"])
             refused = store.first_refusal(dossier["id"])
             if refused is not None and not store.appeals(dossier_id=dossier["id"]):
-                limit = appeals.deadline(schemes.get(dossier["scheme"]),
-                                         dt.date.fromisoformat(refused["date"]), store=store,
-                                         dossier_id=dossier["id"])
-                result.update(appeal_deadline=limit.date.isoformat(),
-                              appeal_deadline_from=limit.source)
+                limit = appeals.deadline(
+                    schemes.get(dossier["scheme"]),
+                    dt.date.fromisoformat(refused["date"]),
+                    store=store,
+                    dossier_id=dossier["id"],
+                )
+                result.update(
+                    appeal_deadline=limit.date.isoformat(), appeal_deadline_from=limit.source
+                )
     return result

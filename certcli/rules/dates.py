@@ -28,9 +28,7 @@ def parse_date(text: str) -> dt.date:
     else:
         match = _FR.match(value)
         if not match:
-            raise ValidationError(
-                f"invalid date {text!r}: use YYYY-MM-DD or DD/MM/YYYY"
-            )
+            raise ValidationError(f"invalid date {text!r}: use YYYY-MM-DD or DD/MM/YYYY")
         day, month, year = (int(g) for g in match.groups())
     try:
         parsed = dt.date(year, month, day)
@@ -43,8 +41,9 @@ def parse_date(text: str) -> dt.date:
 def check_year(year: int, *, what: str = "year") -> int:
     """A year within the range certcli handles (FIRST_YEAR..LAST_YEAR)."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValidationError(f"{what} is out of range: certcli handles the years "
-                              f"{FIRST_YEAR} to {LAST_YEAR}")
+        raise ValidationError(
+            f"{what} is out of range: certcli handles the years {FIRST_YEAR} to {LAST_YEAR}"
+        )
     return year
 
 
@@ -123,8 +122,6 @@ def overlap_days(start: dt.date, end: dt.date, lo: dt.date, hi: dt.date) -> int:
     """Days (both ends included) that [start, end] shares with [lo, hi]."""
     first, last = max(start, lo), min(end, hi)
     return days_inclusive(first, last) if first <= last else 0
-
-
 
 
 # -- working days ----------------------------------------------------------------------

@@ -26,15 +26,16 @@ def to_decimal(value: str | int | Decimal) -> Decimal:
     text = text.removesuffix("€").replace(",", ".")
     # Plain decimal notation only: Decimal() would also take '1e3', 'NaN' or '1_000'.
     if len(text) > 40 or not _PLAIN.fullmatch(text):
-        raise ValidationError(f"invalid amount {shown(value)}: digits with at most one decimal "
-                              "separator, e.g. 1234.50 or 1 234,50")
+        raise ValidationError(
+            f"invalid amount {shown(value)}: digits with at most one decimal "
+            "separator, e.g. 1234.50 or 1 234,50"
+        )
     try:
         amount = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
         raise ValidationError(f"invalid amount {shown(value)}") from None
     if abs(amount) >= LIMIT:
-        raise ValidationError(f"invalid amount {shown(value)}: too large (at most "
-                              "999 999 999,99)")
+        raise ValidationError(f"invalid amount {shown(value)}: too large (at most 999 999 999,99)")
     return amount
 
 

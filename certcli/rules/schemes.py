@@ -88,8 +88,9 @@ class Scheme:
             "prorata": self.prorata,
             "certificate_format": self.certificate_format,
             "pieces": {kind: list(codes) for kind, codes in self.pieces.items()},
-            "piece_counts": {code: self.piece_count(code)
-                             for codes in self.pieces.values() for code in codes},
+            "piece_counts": {
+                code: self.piece_count(code) for codes in self.pieces.values() for code in codes
+            },
             "piece_labels": dict(self.piece_labels),
             "fees": {kind: as_str(amount) for kind, amount in self.fees.items()},
             "annual_dues": as_str(self.annual_dues),
@@ -129,7 +130,7 @@ class _Reader:
         try:
             value = to_decimal(raw)
         except Exception:
-            self.fail(key, f"must be an amount like \"360.00\", not {raw!r}")
+            self.fail(key, f'must be an amount like "360.00", not {raw!r}')
         if value < 0:
             self.fail(key, "must not be negative")
         return value.quantize(Decimal("0.01"))
@@ -155,10 +156,14 @@ def _load_body(path: Path) -> Body:
     if not all(isinstance(line, str) for line in address):
         r.fail("address", "must be a list of lines")
     return Body(
-        code=r.get("code", str), name=r.get("name", str),
+        code=r.get("code", str),
+        name=r.get("name", str),
         long_name=r.get("long_name", str, r.get("name", str)),
-        address=tuple(address), city=r.get("city", str), phone=r.get("phone", str, ""),
-        email=r.get("email", str, ""), signatory=r.get("signatory", str, ""),
+        address=tuple(address),
+        city=r.get("city", str),
+        phone=r.get("phone", str, ""),
+        email=r.get("email", str, ""),
+        signatory=r.get("signatory", str, ""),
         extra={k: v for k, v in r.table.items() if k not in known},
     )
 
@@ -222,16 +227,26 @@ def _load_scheme(path: Path, bodies: dict[str, Body]) -> Scheme:
     if validity < 0:
         r.fail("validity_years", "must be 0 (no expiry) or more")
     return Scheme(
-        code=code, name=r.get("name", str), body=bodies[body_code], workflow=workflow,
+        code=code,
+        name=r.get("name", str),
+        body=bodies[body_code],
+        workflow=workflow,
         validity_years=validity,
         renewal_lead_months=r.get("renewal_lead_months", int, 9),
         appeal_delay_months=r.get("appeal_delay_months", int, 2),
         agenda_cutoff_days=r.get("agenda_cutoff_days", int, 15),
-        prorata=prorata_mode, certificate_format=fmt,
+        prorata=prorata_mode,
+        certificate_format=fmt,
         annual_dues=r.amount("annual_dues", Decimal("0.00")),
-        fees=fees, pieces=pieces, piece_counts=counts, piece_labels=labels,
-        eligibility=r.get("eligibility", dict, {}), mentions=tuple(mentions),
-        specialty=r.get("specialty", str, None), cqpt=cqpt, path=path,
+        fees=fees,
+        pieces=pieces,
+        piece_counts=counts,
+        piece_labels=labels,
+        eligibility=r.get("eligibility", dict, {}),
+        mentions=tuple(mentions),
+        specialty=r.get("specialty", str, None),
+        cqpt=cqpt,
+        path=path,
     )
 
 

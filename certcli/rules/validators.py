@@ -9,8 +9,15 @@ import unicodedata
 
 from certcli.errors import ValidationError
 
-CIVILITIES = {"m": "M.", "m.": "M.", "mr": "M.", "monsieur": "M.",
-              "mme": "Mme", "madame": "Mme", "mx": "Mx"}
+CIVILITIES = {
+    "m": "M.",
+    "m.": "M.",
+    "mr": "M.",
+    "monsieur": "M.",
+    "mme": "Mme",
+    "madame": "Mme",
+    "mx": "Mx",
+}
 STATUSES = ("salarie", "demandeur")
 SPECIALTIES = ("economie", "programmation")
 
@@ -34,8 +41,9 @@ def shown(value) -> str:
 
 def _cap(text: str, what: str, limit: int) -> str:
     if len(text) > limit:
-        raise ValidationError(f"{what} is too long: {len(text)} characters, at most {limit} "
-                              f"({shown(text)})")
+        raise ValidationError(
+            f"{what} is too long: {len(text)} characters, at most {limit} ({shown(text)})"
+        )
     return text
 
 
@@ -100,8 +108,7 @@ def phone(value: str) -> str:
         digits = text.replace(" ", "").replace(".", "").replace("-", "")[1:]
         if not _fr_prefix_valid(digits[:4]):
             raise ValidationError(f"invalid phone number {shown(value)}")
-        return "+33 " + " ".join([digits[0], digits[1:3], digits[3:5], digits[5:7],
-                                   digits[7:9]])
+        return "+33 " + " ".join([digits[0], digits[1:3], digits[3:5], digits[5:7], digits[7:9]])
     import phonenumbers
 
     try:
@@ -148,8 +155,9 @@ def choice(value: str, allowed: tuple[str, ...], what: str) -> str:
 # character (NUL, ESC and the terminal sequences it starts, DEL, C1), the
 # direction overrides that make a name read backwards, and undecodable bytes are
 # refused.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e"
-                        "\u2066-\u2069\ud800-\udfff]")
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def control_free(value, what: str):
@@ -159,8 +167,10 @@ def control_free(value, what: str):
         found = _FORBIDDEN.search(value)
         if found:
             char = found.group()
-            raise ValidationError(f"{what} contains a control character (U+{ord(char):04X}) "
-                                  "that cannot be stored: type it again")
+            raise ValidationError(
+                f"{what} contains a control character (U+{ord(char):04X}) "
+                "that cannot be stored: type it again"
+            )
     return value
 
 

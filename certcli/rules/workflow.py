@@ -16,9 +16,22 @@ from __future__ import annotations
 from certcli.errors import StateError
 
 STATUSES = (
-    "submitted", "incomplete", "complete", "instruction", "waiting", "report_ready",
-    "on_agenda", "adjourned", "granted", "refused", "appealed", "admissible",
-    "inadmissible", "evaluation", "transmitted", "withdrawn",
+    "submitted",
+    "incomplete",
+    "complete",
+    "instruction",
+    "waiting",
+    "report_ready",
+    "on_agenda",
+    "adjourned",
+    "granted",
+    "refused",
+    "appealed",
+    "admissible",
+    "inadmissible",
+    "evaluation",
+    "transmitted",
+    "withdrawn",
 )
 
 # Statuses a dossier never leaves.
@@ -37,10 +50,25 @@ UNDER_INSTRUCTION = frozenset({"instruction", "waiting", "adjourned"})
 
 # action -> (statuses it is allowed from, the workflow it belongs to or None for both)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
-    "receive": (frozenset({"submitted", "incomplete", "complete", "instruction", "waiting",
-                           "adjourned"}), None),
-    "pay": (frozenset({"submitted", "incomplete", "complete", "instruction", "waiting",
-                       "report_ready", "on_agenda", "adjourned"}), None),
+    "receive": (
+        frozenset({"submitted", "incomplete", "complete", "instruction", "waiting", "adjourned"}),
+        None,
+    ),
+    "pay": (
+        frozenset(
+            {
+                "submitted",
+                "incomplete",
+                "complete",
+                "instruction",
+                "waiting",
+                "report_ready",
+                "on_agenda",
+                "adjourned",
+            }
+        ),
+        None,
+    ),
     "check": (frozenset({"submitted", "incomplete"}), None),
     "assign": (frozenset({"instruction", "waiting", "adjourned"}), "opqtecc"),
     "expert": (frozenset({"instruction", "waiting", "adjourned"}), "opqtecc"),
@@ -63,12 +91,19 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
 # transmit, appeal, withdraw) are left out. "allowed now" lists the action names,
 # which are the commands' verbs.
 LABELS: dict[str, str] = {
-    "receive": "receive pieces", "pay": "record a payment", "check": "check completeness",
-    "assign": "assign an instructor", "expert": "appoint an expert",
-    "request": "request complements", "interview": "record an interview",
-    "report": "record the report", "agenda": "put it on an agenda",
-    "decide": "record a decision", "hear_appeal": "decide the appeal",
-    "admissibility": "record the admissibility", "prediag": "record the pre-diagnostic",
+    "receive": "receive pieces",
+    "pay": "record a payment",
+    "check": "check completeness",
+    "assign": "assign an instructor",
+    "expert": "appoint an expert",
+    "request": "request complements",
+    "interview": "record an interview",
+    "report": "record the report",
+    "agenda": "put it on an agenda",
+    "decide": "record a decision",
+    "hear_appeal": "decide the appeal",
+    "admissibility": "record the admissibility",
+    "prediag": "record the pre-diagnostic",
     "phase": "record a phase",
 }
 
@@ -79,7 +114,8 @@ def label(action: str) -> str:
 
 def allowed_actions(status: str, workflow: str) -> list[str]:
     return [
-        action for action, (sources, flow) in TRANSITIONS.items()
+        action
+        for action, (sources, flow) in TRANSITIONS.items()
         if status in sources and flow in (None, workflow)
     ]
 

@@ -24,13 +24,21 @@ def _where(entity, entity_id, action) -> tuple[str, list]:
 
 
 class AuditQueries:
-    def audit_page(self, *, entity: str | None = None, entity_id: str | None = None,
-                   action: str | None = None, limit: int = 50,
-                   offset: int = 0) -> tuple[list[sqlite3.Row], int]:
+    def audit_page(
+        self,
+        *,
+        entity: str | None = None,
+        entity_id: str | None = None,
+        action: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[sqlite3.Row], int]:
         """One page of the trail, newest first, and how many entries match in all."""
         clause, params = _where(entity, entity_id, action)
-        rows = self.all(f"SELECT * FROM audit_log {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-                        (*params, limit, offset))
+        rows = self.all(
+            f"SELECT * FROM audit_log {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
         total = self.scalar(f"SELECT count(*) FROM audit_log {clause}", tuple(params))
         return rows, total
 

@@ -39,20 +39,27 @@ def explain(exc: sqlite3.Error, path: Path | str | None = None) -> DatabaseError
         return DatabaseError(f"the database is damaged{where}: run `certcli check`")
     io_error = "disk i/o error" in lower or "unable to open" in lower
     if "database or disk is full" in lower or (io_error and _disk_full(path)):
-        return DatabaseError(f"the disk is full{where}: free some space and try again "
-                             "(nothing was written by this step)")
+        return DatabaseError(
+            f"the disk is full{where}: free some space and try again "
+            "(nothing was written by this step)"
+        )
     if "disk i/o error" in lower:
-        return DatabaseError(f"disk I/O error{where}: the disk may be failing or was "
-                             "removed; check it, then run `certcli check`")
+        return DatabaseError(
+            f"disk I/O error{where}: the disk may be failing or was "
+            "removed; check it, then run `certcli check`"
+        )
     if "readonly" in lower or "read-only" in lower:
         folder = Path(path).parent if path else None
-        return DatabaseError(f"the database is read-only{where}: reads work, writes need "
-                             f"write access to the file and its folder {folder or ''}".rstrip())
+        return DatabaseError(
+            f"the database is read-only{where}: reads work, writes need "
+            f"write access to the file and its folder {folder or ''}".rstrip()
+        )
     if "locked" in lower or "busy" in lower:
         return DatabaseError(f"database is busy ({text}); try again")
     if "unable to open" in lower:
-        return DatabaseError(f"cannot open the database{where}: check that its folder "
-                             "exists and may be read")
+        return DatabaseError(
+            f"cannot open the database{where}: check that its folder exists and may be read"
+        )
     return DatabaseError(f"database: {text}")
 
 
@@ -78,8 +85,10 @@ def _cannot_write(path: Path, exc: sqlite3.Error) -> bool:
 
     text = str(exc).lower()
     return ("unable to open" in text or "readonly" in text or "disk i/o" in text) and (
-        not os.access(path.parent, os.W_OK) or not os.access(path, os.W_OK)
-        or _read_only_medium(path))
+        not os.access(path.parent, os.W_OK)
+        or not os.access(path, os.W_OK)
+        or _read_only_medium(path)
+    )
 
 
 def _read_only_medium(path: Path) -> bool:
@@ -119,8 +128,9 @@ class BaseStore:
                 if exists and not self.path.is_file():
                     raise DatabaseError(f"{self.path} is not a file: choose another --db")
             except OSError as exc:
-                raise DatabaseError(f"cannot open the database {self.path}: "
-                                    f"{exc.strerror}") from None
+                raise DatabaseError(
+                    f"cannot open the database {self.path}: {exc.strerror}"
+                ) from None
             if not exists:
                 if not create:
                     raise _refuse_absent(self.path)
@@ -144,8 +154,9 @@ class BaseStore:
         else:
             # mode=rw never creates a file: only init and demo (rwc) may.
             uri = f"{self.path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}"
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None,
-                                   timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = sqlite3.connect(
+                uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+            )
             try:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             except sqlite3.OperationalError as exc:
@@ -163,8 +174,9 @@ class BaseStore:
 
     def _connect_read_only(self) -> sqlite3.Connection:
         uri = self.path.resolve().as_uri()
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None,
-                               timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(
+            f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+        )
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             return conn
@@ -172,8 +184,12 @@ class BaseStore:
             conn.close()
         # No -shm file to share, and none can be created: no one is writing through
         # this folder now, so the file is read as it stands (SQLite's `immutable`).
-        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None,
-                               timeout=BUSY_TIMEOUT_MS / 1000)
+        return sqlite3.connect(
+            f"{uri}?mode=ro&immutable=1",
+            uri=True,
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
 
     def close(self) -> None:
         self.conn.close()
@@ -192,8 +208,9 @@ class BaseStore:
                 # A killed backup leaves its part file under whatever name it had
                 # (backups are often dated): the next backup to that folder removes it.
                 safe_files.remove_stale_parts_in(dest.parent)
-            with safe_files.temporary(dest, force=force, protect=self.path,
-                                      make_parents=True) as tmp:
+            with safe_files.temporary(
+                dest, force=force, protect=self.path, make_parents=True
+            ) as tmp:
                 target = sqlite3.connect(tmp)
                 try:
                     with target:
@@ -204,12 +221,14 @@ class BaseStore:
                 if problems != ["ok"]:
                     raise DatabaseError(
                         f"the database is damaged: the copy fails SQLite's integrity check "
-                        f"({problems[0]}); no backup was written: run `certcli check`")
+                        f"({problems[0]}); no backup was written: run `certcli check`"
+                    )
         except DatabaseError:
             raise
         except CertcliError as exc:
-            raise DatabaseError(str(exc).replace("cannot write ", "cannot write the backup to ",
-                                                 1)) from None
+            raise DatabaseError(
+                str(exc).replace("cannot write ", "cannot write the backup to ", 1)
+            ) from None
         except sqlite3.Error as exc:
             # A damaged source is the database's fault; a full or failing disk is
             # the copy's, which is where the user must make room.
@@ -218,8 +237,9 @@ class BaseStore:
                 raise damaged from None
             raise explain(exc, dest) from None
         except OSError as exc:
-            raise DatabaseError(f"cannot write the backup to {dest}: "
-                                f"{exc.strerror or exc}") from None
+            raise DatabaseError(
+                f"cannot write the backup to {dest}: {exc.strerror or exc}"
+            ) from None
 
     # -- schema ---------------------------------------------------------------
     def applied_migrations(self) -> list[str]:
@@ -243,12 +263,17 @@ class BaseStore:
         if len(applied) > SCHEMA_VERSION or not set(applied) <= set(migrations.names()):
             raise DatabaseError(
                 f"{self.path} was written by a newer certcli (schema {len(applied)}, this one "
-                f"knows {SCHEMA_VERSION}): upgrade certcli")
+                f"knows {SCHEMA_VERSION}): upgrade certcli"
+            )
         if not applied:
             # Never turn another program's SQLite file into a certcli database.
-            foreign = [row[0] for row in self.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 5")]
+            foreign = [
+                row[0]
+                for row in self.conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 5"
+                )
+            ]
             if foreign:
                 raise DatabaseError(
                     f"{self.path} is not a certcli database (it holds other tables: "
@@ -257,8 +282,10 @@ class BaseStore:
             if not create:
                 raise _refuse_absent(self.path)
         if self.read_only:
-            raise DatabaseError(f"{self.path} needs an upgrade (schema {len(applied)} to "
-                                f"{SCHEMA_VERSION}) but its folder is read-only")
+            raise DatabaseError(
+                f"{self.path} needs an upgrade (schema {len(applied)} to "
+                f"{SCHEMA_VERSION}) but its folder is read-only"
+            )
 
         # WAL lets readers go on while someone writes; it persists in the file.
         self.conn.execute("PRAGMA journal_mode = WAL")
@@ -278,8 +305,10 @@ class BaseStore:
             yield self
             return
         if self.read_only:
-            raise DatabaseError(f"the database is read-only ({self.path}): reads work, writes "
-                                f"need write access to its folder {self.path.parent}")
+            raise DatabaseError(
+                f"the database is read-only ({self.path}): reads work, writes "
+                f"need write access to its folder {self.path.parent}"
+            )
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -320,9 +349,7 @@ class BaseStore:
         if not changes:
             return
         sets = ", ".join(f"{column} = ?" for column in changes)
-        self.conn.execute(
-            f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), row_id)
-        )
+        self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), row_id))
 
     # -- counters -----------------------------------------------------------------
     def next_counter(self, name: str) -> int:
@@ -343,25 +370,41 @@ class BaseStore:
         """Only for bulk loads that number their own rows (demo --size)."""
         self.conn.execute(
             "INSERT INTO counters (name, value) VALUES (?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET value = excluded.value", (name, value))
+            "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
 
     # -- audit ----------------------------------------------------------------------
-    def audit(self, action: str, entity: str, entity_id, details: dict | None = None,
-              date: dt.date | None = None) -> None:
+    def audit(
+        self,
+        action: str,
+        entity: str,
+        entity_id,
+        details: dict | None = None,
+        date: dt.date | None = None,
+    ) -> None:
         """Record who did what on which record; call inside transaction()."""
         when = date or self.event_date or dates.today()
-        self.insert("audit_log", {
-            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "date": when.isoformat(),
-            "actor": self.actor,
-            "action": action,
-            "entity": entity,
-            "entity_id": None if entity_id is None else str(entity_id),
-            "details": json.dumps(details or {}, ensure_ascii=False, default=str),
-        })
+        self.insert(
+            "audit_log",
+            {
+                "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "date": when.isoformat(),
+                "actor": self.actor,
+                "action": action,
+                "entity": entity,
+                "entity_id": None if entity_id is None else str(entity_id),
+                "details": json.dumps(details or {}, ensure_ascii=False, default=str),
+            },
+        )
 
-    def audit_many(self, action: str, entity: str, entries: list[tuple[object, dict]],
-                   date: dt.date | None = None) -> None:
+    def audit_many(
+        self,
+        action: str,
+        entity: str,
+        entries: list[tuple[object, dict]],
+        date: dt.date | None = None,
+    ) -> None:
         """audit() for many records at once, [(entity_id, details), ...] (an import)."""
         when = (date or self.event_date or dates.today()).isoformat()
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -369,12 +412,24 @@ class BaseStore:
         self.conn.executemany(
             "INSERT INTO audit_log (at, date, actor, action, entity, entity_id, details) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(at, when, self.actor, action, entity, None if eid is None else str(eid),
-              encode(details or {})) for eid, details in entries])
+            [
+                (
+                    at,
+                    when,
+                    self.actor,
+                    action,
+                    entity,
+                    None if eid is None else str(eid),
+                    encode(details or {}),
+                )
+                for eid, details in entries
+            ],
+        )
 
     def counts(self) -> dict[str, int]:
         tables = [
-            row[0] for row in self.conn.execute(
+            row[0]
+            for row in self.conn.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' "
                 "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_%' ESCAPE '\\' "
                 "AND name NOT LIKE '%_fts%' ORDER BY name"

@@ -13,8 +13,9 @@ class CandidateQueries:
     def candidate(self, candidate_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM candidates WHERE id = ?", (candidate_id,))
 
-    def candidates_sharing(self, *, birth_date: str | None, email_key: str | None,
-                           exclude_id: int | None = None) -> list[sqlite3.Row]:
+    def candidates_sharing(
+        self, *, birth_date: str | None, email_key: str | None, exclude_id: int | None = None
+    ) -> list[sqlite3.Row]:
         """The block a likely duplicate is looked for in: candidates born the same
         day or with the same e-mail (both indexed, so the cost does not grow with
         the register)."""
@@ -43,7 +44,8 @@ class CandidateQueries:
             "FROM candidates WHERE birth_date IN (SELECT value FROM json_each(?)) "
             "UNION SELECT id, first_name, last_name, birth_date, email_key, name_key "
             "FROM candidates WHERE email_key IN (SELECT value FROM json_each(?)) ORDER BY id",
-            (json.dumps(sorted(birth_dates)), json.dumps(sorted(email_keys))))
+            (json.dumps(sorted(birth_dates)), json.dumps(sorted(email_keys))),
+        )
 
     def insert_candidates(self, rows: list[dict]) -> None:
         """Many new candidates, one statement per set of columns (an import; each
@@ -54,14 +56,16 @@ class CandidateQueries:
             self.conn.executemany(
                 f"INSERT INTO candidates ({', '.join(columns)}) "
                 f"VALUES ({', '.join('?' for _ in columns)})",
-                [tuple(r.values()) for r in group])
+                [tuple(r.values()) for r in group],
+            )
 
     def candidates_by_birth_date(self) -> Iterator[sqlite3.Row]:
         """Every dated candidate, grouped by birth date (the index's order)."""
         return self.conn.execute(
             "SELECT id, first_name, last_name, birth_date, email_key, name_key "
             "FROM candidates INDEXED BY candidates_birth_date "
-            "WHERE birth_date IS NOT NULL ORDER BY birth_date, id")
+            "WHERE birth_date IS NOT NULL ORDER BY birth_date, id"
+        )
 
     def candidates_by_shared_email(self) -> Iterator[sqlite3.Row]:
         """Candidates whose e-mail another candidate has too, grouped by e-mail."""
@@ -69,7 +73,8 @@ class CandidateQueries:
             "SELECT id, first_name, last_name, birth_date, email_key, name_key "
             "FROM candidates WHERE email_key IN (SELECT email_key FROM candidates "
             "WHERE email_key IS NOT NULL GROUP BY email_key HAVING count(*) > 1) "
-            "ORDER BY email_key, id")
+            "ORDER BY email_key, id"
+        )
 
     @staticmethod
     def candidate_match(search_key: str, id_column: str = "id") -> tuple[str, list]:
@@ -83,8 +88,9 @@ class CandidateQueries:
         short = [w for w in words if len(w) < 3]
         clauses, params = [], []
         if long_words:
-            clauses.append(f"{id_column} IN (SELECT rowid FROM candidates_fts "
-                           "WHERE candidates_fts MATCH ?)")
+            clauses.append(
+                f"{id_column} IN (SELECT rowid FROM candidates_fts WHERE candidates_fts MATCH ?)"
+            )
             params.append(" AND ".join(fts_phrase(w) for w in long_words))
         if short:
             likes = " AND ".join("search_key LIKE ? ESCAPE '\\'" for _ in short)
@@ -99,8 +105,9 @@ class CandidateQueries:
         clause, params = self.candidate_match(search_key)
         return " WHERE " + clause, params
 
-    def candidates(self, *, search_key: str | None = None, limit: int | None = 50,
-                   offset: int = 0) -> list[sqlite3.Row]:
+    def candidates(
+        self, *, search_key: str | None = None, limit: int | None = 50, offset: int = 0
+    ) -> list[sqlite3.Row]:
         clause, params = self._search_clause(search_key)
         sql = "SELECT * FROM candidates" + clause
         sql += " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id"
@@ -128,8 +135,11 @@ class CandidateQueries:
         self.conn.execute("INSERT INTO search_index_paused (since_id) VALUES (?)", (since,))
         yield
         self.conn.execute("DELETE FROM search_index_paused")
-        self.conn.execute("INSERT INTO candidates_fts(rowid, search_key) "
-                          "SELECT id, search_key FROM candidates WHERE id > ?", (since,))
+        self.conn.execute(
+            "INSERT INTO candidates_fts(rowid, search_key) "
+            "SELECT id, search_key FROM candidates WHERE id > ?",
+            (since,),
+        )
 
     def max_candidate_id(self) -> int:
         return self.scalar("SELECT coalesce(max(id), 0) FROM candidates")
@@ -140,7 +150,9 @@ class CandidateQueries:
             "INSERT INTO candidates (id, civility, first_name, last_name, birth_date, email,"
             " phone, address, postcode, city, status, specialties, employer, siret,"
             " directory_consent, search_key, created_on, name_key, email_key)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
 
     # -- experience periods (CQPT eligibility) ------------------------------------
     def experience(self, experience_id: int) -> sqlite3.Row | None:
@@ -149,5 +161,6 @@ class CandidateQueries:
     def experiences(self, candidate_id: int) -> list[sqlite3.Row]:
         return self.all(
             "SELECT * FROM experiences WHERE candidate_id = ? AND removed_on IS NULL "
-            "ORDER BY start, id", (candidate_id,)
+            "ORDER BY start, id",
+            (candidate_id,),
         )

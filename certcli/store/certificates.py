@@ -6,13 +6,17 @@ import json
 import sqlite3
 from collections.abc import Iterator
 
-_CERT = ("SELECT ce.*, c.first_name, c.last_name, c.city, c.directory_consent "
-         "FROM certificates ce JOIN candidates c ON c.id = ce.candidate_id")
+_CERT = (
+    "SELECT ce.*, c.first_name, c.last_name, c.city, c.directory_consent "
+    "FROM certificates ce JOIN candidates c ON c.id = ce.candidate_id"
+)
 
 # A period covering day ?; withdrawal on or before that day ends validity.
-_VALID_ON = ("EXISTS (SELECT 1 FROM certificate_periods p WHERE p.certificate_id = ce.id "
-             "AND p.start <= ? AND (p.end IS NULL OR p.end >= ?)) "
-             "AND (ce.withdrawn_on IS NULL OR ce.withdrawn_on > ?)")
+_VALID_ON = (
+    "EXISTS (SELECT 1 FROM certificate_periods p WHERE p.certificate_id = ce.id "
+    "AND p.start <= ? AND (p.end IS NULL OR p.end >= ?)) "
+    "AND (ce.withdrawn_on IS NULL OR ce.withdrawn_on > ?)"
+)
 
 
 # The annual dues call: certificates valid on 1 January (not withdrawn by the call),
@@ -32,8 +36,10 @@ _DUES_INVOICED = (
 )
 
 
-PERIODS_OF_SQL = ("SELECT * FROM certificate_periods WHERE certificate_id IN "
-                  "(SELECT value FROM json_each(?)) ORDER BY certificate_id, start, id")
+PERIODS_OF_SQL = (
+    "SELECT * FROM certificate_periods WHERE certificate_id IN "
+    "(SELECT value FROM json_each(?)) ORDER BY certificate_id, start, id"
+)
 
 
 class CertificatesQueries:
@@ -43,13 +49,26 @@ class CertificatesQueries:
     def certificate_by_id(self, certificate_id: int) -> sqlite3.Row | None:
         return self.one(_CERT + " WHERE ce.id = ?", (certificate_id,))
 
-    def certificates(self, *, valid_on: str | None = None, scheme: str | None = None,
-                     candidate_id: int | None = None, consent: bool = False,
-                     words: list[str] | None = None, search_key: str | None = None,
-                     limit: int | None = None, offset: int = 0) -> list[sqlite3.Row]:
-        sql, params = self.certificates_sql(valid_on=valid_on, scheme=scheme,
-                                            candidate_id=candidate_id, consent=consent,
-                                            words=words, search_key=search_key)
+    def certificates(
+        self,
+        *,
+        valid_on: str | None = None,
+        scheme: str | None = None,
+        candidate_id: int | None = None,
+        consent: bool = False,
+        words: list[str] | None = None,
+        search_key: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[sqlite3.Row]:
+        sql, params = self.certificates_sql(
+            valid_on=valid_on,
+            scheme=scheme,
+            candidate_id=candidate_id,
+            consent=consent,
+            words=words,
+            search_key=search_key,
+        )
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
@@ -68,10 +87,16 @@ class CertificatesQueries:
         sql, params = self.certificates_sql(**filters)
         return self.scalar(f"SELECT count(*) FROM ({sql})", params)
 
-    def certificates_sql(self, *, valid_on: str | None = None, scheme: str | None = None,
-                         candidate_id: int | None = None, consent: bool = False,
-                         words: list[str] | None = None, search_key: str | None = None
-                         ) -> tuple[str, list]:
+    def certificates_sql(
+        self,
+        *,
+        valid_on: str | None = None,
+        scheme: str | None = None,
+        candidate_id: int | None = None,
+        consent: bool = False,
+        words: list[str] | None = None,
+        search_key: str | None = None,
+    ) -> tuple[str, list]:
         """The certificate listing's SQL and parameters (EXPLAIN QUERY PLAN reads it in
         tests/test_query_plans.py). `words`: folded words that must each occur in the
         folded "first last city number" (the directory's search), matched in SQL so
@@ -85,8 +110,10 @@ class CertificatesQueries:
         if words:
             self._register_fold()
             for word in words:
-                where.append("instr(certcli_fold(c.first_name || ' ' || c.last_name || ' ' "
-                             "|| coalesce(c.city, '') || ' ' || ce.number), ?) > 0")
+                where.append(
+                    "instr(certcli_fold(c.first_name || ' ' || c.last_name || ' ' "
+                    "|| coalesce(c.city, '') || ' ' || ce.number), ?) > 0"
+                )
                 params.append(word)
         if valid_on is not None:
             where.append(_VALID_ON)
@@ -99,16 +126,21 @@ class CertificatesQueries:
             params.append(candidate_id)
         if consent:
             where.append("c.directory_consent = 1")
-        return (_CERT + (f" WHERE {' AND '.join(where)}" if where else "")
-                + " ORDER BY ce.scheme, ce.number", params)
+        return (
+            _CERT
+            + (f" WHERE {' AND '.join(where)}" if where else "")
+            + " ORDER BY ce.scheme, ce.number",
+            params,
+        )
 
     def _register_fold(self) -> None:
         # The one folding of certcli.rules.validators (accents, case), as an SQL function.
         if not getattr(self, "_fold_registered", False):
             from certcli.rules.validators import fold
 
-            self.conn.create_function("certcli_fold", 1, lambda text: fold(text or ""),
-                                     deterministic=True)
+            self.conn.create_function(
+                "certcli_fold", 1, lambda text: fold(text or ""), deterministic=True
+            )
             self._fold_registered = True
 
     def periods_of(self, certificate_ids: list[int]) -> dict[int, list[sqlite3.Row]]:
@@ -120,8 +152,10 @@ class CertificatesQueries:
         return found
 
     def certificate_periods(self, certificate_id: int) -> list[sqlite3.Row]:
-        return self.all("SELECT * FROM certificate_periods WHERE certificate_id = ? "
-                        "ORDER BY start, id", (certificate_id,))
+        return self.all(
+            "SELECT * FROM certificate_periods WHERE certificate_id = ? ORDER BY start, id",
+            (certificate_id,),
+        )
 
     def certificates_to_call(self, jan1: str, call_date: str, year: int) -> list[sqlite3.Row]:
         """Certificates valid on 1 January (not withdrawn by the call) without a dues
@@ -129,12 +163,17 @@ class CertificatesQueries:
         call date counts: the certificate granted, and the period covering 1 January
         decided, by then."""
         return self.all(
-            _CERT + _VALID_ON_JAN1 + " AND NOT " + _DUES_INVOICED
+            _CERT
+            + _VALID_ON_JAN1
+            + " AND NOT "
+            + _DUES_INVOICED
             + " ORDER BY ce.scheme, ce.number",
-            (jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, year))
+            (jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, year),
+        )
 
     def certificates_already_called(self, jan1: str, call_date: str, year: int) -> int:
         """How many certificates the call would cover were already invoiced for the year."""
         return self.scalar(
             "SELECT count(*) FROM (" + _CERT + _VALID_ON_JAN1 + " AND " + _DUES_INVOICED + ")",
-            (jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, year))
+            (jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, year),
+        )

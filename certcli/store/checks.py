@@ -32,19 +32,26 @@ class CheckQueries:
     def numbered_invoices(self) -> list[sqlite3.Row]:
         return self._checked(
             "SELECT id, number, kind, year, seq, issued_on FROM invoices "
-            "ORDER BY kind, year, seq, id")
+            "ORDER BY kind, year, seq, id"
+        )
 
     def invoice_counters(self) -> dict[str, int]:
-        return {row["name"]: row["value"] for row in self._checked(
-            "SELECT name, value FROM counters WHERE name LIKE 'invoice:%' "
-            "OR name LIKE 'credit:%'")}
+        return {
+            row["name"]: row["value"]
+            for row in self._checked(
+                "SELECT name, value FROM counters WHERE name LIKE 'invoice:%' "
+                "OR name LIKE 'credit:%'"
+            )
+        }
 
     def logged_letters(self) -> list[sqlite3.Row]:
         return self._checked("SELECT id, template, date, path FROM letters ORDER BY id")
 
     def unrendered_letters(self) -> list[sqlite3.Row]:
-        return self._checked("SELECT id, template, record, ref, asked_at FROM pending_letters "
-                             "WHERE letter_id IS NULL ORDER BY id")
+        return self._checked(
+            "SELECT id, template, record, ref, asked_at FROM pending_letters "
+            "WHERE letter_id IS NULL ORDER BY id"
+        )
 
     def reminder_problems(self) -> list[sqlite3.Row]:
         """Periods reminded more than once, and reminders filed under another
@@ -53,4 +60,5 @@ class CheckQueries:
             "SELECT r.period_id, count(*) AS n, "
             "sum(r.certificate_id != p.certificate_id) AS misfiled "
             "FROM reminders r LEFT JOIN certificate_periods p ON p.id = r.period_id "
-            "GROUP BY r.period_id HAVING n > 1 OR misfiled > 0 ORDER BY r.period_id")
+            "GROUP BY r.period_id HAVING n > 1 OR misfiled > 0 ORDER BY r.period_id"
+        )

@@ -23,8 +23,11 @@ class CommissionsQueries:
             "(SELECT count(*) FROM agenda_items a WHERE a.session_id = s.id) AS on_agenda, "
             "(SELECT count(*) FROM agenda_items a WHERE a.session_id = s.id "
             " AND a.decision IS NOT NULL) AS decided "
-            "FROM sessions s" + (f" WHERE {' AND '.join(where)}" if where else "")
-            + " ORDER BY s.date, s.id", params)
+            "FROM sessions s"
+            + (f" WHERE {' AND '.join(where)}" if where else "")
+            + " ORDER BY s.date, s.id",
+            params,
+        )
 
     # -- agenda -------------------------------------------------------------------
     def agenda_items(self, session_id: int) -> list[sqlite3.Row]:
@@ -33,11 +36,15 @@ class CommissionsQueries:
             "d.report_on, c.first_name, c.last_name FROM agenda_items a "
             "JOIN dossiers d ON d.id = a.dossier_id "
             "JOIN candidates c ON c.id = d.candidate_id "
-            "WHERE a.session_id = ? ORDER BY a.position, a.id", (session_id,))
+            "WHERE a.session_id = ? ORDER BY a.position, a.id",
+            (session_id,),
+        )
 
     def agenda_item(self, session_id: int, dossier_id: int) -> sqlite3.Row | None:
-        return self.one("SELECT * FROM agenda_items WHERE session_id = ? AND dossier_id = ?",
-                        (session_id, dossier_id))
+        return self.one(
+            "SELECT * FROM agenda_items WHERE session_id = ? AND dossier_id = ?",
+            (session_id, dossier_id),
+        )
 
     def agenda_taken(self, session_id: int) -> int:
         """Places taken on a session's agenda: every line but those of dossiers
@@ -45,24 +52,35 @@ class CommissionsQueries:
         return self.scalar(
             "SELECT count(*) FROM agenda_items a JOIN dossiers d ON d.id = a.dossier_id "
             "WHERE a.session_id = ? AND (a.decision IS NOT NULL OR d.status != 'withdrawn')",
-            (session_id,))
+            (session_id,),
+        )
 
     def undecided_agenda_sessions(self, dossier_id: int) -> list[int]:
-        return [r[0] for r in self.all(
-            "SELECT session_id FROM agenda_items WHERE dossier_id = ? AND decision IS NULL "
-            "ORDER BY session_id", (dossier_id,))]
+        return [
+            r[0]
+            for r in self.all(
+                "SELECT session_id FROM agenda_items WHERE dossier_id = ? AND decision IS NULL "
+                "ORDER BY session_id",
+                (dossier_id,),
+            )
+        ]
 
     def delete_undecided_agenda_items(self, dossier_id: int) -> None:
-        self.execute("DELETE FROM agenda_items WHERE dossier_id = ? AND decision IS NULL",
-                     (dossier_id,))
+        self.execute(
+            "DELETE FROM agenda_items WHERE dossier_id = ? AND decision IS NULL", (dossier_id,)
+        )
 
     def unplace_pending_appeal(self, dossier_id: int) -> None:
-        self.execute("UPDATE appeals SET session_id = NULL WHERE dossier_id = ? "
-                     "AND outcome IS NULL", (dossier_id,))
+        self.execute(
+            "UPDATE appeals SET session_id = NULL WHERE dossier_id = ? AND outcome IS NULL",
+            (dossier_id,),
+        )
 
     def next_agenda_position(self, session_id: int) -> int:
-        return self.scalar("SELECT coalesce(max(position), 0) + 1 FROM agenda_items "
-                           "WHERE session_id = ?", (session_id,))
+        return self.scalar(
+            "SELECT coalesce(max(position), 0) + 1 FROM agenda_items WHERE session_id = ?",
+            (session_id,),
+        )
 
     def dossiers_awaiting_award(self, scheme_codes: list[str]) -> list[sqlite3.Row]:
         """Dossiers with a report in, waiting for an award commission, oldest report first."""
@@ -71,33 +89,40 @@ class CommissionsQueries:
         marks = ", ".join("?" for _ in scheme_codes)
         return self.all(
             "SELECT * FROM dossiers WHERE status IN ('report_ready', 'adjourned') "
-            f"AND scheme IN ({marks}) ORDER BY report_on, ref", scheme_codes)
+            f"AND scheme IN ({marks}) ORDER BY report_on, ref",
+            scheme_codes,
+        )
 
     def dossiers_appealed(self) -> list[sqlite3.Row]:
         """Appealed dossiers with their pending appeal, first filed first."""
         return self.all(
             "SELECT d.*, ap.id AS appeal_id, ap.filed_on, ap.session_id AS appeal_session "
             "FROM dossiers d JOIN appeals ap ON ap.dossier_id = d.id AND ap.outcome IS NULL "
-            "WHERE d.status = 'appealed' ORDER BY ap.filed_on, d.ref")
+            "WHERE d.status = 'appealed' ORDER BY ap.filed_on, d.ref"
+        )
 
     def dossiers_transmitted(self, session_id: int) -> list[sqlite3.Row]:
-        return self.all("SELECT * FROM dossiers WHERE status = 'transmitted' AND session_id = ? "
-                        "ORDER BY ref", (session_id,))
+        return self.all(
+            "SELECT * FROM dossiers WHERE status = 'transmitted' AND session_id = ? ORDER BY ref",
+            (session_id,),
+        )
 
     def dossier_agenda(self, dossier_id: int) -> list[sqlite3.Row]:
         """Every session a dossier was placed before, in date order."""
         return self.all(
             "SELECT a.*, s.date, s.kind FROM agenda_items a JOIN sessions s ON s.id = a.session_id "
-            "WHERE a.dossier_id = ? ORDER BY s.date, a.id", (dossier_id,))
+            "WHERE a.dossier_id = ? ORDER BY s.date, a.id",
+            (dossier_id,),
+        )
 
     def certificate_granted_by(self, dossier_id: int) -> int | None:
         """The certificate a dossier's grant issued or renewed (a validity period of it)."""
-        return self.scalar("SELECT certificate_id FROM certificate_periods WHERE dossier_id = ?",
-                           (dossier_id,))
+        return self.scalar(
+            "SELECT certificate_id FROM certificate_periods WHERE dossier_id = ?", (dossier_id,)
+        )
 
     # -- appeals ----------------------------------------------------------------------
-    def appeals(self, *, dossier_id: int | None = None, pending: bool = False
-                ) -> list[sqlite3.Row]:
+    def appeals(self, *, dossier_id: int | None = None, pending: bool = False) -> list[sqlite3.Row]:
         where, params = [], []
         if dossier_id is not None:
             where.append("ap.dossier_id = ?")
@@ -111,8 +136,11 @@ class CommissionsQueries:
             "JOIN dossiers d ON d.id = ap.dossier_id JOIN candidates c ON c.id = d.candidate_id "
             "LEFT JOIN sessions s ON s.id = ap.session_id"
             + (f" WHERE {' AND '.join(where)}" if where else "")
-            + " ORDER BY ap.filed_on, ap.id", params)
+            + " ORDER BY ap.filed_on, ap.id",
+            params,
+        )
 
     def pending_appeal(self, dossier_id: int) -> sqlite3.Row | None:
-        return self.one("SELECT * FROM appeals WHERE dossier_id = ? AND outcome IS NULL",
-                        (dossier_id,))
+        return self.one(
+            "SELECT * FROM appeals WHERE dossier_id = ? AND outcome IS NULL", (dossier_id,)
+        )

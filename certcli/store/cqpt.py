@@ -37,7 +37,8 @@ class CqptQueries:
         """The latest timeline entry of one kind (admissibility, orient...)."""
         return self.one(
             "SELECT * FROM dossier_events WHERE dossier_id = ? AND event = ? "
-            "ORDER BY date DESC, id DESC LIMIT 1", (dossier_id, event)
+            "ORDER BY date DESC, id DESC LIMIT 1",
+            (dossier_id, event),
         )
 
     # -- funding report ---------------------------------------------------------------
@@ -49,5 +50,6 @@ class CqptQueries:
         return self.all(
             "SELECT d.*, c.first_name, c.last_name, c.employer AS candidate_employer "
             f"FROM dossiers d JOIN candidates c ON c.id = d.candidate_id "
-            f"WHERE d.scheme IN ({marks}) ORDER BY d.ref", tuple(scheme_codes),
+            f"WHERE d.scheme IN ({marks}) ORDER BY d.ref",
+            tuple(scheme_codes),
         )

@@ -31,13 +31,17 @@ class DossierQueries:
         """The ref of a dossier of this kind still open on a certificate, if any."""
         return self.scalar(
             f"SELECT ref FROM dossiers WHERE certificate_id = ? AND kind = ? "
-            f"AND status NOT IN {_SETTLED} ORDER BY id LIMIT 1", (certificate_id, kind))
+            f"AND status NOT IN {_SETTLED} ORDER BY id LIMIT 1",
+            (certificate_id, kind),
+        )
 
     def open_initial_dossier(self, candidate_id: int, scheme: str) -> sqlite3.Row | None:
         """A candidate's initial dossier in a scheme still open, if any."""
         return self.one(
             f"SELECT * FROM dossiers WHERE candidate_id = ? AND scheme = ? AND kind = 'initial' "
-            f"AND status NOT IN {_SETTLED} ORDER BY id LIMIT 1", (candidate_id, scheme))
+            f"AND status NOT IN {_SETTLED} ORDER BY id LIMIT 1",
+            (candidate_id, scheme),
+        )
 
     def last_status_change(self, dossier_id: int, ignore: tuple[str, ...] = ()) -> str | None:
         """The date of the dossier's latest step that set its status (opening included),
@@ -46,33 +50,44 @@ class DossierQueries:
         return self.scalar(
             "SELECT max(date) FROM dossier_events WHERE dossier_id = ? "
             "AND (event = 'opened' OR json_extract(details, '$.status') IS NOT NULL)" + skip,
-            (dossier_id, *ignore))
+            (dossier_id, *ignore),
+        )
 
-    def dossiers(self, *, status: str | None = None, scheme: str | None = None,
-                 kind: str | None = None, candidate_id: int | None = None,
-                 search_key: str | None = None,
-                 limit: int | None = 50, offset: int = 0) -> list[sqlite3.Row]:
+    def dossiers(
+        self,
+        *,
+        status: str | None = None,
+        scheme: str | None = None,
+        kind: str | None = None,
+        candidate_id: int | None = None,
+        search_key: str | None = None,
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> list[sqlite3.Row]:
         where, params = self._dossier_filters(status, scheme, kind, candidate_id, search_key)
         sql = (
-            _WITH_NAMES
-            + (f" WHERE {' AND '.join(where)}" if where else "")
-            + " ORDER BY d.id DESC"
+            _WITH_NAMES + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY d.id DESC"
         )
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return self.all(sql, params)
 
-    def count_dossiers(self, *, status=None, scheme=None, kind=None, candidate_id=None,
-                       search_key=None) -> int:
+    def count_dossiers(
+        self, *, status=None, scheme=None, kind=None, candidate_id=None, search_key=None
+    ) -> int:
         where, params = self._dossier_filters(status, scheme, kind, candidate_id, search_key)
         sql = "SELECT count(*) FROM dossiers d" + (f" WHERE {' AND '.join(where)}" if where else "")
         return self.scalar(sql, params)
 
     def _dossier_filters(self, status, scheme, kind, candidate_id, search_key=None):
         where, params = [], []
-        for column, value in (("d.status", status), ("d.scheme", scheme), ("d.kind", kind),
-                              ("d.candidate_id", candidate_id)):
+        for column, value in (
+            ("d.status", status),
+            ("d.scheme", scheme),
+            ("d.kind", kind),
+            ("d.candidate_id", candidate_id),
+        ):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
@@ -84,11 +99,16 @@ class DossierQueries:
         return where, params
 
     def add_dossier_event(self, dossier_id: int, date: str, event: str, details: dict) -> None:
-        self.insert("dossier_events", {
-            "dossier_id": dossier_id, "date": date, "event": event,
-            "details": json.dumps(details, ensure_ascii=False, default=str),
-            "actor": self.actor,
-        })
+        self.insert(
+            "dossier_events",
+            {
+                "dossier_id": dossier_id,
+                "date": date,
+                "event": event,
+                "details": json.dumps(details, ensure_ascii=False, default=str),
+                "actor": self.actor,
+            },
+        )
 
     def dossier_events(self, dossier_id: int) -> list[sqlite3.Row]:
         return self.all(
@@ -110,4 +130,6 @@ class DossierQueries:
         status, opened_on)."""
         self.conn.executemany(
             "INSERT INTO dossiers (ref, candidate_id, scheme, kind, status, opened_on)"
-            " VALUES (?,?,?,?,?,?)", rows)
+            " VALUES (?,?,?,?,?,?)",
+            rows,
+        )

@@ -22,8 +22,13 @@ from certcli.errors import CertcliError
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 _SIDECARS = ("", "-wal", "-shm", "-journal")
-_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(
-    os, "O_CLOEXEC", 0)
+_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 
 
 def database_files(db: Path | str | None) -> list[Path]:
@@ -51,8 +56,9 @@ def check_target(path: Path, *, force: bool = False, protect: Path | str | None 
         raise CertcliError("no file name given")
     for guarded in database_files(protect):
         if _same_file(path, guarded):
-            raise CertcliError(f"refusing to write over the database file {guarded}: "
-                               "choose another file name")
+            raise CertcliError(
+                f"refusing to write over the database file {guarded}: choose another file name"
+            )
     if path.is_dir() and not path.is_symlink():
         raise CertcliError(f"{path} is a folder: give a file name")
     if os.path.lexists(path) and not force:
@@ -86,7 +92,7 @@ def ensure_dir(folder: Path | str) -> Path:
 def _remove_stale_parts(path: Path) -> None:
     """Part files of this target whose writer process is gone (a killed run)."""
     for part in path.parent.glob(f"{_glob_escape(path.name)}.*.part"):
-        pid = part.name[len(path.name) + 1:-len(".part")]
+        pid = part.name[len(path.name) + 1 : -len(".part")]
         if not pid.isdigit() or _alive(int(pid)):
             continue
         try:
@@ -98,7 +104,7 @@ def _remove_stale_parts(path: Path) -> None:
 def remove_stale_parts_in(folder: Path | str) -> None:
     """Every part file in `folder` whose writer process is gone."""
     for part in Path(folder).glob("*.part"):
-        pid = part.name[:-len(".part")].rpartition(".")[2]
+        pid = part.name[: -len(".part")].rpartition(".")[2]
         if pid.isdigit() and not _alive(int(pid)):
             try:
                 part.unlink()
@@ -127,8 +133,14 @@ def _fail(path: Path, exc: OSError) -> CertcliError:
 
 
 @contextmanager
-def temporary(path: Path | str, *, force: bool = False, protect: Path | str | None = None,
-              make_parents: bool = False, sweep: bool = True) -> Iterator[Path]:
+def temporary(
+    path: Path | str,
+    *,
+    force: bool = False,
+    protect: Path | str | None = None,
+    make_parents: bool = False,
+    sweep: bool = True,
+) -> Iterator[Path]:
     """A fresh private part file beside `path`, renamed to `path` when the block
     succeeds and removed when it fails. For writers that need a path of their own
     (SQLite's backup); the file exists, empty, when the block starts. Missing
@@ -163,8 +175,13 @@ def temporary(path: Path | str, *, force: bool = False, protect: Path | str | No
 
 
 @contextmanager
-def open_for_write(path: Path | str, *, force: bool = False, protect: Path | str | None = None,
-                   make_parents: bool = False) -> Iterator:
+def open_for_write(
+    path: Path | str,
+    *,
+    force: bool = False,
+    protect: Path | str | None = None,
+    make_parents: bool = False,
+) -> Iterator:
     """A binary file object; the target appears, whole, when the block succeeds."""
     with temporary(path, force=force, protect=protect, make_parents=make_parents) as tmp:
         fd = os.open(tmp, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -174,19 +191,31 @@ def open_for_write(path: Path | str, *, force: bool = False, protect: Path | str
             os.fsync(handle.fileno())
 
 
-def write_bytes(path: Path | str, data: bytes, *, force: bool = False,
-                protect: Path | str | None = None, make_parents: bool = False) -> Path:
-    with open_for_write(path, force=force, protect=protect,
-                        make_parents=make_parents) as handle:
+def write_bytes(
+    path: Path | str,
+    data: bytes,
+    *,
+    force: bool = False,
+    protect: Path | str | None = None,
+    make_parents: bool = False,
+) -> Path:
+    with open_for_write(path, force=force, protect=protect, make_parents=make_parents) as handle:
         handle.write(data)
     return Path(path)
 
 
-def write_text(path: Path | str, text: str, *, force: bool = False,
-               protect: Path | str | None = None, make_parents: bool = False,
-               encoding: str = "utf-8") -> Path:
-    return write_bytes(path, text.encode(encoding), force=force, protect=protect,
-                       make_parents=make_parents)
+def write_text(
+    path: Path | str,
+    text: str,
+    *,
+    force: bool = False,
+    protect: Path | str | None = None,
+    make_parents: bool = False,
+    encoding: str = "utf-8",
+) -> Path:
+    return write_bytes(
+        path, text.encode(encoding), force=force, protect=protect, make_parents=make_parents
+    )
 
 
 def create_private(path: Path | str) -> None:

@@ -28,7 +28,8 @@ class InstructionQueries:
         column = "expert_id" if role == "expert" else "instructor_id"
         rows = self.all(
             f"SELECT {column}, count(*) FROM dossiers WHERE {column} IS NOT NULL "
-            f"AND status IN {_UNDER} GROUP BY {column}")
+            f"AND status IN {_UNDER} GROUP BY {column}"
+        )
         return {r[0]: r[1] for r in rows}
 
     def instructor_assignments_ever(self) -> dict[int, int]:
@@ -36,7 +37,8 @@ class InstructionQueries:
         keeps reassigned dossiers too, so fairness survives reassignments)."""
         rows = self.all(
             "SELECT json_extract(details, '$.instructor.id') AS iid, count(*) "
-            "FROM dossier_events WHERE event = 'assigned' GROUP BY iid")
+            "FROM dossier_events WHERE event = 'assigned' GROUP BY iid"
+        )
         return {r[0]: r[1] for r in rows if r[0] is not None}
 
     def instructor_dossiers(self, instructor_id: int) -> list[sqlite3.Row]:
@@ -45,23 +47,31 @@ class InstructionQueries:
             "SELECT d.ref, d.scheme, d.status, c.first_name, c.last_name FROM dossiers d "
             "JOIN candidates c ON c.id = d.candidate_id "
             f"WHERE (d.instructor_id = ? OR d.expert_id = ?) AND d.status NOT IN {_SETTLED} "
-            "ORDER BY d.id", (instructor_id, instructor_id))
+            "ORDER BY d.id",
+            (instructor_id, instructor_id),
+        )
 
     # -- requests for complementary elements -------------------------------------
     def requests(self, dossier_id: int) -> list[sqlite3.Row]:
-        return self.all("SELECT * FROM requests WHERE dossier_id = ? ORDER BY requested_on, id",
-                        (dossier_id,))
+        return self.all(
+            "SELECT * FROM requests WHERE dossier_id = ? ORDER BY requested_on, id", (dossier_id,)
+        )
 
     def open_requests(self, dossier_id: int) -> list[sqlite3.Row]:
-        return self.all("SELECT * FROM requests WHERE dossier_id = ? AND satisfied_on IS NULL "
-                        "ORDER BY due, id", (dossier_id,))
+        return self.all(
+            "SELECT * FROM requests WHERE dossier_id = ? AND satisfied_on IS NULL ORDER BY due, id",
+            (dossier_id,),
+        )
 
     def satisfy_requests(self, dossier_id: int, date: str) -> None:
-        self.execute("UPDATE requests SET satisfied_on = ? WHERE dossier_id = ? "
-                     "AND satisfied_on IS NULL", (date, dossier_id))
+        self.execute(
+            "UPDATE requests SET satisfied_on = ? WHERE dossier_id = ? AND satisfied_on IS NULL",
+            (date, dossier_id),
+        )
 
-    def overdue_dossiers(self, as_of: str, *, scheme=None, kind=None, candidate_id=None
-                         ) -> list[sqlite3.Row]:
+    def overdue_dossiers(
+        self, as_of: str, *, scheme=None, kind=None, candidate_id=None
+    ) -> list[sqlite3.Row]:
         """Dossiers waiting for complements whose earliest open request is past due."""
         where, params = self._dossier_filters("waiting", scheme, kind, candidate_id)
         sql = (
@@ -78,7 +88,9 @@ class InstructionQueries:
         return self.all(
             "SELECT i.*, t.name AS instructor_name FROM interviews i "
             "LEFT JOIN instructors t ON t.id = i.instructor_id "
-            "WHERE i.dossier_id = ? ORDER BY i.at, i.id", (dossier_id,))
+            "WHERE i.dossier_id = ? ORDER BY i.at, i.id",
+            (dossier_id,),
+        )
 
     def scheduled_interviews_of(self, instructor_id: int) -> list[sqlite3.Row]:
         """The interviews that hold an instructor's slots: scheduled, of dossiers still
@@ -86,17 +98,24 @@ class InstructionQueries:
         return self.all(
             "SELECT i.*, d.ref FROM interviews i JOIN dossiers d ON d.id = i.dossier_id "
             f"WHERE i.instructor_id = ? AND i.status = 'scheduled' AND d.status IN {_UNDER} "
-            "ORDER BY i.at", (instructor_id,))
+            "ORDER BY i.at",
+            (instructor_id,),
+        )
 
-    def future_interviews(self, dossier_id: int, instructor_id: int, since: str
-                          ) -> list[sqlite3.Row]:
+    def future_interviews(
+        self, dossier_id: int, instructor_id: int, since: str
+    ) -> list[sqlite3.Row]:
         """A dossier's interviews scheduled with one instructor from `since` on."""
         return self.all(
             "SELECT * FROM interviews WHERE dossier_id = ? AND instructor_id = ? "
             "AND status = 'scheduled' AND at >= ? ORDER BY at, id",
-            (dossier_id, instructor_id, since))
+            (dossier_id, instructor_id, since),
+        )
 
     def cancel_interviews(self, dossier_id: int) -> int:
-        cur = self.execute("UPDATE interviews SET status = 'cancelled' WHERE dossier_id = ? "
-                           "AND status = 'scheduled'", (dossier_id,))
+        cur = self.execute(
+            "UPDATE interviews SET status = 'cancelled' WHERE dossier_id = ? "
+            "AND status = 'scheduled'",
+            (dossier_id,),
+        )
         return cur.rowcount

@@ -28,8 +28,9 @@ BUYER_FIELDS = ("civility", "first_name", "last_name", "address", "postcode", "c
 class InvoicesQueries:
     def invoice_buyer(self, candidate_id: int) -> dict | None:
         """The candidate's name and address as the invoice columns buyer_<field>."""
-        row = self.one(f"SELECT {', '.join(BUYER_FIELDS)} FROM candidates WHERE id = ?",
-                       (candidate_id,))
+        row = self.one(
+            f"SELECT {', '.join(BUYER_FIELDS)} FROM candidates WHERE id = ?", (candidate_id,)
+        )
         return None if row is None else {f"buyer_{f}": row[f] for f in BUYER_FIELDS}
 
     def invoice(self, number: str) -> sqlite3.Row | None:
@@ -38,8 +39,9 @@ class InvoicesQueries:
     def invoice_by_id(self, invoice_id: int) -> sqlite3.Row | None:
         return self.one(_INVOICE + " WHERE i.id = ?", (invoice_id,))
 
-    def invoices(self, *, limit: int | None = None, offset: int = 0, **filters
-                 ) -> list[sqlite3.Row]:
+    def invoices(
+        self, *, limit: int | None = None, offset: int = 0, **filters
+    ) -> list[sqlite3.Row]:
         sql, params = self.invoices_sql(**filters)
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -56,9 +58,13 @@ class InvoicesQueries:
         return self.scalar("SELECT count(*) FROM invoices i" + where, params)
 
     @staticmethod
-    def _invoice_filters(*, unpaid: bool = False, year: int | None = None,
-                         candidate_id: int | None = None, dossier_id: int | None = None
-                         ) -> tuple[str, list]:
+    def _invoice_filters(
+        *,
+        unpaid: bool = False,
+        year: int | None = None,
+        candidate_id: int | None = None,
+        dossier_id: int | None = None,
+    ) -> tuple[str, list]:
         where, params = [], []
         if unpaid:
             where.append("i.kind = 'invoice' AND i.status = 'open'")
@@ -82,18 +88,28 @@ class InvoicesQueries:
     def invoice_payments(self, invoice_ids: list[int]) -> list[sqlite3.Row]:
         """The payments of several invoices in one query; the ids travel as one JSON
         parameter, so a long listing never reaches SQLite's limit on parameters."""
-        return self.all("SELECT * FROM payments WHERE invoice_id IN "
-                        "(SELECT value FROM json_each(?)) ORDER BY invoice_id, paid_on, id",
-                        (json.dumps(invoice_ids),))
+        return self.all(
+            "SELECT * FROM payments WHERE invoice_id IN "
+            "(SELECT value FROM json_each(?)) ORDER BY invoice_id, paid_on, id",
+            (json.dumps(invoice_ids),),
+        )
 
     def dues_invoiced(self, certificate_id: int, year: int) -> bool:
         """Whether a certificate already owes (or paid) its dues for `year`."""
-        return self.scalar(
-            "SELECT count(*) FROM invoices WHERE certificate_id = ? AND kind = 'invoice' "
-            "AND dues_year = ? AND status != 'cancelled'", (certificate_id, year)) > 0
+        return (
+            self.scalar(
+                "SELECT count(*) FROM invoices WHERE certificate_id = ? AND kind = 'invoice' "
+                "AND dues_year = ? AND status != 'cancelled'",
+                (certificate_id, year),
+            )
+            > 0
+        )
 
     def latest_issued(self, kind: str, year: int) -> sqlite3.Row | None:
         """The number and issue date of the latest invoice (or credit note) of a year's
         series, by date."""
-        return self.one("SELECT number, issued_on FROM invoices WHERE kind = ? AND year = ? "
-                        "ORDER BY issued_on DESC, seq DESC LIMIT 1", (kind, year))
+        return self.one(
+            "SELECT number, issued_on FROM invoices WHERE kind = ? AND year = ? "
+            "ORDER BY issued_on DESC, seq DESC LIMIT 1",
+            (kind, year),
+        )

@@ -43,17 +43,22 @@ class LettersQueries:
             return self.certificate_row(dossier_row["certificate_id"])
         return self.one(
             "SELECT c.* FROM certificates c JOIN certificate_periods p ON p.certificate_id = c.id "
-            "WHERE p.dossier_id = ? ORDER BY p.start DESC LIMIT 1", (dossier_row["id"],))
+            "WHERE p.dossier_id = ? ORDER BY p.start DESC LIMIT 1",
+            (dossier_row["id"],),
+        )
 
     def latest_period(self, certificate_id: int) -> sqlite3.Row | None:
         return self.one(
             "SELECT * FROM certificate_periods WHERE certificate_id = ? "
-            "ORDER BY start DESC, id DESC LIMIT 1", (certificate_id,))
+            "ORDER BY start DESC, id DESC LIMIT 1",
+            (certificate_id,),
+        )
 
     def first_period(self, certificate_id: int) -> sqlite3.Row | None:
         return self.one(
-            "SELECT * FROM certificate_periods WHERE certificate_id = ? "
-            "ORDER BY start, id LIMIT 1", (certificate_id,))
+            "SELECT * FROM certificate_periods WHERE certificate_id = ? ORDER BY start, id LIMIT 1",
+            (certificate_id,),
+        )
 
     def invoice_by_number(self, number: str) -> sqlite3.Row | None:
         return self.one("SELECT * FROM invoices WHERE number = ?", (number,))
@@ -66,11 +71,15 @@ class LettersQueries:
             "n.number AS credited_by, n.issued_on AS credited_on FROM invoices i "
             "LEFT JOIN invoices o ON o.id = i.credit_for "
             "LEFT JOIN invoices n ON n.credit_for = i.id WHERE i.id = ? "
-            "ORDER BY n.id LIMIT 1", (invoice_id,))
+            "ORDER BY n.id LIMIT 1",
+            (invoice_id,),
+        )
 
     def invoice_paid(self, invoice_id: int) -> list[str]:
-        return [r[0] for r in self.all(
-            "SELECT amount FROM payments WHERE invoice_id = ?", (invoice_id,))]
+        return [
+            r[0]
+            for r in self.all("SELECT amount FROM payments WHERE invoice_id = ?", (invoice_id,))
+        ]
 
     def dossier_invoice(self, dossier_id: int) -> sqlite3.Row | None:
         """The dues invoice issued with this dossier's grant, and only that one: a
@@ -79,36 +88,47 @@ class LettersQueries:
         return self.one(
             "SELECT * FROM invoices WHERE dossier_id = ? AND kind = 'invoice' "
             "AND purpose != 'dues-call' AND status != 'cancelled' ORDER BY id LIMIT 1",
-            (dossier_id,))
+            (dossier_id,),
+        )
 
     def dossier_period(self, certificate_id: int, dossier_id: int) -> sqlite3.Row | None:
         """The validity period this dossier's grant opened (first grant or renewal)."""
-        return self.one("SELECT * FROM certificate_periods WHERE certificate_id = ? "
-                        "AND dossier_id = ? ORDER BY start, id LIMIT 1",
-                        (certificate_id, dossier_id))
+        return self.one(
+            "SELECT * FROM certificate_periods WHERE certificate_id = ? "
+            "AND dossier_id = ? ORDER BY start, id LIMIT 1",
+            (certificate_id, dossier_id),
+        )
 
     def period_on(self, certificate_id: int, day: str) -> sqlite3.Row | None:
         return self.one(
             "SELECT * FROM certificate_periods WHERE certificate_id = ? AND start <= ? "
             "AND (end IS NULL OR end >= ?) ORDER BY start DESC, id DESC LIMIT 1",
-            (certificate_id, day, day))
+            (certificate_id, day, day),
+        )
 
     def decision_events(self, dossier_id: int) -> list[sqlite3.Row]:
         """The dossier's decision steps, latest first (their details hold the mentions
         the certificate had once granted)."""
-        return self.all("SELECT * FROM dossier_events WHERE dossier_id = ? "
-                        "AND event = 'decision' ORDER BY date DESC, id DESC", (dossier_id,))
+        return self.all(
+            "SELECT * FROM dossier_events WHERE dossier_id = ? "
+            "AND event = 'decision' ORDER BY date DESC, id DESC",
+            (dossier_id,),
+        )
 
     def latest_request(self, dossier_id: int) -> sqlite3.Row | None:
-        return self.one("SELECT * FROM requests WHERE dossier_id = ? ORDER BY requested_on DESC, "
-                        "id DESC LIMIT 1", (dossier_id,))
+        return self.one(
+            "SELECT * FROM requests WHERE dossier_id = ? ORDER BY requested_on DESC, "
+            "id DESC LIMIT 1",
+            (dossier_id,),
+        )
 
     def latest_interview(self, dossier_id: int) -> sqlite3.Row | None:
         return self.one(
             "SELECT i.*, ins.name AS instructor_name FROM interviews i "
             "LEFT JOIN instructors ins ON ins.id = i.instructor_id "
             "WHERE i.dossier_id = ? AND i.status != 'cancelled' ORDER BY i.id DESC LIMIT 1",
-            (dossier_id,))
+            (dossier_id,),
+        )
 
     def latest_appeal(self, dossier_id: int) -> sqlite3.Row | None:
         """The dossier's appeal with its hearing: `reason` is the appellant's grounds,
@@ -117,7 +137,9 @@ class LettersQueries:
             "SELECT a.*, s.date AS session_date, ai.reason AS outcome_reason FROM appeals a "
             "LEFT JOIN sessions s ON s.id = a.session_id "
             "LEFT JOIN agenda_items ai ON ai.appeal_id = a.id AND ai.session_id = a.session_id "
-            "WHERE a.dossier_id = ? ORDER BY a.id DESC LIMIT 1", (dossier_id,))
+            "WHERE a.dossier_id = ? ORDER BY a.id DESC LIMIT 1",
+            (dossier_id,),
+        )
 
     def first_refusal(self, dossier_id: int) -> sqlite3.Row | None:
         """The refusal by the award commission (or CPNE), not by the appeals session:
@@ -127,7 +149,9 @@ class LettersQueries:
             "SELECT s.date, s.kind, ai.reason FROM agenda_items ai "
             "JOIN sessions s ON s.id = ai.session_id "
             "WHERE ai.dossier_id = ? AND ai.decision = 'refused' AND s.kind != 'appeal' "
-            "ORDER BY s.date DESC, ai.id DESC LIMIT 1", (dossier_id,))
+            "ORDER BY s.date DESC, ai.id DESC LIMIT 1",
+            (dossier_id,),
+        )
 
     # -- the letter log --------------------------------------------------------------------
     def letter_row(self, letter_id: int) -> sqlite3.Row | None:
@@ -144,10 +168,12 @@ class LettersQueries:
             "LEFT JOIN dossiers d ON d.id = l.dossier_id "
             "LEFT JOIN certificates c ON c.id = l.certificate_id "
             "LEFT JOIN letter_notifications n ON n.letter_id = l.id WHERE l.id = ?",
-            (letter_id,))
+            (letter_id,),
+        )
 
-    def first_notified(self, dossier_id: int, templates: tuple[str, ...],
-                       since: str) -> sqlite3.Row | None:
+    def first_notified(
+        self, dossier_id: int, templates: tuple[str, ...], since: str
+    ) -> sqlite3.Row | None:
         """The earliest notification of one of the dossier's letters of these templates
         dated on or after `since` (the refusal letters of a refusal): its day and letter."""
         marks = ", ".join("?" for _ in templates)
@@ -155,10 +181,13 @@ class LettersQueries:
             "SELECT n.notified_on, n.registered, n.letter_id FROM letter_notifications n "
             "JOIN letters l ON l.id = n.letter_id "
             f"WHERE l.dossier_id = ? AND l.template IN ({marks}) AND l.date >= ? "
-            "ORDER BY n.notified_on, n.id LIMIT 1", (dossier_id, *templates, since))
+            "ORDER BY n.notified_on, n.id LIMIT 1",
+            (dossier_id, *templates, since),
+        )
 
-    def letters_log(self, *, candidate_id: int | None = None,
-                    dossier_id: int | None = None) -> list[sqlite3.Row]:
+    def letters_log(
+        self, *, candidate_id: int | None = None, dossier_id: int | None = None
+    ) -> list[sqlite3.Row]:
         where, params = [], []
         if candidate_id is not None:
             where.append("l.candidate_id = ?")
@@ -174,7 +203,9 @@ class LettersQueries:
             "LEFT JOIN certificates c ON c.id = l.certificate_id "
             "LEFT JOIN invoices i ON i.id = l.invoice_id "
             "LEFT JOIN letter_notifications n ON n.letter_id = l.id "
-            f"{clause} ORDER BY l.date, l.id", params)
+            f"{clause} ORDER BY l.date, l.id",
+            params,
+        )
 
     # -- pending letters (asked for in a step, rendered after its commit) ----------------
     def pending_letter(self, pending_id: int) -> sqlite3.Row | None:
@@ -185,13 +216,15 @@ class LettersQueries:
         return self.all("SELECT * FROM pending_letters WHERE letter_id IS NULL ORDER BY id")
 
     # -- renewal reminders -------------------------------------------------------------------
-    def renewal_window(self, *, as_of: str, limit: str,
-                       include_expired: bool = False) -> list[sqlite3.Row]:
+    def renewal_window(
+        self, *, as_of: str, limit: str, include_expired: bool = False
+    ) -> list[sqlite3.Row]:
         """Certificates whose current period ends by `limit` and covers `as_of`
         (or, with include_expired, ended before it without renewal)."""
         lapse = "" if include_expired else "AND p.end >= :as_of"
-        return self.all(f"{_DUE_SELECT} {lapse} ORDER BY p.end, c.number",
-                        {"as_of": as_of, "limit": limit})
+        return self.all(
+            f"{_DUE_SELECT} {lapse} ORDER BY p.end, c.number", {"as_of": as_of, "limit": limit}
+        )
 
     def reminder_for_period(self, period_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM reminders WHERE period_id = ?", (period_id,))

@@ -321,9 +321,13 @@ def m004_invoice_buyer(db: Database) -> None:
     fields = ("civility", "first_name", "last_name", "address", "postcode", "city")
     for field in fields:
         db.execute(f"ALTER TABLE invoices ADD COLUMN buyer_{field} TEXT")
-    db.execute("UPDATE invoices SET " + ", ".join(
-        f"buyer_{f} = (SELECT c.{f} FROM candidates c WHERE c.id = invoices.candidate_id)"
-        for f in fields))
+    db.execute(
+        "UPDATE invoices SET "
+        + ", ".join(
+            f"buyer_{f} = (SELECT c.{f} FROM candidates c WHERE c.id = invoices.candidate_id)"
+            for f in fields
+        )
+    )
 
 
 @migrations()
@@ -370,7 +374,8 @@ def m007_candidate_keys(db: Database) -> None:
     rows = db.execute("SELECT id, first_name, last_name, email FROM candidates").fetchall()
     db.conn.executemany(
         "UPDATE candidates SET name_key = ?, email_key = ? WHERE id = ?",
-        [(name_key(first, last), email_key(email), cid) for cid, first, last, email in rows])
+        [(name_key(first, last), email_key(email), cid) for cid, first, last, email in rows],
+    )
     db.execute("CREATE INDEX candidates_birth_date ON candidates(birth_date)")
     db.execute("CREATE INDEX candidates_email_key ON candidates(email_key)")
     # Indexing rows one by one costs ~8x indexing them in one statement, so a
@@ -415,8 +420,7 @@ def m009_pending_letters(db: Database) -> None:
         asked_by TEXT NOT NULL,
         letter_id INTEGER UNIQUE REFERENCES letters(id)
     )""")
-    db.execute("CREATE INDEX pending_letters_open ON pending_letters(id) "
-               "WHERE letter_id IS NULL")
+    db.execute("CREATE INDEX pending_letters_open ON pending_letters(id) WHERE letter_id IS NULL")
 
 
 # The indexes every list, search, due, stats and show query needs, so that none scans a
@@ -445,8 +449,7 @@ INDEXES_M010 = [
     # certificate list and the directory, in their order; periods of a certificate in
     # their order, and of a dossier.
     "CREATE INDEX certificates_scheme_number ON certificates(scheme, number)",
-    "CREATE INDEX certificate_periods_cert_start ON certificate_periods("
-    "certificate_id, start, id)",
+    "CREATE INDEX certificate_periods_cert_start ON certificate_periods(certificate_id, start, id)",
     "CREATE INDEX certificate_periods_dossier ON certificate_periods(dossier_id)",
     # dossier show's child tables, in the order it shows them.
     "CREATE INDEX dossier_events_dossier_date ON dossier_events(dossier_id, date, id)",

@@ -22,21 +22,25 @@ _MILESTONES = """
 
 class StatsQueries:
     def dossier_status_counts(self) -> list[sqlite3.Row]:
-        return self.all("SELECT scheme, status, count(*) AS n FROM dossiers "
-                        "GROUP BY scheme, status ORDER BY scheme, status")
+        return self.all(
+            "SELECT scheme, status, count(*) AS n FROM dossiers "
+            "GROUP BY scheme, status ORDER BY scheme, status"
+        )
 
     def dossier_milestones(self, since: str, until: str) -> list[sqlite3.Row]:
         """Dossiers that became complete or were decided within [since, until]."""
         return self.all(
             f"SELECT * FROM ({_MILESTONES}) WHERE complete_on BETWEEN :since AND :until "
             "OR decided_on BETWEEN :since AND :until ORDER BY ref",
-            {"since": since, "until": until})
+            {"since": since, "until": until},
+        )
 
     def upcoming_sessions(self, as_of: str, limit: int) -> list[sqlite3.Row]:
         return self.all(
             "SELECT s.*, (SELECT count(*) FROM agenda_items a WHERE a.session_id = s.id) "
             "AS on_agenda FROM sessions s WHERE s.date >= ? ORDER BY s.date, s.id LIMIT ?",
-            (as_of, limit))
+            (as_of, limit),
+        )
 
     def open_invoice_balances(self, as_of: str) -> list[sqlite3.Row]:
         """Open invoices issued by as_of, with the amounts paid against each."""
@@ -44,4 +48,6 @@ class StatsQueries:
             "SELECT i.number, i.amount, "
             "(SELECT group_concat(p.amount, ' ') FROM payments p WHERE p.invoice_id = i.id) "
             "AS paid_list FROM invoices i WHERE i.kind = 'invoice' AND i.status = 'open' "
-            "AND i.issued_on <= ? ORDER BY i.id", (as_of,))
+            "AND i.issued_on <= ? ORDER BY i.id",
+            (as_of,),
+        )
