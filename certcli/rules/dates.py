@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import overload
 
 from certcli.errors import ValidationError
 
@@ -67,11 +68,26 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+@overload
+def iso(value: dt.date) -> str: ...
+@overload
+def iso(value: None) -> None: ...
+@overload
+def iso(value: dt.date | None) -> str | None: ...
 def iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+@overload
+def from_iso(value: str) -> dt.date: ...
+@overload
+def from_iso(value: None) -> None: ...
+@overload
+def from_iso(value: str | None) -> dt.date | None: ...
 def from_iso(value: str | None) -> dt.date | None:
+    """A stored ISO date; None stays None, so a column that may be NULL gives
+    `date | None` and the type checker asks for a check before any arithmetic.
+    (The store never writes an empty string for a date; one would give None.)"""
     return dt.date.fromisoformat(value) if value else None
 
 

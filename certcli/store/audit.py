@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from certcli.store.base import like_escape
+from certcli.store.base import BaseStore, like_escape
 
 
 def _where(entity, entity_id, action) -> tuple[str, list]:
@@ -23,7 +23,7 @@ def _where(entity, entity_id, action) -> tuple[str, list]:
     return (f"WHERE {' AND '.join(where)}" if where else ""), params
 
 
-class AuditQueries:
+class AuditQueries(BaseStore):
     def audit_page(
         self,
         *,

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Self, TypeAlias
 
 from certcli.errors import DatabaseError
 from certcli.rules import dates
@@ -22,8 +23,11 @@ from certcli.rules import dates
 SCHEMA_VERSION = 10  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
 
+# What sqlite3 binds: values by position, or by name for :name placeholders.
+Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
 
-def sql_list(values) -> str:
+
+def sql_list(values: Iterable[str]) -> str:
     """A literal SQL list of string constants, e.g. "('granted', 'refused')", for a
     fixed set of statuses (never user input)."""
     return "(" + ", ".join(f"'{v}'" for v in sorted(values)) + ")"
@@ -63,7 +67,7 @@ def explain(exc: sqlite3.Error, path: Path | str | None = None) -> DatabaseError
     return DatabaseError(f"database: {text}")
 
 
-def _disk_full(path) -> bool:
+def _disk_full(path: Path | str | None) -> bool:
     if not path or str(path) == ":memory:":
         return False
     import shutil
@@ -298,7 +302,7 @@ class BaseStore:
 
     # -- transactions -----------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[BaseStore]:
+    def transaction(self) -> Iterator[Self]:
         """One write transaction: all of it lands, or none of it."""
         if self.conn.in_transaction:
             # Nested use (a domain function calling another): one outer transaction.
@@ -324,28 +328,30 @@ class BaseStore:
         else:
             self.conn.execute("COMMIT")
 
-    def execute(self, sql: str, params=()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
-    def one(self, sql: str, params=()) -> sqlite3.Row | None:
+    def one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
 
-    def all(self, sql: str, params=()) -> list[sqlite3.Row]:
+    def all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
 
-    def scalar(self, sql: str, params=()):
+    def scalar(self, sql: str, params: Params = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()
         return row[0] if row else None
 
-    def insert(self, table: str, record: dict) -> int:
+    def insert(self, table: str, record: Mapping[str, Any]) -> int:
         columns = ", ".join(record)
         marks = ", ".join("?" for _ in record)
         cur = self.conn.execute(
             f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(record.values())
         )
+        # sqlite3 sets it on every INSERT that succeeded (None is only before any).
+        assert cur.lastrowid is not None
         return cur.lastrowid
 
-    def update(self, table: str, row_id: int, changes: dict) -> None:
+    def update(self, table: str, row_id: int, changes: Mapping[str, Any]) -> None:
         if not changes:
             return
         sets = ", ".join(f"{column} = ?" for column in changes)
@@ -379,8 +385,8 @@ class BaseStore:
         self,
         action: str,
         entity: str,
-        entity_id,
-        details: dict | None = None,
+        entity_id: object,
+        details: Mapping[str, Any] | None = None,
         date: dt.date | None = None,
     ) -> None:
         """Record who did what on which record; call inside transaction()."""
@@ -402,7 +408,7 @@ class BaseStore:
         self,
         action: str,
         entity: str,
-        entries: list[tuple[object, dict]],
+        entries: Iterable[tuple[object, Mapping[str, Any] | None]],
         date: dt.date | None = None,
     ) -> None:
         """audit() for many records at once, [(entity_id, details), ...] (an import)."""

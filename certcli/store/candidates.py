@@ -6,10 +6,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from certcli.store.base import fts_phrase, like_escape
+from certcli.store.base import BaseStore, fts_phrase, like_escape
 
 
-class CandidateQueries:
+class CandidateQueries(BaseStore):
     def candidate(self, candidate_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM candidates WHERE id = ?", (candidate_id,))
 
@@ -52,6 +52,7 @@ class CandidateQueries:
         row carries its id)."""
         from itertools import groupby
 
+        columns: tuple[str, ...]
         for columns, group in groupby(rows, key=lambda r: tuple(r)):
             self.conn.executemany(
                 f"INSERT INTO candidates ({', '.join(columns)}) "

@@ -6,6 +6,9 @@ import json
 import sqlite3
 from collections.abc import Iterator
 
+from certcli.store.base import BaseStore
+from certcli.store.candidates import CandidateQueries
+
 _CERT = (
     "SELECT ce.*, c.first_name, c.last_name, c.city, c.directory_consent "
     "FROM certificates ce JOIN candidates c ON c.id = ce.candidate_id"
@@ -42,7 +45,7 @@ PERIODS_OF_SQL = (
 )
 
 
-class CertificatesQueries:
+class CertificatesQueries(BaseStore):
     def certificate(self, number: str) -> sqlite3.Row | None:
         return self.one(_CERT + " WHERE ce.number = ?", (number,))
 
@@ -104,7 +107,7 @@ class CertificatesQueries:
         candidates' search index."""
         where, params = [], []
         if search_key:
-            clause, more = self.candidate_match(search_key, "ce.candidate_id")
+            clause, more = CandidateQueries.candidate_match(search_key, "ce.candidate_id")
             where.append(clause)
             params += more
         if words:

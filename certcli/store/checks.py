@@ -9,9 +9,10 @@ from __future__ import annotations
 import sqlite3
 
 from certcli.errors import DatabaseError
+from certcli.store.base import BaseStore
 
 
-class CheckQueries:
+class CheckQueries(BaseStore):
     def _checked(self, sql: str, params=()) -> list[sqlite3.Row]:
         try:
             return self.conn.execute(sql, params).fetchall()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
+from certcli.store.base import BaseStore
 
-class CommissionsQueries:
+
+class CommissionsQueries(BaseStore):
     # -- sessions ---------------------------------------------------------------
     def session(self, session_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM sessions WHERE id = ?", (session_id,))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 
+from certcli.store.base import BaseStore
 
-class CqptQueries:
+
+class CqptQueries(BaseStore):
     # -- evaluator organisations ----------------------------------------------------
     def evaluator(self, evaluator_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM evaluators WHERE id = ?", (evaluator_id,))

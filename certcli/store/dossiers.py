@@ -6,7 +6,8 @@ import json
 import sqlite3
 
 from certcli.rules.workflow import SETTLED
-from certcli.store.base import sql_list
+from certcli.store.base import BaseStore, sql_list
+from certcli.store.candidates import CandidateQueries
 
 _WITH_NAMES = (
     "SELECT d.*, c.first_name, c.last_name, ce.number AS certificate_number FROM dossiers d "
@@ -16,7 +17,7 @@ _WITH_NAMES = (
 _SETTLED = sql_list(SETTLED)
 
 
-class DossierQueries:
+class DossierQueries(BaseStore):
     def dossier(self, ref: str) -> sqlite3.Row | None:
         return self.one("SELECT * FROM dossiers WHERE ref = ?", (ref,))
 
@@ -80,7 +81,8 @@ class DossierQueries:
         sql = "SELECT count(*) FROM dossiers d" + (f" WHERE {' AND '.join(where)}" if where else "")
         return self.scalar(sql, params)
 
-    def _dossier_filters(self, status, scheme, kind, candidate_id, search_key=None):
+    @staticmethod
+    def _dossier_filters(status, scheme, kind, candidate_id, search_key=None):
         where, params = [], []
         for column, value in (
             ("d.status", status),
@@ -93,7 +95,7 @@ class DossierQueries:
                 params.append(value)
         if search_key:
             # The holder's name through the candidates' search index.
-            clause, more = self.candidate_match(search_key, "d.candidate_id")
+            clause, more = CandidateQueries.candidate_match(search_key, "d.candidate_id")
             where.append(clause)
             params += more
         return where, params

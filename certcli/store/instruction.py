@@ -6,13 +6,14 @@ from __future__ import annotations
 import sqlite3
 
 from certcli.rules.workflow import SETTLED, UNDER_INSTRUCTION
-from certcli.store.base import sql_list
+from certcli.store.base import BaseStore, sql_list
+from certcli.store.dossiers import DossierQueries
 
 _SETTLED = sql_list(SETTLED)
 _UNDER = sql_list(UNDER_INSTRUCTION)
 
 
-class InstructionQueries:
+class InstructionQueries(BaseStore):
     # -- instructors and experts ---------------------------------------------------
     def instructor(self, instructor_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM instructors WHERE id = ?", (instructor_id,))
@@ -73,7 +74,7 @@ class InstructionQueries:
         self, as_of: str, *, scheme=None, kind=None, candidate_id=None
     ) -> list[sqlite3.Row]:
         """Dossiers waiting for complements whose earliest open request is past due."""
-        where, params = self._dossier_filters("waiting", scheme, kind, candidate_id)
+        where, params = DossierQueries._dossier_filters("waiting", scheme, kind, candidate_id)
         sql = (
             "SELECT d.*, c.first_name, c.last_name, r.due, r.items FROM dossiers d "
             "JOIN candidates c ON c.id = d.candidate_id "

@@ -6,6 +6,8 @@ import json
 import sqlite3
 from collections.abc import Iterator
 
+from certcli.store.base import BaseStore
+
 # The holder is the buyer as the invoice names them (frozen at issue), never the
 # candidate's current name.
 _INVOICE = (
@@ -25,7 +27,7 @@ _INVOICE = (
 BUYER_FIELDS = ("civility", "first_name", "last_name", "address", "postcode", "city")
 
 
-class InvoicesQueries:
+class InvoicesQueries(BaseStore):
     def invoice_buyer(self, candidate_id: int) -> dict | None:
         """The candidate's name and address as the invoice columns buyer_<field>."""
         row = self.one(

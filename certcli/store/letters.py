@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from certcli.store.base import BaseStore
+
 _DUE_SELECT = """
     SELECT c.id AS certificate_id, c.number, c.scheme, c.candidate_id,
            ca.civility, ca.first_name, ca.last_name,
@@ -29,7 +31,7 @@ _DUE_SELECT = """
 """
 
 
-class LettersQueries:
+class LettersQueries(BaseStore):
     # -- records a letter is built from ----------------------------------------------
     def certificate_by_number(self, number: str) -> sqlite3.Row | None:
         return self.one("SELECT * FROM certificates WHERE number = ?", (number,))
@@ -66,7 +68,7 @@ class LettersQueries:
     def invoice_links(self, invoice_id: int) -> sqlite3.Row:
         """The other half of a cancellation: the invoice a credit note cancels, the
         credit note that cancelled an invoice (numbers and issue days, else NULL)."""
-        return self.one(
+        row = self.one(
             "SELECT o.number AS credit_for, o.issued_on AS credit_for_on, "
             "n.number AS credited_by, n.issued_on AS credited_on FROM invoices i "
             "LEFT JOIN invoices o ON o.id = i.credit_for "
@@ -74,6 +76,10 @@ class LettersQueries:
             "ORDER BY n.id LIMIT 1",
             (invoice_id,),
         )
+        # Asked for an invoice just read: its own row is always there (the joins
+        # are LEFT joins), only the halves it links to may be NULL.
+        assert row is not None
+        return row
 
     def invoice_paid(self, invoice_id: int) -> list[str]:
         return [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from certcli.store.base import BaseStore
+
 # The first day a dossier reached each milestone, from its timeline: complete means
 # the status became `instruction` (OPQTECC) or `complete` (CQPT); decided means a
 # grant or refusal was recorded (an adjournment is not a decision on the merits).
@@ -20,7 +22,7 @@ _MILESTONES = """
 """
 
 
-class StatsQueries:
+class StatsQueries(BaseStore):
     def dossier_status_counts(self) -> list[sqlite3.Row]:
         return self.all(
             "SELECT scheme, status, count(*) AS n FROM dossiers "
