@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from certcli.domain import dossiers
 from certcli.errors import StateError, ValidationError
 from certcli.rules import dates, schemes, workflow
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 # The letters that notify a first-instance refusal (follow_up.after_decision).
 REFUSAL_LETTERS = ("refus", "cqpt-decision")
@@ -28,7 +33,9 @@ class Deadline:
     notified_on: dt.date | None = None
 
 
-def deadline(scheme, refused_on: dt.date, *, store=None, dossier_id: int | None = None) -> Deadline:
+def deadline(
+    scheme, refused_on: dt.date, *, store: Store | None = None, dossier_id: int | None = None
+) -> Deadline:
     """The appeal deadline of a refusal decided on `refused_on`: the scheme's delay
     from the day its refusal letter was notified (`letters notified`) when one was,
     from the decision day otherwise. The one rule of `appeal file`, `appeal list`,
@@ -44,7 +51,7 @@ def deadline(scheme, refused_on: dt.date, *, store=None, dossier_id: int | None 
     return Deadline(dates.appeal_deadline(refused_on, scheme.appeal_delay_months), "decision")
 
 
-def file(store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
+def file(store: Store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
     """File an appeal against a refusal; the last day of the delay is still in time."""
     reason = reason.strip() if reason and reason.strip() else None
     with store.transaction():
@@ -99,7 +106,7 @@ def file(store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
 
 def _from(limit: Deadline) -> str:
     """What a deadline runs from, in words."""
-    if limit.source == "notification":
+    if limit.notified_on is not None:  # source "notification"
         return f"from the refusal's notification on {limit.notified_on.isoformat()}"
     return "from the decision: no notification of the refusal letter is recorded"
 
@@ -124,7 +131,7 @@ def _already_appealed(row, appeal) -> str:
     )
 
 
-def listing(store, *, pending: bool = False) -> list[dict]:
+def listing(store: Store, *, pending: bool = False) -> list[dict]:
     return [
         {
             "id": a["id"],
@@ -145,7 +152,7 @@ def listing(store, *, pending: bool = False) -> list[dict]:
 
 
 def decide(
-    store,
+    store: Store,
     ref: str,
     decision: str,
     *,

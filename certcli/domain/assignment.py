@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from certcli.domain import dossiers, instruction, instructors
 from certcli.domain.instructors import Instructor
 from certcli.errors import ConflictError, NotFound, StateError, ValidationError
 from certcli.rules import schemes, workflow
+
+if TYPE_CHECKING:
+    from certcli.store import Store
 
 
 @dataclass
@@ -77,7 +81,7 @@ def problems(person: Instructor, scheme, candidate, *, check_specialty: bool = T
     return found
 
 
-def choose(store, dossier_row, scheme) -> tuple[Instructor, str, list[dict]]:
+def choose(store: Store, dossier_row, scheme) -> tuple[Instructor, str, list[dict]]:
     """The automatic choice: (instructor, reason, excluded [{id, name, reasons}]).
 
     Raises ConflictError naming every instructor and why none fits.
@@ -138,12 +142,12 @@ def _explain(ranked: list[Instructor], scheme, excluded: list[dict]) -> str:
     return "; ".join(parts)
 
 
-def _candidate_for(store, dossier_row):
+def _candidate_for(store: Store, dossier_row):
     return store.candidate(dossier_row["candidate_id"])
 
 
 def assign(
-    store,
+    store: Store,
     ref: str,
     *,
     instructor_id: int | None = None,
@@ -162,7 +166,7 @@ def assign(
         row = dossiers.row(store, ref)
         scheme = schemes.get(row["scheme"])
         workflow.require(row, "assign", scheme.workflow)
-        if auto:
+        if instructor_id is None:  # --auto (exactly one of the two was given)
             person, reason, excluded = choose(store, row, scheme)
             overridden: list[str] = []
         else:
@@ -174,7 +178,7 @@ def assign(
         previous = None
         if row["instructor_id"] is not None:
             previous = _ident(instructors.get(store, row["instructor_id"]))
-        details = {
+        details: dict[str, Any] = {
             "instructor": _ident(person),
             "mode": "auto" if auto else "manual",
             "reason": reason,
@@ -183,7 +187,8 @@ def assign(
             details["previous"] = previous
         if override:
             details.update(override=override.strip(), overridden=overridden)
-        moved, cancelled = [], []
+        moved: list[dict] = []
+        cancelled: list[dict] = []
         if previous:
             moved, cancelled = instruction.hand_over_interviews(
                 store, row, row["instructor_id"], person, date
@@ -208,7 +213,7 @@ def assign(
 
 
 def call_expert(
-    store, ref: str, *, expert_id: int, override: str | None = None, date: dt.date
+    store: Store, ref: str, *, expert_id: int, override: str | None = None, date: dt.date
 ) -> Assignment:
     """Call in an expert on a dossier. The conflict and capacity checks are the
     instructors' ones; an expert's specialty is not checked, since an expert is
@@ -243,7 +248,7 @@ def call_expert(
     )
 
 
-def _manual(store, row, person_id: int, role: str) -> Instructor:
+def _manual(store: Store, row, person_id: int, role: str) -> Instructor:
     person = instructors.get(store, person_id)
     if person.role != role:
         hint = "dossier expert --expert" if person.role == "expert" else "dossier assign"
@@ -270,7 +275,7 @@ def _refuse_unless_override(
 
 def _manual_reason(person: Instructor, overridden: list[str], override: str | None) -> str:
     reason = f"{person.label} chosen by the secretariat"
-    if overridden:
+    if overridden and override is not None:
         reason += f", overriding: {'; '.join(overridden)} (reason: {override.strip()})"
     elif override:
         reason += f" (note: {override.strip()})"

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from certcli.errors import ValidationError
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 # The kinds of record certcli's writes are logged against (the `entity` argument of
 # every store.audit call; a test keeps this in step with the code). The trail
@@ -23,12 +28,12 @@ ENTITIES = (
 )
 
 
-def known_entities(store) -> list[str]:
+def known_entities(store: Store) -> list[str]:
     return sorted(set(ENTITIES) | set(store.audit_entities()))
 
 
 def page(
-    store,
+    store: Store,
     *,
     entity: str | None = None,
     record: str | None = None,
@@ -296,14 +301,14 @@ def _prediag(d):
 
 @sentence("dossier.phase")
 def _phase(d):
-    said = [
+    parts = [
         f"score {d['score']}" if d.get("score") is not None else None,
         {True: "during working time", False: "outside working time"}.get(d.get("working_time")),
         f"replaces {d['replaced']['result']} of {d['replaced']['date']}"
         if d.get("replaced")
         else None,
     ]
-    said = ", ".join(part for part in said if part)
+    said = ", ".join(part for part in parts if part)
     return f"phase {d['phase']}: {d['result']}" + (f" ({said})" if said else "")
 
 

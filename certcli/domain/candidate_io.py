@@ -10,11 +10,16 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from certcli.domain import candidates
 from certcli.domain.candidates import FIELDS, clean
 from certcli.domain.exports import restore
 from certcli.errors import CertcliError, ValidationError
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 # Accept the column names a secretariat is likely to type, French included.
 ALIASES = {
@@ -129,7 +134,7 @@ def read_text(path: Path, encoding: str) -> str:
 
 
 def import_csv(
-    store,
+    store: Store,
     path: Path,
     *,
     date: dt.date,
@@ -153,11 +158,12 @@ def import_csv(
     # let it read any cell, and refuse the rows that hold one (_unreadable).
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-    if not _header(reader, path):
+    header = _header(reader, path)
+    if not header:
         raise ValidationError(f"{path.name}: empty file or no header line")
     # `id` (and `created_on`) come with our own export: a new register numbers
     # its candidates itself, so they are read and ignored.
-    columns = {name: _column(name) for name in reader.fieldnames if _column(name) not in IGNORED}
+    columns = {name: _column(name) for name in header if _column(name) not in IGNORED}
     unknown = [n for n, c in columns.items() if c not in FIELDS]
     if unknown:
         raise ValidationError(
@@ -187,7 +193,7 @@ def _no_cycle_collection():
 
 
 def _import_rows(
-    store,
+    store: Store,
     reader,
     path: Path,
     columns: dict,
@@ -289,7 +295,7 @@ class _DryRun(Exception):
 
 
 def import_csv_checked(
-    store,
+    store: Store,
     path: Path,
     *,
     date: dt.date,
@@ -305,12 +311,12 @@ def import_csv_checked(
         return done.result
 
 
-def export_rows(store) -> list[dict]:
+def export_rows(store: Store) -> list[dict]:
     people, _ = candidates.search(store, None, limit=None)
     return [c.to_dict() for c in people]
 
 
-def export(store, fmt: str, *, excel: bool = False) -> str | bytes:
+def export(store: Store, fmt: str, *, excel: bool = False) -> str | bytes:
     """The whole register: JSON text, or CSV/xlsx bytes through exports (the CSV
     imports again, neutralised cells included)."""
     from certcli.domain import exports

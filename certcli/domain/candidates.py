@@ -6,10 +6,15 @@ import datetime as dt
 import functools
 import json
 from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
 from certcli.errors import DuplicateError, NotFound, ValidationError
 from certcli.rules import validators
 from certcli.rules.dates import parse_date
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 # Editable fields, in the order of the CSV export/import columns.
 FIELDS = (
@@ -123,7 +128,7 @@ _checked: dict[str, dict] = {}
 
 def clean(values: dict) -> dict:
     """Validate and normalise user-typed values; only the keys given are returned."""
-    out = {}
+    out: dict[str, Any] = {}
     for key, raw in values.items():
         if raw is None:
             continue
@@ -198,7 +203,7 @@ def _to_row(values: dict) -> dict:
     return row
 
 
-def get(store, candidate_id: int) -> Candidate:
+def get(store: Store, candidate_id: int) -> Candidate:
     row = store.candidate(candidate_id)
     if row is None:
         raise NotFound(f"no candidate with id {candidate_id}")
@@ -256,7 +261,9 @@ def _keys(record: dict) -> dict:
     }
 
 
-def _refuse_duplicates(store, values: dict, keys: dict, exclude_id: int | None = None) -> None:
+def _refuse_duplicates(
+    store: Store, values: dict, keys: dict, exclude_id: int | None = None
+) -> None:
     me = {**values, **keys}
     me.setdefault("birth_date", None)
     others = store.candidates_sharing(
@@ -277,18 +284,19 @@ def _refuse_duplicate_of(me: dict, others) -> None:
             )
 
 
-def likely_duplicates(store) -> list[dict]:
+def likely_duplicates(store: Store) -> list[dict]:
     """Pairs of candidates in the whole register that look like one person, with
     the reason. Only candidates born the same day or sharing an e-mail are
     compared (indexed blocks), never every pair."""
     from itertools import combinations, groupby
+    from operator import itemgetter
 
     found: dict[tuple[int, int], str] = {}
     for rows, key in (
         (store.candidates_by_birth_date(), "birth_date"),
         (store.candidates_by_shared_email(), "email_key"),
     ):
-        for _, group in groupby(rows, key=lambda r, k=key: r[k]):
+        for _, group in groupby(rows, key=itemgetter(key)):
             for a, b in combinations(list(group), 2):
                 pair = (a["id"], b["id"])
                 if pair not in found:
@@ -323,12 +331,12 @@ def _audit_details(record: dict) -> dict:
     return {"name": f"{record['first_name']} {record['last_name']}"}
 
 
-def add(store, values: dict, *, date: dt.date, force: bool = False) -> Candidate:
+def add(store: Store, values: dict, *, date: dt.date, force: bool = False) -> Candidate:
     """Register a candidate (one transaction, audited)."""
     return get(store, insert(store, values, date=date, force=force))
 
 
-def insert(store, values: dict, *, date: dt.date, force: bool = False) -> int:
+def insert(store: Store, values: dict, *, date: dt.date, force: bool = False) -> int:
     """add() without reading the new record back: its id. Every check happens
     before the one INSERT, so a refused candidate writes nothing."""
     record = prepare(values, date=date)
@@ -355,7 +363,7 @@ class BulkInsert:
     record is compared, in id order, with the register and the rows of the file
     accepted before it."""
 
-    def __init__(self, store, records: list[dict], *, date: dt.date, force: bool = False):
+    def __init__(self, store: Store, records: list[dict], *, date: dt.date, force: bool = False):
         self.store, self.date, self.force = store, date, force
         self.next_id = store.max_candidate_id() + 1
         self.rows: list[dict] = []
@@ -402,7 +410,7 @@ class BulkInsert:
 
 
 def edit(
-    store, candidate_id: int, values: dict, *, date: dt.date, force: bool = False
+    store: Store, candidate_id: int, values: dict, *, date: dt.date, force: bool = False
 ) -> Candidate:
     changes = clean(values)
     if not changes:
@@ -441,7 +449,7 @@ def search_key(text: str | None) -> str | None:
 
 
 def search(
-    store, text: str | None = None, *, limit: int | None = 50, offset: int = 0
+    store: Store, text: str | None = None, *, limit: int | None = 50, offset: int = 0
 ) -> tuple[list[Candidate], int]:
     """Candidates whose name, e-mail, city or employer contain every word of
     `text`, accents and case ignored; with the total count for paging."""

@@ -12,10 +12,16 @@ import datetime as dt
 import itertools
 import json
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from certcli.domain.candidates import search_key
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.rules import dates, schemes, validators
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from certcli.store import Store
 
 
 @dataclass
@@ -82,7 +88,7 @@ def lapses(periods) -> list[dict]:
     return gaps
 
 
-def _from_row(store, row, as_of: dt.date, periods=None) -> Certificate:
+def _from_row(store: Store, row, as_of: dt.date, periods=None) -> Certificate:
     """A certificate from its row; `periods` when the caller fetched them already (a
     listing reads every listed certificate's periods in one query)."""
     if periods is None:
@@ -111,7 +117,7 @@ def normalise_number(number: str) -> str:
     return number.strip().upper()
 
 
-def row_by_number(store, number: str):
+def row_by_number(store: Store, number: str):
     """The certificate row for a number as typed, or NotFound."""
     found = store.certificate(normalise_number(number))
     if found is None:
@@ -119,12 +125,12 @@ def row_by_number(store, number: str):
     return found
 
 
-def get(store, number: str, *, as_of: dt.date) -> Certificate:
+def get(store: Store, number: str, *, as_of: dt.date) -> Certificate:
     return _from_row(store, row_by_number(store, number), as_of)
 
 
-def by_id(store, certificate_id: int, *, as_of: dt.date) -> Certificate:
-    return _from_row(store, store.certificate_by_id(certificate_id), as_of)
+def by_id(store: Store, certificate_id: int, *, as_of: dt.date) -> Certificate:
+    return _from_row(store, _certificate_row(store, certificate_id), as_of)
 
 
 CHUNK = 1000  # rows built at a time when a listing streams
@@ -139,14 +145,14 @@ def _filters(valid_on, scheme, candidate_id, search=None) -> dict:
     }
 
 
-def built(store, rows, as_of: dt.date) -> list[Certificate]:
+def built(store: Store, rows, as_of: dt.date) -> list[Certificate]:
     """Certificates from rows, their periods read in one query."""
     periods = store.periods_of([r["id"] for r in rows])
     return [_from_row(store, r, as_of, periods[r["id"]]) for r in rows]
 
 
 def listing(
-    store,
+    store: Store,
     *,
     as_of: dt.date,
     valid_on: dt.date | None = None,
@@ -165,7 +171,7 @@ def listing(
 
 
 def stream(
-    store,
+    store: Store,
     *,
     as_of: dt.date,
     valid_on: dt.date | None = None,
@@ -193,7 +199,7 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_table(store, *, as_of: dt.date):
+def export_table(store: Store, *, as_of: dt.date):
     """Every certificate with its status on `as_of`, for `certificate export`."""
     from certcli.domain import exports
 
@@ -233,7 +239,7 @@ def _period_end(scheme, start: dt.date) -> str | None:
 
 
 def issue(
-    store, *, scheme, candidate_id: int, dossier_id: int, mentions: list[str], date: dt.date
+    store: Store, *, scheme, candidate_id: int, dossier_id: int, mentions: list[str], date: dt.date
 ) -> int:
     """A new certificate and its first period; call inside a transaction."""
     seq = store.next_counter(f"certificate:{scheme.code}")
@@ -268,9 +274,16 @@ def issue(
     return cert_id
 
 
-def renew(store, *, scheme, certificate_id: int, dossier_id: int, date: dt.date) -> int:
-    """A new period for the same number; call inside a transaction."""
+def _certificate_row(store: Store, certificate_id: int) -> sqlite3.Row:
     row = store.certificate_by_id(certificate_id)
+    if row is None:
+        raise NotFound(f"no certificate with id {certificate_id}")
+    return row
+
+
+def renew(store: Store, *, scheme, certificate_id: int, dossier_id: int, date: dt.date) -> int:
+    """A new period for the same number; call inside a transaction."""
+    row = _certificate_row(store, certificate_id)
     if row["withdrawn_on"]:
         raise StateError(
             f"certificate {row['number']} was withdrawn on {row['withdrawn_on']}: "
@@ -300,9 +313,9 @@ def renew(store, *, scheme, certificate_id: int, dossier_id: int, date: dt.date)
     return certificate_id
 
 
-def add_mentions(store, *, certificate_id: int, mentions: list[str], date: dt.date) -> int:
+def add_mentions(store: Store, *, certificate_id: int, mentions: list[str], date: dt.date) -> int:
     """Add an extension's mentions to a certificate valid on `date`."""
-    row = store.certificate_by_id(certificate_id)
+    row = _certificate_row(store, certificate_id)
     status = status_on(row, store.certificate_periods(certificate_id), date)
     if status != "valid":
         raise StateError(
@@ -320,7 +333,7 @@ def add_mentions(store, *, certificate_id: int, mentions: list[str], date: dt.da
     return certificate_id
 
 
-def withdraw(store, number: str, *, reason: str, date: dt.date) -> Certificate:
+def withdraw(store: Store, number: str, *, reason: str, date: dt.date) -> Certificate:
     if not reason or not reason.strip():
         raise ValidationError("a withdrawal needs --reason")
     with store.transaction():

@@ -10,9 +10,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from certcli.rules import schemes
 from certcli.rules.money import ZERO, as_str, format_eur, to_decimal
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 FEE_CODE = "frais-instruction"
 
@@ -57,7 +62,7 @@ class Completeness:
         }
 
 
-def assess(store, dossier_row) -> Completeness:
+def assess(store: Store, dossier_row) -> Completeness:
     scheme = schemes.get(dossier_row["scheme"])
     received = Counter(p["code"] for p in store.pieces(dossier_row["id"]))
     missing = []

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
 from certcli.errors import ValidationError
 from certcli.rules import schemes
 from certcli.rules.validators import fold
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 COLUMNS = ("name", "city", "scheme", "scheme_name", "certificate", "mentions", "valid_until")
 
@@ -32,7 +37,7 @@ def _entry(row, periods, as_of: dt.date) -> dict:
 
 
 def search(
-    store, text: str | None = None, *, scheme: str | None = None, as_of: dt.date
+    store: Store, text: str | None = None, *, scheme: str | None = None, as_of: dt.date
 ) -> list[dict]:
     """Entries valid on `as_of`, matching every word of `text` in the name, city or
     certificate number (accents and case ignored), by last name. The words are
@@ -47,7 +52,7 @@ def search(
     return [_entry(r, periods[r["id"]], as_of) for r in rows]
 
 
-def export(store, fmt: str, *, as_of: dt.date, excel: bool = False) -> str | bytes:
+def export(store: Store, fmt: str, *, as_of: dt.date, excel: bool = False) -> str | bytes:
     """The directory as JSON text, or CSV/xlsx bytes through exports (cells that a
     spreadsheet would run as a formula neutralised: this file is public)."""
     from certcli.domain import exports

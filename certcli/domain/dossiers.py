@@ -8,10 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from certcli.domain.candidates import search_key
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.rules import workflow
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 KINDS = ("initial", "renewal", "extension")
 
@@ -69,7 +74,7 @@ def _from_row(row) -> Dossier:
     )
 
 
-def row(store, ref: str):
+def row(store: Store, ref: str):
     """The raw row of a dossier, or NotFound."""
     found = store.dossier(ref.strip())
     if found is None:
@@ -77,12 +82,12 @@ def row(store, ref: str):
     return found
 
 
-def get(store, ref: str) -> Dossier:
+def get(store: Store, ref: str) -> Dossier:
     return _from_row(store.dossier_with_names(row(store, ref)["id"]))
 
 
 def open_dossier(
-    store,
+    store: Store,
     *,
     candidate_id: int,
     scheme_code: str,
@@ -145,7 +150,7 @@ def open_dossier(
                 "financing": financing,
             },
         )
-        details = {"scheme": scheme.code, "kind": kind}
+        details: dict[str, Any] = {"scheme": scheme.code, "kind": kind}
         details.update(
             {
                 k: v
@@ -165,7 +170,7 @@ def open_dossier(
     return get(store, ref)
 
 
-def _refuse_second_initial(store, scheme, candidate_id: int, date: dt.date) -> None:
+def _refuse_second_initial(store: Store, scheme, candidate_id: int, date: dt.date) -> None:
     """A candidate is certified once per scheme: what they need next is a renewal or an
     extension of the certificate they hold, not a second initial dossier."""
     held = store.certificates(
@@ -189,7 +194,7 @@ def _refuse_second_initial(store, scheme, candidate_id: int, date: dt.date) -> N
         )
 
 
-def _check_certificate(store, scheme, kind, candidate_id, number):
+def _check_certificate(store: Store, scheme, kind, candidate_id, number):
     """The certificate row a renewal or an extension is about (None for an initial)."""
     from certcli.domain import certificates
 
@@ -231,7 +236,7 @@ def _check_cqpt(scheme, route, financing):
 
 
 def listing(
-    store,
+    store: Store,
     *,
     status=None,
     scheme=None,
@@ -282,7 +287,7 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_table(store):
+def export_table(store: Store):
     """Every dossier, newest first, for `dossier export` (exports.Table)."""
     from certcli.domain import exports
 
@@ -292,7 +297,7 @@ def export_table(store):
     )
 
 
-def history(store, dossier_id: int) -> list[dict]:
+def history(store: Store, dossier_id: int) -> list[dict]:
     return [
         {
             "date": e["date"],
@@ -305,7 +310,13 @@ def history(store, dossier_id: int) -> list[dict]:
 
 
 def record_event(
-    store, dossier_row, event: str, details: dict, date: dt.date, *, status: str | None = None
+    store: Store,
+    dossier_row,
+    event: str,
+    details: dict,
+    date: dt.date,
+    *,
+    status: str | None = None,
 ) -> None:
     """Record one step of a dossier: timeline, audit trail and new status.
 
@@ -340,7 +351,7 @@ def record_event(
 
 
 def check_date(
-    store,
+    store: Store,
     dossier_row,
     event: str,
     date: dt.date,
@@ -365,7 +376,7 @@ def check_date(
             )
 
 
-def show(store, ref: str) -> dict:
+def show(store: Store, ref: str) -> dict:
     """The dossier, its pieces and its whole history, as plain data."""
     from certcli.rules import schemes
 

@@ -11,10 +11,14 @@ no prorata: it was valid on 1 January, the call covers it.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from certcli.domain import certificates, invoices
 from certcli.errors import ValidationError
 from certcli.rules import money, schemes
+
+if TYPE_CHECKING:
+    from certcli.store import Store
 
 
 def prorata(amount: str, date: dt.date, mode: str = "current_month") -> dict:
@@ -24,7 +28,7 @@ def prorata(amount: str, date: dt.date, mode: str = "current_month") -> dict:
 
 
 def invoice_grant(
-    store,
+    store: Store,
     *,
     scheme,
     candidate_id: int,
@@ -53,7 +57,7 @@ def invoice_grant(
     )
 
 
-def renewal_owes_prorata(store, certificate_id: int, decision: dt.date) -> bool:
+def renewal_owes_prorata(store: Store, certificate_id: int, decision: dt.date) -> bool:
     """Whether a renewal decided on `decision` starts dues like a new grant.
 
     A renewal granted on or before valid_until continues the certificate: it was
@@ -71,7 +75,7 @@ def renewal_owes_prorata(store, certificate_id: int, decision: dt.date) -> bool:
     return not certificates.valid_on(periods, dt.date(decision.year, 1, 1))
 
 
-def call(store, year: int, *, date: dt.date) -> dict:
+def call(store: Store, year: int, *, date: dt.date) -> dict:
     """Invoice the full annual dues of `year` to every certificate valid on 1 January.
 
     Once only: a certificate already invoiced for the year (by an earlier call or a

@@ -28,11 +28,15 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from certcli.domain.experiences import Experience
 from certcli.errors import NotFound, ValidationError
 from certcli.rules import dates, schemes
 from certcli.rules.money import ZERO, cents
+
+if TYPE_CHECKING:
+    from certcli.store import Store
 
 
 @dataclass
@@ -70,7 +74,7 @@ class Verdict:
 
 
 def check(
-    store,
+    store: Store,
     *,
     candidate_id: int | None = None,
     scheme_code: str | None = None,
@@ -113,13 +117,13 @@ def check(
     return _cqpt(scheme, candidate_id, experiences, route, source, as_of)
 
 
-def evaluate_dossier(store, dossier_row, as_of: dt.date) -> Verdict:
+def evaluate_dossier(store: Store, dossier_row, as_of: dt.date) -> Verdict:
     """The verdict for a dossier as it stands (used by CQPT admissibility)."""
     return check(store, dossier_ref=dossier_row["ref"], as_of=as_of)
 
 
 # -- applied to an OPQTECC dossier -----------------------------------------------------------
-def applies_at_check(store, dossier_row) -> bool:
+def applies_at_check(store: Store, dossier_row) -> bool:
     """Does `dossier check` gate this dossier on the verdict?
 
     An OPQTECC initial dossier, and an extension into another scheme (a new
@@ -150,7 +154,7 @@ def refusal(dossier_row, verdict: Verdict) -> str:
     )
 
 
-def at_last_check(store, dossier_row) -> dict | None:
+def at_last_check(store: Store, dossier_row) -> dict | None:
     """The verdict recorded by the dossier's last check that applied one:
     {"checked_on", "eligible", "failures", "override"}, or None."""
     for event in reversed(store.dossier_events(dossier_row["id"])):
@@ -167,7 +171,7 @@ def at_last_check(store, dossier_row) -> dict | None:
     return None
 
 
-def recall_at_decision(store, dossier_row, day: dt.date) -> str | None:
+def recall_at_decision(store: Store, dossier_row, day: dt.date) -> str | None:
     """At a grant: the verdict again, as of the decision day. A warning when the
     candidate is no longer eligible, saying what the check had found (eligible then,
     or accepted by override), or None when nothing deserves a word."""
@@ -192,7 +196,7 @@ def recall_at_decision(store, dossier_row, day: dt.date) -> str | None:
     )
 
 
-def _route_of_latest_dossier(store, candidate_id: int, scheme_code: str):
+def _route_of_latest_dossier(store: Store, candidate_id: int, scheme_code: str):
     """No --route: the route of the candidate's latest dossier of the scheme, else
     free access (the only route with conditions to check)."""
     rows = store.dossiers(candidate_id=candidate_id, scheme=scheme_code, limit=1)

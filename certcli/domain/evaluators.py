@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 from certcli.errors import DuplicateError, ValidationError
 from certcli.rules import validators
+
+if TYPE_CHECKING:
+    from certcli.store import Store
 
 
 @dataclass
@@ -25,13 +29,13 @@ class Evaluator:
 
 
 def add(
-    store, *, name: str, email: str | None = None, address: str | None = None, date: dt.date
+    store: Store, *, name: str, email: str | None = None, address: str | None = None, date: dt.date
 ) -> Evaluator:
     """Record an evaluator organisation (one transaction, audited)."""
     if not (name or "").strip():
         raise ValidationError("an evaluator needs --name")
     name = validators.name(name, "evaluator name")
-    record = {
+    record: dict[str, Any] = {
         "name": name,
         "email": validators.email(email) if email and email.strip() else None,
         "address": validators.text(address, "address"),
@@ -45,5 +49,5 @@ def add(
     return Evaluator(id=new_id, **record)
 
 
-def listing(store) -> list[Evaluator]:
+def listing(store: Store) -> list[Evaluator]:
     return [Evaluator.from_row(r) for r in store.evaluators()]

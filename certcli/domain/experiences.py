@@ -6,10 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from certcli.errors import DuplicateError, NotFound, StateError, ValidationError
 from certcli.rules import validators
 from certcli.rules.money import CENT, to_decimal
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 # Known contract kinds; CQPT free access needs one of the scheme's `eligibility.contracts`.
 CONTRACTS = (
@@ -117,7 +122,7 @@ class Added:
 
 
 def add(
-    store,
+    store: Store,
     candidate_id: int,
     *,
     employer: str,
@@ -234,7 +239,7 @@ def _hours_end(
     return end
 
 
-def remove(store, experience_id: int, *, reason: str, date: dt.date) -> dict:
+def remove(store: Store, experience_id: int, *, reason: str, date: dt.date) -> dict:
     """Mark a period removed (when, why, by whom): it no longer counts anywhere, and
     the audit trail keeps what it was."""
     reason = validators.text(reason, "reason", validators.MAX_TEXT)
@@ -268,7 +273,7 @@ def remove(store, experience_id: int, *, reason: str, date: dt.date) -> dict:
     return {**period.to_dict(), "removed_on": date.isoformat(), "removed_reason": reason}
 
 
-def listing(store, candidate_id: int) -> list[Experience]:
+def listing(store: Store, candidate_id: int) -> list[Experience]:
     if store.candidate(candidate_id) is None:
         raise NotFound(f"no candidate with id {candidate_id}")
     return [Experience.from_row(r) for r in store.experiences(candidate_id)]

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 from certcli.domain import certificates, completeness, dossiers, eligibility, instructors
-from certcli.errors import ConflictError, StateError, ValidationError
+from certcli.errors import ConflictError, NotFound, StateError, ValidationError
 from certcli.rules import dates, schemes, validators, workflow
 from certcli.rules.money import as_str, to_decimal
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 RECOMMENDATIONS = ("grant", "refuse")
 MAX_INTERVIEW_MINUTES = 480
@@ -61,7 +67,7 @@ class Report:
         return asdict(self)
 
 
-def request(store, ref: str, *, items: str, due: dt.date, date: dt.date) -> Request:
+def request(store: Store, ref: str, *, items: str, due: dt.date, date: dt.date) -> Request:
     """Ask the candidate for complementary elements by `due`; the dossier waits."""
     items = " ".join((items or "").split())
     if not items:
@@ -93,7 +99,7 @@ def request(store, ref: str, *, items: str, due: dt.date, date: dt.date) -> Requ
     return Request(row["ref"], request_id, items, date.isoformat(), due.isoformat(), "waiting")
 
 
-def _instructor_of(store, row) -> instructors.Instructor:
+def _instructor_of(store: Store, row) -> instructors.Instructor:
     if row["instructor_id"] is None:
         raise StateError(
             f"dossier {row['ref']} has no instructor yet: assign one first "
@@ -103,7 +109,7 @@ def _instructor_of(store, row) -> instructors.Instructor:
 
 
 def interview(
-    store, ref: str, *, at: str, minutes: int = 60, date: dt.date, force: bool = False
+    store: Store, ref: str, *, at: str, minutes: int = 60, date: dt.date, force: bool = False
 ) -> Interview:
     """Schedule the phone interview with the dossier's instructor; refused when it
     overlaps another interview that instructor has scheduled for a dossier still
@@ -146,7 +152,7 @@ def interview(
     return Interview(row["ref"], interview_id, start.strftime(_AT), minutes, ident)
 
 
-def _clash(store, person, start: dt.datetime, minutes: int) -> str | None:
+def _clash(store: Store, person, start: dt.datetime, minutes: int) -> str | None:
     """What an interview at `start` would overlap in `person`'s schedule, or None.
     Interviews of dossiers closed or past their report hold no slot."""
     end = start + dt.timedelta(minutes=minutes)
@@ -163,7 +169,7 @@ def _clash(store, person, start: dt.datetime, minutes: int) -> str | None:
 
 
 def hand_over_interviews(
-    store, row, previous_id: int, person, date: dt.date
+    store: Store, row, previous_id: int, person, date: dt.date
 ) -> tuple[list[dict], list[dict]]:
     """On a reassignment, give the new instructor the dossier's interviews scheduled
     from `date` on with the previous one; one that clashes with the new instructor's
@@ -185,11 +191,11 @@ def hand_over_interviews(
 
 
 def report(
-    store,
+    store: Store,
     ref: str,
     *,
     recommend: str,
-    mentions: list[str] = (),
+    mentions: Sequence[str] = (),
     text: str | None = None,
     date: dt.date,
 ) -> Report:
@@ -222,7 +228,7 @@ def report(
     return Report(row["ref"], recommend, chosen, text, date.isoformat(), "report_ready")
 
 
-def withdraw(store, ref: str, *, reason: str | None = None, date: dt.date) -> dict:
+def withdraw(store: Store, ref: str, *, reason: str | None = None, date: dt.date) -> dict:
     """The candidate withdraws: the dossier closes, its scheduled interviews are
     cancelled (freeing the instructor's slots) and it leaves every agenda it is on
     undecided (freeing its place at the session)."""
@@ -235,7 +241,7 @@ def withdraw(store, ref: str, *, reason: str | None = None, date: dt.date) -> di
         cancelled = store.cancel_interviews(row["id"])
         left = commissions.remove_from_agendas(store, row)
         store.update("dossiers", row["id"], {"closed_on": date.isoformat()})
-        details = {"reason": reason} if reason else {}
+        details: dict[str, Any] = {"reason": reason} if reason else {}
         if cancelled:
             details["interviews_cancelled"] = cancelled
         if left:
@@ -252,7 +258,7 @@ def withdraw(store, ref: str, *, reason: str | None = None, date: dt.date) -> di
 
 
 def overdue(
-    store,
+    store: Store,
     *,
     as_of: dt.date,
     scheme: str | None = None,
@@ -276,18 +282,22 @@ def overdue(
     return found
 
 
-def _person(store, person_id):
+def _person(store: Store, person_id):
     if person_id is None:
         return None
     row = store.instructor(person_id)
+    if row is None:
+        raise NotFound(f"no instructor or expert with id {person_id}")
     return {"id": row["id"], "name": row["name"]}
 
 
-def dossier_details(store, dossier) -> dict:
+def dossier_details(store: Store, dossier) -> dict:
     """What `dossier show` adds for this stage (JSON keys)."""
     row = store.dossier_by_id(dossier.id)
+    if row is None:
+        raise NotFound(f"no dossier {dossier.ref}")
     state = completeness.assess(store, row)
-    data = {}
+    data: dict[str, Any] = {}
     if schemes.get(dossier.scheme).workflow == "opqtecc":
         report_data = None
         if row["recommendation"]:

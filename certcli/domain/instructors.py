@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from certcli.errors import NotFound, ValidationError
 from certcli.rules import schemes, validators, workflow
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 ROLES = ("instructor", "expert")
 
@@ -62,7 +68,7 @@ def known_specialties() -> tuple[str, ...]:
 
 
 def add(
-    store,
+    store: Store,
     *,
     name: str,
     role: str,
@@ -70,8 +76,8 @@ def add(
     employer: str | None = None,
     capacity: int = 5,
     email: str | None = None,
-    conflict_employers: list[str] = (),
-    conflict_candidates: list[int] = (),
+    conflict_employers: Sequence[str] = (),
+    conflict_candidates: Sequence[int] = (),
     date: dt.date,
 ) -> Instructor:
     """Record an instructor or an expert (one transaction, audited)."""
@@ -115,15 +121,15 @@ def add(
 
 
 def edit(
-    store,
+    store: Store,
     instructor_id: int,
     *,
     capacity: int | None = None,
     active: bool | None = None,
     email: str | None = None,
     employer: str | None = None,
-    add_conflict_employers: list[str] = (),
-    add_conflict_candidates: list[int] = (),
+    add_conflict_employers: Sequence[str] = (),
+    add_conflict_candidates: Sequence[int] = (),
     date: dt.date,
 ) -> Instructor:
     """Change what moves over time: capacity, availability, contact, employer, and
@@ -162,7 +168,7 @@ def edit(
     return get(store, instructor_id)
 
 
-def get(store, instructor_id: int) -> Instructor:
+def get(store: Store, instructor_id: int) -> Instructor:
     row = store.instructor(instructor_id)
     if row is None:
         raise NotFound(f"no instructor or expert with id {instructor_id}")
@@ -172,7 +178,7 @@ def get(store, instructor_id: int) -> Instructor:
     )
 
 
-def listing(store, role: str | None = None) -> list[Instructor]:
+def listing(store: Store, role: str | None = None) -> list[Instructor]:
     if role is not None:
         role = validators.choice(role, ROLES, "role")
     loads = {r: store.instructor_loads(r) for r in ROLES}
@@ -183,11 +189,12 @@ def listing(store, role: str | None = None) -> list[Instructor]:
     ]
 
 
-def dossiers_of(store, instructor_id: int) -> tuple[list[dict], list[dict]]:
+def dossiers_of(store: Store, instructor_id: int) -> tuple[list[dict], list[dict]]:
     """The dossiers a person instructs or advises on that are not settled yet, for
     `instructor show`: (those under instruction, the load; those reported and
     awaiting the commission)."""
-    under, reported = [], []
+    under: list[dict] = []
+    reported: list[dict] = []
     for r in store.instructor_dossiers(instructor_id):
         item = {
             "ref": r["ref"],

@@ -12,9 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from certcli.domain.invoices import PREFIX
 from certcli.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from certcli.store import Store
 
 
 @dataclass
@@ -30,18 +34,18 @@ class Check:
         return {**asdict(self), "ok": self.ok}
 
 
-def sqlite_integrity(store) -> list[str]:
+def sqlite_integrity(store: Store) -> list[str]:
     return [f"SQLite: {text}" for text in store.integrity_problems()]
 
 
-def foreign_keys(store) -> list[str]:
+def foreign_keys(store: Store) -> list[str]:
     return [
         f"{row['table']} row {row['rowid']} points at a missing {row['parent']} record"
         for row in store.foreign_key_problems()
     ]
 
 
-def invoice_numbering(store) -> list[str]:
+def invoice_numbering(store: Store) -> list[str]:
     series: dict[tuple[str, int], list] = {}
     for row in store.numbered_invoices():
         series.setdefault((row["kind"], row["year"]), []).append(row)
@@ -51,10 +55,10 @@ def invoice_numbering(store) -> list[str]:
         name = f"{PREFIX.get(kind, kind)}-{year}"
         problems += _series_problems(name, rows, counters.get(f"{kind}:{year}", 0))
     for counter, value in sorted(counters.items()):
-        kind, _, year = counter.partition(":")
-        if value and (kind, int(year) if year.isdigit() else year) not in series:
+        kind, _, suffix = counter.partition(":")
+        if value and (kind, int(suffix) if suffix.isdigit() else suffix) not in series:
             problems.append(
-                f"{PREFIX.get(kind, kind)}-{year}: the counter is at {value} "
+                f"{PREFIX.get(kind, kind)}-{suffix}: the counter is at {value} "
                 "but no number of the series is recorded"
             )
     return problems
@@ -89,7 +93,7 @@ def _series_problems(name: str, rows: list, counter: int) -> list[str]:
     return problems
 
 
-def letter_ledger(store) -> list[str]:
+def letter_ledger(store: Store) -> list[str]:
     problems = []
     for row in store.logged_letters():
         # A letter recorded without a file yet (pending) is explained by its record.
@@ -126,7 +130,7 @@ CHECKS: list[tuple[str, Callable]] = [
 ]
 
 
-def run(store) -> list[Check]:
+def run(store: Store) -> list[Check]:
     results = []
     for name, check in CHECKS:
         try:

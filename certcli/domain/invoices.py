@@ -12,9 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.rules import dates, money
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 METHODS = ("cheque", "virement")
 PAYMENT_DAYS = 30  # ASSUMPTION: invoices are payable within 30 days of issue
@@ -51,7 +56,7 @@ class Invoice:
         return data
 
 
-def _from_row(store, row, payments: list | None = None) -> Invoice:
+def _from_row(store: Store, row, payments: list | None = None) -> Invoice:
     """An invoice from its row; `payments` are its payment rows when the caller wants
     them listed (fetched for a whole listing at once by `_payments`)."""
     amount = money.to_decimal(row["amount"])
@@ -98,27 +103,27 @@ def _from_row(store, row, payments: list | None = None) -> Invoice:
     )
 
 
-def _row(store, number: str):
+def _row(store: Store, number: str):
     found = store.invoice(number.strip().upper())
     if found is None:
         raise NotFound(f"no invoice or credit note {number!r}")
     return found
 
 
-def get(store, number: str) -> Invoice:
+def get(store: Store, number: str) -> Invoice:
     row = _row(store, number)
     return _from_row(store, row, _payments(store, [row])[row["id"]])
 
 
-def _payments(store, rows) -> dict[int, list]:
+def _payments(store: Store, rows) -> dict[int, list]:
     """The payments of these invoices, in one query (not one per invoice)."""
-    found = {row["id"]: [] for row in rows}
+    found: dict[int, list] = {row["id"]: [] for row in rows}
     for payment in store.invoice_payments([row["id"] for row in rows]):
         found[payment["invoice_id"]].append(payment)
     return found
 
 
-def _insert(store, kind: str, record: dict, date: dt.date) -> int:
+def _insert(store: Store, kind: str, record: dict, date: dt.date) -> int:
     """Number and insert in one transaction: the counter is read under the write lock
     (BEGIN IMMEDIATE), so two processes can never take the same number, and a rollback
     gives the number back, so there is never a gap. Numbers follow the issue dates
@@ -172,7 +177,7 @@ def _insert(store, kind: str, record: dict, date: dt.date) -> int:
 
 
 def issue(
-    store,
+    store: Store,
     *,
     candidate_id: int,
     amount: Decimal,
@@ -210,14 +215,15 @@ def issue(
 
 
 def pay(
-    store, number: str, amount: str, *, method: str, reference: str | None, date: dt.date
+    store: Store, number: str, amount: str, *, method: str, reference: str | None, date: dt.date
 ) -> Invoice:
     """Record a payment; partial payments add up, an overpayment is refused."""
     if method not in METHODS:
         raise ValidationError(f"invalid method {method!r} (one of: {', '.join(METHODS)})")
     value = money.parse_amount(amount)
     with store.transaction():
-        invoice = _from_row(store, _row(store, number))
+        row = _row(store, number)
+        invoice = _from_row(store, row)
         if invoice.kind != "invoice":
             raise StateError(f"{invoice.number} is a credit note: nothing to pay")
         if invoice.status != "open":
@@ -243,7 +249,7 @@ def pay(
             },
         )
         if value == due:
-            store.update("invoices", invoice.id, {"status": "paid"})
+            store.update("invoices", row["id"], {"status": "paid"})
         store.audit(
             "invoice.pay",
             "invoice",
@@ -254,7 +260,7 @@ def pay(
     return get(store, invoice.number)
 
 
-def cancel(store, number: str, *, reason: str, date: dt.date) -> tuple[Invoice, Invoice]:
+def cancel(store: Store, number: str, *, reason: str, date: dt.date) -> tuple[Invoice, Invoice]:
     """Cancel an unpaid invoice with a credit note of its full amount.
 
     Returns (the cancelled invoice, the credit note).
@@ -298,20 +304,20 @@ def cancel(store, number: str, *, reason: str, date: dt.date) -> tuple[Invoice, 
             date,
         )
         store.update(
-            "invoices", invoice.id, {"status": "cancelled", "cancel_reason": reason.strip()}
+            "invoices", row["id"], {"status": "cancelled", "cancel_reason": reason.strip()}
         )
         store.audit("invoice.cancel", "invoice", invoice.number, {"reason": reason.strip()}, date)
     credit = _from_row(store, store.invoice_by_id(credit_id))
     return get(store, invoice.number), credit
 
 
-def _built(store, rows) -> list[Invoice]:
+def _built(store: Store, rows) -> list[Invoice]:
     payments = _payments(store, rows)
     return [_from_row(store, r, payments[r["id"]]) for r in rows]
 
 
 def listing(
-    store,
+    store: Store,
     *,
     unpaid: bool = False,
     year: int | None = None,
@@ -332,11 +338,11 @@ def listing(
     return _built(store, rows)
 
 
-def count(store, **filters) -> int:
+def count(store: Store, **filters) -> int:
     return store.count_invoices(**filters)
 
 
-def stream(store, **filters):
+def stream(store: Store, **filters):
     """Every matching invoice, built a chunk at a time as the rows come."""
     import itertools
 
@@ -366,7 +372,7 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_table(store, *, year: int | None = None):
+def export_table(store: Store, *, year: int | None = None):
     """Invoices and credit notes with what was paid, for `invoice export`: amounts
     as numbers; `payments` lists each one (date, method, amount, reference)."""
     from certcli.domain import exports

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from certcli.domain import completeness, dossiers, eligibility
 from certcli.domain.completeness import Completeness
@@ -24,6 +25,10 @@ from certcli.domain.eligibility import Verdict
 from certcli.errors import StateError, ValidationError
 from certcli.rules import schemes, validators, workflow
 from certcli.rules.money import as_str, parse_amount
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 METHODS = ("cheque", "virement")
 MAX_COUNT = 20  # a typo like technique:200 should not fill the table
@@ -38,7 +43,7 @@ class Reception:
     completeness: Completeness | None = None
 
     def to_dict(self) -> dict:
-        data = {
+        data: dict[str, Any] = {
             "ref": self.ref,
             "received": self.received,
             "status": self.status,
@@ -127,7 +132,7 @@ def parse_pieces(tokens: list[str], scheme, kind: str) -> list[str]:
 
 
 def receive(
-    store, ref: str, tokens: list[str], *, partial: bool = False, date: dt.date
+    store: Store, ref: str, tokens: list[str], *, partial: bool = False, date: dt.date
 ) -> Reception:
     """Record pieces received (and, for a waiting dossier, the complement)."""
     with store.transaction():
@@ -163,7 +168,7 @@ def receive(
 
 
 def pay(
-    store, ref: str, *, amount: str, method: str, reference: str | None = None, date: dt.date
+    store: Store, ref: str, *, amount: str, method: str, reference: str | None = None, date: dt.date
 ) -> Payment:
     """Record (part of) the instruction fee; more than the balance is refused."""
     value = parse_amount(amount)
@@ -205,7 +210,7 @@ def pay(
     return Payment(row["ref"], value, method, reference, date.isoformat(), due, paid + value)
 
 
-def check(store, ref: str, *, override: str | None = None, date: dt.date) -> Check:
+def check(store: Store, ref: str, *, override: str | None = None, date: dt.date) -> Check:
     """Check completeness and eligibility, and record it: complete and eligible ->
     instruction (OPQTECC) or complete (CQPT, awaiting admissibility, where the
     funding body applies the eligibility rules); otherwise incomplete.
@@ -276,7 +281,7 @@ def _eligible_or_overridden(
                 f"dossier {row['ref']} is incomplete: --override accepts "
                 "an ineligible candidate, not missing pieces"
             )
-        if verdict.eligible:
+        if verdict is not None and verdict.eligible:
             raise ValidationError(
                 f"candidate {row['candidate_id']} is eligible for "
                 f"{verdict.scheme} on {verdict.as_of}: --override is not "

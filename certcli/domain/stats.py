@@ -12,11 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from certcli.domain import instruction
 from certcli.letters import reminders as renewals
 from certcli.rules import dates
 from certcli.rules.money import ZERO, as_str, to_decimal
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 DELAY_MONTHS = 12
 SESSIONS_SHOWN = 3
@@ -46,25 +51,25 @@ def _days(opened: str, reached: str | None, since: str, until: str) -> int | Non
     return (dt.date.fromisoformat(reached) - dt.date.fromisoformat(opened)).days
 
 
-def delays(store, as_of: dt.date) -> dict:
+def delays(store: Store, as_of: dt.date) -> dict:
     since = dates.add_months(as_of, -DELAY_MONTHS) + dt.timedelta(days=1)
     window = (since.isoformat(), as_of.isoformat())
     rows = store.dossier_milestones(*window)
-    result = {"from": window[0], "to": window[1]}
+    result: dict[str, Any] = {"from": window[0], "to": window[1]}
     for key, column in (("to_instruction", "complete_on"), ("to_decision", "decided_on")):
         days = [d for r in rows if (d := _days(r["opened_on"], r[column], *window)) is not None]
         result[key] = Delay.of(days).to_dict()
     return result
 
 
-def dossier_counts(store) -> dict[str, dict[str, int]]:
+def dossier_counts(store: Store) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for row in store.dossier_status_counts():
         counts.setdefault(row["scheme"], {})[row["status"]] = row["n"]
     return counts
 
 
-def unpaid(store, as_of: dt.date) -> dict:
+def unpaid(store: Store, as_of: dt.date) -> dict:
     total = ZERO
     rows = store.open_invoice_balances(as_of.isoformat())
     for row in rows:
@@ -73,7 +78,7 @@ def unpaid(store, as_of: dt.date) -> dict:
     return {"count": len(rows), "total": as_str(total)}
 
 
-def overview(store, *, as_of: dt.date) -> dict:
+def overview(store: Store, *, as_of: dt.date) -> dict:
     """Everything `certcli stats` shows, as plain data (its JSON)."""
     overdue = instruction.overdue(store, as_of=as_of)
     due = renewals.due(store, as_of=as_of, months=RENEWAL_MONTHS)
