@@ -168,7 +168,7 @@ def _refuse_undecodable(args) -> None:
             _fail(f"{exc} ({printable(arg)})")
 
 
-def printable(text: str, limit: int = 300) -> str:
+def printable(text: object, limit: int = 300) -> str:
     """One printable line: control characters, undecodable bytes and other invisible
     characters shown as escapes, never sent raw to the operator's terminal."""
     text = str(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -66,7 +66,12 @@ def certificate_list(
     from certcli.domain import certificates
 
     store, day = common.store(), common.day(as_of)
-    filters = {"valid_on": valid_on, "scheme": scheme, "candidate_id": candidate, "search": search}
+    filters: dict[str, Any] = {
+        "valid_on": valid_on,
+        "scheme": scheme,
+        "candidate_id": candidate,
+        "search": search,
+    }
     columns = ["number", "holder", "scheme", "status", "granted", "valid until", "mentions"]
 
     def cells(c):

@@ -13,12 +13,15 @@ import sys
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from certcli.errors import ValidationError
 from certcli.rules import dates
+
+if TYPE_CHECKING:
+    from certcli.store import Store
 
 
 def _date_param(value):
@@ -251,7 +254,7 @@ def print_warnings(result: dict) -> None:
         warn(f"Warning: {text}")
 
 
-def report_decision(store, follow, result: dict, json_out: bool, headline: str) -> None:
+def report_decision(store: Store, follow, result: dict, json_out: bool, headline: str) -> None:
     """What `commission decide` and `appeal decide` do once the decision is recorded
     (its letter asked for inside `follow.step`): its warnings, then JSON or the
     headline and its outcome, then the letter's path or error."""
@@ -358,7 +361,7 @@ def fields(pairs: list[tuple[str, object]], *, title: str | None = None) -> None
         say(f"  {label.ljust(width)}  {value}")
 
 
-def complete_pending(store) -> None:
+def complete_pending(store: Store) -> None:
     """Letters an earlier run asked for and did not render (killed after its step):
     every command that renders letters renders them first, saying so on stderr."""
     if not store.pending_letters():
@@ -408,7 +411,7 @@ class FollowUp:
             letters.own_templates_dir(templates)
 
     @contextmanager
-    def step(self, store):
+    def step(self, store: Store):
         """The action's transaction, its letter asked for inside, rendered after."""
         self._in_step = True
         try:
@@ -420,7 +423,7 @@ class FollowUp:
 
     def render(
         self,
-        store,
+        store: Store,
         template: str,
         *,
         date: dt.date,
@@ -472,7 +475,7 @@ class FollowUp:
         if not self._in_step:
             self._render_asked(store)
 
-    def _render_asked(self, store) -> None:
+    def _render_asked(self, store: Store) -> None:
         if self._asked is None:
             return
         from certcli.errors import CertcliError
@@ -493,7 +496,7 @@ class FollowUp:
             self.path = str(done[0].path)
         complete_pending(store)
 
-    def render_decision(self, store, result: dict) -> None:
+    def render_decision(self, store: Store, result: dict) -> None:
         """The letter of a decision just recorded (`commission decide`, `appeal decide`),
         dated on the session day like the decision, or on the day its invoice was
         issued when that is later (follow_up.decision_date)."""

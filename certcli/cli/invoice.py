@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -65,7 +65,7 @@ def invoice_list(
     from certcli.domain import invoices
 
     store = common.store()
-    filters = {"unpaid": unpaid, "year": year, "candidate_id": candidate}
+    filters: dict[str, Any] = {"unpaid": unpaid, "year": year, "candidate_id": candidate}
     columns = ["number", "issued", "holder", "label", "amount", "paid", "status"]
 
     def cells(i):

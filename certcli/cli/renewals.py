@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, AsOfOpt, DateOpt, JsonOpt
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 app = typer.Typer(
     help="Renewal reminders: who is due, and the reminder letters.", no_args_is_help=True
@@ -133,7 +136,9 @@ class _progress:
     """A rich progress bar on stderr (stdout stays for the result)."""
 
     def __init__(self, enabled: bool):
-        self.enabled, self.bar, self.task = enabled, None, None
+        self.enabled = enabled
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def __enter__(self):
         if not self.enabled:
@@ -153,6 +158,7 @@ class _progress:
         return self.step
 
     def step(self, done: int, total: int, label: str) -> None:
+        assert self.bar is not None  # step is only handed out once the bar started
         if self.task is None:
             self.task = self.bar.add_task("", total=total)
         self.bar.update(self.task, completed=done, description=label)

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import TYPE_CHECKING
 
 from certcli.demo.bulk import _bulk
 from certcli.demo.people import _person, _siret  # noqa: F401  (benchmarks use _person)
 from certcli.errors import CertcliError
 from certcli.rules import workflow
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 SEED = 2026
 SHOWN = (
@@ -43,7 +48,7 @@ _RECORDS = (
 )
 
 
-def build(store, *, today: dt.date, size: int = 0, force: bool = False) -> dict:
+def build(store: Store, *, today: dt.date, size: int = 0, force: bool = False) -> dict:
     """Write the fictional office (and `size` synthetic candidates) in one transaction;
     return the summary: counts, dossiers per status, commands to try."""
     from certcli.demo import office as office_mod
@@ -66,7 +71,7 @@ def build(store, *, today: dt.date, size: int = 0, force: bool = False) -> dict:
     return summary(store, office, today)
 
 
-def summary(store, office, today: dt.date) -> dict:
+def summary(store: Store, office, today: dt.date) -> dict:
     counts = store.counts()
     by_status = {}
     for status in workflow.STATUSES:

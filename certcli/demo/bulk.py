@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+from typing import TYPE_CHECKING
 
 from certcli.demo.people import _person
 from certcli.rules.validators import email_key, fold, name_key
 
+if TYPE_CHECKING:
+    from certcli.store import Store
 
-def _bulk(store, rng: random.Random, size: int, today: dt.date) -> None:
+
+def _bulk(store: Store, rng: random.Random, size: int, today: dt.date) -> None:
     """Synthetic candidates with two dossiers each, inserted in bulk (benchmarks)."""
     cand_rows, dossier_rows = [], []
     base = store.max_candidate_id()

@@ -17,6 +17,7 @@ import heapq
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from certcli.demo.people import Names
 from certcli.domain import (
@@ -37,6 +38,10 @@ from certcli.domain import (
 )
 from certcli.letters import reminders as renewals
 from certcli.rules import dates, money, schemes
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 Step = Callable[[dt.date], object]
 
@@ -100,7 +105,7 @@ def career(person: Person, day: dt.date) -> dict:
 class Office:
     """What the stories share: the store, the timeline, the register's people."""
 
-    def __init__(self, store, rng: random.Random, today: dt.date, *, force: bool = False):
+    def __init__(self, store: Store, rng: random.Random, today: dt.date, *, force: bool = False):
         self.store, self.rng, self.today, self.force = store, rng, today, force
         self.timeline = Timeline(today)
         self.names = Names(rng)
@@ -784,7 +789,7 @@ def _call(office: Office, year: int, day: dt.date, current: bool) -> None:
 STAGES = (staff, sessions, holders, renewal_round, award_pipeline, cqpt_pipeline, dues_calls)
 
 
-def build(store, rng: random.Random, today: dt.date, *, force: bool = False) -> Office:
+def build(store: Store, rng: random.Random, today: dt.date, *, force: bool = False) -> Office:
     office = Office(store, rng, today, force=force)
     for stage in STAGES:
         stage(office)
