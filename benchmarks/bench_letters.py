@@ -24,8 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from certcli import demo
-from certcli.letters import pdf
-from certcli.letters import reminders as renewals
+from certcli.letters import pdf, reminders
 from certcli.rules import dates  # noqa: E402
 from certcli.store import Store  # noqa: E402
 
@@ -81,7 +80,7 @@ def run(template_db: Path, work: Path, label: str, **options) -> dict:
     store = Store(db)
     store.actor = "bench"
     start = time.perf_counter()
-    done = renewals.remind(store, as_of=AS_OF, months=9, date=AS_OF, out_dir=out, **options)
+    done = reminders.remind(store, as_of=AS_OF, months=9, date=AS_OF, out_dir=out, **options)
     seconds = time.perf_counter() - start
     recorded = store.scalar("SELECT count(*) FROM reminders")
     store.close()

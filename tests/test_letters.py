@@ -8,7 +8,7 @@ import letter_records as R
 import pytest
 
 from certcli.domain import completeness
-from certcli.letters import render as letters
+from certcli.letters import render
 
 DAY = "2026-11-24"
 NAME = "Hélène Lefèvre-Dupré"
@@ -582,7 +582,7 @@ def test_file_names_never_leave_the_output_folder(cli, store, office, tmp_path):
     assert path.parent == out.resolve()
     assert re.fullmatch(r"[A-Za-z0-9._-]+", path.name) and ".." not in path.name
     for stem in ["../../x", "/etc/passwd", "..", "a/../../b"]:
-        target = letters.output_path(store, out, stem, "pdf")
+        target = render.output_path(store, out, stem, "pdf")
         assert target.parent == out.resolve()
 
 
@@ -607,4 +607,4 @@ def test_filters_are_french():
     assert space.sub(" ", filters.date_fr("2027-02-01")) == "1er février 2027"
     assert space.sub(" ", filters.eur(Decimal("1234.56"))) == "1 234,56 €"
     assert filters.time_fr(dt.datetime(2026, 5, 12, 9, 5)) == "9\xa0h\xa005"
-    assert json.dumps(letters.safe_name("../a b/é")) == '"a-b-"'
+    assert json.dumps(render.safe_name("../a b/é")) == '"a-b-"'

@@ -18,7 +18,7 @@ import pytest
 from commission_helpers import new_candidate, report_ready, session
 from test_race import at_once
 
-from certcli.letters import render as letters
+from certcli.letters import render
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDRESS = {"address": "12 rue des Écoles", "postcode": "75005", "city": "Paris"}
@@ -36,7 +36,7 @@ def _kill_after_commit(monkeypatch, interruption):
     def killed(*args, **kwargs):
         raise interruption  # the run dies once the step is committed
 
-    monkeypatch.setattr(letters, "write", killed)
+    monkeypatch.setattr(render, "write", killed)
 
 
 @pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit(1)])
@@ -140,7 +140,7 @@ def test_a_letter_that_fails_after_the_step_is_pending_and_says_so(
         raise TemplateError("cannot write the letter")
 
     with monkeypatch.context() as patch:
-        patch.setattr(letters, "write", broken)
+        patch.setattr(render, "write", broken)
         err = cli.fails(
             "commission",
             "decide",

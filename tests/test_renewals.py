@@ -5,7 +5,7 @@ from pathlib import Path
 import letter_records as R
 import pytest
 
-from certcli.letters import render as letters
+from certcli.letters import render
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_remind_records_once_and_a_second_run_reminds_nobody(cli, store, tmp_pat
 
 def test_interrupted_run_then_rerun_reminds_each_exactly_once(cli, store, tmp_path, monkeypatch):
     _holders(store, 5)
-    real_write, calls = letters.write, []
+    real_write, calls = render.write, []
 
     def flaky(*args, **kwargs):
         calls.append(1)
@@ -111,7 +111,7 @@ def test_interrupted_run_then_rerun_reminds_each_exactly_once(cli, store, tmp_pa
             raise KeyboardInterrupt  # killed while writing the third letter
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(letters, "write", flaky)
+    monkeypatch.setattr(render, "write", flaky)
     args = [
         "renewals",
         "remind",
@@ -151,7 +151,7 @@ def test_interrupted_run_then_rerun_reminds_each_exactly_once(cli, store, tmp_pa
 def test_one_combined_pdf_and_dry_run(cli, store, tmp_path, unchanged, monkeypatch):
     from pypdf import PdfReader
 
-    monkeypatch.setattr(letters, "PDF_PART", 2)  # laid out in two parts, one file
+    monkeypatch.setattr(render, "PDF_PART", 2)  # laid out in two parts, one file
     _holders(store, 3)
     args = [
         "renewals",
@@ -184,8 +184,8 @@ def test_combined_pdf_laid_out_on_several_cores_keeps_the_letters_order(
 
     # Five letters in three parts shared between two worker processes, so the
     # merge must put two runs of different lengths back in order.
-    monkeypatch.setattr(letters, "PDF_PART", 2)
-    monkeypatch.setattr(letters, "PDF_PARALLEL_MIN", 2)
+    monkeypatch.setattr(render, "PDF_PART", 2)
+    monkeypatch.setattr(render, "PDF_PARALLEL_MIN", 2)
     monkeypatch.setattr("certcli.letters.pdf.cores", lambda: 2)
     _holders(store, 5)
     out = tmp_path / "out"

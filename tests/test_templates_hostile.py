@@ -10,7 +10,7 @@ import pytest
 from conftest import add_candidate
 from pypdf import PdfReader
 
-from certcli.letters import render as letters
+from certcli.letters import render
 
 HEADER = """{#- certcli
 description = "Essai"
@@ -141,7 +141,7 @@ def test_no_network_fetch_from_a_template(cli, cid, own, tmp_path):
 def test_a_runaway_loop_stops_within_seconds_with_an_error(
     cli, cid, own, tmp_path, body, seconds, monkeypatch
 ):
-    monkeypatch.setattr(letters, "TEMPLATE_SECONDS", seconds)
+    monkeypatch.setattr(render, "TEMPLATE_SECONDS", seconds)
     folder = own("boucle", body)
     started = time.monotonic()
     result = cli.fails(

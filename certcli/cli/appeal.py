@@ -91,7 +91,7 @@ def appeal_decide(
 
     if grant == refuse:
         raise ValidationError("give exactly one of --grant, --refuse")
-    follow = common.FollowUp(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date, future=future)
     with follow.step(store):
         result = appeals.decide(

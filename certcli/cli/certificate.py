@@ -157,7 +157,7 @@ def certificate_withdraw(
     from certcli.domain import certificates
     from certcli.letters import follow_up
 
-    follow = common.FollowUp(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         cert = certificates.withdraw(store, number, reason=reason, date=common.day(date))
@@ -171,7 +171,7 @@ def certificate_withdraw(
         common.emit_json(follow.add_to(cert.to_dict()))
     else:
         common.say(f"Certificate {cert.number} withdrawn on {cert.withdrawn_on}")
-    follow.finish(json_out)
+    common.finish_letter(follow, json_out)
 
 
 @app.command("export")

@@ -251,7 +251,7 @@ def commission_decide(
     ]
     if len(chosen) != 1:
         raise ValidationError("give exactly one of --grant, --refuse, --adjourn")
-    follow = common.FollowUp(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates)
     if letter:
         follow_up.check_decision(chosen[0])
     store = common.store(actor=actor, date=date, future=future)

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import re
 import sys
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +20,8 @@ from certcli.errors import ValidationError
 from certcli.rules import dates
 
 if TYPE_CHECKING:
+    from certcli.letters.follow_up import FollowUp
+    from certcli.letters.log import PendingOutcome
     from certcli.store import Store
 
 
@@ -264,7 +265,7 @@ def report_decision(store: Store, follow, result: dict, json_out: bool, headline
     else:
         say(headline)
         print_outcome(result)
-    follow.finish(json_out)
+    finish_letter(follow, json_out)
 
 
 def print_outcome(result: dict) -> None:
@@ -366,9 +367,14 @@ def complete_pending(store: Store) -> None:
     every command that renders letters renders them first, saying so on stderr."""
     if not store.pending_letters():
         return
-    from certcli.letters import render as letters
+    from certcli.letters import log
 
-    for done in letters.complete_pending(store):
+    report_pending(log.complete_pending(store))
+
+
+def report_pending(outcomes: list[PendingOutcome]) -> None:
+    """One stderr line per pending letter completed (certcli.letters.log.PendingOutcome)."""
+    for done in outcomes:
         what = f"{done.template} ({done.record} {done.ref})"
         if done.error:
             warn(
@@ -379,147 +385,22 @@ def complete_pending(store: Store) -> None:
             warn(f"Pending letter {what} rendered: {done.path}")
 
 
-class FollowUp:
-    """A writing command's --letter: options checked before the action, the letter
-    asked for in the action's own transaction (a pending letter) and rendered after
-    it committed (see certcli.letters.render.ask).
+def follow_letter(wanted: bool, fmt: str, out: Path, templates: Path | None) -> FollowUp:
+    """A writing command's --letter (certcli.letters.follow_up.FollowUp), the
+    pending letters it completes reported on stderr."""
+    from certcli.letters.follow_up import FollowUp
 
-        with follow.step(store):
-            result = domain.action(store, ...)
-            follow.render(store, template, dossier=result.ref, date=day)
+    return FollowUp(wanted, fmt, out, templates, on_pending=report_pending)
 
-    Outside `step`, `render` asks for the letter in a transaction of its own, after
-    the action's. A rendering failure never undoes the action: the command prints
-    the action's result, then one `Error:` line saying the letter is pending and how
-    to render it, exit 1; a run killed meanwhile leaves it pending, never lost.
-    """
 
-    def __init__(self, wanted: bool, fmt: str, out: Path, templates: Path | None):
-        self.wanted, self.fmt, self.out, self.templates = wanted, fmt, out, templates
-        self.template: str | None = None
-        self.path: str | None = None
-        self.error: str | None = None
-        self._asked: tuple | None = None  # (pending id, composed letter)
-        self._in_step = False
-        if wanted:
-            from certcli.errors import ValidationError
-            from certcli.letters import render as letters
-
-            # Mistyped options fail before anything is recorded.
-            if fmt not in letters.FORMATS:
-                raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
-            letters.own_templates_dir(templates)
-
-    @contextmanager
-    def step(self, store: Store):
-        """The action's transaction, its letter asked for inside, rendered after."""
-        self._in_step = True
-        try:
-            with store.transaction():
-                yield self
-        finally:
-            self._in_step = False
-        self._render_asked(store)
-
-    def render(
-        self,
-        store: Store,
-        template: str,
-        *,
-        date: dt.date,
-        dossier: str | None = None,
-        certificate: str | None = None,
-    ) -> None:
-        """The letter about one record: a dossier, or a certificate."""
-        if not self.wanted:
-            return
+def finish_letter(follow: FollowUp, json_out: bool) -> None:
+    """Print the letter's path (text mode), or fail with the rendering error."""
+    if follow.error:
         from certcli.errors import CertcliError
-        from certcli.letters import render as letters
 
-        self.template = template
-        option, ref = ("--certificate", certificate) if certificate else ("--dossier", dossier)
-        try:
-            # Composed under the step's write lock: the letter says what was recorded.
-            with store.transaction():
-                letter = letters.compose(
-                    store,
-                    template,
-                    dossier=dossier,
-                    certificate=certificate,
-                    date=date,
-                    templates_dir=self.templates,
-                )
-                pending_id = letters.ask(
-                    store,
-                    letter,
-                    date=date,
-                    fmt=self.fmt,
-                    out_dir=self.out,
-                    templates_dir=self.templates,
-                )
-        except CertcliError as exc:
-            again = [
-                f"certcli letters render {template} {option} {ref}",
-                f"--date {date.isoformat()}",
-                f"--format {self.fmt}",
-                f"--out {self.out}",
-            ]
-            if self.templates:
-                again.append(f"--templates {self.templates}")
-            self.error = (
-                f"{ref}: the step is recorded but the letter was not rendered: "
-                f"{exc}; render it with `{' '.join(again)}`"
-            )
-            return
-        self._asked = (pending_id, letter, ref)
-        if not self._in_step:
-            self._render_asked(store)
-
-    def _render_asked(self, store: Store) -> None:
-        if self._asked is None:
-            return
-        from certcli.errors import CertcliError
-        from certcli.letters import render as letters
-
-        pending_id, letter, ref = self._asked
-        self._asked = None
-        try:
-            done = letters.complete(store, [pending_id], [letter])
-        except CertcliError as exc:
-            self.error = (
-                f"{ref}: the step is recorded and its letter is pending, not "
-                f"rendered: {exc}; render it with `certcli letters render "
-                "--pending`"
-            )
-            return
-        if done:
-            self.path = str(done[0].path)
-        complete_pending(store)
-
-    def render_decision(self, store: Store, result: dict) -> None:
-        """The letter of a decision just recorded (`commission decide`, `appeal decide`),
-        dated on the session day like the decision, or on the day its invoice was
-        issued when that is later (follow_up.decision_date)."""
-        if self.wanted:
-            from certcli.letters import follow_up
-
-            template = follow_up.after_decision(store, result["session"], result["decision"])
-            self.render(
-                store, template, dossier=result["ref"], date=follow_up.decision_date(store, result)
-            )
-
-    def add_to(self, data: dict) -> dict:
-        """The command's JSON with `"letter": path` (null when it failed)."""
-        return {**data, "letter": self.path} if self.wanted else data
-
-    def finish(self, json_out: bool) -> None:
-        """Print the letter's path (text mode), or fail with the rendering error."""
-        if self.error:
-            from certcli.errors import CertcliError
-
-            raise CertcliError(self.error)
-        if self.path and not json_out:
-            say(f"Letter {self.template}: {_shown_path(self.path)}")
+        raise CertcliError(follow.error)
+    if follow.path and not json_out:
+        say(f"Letter {follow.template}: {_shown_path(follow.path)}")
 
 
 def _shown_path(path: str) -> str:

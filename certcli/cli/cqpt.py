@@ -4,7 +4,7 @@ orientation, pre-diagnostic, the three phases, CPNE transmission, funding."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,9 @@ from certcli.cli.common import (
 )
 from certcli.rules import dates
 
+if TYPE_CHECKING:
+    from certcli.letters.follow_up import FollowUp
+
 app = typer.Typer(
     help="The CQPT route: admissibility, orient, prediag, phase, transmit, funding, show.",
     no_args_is_help=True,
@@ -28,13 +31,13 @@ app = typer.Typer(
 RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")]
 
 
-def _print(data: dict, json_out: bool, line: str, follow: common.FollowUp | None = None) -> None:
+def _print(data: dict, json_out: bool, line: str, follow: FollowUp | None = None) -> None:
     if json_out:
         common.emit_json(follow.add_to(data) if follow else data)
     else:
         common.say(line)
     if follow:
-        follow.finish(json_out)
+        common.finish_letter(follow, json_out)
 
 
 @app.command("admissibility")
@@ -75,7 +78,7 @@ def cqpt_admissibility(
 
     if accept is None:
         raise typer.BadParameter("give --accept or --reject", param_hint="--accept/--reject")
-    follow = common.FollowUp(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates)
     template = follow_up.after_admissibility(accept) if letter else None
     store = common.store(actor=actor, date=date)
     with follow.step(store):
@@ -109,7 +112,7 @@ def cqpt_orient(
     from certcli.domain import cqpt
     from certcli.letters import follow_up
 
-    follow = common.FollowUp(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         data = cqpt.orient(store, ref, evaluator_id=evaluator, date=common.day(date))

@@ -65,7 +65,7 @@ def dossier_receive(
     from certcli.domain import reception
     from certcli.letters import follow_up
 
-    follow = common.FollowUp(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         result = reception.receive(store, ref, pieces or [], partial=partial, date=common.day(date))
@@ -80,7 +80,7 @@ def dossier_receive(
                 f"Complementary elements received: request(s) closed, status {result.status}."
             )
         _print_missing(result.completeness)
-    follow.finish(json_out)
+    common.finish_letter(follow, json_out)
 
 
 def _print_missing(state) -> None:
@@ -118,7 +118,7 @@ def dossier_pay(
     from certcli.letters import follow_up
     from certcli.rules.money import format_eur
 
-    follow = common.FollowUp(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         paid = reception.pay(
@@ -133,7 +133,7 @@ def dossier_pay(
             f"{format_eur(paid.fee_paid)} paid of {format_eur(paid.fee_due)}, "
             f"balance {format_eur(paid.balance)}."
         )
-    follow.finish(json_out)
+    common.finish_letter(follow, json_out)
 
 
 def dossier_check(
@@ -173,7 +173,7 @@ def dossier_check(
     from certcli.domain import reception
     from certcli.letters import follow_up
 
-    follow = common.FollowUp(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         checked = reception.check(store, ref, override=override, date=common.day(date))
@@ -195,7 +195,7 @@ def dossier_check(
                 f"Accepted by override ({checked.override}) although not eligible: "
                 f"{'; '.join(checked.verdict.failures)}."
             )
-    follow.finish(json_out)
+    common.finish_letter(follow, json_out)
 
 
 def dossier_assign(
@@ -301,7 +301,7 @@ def dossier_request(
     from certcli.domain import instruction
     from certcli.letters import follow_up
 
-    follow = common.FollowUp(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         asked = instruction.request(store, ref, items=items, due=due, date=common.day(date))
@@ -312,7 +312,7 @@ def dossier_request(
         common.say(
             f"Requested for {asked.ref} by {asked.due}: {asked.items} (status {asked.status})."
         )
-    follow.finish(json_out)
+    common.finish_letter(follow, json_out)
 
 
 def dossier_interview(
@@ -339,7 +339,7 @@ def dossier_interview(
     from certcli.domain import instruction
     from certcli.letters import follow_up
 
-    follow = common.FollowUp(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         booked = instruction.interview(
@@ -355,7 +355,7 @@ def dossier_interview(
             f"Interview for {booked.ref} on {booked.at} ({booked.minutes} min) with "
             f"{booked.instructor['name']}."
         )
-    follow.finish(json_out)
+    common.finish_letter(follow, json_out)
 
 
 def dossier_report(
@@ -408,7 +408,7 @@ def dossier_withdraw(
     from certcli.domain import instruction
     from certcli.letters import follow_up
 
-    follow = common.FollowUp(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         done = instruction.withdraw(store, ref, reason=reason, date=common.day(date))
@@ -423,7 +423,7 @@ def dossier_withdraw(
             common.say(f"  {done['interviews_cancelled']} scheduled interview(s) cancelled")
         for session_id in done["removed_from_agenda"]:
             common.say(f"  taken off the agenda of session {session_id}")
-    follow.finish(json_out)
+    common.finish_letter(follow, json_out)
 
 
 COMMANDS = [

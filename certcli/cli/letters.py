@@ -25,9 +25,9 @@ def letters_list(templates: TemplatesOpt = None, json_out: JsonOpt = False):
 
     Example: certcli letters list --templates ./mes-modeles
     """
-    from certcli.letters import render as letters
+    from certcli.letters import catalog
 
-    found = [info.to_dict() for info in letters.catalog(templates).values()]
+    found = [info.to_dict() for info in catalog.catalog(templates).values()]
     if json_out:
         common.emit_json(found)
         return
@@ -94,7 +94,7 @@ def letters_render(
     Example: certcli letters render --pending
     """
     from certcli.errors import CertcliError, ValidationError
-    from certcli.letters import render as letters
+    from certcli.letters import log, send
 
     store = common.store(actor=actor, date=date)
     if pending:
@@ -103,7 +103,7 @@ def letters_render(
                 "--pending renders the pending letters as they were asked "
                 "for: give no template, record or --dry-run with it"
             )
-        outcomes = letters.complete_pending(store)
+        outcomes = log.complete_pending(store)
         failed = [o for o in outcomes if o.error]
         if json_out:
             common.emit_json([o.to_dict() for o in outcomes])
@@ -126,7 +126,7 @@ def letters_render(
         raise ValidationError("name the TEMPLATE to render, or give --pending")
     if not dry_run:
         common.complete_pending(store)
-    done = letters.render(
+    done = send.render_and_log(
         store,
         template,
         dossier=dossier,
@@ -155,9 +155,9 @@ def letters_pending(json_out: JsonOpt = False):
 
     Example: certcli letters pending
     """
-    from certcli.letters import render as letters
+    from certcli.letters import log
 
-    rows = letters.pending(common.store())
+    rows = log.pending(common.store())
     if json_out:
         common.emit_json(rows)
         return
@@ -197,9 +197,9 @@ def letters_log(
 
     Example: certcli letters log --candidate 12
     """
-    from certcli.letters import render as letters
+    from certcli.letters import log
 
-    rows = letters.log(common.store(), candidate_id=candidate, dossier=dossier)
+    rows = log.log(common.store(), candidate_id=candidate, dossier=dossier)
     if json_out:
         common.emit_json(rows)
         return
@@ -267,10 +267,10 @@ def letters_notified(
 
     Example: certcli letters notified 12 --date 2026-10-07 --registered "1A 123 456 7890 1"
     """
-    from certcli.letters import render as letters
+    from certcli.letters import log
 
     store = common.store(actor=actor, date=date)
-    done = letters.notified(store, letter_id, date=date, registered=registered)
+    done = log.notified(store, letter_id, date=date, registered=registered)
     if json_out:
         common.emit_json(done)
         return

@@ -41,7 +41,7 @@ def renewals_due(
 
     Example: certcli renewals due --months 9 --as-of 2026-06-15
     """
-    from certcli.letters import reminders as renewals
+    from certcli.domain import renewals
 
     found = renewals.due(
         common.store(),
@@ -96,14 +96,14 @@ def renewals_remind(
     Example: certcli renewals remind --months 9 --out courrier/ --one-file
     """
     from certcli.errors import CertcliError
-    from certcli.letters import reminders as renewals
+    from certcli.letters import reminders
 
     store = common.store(actor=actor, date=date)
     day = common.day(date)
     if not dry_run:
         common.complete_pending(store)  # a killed run's letters first
     with _progress(enabled=not json_out) as step:
-        done = renewals.remind(
+        done = reminders.remind(
             store,
             as_of=as_of or day,
             months=months,

@@ -35,8 +35,8 @@ from certcli.domain import (
     instructors,
     invoices,
     reception,
+    renewals,
 )
-from certcli.letters import reminders as renewals
 from certcli.rules import dates, money, schemes
 
 if TYPE_CHECKING:

@@ -14,8 +14,7 @@ import statistics
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from certcli.domain import instruction
-from certcli.letters import reminders as renewals
+from certcli.domain import instruction, renewals
 from certcli.rules import dates
 from certcli.rules.money import ZERO, as_str, to_decimal
 

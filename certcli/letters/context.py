@@ -15,47 +15,13 @@ import re
 from dataclasses import dataclass, field
 
 from certcli.domain import appeals, completeness
-from certcli.errors import NotFound, TemplateError, ValidationError
+from certcli.errors import NotFound, ValidationError
+from certcli.letters import wording
 from certcli.rules import dates, schemes
 from certcli.rules.money import ZERO, to_decimal
 
 RECORD_KINDS = ("dossier", "certificate", "candidate", "invoice")
-# What the candidate asked for, as a letter names it ("votre demande de certification
-# initiale"): the kind qualifies the request, never the dossier.
-REQUEST_LABELS = {
-    "initial": "demande de certification initiale",
-    "renewal": "demande de renouvellement de certification",
-    "extension": "demande d'extension de certification",
-}
-# A CQPT file is a candidature, examined by the funding body, not an instructor.
-CQPT_REQUEST_LABEL = "candidature"
 PAST_ADMISSIBILITY = ("admissible", "evaluation", "transmitted", "granted", "refused")
-METHOD_LABELS = {"cheque": "chèque", "virement": "virement"}
-PHASE_LABELS = {
-    "prediag": "Pré-diagnostic",
-    "proof": "Dossier de preuves",
-    "quiz": "Questionnaire",
-    "situation": "Mise en situation professionnelle",
-}
-FEMININE_PHASES = {"situation"}  # the result agrees with the phase's noun
-# `cqpt phase --result` records pass/fail; a letter never prints them in English.
-RESULT_LABELS = {"pass": "validé", "fail": "non validé"}
-FINANCING_LABELS = {
-    "contrat-pro": "contrat de professionnalisation",
-    "periode-pro": "période de professionnalisation",
-    "dif-prioritaire": "DIF prioritaire",
-    "dif": "DIF",
-    "plan-formation": "plan de formation de votre employeur",
-    "cif": "congé individuel de formation",
-}
-ROUTE_LABELS = {
-    "contrat-pro": "contrat de professionnalisation",
-    "periode-pro": "période de professionnalisation",
-    "libre": "accès libre",
-}
-SALUTATIONS = {"Mme": "Madame", "M.": "Monsieur"}
-# The ending a participle takes for the recipient ("orienté", "orientée").
-AGREEMENTS = {"Mme": "e", "M.": ""}
 
 
 @dataclass
@@ -101,220 +67,8 @@ def build(
     return _BUILDERS[kind](store, key, date)
 
 
-# -- what must be true before a letter goes out ----------------------------------------------
+# A postal address, as the recipient block prints it (certcli.letters.conditions).
 ADDRESS_FIELDS = ("address", "postcode", "city")
-
-
-class NoPostalAddress(TemplateError):
-    """The recipient has no full postal address (a batch skips them)."""
-
-
-def check_address(context: LetterContext) -> None:
-    """Every letter is posted: no letter with a blank address block."""
-    candidate = context.data["candidate"]
-    missing = [f for f in ADDRESS_FIELDS if not str(candidate.get(f) or "").strip()]
-    if missing:
-        cid = candidate["id"]
-        raise NoPostalAddress(
-            f"candidate {cid} ({candidate['full_name']}) has no postal address "
-            f"({', '.join(missing)}): add it with `certcli candidate edit {cid} "
-            f"{' '.join(f'--{f} …' for f in missing)}`"
-        )
-
-
-def _granted(context: LetterContext) -> str | None:
-    dossier = context.data["dossier"]
-    if not dossier["granted"]:
-        return f"dossier {dossier['ref']} is '{dossier['status']}', not granted"
-    return None
-
-
-def _refused(context: LetterContext) -> str | None:
-    dossier = context.data["dossier"]
-    if not dossier["refused"]:
-        return (
-            f"dossier {dossier['ref']} is '{dossier['status']}': a refusal letter goes "
-            "to a refused dossier (or one whose appeal confirmed the refusal)"
-        )
-    if "refusal" not in context.data:
-        return f"dossier {dossier['ref']} has no recorded refusal"
-    return None
-
-
-def _appeal_decided(context: LetterContext) -> str | None:
-    ref = context.data["dossier"]["ref"]
-    appeal = context.data.get("appeal")
-    if appeal is None:
-        return f"dossier {ref} has no appeal"
-    if not appeal["decided"]:
-        return (
-            f"the appeal of dossier {ref} (filed on {appeal['filed_on'].isoformat()}) "
-            f"has no outcome yet: record it with `certcli appeal decide {ref}` first"
-        )
-    return None
-
-
-def _decided(context: LetterContext) -> str | None:
-    dossier = context.data["dossier"]
-    if dossier["decision"] not in ("granted", "refused"):
-        return f"dossier {dossier['ref']} is '{dossier['status']}': it has no decision yet"
-    return None
-
-
-def _payable(context: LetterContext) -> str | None:
-    invoice = context.data["invoice"]
-    number = invoice["number"]
-    if invoice["kind"] == "credit":
-        cancels = invoice["credit_for"]["number"] if invoice["credit_for"] else "an invoice"
-        return (
-            f"{number} is a credit note (it cancels {cancels}): no payment is asked on "
-            f"it; print it with `certcli letters render facture --invoice {number}`"
-        )
-    if invoice["status"] == "cancelled":
-        by = invoice["credited_by"]["number"] if invoice["credited_by"] else "a credit note"
-        return (
-            f"invoice {number} was cancelled by {by}: nothing to pay; reprint it with "
-            f"`certcli letters render facture --invoice {number}`"
-        )
-    if not invoice["payable"]:
-        return (
-            f"invoice {number} is paid in full: nothing to ask for; reprint it with "
-            f"`certcli letters render facture --invoice {number}`"
-        )
-    return None
-
-
-def _too_early(context: LetterContext, day: dt.date, what: str) -> str | None:
-    """A letter about a step is not dated before the step."""
-    if context.data["date"] < day:
-        return (
-            f"the letter cannot be dated {context.data['date'].isoformat()}, before "
-            f"{what} ({day.isoformat()})"
-        )
-    return None
-
-
-def _adjourned(context: LetterContext) -> str | None:
-    dossier = context.data["dossier"]
-    if dossier["decision"] != "adjourned" or "adjournment" not in context.data:
-        return (
-            f"dossier {dossier['ref']} is '{dossier['status']}': an adjournment letter "
-            "goes to a dossier whose latest decision is an adjournment"
-        )
-    return _too_early(context, context.data["adjournment"]["date"], "the adjournment")
-
-
-def _withdrawn(context: LetterContext) -> str | None:
-    dossier = context.data["dossier"]
-    if "withdrawal" not in context.data:
-        return (
-            f"dossier {dossier['ref']} is '{dossier['status']}', not withdrawn: record "
-            f"it with `certcli dossier withdraw {dossier['ref']}` first"
-        )
-    return _too_early(context, context.data["withdrawal"]["date"], "the withdrawal")
-
-
-def _admissibility(context: LetterContext, wanted: bool) -> str | None:
-    ref = context.data["dossier"]["ref"]
-    found = context.data.get("admissibility")
-    if found is None:
-        return (
-            f"dossier {ref} has no admissibility recorded yet (`certcli cqpt "
-            f"admissibility {ref} --accept|--reject`)"
-        )
-    if found["admissible"] != wanted:
-        verdict, other = (
-            ("admissible", "cqpt-recevabilite")
-            if found["admissible"]
-            else ("inadmissible", "cqpt-irrecevabilite")
-        )
-        on = f" on {found['date'].isoformat()}" if found["date"] else ""
-        return f"dossier {ref} was declared {verdict}{on}: its letter is {other}"
-    if wanted and "evaluator" not in context.data:
-        return (
-            f"dossier {ref} is admissible but not yet oriented: this letter names the "
-            f"evaluator, send it with `certcli cqpt orient {ref} --evaluator ID --letter`"
-        )
-    if found["date"] is None:
-        return None
-    return _too_early(context, found["date"], "the admissibility decision")
-
-
-def _fee_paid(context: LetterContext) -> str | None:
-    if "payment" not in context.data:
-        ref = context.data["dossier"]["ref"]
-        return (
-            f"no instruction fee payment is recorded for dossier {ref} on or before "
-            f"{context.data['date'].isoformat()}"
-        )
-    return None
-
-
-def _certificate_withdrawn(context: LetterContext) -> str | None:
-    cert = context.data["certificate"]
-    if cert["withdrawn_on"] is None:
-        return (
-            f"certificate {cert['number']} is not withdrawn: record it with `certcli "
-            f"certificate withdraw {cert['number']} --reason …` first"
-        )
-    return _too_early(context, cert["withdrawn_on"], "the withdrawal")
-
-
-# A template's `when` header names one of these: the letter goes out only then. Each
-# condition is about one kind of record.
-CONDITIONS = {
-    "granted": ("dossier", _granted),
-    "refused": ("dossier", _refused),
-    "appeal-decided": ("dossier", _appeal_decided),
-    "decided": ("dossier", _decided),
-    "adjourned": ("dossier", _adjourned),
-    "withdrawn": ("dossier", _withdrawn),
-    "admissible": ("dossier", lambda c: _admissibility(c, True)),
-    "inadmissible": ("dossier", lambda c: _admissibility(c, False)),
-    "fee-paid": ("dossier", _fee_paid),
-    "certificate-withdrawn": ("certificate", _certificate_withdrawn),
-    "payable": ("invoice", _payable),
-}
-WORKFLOWS = ("opqtecc", "cqpt")
-
-
-def check_workflow(template: str, workflow: str | None, context: LetterContext) -> None:
-    """A letter written for one scheme's route never goes to a record of the other."""
-    own = context.data.get("workflow")
-    if workflow and own and own != workflow:
-        code = context.data["scheme"]["code"]
-        raise TemplateError(
-            f"template {template!r} is a letter of the {workflow.upper()} route; "
-            f"{context.kind} {context.ref} is {code} ({own.upper()} route): see `certcli "
-            "letters list` for its letters"
-        )
-
-
-def check_invoice_date(template: str, when: str | None, context: LetterContext) -> None:
-    """A letter is never dated before the invoice it encloses: an invoice letter, or a
-    grant letter (its `when` is granted or appeal-decided) with the dues invoice."""
-    invoice = context.data.get("invoice")
-    if invoice is None or not (context.kind == "invoice" or when in ("granted", "appeal-decided")):
-        return
-    issued = invoice["issued_on"]
-    if context.data["date"] < issued:
-        raise TemplateError(
-            f"template {template!r}: the letter cannot be dated "
-            f"{context.data['date'].isoformat()}, before the invoice it encloses "
-            f"({invoice['number']}, issued on {issued.isoformat()}): date it "
-            f"{issued.isoformat()} or later (--date)"
-        )
-
-
-def check_condition(template: str, when: str | None, context: LetterContext) -> None:
-    if not when:
-        return
-    kind, condition = CONDITIONS[when]
-    if context.kind != kind:
-        raise TemplateError(f"template {template!r}: 'when = {when}' needs a --{kind} letter")
-    problem = condition(context)
-    if problem:
-        raise TemplateError(f"template {template!r}: {problem}")
 
 
 # -- shared parts ---------------------------------------------------------------------------
@@ -354,8 +108,8 @@ def _candidate(store, candidate_id: int, buyer=None) -> dict:
             "name": f"{civility} {full_name}".strip(),
             "lines": [line for line in (row["address"], town) if line],
         },
-        "salutation": SALUTATIONS.get(civility, "Madame, Monsieur"),
-        "agreement": AGREEMENTS.get(civility, "(e)"),
+        "salutation": wording.SALUTATIONS.get(civility, "Madame, Monsieur"),
+        "agreement": wording.AGREEMENTS.get(civility, "(e)"),
     }
 
 
@@ -523,15 +277,15 @@ def for_dossier(store, ref: str, date: dt.date) -> LetterContext:
         "ref": row["ref"],
         "kind": row["kind"],
         "request_label": (
-            CQPT_REQUEST_LABEL
+            wording.CQPT_REQUEST_LABEL
             if scheme.workflow == "cqpt"
-            else REQUEST_LABELS.get(row["kind"], row["kind"])
+            else wording.REQUEST_LABELS.get(row["kind"], row["kind"])
         ),
         "status": row["status"],
         "opened_on": _date(row["opened_on"]),
         "mention": row["mention"],
         "route": row["route"],
-        "route_label": ROUTE_LABELS.get(row["route"], row["route"]),
+        "route_label": wording.ROUTE_LABELS.get(row["route"], row["route"]),
         "financing": row["financing"],
         "decision": row["decision"],
         "decided_on": decided_on,
@@ -595,7 +349,7 @@ def _add_payments(store, row, ctx: dict, date: dt.date) -> None:
             "date": _date(p["paid_on"]),
             "amount": to_decimal(p["amount"]),
             "method": p["method"],
-            "method_label": METHOD_LABELS.get(p["method"], p["method"]),
+            "method_label": wording.METHOD_LABELS.get(p["method"], p["method"]),
             "reference": p["reference"] or "",
         }
         for p in store.dossier_payments(row["id"])
@@ -768,7 +522,7 @@ def _add_cqpt(store, row, scheme, ctx: dict) -> None:
         "funder": funder or "",
         "amount": amount,
         "financing": row["financing"] or "",
-        "financing_label": FINANCING_LABELS.get(row["financing"], row["financing"] or ""),
+        "financing_label": wording.FINANCING_LABELS.get(row["financing"], row["financing"] or ""),
     }
     if row["evaluator_id"]:
         evaluator = store.evaluator(row["evaluator_id"])
@@ -780,8 +534,8 @@ def _add_cqpt(store, row, scheme, ctx: dict) -> None:
     ctx["phases"] = [
         {
             "phase": p["phase"],
-            "label": PHASE_LABELS.get(p["phase"], p["phase"]),
-            "result": _result_label(p["phase"], p["result"]),
+            "label": wording.PHASE_LABELS.get(p["phase"], p["phase"]),
+            "result": wording.result_label(p["phase"], p["result"]),
             "score": p["score"] or "",
             "date": _date(p["date"]),
             "training_advised": bool(p["training_advised"]),
@@ -813,14 +567,6 @@ def _add_cqpt(store, row, scheme, ctx: dict) -> None:
         "min_hours": to_decimal(rules.get("min_hours", "0")),
         "window_years": int(rules.get("window_years", 0)),
     }
-
-
-def _result_label(phase: str, result: str | None) -> str:
-    """'pass' -> 'validé' ('validée' for a feminine phase); a French result as recorded."""
-    label = RESULT_LABELS.get((result or "").strip().lower(), result or "")
-    if label in RESULT_LABELS.values() and phase in FEMININE_PHASES:
-        label += "e"
-    return label
 
 
 def for_certificate(store, number: str, date: dt.date) -> LetterContext:

@@ -1,15 +1,26 @@
-"""Which letter follows which step: the `--letter` flag of the writing commands.
+"""The `--letter` of the writing commands: which letter follows which step, and
+how it is asked for with the step and rendered after it.
 
 One table, so that "which letter does `commission decide --letter` send?" has one
-answer. Rendering itself is `letters.render`, run after the step is recorded.
+answer. The letter is asked for in the step's own transaction (a pending letter,
+certcli.letters.log.ask) and rendered after it committed; the CLI only prints
+what `FollowUp` found (certcli.cli.common.finish_letter).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from certcli.errors import NotFound, ValidationError
+from certcli.errors import CertcliError, NotFound, ValidationError
+from certcli.letters import catalog, log, render
 from certcli.rules import dates
+
+if TYPE_CHECKING:
+    from certcli.store import Store
 
 # step -> template, for the steps that always send the same letter
 AFTER = {
@@ -48,7 +59,7 @@ def check_decision(decision: str) -> None:
         raise ValidationError(f"no letter is sent for an {decision} dossier: drop --letter")
 
 
-def after_decision(store, session_id: int, decision: str) -> str:
+def after_decision(store: Store, session_id: int, decision: str) -> str:
     """Appeal session -> appeal outcome; CPNE session -> CQPT decision; award
     session -> notification (granted), refusal with the appeal deadline, or
     adjournment (only an award session adjourns)."""
@@ -65,7 +76,7 @@ def after_decision(store, session_id: int, decision: str) -> str:
     return "notification" if decision == "granted" else "refus"
 
 
-def decision_date(store, result: dict) -> dt.date:
+def decision_date(store: Store, result: dict) -> dt.date:
     """The day a decision's letter is dated: the session day, like the decision,
     unless the decision brought an invoice issued later (recorded after the session),
     since a letter is never dated before the invoice it encloses."""
@@ -75,3 +86,138 @@ def decision_date(store, result: dict) -> dt.date:
 
         day = max(day, dates.from_iso(invoices.get(store, result["invoice"]).issued_on))
     return day
+
+
+class FollowUp:
+    """A writing command's --letter: options checked before the action, the letter
+    asked for in the action's own transaction (a pending letter) and rendered after
+    it committed.
+
+        with follow.step(store):
+            result = domain.action(store, ...)
+            follow.render(store, template, dossier=result.ref, date=day)
+
+    Outside `step`, `render` asks for the letter in a transaction of its own, after
+    the action's. A rendering failure never undoes the action: `error` says the
+    letter is pending and how to render it (the command prints the action's result,
+    then that error); a run killed meanwhile leaves it pending, never lost. Letters
+    an earlier run left pending are completed after this one and handed to
+    `on_pending` (the CLI's warnings).
+    """
+
+    def __init__(
+        self,
+        wanted: bool,
+        fmt: str,
+        out: Path,
+        templates: Path | None,
+        *,
+        on_pending: Callable[[list[log.PendingOutcome]], None] | None = None,
+    ):
+        self.wanted, self.fmt, self.out, self.templates = wanted, fmt, out, templates
+        self.on_pending = on_pending
+        self.template: str | None = None
+        self.path: str | None = None
+        self.error: str | None = None
+        self._asked: tuple | None = None  # (pending id, composed letter)
+        self._in_step = False
+        if wanted:
+            # Mistyped options fail before anything is recorded.
+            if fmt not in render.FORMATS:
+                raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
+            catalog.own_templates_dir(templates)
+
+    @contextmanager
+    def step(self, store: Store):
+        """The action's transaction, its letter asked for inside, rendered after."""
+        self._in_step = True
+        try:
+            with store.transaction():
+                yield self
+        finally:
+            self._in_step = False
+        self._render_asked(store)
+
+    def render(
+        self,
+        store: Store,
+        template: str,
+        *,
+        date: dt.date,
+        dossier: str | None = None,
+        certificate: str | None = None,
+    ) -> None:
+        """The letter about one record: a dossier, or a certificate."""
+        if not self.wanted:
+            return
+        self.template = template
+        option, ref = ("--certificate", certificate) if certificate else ("--dossier", dossier)
+        try:
+            # Composed under the step's write lock: the letter says what was recorded.
+            with store.transaction():
+                letter = render.compose(
+                    store,
+                    template,
+                    dossier=dossier,
+                    certificate=certificate,
+                    date=date,
+                    templates_dir=self.templates,
+                )
+                pending_id = log.ask(
+                    store,
+                    letter,
+                    date=date,
+                    fmt=self.fmt,
+                    out_dir=self.out,
+                    templates_dir=self.templates,
+                )
+        except CertcliError as exc:
+            again = [
+                f"certcli letters render {template} {option} {ref}",
+                f"--date {date.isoformat()}",
+                f"--format {self.fmt}",
+                f"--out {self.out}",
+            ]
+            if self.templates:
+                again.append(f"--templates {self.templates}")
+            self.error = (
+                f"{ref}: the step is recorded but the letter was not rendered: "
+                f"{exc}; render it with `{' '.join(again)}`"
+            )
+            return
+        self._asked = (pending_id, letter, ref)
+        if not self._in_step:
+            self._render_asked(store)
+
+    def _render_asked(self, store: Store) -> None:
+        if self._asked is None:
+            return
+        pending_id, letter, ref = self._asked
+        self._asked = None
+        try:
+            done = log.complete(store, [pending_id], [letter])
+        except CertcliError as exc:
+            self.error = (
+                f"{ref}: the step is recorded and its letter is pending, not "
+                f"rendered: {exc}; render it with `certcli letters render "
+                "--pending`"
+            )
+            return
+        if done:
+            self.path = str(done[0].path)
+        if store.pending_letters():
+            outcomes = log.complete_pending(store)
+            if self.on_pending is not None:
+                self.on_pending(outcomes)
+
+    def render_decision(self, store: Store, result: dict) -> None:
+        """The letter of a decision just recorded (`commission decide`, `appeal decide`),
+        dated on the session day like the decision, or on the day its invoice was
+        issued when that is later (decision_date)."""
+        if self.wanted:
+            template = after_decision(store, result["session"], result["decision"])
+            self.render(store, template, dossier=result["ref"], date=decision_date(store, result))
+
+    def add_to(self, data: dict) -> dict:
+        """The command's JSON with `"letter": path` (null when it failed)."""
+        return {**data, "letter": self.path} if self.wanted else data

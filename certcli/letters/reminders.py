@@ -1,13 +1,8 @@
-"""Renewal reminders (spec §4): who is due, and the reminder letters.
-
-A certificate is due when its current period ends within `months` of `as_of`,
-it is still valid on `as_of` (not withdrawn, its latest period covers as_of),
-it has no later period (not renewed), and no reminder was recorded for that
-period. `reminders.period_id` is UNIQUE: reminding twice for one period cannot
-be written, even by two runs at once.
+"""Renewal reminders (spec §4): the reminder letters of the certificates due
+(who is due: certcli.domain.renewals).
 
 `remind` first holds the certificates' periods, HOLD at a time: each reminder and
-its pending letter (certcli.letters.render.ask), in one transaction; then it renders each
+its pending letter (certcli.letters.log.ask), in one transaction; then it renders each
 letter and logs it. A run that finds a period held by another renders nothing for
 it, so two runs at once leave one file per reminder; a run killed after holding
 periods leaves their letters pending, completed by the next run (or `letters
@@ -21,40 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from certcli.domain import renewals
+from certcli.domain.renewals import Due
 from certcli.errors import StateError, ValidationError
-from certcli.letters import context as letter_context
-from certcli.letters import render as letters
-from certcli.rules import dates
+from certcli.letters import catalog, conditions, log, render
+from certcli.letters.context import LetterContext, certificate_context
 
-TEMPLATE = letters.REMINDER
-
-
-@dataclass
-class Due:
-    certificate: str
-    certificate_id: int
-    period_id: int
-    candidate_id: int
-    holder: str
-    valid_until: dt.date
-    days_left: int
-    reminded_on: str | None
-
-    @property
-    def status(self) -> str:
-        if self.reminded_on:
-            return f"reminded {self.reminded_on}"
-        return "expired" if self.days_left < 0 else "to remind"
-
-    def to_dict(self) -> dict:
-        return {
-            "certificate": self.certificate,
-            "candidate_id": self.candidate_id,
-            "holder": self.holder,
-            "valid_until": self.valid_until.isoformat(),
-            "days_left": self.days_left,
-            "reminded_on": self.reminded_on,
-        }
+TEMPLATE = "rappel-renouvellement"  # a letter of this template is the period's reminder
 
 
 @dataclass
@@ -74,82 +42,6 @@ class Reminded:
 
 
 HOLD = 50  # periods held (reminder + pending letter) per transaction by `remind`
-MAX_MONTHS = 48  # a whole validity period: further ahead is a typo, not a reminder window
-
-
-def _check_months(months: int) -> None:
-    if not 1 <= months <= MAX_MONTHS:
-        raise ValidationError(f"invalid --months {months}: between 1 and {MAX_MONTHS}")
-
-
-def due(
-    store, *, as_of: dt.date, months: int, include_expired: bool = False, pending: bool = False
-) -> list[Due]:
-    """Certificates in the reminder window, soonest end first, with their reminder
-    status; `pending` keeps only those still to remind (what `remind` would do)."""
-    _check_months(months)
-    limit = dates.add_months(as_of, months)
-    rows = store.renewal_window(
-        as_of=as_of.isoformat(), limit=limit.isoformat(), include_expired=include_expired
-    )
-    found = []
-    for row in rows:
-        valid_until = dt.date.fromisoformat(row["end"])
-        if not include_expired and not dates.reminder_due(valid_until, as_of, months):
-            continue
-        if pending and (row["reminded_on"] or valid_until < as_of):
-            continue
-        holder = " ".join(p for p in (row["civility"], row["first_name"], row["last_name"]) if p)
-        found.append(
-            Due(
-                row["number"],
-                row["certificate_id"],
-                row["period_id"],
-                row["candidate_id"],
-                holder,
-                valid_until,
-                (valid_until - as_of).days,
-                row["reminded_on"],
-            )
-        )
-    return found
-
-
-def record_sent(store, number: str, *, months: int, date: dt.date) -> Due:
-    """Record a reminder sent without a letter rendered here (by e-mail, or by
-    another tool): the period counts as reminded, so `remind` skips it."""
-    with store.transaction():
-        # Read under the write lock: a reminder recorded meanwhile by another run is
-        # seen here, and this one is refused with a message, not a constraint error.
-        found = [
-            d
-            for d in due(store, as_of=date, months=months, pending=True)
-            if d.certificate == number
-        ]
-        if not found:
-            raise StateError(
-                f"certificate {number} has no period to remind on {date} "
-                f"(not within {months} months of its end, or already reminded)"
-            )
-        item = found[0]
-        store.insert(
-            "reminders",
-            {
-                "certificate_id": item.certificate_id,
-                "period_id": item.period_id,
-                "reminded_on": date.isoformat(),
-                "letter_id": None,
-            },
-        )
-        store.audit(
-            "renewal.remind",
-            "certificate",
-            item.certificate,
-            {"valid_until": item.valid_until.isoformat(), "letter": None},
-            date,
-        )
-    item.reminded_on = date.isoformat()
-    return item
 
 
 Progress = Callable[[int, int, str], None]
@@ -178,12 +70,12 @@ def remind(
             f"{as_of.isoformat()}: a reminder cannot be dated before the "
             "day its window is computed for"
         )
-    todo = due(store, as_of=as_of, months=months, pending=True)
+    todo = renewals.due(store, as_of=as_of, months=months, pending=True)
     result = Reminded(dry_run=dry_run)
     if not todo:
         return result
-    info = letters.find(TEMPLATE, templates_dir)  # fail before writing anything
-    folder = letters.prepare_out_dir(out_dir)
+    info = catalog.find(TEMPLATE, templates_dir)  # fail before writing anything
+    folder = render.prepare_out_dir(out_dir)
     step = progress or (lambda done, total, label: None)
     step(0, len(todo), "")
     if one_file:
@@ -221,11 +113,11 @@ def remind(
             done += 1
             if letter is not None and dry_run:
                 result.files.append(
-                    letters.render_unlogged(store, [letter], folder, fmt, date, templates_dir)
+                    render.render_unlogged(store, [letter], folder, fmt, date, templates_dir)
                 )
                 result.reminded.append(item.certificate)
             elif pending_id is not None:  # else skipped, or another run holds the period
-                rendered = letters.complete(store, [pending_id], [letter])
+                rendered = log.complete(store, [pending_id], [letter])
                 result.reminded.append(item.certificate)
                 if rendered:
                     result.files.append(rendered[0].path)
@@ -248,7 +140,7 @@ def _remind_one_file(
     stem = f"{date.isoformat()}_{TEMPLATE}_lot-{todo[0].certificate}-{len(todo)}"
     if result.dry_run:
         result.files.append(
-            letters.render_unlogged(store, composed, folder, fmt, date, templates_dir, stem=stem)
+            render.render_unlogged(store, composed, folder, fmt, date, templates_dir, stem=stem)
         )
         result.reminded = [item.certificate for item in todo]
         step(total, total, result.files[0].name)
@@ -268,7 +160,7 @@ def _remind_one_file(
     if held:
         # One document for every letter (laid out in parts, on every core for a long
         # batch): far faster than one PDF each.
-        rendered = letters.complete(store, held, held_letters, stem=stem) or []
+        rendered = log.complete(store, held, held_letters, stem=stem) or []
         result.files.extend(dict.fromkeys(r.path for r in rendered))
     step(total, total, result.files[0].name if result.files else "")
     return result
@@ -276,23 +168,23 @@ def _remind_one_file(
 
 def _compose_or_skip(
     store, item: Due, date: dt.date, info, templates_dir, result: Reminded
-) -> letters.Letter | None:
+) -> render.Letter | None:
     try:
         return _compose(store, item, date, info, templates_dir)
-    except letter_context.NoPostalAddress as exc:
+    except conditions.NoPostalAddress as exc:
         result.skipped.append({"certificate": item.certificate, "reason": str(exc)})
         return None
 
 
-def _compose(store, item: Due, date: dt.date, info, templates_dir) -> letters.Letter:
+def _compose(store, item: Due, date: dt.date, info, templates_dir) -> render.Letter:
     row = store.certificate_row(item.certificate_id)
-    context = letter_context.certificate_context(store, row, date)
-    return letters.compose(
+    context = certificate_context(store, row, date)
+    return render.compose(
         store, TEMPLATE, date=date, templates_dir=templates_dir, context=context, info=info
     )
 
 
-def _period(context: letter_context.LetterContext) -> tuple[int, dict]:
+def _period(context: LetterContext) -> tuple[int, dict]:
     cert = context.data["certificate"]
     if not cert.get("valid_until"):
         raise StateError(
@@ -305,7 +197,7 @@ def _period(context: letter_context.LetterContext) -> tuple[int, dict]:
     return cert["period_id"], cert
 
 
-def check_remindable(store, context: letter_context.LetterContext, *, recorded: bool) -> None:
+def check_remindable(store, context: LetterContext, *, recorded: bool) -> None:
     """A reminder by hand: only for a certificate that can be renewed (even as a dry
     run, the letter must be true) and, when recorded, never twice."""
     _period(context)
@@ -313,7 +205,7 @@ def check_remindable(store, context: letter_context.LetterContext, *, recorded: 
         check_not_reminded(store, context)
 
 
-def check_not_reminded(store, context: letter_context.LetterContext) -> None:
+def check_not_reminded(store, context: LetterContext) -> None:
     """Refuse a second reminder for the certificate's current period (spec §4)."""
     period_id, cert = _period(context)
     done = store.reminder_for_period(period_id)
@@ -325,14 +217,14 @@ def check_not_reminded(store, context: letter_context.LetterContext) -> None:
         )
 
 
-def record(store, letter: letters.Letter, path: Path, fmt: str, date: dt.date) -> int:
+def record(store, letter: render.Letter, path: Path, fmt: str, date: dt.date) -> int:
     """A reminder rendered by hand (`letters render rappel-renouvellement`): the letter
     log, the reminder of the certificate's current period and the audit, in one
     transaction; refused when that period was reminded meanwhile."""
     period_id, cert = _period(letter.context)
     with store.transaction():
         check_not_reminded(store, letter.context)
-        letter_id = letters.record(store, letter, path, fmt, date)
+        letter_id = log.record(store, letter, path, fmt, date)
         store.insert(
             "reminders",
             {
@@ -353,7 +245,7 @@ def record(store, letter: letters.Letter, path: Path, fmt: str, date: dt.date) -
 
 
 def claim(
-    store, letter: letters.Letter, *, date: dt.date, fmt: str, out_dir, templates_dir=None
+    store, letter: render.Letter, *, date: dt.date, fmt: str, out_dir, templates_dir=None
 ) -> int | None:
     """Hold the certificate's current period for this reminder letter: the reminder
     (its letter to come), the pending letter and the audit, inside the caller's
@@ -372,7 +264,7 @@ def claim(
                 "letter_id": None,
             },
         )
-        pending_id = letters.ask(
+        pending_id = log.ask(
             store,
             letter,
             date=date,

@@ -1,0 +1,132 @@
+"""Renewal reminders (spec §4): who is due.
+
+A certificate is due when its current period ends within `months` of `as_of`,
+it is still valid on `as_of` (not withdrawn, its latest period covers as_of),
+it has no later period (not renewed), and no reminder was recorded for that
+period. `reminders.period_id` is UNIQUE: reminding twice for one period cannot
+be written, even by two runs at once. The reminder letters are
+certcli.letters.reminders'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from certcli.errors import StateError, ValidationError
+from certcli.rules import dates
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
+
+@dataclass
+class Due:
+    certificate: str
+    certificate_id: int
+    period_id: int
+    candidate_id: int
+    holder: str
+    valid_until: dt.date
+    days_left: int
+    reminded_on: str | None
+
+    @property
+    def status(self) -> str:
+        if self.reminded_on:
+            return f"reminded {self.reminded_on}"
+        return "expired" if self.days_left < 0 else "to remind"
+
+    def to_dict(self) -> dict:
+        return {
+            "certificate": self.certificate,
+            "candidate_id": self.candidate_id,
+            "holder": self.holder,
+            "valid_until": self.valid_until.isoformat(),
+            "days_left": self.days_left,
+            "reminded_on": self.reminded_on,
+        }
+
+
+MAX_MONTHS = 48  # a whole validity period: further ahead is a typo, not a reminder window
+
+
+def _check_months(months: int) -> None:
+    if not 1 <= months <= MAX_MONTHS:
+        raise ValidationError(f"invalid --months {months}: between 1 and {MAX_MONTHS}")
+
+
+def due(
+    store: Store,
+    *,
+    as_of: dt.date,
+    months: int,
+    include_expired: bool = False,
+    pending: bool = False,
+) -> list[Due]:
+    """Certificates in the reminder window, soonest end first, with their reminder
+    status; `pending` keeps only those still to remind (what `remind` would do)."""
+    _check_months(months)
+    limit = dates.add_months(as_of, months)
+    rows = store.renewal_window(
+        as_of=as_of.isoformat(), limit=limit.isoformat(), include_expired=include_expired
+    )
+    found = []
+    for row in rows:
+        valid_until = dt.date.fromisoformat(row["end"])
+        if not include_expired and not dates.reminder_due(valid_until, as_of, months):
+            continue
+        if pending and (row["reminded_on"] or valid_until < as_of):
+            continue
+        holder = " ".join(p for p in (row["civility"], row["first_name"], row["last_name"]) if p)
+        found.append(
+            Due(
+                row["number"],
+                row["certificate_id"],
+                row["period_id"],
+                row["candidate_id"],
+                holder,
+                valid_until,
+                (valid_until - as_of).days,
+                row["reminded_on"],
+            )
+        )
+    return found
+
+
+def record_sent(store: Store, number: str, *, months: int, date: dt.date) -> Due:
+    """Record a reminder sent without a letter rendered here (by e-mail, or by
+    another tool): the period counts as reminded, so `remind` skips it."""
+    with store.transaction():
+        # Read under the write lock: a reminder recorded meanwhile by another run is
+        # seen here, and this one is refused with a message, not a constraint error.
+        found = [
+            d
+            for d in due(store, as_of=date, months=months, pending=True)
+            if d.certificate == number
+        ]
+        if not found:
+            raise StateError(
+                f"certificate {number} has no period to remind on {date} "
+                f"(not within {months} months of its end, or already reminded)"
+            )
+        item = found[0]
+        store.insert(
+            "reminders",
+            {
+                "certificate_id": item.certificate_id,
+                "period_id": item.period_id,
+                "reminded_on": date.isoformat(),
+                "letter_id": None,
+            },
+        )
+        store.audit(
+            "renewal.remind",
+            "certificate",
+            item.certificate,
+            {"valid_until": item.valid_until.isoformat(), "letter": None},
+            date,
+        )
+    item.reminded_on = date.isoformat()
+    return item

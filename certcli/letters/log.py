@@ -1,0 +1,332 @@
+"""The letter log: letters rendered and logged, asked for (pending), notified.
+
+A letter is logged with the file it was written to, in the same transaction as
+whatever it records (a renewal reminder); a file exists only for a logged
+letter, its name taken after that commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from certcli.errors import NotFound, StateError, ValidationError
+from certcli.letters import render
+from certcli.letters.render import Letter
+
+
+@dataclass
+class RenderedLetter:
+    template: str
+    path: Path
+    format: str
+    logged: bool
+    letter_id: int | None = None
+    ids: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "template": self.template,
+            "path": str(self.path),
+            "format": self.format,
+            "logged": self.logged,
+            "letter_id": self.letter_id,
+            **self.ids,
+        }
+
+
+def record(store, letter: Letter, path: Path, fmt: str, date: dt.date) -> int:
+    """Log one rendered letter (call inside store.transaction())."""
+    ctx = letter.context
+    letter_id = store.insert(
+        "letters",
+        {
+            "template": letter.template,
+            "candidate_id": ctx.candidate_id,
+            "dossier_id": ctx.dossier_id,
+            "certificate_id": ctx.certificate_id,
+            "invoice_id": ctx.invoice_id,
+            "date": date.isoformat(),
+            "path": str(path),
+            "format": fmt,
+            "actor": store.actor,
+            "rendered_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        },
+    )
+    store.audit(
+        "letter.render",
+        "letter",
+        letter_id,
+        {
+            "template": letter.template,
+            "candidate_id": ctx.candidate_id,
+            "ref": ctx.ref,
+            "path": str(path),
+            "format": fmt,
+        },
+        date,
+    )
+    return letter_id
+
+
+# -- pending letters ----------------------------------------------------------------------------
+# A letter is asked for in the transaction of its step (a decision, a reminder) and
+# rendered after the commit, as pretix renders an invoice's PDF after its
+# transaction: the PDF takes a second or more, far too long to hold the write lock,
+# and a rendering that fails (or a run killed meanwhile) must not undo the step. The
+# pending row is what makes the letter survive the kill: `letters render --pending`,
+# or the next command that renders letters, completes it, once.
+def ask(
+    store,
+    letter: Letter,
+    *,
+    date: dt.date,
+    fmt: str,
+    out_dir: str | Path,
+    templates_dir: str | Path | None = None,
+    reminder_id: int | None = None,
+) -> int:
+    """Record `letter` as pending (call inside the step's transaction); its id."""
+    if fmt not in render.FORMATS:
+        raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
+    ctx = letter.context
+    ref = str(ctx.candidate_id) if ctx.kind == "candidate" else ctx.ref
+    return store.insert(
+        "pending_letters",
+        {
+            "template": letter.template,
+            "record": ctx.kind,
+            "ref": ref,
+            "candidate_id": ctx.candidate_id,
+            "date": date.isoformat(),
+            "format": fmt,
+            # absolute: the letter may be completed by a run started in another folder
+            "out_dir": str(Path(out_dir).resolve()),
+            "templates_dir": str(Path(templates_dir).resolve()) if templates_dir else None,
+            "reminder_id": reminder_id,
+            "asked_by": store.actor,
+            "asked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        },
+    )
+
+
+class _Taken(Exception):
+    """Another run completed the letter (or took its file name) meanwhile."""
+
+
+def _compose_pending(store, row) -> Letter:
+    return render.compose(
+        store,
+        row["template"],
+        date=dt.date.fromisoformat(row["date"]),
+        templates_dir=row["templates_dir"],
+        **{row["record"]: row["ref"]},
+    )
+
+
+def complete(
+    store, pending_ids: list[int], composed: list[Letter] | None = None, *, stem: str | None = None
+) -> list[RenderedLetter] | None:
+    """Render pending letters into one file (one letter unless a batch gives `stem`),
+    then log them and mark them done in one transaction; the file takes its name
+    after that commit, so a letter file exists only for a logged letter. None
+    when another run completed one of them meanwhile: this run's file is removed."""
+    rows = [store.pending_letter(i) for i in pending_ids]
+    if any(row is None or row["letter_id"] for row in rows):
+        return None
+    if composed is None:
+        composed = [_compose_pending(store, row) for row in rows]
+    first = rows[0]
+    fmt, date = first["format"], dt.date.fromisoformat(first["date"])
+    folder = render.prepare_out_dir(first["out_dir"])
+    path = render.output_path(store, folder, stem or render.file_stem(composed[0], date), fmt)
+    done = []
+    try:
+        with render.letter_file(store, path) as tmp:
+            render.write(composed, tmp, fmt, first["templates_dir"])
+            with store.transaction():
+                if store.letter_at_path(str(path)) is not None:
+                    raise _Taken
+                for row, letter in zip(rows, composed, strict=True):
+                    if store.pending_letter(row["id"])["letter_id"]:
+                        raise _Taken
+                    letter_id = record(store, letter, path, fmt, dt.date.fromisoformat(row["date"]))
+                    store.update("pending_letters", row["id"], {"letter_id": letter_id})
+                    if row["reminder_id"]:
+                        store.update("reminders", row["reminder_id"], {"letter_id": letter_id})
+                    ctx = letter.context
+                    done.append(
+                        RenderedLetter(
+                            letter.template,
+                            path,
+                            fmt,
+                            True,
+                            letter_id,
+                            {"candidate_id": ctx.candidate_id, "ref": ctx.ref},
+                        )
+                    )
+    except _Taken:
+        if all(store.pending_letter(i)["letter_id"] for i in pending_ids):
+            return None
+        # a batch partly completed elsewhere, or a name taken by a concurrent run:
+        # the rest, one by one
+        return [r for i in pending_ids for r in (complete(store, [i]) or [])] or None
+    return done
+
+
+@dataclass
+class PendingOutcome:
+    id: int
+    template: str
+    record: str
+    ref: str
+    path: Path | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "template": self.template,
+            "record": self.record,
+            "ref": self.ref,
+            "path": str(self.path) if self.path else None,
+            "error": self.error,
+        }
+
+
+def complete_pending(store) -> list[PendingOutcome]:
+    """Render every pending letter, each once; one that fails stays pending with its
+    error (the others go on)."""
+    from certcli.errors import CertcliError
+
+    outcomes = []
+    for row in store.pending_letters():
+        outcome = PendingOutcome(row["id"], row["template"], row["record"], row["ref"])
+        try:
+            done = complete(store, [row["id"]])
+        except CertcliError as exc:
+            outcome.error = str(exc)
+        else:
+            if done is None:
+                continue  # another run did it meanwhile
+            outcome.path = done[0].path
+        outcomes.append(outcome)
+    return outcomes
+
+
+def pending(store) -> list[dict]:
+    """The letters asked for and not rendered yet (`letters pending` JSON keys)."""
+    return [
+        {
+            "id": r["id"],
+            "template": r["template"],
+            "record": r["record"],
+            "ref": r["ref"],
+            "candidate_id": r["candidate_id"],
+            "date": r["date"],
+            "format": r["format"],
+            "out": r["out_dir"],
+            "templates": r["templates_dir"],
+            "reminder": r["reminder_id"] is not None,
+            "asked_at": r["asked_at"],
+            "asked_by": r["asked_by"],
+        }
+        for r in store.pending_letters()
+    ]
+
+
+def log(store, *, candidate_id: int | None = None, dossier: str | None = None) -> list[dict]:
+    """The letters sent, oldest first (`letters log` JSON keys)."""
+    dossier_id = None
+    if dossier is not None:
+        row = store.dossier(dossier.strip())
+        if row is None:
+            raise NotFound(f"no dossier {dossier!r}")
+        dossier_id = row["id"]
+    return [
+        {
+            "id": r["id"],
+            "template": r["template"],
+            "candidate_id": r["candidate_id"],
+            "dossier": r["dossier_ref"],
+            "certificate": r["certificate_number"],
+            "invoice": r["invoice_number"],
+            "date": r["date"],
+            "path": r["path"],
+            "format": r["format"],
+            "by": r["actor"],
+            "notified_on": r["notified_on"],
+            "registered": r["registered"],
+        }
+        for r in store.letters_log(candidate_id=candidate_id, dossier_id=dossier_id)
+    ]
+
+
+MAX_REGISTERED = 40  # a registered letter's number (e.g. "1A 123 456 7890 1")
+
+
+def notified(store, letter_id: int, *, date: dt.date, registered: str | None = None) -> dict:
+    """Record the day a logged letter reached its recipient (a registered letter's
+    acknowledgement of receipt): once per letter, not before the letter's own date.
+    A refusal letter's notification starts its appeal delay (appeals.deadline)."""
+    from certcli.domain import appeals
+    from certcli.rules import schemes, validators
+
+    registered = validators.text(registered, "registered letter number", MAX_REGISTERED)
+    with store.transaction():
+        # Read under the write lock: of two notifications at once, the second is refused.
+        row = store.letter(letter_id)
+        if row is None:
+            raise NotFound(f"no letter with id {letter_id} (see `certcli letters log`)")
+        if row["notified_on"]:
+            by = f", registered {row['registered']}" if row["registered"] else ""
+            raise StateError(
+                f"letter {letter_id} ({row['template']}) was already notified on "
+                f"{row['notified_on']}{by}"
+            )
+        if date.isoformat() < row["date"]:
+            raise ValidationError(
+                f"letter {letter_id} ({row['template']}) is dated "
+                f"{row['date']}: it cannot be notified before, on "
+                f"{date.isoformat()}"
+            )
+        store.insert(
+            "letter_notifications",
+            {
+                "letter_id": letter_id,
+                "notified_on": date.isoformat(),
+                "registered": registered,
+                "actor": store.actor,
+                "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            },
+        )
+        details = {
+            "template": row["template"],
+            "notified_on": date.isoformat(),
+            "registered": registered,
+            "dossier": row["dossier_ref"],
+            "certificate": row["certificate_number"],
+        }
+        store.audit("letter.notified", "letter", letter_id, details, date)
+        result = {
+            "id": letter_id,
+            **details,
+            "letter_date": row["date"],
+            "appeal_deadline": None,
+            "appeal_deadline_from": None,
+        }
+        if row["template"] in appeals.REFUSAL_LETTERS and row["dossier_id"]:
+            dossier = store.dossier_by_id(row["dossier_id"])
+            refused = store.first_refusal(dossier["id"])
+            if refused is not None and not store.appeals(dossier_id=dossier["id"]):
+                limit = appeals.deadline(
+                    schemes.get(dossier["scheme"]),
+                    dt.date.fromisoformat(refused["date"]),
+                    store=store,
+                    dossier_id=dossier["id"],
+                )
+                result.update(
+                    appeal_deadline=limit.date.isoformat(), appeal_deadline_from=limit.source
+                )
+    return result
