@@ -23,6 +23,7 @@ import signal
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from certcli.errors import CertcliError
 
@@ -73,10 +74,11 @@ def _fetcher(allowed: tuple[str, ...]):
     from urllib.parse import unquote, urlsplit
     from urllib.request import url2pathname
 
-    weasyprint = _weasyprint()
+    # WeasyPrint ships no type information: its fetcher class is Any to mypy.
+    url_fetcher: Any = _weasyprint().URLFetcher
     roots = tuple(Path(folder).resolve() for folder in allowed)
 
-    class FolderFetcher(weasyprint.URLFetcher):
+    class FolderFetcher(url_fetcher):
         def fetch(self, url, headers=None):
             parts = urlsplit(url)
             if parts.scheme == "data":
@@ -109,12 +111,12 @@ def write_pdf(
     that many processes. Only files under the `allowed` folders are read."""
     parts = [html] if isinstance(html, str) else list(html)
     workers = max(1, min(workers, len(parts)))
-    allowed = tuple(str(folder) for folder in allowed)
+    folders = tuple(str(folder) for folder in allowed)
     try:
         if workers == 1:
-            _render(parts, str(path), base_url, title, allowed)
+            _render(parts, str(path), base_url, title, folders)
         else:
-            _render_in_parallel(parts, Path(path), base_url, title, workers, allowed)
+            _render_in_parallel(parts, Path(path), base_url, title, workers, folders)
     except OSError as exc:
         if exc.errno is not None:
             # The system refused the file (a full disk, an I/O error, a missing or
