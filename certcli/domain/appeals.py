@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from certcli.domain import dossiers
 from certcli.errors import StateError, ValidationError
-from certcli.rules import dates, schemes, workflow
+from certcli.rules import dates, schemes, validators, workflow
 
 if TYPE_CHECKING:
     from certcli.store import Store
@@ -53,7 +53,7 @@ def deadline(
 
 def file(store: Store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
     """File an appeal against a refusal; the last day of the delay is still in time."""
-    reason = reason.strip() if reason and reason.strip() else None
+    reason = validators.reason(reason)
     with store.transaction():
         # Read under the write lock: of two appeals filed at once, the second sees the
         # first and is refused.

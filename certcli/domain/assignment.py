@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from certcli.domain import dossiers, instruction, instructors
 from certcli.domain.instructors import Instructor
 from certcli.errors import ConflictError, NotFound, StateError, ValidationError
-from certcli.rules import schemes, workflow
+from certcli.rules import schemes, validators, workflow
 
 if TYPE_CHECKING:
     from certcli.store import Store
@@ -158,8 +158,10 @@ def assign(
     """Assign (or reassign) the instructor of a dossier, automatically or by hand."""
     if auto == (instructor_id is not None):
         raise ValidationError("give either --instructor ID or --auto")
-    if override is not None and not override.strip():
-        raise ValidationError("--override needs a reason")
+    if override is not None:
+        override = validators.reason(
+            override, "override reason", required="--override needs a reason"
+        )
     if override is not None and auto:
         raise ValidationError("--override is for a manual choice (--instructor ID), not for --auto")
     with store.transaction():
@@ -186,7 +188,7 @@ def assign(
         if previous:
             details["previous"] = previous
         if override:
-            details.update(override=override.strip(), overridden=overridden)
+            details.update(override=override, overridden=overridden)
         moved: list[dict] = []
         cancelled: list[dict] = []
         if previous:
@@ -205,7 +207,7 @@ def assign(
         reason,
         "instructor",
         previous,
-        override.strip() if override else None,
+        override,
         excluded,
         moved,
         cancelled,
@@ -218,8 +220,10 @@ def call_expert(
     """Call in an expert on a dossier. The conflict and capacity checks are the
     instructors' ones; an expert's specialty is not checked, since an expert is
     called for a particular technical question, possibly outside the scheme's."""
-    if override is not None and not override.strip():
-        raise ValidationError("--override needs a reason")
+    if override is not None:
+        override = validators.reason(
+            override, "override reason", required="--override needs a reason"
+        )
     with store.transaction():
         row = dossiers.row(store, ref)
         scheme = schemes.get(row["scheme"])
@@ -235,7 +239,7 @@ def call_expert(
         if previous:
             details["previous"] = previous
         if override:
-            details.update(override=override.strip(), overridden=overridden)
+            details.update(override=override, overridden=overridden)
         store.update("dossiers", row["id"], {"expert_id": person.id})
         dossiers.record_event(store, row, "expert", details, date)
     return Assignment(
@@ -244,7 +248,7 @@ def call_expert(
         reason,
         "expert",
         previous,
-        override.strip() if override else None,
+        override,
     )
 
 
@@ -276,7 +280,7 @@ def _refuse_unless_override(
 def _manual_reason(person: Instructor, overridden: list[str], override: str | None) -> str:
     reason = f"{person.label} chosen by the secretariat"
     if overridden and override is not None:
-        reason += f", overriding: {'; '.join(overridden)} (reason: {override.strip()})"
+        reason += f", overriding: {'; '.join(overridden)} (reason: {override})"
     elif override:
-        reason += f" (note: {override.strip()})"
+        reason += f" (note: {override})"
     return reason

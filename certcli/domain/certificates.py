@@ -334,8 +334,7 @@ def add_mentions(store: Store, *, certificate_id: int, mentions: list[str], date
 
 
 def withdraw(store: Store, number: str, *, reason: str, date: dt.date) -> Certificate:
-    if not reason or not reason.strip():
-        raise ValidationError("a withdrawal needs --reason")
+    reason = validators.reason(reason, required="a withdrawal needs --reason")
     with store.transaction():
         # Checked under the write lock: of two withdrawals at once, the second is refused.
         row = row_by_number(store, number)
@@ -353,10 +352,8 @@ def withdraw(store: Store, number: str, *, reason: str, date: dt.date) -> Certif
             {
                 "status": "withdrawn",
                 "withdrawn_on": date.isoformat(),
-                "withdraw_reason": reason.strip(),
+                "withdraw_reason": reason,
             },
         )
-        store.audit(
-            "certificate.withdraw", "certificate", row["number"], {"reason": reason.strip()}, date
-        )
+        store.audit("certificate.withdraw", "certificate", row["number"], {"reason": reason}, date)
     return get(store, row["number"], as_of=date)

@@ -20,7 +20,7 @@ import json
 
 from certcli.domain import appeals, certificates, cqpt, dossiers, dues, eligibility
 from certcli.errors import NotFound, StateError, ValidationError
-from certcli.rules import dates, schemes, workflow
+from certcli.rules import dates, schemes, validators, workflow
 
 KINDS = ("award", "appeal", "cpne")
 DECISIONS = ("granted", "refused", "adjourned")
@@ -482,7 +482,7 @@ def decide(
                 f"{session_id}: {item['decision']}"
             )
         _check_decidable(store, session, row, scheme, decision)
-        reason = reason.strip() if reason and reason.strip() else None
+        reason = validators.reason(reason)
         if decision == "refused" and reason is None:
             raise ValidationError("a refusal needs --reason (it goes in the refusal letter)")
         if mentions and decision != "granted":

@@ -77,15 +77,13 @@ def admissibility(
     """The funding body's administrative check: accept -> admissible, reject ->
     inadmissible. Accepting runs the eligibility rules as of `date` and refuses an
     ineligible candidate unless an override reason is given (it is logged)."""
-    reason = validators.text(reason, "reason", validators.MAX_TEXT)
-    override = (
-        None
-        if override is None
-        else (validators.text(override, "override reason", validators.MAX_TEXT) or "")
-    )
-    if override is not None and not override:
-        raise ValidationError(
-            '--override needs a reason, e.g. --override "attestation received after the check"'
+    reason = validators.reason(reason)
+    if override is not None:
+        override = validators.reason(
+            override,
+            "override reason",
+            required='--override needs a reason, e.g. --override "attestation received after '
+            'the check"',
         )
     if not accept and override:
         raise ValidationError("--override is for --accept (accepting an ineligible candidate)")

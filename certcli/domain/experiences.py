@@ -242,9 +242,7 @@ def _hours_end(
 def remove(store: Store, experience_id: int, *, reason: str, date: dt.date) -> dict:
     """Mark a period removed (when, why, by whom): it no longer counts anywhere, and
     the audit trail keeps what it was."""
-    reason = validators.text(reason, "reason", validators.MAX_TEXT)
-    if not reason:
-        raise ValidationError("removing a period needs --reason")
+    reason = validators.reason(reason, required="removing a period needs --reason")
     with store.transaction():
         row = store.experience(experience_id)
         if row is None:

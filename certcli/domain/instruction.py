@@ -202,7 +202,7 @@ def report(
     """Record the instructor's report and recommendation; the dossier is then
     ready for the award commission."""
     recommend = validators.choice(recommend, RECOMMENDATIONS, "recommendation")
-    text = text.strip() if text and text.strip() else None
+    text = validators.reason(text, "report text")
     with store.transaction():
         row = dossiers.row(store, ref)
         scheme = schemes.get(row["scheme"])
@@ -234,7 +234,7 @@ def withdraw(store: Store, ref: str, *, reason: str | None = None, date: dt.date
     undecided (freeing its place at the session)."""
     from certcli.domain import commissions  # only a withdrawal needs the agendas
 
-    reason = reason.strip() if reason and reason.strip() else None
+    reason = validators.reason(reason)
     with store.transaction():
         row = dossiers.row(store, ref)
         workflow.require(row, "withdraw", schemes.get(row["scheme"]).workflow)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from certcli.errors import NotFound, StateError, ValidationError
-from certcli.rules import dates, money
+from certcli.rules import dates, money, validators
 
 if TYPE_CHECKING:
     from certcli.store import Store
@@ -265,8 +265,7 @@ def cancel(store: Store, number: str, *, reason: str, date: dt.date) -> tuple[In
 
     Returns (the cancelled invoice, the credit note).
     """
-    if not reason or not reason.strip():
-        raise ValidationError("a cancellation needs --reason")
+    reason = validators.reason(reason, required="a cancellation needs --reason")
     with store.transaction():
         invoice = _from_row(store, _row(store, number))
         if invoice.kind != "invoice":
@@ -293,7 +292,7 @@ def cancel(store: Store, number: str, *, reason: str, date: dt.date) -> tuple[In
                 "candidate_id": row["candidate_id"],
                 "certificate_id": row["certificate_id"],
                 "dossier_id": row["dossier_id"],
-                "label": f"Avoir sur la facture {invoice.number} : {reason.strip()}",
+                "label": f"Avoir sur la facture {invoice.number} : {reason}",
                 "amount": money.as_str(-money.to_decimal(invoice.amount)),
                 "due_on": None,
                 "status": "applied",
@@ -303,10 +302,8 @@ def cancel(store: Store, number: str, *, reason: str, date: dt.date) -> tuple[In
             },
             date,
         )
-        store.update(
-            "invoices", row["id"], {"status": "cancelled", "cancel_reason": reason.strip()}
-        )
-        store.audit("invoice.cancel", "invoice", invoice.number, {"reason": reason.strip()}, date)
+        store.update("invoices", row["id"], {"status": "cancelled", "cancel_reason": reason})
+        store.audit("invoice.cancel", "invoice", invoice.number, {"reason": reason}, date)
     credit = _from_row(store, store.invoice_by_id(credit_id))
     return get(store, invoice.number), credit
 

@@ -220,12 +220,12 @@ def check(store: Store, ref: str, *, override: str | None = None, date: dt.date)
     failed rules, nothing written, unless `override` gives the reason to accept it
     anyway: the reason and the failed rules are then recorded with the check."""
     if override is not None:
-        override = validators.text(override, "override reason", validators.MAX_TEXT)
-        if not override:
-            raise ValidationError(
-                '--override needs a reason, e.g. --override "experience '
-                "attested by the employer's letter\""
-            )
+        override = validators.reason(
+            override,
+            "override reason",
+            required='--override needs a reason, e.g. --override "experience '
+            "attested by the employer's letter\"",
+        )
     with store.transaction():
         row = dossiers.row(store, ref)
         scheme = schemes.get(row["scheme"])

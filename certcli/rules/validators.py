@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from typing import overload
 
 from certcli.errors import ValidationError
 
@@ -191,6 +192,21 @@ def text(value: str | None, what: str, limit: int = MAX_LINE) -> str | None:
     control_free(str(value), what)
     collapsed = " ".join(str(value).split())
     return _cap(collapsed, what, limit) if collapsed else None
+
+
+@overload
+def reason(value: str | None, what: str = ..., *, required: str) -> str: ...
+@overload
+def reason(value: str | None, what: str = ..., *, required: None = ...) -> str | None: ...
+def reason(value: str | None, what: str = "reason", *, required: str | None = None) -> str | None:
+    """The one rule of every free-text reason, note or override a person writes (a
+    withdrawal, a refusal, an appeal, a cancellation...): control characters refused,
+    spaces collapsed, at most MAX_TEXT characters. Blank is None, or refused with the
+    message `required` when the reason is mandatory."""
+    cleaned = text(value, what, MAX_TEXT)
+    if cleaned is None and required is not None:
+        raise ValidationError(required)
+    return cleaned
 
 
 class _FoldTable(dict):
