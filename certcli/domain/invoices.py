@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from certcli.store import Store
 
 
-METHODS = ("cheque", "virement")
 PAYMENT_DAYS = 30  # ASSUMPTION: invoices are payable within 30 days of issue
 PREFIX = {"invoice": "F", "credit": "AV"}
 
@@ -218,8 +217,7 @@ def pay(
     store: Store, number: str, amount: str, *, method: str, reference: str | None, date: dt.date
 ) -> Invoice:
     """Record a payment; partial payments add up, an overpayment is refused."""
-    if method not in METHODS:
-        raise ValidationError(f"invalid method {method!r} (one of: {', '.join(METHODS)})")
+    method = money.payment_method(method)
     value = money.parse_amount(amount)
     with store.transaction():
         row = _row(store, number)

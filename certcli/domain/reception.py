@@ -24,13 +24,12 @@ from certcli.domain.completeness import Completeness
 from certcli.domain.eligibility import Verdict
 from certcli.errors import StateError, ValidationError
 from certcli.rules import schemes, validators, workflow
-from certcli.rules.money import as_str, parse_amount
+from certcli.rules.money import as_str, parse_amount, payment_method
 
 if TYPE_CHECKING:
     from certcli.store import Store
 
 
-METHODS = ("cheque", "virement")
 MAX_COUNT = 20  # a typo like technique:200 should not fill the table
 
 
@@ -172,7 +171,7 @@ def pay(
 ) -> Payment:
     """Record (part of) the instruction fee; more than the balance is refused."""
     value = parse_amount(amount)
-    method = validators.choice(method, METHODS, "method")
+    method = payment_method(method)
     reference = " ".join(reference.split()) if reference and reference.strip() else None
     with store.transaction():
         row = dossiers.row(store, ref)

@@ -7,8 +7,10 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from certcli.errors import ValidationError
+from certcli.rules import validators
 from certcli.rules.validators import shown
 
+METHODS = ("cheque", "virement")  # how a fee or an invoice is paid
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # An optional sign (callers refuse what they must), digits, at most one separator.
@@ -52,6 +54,12 @@ def parse_amount(value: str, *, allow_zero: bool = False) -> Decimal:
     if amount < 0 or (amount == 0 and not allow_zero):
         raise ValidationError(f"invalid amount {value!r}: must be positive")
     return amount.quantize(CENT)
+
+
+def payment_method(value: str) -> str:
+    """The one check of a payment method (an instruction fee, an invoice): one of
+    METHODS, case and accents ignored like every other choice ("Chèque" is cheque)."""
+    return validators.choice(value, METHODS, "method")
 
 
 def as_str(amount: Decimal) -> str:
