@@ -17,7 +17,7 @@ from instruction_helpers import d_candidate, d_complete, d_instructor
 from test_cqpt import cqpt_dossier, evaluate, evaluator
 from test_cqpt import session as cpne_session
 
-from certcli.domain import assignment, commissions, instruction
+from certcli.domain import agenda, assignment, decisions, instruction, sessions
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 6
@@ -371,8 +371,8 @@ def test_load_counts_only_dossiers_under_instruction(cli, store):
     # The report is in: --auto gives Paul the next dossier before the commission sits.
     assert cli.json("dossier", "assign", nxt, "--auto", "--date", DAY)["instructor"]["id"] == paul
     # An adjourned dossier goes back to its instructor: it weighs again.
-    sid = commissions.add_session(store, date=dt.date(2026, 6, 30), kind="award")["id"]
-    commissions.build_agenda(store, sid, date=dt.date(2026, 6, 30))
-    commissions.decide(store, sid, ref, "adjourned", date=dt.date(2026, 6, 30))
+    sid = sessions.add(store, date=dt.date(2026, 6, 30), kind="award")["id"]
+    agenda.build_agenda(store, sid, date=dt.date(2026, 6, 30))
+    decisions.decide(store, sid, ref, "adjourned", date=dt.date(2026, 6, 30))
     assert cli.json("instructor", "show", paul)["load"] == 2
     assert "2/1" in cli.ok("instructor", "list").stdout

@@ -86,7 +86,7 @@ def appeal_decide(
 
     Example: certcli appeal decide 2026-0012 --refuse --reason "refus confirmé" --letter
     """
-    from certcli.domain import appeals
+    from certcli.domain import decisions
     from certcli.errors import ValidationError
 
     if grant == refuse:
@@ -94,7 +94,7 @@ def appeal_decide(
     follow = common.follow_letter(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date, future=future)
     with follow.step(store):
-        result = appeals.decide(
+        result = decisions.decide_appeal(
             store,
             ref,
             "granted" if grant else "refused",

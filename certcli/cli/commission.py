@@ -53,9 +53,9 @@ def commission_add(
 
     Example: certcli commission add --date 2026-06-30 --kind award --capacity 12
     """
-    from certcli.domain import commissions
+    from certcli.domain import sessions
 
-    session = commissions.add_session(
+    session = sessions.add(
         common.store(actor=actor, date=date), date=date, kind=kind, capacity=capacity, force=force
     )
     if json_out:
@@ -83,10 +83,10 @@ def commission_plan(
 
     Example: certcli commission plan --year 2027 --count 5 --apply
     """
-    from certcli.domain import commissions
+    from certcli.domain import sessions
 
     store = common.store(actor=actor, date=date)
-    proposals = commissions.plan(
+    proposals = sessions.plan(
         store,
         year=year,
         count=count,
@@ -124,17 +124,17 @@ def commission_list(
 
     Example: certcli commission list --year 2026 --kind award
     """
-    from certcli.domain import commissions
+    from certcli.domain import sessions
 
-    sessions = commissions.listing(common.store(), year=year, kind=kind)
+    found = sessions.listing(common.store(), year=year, kind=kind)
     if json_out:
-        common.emit_json(sessions)
+        common.emit_json(found)
         return
     common.table(
         ["id", "date", "kind", "capacity", "on agenda", "decided"],
         [
             [s["id"], s["date"], s["kind"], s["capacity"] or "-", s["on_agenda"], s["decided"]]
-            for s in sessions
+            for s in found
         ],
     )
 
@@ -166,10 +166,10 @@ def commission_agenda(
 
     Example: certcli commission agenda 3 --date 2026-06-01
     """
-    from certcli.domain import commissions
+    from certcli.domain import agenda
 
     store = common.store(actor=actor, date=date)
-    result = commissions.build_agenda(store, session_id, date=common.day(date))
+    result = agenda.build_agenda(store, session_id, date=common.day(date))
     if json_out:
         common.emit_json(result)
         return
@@ -189,7 +189,7 @@ def commission_agenda(
                 i["report_on"],
                 i["decision"],
             ]
-            for i in commissions.agenda_items(store, session_id)
+            for i in agenda.agenda_items(store, session_id)
         ],
         title="Agenda",
     )
@@ -240,7 +240,7 @@ def commission_decide(
 
     Example: certcli commission decide 3 2026-0012 --grant --mention OPC --letter
     """
-    from certcli.domain import commissions
+    from certcli.domain import decisions
     from certcli.errors import ValidationError
     from certcli.letters import follow_up
 
@@ -256,7 +256,7 @@ def commission_decide(
         follow_up.check_decision(chosen[0])
     store = common.store(actor=actor, date=date, future=future)
     with follow.step(store):
-        result = commissions.decide(
+        result = decisions.decide(
             store,
             session_id,
             ref,

@@ -245,10 +245,10 @@ def cqpt_funding(
 
     Example: certcli cqpt funding --year 2026
     """
-    from certcli.domain import cqpt
+    from certcli.domain import cqpt_funding
     from certcli.rules.money import format_eur
 
-    data = cqpt.funding(common.store(), year)
+    data = cqpt_funding.funding(common.store(), year)
     if json_out:
         common.emit_json(data)
         return

@@ -179,10 +179,10 @@ def _list_overdue(status, scheme, kind, candidate, as_of, json_out: bool) -> Non
 def dossier_show(ref: RefArg, json_out: JsonOpt = False):
     """Show a dossier and its whole history, each step told in a sentence (--json gives
     each step's recorded details). Example: certcli dossier show 2026-0001"""
-    from certcli.domain import dossiers
+    from certcli.domain import dossier_view
     from certcli.domain.audit_trail import describe
 
-    data = dossiers.show(common.store(), ref)
+    data = dossier_view.show(common.store(), ref)
     if json_out:
         common.emit_json(data)
         return

@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING
 
 from certcli.demo.people import Names
 from certcli.domain import (
+    agenda,
     appeals,
     assignment,
     candidates,
-    commissions,
     completeness,
     cqpt,
+    decisions,
     dossiers,
     dues,
     evaluators,
@@ -37,6 +38,7 @@ from certcli.domain import (
     reception,
     renewals,
 )
+from certcli.domain import sessions as commission_sessions
 from certcli.rules import dates, money, schemes
 
 if TYPE_CHECKING:
@@ -149,7 +151,7 @@ class Office:
         self.sessions[name] = session
 
         def create(_day):
-            session.id = commissions.add_session(
+            session.id = commission_sessions.add(
                 self.store, date=day, kind=kind, capacity=capacity
             )["id"]
 
@@ -159,7 +161,7 @@ class Office:
         if agenda_on is not None:
             self.timeline.at(
                 agenda_on,
-                lambda d: commissions.build_agenda(self.store, session.id, date=d),
+                lambda d: agenda.build_agenda(self.store, session.id, date=d),
                 order=1,
             )
         return session
@@ -317,7 +319,7 @@ class Story:
     # -- commission -----------------------------------------------------------------------
     def decide(self, session: Session, decision: str, *, reason: str | None = None) -> Story:
         def step(d):
-            result = commissions.decide(
+            result = decisions.decide(
                 self.store, session.id, self.ref, decision, reason=reason, date=d
             )
             if decision == "granted":
@@ -468,7 +470,9 @@ def sessions(office: Office) -> None:
     # dossier adjourned there is not on it yet (run `commission agenda` to add it).
     office.session("N1", "award", wd(t(12)), capacity=8, agenda_on=a4 - dt.timedelta(days=1))
     last = office.sessions["N1"].date
-    for i, proposal in enumerate(commissions.plan(office.store, year=office.today.year, count=5)):
+    for i, proposal in enumerate(
+        commission_sessions.plan(office.store, year=office.today.year, count=5)
+    ):
         day = dates.from_iso(proposal["date"])
         if day > last + dt.timedelta(days=30):
             office.session(f"P{i}", "award", day, capacity=8)

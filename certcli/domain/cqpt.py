@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 
-from certcli.domain import dossiers, eligibility
+from certcli.domain import agenda, dossiers, eligibility
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.rules import schemes, validators, workflow
-from certcli.rules.money import ZERO, as_str, cents, to_decimal
+from certcli.rules.money import to_decimal
 
 RESULTS = ("pass", "fail")
 DEFAULT_PHASES = ("proof", "quiz", "situation")
-PLAN_LABEL = "training plan"
 
 
 def _load(store, ref: str, action: str):
@@ -38,7 +36,8 @@ def _load(store, ref: str, action: str):
     return row, scheme
 
 
-def _phases_of(scheme) -> tuple[str, ...]:
+def phases_of(scheme) -> tuple[str, ...]:
+    """The evaluation phases of a CQPT scheme, in order (its scheme file's `phases`)."""
     return tuple(scheme.cqpt.get("phases", DEFAULT_PHASES))
 
 
@@ -47,7 +46,7 @@ def _not_before(date: dt.date, earlier: str | None, what: str) -> None:
         raise ValidationError(f"date {date} is before {what} ({earlier})")
 
 
-def _event_date(store, dossier_id: int, event: str) -> str | None:
+def event_date(store, dossier_id: int, event: str) -> str | None:
     found = store.cqpt_last_event(dossier_id, event)
     return found["date"] if found else None
 
@@ -132,7 +131,7 @@ def orient(store, ref: str, *, evaluator_id: int, date: dt.date) -> dict:
         evaluator = store.evaluator(evaluator_id)
         if evaluator is None:
             raise NotFound(f"no evaluator with id {evaluator_id} (see `certcli evaluator list`)")
-        _not_before(date, _event_date(store, row["id"], "admissibility"), "the admissibility")
+        _not_before(date, event_date(store, row["id"], "admissibility"), "the admissibility")
         store.update("dossiers", row["id"], {"evaluator_id": evaluator_id})
         dossiers.record_event(
             store,
@@ -161,7 +160,7 @@ def prediag(store, ref: str, *, score: str, training_advised: bool = False, date
                 f"dossier {row['ref']}: the pre-diagnostic was already recorded on "
                 f"{done['date']} (score {done['score']})"
             )
-        started = [p for p in store.cqpt_phases(row["id"]) if p["phase"] in _phases_of(scheme)]
+        started = [p for p in store.cqpt_phases(row["id"]) if p["phase"] in phases_of(scheme)]
         if started:
             first = started[0]
             raise StateError(
@@ -169,7 +168,7 @@ def prediag(store, ref: str, *, score: str, training_advised: bool = False, date
                 f"evaluation, and phase {first['phase']} was recorded on "
                 f"{first['date']}"
             )
-        _not_before(date, _event_date(store, row["id"], "orient"), "the orientation")
+        _not_before(date, event_date(store, row["id"], "orient"), "the orientation")
         store.insert(
             "cqpt_phases",
             {
@@ -211,13 +210,13 @@ def record_phase(
     value = None if score is None else str(parse_score(score))
     with store.transaction():
         row, scheme = _load(store, ref, "phase")
-        if phase not in _phases_of(scheme):
+        if phase not in phases_of(scheme):
             raise ValidationError(
                 f"invalid phase {phase!r} (one of: "
-                f"{', '.join(_phases_of(scheme))}; the pre-diagnostic is "
+                f"{', '.join(phases_of(scheme))}; the pre-diagnostic is "
                 "`cqpt prediag`)"
             )
-        _not_before(date, _event_date(store, row["id"], "orient"), "the orientation")
+        _not_before(date, event_date(store, row["id"], "orient"), "the orientation")
         before = store.cqpt_phase(row["id"], "prediag")
         _not_before(date, before["date"] if before else None, "the pre-diagnostic")
         record = {
@@ -260,12 +259,12 @@ def failed_phases(store, dossier_row) -> list[str]:
     if scheme.workflow != "cqpt":
         return []
     failed = {p["phase"] for p in store.cqpt_phases(field("id")) if p["result"] == "fail"}
-    return [p for p in _phases_of(scheme) if p in failed]
+    return [p for p in phases_of(scheme) if p in failed]
 
 
 def _missing(store, dossier_id: int, scheme) -> list[str]:
     done = {p["phase"] for p in store.cqpt_phases(dossier_id)}
-    return [p for p in _phases_of(scheme) if p not in done]
+    return [p for p in phases_of(scheme) if p not in done]
 
 
 def transmit(store, ref: str, *, session_id: int, date: dt.date) -> dict:
@@ -297,12 +296,7 @@ def transmit(store, ref: str, *, session_id: int, date: dt.date) -> dict:
         size = store.agenda_taken(session_id)  # withdrawn dossiers free their place
         if session["capacity"] is not None and size >= session["capacity"]:
             raise StateError(f"session {session_id} is full ({size} of {session['capacity']})")
-        position = store.next_agenda_position(session_id)
-        store.insert(
-            "agenda_items",
-            {"session_id": session_id, "dossier_id": row["id"], "position": position},
-        )
-        store.update("dossiers", row["id"], {"session_id": session_id})
+        position = agenda.place(store, session, row)
         dossiers.record_event(
             store,
             row,
@@ -318,162 +312,6 @@ def transmit(store, ref: str, *, session_id: int, date: dt.date) -> dict:
         "session_date": session["date"],
         "position": position,
     }
-
-
-# -- funding -----------------------------------------------------------------------------
-@dataclass
-class FundingLine:
-    ref: str
-    candidate_id: int
-    financing: str | None
-    funder: str | None
-    amount: Decimal
-    reason: str
-    employer: str
-    year: int
-
-    def to_dict(self) -> dict:
-        """The `cqpt funding --json` contract: exactly these keys."""
-        return {
-            "ref": self.ref,
-            "candidate_id": self.candidate_id,
-            "financing": self.financing,
-            "funder": self.funder,
-            "amount": as_str(self.amount),
-            "reason": self.reason,
-        }
-
-
-def funding(store, year: int | None = None) -> dict:
-    """Who pays the flat amount of each oriented CQPT evaluation (spec §3.5), with
-    totals per funder and per employer. An evaluation belongs to the year of its
-    last phase (of its orientation while no phase is recorded).
-
-    - Whole evaluation (every phase recorded) under contrat-pro, periode-pro or
-      dif-prioritaire: the funding body (AUVICOM) covers the flat amount.
-    - Whole evaluation under CIF: the file goes to the Fongecif, which finances the
-      CIF outside AUVICOM; listed and totalled under "Fongecif".
-    - Whole evaluation under any other financing: the employer's training plan.
-    - Evaluation still running (status evaluation, phases missing): listed as in
-      progress, funder null, 0.00, out of the totals; nothing is owed yet.
-    - Evaluation stopped part-way (withdrawn, refused... with phases missing): the
-      funding body covers only a whole evaluation, so the employer's training plan
-      owes the flat amount, whatever the financing (the spec's "otherwise"). Stopped
-      before any phase: no evaluation took place, nothing is owed (0.00, no funder).
-    """
-    cqpt_schemes = {s.code: s for s in schemes.catalog().values() if s.workflow == "cqpt"}
-    lines = []
-    for row in store.cqpt_dossiers(sorted(cqpt_schemes)):
-        scheme = cqpt_schemes[row["scheme"]]
-        phases = [p for p in store.cqpt_phases(row["id"]) if p["phase"] in _phases_of(scheme)]
-        if not phases and row["evaluator_id"] is None:
-            continue  # never oriented: no evaluation to fund
-        last = max((p["date"] for p in phases), default=None) or _event_date(
-            store, row["id"], "orient"
-        )
-        if last is None or (year is not None and int(last[:4]) != year):
-            continue
-        lines.append(_funding_line(store, row, scheme, phases, int(last[:4])))
-    totals: dict[str, Decimal] = {}
-    by_employer: dict[str, dict[str, Decimal]] = {}
-    for line in lines:
-        if line.funder is None:
-            continue
-        totals[line.funder] = totals.get(line.funder, ZERO) + line.amount
-        label = PLAN_LABEL if line.funder == line.employer else line.funder
-        per = by_employer.setdefault(line.employer, {})
-        per[label] = per.get(label, ZERO) + line.amount
-    return {
-        "dossiers": [line.to_dict() for line in lines],
-        "totals": {funder: as_str(amount) for funder, amount in sorted(totals.items())},
-        "by_employer": {
-            employer: {k: as_str(v) for k, v in sorted(per.items())}
-            for employer, per in sorted(by_employer.items())
-        },
-    }
-
-
-def payer(scheme, financing: str | None) -> tuple[str, str | None, Decimal]:
-    """Who pays an evaluation followed in full under `financing`: ("funder", the
-    branch funder, the flat amount), ("cif", the CIF body, the flat amount: the
-    candidate applies to it directly) or ("plan", None, the flat amount): the
-    employer's training plan. The funding report and the admissibility letter both
-    decide through this."""
-    rules = scheme.cqpt
-    flat = cents(rules["flat_amount"])
-    if financing == "cif":
-        return "cif", rules["cif_body"], flat
-    if financing in tuple(rules.get("funded_financings", ())):
-        return "funder", rules["funder"], flat
-    return "plan", None, flat
-
-
-def _funding_line(store, row, scheme, phases, year) -> FundingLine:
-    """One dossier's line; the rules are funding()'s docstring."""
-    funder_name = scheme.cqpt["funder"]
-    financing = row["financing"]
-    employer = _employer(store, row)
-    missing = [p for p in _phases_of(scheme) if p not in {x["phase"] for x in phases}]
-    base = dict(
-        ref=row["ref"],
-        candidate_id=row["candidate_id"],
-        financing=financing,
-        employer=employer,
-        year=year,
-    )
-    plan = f"training plan of {employer}"
-    how, funder, flat = payer(scheme, financing)
-    if missing and row["status"] == "evaluation":
-        return FundingLine(
-            **base,
-            funder=None,
-            amount=ZERO,
-            reason=f"in progress: {', '.join(missing)} not recorded yet",
-        )
-    if missing and not phases:
-        return FundingLine(
-            **base,
-            funder=None,
-            amount=ZERO,
-            reason=f"{row['status']} before any phase: nothing owed",
-        )
-    if missing:
-        done = ", ".join(p["phase"] for p in phases)
-        return FundingLine(
-            **base,
-            funder=employer,
-            amount=flat,
-            reason=(
-                f"{plan}: stopped ({row['status']}) after {done}, {funder_name} covers only "
-                "a whole evaluation"
-            ),
-        )
-    if how == "cif":
-        return FundingLine(
-            **base, funder=funder, amount=flat, reason=f"CIF: the file goes to the {funder}"
-        )
-    if how == "funder":
-        return FundingLine(
-            **base,
-            funder=funder,
-            amount=flat,
-            reason=f"whole evaluation under {financing}: {funder}",
-        )
-    return FundingLine(
-        **base, funder=employer, amount=flat, reason=f"{plan} (financing {financing or 'none'})"
-    )
-
-
-def _employer(store, row) -> str:
-    """The employer whose training plan would pay: the register's, else the
-    latest branch period's."""
-    if row["candidate_employer"]:
-        return row["candidate_employer"]
-    periods = [e for e in store.experiences(row["candidate_id"]) if e["in_branch"]]
-    if periods:
-        # A contract still running is the latest, whatever day its hours run to.
-        return max(periods, key=lambda e: (e["ongoing"], e["end"], e["id"]))["employer"]
-    return f"employer not recorded (candidate {row['candidate_id']})"
 
 
 # -- what `dossier show` adds -------------------------------------------------------------
@@ -516,7 +354,7 @@ def dossier_details(store, dossier) -> dict:
                     "date": p["date"],
                 }
             )
-    order = _phases_of(scheme)
+    order = phases_of(scheme)
     phases.sort(key=lambda p: order.index(p["phase"]) if p["phase"] in order else len(order))
     return {
         "route": dossier.route,

@@ -374,29 +374,3 @@ def check_date(
                 f"dossier {ref}: '{event}' dated {iso} is before its last change of status "
                 f"({last}); date it {last} or later"
             )
-
-
-def show(store: Store, ref: str) -> dict:
-    """The dossier, its pieces and its whole history, as plain data."""
-    from certcli.rules import schemes
-
-    dossier = get(store, ref)
-    scheme = schemes.get(dossier.scheme)
-    data = dossier.to_dict()
-    data["scheme_name"] = scheme.name
-    data["allowed_actions"] = workflow.allowed_actions(dossier.status, scheme.workflow)
-    data["pieces"] = [
-        {"code": p["code"], "received_on": p["received_on"]} for p in store.pieces(dossier.id)
-    ]
-    data["history"] = history(store, dossier.id)
-    # Each stage adds what it knows of the dossier (instruction, commission, CQPT
-    # evaluation) without this module having to know their tables.
-    import importlib
-
-    for stage in DETAIL_MODULES:
-        module = importlib.import_module(f"certcli.domain.{stage}")
-        data.update(module.dossier_details(store, dossier))
-    return data
-
-
-DETAIL_MODULES = ("instruction", "commissions", "cqpt")

@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from certcli.domain import certificates, completeness, dossiers, eligibility, instructors
+from certcli.domain import (
+    agenda,
+    certificates,
+    completeness,
+    dossiers,
+    eligibility,
+    instructors,
+)
 from certcli.errors import ConflictError, NotFound, StateError, ValidationError
 from certcli.rules import dates, schemes, validators, workflow
 from certcli.rules.money import as_str, to_decimal
@@ -232,14 +239,12 @@ def withdraw(store: Store, ref: str, *, reason: str | None = None, date: dt.date
     """The candidate withdraws: the dossier closes, its scheduled interviews are
     cancelled (freeing the instructor's slots) and it leaves every agenda it is on
     undecided (freeing its place at the session)."""
-    from certcli.domain import commissions  # only a withdrawal needs the agendas
-
     reason = validators.reason(reason)
     with store.transaction():
         row = dossiers.row(store, ref)
         workflow.require(row, "withdraw", schemes.get(row["scheme"]).workflow)
         cancelled = store.cancel_interviews(row["id"])
-        left = commissions.remove_from_agendas(store, row)
+        left = agenda.remove_from_agendas(store, row)
         store.update("dossiers", row["id"], {"closed_on": date.isoformat()})
         details: dict[str, Any] = {"reason": reason} if reason else {}
         if cancelled:

@@ -511,12 +511,12 @@ def _first_refusal(store, row, ctx: dict) -> dict | None:
 
 
 def _add_cqpt(store, row, scheme, ctx: dict) -> None:
-    from certcli.domain import cqpt
+    from certcli.domain import cqpt, cqpt_funding
 
     if scheme.workflow != "cqpt":
         return
     ctx["funder"] = scheme.cqpt["funder"]
-    how, funder, amount = cqpt.payer(scheme, row["financing"])
+    how, funder, amount = cqpt_funding.payer(scheme, row["financing"])
     ctx["funding"] = {
         "payer": how,
         "funder": funder or "",
@@ -549,7 +549,7 @@ def _add_cqpt(store, row, scheme, ctx: dict) -> None:
         "granted",
         "refused",
         "appealed",
-    ) or all(p in done for p in cqpt._phases_of(scheme))
+    ) or all(p in done for p in cqpt.phases_of(scheme))
     ctx["evaluation_started"] = bool(done)
     admissibility = _event(store, row, "admissibility")
     if admissibility is not None:

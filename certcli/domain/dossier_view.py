@@ -1,0 +1,34 @@
+"""What `dossier show` tells of a dossier: the dossier itself, then what each stage
+adds (instruction, commission decisions, CQPT evaluation).
+
+This module sits above the stages and imports each one: `dossiers` stays below
+them (every stage records its steps through it), so the arrows point one way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from certcli.domain import cqpt, decisions, dossiers, instruction
+from certcli.rules import schemes, workflow
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
+STAGES = (instruction, decisions, cqpt)
+
+
+def show(store: Store, ref: str) -> dict:
+    """The dossier, its pieces and its whole history, as plain data."""
+    dossier = dossiers.get(store, ref)
+    scheme = schemes.get(dossier.scheme)
+    data = dossier.to_dict()
+    data["scheme_name"] = scheme.name
+    data["allowed_actions"] = workflow.allowed_actions(dossier.status, scheme.workflow)
+    data["pieces"] = [
+        {"code": p["code"], "received_on": p["received_on"]} for p in store.pieces(dossier.id)
+    ]
+    data["history"] = dossiers.history(store, dossier.id)
+    for stage in STAGES:
+        data.update(stage.dossier_details(store, dossier))
+    return data

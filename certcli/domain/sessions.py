@@ -1,0 +1,123 @@
+"""Commission sessions (award, appeal, CPNE): adding one, listing them, planning a
+year's dates on working days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from certcli.errors import NotFound, StateError, ValidationError
+from certcli.rules import dates
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
+KINDS = ("award", "appeal", "cpne")
+MAX_PLAN = 24
+
+
+def row(store: Store, session_id: int):
+    """The session row, NotFound when there is none."""
+    row = store.session(session_id)
+    if row is None:
+        raise NotFound(f"no commission session {session_id}")
+    return row
+
+
+def session_dict(row) -> dict:
+    data = {
+        "id": row["id"],
+        "date": row["date"],
+        "kind": row["kind"],
+        "capacity": row["capacity"],
+        "status": row["status"],
+    }
+    if "on_agenda" in row.keys():
+        data.update(on_agenda=row["on_agenda"], decided=row["decided"])
+    return data
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise ValidationError(f"invalid session kind {kind!r} (one of: {', '.join(KINDS)})")
+    return kind
+
+
+def add(
+    store: Store, *, date: dt.date, kind: str, capacity: int | None = None, force: bool = False
+) -> dict:
+    """A session on a working day (a weekend or a public holiday only with `force`)."""
+    _check_kind(kind)
+    if capacity is not None and capacity < 1:
+        raise ValidationError(f"invalid capacity {capacity}: at least 1 dossier")
+    forced = dates.require_working_day(date, force=force)
+    with store.transaction():
+        session_id = store.insert(
+            "sessions", {"date": date.isoformat(), "kind": kind, "capacity": capacity}
+        )
+        details = {"date": date.isoformat(), "kind": kind, "capacity": capacity}
+        if forced:
+            details["forced"] = forced
+        store.audit("commission.add", "session", session_id, details, date)
+    return session_dict(store.session(session_id))
+
+
+def listing(store: Store, *, year: int | None = None, kind: str | None = None) -> list[dict]:
+    if kind is not None:
+        _check_kind(kind)
+    return [session_dict(r) for r in store.sessions(year=year, kind=kind)]
+
+
+# -- planning -------------------------------------------------------------------------
+def plan(
+    store: Store,
+    *,
+    year: int,
+    count: int = 5,
+    kind: str = "award",
+    capacity: int | None = None,
+    apply: bool = False,
+    date: dt.date | None = None,
+) -> list[dict]:
+    """`count` dates spread evenly over the year (the middle of equal slices), each
+    moved to the next working day past weekends and French public holidays."""
+    _check_kind(kind)
+    if not 1 <= count <= MAX_PLAN:
+        raise ValidationError(f"invalid count {count}: between 1 and {MAX_PLAN} sessions")
+    closed = dates.public_holidays([year, year + 1])
+    first = dt.date(year, 1, 1)
+    length = (dt.date(year + 1, 1, 1) - first).days
+    proposals, previous = [], None
+    for i in range(count):
+        raw = first + dt.timedelta(days=(2 * i + 1) * length // (2 * count))
+        day = dates.working_day(raw, closed)
+        while previous is not None and day <= previous:
+            day = dates.working_day(day + dt.timedelta(days=1), closed)
+        previous = day
+        proposals.append(
+            {
+                "date": day.isoformat(),
+                "kind": kind,
+                "capacity": capacity,
+                "weekday": day.strftime("%A").lower(),
+                "shifted_from": raw.isoformat() if raw != day else None,
+                "holiday": closed.get(raw),
+                "id": None,
+            }
+        )
+    if apply:
+        with store.transaction():
+            existing = {(s["date"], s["kind"]) for s in store.sessions(year=year, kind=kind)}
+            for proposal in proposals:
+                if (proposal["date"], kind) in existing:
+                    raise StateError(f"a {kind} session already exists on {proposal['date']}")
+                day = dates.from_iso(proposal["date"])
+                proposal["id"] = add(store, date=day, kind=kind, capacity=capacity)["id"]
+            store.audit(
+                "commission.plan",
+                "session",
+                None,
+                {"year": year, "count": count, "kind": kind},
+                date,
+            )
+    return proposals
