@@ -72,6 +72,6 @@ def test_stored_escapes_from_an_old_database_are_never_printed_raw(cli, db_path)
 
 
 def test_amounts_keep_their_no_break_spaces(cli):
-    from certcli.cli.app import printable
+    from certcli.cli.output import printable
 
     assert printable("120,00\xa0€") == "120,00\xa0€"

@@ -156,6 +156,26 @@ def test_a_part_file_of_a_killed_run_is_removed_by_the_next_write(tmp_path):
     assert (tmp_path / "copy.db").read_text() == "whole"
 
 
+def test_one_sweep_for_a_target_or_a_whole_folder(tmp_path):
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    target = tmp_path / f"a.csv.{dead}.part"
+    other = tmp_path / f"b.pdf.{dead}.part"
+    running = tmp_path / f"c.pdf.{os.getpid()}.part"
+    kept = [running, tmp_path / "notes.part.txt", tmp_path / "no-pid.part"]
+    for path in (target, other, *kept):
+        path.write_text("x")
+    safe_files.remove_stale_parts(tmp_path, "a.csv")  # a write of a.csv
+    assert not target.exists() and other.exists()
+    safe_files.remove_stale_parts(tmp_path)  # a writer of many files, once
+    assert not other.exists()
+    assert all(path.exists() for path in kept)
+
+
 def test_backup_refuses_the_database_itself(cli, db_path):
     before = _settled(db_path)
     assert "database" in cli.fails("backup", db_path, "--force").stderr

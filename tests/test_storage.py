@@ -395,7 +395,7 @@ def test_error_line_is_one_printable_line(cli, tmp_path):
 
 
 def test_printable_escapes_what_a_terminal_would_obey():
-    from certcli.cli.app import printable
+    from certcli.cli.output import printable
 
     assert printable("a\tb\r\n\x1b]0;x\x07 \u202e\udcff é") == (
         "a\\x09b\\x0d\\x0a\\x1b]0;x\\x07 \\u202e\\xff é"

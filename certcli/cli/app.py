@@ -6,7 +6,6 @@ import importlib
 import os
 import sqlite3
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from certcli import __version__
+from certcli.cli.output import printable
 from certcli.errors import CertcliError
 
 
@@ -166,29 +166,6 @@ def _refuse_undecodable(args) -> None:
             control_free(arg, what)
         except ValidationError as exc:
             _fail(f"{exc} ({printable(arg)})")
-
-
-def printable(text: object, limit: int = 300) -> str:
-    """One printable line: control characters, undecodable bytes and other invisible
-    characters shown as escapes, never sent raw to the operator's terminal."""
-    text = str(text)
-    if text.isprintable():
-        # Nearly every cell of a listing: no character to escape, so no Python
-        # loop over its characters (an `--all` listing prints millions of them).
-        return text if len(text) <= limit else text[: limit - 3] + "..."
-    out = []
-    for ch in text:
-        if "\udc80" <= ch <= "\udcff":
-            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
-        elif ch.isprintable() or unicodedata.category(ch) == "Zs":
-            # Zs: the no-break spaces of formatted amounts ("120,00 €") are text.
-            out.append(ch)
-        elif ord(ch) < 0x100:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
-    line = "".join(out)
-    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def _printable_usage(exc) -> None:

@@ -333,12 +333,8 @@ def candidate_import(
 
 
 @app.command("export")
-def candidate_export(
-    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or json.")] = "csv",
-    excel: common.ExcelOpt = False,
-    out: common.ExportOutOpt = None,
-    force: common.ForceOutOpt = False,
-):
+@common.export_options("csv", "xlsx", "json")
+def candidate_export(to: common.ExportTo):
     """Export the whole register as CSV (UTF-8, importable again), an xlsx workbook
     or JSON. Cells a spreadsheet would run as a formula (=, +, -, @) get a leading '
     (phone numbers too); `candidate import` takes it off again.
@@ -348,4 +344,4 @@ def candidate_export(
     """
     from certcli.domain.candidate_io import export
 
-    common.write_output(export(common.store(), fmt, excel=excel), out, force=force)
+    to.write(export(common.store(), to.format, excel=to.excel))

@@ -175,13 +175,8 @@ def certificate_withdraw(
 
 
 @app.command("export")
-def certificate_export(
-    fmt: common.ExportFormatOpt = "csv",
-    excel: common.ExcelOpt = False,
-    out: common.ExportOutOpt = None,
-    force: common.ForceOutOpt = False,
-    as_of: AsOfOpt = None,
-):
+@common.export_options("csv", "xlsx")
+def certificate_export(to: common.ExportTo, as_of: AsOfOpt = None):
     """Export every certificate (number, holder, scheme, status on --as-of, validity,
     mentions, withdrawal) as CSV or an xlsx workbook.
 
@@ -190,4 +185,4 @@ def certificate_export(
     from certcli.domain import certificates
 
     table = certificates.export_table(common.store(), as_of=common.day(as_of))
-    common.export(table, fmt, excel, out, force)
+    to.table(table)

@@ -7,19 +7,25 @@ table is printed, sqlite-utils only when migrations are pending.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import json
 import re
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from certcli.cli.output import printable_lines
 from certcli.errors import ValidationError
 from certcli.rules import dates
 
 if TYPE_CHECKING:
+    from certcli.domain.exports import Table
     from certcli.letters.follow_up import FollowUp
     from certcli.letters.log import PendingOutcome
     from certcli.store import Store
@@ -68,6 +74,9 @@ FutureOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout, nothing else.")]
+DossierRefArg = Annotated[
+    str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")
+]
 ExcelOpt = Annotated[
     bool,
     typer.Option(
@@ -228,25 +237,19 @@ def emit_lines(columns: list[str], rows) -> None:
     write("\t".join(columns) + "\n")
     for row in rows:
         write(
-            "\t".join("" if cell is None else shown(cell).replace("\t", " ") for cell in row) + "\n"
+            "\t".join(
+                "" if cell is None else printable_lines(cell).replace("\t", " ") for cell in row
+            )
+            + "\n"
         )
 
 
-def shown(value) -> str:
-    """Stored text as it may reach the terminal: control characters an old
-    database may hold are shown as escapes, never sent raw (cli.app.printable,
-    the rule of every Error line, applied line by line)."""
-    from certcli.cli.app import printable
-
-    return "\n".join(printable(line, limit=1 << 30) for line in str(value).split("\n"))
-
-
 def say(message: str = "") -> None:
-    sys.stdout.write(shown(message) + "\n")
+    sys.stdout.write(printable_lines(message) + "\n")
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(shown(message) + "\n")
+    sys.stderr.write(printable_lines(message) + "\n")
 
 
 def print_warnings(result: dict) -> None:
@@ -301,15 +304,66 @@ def write_output(data: str | bytes, out=None, *, force: bool = False) -> None:
     warn(f"Wrote {out}")
 
 
-def export(table, fmt: str, excel: bool, out, force: bool) -> None:
-    """`dossier/certificate/invoice export`: an exports.Table in the chosen format,
-    to --out or stdout."""
-    from certcli.domain import exports
+@dataclass
+class ExportTo:
+    """Where and how an `export` command writes: its shared options (export_options)."""
 
-    write_output(exports.render(table, fmt, excel=excel), out, force=force)
+    format: str
+    excel: bool
+    out: Path | None
+    force: bool
+
+    def write(self, data: str | bytes) -> None:
+        write_output(data, self.out, force=self.force)
+
+    def table(self, table: Table) -> None:
+        """An exports.Table in the chosen format."""
+        from certcli.domain import exports
+
+        self.write(exports.render(table, self.format, excel=self.excel))
 
 
-ExportFormatOpt = Annotated[str, typer.Option("--format", help="csv or xlsx.")]
+def export_options(*formats: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options every `export` command shares, before its own: --format (one of
+    `formats`, the first by default), --excel, --out and --force, handed to the
+    command as one `to: ExportTo`.
+
+        @app.command("export")
+        @common.export_options("csv", "xlsx")
+        def dossier_export(to: common.ExportTo, as_of: AsOfOpt = None): ...
+    """
+    names = f"{', '.join(formats[:-1])} or {formats[-1]}" if len(formats) > 1 else formats[0]
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    shared = [
+        inspect.Parameter(
+            "fmt",
+            keyword,
+            annotation=Annotated[str, typer.Option("--format", help=f"{names}.")],
+            default=formats[0],
+        ),
+        inspect.Parameter("excel", keyword, annotation=ExcelOpt, default=False),
+        inspect.Parameter("out", keyword, annotation=ExportOutOpt, default=None),
+        inspect.Parameter("force", keyword, annotation=ForceOutOpt, default=False),
+    ]
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        own = [
+            p.replace(kind=keyword)
+            for p in inspect.signature(command, eval_str=True).parameters.values()
+            if p.name != "to"
+        ]
+
+        @functools.wraps(command)
+        def with_options(*, fmt: str, excel: bool, out: Path | None, force: bool, **rest):
+            return command(ExportTo(fmt, excel, out, force), **rest)
+
+        # Typer reads the options from the signature: the shared ones, then the command's.
+        params = [*shared, *own]
+        with_options.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        with_options.__annotations__ = {p.name: p.annotation for p in params}
+        return with_options
+
+    return decorate
 
 
 _FOLD_WIDTH = 14  # the narrowest a folding text column gets
@@ -324,7 +378,7 @@ def table(
     from rich.text import Text
 
     grid = Table(title=title, caption=caption, show_lines=False, header_style="bold")
-    texts = [["" if cell is None else shown(cell) for cell in row] for row in rows]
+    texts = [["" if cell is None else printable_lines(cell) for cell in row] for row in rows]
     needed = 1
     for index, column in enumerate(columns):
         longest = max((len(row[index]) for row in texts), default=0)

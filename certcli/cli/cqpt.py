@@ -28,8 +28,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")]
-
 
 def _print(data: dict, json_out: bool, line: str, follow: FollowUp | None = None) -> None:
     if json_out:
@@ -42,7 +40,7 @@ def _print(data: dict, json_out: bool, line: str, follow: FollowUp | None = None
 
 @app.command("admissibility")
 def cqpt_admissibility(
-    ref: RefArg,
+    ref: common.DossierRefArg,
     accept: Annotated[
         bool | None,
         typer.Option(
@@ -93,7 +91,7 @@ def cqpt_admissibility(
 
 @app.command("orient")
 def cqpt_orient(
-    ref: RefArg,
+    ref: common.DossierRefArg,
     evaluator: Annotated[int, typer.Option("--evaluator", help="Evaluator organisation id.")],
     letter: LetterOpt = False,
     fmt: FormatOpt = "pdf",
@@ -127,7 +125,7 @@ def cqpt_orient(
 
 @app.command("prediag")
 def cqpt_prediag(
-    ref: RefArg,
+    ref: common.DossierRefArg,
     score: Annotated[str, typer.Option("--score", help="Score of the pre-diagnostic quiz.")],
     training_advised: Annotated[
         bool, typer.Option("--training-advised", help="Complementary training is advised.")
@@ -152,7 +150,7 @@ def cqpt_prediag(
 
 @app.command("phase")
 def cqpt_phase(
-    ref: RefArg,
+    ref: common.DossierRefArg,
     phase: Annotated[str, typer.Argument(metavar="PHASE", help="proof, quiz or situation.")],
     result: Annotated[str, typer.Option("--result", help="pass or fail.")],
     score: Annotated[str | None, typer.Option("--score", help="Score, if any.")] = None,
@@ -201,7 +199,7 @@ def cqpt_phase(
 
 @app.command("transmit")
 def cqpt_transmit(
-    ref: RefArg,
+    ref: common.DossierRefArg,
     session: Annotated[int, typer.Option("--session", help="CPNE session id.")],
     date: DateOpt = None,
     actor: ActorOpt = None,
@@ -281,7 +279,7 @@ def cqpt_funding(
 
 
 @app.command("show")
-def cqpt_show(ref: RefArg, json_out: JsonOpt = False):
+def cqpt_show(ref: common.DossierRefArg, json_out: JsonOpt = False):
     """Show the CQPT side of a dossier: admissibility, evaluator, pre-diagnostic, phases.
 
     Example: certcli cqpt show 2026-0004

@@ -49,13 +49,8 @@ def directory_search(
 
 
 @app.command("export")
-def directory_export(
-    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or json.")] = "csv",
-    excel: common.ExcelOpt = False,
-    out: common.ExportOutOpt = None,
-    force: common.ForceOutOpt = False,
-    as_of: AsOfOpt = None,
-):
+@common.export_options("csv", "xlsx", "json")
+def directory_export(to: common.ExportTo, as_of: AsOfOpt = None):
     """Export the public directory (name, city, scheme, certificate, mentions, valid
     until; nothing else personal). Formula-like cells get a leading '.
 
@@ -63,5 +58,4 @@ def directory_export(
     """
     from certcli.domain import directory
 
-    data = directory.export(common.store(), fmt, as_of=common.day(as_of), excel=excel)
-    common.write_output(data, out, force=force)
+    to.write(directory.export(common.store(), to.format, as_of=common.day(as_of), excel=to.excel))

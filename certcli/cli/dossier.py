@@ -13,8 +13,6 @@ app = typer.Typer(
     help="Dossiers: open, list, show, export, and every instruction step.", no_args_is_help=True
 )
 
-RefArg = Annotated[str, typer.Argument(metavar="REF", help="Dossier reference, e.g. 2026-0001.")]
-
 
 @app.command("add")
 def dossier_add(
@@ -176,7 +174,7 @@ def _list_overdue(status, scheme, kind, candidate, as_of, json_out: bool) -> Non
 
 
 @app.command("show")
-def dossier_show(ref: RefArg, json_out: JsonOpt = False):
+def dossier_show(ref: common.DossierRefArg, json_out: JsonOpt = False):
     """Show a dossier and its whole history, each step told in a sentence (--json gives
     each step's recorded details). Example: certcli dossier show 2026-0001"""
     from certcli.domain import dossier_view
@@ -261,19 +259,17 @@ def _print_details(data: dict) -> None:
     common.fields(scalars)
 
 
-# The instruction verbs (receive, pay, check, assign...) live in their own module.
-from certcli.cli import dossier_instruction as _instruction  # noqa: E402
+# The reception verbs (receive, pay, check), then the instruction verbs (assign,
+# request, ...), live in their own modules.
+from certcli.cli import dossier_instruction, dossier_reception  # noqa: E402
 
-_instruction.register(app)
+dossier_reception.register(app)
+dossier_instruction.register(app)
 
 
 @app.command("export")
-def dossier_export(
-    fmt: common.ExportFormatOpt = "csv",
-    excel: common.ExcelOpt = False,
-    out: common.ExportOutOpt = None,
-    force: common.ForceOutOpt = False,
-):
+@common.export_options("csv", "xlsx")
+def dossier_export(to: common.ExportTo):
     """Export every dossier (reference, holder, scheme, kind, status, dates, report,
     decision) as CSV or an xlsx workbook.
 
@@ -281,4 +277,4 @@ def dossier_export(
     """
     from certcli.domain import dossiers
 
-    common.export(dossiers.export_table(common.store()), fmt, excel, out, force)
+    to.table(dossiers.export_table(common.store()))

@@ -174,11 +174,9 @@ def invoice_cancel(
 
 
 @app.command("export")
+@common.export_options("csv", "xlsx")
 def invoice_export(
-    fmt: common.ExportFormatOpt = "csv",
-    excel: common.ExcelOpt = False,
-    out: common.ExportOutOpt = None,
-    force: common.ForceOutOpt = False,
+    to: common.ExportTo,
     year: Annotated[int | None, typer.Option("--year", help="Only this year of issue.")] = None,
 ):
     """Export invoices and credit notes with their payments (amount, paid, left to pay,
@@ -188,4 +186,4 @@ def invoice_export(
     """
     from certcli.domain import invoices
 
-    common.export(invoices.export_table(common.store(), year=year), fmt, excel, out, force)
+    to.table(invoices.export_table(common.store(), year=year))

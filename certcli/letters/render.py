@@ -339,7 +339,7 @@ def _sweep_once(folder: Path) -> None:
     the folder for each of a batch's letters would cost n² for n letters)."""
     from certcli.store import files as safe_files
 
-    safe_files.remove_stale_parts_in(folder)
+    safe_files.remove_stale_parts(folder)
 
 
 def file_stem(letter: Letter, date: dt.date) -> str:

@@ -211,7 +211,7 @@ class BaseStore:
             if dest.parent.is_dir():
                 # A killed backup leaves its part file under whatever name it had
                 # (backups are often dated): the next backup to that folder removes it.
-                safe_files.remove_stale_parts_in(dest.parent)
+                safe_files.remove_stale_parts(dest.parent)
             with safe_files.temporary(
                 dest, force=force, protect=self.path, make_parents=True
             ) as tmp:

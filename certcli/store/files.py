@@ -89,21 +89,12 @@ def ensure_dir(folder: Path | str) -> Path:
     return folder
 
 
-def _remove_stale_parts(path: Path) -> None:
-    """Part files of this target whose writer process is gone (a killed run)."""
-    for part in path.parent.glob(f"{_glob_escape(path.name)}.*.part"):
-        pid = part.name[len(path.name) + 1 : -len(".part")]
-        if not pid.isdigit() or _alive(int(pid)):
-            continue
-        try:
-            part.unlink()
-        except OSError:
-            pass
-
-
-def remove_stale_parts_in(folder: Path | str) -> None:
-    """Every part file in `folder` whose writer process is gone."""
-    for part in Path(folder).glob("*.part"):
+def remove_stale_parts(folder: Path | str, name: str | None = None) -> None:
+    """Part files in `folder` whose writer process is gone (a killed run): those of
+    the target `name` (`NAME.PID.part`), or every one (a writer of many files sweeps
+    its folder once)."""
+    pattern = f"{_glob_escape(name)}.*.part" if name else "*.part"
+    for part in Path(folder).glob(pattern):
         pid = part.name[: -len(".part")].rpartition(".")[2]
         if pid.isdigit() and not _alive(int(pid)):
             try:
@@ -146,13 +137,13 @@ def temporary(
     (SQLite's backup); the file exists, empty, when the block starts. Missing
     folders are created (0700) only with `make_parents`: an export into a mistyped
     folder is an error. A writer of many files in one folder passes sweep=False and
-    calls `remove_stale_parts_in` once (a sweep reads the whole folder)."""
+    calls `remove_stale_parts(folder)` once (a sweep reads the whole folder)."""
     path = check_target(Path(path), force=force, protect=protect)
     try:
         if make_parents:
             ensure_dir(path.parent)
         if sweep:
-            _remove_stale_parts(path)
+            remove_stale_parts(path.parent, path.name)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
         fd = os.open(tmp, _FLAGS, FILE_MODE)
     except OSError as exc:
