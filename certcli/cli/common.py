@@ -296,11 +296,11 @@ def write_output(data: str | bytes, out=None, *, force: bool = False) -> None:
         # The export itself, byte for byte (its cells were neutralised when written).
         sys.stdout.write(data.rstrip("\n") + "\n")
         return
-    from certcli.store import files as safe_files
+    from certcli.store import files
 
     if isinstance(data, str):
         data = data.encode("utf-8")
-    safe_files.write_bytes(out, data, force=force, protect=db_path())
+    files.write_bytes(out, data, force=force, protect=db_path())
     warn(f"Wrote {out}")
 
 

@@ -320,11 +320,11 @@ def output_path(store, out_dir: Path, stem: str, fmt: str) -> Path:
 
 def prepare_out_dir(out_dir: str | Path) -> Path:
     """The letters' folder, created 0700 if missing (letters hold personal data)."""
-    from certcli.store import files as safe_files
+    from certcli.store import files
 
     folder = Path(out_dir)
     try:
-        safe_files.ensure_dir(folder)
+        files.ensure_dir(folder)
         if not folder.is_dir():
             raise NotADirectoryError(20, "Not a directory")
         _sweep_once(folder.resolve())
@@ -337,9 +337,9 @@ def prepare_out_dir(out_dir: str | Path) -> Path:
 def _sweep_once(folder: Path) -> None:
     """Part files a killed run left in a letters folder, removed once per run (reading
     the folder for each of a batch's letters would cost n² for n letters)."""
-    from certcli.store import files as safe_files
+    from certcli.store import files
 
-    safe_files.remove_stale_parts(folder)
+    files.remove_stale_parts(folder)
 
 
 def file_stem(letter: Letter, date: dt.date) -> str:
@@ -351,9 +351,9 @@ def letter_file(store, path: Path):
     """A private part file renamed to `path` when the block succeeds (output_path
     chose a name no logged letter has: an unlogged file there, a dry run's, is
     replaced), never written over the database."""
-    from certcli.store import files as safe_files
+    from certcli.store import files
 
-    with safe_files.temporary(path, force=True, protect=store.path, sweep=False) as tmp:
+    with files.temporary(path, force=True, protect=store.path, sweep=False) as tmp:
         yield tmp
 
 
