@@ -1,0 +1,176 @@
+"""The layout's arrows, read from the source: rules <- domain <- letters <- cli, the
+store below the domain, and no import cycle, function-level imports included.
+
+Every certcli module is parsed with `ast` (nothing is imported), and every import
+in it counts, wherever it stands: at the top, inside a function, under
+`if TYPE_CHECKING:`, or an `importlib.import_module` by string. A cycle hidden by
+a function-level import is still a cycle: each module of it needs the other to
+mean anything.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "certcli"
+
+# What each layer must never import (certcli.errors and certcli.rules are below all).
+FORBIDDEN = {
+    "rules": {"domain", "letters", "cli", "store", "demo"},
+    "domain": {"letters", "cli", "demo"},
+    "letters": {"cli", "demo"},
+    "store": {"domain", "letters", "cli", "demo"},
+}
+# Package __init__ files that stay empty: importing certcli.rules.dates must not
+# load the rest of the package (start-up).
+EMPTY_PACKAGES = ("rules", "domain", "letters")
+
+
+def modules(root: Path = ROOT) -> dict[str, Path]:
+    """Every module of the certcli package under `root`, by dotted name."""
+    found = {}
+    for path in sorted((root / "certcli").rglob("*.py")):
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def _dynamic_prefix(node: ast.Call) -> str | None:
+    """The package an `importlib.import_module(f"certcli.x.{...}")` reaches into."""
+    arg = node.args[0] if node.args else None
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value
+    if isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.Constant):
+        return str(arg.values[0].value).rstrip(".") + ".*"
+    return "?"  # a name the source does not show: refused below
+
+
+def imports_of(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    """The certcli modules `name` imports, anywhere in its source (`certcli.pkg.*`
+    for an `import_module(f"certcli.pkg.{...}")`, "?" for a name it does not show)."""
+    found: set[str] = set()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*up, base] if base else up)
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"
+                found.add(sub if sub in known else base)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute | ast.Name)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module"
+        ):
+            found.add(_dynamic_prefix(node))
+    return {m for m in found if (m == "certcli" or m.startswith("certcli.") or m == "?")} - {name}
+
+
+def graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """Each module's imports as written; `certcli.pkg.*` stands for a dynamic one."""
+    known = modules(root)
+    return {name: imports_of(name, path, known) for name, path in known.items()}
+
+
+def expand(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+    """A dynamic import of `certcli.pkg.{...}` counts as an import of every module of
+    certcli.pkg: the source cannot say which."""
+    return {
+        source: {
+            module
+            for target in targets
+            for module in (
+                [m for m in edges if m.startswith(target[:-1]) and m != source]
+                if target.endswith(".*")
+                else [target]
+            )
+        }
+        for source, targets in edges.items()
+    }
+
+
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else None
+
+
+def _cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the graph (its modules in order), or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(edges):
+        if start not in state and (found := visit(start)):
+            return found
+    return None
+
+
+def test_the_graph_sees_function_level_and_dynamic_imports(tmp_path):
+    # The reader itself: a function-level import and an import_module by f-string
+    # are edges, an import of a third-party module is not.
+    pkg = tmp_path / "certcli"
+    (pkg / "domain").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "domain" / "__init__.py").write_text("")
+    (pkg / "domain" / "a.py").write_text(
+        "import json\n\ndef f():\n    from certcli.domain import b\n    return b\n"
+    )
+    (pkg / "domain" / "b.py").write_text(
+        "import importlib\n\ndef g(x):\n    return importlib.import_module(f'certcli.domain.{x}')\n"
+    )
+    edges = expand(graph(tmp_path))
+    assert edges["certcli.domain.a"] == {"certcli.domain.b"}
+    assert "certcli.domain.a" in edges["certcli.domain.b"]
+    assert _cycle(edges) in (
+        ["certcli.domain.a", "certcli.domain.b", "certcli.domain.a"],
+        ["certcli.domain.b", "certcli.domain.a", "certcli.domain.b"],
+    )
+
+
+def test_no_import_cycle():
+    cycle = _cycle(expand(graph()))
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_no_import_by_a_name_the_source_does_not_show():
+    unknown = sorted(name for name, targets in graph().items() if "?" in targets)
+    assert unknown == [], f"import_module of a computed name in {unknown}"
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_arrows_point_one_way(layer):
+    wrong = sorted(
+        f"{source} imports {target}"
+        for source, targets in expand(graph()).items()
+        if _layer(source) == layer
+        for target in targets
+        if _layer(target) in FORBIDDEN[layer]
+    )
+    assert wrong == []
+
+
+@pytest.mark.parametrize("package", EMPTY_PACKAGES)
+def test_package_init_stays_empty(package):
+    assert (PACKAGE / package / "__init__.py").read_text(encoding="utf-8").strip() == ""
