@@ -2,7 +2,7 @@
 
 import re
 
-from test_cqpt import cqpt_dossier, evaluate, evaluator
+from test_domain_cqpt import cqpt_dossier, evaluate, evaluator
 
 from certcli.domain import cqpt, dossiers
 

@@ -129,7 +129,7 @@ def test_known_entities_match_what_the_code_logs():
 
 
 def test_admissibility_reasons_are_capped(cli, store, unchanged):
-    from test_cqpt import cqpt_dossier
+    from test_domain_cqpt import cqpt_dossier
 
     ref = cqpt_dossier(cli, store)
     with unchanged():

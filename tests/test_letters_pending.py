@@ -16,7 +16,7 @@ from pathlib import Path
 import letter_records as R
 import pytest
 from commission_helpers import new_candidate, report_ready, session
-from test_race import at_once
+from test_concurrency import at_once
 
 from certcli.letters import render
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from commission_helpers import decide_at, report_ready, session
 from instruction_helpers import d_candidate, d_complete, d_instructor
-from test_cqpt import cqpt_dossier, evaluate, evaluator
-from test_cqpt import session as cpne_session
+from test_domain_cqpt import cqpt_dossier, evaluate, evaluator
+from test_domain_cqpt import session as cpne_session
 
 from certcli.domain import agenda, assignment, decisions, instruction, sessions
 
