@@ -176,6 +176,6 @@ def pytest_addoption(parser):
         "--fuzz-long",
         action="store_true",
         default=False,
-        help="tests/test_fuzz.py: a long run (random seed, thousands of examples) "
+        help="tests/test_cli_fuzz.py: a long run (random seed, thousands of examples) "
         "instead of CI's fixed seed and small count",
     )

@@ -48,7 +48,7 @@ def candidate(cli, first="Léa", last="Martin", employer="Cabinet Métré Consei
 # the behaviour under test.
 def d_open(store, cid, scheme="ECO", date=dt.date(2026, 3, 1), **extra) -> str:
     # Set-up opens several initial dossiers for one candidate; a real secretariat
-    # would be stopped (see test_rules), the tests here are about other steps.
+    # would be stopped (see test_domain_dossiers), the tests here are about other steps.
     extra.setdefault("force", True)
     return dossiers.open_dossier(
         store, candidate_id=cid, scheme_code=scheme, date=date, **extra

@@ -1,3 +1,6 @@
+"""The command line as a program: the database it opens, one-line errors, usage errors,
+plain help, start-up without the heavy modules, `python -m certcli` and the wheel."""
+
 import json
 import os
 import subprocess
@@ -6,39 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from certcli.store import SCHEMA_VERSION, Store, migrations
+from certcli.store import SCHEMA_VERSION, Store
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def test_init_is_idempotent(db_path):
-    from conftest import Cli
-
-    cli = Cli()
-    assert "Created" in cli.ok("init").stdout
-    assert "nothing changed" in cli.ok("init").stdout
-    assert cli.json("init")["created"] is False
-    assert Store(db_path).schema_version == SCHEMA_VERSION
-
-
-def test_schema_version_matches_migrations():
-    assert SCHEMA_VERSION == len(migrations.names())
-    assert migrations.names()[0] == "m001_initial"
-    assert all(n[:1] == "m" and n[1:4].isdigit() for n in migrations.names())
-
-
-def test_migrated_columns_and_pragmas(tmp_path):
-    store = Store(tmp_path / "x.db", create=True)
-    cols = {r["name"] for r in store.all("PRAGMA table_info(dossiers)")}
-    assert {"ref", "candidate_id", "scheme", "kind", "status", "certificate_id"} <= cols
-    assert store.scalar("PRAGMA foreign_keys") == 1
-    assert store.scalar("PRAGMA journal_mode") == "wal"
-    assert store.scalar("PRAGMA busy_timeout") >= 5000
-    # Applying again changes nothing.
-    schema = store.all("SELECT sql FROM sqlite_master ORDER BY name")
-    again = Store(tmp_path / "x.db")
-    assert again.created is False
-    assert again.all("SELECT sql FROM sqlite_master ORDER BY name") == schema
 
 
 def test_missing_database_is_an_error(tmp_path, monkeypatch):
@@ -61,47 +34,6 @@ def test_info_json(cli, db_path):
     assert data["db"] == str(db_path)
     assert data["schema_version"] == SCHEMA_VERSION
     assert data["counts"]["candidates"] == 0
-
-
-def test_scheme_catalog(cli):
-    codes = {s["code"]: s for s in cli.json("scheme", "list")}
-    assert {"ECO", "PROG", "CQPT"} <= set(codes)
-    eco = cli.json("scheme", "show", "eco")
-    assert eco["validity_years"] == 4 and eco["renewal_lead_months"] == 9
-    assert eco["pieces"]["initial"] == ["administratif", "contrats", "technique", "demande-signee"]
-    assert eco["pieces"]["renewal"] == [
-        "administratif",
-        "contrats",
-        "certificats-capacite",
-        "attestations-formation",
-    ]
-    assert eco["annual_dues"] == "360.00" and eco["fees"]["initial"] == "480.00"
-    assert codes["CQPT"]["validity_years"] == 0 and codes["CQPT"]["expires"] is False
-    assert "unknown scheme" in cli.fails("scheme", "show", "NOPE").stderr
-
-
-def test_malformed_scheme_file_names_file_and_field(cli, tmp_path, monkeypatch):
-    import shutil
-
-    from certcli.rules import schemes
-
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    text = (data / "schemes" / "ECO.toml").read_text()
-    (data / "schemes" / "ECO.toml").write_text(
-        text.replace('annual_dues = "360.00"', 'annual_dues = "lots"')
-    )
-    monkeypatch.setenv("CERTCLI_DATA", str(data))
-    schemes._catalog.cache_clear()
-    err = cli.fails("scheme", "list").stderr
-    assert "ECO.toml" in err and "annual_dues" in err
-    (data / "schemes" / "ECO.toml").write_text(
-        text.replace("validity_years = 4", 'validity_years = "four"')
-    )
-    schemes._catalog.cache_clear()
-    err = cli.fails("scheme", "show", "ECO").stderr
-    assert "ECO.toml" in err and "validity_years" in err
-    schemes._catalog.cache_clear()
 
 
 def test_errors_are_one_line_without_traceback(cli):
@@ -188,23 +120,6 @@ def test_simple_reads_do_not_import_heavy_modules(cli, db_path, args):
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert run.stdout.strip().splitlines()[-1] == "HEAVY:"
-
-
-def test_another_programs_database_is_left_alone(tmp_path):
-    import sqlite3
-
-    from conftest import Cli
-
-    other = tmp_path / "other.db"
-    conn = sqlite3.connect(other)
-    conn.execute("CREATE TABLE foo (x)")
-    conn.commit()
-    conn.close()
-    before = other.read_bytes()
-    result = Cli().fails("--db", other, "info")
-    assert "not a certcli database" in result.stderr and "foo" in result.stderr
-    Cli().fails("--db", other, "init")
-    assert other.read_bytes() == before
 
 
 def test_realistic_mistakes_are_errors_not_crashes(cli, tmp_path):

@@ -4,7 +4,7 @@ Each example picks a command, gives its required parameters (and some optional o
 values of every hostile kind, and runs it on a copy of the demo office: no internal
 error, no traceback, exit status 0, 1 or 2 only, stderr printable, and a refused call
 (exit != 0) leaves every row unchanged. In CI the examples are few and derandomized
-(fixed seed, under a minute); `pytest tests/test_fuzz.py --fuzz-long` explores for
+(fixed seed, under a minute); `pytest tests/test_cli_fuzz.py --fuzz-long` explores for
 real (random seed, thousands of examples).
 """
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 from instruction_helpers import add_instructor, d_candidate, d_complete, d_instructor
 
-from certcli.domain import assignment, instruction
+from certcli.domain import agenda, assignment, decisions, instruction, sessions
 
 DAY = dt.date(2026, 6, 15)
 
@@ -287,3 +287,84 @@ def test_instructor_edit_and_inactive_never_chosen(cli, store, unchanged):
         assert "nothing to change" in cli.fails("instructor", "edit", second).stderr
     cli.ok("instructor", "edit", first, "--active", "--conflict-candidate", cid, "--date", DAY)
     assert cli.json("instructor", "show", first)["conflict_candidates"] == [cid]
+
+
+# -- interviews on a reassignment, and slots held by reported dossiers ------------------------
+def test_reassignment_hands_over_future_interviews(cli, store, unchanged):
+    cid = d_candidate(store)
+    moved_ref, anne_ref, paul_next = (d_complete(store, cid) for _ in range(3))
+    paul, anne = d_instructor(store, "Paul Girard"), d_instructor(store, "Anne Roux")
+    for ref, who in ((moved_ref, paul), (anne_ref, anne), (paul_next, paul)):
+        assignment.assign(store, ref, instructor_id=who, date=DAY)
+    for ref, at in (
+        (moved_ref, "2026-06-16 09:00"),
+        (moved_ref, "2026-07-01 10:00"),
+        (moved_ref, "2026-07-02 09:30"),
+        (anne_ref, "2026-07-02 09:00"),
+    ):
+        instruction.interview(store, ref, at=at, date=DAY)
+    data = cli.json("dossier", "assign", moved_ref, "--instructor", anne, "--date", "2026-06-20")
+    assert data["interviews_moved"] == [{"at": "2026-07-01 10:00", "minutes": 60}]
+    assert data["interviews_cancelled"] == [
+        {
+            "at": "2026-07-02 09:30",
+            "minutes": 60,
+            "clash": f"Anne Roux (id {anne}) already has an interview for dossier {anne_ref} "
+            "from 2026-07-02 09:00 to 10:00, which overlaps 2026-07-02 09:30-10:30",
+        }
+    ]
+    shown = cli.json("dossier", "show", moved_ref)["interviews"]
+    assert [(i["at"], i["instructor"], i["status"]) for i in shown] == [
+        ("2026-06-16 09:00", "Paul Girard", "scheduled"),  # past: stays as it was
+        ("2026-07-01 10:00", "Anne Roux", "scheduled"),
+        ("2026-07-02 09:30", "Paul Girard", "cancelled"),
+    ]
+    assert (
+        cli.json("dossier", "show", moved_ref)["history"][-1]["details"]["interviews_moved"]
+        == data["interviews_moved"]
+    )
+    # Paul's slot is free; Anne's is taken.
+    cli.ok("dossier", "interview", paul_next, "--at", "2026-07-01 10:00", "--date", "2026-06-20")
+    with unchanged():
+        assert (
+            "Anne Roux"
+            in cli.fails(
+                "dossier",
+                "interview",
+                moved_ref,
+                "--at",
+                "2026-07-01 10:30",
+                "--date",
+                "2026-06-20",
+            ).stderr
+        )
+    out = cli.ok(
+        "dossier", "assign", moved_ref, "--instructor", paul, "--date", "2026-06-21"
+    ).stdout
+    assert "interview of 2026-07-01 10:00 cancelled" in out and paul_next in out
+
+
+# -- load: dossiers under instruction -----------------------------------------------------
+def test_load_counts_only_dossiers_under_instruction(cli, store):
+    cid = d_candidate(store)
+    ref, nxt = d_complete(store, cid), d_complete(store, cid)
+    paul = d_instructor(store, "Paul Girard", capacity=1)
+    assignment.assign(store, ref, instructor_id=paul, date=DAY)
+    assert (
+        "full (1/1 dossiers under instruction)"
+        in cli.fails("dossier", "assign", nxt, "--auto", "--date", DAY).stderr
+    )
+    instruction.report(store, ref, recommend="grant", date=DAY)
+    shown = cli.json("instructor", "show", paul)
+    assert (shown["load"], shown["dossiers"]) == (0, [])
+    assert [d["ref"] for d in shown["awaiting_commission"]] == [ref]
+    out = cli.ok("instructor", "show", paul).stdout
+    assert "0/1 dossiers under instruction" in out and "awaiting the commission" in out
+    # The report is in: --auto gives Paul the next dossier before the commission sits.
+    assert cli.json("dossier", "assign", nxt, "--auto", "--date", DAY)["instructor"]["id"] == paul
+    # An adjourned dossier goes back to its instructor: it weighs again.
+    sid = sessions.add(store, date=dt.date(2026, 6, 30), kind="award")["id"]
+    agenda.build_agenda(store, sid, date=dt.date(2026, 6, 30))
+    decisions.decide(store, sid, ref, "adjourned", date=dt.date(2026, 6, 30))
+    assert cli.json("instructor", "show", paul)["load"] == 2
+    assert "2/1" in cli.ok("instructor", "list").stdout

@@ -1,3 +1,6 @@
+"""Candidates (certcli/domain/candidates.py): add, edit, search, import and export, and
+the values refused (a birth date must be plausible on the day of entry)."""
+
 import json
 
 from conftest import add_candidate
@@ -204,3 +207,34 @@ def test_export_then_import_into_a_new_register(cli, tmp_path):
     second = cli.json("--db", other, "candidate", "list")
     strip = [{k: v for k, v in c.items() if k not in ("id", "created_on")} for c in first]
     assert [{k: v for k, v in c.items() if k not in ("id", "created_on")} for c in second] == strip
+
+
+def test_birth_date_must_be_plausible_on_the_day_of_entry(cli, unchanged):
+    base = [
+        "candidate",
+        "add",
+        "--first-name",
+        "Léa",
+        "--last-name",
+        "Martin",
+        "--date",
+        "2026-06-15",
+        "--birth-date",
+    ]
+    with unchanged():
+        assert (
+            "birth date 2030-01-01 is after the date of this entry (2026-06-15)"
+            in cli.fails(*base, "2030-01-01").stderr
+        )
+        assert (
+            "implausible birth date 2010-06-16: the candidate would be 15 on 2026-06-15 "
+            "(at least 16 expected)"
+        ) in cli.fails(*base, "2010-06-16").stderr
+    cid = cli.json(*base, "2010-06-15")["id"]  # 16 that day
+    with unchanged():
+        assert (
+            "is after the date of this entry"
+            in cli.fails(
+                "candidate", "edit", cid, "--birth-date", "2027-01-01", "--date", "2026-06-20"
+            ).stderr
+        )

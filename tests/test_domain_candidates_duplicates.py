@@ -3,8 +3,6 @@ hyphenated names, `candidate duplicates`, and search wildcards taken literally."
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from conftest import add_candidate
 
@@ -149,32 +147,6 @@ def test_duplicates_compares_blocks_not_every_pair(cli, db_path):
         )
     ]
     assert not any("TEMP B-TREE" in step for step in plan), plan
-
-
-def test_migration_fills_the_keys_of_existing_rows(tmp_path):
-    from certcli.store import migrations
-
-    db = tmp_path / "old.db"
-    conn = sqlite3.connect(db, isolation_level=None)
-    from sqlite_utils import Database
-
-    wanted = [m for m in migrations.migrations._migrations if m.name < "m007"]
-    everything = migrations.migrations._migrations
-    migrations.migrations._migrations = wanted
-    try:
-        migrations.apply(conn)
-    finally:
-        migrations.migrations._migrations = everything
-    Database(conn).execute(
-        "INSERT INTO candidates (first_name, last_name, email, birth_date, created_on) "
-        "VALUES ('Éric', 'Bérégovoy', 'Eric@Example.fr', ?, '2026-01-01')",
-        [BORN],
-    )
-    conn.close()
-    store = Store(db)
-    row = store.one("SELECT name_key, email_key FROM candidates")
-    assert (row["name_key"], row["email_key"]) == ("eric beregovoy", "eric@example.fr")
-    store.close()
 
 
 @pytest.mark.parametrize("pattern", ["%", "_", "%%%", "___", "a%", "\\"])

@@ -1,3 +1,8 @@
+"""Certificates (certcli/domain/certificates.py): validity, renewals, extensions,
+numbers, loose matching of mentions and numbers, listing, search and withdrawal."""
+
+from __future__ import annotations
+
 import pytest
 from commission_helpers import decide_at, new_candidate, report_ready, session
 
@@ -164,3 +169,69 @@ def test_certificate_show_json_keys(cli, store):
         "lapses",
     } <= set(cert)
     assert cert["holder"].startswith("Prénom") and cert["scheme"] == "ECO"
+
+
+# -- one way to match mentions and certificate numbers -------------------------------------
+def test_mentions_and_certificate_numbers_match_loosely_everywhere(cli, store):
+    cid = new_candidate(cli)
+    decided = decide_at(
+        cli,
+        store,
+        "2026-03-12",
+        "--grant",
+        "--mention",
+        "opc",
+        "--mention",
+        "maitrise d'oeuvre d'execution",
+        candidate=cid,
+    )
+    assert decided["mentions"] == ["OPC", "Maîtrise d'œuvre d'exécution"]
+    number = decided["certificate"]
+    ext = cli.json(
+        "dossier",
+        "add",
+        "--candidate",
+        cid,
+        "--scheme",
+        "ECO",
+        "--kind",
+        "extension",
+        "--certificate",
+        f" {number.lower()} ",
+        "--mention",
+        "bim",
+        "--date",
+        "2026-06-01",
+    )
+    assert (ext["certificate"], ext["mention"]) == (number, "BIM")
+    assert (
+        "unknown mention 'XYZ' for ECO (one of: OPC, BIM"
+        in cli.fails(
+            "dossier",
+            "add",
+            "--candidate",
+            cid,
+            "--scheme",
+            "ECO",
+            "--kind",
+            "extension",
+            "--certificate",
+            number,
+            "--mention",
+            "XYZ",
+        ).stderr
+    )
+
+
+def test_is_thierry_marechal_certified(cli, store):
+    cid = new_candidate(cli, first="Thierry", last="Maréchal")  # no directory consent
+    other = new_candidate(cli, first="Jean", last="Dupont")
+    granted = decide_at(cli, store, "2026-06-15", candidate=cid)
+    decide_at(cli, store, "2026-06-16", candidate=other)
+    found = cli.json("certificate", "list", "--search", "THIERRY marechal")
+    assert [c["number"] for c in found] == [granted["certificate"]]
+    assert found[0]["candidate_id"] == cid
+    assert cli.json("directory", "search", "marechal", "--as-of", "2026-07-01") == []
+    text = cli.ok("certificate", "list", "-s", "maréchal").stdout
+    assert granted["certificate"] in text and "Dupont" not in text
+    assert cli.json("certificate", "list", "--search", "nobody") == []

@@ -1,8 +1,9 @@
-"""CQPT funding edge cases (spec §3.5) and failed phases flagged."""
+"""CQPT funding (certcli/domain/cqpt_funding.py, spec §3.5): the table and totals, edge
+cases, and failed phases flagged."""
 
 import re
 
-from test_domain_cqpt import cqpt_dossier, evaluate, evaluator
+from test_domain_cqpt import PHASES, cqpt_dossier, evaluate, evaluator
 
 from certcli.domain import cqpt, dossiers
 
@@ -100,3 +101,70 @@ def test_no_failed_phase_says_none(cli, store):
     evaluate(cli, ref, ev)
     assert cqpt.failed_phases(store, store.dossier(ref)) == []
     assert "phases FAILED   none" in cli.ok("cqpt", "show", ref).stdout
+
+
+def status(cli, ref):
+    return cli.json("dossier", "show", ref)["status"]
+
+
+def test_funding_table_and_totals(cli, store):
+    ev = evaluator(cli)
+    plan = [  # (employer, route, financing, phases, last phase date)
+        ("Orange SA", "contrat-pro", "contrat-pro", PHASES, "2026-05-20"),
+        ("SFR", "libre", "dif-prioritaire", PHASES, "2026-05-21"),
+        ("SFR", "libre", "plan-formation", PHASES, "2026-05-22"),
+        ("Orange SA", "libre", "dif", PHASES, "2026-05-23"),
+        ("Bouygues Telecom", "libre", "cif", PHASES, "2026-05-24"),
+        ("Orange SA", "periode-pro", "periode-pro", ("proof", "quiz"), "2026-05-25"),
+        ("Orange SA", "contrat-pro", "contrat-pro", PHASES, "2027-01-05"),
+    ]
+    refs = []
+    for i, (employer, route, financing, phases, last) in enumerate(plan):
+        ref = cqpt_dossier(
+            cli, store, route=route, financing=financing, employer=employer, last=f"N{i}"
+        )
+        evaluate(cli, ref, ev, phases=phases, last=last)
+        refs.append(ref)
+    cqpt_dossier(cli, store, last="NotOriented")  # complete, never evaluated: not listed
+
+    data = cli.json("cqpt", "funding", "--year", "2026")
+    rows = {d["ref"]: d for d in data["dossiers"]}
+    assert list(rows) == refs[:6]
+    assert all(
+        set(d) == {"ref", "candidate_id", "financing", "funder", "amount", "reason"}
+        for d in data["dossiers"]
+    )
+    got = [(d["financing"], d["funder"], d["amount"]) for d in data["dossiers"]]
+    assert got == [
+        ("contrat-pro", "AUVICOM", "300.00"),
+        ("dif-prioritaire", "AUVICOM", "300.00"),
+        ("plan-formation", "SFR", "300.00"),
+        ("dif", "Orange SA", "300.00"),
+        ("cif", "Fongecif", "300.00"),
+        ("periode-pro", None, "0.00"),
+    ]
+    assert rows[refs[4]]["reason"] == "CIF: the file goes to the Fongecif"
+    assert rows[refs[3]]["reason"] == "training plan of Orange SA (financing dif)"
+    assert rows[refs[0]]["reason"] == "whole evaluation under contrat-pro: AUVICOM"
+    assert rows[refs[5]]["reason"] == "in progress: situation not recorded yet"
+    assert data["totals"] == {
+        "AUVICOM": "600.00",
+        "Fongecif": "300.00",
+        "Orange SA": "300.00",
+        "SFR": "300.00",
+    }
+    assert data["by_employer"] == {
+        "Bouygues Telecom": {"Fongecif": "300.00"},
+        "Orange SA": {"AUVICOM": "300.00", "training plan": "300.00"},
+        "SFR": {"AUVICOM": "300.00", "training plan": "300.00"},
+    }
+    every = cli.json("cqpt", "funding")
+    assert len(every["dossiers"]) == 7 and every["totals"]["AUVICOM"] == "900.00"
+    assert cli.json("cqpt", "funding", "--year", "2027")["totals"] == {"AUVICOM": "300.00"}
+    assert cli.json("cqpt", "funding", "--year", "2025") == {
+        "dossiers": [],
+        "totals": {},
+        "by_employer": {},
+    }
+    text = cli.ok("cqpt", "funding", "--year", "2026").stdout
+    assert "600,00" in text and "Per employer" in text

@@ -1,3 +1,5 @@
+"""Dues (certcli/domain/dues.py): the annual call, and the prorata a renewal owes or not."""
+
 import pytest
 from commission_helpers import decide_at, new_candidate, session, transmit_cqpt
 
@@ -61,3 +63,54 @@ def test_a_call_with_no_holder_says_so(cli, unchanged):
     with unchanged():
         out = cli.ok("dues", "call", "--year", "2027", "--date", "2027-01-05").stdout
     assert "no holder owing dues is valid on 1 January 2027" in out
+
+
+# -- renewals and dues ----------------------------------------------------------------------
+def _renew(cli, store, number, cid, date):
+    return decide_at(cli, store, date, kind="renewal", certificate=number, candidate=cid)
+
+
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
+def test_a_continued_renewal_owes_no_prorata_and_the_call_invoices_it(cli, store):
+    cid = new_candidate(cli)
+    number = decide_at(cli, store, "2026-06-15", candidate=cid)["certificate"]
+    renewed = _renew(cli, store, number, cid, "2030-06-14")  # on valid_until
+    assert renewed["valid_until"] == "2034-06-14"
+    assert (renewed["invoice"], renewed["amount"]) == (None, None)
+    called = cli.json("dues", "call", "--year", "2030", "--date", "2030-06-20")
+    assert [(i["certificate"], i["amount"]) for i in called["invoiced"]] == [(number, "360.00")]
+
+
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
+def test_a_lapsed_renewal_owes_the_prorata_only_across_1_january(cli, store):
+    # Valid on 1 January 2030 (until 2030-03-11), renewed after the lapse: the 2030
+    # call covers the whole year, whether it runs before or after the renewal.
+    cid = new_candidate(cli)
+    number = decide_at(cli, store, "2026-03-12", candidate=cid)["certificate"]
+    renewed = _renew(cli, store, number, cid, "2030-06-14")
+    assert renewed["invoice"] is None
+    assert [
+        i["certificate"]
+        for i in cli.json("dues", "call", "--year", "2030", "--date", "2030-06-20")["invoiced"]
+    ] == [number]
+    # Not valid on 1 January 2031 (lapse from 2030-11-03 to 2031-02-09): no call
+    # covers 2031, the renewal starts the dues like a new grant (11/12).
+    other = new_candidate(cli)
+    lapsed = decide_at(cli, store, "2026-11-03", candidate=other)["certificate"]
+    again = _renew(cli, store, lapsed, other, "2031-02-10")
+    assert again["amount"] == "330.00"
+    assert cli.json("invoice", "show", again["invoice"])["dues_year"] == 2031
+
+
+# -- the annual call knows only what was decided by its date -----------------------------
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
+def test_dues_call_is_not_made_years_ahead(cli, store, unchanged):
+    with unchanged():
+        err = cli.fails("dues", "call", "--year", "2029", "--date", "2027-01-06").stderr
+        assert "the 2029 dues cannot be called on 2027-01-06" in err
+        assert "next year's (2028)" in err
+    later = decide_at(cli, store, "2027-12-20")["certificate"]  # after the call date
+    with unchanged():
+        assert cli.json("dues", "call", "--year", "2028", "--date", "2027-12-15")["invoiced"] == []
+    called = cli.json("dues", "call", "--year", "2028", "--date", "2028-01-10")
+    assert [i["certificate"] for i in called["invoiced"]] == [later]

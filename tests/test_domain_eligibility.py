@@ -1,3 +1,6 @@
+"""Eligibility (certcli/domain/eligibility.py): the CQPT 1,607 hours over three years,
+the free-access contract, the routes, and the OPQTECC status, specialty and experience."""
+
 import datetime as dt
 
 import pytest
@@ -48,89 +51,6 @@ def cqpt(cli, cid, as_of, *extra):
     return cli.json(
         "eligibility", "check", "--candidate", cid, "--scheme", "CQPT", "--as-of", as_of, *extra
     )
-
-
-def test_experience_add_and_list(cli):
-    cid = add_candidate(cli)
-    added = period(cli, cid, "01/01/2024", "2024-12-31", "1 607,5", contract="CDI")
-    assert added == {
-        "id": added["id"],
-        "candidate_id": cid,
-        "employer": "Orange SA",
-        "start": "2024-01-01",
-        "end": "2024-12-31",
-        "hours": "1607.50",
-        "in_branch": True,
-        "related": True,
-        "contract": "cdi",
-        "ongoing": False,
-        "hours_until": None,
-    }
-    period(
-        cli,
-        cid,
-        "2022-03-01",
-        "2022-03-31",
-        "150",
-        employer="Acme",
-        contract=None,
-        in_branch=False,
-        related=False,
-    )
-    listed = cli.json("experience", "list", "--candidate", cid)
-    assert [(p["employer"], p["start"], p["in_branch"], p["contract"]) for p in listed] == [
-        ("Acme", "2022-03-01", False, None),
-        ("Orange SA", "2024-01-01", True, "cdi"),
-    ]
-    log = cli.json("log", "--entity", "candidate", "--record", str(cid))
-    assert log[0]["action"] == "experience.add"
-
-
-def test_experience_add_refusals_write_nothing(cli, unchanged):
-    cid = add_candidate(cli)
-    base = ["experience", "add", "--candidate", cid, "--employer", "Orange", "--date", "2026-06-01"]
-    with unchanged():
-        for extra, word in [
-            (["--start", "2024-02-01", "--end", "2024-01-31", "--hours", "10"], "after it ends"),
-            (["--start", "2024-01-01", "--end", "2024-01-31", "--hours", "0"], "more than 0"),
-            (["--start", "2024-01-01", "--end", "2024-01-31", "--hours", "-5"], "more than 0"),
-            (["--start", "2024-01-01", "--end", "2024-01-31", "--hours", "1.234"], "two decimals"),
-            (
-                ["--start", "2024-01-01", "--end", "2024-01-01", "--hours", "25"],
-                "cannot fit in 1 day",
-            ),
-            (
-                [
-                    "--start",
-                    "2024-01-01",
-                    "--end",
-                    "2024-01-31",
-                    "--hours",
-                    "10",
-                    "--contract",
-                    "cdx",
-                ],
-                "invalid contract",
-            ),
-        ]:
-            assert word in cli.fails(*base, *extra).stderr
-        assert (
-            "no candidate with id 99"
-            in cli.fails(
-                "experience",
-                "add",
-                "--candidate",
-                99,
-                "--employer",
-                "X",
-                "--start",
-                "2024-01-01",
-                "--end",
-                "2024-01-02",
-                "--hours",
-                "7",
-            ).stderr
-        )
 
 
 def test_spec_example_straddling_the_window_start_counts_736(cli):

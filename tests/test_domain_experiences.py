@@ -204,12 +204,6 @@ def test_hours_that_are_not_a_number_say_hours(cli, unchanged):
     assert err.strip() == "Error: invalid hours 'abc': a number expected, e.g. 1607 or 151,67"
 
 
-def test_migration_adds_the_removal_columns(store):
-    columns = {r["name"] for r in store.all("PRAGMA table_info(experiences)")}
-    assert {"removed_on", "removed_reason", "removed_by"} <= columns
-    assert "m003_experience_removed" in store.applied_migrations()
-
-
 # -- ongoing contracts (`--ongoing --hours-until`) ---------------------------------------------
 def ongoing(cli, cid, start, hours_until, hours, *extra, employer="Orange SA"):
     return cli(
@@ -480,7 +474,121 @@ def test_an_ongoing_contract_is_opqtecc_experience_up_to_the_day_checked(cli):
     )
 
 
-def test_migration_adds_the_ongoing_column(store):
-    columns = {r["name"]: r for r in store.all("PRAGMA table_info(experiences)")}
-    assert columns["ongoing"]["dflt_value"] == "0" and columns["ongoing"]["notnull"] == 1
-    assert "m006_experience_ongoing" in store.applied_migrations()
+def period(
+    cli,
+    cid,
+    start,
+    end,
+    hours,
+    *,
+    employer="Orange SA",
+    contract="cdi",
+    in_branch=True,
+    related=True,
+):
+    args = [
+        "experience",
+        "add",
+        "--candidate",
+        cid,
+        "--employer",
+        employer,
+        "--start",
+        start,
+        "--end",
+        end,
+        "--hours",
+        hours,
+        "--date",
+        "2026-06-01",
+    ]
+    if contract:
+        args += ["--contract", contract]
+    if in_branch:
+        args.append("--in-branch")
+    if related:
+        args.append("--related")
+    return cli.json(*args)
+
+
+def test_experience_add_and_list(cli):
+    cid = add_candidate(cli)
+    added = period(cli, cid, "01/01/2024", "2024-12-31", "1 607,5", contract="CDI")
+    assert added == {
+        "id": added["id"],
+        "candidate_id": cid,
+        "employer": "Orange SA",
+        "start": "2024-01-01",
+        "end": "2024-12-31",
+        "hours": "1607.50",
+        "in_branch": True,
+        "related": True,
+        "contract": "cdi",
+        "ongoing": False,
+        "hours_until": None,
+    }
+    period(
+        cli,
+        cid,
+        "2022-03-01",
+        "2022-03-31",
+        "150",
+        employer="Acme",
+        contract=None,
+        in_branch=False,
+        related=False,
+    )
+    listed = cli.json("experience", "list", "--candidate", cid)
+    assert [(p["employer"], p["start"], p["in_branch"], p["contract"]) for p in listed] == [
+        ("Acme", "2022-03-01", False, None),
+        ("Orange SA", "2024-01-01", True, "cdi"),
+    ]
+    log = cli.json("log", "--entity", "candidate", "--record", str(cid))
+    assert log[0]["action"] == "experience.add"
+
+
+def test_experience_add_refusals_write_nothing(cli, unchanged):
+    cid = add_candidate(cli)
+    base = ["experience", "add", "--candidate", cid, "--employer", "Orange", "--date", "2026-06-01"]
+    with unchanged():
+        for extra, word in [
+            (["--start", "2024-02-01", "--end", "2024-01-31", "--hours", "10"], "after it ends"),
+            (["--start", "2024-01-01", "--end", "2024-01-31", "--hours", "0"], "more than 0"),
+            (["--start", "2024-01-01", "--end", "2024-01-31", "--hours", "-5"], "more than 0"),
+            (["--start", "2024-01-01", "--end", "2024-01-31", "--hours", "1.234"], "two decimals"),
+            (
+                ["--start", "2024-01-01", "--end", "2024-01-01", "--hours", "25"],
+                "cannot fit in 1 day",
+            ),
+            (
+                [
+                    "--start",
+                    "2024-01-01",
+                    "--end",
+                    "2024-01-31",
+                    "--hours",
+                    "10",
+                    "--contract",
+                    "cdx",
+                ],
+                "invalid contract",
+            ),
+        ]:
+            assert word in cli.fails(*base, *extra).stderr
+        assert (
+            "no candidate with id 99"
+            in cli.fails(
+                "experience",
+                "add",
+                "--candidate",
+                99,
+                "--employer",
+                "X",
+                "--start",
+                "2024-01-01",
+                "--end",
+                "2024-01-02",
+                "--hours",
+                "7",
+            ).stderr
+        )

@@ -1,9 +1,19 @@
+"""Invoices (certcli/domain/invoices.py): payments, credit notes, gapless numbers in
+date order, the issue day (never after today without --future) and what an issued
+invoice keeps of its buyer."""
+
+import datetime as dt
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from commission_helpers import decide_at, new_candidate
+from commission_helpers import decide_at, new_candidate, report_ready, session
+from instruction_helpers import d_candidate
+
+from certcli.domain import invoices
+from certcli.errors import ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -276,3 +286,160 @@ def test_invoice_list_carries_each_invoices_payments_in_one_query(cli, store):
     assert len(invoices.listing(store)) == 3
     store.conn.set_trace_callback(None)
     assert sum("FROM payments WHERE" in sql for sql in statements) == 1
+
+
+# -- invoice numbers follow the issue dates ---------------------------------------------
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
+def test_a_grant_recorded_after_the_dues_call_is_numbered_and_dated_after_it(cli, store, unchanged):
+    decide_at(cli, store, "2026-03-12")  # F-2026-00001
+    called = cli.json("dues", "call", "--year", "2030", "--date", "2030-01-05")
+    assert [i["number"] for i in called["invoiced"]] == ["F-2030-00001"]
+    ref = report_ready(cli, store, report_on="2029-12-01", opened="2029-11-01")
+    sid = session(cli, "2030-01-02")
+    cli.ok("commission", "agenda", sid, "--date", "2030-01-02")
+    with unchanged():
+        err = cli.fails("commission", "decide", sid, ref, "--grant", "--date", "2030-01-02").stderr
+        assert (
+            "invoices are numbered in date order: F-2030-00001 was issued on 2030-01-05, "
+            "so a new one cannot be dated 2030-01-02"
+        ) in err
+    granted = cli.json("commission", "decide", sid, ref, "--grant", "--date", "2030-01-06")
+    assert granted["date"] == "2030-01-02"  # the decision: the session day
+    assert (granted["invoice"], granted["amount"]) == ("F-2030-00002", "360.00")  # 12/12
+    assert cli.json("invoice", "show", "F-2030-00002")["issued_on"] == "2030-01-06"
+
+
+def test_credit_notes_follow_their_own_dates(cli, store, unchanged):
+    first = decide_at(cli, store, "2026-06-15")["invoice"]
+    second = decide_at(cli, store, "2026-07-15")["invoice"]
+    cli.ok("invoice", "cancel", second, "--reason", "x", "--date", "2026-09-01")
+    with unchanged():
+        err = cli.fails("invoice", "cancel", first, "--reason", "x", "--date", "2026-08-01").stderr
+        assert (
+            "credit notes are numbered in date order: AV-2026-00001 was issued on 2026-09-01" in err
+        )
+    cli.ok("invoice", "cancel", first, "--reason", "x", "--date", "2026-09-01")
+
+
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
+def test_issue_refuses_an_earlier_date_in_the_same_year_only(cli, store):
+    cid = d_candidate(store)
+
+    def issue(day):
+        return invoices.issue(
+            store, candidate_id=cid, amount="10.00", label="t", purpose="test", date=day
+        ).number
+
+    assert issue(dt.date(2030, 1, 5)) == "F-2030-00001"
+    with pytest.raises(ValidationError, match="F-2030-00001 was issued on 2030-01-05"):
+        issue(dt.date(2030, 1, 2))
+    assert issue(dt.date(2030, 1, 5)) == "F-2030-00002"
+    assert issue(dt.date(2029, 12, 31)) == "F-2029-00001"  # another year's series
+
+
+def _audit(store, action):
+    return [
+        json.loads(r["details"])
+        for r in store.all("SELECT details FROM audit_log WHERE action = ? ORDER BY id", (action,))
+    ]
+
+
+def _granted_to_someone_who_moves(cli, store):
+    cid = new_candidate(
+        cli,
+        first="Hélène",
+        last="Lefèvre",
+        civility="Mme",
+        address="12 rue des Lilas",
+        postcode="69003",
+        city="Lyon",
+    )
+    done = decide_at(cli, store, "2026-06-15", candidate=cid)
+    cli.ok(
+        "candidate",
+        "edit",
+        cid,
+        "--last-name",
+        "Martin-Roux",
+        "--address",
+        "3 avenue Foch",
+        "--postcode",
+        "75016",
+        "--city",
+        "Paris",
+        "--civility",
+        "M.",
+    )
+    return done
+
+
+def _html(cli, tmp_path, template, *record):
+    out = tmp_path / template
+    path = cli.json(
+        "letters", "render", template, *record, "--format", "html", "--out", out, "--dry-run"
+    )["path"]
+    return Path(path).read_text(encoding="utf-8")
+
+
+def test_a_decision_dated_after_today_issues_no_invoice_without_future(cli, store, unchanged):
+    ref = report_ready(cli, store, report_on="2026-10-20")
+    sid = session(cli, "2026-11-20")
+    cli.ok("commission", "agenda", sid, "--date", "2026-11-20")
+    with unchanged():
+        err = cli.fails("commission", "decide", sid, ref, "--grant", "--date", "2026-12-31").stderr
+    assert "2026-12-31 is after today (2026-11-25)" in err and "--future" in err
+    # The day's decision goes through, and the next invoice is not blocked.
+    done = cli.json("commission", "decide", sid, ref, "--grant", "--date", "2026-11-25")
+    assert done["invoice"] == "F-2026-00001"
+    assert "future" not in _audit(store, "invoice.issue")[0]
+
+
+def test_future_allows_a_later_date_and_the_audit_trail_says_so(cli, store):
+    done = decide_at(cli, store, "2026-11-20", "--grant", "--date", "2026-12-31", "--future")
+    assert cli.json("invoice", "show", done["invoice"])["issued_on"] == "2026-12-31"
+    assert "--future" in _audit(store, "invoice.issue")[0]["future"]
+
+
+def test_dues_call_and_credit_notes_follow_the_same_rule(cli, store, unchanged):
+    number = decide_at(cli, store, "2026-11-20")["invoice"]
+    with unchanged():
+        assert (
+            "is after today"
+            in cli.fails("dues", "call", "--year", "2027", "--date", "2026-12-15").stderr
+        )
+        err = cli.fails(
+            "invoice", "cancel", number, "--reason", "erreur", "--date", "2026-11-30"
+        ).stderr
+        assert "credit notes are dated on the day they are issued" in err
+    assert (
+        cli.json("dues", "call", "--year", "2027", "--date", "2026-12-15", "--future")["count"] == 1
+    )
+    credit = cli.json(
+        "invoice", "cancel", number, "--reason", "erreur", "--date", "2026-11-30", "--future"
+    )["credit_note"]
+    assert credit["issued_on"] == "2026-11-30"
+    assert "future" in _audit(store, "credit.issue")[0]
+
+
+def test_an_issued_invoice_keeps_its_buyer_when_the_candidate_is_edited(cli, store, tmp_path):
+    done = _granted_to_someone_who_moves(cli, store)
+    number = done["invoice"]
+    shown = cli.json("invoice", "show", number)
+    assert shown["holder"] == "Hélène Lefèvre"
+    assert shown["address"] == "12 rue des Lilas, 69003 Lyon"
+    assert shown["label"].startswith("Cotisation annuelle ECO 2026") and shown["amount"] == "210.00"
+    assert [i["holder"] for i in cli.json("invoice", "list")] == ["Hélène Lefèvre"]
+    for template in ("facture", "appel-cotisation"):
+        html = _html(cli, tmp_path, template, "--invoice", number)
+        assert "Mme Hélène Lefèvre" in html and "12 rue des Lilas" in html, template
+        assert "Madame," in html and "Martin-Roux" not in html and "Foch" not in html
+    # The notification's invoice part quotes the invoice as issued.
+    html = _html(cli, tmp_path, "notification", "--dossier", done["ref"])
+    assert shown["label"] in html and "210,00" in html
+    # A credit note names the buyer of the invoice it cancels, as on that invoice.
+    credit = cli.json("invoice", "cancel", number, "--reason", "erreur", "--date", "2026-07-01")[
+        "credit_note"
+    ]
+    assert (credit["holder"], credit["address"]) == (shown["holder"], shown["address"])
+    html = _html(cli, tmp_path, "facture", "--invoice", credit["number"])
+    assert "12 rue des Lilas" in html and "Foch" not in html

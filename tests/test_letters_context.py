@@ -1,17 +1,19 @@
-"""Letters that tell the truth (issue 10): a notification quotes its own invoice, a
-letter is never dated before the invoice it encloses, every letter follows its
-scheme's route, the missing letters exist, and the appeal deadline runs from the
-notification of the refusal."""
+"""What a letter says (certcli/letters/context.py): a notification quotes its own
+invoice, period and mentions, a letter is never dated before the invoice it encloses,
+the acknowledgement follows its scheme's route, a refusal after an appeal speaks of
+the first decision, and the letters of adjournment, inadmissibility, withdrawal,
+granted appeal and the fee receipt."""
 
+import datetime as dt
 import html as htmlmod
 import re
 from pathlib import Path
 
 import letter_records as R
 import pytest
-from commission_helpers import report_ready, session
+from commission_helpers import decide_at, report_ready, session
 
-from certcli.domain import invoices
+from certcli.domain import candidates, invoices
 
 
 def text_of(path) -> str:
@@ -49,7 +51,7 @@ def cid(store):
     return R.candidate(store)
 
 
-# -- 1. the notification and its invoice ------------------------------------------------------
+# -- the notification and its invoice ------------------------------------------------------
 def test_notification_quotes_the_months_of_its_invoice(cli, store, cid, tmp_path):
     ref = report_ready(cli, store, report_on="2026-09-01", candidate=cid)
     sid = session(cli, "2026-09-30")
@@ -136,7 +138,7 @@ def test_an_older_invoice_is_read_from_its_label(cli, store, cid, tmp_path):
     assert "soit 7 mois" in text and "6 mois" not in text
 
 
-# -- 2. every letter follows its scheme's route -----------------------------------------------
+# -- every letter follows its scheme's route -----------------------------------------------
 def cqpt_dossier(store, cid, ref="2026-0001", route="contrat-pro", **extra) -> int:
     return R.dossier(store, cid, scheme="CQPT", ref=ref, route=route, financing=route, **extra)
 
@@ -208,63 +210,7 @@ def test_opqtecc_acknowledgement_keeps_the_instruction_route(cli, store, cid, tm
     assert "Pour que l'instruction puisse commencer" in text and "AUVICOM" not in text
 
 
-def test_a_route_letter_never_reaches_the_other_scheme(cli, store, cid, tmp_path):
-    listed = {t["name"]: t["workflow"] for t in cli.json("letters", "list")}
-    opqtecc = R.dossier(store, cid, ref="2026-0001", status="granted")
-    cqpt = cqpt_dossier(store, cid, ref="2026-0002", status="granted")
-    R.decide(store, opqtecc, "granted", "2026-06-15", session_date="2026-06-15")
-    R.decide(store, cqpt, "granted", "2026-06-15", session_date="2026-06-15")
-    own = {"opqtecc": "2026-0002", "cqpt": "2026-0001"}  # a dossier of the OTHER route
-    routed = {name: flow for name, flow in listed.items() if flow}
-    assert {n for n, f in routed.items() if f == "cqpt"} == {
-        "cqpt-recevabilite",
-        "cqpt-irrecevabilite",
-        "cqpt-decision",
-    }
-    assert {
-        "notification",
-        "refus",
-        "entretien",
-        "demande-complements",
-        "decision-recours",
-        "ajournement",
-    } <= {n for n, f in routed.items() if f == "opqtecc"}
-    for name, flow in routed.items():
-        if name == "rappel-renouvellement":
-            continue  # about a certificate, tested below
-        err = cli.fails(
-            "letters",
-            "render",
-            name,
-            "--dossier",
-            own[flow],
-            "--date",
-            "2026-11-20",
-            "--format",
-            "html",
-            "--out",
-            tmp_path,
-        ).stderr
-        assert (
-            f"template '{name}' is a letter of the {flow.upper()} route; dossier "
-            f"{own[flow]} is" in err
-        ), err
-    R.certificate(store, cid, "CQPT-2026-00001", "2026-06-15", scheme="CQPT", years=0)
-    err = cli.fails(
-        "letters",
-        "render",
-        "rappel-renouvellement",
-        "--certificate",
-        "CQPT-2026-00001",
-        "--format",
-        "html",
-        "--out",
-        tmp_path,
-    ).stderr
-    assert "is a letter of the OPQTECC route; certificate CQPT-2026-00001 is CQPT" in err
-
-
-# -- 3. the letters that did not exist, each wired to its step's --letter ---------------------
+# -- the letters that did not exist, each wired to its step's --letter ---------------------
 HTML = ("--letter", "--format", "html")
 
 
@@ -517,120 +463,134 @@ def test_fee_receipt(cli, store, tmp_path):
     ]
 
 
-# -- 4. the appeal deadline runs from the notification ----------------------------------------
-def refused_with_letter(cli, store, cid, tmp_path, day="2026-06-15") -> tuple[str, int]:
-    sid, ref = on_agenda(cli, store, cid, day)
-    cli.ok(
-        "commission",
-        "decide",
-        sid,
-        ref,
-        "--refuse",
-        "--reason",
-        "expérience insuffisante",
-        "--date",
-        day,
-        *HTML,
-        "--out",
-        tmp_path,
-    )
-    [row] = cli.json("letters", "log", "--dossier", ref)
-    assert row["template"] == "refus" and row["date"] == day and row["notified_on"] is None
-    return ref, row["id"]
+def addressed(store, first="Hélène", last="Lefèvre", **extra) -> int:
+    values = {
+        "first_name": first,
+        "last_name": last,
+        "civility": "Mme",
+        "address": "12 rue des Écoles",
+        "postcode": "75005",
+        "city": "Paris",
+        **extra,
+    }
+    return candidates.add(store, values, date=dt.date(2026, 1, 5), force=True).id
 
 
-def test_appeal_deadline_runs_from_the_notification(cli, store, cid, tmp_path, unchanged):
-    ref, letter_id = refused_with_letter(cli, store, cid, tmp_path)
-    shown = cli.json("dossier", "show", ref)
-    assert (shown["appeal_deadline"], shown["appeal_deadline_from"]) == ("2026-08-15", "decision")
-    with unchanged():
-        assert (
-            "no letter with id 999 (see `certcli letters log`)"
-            in cli.fails("letters", "notified", "999", "--date", "2026-06-20").stderr
+def render_logged(cli, template, option, ref, out, date, *extra):
+    path = (
+        cli.ok(
+            "letters",
+            "render",
+            template,
+            option,
+            ref,
+            "--format",
+            "html",
+            "--out",
+            out,
+            "--date",
+            date,
+            *extra,
         )
-        assert (
-            f"letter {letter_id} (refus) is dated 2026-06-15: it cannot be notified "
-            "before, on 2026-06-14"
-        ) in cli.fails("letters", "notified", letter_id, "--date", "2026-06-14").stderr
-    done = cli.json(
-        "letters",
-        "notified",
-        letter_id,
-        "--date",
-        "2026-06-22",
-        "--registered",
-        "1A 234 567 8901 2",
+        .stdout.strip()
+        .splitlines()[0]
     )
-    assert (done["id"], done["notified_on"], done["registered"], done["dossier"]) == (
-        letter_id,
-        "2026-06-22",
-        "1A 234 567 8901 2",
-        ref,
-    )
-    assert (done["appeal_deadline"], done["appeal_deadline_from"]) == ("2026-08-22", "notification")
-    with unchanged():
-        err = cli.fails("letters", "notified", letter_id, "--date", "2026-06-23").stderr
-    assert (
-        f"letter {letter_id} (refus) was already notified on 2026-06-22, registered "
-        "1A 234 567 8901 2" in err
-    )
-    [row] = cli.json("letters", "log", "--dossier", ref)
-    assert (row["notified_on"], row["registered"]) == ("2026-06-22", "1A 234 567 8901 2")
-    actions = [r["action"] for r in store.all("SELECT action FROM audit_log")]
-    assert actions.count("letter.notified") == 1
+    body = Path(path).read_text(encoding="utf-8").split("<body>", 1)[1]
+    return re.sub(r"[\s\u202f\xa0]+", " ", htmlmod.unescape(re.sub(r"<[^>]+>", " ", body)))
 
-    shown = cli.json("dossier", "show", ref)
-    assert (shown["appeal_deadline"], shown["appeal_deadline_from"]) == (
-        "2026-08-22",
-        "notification",
-    )
-    out = cli.ok("dossier", "show", ref).stdout
-    assert re.search(r"appeal deadline\s+2026-08-22", out)
-    assert re.search(r"appeal deadline from\s+notification", out)
-    # A reprint of the refusal says where the delay runs from.
-    text = render(cli, tmp_path, "refus", "--dossier", ref, "2026-07-01")
+
+def refused(cli, store, cid=None, date="2026-06-15", reason="expérience insuffisante"):
+    ref = report_ready(cli, store, report_on="2026-05-01", candidate=cid or addressed(store))
+    sid = session(cli, date)
+    cli.ok("commission", "agenda", sid, "--date", date)
+    cli.ok("commission", "decide", sid, ref, "--refuse", "--reason", reason)
+    return ref
+
+
+def test_refusal_after_the_appeal_speaks_of_the_first_decision(cli, store, tmp_path):
+    ref = refused(cli, store)
+    first = render_logged(cli, "refus", "--dossier", ref, tmp_path, "2026-06-16")
+    assert "Commission d'attribution, lors de sa séance du 15 juin 2026" in first
+    assert "au plus tard le 15 août 2026" in first
+
+    cli.ok("appeal", "file", ref, "--date", "2026-07-01", "--reason", "J'ai des références")
+    cli.ok("commission", "agenda", session(cli, "2026-09-14", "appeal"), "--date", "2026-09-14")
+    cli.ok("appeal", "decide", ref, "--refuse", "--reason", "refus confirmé")
+    text = render_logged(cli, "refus", "--dossier", ref, tmp_path, "2026-09-15")
+    assert "la Commission d'attribution, lors de sa séance du 15 juin 2026, n'a pas accordé" in text
+    assert "Motif de la décision : expérience insuffisante." in text
     assert (
-        "doit parvenir au secrétariat au plus tard le 22 août 2026 (2 mois après la "
-        "notification de la décision, reçue le 22 juin 2026)"
+        "Saisie de votre demande de recours du 1er juillet 2026, la Commission de recours "
+        "a confirmé cette décision lors de sa séance du 14 septembre 2026. Elle est définitive."
     ) in text
-
-    # Past the decision's two months, within the notification's: still in time.
-    filed = cli.json("appeal", "file", ref, "--date", "2026-08-20")
-    assert (filed["deadline"], filed["deadline_from"]) == ("2026-08-22", "notification")
-    [listed] = cli.json("appeal", "list")
-    assert (listed["deadline"], listed["deadline_from"]) == ("2026-08-22", "notification")
-    assert re.search(r"2026-08-22\s*│\s*notification", cli.ok("appeal", "list").stdout)
+    assert "au plus tard" not in text and "refus confirmé" not in text
 
 
-def test_without_notification_the_deadline_runs_from_the_decision(cli, store, cid, tmp_path):
-    ref, _ = refused_with_letter(cli, store, cid, tmp_path)
-    err = cli.fails("appeal", "file", ref, "--date", "2026-08-20").stderr
+# -- the notification: this dossier's invoice, period and mentions ---------------------------
+def test_notification_names_the_mentions_granted(cli, store, tmp_path):
+    ref = decide_at(
+        cli, store, "2026-06-15", "--grant", "--mention", "BIM", candidate=addressed(store)
+    )["ref"]
+    text = render_logged(cli, "notification", "--dossier", ref, tmp_path, "2026-06-16")
     assert (
-        "too late to appeal on 2026-08-20, the appeal deadline was 2026-08-15 (from the "
-        "decision: no notification of the refusal letter is recorded)"
-    ) in err
-    text = render(cli, tmp_path, "refus", "--dossier", ref, "2026-06-16")
-    assert "au plus tard le 15 août 2026 (2 mois après la décision)" in text
-    # The notification of another letter (not the refusal) changes nothing.
-    R.pieces(store, store.dossier(ref)["id"], "administratif", on="2026-06-16")
-    cli.ok(
-        "letters",
-        "render",
-        "accuse-reception",
-        "--dossier",
-        ref,
-        "--date",
-        "2026-06-16",
-        "--format",
-        "html",
-        "--out",
-        tmp_path,
+        "vous a accordé la certification « Économiste de la construction » avec la "
+        "mention BIM." in text
     )
-    other = [
-        r["id"]
-        for r in cli.json("letters", "log", "--dossier", ref)
-        if r["template"] == "accuse-reception"
-    ][0]
-    done = cli.json("letters", "notified", other, "--date", "2026-06-30")
-    assert done["appeal_deadline"] is None
-    assert cli.json("dossier", "show", ref)["appeal_deadline_from"] == "decision"
+
+
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
+def test_notification_uses_its_own_invoice_and_period(cli, store, tmp_path):
+    cid = addressed(store)
+    first = decide_at(cli, store, "2026-06-15", candidate=cid)
+    assert (first["certificate"], first["invoice"]) == ("ECO-2026-0001", "F-2026-00001")
+    assert cli.json("dues", "call", "--year", "2030", "--date", "2030-01-05")["count"] == 1
+    renewal = report_ready(
+        cli,
+        store,
+        kind="renewal",
+        certificate="ECO-2026-0001",
+        candidate=cid,
+        opened="2030-01-10",
+        report_on="2030-04-01",
+    )
+    second = decide_at(cli, store, "2030-05-20", ref=renewal)
+    assert second["invoice"] is None  # the year's dues were called already
+
+    text = render_logged(cli, "notification", "--dossier", renewal, tmp_path, "2030-05-21")
+    assert "valable du 15 juin 2030 au 14 juin 2034 inclus" in text
+    assert "F-20" not in text and "ci-joint la facture" not in text
+    assert (
+        "Cette décision n'appelle pas de facture : la cotisation annuelle (360,00 €) "
+        "vous est appelée chaque année en début d'année." in text
+    )
+
+    again = render_logged(cli, "notification", "--dossier", first["ref"], tmp_path, "2030-05-21")
+    assert "valable du 15 juin 2026 au 14 juin 2030 inclus" in again
+    assert "F-2026-00001" in again and "210,00 €" in again and "7 mois" in again
+    logged = {(e["dossier"], e["invoice"]) for e in cli.json("letters", "log")}
+    assert logged == {(renewal, None), (first["ref"], "F-2026-00001")}
+
+
+def test_appeal_granted_letters(cli, store, tmp_path):
+    ref = refused(cli, store)
+    cli.ok("appeal", "file", ref, "--date", "2026-07-01", "--reason", "J'ai des références")
+    cli.ok("commission", "agenda", session(cli, "2026-09-14", "appeal"), "--date", "2026-09-14")
+    cli.ok(
+        "appeal",
+        "decide",
+        ref,
+        "--grant",
+        "--reason",
+        "références probantes",
+        "--date",
+        "2026-09-14",
+    )
+    text = render_logged(cli, "decision-recours", "--dossier", ref, tmp_path, "2026-09-15")
+    assert (
+        "a fait droit à votre recours et vous accorde la certification sous le n° ECO-2026-0001"
+    ) in text
+    assert "Motif : références probantes." in text and "J'ai des références" not in text
+    notice = render_logged(cli, "notification", "--dossier", ref, tmp_path, "2026-09-15")
+    assert "la Commission de recours, réunie le 14 septembre 2026, vous a accordé" in notice
+    assert "Commission d'attribution" not in notice
+    assert "F-2026-00001" in notice and "4 mois" in notice

@@ -1,64 +1,17 @@
+"""Renewal reminders (certcli/letters/reminders.py): one reminder per period, recorded
+and never sent twice, interrupted runs, holders without an address, the window and
+--months, the combined PDF."""
+
+import datetime as dt
 import json
 import re
 from pathlib import Path
 
 import letter_records as R
-import pytest
+from commission_helpers import decide_at
 
+from certcli.domain import candidates
 from certcli.letters import render
-
-
-@pytest.fixture
-def holder(store):
-    return R.candidate(store)
-
-
-def due_numbers(cli, as_of, *extra):
-    return [
-        d["certificate"]
-        for d in cli.json("renewals", "due", "--months", "9", "--as-of", as_of, *extra)
-    ]
-
-
-def test_window_boundaries(cli, store, holder):
-    # Granted 2026-03-12: valid until 2030-03-11; nine months before is 2029-06-11.
-    R.certificate(store, holder, "ECO-2026-0001", "2026-03-12")
-    assert due_numbers(cli, "2029-06-10") == []
-    assert cli.json("renewals", "due", "--months", "9", "--as-of", "2029-06-11") == [
-        {
-            "certificate": "ECO-2026-0001",
-            "candidate_id": holder,
-            "holder": "Mme Hélène Lefèvre-Dupré",
-            "valid_until": "2030-03-11",
-            "days_left": 273,
-            "reminded_on": None,
-        }
-    ]
-    assert due_numbers(cli, "2030-03-11") == ["ECO-2026-0001"]  # its last valid day
-    assert due_numbers(cli, "2030-03-12") == []  # expired
-    lapsed = cli.json("renewals", "due", "--as-of", "2030-03-12", "--include-expired")
-    assert [(d["certificate"], d["days_left"]) for d in lapsed] == [("ECO-2026-0001", -1)]
-    assert due_numbers(cli, "2029-09-01", "--pending") == ["ECO-2026-0001"]
-
-
-def test_leap_day_grant_and_other_months(cli, store, holder):
-    R.certificate(store, holder, "ECO-2028-0001", "2028-02-29")  # valid until 2032-02-28
-    assert due_numbers(cli, "2031-05-28") == ["ECO-2028-0001"]
-    assert due_numbers(cli, "2031-05-27") == []
-    assert cli.json("renewals", "due", "--months", "3", "--as-of", "2031-05-28") == []
-
-
-def test_renewed_withdrawn_and_never_expiring_are_not_due(cli, store, holder):
-    renewed = R.certificate(store, holder, "ECO-2026-0001", "2026-03-12")
-    R.period(store, renewed, "2030-03-12", "2034-03-11")  # renewed ahead of time
-    withdrawn = R.certificate(store, holder, "ECO-2026-0002", "2026-03-12")
-    with store.transaction():
-        store.update(
-            "certificates", withdrawn, {"status": "withdrawn", "withdrawn_on": "2027-01-01"}
-        )
-    R.certificate(store, holder, "CQPT-2026-00001", "2026-03-12", scheme="CQPT", years=0)
-    R.certificate(store, holder, "ECO-2026-0003", "2026-03-12")
-    assert due_numbers(cli, "2029-12-01", "--include-expired") == ["ECO-2026-0003"]
 
 
 def _holders(store, n):
@@ -210,3 +163,102 @@ def test_combined_pdf_laid_out_on_several_cores_keeps_the_letters_order(
     assert {r[0] for r in store.all("SELECT path FROM letters")} == {done["files"][0]}
     assert store.scalar("SELECT count(*) FROM reminders") == 5
     assert [p.name for p in out.iterdir()] == [Path(done["files"][0]).name]  # no leftovers
+
+
+def addressed(store, first="Hélène", last="Lefèvre", **extra) -> int:
+    values = {
+        "first_name": first,
+        "last_name": last,
+        "civility": "Mme",
+        "address": "12 rue des Écoles",
+        "postcode": "75005",
+        "city": "Paris",
+        **extra,
+    }
+    return candidates.add(store, values, date=dt.date(2026, 1, 5), force=True).id
+
+
+def _holder(cli, store, granted_on, **who):
+    cid = addressed(store, **who)
+    return cid, decide_at(cli, store, granted_on, candidate=cid)["certificate"]
+
+
+def _remind(cli, tmp_path, *extra):
+    return ["renewals", "remind", "--months", "9", "--format", "html", "--out", tmp_path, *extra]
+
+
+def test_remind_skips_a_holder_without_address_and_records_the_others(cli, store, tmp_path):
+    _, posted = _holder(cli, store, "2026-03-12")
+    late, unposted = _holder(cli, store, "2026-03-20", first="Zed", last="Late")
+    cli.ok("candidate", "edit", late, "--address", "", "--date", "2026-04-01")
+    assert store.candidate(late)["address"] in (None, "")
+    result = cli.fails(*_remind(cli, tmp_path, "--date", "2029-09-01", "--json"))
+    reason = (
+        f"candidate {late} (Zed Late) has no postal address (address): add it with "
+        f"`certcli candidate edit {late} --address …`"
+    )
+    data = json.loads(result.stdout)
+    assert data["reminded"] == [posted] and len(data["files"]) == 1
+    assert data["skipped"] == [{"certificate": unposted, "reason": reason}]
+    assert result.stderr.strip() == (
+        f"Error: 1 certificate(s) skipped, no reminder recorded: "
+        f"{unposted}; complete them and run `certcli renewals "
+        "remind` again"
+    )
+    assert [
+        r[0]
+        for r in store.all(
+            "SELECT c.number FROM reminders r JOIN certificates c ON c.id = r.certificate_id"
+        )
+    ] == [posted]
+    assert [e["certificate"] for e in cli.json("letters", "log")] == [posted]
+
+    text = cli.fails(*_remind(cli, tmp_path, "--date", "2029-09-02", "--one-file")).stdout
+    assert text.splitlines() == ["reminded 0 certificate(s)", f"skipped {unposted}: {reason}"]
+    cli.ok("candidate", "edit", late, "--address", "3 quai Ouest", "--date", "2029-09-03")
+    assert cli.json(*_remind(cli, tmp_path, "--date", "2029-09-03"))["reminded"] == [unposted]
+
+
+def test_no_reminder_for_a_withdrawn_certificate(cli, store, tmp_path, unchanged):
+    _, number = _holder(cli, store, "2026-03-12")
+    cli.ok("certificate", "withdraw", number, "--reason", "faute", "--date", "2026-06-01")
+    out = tmp_path / "courrier"
+    args = [
+        "letters",
+        "render",
+        "rappel-renouvellement",
+        "--certificate",
+        number,
+        "--format",
+        "html",
+        "--out",
+        out,
+    ]
+    with unchanged():
+        for extra in ((), ("--dry-run",)):
+            err = cli.fails(*args, "--date", "2029-09-01", *extra).stderr
+            assert f"certificate {number} was withdrawn" in err
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+# -- remind's window and --months ------------------------------------------------------------
+def test_remind_window_follows_date_and_months_are_capped(cli, store, tmp_path, unchanged):
+    _, number = _holder(cli, store, "2026-03-12")  # valid until 2030-03-11
+    with unchanged():
+        err = cli.fails(
+            *_remind(cli, tmp_path, "--as-of", "2029-09-01", "--date", "2029-08-31")
+        ).stderr
+        assert "--date 2029-08-31 is before --as-of 2029-09-01" in err
+        for months in ("0", "49", "100000"):
+            for command in (
+                ["renewals", "due", "--as-of", "2029-09-01"],
+                _remind(cli, tmp_path, "--date", "2029-09-01"),
+            ):
+                err = cli.fails(*command, "--months", months).stderr
+                assert f"invalid --months {months}: between 1 and 48" in err
+    assert [
+        d["certificate"]
+        for d in cli.json("renewals", "due", "--months", "48", "--as-of", "2026-03-12")
+    ] == [number]
+    # --date alone: the window is computed on that day, not on today.
+    assert cli.json(*_remind(cli, tmp_path, "--date", "2029-09-01"))["reminded"] == [number]

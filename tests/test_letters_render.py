@@ -1,6 +1,7 @@
-import datetime as dt
+"""Letters rendered (certcli/letters/render.py): each template, the log and --dry-run,
+missing variables, the sandbox, a template's record, file names, missing libraries."""
+
 import html as htmlmod
-import json
 import re
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from certcli.domain import completeness
 from certcli.letters import render
 
 DAY = "2026-11-24"
+
+
 NAME = "Hélène Lefèvre-Dupré"
 
 
@@ -288,15 +291,9 @@ EXPECTED = {
         ],
     ),
 }
+
+
 PDF_SAMPLE = ("notification", "refus", "dossier-incomplet", "appel-cotisation", "recu-paiement")
-
-
-def test_catalog_lists_every_builtin_with_its_needs(cli):
-    listed = {t["name"]: t for t in cli.json("letters", "list")}
-    assert set(listed) == set(EXPECTED)
-    for name, (option, _, _) in EXPECTED.items():
-        assert listed[name]["needs"] == option.removeprefix("--")
-        assert listed[name]["source"] == "built-in" and listed[name]["description"]
 
 
 @pytest.mark.parametrize("template", sorted(EXPECTED))
@@ -496,37 +493,6 @@ def test_sandbox_refuses_python_internals(cli, office, tmp_path, body):
     assert "template 'piege': refused by the sandbox" in err and "is unsafe" in err
 
 
-def test_override_precedence(cli, office, tmp_path, monkeypatch):
-    from_env = _own(tmp_path / "env", "refus", "<p>MODELE ENV {{ dossier.ref }}</p>")
-    from_opt = _own(tmp_path / "opt", "refus", "<p>MODELE OPTION {{ dossier.ref }}</p>")
-
-    def render(*extra):
-        out = cli.ok(
-            "letters",
-            "render",
-            "refus",
-            "--dossier",
-            "2026-0002",
-            "--format",
-            "html",
-            "--out",
-            tmp_path / "out",
-            "--date",
-            DAY,
-            "--dry-run",
-            *extra,
-        )
-        return text_of(Path(out.stdout.strip()))
-
-    assert "Commission de recours" in render()
-    monkeypatch.setenv("CERTCLI_TEMPLATES", str(from_env))
-    assert "MODELE ENV 2026-0002" in render()
-    assert "MODELE OPTION 2026-0002" in render("--templates", from_opt)
-    listed = {t["name"]: t for t in cli.json("letters", "list", "--templates", from_opt)}
-    assert listed["refus"]["source"] == "override" and listed["facture"]["source"] == "built-in"
-    assert listed["refus"]["description"] == "refus maison"
-
-
 def test_template_needs_its_record(cli, office, tmp_path):
     err = cli.fails(
         "letters",
@@ -595,16 +561,3 @@ def test_missing_weasyprint_libraries_say_what_to_install(cli, office, tmp_path,
     ).stderr
     assert "apt-get install libpango-1.0-0 libpangoft2-1.0-0" in err and "--format html" in err
     assert cli.json("letters", "log") == []
-
-
-def test_filters_are_french():
-    from decimal import Decimal
-
-    from certcli.letters import filters
-
-    space = re.compile(r"[\u202f\xa0]")
-    assert filters.date_fr(dt.date(2026, 11, 24)) == "24\xa0novembre\xa02026"
-    assert space.sub(" ", filters.date_fr("2027-02-01")) == "1er février 2027"
-    assert space.sub(" ", filters.eur(Decimal("1234.56"))) == "1 234,56 €"
-    assert filters.time_fr(dt.datetime(2026, 5, 12, 9, 5)) == "9\xa0h\xa005"
-    assert json.dumps(render.safe_name("../a b/é")) == '"a-b-"'

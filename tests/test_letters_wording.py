@@ -13,10 +13,6 @@ import pytest
 
 from certcli.demo import people
 from certcli.domain import invoices
-from certcli.letters import filters
-from certcli.rules import dates
-
-NB = "\u00a0"
 
 
 def letter(cli, tmp_path, template, option, ref, date):
@@ -49,28 +45,6 @@ def cid(store):
     return R.candidate(store)
 
 
-# -- 1. typography ------------------------------------------------------------------------------
-def test_filters_keep_dates_times_and_amounts_on_one_line():
-    from decimal import Decimal
-
-    assert filters.date_fr(dt.date(2026, 12, 1)) == f"1er{NB}décembre{NB}2026"
-    assert filters.date_fr("2026-10-16") == f"16{NB}octobre{NB}2026"
-    assert dates.format_fr(dt.date(2026, 12, 1)) == "1 décembre 2026"  # the CLI's form
-    assert filters.time_fr(dt.datetime(2026, 5, 12, 10, 0)) == f"10{NB}h"
-    assert filters.time_fr("2026-05-12 10:30") == f"10{NB}h{NB}30"
-    assert filters.eur(Decimal("-360.00")) == f"\u2212360,00{NB}€"
-    # Hours are grouped as amounts are (Babel's French narrow no-break space).
-    group = filters.eur(Decimal("1234"))[1]
-    assert filters.hours_fr(Decimal("1607")) == f"1{group}607{NB}heures"
-    assert filters.hours_fr("151.67") == f"151,67{NB}heures"
-    assert filters.hours_fr("151.5") == f"151,50{NB}heures"
-    assert filters.and_list(["OPC", "BIM"]) == "OPC et BIM"
-    assert filters.and_list(["A", "B", "C"]) == "A, B et C"
-    assert filters.and_list(["OPC"]) == "OPC"
-    assert filters.sentence("expérience insuffisante") == "expérience insuffisante."
-    assert filters.sentence("références non datées.") == "références non datées."
-
-
 def test_acknowledgement_names_the_request_and_counts_copies(cli, store, cid, tmp_path):
     d = R.dossier(store, cid, ref="2026-0001", opened_on="2026-12-01")
     R.pieces(store, d, "administratif", "technique", on="2026-12-01")
@@ -98,7 +72,7 @@ def test_acknowledgement_names_the_request_and_counts_copies(cli, store, cid, tm
     )
 
 
-# -- 3. invoices --------------------------------------------------------------------------------
+# -- invoices --------------------------------------------------------------------------------
 @pytest.fixture
 def billed(store, cid):
     cert = R.certificate(store, cid, "ECO-2026-0001", "2026-06-15")
@@ -193,7 +167,7 @@ def test_invoice_letters_ask_for_the_balance_or_say_what_became_of_it(cli, store
     assert "Cette facture est entièrement réglée." in paid and "Chèque" not in paid
 
 
-# -- 4. request for complementary elements -----------------------------------------------------
+# -- request for complementary elements -----------------------------------------------------
 def test_request_agrees_with_its_items_and_becomes_a_reminder(cli, store, cid, tmp_path):
     d = R.dossier(store, cid)
     with store.transaction():  # as `dossier request --items` stores it: one line of text
@@ -222,7 +196,7 @@ def test_request_agrees_with_its_items_and_becomes_a_reminder(cli, store, cid, t
     assert "les éléments complémentaires suivants" in two and "nous les faire parvenir" in two
 
 
-# -- 5 and 6. refusals and CQPT ----------------------------------------------------------------
+# -- refusals and CQPT ----------------------------------------------------------------
 def test_refusal_names_the_request_and_never_doubles_the_full_stop(cli, store, cid, tmp_path):
     d = R.dossier(store, cid)
     R.decide(
@@ -329,7 +303,7 @@ def test_cqpt_admissibility_after_the_evaluation(cli, store, cid, tmp_path):
     assert "prendra contact" not in text
 
 
-# -- 7. extension, renewal, granted appeal -----------------------------------------------------
+# -- extension, renewal, granted appeal -----------------------------------------------------
 def test_extension_and_renewal_notifications(cli, store, cid, tmp_path):
     first = R.dossier(store, cid, ref="2026-0001")
     cert = R.certificate(store, cid, "ECO-2026-0001", "2026-06-15", dossier_id=first)
@@ -396,7 +370,7 @@ def test_granted_appeal_gives_the_validity_and_the_dues_invoice(cli, store, cid,
     assert "Merci de régler la somme de 120,00 € au plus tard le 14 octobre 2026" in text
 
 
-# -- 8. the demo's civilities ------------------------------------------------------------------
+# -- the demo's civilities ------------------------------------------------------------------
 def test_demo_civility_follows_the_first_name():
     import random
 

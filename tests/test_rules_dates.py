@@ -1,10 +1,11 @@
+"""certcli/rules/dates.py: parsing, validity ends, the reminder and 3-year windows."""
+
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 
 from certcli.errors import ValidationError
-from certcli.rules import dates, money
+from certcli.rules import dates
 
 D = dt.date
 
@@ -55,38 +56,3 @@ def test_cqpt_window_example_from_spec():
     assert lo == D(2023, 7, 1)
     assert dates.days_inclusive(D(2023, 1, 1), D(2023, 12, 31)) == 365
     assert dates.overlap_days(D(2023, 1, 1), D(2023, 12, 31), lo, hi) == 184
-
-
-@pytest.mark.parametrize(
-    "annual,day,months,amount",
-    [
-        ("360.00", D(2026, 6, 15), 7, "210.00"),
-        ("360.00", D(2026, 1, 1), 12, "360.00"),
-        ("360.00", D(2026, 12, 31), 1, "30.00"),
-        ("250.00", D(2026, 11, 5), 2, "41.67"),
-    ],
-)
-def test_prorata_table_from_spec(annual, day, months, amount):
-    assert money.prorata(Decimal(annual), day) == (months, Decimal(amount))
-
-
-def test_prorata_next_month_mode():
-    assert money.prorata(Decimal("360.00"), D(2026, 6, 15), "next_month") == (6, Decimal("180.00"))
-
-
-def test_half_up_rounding_and_parsing():
-    assert money.cents("0.125") == Decimal("0.13")
-    assert money.cents("2.675") == Decimal("2.68")
-    assert money.parse_amount("1 234,50") == Decimal("1234.50")
-    with pytest.raises(ValidationError):
-        money.parse_amount("12.345")
-    with pytest.raises(ValidationError):
-        money.parse_amount("-5")
-
-
-def test_french_formats():
-    assert (
-        money.format_eur(Decimal("1234.56")).replace("\u202f", " ").replace("\xa0", " ")
-        == "1 234,56 €"
-    )
-    assert dates.format_fr(D(2026, 11, 24)) == "24 novembre 2026"

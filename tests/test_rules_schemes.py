@@ -1,4 +1,5 @@
-"""The [cqpt] table of a CQPT scheme: defaults applied once at load, amount checked."""
+"""Schemes (certcli/rules/schemes.py): the catalog, a malformed scheme file named with
+its field, and the [cqpt] table (defaults applied once at load, amount checked)."""
 
 import shutil
 from pathlib import Path
@@ -7,7 +8,7 @@ import pytest
 
 from certcli.rules import schemes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -43,3 +44,44 @@ def test_cqpt_flat_amount_is_checked_and_normalised(cli, cqpt_toml):
     schemes._catalog.cache_clear()
     err = cli.fails("scheme", "show", "CQPT").stderr
     assert "CQPT.toml" in err and "cqpt.flat_amount" in err
+
+
+def test_scheme_catalog(cli):
+    codes = {s["code"]: s for s in cli.json("scheme", "list")}
+    assert {"ECO", "PROG", "CQPT"} <= set(codes)
+    eco = cli.json("scheme", "show", "eco")
+    assert eco["validity_years"] == 4 and eco["renewal_lead_months"] == 9
+    assert eco["pieces"]["initial"] == ["administratif", "contrats", "technique", "demande-signee"]
+    assert eco["pieces"]["renewal"] == [
+        "administratif",
+        "contrats",
+        "certificats-capacite",
+        "attestations-formation",
+    ]
+    assert eco["annual_dues"] == "360.00" and eco["fees"]["initial"] == "480.00"
+    assert codes["CQPT"]["validity_years"] == 0 and codes["CQPT"]["expires"] is False
+    assert "unknown scheme" in cli.fails("scheme", "show", "NOPE").stderr
+
+
+def test_malformed_scheme_file_names_file_and_field(cli, tmp_path, monkeypatch):
+    import shutil
+
+    from certcli.rules import schemes
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    text = (data / "schemes" / "ECO.toml").read_text()
+    (data / "schemes" / "ECO.toml").write_text(
+        text.replace('annual_dues = "360.00"', 'annual_dues = "lots"')
+    )
+    monkeypatch.setenv("CERTCLI_DATA", str(data))
+    schemes._catalog.cache_clear()
+    err = cli.fails("scheme", "list").stderr
+    assert "ECO.toml" in err and "annual_dues" in err
+    (data / "schemes" / "ECO.toml").write_text(
+        text.replace("validity_years = 4", 'validity_years = "four"')
+    )
+    schemes._catalog.cache_clear()
+    err = cli.fails("scheme", "show", "ECO").stderr
+    assert "ECO.toml" in err and "validity_years" in err
+    schemes._catalog.cache_clear()

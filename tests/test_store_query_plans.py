@@ -151,3 +151,12 @@ def test_the_check_sees_a_scan():
     conn.execute("CREATE INDEX invoices_credit_for ON invoices(credit_for)")
     sql = "SELECT * FROM invoices i WHERE i.credit_for = 3"
     assert _faults(sql, _plan(conn, sql)) == []
+
+
+def test_search_uses_the_index(store):
+    clause, params = store.candidate_match("marechal thierry", "d.candidate_id")
+    plan = [
+        r[3]
+        for r in store.all("EXPLAIN QUERY PLAN SELECT d.id FROM dossiers d WHERE " + clause, params)
+    ]
+    assert any("candidates_fts" in step for step in plan), plan

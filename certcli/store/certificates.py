@@ -101,7 +101,7 @@ class CertificatesQueries(BaseStore):
         search_key: str | None = None,
     ) -> tuple[str, list]:
         """The certificate listing's SQL and parameters (EXPLAIN QUERY PLAN reads it in
-        tests/test_query_plans.py). `words`: folded words that must each occur in the
+        tests/test_store_query_plans.py). `words`: folded words that must each occur in the
         folded "first last city number" (the directory's search), matched in SQL so
         that rows left out are never built. `search_key`: the holder's name through the
         candidates' search index."""

@@ -424,7 +424,7 @@ def m009_pending_letters(db: Database) -> None:
 
 
 # The indexes every list, search, due, stats and show query needs, so that none scans a
-# whole table nor sorts one in a temporary B-tree (tests/test_query_plans.py checks the
+# whole table nor sorts one in a temporary B-tree (tests/test_store_query_plans.py checks the
 # plans). Each serves a query of certcli/store: the comment says which.
 INDEXES_M010 = [
     # invoice list: "credited by" and "paid" of each invoice; dossier show's fee payments.

@@ -1,15 +1,19 @@
-"""Free-text reasons: one rule (validators.reason) for every command that takes one.
-
-Control characters refused, spaces collapsed, at most 2,000 characters; a refused
-reason writes nothing.
-"""
+"""certcli/rules/validators.py: free-text reasons (one rule, validators.reason, for every
+command that takes one: control characters refused, spaces collapsed, at most 2,000
+characters, a refused reason writes nothing), the fast paths of the phone and e-mail
+checks (the libraries' answers), and cached checks that hand out fresh values."""
 
 from __future__ import annotations
 
+import random
+
+import phonenumbers
 import pytest
 from commission_helpers import decide_at, new_candidate, report_ready, session
+from email_validator import validate_email
 from instruction_helpers import open_dossier
 
+from certcli.domain import candidates
 from certcli.errors import ValidationError
 from certcli.rules import validators
 
@@ -119,3 +123,89 @@ def test_report_text_and_override_reasons_are_capped(cli, store, unchanged):
             "dossier", "report", ref, "--recommend", "grant", "--text", LONG, "--date", "2026-03-10"
         ).stderr
         assert "report text is too long" in err
+
+
+def _slow_phone(text):
+    try:
+        number = phonenumbers.parse(text, "FR")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _fast_phone(text):
+    try:
+        return validators.phone(text)
+    except ValidationError:
+        return None
+
+
+def test_the_phone_fast_path_agrees_with_phonenumbers():
+    rng = random.Random(3)
+    for i in range(3000):
+        digits = str(rng.choice([1, 2, 3, 4, 5, 6, 7, 9])) + "".join(
+            str(rng.randint(0, 9)) for _ in range(8)
+        )
+        text = (
+            "0" + digits
+            if i % 3 == 0
+            else "0" + digits[0] + " " + " ".join(digits[j : j + 2] for j in (1, 3, 5, 7))
+            if i % 3 == 1
+            else "0" + digits[0] + "." + ".".join(digits[j : j + 2] for j in (1, 3, 5, 7))
+        )
+        assert _fast_phone(text) == _slow_phone(text), text
+
+
+def test_french_validity_depends_on_the_first_digits_only():
+    # What the prefix cache of validators.phone relies on, for the installed metadata.
+    for first in "1234567 9":
+        if first == " ":
+            continue
+        for rest in range(1000):
+            prefix = f"{first}{rest:03d}"
+            answers = {
+                phonenumbers.is_valid_number(
+                    phonenumbers.PhoneNumber(country_code=33, national_number=int(prefix + tail))
+                )
+                for tail in ("00000", "99999", "31415", "27182")
+            }
+            assert len(answers) == 1, prefix
+
+
+def test_the_email_fast_path_agrees_with_email_validator():
+    samples = [
+        "lea.martin@example.fr",
+        "Lea.Martin@EXAMPLE.FR",
+        "x+tag@sub.example.org",
+        "a..b@example.fr",
+        ".a@example.fr",
+        "a@localhost",
+        "a@example",
+        "a@-bad.fr",
+        "zoé@example.fr",
+        "a@exämple.fr",
+        "o'brien@example.ie",
+        "a@b.c",
+        "x" * 65 + "@example.fr",
+        "a@example.invalid",
+        "a@[1.2.3.4]",
+    ]
+    for text in samples:
+        try:
+            slow = validate_email(text, check_deliverability=False).normalized
+        except Exception:
+            slow = None
+        try:
+            fast = validators.email(text)
+        except ValidationError:
+            fast = None
+        assert fast == slow, text
+
+
+def test_cached_checks_hand_out_fresh_values():
+    first = candidates.clean({"specialties": "economie;programmation"})
+    first["specialties"].append("x")
+    again = candidates.clean({"specialties": "economie;programmation"})
+    assert again["specialties"] == ["economie", "programmation"]
