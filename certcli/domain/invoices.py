@@ -10,6 +10,7 @@ have to be refunded first, which certcli does not record.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -55,12 +56,29 @@ class Invoice:
         return data
 
 
+@dataclass(frozen=True)
+class Balance:
+    paid: Decimal  # the payments recorded against the invoice
+    due: Decimal  # what is left to pay
+
+
+def balance(
+    amount: str | Decimal, payments: Iterable[str | Decimal], *, kind: str, status: str
+) -> Balance:
+    """What was paid on an invoice and what is left to pay: an open invoice owes its
+    amount less its payments; a paid or cancelled invoice and a credit note owe
+    nothing. The one rule of `invoice show/list`, the letters and `stats`."""
+    paid = sum((money.to_decimal(p) for p in payments), money.ZERO)
+    owing = kind == "invoice" and status == "open"
+    return Balance(paid, money.to_decimal(amount) - paid if owing else money.ZERO)
+
+
 def _from_row(store: Store, row, payments: list | None = None) -> Invoice:
     """An invoice from its row; `payments` are its payment rows when the caller wants
     them listed (fetched for a whole listing at once by `_payments`)."""
     amount = money.to_decimal(row["amount"])
-    paid = sum((money.to_decimal(p) for p in (row["paid_list"] or "").split()), Decimal("0"))
-    due = amount - paid if row["kind"] == "invoice" and row["status"] == "open" else Decimal(0)
+    owed = balance(amount, (row["paid_list"] or "").split(), kind=row["kind"], status=row["status"])
+    paid, due = owed.paid, owed.due
     payments = [
         {
             "date": p["paid_on"],

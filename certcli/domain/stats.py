@@ -14,9 +14,9 @@ import statistics
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from certcli.domain import instruction, renewals
+from certcli.domain import instruction, invoices, renewals
 from certcli.rules import dates
-from certcli.rules.money import ZERO, as_str, to_decimal
+from certcli.rules.money import ZERO, as_str
 
 if TYPE_CHECKING:
     from certcli.store import Store
@@ -72,8 +72,8 @@ def unpaid(store: Store, as_of: dt.date) -> dict:
     total = ZERO
     rows = store.open_invoice_balances(as_of.isoformat())
     for row in rows:
-        paid = sum((to_decimal(a) for a in (row["paid_list"] or "").split()), ZERO)
-        total += to_decimal(row["amount"]) - paid
+        paid = (row["paid_list"] or "").split()
+        total += invoices.balance(row["amount"], paid, kind=row["kind"], status=row["status"]).due
     return {"count": len(rows), "total": as_str(total)}
 
 

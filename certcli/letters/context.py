@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from certcli.domain import appeals, completeness
+from certcli.domain import appeals, completeness, invoices
 from certcli.errors import NotFound, ValidationError
 from certcli.letters import wording
 from certcli.rules import dates, schemes
@@ -193,9 +193,11 @@ def _invoice(store, row) -> dict:
     (an open invoice with a balance), `credit_for`/`credited_by` the other half of
     a cancellation (number and date) or None."""
     amount = to_decimal(row["amount"])
-    paid = sum((to_decimal(a) for a in store.invoice_paid(row["id"])), ZERO)
+    owed = invoices.balance(
+        amount, store.invoice_paid(row["id"]), kind=row["kind"], status=row["status"]
+    )
+    paid, balance = owed.paid, owed.due
     links = store.invoice_links(row["id"])
-    balance = amount - paid
     town = " ".join(p for p in (row["buyer_postcode"], row["buyer_city"]) if p)
     name = " ".join(
         p for p in (row["buyer_civility"], row["buyer_first_name"], row["buyer_last_name"]) if p
@@ -216,7 +218,7 @@ def _invoice(store, row) -> dict:
         "dues_year": row["dues_year"],
         "paid": paid,
         "balance": balance,
-        "payable": row["kind"] == "invoice" and row["status"] == "open" and balance > 0,
+        "payable": balance > 0,  # only an open invoice owes (invoices.balance)
         "credit_for": (
             {"number": links["credit_for"], "issued_on": _date(links["credit_for_on"])}
             if links["credit_for"]

@@ -47,7 +47,7 @@ class StatsQueries(BaseStore):
     def open_invoice_balances(self, as_of: str) -> list[sqlite3.Row]:
         """Open invoices issued by as_of, with the amounts paid against each."""
         return self.all(
-            "SELECT i.number, i.amount, "
+            "SELECT i.number, i.amount, i.kind, i.status, "
             "(SELECT group_concat(p.amount, ' ') FROM payments p WHERE p.invoice_id = i.id) "
             "AS paid_list FROM invoices i WHERE i.kind = 'invoice' AND i.status = 'open' "
             "AND i.issued_on <= ? ORDER BY i.id",
