@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from certcli.store.base import BaseStore
 from certcli.store.candidates import CandidateQueries
+from certcli.store.invoices import dues_invoiced_sql
 
 _CERT = (
     "SELECT ce.*, c.first_name, c.last_name, c.city, c.directory_consent "
@@ -32,11 +33,7 @@ _VALID_ON_JAN1 = (
     "AND (ce.withdrawn_on IS NULL OR ce.withdrawn_on > ?) "
     "AND ce.granted_on < ? AND ce.granted_on <= ?"
 )
-_DUES_INVOICED = (
-    "EXISTS (SELECT 1 FROM invoices i WHERE i.certificate_id = ce.id "
-    "AND i.kind = 'invoice' AND i.dues_year = ? "
-    "AND (i.purpose = 'dues-call' OR i.status != 'cancelled'))"
-)
+_DUES_INVOICED = dues_invoiced_sql("ce.id")
 
 
 PERIODS_OF_SQL = (

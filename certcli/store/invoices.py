@@ -8,6 +8,21 @@ from collections.abc import Iterator
 
 from certcli.store.base import BaseStore
 
+
+# "Dues already invoiced" for a certificate (the SQL expression naming it) and a year:
+# any dues invoice of that year, cancelled ones included. A credit note cancels the
+# invoice, not the fact that the year was invoiced (an exemption, or a mistake the
+# secretariat corrects by hand): neither a grant's prorata nor the annual call
+# invoices that year again by itself. The one rule of both (invoices_dues_once
+# backs it for the call).
+def dues_invoiced_sql(certificate: str) -> str:
+    return (
+        "EXISTS (SELECT 1 FROM invoices di WHERE di.certificate_id = "
+        + certificate
+        + " AND di.kind = 'invoice' AND di.dues_year = ?)"
+    )
+
+
 # The holder is the buyer as the invoice names them (frozen at issue), never the
 # candidate's current name.
 _INVOICE = (
@@ -97,15 +112,9 @@ class InvoicesQueries(BaseStore):
         )
 
     def dues_invoiced(self, certificate_id: int, year: int) -> bool:
-        """Whether a certificate already owes (or paid) its dues for `year`."""
-        return (
-            self.scalar(
-                "SELECT count(*) FROM invoices WHERE certificate_id = ? AND kind = 'invoice' "
-                "AND dues_year = ? AND status != 'cancelled'",
-                (certificate_id, year),
-            )
-            > 0
-        )
+        """Whether a certificate's dues for `year` were already invoiced (see
+        dues_invoiced_sql)."""
+        return bool(self.scalar("SELECT " + dues_invoiced_sql("?"), (certificate_id, year)))
 
     def latest_issued(self, kind: str, year: int) -> sqlite3.Row | None:
         """The number and issue date of the latest invoice (or credit note) of a year's
