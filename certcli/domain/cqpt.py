@@ -17,7 +17,7 @@ from decimal import Decimal
 from certcli.domain import agenda, dossiers, eligibility
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.rules import schemes, validators, workflow
-from certcli.rules.money import to_decimal
+from certcli.rules.money import parse_amount
 
 RESULTS = ("pass", "fail")
 DEFAULT_PHASES = ("proof", "quiz", "situation")
@@ -52,15 +52,10 @@ def event_date(store, dossier_id: int, event: str) -> str | None:
 
 
 def parse_score(value: str | Decimal) -> Decimal:
-    try:
-        score = to_decimal(value)
-    except ValidationError:
-        raise ValidationError(
-            f"invalid score {validators.shown(value)}: a number expected, e.g. 14 or 15,5"
-        ) from None
-    if score < 0:
-        raise ValidationError(f"invalid score {validators.shown(value)}: must not be negative")
-    return score
+    """A score: a number, 0 or more, as typed ('14', '15,5')."""
+    return parse_amount(
+        value, what="score", example="14 or 15,5", allow_zero=True, cents_only=False
+    )
 
 
 # -- admissibility and orientation ---------------------------------------------------

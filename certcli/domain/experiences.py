@@ -9,8 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from certcli.errors import DuplicateError, NotFound, StateError, ValidationError
-from certcli.rules import validators
-from certcli.rules.money import CENT, to_decimal
+from certcli.rules import money, validators
 
 if TYPE_CHECKING:
     from certcli.store import Store
@@ -89,17 +88,7 @@ class Experience:
 
 def parse_hours(value: str | Decimal) -> Decimal:
     """Hours worked: a positive decimal with at most two decimals ('1607', '151,67')."""
-    try:
-        hours = to_decimal(value)
-    except ValidationError:
-        raise ValidationError(
-            f"invalid hours {validators.shown(value)}: a number expected, e.g. 1607 or 151,67"
-        ) from None
-    if hours <= 0:
-        raise ValidationError(f"invalid hours {validators.shown(value)}: must be more than 0")
-    if hours != hours.quantize(CENT):
-        raise ValidationError(f"invalid hours {validators.shown(value)}: at most two decimals")
-    return hours.quantize(CENT)
+    return money.parse_amount(value, what="hours", example="1607 or 151,67")
 
 
 def parse_contract(value: str | None) -> str | None:

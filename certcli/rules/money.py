@@ -20,25 +20,31 @@ LIMIT = Decimal("1000000000")
 _PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
-def to_decimal(value: str | int | Decimal) -> Decimal:
-    """Read an amount typed by a user or stored as text ('1234.5', '1 234,50')."""
+_AMOUNT_HINT = "digits with at most one decimal separator, e.g. 1234.50 or 1 234,50"
+
+
+def _read(value: str | int | Decimal, what: str, hint: str) -> Decimal:
+    """A decimal in plain notation ('1234.5', '1 234,50', '15,5'), or ValidationError
+    naming `what` with `hint`."""
     if isinstance(value, Decimal):
         return value
     text = str(value).strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     text = text.removesuffix("€").replace(",", ".")
     # Plain decimal notation only: Decimal() would also take '1e3', 'NaN' or '1_000'.
     if len(text) > 40 or not _PLAIN.fullmatch(text):
-        raise ValidationError(
-            f"invalid amount {shown(value)}: digits with at most one decimal "
-            "separator, e.g. 1234.50 or 1 234,50"
-        )
+        raise ValidationError(f"invalid {what} {shown(value)}: {hint}")
     try:
         amount = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
-        raise ValidationError(f"invalid amount {shown(value)}") from None
+        raise ValidationError(f"invalid {what} {shown(value)}") from None
     if abs(amount) >= LIMIT:
-        raise ValidationError(f"invalid amount {shown(value)}: too large (at most 999 999 999,99)")
+        raise ValidationError(f"invalid {what} {shown(value)}: too large (at most 999 999 999,99)")
     return amount
+
+
+def to_decimal(value: str | int | Decimal) -> Decimal:
+    """Read an amount typed by a user or stored as text ('1234.5', '1 234,50')."""
+    return _read(value, "amount", _AMOUNT_HINT)
 
 
 def cents(value: str | int | Decimal) -> Decimal:
@@ -46,14 +52,28 @@ def cents(value: str | int | Decimal) -> Decimal:
     return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def parse_amount(value: str, *, allow_zero: bool = False) -> Decimal:
-    """A user-entered amount: positive, at most two decimals."""
-    amount = to_decimal(value)
-    if amount != amount.quantize(CENT):
-        raise ValidationError(f"invalid amount {value!r}: at most two decimals")
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise ValidationError(f"invalid amount {value!r}: must be positive")
-    return amount.quantize(CENT)
+def parse_amount(
+    value: str | Decimal,
+    *,
+    allow_zero: bool = False,
+    what: str = "amount",
+    example: str | None = None,
+    cents_only: bool = True,
+) -> Decimal:
+    """The one parser of a number a user types: an amount (positive, at most two
+    decimals), hours worked (`what="hours"`) or a CQPT score (`what="score"`,
+    `allow_zero`, `cents_only=False`). Plain notation with a point or a comma; below a
+    billion; more than 0, or not negative with `allow_zero`. `example` is the hint of
+    an unreadable value ("a number expected, e.g. ...")."""
+    hint = f"a number expected, e.g. {example}" if example else _AMOUNT_HINT
+    number = _read(value, what, hint)
+    if cents_only and number != number.quantize(CENT):
+        raise ValidationError(f"invalid {what} {shown(value)}: at most two decimals")
+    if allow_zero and number < 0:
+        raise ValidationError(f"invalid {what} {shown(value)}: must not be negative")
+    if not allow_zero and number <= 0:
+        raise ValidationError(f"invalid {what} {shown(value)}: must be more than 0")
+    return number.quantize(CENT) if cents_only else number
 
 
 def payment_method(value: str) -> str:
