@@ -72,7 +72,7 @@ def parse_amount(
     if allow_zero and number < 0:
         raise ValidationError(f"invalid {what} {shown(value)}: must not be negative")
     if not allow_zero and number <= 0:
-        raise ValidationError(f"invalid {what} {shown(value)}: must be more than 0")
+        raise ValidationError(f"invalid {what} {shown(value)}: must be positive (more than 0)")
     return number.quantize(CENT) if cents_only else number
 
 
