@@ -87,10 +87,8 @@ def appeal_decide(
     Example: certcli appeal decide 2026-0012 --refuse --reason "refus confirmé" --letter
     """
     from certcli.domain import decisions
-    from certcli.errors import ValidationError
 
-    if grant == refuse:
-        raise ValidationError("give exactly one of --grant, --refuse")
+    common.exactly_one({"--grant": grant, "--refuse": refuse})
     follow = common.follow_letter(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date, future=future)
     with follow.step(store):

@@ -241,26 +241,20 @@ def commission_decide(
     Example: certcli commission decide 3 2026-0012 --grant --mention OPC --letter
     """
     from certcli.domain import decisions
-    from certcli.errors import ValidationError
     from certcli.letters import follow_up
 
-    chosen = [
-        name
-        for flag, name in ((grant, "granted"), (refuse, "refused"), (adjourn, "adjourned"))
-        if flag
-    ]
-    if len(chosen) != 1:
-        raise ValidationError("give exactly one of --grant, --refuse, --adjourn")
+    given = common.exactly_one({"--grant": grant, "--refuse": refuse, "--adjourn": adjourn})
+    decision = {"--grant": "granted", "--refuse": "refused", "--adjourn": "adjourned"}[given]
     follow = common.follow_letter(letter, fmt, out, templates)
     if letter:
-        follow_up.check_decision(chosen[0])
+        follow_up.check_decision(decision)
     store = common.store(actor=actor, date=date, future=future)
     with follow.step(store):
         result = decisions.decide(
             store,
             session_id,
             ref,
-            chosen[0],
+            decision,
             mentions=mention,
             reason=reason,
             date=common.day(date),

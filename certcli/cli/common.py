@@ -144,6 +144,18 @@ ClosedDayOpt = Annotated[
 ]
 
 
+def exactly_one(options: dict[str, bool]) -> str:
+    """The one option given of `options` (its name -> whether it was given), e.g.
+    exactly_one({"--grant": grant, "--refuse": refuse}) -> "--grant". Neither or
+    several is certcli's `Error: give exactly one of --grant, --refuse` (exit 1),
+    not Typer's usage error: each option parses, only the combination is refused
+    (STYLE.md). The one check of every "one of these options" choice."""
+    given = [name for name, present in options.items() if present]
+    if len(given) != 1:
+        raise ValidationError(f"give exactly one of {', '.join(options)}")
+    return given[0]
+
+
 def date_param(value):
     """Parser for a required date argument or option (exported for other modules)."""
     return _date_param(value)

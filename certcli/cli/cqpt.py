@@ -74,8 +74,7 @@ def cqpt_admissibility(
     from certcli.domain import cqpt
     from certcli.letters import follow_up
 
-    if accept is None:
-        raise typer.BadParameter("give --accept or --reject", param_hint="--accept/--reject")
+    common.exactly_one({"--accept": accept is True, "--reject": accept is False})
     follow = common.follow_letter(letter, fmt, out, templates)
     template = follow_up.after_admissibility(accept) if letter else None
     store = common.store(actor=actor, date=date)

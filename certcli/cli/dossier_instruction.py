@@ -52,6 +52,7 @@ def dossier_assign(
     """
     from certcli.domain import assignment
 
+    common.exactly_one({"--instructor": instructor is not None, "--auto": auto})
     store = common.store(actor=actor, date=date)
     done = assignment.assign(
         store, ref, instructor_id=instructor, auto=auto, override=override, date=common.day(date)

@@ -96,9 +96,10 @@ def letters_render(
     from certcli.errors import CertcliError, ValidationError
     from certcli.letters import log, send
 
+    common.exactly_one({"TEMPLATE": bool(template), "--pending": pending})
     store = common.store(actor=actor, date=date)
     if pending:
-        if template or dossier or certificate or candidate is not None or invoice or dry_run:
+        if dossier or certificate or candidate is not None or invoice or dry_run:
             raise ValidationError(
                 "--pending renders the pending letters as they were asked "
                 "for: give no template, record or --dry-run with it"
@@ -122,8 +123,14 @@ def letters_render(
                 )
             )
         return
-    if not template:
-        raise ValidationError("name the TEMPLATE to render, or give --pending")
+    common.exactly_one(
+        {
+            "--dossier": dossier is not None,
+            "--certificate": certificate is not None,
+            "--candidate": candidate is not None,
+            "--invoice": invoice is not None,
+        }
+    )
     if not dry_run:
         common.complete_pending(store)
     done = send.render_and_log(

@@ -156,8 +156,6 @@ def assign(
     date: dt.date,
 ) -> Assignment:
     """Assign (or reassign) the instructor of a dossier, automatically or by hand."""
-    if auto == (instructor_id is not None):
-        raise ValidationError("give either --instructor ID or --auto")
     if override is not None:
         override = validators.reason(
             override, "override reason", required="--override needs a reason"
