@@ -173,7 +173,7 @@ def test_manual_conflict_refused_unless_override(cli, store, unchanged):
             "needs a reason"
             in cli.fails("dossier", "assign", ref, "--instructor", paul, "--override", " ").stderr
         )
-        assert "either --instructor ID or --auto" in cli.fails("dossier", "assign", ref).stderr
+        assert "exactly one of --instructor, --auto" in cli.fails("dossier", "assign", ref).stderr
         assert (
             "either --instructor ID or --auto"
             in cli.fails("dossier", "assign", ref, "--auto", "--instructor", paul).stderr

@@ -342,7 +342,10 @@ def test_reject_needs_a_reason_and_closes_the_dossier(cli, store, unchanged):
                 "2026-04-01",
             ).stderr
         )
-        cli.fails("cqpt", "admissibility", ref, "--date", "2026-04-01", code=2)
+        # Neither option: certcli's error (exit 1), not a usage error (issue 18).
+        assert "give exactly one of --accept, --reject" in (
+            cli.fails("cqpt", "admissibility", ref, "--date", "2026-04-01").stderr
+        )
     out = cli.json(
         "cqpt",
         "admissibility",
