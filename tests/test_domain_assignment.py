@@ -175,7 +175,7 @@ def test_manual_conflict_refused_unless_override(cli, store, unchanged):
         )
         assert "exactly one of --instructor, --auto" in cli.fails("dossier", "assign", ref).stderr
         assert (
-            "either --instructor ID or --auto"
+            "exactly one of --instructor, --auto"
             in cli.fails("dossier", "assign", ref, "--auto", "--instructor", paul).stderr
         )
         assert (
