@@ -54,12 +54,14 @@ def test_every_kind_the_demo_writes_has_its_sentence(cli):
     entries = cli.json("log", "--limit", "1000")
     kinds = {e["action"] for e in entries}
     assert len(kinds) > 25
-    assert sorted(kinds - set(audit_trail._SENTENCES)) == []
+    assert sorted(kinds - audit_trail.told_kinds()) == []
     for entry in entries:
-        text = audit_trail.describe(entry["action"], entry["details"])
+        text = audit_trail.describe(
+            entry["action"], entry["details"], date=entry["date"], by=entry["by"]
+        )
         assert text and not set("{}[]") & set(text), (entry, text)  # no Python or JSON
     history = cli.json("dossier", "show", "2026-0001")["history"]
-    assert {f"dossier.{e['event']}" for e in history} <= set(audit_trail._SENTENCES)
+    assert {f"dossier.{e['event']}" for e in history} <= audit_trail.told_kinds()
 
 
 def test_a_kind_without_its_sentence_is_still_printed_whole():
@@ -111,3 +113,75 @@ def test_sentences_of_a_check_with_eligibility_and_of_a_notified_letter():
             "certificate": None,
         },
     ) == ("letter refus for 2026-0003 notified on 2026-10-05, registered letter 1A 234 567 8901 2")
+
+
+# -- corrections: told as what they correct, listed next to it --------------------------
+
+
+def test_a_correction_says_what_it_corrects_when_by_whom_and_why():
+    said = audit_trail.describe(
+        "experience.remove",
+        {
+            "experience": 3,
+            "employer": "Orange",
+            "start": "2020-01-01",
+            "end": "2020-12-31",
+            "reason": "entered for the wrong person",
+        },
+        date="2026-02-20",
+        by="marie",
+    )
+    assert said == (
+        "work period 3 (Orange, 2020-01-01 to 2020-12-31) removed on 20 Feb 2026 by marie: "
+        "entered for the wrong person"
+    )
+
+
+def test_arrange_puts_each_correction_right_after_the_entry_it_corrects():
+    def entry(n, action, **details):
+        return {"n": n, "action": action, "details": details}
+
+    entries = [
+        entry(1, "experience.add", experience=1),
+        entry(2, "experience.add", experience=2),
+        entry(3, "candidate.edit"),
+        entry(4, "experience.remove", experience=1, reason="typo"),
+        entry(5, "experience.remove", experience=9, reason="not in this list"),
+    ]
+    action, details = (lambda e: e["action"]), (lambda e: e["details"])
+    order = [e["n"] for e in audit_trail.arrange(entries, action, details)]
+    assert order == [1, 4, 2, 3, 5]
+    newest_first = [
+        e["n"]
+        for e in audit_trail.arrange(list(reversed(entries)), action, details, newest_first=True)
+    ]
+    assert newest_first == [5, 3, 2, 4, 1]
+
+
+def test_log_of_one_record_shows_the_correction_next_to_what_it_corrects(cli):
+    from conftest import add_candidate
+
+    cid = add_candidate(cli)
+    for employer, start, end in (
+        ("Orange", "2018-01-01", "2018-12-31"),
+        ("Vinci", "2019-01-01", "2019-12-31"),
+    ):
+        cli.ok(
+            "experience", "add", "--candidate", cid, "--employer", employer, "--start", start,
+            "--end", end, "--hours", "1607", "--date", "2026-02-19",
+        )  # fmt: skip
+    first = cli.json("experience", "list", "--candidate", cid)[0]["id"]
+    cli.ok(
+        "experience", "remove", first, "--reason", "candidate ill", "--date", "2026-02-20",
+        "--as", "marie",
+    )  # fmt: skip
+    lines = [
+        line
+        for line in cli.ok("log", "--entity", "candidate", "--record", cid).stdout.splitlines()
+        if "work period" in line or "removed" in line
+    ]
+    text = [" ".join(line.split()) for line in lines]
+    removed = next(i for i, line in enumerate(text) if "removed on 20 Feb 2026 by marie" in line)
+    # newest first: the removal right above the period it removes, the other period apart
+    assert f"work period {first}: Orange" in text[removed + 1]
+    assert "Vinci" not in text[removed + 1] and "candidate ill" in text[removed]

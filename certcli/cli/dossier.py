@@ -178,7 +178,7 @@ def dossier_show(ref: common.DossierRefArg, json_out: JsonOpt = False):
     """Show a dossier and its whole history, each step told in a sentence (--json gives
     each step's recorded details). Example: certcli dossier show 2026-0001"""
     from certcli.domain import dossier_view
-    from certcli.domain.audit_trail import describe
+    from certcli.domain.audit_trail import arrange, describe
 
     data = dossier_view.show(common.store(), ref)
     if json_out:
@@ -205,11 +205,20 @@ def dossier_show(ref: common.DossierRefArg, json_out: JsonOpt = False):
     common.table(
         ["date", "event", "details", "by"],
         [
-            [e["date"], e["event"], describe(f"dossier.{e['event']}", e["details"]), e["by"]]
-            for e in data["history"]
+            [
+                e["date"],
+                e["event"],
+                describe(f"dossier.{e['event']}", e["details"], date=e["date"], by=e["by"]),
+                e["by"],
+            ]
+            for e in arrange(data["history"], lambda e: f"dossier.{e['event']}", _details)
         ],
         title="History",
     )
+
+
+def _details(entry: dict) -> dict:
+    return entry["details"]
 
 
 _SHOWN = {

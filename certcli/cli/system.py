@@ -185,7 +185,10 @@ def log(
     json_out: JsonOpt = False,
 ):
     """Show the audit trail, newest first: when, who, what, on which record, each entry
-    told in a sentence (--json gives the details as recorded).
+    told in a sentence (--json gives the details as recorded). A correction (a cancel,
+    a move, a merge, a suspension...) is listed right above the entry it corrects and
+    says what it corrects, when, by whom and why; --entity with --record gives the
+    whole history of one record.
 
     Example: certcli log --entity dossier --record 2026-0001
     """
@@ -206,9 +209,11 @@ def log(
                 d["by"],
                 d["action"],
                 f"{d['entity']} {d['record'] or ''}".strip(),
-                audit_trail.describe(d["action"], d["details"]),
+                audit_trail.describe(d["action"], d["details"], date=d["date"], by=d["by"]),
             ]
-            for d in data
+            for d in audit_trail.arrange(
+                data, lambda d: d["action"], lambda d: d["details"], newest_first=True
+            )
         ],
         caption=common.page_info(len(data), total, page, limit),
     )

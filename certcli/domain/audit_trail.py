@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from certcli.errors import ValidationError
 
@@ -86,9 +88,23 @@ def sentence(*actions: str):
     return register
 
 
-def describe(action: str, details: dict | None) -> str:
-    """One line of plain text for an audit entry or a dossier event."""
+def told_kinds() -> set[str]:
+    """Every kind of entry that has its sentence (a correction's included)."""
+    return set(_SENTENCES) | set(CORRECTIONS)
+
+
+def describe(
+    action: str, details: dict | None, *, date: str | None = None, by: str | None = None
+) -> str:
+    """One line of plain text for an audit entry or a dossier event; `date` and `by`
+    (the entry's) tell when and by whom a correction was made."""
     details = details or {}
+    fix = CORRECTIONS.get(action)
+    if fix is not None:
+        try:
+            return fix.tell(details, date, by)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return _pairs(details)
     function = _SENTENCES.get(action)
     if function is not None:
         try:
@@ -96,6 +112,110 @@ def describe(action: str, details: dict | None) -> str:
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # an entry written by another version: fall back to its data
     return _pairs(details)
+
+
+# -- corrections -------------------------------------------------------------------------
+# A correction (a cancel, a move, a merge, a suspension...) never rewrites the entry it
+# corrects: it is a new entry, told as what it corrects, then when, by whom and why
+# ("interview of 19 Feb 2026 cancelled on 20 Feb 2026 by marie: candidate ill"), and
+# listed right after the entry it corrects (`arrange`). Each kind registers here, once,
+# with @correction: the action(s) it corrects, the details key (if any) that both
+# entries carry to say which one (an interview id, an experience id), and a function
+# from its details to (what it corrects, verb[, note]).
+@dataclass(frozen=True)
+class Correction:
+    corrects: tuple[str, ...]
+    key: str | None
+    told: Callable[[dict], tuple]
+
+    def tell(self, details: dict, date: str | None, by: str | None) -> str:
+        what, verb, *note = self.told(details)
+        return (
+            f"{what} {verb}"
+            + (f" on {day(date)}" if date else "")
+            + (f" by {by}" if by else "")
+            + _reason(details)
+            + "".join(f" ({part})" for part in note if part)
+        )
+
+    def matches(self, correction: dict, entry_action: str, entry: dict) -> bool:
+        if entry_action not in self.corrects:
+            return False
+        return self.key is None or (
+            correction.get(self.key) is not None and correction.get(self.key) == entry.get(self.key)
+        )
+
+
+CORRECTIONS: dict[str, Correction] = {}
+
+Told = TypeVar("Told", bound=Callable[[dict], tuple])
+
+
+def correction(action: str, *, corrects: str | tuple[str, ...], key: str | None = None):
+    def register(function: Told) -> Told:
+        CORRECTIONS[action] = Correction(
+            (corrects,) if isinstance(corrects, str) else corrects, key, function
+        )
+        return function
+
+    return register
+
+
+def day(iso: str | None) -> str:
+    """2026-02-19 -> '19 Feb 2026' (a correction's dates, read at a glance)."""
+    from certcli.rules import dates
+
+    when = dates.from_iso(iso) if iso else None
+    return f"{when.day} {when.strftime('%b')} {when.year}" if when else ""
+
+
+Entry = TypeVar("Entry")
+
+
+def arrange(
+    entries: Iterable[Entry],
+    action_of: Callable[[Entry], str],
+    details_of: Callable[[Entry], dict],
+    *,
+    newest_first: bool = False,
+) -> list[Entry]:
+    """The entries in their order, each correction moved right after (newest first:
+    right above) the entry it corrects: the latest earlier one it matches. A
+    correction whose entry is not in the list stays where it is."""
+    ordered = list(entries)
+    if newest_first:
+        ordered.reverse()
+    placed: list[Entry] = []
+    for entry in ordered:
+        fix = CORRECTIONS.get(action_of(entry))
+        target = None
+        if fix is not None:
+            details = details_of(entry)
+            target = next(
+                (
+                    i
+                    for i in range(len(placed) - 1, -1, -1)
+                    if placed[i] is not entry
+                    and fix.matches(details, action_of(placed[i]), details_of(placed[i]))
+                ),
+                None,
+            )
+        if target is None:
+            placed.append(entry)
+            continue
+        # after the target and the corrections of it already placed
+        at = target + 1
+        while at < len(placed) and _corrects(placed[at], placed[target], action_of, details_of):
+            at += 1
+        placed.insert(at, entry)
+    if newest_first:
+        placed.reverse()
+    return placed
+
+
+def _corrects(entry, target, action_of, details_of) -> bool:
+    fix = CORRECTIONS.get(action_of(entry))
+    return fix is not None and fix.matches(details_of(entry), action_of(target), details_of(target))
 
 
 def _pairs(details: dict) -> str:
@@ -348,9 +468,9 @@ def _experience_add(d):
     )
 
 
-@sentence("experience.remove")
+@correction("experience.remove", corrects="experience.add", key="experience")
 def _experience_remove(d):
-    return f"work period {d['experience']} removed: {d['reason']}"
+    return f"work period {d['experience']} ({d['employer']}, {d['start']} to {d['end']})", "removed"
 
 
 @sentence("evaluator.add")
