@@ -475,6 +475,34 @@ def m010_query_indexes(db: Database) -> None:
         db.execute(sql)
 
 
+@migrations()
+def m011_cqpt_phases_from_the_schemes(db: Database) -> None:
+    """The CQPT phases are the scheme file's (`[cqpt] phases`), so the schema stops
+    fixing them: m001's CHECK on cqpt_phases.phase refused a phase added there with
+    an internal IntegrityError. The other fixed lists (session, dossier and invoice
+    kinds, roles, letter records) stay, tied to their Python constants by
+    tests/test_store_schema_lists.py. SQLite drops a column's CHECK only by
+    rebuilding the table (rows, ids and the unique pair kept; nothing points at it)."""
+    if not isinstance(db, Database):  # a server that drops a constraint by name
+        db.execute("ALTER TABLE cqpt_phases DROP CONSTRAINT IF EXISTS cqpt_phases_phase_check")
+        return
+    columns = "id, dossier_id, phase, result, score, training_advised, working_time, date"
+    db.execute("""CREATE TABLE cqpt_phases_new (
+        id INTEGER PRIMARY KEY,
+        dossier_id INTEGER NOT NULL REFERENCES dossiers(id),
+        phase TEXT NOT NULL,
+        result TEXT,
+        score TEXT,
+        training_advised INTEGER,
+        working_time INTEGER,
+        date TEXT NOT NULL,
+        UNIQUE (dossier_id, phase)
+    )""")
+    db.execute(f"INSERT INTO cqpt_phases_new ({columns}) SELECT {columns} FROM cqpt_phases")
+    db.execute("DROP TABLE cqpt_phases")
+    db.execute("ALTER TABLE cqpt_phases_new RENAME TO cqpt_phases")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
