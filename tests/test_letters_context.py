@@ -7,6 +7,7 @@ granted appeal and the fee receipt."""
 import datetime as dt
 import html as htmlmod
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import letter_records as R
@@ -71,7 +72,7 @@ def test_notification_quotes_the_months_of_its_invoice(cli, store, cid, tmp_path
         tmp_path,
     )
     invoice = invoices.get(store, data["invoice"])
-    assert invoice.label.endswith("(4/12 mois)") and invoice.amount == "120.00"
+    assert invoice.label.endswith("(4/12 mois)") and invoice.amount == Decimal("120.00")
     assert invoice.issued_on == "2026-10-02"
     # Dated on the invoice's day, not the session's: never before what it encloses.
     assert Path(data["letter"]).name == f"2026-10-02_notification_{ref}.html"

@@ -41,7 +41,7 @@ def appeal_file(
     from certcli.domain import appeals
 
     store = common.store(actor=actor, date=date)
-    result = appeals.file(store, ref, date=common.day(date), reason=reason)
+    result = appeals.file(store, ref, date=common.day(date), reason=reason).to_dict()
     if json_out:
         common.emit_json(result)
     else:
@@ -99,7 +99,7 @@ def appeal_decide(
             reason=reason,
             mentions=mention,
             date=common.day(date),
-        )
+        ).to_dict()
         follow.render_decision(store, result)
     common.report_decision(
         store,

@@ -169,7 +169,7 @@ def commission_agenda(
     from certcli.domain import agenda
 
     store = common.store(actor=actor, date=date)
-    result = agenda.build_agenda(store, session_id, date=common.day(date))
+    result = agenda.build_agenda(store, session_id, date=common.day(date)).to_dict()
     if json_out:
         common.emit_json(result)
         return
@@ -258,7 +258,7 @@ def commission_decide(
             mentions=mention,
             reason=reason,
             date=common.day(date),
-        )
+        ).to_dict()
         follow.render_decision(store, result)
     common.report_decision(
         store,

@@ -81,7 +81,7 @@ def cqpt_admissibility(
     with follow.step(store):
         data = cqpt.admissibility(
             store, ref, accept=accept, reason=reason, override=override, date=common.day(date)
-        )
+        ).to_dict()
         if template:
             follow.render(store, template, dossier=data["ref"], date=common.day(date))
     note = f" (override: {data['override']})" if data["override"] else ""

@@ -248,7 +248,7 @@ def dossier_withdraw(
     follow = common.follow_letter(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
-        done = instruction.withdraw(store, ref, reason=reason, date=common.day(date))
+        done = instruction.withdraw(store, ref, reason=reason, date=common.day(date)).to_dict()
         follow.render(
             store, follow_up.AFTER["withdraw"], dossier=done["ref"], date=common.day(date)
         )

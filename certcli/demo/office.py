@@ -323,7 +323,7 @@ class Story:
                 self.store, session.id, self.ref, decision, reason=reason, date=d
             )
             if decision == "granted":
-                self.certificate, self.invoice = result["certificate"], result["invoice"]
+                self.certificate, self.invoice = result.certificate, result.invoice
 
         return self._at(session.date, step, order=2)
 

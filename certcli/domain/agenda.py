@@ -10,6 +10,7 @@ and appeal agendas built here, and the CQPT transmission to a CPNE session.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from certcli.domain import dossiers, sessions
@@ -17,6 +18,24 @@ from certcli.rules import dates, schemes
 
 if TYPE_CHECKING:
     from certcli.store import Store
+
+
+@dataclass
+class Agenda:
+    """A session's agenda once built: every dossier on it, those added now, and
+    those that wait with the reason (`commission agenda --json`)."""
+
+    session: int
+    date: str
+    kind: str
+    capacity: int | None
+    built_on: str
+    agenda: list[str]
+    added: list[str]
+    postponed: list[dict]  # {"ref", "reason"}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 def place(store: Store, session, dossier_row, *, appeal_id: int | None = None) -> int:
@@ -120,7 +139,7 @@ def _appeal_queue(store: Store, session, day: dt.date, built: dt.date, placed: s
             yield row, None
 
 
-def build_agenda(store: Store, session_id: int, *, date: dt.date) -> dict:
+def build_agenda(store: Store, session_id: int, *, date: dt.date) -> Agenda:
     """Place the waiting dossiers on a session's agenda, up to its capacity.
 
     Each dossier's agenda step is dated on the session day (SPEC §8); `date`, the
@@ -176,16 +195,16 @@ def build_agenda(store: Store, session_id: int, *, date: dt.date) -> dict:
                 },
                 date,
             )
-    return {
-        "session": session_id,
-        "date": session["date"],
-        "kind": session["kind"],
-        "capacity": capacity,
-        "built_on": built.isoformat(),
-        "agenda": [i["ref"] for i in store.agenda_items(session_id)],
-        "added": added,
-        "postponed": postponed,
-    }
+    return Agenda(
+        session_id,
+        session["date"],
+        session["kind"],
+        capacity,
+        built.isoformat(),
+        [i["ref"] for i in store.agenda_items(session_id)],
+        added,
+        postponed,
+    )
 
 
 def remove_from_agendas(store: Store, dossier_row) -> list[int]:

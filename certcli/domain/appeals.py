@@ -8,7 +8,7 @@ dossier: a confirmed refusal is final.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from certcli.domain import dossiers
@@ -51,7 +51,22 @@ def deadline(
     return Deadline(dates.appeal_deadline(refused_on, scheme.appeal_delay_months), "decision")
 
 
-def file(store: Store, ref: str, *, date: dt.date, reason: str | None = None) -> dict:
+@dataclass
+class Filed:
+    """An appeal just filed (`appeal file --json`)."""
+
+    id: int
+    ref: str
+    filed_on: str
+    deadline: str
+    deadline_from: str  # "notification" or "decision" (see Deadline)
+    status: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def file(store: Store, ref: str, *, date: dt.date, reason: str | None = None) -> Filed:
     """File an appeal against a refusal; the last day of the delay is still in time."""
     reason = validators.reason(reason)
     with store.transaction():
@@ -94,14 +109,9 @@ def file(store: Store, ref: str, *, date: dt.date, reason: str | None = None) ->
             date,
             status="appealed",
         )
-    return {
-        "id": appeal_id,
-        "ref": row["ref"],
-        "filed_on": date.isoformat(),
-        "deadline": last_day.isoformat(),
-        "deadline_from": limit.source,
-        "status": "appealed",
-    }
+    return Filed(
+        appeal_id, row["ref"], date.isoformat(), last_day.isoformat(), limit.source, "appealed"
+    )
 
 
 def _from(limit: Deadline) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from certcli.domain import agenda, dossiers, eligibility
@@ -59,6 +60,22 @@ def parse_score(value: str | Decimal) -> Decimal:
 
 
 # -- admissibility and orientation ---------------------------------------------------
+@dataclass
+class Admissibility:
+    """The funding body's check as recorded (`cqpt admissibility --json`)."""
+
+    ref: str
+    status: str  # admissible or inadmissible
+    eligible: bool
+    hours: str | None  # the hours counted by the eligibility rules
+    reasons: list[str]
+    reason: str | None
+    override: str | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
 def admissibility(
     store,
     ref: str,
@@ -67,7 +84,7 @@ def admissibility(
     reason: str | None = None,
     override: str | None = None,
     date: dt.date,
-) -> dict:
+) -> Admissibility:
     """The funding body's administrative check: accept -> admissible, reject ->
     inadmissible. Accepting runs the eligibility rules as of `date` and refuses an
     ineligible candidate unless an override reason is given (it is logged)."""
@@ -108,15 +125,9 @@ def admissibility(
         if override:
             details["override"] = override
         dossiers.record_event(store, row, "admissibility", details, date, status=status)
-    return {
-        "ref": row["ref"],
-        "status": status,
-        "eligible": verdict.eligible,
-        "hours": details["hours"],
-        "reasons": verdict.reasons,
-        "reason": reason,
-        "override": override,
-    }
+    return Admissibility(
+        row["ref"], status, verdict.eligible, details["hours"], verdict.reasons, reason, override
+    )
 
 
 def orient(store, ref: str, *, evaluator_id: int, date: dt.date) -> dict:

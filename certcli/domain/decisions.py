@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from certcli.domain import (
@@ -28,11 +30,53 @@ from certcli.domain import (
 )
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.rules import dates, schemes, validators, workflow
+from certcli.rules.money import as_str
 
 if TYPE_CHECKING:
     from certcli.store import Store
 
 DECISIONS = ("granted", "refused", "adjourned")
+
+
+@dataclass
+class Decision:
+    """What a decision recorded (`commission decide`, `appeal decide`); the amount of
+    the dues invoice a grant brings is a Decimal until it is printed."""
+
+    ref: str
+    decision: str
+    session: int
+    date: str
+    mentions: list[str]
+    reason: str | None
+    certificate: str | None = None
+    valid_until: str | None = None
+    invoice: str | None = None
+    amount: Decimal | None = None
+    appeal_deadline: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    appeal_outcome: str | None = None  # at an appeals session only
+
+    def to_dict(self) -> dict:
+        """The `commission decide --json` contract (appeal_outcome at an appeals
+        session only)."""
+        data = {
+            "ref": self.ref,
+            "decision": self.decision,
+            "session": self.session,
+            "date": self.date,
+            "certificate": self.certificate,
+            "valid_until": self.valid_until,
+            "mentions": self.mentions,
+            "invoice": self.invoice,
+            "amount": None if self.amount is None else as_str(self.amount),
+            "reason": self.reason,
+            "appeal_deadline": self.appeal_deadline,
+            "warnings": self.warnings,
+        }
+        if self.appeal_outcome is not None:
+            data["appeal_outcome"] = self.appeal_outcome
+        return data
 
 
 def _check_decidable(store: Store, session, row, scheme, decision: str) -> None:
@@ -149,7 +193,7 @@ def decide(
     mentions: list[str] | None = None,
     reason: str | None = None,
     date: dt.date,
-) -> dict:
+) -> Decision:
     """Record a commission's decision on one dossier of its agenda: granted, refused
     (with the appeal deadline) or adjourned. The decision is dated on the session
     day; `date` is the day the secretariat records it (not before the session),
@@ -190,40 +234,26 @@ def decide(
         if mentions and decision != "granted":
             raise ValidationError("--mention goes with --grant")
         chosen = _mentions(scheme, row, mentions) if decision == "granted" else []
-        result = {
-            "ref": row["ref"],
-            "decision": decision,
-            "session": session_id,
-            "date": day.isoformat(),
-            "certificate": None,
-            "valid_until": None,
-            "mentions": chosen,
-            "invoice": None,
-            "amount": None,
-            "reason": reason,
-            "appeal_deadline": None,
-            "warnings": [],
-        }
+        result = Decision(row["ref"], decision, session_id, day.isoformat(), chosen, reason)
         if decision == "granted":
             # The CPNE decides, so a grant despite a failed phase stands; but it is said.
             failed = cqpt.failed_phases(store, row)
             if failed:
-                result["warnings"].append(
+                result.warnings.append(
                     f"{row['ref']} was granted although phase(s) {', '.join(failed)} "
                     "were recorded as failed"
                 )
             recalled = eligibility.recall_at_decision(store, row, day)
             if recalled:
-                result["warnings"].append(recalled)
+                result.warnings.append(recalled)
             cert_id, invoice = _grant(store, row, scheme, chosen, day, date)
             cert = certificates.by_id(store, cert_id, as_of=day)
-            result.update(
-                certificate=cert.number, valid_until=cert.valid_until, mentions=cert.mentions
-            )
+            result.certificate, result.valid_until = cert.number, cert.valid_until
+            result.mentions = cert.mentions
             if invoice is not None:
-                result.update(invoice=invoice.number, amount=invoice.amount)
+                result.invoice, result.amount = invoice.number, invoice.amount
         elif decision == "refused" and session["kind"] == "award" and scheme.workflow == "opqtecc":
-            result["appeal_deadline"] = appeals.deadline(scheme, day).date.isoformat()
+            result.appeal_deadline = appeals.deadline(scheme, day).date.isoformat()
         closed = day.isoformat() if decision in ("granted", "refused") else None
         store.update(
             "dossiers",
@@ -244,9 +274,10 @@ def decide(
             store.update(
                 "appeals", item["appeal_id"], {"outcome": outcome, "decided_on": day.isoformat()}
             )
-            result["appeal_outcome"] = outcome
+            result.appeal_outcome = outcome
+        recorded = result.to_dict()
         details = {
-            k: result[k]
+            k: recorded[k]
             for k in (
                 "session",
                 "certificate",
@@ -257,7 +288,7 @@ def decide(
                 "reason",
                 "appeal_deadline",
             )
-            if result[k]
+            if recorded[k]
         }
         dossiers.record_event(
             store, row, "decision", {"decision": decision, **details}, day, status=decision
@@ -273,7 +304,7 @@ def decide_appeal(
     reason: str | None = None,
     mentions: list[str] | None = None,
     date: dt.date,
-) -> dict:
+) -> Decision:
     """Record the outcome of an appeal at the appeals session it was placed before
     (the same as `commission decide SESSION REF`): dated on the session day,
     recorded on `date`, not before it. It lives here rather than in `appeals` so

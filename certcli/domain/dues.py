@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 
 
 def prorata(amount: str, date: dt.date, mode: str = "current_month") -> dict:
-    """{"months", "amount"}: annual x months remaining / 12, half-up to the cent."""
+    """{"months", "amount"}: annual x months remaining / 12, half-up to the cent (a
+    Decimal, printed '300.00')."""
     months, value = money.prorata(money.parse_amount(amount, allow_zero=True), date, mode)
-    return {"months": months, "amount": money.as_str(value)}
+    return {"months": months, "amount": value}
 
 
 def invoice_grant(
@@ -129,6 +130,6 @@ def call(store: Store, year: int, *, date: dt.date) -> dict:
         "year": year,
         "invoiced": issued,
         "count": len(issued),
-        "total": money.as_str(total),
+        "total": money.cents(total),
         "already_invoiced": already,
     }

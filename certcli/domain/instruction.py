@@ -74,6 +74,19 @@ class Report:
         return asdict(self)
 
 
+@dataclass
+class Withdrawal:
+    ref: str
+    status: str
+    closed_on: str
+    reason: str | None
+    interviews_cancelled: int  # scheduled interviews cancelled
+    removed_from_agenda: list[int]  # the sessions whose agenda it left
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
 def request(store: Store, ref: str, *, items: str, due: dt.date, date: dt.date) -> Request:
     """Ask the candidate for complementary elements by `due`; the dossier waits."""
     items = " ".join((items or "").split())
@@ -235,7 +248,7 @@ def report(
     return Report(row["ref"], recommend, chosen, text, date.isoformat(), "report_ready")
 
 
-def withdraw(store: Store, ref: str, *, reason: str | None = None, date: dt.date) -> dict:
+def withdraw(store: Store, ref: str, *, reason: str | None = None, date: dt.date) -> Withdrawal:
     """The candidate withdraws: the dossier closes, its scheduled interviews are
     cancelled (freeing the instructor's slots) and it leaves every agenda it is on
     undecided (freeing its place at the session)."""
@@ -252,14 +265,7 @@ def withdraw(store: Store, ref: str, *, reason: str | None = None, date: dt.date
         if left:
             details["removed_from_agenda"] = left
         dossiers.record_event(store, row, "withdrawn", details, date, status="withdrawn")
-    return {
-        "ref": row["ref"],
-        "status": "withdrawn",
-        "closed_on": date.isoformat(),
-        "reason": reason,
-        "interviews_cancelled": cancelled,
-        "removed_from_agenda": left,
-    }
+    return Withdrawal(row["ref"], "withdrawn", date.isoformat(), reason, cancelled, left)
 
 
 def overdue(

@@ -35,9 +35,9 @@ class Invoice:
     holder: str  # the buyer's name and address as on the invoice, frozen at issue
     address: str
     label: str
-    amount: str
-    paid: str
-    due: str
+    amount: Decimal  # money stays Decimal in the record; to_dict prints it ('210.00')
+    paid: Decimal
+    due: Decimal
     status: str
     issued_on: str
     due_on: str | None
@@ -47,12 +47,16 @@ class Invoice:
     credit_for: str | None = None
     credited_by: str | None = None
     cancel_reason: str | None = None
-    payments: list[dict] = field(default_factory=list)
+    payments: list[dict] = field(default_factory=list)  # each amount a Decimal
     id: int | None = None
 
     def to_dict(self) -> dict:
+        """The `invoice show --json` contract: amounts as '210.00'."""
         data = asdict(self)
         data.pop("id")
+        for key in ("amount", "paid", "due"):
+            data[key] = money.as_str(data[key])
+        data["payments"] = [{**p, "amount": money.as_str(p["amount"])} for p in self.payments]
         return data
 
 
@@ -82,7 +86,7 @@ def _from_row(store: Store, row, payments: list | None = None) -> Invoice:
     payments = [
         {
             "date": p["paid_on"],
-            "amount": p["amount"],
+            "amount": money.to_decimal(p["amount"]),
             "method": p["method"],
             "reference": p["reference"],
         }
@@ -104,9 +108,9 @@ def _from_row(store: Store, row, payments: list | None = None) -> Invoice:
             if p
         ),
         label=row["label"],
-        amount=money.as_str(amount),
-        paid=money.as_str(paid),
-        due=money.as_str(due),
+        amount=money.cents(amount),
+        paid=money.cents(paid),
+        due=money.cents(due),
         status=row["status"],
         issued_on=row["issued_on"],
         due_on=row["due_on"],
@@ -248,7 +252,7 @@ def pay(
             raise ValidationError(
                 f"payment dated {date} is before the invoice was issued ({invoice.issued_on})"
             )
-        due = money.to_decimal(invoice.due)
+        due = invoice.due
         if value > due:
             raise ValidationError(
                 f"overpayment refused: invoice {invoice.number} has "
@@ -290,7 +294,7 @@ def cancel(store: Store, number: str, *, reason: str, date: dt.date) -> tuple[In
             raise StateError(
                 f"invoice {invoice.number} is already cancelled (credit note {invoice.credited_by})"
             )
-        if money.to_decimal(invoice.paid) > 0:
+        if invoice.paid > 0:
             raise StateError(
                 f"invoice {invoice.number} has {invoice.paid} paid: an invoice "
                 "with payments cannot be cancelled (refund the payer first)"
@@ -309,7 +313,7 @@ def cancel(store: Store, number: str, *, reason: str, date: dt.date) -> tuple[In
                 "certificate_id": row["certificate_id"],
                 "dossier_id": row["dossier_id"],
                 "label": f"Avoir sur la facture {invoice.number} : {reason}",
-                "amount": money.as_str(-money.to_decimal(invoice.amount)),
+                "amount": money.as_str(-invoice.amount),
                 "due_on": None,
                 "status": "applied",
                 "dues_year": row["dues_year"],
@@ -393,10 +397,7 @@ def export_table(store: Store, *, year: int | None = None):
     def line(i: Invoice) -> list:
         # Each payment a tuple, so the writer prints its amount as the file wants
         # it (a decimal comma for French Excel).
-        paid = [
-            (p["date"], p["method"], money.to_decimal(p["amount"]), p["reference"])
-            for p in i.payments
-        ]
+        paid = [(p["date"], p["method"], p["amount"], p["reference"]) for p in i.payments]
         return [
             i.number,
             i.kind,
@@ -406,9 +407,9 @@ def export_table(store: Store, *, year: int | None = None):
             i.holder,
             i.address,
             i.label,
-            money.to_decimal(i.amount),
-            money.to_decimal(i.paid),
-            money.to_decimal(i.due),
+            i.amount,
+            i.paid,
+            i.due,
             i.status,
             i.certificate,
             i.dossier,
