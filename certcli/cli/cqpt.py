@@ -74,7 +74,8 @@ def cqpt_admissibility(
     from certcli.domain import cqpt
     from certcli.letters import follow_up
 
-    common.exactly_one({"--accept": accept is True, "--reject": accept is False})
+    accepted = common.exactly_one({"--accept": accept is True, "--reject": accept is False})
+    accept = accepted == "--accept"
     follow = common.follow_letter(letter, fmt, out, templates)
     template = follow_up.after_admissibility(accept) if letter else None
     store = common.store(actor=actor, date=date)

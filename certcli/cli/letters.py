@@ -135,7 +135,7 @@ def letters_render(
         common.complete_pending(store)
     done = send.render_and_log(
         store,
-        template,
+        str(template),  # given: exactly_one above
         dossier=dossier,
         certificate=certificate,
         candidate=candidate,
