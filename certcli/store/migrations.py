@@ -487,7 +487,12 @@ def m011_cqpt_phases_from_the_schemes(db: Database) -> None:
         db.execute("ALTER TABLE cqpt_phases DROP CONSTRAINT IF EXISTS cqpt_phases_phase_check")
         return
     columns = "id, dossier_id, phase, result, score, training_advised, working_time, date"
-    db.execute("""CREATE TABLE cqpt_phases_new (
+    # Rows set aside in a plain table, not renamed: ALTER TABLE RENAME opens SQLite's
+    # temporary storage, after which this connection could not set temp_store inside a
+    # transaction any more (store.bulk_load, a candidate import right after `init`).
+    db.execute("CREATE TABLE cqpt_phases_m011 AS SELECT * FROM cqpt_phases")
+    db.execute("DROP TABLE cqpt_phases")
+    db.execute("""CREATE TABLE cqpt_phases (
         id INTEGER PRIMARY KEY,
         dossier_id INTEGER NOT NULL REFERENCES dossiers(id),
         phase TEXT NOT NULL,
@@ -498,9 +503,8 @@ def m011_cqpt_phases_from_the_schemes(db: Database) -> None:
         date TEXT NOT NULL,
         UNIQUE (dossier_id, phase)
     )""")
-    db.execute(f"INSERT INTO cqpt_phases_new ({columns}) SELECT {columns} FROM cqpt_phases")
-    db.execute("DROP TABLE cqpt_phases")
-    db.execute("ALTER TABLE cqpt_phases_new RENAME TO cqpt_phases")
+    db.execute(f"INSERT INTO cqpt_phases ({columns}) SELECT {columns} FROM cqpt_phases_m011")
+    db.execute("DROP TABLE cqpt_phases_m011")
 
 
 def apply(conn) -> None:
