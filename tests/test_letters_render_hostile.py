@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from conftest import add_candidate
+from builders import add_candidate
 from pypdf import PdfReader
 
 from certcli.letters import render
@@ -121,6 +121,7 @@ def test_no_network_fetch_from_a_template(cli, cid, own, tmp_path):
         result = _render(cli, "reseau", cid, folder, tmp_path / "out")
     finally:
         server.shutdown()
+        server.server_close()  # its listening socket, else a ResourceWarning at collection
     assert result.exit_code == 0, result.stderr
     assert hits == []
 
