@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 import json
 
-from conftest import add_candidate
+from builders import add_candidate
 
 _names = itertools.count(1)
 

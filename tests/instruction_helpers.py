@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import OPQTECC_FACTS, add_candidate, give_career
+import builders
+from builders import add_candidate
 
-from certcli.domain import candidates, dossiers, instructors, reception
+from certcli.domain import dossiers, instructors, reception
 
 ECO_PIECES = ("administratif", "contrats", "technique:2", "demande-signee")
 
@@ -75,19 +76,6 @@ def d_instructor(store, name, *, role="instructor", specialties=("economie",), *
 
 
 def d_candidate(store, first="Léa", last="Martin", employer="Cabinet Métré Conseil") -> int:
-    """An eligible OPQTECC candidate (status, specialties, experience), through the
-    domain functions the commands call."""
-    cid = candidates.add(
-        store,
-        {
-            "first_name": first,
-            "last_name": last,
-            "employer": employer,
-            "status": OPQTECC_FACTS["status"],
-            "specialties": OPQTECC_FACTS["specialty"],
-        },
-        date=dt.date(2026, 1, 5),
-        force=True,
-    ).id
-    give_career(store, cid)
-    return cid
+    """An eligible OPQTECC candidate (status, specialties, experience) working at
+    `employer` (the conflicts of interest of the assignment tests)."""
+    return builders.candidate(store, first, last, employer=employer)

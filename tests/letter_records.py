@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from conftest import OPQTECC_FACTS, give_career
+import builders
 
 from certcli.rules import dates
 
@@ -18,26 +18,19 @@ def day(text: str) -> dt.date:
 
 
 def candidate(store, first="Hélène", last="Lefèvre-Dupré", civility="Mme", **extra) -> int:
-    """A candidate a letter can be posted to, with what an OPQTECC check asks (status,
-    specialties and, through `experience add`'s function, the experience)."""
-    record = {
-        "civility": civility,
-        "first_name": first,
-        "last_name": last,
-        "address": "12 rue des Écoles",
-        "postcode": "75005",
-        "city": "Paris",
-        "phone": "+33 6 12 34 56 78",
-        "email": "helene@example.fr",
-        "created_on": "2026-01-05",
-        "status": OPQTECC_FACTS["status"],
-        "specialties": json.dumps(OPQTECC_FACTS["specialty"]),
-        **extra,
-    }
-    with store.transaction():
-        cid = store.insert("candidates", record)
-    give_career(store, cid)
-    return cid
+    """A candidate a letter can be posted to, with what an OPQTECC check asks."""
+    return builders.candidate(
+        store,
+        first,
+        last,
+        **{
+            **builders.POSTAL,
+            "civility": civility,
+            "phone": "+33 6 12 34 56 78",
+            "email": "helene@example.fr",
+            **extra,
+        },
+    )
 
 
 def dossier(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import add_candidate
+from builders import add_candidate
 
 from certcli.errors import ValidationError
 from certcli.rules import validators

@@ -1,7 +1,7 @@
 """Readable refusals: action labels, capped free text, truncated echoes, option bounds."""
 
 import pytest
-from conftest import add_candidate
+from builders import add_candidate
 
 from certcli.errors import StateError, ValidationError
 from certcli.rules import validators, workflow

@@ -9,7 +9,7 @@ import random
 import threading
 import time
 
-from conftest import add_candidate
+from builders import add_candidate
 
 from certcli.domain import candidate_io, candidates
 from certcli.store import Store

@@ -3,7 +3,7 @@ the values refused (a birth date must be plausible on the day of entry)."""
 
 import json
 
-from conftest import add_candidate
+from builders import add_candidate
 
 
 def test_add_show_and_json_keys(cli):

@@ -4,7 +4,7 @@ hyphenated names, `candidate duplicates`, and search wildcards taken literally."
 from __future__ import annotations
 
 import pytest
-from conftest import add_candidate
+from builders import add_candidate
 
 from certcli.domain.candidates import one_edit_apart
 from certcli.store import Store

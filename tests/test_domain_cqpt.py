@@ -7,7 +7,7 @@ dossier to `complete` and create CPNE sessions by writing through the store.
 import json
 
 import pytest
-from conftest import add_candidate
+from builders import add_candidate
 
 PHASES = ("proof", "quiz", "situation")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from builders import add_candidate
 from commission_helpers import decide_at, new_candidate
-from conftest import add_candidate
 from instruction_helpers import d_candidate, d_complete, d_instructor
 
 from certcli.domain import assignment

@@ -4,7 +4,7 @@ the free-access contract, the routes, and the OPQTECC status, specialty and expe
 import datetime as dt
 
 import pytest
-from conftest import add_candidate
+from builders import add_candidate
 
 from certcli.domain.eligibility import covered_days
 from certcli.rules import dates

@@ -4,8 +4,8 @@ verdict of `eligibility check`, on the check's date."""
 import datetime as dt
 
 import letter_records as R
+from builders import CAREER, add_candidate
 from commission_helpers import decide_at
-from conftest import CAREER, add_candidate
 from instruction_helpers import ECO_PIECES, d_instructor, open_dossier
 
 from certcli.domain import assignment, instruction

@@ -4,7 +4,7 @@ import datetime as dt
 import json
 import threading
 
-from conftest import add_candidate
+from builders import add_candidate
 
 from certcli.domain import experiences
 from certcli.errors import DuplicateError

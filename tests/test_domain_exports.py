@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from builders import add_candidate
 from commission_helpers import decide_at
-from conftest import add_candidate
 
 from certcli.domain import exports
 

@@ -10,7 +10,7 @@ import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
-from conftest import add_candidate
+from builders import add_candidate
 
 
 def one_error_line(stderr: str) -> str:

@@ -4,17 +4,17 @@ the acknowledgement follows its scheme's route, a refusal after an appeal speaks
 the first decision, and the letters of adjournment, inadmissibility, withdrawal,
 granted appeal and the fee receipt."""
 
-import datetime as dt
 import html as htmlmod
 import re
 from decimal import Decimal
 from pathlib import Path
 
+import builders
 import letter_records as R
 import pytest
 from commission_helpers import decide_at, report_ready, session
 
-from certcli.domain import candidates, invoices
+from certcli.domain import invoices
 
 
 def text_of(path) -> str:
@@ -465,16 +465,7 @@ def test_fee_receipt(cli, store, tmp_path):
 
 
 def addressed(store, first="Hélène", last="Lefèvre", **extra) -> int:
-    values = {
-        "first_name": first,
-        "last_name": last,
-        "civility": "Mme",
-        "address": "12 rue des Écoles",
-        "postcode": "75005",
-        "city": "Paris",
-        **extra,
-    }
-    return candidates.add(store, values, date=dt.date(2026, 1, 5), force=True).id
+    return builders.candidate(store, first, last, eligible=False, **{**builders.POSTAL, **extra})
 
 
 def render_logged(cli, template, option, ref, out, date, *extra):

@@ -6,34 +6,21 @@ import datetime as dt
 import json
 import re
 
+import builders
 import pytest
 from commission_helpers import report_ready, session, transmit_cqpt
-from conftest import OPQTECC_FACTS, give_career
 from instruction_helpers import ECO_PIECES, d_complete, d_instructor, d_open
 
-from certcli.domain import assignment, candidates
+from certcli.domain import assignment
 
 DAY = dt.date(2026, 3, 1)
 
 
 def addressed(store, first="Léa", last="Martin") -> int:
     """An eligible OPQTECC candidate a letter can be posted to."""
-    cid = candidates.add(
-        store,
-        {
-            "first_name": first,
-            "last_name": last,
-            "address": "4 rue Lafayette",
-            "postcode": "75009",
-            "city": "Paris",
-            "status": OPQTECC_FACTS["status"],
-            "specialties": OPQTECC_FACTS["specialty"],
-        },
-        date=dt.date(2026, 1, 5),
-        force=True,
-    ).id
-    give_career(store, cid)
-    return cid
+    return builders.candidate(
+        store, first, last, address="4 rue Lafayette", postcode="75009", city="Paris"
+    )
 
 
 @pytest.fixture

@@ -2,15 +2,14 @@
 and never sent twice, interrupted runs, holders without an address, the window and
 --months, the combined PDF."""
 
-import datetime as dt
 import json
 import re
 from pathlib import Path
 
+import builders
 import letter_records as R
 from commission_helpers import decide_at
 
-from certcli.domain import candidates
 from certcli.letters import render
 
 
@@ -166,16 +165,7 @@ def test_combined_pdf_laid_out_on_several_cores_keeps_the_letters_order(
 
 
 def addressed(store, first="Hélène", last="Lefèvre", **extra) -> int:
-    values = {
-        "first_name": first,
-        "last_name": last,
-        "civility": "Mme",
-        "address": "12 rue des Écoles",
-        "postcode": "75005",
-        "city": "Paris",
-        **extra,
-    }
-    return candidates.add(store, values, date=dt.date(2026, 1, 5), force=True).id
+    return builders.candidate(store, first, last, eligible=False, **{**builders.POSTAL, **extra})
 
 
 def _holder(cli, store, granted_on, **who):

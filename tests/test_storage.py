@@ -15,7 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, Cli, add_candidate, snapshot
+from builders import add_candidate
+from conftest import TODAY, Cli, snapshot
 
 from certcli.errors import CertcliError, DatabaseError, ValidationError
 from certcli.rules import dates, money
