@@ -48,7 +48,7 @@ def test_usage_errors_exit_2(cli):
 
 
 def test_backup_is_a_consistent_copy(cli, tmp_path):
-    from conftest import add_candidate
+    from builders import add_candidate
 
     add_candidate(cli)
     dest = tmp_path / "copy.db"

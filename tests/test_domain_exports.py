@@ -110,7 +110,7 @@ def test_formula_cells_are_neutralised_in_every_export(cli, tmp_path):
     )
     out = tmp_path / "c.csv"
     cli.ok("candidate", "export", "--out", out)
-    row = list(csv.DictReader(out.open(encoding="utf-8")))[0]
+    row = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))[0]
     assert row["last_name"] == "'" + HOSTILE[0] and row["employer"] == "'" + HOSTILE[1]
     assert row["city"] == "'" + HOSTILE[2] and row["address"] == "'" + HOSTILE[3]
     assert row["phone"] == "'+33 6 12 34 56 78"

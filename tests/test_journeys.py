@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from pathlib import Path
 
 import pytest
 
@@ -280,7 +281,9 @@ def test_opqtecc_initial_then_renewal_in_time(cli, tmp_path, unchanged):
         "--date",
         "2026-03-09",
     )
-    html = open(letter["path"], encoding="utf-8").read().replace("\xa0", " ")  # dates never break
+    html = (
+        Path(letter["path"]).read_text(encoding="utf-8").replace("\xa0", " ")
+    )  # dates never break
     assert "ECO-2026-0001" in html and "7 mars 2026" in html and "300,00" in html
 
     called = cli.json("dues", "call", "--year", "2027", "--date", "2027-01-15")
@@ -430,7 +433,9 @@ def test_refusal_then_appeal_granted(cli, tmp_path, unchanged):
         "--date",
         "2026-04-16",
     )
-    text = open(refusal["path"], encoding="utf-8").read().replace("\xa0", " ")  # dates never break
+    text = (
+        Path(refusal["path"]).read_text(encoding="utf-8").replace("\xa0", " ")
+    )  # dates never break
     assert "15 juin 2026" in text and "Programmes sans phase de diagnostic." in text
 
     with unchanged():
@@ -470,7 +475,7 @@ def test_refusal_then_appeal_granted(cli, tmp_path, unchanged):
         "--date",
         "2026-07-04",
     )
-    assert "PROG-2026-0001" in open(outcome["path"], encoding="utf-8").read()
+    assert "PROG-2026-0001" in Path(outcome["path"]).read_text(encoding="utf-8")
     shown = cli.json("dossier", "show", ref)
     assert shown["status"] == "granted"
     assert [e["event"] for e in shown["history"]] == [
