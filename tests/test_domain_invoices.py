@@ -1,19 +1,24 @@
 """Invoices (certcli/domain/invoices.py): payments, credit notes, gapless numbers in
 date order, the issue day (never after today without --future) and what an issued
-invoice keeps of its buyer."""
+invoice keeps of its buyer; one balance rule (invoices.balance) for `invoice show`, the
+letters and `stats`."""
+
+from __future__ import annotations
 
 import datetime as dt
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from commission_helpers import decide_at, new_candidate, report_ready, session
 from instruction_helpers import d_candidate
 
-from certcli.domain import invoices
+from certcli.domain import invoices, stats
 from certcli.errors import ValidationError
+from certcli.letters import context
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -443,3 +448,40 @@ def test_an_issued_invoice_keeps_its_buyer_when_the_candidate_is_edited(cli, sto
     assert (credit["holder"], credit["address"]) == (shown["holder"], shown["address"])
     html = _html(cli, tmp_path, "facture", "--invoice", credit["number"])
     assert "12 rue des Lilas" in html and "Foch" not in html
+
+
+@pytest.mark.parametrize(
+    "kind, status, paid, due",
+    [
+        ("invoice", "open", ["50.00", "10.50"], "149.50"),
+        ("invoice", "open", [], "210.00"),
+        ("invoice", "paid", ["210.00"], "0.00"),
+        ("invoice", "cancelled", [], "0.00"),
+        ("credit", "applied", [], "0.00"),
+    ],
+)
+def test_balance_rule(kind, status, paid, due):
+    owed = invoices.balance("210.00", paid, kind=kind, status=status)
+    assert owed.due == Decimal(due)
+    assert owed.paid == sum((Decimal(p) for p in paid), Decimal("0"))
+
+
+def test_show_letters_and_stats_use_the_one_rule(cli, store, monkeypatch):
+    number = decide_at(cli, store, "2026-06-15", "--grant")["invoice"]
+    cli.ok(
+        "invoice", "pay", number, "--amount", "10.00", "--method", "cheque", "--date", "2026-06-20"
+    )
+    calls = []
+    rule = invoices.balance
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs["status"])
+        return rule(*args, **kwargs)
+
+    monkeypatch.setattr(invoices, "balance", counted)
+    shown = invoices.get(store, number)
+    letter = context.for_invoice(store, number, dt.date(2026, 6, 21)).data["invoice"]
+    unpaid = stats.unpaid(store, dt.date(2026, 6, 21))
+    assert calls == ["open", "open", "open"]
+    assert Decimal(shown.due) == letter["balance"] == Decimal(unpaid["total"])
+    assert letter["payable"] and Decimal(shown.paid) == letter["paid"] == Decimal("10.00")
