@@ -103,7 +103,7 @@ def test_no_network_fetch_from_a_template(cli, cid, own, tmp_path):
     hits = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's name)
+        def do_GET(self):  # http.server's name
             hits.append(self.path)
             self.send_response(404)
             self.end_headers()
