@@ -119,6 +119,8 @@ def test_parallel_instructor_edits_keep_every_conflict(cli, store, db_path):
         )
         for i in range(4)
     ]
-    assert [p.wait(timeout=60) for p in procs] == [0] * 4
+    for proc in procs:
+        proc.communicate(timeout=60)  # reads its pipes and closes them
+    assert [p.returncode for p in procs] == [0] * 4
     shown = cli.json("instructor", "show", pid)
     assert shown["conflict_employers"] == [f"Atelier {i}" for i in range(4)]
