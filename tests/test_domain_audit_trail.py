@@ -159,7 +159,7 @@ def test_arrange_puts_each_correction_right_after_the_entry_it_corrects():
 
 
 def test_log_of_one_record_shows_the_correction_next_to_what_it_corrects(cli):
-    from conftest import add_candidate
+    from builders import add_candidate
 
     cid = add_candidate(cli)
     for employer, start, end in (
