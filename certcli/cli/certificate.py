@@ -20,7 +20,9 @@ from certcli.cli.common import (
     TemplatesOpt,
 )
 
-app = typer.Typer(help="Certificates: list, show, withdraw, export.", no_args_is_help=True)
+app = typer.Typer(
+    help="Certificates: list, show, suspend, reinstate, withdraw, export.", no_args_is_help=True
+)
 
 NumberArg = Annotated[str, typer.Argument(metavar="NUM", help="Certificate number.")]
 
@@ -105,13 +107,15 @@ def certificate_list(
 
 @app.command("show")
 def certificate_show(number: NumberArg, as_of: AsOfOpt = None, json_out: JsonOpt = False):
-    """Show a certificate, its validity periods and any lapse between them.
+    """Show a certificate, its validity periods, any lapse between them, its
+    suspensions and its history (status `suspended` while a suspension covers --as-of).
 
     Example: certcli certificate show ECO-2026-0001 --as-of 2030-04-01
     """
-    from certcli.domain import certificates
+    from certcli.domain import audit_trail, certificates
 
-    cert = certificates.get(common.store(), number, as_of=common.day(as_of))
+    store = common.store()
+    cert = certificates.get(store, number, as_of=common.day(as_of))
     if json_out:
         common.emit_json(cert.to_dict())
         return
@@ -135,6 +139,86 @@ def certificate_show(number: NumberArg, as_of: AsOfOpt = None, json_out: JsonOpt
     )
     for gap in cert.lapses:
         common.say(f"  lapse: not valid from {gap['from']} to {gap['to']} ({gap['days']} days)")
+    history, _ = audit_trail.page(store, entity="certificate", record=cert.number, limit=1000)
+    common.table(
+        ["date", "by", "what"],
+        [
+            [
+                e["date"],
+                e["by"],
+                audit_trail.describe(e["action"], e["details"], date=e["date"], by=e["by"]),
+            ]
+            for e in audit_trail.arrange(
+                reversed(history), lambda e: e["action"], lambda e: e["details"]
+            )
+        ],
+        title="History",
+    )
+
+
+ReasonOpt = Annotated[
+    str, typer.Option("--reason", help="Why (required; goes to the audit trail).")
+]
+
+
+@app.command("suspend")
+def certificate_suspend(
+    number: NumberArg,
+    reason: ReasonOpt,
+    until: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--until",
+            metavar="DATE",
+            parser=common.date_param,
+            help="Last day suspended [default: until `certificate reinstate`].",
+        ),
+    ] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Suspend a valid certificate from --date: while suspended it is not valid (left
+    out of the directory, renewals due and the dues call) and `certificate show` says
+    `suspended`; valid again the day after --until, or on `certificate reinstate`.
+
+    Example: certcli certificate suspend ECO-2026-0001 --reason "dues unpaid" --until 2027-03-31
+    """
+    from certcli.domain import certificates
+
+    store = common.store(actor=actor, date=date)
+    cert = certificates.suspend(store, number, reason=reason, date=common.day(date), until=until)
+    if json_out:
+        common.emit_json(cert.to_dict())
+        return
+    last = cert.suspensions[-1]
+    common.say(
+        f"Certificate {cert.number} suspended from {last['from']} "
+        + (f"until {last['until']}" if last["until"] else "until reinstated")
+    )
+
+
+@app.command("reinstate")
+def certificate_reinstate(
+    number: NumberArg,
+    reason: ReasonOpt,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """End a certificate's suspension: valid again from --date (the suspension stays
+    in its history).
+
+    Example: certcli certificate reinstate ECO-2026-0001 --reason "dues paid"
+    """
+    from certcli.domain import certificates
+
+    store = common.store(actor=actor, date=date)
+    cert = certificates.reinstate(store, number, reason=reason, date=common.day(date))
+    if json_out:
+        common.emit_json(cert.to_dict())
+        return
+    common.say(f"Certificate {cert.number} reinstated on {common.day(date)}: {cert.status}")
 
 
 @app.command("withdraw")

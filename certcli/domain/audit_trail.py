@@ -527,6 +527,17 @@ def _extend(d):
     return f"extended with {', '.join(d['mentions'])}"
 
 
+@correction("certificate.suspend", corrects=("certificate.issue", "certificate.renew"))
+def _suspend(d):
+    until = f"until {day(d['until'])}" if d.get("until") else "until reinstated"
+    return f"certificate {d['certificate']}", "suspended", until
+
+
+@correction("certificate.reinstate", corrects="certificate.suspend", key="suspension")
+def _reinstate(d):
+    return f"suspension of certificate {d['certificate']} from {day(d['from'])}", "lifted"
+
+
 @sentence("certificate.withdraw")
 def _certificate_withdraw(d):
     return f"withdrawn: {d['reason']}"

@@ -38,6 +38,7 @@ class Certificate:
     lapses: list[dict] = field(default_factory=list)
     withdrawn_on: str | None = None
     withdraw_reason: str | None = None
+    suspensions: list[dict] = field(default_factory=list)
     as_of: str | None = None
     id: int | None = None
 
@@ -47,23 +48,44 @@ class Certificate:
         return data
 
 
-def valid_on(periods, day: dt.date, withdrawn_on: str | None = None) -> bool:
+def suspension_on(suspensions, day: dt.date):
+    """The suspension covering `day`, if any: from its start to its `until` (both
+    included; none: until reinstated), ended by a reinstatement on or before `day`.
+    The store's suspended_on() says the same in SQL."""
+    iso = day.isoformat()
+    return next(
+        (
+            s
+            for s in suspensions
+            if s["start"] <= iso
+            and (s["until"] is None or s["until"] >= iso)
+            and (s["reinstated_on"] is None or s["reinstated_on"] > iso)
+        ),
+        None,
+    )
+
+
+def valid_on(periods, day: dt.date, withdrawn_on: str | None = None, suspensions=()) -> bool:
     """Whether a certificate with these validity periods is valid on `day`: a period
-    covers it (both ends included, an open end runs on) and it was not withdrawn by
-    then. The store's _VALID_ON and _VALID_ON_JAN1 say the same in SQL."""
+    covers it (both ends included, an open end runs on), it was not withdrawn by
+    then and no suspension covers it. The store's _VALID_ON and _VALID_ON_JAN1 say the
+    same in SQL (the directory, renewals due and the dues call read them)."""
     iso = day.isoformat()
     if withdrawn_on and withdrawn_on <= iso:
+        return False
+    if suspension_on(suspensions, day) is not None:
         return False
     return any(p["start"] <= iso and (p["end"] is None or p["end"] >= iso) for p in periods)
 
 
-def status_on(row, periods, day: dt.date) -> str:
-    """valid / expired / withdrawn on `day` (not_yet_valid before the first period)."""
+def status_on(row, periods, day: dt.date, suspensions=()) -> str:
+    """valid / suspended / expired / withdrawn on `day` (not_yet_valid before the first
+    period); suspended only while a period covers the day."""
     iso = day.isoformat()
     if row["withdrawn_on"] and row["withdrawn_on"] <= iso:
         return "withdrawn"
     if valid_on(periods, day):
-        return "valid"
+        return "suspended" if suspension_on(suspensions, day) is not None else "valid"
     if periods and iso < periods[0]["start"]:
         return "not_yet_valid"
     return "expired"
@@ -88,18 +110,20 @@ def lapses(periods) -> list[dict]:
     return gaps
 
 
-def _from_row(store: Store, row, as_of: dt.date, periods=None) -> Certificate:
-    """A certificate from its row; `periods` when the caller fetched them already (a
-    listing reads every listed certificate's periods in one query)."""
+def _from_row(store: Store, row, as_of: dt.date, periods=None, suspended=None) -> Certificate:
+    """A certificate from its row; `periods` and `suspended` when the caller fetched
+    them already (a listing reads every listed certificate's in one query each)."""
     if periods is None:
         periods = store.certificate_periods(row["id"])
+    if suspended is None:
+        suspended = store.certificate_suspensions(row["id"])
     return Certificate(
         id=row["id"],
         number=row["number"],
         candidate_id=row["candidate_id"],
         holder=f"{row['first_name']} {row['last_name']}",
         scheme=row["scheme"],
-        status=status_on(row, periods, as_of),
+        status=status_on(row, periods, as_of, suspended),
         granted_on=row["granted_on"],
         valid_until=periods[-1]["end"] if periods else None,
         periods=[{"start": p["start"], "end": p["end"]} for p in periods],
@@ -107,8 +131,20 @@ def _from_row(store: Store, row, as_of: dt.date, periods=None) -> Certificate:
         lapses=lapses(periods),
         withdrawn_on=row["withdrawn_on"],
         withdraw_reason=row["withdraw_reason"],
+        suspensions=[_suspension(s) for s in suspended],
         as_of=as_of.isoformat(),
     )
+
+
+def _suspension(row) -> dict:
+    return {
+        "from": row["start"],
+        "until": row["until"],
+        "reason": row["reason"],
+        "by": row["suspended_by"],
+        "reinstated_on": row["reinstated_on"],
+        "reinstate_reason": row["reinstate_reason"],
+    }
 
 
 def normalise_number(number: str) -> str:
@@ -147,8 +183,9 @@ def _filters(valid_on, scheme, candidate_id, search=None) -> dict:
 
 def built(store: Store, rows, as_of: dt.date) -> list[Certificate]:
     """Certificates from rows, their periods read in one query."""
-    periods = store.periods_of([r["id"] for r in rows])
-    return [_from_row(store, r, as_of, periods[r["id"]]) for r in rows]
+    ids = [r["id"] for r in rows]
+    periods, suspended = store.periods_of(ids), store.suspensions_of(ids)
+    return [_from_row(store, r, as_of, periods[r["id"]], suspended[r["id"]]) for r in rows]
 
 
 def listing(
@@ -316,7 +353,12 @@ def renew(store: Store, *, scheme, certificate_id: int, dossier_id: int, date: d
 def add_mentions(store: Store, *, certificate_id: int, mentions: list[str], date: dt.date) -> int:
     """Add an extension's mentions to a certificate valid on `date`."""
     row = _certificate_row(store, certificate_id)
-    status = status_on(row, store.certificate_periods(certificate_id), date)
+    status = status_on(
+        row,
+        store.certificate_periods(certificate_id),
+        date,
+        store.certificate_suspensions(certificate_id),
+    )
     if status != "valid":
         raise StateError(
             f"certificate {row['number']} is {status} on {date}: "
@@ -356,4 +398,97 @@ def withdraw(store: Store, number: str, *, reason: str, date: dt.date) -> Certif
             },
         )
         store.audit("certificate.withdraw", "certificate", row["number"], {"reason": reason}, date)
+    return get(store, row["number"], as_of=date)
+
+
+def suspend(
+    store: Store, number: str, *, reason: str, date: dt.date, until: dt.date | None = None
+) -> Certificate:
+    """Suspend a valid certificate from `date` (ISO/IEC 17024): not valid, for the
+    directory, renewals due and the dues call, until `until` (its last day suspended)
+    has passed or it is reinstated."""
+    reason = validators.reason(reason, required="a suspension needs --reason")
+    if until is not None and until < date:
+        raise ValidationError(f"--until {until} is before the suspension's --date {date}")
+    with store.transaction():
+        row = row_by_number(store, number)
+        suspended = store.certificate_suspensions(row["id"])
+        status = status_on(row, store.certificate_periods(row["id"]), date, suspended)
+        if status != "valid":
+            raise StateError(
+                f"certificate {row['number']} is {status} on {date}: only a valid "
+                "certificate can be suspended"
+            )
+        later = [
+            s for s in suspended if s["reinstated_on"] is None and s["start"] > date.isoformat()
+        ]
+        if later:
+            raise StateError(
+                f"certificate {row['number']} is already suspended from {later[0]['start']}: "
+                "reinstate it first"
+            )
+        suspension_id = store.insert(
+            "certificate_suspensions",
+            {
+                "certificate_id": row["id"],
+                "start": date.isoformat(),
+                "until": dates.iso(until),
+                "reason": reason,
+                "suspended_by": store.actor,
+            },
+        )
+        store.audit(
+            "certificate.suspend",
+            "certificate",
+            row["number"],
+            {
+                "certificate": row["number"],
+                "suspension": suspension_id,
+                "until": dates.iso(until),
+                "reason": reason,
+                "status": [status, "suspended"],
+            },
+            date,
+        )
+    return get(store, row["number"], as_of=date)
+
+
+def reinstate(store: Store, number: str, *, reason: str, date: dt.date) -> Certificate:
+    """End the suspension covering `date`: the certificate is valid again from that day."""
+    reason = validators.reason(reason, required="a reinstatement needs --reason")
+    with store.transaction():
+        row = row_by_number(store, number)
+        suspended = store.certificate_suspensions(row["id"])
+        periods = store.certificate_periods(row["id"])
+        current = suspension_on(suspended, date)
+        status = status_on(row, periods, date, suspended)
+        if current is None or status != "suspended":
+            raise StateError(
+                f"certificate {row['number']} is {status} on {date}, not suspended: "
+                "nothing to reinstate"
+            )
+        store.update(
+            "certificate_suspensions",
+            current["id"],
+            {
+                "reinstated_on": date.isoformat(),
+                "reinstate_reason": reason,
+                "reinstated_by": store.actor,
+            },
+        )
+        after = status_on(row, periods, date, store.certificate_suspensions(row["id"]))
+        store.audit(
+            "certificate.reinstate",
+            "certificate",
+            row["number"],
+            {
+                "certificate": row["number"],
+                "suspension": current["id"],
+                "from": current["start"],
+                "until": current["until"],
+                "reason": reason,
+                "status": ["suspended", after],
+            },
+            date,
+        )
     return get(store, row["number"], as_of=date)

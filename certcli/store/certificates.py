@@ -15,11 +15,25 @@ _CERT = (
     "FROM certificates ce JOIN candidates c ON c.id = ce.candidate_id"
 )
 
-# A period covering day ?; withdrawal on or before that day ends validity.
+
+def suspended_on(alias: str = "ce", day: str = "?") -> str:
+    """SQL: certificate `alias` is suspended on `day` (a placeholder, used three
+    times), as certcli.domain.certificates.suspension_on says it."""
+    return (
+        "EXISTS (SELECT 1 FROM certificate_suspensions s "
+        f"WHERE s.certificate_id = {alias}.id AND s.start <= {day} "
+        f"AND (s.until IS NULL OR s.until >= {day}) "
+        f"AND (s.reinstated_on IS NULL OR s.reinstated_on > {day}))"
+    )
+
+
+# A period covering day ?; withdrawal on or before that day ends validity, and a
+# suspension covering it suspends it.
 _VALID_ON = (
     "EXISTS (SELECT 1 FROM certificate_periods p WHERE p.certificate_id = ce.id "
     "AND p.start <= ? AND (p.end IS NULL OR p.end >= ?)) "
-    "AND (ce.withdrawn_on IS NULL OR ce.withdrawn_on > ?)"
+    "AND (ce.withdrawn_on IS NULL OR ce.withdrawn_on > ?) "
+    f"AND NOT {suspended_on()}"
 )
 
 
@@ -31,7 +45,8 @@ _VALID_ON_JAN1 = (
     "WHERE p.certificate_id = ce.id AND p.start <= ? AND (p.end IS NULL OR p.end >= ?) "
     "AND (d.decided_on IS NULL OR d.decided_on <= ?)) "
     "AND (ce.withdrawn_on IS NULL OR ce.withdrawn_on > ?) "
-    "AND ce.granted_on < ? AND ce.granted_on <= ?"
+    "AND ce.granted_on < ? AND ce.granted_on <= ? "
+    f"AND NOT {suspended_on()}"
 )
 _DUES_INVOICED = dues_invoiced_sql("ce.id")
 
@@ -117,7 +132,7 @@ class CertificatesQueries(BaseStore):
                 params.append(word)
         if valid_on is not None:
             where.append(_VALID_ON)
-            params += [valid_on, valid_on, valid_on]
+            params += [valid_on] * 6
         if scheme is not None:
             where.append("ce.scheme = ?")
             params.append(scheme)
@@ -151,6 +166,20 @@ class CertificatesQueries(BaseStore):
             found[row["certificate_id"]].append(row)
         return found
 
+    def suspensions_of(self, certificate_ids: list[int]) -> dict[int, list[sqlite3.Row]]:
+        """The suspensions of several certificates in one query, oldest first."""
+        found: dict[int, list[sqlite3.Row]] = {i: [] for i in certificate_ids}
+        for row in self.conn.execute(
+            "SELECT * FROM certificate_suspensions WHERE certificate_id IN "
+            "(SELECT value FROM json_each(?)) ORDER BY certificate_id, start, id",
+            (json.dumps(certificate_ids),),
+        ):
+            found[row["certificate_id"]].append(row)
+        return found
+
+    def certificate_suspensions(self, certificate_id: int) -> list[sqlite3.Row]:
+        return self.suspensions_of([certificate_id])[certificate_id]
+
     def certificate_periods(self, certificate_id: int) -> list[sqlite3.Row]:
         return self.all(
             "SELECT * FROM certificate_periods WHERE certificate_id = ? ORDER BY start, id",
@@ -168,12 +197,12 @@ class CertificatesQueries(BaseStore):
             + " AND NOT "
             + _DUES_INVOICED
             + " ORDER BY ce.scheme, ce.number",
-            (jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, year),
+            (jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, *[jan1] * 3, year),
         )
 
     def certificates_already_called(self, jan1: str, call_date: str, year: int) -> int:
         """How many certificates the call would cover were already invoiced for the year."""
         return self.scalar(
             "SELECT count(*) FROM (" + _CERT + _VALID_ON_JAN1 + " AND " + _DUES_INVOICED + ")",
-            (jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, year),
+            (jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, *[jan1] * 3, year),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 from certcli.store.base import BaseStore
+from certcli.store.certificates import suspended_on
 
 _DUE_SELECT = """
     SELECT c.id AS certificate_id, c.number, c.scheme, c.candidate_id,
@@ -28,7 +29,8 @@ _DUE_SELECT = """
       AND p.end IS NOT NULL
       AND p.start <= :as_of
       AND p.end <= :limit
-"""
+      AND NOT {suspended}
+""".format(suspended=suspended_on("c", ":as_of"))
 
 
 class LettersQueries(BaseStore):

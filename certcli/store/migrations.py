@@ -507,6 +507,27 @@ def m011_cqpt_phases_from_the_schemes(db: Database) -> None:
     db.execute("DROP TABLE cqpt_phases_m011")
 
 
+@migrations()
+def m012_certificate_suspensions(db: Database) -> None:
+    """A certificate suspended (ISO/IEC 17024): from `start` to `until` (its last day
+    suspended; NULL: until reinstated). A reinstatement fills `reinstated_on`, the day
+    the certificate is valid again; the row stays, so the history keeps it."""
+    db.execute("""CREATE TABLE certificate_suspensions (
+        id INTEGER PRIMARY KEY,
+        certificate_id INTEGER NOT NULL REFERENCES certificates(id),
+        start TEXT NOT NULL,
+        until TEXT,
+        reason TEXT NOT NULL,
+        suspended_by TEXT NOT NULL,
+        reinstated_on TEXT,
+        reinstate_reason TEXT,
+        reinstated_by TEXT
+    )""")
+    db.execute(
+        "CREATE INDEX certificate_suspensions_cert ON certificate_suspensions(certificate_id)"
+    )
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
