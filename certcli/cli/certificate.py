@@ -139,7 +139,6 @@ def certificate_show(number: NumberArg, as_of: AsOfOpt = None, json_out: JsonOpt
     )
     for gap in cert.lapses:
         common.say(f"  lapse: not valid from {gap['from']} to {gap['to']} ({gap['days']} days)")
-    history, _ = audit_trail.page(store, entity="certificate", record=cert.number, limit=1000)
     common.table(
         ["date", "by", "what"],
         [
@@ -148,9 +147,7 @@ def certificate_show(number: NumberArg, as_of: AsOfOpt = None, json_out: JsonOpt
                 e["by"],
                 audit_trail.describe(e["action"], e["details"], date=e["date"], by=e["by"]),
             ]
-            for e in audit_trail.arrange(
-                reversed(history), lambda e: e["action"], lambda e: e["details"]
-            )
+            for e in audit_trail.history(store, "certificate", cert.number)
         ],
         title="History",
     )

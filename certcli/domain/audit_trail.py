@@ -55,20 +55,29 @@ def page(
     rows, total = store.audit_page(
         entity=entity, entity_id=record, action=action, limit=limit, offset=(page - 1) * limit
     )
-    entries = [
-        {
-            "id": r["id"],
-            "at": r["at"],
-            "date": r["date"],
-            "by": r["actor"],
-            "action": r["action"],
-            "entity": r["entity"],
-            "record": r["entity_id"],
-            "details": json.loads(r["details"]),
-        }
-        for r in rows
-    ]
-    return entries, total
+    return [_entry(r) for r in rows], total
+
+
+def history(store: Store, entity: str, record: str, *, limit: int = 1000) -> list[dict]:
+    """One record's entries, oldest first, each correction right after what it corrects
+    (a record's own page: `certificate show`)."""
+    rows, _ = store.audit_page(entity=entity, entity_id=record, limit=limit)
+    return arrange(
+        [_entry(r) for r in reversed(rows)], lambda e: e["action"], lambda e: e["details"]
+    )
+
+
+def _entry(r) -> dict:
+    return {
+        "id": r["id"],
+        "at": r["at"],
+        "date": r["date"],
+        "by": r["actor"],
+        "action": r["action"],
+        "entity": r["entity"],
+        "record": r["entity_id"],
+        "details": json.loads(r["details"]),
+    }
 
 
 # -- sentences ---------------------------------------------------------------------------
