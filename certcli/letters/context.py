@@ -12,13 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, overload
 
 from certcli.domain import appeals, completeness, invoices
 from certcli.errors import NotFound, ValidationError
 from certcli.letters import wording
 from certcli.rules import dates, schemes
 from certcli.rules.money import ZERO, to_decimal
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 RECORD_KINDS = ("dossier", "certificate", "candidate", "invoice")
 PAST_ADMISSIBILITY = ("admissible", "evaluation", "transmitted", "granted", "refused")
@@ -39,7 +45,7 @@ class LetterContext:
 
 
 def build(
-    store,
+    store: Store,
     *,
     date: dt.date,
     dossier: str | None = None,
@@ -72,22 +78,30 @@ ADDRESS_FIELDS = ("address", "postcode", "city")
 
 
 # -- shared parts ---------------------------------------------------------------------------
+@overload
+def _date(value: str) -> dt.date: ...
+@overload
+def _date(value: None) -> None: ...
+@overload
+def _date(value: str | None) -> dt.date | None: ...
 def _date(value: str | None) -> dt.date | None:
+    """A stored date or timestamp's day (typed as dates.from_iso)."""
     return dates.from_iso(value[:10]) if value else None
 
 
-def _candidate(store, candidate_id: int, buyer=None) -> dict:
+def _candidate(store: Store, candidate_id: int, buyer=None) -> dict:
     """The candidate; for an invoice's letter (`buyer` = its row), named and addressed
     as on the invoice, frozen at issue: a later edit of the candidate never changes
     a reprint. An invoice issued without an address takes today's (it named none)."""
-    row = store.candidate(candidate_id)
-    if row is None:
+    found = store.candidate(candidate_id)
+    if found is None:
         raise NotFound(f"no candidate with id {candidate_id}")
+    row: dict[str, Any] = dict(found)
     if buyer is not None:
         frozen = {f: buyer[f"buyer_{f}"] for f in ("civility", "first_name", "last_name")}
         if any(buyer[f"buyer_{f}"] for f in ADDRESS_FIELDS):
             frozen.update({f: buyer[f"buyer_{f}"] for f in ADDRESS_FIELDS})
-        row = {**dict(row), **frozen}
+        row = {**row, **frozen}
     full_name = f"{row['first_name']} {row['last_name']}"
     civility = row["civility"] or ""
     town = " ".join(part for part in (row["postcode"], row["city"]) if part)
@@ -147,7 +161,7 @@ def _scheme(code: str) -> tuple[dict, dict]:
     return body_data, scheme_data
 
 
-def _base(store, candidate_id: int, scheme_code: str, date: dt.date, buyer=None) -> dict:
+def _base(store: Store, candidate_id: int, scheme_code: str, date: dt.date, buyer=None) -> dict:
     body, scheme = _scheme(scheme_code)
     candidate = _candidate(store, candidate_id, buyer)
     return {
@@ -162,7 +176,7 @@ def _base(store, candidate_id: int, scheme_code: str, date: dt.date, buyer=None)
     }
 
 
-def _certificate(store, row, period=None) -> dict:
+def _certificate(store: Store, row, period=None) -> dict:
     """The certificate with one validity period: the one given (a dossier's own),
     else the latest."""
     if period is None:
@@ -179,6 +193,7 @@ def _certificate(store, row, period=None) -> dict:
         "withdraw_reason": row["withdraw_reason"] or "",
     }
     if period is not None:
+        assert first is not None  # a certificate with a period has a first one
         data.update(
             start=_date(period["start"]),
             valid_until=_date(period["end"]),
@@ -188,7 +203,7 @@ def _certificate(store, row, period=None) -> dict:
     return data
 
 
-def _invoice(store, row) -> dict:
+def _invoice(store: Store, row) -> dict:
     """The invoice or credit note; `payable` when a payment can still be asked for
     (an open invoice with a balance), `credit_for`/`credited_by` the other half of
     a cancellation (number and date) or None."""
@@ -267,7 +282,7 @@ def _items(text: str) -> list[str]:
 
 
 # -- one builder per kind of record -----------------------------------------------------------
-def for_dossier(store, ref: str, date: dt.date) -> LetterContext:
+def for_dossier(store: Store, ref: str, date: dt.date) -> LetterContext:
     row = store.dossier(str(ref).strip())
     if row is None:
         raise NotFound(f"no dossier {ref!r}")
@@ -312,7 +327,7 @@ def for_dossier(store, ref: str, date: dt.date) -> LetterContext:
     return context
 
 
-def _event(store, row, event: str) -> tuple[dt.date, dict] | None:
+def _event(store: Store, row, event: str) -> tuple[dt.date, dict] | None:
     """The dossier's latest step of one kind: its day and details."""
     found = store.cqpt_last_event(row["id"], event)
     if found is None:
@@ -320,7 +335,7 @@ def _event(store, row, event: str) -> tuple[dt.date, dict] | None:
     return _date(found["date"]), json.loads(found["details"] or "{}")
 
 
-def _add_closing(store, row, ctx: dict) -> None:
+def _add_closing(store: Store, row, ctx: dict) -> None:
     """A withdrawal and an adjournment, as their steps recorded them."""
     withdrawn = _event(store, row, "withdrawn") if row["status"] == "withdrawn" else None
     if withdrawn is not None:
@@ -343,7 +358,7 @@ def _add_closing(store, row, ctx: dict) -> None:
                 break
 
 
-def _add_payments(store, row, ctx: dict, date: dt.date) -> None:
+def _add_payments(store: Store, row, ctx: dict, date: dt.date) -> None:
     """The instruction fee payments received by the letter's date, the latest one
     (what a receipt acknowledges) and what remains due after them."""
     received = [
@@ -368,7 +383,7 @@ def _add_payments(store, row, ctx: dict, date: dt.date) -> None:
         }
 
 
-def _received(store, row, scheme) -> list[dict]:
+def _received(store: Store, row, scheme) -> list[dict]:
     """The pieces received, one line per kind of piece: how many copies came in, of
     how many the scheme wants, and the latest day one came in."""
     lines: dict[str, dict] = {}
@@ -389,7 +404,7 @@ def _received(store, row, scheme) -> list[dict]:
     return list(lines.values())
 
 
-def _add_instruction(store, row, ctx: dict) -> None:
+def _add_instruction(store: Store, row, ctx: dict) -> None:
     request = store.latest_request(row["id"])
     if request is not None:
         ctx["request"] = {
@@ -408,7 +423,7 @@ def _add_instruction(store, row, ctx: dict) -> None:
         }
 
 
-def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
+def _add_outcome(store: Store, row, scheme, ctx: dict, context: LetterContext) -> None:
     cert = store.certificate_of_dossier(row)
     decided_on = ctx["dossier"]["decided_on"]
     if cert is not None:
@@ -434,6 +449,7 @@ def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
                 ctx["dues_months"] = months
     if row["session_id"]:
         session = store.session(row["session_id"])
+        assert session is not None  # a foreign key
         ctx["session"] = {"date": _date(session["date"]), "kind": session["kind"]}
     appeal = store.latest_appeal(row["id"])
     if appeal is not None:
@@ -464,7 +480,7 @@ def _add_outcome(store, row, scheme, ctx: dict, context: LetterContext) -> None:
                 refusal["notified_on"] = limit.notified_on
 
 
-def _granted_mentions(store, row, ctx: dict) -> list[str]:
+def _granted_mentions(store: Store, row, ctx: dict) -> list[str]:
     """The certificate's mentions as this decision left them (its decision event),
     else the certificate's, else the report's."""
     for event in store.decision_events(row["id"]):
@@ -490,7 +506,7 @@ def _new_mentions(dossier: dict) -> list[str]:
     return [m for m in granted if m in asked] or granted
 
 
-def _first_refusal(store, row, ctx: dict) -> dict | None:
+def _first_refusal(store: Store, row, ctx: dict) -> dict | None:
     """The first-instance refusal (award commission or CPNE): its day and reason.
     Once the appeal is heard the dossier's decision columns are the appeal's, so
     they are read only while no appeal was decided."""
@@ -512,7 +528,7 @@ def _first_refusal(store, row, ctx: dict) -> dict | None:
     return None
 
 
-def _add_cqpt(store, row, scheme, ctx: dict) -> None:
+def _add_cqpt(store: Store, row, scheme, ctx: dict) -> None:
     from certcli.domain import cqpt, cqpt_funding
 
     if scheme.workflow != "cqpt":
@@ -528,6 +544,7 @@ def _add_cqpt(store, row, scheme, ctx: dict) -> None:
     }
     if row["evaluator_id"]:
         evaluator = store.evaluator(row["evaluator_id"])
+        assert evaluator is not None  # a foreign key
         ctx["evaluator"] = {
             "name": evaluator["name"],
             "email": evaluator["email"] or "",
@@ -571,14 +588,14 @@ def _add_cqpt(store, row, scheme, ctx: dict) -> None:
     }
 
 
-def for_certificate(store, number: str, date: dt.date) -> LetterContext:
+def for_certificate(store: Store, number: str, date: dt.date) -> LetterContext:
     row = store.certificate_by_number(str(number).strip())
     if row is None:
         raise NotFound(f"no certificate {number!r}")
     return certificate_context(store, row, date)
 
 
-def certificate_context(store, row, date: dt.date) -> LetterContext:
+def certificate_context(store: Store, row, date: dt.date) -> LetterContext:
     """The certificate's context from its row (renewals build many of these)."""
     ctx = _base(store, row["candidate_id"], row["scheme"], date)
     ctx["certificate"] = _certificate(store, row)
@@ -590,7 +607,7 @@ def certificate_context(store, row, date: dt.date) -> LetterContext:
     )
 
 
-def for_candidate(store, candidate_id, date: dt.date) -> LetterContext:
+def for_candidate(store: Store, candidate_id, date: dt.date) -> LetterContext:
     try:
         candidate_id = int(candidate_id)
     except (TypeError, ValueError):
@@ -604,7 +621,7 @@ def for_candidate(store, candidate_id, date: dt.date) -> LetterContext:
     return LetterContext("candidate", f"candidat-{candidate_id}", ctx, candidate_id)
 
 
-def for_invoice(store, number: str, date: dt.date) -> LetterContext:
+def for_invoice(store: Store, number: str, date: dt.date) -> LetterContext:
     row = store.invoice_by_number(str(number).strip())
     if row is None:
         raise NotFound(f"no invoice {number!r}")
@@ -633,7 +650,8 @@ def for_invoice(store, number: str, date: dt.date) -> LetterContext:
     return context
 
 
-_BUILDERS = {
+# A record's reference: a dossier's ref, a certificate or invoice number, a candidate id.
+_BUILDERS: dict[str, Callable[[Store, Any, dt.date], LetterContext]] = {
     "dossier": for_dossier,
     "certificate": for_certificate,
     "candidate": for_candidate,

@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.letters import render
 from certcli.letters.render import Letter
+
+if TYPE_CHECKING:
+    from certcli.store import Store
 
 
 @dataclass
@@ -36,7 +40,7 @@ class RenderedLetter:
         }
 
 
-def record(store, letter: Letter, path: Path, fmt: str, date: dt.date) -> int:
+def record(store: Store, letter: Letter, path: Path, fmt: str, date: dt.date) -> int:
     """Log one rendered letter (call inside store.transaction())."""
     ctx = letter.context
     letter_id = store.insert(
@@ -78,7 +82,7 @@ def record(store, letter: Letter, path: Path, fmt: str, date: dt.date) -> int:
 # pending row is what makes the letter survive the kill: `letters render --pending`,
 # or the next command that renders letters, completes it, once.
 def ask(
-    store,
+    store: Store,
     letter: Letter,
     *,
     date: dt.date,
@@ -111,11 +115,17 @@ def ask(
     )
 
 
+def _done(store: Store, pending_id: int) -> bool:
+    """A pending letter some run has rendered (its row is never deleted)."""
+    row = store.pending_letter(pending_id)
+    return row is None or bool(row["letter_id"])
+
+
 class _Taken(Exception):
     """Another run completed the letter (or took its file name) meanwhile."""
 
 
-def _compose_pending(store, row) -> Letter:
+def _compose_pending(store: Store, row) -> Letter:
     return render.compose(
         store,
         row["template"],
@@ -126,14 +136,19 @@ def _compose_pending(store, row) -> Letter:
 
 
 def complete(
-    store, pending_ids: list[int], composed: list[Letter] | None = None, *, stem: str | None = None
+    store: Store,
+    pending_ids: list[int],
+    composed: list[Letter] | None = None,
+    *,
+    stem: str | None = None,
 ) -> list[RenderedLetter] | None:
     """Render pending letters into one file (one letter unless a batch gives `stem`),
     then log them and mark them done in one transaction; the file takes its name
     after that commit, so a letter file exists only for a logged letter. None
     when another run completed one of them meanwhile: this run's file is removed."""
-    rows = [store.pending_letter(i) for i in pending_ids]
-    if any(row is None or row["letter_id"] for row in rows):
+    found = [store.pending_letter(i) for i in pending_ids]
+    rows = [row for row in found if row is not None and not row["letter_id"]]
+    if len(rows) != len(found):
         return None
     if composed is None:
         composed = [_compose_pending(store, row) for row in rows]
@@ -149,7 +164,7 @@ def complete(
                 if store.letter_at_path(str(path)) is not None:
                     raise _Taken
                 for row, letter in zip(rows, composed, strict=True):
-                    if store.pending_letter(row["id"])["letter_id"]:
+                    if _done(store, row["id"]):
                         raise _Taken
                     letter_id = record(store, letter, path, fmt, dt.date.fromisoformat(row["date"]))
                     store.update("pending_letters", row["id"], {"letter_id": letter_id})
@@ -167,7 +182,7 @@ def complete(
                         )
                     )
     except _Taken:
-        if all(store.pending_letter(i)["letter_id"] for i in pending_ids):
+        if all(_done(store, i) for i in pending_ids):
             return None
         # a batch partly completed elsewhere, or a name taken by a concurrent run:
         # the rest, one by one
@@ -195,7 +210,7 @@ class PendingOutcome:
         }
 
 
-def complete_pending(store) -> list[PendingOutcome]:
+def complete_pending(store: Store) -> list[PendingOutcome]:
     """Render every pending letter, each once; one that fails stays pending with its
     error (the others go on)."""
     from certcli.errors import CertcliError
@@ -215,7 +230,7 @@ def complete_pending(store) -> list[PendingOutcome]:
     return outcomes
 
 
-def pending(store) -> list[dict]:
+def pending(store: Store) -> list[dict]:
     """The letters asked for and not rendered yet (`letters pending` JSON keys)."""
     return [
         {
@@ -236,7 +251,7 @@ def pending(store) -> list[dict]:
     ]
 
 
-def log(store, *, candidate_id: int | None = None, dossier: str | None = None) -> list[dict]:
+def log(store: Store, *, candidate_id: int | None = None, dossier: str | None = None) -> list[dict]:
     """The letters sent, oldest first (`letters log` JSON keys)."""
     dossier_id = None
     if dossier is not None:
@@ -266,7 +281,7 @@ def log(store, *, candidate_id: int | None = None, dossier: str | None = None) -
 MAX_REGISTERED = 40  # a registered letter's number (e.g. "1A 123 456 7890 1")
 
 
-def notified(store, letter_id: int, *, date: dt.date, registered: str | None = None) -> dict:
+def notified(store: Store, letter_id: int, *, date: dt.date, registered: str | None = None) -> dict:
     """Record the day a logged letter reached its recipient (a registered letter's
     acknowledgement of receipt): once per letter, not before the letter's own date.
     A refusal letter's notification starts its appeal delay (appeals.deadline)."""
@@ -318,6 +333,7 @@ def notified(store, letter_id: int, *, date: dt.date, registered: str | None = N
         }
         if row["template"] in appeals.REFUSAL_LETTERS and row["dossier_id"]:
             dossier = store.dossier_by_id(row["dossier_id"])
+            assert dossier is not None  # a foreign key
             refused = store.first_refusal(dossier["id"])
             if refused is not None and not store.appeals(dossier_id=dossier["id"]):
                 limit = appeals.deadline(

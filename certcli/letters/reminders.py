@@ -15,12 +15,17 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from certcli.domain import renewals
 from certcli.domain.renewals import Due
 from certcli.errors import StateError, ValidationError
 from certcli.letters import catalog, conditions, log, render
 from certcli.letters.context import LetterContext, certificate_context
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 TEMPLATE = "rappel-renouvellement"  # a letter of this template is the period's reminder
 
@@ -48,7 +53,7 @@ Progress = Callable[[int, int, str], None]
 
 
 def remind(
-    store,
+    store: Store,
     *,
     as_of: dt.date,
     months: int,
@@ -86,6 +91,7 @@ def remind(
             (item, _compose_or_skip(store, item, date, info, templates_dir, result))
             for item in todo[start : start + HOLD]
         ]
+        held: list[tuple[Due, render.Letter | None, int | None]]
         if dry_run:
             held = [(item, letter, None) for item, letter in chunk]
         else:
@@ -116,7 +122,8 @@ def remind(
                     render.render_unlogged(store, [letter], folder, fmt, date, templates_dir)
                 )
                 result.reminded.append(item.certificate)
-            elif pending_id is not None:  # else skipped, or another run holds the period
+            elif letter is not None and pending_id is not None:
+                # else skipped, or another run holds the period
                 rendered = log.complete(store, [pending_id], [letter])
                 result.reminded.append(item.certificate)
                 if rendered:
@@ -126,7 +133,7 @@ def remind(
 
 
 def _remind_one_file(
-    store, due_items, folder, fmt, date, info, templates_dir, result, step
+    store: Store, due_items, folder, fmt, date, info, templates_dir, result, step
 ) -> Reminded:
     total, todo, composed = len(due_items), [], []
     for done, item in enumerate(due_items, 1):
@@ -167,7 +174,7 @@ def _remind_one_file(
 
 
 def _compose_or_skip(
-    store, item: Due, date: dt.date, info, templates_dir, result: Reminded
+    store: Store, item: Due, date: dt.date, info, templates_dir, result: Reminded
 ) -> render.Letter | None:
     try:
         return _compose(store, item, date, info, templates_dir)
@@ -176,7 +183,7 @@ def _compose_or_skip(
         return None
 
 
-def _compose(store, item: Due, date: dt.date, info, templates_dir) -> render.Letter:
+def _compose(store: Store, item: Due, date: dt.date, info, templates_dir) -> render.Letter:
     row = store.certificate_row(item.certificate_id)
     context = certificate_context(store, row, date)
     return render.compose(
@@ -197,7 +204,7 @@ def _period(context: LetterContext) -> tuple[int, dict]:
     return cert["period_id"], cert
 
 
-def check_remindable(store, context: LetterContext, *, recorded: bool) -> None:
+def check_remindable(store: Store, context: LetterContext, *, recorded: bool) -> None:
     """A reminder by hand: only for a certificate that can be renewed (even as a dry
     run, the letter must be true) and, when recorded, never twice."""
     _period(context)
@@ -205,7 +212,7 @@ def check_remindable(store, context: LetterContext, *, recorded: bool) -> None:
         check_not_reminded(store, context)
 
 
-def check_not_reminded(store, context: LetterContext) -> None:
+def check_not_reminded(store: Store, context: LetterContext) -> None:
     """Refuse a second reminder for the certificate's current period (spec §4)."""
     period_id, cert = _period(context)
     done = store.reminder_for_period(period_id)
@@ -217,7 +224,7 @@ def check_not_reminded(store, context: LetterContext) -> None:
         )
 
 
-def record(store, letter: render.Letter, path: Path, fmt: str, date: dt.date) -> int:
+def record(store: Store, letter: render.Letter, path: Path, fmt: str, date: dt.date) -> int:
     """A reminder rendered by hand (`letters render rappel-renouvellement`): the letter
     log, the reminder of the certificate's current period and the audit, in one
     transaction; refused when that period was reminded meanwhile."""
@@ -245,7 +252,7 @@ def record(store, letter: render.Letter, path: Path, fmt: str, date: dt.date) ->
 
 
 def claim(
-    store, letter: render.Letter, *, date: dt.date, fmt: str, out_dir, templates_dir=None
+    store: Store, letter: render.Letter, *, date: dt.date, fmt: str, out_dir, templates_dir=None
 ) -> int | None:
     """Hold the certificate's current period for this reminder letter: the reminder
     (its letter to come), the pending letter and the audit, inside the caller's

@@ -18,11 +18,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from certcli.errors import TemplateError, ValidationError
 from certcli.letters import catalog, conditions
 from certcli.letters.context import LetterContext, build
 from certcli.rules import paths
+
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 FORMATS = ("pdf", "html")
 PDF_PART = 50  # letters laid out per WeasyPrint pass in a combined PDF
@@ -205,7 +210,7 @@ def render_html(env, name: str, variables: dict, *, max_chars: int = MAX_LETTER_
 
 
 def compose(
-    store,
+    store: Store,
     template: str,
     *,
     date: dt.date,
@@ -304,7 +309,7 @@ def safe_name(*parts: str) -> str:
     return name[:150]
 
 
-def output_path(store, out_dir: Path, stem: str, fmt: str) -> Path:
+def output_path(store: Store, out_dir: Path, stem: str, fmt: str) -> Path:
     """`out_dir/stem.fmt`, checked to stay inside out_dir; a name already logged for
     another letter gets -2, -3... so a posted letter's file is never overwritten."""
     root = Path(out_dir).resolve()
@@ -347,7 +352,7 @@ def file_stem(letter: Letter, date: dt.date) -> str:
 
 
 @contextmanager
-def letter_file(store, path: Path):
+def letter_file(store: Store, path: Path):
     """A private part file renamed to `path` when the block succeeds (output_path
     chose a name no logged letter has: an unlogged file there, a dry run's, is
     replaced), never written over the database."""
@@ -358,7 +363,7 @@ def letter_file(store, path: Path):
 
 
 def render_unlogged(
-    store,
+    store: Store,
     composed: list[Letter],
     folder: Path,
     fmt: str,

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from certcli.errors import TemplateError, ValidationError
 from certcli.letters import log, reminders, render
 from certcli.letters.log import RenderedLetter
 
+if TYPE_CHECKING:
+    from certcli.store import Store
+
 
 def render_and_log(
-    store,
+    store: Store,
     template: str,
     *,
     date: dt.date,
