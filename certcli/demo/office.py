@@ -17,7 +17,8 @@ import heapq
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 
 from certcli.demo.people import Names
 from certcli.domain import (
@@ -46,6 +47,15 @@ if TYPE_CHECKING:
 
 
 Step = Callable[[dt.date], object]
+T = TypeVar("T")
+
+
+def _recorded(value: T | None, what: str) -> T:
+    """What an earlier step recorded (an id, a reference): steps play in date order,
+    so a later one always finds it."""
+    if value is None:
+        raise RuntimeError(f"a demo step needs {what} before the step that records it")
+    return value
 
 
 class Timeline:
@@ -93,13 +103,15 @@ def career(person: Person, day: dt.date) -> dict:
     last job ended a year ago."""
     from certcli.demo.people import BUILDING_FIRMS
 
-    start = dates.add_years(day, -(4 + person.id % 7))
+    start = dates.add_years(day, -(4 + _recorded(person.id, "the candidate") % 7))
     if person.values["status"] == "salarie" and person.values.get("employer"):
         until = day - dt.timedelta(days=day.day)
         period = dict(employer=person.values["employer"], ongoing=True, hours_until=until)
     else:
         until = dates.add_years(day, -1)
-        period = dict(employer=BUILDING_FIRMS[person.specialty][0], end=until)
+        period = dict(
+            employer=BUILDING_FIRMS[_recorded(person.specialty, "a specialty")][0], end=until
+        )
     days = dates.days_inclusive(start, until)
     return dict(start=start, hours=str(days * 1607 // 365), related=True, contract="cdi", **period)
 
@@ -161,7 +173,9 @@ class Office:
         if agenda_on is not None:
             self.timeline.at(
                 agenda_on,
-                lambda d: agenda.build_agenda(self.store, session.id, date=d),
+                lambda d: agenda.build_agenda(
+                    self.store, _recorded(session.id, "the session"), date=d
+                ),
                 order=1,
             )
         return session
@@ -191,13 +205,18 @@ class Story:
         self.office, self.person, self.scheme, self.kind = office, person, scheme, kind
         self.of_certificate, self.mention = certificate, mention
         self.route, self.financing = route, financing
-        self.ref: str | None = None
+        self._ref: str | None = None
         self.certificate: str | None = None
         self.invoice: str | None = None
 
     @property
-    def store(self):
+    def store(self) -> Store:
         return self.office.store
+
+    @property
+    def ref(self) -> str:
+        """The dossier's reference, from the step that opened it on."""
+        return _recorded(self._ref, "the dossier")
 
     def _at(self, day: dt.date, step: Step, order: int = 5) -> Story:
         self.office.timeline.at(day, step, order)
@@ -208,7 +227,7 @@ class Story:
         def step(d):
             candidate_id = self.office.ensure_person(self.person, d)
             number = self.of_certificate.certificate if self.of_certificate else None
-            self.ref = dossiers.open_dossier(
+            self._ref = dossiers.open_dossier(
                 self.store,
                 candidate_id=candidate_id,
                 scheme_code=self.scheme,
@@ -320,7 +339,12 @@ class Story:
     def decide(self, session: Session, decision: str, *, reason: str | None = None) -> Story:
         def step(d):
             result = decisions.decide(
-                self.store, session.id, self.ref, decision, reason=reason, date=d
+                self.store,
+                _recorded(session.id, "the session"),
+                self.ref,
+                decision,
+                reason=reason,
+                date=d,
             )
             if decision == "granted":
                 self.certificate, self.invoice = result.certificate, result.invoice
@@ -334,11 +358,12 @@ class Story:
         """Pay what is left on the story's invoice (or half of it: a first instalment)."""
 
         def step(d):
-            due = money.to_decimal(invoices.get(self.store, self.invoice).due)
+            number = _recorded(self.invoice, "the invoice")
+            due = money.to_decimal(invoices.get(self.store, number).due)
             amount = money.cents(due / 2) if half else due
             invoices.pay(
                 self.store,
-                self.invoice,
+                number,
                 money.as_str(amount),
                 method=method,
                 reference=None
@@ -394,7 +419,10 @@ class Story:
 
     def transmit(self, day: dt.date, session: Session) -> Story:
         return self._at(
-            day, lambda d: cqpt.transmit(self.store, self.ref, session_id=session.id, date=d)
+            day,
+            lambda d: cqpt.transmit(
+                self.store, self.ref, session_id=_recorded(session.id, "the session"), date=d
+            ),
         )
 
 
@@ -510,7 +538,12 @@ def renewal_round(office: Office) -> None:
     def remind(role: str, day: dt.date):
         office.timeline.at(
             day,
-            lambda d: renewals.record_sent(office.store, certs[role].certificate, months=9, date=d),
+            lambda d: renewals.record_sent(
+                office.store,
+                _recorded(certs[role].certificate, "the certificate"),
+                months=9,
+                date=d,
+            ),
         )
 
     def end_of(session):  # last valid day of a certificate granted at that session
@@ -754,7 +787,7 @@ def dues_calls(office: Office) -> None:
         if call_day >= office.today:
             continue
         current = year == office.today.year
-        office.timeline.at(call_day, lambda d, y=year, c=current: _call(office, y, d, c))
+        office.timeline.at(call_day, partial(_call, office, year, current=current))
 
 
 def _call(office: Office, year: int, day: dt.date, current: bool) -> None:

@@ -14,17 +14,22 @@ import datetime as dt
 import json
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from certcli.domain import agenda, dossiers, eligibility
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.rules import schemes, validators, workflow
 from certcli.rules.money import parse_amount
 
+if TYPE_CHECKING:
+    from certcli.store import Store
+
+
 RESULTS = ("pass", "fail")
 DEFAULT_PHASES = ("proof", "quiz", "situation")
 
 
-def _load(store, ref: str, action: str):
+def _load(store: Store, ref: str, action: str):
     """The dossier row and its scheme, refused unless CQPT and in the right status."""
     row = dossiers.row(store, ref)
     scheme = schemes.get(row["scheme"])
@@ -47,7 +52,7 @@ def _not_before(date: dt.date, earlier: str | None, what: str) -> None:
         raise ValidationError(f"date {date} is before {what} ({earlier})")
 
 
-def event_date(store, dossier_id: int, event: str) -> str | None:
+def event_date(store: Store, dossier_id: int, event: str) -> str | None:
     found = store.cqpt_last_event(dossier_id, event)
     return found["date"] if found else None
 
@@ -77,7 +82,7 @@ class Admissibility:
 
 
 def admissibility(
-    store,
+    store: Store,
     ref: str,
     *,
     accept: bool,
@@ -130,7 +135,7 @@ def admissibility(
     )
 
 
-def orient(store, ref: str, *, evaluator_id: int, date: dt.date) -> dict:
+def orient(store: Store, ref: str, *, evaluator_id: int, date: dt.date) -> dict:
     """Send an admissible candidate to an evaluator organisation."""
     with store.transaction():
         row, _ = _load(store, ref, "orient")
@@ -155,7 +160,9 @@ def orient(store, ref: str, *, evaluator_id: int, date: dt.date) -> dict:
 
 
 # -- evaluation ------------------------------------------------------------------------
-def prediag(store, ref: str, *, score: str, training_advised: bool = False, date: dt.date) -> dict:
+def prediag(
+    store: Store, ref: str, *, score: str, training_advised: bool = False, date: dt.date
+) -> dict:
     """The optional pre-diagnostic quiz, before any of the three phases."""
     value = parse_score(score)
     with store.transaction():
@@ -198,7 +205,7 @@ def prediag(store, ref: str, *, score: str, training_advised: bool = False, date
 
 
 def record_phase(
-    store,
+    store: Store,
     ref: str,
     phase: str,
     *,
@@ -232,7 +239,12 @@ def record_phase(
             "date": date.isoformat(),
         }
         existing = store.cqpt_phase(row["id"], phase)
-        details = {"phase": phase, "result": result, "score": value, "working_time": working_time}
+        details: dict[str, Any] = {
+            "phase": phase,
+            "result": result,
+            "score": value,
+            "working_time": working_time,
+        }
         if existing is not None:
             if not replace:
                 raise StateError(
@@ -251,7 +263,7 @@ def record_phase(
     return {"ref": row["ref"], **details, "date": date.isoformat(), "missing": missing}
 
 
-def failed_phases(store, dossier_row) -> list[str]:
+def failed_phases(store: Store, dossier_row) -> list[str]:
     """The evaluation phases recorded as failed, in the scheme's order; empty for a
     dossier of another workflow. `dossier_row` is a dossiers row or a Dossier.
 
@@ -268,12 +280,12 @@ def failed_phases(store, dossier_row) -> list[str]:
     return [p for p in phases_of(scheme) if p in failed]
 
 
-def _missing(store, dossier_id: int, scheme) -> list[str]:
+def _missing(store: Store, dossier_id: int, scheme) -> list[str]:
     done = {p["phase"] for p in store.cqpt_phases(dossier_id)}
     return [p for p in phases_of(scheme) if p not in done]
 
 
-def transmit(store, ref: str, *, session_id: int, date: dt.date) -> dict:
+def transmit(store: Store, ref: str, *, session_id: int, date: dt.date) -> dict:
     """Send the complete results to a CPNE session: status `transmitted`, the
     dossier on that session's agenda."""
     with store.transaction():
@@ -321,7 +333,7 @@ def transmit(store, ref: str, *, session_id: int, date: dt.date) -> dict:
 
 
 # -- what `dossier show` adds -------------------------------------------------------------
-def dossier_details(store, dossier) -> dict:
+def dossier_details(store: Store, dossier) -> dict:
     """What `dossier show` adds for this stage (JSON keys)."""
     scheme = schemes.get(dossier.scheme)
     if scheme.workflow != "cqpt":
@@ -341,6 +353,7 @@ def dossier_details(store, dossier) -> dict:
     evaluator = None
     if dossier.evaluator_id is not None:
         found = store.evaluator(dossier.evaluator_id)
+        assert found is not None  # a foreign key
         evaluator = {"id": found["id"], "name": found["name"], "email": found["email"]}
     prediag, phases = None, []
     for p in store.cqpt_phases(dossier.id):
