@@ -179,7 +179,7 @@ def dossier_check(
         common.say(f"Dossier {checked.result.ref} is {verdict}: status {checked.status}.")
         if not checked.result.complete:
             _print_missing(checked.result)
-        if checked.override:
+        if checked.override and checked.verdict is not None:
             common.say(
                 f"Accepted by override ({checked.override}) although not eligible: "
                 f"{'; '.join(checked.verdict.failures)}."
