@@ -118,11 +118,12 @@ def admissibility(
         if accept and verdict.eligible and override:
             raise ValidationError("the candidate is eligible: --override is not needed")
         status = "admissible" if accept else "inadmissible"
+        hours = None if verdict.hours is None else str(verdict.hours)
         details = {
             "decision": status,
             "eligible": verdict.eligible,
             "route": verdict.route,
-            "hours": None if verdict.hours is None else str(verdict.hours),
+            "hours": hours,
             "reasons": verdict.reasons,
         }
         if reason:
@@ -131,7 +132,7 @@ def admissibility(
             details["override"] = override
         dossiers.record_event(store, row, "admissibility", details, date, status=status)
     return Admissibility(
-        row["ref"], status, verdict.eligible, details["hours"], verdict.reasons, reason, override
+        row["ref"], status, verdict.eligible, hours, verdict.reasons, reason, override
     )
 
 
