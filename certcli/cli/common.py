@@ -370,6 +370,8 @@ def export_options(*formats: str) -> Callable[[Callable[..., None]], Callable[..
             return command(ExportTo(fmt, excel, out, force), **rest)
 
         # Typer reads the options from the signature: the shared ones, then the command's.
+        # (The ignore: inspect honours a function's __signature__, which typeshed does not
+        # declare on functions.)
         params = [*shared, *own]
         with_options.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
         with_options.__annotations__ = {p.name: p.annotation for p in params}
