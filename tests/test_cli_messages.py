@@ -27,7 +27,7 @@ def test_refused_action_reads_as_a_phrase(cli, unchanged):
         err = cli.fails("cqpt", "admissibility", ref, "--accept", "--date", "2026-04-01").stderr
     assert err.strip() == (
         f"Error: dossier {ref} is 'submitted': cannot record the "
-        "admissibility (allowed now: receive, pay, check, withdraw)"
+        "admissibility (allowed now: receive, unreceive, pay, refund, check, withdraw)"
     )
 
 

@@ -220,7 +220,7 @@ def test_journey_per_route(cli, store, route):
         "phase",
         "transmit",
     ]
-    assert shown["allowed_actions"] == ["decide", "withdraw"]
+    assert shown["allowed_actions"] == ["refund", "decide", "withdraw"]
     text = cli.ok("dossier", "show", ref).stdout
     assert "situation" in text and "Formatel Évaluation" in text
     assert "transmitted" in cli.ok("cqpt", "show", ref).stdout

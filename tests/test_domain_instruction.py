@@ -293,7 +293,14 @@ def test_show_has_instruction_details(cli, store):
         }
     ]
     assert data["payments"] == [
-        {"paid_on": "2026-03-01", "amount": "480.00", "method": "cheque", "reference": None}
+        {
+            "paid_on": "2026-03-01",
+            "amount": "480.00",
+            "method": "cheque",
+            "reference": None,
+            "kind": "payment",
+            "reason": None,
+        }
     ]
     assert data["completeness"] == {
         "complete": True,

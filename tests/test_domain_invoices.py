@@ -275,7 +275,14 @@ def test_invoice_list_carries_each_invoices_payments_in_one_query(cli, store):
         cli.ok("invoice", "pay", twice, "--amount", amount, "--method", "virement", "--date", day)
     listed = {i["number"]: i["payments"] for i in cli.json("invoice", "list")}
     assert listed[partly] == [
-        {"date": "2026-07-01", "amount": "50.00", "method": "cheque", "reference": "0012345"}
+        {
+            "date": "2026-07-01",
+            "amount": "50.00",
+            "method": "cheque",
+            "reference": "0012345",
+            "kind": "payment",
+            "reason": None,
+        }
     ]
     assert listed[untouched] == []
     assert [(p["date"], p["amount"]) for p in listed[twice]] == [

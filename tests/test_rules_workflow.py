@@ -14,11 +14,12 @@ from certcli.rules import workflow
 # Written out by hand (not derived from workflow.TRANSITIONS) so that a change to
 # the state machine has to be a deliberate change here too.
 OPQTECC_ALLOWED = {
-    "submitted": {"receive", "pay", "check", "withdraw"},
-    "incomplete": {"receive", "pay", "check", "withdraw"},
-    "complete": {"receive", "pay", "withdraw"},
+    "submitted": {"receive", "unreceive", "pay", "check", "withdraw", "refund"},
+    "incomplete": {"receive", "unreceive", "pay", "check", "withdraw", "refund"},
+    "complete": {"receive", "unreceive", "pay", "withdraw", "refund"},
     "instruction": {
         "receive",
+        "unreceive",
         "pay",
         "assign",
         "expert",
@@ -26,12 +27,24 @@ OPQTECC_ALLOWED = {
         "interview",
         "report",
         "withdraw",
+        "refund",
     },
-    "waiting": {"receive", "pay", "assign", "expert", "request", "interview", "withdraw"},
-    "report_ready": {"pay", "withdraw"},
-    "on_agenda": {"pay", "withdraw"},
+    "waiting": {
+        "receive",
+        "unreceive",
+        "pay",
+        "assign",
+        "expert",
+        "request",
+        "interview",
+        "withdraw",
+        "refund",
+    },
+    "report_ready": {"pay", "withdraw", "refund"},
+    "on_agenda": {"pay", "withdraw", "refund"},
     "adjourned": {
         "receive",
+        "unreceive",
         "pay",
         "assign",
         "expert",
@@ -39,15 +52,16 @@ OPQTECC_ALLOWED = {
         "interview",
         "report",
         "withdraw",
+        "refund",
     },
-    "granted": set(),
-    "refused": set(),
-    "appealed": {"withdraw"},
-    "admissible": {"withdraw"},
-    "inadmissible": set(),
-    "evaluation": {"withdraw"},
-    "transmitted": {"withdraw"},
-    "withdrawn": set(),
+    "granted": {"refund"},
+    "refused": {"refund"},
+    "appealed": {"withdraw", "refund"},
+    "admissible": {"withdraw", "refund"},
+    "inadmissible": {"refund"},
+    "evaluation": {"withdraw", "refund"},
+    "transmitted": {"withdraw", "refund"},
+    "withdrawn": {"refund"},
 }
 
 DAY = dt.date(2026, 6, 15)
@@ -56,6 +70,21 @@ DAY = dt.date(2026, 6, 15)
 # 9 actions x 16 statuses, too many for in-process CLI runs at ~35 ms each.
 ACTIONS = {
     "receive": lambda s, ref, p: reception.receive(s, ref, ["administratif"], date=DAY),
+    "unreceive": lambda s, ref, p: reception.unreceive(
+        s, ref, "administratif", reason="test", date=DAY
+    ),
+    "refund": lambda s, ref, p: (
+        s.insert(
+            "payments",
+            {
+                "dossier_id": s.dossier(ref)["id"],
+                "amount": "50.00",
+                "method": "cheque",
+                "paid_on": "2026-06-15",
+            },
+        ),
+        reception.refund(s, ref, amount="50.00", method="cheque", reason="test", date=DAY),
+    ),
     "pay": lambda s, ref, p: reception.pay(s, ref, amount="10.00", method="cheque", date=DAY),
     "check": lambda s, ref, p: reception.check(s, ref, date=DAY),
     "assign": lambda s, ref, p: assignment.assign(s, ref, instructor_id=p["other"], date=DAY),
@@ -100,6 +129,15 @@ def _dossier(store, cid, status, instructor_id, scheme="ECO", **extra) -> str:
     store.update(
         "dossiers", store.dossier(ref)["id"], {"status": status, "instructor_id": instructor_id}
     )
+    # One piece in, so that taking it back (unreceive) has something to take.
+    store.insert(
+        "pieces",
+        {
+            "dossier_id": store.dossier(ref)["id"],
+            "code": "administratif",
+            "received_on": "2026-06-15",
+        },
+    )
     return ref
 
 
@@ -118,6 +156,8 @@ def test_opqtecc_actions_by_status(cli, store, unchanged, status):
             expected = LEADS_TO.get(action, status)
             if action == "receive" and status == "waiting":
                 expected = "instruction"
+            if action in ("unreceive", "refund") and status in reception.CHECKED:
+                expected = "incomplete"  # its one piece taken back
             assert store.dossier(ref)["status"] == expected, action
         else:
             with unchanged(), pytest.raises(StateError) as refused:
@@ -145,11 +185,11 @@ def test_refusals_through_the_cli(cli, unchanged):
         err = cli.fails("dossier", "report", ref, "--recommend", "grant").stderr
         assert err.strip() == (
             f"Error: dossier {ref} is 'submitted': cannot record the report "
-            "(allowed now: receive, pay, check, withdraw)"
+            "(allowed now: receive, unreceive, pay, refund, check, withdraw)"
         )
         err = cli.fails("dossier", "assign", cqpt, "--auto").stderr
         assert err.strip() == f"Error: dossier {cqpt}: 'assign' does not apply to a cqpt dossier"
     cli.ok("dossier", "withdraw", ref, "--date", "2026-06-15")
     with unchanged():
         err = cli.fails("dossier", "receive", ref, "administratif").stderr
-        assert "is 'withdrawn': cannot receive pieces (allowed now: nothing, it is closed)" in err
+        assert "is 'withdrawn': cannot receive pieces (allowed now: refund)" in err

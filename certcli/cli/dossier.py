@@ -275,6 +275,10 @@ from certcli.cli import dossier_instruction, dossier_reception  # noqa: E402
 dossier_reception.register(app)
 dossier_instruction.register(app)
 
+from certcli.cli import dossier_corrections as _corrections  # noqa: E402
+
+_corrections.register(app)
+
 
 @app.command("export")
 @common.export_options("csv", "xlsx")

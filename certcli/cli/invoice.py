@@ -10,7 +10,8 @@ from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
 app = typer.Typer(
-    help="Invoices and credit notes: list, show, pay, cancel, export.", no_args_is_help=True
+    help="Invoices and credit notes: list, show, pay, refund, credit, cancel, reissue, export.",
+    no_args_is_help=True,
 )
 
 NumberArg = Annotated[str, typer.Argument(metavar="NUM", help="Invoice number, e.g. F-2026-00001.")]
@@ -31,17 +32,33 @@ def _print(invoice) -> None:
             ("due", invoice.due_on),
             ("certificate", invoice.certificate),
             ("dossier", invoice.dossier),
+            (
+                "billed to",
+                f"{invoice.company} (SIRET {invoice.siret or '-'})" if invoice.company else None,
+            ),
+            ("credited", invoice.credited or None),
             ("credit note", invoice.credited_by),
-            ("cancels", invoice.credit_for),
+            ("cancels" if not invoice.partial else "credits part of", invoice.credit_for),
             ("cancel reason", invoice.cancel_reason),
+            ("replaces", invoice.replaces),
+            ("replaced by", invoice.replaced_by),
         ],
         title=f"{'Invoice' if invoice.kind == 'invoice' else 'Credit note'} {invoice.number}",
     )
     if invoice.payments:
         common.table(
-            ["date", "amount", "method", "reference"],
-            [[p["date"], p["amount"], p["method"], p["reference"]] for p in invoice.payments],
-            title="Payments",
+            ["date", "kind", "amount", "method", "reference", "reason"],
+            [
+                [p["date"], p["kind"], p["amount"], p["method"], p["reference"], p["reason"]]
+                for p in invoice.payments
+            ],
+            title="Payments and refunds",
+        )
+    if invoice.credit_notes:
+        common.table(
+            ["number", "issued", "amount"],
+            [[c["number"], c["issued_on"], c["amount"]] for c in invoice.credit_notes],
+            title="Partial credit notes",
         )
 
 
@@ -154,8 +171,9 @@ def invoice_cancel(
     actor: ActorOpt = None,
     json_out: JsonOpt = False,
 ):
-    """Cancel an unpaid invoice by a credit note of its full amount (AV-YYYY-NNNNN).
-    An invoice with payments recorded cannot be cancelled.
+    """Cancel an invoice by a credit note (AV-YYYY-NNNNN) of what it still bills (its
+    amount less any partial credit note). An invoice with money kept on it cannot be
+    cancelled: refund every payment first (`invoice refund`).
 
     Example: certcli invoice cancel F-2026-00003 --reason "erreur de montant"
     """
@@ -170,6 +188,121 @@ def invoice_cancel(
         common.say(
             f"Invoice {invoice.number} cancelled by credit note {credit.number} "
             f"({format_eur(credit.amount)})"
+        )
+
+
+ReasonOpt = Annotated[
+    str, typer.Option("--reason", help="Why (required, kept in the audit trail).")
+]
+
+
+@app.command("refund")
+def invoice_refund(
+    number: NumberArg,
+    amount: Annotated[str, typer.Option("--amount", help="Amount paid back, e.g. 105.00.")],
+    method: Annotated[str, typer.Option("--method", help="cheque or virement.")],
+    reason: ReasonOpt,
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="Cheque number or transfer reference.")
+    ] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Record money paid back on an invoice: a new, negative payment with its reason
+    (nothing paid is rewritten). More than was paid is refused. A paid invoice that
+    owes again is open again; once every payment is refunded it can be cancelled.
+
+    Example: certcli invoice refund F-2026-00001 --amount 210.00 --method virement
+    --reason "payé deux fois"
+    """
+    from certcli.domain import invoices
+    from certcli.rules.money import format_eur
+
+    store = common.store(actor=actor, date=date)
+    invoice = invoices.refund(
+        store,
+        number,
+        amount,
+        method=method,
+        reason=reason,
+        reference=reference,
+        date=common.day(date),
+    )
+    if json_out:
+        common.emit_json(invoice.to_dict())
+    else:
+        common.say(
+            f"Invoice {invoice.number}: refunded {format_eur(amount)}; "
+            f"{format_eur(invoice.paid)} kept, {format_eur(invoice.due)} left to pay, "
+            f"{invoice.status}"
+        )
+
+
+@app.command("credit")
+def invoice_credit(
+    number: NumberArg,
+    amount: Annotated[str, typer.Option("--amount", help="Amount taken off, e.g. 50.00.")],
+    reason: ReasonOpt,
+    date: DateOpt = None,
+    future: common.FutureOpt = False,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """A partial credit note (a commercial gesture): a credit note AV-YYYY-NNNNN for part
+    of an invoice, which then owes that much less. At most what is left to pay (refund
+    money received first); the whole of an unpaid invoice is `invoice cancel`.
+
+    Example: certcli invoice credit F-2026-00001 --amount 50.00 --reason "geste commercial"
+    """
+    from certcli.domain import invoices
+    from certcli.rules.money import format_eur
+
+    store = common.store(actor=actor, date=date, future=future)
+    invoice, note = invoices.credit(store, number, amount, reason=reason, date=common.day(date))
+    if json_out:
+        common.emit_json({**invoice.to_dict(), "credit_note": note.to_dict()})
+    else:
+        common.say(
+            f"Credit note {note.number} ({format_eur(note.amount)}) on invoice "
+            f"{invoice.number}: {format_eur(invoice.due)} left to pay, {invoice.status}"
+        )
+
+
+@app.command("reissue")
+def invoice_reissue(
+    number: NumberArg,
+    bill_to: Annotated[
+        str, typer.Option("--bill-to", help="candidate or employer: who the new invoice bills.")
+    ],
+    reason: ReasonOpt,
+    date: DateOpt = None,
+    future: common.FutureOpt = False,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Cancel an invoice by a credit note and issue the corrected invoice for the same
+    object (same label, dossier, certificate, dues year), billed to the candidate or
+    their employer (name and SIRET from the register), with the candidate's current
+    address. The new invoice names the one it replaces. Refused, like a cancellation,
+    while money is kept on the old invoice (refund it first).
+
+    Example: certcli invoice reissue F-2026-00001 --bill-to employer --reason "payé par l'employeur"
+    """
+    from certcli.domain import invoices
+
+    store = common.store(actor=actor, date=date, future=future)
+    old, note, new = invoices.reissue(
+        store, number, bill_to=bill_to, reason=reason, date=common.day(date)
+    )
+    if json_out:
+        common.emit_json(
+            {**new.to_dict(), "credit_note": note.to_dict(), "cancelled": old.to_dict()}
+        )
+    else:
+        common.say(
+            f"Invoice {old.number} cancelled by credit note {note.number}; "
+            f"replaced by invoice {new.number} billed to {new.holder}"
         )
 
 

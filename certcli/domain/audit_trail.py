@@ -290,10 +290,39 @@ def _received(d):
     )
 
 
+def _sent_back(d: dict) -> str | None:
+    """A correction that sent a checked dossier back to `incomplete` says so."""
+    status = d.get("status")
+    if status and status[1] == "incomplete":
+        missing = ", ".join(d.get("after", {}).get("missing") or [])
+        return f"back to incomplete ({status[0]} before)" + (
+            f", missing {missing}" if missing else ""
+        )
+    return None
+
+
+@correction("dossier.unreceived", corrects="dossier.received", key="ref")
+def _unreceived(d):
+    days = sorted(set(d.get("received_on") or []))
+    when = f" received {', '.join(day(x) for x in days)}" if days else ""
+    return f"piece {_counted(d['pieces'])}{when}", "unreceived", _sent_back(d)
+
+
 @sentence("dossier.paid")
 def _paid(d):
     reference = f" (reference {d['reference']})" if d.get("reference") else ""
     return f"fee paid: {_eur(d['amount'])} by {d['method']}{reference}"
+
+
+@correction("dossier.refunded", corrects="dossier.paid", key="ref")
+def _refunded(d):
+    reference = f", reference {d['reference']}" if d.get("reference") else ""
+    return (
+        f"{_eur(d['amount'])} of the fee",
+        "refunded",
+        f"by {d['method']}{reference}",
+        _sent_back(d),
+    )
 
 
 @sentence("dossier.checked")
@@ -552,9 +581,52 @@ def _certificate_withdraw(d):
     return f"withdrawn: {d['reason']}"
 
 
-@sentence("invoice.cancel")
+# Invoice corrections name the invoice (`number`), as its issue and payments do since
+# they were built (issue 11): in `log` each is told next to the entry it corrects.
+def _invoice_no(d: dict) -> str:
+    return f"invoice {d['number']}" if d.get("number") else "invoice"
+
+
+def _left(d: dict) -> str | None:
+    due = (d.get("after") or {}).get("due")
+    return f"{_eur(due)} left to pay" if due else None
+
+
+@correction("invoice.cancel", corrects="invoice.issue", key="number")
 def _cancel(d):
-    return f"cancelled: {d['reason']}"
+    note = f"credit note {d['credit_note']}" if d.get("credit_note") else None
+    return _invoice_no(d), "cancelled", note
+
+
+@correction("invoice.refund", corrects="invoice.pay", key="number")
+def _invoice_refund(d):
+    reference = f", reference {d['reference']}" if d.get("reference") else ""
+    return (
+        f"{_eur(d['amount'])} paid on {_invoice_no(d)}",
+        "refunded",
+        f"by {d['method']}{reference}",
+        _left(d),
+    )
+
+
+@correction("invoice.credit", corrects="invoice.issue", key="number")
+def _invoice_credit(d):
+    return (
+        _invoice_no(d),
+        f"credited {_eur(d['amount'])}",
+        f"credit note {d['credit_note']}",
+        _left(d),
+    )
+
+
+@correction("invoice.reissue", corrects="invoice.issue", key="number")
+def _invoice_reissue(d):
+    return (
+        _invoice_no(d),
+        f"reissued as {d['replacement']}",
+        f"billed to {d['after']['buyer']} ({d['after']['bill_to']})",
+        f"cancelled by credit note {d['credit_note']}",
+    )
 
 
 @sentence("invoice.issue", "credit.issue")

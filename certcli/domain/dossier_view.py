@@ -28,6 +28,15 @@ def show(store: Store, ref: str) -> dict:
     data["pieces"] = [
         {"code": p["code"], "received_on": p["received_on"]} for p in store.pieces(dossier.id)
     ]
+    data["pieces_unreceived"] = [
+        {
+            "code": p["code"],
+            "received_on": p["received_on"],
+            "unreceived_on": p["unreceived_on"],
+            "reason": p["unreceived_reason"],
+        }
+        for p in store.unreceived_pieces(dossier.id)
+    ]
     data["history"] = dossiers.history(store, dossier.id)
     for stage in STAGES:
         data.update(stage.dossier_details(store, dossier))

@@ -347,7 +347,15 @@ def record_event(
         store.update("dossiers", dossier_row["id"], {"status": status})
         details = {**details, "status": [dossier_row["status"], status]}
     store.add_dossier_event(dossier_row["id"], date.isoformat(), event, details)
-    store.audit(f"dossier.{event}", "dossier", dossier_row["ref"], details, date)
+    # The trail's copy names the dossier, so a correction (keyed by ref, see
+    # audit_trail) is told next to the step it corrects in a log of every dossier.
+    store.audit(
+        f"dossier.{event}",
+        "dossier",
+        dossier_row["ref"],
+        {**details, "ref": dossier_row["ref"]},
+        date,
+    )
 
 
 def check_date(

@@ -350,6 +350,8 @@ def dossier_details(store: Store, dossier) -> dict:
             "amount": as_str(to_decimal(p["amount"])),
             "method": p["method"],
             "reference": p["reference"],
+            "kind": p["kind"],  # payment, or refund (stored negative)
+            "reason": p["reason"],
         }
         for p in store.dossier_payments(row["id"])
     ]

@@ -1,10 +1,13 @@
-"""Invoices and credit notes: gapless numbers per calendar year, payments, cancellation.
+"""Invoices and credit notes: gapless numbers per calendar year, payments, corrections.
 
 An invoice is never deleted or renumbered. Cancelling one issues a credit note
-(AV-YYYY-NNNNN, its own counter) for the full amount, stored as a negative
+(AV-YYYY-NNNNN, its own counter) for what it still bills, stored as a negative
 amount so that the sum of every invoice and credit note is what is really owed.
-An invoice with payments recorded cannot be cancelled: the money received would
-have to be refunded first, which certcli does not record.
+Corrections are new rows (issue 11): money paid back is a refund (a negative
+payment); a partial credit note (a commercial gesture) lowers what is owed; a
+reissue cancels an invoice by a credit note and issues a corrected one that names
+the invoice it replaces. An invoice with money kept on it (payments less refunds)
+cannot be cancelled: refund first.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.rules import dates, money, validators
@@ -48,13 +51,21 @@ class Invoice:
     credited_by: str | None = None
     cancel_reason: str | None = None
     payments: list[dict] = field(default_factory=list)  # each amount a Decimal
+    credited: Decimal = money.ZERO  # what partial credit notes took off (an invoice)
+    partial: bool = False  # a credit note for part of an invoice, not its cancellation
+    replaces: str | None = None
+    replaced_by: str | None = None
+    bill_to: str = "candidate"  # or "employer": the buyer the invoice names
+    company: str | None = None
+    siret: str | None = None
+    credit_notes: list[dict] = field(default_factory=list)  # partial ones (`get` only)
     id: int | None = None
 
     def to_dict(self) -> dict:
         """The `invoice show --json` contract: amounts as '210.00'."""
         data = asdict(self)
         data.pop("id")
-        for key in ("amount", "paid", "due"):
+        for key in ("amount", "paid", "due", "credited"):
             data[key] = money.as_str(data[key])
         data["payments"] = [{**p, "amount": money.as_str(p["amount"])} for p in self.payments]
         return data
@@ -62,26 +73,42 @@ class Invoice:
 
 @dataclass(frozen=True)
 class Balance:
-    paid: Decimal  # the payments recorded against the invoice
+    paid: Decimal  # the payments recorded against the invoice, less refunds
     due: Decimal  # what is left to pay
+    credited: Decimal = money.ZERO  # what partial credit notes took off
 
 
 def balance(
-    amount: str | Decimal, payments: Iterable[str | Decimal], *, kind: str, status: str
+    amount: str | Decimal,
+    payments: Iterable[str | Decimal],
+    *,
+    kind: str,
+    status: str,
+    credits: Iterable[str | Decimal] = (),
 ) -> Balance:
     """What was paid on an invoice and what is left to pay: an open invoice owes its
-    amount less its payments; a paid or cancelled invoice and a credit note owe
-    nothing. The one rule of `invoice show/list`, the letters and `stats`."""
+    amount less its partial credit notes (`credits`, stored negative) and its
+    payments (refunds are negative payments, so `paid` is what was kept); a paid or
+    cancelled invoice and a credit note owe nothing. The one rule of `invoice
+    show/list`, the letters, `stats` and every correction."""
     paid = sum((money.to_decimal(p) for p in payments), money.ZERO)
+    credited = -sum((money.to_decimal(c) for c in credits), money.ZERO)
     owing = kind == "invoice" and status == "open"
-    return Balance(paid, money.to_decimal(amount) - paid if owing else money.ZERO)
+    left = money.to_decimal(amount) - credited - paid
+    return Balance(paid, left if owing else money.ZERO, credited)
 
 
 def _from_row(store: Store, row, payments: list | None = None) -> Invoice:
     """An invoice from its row; `payments` are its payment rows when the caller wants
     them listed (fetched for a whole listing at once by `_payments`)."""
     amount = money.to_decimal(row["amount"])
-    owed = balance(amount, (row["paid_list"] or "").split(), kind=row["kind"], status=row["status"])
+    owed = balance(
+        amount,
+        (row["paid_list"] or "").split(),
+        kind=row["kind"],
+        status=row["status"],
+        credits=(row["credits_list"] or "").split(),
+    )
     paid, due = owed.paid, owed.due
     payments = [
         {
@@ -89,6 +116,8 @@ def _from_row(store: Store, row, payments: list | None = None) -> Invoice:
             "amount": money.to_decimal(p["amount"]),
             "method": p["method"],
             "reference": p["reference"],
+            "kind": p["kind"],  # payment, or refund (stored negative)
+            "reason": p["reason"],
         }
         for p in payments or ()
     ]
@@ -98,7 +127,7 @@ def _from_row(store: Store, row, payments: list | None = None) -> Invoice:
         kind=row["kind"],
         purpose=row["purpose"],
         candidate_id=row["candidate_id"],
-        holder=f"{row['first_name']} {row['last_name']}",
+        holder=row["buyer_company"] or f"{row['first_name']} {row['last_name']}",
         address=", ".join(
             p
             for p in (
@@ -121,6 +150,13 @@ def _from_row(store: Store, row, payments: list | None = None) -> Invoice:
         credited_by=row["credited_by"],
         cancel_reason=row["cancel_reason"],
         payments=payments,
+        credited=money.cents(owed.credited),
+        partial=bool(row["partial"]),
+        replaces=row["replaces_number"],
+        replaced_by=row["replaced_by"],
+        bill_to="employer" if row["buyer_company"] else "candidate",
+        company=row["buyer_company"],
+        siret=row["buyer_siret"],
     )
 
 
@@ -132,8 +168,15 @@ def _row(store: Store, number: str):
 
 
 def get(store: Store, number: str) -> Invoice:
+    """One invoice with its payments and refunds, and its partial credit notes
+    (`credit_notes`, shown by `invoice show`; a listing gives only the total)."""
     row = _row(store, number)
-    return _from_row(store, row, _payments(store, [row])[row["id"]])
+    invoice = _from_row(store, row, _payments(store, [row])[row["id"]])
+    invoice.credit_notes = [
+        {"number": c["number"], "amount": c["amount"], "issued_on": c["issued_on"]}
+        for c in store.invoice_credits(row["id"])
+    ]
+    return invoice
 
 
 def _payments(store: Store, rows) -> dict[int, list]:
@@ -190,7 +233,8 @@ def _insert(store: Store, kind: str, record: dict, date: dt.date) -> int:
                 **buyer,
             },
         )
-        details = {"amount": record["amount"], "label": record["label"]}
+        # the number in the details too: a correction of this invoice names it (audit_trail)
+        details = {"number": number, "amount": record["amount"], "label": record["label"]}
         if future:
             details["future"] = f"dated after today ({dates.today().isoformat()}): --future"
         store.audit(f"{kind}.issue", "invoice", number, details, date)
@@ -274,58 +318,322 @@ def pay(
             "invoice.pay",
             "invoice",
             invoice.number,
-            {"amount": money.as_str(value), "method": method, "reference": reference},
+            {
+                "number": invoice.number,
+                "amount": money.as_str(value),
+                "method": method,
+                "reference": reference,
+            },
             date,
         )
     return get(store, invoice.number)
 
 
+def _state(invoice: Invoice) -> dict:
+    """What the audit trail keeps of an invoice before and after a correction."""
+    return {
+        "status": invoice.status,
+        "paid": money.as_str(invoice.paid),
+        "credited": money.as_str(invoice.credited),
+        "due": money.as_str(invoice.due),
+    }
+
+
+def _open_for_correction(store: Store, number: str, what: str) -> tuple:
+    """The invoice row and record a correction applies to: an invoice (not a credit
+    note) that is not cancelled."""
+    row = _row(store, number)
+    invoice = _from_row(store, row)
+    if invoice.kind != "invoice":
+        raise StateError(f"{invoice.number} is a credit note: cannot {what}")
+    if invoice.status == "cancelled":
+        raise StateError(
+            f"invoice {invoice.number} is already cancelled (credit note {invoice.credited_by}): "
+            f"cannot {what}"
+        )
+    return row, invoice
+
+
+def _not_before_issue(invoice: Invoice, what: str, date: dt.date) -> None:
+    if date.isoformat() < invoice.issued_on:
+        raise ValidationError(
+            f"{what} dated {date} is before the invoice was issued ({invoice.issued_on})"
+        )
+
+
+def _credit_note(
+    store: Store,
+    row,
+    invoice: Invoice,
+    amount: Decimal,
+    label: str,
+    *,
+    partial: bool,
+    date: dt.date,
+) -> int:
+    """Issue a credit note on `invoice` for `amount` (stored negative), numbered in the
+    AV series; it names the buyer of the invoice it credits."""
+    return _insert(
+        store,
+        "credit",
+        {
+            "purpose": row["purpose"],
+            "candidate_id": row["candidate_id"],
+            "certificate_id": row["certificate_id"],
+            "dossier_id": row["dossier_id"],
+            "label": label,
+            "amount": money.as_str(-amount),
+            "due_on": None,
+            "status": "applied",
+            "dues_year": row["dues_year"],
+            "credit_for": invoice.id,
+            "partial": int(partial),
+            **{k: row[k] for k in row.keys() if k.startswith("buyer_")},
+        },
+        date,
+    )
+
+
 def cancel(store: Store, number: str, *, reason: str, date: dt.date) -> tuple[Invoice, Invoice]:
-    """Cancel an unpaid invoice with a credit note of its full amount.
+    """Cancel an invoice on which no money is kept (nothing paid, or every payment
+    refunded) by a credit note of what it still bills (its amount less any partial
+    credit note).
 
     Returns (the cancelled invoice, the credit note).
     """
     reason = validators.reason(reason, required="a cancellation needs --reason")
     with store.transaction():
-        invoice = _from_row(store, _row(store, number))
-        if invoice.kind != "invoice":
-            raise StateError(f"{invoice.number} is a credit note: it cannot be cancelled")
-        if invoice.status == "cancelled":
+        row, invoice = _open_for_correction(store, number, "cancel it")
+        if money.to_decimal(invoice.paid) > 0:
             raise StateError(
-                f"invoice {invoice.number} is already cancelled (credit note {invoice.credited_by})"
+                f"invoice {invoice.number} has {invoice.paid} paid: an invoice with money "
+                f"kept on it cannot be cancelled (refund it first: certcli invoice refund "
+                f"{invoice.number} --amount {invoice.paid} --method … --reason …)"
             )
-        if invoice.paid > 0:
-            raise StateError(
-                f"invoice {invoice.number} has {invoice.paid} paid: an invoice "
-                "with payments cannot be cancelled (refund the payer first)"
-            )
-        if date.isoformat() < invoice.issued_on:
-            raise ValidationError(
-                f"cancellation dated {date} is before the invoice was issued ({invoice.issued_on})"
-            )
-        row = _row(store, invoice.number)
-        credit_id = _insert(
+        _not_before_issue(invoice, "cancellation", date)
+        left = money.to_decimal(invoice.amount) - money.to_decimal(invoice.credited)
+        credit_id = _credit_note(
             store,
-            "credit",
+            row,
+            invoice,
+            left,
+            f"Avoir sur la facture {invoice.number} : {reason}",
+            partial=False,
+            date=date,
+        )
+        store.update("invoices", row["id"], {"status": "cancelled", "cancel_reason": reason})
+        credit = _from_row(store, store.invoice_by_id(credit_id))
+        after = get(store, invoice.number)
+        store.audit(
+            "invoice.cancel",
+            "invoice",
+            invoice.number,
+            {
+                "number": invoice.number,
+                "reason": reason,
+                "credit_note": credit.number,
+                "before": _state(invoice),
+                "after": _state(after),
+            },
+            date,
+        )
+    return after, credit
+
+
+def refund(
+    store: Store,
+    number: str,
+    amount: str,
+    *,
+    method: str,
+    reason: str,
+    reference: str | None = None,
+    date: dt.date,
+) -> Invoice:
+    """Record money paid back on an invoice: a new payment row of kind 'refund',
+    stored negative (never a rewrite of the payment). More than was kept on the
+    invoice by `date` is refused. A paid invoice that owes again is open again, so
+    `invoice list --unpaid` and the reminders follow; cancel it by a credit note
+    once every payment is refunded."""
+    method = money.payment_method(method)
+    value = money.parse_amount(amount)
+    reason = validators.reason(reason, required="a refund needs --reason")
+    reference = " ".join(reference.split()) if reference and reference.strip() else None
+    with store.transaction():
+        row, invoice = _open_for_correction(store, number, "refund it")
+        _not_before_issue(invoice, "refund", date)
+        payments = _payments(store, [row])[row["id"]]
+        kept = sum(
+            (money.to_decimal(p["amount"]) for p in payments if p["paid_on"] <= date.isoformat()),
+            money.ZERO,
+        )
+        if value > kept:
+            raise ValidationError(
+                f"refund refused: {money.as_str(value)} is more than the {money.as_str(kept)} "
+                f"paid on invoice {invoice.number} by {date.isoformat()}"
+            )
+        store.insert(
+            "payments",
+            {
+                "invoice_id": invoice.id,
+                "amount": money.as_str(-value),
+                "method": method,
+                "reference": reference,
+                "paid_on": date.isoformat(),
+                "kind": "refund",
+                "reason": reason,
+            },
+        )
+        if invoice.status == "paid":
+            store.update("invoices", row["id"], {"status": "open"})
+        after = get(store, invoice.number)
+        details: dict[str, Any] = {"number": invoice.number, "amount": money.as_str(value)}
+        details["method"] = method
+        details["reason"] = reason
+        if reference:
+            details["reference"] = reference
+        details.update(before=_state(invoice), after=_state(after))
+        store.audit("invoice.refund", "invoice", invoice.number, details, date)
+    return after
+
+
+def credit(
+    store: Store, number: str, amount: str, *, reason: str, date: dt.date
+) -> tuple[Invoice, Invoice]:
+    """A partial credit note (a commercial gesture): what the invoice bills is lowered
+    by `amount`, by a credit note of its own (AV series, stored negative). It takes
+    off what is still owed, no more (money already received is refunded first); the
+    whole of what is owed, with nothing paid, is a cancellation (`cancel`). An
+    invoice whose balance the credit clears is paid.
+
+    Returns (the invoice as corrected, the credit note)."""
+    value = money.parse_amount(amount)
+    reason = validators.reason(reason, required="a credit note needs --reason")
+    with store.transaction():
+        row, invoice = _open_for_correction(store, number, "credit it")
+        _not_before_issue(invoice, "credit note", date)
+        due = money.to_decimal(invoice.due)
+        if invoice.status != "open" or due <= 0:
+            raise StateError(
+                f"invoice {invoice.number} is {invoice.status}: nothing is owed to credit "
+                "(refund the payer first)"
+            )
+        if value > due:
+            raise ValidationError(
+                f"credit note refused: {money.as_str(value)} is more than the "
+                f"{money.as_str(due)} left to pay on invoice {invoice.number}"
+            )
+        if value == due and money.to_decimal(invoice.paid) == 0:
+            raise ValidationError(
+                f"a credit note of the whole {money.as_str(due)} cancels invoice "
+                f"{invoice.number}: use certcli invoice cancel {invoice.number} --reason …"
+            )
+        credit_id = _credit_note(
+            store,
+            row,
+            invoice,
+            value,
+            f"Avoir partiel sur la facture {invoice.number} : {reason}",
+            partial=True,
+            date=date,
+        )
+        if value == due:
+            store.update("invoices", row["id"], {"status": "paid"})
+        note = _from_row(store, store.invoice_by_id(credit_id))
+        after = get(store, invoice.number)
+        store.audit(
+            "invoice.credit",
+            "invoice",
+            invoice.number,
+            {
+                "number": invoice.number,
+                "amount": money.as_str(value),
+                "reason": reason,
+                "credit_note": note.number,
+                "before": _state(invoice),
+                "after": _state(after),
+            },
+            date,
+        )
+    return after, note
+
+
+BILL_TO = ("candidate", "employer")
+
+
+def _buyer(store: Store, candidate_id: int, bill_to: str) -> dict:
+    """The buyer columns of a (re)issued invoice: the candidate as the register has
+    them now, and for `employer` their employer's name and SIRET as well (the
+    register keeps no employer address: the invoice is addressed to the candidate's,
+    for the attention of the candidate)."""
+    from certcli.rules.validators import choice
+
+    bill_to = choice(bill_to, BILL_TO, "bill-to")
+    buyer = store.invoice_buyer(candidate_id)
+    person = store.candidate(candidate_id)
+    if buyer is None or person is None:
+        raise NotFound(f"no candidate with id {candidate_id}")
+    if bill_to == "employer":
+        if not person["employer"]:
+            raise ValidationError(
+                f"candidate {candidate_id} has no employer recorded: add it with "
+                f"`certcli candidate edit {candidate_id} --employer … --siret …`"
+            )
+        return {**buyer, "buyer_company": person["employer"], "buyer_siret": person["siret"]}
+    return {**buyer, "buyer_company": None, "buyer_siret": None}
+
+
+def reissue(
+    store: Store, number: str, *, bill_to: str, reason: str, date: dt.date
+) -> tuple[Invoice, Invoice, Invoice]:
+    """Cancel an invoice by a credit note and issue the corrected one for the same
+    object (purpose, certificate, dossier, dues year, months, label), billed to the
+    candidate or their employer, for what the old one still billed; the new invoice
+    names the one it replaces. One transaction: both numbers are taken in their
+    series and in date order, or neither.
+
+    Returns (the cancelled invoice, its credit note, the new invoice)."""
+    reason = validators.reason(reason, required="a reissue needs --reason")
+    with store.transaction():
+        row, invoice = _open_for_correction(store, number, "reissue it")
+        buyer = _buyer(store, row["candidate_id"], bill_to)
+        billed = money.to_decimal(invoice.amount) - money.to_decimal(invoice.credited)
+        cancelled, note = cancel(store, invoice.number, reason=reason, date=date)
+        new_id = _insert(
+            store,
+            "invoice",
             {
                 "purpose": row["purpose"],
                 "candidate_id": row["candidate_id"],
                 "certificate_id": row["certificate_id"],
                 "dossier_id": row["dossier_id"],
-                "label": f"Avoir sur la facture {invoice.number} : {reason}",
-                "amount": money.as_str(-invoice.amount),
-                "due_on": None,
-                "status": "applied",
+                "label": row["label"],
+                "amount": money.as_str(billed),
+                "due_on": (date + dt.timedelta(days=PAYMENT_DAYS)).isoformat(),
+                "status": "open",
                 "dues_year": row["dues_year"],
-                "credit_for": invoice.id,
-                **{k: row[k] for k in row.keys() if k.startswith("buyer_")},
+                "prorata_months": row["prorata_months"],
+                "replaces": invoice.id,
+                **buyer,
             },
             date,
         )
-        store.update("invoices", row["id"], {"status": "cancelled", "cancel_reason": reason})
-        store.audit("invoice.cancel", "invoice", invoice.number, {"reason": reason}, date)
-    credit = _from_row(store, store.invoice_by_id(credit_id))
-    return get(store, invoice.number), credit
+        new = _from_row(store, store.invoice_by_id(new_id))
+        store.audit(
+            "invoice.reissue",
+            "invoice",
+            invoice.number,
+            {
+                "number": invoice.number,
+                "reason": reason,
+                "credit_note": note.number,
+                "replacement": new.number,
+                "before": {"bill_to": invoice.bill_to, "buyer": invoice.company or invoice.holder},
+                "after": {"bill_to": new.bill_to, "buyer": new.company or new.holder},
+            },
+            date,
+        )
+    return get(store, cancelled.number), note, get(store, new.number)
 
 
 def _built(store: Store, rows) -> list[Invoice]:

@@ -24,7 +24,7 @@ from certcli.domain.completeness import Completeness
 from certcli.domain.eligibility import Verdict
 from certcli.errors import StateError, ValidationError
 from certcli.rules import schemes, validators, workflow
-from certcli.rules.money import as_str, parse_amount, payment_method
+from certcli.rules.money import ZERO, as_str, parse_amount, payment_method, to_decimal
 
 if TYPE_CHECKING:
     from certcli.store import Store
@@ -54,6 +54,39 @@ class Reception:
                 missing=[m.code for m in self.completeness.missing],
             )
         return data
+
+
+@dataclass
+class Unreception:
+    """A piece taken back (`dossier unreceive`) and where that leaves the dossier."""
+
+    ref: str
+    unreceived: list[str]
+    received_on: list[str]  # the day each piece taken back had been recorded
+    reason: str
+    unreceived_on: str
+    status: str
+    previous_status: str
+    completeness: Completeness
+
+    @property
+    def sent_back(self) -> bool:
+        """The correction sent the dossier back to `incomplete`."""
+        return self.status == "incomplete" and self.previous_status != "incomplete"
+
+    def to_dict(self) -> dict:
+        return {
+            "ref": self.ref,
+            "unreceived": self.unreceived,
+            "received_on": self.received_on,
+            "reason": self.reason,
+            "unreceived_on": self.unreceived_on,
+            "status": self.status,
+            "previous_status": self.previous_status,
+            "sent_back": self.sent_back,
+            "complete": self.completeness.complete,
+            "missing": [m.code for m in self.completeness.missing],
+        }
 
 
 @dataclass
@@ -166,6 +199,78 @@ def receive(
     return Reception(row["ref"], codes, status, satisfied, result)
 
 
+# Checked statuses: a dossier in one of them was found complete; a correction that
+# leaves it incomplete sends it back to `incomplete` (to be checked again).
+CHECKED = frozenset({"complete", "instruction", "waiting", "adjourned"})
+
+
+def _after_correction(row, before: Completeness, after: Completeness) -> str:
+    """The status a correction (a piece unreceived, the fee refunded) leaves: a checked
+    dossier no longer complete goes back to `incomplete`; any other keeps its status."""
+    if row["status"] in CHECKED and not after.complete:
+        return "incomplete"
+    return row["status"]
+
+
+def _state(status: str, result: Completeness) -> dict:
+    """What the audit trail keeps of a dossier before and after a correction."""
+    return {
+        "status": status,
+        "complete": result.complete,
+        "missing": [m.code for m in result.missing],
+        "fee_paid": as_str(result.fee_paid),
+    }
+
+
+def unreceive(store: Store, ref: str, token: str, *, reason: str, date: dt.date) -> Unreception:
+    """Take back a piece recorded by mistake (CODE, or CODE:N for several copies): the
+    latest copies received are marked unreceived, never deleted; the completeness
+    check follows, and a checked dossier left incomplete goes back to `incomplete`.
+    Refused for a piece the dossier does not hold (never received, or unreceived
+    already), and once the report is in (the state machine)."""
+    reason = validators.reason(reason, required="an unreceive needs --reason")
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        scheme = schemes.get(row["scheme"])
+        workflow.require(row, "unreceive", scheme.workflow)
+        codes = parse_pieces([token], scheme, row["kind"])
+        code = codes[0]
+        held = [p for p in store.pieces(row["id"]) if p["code"] == code]
+        if len(held) < len(codes):
+            has = f"only {len(held)}" if held else "no"
+            raise StateError(
+                f"dossier {row['ref']} has {has} piece {code!r} received: "
+                f"cannot unreceive {len(codes)}"
+            )
+        taken = held[-len(codes) :]
+        if date.isoformat() < taken[-1]["received_on"]:
+            raise ValidationError(
+                f"unreceive dated {date.isoformat()} is before the piece was received "
+                f"({taken[-1]['received_on']})"
+            )
+        before = completeness.assess(store, row)
+        for piece in taken:
+            store.update(
+                "pieces",
+                piece["id"],
+                {"unreceived_on": date.isoformat(), "unreceived_reason": reason},
+            )
+        after = completeness.assess(store, row)
+        status = _after_correction(row, before, after)
+        received_on = [p["received_on"] for p in taken]
+        details = {
+            "pieces": codes,
+            "received_on": received_on,
+            "reason": reason,
+            "before": _state(row["status"], before),
+            "after": _state(status, after),
+        }
+        dossiers.record_event(store, row, "unreceived", details, date, status=status)
+    return Unreception(
+        row["ref"], codes, received_on, reason, date.isoformat(), status, row["status"], after
+    )
+
+
 def pay(
     store: Store, ref: str, *, amount: str, method: str, reference: str | None = None, date: dt.date
 ) -> Payment:
@@ -207,6 +312,104 @@ def pay(
             details["reference"] = reference
         dossiers.record_event(store, row, "paid", details, date)
     return Payment(row["ref"], value, method, reference, date.isoformat(), due, paid + value)
+
+
+@dataclass
+class Refund:
+    """The instruction fee paid back (`dossier refund`) and where it leaves the dossier."""
+
+    ref: str
+    amount: Decimal
+    method: str
+    reference: str | None
+    reason: str
+    refunded_on: str
+    status: str
+    previous_status: str
+    completeness: Completeness
+
+    @property
+    def sent_back(self) -> bool:
+        return self.status == "incomplete" and self.previous_status != "incomplete"
+
+    def to_dict(self) -> dict:
+        fee = self.completeness
+        return {
+            "ref": self.ref,
+            "amount": as_str(self.amount),
+            "method": self.method,
+            "reference": self.reference,
+            "reason": self.reason,
+            "refunded_on": self.refunded_on,
+            "fee_due": as_str(fee.fee_due),
+            "fee_paid": as_str(fee.fee_paid),
+            "balance": as_str(fee.fee_due - fee.fee_paid),
+            "status": self.status,
+            "previous_status": self.previous_status,
+            "sent_back": self.sent_back,
+            "complete": fee.complete,
+            "missing": [m.code for m in fee.missing],
+        }
+
+
+def refund(
+    store: Store,
+    ref: str,
+    *,
+    amount: str,
+    method: str,
+    reason: str,
+    reference: str | None = None,
+    date: dt.date,
+) -> Refund:
+    """Pay back (part of) the instruction fee: a new payment row of kind 'refund',
+    stored negative, so the fee paid is what was kept. More than was paid by `date`
+    is refused. A checked dossier whose fee is then no longer paid in full goes back
+    to `incomplete`."""
+    value = parse_amount(amount)
+    method = payment_method(method)
+    reason = validators.reason(reason, required="a refund needs --reason")
+    reference = " ".join(reference.split()) if reference and reference.strip() else None
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        scheme = schemes.get(row["scheme"])
+        workflow.require(row, "refund", scheme.workflow)
+        before = completeness.assess(store, row)
+        kept = sum(
+            (
+                to_decimal(p["amount"])
+                for p in store.dossier_payments(row["id"])
+                if p["paid_on"] <= date.isoformat()
+            ),
+            ZERO,
+        )
+        if value > kept:
+            raise ValidationError(
+                f"refund refused: {as_str(value)} is more than the {as_str(kept)} paid for "
+                f"{row['ref']} by {date.isoformat()} (fee {as_str(before.fee_due)})"
+            )
+        store.insert(
+            "payments",
+            {
+                "dossier_id": row["id"],
+                "amount": as_str(-value),
+                "method": method,
+                "reference": reference,
+                "paid_on": date.isoformat(),
+                "kind": "refund",
+                "reason": reason,
+            },
+        )
+        after = completeness.assess(store, row)
+        status = _after_correction(row, before, after)
+        details: dict[str, Any] = {"amount": as_str(value), "method": method, "reason": reason}
+        if reference:
+            details["reference"] = reference
+        details.update(before=_state(row["status"], before), after=_state(status, after))
+        dossiers.record_event(store, row, "refunded", details, date, status=status)
+    return Refund(
+        row["ref"], value, method, reference, reason, date.isoformat(), status, row["status"], after
+    )
 
 
 def check(store: Store, ref: str, *, override: str | None = None, date: dt.date) -> Check:

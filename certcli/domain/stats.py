@@ -73,7 +73,10 @@ def unpaid(store: Store, as_of: dt.date) -> dict:
     rows = store.open_invoice_balances(as_of.isoformat())
     for row in rows:
         paid = (row["paid_list"] or "").split()
-        total += invoices.balance(row["amount"], paid, kind=row["kind"], status=row["status"]).due
+        credits = (row["credits_list"] or "").split()
+        total += invoices.balance(
+            row["amount"], paid, kind=row["kind"], status=row["status"], credits=credits
+        ).due
     return {"count": len(rows), "total": as_str(total)}
 
 

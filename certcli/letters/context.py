@@ -208,8 +208,13 @@ def _invoice(store: Store, row) -> dict:
     (an open invoice with a balance), `credit_for`/`credited_by` the other half of
     a cancellation (number and date) or None."""
     amount = to_decimal(row["amount"])
+    credits = store.invoice_credits(row["id"]) if row["kind"] == "invoice" else []
     owed = invoices.balance(
-        amount, store.invoice_paid(row["id"]), kind=row["kind"], status=row["status"]
+        amount,
+        store.invoice_paid(row["id"]),
+        kind=row["kind"],
+        status=row["status"],
+        credits=[c["amount"] for c in credits],
     )
     paid, balance = owed.paid, owed.due
     links = store.invoice_links(row["id"])
@@ -222,7 +227,13 @@ def _invoice(store: Store, row) -> dict:
         "number": row["number"],
         "kind": row["kind"],
         # the buyer as on the invoice (frozen at issue)
-        "buyer": {"name": name, "lines": [x for x in (row["buyer_address"], town) if x]},
+        "buyer": {
+            "name": name,
+            "lines": [x for x in (row["buyer_address"], town) if x],
+            # an employer billed instead of the candidate (`invoice reissue --bill-to`)
+            "company": row["buyer_company"] or "",
+            "siret": row["buyer_siret"] or "",
+        },
         "purpose": row["purpose"],
         "label": row["label"],
         "amount": amount,
@@ -232,6 +243,21 @@ def _invoice(store: Store, row) -> dict:
         "status": row["status"],
         "dues_year": row["dues_year"],
         "paid": paid,
+        "credited": owed.credited,
+        "credits": [
+            {
+                "number": c["number"],
+                "amount": -to_decimal(c["amount"]),
+                "issued_on": _date(c["issued_on"]),
+            }
+            for c in credits
+        ],
+        "partial": bool(row["partial"]),
+        "replaces": (
+            {"number": links["replaces"], "issued_on": _date(links["replaces_on"])}
+            if links["replaces"]
+            else None
+        ),
         "balance": balance,
         "payable": balance > 0,  # only an open invoice owes (invoices.balance)
         "credit_for": (
@@ -360,7 +386,10 @@ def _add_closing(store: Store, row, ctx: dict) -> None:
 
 def _add_payments(store: Store, row, ctx: dict, date: dt.date) -> None:
     """The instruction fee payments received by the letter's date, the latest one
-    (what a receipt acknowledges) and what remains due after them."""
+    (what a receipt acknowledges) and what remains due after them, net of any
+    refund (`dossier refund`: a negative row, never acknowledged as a payment)."""
+    rows = [p for p in store.dossier_payments(row["id"]) if _date(p["paid_on"]) <= date]
+    refunded = sum((-to_decimal(p["amount"]) for p in rows if p["kind"] == "refund"), ZERO)
     received = [
         {
             "date": _date(p["paid_on"]),
@@ -369,12 +398,12 @@ def _add_payments(store: Store, row, ctx: dict, date: dt.date) -> None:
             "method_label": wording.METHOD_LABELS.get(p["method"], p["method"]),
             "reference": p["reference"] or "",
         }
-        for p in store.dossier_payments(row["id"])
-        if _date(p["paid_on"]) <= date
+        for p in rows
+        if p["kind"] != "refund"
     ]
     ctx["payments"] = received
     if received:
-        paid = sum((p["amount"] for p in received), ZERO)
+        paid = sum((p["amount"] for p in received), ZERO) - refunded
         ctx["payment"] = received[-1]
         ctx["fee"] = {
             "due": ctx["fee_due"],

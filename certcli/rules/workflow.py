@@ -54,6 +54,12 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
         frozenset({"submitted", "incomplete", "complete", "instruction", "waiting", "adjourned"}),
         None,
     ),
+    # A piece recorded by mistake is taken back while the pieces still decide (before
+    # the report); the completeness check then follows (see reception.unreceive).
+    "unreceive": (
+        frozenset({"submitted", "incomplete", "complete", "instruction", "waiting", "adjourned"}),
+        None,
+    ),
     "pay": (
         frozenset(
             {
@@ -69,6 +75,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
         ),
         None,
     ),
+    # Money paid can be paid back at any stage (a cheque entered twice, a withdrawal,
+    # a refusal); a checked dossier whose fee is no longer paid goes back to incomplete.
+    "refund": (frozenset(STATUSES), None),
     "check": (frozenset({"submitted", "incomplete"}), None),
     "assign": (frozenset({"instruction", "waiting", "adjourned"}), "opqtecc"),
     "expert": (frozenset({"instruction", "waiting", "adjourned"}), "opqtecc"),
@@ -92,7 +101,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
 # which are the commands' verbs.
 LABELS: dict[str, str] = {
     "receive": "receive pieces",
+    "unreceive": "unreceive a piece",
     "pay": "record a payment",
+    "refund": "refund the fee",
     "check": "check completeness",
     "assign": "assign an instructor",
     "expert": "appoint an expert",

@@ -20,7 +20,7 @@ from typing import Any, Self, TypeAlias
 from certcli.errors import DatabaseError
 from certcli.rules import dates
 
-SCHEMA_VERSION = 12  # number of migrations in store/migrations.py; a test keeps them equal
+SCHEMA_VERSION = 15  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
 
 # What sqlite3 binds: values by position, or by name for :name placeholders.

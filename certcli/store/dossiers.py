@@ -118,8 +118,19 @@ class DossierQueries(BaseStore):
         )
 
     def pieces(self, dossier_id: int) -> list[sqlite3.Row]:
+        """The pieces that count: received and not unreceived since."""
         return self.all(
-            "SELECT * FROM pieces WHERE dossier_id = ? ORDER BY received_on, id", (dossier_id,)
+            "SELECT * FROM pieces WHERE dossier_id = ? AND unreceived_on IS NULL "
+            "ORDER BY received_on, id",
+            (dossier_id,),
+        )
+
+    def unreceived_pieces(self, dossier_id: int) -> list[sqlite3.Row]:
+        """The pieces recorded by mistake and unreceived (`dossier unreceive`)."""
+        return self.all(
+            "SELECT * FROM pieces WHERE dossier_id = ? AND unreceived_on IS NOT NULL "
+            "ORDER BY received_on, id",
+            (dossier_id,),
         )
 
     def dossier_payments(self, dossier_id: int) -> list[sqlite3.Row]:

@@ -29,7 +29,15 @@ _INVOICE = (
     "SELECT i.*, i.buyer_first_name AS first_name, i.buyer_last_name AS last_name, "
     "ce.number AS certificate, d.ref AS dossier, "
     "o.number AS credit_for_number, "
-    "(SELECT n.number FROM invoices n WHERE n.credit_for = i.id) AS credited_by, "
+    # The cancellation's credit note (a partial one never cancels), the partial credit
+    # notes' amounts (the balance counts them), the invoice this one replaces and the
+    # one that replaced it.
+    "(SELECT n.number FROM invoices n WHERE n.credit_for = i.id AND n.partial = 0) "
+    "AS credited_by, "
+    "(SELECT group_concat(n.amount, ' ') FROM invoices n WHERE n.credit_for = i.id "
+    "AND n.partial = 1) AS credits_list, "
+    "(SELECT r.number FROM invoices r WHERE r.id = i.replaces) AS replaces_number, "
+    "(SELECT r.number FROM invoices r WHERE r.replaces = i.id) AS replaced_by, "
     "(SELECT group_concat(p.amount, ' ') FROM payments p WHERE p.invoice_id = i.id) AS paid_list "
     "FROM invoices i "
     "LEFT JOIN certificates ce ON ce.id = i.certificate_id "
@@ -49,6 +57,14 @@ class InvoicesQueries(BaseStore):
             f"SELECT {', '.join(BUYER_FIELDS)} FROM candidates WHERE id = ?", (candidate_id,)
         )
         return None if row is None else {f"buyer_{f}": row[f] for f in BUYER_FIELDS}
+
+    def invoice_credits(self, invoice_id: int) -> list[sqlite3.Row]:
+        """The partial credit notes of an invoice, in their order."""
+        return self.all(
+            "SELECT number, amount, issued_on, label FROM invoices "
+            "WHERE credit_for = ? AND partial = 1 ORDER BY id",
+            (invoice_id,),
+        )
 
     def invoice(self, number: str) -> sqlite3.Row | None:
         return self.one(_INVOICE + " WHERE i.number = ?", (number,))

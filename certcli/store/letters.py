@@ -69,12 +69,15 @@ class LettersQueries(BaseStore):
 
     def invoice_links(self, invoice_id: int) -> sqlite3.Row:
         """The other half of a cancellation: the invoice a credit note cancels, the
-        credit note that cancelled an invoice (numbers and issue days, else NULL)."""
+        credit note that cancelled an invoice, the invoice a reissued one replaces
+        (numbers and issue days, else NULL)."""
         row = self.one(
             "SELECT o.number AS credit_for, o.issued_on AS credit_for_on, "
-            "n.number AS credited_by, n.issued_on AS credited_on FROM invoices i "
+            "n.number AS credited_by, n.issued_on AS credited_on, "
+            "r.number AS replaces, r.issued_on AS replaces_on FROM invoices i "
             "LEFT JOIN invoices o ON o.id = i.credit_for "
-            "LEFT JOIN invoices n ON n.credit_for = i.id WHERE i.id = ? "
+            "LEFT JOIN invoices r ON r.id = i.replaces "
+            "LEFT JOIN invoices n ON n.credit_for = i.id AND n.partial = 0 WHERE i.id = ? "
             "ORDER BY n.id LIMIT 1",
             (invoice_id,),
         )

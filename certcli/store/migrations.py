@@ -528,6 +528,44 @@ def m012_certificate_suspensions(db: Database) -> None:
     )
 
 
+@migrations()
+def m013_piece_unreceived(db: Database) -> None:
+    """`dossier unreceive`: a piece recorded by mistake is marked unreceived (the day,
+    why) rather than deleted, so the history keeps what was counted before; an
+    unreceived piece never counts."""
+    db.execute("ALTER TABLE pieces ADD COLUMN unreceived_on TEXT")
+    db.execute("ALTER TABLE pieces ADD COLUMN unreceived_reason TEXT")
+
+
+@migrations()
+def m014_refunds(db: Database) -> None:
+    """Money paid back (`dossier refund`, `invoice refund`) is a new row of `payments`
+    of kind 'refund', its amount stored negative, with its reason: every sum of the
+    payments is then what was really kept, and nothing paid is ever rewritten."""
+    db.execute("ALTER TABLE payments ADD COLUMN kind TEXT NOT NULL DEFAULT 'payment'")
+    db.execute("ALTER TABLE payments ADD COLUMN reason TEXT")
+
+
+@migrations()
+def m015_invoice_corrections(db: Database) -> None:
+    """Invoice corrections (issue 11). invoices.replaces: the invoice a reissued one
+    replaces (`invoice reissue`); buyer_company / buyer_siret: the employer billed
+    instead of the candidate; partial: a credit note for part of an invoice (a
+    commercial gesture, `invoice credit`) rather than its cancellation. The annual
+    call still invoices a certificate once a year: a reissue replaces that invoice,
+    it is not a second call, so the unique index leaves replacements out."""
+    db.execute("ALTER TABLE invoices ADD COLUMN replaces INTEGER REFERENCES invoices(id)")
+    db.execute("ALTER TABLE invoices ADD COLUMN buyer_company TEXT")
+    db.execute("ALTER TABLE invoices ADD COLUMN buyer_siret TEXT")
+    db.execute("ALTER TABLE invoices ADD COLUMN partial INTEGER NOT NULL DEFAULT 0")
+    db.execute("DROP INDEX invoices_dues_once")
+    db.execute(
+        "CREATE UNIQUE INDEX invoices_dues_once ON invoices(certificate_id, dues_year) "
+        "WHERE kind = 'invoice' AND purpose = 'dues-call' AND replaces IS NULL"
+    )
+    db.execute("CREATE INDEX invoices_replaces ON invoices(replaces)")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))

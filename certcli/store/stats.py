@@ -49,7 +49,9 @@ class StatsQueries(BaseStore):
         return self.all(
             "SELECT i.number, i.amount, i.kind, i.status, "
             "(SELECT group_concat(p.amount, ' ') FROM payments p WHERE p.invoice_id = i.id) "
-            "AS paid_list FROM invoices i WHERE i.kind = 'invoice' AND i.status = 'open' "
+            "AS paid_list, (SELECT group_concat(n.amount, ' ') FROM invoices n "
+            "WHERE n.credit_for = i.id AND n.partial = 1) AS credits_list "
+            "FROM invoices i WHERE i.kind = 'invoice' AND i.status = 'open' "
             "AND i.issued_on <= ? ORDER BY i.id",
             (as_of,),
         )
