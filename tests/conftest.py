@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import shutil
 
+import pg_backend
 import pytest
 import typer.main
 import typer.testing
@@ -44,7 +45,8 @@ TODAY = dt.date(2026, 11, 25)
 
 @pytest.fixture(autouse=True)
 def db_path(tmp_path, monkeypatch, request):
-    path = tmp_path / "certcli.db"
+    # On PostgreSQL (CERTCLI_TEST_DB=postgresql), a URL instead: tests/pg_backend.py.
+    path = pg_backend.fresh_url() if pg_backend.active() else tmp_path / "certcli.db"
     monkeypatch.setenv("CERTCLI_DB", str(path))
     # A home of its own: `completion install` (fuzzed too) writes the user's shell files.
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -56,7 +58,8 @@ def db_path(tmp_path, monkeypatch, request):
     marker = request.node.get_closest_marker("today")
     today = dt.date.fromisoformat(marker.args[0]) if marker else TODAY
     monkeypatch.setattr("certcli.rules.dates.today", lambda: today)
-    return path
+    yield path
+    pg_backend.release()
 
 
 class Cli:
@@ -100,6 +103,9 @@ def migrated_template(tmp_path_factory):
 def fresh_db(db_path, migrated_template):
     """A fresh migrated database at this test's CERTCLI_DB: the one place that
     makes it, so another backend only has to give its own equivalent here."""
+    if pg_backend.active():
+        pg_backend.migrated()  # a migrated schema renamed into place
+        return db_path
     # copy2 keeps the template's 0600 mode, as init creates it.
     shutil.copy2(migrated_template, db_path)
     return db_path
@@ -139,6 +145,22 @@ def unchanged(db_path):
         assert snapshot(db_path) == before
 
     return check
+
+
+def pytest_configure(config):
+    pg_backend.start()
+
+
+def pytest_unconfigure(config):
+    pg_backend.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    pg_backend.skip_by_backend(items)
+
+
+def pytest_report_header(config):
+    return f"certcli database backend: {'postgresql' if pg_backend.active() else 'sqlite'}"
 
 
 def pytest_addoption(parser):

@@ -128,6 +128,7 @@ def test_duplicates_lists_pairs_with_reasons(cli):
     assert "Jean Dupont / Jean Dupond" in text and "3 likely duplicate" in text
 
 
+@pytest.mark.sqlite_only("reads SQLite's query plan")
 def test_duplicates_compares_blocks_not_every_pair(cli, db_path):
     store = Store(db_path)
     plan = [

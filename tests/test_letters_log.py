@@ -164,6 +164,7 @@ def test_a_letter_that_fails_after_the_step_is_pending_and_says_so(
     assert cli.json("letters", "pending") == []
 
 
+@pytest.mark.sqlite_only("watches the SQLite file with a second sqlite3 connection")
 def test_a_real_kill_after_the_commit(cli, store, tmp_path, db_path):
     """SIGKILL while the PDF is laid out, the decision committed: the letter is pending
     and renders once; the killed run's part file is removed."""

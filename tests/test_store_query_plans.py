@@ -16,6 +16,8 @@ import pytest
 
 from certcli.store import base
 
+pytestmark = pytest.mark.sqlite_only("reads SQLite's query plans (EXPLAIN QUERY PLAN)")
+
 # Tables that grow with the office. Small reference tables (sessions, instructors,
 # evaluators, counters) may be scanned.
 BIG = {

@@ -6,7 +6,6 @@ import importlib
 import os
 import sqlite3
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -215,12 +214,14 @@ def _version(value: bool):
 def root(
     ctx: typer.Context,
     db: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--db",
             envvar="CERTCLI_DB",
-            metavar="PATH",
-            help="Database file [default: $CERTCLI_DB, else certcli.db in the user data folder].",
+            metavar="PATH|URL",
+            help="Database file, or a PostgreSQL server's database as "
+            "postgresql://user@host/dbname (password from PGPASSWORD or ~/.pgpass) "
+            "[default: $CERTCLI_DB, else certcli.db in the user data folder].",
         ),
     ] = None,
     version: Annotated[
@@ -261,6 +262,7 @@ _SUBAPPS = [
     ("evaluator", "evaluator"),
     ("directory", "directory"),
     ("completion", "completion"),
+    ("db", "db"),
 ]
 
 importlib.import_module("certcli.cli.system").register(app)

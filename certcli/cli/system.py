@@ -36,7 +36,12 @@ def info(json_out: JsonOpt = False):
     Example: certcli info --json
     """
     store = common.store()
-    data = {"db": str(store.path), "schema_version": store.schema_version, "counts": store.counts()}
+    data = {
+        "db": str(store.path),
+        "server": store.dialect.server(store.conn),
+        "schema_version": store.schema_version,
+        "counts": store.counts(),
+    }
     if json_out:
         common.emit_json(data)
         return
@@ -45,6 +50,7 @@ def info(json_out: JsonOpt = False):
     common.fields(
         [
             ("database", data["db"]),
+            ("server", data["server"]),
             ("schema version", data["schema_version"]),
             ("scheme catalog", str(data_dir())),
         ]

@@ -123,8 +123,21 @@ class BaseStore:
         Only `init` and `demo` create: any other command on a missing or empty file
         refuses it, so a mistyped --db never becomes an empty office. A database
         written by a newer certcli is refused before anything reads it."""
-        self.path = Path(path)
+        from certcli.store.dialect import SQLITE, postgres_url
+
+        url = postgres_url(path)
+        self.actor = "unknown"
+        self.event_date: dt.date | None = None
+        # `--future`: invoices may be dated after today (a simulation or training
+        # office); certcli.domain.invoices reads it where invoices are numbered.
+        self.future_invoices = False
         self.read_only = False
+        if url:
+            self._open_postgres(url, create)
+            return
+        self.dialect = SQLITE
+        self.url = None
+        self.path = Path(path)
         memory = str(path) == ":memory:"
         if not memory:
             try:
@@ -146,11 +159,22 @@ class BaseStore:
             self.created = self._ensure_schema(create)
         except sqlite3.Error as exc:
             raise explain(exc, self.path) from None
-        self.actor = "unknown"
-        self.event_date: dt.date | None = None
-        # `--future`: invoices may be dated after today (a simulation or training
-        # office); certcli.domain.invoices reads it where invoices are numbered.
-        self.future_invoices = False
+
+    def _open_postgres(self, url: str, create: bool) -> None:
+        """The same store on a PostgreSQL database (certcli.store.postgres, which
+        brings the driver): only this opening and the dialect differ."""
+        from certcli.store import postgres
+
+        self.dialect = postgres.POSTGRES
+        self.url = url
+        # What messages and JSON show as "db": the URL, never its password.
+        self.path = postgres.shown_url(url)
+        self.conn = postgres.connect(url)
+        try:
+            self.created = self._ensure_schema(create)
+        except BaseException:
+            self.conn.close()
+            raise
 
     def _connect(self, memory: bool, create: bool) -> sqlite3.Connection:
         if memory:
@@ -203,7 +227,8 @@ class BaseStore:
 
         A half-written copy never carries the final name, and a copy that fails
         SQLite's integrity check is removed, never called a backup (a part file
-        left by a killed backup is removed by the next one: safe_files)."""
+        left by a killed backup is removed by the next one: safe_files). On
+        PostgreSQL, the backup is an SQLite copy of one snapshot (store.copy)."""
         from certcli.errors import CertcliError
         from certcli.store import files as safe_files
 
@@ -215,6 +240,11 @@ class BaseStore:
             with safe_files.temporary(
                 dest, force=force, protect=self.path, make_parents=True
             ) as tmp:
+                if self.url:
+                    from certcli.store import copy
+
+                    copy.snapshot_into(self, tmp)
+                    return
                 target = sqlite3.connect(tmp)
                 try:
                     with target:
@@ -247,10 +277,7 @@ class BaseStore:
 
     # -- schema ---------------------------------------------------------------
     def applied_migrations(self) -> list[str]:
-        exists = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_sqlite_migrations'"
-        ).fetchone()
-        if not exists:
+        if not self.dialect.has_table(self.conn, self.dialect.MIGRATIONS_TABLE):
             return []
         rows = self.conn.execute(
             "SELECT name FROM _sqlite_migrations WHERE migration_set='certcli' ORDER BY id"
@@ -271,13 +298,7 @@ class BaseStore:
             )
         if not applied:
             # Never turn another program's SQLite file into a certcli database.
-            foreign = [
-                row[0]
-                for row in self.conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 5"
-                )
-            ]
+            foreign = self.dialect.other_tables(self.conn)
             if foreign:
                 raise DatabaseError(
                     f"{self.path} is not a certcli database (it holds other tables: "
@@ -291,9 +312,7 @@ class BaseStore:
                 f"{SCHEMA_VERSION}) but its folder is read-only"
             )
 
-        # WAL lets readers go on while someone writes; it persists in the file.
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        migrations.apply(self.conn)
+        self.dialect.apply_migrations(self.conn)
         return True
 
     @property
@@ -314,7 +333,7 @@ class BaseStore:
                 f"need write access to its folder {self.path.parent}"
             )
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self.dialect.begin_write(self.conn)
         except sqlite3.Error as exc:
             raise explain(exc, self.path) from None
         try:
@@ -342,19 +361,17 @@ class BaseStore:
         return row[0] if row else None
 
     def insert(self, table: str, record: Mapping[str, Any]) -> int:
-        columns = ", ".join(record)
+        # Column names quoted: `end` is a reserved word in PostgreSQL.
+        columns = ", ".join(f'"{column}"' for column in record)
         marks = ", ".join("?" for _ in record)
-        cur = self.conn.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(record.values())
+        return self.dialect.insert_returning_id(
+            self.conn, f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(record.values())
         )
-        # sqlite3 sets it on every INSERT that succeeded (None is only before any).
-        assert cur.lastrowid is not None
-        return cur.lastrowid
 
     def update(self, table: str, row_id: int, changes: Mapping[str, Any]) -> None:
         if not changes:
             return
-        sets = ", ".join(f"{column} = ?" for column in changes)
+        sets = ", ".join(f'"{column}" = ?' for column in changes)
         self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), row_id))
 
     # -- counters -----------------------------------------------------------------
@@ -364,7 +381,7 @@ class BaseStore:
             raise RuntimeError("next_counter must run inside a transaction")
         self.conn.execute(
             "INSERT INTO counters (name, value) VALUES (?, 1) "
-            "ON CONFLICT(name) DO UPDATE SET value = value + 1",
+            "ON CONFLICT(name) DO UPDATE SET value = counters.value + 1",
             (name,),
         )
         return self.scalar("SELECT value FROM counters WHERE name = ?", (name,))
@@ -433,12 +450,5 @@ class BaseStore:
         )
 
     def counts(self) -> dict[str, int]:
-        tables = [
-            row[0]
-            for row in self.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' "
-                "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_%' ESCAPE '\\' "
-                "AND name NOT LIKE '%_fts%' ORDER BY name"
-            )
-        ]
+        tables = self.dialect.tables(self.conn)
         return {t: self.scalar(f"SELECT count(*) FROM {t}") for t in tables}

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from certcli.store.base import BaseStore, fts_phrase, like_escape
+from certcli.store.base import BaseStore, like_escape
 
 
 class CandidateQueries(BaseStore):
@@ -77,8 +77,7 @@ class CandidateQueries(BaseStore):
             "ORDER BY email_key, id"
         )
 
-    @staticmethod
-    def candidate_match(search_key: str, id_column: str = "id") -> tuple[str, list]:
+    def candidate_match(self, search_key: str, id_column: str = "id") -> tuple[str, list]:
         """A condition on `id_column` (a candidate id): the candidate's search key
         holds every word of `search_key`. Words of 3+ characters go through the
         trigram index as quoted phrases; shorter ones need a LIKE over the keys,
@@ -89,10 +88,9 @@ class CandidateQueries(BaseStore):
         short = [w for w in words if len(w) < 3]
         clauses, params = [], []
         if long_words:
-            clauses.append(
-                f"{id_column} IN (SELECT rowid FROM candidates_fts WHERE candidates_fts MATCH ?)"
-            )
-            params.append(" AND ".join(fts_phrase(w) for w in long_words))
+            clause, more = self.dialect.search_words(long_words, id_column)
+            clauses.append(clause)
+            params += more
         if short:
             likes = " AND ".join("search_key LIKE ? ESCAPE '\\'" for _ in short)
             clauses.append(f"{id_column} IN (SELECT id FROM candidates WHERE {likes})")
@@ -128,19 +126,10 @@ class CandidateQueries(BaseStore):
         transaction()."""
         if not self.conn.in_transaction:
             raise RuntimeError("bulk_load must run inside a transaction")
-        self.conn.execute("PRAGMA temp_store = MEMORY")
-        # Enough page cache that a long transaction does not spill pages to the WAL
-        # and read them back, which made the cost per row grow with the file.
-        self.conn.execute("PRAGMA cache_size = -262144")
         since = self.max_candidate_id()
-        self.conn.execute("INSERT INTO search_index_paused (since_id) VALUES (?)", (since,))
+        self.dialect.bulk_load_start(self.conn, since)
         yield
-        self.conn.execute("DELETE FROM search_index_paused")
-        self.conn.execute(
-            "INSERT INTO candidates_fts(rowid, search_key) "
-            "SELECT id, search_key FROM candidates WHERE id > ?",
-            (since,),
-        )
+        self.dialect.bulk_load_end(self.conn, since)
 
     def max_candidate_id(self) -> int:
         return self.scalar("SELECT coalesce(max(id), 0) FROM candidates")

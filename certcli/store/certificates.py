@@ -151,11 +151,7 @@ class CertificatesQueries(BaseStore):
     def _register_fold(self) -> None:
         # The one folding of certcli.rules.validators (accents, case), as an SQL function.
         if not getattr(self, "_fold_registered", False):
-            from certcli.rules.validators import fold
-
-            self.conn.create_function(
-                "certcli_fold", 1, lambda text: fold(text or ""), deterministic=True
-            )
+            self.dialect.register_fold(self.conn)
             self._fold_registered = True
 
     def periods_of(self, certificate_ids: list[int]) -> dict[int, list[sqlite3.Row]]:

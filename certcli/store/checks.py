@@ -16,19 +16,24 @@ class CheckQueries(BaseStore):
     def _checked(self, sql: str, params=()) -> list[sqlite3.Row]:
         try:
             return self.conn.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
+        except self.dialect.errors() as exc:
             # The check's own report names the cause; explain()'s advice would be
             # "run `certcli check`".
             raise DatabaseError(f"SQLite cannot read this part of the file ({exc})") from None
 
     def integrity_problems(self, limit: int = 20) -> list[str]:
         """SQLite's integrity_check, [] when the file is sound."""
-        rows = [row[0] for row in self._checked(f"PRAGMA integrity_check({int(limit)})")]
-        return [] if rows == ["ok"] else rows
+        try:
+            return self.dialect.integrity_problems(self.conn, limit)
+        except self.dialect.errors() as exc:
+            raise DatabaseError(f"SQLite cannot read this part of the file ({exc})") from None
 
     def foreign_key_problems(self) -> list[sqlite3.Row]:
         """(table, rowid, parent) of each row pointing at a missing record."""
-        return self._checked("PRAGMA foreign_key_check")
+        try:
+            return self.dialect.foreign_key_problems(self.conn)
+        except self.dialect.errors() as exc:
+            raise DatabaseError(f"SQLite cannot read this part of the file ({exc})") from None
 
     def numbered_invoices(self) -> list[sqlite3.Row]:
         return self._checked(
@@ -59,7 +64,10 @@ class CheckQueries(BaseStore):
         certificate than their period's."""
         return self._checked(
             "SELECT r.period_id, count(*) AS n, "
-            "sum(r.certificate_id != p.certificate_id) AS misfiled "
+            "sum(CASE WHEN r.certificate_id != p.certificate_id THEN 1 "
+            "WHEN r.certificate_id = p.certificate_id THEN 0 END) AS misfiled "
             "FROM reminders r LEFT JOIN certificate_periods p ON p.id = r.period_id "
-            "GROUP BY r.period_id HAVING n > 1 OR misfiled > 0 ORDER BY r.period_id"
+            "GROUP BY r.period_id HAVING count(*) > 1 "
+            "OR sum(CASE WHEN r.certificate_id != p.certificate_id THEN 1 END) > 0 "
+            "ORDER BY r.period_id"
         )

@@ -33,8 +33,8 @@ _FLAGS = (
 
 def database_files(db: Path | str | None) -> list[Path]:
     """The database and the files SQLite keeps beside it."""
-    if db is None or str(db) == ":memory:":
-        return []
+    if db is None or str(db) == ":memory:" or "://" in str(db):
+        return []  # in memory, or on a database server
     db = Path(db)
     return [db.with_name(db.name + suffix) for suffix in _SIDECARS]
 

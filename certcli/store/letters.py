@@ -113,7 +113,7 @@ class LettersQueries(BaseStore):
     def period_on(self, certificate_id: int, day: str) -> sqlite3.Row | None:
         return self.one(
             "SELECT * FROM certificate_periods WHERE certificate_id = ? AND start <= ? "
-            "AND (end IS NULL OR end >= ?) ORDER BY start DESC, id DESC LIMIT 1",
+            'AND ("end" IS NULL OR "end" >= ?) ORDER BY start DESC, id DESC LIMIT 1',
             (certificate_id, day, day),
         )
 

@@ -573,3 +573,9 @@ def apply(conn) -> None:
 
 def names() -> list[str]:
     return [m.name for m in migrations._migrations]
+
+
+def functions() -> list[tuple[str, object]]:
+    """(name, function) of every migration in order, for a runner other than
+    sqlite-utils' (PostgreSQL: certcli.store.postgres)."""
+    return [(m.name, m.fn) for m in migrations._migrations]

@@ -1,0 +1,149 @@
+"""Where SQLite and PostgreSQL differ, each difference in one method.
+
+The store's SQL is written once, in SQLite's dialect; `SqliteDialect` is what the
+embedded default does. `certcli.store.postgres.PostgresDialect` (imported only for
+a postgresql:// URL, with its driver) overrides these methods and translates the
+statements on its connection. Nothing here imports a driver.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from certcli.errors import DatabaseError
+
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+# "scheme://...": a URL, not a file name (a colon alone is legal in a file name).
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def postgres_url(target) -> str | None:
+    """The PostgreSQL URL `target` is, None for a file; any other URL is refused
+    (`--db mysql://...` must not become a folder named `mysql:`)."""
+    if isinstance(target, Path) or target is None:
+        return None
+    text = str(target)
+    match = _URL.match(text)
+    if not match:
+        return None
+    scheme = match.group(1).lower()
+    if scheme in POSTGRES_SCHEMES:
+        return text
+    if scheme == "file":
+        raise DatabaseError(
+            f"--db takes a file path or a postgresql:// URL, not a file: URL ({text}): "
+            "give the path itself"
+        )
+    raise DatabaseError(
+        f"unknown database URL scheme '{scheme}:' in --db: certcli works with an SQLite "
+        "file (a path) or PostgreSQL (postgresql://user@host/dbname)"
+    )
+
+
+class SqliteDialect:
+    name = "sqlite"
+    # sqlite-utils' bookkeeping table of applied migrations (both dialects use it).
+    MIGRATIONS_TABLE = "_sqlite_migrations"
+
+    def begin_write(self, conn) -> None:
+        # Takes the database's write lock now, so two desks queue up instead of
+        # interleaving (a counter read inside is nobody else's until bumped).
+        conn.execute("BEGIN IMMEDIATE")
+
+    def begin_snapshot(self, conn) -> None:
+        """A read-only transaction: every later read sees the same moment (WAL)."""
+        conn.execute("BEGIN")
+
+    def has_table(self, conn, name: str) -> bool:
+        return bool(
+            conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name = ?", (name,)
+            ).fetchone()
+        )
+
+    def tables(self, conn) -> list[str]:
+        """certcli's tables (no bookkeeping, no search index internals), by name."""
+        return [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' "
+                "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '\\_%' ESCAPE '\\' "
+                "AND name NOT LIKE '%_fts%' ORDER BY name"
+            )
+        ]
+
+    def other_tables(self, conn) -> list[str]:
+        """Up to five tables of a database certcli did not create."""
+        return [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 5"
+            )
+        ]
+
+    def apply_migrations(self, conn) -> None:
+        from certcli.store import migrations
+
+        # WAL lets readers go on while someone writes; it persists in the file.
+        conn.execute("PRAGMA journal_mode = WAL")
+        migrations.apply(conn)
+
+    def insert_returning_id(self, conn, sql: str, params) -> int:
+        return conn.execute(sql, params).lastrowid
+
+    def search_words(self, words: list[str], id_column: str) -> tuple[str, list]:
+        """Candidates whose search key holds every word (3+ characters each), through
+        the trigram index, as a condition on `id_column`."""
+        from certcli.store.base import fts_phrase
+
+        return (
+            f"{id_column} IN (SELECT rowid FROM candidates_fts WHERE candidates_fts MATCH ?)",
+            [" AND ".join(fts_phrase(w) for w in words)],
+        )
+
+    def register_fold(self, conn) -> None:
+        # The one folding of certcli.rules.validators (accents, case), as an SQL function.
+        from certcli.rules.validators import fold
+
+        conn.create_function("certcli_fold", 1, lambda text: fold(text or ""), deterministic=True)
+
+    def bulk_load_start(self, conn, since: int) -> None:
+        conn.execute("PRAGMA temp_store = MEMORY")
+        # Enough page cache that a long transaction does not spill pages to the WAL
+        # and read them back, which made the cost per row grow with the file.
+        conn.execute("PRAGMA cache_size = -262144")
+        conn.execute("INSERT INTO search_index_paused (since_id) VALUES (?)", (since,))
+
+    def bulk_load_end(self, conn, since: int) -> None:
+        conn.execute("DELETE FROM search_index_paused")
+        conn.execute(
+            "INSERT INTO candidates_fts(rowid, search_key) "
+            "SELECT id, search_key FROM candidates WHERE id > ?",
+            (since,),
+        )
+
+    def defer_constraints(self, conn) -> None:
+        """Foreign keys checked at commit (a copy inserts tables in name order)."""
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+
+    def integrity_problems(self, conn, limit: int) -> list[str]:
+        rows = [row[0] for row in conn.execute(f"PRAGMA integrity_check({int(limit)})")]
+        return [] if rows == ["ok"] else rows
+
+    def foreign_key_problems(self, conn) -> list:
+        return conn.execute("PRAGMA foreign_key_check").fetchall()
+
+    def server(self, conn) -> str:
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version}"
+
+    def errors(self) -> tuple[type[Exception], ...]:
+        import sqlite3
+
+        return (sqlite3.Error,)
+
+
+SQLITE = SqliteDialect()

@@ -1,0 +1,717 @@
+"""PostgreSQL, the shared engine: connecting, the store's SQL translated, its errors.
+
+Imported only for a postgresql:// URL, and psycopg (3) with it, so that SQLite
+commands keep their start-up time. The store writes SQL once, in SQLite's dialect;
+`translate` turns a statement into PostgreSQL's (placeholders, NOCASE, JSON, NULL
+order...) once per distinct statement, and `PostgresDialect` overrides the few
+operations that differ in more than words (certcli.store.dialect).
+
+Values travel as SQLite sees them: parameters are bound on the client as quoted
+literals, whose type the server infers from the column (SQLite's loose typing,
+'5' = 5), results come back as SQLite gives them (integers, not Decimal or bool).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import ClientCursor, errors, pq
+from psycopg.adapt import Dumper, Loader
+
+from certcli.errors import DatabaseError
+from certcli.store.dialect import SqliteDialect
+
+MIN_SERVER = 150000  # PostgreSQL 15
+# Every writing transaction takes this one advisory lock first: writers queue up as
+# on SQLite (BEGIN IMMEDIATE), so gapless counters and once-only rows need no retry.
+WRITE_LOCK = 7_220_525_100_017
+LOCK_TIMEOUT = "30s"  # as SQLite's busy timeout
+CONNECT_TIMEOUT = 10
+
+
+# -- the URL -----------------------------------------------------------------------
+def shown_url(url: str) -> str:
+    """The URL without its password (never printed nor stored)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}@{netloc}" if user else netloc))
+
+
+def _where(url: str) -> dict[str, str]:
+    """Host, port, user and database the URL means, libpq's defaults filled in, for
+    the error messages."""
+    import getpass
+    import os
+
+    try:
+        given = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        given = {}
+    user = given.get("user") or os.environ.get("PGUSER") or getpass.getuser()
+    host = given.get("host") or os.environ.get("PGHOST") or "the local socket"
+    port = given.get("port") or os.environ.get("PGPORT") or "5432"
+    return {
+        "host": str(host),
+        "port": str(port),
+        "user": str(user),
+        "dbname": str(given.get("dbname") or os.environ.get("PGDATABASE") or user),
+    }
+
+
+def connect(url: str) -> Connection:
+    """A connection to the URL's database, or one DatabaseError saying what is wrong:
+    the host, the server, the user, the password, the database or the version."""
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError as exc:
+        raise DatabaseError(
+            f"invalid PostgreSQL URL {shown_url(url)}: {_first_line(exc)}"
+        ) from None
+    params.setdefault("connect_timeout", CONNECT_TIMEOUT)
+    params.setdefault("application_name", "certcli")
+    try:
+        raw = psycopg.connect(**params, autocommit=True, cursor_factory=ClientCursor)
+    except psycopg.Error as exc:
+        raise _connect_error(exc, url) from None
+    try:
+        version = raw.info.server_version
+        if version < MIN_SERVER:
+            raise DatabaseError(too_old(version, url))
+        _adapt(raw)
+        raw.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+    except BaseException:
+        raw.close()
+        raise
+    return Connection(raw)
+
+
+def too_old(version: int, url: str) -> str:
+    return (
+        f"the PostgreSQL server of {shown_url(url)} is version {_version(version)}: "
+        "certcli needs PostgreSQL 15 or newer"
+    )
+
+
+def _version(number: int) -> str:
+    return f"{number // 10000}.{number % 10000}"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _connect_error(exc: psycopg.Error, url: str) -> DatabaseError:
+    text = str(exc)
+    lower = text.lower()
+    w = _where(url)
+    server = f"{w['host']}" + ("" if w["host"].startswith(("/", "the ")) else f":{w['port']}")
+    if "could not translate host name" in lower or "name or service not known" in lower:
+        return DatabaseError(f"unknown host {w['host']}: check the host name in the --db URL")
+    if "password authentication failed" in lower:
+        return DatabaseError(
+            f"wrong password for user {w['user']} on {server}: check PGPASSWORD or ~/.pgpass"
+        )
+    if "no password supplied" in lower or "password is required" in lower:
+        return DatabaseError(
+            f"the server {server} asks a password for user {w['user']}: set PGPASSWORD "
+            "or add it to ~/.pgpass (never in the URL)"
+        )
+    if re.search(r'role "[^"]*" does not exist', lower):
+        return DatabaseError(f"no user {w['user']} on the PostgreSQL server {server}")
+    if re.search(r'database "[^"]*" does not exist', lower):
+        return DatabaseError(
+            f"no database {w['dbname']} on the PostgreSQL server {server}: create it "
+            f"(createdb {w['dbname']}), then run `certcli init`"
+        )
+    if "timeout expired" in lower:
+        return DatabaseError(
+            f"no answer from the PostgreSQL server {server} within {CONNECT_TIMEOUT} s: "
+            "check the host and port, and that the server is up"
+        )
+    if (
+        "connection refused" in lower
+        or "no such file or directory" in lower
+        or "is the server running" in lower
+    ):
+        return DatabaseError(
+            f"the PostgreSQL server {server} is not running or refuses connections: "
+            "start it, or check the host and port"
+        )
+    if "permission denied" in lower or "pg_hba.conf" in lower:
+        return DatabaseError(
+            f"the PostgreSQL server {server} refuses user {w['user']} on database "
+            f"{w['dbname']} ({_first_line(exc)})"
+        )
+    return DatabaseError(f"cannot connect to PostgreSQL at {server}: {_first_line(exc)}")
+
+
+def explain(exc: psycopg.Error) -> DatabaseError:
+    """A failed statement in the user's words (base.explain's rule, for PostgreSQL)."""
+    text = _first_line(exc)
+    if isinstance(exc, errors.LockNotAvailable | errors.DeadlockDetected):
+        return DatabaseError(f"database is busy ({text}); try again")
+    if isinstance(exc, errors.NumericValueOutOfRange):
+        return DatabaseError("a number given is too large")
+    if isinstance(exc, errors.DiskFull):
+        return DatabaseError(
+            "the database server's disk is full: free some space and try again "
+            "(nothing was written by this step)"
+        )
+    if isinstance(exc, errors.ReadOnlySqlTransaction | errors.InsufficientPrivilege):
+        return DatabaseError(f"the database refuses this write ({text})")
+    if getattr(exc, "pgconn", None) is None and "closed" in text:
+        return DatabaseError(f"the database connection is closed ({text})")
+    if isinstance(exc, psycopg.OperationalError | errors.AdminShutdown):
+        return DatabaseError(f"the connection to the PostgreSQL server was lost ({text})")
+    return DatabaseError(f"database: {text}")
+
+
+# -- values as SQLite has them ----------------------------------------------------
+class _Literal(Dumper):
+    """A Python value as a quoted literal of unknown type: the column it meets
+    gives it its type, as SQLite's affinity does ('5' is 5 in an INTEGER column)."""
+
+    oid = 0
+
+    def dump(self, obj):
+        return str(obj).encode()
+
+
+class _BoolLiteral(_Literal):
+    def dump(self, obj):
+        return b"1" if obj else b"0"
+
+
+class _DatetimeLiteral(_Literal):
+    def dump(self, obj):
+        return obj.isoformat(" ").encode()  # sqlite3's own adapter
+
+
+class _Number(Loader):
+    """numeric (sum, avg) as SQLite returns it: an int when whole."""
+
+    def load(self, data):
+        from decimal import Decimal
+
+        value = Decimal(bytes(data).decode())
+        return int(value) if value == value.to_integral_value() else float(value)
+
+
+class _Bool(Loader):
+    def load(self, data):
+        return 1 if bytes(data) == b"t" else 0
+
+
+def _adapt(raw) -> None:
+    from decimal import Decimal
+
+    adapters = raw.adapters
+    for kind in (int, float, Decimal, dt.date):
+        adapters.register_dumper(kind, _Literal)
+    adapters.register_dumper(bool, _BoolLiteral)
+    adapters.register_dumper(dt.datetime, _DatetimeLiteral)
+    adapters.register_loader("numeric", _Number)
+    adapters.register_loader("bool", _Bool)
+
+
+class Row:
+    """sqlite3.Row's interface: by position, by (case-insensitive) name, keys()."""
+
+    __slots__ = ("_values", "_names", "_index")
+
+    def __init__(self, values, names, index):
+        self._values, self._names, self._index = values, names, index
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            try:
+                return self._values[self._index[key]]
+            except KeyError:
+                return self._values[self._index[key.lower()]]
+        return self._values[key]
+
+    def keys(self):
+        return list(self._names)
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self):
+        return len(self._values)
+
+    def __eq__(self, other):
+        if isinstance(other, Row):
+            return self._names == other._names and self._values == other._values
+        return NotImplemented
+
+    def __hash__(self):
+        return hash((self._names, self._values))
+
+    def __repr__(self):
+        return f"<Row {dict(zip(self._names, self._values, strict=True))}>"
+
+
+def _row_factory(cursor):
+    names = tuple(c.name for c in cursor.description or ())
+    index: dict[str, int] = {}
+    for i, name in enumerate(names):
+        index.setdefault(name, i)
+    return lambda values: Row(tuple(values), names, index)
+
+
+# -- the connection ------------------------------------------------------------------
+_INSERT = re.compile(r"^\s*INSERT INTO (\w+)\s*\(([^)]*)\)", re.IGNORECASE)
+
+
+class Connection:
+    """The part of sqlite3.Connection the store uses, over psycopg: every statement
+    translated, every failure a DatabaseError."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self._trace = None
+
+    def set_trace_callback(self, callback) -> None:
+        """As sqlite3's: `callback(sql)` for every statement run (tests count them)."""
+        self._trace = callback
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
+
+    @property
+    def server_version(self) -> str:
+        return _version(self.raw.info.server_version)
+
+    def _cursor(self):
+        cur = self.raw.cursor()
+        cur.row_factory = _row_factory
+        return cur
+
+    def execute(self, sql: str, params=()):
+        if self._trace:
+            self._trace(sql)
+        try:
+            cur = self._cursor()
+            cur.execute(translate(sql), _params(params))
+            self._after_insert(sql)
+        except psycopg.Error as exc:
+            raise explain(exc) from None
+        return cur
+
+    def executemany(self, sql: str, seq):
+        if self._trace:
+            self._trace(sql)
+        try:
+            cur = self._cursor()
+            cur.executemany(translate(sql), [_params(p) for p in seq])
+            self._after_insert(sql)
+        except psycopg.Error as exc:
+            raise explain(exc) from None
+        return cur
+
+    def _after_insert(self, sql: str) -> None:
+        # Rows given their own id (an import, a copy): the next id the server hands
+        # out follows them, as SQLite's max(rowid) + 1 does.
+        match = _INSERT.match(sql)
+        if match and "id" in (c.strip().strip('"') for c in match.group(2).split(",")):
+            table = match.group(1)
+            self.raw.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"coalesce(max(id), 0) + 1, false) FROM {table}"
+            )
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def _params(params):
+    if params is None:
+        return ()
+    if isinstance(params, dict):
+        return params
+    return tuple(params)
+
+
+# -- SQLite's SQL in PostgreSQL's words -----------------------------------------------
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_NOCASE = re.compile(r"([\w.]+) COLLATE NOCASE", re.IGNORECASE)
+_INDEXED_BY = re.compile(r"\s+INDEXED BY \w+", re.IGNORECASE)
+_JSON_IN = re.compile(r"([\w.]+) IN \(SELECT value FROM json_each\(\?\)\)", re.IGNORECASE)
+_JSON_EXTRACT = re.compile(r"json_extract\(([\w.]+), '\$\.([^']*)'\)(\s*(?:IN\b|=|!=|<|>)?)")
+_LIKE = re.compile(r"\bLIKE\b")
+_REAL = re.compile(r"\bAS REAL\b", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"%|\?|(?<![:\w]):([A-Za-z_]\w*)")
+_KEYWORDS = {
+    "where", "order", "group", "limit", "offset", "union", "join", "left", "inner",
+    "on", "having", "except", "intersect", "window",
+}  # fmt: skip
+
+
+def _json_in(match) -> str:
+    column = match.group(1)
+    name = column.rsplit(".", 1)[-1]
+    value = "CAST(value AS bigint)" if name == "id" or name.endswith("_id") else "value"
+    return f"{column} IN (SELECT {value} FROM json_array_elements_text(CAST(? AS json)))"
+
+
+def _json_path(path: str) -> str:
+    return "{" + ",".join(re.sub(r"\[(\d+)\]", r".\1", path).split(".")) + "}"
+
+
+def _json_extract(match) -> str:
+    column, path, after = match.groups()
+    # Compared with text: the value as text; selected: the JSON value itself (an id
+    # comes back an int, as from SQLite's json_extract).
+    operator = "#>>" if after.strip() else "#>"
+    return f"(CAST({column} AS jsonb) {operator} '{_json_path(path)}'){after}"
+
+
+def _matching_paren(text: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def _alias_subqueries(code: str) -> str:
+    """PostgreSQL 15 wants a name for every subquery in FROM."""
+    out, pos, n = [], 0, 0
+    for match in re.finditer(r"\bFROM\s*\(\s*SELECT\b", code, re.IGNORECASE):
+        if match.start() < pos:
+            continue
+        open_at = code.index("(", match.start())
+        close = _matching_paren(code, open_at)
+        if close < 0:
+            break
+        following = re.match(r"\s*(\w+)", code[close + 1 :])
+        inner = _alias_subqueries(code[open_at + 1 : close])
+        out.append(code[pos:open_at] + "(" + inner + ")")
+        if not following or following.group(1).lower() in _KEYWORDS:
+            n += 1
+            out.append(f" AS _q{n}")
+        pos = close + 1
+    out.append(code[pos:])
+    return "".join(out)
+
+
+def _nulls_first(code: str) -> str:
+    """SQLite sorts NULL first (last when descending), PostgreSQL the other way round:
+    every ORDER BY term, and every index column, says SQLite's order."""
+    out, pos = [], 0
+    for match in re.finditer(r"\bORDER BY\b|\bCREATE (?:UNIQUE )?INDEX\b", code, re.IGNORECASE):
+        if match.start() < pos:
+            continue
+        if match.group().upper().startswith("CREATE"):
+            open_at = code.find("(", match.end())
+            if open_at < 0 or re.search(r"\bUSING\b", code[match.end() : open_at], re.I):
+                continue  # a GIN index has no order
+            close = _matching_paren(code, open_at)
+            out.append(code[pos : open_at + 1])
+            out.append(_terms(code[open_at + 1 : close]))
+            pos = close
+            continue
+        start = match.end()
+        depth, end = 0, len(code)
+        i = start
+        while i < len(code):
+            ch = code[i]
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                if depth == 0:
+                    end = i
+                    break
+                depth -= 1
+            elif depth == 0 and re.match(r"\s(LIMIT|OFFSET|UNION|FOR)\b", code[i:], re.I):
+                end = i
+                break
+            i += 1
+        out.append(code[pos:start])
+        out.append(_terms(code[start:end]))
+        pos = end
+    out.append(code[pos:])
+    return "".join(out)
+
+
+def _terms(clause: str) -> str:
+    terms, depth, last = [], 0, 0
+    for i, ch in enumerate(clause):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            terms.append(clause[last:i])
+            last = i + 1
+    terms.append(clause[last:])
+    done = []
+    for term in terms:
+        bare = term.rstrip()
+        if re.search(r"\bNULLS (FIRST|LAST)$", bare, re.I) or not bare.strip():
+            done.append(term)
+        elif re.search(r"\bDESC$", bare, re.I):
+            done.append(f"{bare} NULLS LAST")
+        else:
+            done.append(f"{bare} NULLS FIRST")
+    return ",".join(done)
+
+
+@functools.lru_cache(maxsize=2048)
+def translate(sql: str) -> str:
+    """One statement of the store (SQLite's dialect, ? and :name parameters) in
+    PostgreSQL's, with psycopg's %s and %(name)s."""
+    pieces = []
+    pos = 0
+    for match in _LITERAL.finditer(sql):
+        pieces.append((False, sql[pos : match.start()]))
+        pieces.append((True, match.group()))
+        pos = match.end()
+    pieces.append((False, sql[pos:]))
+    # Code rewrites that may span a literal (json paths) run on the whole text with
+    # literals in place; placeholders only outside literals.
+    text = sql
+    text = _NOCASE.sub(r"lower(\1)", text)
+    text = _INDEXED_BY.sub("", text)
+    text = _JSON_IN.sub(_json_in, text)
+    text = _JSON_EXTRACT.sub(_json_extract, text)
+    text = text.replace("group_concat(", "string_agg(").replace("instr(", "strpos(")
+    text = _REAL.sub("AS double precision", text)
+    text = _alias_subqueries(text)
+    text = _nulls_first(text)
+    out = []
+    pos = 0
+    for match in _LITERAL.finditer(text):
+        out.append(_code(text[pos : match.start()]))
+        out.append(match.group().replace("%", "%%"))
+        pos = match.end()
+    out.append(_code(text[pos:]))
+    return "".join(out)
+
+
+def _code(code: str) -> str:
+    code = _LIKE.sub("ILIKE", code)  # SQLite's LIKE ignores ASCII case, as ILIKE in "C"
+
+    def place(match):
+        if match.group() == "%":
+            return "%%"
+        if match.group() == "?":
+            return "%s"
+        return f"%({match.group(1)})s"
+
+    return _PLACEHOLDER.sub(place, code)
+
+
+# -- the schema: the same migrations, their DDL in PostgreSQL's words -------------------
+_FOLD_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION certcli_fold(t text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fold$
+  SELECT btrim(lower(regexp_replace(normalize(coalesce(t, ''), NFKD),
+    '[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]', '', 'g')
+    COLLATE "und-x-icu"))
+$fold$
+"""
+_PRELUDE = [
+    # pg_trgm is a trusted extension: the database's owner may create it.
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    # certcli.rules.validators.fold (NFKD, marks dropped, lower case) for the
+    # directory's search, which SQLite gets as a Python function.
+    _FOLD_FUNCTION,
+    """CREATE TABLE IF NOT EXISTS _sqlite_migrations (
+        id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        migration_set TEXT NOT NULL,
+        name TEXT NOT NULL,
+        applied_at TEXT NOT NULL,
+        UNIQUE (migration_set, name)
+    )""",
+]
+_REFERENCE = re.compile(r"^(\s*)(\w+)(\s[^\n]*?)\s+REFERENCES (\w+)\((\w+)\)", re.MULTILINE)
+
+
+class _MigrationDb:
+    """What a migration function uses of sqlite-utils' Database, over PostgreSQL.
+    Foreign keys are added at the end of the migration (SQLite lets a table point at
+    one created later), deferrable (a copy inserts tables in name order)."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.foreign_keys: list[str] = []
+
+    def execute(self, sql: str, params=()):
+        cursor = None
+        for statement in self.ddl(sql):
+            cursor = self.conn.execute(statement, params)
+        return cursor
+
+    def ddl(self, sql: str) -> list[str]:
+        head = " ".join(sql.split()[:3]).upper()
+        if "candidates_fts" in sql:
+            # SQLite's FTS5 trigram table and its triggers: a trigram index here,
+            # which the server keeps up to date itself.
+            if head.startswith("CREATE VIRTUAL TABLE"):
+                return [
+                    "CREATE INDEX candidates_search_trgm ON candidates "
+                    "USING gin (search_key gin_trgm_ops)"
+                ]
+            return []
+        if not head.startswith(("CREATE TABLE", "ALTER TABLE")):
+            return [sql]
+        sql = re.sub(
+            r"\bINTEGER PRIMARY KEY\b", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", sql
+        )
+        sql = re.sub(r"\bINTEGER\b", "BIGINT", sql)
+        sql = re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', sql)  # SQLite's byte order
+        sql = re.sub(r"(?m)^(\s*)end\b", r'\1"end"', sql)  # a reserved word here
+        if head.startswith("CREATE TABLE"):
+            table = sql.split()[2].split("(")[0]
+
+            def later(match):
+                indent, column, rest, parent, key = match.groups()
+                self.foreign_keys.append(
+                    f"ALTER TABLE {table} ADD FOREIGN KEY ({column}) "
+                    f"REFERENCES {parent}({key}) DEFERRABLE"
+                )
+                return f"{indent}{column}{rest}"
+
+            sql = _REFERENCE.sub(later, sql)
+        else:
+            sql = re.sub(r"REFERENCES (\w+)\((\w+)\)", r"REFERENCES \1(\2) DEFERRABLE", sql)
+        return [sql]
+
+    def finish(self) -> None:
+        for statement in self.foreign_keys:
+            self.conn.execute(statement)
+        self.foreign_keys = []
+
+
+class PostgresDialect(SqliteDialect):
+    name = "postgresql"
+
+    def begin_write(self, conn) -> None:
+        conn.execute("BEGIN")
+        conn.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+
+    def begin_snapshot(self, conn) -> None:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def has_table(self, conn, name: str) -> bool:
+        return bool(
+            conn.execute(
+                "SELECT 1 FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_name = ?",
+                (name,),
+            ).fetchone()
+        )
+
+    def tables(self, conn) -> list[str]:
+        return [
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' "
+                "AND table_name NOT LIKE '\\_%' ESCAPE '\\' "
+                'ORDER BY table_name COLLATE "C"'
+            )
+        ]
+
+    def other_tables(self, conn) -> list[str]:
+        return [
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() "
+                'ORDER BY table_name COLLATE "C" LIMIT 5'
+            )
+        ]
+
+    def apply_migrations(self, conn) -> None:
+        from certcli.store import migrations
+
+        self.begin_write(conn)  # two desks running `init` at once: one migrates
+        try:
+            for statement in _PRELUDE:
+                try:
+                    conn.raw.execute(statement)
+                except errors.InsufficientPrivilege as exc:
+                    raise DatabaseError(
+                        f"cannot create the schema ({_first_line(exc)}): the user needs "
+                        "CREATE rights on the database (and on its public schema)"
+                    ) from None
+                except psycopg.Error as exc:
+                    raise explain(exc) from None
+            done = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT name FROM _sqlite_migrations WHERE migration_set = 'certcli'"
+                )
+            }
+            for name, function in migrations.functions():
+                if name in done:
+                    continue
+                db = _MigrationDb(conn)
+                function(db)
+                db.finish()
+                conn.execute(
+                    "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                    "VALUES ('certcli', ?, ?)",
+                    (name, str(dt.datetime.now(dt.UTC))),
+                )
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def insert_returning_id(self, conn, sql: str, params) -> int:
+        return conn.execute(sql + " RETURNING id", params).fetchone()[0]
+
+    def search_words(self, words: list[str], id_column: str) -> tuple[str, list]:
+        # The trigram index answers LIKE '%word%' itself.
+        from certcli.store.base import like_escape
+
+        likes = " AND ".join("search_key LIKE ? ESCAPE '\\'" for _ in words)
+        return (
+            f"{id_column} IN (SELECT id FROM candidates WHERE {likes})",
+            [f"%{like_escape(w)}%" for w in words],
+        )
+
+    def register_fold(self, conn) -> None:
+        pass  # certcli_fold is part of the schema (_PRELUDE)
+
+    def bulk_load_start(self, conn, since: int) -> None:
+        pass  # the trigram index follows every insert at no extra cost per row
+
+    def bulk_load_end(self, conn, since: int) -> None:
+        pass
+
+    def defer_constraints(self, conn) -> None:
+        conn.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    def integrity_problems(self, conn, limit: int) -> list[str]:
+        # The server checks its own pages (and reports damage on any read): nothing
+        # to ask it here beyond reading every table, which the ledger checks do.
+        return []
+
+    def foreign_key_problems(self, conn) -> list:
+        return []  # enforced by the server on every write, never switched off
+
+    def server(self, conn) -> str:
+        return f"PostgreSQL {conn.server_version}"
+
+    def errors(self) -> tuple[type[Exception], ...]:
+        return (psycopg.Error, DatabaseError)
+
+
+POSTGRES = PostgresDialect()
