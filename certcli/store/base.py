@@ -123,7 +123,7 @@ class BaseStore:
         Only `init` and `demo` create: any other command on a missing or empty file
         refuses it, so a mistyped --db never becomes an empty office. A database
         written by a newer certcli is refused before anything reads it."""
-        from certcli.store.dialect import SQLITE, postgres_url
+        from certcli.store.dialect import SQLITE, SqliteDialect, postgres_url
 
         url = postgres_url(path)
         self.actor = "unknown"
@@ -132,11 +132,11 @@ class BaseStore:
         # office); certcli.domain.invoices reads it where invoices are numbered.
         self.future_invoices = False
         self.read_only = False
+        self.url: str | None = None
         if url:
             self._open_postgres(url, create)
             return
-        self.dialect = SQLITE
-        self.url = None
+        self.dialect: SqliteDialect = SQLITE
         self.path = Path(path)
         memory = str(path) == ":memory:"
         if not memory:
@@ -168,8 +168,10 @@ class BaseStore:
         self.dialect = postgres.POSTGRES
         self.url = url
         # What messages and JSON show as "db": the URL, never its password.
-        self.path = postgres.shown_url(url)
-        self.conn = postgres.connect(url)
+        # (A str, not a Path: only SQLite's own branches take its parent folder.)
+        self.path = postgres.shown_url(url)  # type: ignore[assignment]
+        # The part of sqlite3.Connection the store uses, with the same behaviour.
+        self.conn = postgres.connect(url)  # type: ignore[assignment]
         try:
             self.created = self._ensure_schema(create)
         except BaseException:
@@ -373,6 +375,26 @@ class BaseStore:
             return
         sets = ", ".join(f'"{column}" = ?' for column in changes)
         self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), row_id))
+
+    def candidate_match(self, search_key: str, id_column: str = "id") -> tuple[str, list]:
+        """A condition on `id_column` (a candidate id): the candidate's search key
+        holds every word of `search_key`. Words of 3+ characters go through the
+        trigram index as quoted phrases; shorter ones need a LIKE over the keys,
+        wildcards escaped either way. Shared by candidate, dossier and certificate
+        search."""
+        words = search_key.split()
+        long_words = [w for w in words if len(w) >= 3]
+        short = [w for w in words if len(w) < 3]
+        clauses, params = [], []
+        if long_words:
+            clause, more = self.dialect.search_words(long_words, id_column)
+            clauses.append(clause)
+            params += more
+        if short:
+            likes = " AND ".join("search_key LIKE ? ESCAPE '\\'" for _ in short)
+            clauses.append(f"{id_column} IN (SELECT id FROM candidates WHERE {likes})")
+            params += [f"%{like_escape(w)}%" for w in short]
+        return " AND ".join(clauses), params
 
     # -- counters -----------------------------------------------------------------
     def next_counter(self, name: str) -> int:

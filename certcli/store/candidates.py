@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from certcli.store.base import BaseStore, like_escape
+from certcli.store.base import BaseStore
 
 
 class CandidateQueries(BaseStore):
@@ -76,26 +76,6 @@ class CandidateQueries(BaseStore):
             "WHERE email_key IS NOT NULL GROUP BY email_key HAVING count(*) > 1) "
             "ORDER BY email_key, id"
         )
-
-    def candidate_match(self, search_key: str, id_column: str = "id") -> tuple[str, list]:
-        """A condition on `id_column` (a candidate id): the candidate's search key
-        holds every word of `search_key`. Words of 3+ characters go through the
-        trigram index as quoted phrases; shorter ones need a LIKE over the keys,
-        wildcards escaped either way. Shared by candidate, dossier and certificate
-        search."""
-        words = search_key.split()
-        long_words = [w for w in words if len(w) >= 3]
-        short = [w for w in words if len(w) < 3]
-        clauses, params = [], []
-        if long_words:
-            clause, more = self.dialect.search_words(long_words, id_column)
-            clauses.append(clause)
-            params += more
-        if short:
-            likes = " AND ".join("search_key LIKE ? ESCAPE '\\'" for _ in short)
-            clauses.append(f"{id_column} IN (SELECT id FROM candidates WHERE {likes})")
-            params += [f"%{like_escape(w)}%" for w in short]
-        return " AND ".join(clauses), params
 
     def _search_clause(self, search_key: str | None) -> tuple[str, list]:
         """Every word must appear ("dupont jean" finds Jean Dupont)."""

@@ -7,7 +7,6 @@ import sqlite3
 from collections.abc import Iterator
 
 from certcli.store.base import BaseStore
-from certcli.store.candidates import CandidateQueries
 from certcli.store.invoices import dues_invoiced_sql
 
 _CERT = (
@@ -119,7 +118,7 @@ class CertificatesQueries(BaseStore):
         candidates' search index."""
         where, params = [], []
         if search_key:
-            clause, more = CandidateQueries.candidate_match(search_key, "ce.candidate_id")
+            clause, more = self.candidate_match(search_key, "ce.candidate_id")
             where.append(clause)
             params += more
         if words:

@@ -7,7 +7,6 @@ import sqlite3
 
 from certcli.rules.workflow import SETTLED
 from certcli.store.base import BaseStore, sql_list
-from certcli.store.candidates import CandidateQueries
 
 _WITH_NAMES = (
     "SELECT d.*, c.first_name, c.last_name, ce.number AS certificate_number FROM dossiers d "
@@ -65,7 +64,7 @@ class DossierQueries(BaseStore):
         limit: int | None = 50,
         offset: int = 0,
     ) -> list[sqlite3.Row]:
-        where, params = self._dossier_filters(status, scheme, kind, candidate_id, search_key)
+        where, params = self._dossier_where(status, scheme, kind, candidate_id, search_key)
         sql = (
             _WITH_NAMES + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY d.id DESC"
         )
@@ -77,12 +76,21 @@ class DossierQueries(BaseStore):
     def count_dossiers(
         self, *, status=None, scheme=None, kind=None, candidate_id=None, search_key=None
     ) -> int:
-        where, params = self._dossier_filters(status, scheme, kind, candidate_id, search_key)
+        where, params = self._dossier_where(status, scheme, kind, candidate_id, search_key)
         sql = "SELECT count(*) FROM dossiers d" + (f" WHERE {' AND '.join(where)}" if where else "")
         return self.scalar(sql, params)
 
+    def _dossier_where(self, status, scheme, kind, candidate_id, search_key):
+        where, params = self._dossier_filters(status, scheme, kind, candidate_id)
+        if search_key:
+            # The holder's name through the candidates' search index.
+            clause, more = self.candidate_match(search_key, "d.candidate_id")
+            where.append(clause)
+            params += more
+        return where, params
+
     @staticmethod
-    def _dossier_filters(status, scheme, kind, candidate_id, search_key=None):
+    def _dossier_filters(status, scheme, kind, candidate_id):
         where, params = [], []
         for column, value in (
             ("d.status", status),
@@ -93,11 +101,6 @@ class DossierQueries(BaseStore):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        if search_key:
-            # The holder's name through the candidates' search index.
-            clause, more = CandidateQueries.candidate_match(search_key, "d.candidate_id")
-            where.append(clause)
-            params += more
         return where, params
 
     def add_dossier_event(self, dossier_id: int, date: str, event: str, details: dict) -> None:

@@ -7,6 +7,9 @@ Never edit a migration that has shipped: append m00N_... instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("certcli")
@@ -575,7 +578,7 @@ def names() -> list[str]:
     return [m.name for m in migrations._migrations]
 
 
-def functions() -> list[tuple[str, object]]:
+def functions() -> list[tuple[str, Callable[[Any], None]]]:
     """(name, function) of every migration in order, for a runner other than
     sqlite-utils' (PostgreSQL: certcli.store.postgres)."""
     return [(m.name, m.fn) for m in migrations._migrations]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -69,7 +70,7 @@ def connect(url: str) -> Connection:
     """A connection to the URL's database, or one DatabaseError saying what is wrong:
     the host, the server, the user, the password, the database or the version."""
     try:
-        params = psycopg.conninfo.conninfo_to_dict(url)
+        params: dict[str, Any] = psycopg.conninfo.conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
         raise DatabaseError(
             f"invalid PostgreSQL URL {shown_url(url)}: {_first_line(exc)}"
