@@ -101,6 +101,7 @@ def copy_rows(source, target) -> dict[str, int]:
                     f"the copy of table {table} differs from its source ({check.rows} rows "
                     f"written, {sums[table].rows} read); nothing was written"
                 )
+    target.dialect.after_bulk_load(target.conn)
     return {table: digest.rows for table, digest in sums.items()}
 
 

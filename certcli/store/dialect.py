@@ -124,6 +124,9 @@ class SqliteDialect:
             (since,),
         )
 
+    def after_bulk_load(self, conn) -> None:
+        """After a whole office was loaded (db copy)."""
+
     def defer_constraints(self, conn) -> None:
         """Foreign keys checked at commit (a copy inserts tables in name order)."""
         conn.execute("PRAGMA defer_foreign_keys = ON")

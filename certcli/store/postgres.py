@@ -602,7 +602,13 @@ class PostgresDialect(SqliteDialect):
 
     def begin_write(self, conn) -> None:
         conn.execute("BEGIN")
-        conn.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        try:
+            conn.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+        except BaseException:
+            # Waited longer than the lock timeout: nothing begun, the desk may retry.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def begin_snapshot(self, conn) -> None:
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -696,6 +702,11 @@ class PostgresDialect(SqliteDialect):
 
     def bulk_load_end(self, conn, since: int) -> None:
         pass
+
+    def after_bulk_load(self, conn) -> None:
+        # The planner's statistics, now rather than at autovacuum's next pass: the
+        # first commands on a moved office get the plans of a settled one.
+        conn.execute("ANALYZE")
 
     def defer_constraints(self, conn) -> None:
         conn.execute("SET CONSTRAINTS ALL DEFERRED")
