@@ -9,12 +9,14 @@ import random
 import threading
 import time
 
+import pytest
 from builders import add_candidate
 
 from certcli.domain import candidate_io, candidates
 from certcli.store import Store
 
 
+@pytest.mark.sqlite_only("checks the FTS5 index's own integrity")
 def test_imported_rows_are_searchable_and_the_index_is_exact(cli, tmp_path, db_path):
     add_candidate(cli, "Thierry", "Maréchal")
     path = tmp_path / "in.csv"

@@ -10,6 +10,7 @@ import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from builders import add_candidate
 
 
@@ -66,6 +67,7 @@ def test_check_sound_database(cli):
     assert "invoice numbering  ok" in cli.ok("check").stdout
 
 
+@pytest.mark.sqlite_only("damages the SQLite file's pages")
 def test_check_names_a_damaged_file(cli, db_path):
     _office(cli)
     _damage_page(db_path, "candidates")
@@ -78,6 +80,7 @@ def test_check_names_a_damaged_file(cli, db_path):
     assert "restore the latest backup" in result.stderr
 
 
+@pytest.mark.sqlite_only("switches SQLite's foreign keys off to plant rows")
 def test_check_finds_gaps_counters_and_dates_out_of_order(cli, store, db_path):
     first, *_ = _office(cli)
     for day in (dt.date(2026, 3, 1), dt.date(2026, 4, 1), dt.date(2026, 5, 1), dt.date(2026, 6, 1)):
@@ -128,6 +131,7 @@ def test_check_finds_a_recorded_letter_without_its_file(cli, store, tmp_path):
     ]
 
 
+@pytest.mark.sqlite_only("switches SQLite's foreign keys off to plant a dangling row")
 def test_check_finds_foreign_keys_pointing_nowhere(cli, store):
     first, *_ = _office(cli)
     _issue(store, first, dt.date(2026, 3, 1))

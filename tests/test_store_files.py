@@ -32,6 +32,7 @@ def _add(cli, first="Léa", last="Martin"):
     cli.ok("candidate", "add", "--first-name", first, "--last-name", last)
 
 
+@pytest.mark.sqlite_only("the database is a file beside the outputs")
 def test_export_over_the_database_is_refused_and_the_db_is_intact(cli, db_path):
     _add(cli)
     before = _settled(db_path)
@@ -47,6 +48,7 @@ def test_export_over_the_database_is_refused_and_the_db_is_intact(cli, db_path):
     assert cli.json("candidate", "list")[0]["last_name"] == "Martin"
 
 
+@pytest.mark.sqlite_only("the database is a file beside the outputs")
 def test_a_relative_or_linked_path_to_the_database_is_refused(cli, db_path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert "database" in cli.fails("candidate", "export", "--out", db_path.name).stderr
@@ -176,6 +178,7 @@ def test_one_sweep_for_a_target_or_a_whole_folder(tmp_path):
     assert all(path.exists() for path in kept)
 
 
+@pytest.mark.sqlite_only("the database is a file beside the outputs")
 def test_backup_refuses_the_database_itself(cli, db_path):
     before = _settled(db_path)
     assert "database" in cli.fails("backup", db_path, "--force").stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from commission_helpers import decide_at, new_candidate
 
 from certcli.store import SCHEMA_VERSION, Store, migrations
@@ -40,6 +41,7 @@ def _granted_to_someone_who_moves(cli, store):
     return done
 
 
+@pytest.mark.sqlite_only("builds an old SQLite file to migrate")
 def test_the_migration_fills_the_buyer_of_existing_invoices(cli, store, db_path):
     number = _granted_to_someone_who_moves(cli, store)["invoice"]
     # The database as certcli 0.2 before m004 left it: no buyer columns.
@@ -150,12 +152,14 @@ def ongoing(cli, cid, start, hours_until, hours, *extra, employer="Orange SA"):
     )
 
 
+@pytest.mark.sqlite_only("builds an old SQLite file to migrate")
 def test_migration_adds_the_removal_columns(store):
     columns = {r["name"] for r in store.all("PRAGMA table_info(experiences)")}
     assert {"removed_on", "removed_reason", "removed_by"} <= columns
     assert "m003_experience_removed" in store.applied_migrations()
 
 
+@pytest.mark.sqlite_only("builds an old SQLite file to migrate")
 def test_migration_adds_the_ongoing_column(store):
     columns = {r["name"]: r for r in store.all("PRAGMA table_info(experiences)")}
     assert columns["ongoing"]["dflt_value"] == "0" and columns["ongoing"]["notnull"] == 1

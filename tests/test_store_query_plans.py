@@ -155,6 +155,7 @@ def test_the_check_sees_a_scan():
     assert _faults(sql, _plan(conn, sql)) == []
 
 
+@pytest.mark.sqlite_only("reads SQLite's query plan")
 def test_search_uses_the_index(store):
     clause, params = store.candidate_match("marechal thierry", "d.candidate_id")
     plan = [
