@@ -15,7 +15,7 @@ import pg_backend
 import pytest
 from commission_helpers import decide_at, new_candidate, report_ready, session
 from conftest import Cli
-from test_race import at_once, one_wins
+from test_concurrency import at_once, one_wins
 
 ROOT = Path(__file__).resolve().parents[1]
 pg = pytest.mark.postgresql_only("needs the PostgreSQL test server")

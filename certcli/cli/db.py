@@ -36,9 +36,9 @@ def db_copy(
 
     Example: certcli db copy --from certcli.db --to postgresql://secretariat@server/office
     """
-    from certcli.store import copy
+    from certcli.store import Store, copy
 
-    result = copy.copy(source, dest)
+    result = copy.copy(source, dest, Store)
     if json_out:
         common.emit_json({"tables": result["tables"], "checksum_ok": result["checksum_ok"]})
         return

@@ -19,6 +19,7 @@ from typing import Any, Self, TypeAlias
 
 from certcli.errors import DatabaseError
 from certcli.rules import dates
+from certcli.store.dialect import like_escape
 
 SCHEMA_VERSION = 15  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
@@ -102,18 +103,6 @@ def _read_only_medium(path: Path) -> bool:
         return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
     except OSError:
         return False
-
-
-def like_escape(text: str) -> str:
-    """User text inside a LIKE pattern, its wildcards taken literally (use with
-    ESCAPE '\\'): `--search %` finds a percent sign, not the whole register."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def fts_phrase(text: str) -> str:
-    """A word as one quoted FTS5 phrase: on the trigram index, a substring match
-    where no character of the word is query syntax."""
-    return '"' + text.replace('"', '""') + '"'
 
 
 class BaseStore:

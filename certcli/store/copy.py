@@ -109,11 +109,12 @@ def held_rows(store) -> dict[str, int]:
     return {t: n for t, n in store.counts().items() if n}
 
 
-def copy(source_target, dest_target) -> dict:
-    """`db copy --from SOURCE --to DEST`: the whole office, or nothing."""
-    from certcli.store import Store
+def copy(source_target, dest_target, store_class) -> dict:
+    """`db copy --from SOURCE --to DEST`: the whole office, or nothing. `store_class`
+    opens a database (certcli.store.Store, passed in: this module is below it)."""
     from certcli.store.dialect import postgres_url
 
+    Store = store_class
     source = Store(source_target)
     try:
         new_file = None
@@ -154,9 +155,7 @@ def copy(source_target, dest_target) -> dict:
 def snapshot_into(store, path: Path) -> None:
     """The backup of a PostgreSQL office: a certcli SQLite file at `path` (an empty
     part file) holding one snapshot of every table."""
-    from certcli.store import Store
-
-    target = Store(path, create=True)
+    target = type(store)(path, create=True)
     try:
         with _snapshot(store):
             copy_rows(store, target)

@@ -41,6 +41,18 @@ def postgres_url(target) -> str | None:
     )
 
 
+def like_escape(text: str) -> str:
+    """User text inside a LIKE pattern, its wildcards taken literally (use with
+    ESCAPE '\\'): `--search %` finds a percent sign, not the whole register."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def fts_phrase(text: str) -> str:
+    """A word as one quoted FTS5 phrase: on the trigram index, a substring match
+    where no character of the word is query syntax."""
+    return '"' + text.replace('"', '""') + '"'
+
+
 class SqliteDialect:
     name = "sqlite"
     # sqlite-utils' bookkeeping table of applied migrations (both dialects use it).
@@ -96,8 +108,6 @@ class SqliteDialect:
     def search_words(self, words: list[str], id_column: str) -> tuple[str, list]:
         """Candidates whose search key holds every word (3+ characters each), through
         the trigram index, as a condition on `id_column`."""
-        from certcli.store.base import fts_phrase
-
         return (
             f"{id_column} IN (SELECT rowid FROM candidates_fts WHERE candidates_fts MATCH ?)",
             [" AND ".join(fts_phrase(w) for w in words)],

@@ -24,7 +24,7 @@ from psycopg import ClientCursor, errors, pq
 from psycopg.adapt import Dumper, Loader
 
 from certcli.errors import DatabaseError
-from certcli.store.dialect import SqliteDialect
+from certcli.store.dialect import SqliteDialect, like_escape
 
 MIN_SERVER = 150000  # PostgreSQL 15
 # Every writing transaction takes this one advisory lock first: writers queue up as
@@ -686,8 +686,6 @@ class PostgresDialect(SqliteDialect):
 
     def search_words(self, words: list[str], id_column: str) -> tuple[str, list]:
         # The trigram index answers LIKE '%word%' itself.
-        from certcli.store.base import like_escape
-
         likes = " AND ".join("search_key LIKE ? ESCAPE '\\'" for _ in words)
         return (
             f"{id_column} IN (SELECT id FROM candidates WHERE {likes})",
