@@ -106,10 +106,11 @@ def test_a_dossier_on_the_agenda_can_be_withdrawn_before_the_session(cli, store,
     done = cli.json("dossier", "withdraw", first, "--reason", "courrier", "--date", "2026-06-10")
     assert (done["status"], done["removed_from_agenda"]) == ("withdrawn", [sid])
     assert cli.json("commission", "list")[0]["on_agenda"] == 0
-    assert "sessions" not in cli.json("dossier", "show", first)  # on no agenda now
+    # On no agenda now; the line stays, for the agenda's history (issue 11).
+    assert cli.json("dossier", "show", first)["sessions"][0]["status"] == "withdrawn"
     with unchanged():
         assert (
-            f"dossier {first} is not on the agenda of session {sid}"
+            f"dossier {first} left the agenda of session {sid} (withdrawn)"
             in cli.fails(
                 "commission", "decide", sid, first, "--grant", "--date", "2026-06-30"
             ).stderr

@@ -29,6 +29,7 @@ def test_grant_issues_certificate_and_prorated_invoice(cli, store):
             "kind": "award",
             "decision": "granted",
             "reason": None,
+            "status": "placed",
         }
     ]
     assert shown["granted_certificate"]["valid_until"] == "2030-06-14"

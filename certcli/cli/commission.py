@@ -21,7 +21,7 @@ from certcli.cli.common import (
 from certcli.rules import dates
 
 app = typer.Typer(
-    help="Commission sessions: add, plan, list, agenda, decide.", no_args_is_help=True
+    help="Commission sessions: add, plan, list, agenda, decide, cancel, move.", no_args_is_help=True
 )
 
 SessionArg = Annotated[int, typer.Argument(metavar="ID", help="Session id.")]
@@ -131,9 +131,17 @@ def commission_list(
         common.emit_json(found)
         return
     common.table(
-        ["id", "date", "kind", "capacity", "on agenda", "decided"],
+        ["id", "date", "kind", "capacity", "on agenda", "decided", "status"],
         [
-            [s["id"], s["date"], s["kind"], s["capacity"] or "-", s["on_agenda"], s["decided"]]
+            [
+                s["id"],
+                s["date"],
+                s["kind"],
+                s["capacity"] or "-",
+                s["on_agenda"],
+                s["decided"],
+                s["status"],
+            ]
             for s in found
         ],
     )
@@ -186,8 +194,8 @@ def commission_agenda(
                 i["holder"],
                 i["scheme"],
                 i["kind"],
-                i["report_on"],
-                i["decision"],
+                (i["report_on"] or "") + (" (amended)" if i["report_amended_on"] else ""),
+                i["decision"] or ("" if i["line"] == "placed" else f"({i['line']})"),
             ]
             for i in agenda.agenda_items(store, session_id)
         ],
@@ -199,6 +207,71 @@ def commission_agenda(
             [[p["ref"], p["reason"]] for p in result["postponed"]],
             title="Postponed",
         )
+
+
+ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why, for the record (required).")]
+
+
+@app.command("cancel")
+def commission_cancel(
+    session_id: SessionArg,
+    reason: ReasonOpt = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Cancel a session, refused once a decision is recorded there. The dossiers
+    on its agenda go back to report_ready (a CQPT dossier to evaluation, an appeal
+    waits for another appeals session) and are listed; the agenda keeps their lines,
+    marked cancelled.
+
+    Example: certcli commission cancel 3 --reason "quorum impossible" --date 2026-06-20
+    """
+    from certcli.domain import agenda
+
+    store = common.store(actor=actor, date=date)
+    done = agenda.cancel(store, session_id, reason=reason, date=common.day(date))
+    if json_out:
+        common.emit_json(done)
+        return
+    common.say(f"Session {done['id']} ({done['kind']}, {done['date']}) cancelled.")
+    for released in done["released"]:
+        common.say(f"  {released['ref']}: back to {released['status']}")
+
+
+@app.command("move")
+def commission_move(
+    session_id: SessionArg,
+    to: Annotated[
+        dt.date,
+        typer.Option(
+            "--to", parser=common.date_param, metavar="DATE", help="The new day of the session."
+        ),
+    ],
+    reason: ReasonOpt = None,
+    force: common.ClosedDayOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Move a session to another day (a working day, as for `commission add`, unless
+    --force), refused once a decision is recorded there. --to is the new day,
+    --date the day the move is recorded. Its agenda stays; each dossier's timeline
+    records the move.
+
+    Example: certcli commission move 3 --to 2026-07-02 --reason "salle indisponible"
+    """
+    from certcli.domain import agenda
+
+    store = common.store(actor=actor, date=date)
+    done = agenda.move(store, session_id, to=to, reason=reason, date=common.day(date), force=force)
+    if json_out:
+        common.emit_json(done)
+        return
+    common.say(
+        f"Session {done['id']} ({done['kind']}) moved from {done['moved_from']} to "
+        f"{done['date']}; {len(done['agenda'])} dossier(s) on its agenda."
+    )
 
 
 @app.command("decide")

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from certcli.domain import dossiers, sessions
-from certcli.rules import dates, schemes
+from certcli.errors import StateError, ValidationError
+from certcli.rules import dates, schemes, validators
 
 if TYPE_CHECKING:
     from certcli.store import Store
@@ -80,13 +81,26 @@ def _placed(
     )
 
 
+def report_too_late(row, day: dt.date) -> str | None:
+    """Why a reported dossier is too late for an award session on `day` (its report
+    must be in the scheme's cut-off days before), or None."""
+    cutoff = schemes.get(row["scheme"]).agenda_cutoff_days
+    needed_by = day - dt.timedelta(days=cutoff)
+    if row["report_on"] and row["report_on"] > needed_by.isoformat():
+        return (
+            f"too late: report in on {row['report_on']}, needed by "
+            f"{needed_by.isoformat()} ({cutoff} days before the session)"
+        )
+    return None
+
+
 def _award_queue(store: Store, session, day: dt.date, built: dt.date, placed: set[int]):
     """(dossier row, reason it cannot be placed or None), oldest report first."""
     opqtecc = {code: s for code, s in schemes.catalog().items() if s.workflow == "opqtecc"}
     for row in store.dossiers_awaiting_award(sorted(opqtecc)):
-        cutoff = opqtecc[row["scheme"]].agenda_cutoff_days
-        needed_by = day - dt.timedelta(days=cutoff)
-        last_change = store.last_status_change(row["id"])
+        late = report_too_late(row, day)
+        # An agenda step of a cancelled session is dated on its (lost) session day.
+        last_change = store.last_status_change(row["id"], ignore=("agenda",))
         if row["id"] in placed:
             yield row, "adjourned at this session"
         elif last_change and last_change > day.isoformat():
@@ -108,14 +122,8 @@ def _award_queue(store: Store, session, day: dt.date, built: dt.date, placed: se
             )
         elif not row["report_on"]:
             yield row, "no report recorded"
-        elif row["report_on"] > needed_by.isoformat():
-            yield (
-                row,
-                (
-                    f"too late: report in on {row['report_on']}, needed by "
-                    f"{needed_by.isoformat()} ({cutoff} days before the session)"
-                ),
-            )
+        elif late:
+            yield row, late
         else:
             yield row, None
 
@@ -150,6 +158,8 @@ def build_agenda(store: Store, session_id: int, *, date: dt.date) -> Agenda:
     postponed, added = [], []
     with store.transaction():
         session = sessions.row(store, session_id)
+        if session["status"] == "cancelled":
+            raise StateError(f"session {session_id} is 'cancelled': cannot build its agenda")
         day = dates.from_iso(session["date"])
         # What qualifies is judged on the day the agenda is built (no dossier placed
         # before it was ready); the steps themselves are dated on the session day.
@@ -201,7 +211,7 @@ def build_agenda(store: Store, session_id: int, *, date: dt.date) -> Agenda:
         session["kind"],
         capacity,
         built.isoformat(),
-        [i["ref"] for i in store.agenda_items(session_id)],
+        [i["ref"] for i in store.agenda_items(session_id) if i["line"] == "placed"],
         added,
         postponed,
     )
@@ -212,7 +222,7 @@ def remove_from_agendas(store: Store, dossier_row) -> list[int]:
     the sessions it leaves, whose places free up. Call inside a transaction."""
     left = store.undecided_agenda_sessions(dossier_row["id"])
     if left:
-        store.delete_undecided_agenda_items(dossier_row["id"])
+        store.leave_agendas(dossier_row["id"], "withdrawn")
         if dossier_row["session_id"] in left:
             store.update("dossiers", dossier_row["id"], {"session_id": None})
         # A pending appeal placed before a session is no longer before it.
@@ -233,6 +243,115 @@ def agenda_items(store: Store, session_id: int) -> list[dict]:
             "report_on": i["report_on"],
             "status": i["status"],
             "decision": i["decision"],
+            "line": i["line"],
+            "report_amended_on": i["report_amended_on"],
         }
         for i in store.agenda_items(session_id)
     ]
+
+
+# -- corrections ----------------------------------------------------------------------
+# Where an undecided dossier goes back to when its session is cancelled: the step
+# before it was placed (an appealed dossier stays appealed, before no session).
+BACK_FROM_CANCELLED = {"on_agenda": "report_ready", "transmitted": "evaluation"}
+
+
+def _correctable(store: Store, session, what: str) -> None:
+    """A session is corrected until a decision is recorded there, never once cancelled."""
+    if session["status"] == "cancelled":
+        raise StateError(f"session {session['id']} is 'cancelled': cannot {what} it")
+    decided = store.session_decided(session["id"])
+    if decided:
+        raise StateError(
+            f"session {session['id']} ({session['date']}) has {decided} decision(s) "
+            f"recorded: cannot {what} it"
+        )
+
+
+def cancel(store: Store, session_id: int, *, reason: str | None, date: dt.date) -> dict:
+    """Cancel a session before any decision: its undecided agenda lines are kept as
+    'cancelled' and each dossier goes back to the step before its placing
+    (on_agenda -> report_ready, transmitted -> evaluation; an appeal waits for
+    another appeals session), to be placed on another session."""
+    reason = validators.reason(reason, required="a cancellation needs --reason")
+    with store.transaction():
+        session = sessions.row(store, session_id)
+        _correctable(store, session, "cancel")
+        released = []
+        for dossier in store.undecided_agenda(session_id):
+            back = BACK_FROM_CANCELLED.get(dossier["status"])
+            dossiers.record_event(
+                store,
+                dossier,
+                "session_cancelled",
+                {"session": session_id, "session_date": session["date"], "reason": reason},
+                date,
+                status=back,
+            )
+            if dossier["session_id"] == session_id:
+                store.update("dossiers", dossier["id"], {"session_id": None})
+            if dossier["item_appeal"] is not None:
+                store.update("appeals", dossier["item_appeal"], {"session_id": None})
+            released.append({"ref": dossier["ref"], "status": back or dossier["status"]})
+        store.clear_agenda(session_id, "cancelled")
+        store.update("sessions", session_id, {"status": "cancelled"})
+        store.audit(
+            "commission.cancel",
+            "session",
+            session_id,
+            {
+                "date": session["date"],
+                "kind": session["kind"],
+                "status": [session["status"], "cancelled"],
+                "reason": reason,
+                "released": [r["ref"] for r in released],
+            },
+            date,
+        )
+        after = store.session(session_id)
+    return {**sessions.session_dict(after), "reason": reason, "released": released}
+
+
+def move(
+    store: Store,
+    session_id: int,
+    *,
+    to: dt.date,
+    reason: str | None,
+    date: dt.date,
+    force: bool = False,
+) -> dict:
+    """Move a session to another day (a working day, as for `add`) before any
+    decision; the dossiers on its agenda stay there (each report still in the
+    scheme's cut-off days before the new day) and their timelines say so."""
+    reason = validators.reason(reason, required="a move needs --reason")
+    forced = dates.require_working_day(to, force=force)
+    with store.transaction():
+        session = sessions.row(store, session_id)
+        _correctable(store, session, "move")
+        if to.isoformat() == session["date"]:
+            raise ValidationError(f"session {session_id} is already on {session['date']}")
+        undecided = store.undecided_agenda(session_id)
+        for dossier in undecided:
+            # Its decision will be dated on the new day: not before the dossier's
+            # last step (an adjournment...), nor too soon after its report.
+            dossiers.check_date(store, dossier, "session day", to, ignore=("agenda",))
+            late = report_too_late(dossier, to) if session["kind"] == "award" else None
+            if late:
+                raise StateError(f"dossier {dossier['ref']} would be {late}")
+        store.update("sessions", session_id, {"date": to.isoformat()})
+        moved = {"session": session_id, "date": [session["date"], to.isoformat()], "reason": reason}
+        for dossier in undecided:
+            # Not a change of status, so only the opening bounds its date.
+            dossiers.record_event(store, dossier, "session_moved", moved, date)
+        details = {**moved, "kind": session["kind"], "agenda": [d["ref"] for d in undecided]}
+        if forced:
+            details["forced"] = forced
+        store.audit("commission.move", "session", session_id, details, date)
+        after = store.session(session_id)
+    return {
+        **sessions.session_dict(after),
+        "moved_from": session["date"],
+        "reason": reason,
+        "agenda": [d["ref"] for d in undecided],
+    }

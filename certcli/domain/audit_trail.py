@@ -667,3 +667,28 @@ def _remind(d):
     return f"renewal reminder (valid until {d['valid_until']})" + (
         f": {d['letter']}" if d.get("letter") else ""
     )
+
+
+@sentence("commission.cancel")
+def _session_cancel(d):
+    released = d.get("released") or []
+    return f"{d['kind']} session of {d['date']} cancelled: {d['reason']}" + _also(
+        f"back from its agenda: {', '.join(released)}" if released else None
+    )
+
+
+@sentence("commission.move")
+def _session_move(d):
+    return f"{d['kind']} session moved from {d['date'][0]} to {d['date'][1]}: {d['reason']}" + (
+        _also(_forced(d))
+    )
+
+
+@sentence("dossier.session_cancelled")
+def _dossier_session_cancelled(d):
+    return f"session {d['session']} of {d['session_date']} cancelled: {d['reason']}"
+
+
+@sentence("dossier.session_moved")
+def _dossier_session_moved(d):
+    return f"session {d['session']} moved from {d['date'][0]} to {d['date'][1]}: {d['reason']}"

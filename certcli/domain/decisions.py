@@ -216,6 +216,10 @@ def decide(
         row = dossiers.row(store, ref)
         scheme = schemes.get(row["scheme"])
         item = store.agenda_item(session_id, row["id"])
+        if item is not None and item["status"] != "placed":
+            raise StateError(
+                f"dossier {row['ref']} left the agenda of session {session_id} ({item['status']})"
+            )
         if item is None:
             raise StateError(
                 f"dossier {row['ref']} is not on the agenda of session "
@@ -347,6 +351,7 @@ def dossier_details(store: Store, dossier) -> dict:
                 "kind": p["kind"],
                 "decision": p["decision"],
                 "reason": p["reason"],
+                "status": p["status"],
             }
             for p in placed
         ]

@@ -309,6 +309,11 @@ def history(store: Store, dossier_id: int) -> list[dict]:
     ]
 
 
+# Steps that may come before the session day an agenda step is dated on: a
+# withdrawal, a cancelled session, and the decision of a session moved earlier.
+_AFTER_AGENDA = ("withdrawn", "session_cancelled", "decision")
+
+
 def record_event(
     store: Store,
     dossier_row,
@@ -329,9 +334,10 @@ def record_event(
       opening: the secretariat enters yesterday's post today. So a report cannot be
       backdated past the check that opened instruction, nor a check past the
       complement that answered a request.
-    One exception: for a withdrawal, the agenda step does not count as the last
-    status change: it is dated on its (future) session day, and the candidate may
-    still withdraw before the session sits.
+    One exception: for a withdrawal, a cancelled session and a decision, the agenda
+    step does not count as the last status change: it is dated on its (future)
+    session day, and the candidate may still withdraw (or the session be cancelled
+    or moved earlier) before the session sits.
     """
     check_date(
         store,
@@ -339,9 +345,7 @@ def record_event(
         event,
         date,
         changes_status=status is not None and status != dossier_row["status"],
-        # An agenda step is dated on its (future) session day; the candidate may
-        # still withdraw before the session sits.
-        ignore=("agenda",) if event == "withdrawn" else (),
+        ignore=("agenda",) if event in _AFTER_AGENDA else (),
     )
     if status is not None and status != dossier_row["status"]:
         store.update("dossiers", dossier_row["id"], {"status": status})

@@ -1,5 +1,6 @@
 """Commission sessions (award, appeal, CPNE): adding one, listing them, planning a
-year's dates on working days."""
+year's dates on working days. Cancelling or moving one is in `agenda`, with what
+it does to the agenda."""
 
 from __future__ import annotations
 

@@ -22,7 +22,8 @@ class CommissionsQueries(BaseStore):
             params.append(kind)
         return self.all(
             "SELECT s.*, "
-            "(SELECT count(*) FROM agenda_items a WHERE a.session_id = s.id) AS on_agenda, "
+            "(SELECT count(*) FROM agenda_items a WHERE a.session_id = s.id "
+            " AND a.status = 'placed') AS on_agenda, "
             "(SELECT count(*) FROM agenda_items a WHERE a.session_id = s.id "
             " AND a.decision IS NOT NULL) AS decided "
             "FROM sessions s"
@@ -34,8 +35,10 @@ class CommissionsQueries(BaseStore):
     # -- agenda -------------------------------------------------------------------
     def agenda_items(self, session_id: int) -> list[sqlite3.Row]:
         return self.all(
-            "SELECT a.*, d.ref, d.status, d.scheme, d.kind AS dossier_kind, d.candidate_id, "
-            "d.report_on, c.first_name, c.last_name FROM agenda_items a "
+            "SELECT a.id, a.session_id, a.dossier_id, a.position, a.appeal_id, a.decision, "
+            "a.reason, a.status AS line, d.ref, d.status, d.scheme, d.kind AS dossier_kind, "
+            "d.candidate_id, d.report_on, d.report_amended_on, d.expert_id, "
+            "c.first_name, c.last_name FROM agenda_items a "
             "JOIN dossiers d ON d.id = a.dossier_id "
             "JOIN candidates c ON c.id = d.candidate_id "
             "WHERE a.session_id = ? ORDER BY a.position, a.id",
@@ -49,11 +52,28 @@ class CommissionsQueries(BaseStore):
         )
 
     def agenda_taken(self, session_id: int) -> int:
-        """Places taken on a session's agenda: every line but those of dossiers
-        withdrawn before being decided there."""
+        """Places taken on a session's agenda: every line still placed (a dossier
+        withdrawn before being decided there left it; so did one withdrawn before
+        lines had a status, whose line may still read 'placed')."""
         return self.scalar(
             "SELECT count(*) FROM agenda_items a JOIN dossiers d ON d.id = a.dossier_id "
-            "WHERE a.session_id = ? AND (a.decision IS NOT NULL OR d.status != 'withdrawn')",
+            "WHERE a.session_id = ? AND a.status = 'placed' "
+            "AND (a.decision IS NOT NULL OR d.status != 'withdrawn')",
+            (session_id,),
+        )
+
+    def session_decided(self, session_id: int) -> int:
+        return self.scalar(
+            "SELECT count(*) FROM agenda_items WHERE session_id = ? AND decision IS NOT NULL",
+            (session_id,),
+        )
+
+    def undecided_agenda(self, session_id: int) -> list[sqlite3.Row]:
+        """The dossiers still placed and undecided on a session's agenda, in order."""
+        return self.all(
+            "SELECT d.*, a.id AS item_id, a.appeal_id AS item_appeal FROM agenda_items a "
+            "JOIN dossiers d ON d.id = a.dossier_id WHERE a.session_id = ? "
+            "AND a.status = 'placed' AND a.decision IS NULL ORDER BY a.position, a.id",
             (session_id,),
         )
 
@@ -62,14 +82,25 @@ class CommissionsQueries(BaseStore):
             r[0]
             for r in self.all(
                 "SELECT session_id FROM agenda_items WHERE dossier_id = ? AND decision IS NULL "
-                "ORDER BY session_id",
+                "AND status = 'placed' ORDER BY session_id",
                 (dossier_id,),
             )
         ]
 
-    def delete_undecided_agenda_items(self, dossier_id: int) -> None:
+    def leave_agendas(self, dossier_id: int, status: str) -> None:
+        """A dossier's undecided agenda lines leave their agendas (kept, with why)."""
         self.execute(
-            "DELETE FROM agenda_items WHERE dossier_id = ? AND decision IS NULL", (dossier_id,)
+            "UPDATE agenda_items SET status = ? WHERE dossier_id = ? AND decision IS NULL "
+            "AND status = 'placed'",
+            (status, dossier_id),
+        )
+
+    def clear_agenda(self, session_id: int, status: str) -> None:
+        """A session's undecided agenda lines leave it (kept, with why)."""
+        self.execute(
+            "UPDATE agenda_items SET status = ? WHERE session_id = ? AND decision IS NULL "
+            "AND status = 'placed'",
+            (status, session_id),
         )
 
     def unplace_pending_appeal(self, dossier_id: int) -> None:

@@ -569,6 +569,33 @@ def m015_invoice_corrections(db: Database) -> None:
     db.execute("CREATE INDEX invoices_replaces ON invoices(replaces)")
 
 
+@migrations()
+def m016_corrections(db: Database) -> None:
+    """Corrections (issue 11) keep history instead of deleting it: an agenda line
+    has a status ('placed', 'withdrawn' with its dossier, 'cancelled' with its
+    session); an interview keeps the notes of its outcome; a report amended after
+    it was first recorded says when; an expert's opinions are kept in order (the
+    latest is the one that counts)."""
+    db.execute("ALTER TABLE agenda_items ADD COLUMN status TEXT NOT NULL DEFAULT 'placed'")
+    # Lines an older version left behind a withdrawal (before it deleted them).
+    db.execute(
+        "UPDATE agenda_items SET status = 'withdrawn' WHERE decision IS NULL "
+        "AND dossier_id IN (SELECT id FROM dossiers WHERE status = 'withdrawn')"
+    )
+    db.execute("ALTER TABLE interviews ADD COLUMN notes TEXT")
+    db.execute("ALTER TABLE dossiers ADD COLUMN report_amended_on TEXT")
+    db.execute("""CREATE TABLE expert_opinions (
+        id INTEGER PRIMARY KEY,
+        dossier_id INTEGER NOT NULL REFERENCES dossiers(id),
+        expert_id INTEGER NOT NULL REFERENCES instructors(id),
+        opinion TEXT NOT NULL,
+        text TEXT NOT NULL,
+        date TEXT NOT NULL,
+        actor TEXT NOT NULL
+    )""")
+    db.execute("CREATE INDEX expert_opinions_dossier ON expert_opinions(dossier_id, date, id)")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))

@@ -39,8 +39,9 @@ class StatsQueries(BaseStore):
 
     def upcoming_sessions(self, as_of: str, limit: int) -> list[sqlite3.Row]:
         return self.all(
-            "SELECT s.*, (SELECT count(*) FROM agenda_items a WHERE a.session_id = s.id) "
-            "AS on_agenda FROM sessions s WHERE s.date >= ? ORDER BY s.date, s.id LIMIT ?",
+            "SELECT s.*, (SELECT count(*) FROM agenda_items a WHERE a.session_id = s.id "
+            "AND a.status = 'placed') AS on_agenda FROM sessions s WHERE s.date >= ? "
+            "AND s.status != 'cancelled' ORDER BY s.date, s.id LIMIT ?",
             (as_of, limit),
         )
 
