@@ -59,8 +59,10 @@ def test_cancel_sends_the_agenda_back_to_report_ready(cli, store):
     ]
     # Who, when, why: in the log and in the dossier's timeline.
     log = cli.ok("log", "--entity", "session", "--record", sid).stdout
-    assert "cancelled: quorum impossible" in log and "marie" in log
-    assert "session 1 of 2026-06-30 cancelled: quorum impossible" in (
+    assert "award session of 30 Jun 2026 cancelled on 20 Jun 2026 by marie: quorum impossible" in (
+        log
+    )
+    assert "session 1 of 30 Jun 2026 cancelled on 20 Jun 2026 by marie: quorum impossible" in (
         cli.ok("dossier", "show", first).stdout
     )
 
@@ -112,10 +114,10 @@ def test_move_keeps_the_agenda_and_dates_the_decision_on_the_new_day(cli, store)
     # Moved earlier: the decision is recorded on the new day.
     decided = cli.json("commission", "decide", sid, first, "--grant", "--date", "2026-06-25")
     assert decided["date"] == "2026-06-25"
-    assert "moved from 2026-06-30 to 2026-06-25: salle indisponible" in (
+    assert "session of 30 Jun 2026 moved to 25 Jun 2026 on 10 Jun 2026 by marie: salle" in (
         cli.ok("log", "--entity", "session", "--record", sid).stdout
     )
-    assert "session 1 moved from 2026-06-30 to 2026-06-25" in (
+    assert "session 1 of 30 Jun 2026 moved to 25 Jun 2026 on 10 Jun 2026" in (
         cli.ok("dossier", "show", second).stdout
     )
 

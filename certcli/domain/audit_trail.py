@@ -669,26 +669,26 @@ def _remind(d):
     )
 
 
-@sentence("commission.cancel")
+@correction("commission.cancel", corrects=("commission.add", "commission.move"))
 def _session_cancel(d):
     released = d.get("released") or []
-    return f"{d['kind']} session of {d['date']} cancelled: {d['reason']}" + _also(
-        f"back from its agenda: {', '.join(released)}" if released else None
+    return (
+        f"{d['kind']} session of {day(d['date'])}",
+        "cancelled",
+        f"back from its agenda: {', '.join(released)}" if released else None,
     )
 
 
-@sentence("commission.move")
+@correction("commission.move", corrects=("commission.add", "commission.move"))
 def _session_move(d):
-    return f"{d['kind']} session moved from {d['date'][0]} to {d['date'][1]}: {d['reason']}" + (
-        _also(_forced(d))
-    )
+    return f"{d['kind']} session of {day(d['date'][0])}", f"moved to {day(d['date'][1])}"
 
 
-@sentence("dossier.session_cancelled")
+@correction("dossier.session_cancelled", corrects="dossier.agenda", key="session")
 def _dossier_session_cancelled(d):
-    return f"session {d['session']} of {d['session_date']} cancelled: {d['reason']}"
+    return f"session {d['session']} of {day(d['session_date'])}", "cancelled"
 
 
-@sentence("dossier.session_moved")
+@correction("dossier.session_moved", corrects="dossier.agenda", key="session")
 def _dossier_session_moved(d):
-    return f"session {d['session']} moved from {d['date'][0]} to {d['date'][1]}: {d['reason']}"
+    return f"session {d['session']} of {day(d['date'][0])}", f"moved to {day(d['date'][1])}"
