@@ -286,6 +286,7 @@ def test_show_has_instruction_details(cli, store):
     assert data["expert"] == {"id": bob, "name": "Bob Expert"}
     assert data["interviews"] == [
         {
+            "id": 1,
             "at": "2026-07-01 10:00",
             "minutes": 45,
             "instructor": "Paul Girard",

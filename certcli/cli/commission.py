@@ -186,7 +186,7 @@ def commission_agenda(
         f"{len(result['agenda'])} on the agenda, {len(result['added'])} added now"
     )
     common.table(
-        ["#", "ref", "holder", "scheme", "kind", "report", "decision"],
+        ["#", "ref", "holder", "scheme", "kind", "report", "expert", "decision"],
         [
             [
                 i["position"],
@@ -195,6 +195,7 @@ def commission_agenda(
                 i["scheme"],
                 i["kind"],
                 (i["report_on"] or "") + (" (amended)" if i["report_amended_on"] else ""),
+                i["expert_opinion"] or "",
                 i["decision"] or ("" if i["line"] == "placed" else f"({i['line']})"),
             ]
             for i in agenda.agenda_items(store, session_id)

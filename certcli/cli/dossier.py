@@ -150,8 +150,17 @@ def _list_overdue(status, scheme, kind, candidate, as_of, json_out: bool) -> Non
         raise ValidationError(
             f"--overdue lists waiting dossiers; --status {status} cannot be combined with it"
         )
-    late = instruction.overdue(
-        common.store(), as_of=as_of, scheme=scheme, kind=kind, candidate_id=candidate
+    store = common.store()
+    late = sorted(
+        [
+            *instruction.overdue(
+                store, as_of=as_of, scheme=scheme, kind=kind, candidate_id=candidate
+            ),
+            *instruction.overdue_interviews(
+                store, as_of=as_of, scheme=scheme, kind=kind, candidate_id=candidate
+            ),
+        ],
+        key=lambda d: (d["due"], d["ref"]),
     )
     if json_out:
         common.emit_json(late)

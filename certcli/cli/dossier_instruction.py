@@ -106,6 +106,38 @@ def dossier_expert(
     )
 
 
+def dossier_expert_opinion(
+    ref: common.DossierRefArg,
+    expert: Annotated[int, typer.Option("--expert", help="The dossier's expert (id).")],
+    opinion: Annotated[
+        str, typer.Option("--opinion", help="favourable, unfavourable or reserved.")
+    ],
+    text: Annotated[str | None, typer.Option("--text", help="The opinion's grounds.")] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Record the opinion of the expert called in on the dossier; the report (dossier
+    show) and the commission's agenda show it. A later opinion supersedes an earlier
+    one, which stays in the history.
+
+    Example: certcli dossier expert-opinion 2026-0001 --expert 4 --opinion reserved
+    --text "métrés à vérifier sur le lot 2"
+    """
+    from certcli.domain import assignment
+
+    store = common.store(actor=actor, date=date)
+    done = assignment.expert_opinion(
+        store, ref, expert_id=expert, opinion=opinion, text=text, date=common.day(date)
+    )
+    if json_out:
+        common.emit_json(done)
+        return
+    common.say(
+        f"Opinion of {done['expert']['name']} on {done['ref']}: {done['opinion']} ({done['date']})."
+    )
+
+
 def dossier_request(
     ref: common.DossierRefArg,
     items: Annotated[
@@ -203,26 +235,47 @@ def dossier_report(
         typer.Option("--mention", help="A mention of the scheme to grant; repeatable."),
     ] = None,
     text: Annotated[str | None, typer.Option("--text", help="The report's summary.")] = None,
+    amend: Annotated[
+        bool,
+        typer.Option("--amend", help="Correct the report recorded (needs --reason)."),
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why the report is amended.")
+    ] = None,
     date: DateOpt = None,
     actor: ActorOpt = None,
     json_out: JsonOpt = False,
 ):
     """Record the instructor's report; the dossier is then ready for the commission.
+    --amend --reason R corrects a recorded report while the dossier is not decided
+    (report_ready or on_agenda: it stays on its agenda, which shows "amended").
 
     Example: certcli dossier report 2026-0001 --recommend grant --mention OPC
     --date 2026-09-01
+    Example: certcli dossier report 2026-0001 --recommend grant --amend
+    --reason "mention OPC entered by mistake" --date 2026-09-03
     """
     from certcli.domain import instruction
 
     store = common.store(actor=actor, date=date)
     done = instruction.report(
-        store, ref, recommend=recommend, mentions=mention or [], text=text, date=common.day(date)
+        store,
+        ref,
+        recommend=recommend,
+        mentions=mention or [],
+        text=text,
+        date=common.day(date),
+        amend=amend,
+        reason=reason,
     )
     if json_out:
         common.emit_json(done.to_dict())
         return
     mentions = f" with {', '.join(done.mentions)}" if done.mentions else ""
-    common.say(f"Report for {done.ref}: {done.recommendation}{mentions} (status {done.status}).")
+    amended = f", amended on {done.amended_on}" if done.amended_on else ""
+    common.say(
+        f"Report for {done.ref}: {done.recommendation}{mentions} (status {done.status}{amended})."
+    )
 
 
 def dossier_withdraw(
@@ -263,11 +316,124 @@ def dossier_withdraw(
     common.finish_letter(follow, json_out)
 
 
+InterviewOpt = Annotated[
+    int, typer.Option("--interview", metavar="ID", help="The interview's id (dossier show).")
+]
+
+
+def _said(done) -> str:
+    return f"Interview {done.id} of {done.ref} on {done.at}: {done.status}."
+
+
+def dossier_interview_cancel(
+    ref: common.DossierRefArg,
+    interview: InterviewOpt,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (required).")] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Cancel a scheduled interview; the instructor's slot is free again. The
+    dossier's history tells it next to the interview it cancels.
+
+    Example: certcli dossier interview-cancel 2026-0001 --interview 3 --reason "candidate ill"
+    """
+    from certcli.domain import instruction
+
+    store = common.store(actor=actor, date=date)
+    done = instruction.cancel_interview(
+        store, ref, interview_id=interview, reason=reason, date=common.day(date)
+    )
+    if json_out:
+        common.emit_json(done.to_dict())
+    else:
+        common.say(_said(done))
+
+
+def dossier_interview_move(
+    ref: common.DossierRefArg,
+    interview: InterviewOpt,
+    at: Annotated[
+        str, typer.Option("--at", metavar="DATETIME", help='New start, e.g. "2026-05-14 10:00".')
+    ],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (required).")] = None,
+    letter: LetterOpt = False,
+    fmt: FormatOpt = "pdf",
+    out: OutOpt = Path("letters"),
+    templates: TemplatesOpt = None,
+    force: common.ClosedDayOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Move a scheduled interview to a new start, with the rules of `dossier
+    interview`: not before --date, no overlap with the instructor's other interviews,
+    no weekend or French public holiday unless --force. --letter: a new appointment
+    letter (entretien) with the new time.
+
+    Example: certcli dossier interview-move 2026-0001 --interview 3 --at "2026-05-14 10:00"
+    --reason "instructor away" --letter
+    """
+    from certcli.domain import instruction
+    from certcli.letters import follow_up
+
+    follow = common.follow_letter(letter, fmt, out, templates)
+    store = common.store(actor=actor, date=date)
+    with follow.step(store):
+        done = instruction.move_interview(
+            store,
+            ref,
+            interview_id=interview,
+            at=at,
+            reason=reason,
+            date=common.day(date),
+            force=force,
+        )
+        follow.render(store, follow_up.AFTER["interview"], dossier=done.ref, date=common.day(date))
+    if json_out:
+        common.emit_json(follow.add_to(done.to_dict()))
+    else:
+        common.say(f"Interview {done.id} of {done.ref} moved from {done.moved_from} to {done.at}.")
+    common.finish_letter(follow, json_out)
+
+
+def dossier_interview_held(
+    ref: common.DossierRefArg,
+    interview: InterviewOpt,
+    outcome: Annotated[str, typer.Option("--outcome", help="held or no-show.")],
+    notes: Annotated[str | None, typer.Option("--notes", help="What was said, briefly.")] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Record the outcome of a scheduled interview, from its day on: held, or no-show
+    (the candidate did not come). Until then a past interview counts as overdue
+    (`dossier list --overdue`, `stats`).
+
+    Example: certcli dossier interview-held 2026-0001 --interview 3 --outcome held
+    --notes "motivated, clear answers"
+    """
+    from certcli.domain import instruction
+
+    store = common.store(actor=actor, date=date)
+    done = instruction.interview_outcome(
+        store, ref, interview_id=interview, outcome=outcome, notes=notes, date=common.day(date)
+    )
+    if json_out:
+        common.emit_json(done.to_dict())
+    else:
+        common.say(_said(done))
+
+
 COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("assign", dossier_assign),
     ("expert", dossier_expert),
+    ("expert-opinion", dossier_expert_opinion),
     ("request", dossier_request),
     ("interview", dossier_interview),
+    ("interview-cancel", dossier_interview_cancel),
+    ("interview-move", dossier_interview_move),
+    ("interview-held", dossier_interview_held),
     ("report", dossier_report),
     ("withdraw", dossier_withdraw),
 ]

@@ -162,6 +162,13 @@ def stats(as_of: AsOfOpt = None, json_out: JsonOpt = False):
         [
             ("overdue requests", ", ".join(d["ref"] for d in overdue["dossiers"]) or "none"),
             (
+                "interviews to record",
+                ", ".join(
+                    f"{d['ref']} ({d['due']})" for d in data["overdue_interviews"]["interviews"]
+                )
+                or "none",
+            ),
+            (
                 f"renewals due ({due['months']} months)",
                 f"{due['due']}, {due['not_reminded']} not reminded yet",
             ),

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from certcli.domain import dossiers, sessions
+from certcli.domain import dossiers, instructors, sessions
 from certcli.errors import StateError, ValidationError
 from certcli.rules import dates, schemes, validators
 
@@ -245,6 +245,9 @@ def agenda_items(store: Store, session_id: int) -> list[dict]:
             "decision": i["decision"],
             "line": i["line"],
             "report_amended_on": i["report_amended_on"],
+            "expert_opinion": (instructors.latest_opinion(store, i["dossier_id"]) or {}).get(
+                "opinion"
+            ),
         }
         for i in store.agenda_items(session_id)
     ]

@@ -250,6 +250,54 @@ def call_expert(
     )
 
 
+def expert_opinion(
+    store: Store, ref: str, *, expert_id: int, opinion: str, text: str | None, date: dt.date
+) -> dict:
+    """Record the opinion of the expert called in on the dossier (favourable,
+    unfavourable or reserved, with its grounds). A later opinion supersedes an
+    earlier one, which stays; the report and the commission papers show the latest."""
+    opinion = validators.choice(opinion, instructors.OPINIONS, "opinion")
+    text = validators.reason(text, "opinion text", required="an opinion needs --text")
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        workflow.require(row, "expert_opinion", schemes.get(row["scheme"]).workflow)
+        if row["expert_id"] is None:
+            raise StateError(
+                f"dossier {row['ref']} has no expert: call one in first "
+                f"(`certcli dossier expert {row['ref']} --expert ID`)"
+            )
+        if row["expert_id"] != expert_id:
+            called = instructors.get(store, row["expert_id"])
+            raise StateError(
+                f"expert {expert_id} is not the expert of dossier {row['ref']} ({called.label} is)"
+            )
+        person = instructors.get(store, expert_id)
+        previous = instructors.latest_opinion(store, row["id"])
+        store.insert(
+            "expert_opinions",
+            {
+                "dossier_id": row["id"],
+                "expert_id": expert_id,
+                "opinion": opinion,
+                "text": text,
+                "date": date.isoformat(),
+                "actor": store.actor,
+            },
+        )
+        details: dict[str, Any] = {"expert": _ident(person), "opinion": opinion, "text": text}
+        if previous:
+            details["previous"] = {"opinion": previous["opinion"], "date": previous["date"]}
+        dossiers.record_event(store, row, "expert_opinion", details, date)
+    return {
+        "ref": row["ref"],
+        "expert": _ident(person),
+        "opinion": opinion,
+        "text": text,
+        "date": date.isoformat(),
+        "previous": details.get("previous"),
+    }
+
+
 def _manual(store: Store, row, person_id: int, role: str) -> Instructor:
     person = instructors.get(store, person_id)
     if person.role != role:

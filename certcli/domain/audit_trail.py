@@ -692,3 +692,40 @@ def _dossier_session_cancelled(d):
 @correction("dossier.session_moved", corrects="dossier.agenda", key="session")
 def _dossier_session_moved(d):
     return f"session {d['session']} of {day(d['date'][0])}", f"moved to {day(d['date'][1])}"
+
+
+@correction("dossier.interview_cancelled", corrects="dossier.interview", key="interview_id")
+def _interview_cancelled(d):
+    return f"interview of {day(d['at'][:10])}", "cancelled"
+
+
+@correction("dossier.interview_moved", corrects="dossier.interview", key="interview_id")
+def _interview_moved(d):
+    return f"interview of {day(d['at'][0][:10])}", f"moved to {d['at'][1]}", _forced(d)
+
+
+@sentence("dossier.interview_outcome")
+def _interview_outcome(d):
+    return f"interview of {d['at']}: {d['outcome']}" + (
+        f" ({d['notes']})" if d.get("notes") else ""
+    )
+
+
+@correction("dossier.report_amended", corrects=("dossier.report", "dossier.report_amended"))
+def _report_amended(d):
+    was, now = d["before"], d["after"]
+    said = f"now recommending to {now['recommendation']}" + (
+        f" with {', '.join(now['mentions'])}" if now.get("mentions") else ""
+    )
+    before = f"was {was['recommendation']}" + (
+        f" with {', '.join(was['mentions'])}" if was.get("mentions") else ""
+    )
+    return "report", "amended", f"{said}; {before}"
+
+
+@sentence("dossier.expert_opinion")
+def _expert_opinion(d):
+    previous = d.get("previous")
+    return f"expert opinion of {d['expert']['name']}: {d['opinion']}: {d['text']}" + _also(
+        f"supersedes the {previous['opinion']} opinion of {previous['date']}" if previous else None
+    )

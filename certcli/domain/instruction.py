@@ -69,9 +69,14 @@ class Report:
     text: str | None
     report_on: str
     status: str
+    amended_on: str | None = None
+    reason: str | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        if self.amended_on is None:  # a first report: the keys it always had
+            del data["amended_on"], data["reason"]
+        return data
 
 
 @dataclass
@@ -134,14 +139,9 @@ def interview(
     """Schedule the phone interview with the dossier's instructor; refused when it
     overlaps another interview that instructor has scheduled for a dossier still
     under instruction, or falls on a weekend or a public holiday (unless `force`)."""
-    start = dates.parse_datetime(at)
     if not 1 <= minutes <= MAX_INTERVIEW_MINUTES:
         raise ValidationError(f"invalid length {minutes} minutes (1 to {MAX_INTERVIEW_MINUTES})")
-    if start.date() < date:
-        raise ValidationError(
-            f"the interview on {start.strftime(_AT)} is before the date "
-            f"it is scheduled on ({date.isoformat()})"
-        )
+    start = _start(at, date)
     forced = dates.require_working_day(start.date(), force=force)
     with store.transaction():
         row = dossiers.row(store, ref)
@@ -172,11 +172,27 @@ def interview(
     return Interview(row["ref"], interview_id, start.strftime(_AT), minutes, ident)
 
 
-def _clash(store: Store, person, start: dt.datetime, minutes: int) -> str | None:
-    """What an interview at `start` would overlap in `person`'s schedule, or None.
-    Interviews of dossiers closed or past their report hold no slot."""
+def _start(at: str, date: dt.date) -> dt.datetime:
+    """An interview's start, not before the day it is scheduled (or moved) on."""
+    start = dates.parse_datetime(at)
+    if start.date() < date:
+        raise ValidationError(
+            f"the interview on {start.strftime(_AT)} is before the date "
+            f"it is scheduled on ({date.isoformat()})"
+        )
+    return start
+
+
+def _clash(
+    store: Store, person, start: dt.datetime, minutes: int, *, skip: int | None = None
+) -> str | None:
+    """What an interview at `start` would overlap in `person`'s schedule, or None
+    (`skip`: the interview being moved). Interviews of dossiers closed or past their
+    report hold no slot."""
     end = start + dt.timedelta(minutes=minutes)
     for other in store.scheduled_interviews_of(person.id):
+        if other["id"] == skip:
+            continue
         other_start = dt.datetime.strptime(other["at"], _AT)
         other_end = other_start + dt.timedelta(minutes=other["minutes"])
         if start < other_end and other_start < end:
@@ -218,19 +234,29 @@ def report(
     mentions: Sequence[str] = (),
     text: str | None = None,
     date: dt.date,
+    amend: bool = False,
+    reason: str | None = None,
 ) -> Report:
     """Record the instructor's report and recommendation; the dossier is then
-    ready for the award commission."""
+    ready for the award commission. `amend`: correct the report recorded, while
+    the dossier is not decided (on an agenda it stays there); the first report's
+    date stands, the amendment's day and reason are kept with the before and after."""
     recommend = validators.choice(recommend, RECOMMENDATIONS, "recommendation")
     text = validators.reason(text, "report text")
+    if amend:
+        reason = validators.reason(reason, required="an amendment needs --reason")
+    elif reason is not None:
+        raise ValidationError("--reason goes with --amend")
     with store.transaction():
         row = dossiers.row(store, ref)
         scheme = schemes.get(row["scheme"])
-        workflow.require(row, "report", scheme.workflow)
+        workflow.require(row, "amend_report" if amend else "report", scheme.workflow)
         chosen = certificates.check_mentions(scheme, list(mentions))
         if chosen and recommend == "refuse":
             raise ValidationError("mentions go with a recommendation to grant, not to refuse")
         _instructor_of(store, row)
+        if amend:
+            return _amend(store, row, recommend, chosen, text, reason, date)
         store.update(
             "dossiers",
             row["id"],
@@ -246,6 +272,39 @@ def report(
             details["text"] = text
         dossiers.record_event(store, row, "report", details, date, status="report_ready")
     return Report(row["ref"], recommend, chosen, text, date.isoformat(), "report_ready")
+
+
+def _amend(store: Store, row, recommend, chosen, text, reason, date: dt.date) -> Report:
+    before = {
+        "recommendation": row["recommendation"],
+        "mentions": json.loads(row["report_mentions"] or "[]"),
+        "text": row["report_text"],
+    }
+    after = {"recommendation": recommend, "mentions": chosen, "text": text}
+    if before == after:
+        raise ValidationError(f"dossier {row['ref']}: the amendment changes nothing in the report")
+    store.update(
+        "dossiers",
+        row["id"],
+        {
+            "recommendation": recommend,
+            "report_mentions": json.dumps(chosen, ensure_ascii=False),
+            "report_text": text,
+            "report_amended_on": date.isoformat(),
+        },
+    )
+    details = {"before": before, "after": after, "reason": reason}
+    dossiers.record_event(store, row, "report_amended", details, date)
+    return Report(
+        row["ref"],
+        recommend,
+        chosen,
+        text,
+        row["report_on"],
+        row["status"],
+        date.isoformat(),
+        reason,
+    )
 
 
 def withdraw(store: Store, ref: str, *, reason: str | None = None, date: dt.date) -> Withdrawal:
@@ -293,6 +352,33 @@ def overdue(
     return found
 
 
+def overdue_interviews(
+    store: Store,
+    *,
+    as_of: dt.date,
+    scheme: str | None = None,
+    kind: str | None = None,
+    candidate_id: int | None = None,
+) -> list[dict]:
+    """Interviews of open dossiers still 'scheduled' after their day: held or not,
+    nobody said (`dossier interview-held`). Same shape as `overdue`."""
+    scheme = schemes.get(scheme).code if scheme else None
+    found = []
+    for r in store.overdue_interviews(
+        as_of.isoformat(), scheme=scheme, kind=kind, candidate_id=candidate_id
+    ):
+        data = dossiers.get(store, r["ref"]).to_dict()
+        due = r["at"][:10]
+        data.update(
+            due=due,
+            items=f"interview {r['interview_id']} of {r['at']}: held or no-show?",
+            interview_id=r["interview_id"],
+            days_overdue=(as_of - dt.date.fromisoformat(due)).days,
+        )
+        found.append(data)
+    return found
+
+
 def _person(store: Store, person_id):
     if person_id is None:
         return None
@@ -317,6 +403,8 @@ def dossier_details(store: Store, dossier) -> dict:
                 "recommendation": row["recommendation"],
                 "mentions": json.loads(row["report_mentions"] or "[]"),
                 "text": row["report_text"],
+                "amended_on": row["report_amended_on"],
+                "expert_opinion": instructors.latest_opinion(store, row["id"]),
             }
         data.update(
             instructor=_person(store, row["instructor_id"]),
@@ -332,6 +420,7 @@ def dossier_details(store: Store, dossier) -> dict:
             ],
             interviews=[
                 {
+                    "id": i["id"],
                     "at": i["at"],
                     "minutes": i["minutes"],
                     "instructor": i["instructor_name"],
@@ -340,6 +429,7 @@ def dossier_details(store: Store, dossier) -> dict:
                 for i in store.interviews(row["id"])
             ],
             report=report_data,
+            expert_opinions=instructors.opinions(store, row["id"]),
         )
     checked = eligibility.at_last_check(store, row)
     if checked is not None:
@@ -362,3 +452,133 @@ def dossier_details(store: Store, dossier) -> dict:
         "fee_paid": as_str(state.fee_paid),
     }
     return data
+
+
+# -- correcting an interview -------------------------------------------------------------
+OUTCOMES = ("held", "no-show")
+
+
+@dataclass
+class InterviewRecord:
+    """An interview as it stands after a correction or an outcome."""
+
+    ref: str
+    id: int
+    at: str
+    minutes: int
+    status: str
+    notes: str | None
+    reason: str | None = None
+    moved_from: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _booked(store: Store, row, interview_id: int, what: str):
+    """The dossier's interview `interview_id`, still scheduled (else refused naming
+    its status)."""
+    booked = store.interview(interview_id)
+    if booked is None or booked["dossier_id"] != row["id"]:
+        raise NotFound(f"dossier {row['ref']} has no interview {interview_id}")
+    if booked["status"] != "scheduled":
+        raise StateError(f"interview {interview_id} is '{booked['status']}': cannot {what} it")
+    return booked
+
+
+def _record(store: Store, row, interview_id: int, **extra) -> InterviewRecord:
+    now = store.interview(interview_id)
+    assert now is not None  # written in this transaction
+    return InterviewRecord(
+        row["ref"], now["id"], now["at"], now["minutes"], now["status"], now["notes"], **extra
+    )
+
+
+def cancel_interview(
+    store: Store, ref: str, *, interview_id: int, reason: str | None, date: dt.date
+) -> InterviewRecord:
+    """Cancel a scheduled interview (the instructor's slot is free again)."""
+    reason = validators.reason(reason, required="a cancellation needs --reason")
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        workflow.require(row, "interview_change", schemes.get(row["scheme"]).workflow)
+        booked = _booked(store, row, interview_id, "cancel")
+        store.update("interviews", interview_id, {"status": "cancelled"})
+        details = {
+            "interview_id": interview_id,
+            "at": booked["at"],
+            "interview": ["scheduled", "cancelled"],
+            "reason": reason,
+        }
+        dossiers.record_event(store, row, "interview_cancelled", details, date)
+        return _record(store, row, interview_id, reason=reason)
+
+
+def move_interview(
+    store: Store,
+    ref: str,
+    *,
+    interview_id: int,
+    at: str,
+    reason: str | None,
+    date: dt.date,
+    force: bool = False,
+) -> InterviewRecord:
+    """Move a scheduled interview to another start, with the rules of `interview`
+    (not before `date`, a working day unless `force`, no overlap with the
+    instructor's other interviews)."""
+    reason = validators.reason(reason, required="a move needs --reason")
+    start = _start(at, date)
+    forced = dates.require_working_day(start.date(), force=force)
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        workflow.require(row, "interview_change", schemes.get(row["scheme"]).workflow)
+        booked = _booked(store, row, interview_id, "move")
+        if start.strftime(_AT) == booked["at"]:
+            raise ValidationError(f"interview {interview_id} is already on {booked['at']}")
+        person = _instructor_of(store, row)
+        clash = _clash(store, person, start, booked["minutes"], skip=interview_id)
+        if clash:
+            raise ConflictError(clash)
+        store.update(
+            "interviews", interview_id, {"at": start.strftime(_AT), "instructor_id": person.id}
+        )
+        details: dict[str, Any] = {
+            "interview_id": interview_id,
+            "at": [booked["at"], start.strftime(_AT)],
+            "reason": reason,
+        }
+        if forced:
+            details["forced"] = forced
+        dossiers.record_event(store, row, "interview_moved", details, date)
+        return _record(store, row, interview_id, reason=reason, moved_from=booked["at"])
+
+
+def interview_outcome(
+    store: Store,
+    ref: str,
+    *,
+    interview_id: int,
+    outcome: str,
+    notes: str | None = None,
+    date: dt.date,
+) -> InterviewRecord:
+    """Record that a scheduled interview was held or that the candidate did not come
+    (no-show), once its start has passed on `date`."""
+    outcome = validators.choice(outcome, OUTCOMES, "outcome")
+    notes = validators.reason(notes, "notes")
+    with store.transaction():
+        row = dossiers.row(store, ref)
+        workflow.require(row, "interview_outcome", schemes.get(row["scheme"]).workflow)
+        booked = _booked(store, row, interview_id, f"record it as {outcome}")
+        if booked["at"][:10] > date.isoformat():
+            raise ValidationError(
+                f"interview {interview_id} is on {booked['at']}: its outcome is recorded "
+                f"from that day, not on {date.isoformat()}"
+            )
+        store.update("interviews", interview_id, {"status": outcome, "notes": notes})
+        details = {"interview_id": interview_id, "at": booked["at"], "outcome": outcome}
+        if notes:
+            details["notes"] = notes
+        dossiers.record_event(store, row, "interview_outcome", details, date)
+        return _record(store, row, interview_id)

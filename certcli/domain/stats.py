@@ -83,6 +83,7 @@ def unpaid(store: Store, as_of: dt.date) -> dict:
 def overview(store: Store, *, as_of: dt.date) -> dict:
     """Everything `certcli stats` shows, as plain data (its JSON)."""
     overdue = instruction.overdue(store, as_of=as_of)
+    unrecorded = instruction.overdue_interviews(store, as_of=as_of)
     due = renewals.due(store, as_of=as_of, months=RENEWAL_MONTHS)
     return {
         "as_of": as_of.isoformat(),
@@ -93,6 +94,18 @@ def overview(store: Store, *, as_of: dt.date) -> dict:
             "dossiers": [
                 {"ref": d["ref"], "due": d["due"], "days_overdue": d["days_overdue"]}
                 for d in overdue
+            ],
+        },
+        "overdue_interviews": {
+            "count": len(unrecorded),
+            "interviews": [
+                {
+                    "ref": d["ref"],
+                    "id": d["interview_id"],
+                    "due": d["due"],
+                    "days_overdue": d["days_overdue"],
+                }
+                for d in unrecorded
             ],
         },
         "next_sessions": [

@@ -113,6 +113,33 @@ class InstructionQueries(BaseStore):
             (dossier_id, instructor_id, since),
         )
 
+    # -- expert opinions -----------------------------------------------------------------
+    def expert_opinions(self, dossier_id: int) -> list[sqlite3.Row]:
+        """A dossier's expert opinions, oldest first (the last one counts)."""
+        return self.all(
+            "SELECT o.*, t.name AS expert_name FROM expert_opinions o "
+            "JOIN instructors t ON t.id = o.expert_id "
+            "WHERE o.dossier_id = ? ORDER BY o.date, o.id",
+            (dossier_id,),
+        )
+
+    def interview(self, interview_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM interviews WHERE id = ?", (interview_id,))
+
+    def overdue_interviews(
+        self, as_of: str, *, scheme=None, kind=None, candidate_id=None
+    ) -> list[sqlite3.Row]:
+        """Interviews still scheduled before `as_of`, of dossiers not settled."""
+        where, params = DossierQueries._dossier_filters(None, scheme, kind, candidate_id)
+        where.append(f"d.status NOT IN {_SETTLED}")
+        sql = (
+            "SELECT d.ref, i.id AS interview_id, i.at FROM interviews i "
+            "JOIN dossiers d ON d.id = i.dossier_id "
+            f"WHERE {' AND '.join(where)} AND i.status = 'scheduled' AND i.at < ? "
+            "ORDER BY i.at, i.id"
+        )
+        return self.all(sql, [*params, as_of])
+
     def cancel_interviews(self, dossier_id: int) -> int:
         cur = self.execute(
             "UPDATE interviews SET status = 'cancelled' WHERE dossier_id = ? "
