@@ -270,6 +270,8 @@ def test_report_validates_mentions(cli, store, unchanged):
         "recommendation": "grant",
         "mentions": ["OPC", "Maîtrise d'œuvre d'exécution"],
         "text": "Références solides.",
+        "amended_on": None,
+        "expert_opinion": None,
     }
 
 
