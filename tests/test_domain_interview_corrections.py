@@ -207,3 +207,38 @@ def test_held_or_no_show_and_overdue(cli, store, unchanged):
             "2026-07-02",
         ).stderr
         assert f"interview {iid} is 'no-show'" in err
+
+
+def test_move_with_a_new_appointment_letter(cli, store, tmp_path):
+    ref = d_complete(store, d_candidate(store))
+    paul = d_instructor(store, "Paul Girard")
+    assignment.assign(store, ref, instructor_id=paul, date=DAY)
+    iid = cli.json("dossier", "interview", ref, "--at", "2026-07-01 10:00", "--date", "2026-06-15")[
+        "interview_id"
+    ]
+    cli.ok(
+        "candidate", "edit", 1, "--address", "3 rue Haute", "--postcode", "75001", "--city", "Paris"
+    )
+    out = tmp_path / "out"
+    r = cli.json(
+        "dossier",
+        "interview-move",
+        ref,
+        "--interview",
+        iid,
+        "--at",
+        "2026-07-03 11:00",
+        "--reason",
+        "x",
+        "--date",
+        "2026-06-16",
+        "--letter",
+        "--format",
+        "html",
+        "--out",
+        out,
+    )
+    files = list(out.rglob("*.html"))
+    assert files, r
+    text = files[0].read_text()
+    assert "3 juillet 2026 à 11 h" in text
