@@ -240,5 +240,5 @@ def test_move_with_a_new_appointment_letter(cli, store, tmp_path):
     )
     files = list(out.rglob("*.html"))
     assert files, r
-    text = files[0].read_text()
+    text = files[0].read_text().replace("\xa0", " ").replace("&nbsp;", " ").replace("\u202f", " ")
     assert "3 juillet 2026" in text  # the new day, not 1 July
