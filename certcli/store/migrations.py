@@ -594,6 +594,8 @@ def m016_corrections(db: Database) -> None:
         actor TEXT NOT NULL
     )""")
     db.execute("CREATE INDEX expert_opinions_dossier ON expert_opinions(dossier_id, date, id)")
+    # dossier list --overdue and stats: the interviews still scheduled, in time order.
+    db.execute("CREATE INDEX interviews_scheduled ON interviews(status, at)")
 
 
 def apply(conn) -> None:
