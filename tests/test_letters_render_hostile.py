@@ -186,3 +186,28 @@ def test_huge_values_are_refused_by_the_sandbox(cli, cid, own, tmp_path, body):
     ).stderr
     assert time.monotonic() - started < 5
     assert "refused by the sandbox" in err
+
+
+def test_the_render_deadline_is_not_lost_inside_a_finalizer():
+    """The render's alarm landing inside a __del__ (WeasyPrint's objects freed by the
+    garbage collector) would be swallowed there: it fires again once the finalizer
+    has returned, so the runaway render still stops."""
+    import time
+
+    import pytest
+
+    from certcli.letters import render
+
+    class Slow:
+        def __del__(self):
+            end = time.monotonic() + 0.3
+            while time.monotonic() < end:
+                pass
+
+    with pytest.raises(render._TookTooLong):
+        with render._time_limit(0.05):
+            obj = Slow()
+            del obj  # the alarm fires while __del__ runs
+            end = time.monotonic() + 2
+            while time.monotonic() < end:
+                pass

@@ -145,6 +145,14 @@ def _time_limit(seconds: float):
     if timer:
 
         def expired(signum, frame):
+            # Raised inside a finalizer (WeasyPrint's objects freed by the garbage
+            # collector), the exception would be swallowed there and the loop go on:
+            # try again as soon as the finalizer has returned.
+            while frame is not None:
+                if frame.f_code.co_name == "__del__":
+                    signal.setitimer(signal.ITIMER_REAL, 0.01)
+                    return
+                frame = frame.f_back
             raise _TookTooLong
 
         previous = signal.signal(signal.SIGALRM, expired)
