@@ -173,7 +173,9 @@ def test_init_is_idempotent(db_path):
     assert "Created" in cli.ok("init").stdout
     assert "nothing changed" in cli.ok("init").stdout
     assert cli.json("init")["created"] is False
-    assert Store(db_path).schema_version == SCHEMA_VERSION
+    store = Store(db_path)
+    assert store.schema_version == SCHEMA_VERSION
+    store.close()  # psycopg warns about a connection left to the garbage collector
 
 
 def test_schema_version_matches_migrations():
