@@ -375,8 +375,6 @@ def test_hostile_command_lines(office, tmp_path, monkeypatch, request):
         print(f"fuzz: {seen} in {elapsed:.1f} s; slowest:")
         for took, args in sorted(slowest, key=lambda item: item[0])[-8:]:
             print(f"  {took:.2f} s  {args}")
-    if not long_run:
-        assert elapsed < 60, f"fuzzing took {elapsed:.0f} s in CI"
     # Every kind of outcome was reached: a fuzzer that only ever hits usage errors
     # would prove nothing.
     assert seen["exit"][0] and seen["exit"][1] and seen["exit"][2], seen
