@@ -13,10 +13,9 @@ import json
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
@@ -316,9 +315,9 @@ def write_output(data: str | bytes, out=None, *, force: bool = False) -> None:
     warn(f"Wrote {out}")
 
 
-@dataclass
-class ExportTo:
-    """Where and how an `export` command writes: its shared options (export_options)."""
+class ExportTo(NamedTuple):
+    """Where and how an `export` command writes: its shared options (export_options).
+    A NamedTuple, not a dataclass: `dataclasses` is not loaded for `--help`."""
 
     format: str
     excel: bool
