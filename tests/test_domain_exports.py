@@ -166,3 +166,33 @@ def test_neutralise_and_restore():
         assert exports.restore(exports.neutralise(text)) == text
     assert exports.neutralise("Martin") == "Martin"
     assert exports.restore("'quoted") == "'quoted"  # a real apostrophe stays
+
+
+EXPORTS = {
+    "dossier": "csv or xlsx.",
+    "certificate": "csv or xlsx.",
+    "invoice": "csv or xlsx.",
+    "candidate": "csv, xlsx or json.",
+    "directory": "csv, xlsx or json.",
+}
+
+
+@pytest.mark.parametrize("noun", sorted(EXPORTS))
+def test_every_export_takes_the_shared_options_before_its_own(cli, noun, tmp_path):
+    """One option set (cli.common.export_options): the same four options, in the same
+    order, with the same help, ahead of the command's own; and they reach the writer."""
+    lines = cli.ok(noun, "export", "--help").stdout.splitlines()
+    options = [line.split()[0] for line in lines if line.startswith("  --")]
+    assert options[:4] == ["--format", "--excel", "--out", "--force"]
+    assert EXPORTS[noun] in next(line for line in lines if line.startswith("  --format"))
+    shared = [line for line in lines if line.startswith(("  --excel", "  --out", "  --force"))]
+    dossier = cli.ok("dossier", "export", "--help").stdout.splitlines()
+    assert shared == [
+        line for line in dossier if line.startswith(("  --excel", "  --out", "  --force"))
+    ]
+    out = tmp_path / f"{noun}.csv"
+    cli.ok(noun, "export", "--excel", "--out", out)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert "exists" in cli.fails(noun, "export", "--out", out).stderr
+    cli.ok(noun, "export", "--out", out, "--force")
+    assert not out.read_bytes().startswith(b"\xef\xbb\xbf")
