@@ -62,8 +62,8 @@ def test_names_are_capped_and_huge_values_not_echoed(cli, unchanged):
 
 
 def test_shown_cuts_at_sixty_characters():
-    assert validators.shown("abc") == "'abc'"
-    assert validators.shown("y" * 61) == f"'{'y' * 60}'… (61 characters)"
+    assert validators.quoted("abc") == "'abc'"
+    assert validators.quoted("y" * 61) == f"'{'y' * 60}'… (61 characters)"
     with pytest.raises(ValidationError, match="at most 200"):
         validators.name("z" * 201, "name")
     assert validators.text("  a   b ", "address") == "a b"

@@ -49,9 +49,9 @@ def page(
         entity = entity.strip().lower()
         known = known_entities(store)
         if entity not in known:
-            from certcli.rules.validators import shown
+            from certcli.rules.validators import quoted
 
-            raise ValidationError(f"unknown entity {shown(entity)} (known: {', '.join(known)})")
+            raise ValidationError(f"unknown entity {quoted(entity)} (known: {', '.join(known)})")
     rows, total = store.audit_page(
         entity=entity, entity_id=record, action=action, limit=limit, offset=(page - 1) * limit
     )

@@ -114,7 +114,7 @@ def _clean_value(key: str, raw):
         return validators.text(raw, key, validators.MAX_LINE)
     if key in ("city", "employer"):
         return validators.text(raw, key, validators.MAX_NAME)
-    raise ValidationError(f"unknown candidate field {validators.shown(key)}")
+    raise ValidationError(f"unknown candidate field {validators.quoted(key)}")
 
 
 # The values of an import repeat (first names, cities, employers, birth dates,
@@ -181,7 +181,7 @@ def _truthy(raw) -> bool:
         return True
     if text in ("0", "no", "n", "non", "false", "faux", ""):
         return False
-    raise ValidationError(f"invalid yes/no value {validators.shown(raw)}")
+    raise ValidationError(f"invalid yes/no value {validators.quoted(raw)}")
 
 
 def _search_key(record: dict) -> str:

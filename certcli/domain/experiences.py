@@ -97,7 +97,7 @@ def parse_contract(value: str | None) -> str | None:
     code = validators.fold(value).replace(" ", "")
     if code not in CONTRACTS:
         raise ValidationError(
-            f"invalid contract {validators.shown(value)} (one of: {', '.join(CONTRACTS)})"
+            f"invalid contract {validators.quoted(value)} (one of: {', '.join(CONTRACTS)})"
         )
     return code
 

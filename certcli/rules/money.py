@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from certcli.errors import ValidationError
 from certcli.rules import validators
-from certcli.rules.validators import shown
+from certcli.rules.validators import quoted
 
 METHODS = ("cheque", "virement")  # how a fee or an invoice is paid
 CENT = Decimal("0.01")
@@ -32,13 +32,13 @@ def _read(value: str | int | Decimal, what: str, hint: str) -> Decimal:
     text = text.removesuffix("€").replace(",", ".")
     # Plain decimal notation only: Decimal() would also take '1e3', 'NaN' or '1_000'.
     if len(text) > 40 or not _PLAIN.fullmatch(text):
-        raise ValidationError(f"invalid {what} {shown(value)}: {hint}")
+        raise ValidationError(f"invalid {what} {quoted(value)}: {hint}")
     try:
         amount = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
-        raise ValidationError(f"invalid {what} {shown(value)}") from None
+        raise ValidationError(f"invalid {what} {quoted(value)}") from None
     if abs(amount) >= LIMIT:
-        raise ValidationError(f"invalid {what} {shown(value)}: too large (at most 999 999 999,99)")
+        raise ValidationError(f"invalid {what} {quoted(value)}: too large (at most 999 999 999,99)")
     return amount
 
 
@@ -68,11 +68,11 @@ def parse_amount(
     hint = f"a number expected, e.g. {example}" if example else _AMOUNT_HINT
     number = _read(value, what, hint)
     if cents_only and number != number.quantize(CENT):
-        raise ValidationError(f"invalid {what} {shown(value)}: at most two decimals")
+        raise ValidationError(f"invalid {what} {quoted(value)}: at most two decimals")
     if allow_zero and number < 0:
-        raise ValidationError(f"invalid {what} {shown(value)}: must not be negative")
+        raise ValidationError(f"invalid {what} {quoted(value)}: must not be negative")
     if not allow_zero and number <= 0:
-        raise ValidationError(f"invalid {what} {shown(value)}: must be positive (more than 0)")
+        raise ValidationError(f"invalid {what} {quoted(value)}: must be positive (more than 0)")
     return number.quantize(CENT) if cents_only else number
 
 

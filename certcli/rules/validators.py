@@ -31,7 +31,7 @@ MAX_EMAIL = 254  # RFC 5321's limit on a forward path
 MAX_SHOWN = 60  # how much of a refused value an error message repeats
 
 
-def shown(value) -> str:
+def quoted(value) -> str:
     """A refused value as an error quotes it: repr, cut to MAX_SHOWN characters so
     that a huge paste never floods the terminal."""
     text = str(value)
@@ -43,7 +43,7 @@ def shown(value) -> str:
 def _cap(text: str, what: str, limit: int) -> str:
     if len(text) > limit:
         raise ValidationError(
-            f"{what} is too long: {len(text)} characters, at most {limit} ({shown(text)})"
+            f"{what} is too long: {len(text)} characters, at most {limit} ({quoted(text)})"
         )
     return text
 
@@ -82,7 +82,7 @@ def _email_full(value: str) -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise ValidationError(f"invalid e-mail {shown(value)}: {exc}") from None
+        raise ValidationError(f"invalid e-mail {quoted(value)}: {exc}") from None
 
 
 # A French number typed nationally ("06 12 34 56 78"): phonenumbers checks it
@@ -108,16 +108,16 @@ def phone(value: str) -> str:
     if _FR_NATIONAL.fullmatch(text):
         digits = text.replace(" ", "").replace(".", "").replace("-", "")[1:]
         if not _fr_prefix_valid(digits[:4]):
-            raise ValidationError(f"invalid phone number {shown(value)}")
+            raise ValidationError(f"invalid phone number {quoted(value)}")
         return "+33 " + " ".join([digits[0], digits[1:3], digits[3:5], digits[5:7], digits[7:9]])
     import phonenumbers
 
     try:
         number = phonenumbers.parse(value, "FR")
     except phonenumbers.NumberParseException:
-        raise ValidationError(f"invalid phone number {shown(value)}") from None
+        raise ValidationError(f"invalid phone number {quoted(value)}") from None
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(f"invalid phone number {shown(value)}")
+        raise ValidationError(f"invalid phone number {quoted(value)}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
@@ -128,27 +128,27 @@ def siret(value: str) -> str:
     try:
         return stdnum_siret.validate(value)
     except StdnumError as exc:
-        raise ValidationError(f"invalid SIRET {shown(value)}: {exc}") from None
+        raise ValidationError(f"invalid SIRET {quoted(value)}: {exc}") from None
 
 
 def postcode(value: str) -> str:
     code = value.strip()
     if not re.fullmatch(r"\d{5}", code):
-        raise ValidationError(f"invalid postcode {shown(value)}: five digits expected")
+        raise ValidationError(f"invalid postcode {quoted(value)}: five digits expected")
     return code
 
 
 def civility(value: str) -> str:
     key = value.strip().lower()
     if key not in CIVILITIES:
-        raise ValidationError(f"invalid civility {shown(value)} (M., Mme or Mx)")
+        raise ValidationError(f"invalid civility {quoted(value)} (M., Mme or Mx)")
     return CIVILITIES[key]
 
 
 def choice(value: str, allowed: tuple[str, ...], what: str) -> str:
     key = fold(value)
     if key not in allowed:
-        raise ValidationError(f"invalid {what} {shown(value)} (one of: {', '.join(allowed)})")
+        raise ValidationError(f"invalid {what} {quoted(value)} (one of: {', '.join(allowed)})")
     return key
 
 
