@@ -282,3 +282,34 @@ EXPECTED = {
         ],
     ),
 }
+
+
+def visible_text(path) -> str:
+    """The visible text of an HTML letter, every run of spaces made one plain space."""
+    body = Path(path).read_text(encoding="utf-8").split("<body>", 1)[1]
+    text = htmlmod.unescape(re.sub(r"<[^>]+>", " ", body))
+    return re.sub(r"[\s\u202f\xa0]+", " ", text).strip()
+
+
+def dry_run(cli, tmp_path, template, option, ref, date, *extra) -> str:
+    """The visible text of a letter rendered with --dry-run (nothing logged)."""
+    path = (
+        cli.ok(
+            "letters",
+            "render",
+            template,
+            option,
+            ref,
+            "--format",
+            "html",
+            "--out",
+            tmp_path,
+            "--date",
+            date,
+            "--dry-run",
+            *extra,
+        )
+        .stdout.strip()
+        .splitlines()[0]
+    )
+    return visible_text(path)

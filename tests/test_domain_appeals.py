@@ -1,13 +1,12 @@
 """Appeals (certcli/domain/appeals.py): the deadline to the day, from the notification
 or the decision, who can appeal, the appeal session and its decision."""
 
-import html as htmlmod
 import re
-from pathlib import Path
 
 import letter_records as R
 import pytest
 from commission_helpers import report_ready, session
+from letter_office import dry_run
 
 
 def _refused(cli, store, date="2026-06-15"):
@@ -148,36 +147,6 @@ def test_second_appeal_message_says_where_the_first_one_is(cli, store, unchanged
     )
 
 
-def text_of(path) -> str:
-    """The visible text of an HTML letter, every run of spaces made one plain space."""
-    body = Path(path).read_text(encoding="utf-8").split("<body>", 1)[1]
-    text = htmlmod.unescape(re.sub(r"<[^>]+>", " ", body))
-    return re.sub(r"[\s\u202f\xa0]+", " ", text).strip()
-
-
-def render(cli, tmp_path, template, option, ref, date, *extra) -> str:
-    path = (
-        cli.ok(
-            "letters",
-            "render",
-            template,
-            option,
-            ref,
-            "--format",
-            "html",
-            "--out",
-            tmp_path,
-            "--date",
-            date,
-            "--dry-run",
-            *extra,
-        )
-        .stdout.strip()
-        .splitlines()[0]
-    )
-    return text_of(path)
-
-
 @pytest.fixture
 def cid(store):
     return R.candidate(store)
@@ -264,7 +233,7 @@ def test_appeal_deadline_runs_from_the_notification(cli, store, cid, tmp_path, u
     assert re.search(r"appeal deadline\s+2026-08-22", out)
     assert re.search(r"appeal deadline from\s+notification", out)
     # A reprint of the refusal says where the delay runs from.
-    text = render(cli, tmp_path, "refus", "--dossier", ref, "2026-07-01")
+    text = dry_run(cli, tmp_path, "refus", "--dossier", ref, "2026-07-01")
     assert (
         "doit parvenir au secrétariat au plus tard le 22 août 2026 (2 mois après la "
         "notification de la décision, reçue le 22 juin 2026)"
@@ -285,7 +254,7 @@ def test_without_notification_the_deadline_runs_from_the_decision(cli, store, ci
         "too late to appeal on 2026-08-20, the appeal deadline was 2026-08-15 (from the "
         "decision: no notification of the refusal letter is recorded)"
     ) in err
-    text = render(cli, tmp_path, "refus", "--dossier", ref, "2026-06-16")
+    text = dry_run(cli, tmp_path, "refus", "--dossier", ref, "2026-06-16")
     assert "au plus tard le 15 août 2026 (2 mois après la décision)" in text
     # The notification of another letter (not the refusal) changes nothing.
     R.pieces(store, store.dossier(ref)["id"], "administratif", on="2026-06-16")

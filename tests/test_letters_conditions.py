@@ -171,36 +171,6 @@ def test_appeal_outcome_waits_for_the_outcome_and_gives_the_commissions_reason(
     assert "J'ai des références" not in text
 
 
-def text_of(path) -> str:
-    """The visible text of an HTML letter, every run of spaces made one plain space."""
-    body = Path(path).read_text(encoding="utf-8").split("<body>", 1)[1]
-    text = htmlmod.unescape(re.sub(r"<[^>]+>", " ", body))
-    return re.sub(r"[\s\u202f\xa0]+", " ", text).strip()
-
-
-def render(cli, tmp_path, template, option, ref, date, *extra) -> str:
-    path = (
-        cli.ok(
-            "letters",
-            "render",
-            template,
-            option,
-            ref,
-            "--format",
-            "html",
-            "--out",
-            tmp_path,
-            "--date",
-            date,
-            "--dry-run",
-            *extra,
-        )
-        .stdout.strip()
-        .splitlines()[0]
-    )
-    return text_of(path)
-
-
 @pytest.fixture
 def cid(store):
     return R.candidate(store)

@@ -13,38 +13,9 @@ import builders
 import letter_records as R
 import pytest
 from commission_helpers import decide_at, report_ready, session
+from letter_office import dry_run, visible_text
 
 from certcli.domain import invoices
-
-
-def text_of(path) -> str:
-    """The visible text of an HTML letter, every run of spaces made one plain space."""
-    body = Path(path).read_text(encoding="utf-8").split("<body>", 1)[1]
-    text = htmlmod.unescape(re.sub(r"<[^>]+>", " ", body))
-    return re.sub(r"[\s\u202f\xa0]+", " ", text).strip()
-
-
-def render(cli, tmp_path, template, option, ref, date, *extra) -> str:
-    path = (
-        cli.ok(
-            "letters",
-            "render",
-            template,
-            option,
-            ref,
-            "--format",
-            "html",
-            "--out",
-            tmp_path,
-            "--date",
-            date,
-            "--dry-run",
-            *extra,
-        )
-        .stdout.strip()
-        .splitlines()[0]
-    )
-    return text_of(path)
 
 
 @pytest.fixture
@@ -76,7 +47,7 @@ def test_notification_quotes_the_months_of_its_invoice(cli, store, cid, tmp_path
     assert invoice.issued_on == "2026-10-02"
     # Dated on the invoice's day, not the session's: never before what it encloses.
     assert Path(data["letter"]).name == f"2026-10-02_notification_{ref}.html"
-    text = text_of(data["letter"])
+    text = visible_text(data["letter"])
     assert "Paris, le 2 octobre 2026" in text
     assert "au prorata des mois restants de l'année en cours, soit 4 mois" in text
     assert (
@@ -85,7 +56,7 @@ def test_notification_quotes_the_months_of_its_invoice(cli, store, cid, tmp_path
     assert "3 mois" not in text
 
     # Reprinted later, it still quotes the invoice; dated before it, it is refused.
-    assert "soit 4 mois" in render(cli, tmp_path, "notification", "--dossier", ref, "2026-12-15")
+    assert "soit 4 mois" in dry_run(cli, tmp_path, "notification", "--dossier", ref, "2026-12-15")
     err = cli.fails(
         "letters",
         "render",
@@ -135,7 +106,7 @@ def test_an_older_invoice_is_read_from_its_label(cli, store, cid, tmp_path):
         dues_year=2026,
         label="Cotisation annuelle ECO 2026 (7/12 mois)",
     )
-    text = render(cli, tmp_path, "notification", "--dossier", "2026-0001", "2026-07-03")
+    text = dry_run(cli, tmp_path, "notification", "--dossier", "2026-0001", "2026-07-03")
     assert "soit 7 mois" in text and "6 mois" not in text
 
 
@@ -148,7 +119,7 @@ def test_cqpt_acknowledgement_describes_the_cqpt_route(cli, store, cid, tmp_path
     d = cqpt_dossier(store, cid, opened_on="2026-03-01")
     R.pieces(store, d, "candidature", on="2026-03-02")
     # Incomplete: what is missing holds up the funding body's check, not an instruction.
-    text = render(cli, tmp_path, "accuse-reception", "--dossier", "2026-0001", "2026-03-02")
+    text = dry_run(cli, tmp_path, "accuse-reception", "--dossier", "2026-0001", "2026-03-02")
     assert (
         "Nous accusons réception de votre candidature au « Certificat de qualification "
         "professionnelle des télécommunications » (contrat de professionnalisation), "
@@ -158,7 +129,7 @@ def test_cqpt_acknowledgement_describes_the_cqpt_route(cli, store, cid, tmp_path
         "Pour que votre dossier puisse être transmis à AUVICOM pour l'examen de sa "
         "recevabilité, il manque les éléments suivants : Pièce d'identité"
     ) in text
-    text = render(cli, tmp_path, "dossier-incomplet", "--dossier", "2026-0001", "2026-03-02")
+    text = dry_run(cli, tmp_path, "dossier-incomplet", "--dossier", "2026-0001", "2026-03-02")
     assert (
         "Elle ne peut pas encore être transmise à AUVICOM, organisme financeur, pour "
         "l'examen de sa recevabilité administrative"
@@ -188,7 +159,7 @@ def test_cqpt_acknowledgement_describes_the_cqpt_route(cli, store, cid, tmp_path
         tmp_path,
     )
     assert data["status"] == "complete"
-    text = text_of(data["letter"])
+    text = visible_text(data["letter"])
     assert (
         "Votre dossier est complet : il est transmis à AUVICOM, organisme financeur, qui "
         "en vérifie la recevabilité administrative. Si votre candidature est recevable, "
@@ -206,7 +177,7 @@ def test_cqpt_acknowledgement_describes_the_cqpt_route(cli, store, cid, tmp_path
 def test_opqtecc_acknowledgement_keeps_the_instruction_route(cli, store, cid, tmp_path):
     d = R.dossier(store, cid, opened_on="2026-03-01")
     R.pieces(store, d, "administratif", on="2026-03-02")
-    text = render(cli, tmp_path, "accuse-reception", "--dossier", "2026-0001", "2026-03-02")
+    text = dry_run(cli, tmp_path, "accuse-reception", "--dossier", "2026-0001", "2026-03-02")
     assert "votre demande de certification initiale « Économiste de la construction »" in text
     assert "Pour que l'instruction puisse commencer" in text and "AUVICOM" not in text
 
@@ -244,7 +215,7 @@ def test_adjournment_letter(cli, store, cid, tmp_path):
     )
     assert data["decision"] == "adjourned"
     assert Path(data["letter"]).name == f"2026-06-15_ajournement_{ref}.html"
-    text = text_of(data["letter"])
+    text = visible_text(data["letter"])
     assert (
         "La Commission d'attribution, lors de sa séance du 15 juin 2026, a examiné votre "
         "demande de certification initiale « Économiste de la construction » (dossier n° "
@@ -294,7 +265,7 @@ def test_inadmissibility_letter(cli, store, cid, tmp_path, unchanged):
         tmp_path,
     )
     assert data["status"] == "inadmissible"
-    text = text_of(data["letter"])
+    text = visible_text(data["letter"])
     assert (
         "Votre candidature au « Certificat de qualification professionnelle des "
         "télécommunications » (référence 2026-0001, contrat de professionnalisation) a été "
@@ -331,7 +302,7 @@ def test_dossier_withdrawal_letter(cli, store, cid, tmp_path):
         tmp_path,
     )
     assert data["removed_from_agenda"] == [sid]
-    text = text_of(data["letter"])
+    text = visible_text(data["letter"])
     assert (
         "Nous prenons acte du retrait de votre demande de certification initiale « "
         f"Économiste de la construction » (référence {ref}), que nous avons enregistré le "
@@ -388,7 +359,7 @@ def test_certificate_withdrawal_letter(cli, store, cid, tmp_path):
     )
     assert data["status"] == "withdrawn"
     assert Path(data["letter"]).name == f"2026-10-01_retrait-certificat_{number}.html"
-    text = text_of(data["letter"])
+    text = visible_text(data["letter"])
     assert (
         "la certification « Économiste de la construction », qui vous avait été délivrée "
         f"le 15 juin 2026 sous le n° {number} , vous est retirée à compter du 1er octobre "
@@ -426,7 +397,7 @@ def test_fee_receipt(cli, store, tmp_path):
         "--out",
         tmp_path,
     )
-    text = text_of(data["letter"])
+    text = visible_text(data["letter"])
     assert (
         "Nous accusons réception de votre règlement de 200,00 € par chèque (n° 1234567), "
         "reçu le 2 mars 2026, au titre des frais d'instruction de votre demande de "
@@ -451,12 +422,12 @@ def test_fee_receipt(cli, store, tmp_path):
         "--out",
         tmp_path,
     )
-    text = text_of(data["letter"])
+    text = visible_text(data["letter"])
     assert "règlement de 280,00 € par virement (référence VIR-88), reçu le 9 mars 2026" in text
     assert "Total réglé 480,00 € Reste dû 0,00 €" in text
     assert "Les frais d'instruction (480,00 €) sont entièrement réglés." in text
     # Dated between the two payments, a receipt speaks of the first one only.
-    text = render(cli, tmp_path, "recu-paiement", "--dossier", "2026-0001", "2026-03-05")
+    text = dry_run(cli, tmp_path, "recu-paiement", "--dossier", "2026-0001", "2026-03-05")
     assert "règlement de 200,00 € par chèque" in text and "VIR-88" not in text
     assert logged(cli, "2026-0001") == [
         ("recu-paiement", "2026-03-02"),
