@@ -363,7 +363,7 @@ def test_load_counts_only_dossiers_under_instruction(cli, store):
     # The report is in: --auto gives Paul the next dossier before the commission sits.
     assert cli.json("dossier", "assign", nxt, "--auto", "--date", DAY)["instructor"]["id"] == paul
     # An adjourned dossier goes back to its instructor: it weighs again.
-    sid = sessions.add(store, date=dt.date(2026, 6, 30), kind="award")["id"]
+    sid = sessions.add(store, date=dt.date(2026, 6, 30), kind="award").id
     agenda.build_agenda(store, sid, date=dt.date(2026, 6, 30))
     decisions.decide(store, sid, ref, "adjourned", date=dt.date(2026, 6, 30))
     assert cli.json("instructor", "show", paul)["load"] == 2

@@ -490,5 +490,5 @@ def test_show_letters_and_stats_use_the_one_rule(cli, store, monkeypatch):
     letter = context.for_invoice(store, number, dt.date(2026, 6, 21)).data["invoice"]
     unpaid = stats.unpaid(store, dt.date(2026, 6, 21))
     assert calls == ["open", "open", "open"]
-    assert Decimal(shown.due) == letter["balance"] == Decimal(unpaid["total"])
+    assert Decimal(shown.due) == letter["balance"] == unpaid.total
     assert letter["payable"] and Decimal(shown.paid) == letter["paid"] == Decimal("10.00")

@@ -56,7 +56,7 @@ def test_refund_reopens_a_paid_invoice_and_every_listing_follows(cli, store):
         ("refund", "-210.00", "payé deux fois"),
     ]
     assert _unpaid(cli) == {number: "210.00"}
-    assert stats.unpaid(store, dt.date(2026, 6, 23))["total"] == "210.00"
+    assert stats.unpaid(store, dt.date(2026, 6, 23)).to_dict()["total"] == "210.00"
     letter = context.for_invoice(store, number, dt.date(2026, 6, 23)).data["invoice"]
     assert letter["balance"] == 210 and letter["payable"]
     entry = cli.json("log", "--entity", "invoice", "--record", number)[0]
@@ -179,7 +179,7 @@ def test_partial_credit_note_lowers_what_is_owed_everywhere(cli, store, unchange
         {"number": "AV-2026-00001", "amount": "-50.00", "issued_on": "2026-06-20"}
     ]
     assert "AV-2026-00001" in cli.ok("invoice", "show", number).stdout
-    assert stats.unpaid(store, dt.date(2026, 6, 21))["total"] == "160.00"
+    assert stats.unpaid(store, dt.date(2026, 6, 21)).to_dict()["total"] == "160.00"
     letter = context.for_invoice(store, number, dt.date(2026, 6, 21)).data["invoice"]
     assert letter["balance"] == 160 and [c["number"] for c in letter["credits"]] == [
         "AV-2026-00001"

@@ -59,9 +59,9 @@ def commission_add(
         common.store(actor=actor, date=date), date=date, kind=kind, capacity=capacity, force=force
     )
     if json_out:
-        common.emit_json(session)
+        common.emit_json(session.to_dict())
     else:
-        common.say(f"Added {session['kind']} session {session['id']} on {session['date']}")
+        common.say(f"Added {session.kind} session {session.id} on {session.date}")
 
 
 @app.command("plan")
@@ -96,17 +96,17 @@ def commission_plan(
         date=common.day(date),
     )
     if json_out:
-        common.emit_json(proposals)
+        common.emit_json([p.to_dict() for p in proposals])
         return
     common.table(
         ["date", "day", "kind", "moved from", "session"],
         [
             [
-                p["date"],
-                p["weekday"],
-                p["kind"],
-                f"{p['shifted_from']} ({p['holiday'] or 'weekend'})" if p["shifted_from"] else "",
-                p["id"] or "",
+                p.date,
+                p.weekday,
+                p.kind,
+                f"{p.shifted_from} ({p.holiday or 'weekend'})" if p.shifted_from else "",
+                p.id or "",
             ]
             for p in proposals
         ],
@@ -128,19 +128,19 @@ def commission_list(
 
     found = sessions.listing(common.store(), year=year, kind=kind)
     if json_out:
-        common.emit_json(found)
+        common.emit_json([s.to_dict() for s in found])
         return
     common.table(
         ["id", "date", "kind", "capacity", "on agenda", "decided", "status"],
         [
             [
-                s["id"],
-                s["date"],
-                s["kind"],
-                s["capacity"] or "-",
-                s["on_agenda"],
-                s["decided"],
-                s["status"],
+                s.id,
+                s.date,
+                s.kind,
+                s.capacity or "-",
+                s.on_agenda,
+                s.decided,
+                s.status,
             ]
             for s in found
         ],
@@ -231,7 +231,7 @@ def commission_cancel(
     from certcli.domain import agenda
 
     store = common.store(actor=actor, date=date)
-    done = agenda.cancel(store, session_id, reason=reason, date=common.day(date))
+    done = agenda.cancel(store, session_id, reason=reason, date=common.day(date)).to_dict()
     if json_out:
         common.emit_json(done)
         return
@@ -265,7 +265,9 @@ def commission_move(
     from certcli.domain import agenda
 
     store = common.store(actor=actor, date=date)
-    done = agenda.move(store, session_id, to=to, reason=reason, date=common.day(date), force=force)
+    done = agenda.move(
+        store, session_id, to=to, reason=reason, date=common.day(date), force=force
+    ).to_dict()
     if json_out:
         common.emit_json(done)
         return

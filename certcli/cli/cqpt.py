@@ -113,7 +113,7 @@ def cqpt_orient(
     follow = common.follow_letter(letter, fmt, out, templates)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
-        data = cqpt.orient(store, ref, evaluator_id=evaluator, date=common.day(date))
+        data = cqpt.orient(store, ref, evaluator_id=evaluator, date=common.day(date)).to_dict()
         follow.render(store, follow_up.AFTER["orient"], dossier=data["ref"], date=common.day(date))
     _print(
         data,
@@ -143,7 +143,7 @@ def cqpt_prediag(
     store = common.store(actor=actor, date=date)
     data = cqpt.prediag(
         store, ref, score=score, training_advised=training_advised, date=common.day(date)
-    )
+    ).to_dict()
     advice = "; training advised" if training_advised else ""
     _print(data, json_out, f"Dossier {data['ref']}: pre-diagnostic {data['score']}{advice}.")
 
@@ -188,7 +188,7 @@ def cqpt_phase(
         working_time=working_time,
         replace=replace,
         date=common.day(date),
-    )
+    ).to_dict()
     left = (
         f"; still to record: {', '.join(data['missing'])}"
         if data["missing"]
@@ -212,7 +212,7 @@ def cqpt_transmit(
     from certcli.domain import cqpt
 
     store = common.store(actor=actor, date=date)
-    data = cqpt.transmit(store, ref, session_id=session, date=common.day(date))
+    data = cqpt.transmit(store, ref, session_id=session, date=common.day(date)).to_dict()
     _print(
         data,
         json_out,
@@ -246,34 +246,28 @@ def cqpt_funding(
     from certcli.domain import cqpt_funding
     from certcli.rules.money import format_eur
 
-    data = cqpt_funding.funding(common.store(), year)
+    report = cqpt_funding.funding(common.store(), year)
     if json_out:
-        common.emit_json(data)
+        common.emit_json(report.to_dict())
         return
     common.table(
         ["ref", "candidate", "financing", "funder", "amount"],
         [
-            [
-                d["ref"],
-                d["candidate_id"],
-                d["financing"],
-                d["funder"] or "-",
-                format_eur(d["amount"]),
-            ]
-            for d in data["dossiers"]
+            [d.ref, d.candidate_id, d.financing, d.funder or "-", format_eur(d.amount)]
+            for d in report.lines
         ],
         title=f"CQPT funding{f' {year}' if year else ''}",
     )
-    for d in data["dossiers"]:
-        common.say(f"  {d['ref']}  {d['reason']}")
+    for d in report.lines:
+        common.say(f"  {d.ref}  {d.reason}")
     common.table(
         ["funder", "total"],
-        [[f, format_eur(a)] for f, a in data["totals"].items()],
+        [[f, format_eur(a)] for f, a in report.totals.items()],
         title="Per funder",
     )
     common.table(
         ["employer", "funder", "total"],
-        [[e, f, format_eur(a)] for e, per in data["by_employer"].items() for f, a in per.items()],
+        [[e, f, format_eur(a)] for e, per in report.by_employer.items() for f, a in per.items()],
         title="Per employer",
     )
 

@@ -129,7 +129,7 @@ def dossier_expert_opinion(
     store = common.store(actor=actor, date=date)
     done = assignment.expert_opinion(
         store, ref, expert_id=expert, opinion=opinion, text=text, date=common.day(date)
-    )
+    ).to_dict()
     if json_out:
         common.emit_json(done)
         return

@@ -33,7 +33,7 @@ def dues_prorata(
     from certcli.domain import dues
     from certcli.rules.money import format_eur
 
-    result = dues.prorata(amount, date, mode)
+    result = dues.prorata(amount, date, mode).to_dict()
     if json_out:
         common.emit_json(result)
     else:
@@ -64,7 +64,7 @@ def dues_call(
     from certcli.rules.money import format_eur
 
     store = common.store(actor=actor, date=date, future=future)
-    result = dues.call(store, year, date=common.day(date))
+    result = dues.call(store, year, date=common.day(date)).to_dict()
     if json_out:
         common.emit_json(result)
         return

@@ -152,7 +152,7 @@ def experience_remove(
     from certcli.domain import experiences
 
     store = common.store(actor=actor, date=date)
-    done = experiences.remove(store, experience_id, reason=reason, date=common.day(date))
+    done = experiences.remove(store, experience_id, reason=reason, date=common.day(date)).to_dict()
     if json_out:
         common.emit_json(done)
     else:

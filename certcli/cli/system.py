@@ -172,7 +172,7 @@ def stats(as_of: AsOfOpt = None, json_out: JsonOpt = False):
                 f"renewals due ({due['months']} months)",
                 f"{due['due']}, {due['not_reminded']} not reminded yet",
             ),
-            ("unpaid invoices", f"{unpaid['count']}, {format_eur(unpaid['total'])}"),
+            ("unpaid invoices", f"{unpaid.count}, {format_eur(unpaid.total)}"),
         ]
     )
 

@@ -165,7 +165,7 @@ class Office:
         def create(_day):
             session.id = commission_sessions.add(
                 self.store, date=day, kind=kind, capacity=capacity
-            )["id"]
+            ).id
 
         # Sessions are planned well ahead; created before anything refers to them.
         planned = min(day, agenda_on or day) - dt.timedelta(days=60)
@@ -501,7 +501,7 @@ def sessions(office: Office) -> None:
     for i, proposal in enumerate(
         commission_sessions.plan(office.store, year=office.today.year, count=5)
     ):
-        day = dates.from_iso(proposal["date"])
+        day = dates.from_iso(proposal.date)
         if day > last + dt.timedelta(days=30):
             office.session(f"P{i}", "award", day, capacity=8)
             last = day
@@ -791,17 +791,17 @@ def dues_calls(office: Office) -> None:
 
 
 def _call(office: Office, year: int, day: dt.date, current: bool) -> None:
-    issued = dues.call(office.store, year, date=day)["invoiced"]
+    issued = dues.call(office.store, year, date=day).invoiced
 
     def settle(d):
         for i, line in enumerate(issued):
             if current and i % 3 == 2:
                 continue  # still owed
-            if invoices.get(office.store, line["number"]).status == "open":
+            if invoices.get(office.store, line.number).status == "open":
                 invoices.pay(
                     office.store,
-                    line["number"],
-                    line["amount"],
+                    line.number,
+                    str(line.amount),
                     method="virement",
                     reference=None,
                     date=d,
@@ -812,7 +812,7 @@ def _call(office: Office, year: int, day: dt.date, current: bool) -> None:
         if unpaid:
             invoices.cancel(
                 office.store,
-                unpaid[0]["number"],
+                unpaid[0].number,
                 date=d,
                 reason="Exonération accordée par le conseil d'administration",
             )

@@ -271,7 +271,39 @@ def _correctable(store: Store, session, what: str) -> None:
         )
 
 
-def cancel(store: Store, session_id: int, *, reason: str | None, date: dt.date) -> dict:
+@dataclass
+class Cancelled:
+    """A session cancelled (`commission cancel --json`): the session's keys, then why
+    and where each dossier of its agenda went back to."""
+
+    session: sessions.Session
+    reason: str
+    released: list[dict]  # {"ref", "status"}
+
+    def to_dict(self) -> dict:
+        return {**self.session.to_dict(), "reason": self.reason, "released": self.released}
+
+
+@dataclass
+class Moved:
+    """A session moved (`commission move --json`): the session's keys (its new day),
+    the day it left, why, and the dossiers its agenda keeps."""
+
+    session: sessions.Session
+    moved_from: str
+    reason: str
+    agenda: list[str]
+
+    def to_dict(self) -> dict:
+        return {
+            **self.session.to_dict(),
+            "moved_from": self.moved_from,
+            "reason": self.reason,
+            "agenda": self.agenda,
+        }
+
+
+def cancel(store: Store, session_id: int, *, reason: str | None, date: dt.date) -> Cancelled:
     """Cancel a session before any decision: its undecided agenda lines are kept as
     'cancelled' and each dossier goes back to the step before its placing
     (on_agenda -> report_ready, transmitted -> evaluation; an appeal waits for
@@ -312,7 +344,7 @@ def cancel(store: Store, session_id: int, *, reason: str | None, date: dt.date) 
             date,
         )
         after = store.session(session_id)
-    return {**sessions.session_dict(after), "reason": reason, "released": released}
+    return Cancelled(sessions.Session.from_row(after), reason, released)
 
 
 def move(
@@ -323,7 +355,7 @@ def move(
     reason: str | None,
     date: dt.date,
     force: bool = False,
-) -> dict:
+) -> Moved:
     """Move a session to another day (a working day, as for `add`) before any
     decision; the dossiers on its agenda stay there (each report still in the
     scheme's cut-off days before the new day) and their timelines say so."""
@@ -352,9 +384,6 @@ def move(
             details["forced"] = forced
         store.audit("commission.move", "session", session_id, details, date)
         after = store.session(session_id)
-    return {
-        **sessions.session_dict(after),
-        "moved_from": session["date"],
-        "reason": reason,
-        "agenda": [d["ref"] for d in undecided],
-    }
+    return Moved(
+        sessions.Session.from_row(after), session["date"], reason, [d["ref"] for d in undecided]
+    )

@@ -250,9 +250,32 @@ def call_expert(
     )
 
 
+@dataclass
+class ExpertOpinion:
+    """An expert's opinion as recorded (`dossier expert-opinion --json`); `previous`
+    names the one it supersedes ({"opinion", "date"}), if any."""
+
+    ref: str
+    expert: dict  # {"id", "name"}
+    opinion: str
+    text: str
+    date: str
+    previous: dict | None
+
+    def to_dict(self) -> dict:
+        return {
+            "ref": self.ref,
+            "expert": self.expert,
+            "opinion": self.opinion,
+            "text": self.text,
+            "date": self.date,
+            "previous": self.previous,
+        }
+
+
 def expert_opinion(
     store: Store, ref: str, *, expert_id: int, opinion: str, text: str | None, date: dt.date
-) -> dict:
+) -> ExpertOpinion:
     """Record the opinion of the expert called in on the dossier (favourable,
     unfavourable or reserved, with its grounds). A later opinion supersedes an
     earlier one, which stays; the report and the commission papers show the latest."""
@@ -288,14 +311,9 @@ def expert_opinion(
         if previous:
             details["previous"] = {"opinion": previous["opinion"], "date": previous["date"]}
         dossiers.record_event(store, row, "expert_opinion", details, date)
-    return {
-        "ref": row["ref"],
-        "expert": _ident(person),
-        "opinion": opinion,
-        "text": text,
-        "date": date.isoformat(),
-        "previous": details.get("previous"),
-    }
+    return ExpertOpinion(
+        row["ref"], _ident(person), opinion, text, date.isoformat(), details.get("previous")
+    )
 
 
 def _manual(store: Store, row, person_id: int, role: str) -> Instructor:

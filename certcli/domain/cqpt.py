@@ -136,7 +136,19 @@ def admissibility(
     )
 
 
-def orient(store: Store, ref: str, *, evaluator_id: int, date: dt.date) -> dict:
+@dataclass
+class Orientation:
+    """An admissible candidate sent to an evaluator (`cqpt orient --json`)."""
+
+    ref: str
+    status: str
+    evaluator: dict  # {"id", "name"}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def orient(store: Store, ref: str, *, evaluator_id: int, date: dt.date) -> Orientation:
     """Send an admissible candidate to an evaluator organisation."""
     with store.transaction():
         row, _ = _load(store, ref, "orient")
@@ -153,17 +165,34 @@ def orient(store: Store, ref: str, *, evaluator_id: int, date: dt.date) -> dict:
             date,
             status="evaluation",
         )
-    return {
-        "ref": row["ref"],
-        "status": "evaluation",
-        "evaluator": {"id": evaluator_id, "name": evaluator["name"]},
-    }
+    return Orientation(row["ref"], "evaluation", {"id": evaluator_id, "name": evaluator["name"]})
 
 
 # -- evaluation ------------------------------------------------------------------------
+@dataclass
+class Prediagnostic:
+    """The pre-diagnostic as recorded (`cqpt prediag --json`); the score a Decimal
+    until printed."""
+
+    ref: str
+    score: Decimal
+    training_advised: bool
+    date: str
+    phase: str = "prediag"
+
+    def to_dict(self) -> dict:
+        return {
+            "ref": self.ref,
+            "phase": self.phase,
+            "score": str(self.score),
+            "training_advised": self.training_advised,
+            "date": self.date,
+        }
+
+
 def prediag(
     store: Store, ref: str, *, score: str, training_advised: bool = False, date: dt.date
-) -> dict:
+) -> Prediagnostic:
     """The optional pre-diagnostic quiz, before any of the three phases."""
     value = parse_score(score)
     with store.transaction():
@@ -196,13 +225,35 @@ def prediag(
         dossiers.record_event(
             store, row, "prediag", {"score": str(value), "training_advised": training_advised}, date
         )
-    return {
-        "ref": row["ref"],
-        "phase": "prediag",
-        "score": str(value),
-        "training_advised": training_advised,
-        "date": date.isoformat(),
-    }
+    return Prediagnostic(row["ref"], value, training_advised, date.isoformat())
+
+
+@dataclass
+class PhaseRecord:
+    """One evaluation phase as recorded (`cqpt phase --json`); `replaced` holds the
+    values a --replace corrected (the key only then)."""
+
+    ref: str
+    phase: str
+    result: str
+    score: Decimal | None
+    working_time: bool | None
+    date: str
+    missing: list[str]  # the phases still to record
+    replaced: dict | None = None
+
+    def to_dict(self) -> dict:
+        data: dict[str, Any] = {
+            "ref": self.ref,
+            "phase": self.phase,
+            "result": self.result,
+            "score": None if self.score is None else str(self.score),
+            "working_time": self.working_time,
+        }
+        if self.replaced is not None:
+            data["replaced"] = self.replaced
+        data.update(date=self.date, missing=self.missing)
+        return data
 
 
 def record_phase(
@@ -215,13 +266,14 @@ def record_phase(
     working_time: bool | None = None,
     replace: bool = False,
     date: dt.date,
-) -> dict:
+) -> PhaseRecord:
     """Record one of the three phases, once; `replace` corrects a recorded one
     (the previous values stay in the dossier's history)."""
     result = (result or "").strip().lower()
     if result not in RESULTS:
         raise ValidationError(f"invalid result {result!r} (pass or fail)")
-    value = None if score is None else str(parse_score(score))
+    number = None if score is None else parse_score(score)
+    value = None if number is None else str(number)
     with store.transaction():
         row, scheme = _load(store, ref, "phase")
         if phase not in phases_of(scheme):
@@ -261,7 +313,16 @@ def record_phase(
             store.insert("cqpt_phases", {"dossier_id": row["id"], "phase": phase, **record})
         dossiers.record_event(store, row, "phase", details, date)
         missing = _missing(store, row["id"], scheme)
-    return {"ref": row["ref"], **details, "date": date.isoformat(), "missing": missing}
+    return PhaseRecord(
+        row["ref"],
+        phase,
+        result,
+        number,
+        working_time,
+        date.isoformat(),
+        missing,
+        details.get("replaced"),
+    )
 
 
 def failed_phases(store: Store, dossier_row) -> list[str]:
@@ -286,7 +347,21 @@ def _missing(store: Store, dossier_id: int, scheme) -> list[str]:
     return [p for p in phases_of(scheme) if p not in done]
 
 
-def transmit(store: Store, ref: str, *, session_id: int, date: dt.date) -> dict:
+@dataclass
+class Transmission:
+    """Results sent to a CPNE session (`cqpt transmit --json`)."""
+
+    ref: str
+    status: str
+    session: int
+    session_date: str
+    position: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def transmit(store: Store, ref: str, *, session_id: int, date: dt.date) -> Transmission:
     """Send the complete results to a CPNE session: status `transmitted`, the
     dossier on that session's agenda."""
     with store.transaction():
@@ -324,13 +399,7 @@ def transmit(store: Store, ref: str, *, session_id: int, date: dt.date) -> dict:
             date,
             status="transmitted",
         )
-    return {
-        "ref": row["ref"],
-        "status": "transmitted",
-        "session": session_id,
-        "session_date": session["date"],
-        "position": position,
-    }
+    return Transmission(row["ref"], "transmitted", session_id, session["date"], position)
 
 
 # -- what `dossier show` adds -------------------------------------------------------------

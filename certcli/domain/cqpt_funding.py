@@ -41,7 +41,29 @@ class FundingLine:
         }
 
 
-def funding(store: Store, year: int | None = None) -> dict:
+@dataclass
+class Funding:
+    """The funding report (`cqpt funding --json`): each evaluation's line, then the
+    totals per funder and, per employer, per funder (its training plan as "training
+    plan"). Amounts are Decimals until printed."""
+
+    lines: list[FundingLine]
+    totals: dict[str, Decimal]
+    by_employer: dict[str, dict[str, Decimal]]
+
+    def to_dict(self) -> dict:
+        """The JSON contract: amounts as '300.00'."""
+        return {
+            "dossiers": [line.to_dict() for line in self.lines],
+            "totals": {funder: as_str(amount) for funder, amount in self.totals.items()},
+            "by_employer": {
+                employer: {k: as_str(v) for k, v in per.items()}
+                for employer, per in self.by_employer.items()
+            },
+        }
+
+
+def funding(store: Store, year: int | None = None) -> Funding:
     """Who pays the flat amount of each oriented CQPT evaluation (spec §3.5), with
     totals per funder and per employer. An evaluation belongs to the year of its
     last phase (of its orientation while no phase is recorded).
@@ -80,14 +102,11 @@ def funding(store: Store, year: int | None = None) -> dict:
         label = PLAN_LABEL if line.funder == line.employer else line.funder
         per = by_employer.setdefault(line.employer, {})
         per[label] = per.get(label, ZERO) + line.amount
-    return {
-        "dossiers": [line.to_dict() for line in lines],
-        "totals": {funder: as_str(amount) for funder, amount in sorted(totals.items())},
-        "by_employer": {
-            employer: {k: as_str(v) for k, v in sorted(per.items())}
-            for employer, per in sorted(by_employer.items())
-        },
-    }
+    return Funding(
+        lines,
+        dict(sorted(totals.items())),
+        {employer: dict(sorted(per.items())) for employer, per in sorted(by_employer.items())},
+    )
 
 
 def payer(scheme, financing: str | None) -> tuple[str, str | None, Decimal]:

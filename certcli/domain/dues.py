@@ -11,6 +11,8 @@ no prorata: it was valid on 1 January, the call covers it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict, dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from certcli.domain import certificates, invoices
@@ -21,11 +23,58 @@ if TYPE_CHECKING:
     from certcli.store import Store
 
 
-def prorata(amount: str, date: dt.date, mode: str = "current_month") -> dict:
-    """{"months", "amount"}: annual x months remaining / 12, half-up to the cent (a
-    Decimal, printed '300.00')."""
+@dataclass
+class Prorata:
+    """The dues owed for the rest of a year (`dues prorata --json`)."""
+
+    months: int
+    amount: Decimal  # printed '300.00'
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Called:
+    """One invoice of the annual call."""
+
+    number: str
+    certificate: str
+    candidate_id: int
+    holder: str
+    amount: Decimal
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class DuesCall:
+    """What `dues call` invoiced (`--json`); amounts are Decimals until printed."""
+
+    year: int
+    invoiced: list[Called]
+    total: Decimal
+    already_invoiced: int  # certificates valid on 1 January that had their dues already
+
+    @property
+    def count(self) -> int:
+        return len(self.invoiced)
+
+    def to_dict(self) -> dict:
+        return {
+            "year": self.year,
+            "invoiced": [i.to_dict() for i in self.invoiced],
+            "count": self.count,
+            "total": self.total,
+            "already_invoiced": self.already_invoiced,
+        }
+
+
+def prorata(amount: str, date: dt.date, mode: str = "current_month") -> Prorata:
+    """Annual x months remaining / 12, half-up to the cent."""
     months, value = money.prorata(money.parse_amount(amount, allow_zero=True), date, mode)
-    return {"months": months, "amount": value}
+    return Prorata(months, value)
 
 
 def invoice_grant(
@@ -76,7 +125,7 @@ def renewal_owes_prorata(store: Store, certificate_id: int, decision: dt.date) -
     return not certificates.valid_on(periods, dt.date(decision.year, 1, 1))
 
 
-def call(store: Store, year: int, *, date: dt.date) -> dict:
+def call(store: Store, year: int, *, date: dt.date) -> DuesCall:
     """Invoice the full annual dues of `year` to every certificate valid on 1 January.
 
     Once only: a certificate already invoiced for the year (by an earlier call or a
@@ -92,7 +141,7 @@ def call(store: Store, year: int, *, date: dt.date) -> dict:
             f"({date.year + 1})"
         )
     jan1 = dt.date(year, 1, 1).isoformat()
-    issued = []
+    issued: list[Called] = []
     # Each scheme looked up once, not once per certificate (the catalog checks its
     # files on every lookup).
     scheme_of: dict[str, schemes.Scheme] = {}
@@ -114,22 +163,16 @@ def call(store: Store, year: int, *, date: dt.date) -> dict:
                 dues_year=year,
             )
             issued.append(
-                {
-                    "number": invoice.number,
-                    "certificate": row["number"],
-                    "candidate_id": row["candidate_id"],
-                    "holder": invoice.holder,
-                    "amount": invoice.amount,
-                }
+                Called(
+                    invoice.number,
+                    row["number"],
+                    row["candidate_id"],
+                    invoice.holder,
+                    invoice.amount,
+                )
             )
         if issued:
             store.audit("dues.call", "dues", str(year), {"invoices": len(issued)}, date)
-    total = sum((money.to_decimal(i["amount"]) for i in issued), money.ZERO)
+    total = sum((i.amount for i in issued), money.ZERO)
     already = store.certificates_already_called(jan1, date.isoformat(), year) - len(issued)
-    return {
-        "year": year,
-        "invoiced": issued,
-        "count": len(issued),
-        "total": money.cents(total),
-        "already_invoiced": already,
-    }
+    return DuesCall(year, issued, money.cents(total), already)

@@ -228,7 +228,24 @@ def _hours_end(
     return end
 
 
-def remove(store: Store, experience_id: int, *, reason: str, date: dt.date) -> dict:
+@dataclass
+class Removed:
+    """A period marked removed (`experience remove --json`): the period's keys, then
+    when and why."""
+
+    period: Experience
+    removed_on: str
+    removed_reason: str
+
+    def to_dict(self) -> dict:
+        return {
+            **self.period.to_dict(),
+            "removed_on": self.removed_on,
+            "removed_reason": self.removed_reason,
+        }
+
+
+def remove(store: Store, experience_id: int, *, reason: str, date: dt.date) -> Removed:
     """Mark a period removed (when, why, by whom): it no longer counts anywhere, and
     the audit trail keeps what it was."""
     reason = validators.reason(reason, required="removing a period needs --reason")
@@ -257,7 +274,7 @@ def remove(store: Store, experience_id: int, *, reason: str, date: dt.date) -> d
             {"experience": experience_id, "reason": reason, **period.to_dict()},
             date,
         )
-    return {**period.to_dict(), "removed_on": date.isoformat(), "removed_reason": reason}
+    return Removed(period, date.isoformat(), reason)
 
 
 def listing(store: Store, candidate_id: int) -> list[Experience]:

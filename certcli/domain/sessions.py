@@ -5,6 +5,7 @@ it does to the agenda."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from certcli.errors import NotFound, StateError, ValidationError
@@ -25,17 +26,53 @@ def row(store: Store, session_id: int):
     return row
 
 
-def session_dict(row) -> dict:
-    data = {
-        "id": row["id"],
-        "date": row["date"],
-        "kind": row["kind"],
-        "capacity": row["capacity"],
-        "status": row["status"],
-    }
-    if "on_agenda" in row.keys():
-        data.update(on_agenda=row["on_agenda"], decided=row["decided"])
-    return data
+@dataclass
+class Session:
+    """A commission session (`commission add/list --json`); a listing also counts
+    its agenda (on_agenda, decided), a single session does not."""
+
+    id: int
+    date: str
+    kind: str
+    capacity: int | None
+    status: str
+    on_agenda: int | None = None  # listings only
+    decided: int | None = None
+
+    @classmethod
+    def from_row(cls, row) -> Session:
+        counted = "on_agenda" in row.keys()
+        return cls(
+            row["id"],
+            row["date"],
+            row["kind"],
+            row["capacity"],
+            row["status"],
+            row["on_agenda"] if counted else None,
+            row["decided"] if counted else None,
+        )
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        if self.on_agenda is None:  # a single session: no agenda counts
+            del data["on_agenda"], data["decided"]
+        return data
+
+
+@dataclass
+class Proposal:
+    """A session date `commission plan` proposes (id once created with --apply)."""
+
+    date: str
+    kind: str
+    capacity: int | None
+    weekday: str
+    shifted_from: str | None  # the evenly spread day, when it was not a working day
+    holiday: str | None  # the public holiday that moved it
+    id: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 def _check_kind(kind: str) -> str:
@@ -46,7 +83,7 @@ def _check_kind(kind: str) -> str:
 
 def add(
     store: Store, *, date: dt.date, kind: str, capacity: int | None = None, force: bool = False
-) -> dict:
+) -> Session:
     """A session on a working day (a weekend or a public holiday only with `force`)."""
     _check_kind(kind)
     if capacity is not None and capacity < 1:
@@ -60,13 +97,13 @@ def add(
         if forced:
             details["forced"] = forced
         store.audit("commission.add", "session", session_id, details, date)
-    return session_dict(store.session(session_id))
+    return Session.from_row(store.session(session_id))
 
 
-def listing(store: Store, *, year: int | None = None, kind: str | None = None) -> list[dict]:
+def listing(store: Store, *, year: int | None = None, kind: str | None = None) -> list[Session]:
     if kind is not None:
         _check_kind(kind)
-    return [session_dict(r) for r in store.sessions(year=year, kind=kind)]
+    return [Session.from_row(r) for r in store.sessions(year=year, kind=kind)]
 
 
 # -- planning -------------------------------------------------------------------------
@@ -79,7 +116,7 @@ def plan(
     capacity: int | None = None,
     apply: bool = False,
     date: dt.date | None = None,
-) -> list[dict]:
+) -> list[Proposal]:
     """`count` dates spread evenly over the year (the middle of equal slices), each
     moved to the next working day past weekends and French public holidays."""
     _check_kind(kind)
@@ -88,7 +125,8 @@ def plan(
     closed = dates.public_holidays([year, year + 1])
     first = dt.date(year, 1, 1)
     length = (dt.date(year + 1, 1, 1) - first).days
-    proposals, previous = [], None
+    proposals: list[Proposal] = []
+    previous = None
     for i in range(count):
         raw = first + dt.timedelta(days=(2 * i + 1) * length // (2 * count))
         day = dates.working_day(raw, closed)
@@ -96,24 +134,23 @@ def plan(
             day = dates.working_day(day + dt.timedelta(days=1), closed)
         previous = day
         proposals.append(
-            {
-                "date": day.isoformat(),
-                "kind": kind,
-                "capacity": capacity,
-                "weekday": day.strftime("%A").lower(),
-                "shifted_from": raw.isoformat() if raw != day else None,
-                "holiday": closed.get(raw),
-                "id": None,
-            }
+            Proposal(
+                day.isoformat(),
+                kind,
+                capacity,
+                day.strftime("%A").lower(),
+                raw.isoformat() if raw != day else None,
+                closed.get(raw),
+            )
         )
     if apply:
         with store.transaction():
             existing = {(s["date"], s["kind"]) for s in store.sessions(year=year, kind=kind)}
             for proposal in proposals:
-                if (proposal["date"], kind) in existing:
-                    raise StateError(f"a {kind} session already exists on {proposal['date']}")
-                day = dates.from_iso(proposal["date"])
-                proposal["id"] = add(store, date=day, kind=kind, capacity=capacity)["id"]
+                if (proposal.date, kind) in existing:
+                    raise StateError(f"a {kind} session already exists on {proposal.date}")
+                day = dates.from_iso(proposal.date)
+                proposal.id = add(store, date=day, kind=kind, capacity=capacity).id
             store.audit(
                 "commission.plan",
                 "session",

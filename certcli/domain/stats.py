@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from certcli.domain import instruction, invoices, renewals
@@ -68,7 +69,18 @@ def dossier_counts(store: Store) -> dict[str, dict[str, int]]:
     return counts
 
 
-def unpaid(store: Store, as_of: dt.date) -> dict:
+@dataclass
+class Unpaid:
+    """The invoices still open on a day and what they still owe (a Decimal)."""
+
+    count: int
+    total: Decimal
+
+    def to_dict(self) -> dict:
+        return {"count": self.count, "total": as_str(self.total)}
+
+
+def unpaid(store: Store, as_of: dt.date) -> Unpaid:
     total = ZERO
     rows = store.open_invoice_balances(as_of.isoformat())
     for row in rows:
@@ -77,11 +89,12 @@ def unpaid(store: Store, as_of: dt.date) -> dict:
         total += invoices.balance(
             row["amount"], paid, kind=row["kind"], status=row["status"], credits=credits
         ).due
-    return {"count": len(rows), "total": as_str(total)}
+    return Unpaid(len(rows), total)
 
 
 def overview(store: Store, *, as_of: dt.date) -> dict:
-    """Everything `certcli stats` shows, as plain data (its JSON)."""
+    """Everything `certcli stats` shows, as plain data (its JSON once the unpaid
+    total, a Decimal, is printed)."""
     overdue = instruction.overdue(store, as_of=as_of)
     unrecorded = instruction.overdue_interviews(store, as_of=as_of)
     due = renewals.due(store, as_of=as_of, months=RENEWAL_MONTHS)
