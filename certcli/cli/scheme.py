@@ -50,6 +50,7 @@ def scheme_show(
     from certcli.rules import schemes
 
     scheme = schemes.get(code)
+    scheme.body.check_bank()
     data = scheme.to_dict()
     if json_out:
         common.emit_json(data)
@@ -79,3 +80,33 @@ def scheme_show(
         for piece in codes:
             rows.append([kind, piece, scheme.label(piece), scheme.piece_count(piece)])
     common.table(["dossier kind", "piece", "label", "count"], rows, title="Required pieces")
+    common.fields(body_fields(scheme.body), title=f"Body: {scheme.body.legal.name}")
+
+
+def body_fields(body) -> list[tuple[str, object]]:
+    """The body's legal identity as `scheme show` and `info` print it."""
+    vat = body.vat
+    if vat.regime == "franchise":
+        vat_line = f"franchise: {vat.exemption}"
+    else:
+        rates = ", ".join(f"{k} {v} %" for k, v in vat.rates.items())
+        vat_line = f"assujetti {vat.number} ({rates})"
+    pay = body.invoicing
+    return [
+        ("legal name", body.legal.name),
+        ("legal form", body.legal.form),
+        ("SIREN / SIRET", f"{body.legal.siren} / {body.legal.siret}"),
+        ("registered address", ", ".join(body.legal.address)),
+        ("VAT", vat_line),
+        ("payment terms", f"{pay.terms_days} days"),
+        ("IBAN / BIC", f"{pay.iban_formatted} / {pay.bic}"),
+        ("cheque payee", pay.cheque_payee),
+        ("late penalty", pay.late_penalty),
+        ("40 € indemnity", "yes, for company buyers" if pay.recovery_indemnity else "no"),
+        ("Factur-X by default", "yes" if pay.facturx else "no"),
+        (
+            "reminders",
+            [f"{r.level}. {r.label}: due + {r.days} days ({r.template})" for r in body.reminders],
+        ),
+        ("file", str(body.path)),
+    ]

@@ -35,12 +35,16 @@ def info(json_out: JsonOpt = False):
 
     Example: certcli info --json
     """
+    from certcli.rules import schemes
+
     store = common.store()
+    bodies = {s.body.code: s.body for s in schemes.catalog().values()}
     data = {
         "db": str(store.path),
         "server": store.dialect.server(store.conn),
         "schema_version": store.schema_version,
         "counts": store.counts(),
+        "bodies": [b.to_dict() for b in bodies.values()],
     }
     if json_out:
         common.emit_json(data)
@@ -53,6 +57,14 @@ def info(json_out: JsonOpt = False):
             ("server", data["server"]),
             ("schema version", data["schema_version"]),
             ("scheme catalog", str(data_dir())),
+            (
+                "bodies",
+                [
+                    f"{b.code}: {b.legal.name}, {b.legal.form}, SIRET {b.legal.siret}, "
+                    f"VAT {b.vat.regime}"
+                    for b in bodies.values()
+                ],
+            ),
         ]
     )
     common.table(["table", "rows"], [[t, n] for t, n in data["counts"].items()])

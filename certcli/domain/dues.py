@@ -100,6 +100,7 @@ def invoice_grant(
         purpose="dues-prorata",
         label=f"Cotisation annuelle {scheme.code} {date.year} ({months}/12 mois)",
         date=issued_on or date,
+        body=scheme.body,
         certificate_id=certificate_id,
         dossier_id=dossier_id,
         dues_year=date.year,
@@ -159,6 +160,7 @@ def call(store: Store, year: int, *, date: dt.date) -> DuesCall:
                 purpose="dues-call",
                 label=f"Cotisation annuelle {scheme.code} {year}",
                 date=date,
+                body=scheme.body,
                 certificate_id=row["id"],
                 dues_year=year,
             )

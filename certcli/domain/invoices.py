@@ -19,13 +19,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from certcli.errors import NotFound, StateError, ValidationError
-from certcli.rules import dates, money, validators
+from certcli.rules import dates, money, schemes, validators
 
 if TYPE_CHECKING:
+    from certcli.rules.bodies import Body
     from certcli.store import Store
 
 
-PAYMENT_DAYS = 30  # ASSUMPTION: invoices are payable within 30 days of issue
 PREFIX = {"invoice": "F", "credit": "AV"}
 
 
@@ -241,6 +241,20 @@ def _insert(store: Store, kind: str, record: dict, date: dt.date) -> int:
     return invoice_id
 
 
+def body_of(store: Store, *, dossier_id: int | None, certificate_id: int | None) -> Body:
+    """The body that issues an invoice for this dossier or certificate (its scheme's);
+    for neither (a script's invoice), the first scheme's body."""
+    code = store.scheme_of(dossier_id=dossier_id, certificate_id=certificate_id)
+    if code is None:
+        return next(iter(schemes.catalog().values())).body
+    return schemes.get(code).body
+
+
+def due_on(body: Body, issued: dt.date) -> str:
+    """The due date of an invoice issued on `issued`: the body's payment terms later."""
+    return (issued + dt.timedelta(days=body.invoicing.terms_days)).isoformat()
+
+
 def issue(
     store: Store,
     *,
@@ -249,16 +263,22 @@ def issue(
     label: str,
     purpose: str,
     date: dt.date,
+    body: Body | None = None,
     certificate_id: int | None = None,
     dossier_id: int | None = None,
     dues_year: int | None = None,
     prorata_months: int | None = None,
 ) -> Invoice:
     """Issue an invoice numbered F-<year of issue>-NNNNN (joins an open transaction);
-    a prorated dues invoice keeps the months it bills (`prorata_months`)."""
+    a prorated dues invoice keeps the months it bills (`prorata_months`). It is due
+    `body`'s payment terms after issue, and the body's bank details are checked
+    first (an invalid IBAN issues nothing). Without `body`, the body of the dossier's
+    or certificate's scheme."""
     amount = money.cents(amount)
     if amount <= 0:
         raise ValidationError(f"an invoice needs a positive amount, not {money.as_str(amount)}")
+    body = body or body_of(store, dossier_id=dossier_id, certificate_id=certificate_id)
+    body.check_bank()
     invoice_id = _insert(
         store,
         "invoice",
@@ -269,7 +289,7 @@ def issue(
             "dossier_id": dossier_id,
             "label": label,
             "amount": money.as_str(amount),
-            "due_on": (date + dt.timedelta(days=PAYMENT_DAYS)).isoformat(),
+            "due_on": due_on(body, date),
             "status": "open",
             "dues_year": dues_year,
             "prorata_months": prorata_months,
@@ -596,6 +616,8 @@ def reissue(
     reason = validators.reason(reason, required="a reissue needs --reason")
     with store.transaction():
         row, invoice = _open_for_correction(store, number, "reissue it")
+        body = body_of(store, dossier_id=row["dossier_id"], certificate_id=row["certificate_id"])
+        body.check_bank()
         buyer = _buyer(store, row["candidate_id"], bill_to)
         billed = money.to_decimal(invoice.amount) - money.to_decimal(invoice.credited)
         cancelled, note = cancel(store, invoice.number, reason=reason, date=date)
@@ -609,7 +631,7 @@ def reissue(
                 "dossier_id": row["dossier_id"],
                 "label": row["label"],
                 "amount": money.as_str(billed),
-                "due_on": (date + dt.timedelta(days=PAYMENT_DAYS)).isoformat(),
+                "due_on": due_on(body, date),
                 "status": "open",
                 "dues_year": row["dues_year"],
                 "prorata_months": row["prorata_months"],

@@ -127,6 +127,40 @@ def _candidate(store: Store, candidate_id: int, buyer=None) -> dict:
     }
 
 
+def body_identity(body) -> dict:
+    """The body's legal identity as the templates read it: `legal`, `vat`, `invoicing`
+    and `vat_note` (the VAT line of every invoice, from the body file)."""
+    vat = body.vat
+    if vat.regime == "franchise":
+        note = vat.exemption.rstrip(".") + "."
+    else:
+        note = f"N° de TVA intracommunautaire : {vat.number}."
+    return {
+        "legal": {
+            "name": body.legal.name,
+            "form": body.legal.form,
+            "siren": body.legal.siren,
+            "siret": body.legal.siret,
+            "address": list(body.legal.address),
+        },
+        "vat": {
+            "regime": vat.regime,
+            "exemption": vat.exemption,
+            "number": vat.number,
+            "rates": dict(vat.rates),
+        },
+        "invoicing": {
+            "terms_days": body.invoicing.terms_days,
+            "late_penalty": body.invoicing.late_penalty,
+            "recovery_indemnity": body.invoicing.recovery_indemnity,
+            "iban": body.invoicing.iban_formatted,
+            "bic": body.invoicing.bic,
+            "cheque_payee": body.invoicing.cheque_payee,
+        },
+        "vat_note": note,
+    }
+
+
 def _scheme(code: str) -> tuple[dict, dict]:
     scheme = schemes.get(code)
     body = scheme.body
@@ -140,6 +174,7 @@ def _scheme(code: str) -> tuple[dict, dict]:
         "email": body.email,
         "signatory": body.signatory,
         **body.extra,
+        **body_identity(body),
     }
 
     def pieces(kind):

@@ -7,29 +7,18 @@ secretariat editing its fee grid learns at once what it broke.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from certcli.errors import NotFound, SchemeError
+from certcli.rules import bodies as body_files
+from certcli.rules.bodies import Body
 from certcli.rules.money import as_str, to_decimal
 
 KINDS = ("initial", "renewal", "extension")
 WORKFLOWS = ("opqtecc", "cqpt")
-
-
-@dataclass(frozen=True)
-class Body:
-    code: str
-    name: str
-    long_name: str
-    address: tuple[str, ...]
-    city: str
-    phone: str
-    email: str
-    signatory: str
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,6 +68,7 @@ class Scheme:
             "code": self.code,
             "name": self.name,
             "body": self.body.name,
+            "body_identity": self.body.to_dict(),
             "workflow": self.workflow,
             "validity_years": self.validity_years,
             "expires": self.expires,
@@ -150,22 +140,7 @@ def _read_toml(path: Path) -> dict:
 
 
 def _load_body(path: Path) -> Body:
-    r = _Reader(path, _read_toml(path))
-    known = {"code", "name", "long_name", "address", "city", "phone", "email", "signatory"}
-    address = r.get("address", list)
-    if not all(isinstance(line, str) for line in address):
-        r.fail("address", "must be a list of lines")
-    return Body(
-        code=r.get("code", str),
-        name=r.get("name", str),
-        long_name=r.get("long_name", str, r.get("name", str)),
-        address=tuple(address),
-        city=r.get("city", str),
-        phone=r.get("phone", str, ""),
-        email=r.get("email", str, ""),
-        signatory=r.get("signatory", str, ""),
-        extra={k: v for k, v in r.table.items() if k not in known},
-    )
+    return body_files.load(path, _read_toml(path))
 
 
 # What a CQPT scheme's [cqpt] table falls back to: the branch's funder, its flat

@@ -51,6 +51,16 @@ BUYER_FIELDS = ("civility", "first_name", "last_name", "address", "postcode", "c
 
 
 class InvoicesQueries(BaseStore):
+    def scheme_of(self, *, dossier_id: int | None, certificate_id: int | None) -> str | None:
+        """The scheme code of a dossier, else of a certificate (None for neither)."""
+        if dossier_id is not None:
+            found = self.scalar("SELECT scheme FROM dossiers WHERE id = ?", (dossier_id,))
+            if found:
+                return found
+        if certificate_id is not None:
+            return self.scalar("SELECT scheme FROM certificates WHERE id = ?", (certificate_id,))
+        return None
+
     def invoice_buyer(self, candidate_id: int) -> dict | None:
         """The candidate's name and address as the invoice columns buyer_<field>."""
         row = self.one(

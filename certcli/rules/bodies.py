@@ -1,0 +1,399 @@
+"""A certification body's legal identity (data/bodies/NAME.toml), as an invoice needs it.
+
+French invoicing law wants on every invoice the issuer's legal name and form, its
+SIREN/SIRET and registered address, its VAT regime (the exemption mention of a
+body in franchise, or its VAT number and the rate of each fee), the payment terms,
+the late-payment penalty rate and, for a company buyer, the fixed 40 € recovery
+indemnity. Each lives in the body file, checked when it is loaded; a missing or
+invalid field is a SchemeError naming the file and the field.
+
+The bank details are checked by schwifty (IBAN checksum and length, BIC format),
+which takes a fifth of a second to load its bank registry: `Body.check_bank()` runs
+it when an invoice is issued or rendered and when `scheme show` prints the body,
+not on every command that reads the catalog.
+
+The body file also holds what the follow-up of unpaid invoices and the accounting
+exports read (`[reminders]` levels, `[accounts]` codes); their shapes and defaults
+are defined here so that every consumer reads one loader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, NoReturn
+
+from certcli.errors import SchemeError
+
+VAT_REGIMES = ("franchise", "assujetti")
+# The fee kinds a VAT rate is given for: each invoice purpose maps to one.
+FEE_KINDS = ("instruction", "dues")
+FEE_KIND_OF_PURPOSE = {
+    "dues-prorata": "dues",
+    "dues-call": "dues",
+    "instruction-fee": "instruction",
+}
+RECOVERY_INDEMNITY = Decimal("40.00")  # C. com. art. D441-5: fixed, per invoice paid late
+
+
+@dataclass(frozen=True)
+class LegalIdentity:
+    """Who issues the invoices: [legal]."""
+
+    name: str  # the legal name (raison sociale)
+    form: str  # e.g. "Association déclarée (loi 1901)"
+    siren: str
+    siret: str
+    address: tuple[str, ...]  # the registered address (siège social), one line each
+
+
+@dataclass(frozen=True)
+class Vat:
+    """[vat]: `franchise` (no VAT, `exemption` printed on every invoice) or `assujetti`
+    (a VAT `number` and a rate per fee kind, in percent)."""
+
+    regime: str
+    exemption: str | None = None
+    number: str | None = None
+    rates: dict[str, Decimal] = field(default_factory=dict)
+
+    def rate(self, fee_kind: str) -> Decimal:
+        """The VAT rate (percent) of a fee kind: 0 in franchise."""
+        if self.regime == "franchise":
+            return Decimal("0")
+        return self.rates[fee_kind]
+
+
+@dataclass(frozen=True)
+class Invoicing:
+    """[invoicing]: how an invoice is paid and what a late payment costs."""
+
+    terms_days: int  # the due date is the issue date plus this many days
+    late_penalty: str  # the penalty rate as printed, e.g. "trois fois le taux d'intérêt légal"
+    recovery_indemnity: bool  # the fixed 40 € indemnity, for buyers that are companies
+    iban: str  # stored compact, as schwifty gives it back
+    bic: str
+    cheque_payee: str
+    facturx: bool = False  # `invoice render` embeds the Factur-X XML by default
+
+    @property
+    def iban_formatted(self) -> str:
+        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+
+
+@dataclass(frozen=True)
+class ReminderLevel:
+    """One level of the follow-up of an unpaid invoice ([[reminders.levels]]): sent
+    `days` days after the due date, with its own letter template."""
+
+    level: int
+    days: int
+    template: str
+    label: str
+
+
+# The levels a body file that says nothing gets: relance at due + 15 days, second
+# relance at + 45, mise en demeure at + 75 (issue 12).
+DEFAULT_REMINDERS = (
+    ReminderLevel(1, 15, "relance", "Relance"),
+    ReminderLevel(2, 45, "relance-2", "Deuxième relance"),
+    ReminderLevel(3, 75, "mise-en-demeure", "Mise en demeure"),
+)
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """[accounts]: the account codes and journals of the FEC export (Plan comptable
+    général); each has a default a body file may override."""
+
+    customers: str = "411000"  # clients
+    bank: str = "512000"  # banque (transfers and cheques cashed)
+    revenue_instruction: str = "706000"  # prestations de services: instruction fees
+    revenue_dues: str = "756000"  # cotisations
+    vat_collected: str = "445710"  # TVA collectée
+    sales_journal: str = "VT"
+    sales_journal_label: str = "Ventes"
+    bank_journal: str = "BQ"
+    bank_journal_label: str = "Banque"
+
+
+ACCOUNT_FIELDS = tuple(Accounts.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class Body:
+    code: str
+    name: str
+    long_name: str
+    address: tuple[str, ...]
+    city: str
+    phone: str
+    email: str
+    signatory: str
+    legal: LegalIdentity
+    vat: Vat
+    invoicing: Invoicing
+    reminders: tuple[ReminderLevel, ...] = DEFAULT_REMINDERS
+    accounts: Accounts = Accounts()
+    path: Path | None = None
+    extra: dict = field(default_factory=dict)
+
+    def check_bank(self) -> None:
+        """IBAN and BIC through schwifty (checksum, length, format): a SchemeError
+        naming the file and the field."""
+        _check_bank(self)
+
+    def to_dict(self) -> dict:
+        """`scheme show --json`'s "body_identity" and `info --json`'s "bodies"."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "legal_name": self.legal.name,
+            "legal_form": self.legal.form,
+            "siren": self.legal.siren,
+            "siret": self.legal.siret,
+            "registered_address": list(self.legal.address),
+            "vat_regime": self.vat.regime,
+            "vat_exemption": self.vat.exemption,
+            "vat_number": self.vat.number,
+            "vat_rates": {k: str(v) for k, v in self.vat.rates.items()},
+            "payment_terms_days": self.invoicing.terms_days,
+            "late_penalty": self.invoicing.late_penalty,
+            "recovery_indemnity": self.invoicing.recovery_indemnity,
+            "iban": self.invoicing.iban,
+            "bic": self.invoicing.bic,
+            "cheque_payee": self.invoicing.cheque_payee,
+            "facturx": self.invoicing.facturx,
+            "reminders": [
+                {"level": r.level, "days": r.days, "template": r.template, "label": r.label}
+                for r in self.reminders
+            ],
+            "accounts": {k: getattr(self.accounts, k) for k in ACCOUNT_FIELDS},
+            "file": str(self.path) if self.path else None,
+        }
+
+
+_checked: set[tuple[str, str, str]] = set()
+
+
+def _check_bank(body: Body) -> None:
+    key = (str(body.path), body.invoicing.iban, body.invoicing.bic)
+    if key in _checked:
+        return
+    from schwifty import BIC, IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    where = body.path.name if body.path else body.code
+    try:
+        IBAN(body.invoicing.iban)
+    except SchwiftyException as exc:
+        raise SchemeError(f"{where}: field 'invoicing.iban' is not a valid IBAN ({exc})") from None
+    try:
+        BIC(body.invoicing.bic, allow_invalid=False)
+    except SchwiftyException as exc:
+        raise SchemeError(f"{where}: field 'invoicing.bic' is not a valid BIC ({exc})") from None
+    _checked.add(key)
+
+
+class _Table:
+    """Typed access to one TOML table, with errors naming file and field."""
+
+    def __init__(self, path: Path, table: Any, prefix: str = ""):
+        self.path, self.prefix = path, prefix
+        if not isinstance(table, dict):
+            raise SchemeError(f"{path.name}: field '{prefix.rstrip('.')}' must be a table")
+        self.table = table
+
+    def fail(self, key: str, problem: str) -> NoReturn:
+        raise SchemeError(f"{self.path.name}: field '{self.prefix}{key}' {problem}")
+
+    def text(self, key: str, default: Any = ...) -> str:
+        if key not in self.table:
+            if default is ...:
+                self.fail(key, "is missing")
+            return default
+        value = self.table[key]
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"must be a non-empty string, not {value!r}")
+        return " ".join(value.split())
+
+    def integer(self, key: str, default: Any = ..., minimum: int = 0) -> int:
+        if key not in self.table:
+            if default is ...:
+                self.fail(key, "is missing")
+            return default
+        value = self.table[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(key, f"must be an integer, not {value!r}")
+        if value < minimum:
+            self.fail(key, f"must be at least {minimum}")
+        return value
+
+    def flag(self, key: str, default: Any = ...) -> bool:
+        if key not in self.table:
+            if default is ...:
+                self.fail(key, "is missing")
+            return default
+        value = self.table[key]
+        if not isinstance(value, bool):
+            self.fail(key, f"must be true or false, not {value!r}")
+        return value
+
+    def lines(self, key: str) -> tuple[str, ...]:
+        value = self.table.get(key)
+        if value is None:
+            self.fail(key, "is missing")
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, str) and v.strip() for v in value)
+        ):
+            self.fail(key, "must be a list of non-empty lines")
+        return tuple(" ".join(v.split()) for v in value)
+
+    def sub(self, key: str, required: bool = True) -> _Table:
+        if key not in self.table:
+            if required:
+                raise SchemeError(f"{self.path.name}: table '[{self.prefix}{key}]' is missing")
+            return _Table(self.path, {}, f"{self.prefix}{key}.")
+        return _Table(self.path, self.table[key], f"{self.prefix}{key}.")
+
+
+def _legal(t: _Table) -> LegalIdentity:
+    from stdnum.exceptions import ValidationError as StdnumError
+    from stdnum.fr import siren, siret
+
+    values = {}
+    for key, module in (("siren", siren), ("siret", siret)):
+        raw = t.text(key)
+        try:
+            values[key] = module.validate(raw)
+        except StdnumError as exc:
+            t.fail(key, f"is not a valid {key.upper()} ({raw!r}: {exc})")
+    if not values["siret"].startswith(values["siren"]):
+        t.fail("siret", f"must begin with the SIREN {values['siren']}")
+    return LegalIdentity(
+        name=t.text("name"),
+        form=t.text("form"),
+        siren=values["siren"],
+        siret=values["siret"],
+        address=t.lines("address"),
+    )
+
+
+def _rate(t: _Table, key: str) -> Decimal:
+    from decimal import InvalidOperation
+
+    raw = t.table.get(key)
+    if raw is None:
+        t.fail(key, 'is missing (a VAT rate in percent, e.g. "20.0")')
+    try:
+        rate = Decimal(str(raw))
+    except InvalidOperation:
+        t.fail(key, f'must be a rate in percent like "20.0", not {raw!r}')
+    if isinstance(raw, bool) or not rate.is_finite() or not (0 <= rate < 100):
+        t.fail(key, f"must be a rate in percent between 0 and 100, not {raw!r}")
+    return rate
+
+
+def _vat(t: _Table) -> Vat:
+    regime = t.text("regime")
+    if regime not in VAT_REGIMES:
+        t.fail("regime", f"must be one of {', '.join(VAT_REGIMES)}, not {regime!r}")
+    if regime == "franchise":
+        return Vat(regime, exemption=t.text("exemption"))
+    number = t.text("number").replace(" ", "").upper()
+    from stdnum.eu import vat as eu_vat
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    try:
+        number = eu_vat.validate(number)
+    except StdnumError as exc:
+        t.fail("number", f"is not a valid VAT number ({number!r}: {exc})")
+    rates_t = t.sub("rates")
+    unknown = sorted(set(rates_t.table) - set(FEE_KINDS))
+    if unknown:
+        rates_t.fail(unknown[0], f"is not a fee kind ({', '.join(FEE_KINDS)})")
+    return Vat(regime, number=number, rates={k: _rate(rates_t, k) for k in FEE_KINDS})
+
+
+def _invoicing(t: _Table) -> Invoicing:
+    iban = t.text("iban").replace(" ", "").upper()
+    bic = t.text("bic").replace(" ", "").upper()
+    return Invoicing(
+        terms_days=t.integer("terms_days"),
+        late_penalty=t.text("late_penalty"),
+        recovery_indemnity=t.flag("recovery_indemnity"),
+        iban=iban,
+        bic=bic,
+        cheque_payee=t.text("cheque_payee"),
+        facturx=t.flag("facturx", False),
+    )
+
+
+def _reminders(t: _Table) -> tuple[ReminderLevel, ...]:
+    if "levels" not in t.table:
+        return DEFAULT_REMINDERS
+    raw = t.table["levels"]
+    if not isinstance(raw, list) or not raw:
+        t.fail("levels", "must be a list of levels ([[reminders.levels]])")
+    levels: list[ReminderLevel] = []
+    for index, item in enumerate(raw, start=1):
+        lt = _Table(t.path, item, f"{t.prefix}levels[{index}].")
+        level = lt.integer("level", index, minimum=1)
+        if level != index:
+            lt.fail("level", f"must be {index}: levels are numbered 1, 2, 3… in order")
+        days = lt.integer("days")
+        if levels and days <= levels[-1].days:
+            lt.fail("days", f"must be more than the previous level's {levels[-1].days}")
+        default_label = DEFAULT_REMINDERS[index - 1].label if index <= 3 else f"Relance {index}"
+        template, label = lt.text("template"), lt.text("label", default_label)
+        levels.append(ReminderLevel(level, days, template, label))
+    return tuple(levels)
+
+
+def _accounts(t: _Table) -> Accounts:
+    unknown = sorted(set(t.table) - set(ACCOUNT_FIELDS))
+    if unknown:
+        t.fail(unknown[0], f"is not an account setting ({', '.join(ACCOUNT_FIELDS)})")
+    return Accounts(**{k: t.text(k) for k in t.table})
+
+
+KNOWN = {
+    "code",
+    "name",
+    "long_name",
+    "address",
+    "city",
+    "phone",
+    "email",
+    "signatory",
+    "legal",
+    "vat",
+    "invoicing",
+    "reminders",
+    "accounts",
+}
+
+
+def load(path: Path, table: dict) -> Body:
+    """The body of one data/bodies/*.toml file (already parsed)."""
+    t = _Table(path, table)
+    return Body(
+        code=t.text("code"),
+        name=t.text("name"),
+        long_name=t.text("long_name", t.text("name")),
+        address=t.lines("address"),
+        city=t.text("city"),
+        phone=t.text("phone", ""),
+        email=t.text("email", ""),
+        signatory=t.text("signatory", ""),
+        legal=_legal(t.sub("legal")),
+        vat=_vat(t.sub("vat")),
+        invoicing=_invoicing(t.sub("invoicing")),
+        reminders=_reminders(t.sub("reminders", required=False)),
+        accounts=_accounts(t.sub("accounts", required=False)),
+        path=path,
+        extra={k: v for k, v in table.items() if k not in KNOWN},
+    )
