@@ -14,10 +14,6 @@ import pg_backend
 import pytest
 import typer.main
 import typer.testing
-
-# The builders moved to tests/builders.py; branches written before the move still
-# import them from here until they land.
-from builders import CAREER, OPQTECC_FACTS, add_candidate, give_career  # noqa: F401
 from typer.testing import CliRunner
 
 from certcli.cli import app

@@ -275,6 +275,44 @@ def test_report_validates_mentions(cli, store, unchanged):
     }
 
 
+def test_a_report_in_two_paragraphs_keeps_its_paragraph_break(cli, store):
+    ref = d_complete(store, d_candidate(store))
+    assignment.assign(store, ref, instructor_id=d_instructor(store, "Paul Girard"), date=DAY)
+    typed = "Références  solides.\n\n\nEntretien : bonne maîtrise\ndu métré."
+    done = cli.json(
+        "dossier", "report", ref, "--recommend", "grant", "--text", typed, "--date", "2026-09-01"
+    )
+    kept = "Références solides.\n\nEntretien : bonne maîtrise\ndu métré."
+    assert done["text"] == kept
+    assert cli.json("dossier", "show", ref)["report"]["text"] == kept
+    lines = cli.ok("dossier", "show", ref).stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if "Références solides." in line)
+    assert lines[first + 1].strip() == ""
+    assert lines[first + 2].strip() == "Entretien : bonne maîtrise"
+    assert lines[first + 3].strip() == "du métré."
+    amended = "Premier paragraphe.\n\nSecond paragraphe."
+    cli.ok(
+        "dossier", "report", ref, "--recommend", "grant", "--text", amended, "--amend",
+        "--reason", "relu", "--date", "2026-09-02",
+    )  # fmt: skip
+    assert cli.json("dossier", "show", ref)["report"]["text"] == amended
+
+
+def test_interview_notes_keep_their_line_breaks(cli, store):
+    ref = d_complete(store, d_candidate(store))
+    assignment.assign(store, ref, instructor_id=d_instructor(store, "Paul Girard"), date=DAY)
+    booked = instruction.interview(store, ref, at="2026-07-01 10:00", minutes=45, date=DAY)
+    held = instruction.interview_outcome(
+        store,
+        ref,
+        interview_id=booked.interview_id,
+        outcome="held",
+        notes="Bon échange.\n\nÀ revoir : le lot 2.",
+        date=dt.date(2026, 7, 1),
+    )
+    assert held.notes == "Bon échange.\n\nÀ revoir : le lot 2."
+
+
 # -- show --------------------------------------------------------------------------------------
 def test_show_has_instruction_details(cli, store):
     ref = d_complete(store, d_candidate(store))

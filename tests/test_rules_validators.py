@@ -33,6 +33,24 @@ def test_reason_rule():
         validators.reason(" ", required="a withdrawal needs --reason")
 
 
+def test_paragraphs_rule_keeps_the_line_breaks():
+    text = "  Premier  paragraphe.\r\n\r\n\n  Second\tparagraphe,\nsuite.  \n\n"
+    assert validators.paragraphs(text, "report text") == (
+        "Premier paragraphe.\n\nSecond paragraphe,\nsuite."
+    )
+    assert validators.paragraphs(" \n \n", "notes") is None
+    assert validators.paragraphs(None, "notes") is None
+    assert validators.paragraphs(LIMIT, "notes") == LIMIT
+    with pytest.raises(ValidationError, match="report text is too long: 5000 characters"):
+        validators.paragraphs(LONG, "report text")
+    with pytest.raises(ValidationError, match="report text contains a control character"):
+        validators.paragraphs("a\x0cb", "report text")
+    with pytest.raises(ValidationError, match="report text contains a control character"):
+        validators.paragraphs("a\x1b[31mb", "report text")
+    with pytest.raises(ValidationError, match="^an opinion needs --text$"):
+        validators.paragraphs("\n", "opinion text", required="an opinion needs --text")
+
+
 def _refused(cli, store):
     return decide_at(cli, store, "2026-06-15", "--refuse", "--reason", "insuffisant")["ref"]
 

@@ -426,6 +426,8 @@ def fields(pairs: list[tuple[str, object]], *, title: str | None = None) -> None
             value = ", ".join(str(v) for v in value)
         elif isinstance(value, bool):
             value = "yes" if value else "no"
+        # A text in paragraphs (a report, notes) goes on under its first line.
+        value = str(value).replace("\n", "\n" + " " * (width + 4))
         say(f"  {label.ljust(width)}  {value}")
 
 

@@ -112,7 +112,9 @@ def dossier_expert_opinion(
     opinion: Annotated[
         str, typer.Option("--opinion", help="favourable, unfavourable or reserved.")
     ],
-    text: Annotated[str | None, typer.Option("--text", help="The opinion's grounds.")] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="The opinion's grounds (line breaks kept).")
+    ] = None,
     date: DateOpt = None,
     actor: ActorOpt = None,
     json_out: JsonOpt = False,
@@ -234,7 +236,9 @@ def dossier_report(
         list[str] | None,
         typer.Option("--mention", help="A mention of the scheme to grant; repeatable."),
     ] = None,
-    text: Annotated[str | None, typer.Option("--text", help="The report's summary.")] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="The report's summary (paragraphs kept).")
+    ] = None,
     amend: Annotated[
         bool,
         typer.Option("--amend", help="Correct the report recorded (needs --reason)."),
@@ -401,7 +405,9 @@ def dossier_interview_held(
     ref: common.DossierRefArg,
     interview: InterviewOpt,
     outcome: Annotated[str, typer.Option("--outcome", help="held or no-show.")],
-    notes: Annotated[str | None, typer.Option("--notes", help="What was said, briefly.")] = None,
+    notes: Annotated[
+        str | None, typer.Option("--notes", help="What was said, briefly (line breaks kept).")
+    ] = None,
     date: DateOpt = None,
     actor: ActorOpt = None,
     json_out: JsonOpt = False,

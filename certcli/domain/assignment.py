@@ -280,7 +280,7 @@ def expert_opinion(
     unfavourable or reserved, with its grounds). A later opinion supersedes an
     earlier one, which stays; the report and the commission papers show the latest."""
     opinion = validators.choice(opinion, instructors.OPINIONS, "opinion")
-    text = validators.reason(text, "opinion text", required="an opinion needs --text")
+    text = validators.paragraphs(text, "opinion text", required="an opinion needs --text")
     with store.transaction():
         row = dossiers.row(store, ref)
         workflow.require(row, "expert_opinion", schemes.get(row["scheme"]).workflow)

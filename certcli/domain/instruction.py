@@ -242,7 +242,7 @@ def report(
     the dossier is not decided (on an agenda it stays there); the first report's
     date stands, the amendment's day and reason are kept with the before and after."""
     recommend = validators.choice(recommend, RECOMMENDATIONS, "recommendation")
-    text = validators.reason(text, "report text")
+    text = validators.paragraphs(text, "report text")
     if amend:
         reason = validators.reason(reason, required="an amendment needs --reason")
     elif reason is not None:
@@ -566,7 +566,7 @@ def interview_outcome(
     """Record that a scheduled interview was held or that the candidate did not come
     (no-show), once its start has passed on `date`."""
     outcome = validators.choice(outcome, OUTCOMES, "outcome")
-    notes = validators.reason(notes, "notes")
+    notes = validators.paragraphs(notes, "notes")
     with store.transaction():
         row = dossiers.row(store, ref)
         workflow.require(row, "interview_outcome", schemes.get(row["scheme"]).workflow)

@@ -209,6 +209,32 @@ def reason(value: str | None, what: str = "reason", *, required: str | None = No
     return cleaned
 
 
+@overload
+def paragraphs(value: str | None, what: str, *, required: str) -> str: ...
+@overload
+def paragraphs(value: str | None, what: str, *, required: None = ...) -> str | None: ...
+def paragraphs(value: str | None, what: str, *, required: str | None = None) -> str | None:
+    """The rule of a text written in paragraphs (an instructor's report, interview
+    notes, an expert's opinion): `reason`'s rule, except that line breaks are kept.
+    Control characters refused, spaces collapsed within each line, blank lines between
+    paragraphs kept as one, none at either end; at most MAX_TEXT characters. Blank is
+    None, or refused with the message `required`."""
+    if value is None:
+        cleaned = None
+    else:
+        control_free(str(value), what)
+        lines = [" ".join(line.split()) for line in str(value).splitlines()]
+        kept: list[str] = []
+        for line in lines:
+            if line or (kept and kept[-1]):
+                kept.append(line)
+        cleaned = _cap("\n".join(kept).strip("\n"), what, MAX_TEXT) if kept else None
+        cleaned = cleaned or None
+    if cleaned is None and required is not None:
+        raise ValidationError(required)
+    return cleaned
+
+
 class _FoldTable(dict):
     """str.translate table folding one character at a time, filled as characters
     are met: NFKD, combining marks dropped, lower case (the same as folding the
