@@ -11,7 +11,7 @@ from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
 app = typer.Typer(
-    help="The candidate register: add, list, show, edit, duplicates, import, export.",
+    help="The candidate register: add, list, show, edit, duplicates, merge, import, export.",
     no_args_is_help=True,
 )
 
@@ -68,14 +68,29 @@ def _values(**kw) -> dict:
     return values
 
 
-def _print(candidate, json_out: bool, *, title: str | None = None) -> None:
+def _print(
+    candidate, json_out: bool, *, title: str | None = None, merged_from: list | None = None
+) -> None:
     if json_out:
-        common.emit_json(candidate.to_dict())
+        data = candidate.to_dict()
+        if merged_from is not None:
+            data["merged_from"] = [m["id"] for m in merged_from]
+        common.emit_json(data)
         return
+    from certcli.domain.audit_trail import day
+
     c = candidate
+    merged = (
+        f"merged into {c.merged_into} on {day(c.merged_on)} by {c.merged_by}: {c.merge_reason}"
+        if c.merged_into is not None
+        else None
+    )
+    took_in = [f"{m['id']} (merged on {day(m['merged_on'])})" for m in merged_from or ()]
     common.fields(
         [
             ("id", c.id),
+            *([("merged", merged)] if merged else []),
+            *([("merged from", took_in)] if took_in else []),
             ("name", c.display_name),
             ("born", c.birth_date),
             ("e-mail", c.email),
@@ -205,10 +220,19 @@ def candidate_show(
     candidate_id: Annotated[int, typer.Argument(metavar="ID", help="Candidate id.")],
     json_out: JsonOpt = False,
 ):
-    """Show one candidate. Example: certcli candidate show 12"""
+    """Show one candidate. A duplicate merged into another (`candidate merge`) shows
+    as a tombstone: "merged into 7 on 2 Dec 2026 by marie: REASON" (--json:
+    "merged_into": 7); the candidate kept lists the ids merged into it
+    ("merged_from").
+
+    Example: certcli candidate show 12
+    """
     from certcli.domain import candidates
 
-    _print(candidates.get(common.store(), candidate_id), json_out)
+    store = common.store()
+    candidate = candidates.get(store, candidate_id, merged=True)
+    merged_from = None if candidate.merged_into is not None else store.merged_into(candidate.id)
+    _print(candidate, json_out, merged_from=merged_from)
 
 
 @app.command("list")
@@ -274,6 +298,72 @@ def candidate_duplicates(json_out: JsonOpt = False):
         ],
         caption=f"{len(pairs)} likely duplicate pair(s)",
     )
+
+
+@app.command("merge")
+def candidate_merge(
+    keep: Annotated[int, typer.Argument(metavar="KEEP", help="Id of the candidate kept.")],
+    drop: Annotated[
+        int, typer.Argument(metavar="DROP", help="Id of the duplicate merged into KEEP.")
+    ],
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (required), e.g. registered twice.")
+    ] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Merge a person registered twice: every dossier, work period, certificate,
+    invoice, letter and pending letter of DROP moves to KEEP (and an instructor's
+    conflict of interest with DROP names KEEP), in one transaction. DROP stays as a
+    tombstone pointing at KEEP: its id is never reused, `candidate show DROP` says
+    "merged into KEEP", any other command naming it is refused, and the lists,
+    search, duplicates and exports leave it out. KEEP's details stand; the fields
+    where DROP said something else are printed (edit KEEP if DROP's were right) and
+    kept in the audit trail. Refused when both hold an open initial dossier of the
+    same scheme (withdraw one first), when either is unknown or already merged.
+
+    Example: certcli candidate merge 7 12 --reason "registered twice (e-mail typo)"
+    """
+    from certcli.domain import candidate_merge
+
+    store = common.store(actor=actor, date=date)
+    done = candidate_merge.merge(store, keep, drop, reason=reason, date=common.day(date))
+    if json_out:
+        common.emit_json(done.to_dict())
+        return
+    moved = ", ".join(
+        f"{len(items)} {name}"
+        for name, items in (
+            ("dossier(s)", done.moved["dossiers"]),
+            ("work period(s)", done.moved["experiences"]),
+            ("certificate(s)", done.moved["certificates"]),
+            ("invoice(s)", done.moved["invoices"]),
+            ("letter(s)", done.moved["letters"]),
+            ("pending letter(s)", done.moved["pending_letters"]),
+            ("instructor conflict(s)", done.moved["instructor_conflicts"]),
+        )
+        if items
+    )
+    common.say(
+        f"Merged candidate {drop} into {keep} ({done.kept.display_name}): "
+        + (f"moved {moved}." if moved else "nothing to move.")
+    )
+    if done.moved["dossiers"]:
+        common.say(f"  dossiers: {', '.join(done.moved['dossiers'])}")
+    if done.moved["certificates"]:
+        common.say(f"  certificates: {', '.join(done.moved['certificates'])}")
+    if done.moved["invoices"]:
+        common.say(f"  invoices: {', '.join(done.moved['invoices'])}")
+    if done.differences:
+        common.say(f"Kept candidate {keep}'s details; candidate {drop} had:")
+        for key, both in done.differences.items():
+            dropped = both["dropped"]
+            shown = ", ".join(dropped) if isinstance(dropped, list) else dropped
+            common.say(f"  {key.replace('_', ' ')}: {shown}")
+        common.say(f"(`certcli candidate edit {keep}` if those were right)")
+    for warning in done.warnings:
+        common.warn(f"Warning: {warning}")
 
 
 @app.command("import")

@@ -68,6 +68,7 @@ def certificate_list(
     from certcli.domain import certificates
 
     store, day = common.store(), common.day(as_of)
+    common.refuse_merged(store, candidate)
     filters: dict[str, Any] = {
         "valid_on": valid_on,
         "scheme": scheme,

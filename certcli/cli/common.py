@@ -202,6 +202,14 @@ def store(
 _opened: list = []
 
 
+def refuse_merged(store: Store, candidate_id: int | None) -> None:
+    """A listing's `--candidate ID` naming a merged duplicate is refused, naming the
+    candidate its records went to (`candidate merge`), rather than listing nothing."""
+    from certcli.domain import candidates
+
+    candidates.refuse_merged(store, candidate_id)
+
+
 def close_stores() -> None:
     """Close every database connection the running command opened (the root
     group calls it when the command ends, whatever the outcome)."""

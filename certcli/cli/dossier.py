@@ -119,8 +119,10 @@ def dossier_list(
             raise ValidationError("--search cannot be combined with --overdue")
         _list_overdue(status, scheme, kind, candidate, common.day(as_of), json_out)
         return
+    store = common.store()
+    common.refuse_merged(store, candidate)
     found, total = dossiers.listing(
-        common.store(),
+        store,
         status=status,
         scheme=scheme,
         kind=kind,
@@ -151,6 +153,7 @@ def _list_overdue(status, scheme, kind, candidate, as_of, json_out: bool) -> Non
             f"--overdue lists waiting dossiers; --status {status} cannot be combined with it"
         )
     store = common.store()
+    common.refuse_merged(store, candidate)
     late = sorted(
         [
             *instruction.overdue(

@@ -82,6 +82,7 @@ def invoice_list(
     from certcli.domain import invoices
 
     store = common.store()
+    common.refuse_merged(store, candidate)
     filters: dict[str, Any] = {"unpaid": unpaid, "year": year, "candidate_id": candidate}
     columns = ["number", "issued", "holder", "label", "amount", "paid", "status"]
 

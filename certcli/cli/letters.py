@@ -206,7 +206,9 @@ def letters_log(
     """
     from certcli.letters import log
 
-    rows = log.log(common.store(), candidate_id=candidate, dossier=dossier)
+    store = common.store()
+    common.refuse_merged(store, candidate)
+    rows = log.log(store, candidate_id=candidate, dossier=dossier)
     if json_out:
         common.emit_json(rows)
         return

@@ -237,7 +237,11 @@ def log(
                 audit_trail.describe(d["action"], d["details"], date=d["date"], by=d["by"]),
             ]
             for d in audit_trail.arrange(
-                data, lambda d: d["action"], lambda d: d["details"], newest_first=True
+                data,
+                lambda d: d["action"],
+                lambda d: d["details"],
+                newest_first=True,
+                record_of=lambda d: (d["entity"], d["record"]),
             )
         ],
         caption=common.page_info(len(data), total, page, limit),

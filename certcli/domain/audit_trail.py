@@ -136,6 +136,10 @@ class Correction:
     corrects: tuple[str, ...]
     key: str | None
     told: Callable[[dict], tuple]
+    # The entry corrected is one of the same record (a merge corrects the dropped
+    # candidate's registration): in a list of several records' entries (`log`), only
+    # an entry of the correction's own record is matched.
+    same_record: bool = False
 
     def tell(self, details: dict, date: str | None, by: str | None) -> str:
         what, verb, *note = self.told(details)
@@ -160,10 +164,16 @@ CORRECTIONS: dict[str, Correction] = {}
 Told = TypeVar("Told", bound=Callable[[dict], tuple])
 
 
-def correction(action: str, *, corrects: str | tuple[str, ...], key: str | None = None):
+def correction(
+    action: str,
+    *,
+    corrects: str | tuple[str, ...],
+    key: str | None = None,
+    same_record: bool = False,
+):
     def register(function: Told) -> Told:
         CORRECTIONS[action] = Correction(
-            (corrects,) if isinstance(corrects, str) else corrects, key, function
+            (corrects,) if isinstance(corrects, str) else corrects, key, function, same_record
         )
         return function
 
@@ -187,10 +197,12 @@ def arrange(
     details_of: Callable[[Entry], dict],
     *,
     newest_first: bool = False,
+    record_of: Callable[[Entry], object] | None = None,
 ) -> list[Entry]:
     """The entries in their order, each correction moved right after (newest first:
     right above) the entry it corrects: the latest earlier one it matches. A
-    correction whose entry is not in the list stays where it is."""
+    correction whose entry is not in the list stays where it is. `record_of`: the
+    record an entry is about, for a list of several records' entries (`log`)."""
     ordered = list(entries)
     if newest_first:
         ordered.reverse()
@@ -206,6 +218,11 @@ def arrange(
                     for i in range(len(placed) - 1, -1, -1)
                     if placed[i] is not entry
                     and fix.matches(details, action_of(placed[i]), details_of(placed[i]))
+                    and (
+                        not fix.same_record
+                        or record_of is None
+                        or record_of(placed[i]) == record_of(entry)
+                    )
                 ),
                 None,
             )
@@ -491,6 +508,50 @@ def _edit(d):
         return _value(value)
 
     return "changed " + "; ".join(f"{k.replace('_', ' ')}: {change(v)}" for k, v in d.items())
+
+
+@correction("candidate.merge", corrects="candidate.add", same_record=True)
+def _candidate_merge(d):
+    return (
+        f"candidate {d['candidate']} ({d['name']})",
+        f"merged into {d['into']} ({d['into_name']})",
+        _moved(d.get("moved") or {}),
+    )
+
+
+@sentence("candidate.merged_in")
+def _candidate_merged_in(d):
+    moved = _moved(d.get("moved") or {})
+    return f"took in candidate {d['candidate']} ({d['name']}), merged into this one" + (
+        _reason(d) + (f" ({moved})" if moved else "")
+    )
+
+
+def _moved(moved: dict) -> str | None:
+    """'moved 2 dossiers (2026-0003, 2026-0004), 1 work period, ...' (a merge)."""
+    names = {
+        "dossiers": ("dossier", True),
+        "experiences": ("work period", False),
+        "certificates": ("certificate", True),
+        "invoices": ("invoice", True),
+        "letters": ("letter", False),
+        "pending_letters": ("pending letter", False),
+        "instructor_conflicts": ("instructor's conflict", False),
+    }
+    parts = []
+    for key, (name, listed) in names.items():
+        items = moved.get(key) or []
+        if items:
+            plural = "s" if len(items) > 1 else ""
+            shown = f" ({', '.join(str(i) for i in items)})" if listed else ""
+            parts.append(f"{len(items)} {name}{plural}{shown}")
+    return "moved " + ", ".join(parts) if parts else None
+
+
+@sentence("dossier.holder_merged")
+def _holder_merged(d):
+    was, now = d["candidate"]
+    return f"holder changed from candidate {was} to {now} (duplicate merged)" + _reason(d)
 
 
 @sentence("candidate.import")

@@ -55,6 +55,11 @@ class Candidate:
     directory_consent: bool = False
     member_space_issued_on: str | None = None
     created_on: str | None = None
+    # A duplicate merged into another candidate (`candidate merge`): a tombstone.
+    merged_into: int | None = None
+    merged_on: str | None = None
+    merge_reason: str | None = None
+    merged_by: str | None = None
 
     @property
     def full_name(self) -> str:
@@ -203,11 +208,47 @@ def _to_row(values: dict) -> dict:
     return row
 
 
-def get(store: Store, candidate_id: int) -> Candidate:
+def get(store: Store, candidate_id: int, *, merged: bool = False) -> Candidate:
+    """One candidate; a merged one's tombstone only with `merged` (`candidate show`):
+    everything else refuses it, naming the candidate it was merged into."""
+    if merged:
+        row = store.candidate(candidate_id)
+        if row is None:
+            raise NotFound(f"no candidate with id {candidate_id}")
+    else:
+        row = require(store, candidate_id)
+    return Candidate.from_row(row)
+
+
+def require(store: Store, candidate_id: int, option: str = ""):
+    """The candidate's row, for a command that names one (`option`: the option that
+    did, for the message): an unknown id is refused, and so is a merged one's
+    tombstone, naming the candidate it was merged into."""
     row = store.candidate(candidate_id)
     if row is None:
-        raise NotFound(f"no candidate with id {candidate_id}")
-    return Candidate.from_row(row)
+        raise NotFound(f"no candidate with id {candidate_id}" + (f" ({option})" if option else ""))
+    if row["merged_into"] is not None:
+        raise NotFound(merged_message(row))
+    return row
+
+
+def refuse_merged(store: Store, candidate_id: int | None) -> None:
+    """For a listing filtered on a candidate (`--candidate ID`): a merged one's
+    tombstone holds nothing any more, so say where its records went rather than
+    list nothing. An unknown id still lists nothing, as before."""
+    if candidate_id is None:
+        return
+    row = store.candidate(candidate_id)
+    if row is not None and row["merged_into"] is not None:
+        raise NotFound(merged_message(row))
+
+
+def merged_message(row) -> str:
+    """'candidate 12 was merged into 7 on 2026-12-02: use candidate 7'."""
+    keep = row["merged_into"]
+    return (
+        f"candidate {row['id']} was merged into {keep} on {row['merged_on']}: use candidate {keep}"
+    )
 
 
 def one_edit_apart(a: str, b: str) -> bool:
@@ -269,6 +310,9 @@ def _refuse_duplicates(
     others = store.candidates_sharing(
         birth_date=me["birth_date"], email_key=me["email_key"], exclude_id=exclude_id
     )
+    # The candidate edited is not a duplicate of the records merged into it.
+    if exclude_id is not None:
+        others = [o for o in others if o["merged_into"] != exclude_id]
     _refuse_duplicate_of(me, others)
 
 
@@ -278,9 +322,13 @@ def _refuse_duplicate_of(me: dict, others) -> None:
     for other in others:
         reason = duplicate_reason(me, other)
         if reason:
+            # A merged duplicate's tombstone: the person is the candidate it went to.
+            into = other["merged_into"] if "merged_into" in other.keys() else None
             raise DuplicateError(
                 f"likely duplicate of candidate {other['id']} ({other['first_name']} "
-                f"{other['last_name']}): {reason}; use --force to register anyway"
+                f"{other['last_name']})"
+                + (f", merged into candidate {into}" if into is not None else "")
+                + f": {reason}; use --force to register anyway"
             )
 
 

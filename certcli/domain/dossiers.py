@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from certcli.domain import candidates
 from certcli.domain.candidates import search_key
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.rules import workflow
@@ -122,8 +123,7 @@ def open_dossier(
     route, financing = _check_cqpt(scheme, route, financing)
     with store.transaction():
         # The certificate is read under the write lock: one withdrawn meanwhile is seen.
-        if store.candidate(candidate_id) is None:
-            raise NotFound(f"no candidate with id {candidate_id}")
+        candidates.require(store, candidate_id)
         cert = _check_certificate(store, scheme, kind, candidate_id, certificate)
         if kind == "initial" and not force:
             _refuse_second_initial(store, scheme, candidate_id, date)

@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from certcli.domain import candidates
 from certcli.domain.experiences import Experience
-from certcli.errors import NotFound, ValidationError
+from certcli.errors import ValidationError
 from certcli.rules import dates, schemes
 from certcli.rules.money import ZERO, cents
 
@@ -104,9 +105,7 @@ def check(
     if candidate_id is None or not scheme_code:
         raise ValidationError("give --candidate and --scheme, or --dossier")
     scheme = schemes.get(scheme_code)
-    candidate = store.candidate(candidate_id)
-    if candidate is None:
-        raise NotFound(f"no candidate with id {candidate_id}")
+    candidate = candidates.require(store, candidate_id)
     experiences = [Experience.from_row(r) for r in store.experiences(candidate_id)]
     if scheme.workflow == "opqtecc":
         if route:

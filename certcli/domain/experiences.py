@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from certcli.domain import candidates
 from certcli.errors import DuplicateError, NotFound, StateError, ValidationError
 from certcli.rules import money, validators
 
@@ -157,8 +158,7 @@ def add(
         "ongoing": int(ongoing),
     }
     with store.transaction():
-        if store.candidate(candidate_id) is None:
-            raise NotFound(f"no candidate with id {candidate_id}")
+        candidates.require(store, candidate_id)
         same_employer = [
             Experience.from_row(r)
             for r in store.experiences(candidate_id)
@@ -278,6 +278,5 @@ def remove(store: Store, experience_id: int, *, reason: str, date: dt.date) -> R
 
 
 def listing(store: Store, candidate_id: int) -> list[Experience]:
-    if store.candidate(candidate_id) is None:
-        raise NotFound(f"no candidate with id {candidate_id}")
+    candidates.require(store, candidate_id)
     return [Experience.from_row(r) for r in store.experiences(candidate_id)]

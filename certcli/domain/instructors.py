@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+from certcli.domain import candidates as register
 from certcli.errors import NotFound, ValidationError
 from certcli.rules import schemes, validators, workflow
 
@@ -107,8 +108,7 @@ def add(
     }
     with store.transaction():
         for candidate_id in candidates:
-            if store.candidate(candidate_id) is None:
-                raise NotFound(f"no candidate with id {candidate_id} (--conflict-candidate)")
+            register.require(store, candidate_id, "--conflict-candidate")
         new_id = store.insert("instructors", record)
         store.audit(
             "instructor.add",
@@ -157,8 +157,7 @@ def edit(
             changes["conflict_employers"] = json.dumps(sorted(merged), ensure_ascii=False)
         if add_conflict_candidates:
             for candidate_id in add_conflict_candidates:
-                if store.candidate(candidate_id) is None:
-                    raise NotFound(f"no candidate with id {candidate_id} (--conflict-candidate)")
+                register.require(store, candidate_id, "--conflict-candidate")
             merged_ids = sorted(set(current.conflict_candidates) | set(add_conflict_candidates))
             changes["conflict_candidates"] = json.dumps(merged_ids)
         if not changes:

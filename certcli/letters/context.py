@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
-from certcli.domain import appeals, completeness, invoices
+from certcli.domain import appeals, candidates, completeness, invoices
 from certcli.errors import NotFound, ValidationError
 from certcli.letters import wording
 from certcli.rules import dates, schemes
@@ -93,10 +93,7 @@ def _candidate(store: Store, candidate_id: int, buyer=None) -> dict:
     """The candidate; for an invoice's letter (`buyer` = its row), named and addressed
     as on the invoice, frozen at issue: a later edit of the candidate never changes
     a reprint. An invoice issued without an address takes today's (it named none)."""
-    found = store.candidate(candidate_id)
-    if found is None:
-        raise NotFound(f"no candidate with id {candidate_id}")
-    row: dict[str, Any] = dict(found)
+    row: dict[str, Any] = dict(candidates.require(store, candidate_id))
     if buyer is not None:
         frozen = {f: buyer[f"buyer_{f}"] for f in ("civility", "first_name", "last_name")}
         if any(buyer[f"buyer_{f}"] for f in ADDRESS_FIELDS):
@@ -676,8 +673,7 @@ def for_candidate(store: Store, candidate_id, date: dt.date) -> LetterContext:
         candidate_id = int(candidate_id)
     except (TypeError, ValueError):
         raise ValidationError(f"invalid candidate id {candidate_id!r}") from None
-    if store.candidate(candidate_id) is None:
-        raise NotFound(f"no candidate with id {candidate_id}")
+    candidates.require(store, candidate_id)
     # The letterhead is that of the candidate's latest dossier's scheme.
     latest = store.dossiers(candidate_id=candidate_id, limit=1)
     scheme_code = latest[0]["scheme"] if latest else sorted(schemes.catalog())[0]

@@ -18,7 +18,8 @@ class CandidateQueries(BaseStore):
     ) -> list[sqlite3.Row]:
         """The block a likely duplicate is looked for in: candidates born the same
         day or with the same e-mail (both indexed, so the cost does not grow with
-        the register)."""
+        the register). A merged duplicate's tombstone is in it: someone registering
+        again as the dropped record is the candidate it was merged into."""
         parts, params = [], []
         if birth_date:
             parts.append("SELECT * FROM candidates WHERE birth_date = ?")
@@ -40,10 +41,11 @@ class CandidateQueries(BaseStore):
         if not birth_dates and not email_keys:
             return []
         return self.all(
-            "SELECT id, first_name, last_name, birth_date, email_key, name_key "
+            "SELECT id, first_name, last_name, birth_date, email_key, name_key, merged_into "
             "FROM candidates WHERE birth_date IN (SELECT value FROM json_each(?)) "
-            "UNION SELECT id, first_name, last_name, birth_date, email_key, name_key "
-            "FROM candidates WHERE email_key IN (SELECT value FROM json_each(?)) ORDER BY id",
+            "UNION SELECT id, first_name, last_name, birth_date, email_key, name_key, "
+            "merged_into FROM candidates WHERE email_key IN (SELECT value FROM json_each(?)) "
+            "ORDER BY id",
             (json.dumps(sorted(birth_dates)), json.dumps(sorted(email_keys))),
         )
 
@@ -65,24 +67,25 @@ class CandidateQueries(BaseStore):
         return self.conn.execute(
             "SELECT id, first_name, last_name, birth_date, email_key, name_key "
             "FROM candidates INDEXED BY candidates_birth_date "
-            "WHERE birth_date IS NOT NULL ORDER BY birth_date, id"
+            "WHERE birth_date IS NOT NULL AND merged_into IS NULL ORDER BY birth_date, id"
         )
 
     def candidates_by_shared_email(self) -> Iterator[sqlite3.Row]:
         """Candidates whose e-mail another candidate has too, grouped by e-mail."""
         return self.conn.execute(
             "SELECT id, first_name, last_name, birth_date, email_key, name_key "
-            "FROM candidates WHERE email_key IN (SELECT email_key FROM candidates "
-            "WHERE email_key IS NOT NULL GROUP BY email_key HAVING count(*) > 1) "
-            "ORDER BY email_key, id"
+            "FROM candidates WHERE merged_into IS NULL AND email_key IN (SELECT email_key "
+            "FROM candidates WHERE email_key IS NOT NULL AND merged_into IS NULL "
+            "GROUP BY email_key HAVING count(*) > 1) ORDER BY email_key, id"
         )
 
     def _search_clause(self, search_key: str | None) -> tuple[str, list]:
-        """Every word must appear ("dupont jean" finds Jean Dupont)."""
+        """Every word must appear ("dupont jean" finds Jean Dupont); a merged
+        candidate's tombstone is never listed."""
         if not search_key or not search_key.split():
-            return "", []
+            return " WHERE merged_into IS NULL", []
         clause, params = self.candidate_match(search_key)
-        return " WHERE " + clause, params
+        return f" WHERE {clause} AND merged_into IS NULL", params
 
     def candidates(
         self, *, search_key: str | None = None, limit: int | None = 50, offset: int = 0
@@ -96,6 +99,13 @@ class CandidateQueries(BaseStore):
         return self.all(sql, params)
 
     def count_candidates(self, *, search_key: str | None = None) -> int:
+        if not search_key or not search_key.split():
+            # The whole register less the tombstones, each count through an index
+            # (merged_into IS NULL alone would read every row).
+            return self.scalar(
+                "SELECT (SELECT count(*) FROM candidates) - (SELECT count(*) FROM "
+                "candidates WHERE merged_into IS NOT NULL)"
+            )
         clause, params = self._search_clause(search_key)
         return self.scalar("SELECT count(*) FROM candidates" + clause, params)
 
@@ -122,6 +132,56 @@ class CandidateQueries(BaseStore):
             " directory_consent, search_key, created_on, name_key, email_key)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
+        )
+
+    # -- merging a duplicate (candidate merge) -------------------------------------
+    # Every table that names a candidate, and what a merge shows of its rows.
+    HOLDINGS = {
+        "dossiers": "id, ref, scheme, kind, status, opened_on",
+        "experiences": 'id, employer, start, "end", ongoing, removed_on',
+        "certificates": "id, number, scheme, status",
+        "invoices": "id, number",
+        "letters": "id, template",
+        "pending_letters": "id, template",
+    }
+
+    def candidate_holdings(self, candidate_id: int) -> dict[str, list[sqlite3.Row]]:
+        """The rows of every table that names the candidate, in id order: what a
+        merge moves (a pending letter to the candidate names it in `ref` too)."""
+        held = {}
+        for table, columns in self.HOLDINGS.items():
+            where = "candidate_id = ?"
+            params: tuple = (candidate_id,)
+            if table == "pending_letters":
+                where += " OR (record = 'candidate' AND ref = ?)"
+                params += (str(candidate_id),)
+            held[table] = self.all(
+                f"SELECT {columns} FROM {table} WHERE {where} ORDER BY id", params
+            )
+        return held
+
+    def move_candidate_rows(self, drop: int, keep: int) -> None:
+        """Every row naming candidate `drop` names `keep` instead (candidate merge;
+        call inside transaction()). Issued invoices keep their frozen buyer."""
+        for table in self.HOLDINGS:
+            self.conn.execute(
+                f"UPDATE {table} SET candidate_id = ? WHERE candidate_id = ?", (keep, drop)
+            )
+        self.conn.execute(
+            "UPDATE pending_letters SET ref = ? WHERE record = 'candidate' AND ref = ?",
+            (str(keep), str(drop)),
+        )
+
+    def instructor_conflicts(self) -> list[sqlite3.Row]:
+        """Every instructor's conflicts with candidates (a small table)."""
+        return self.all("SELECT id, name, conflict_candidates FROM instructors ORDER BY id")
+
+    def merged_into(self, keep: int) -> list[sqlite3.Row]:
+        """The tombstones of the duplicates merged into candidate `keep`."""
+        return self.all(
+            "SELECT id, merged_on, merged_by, merge_reason FROM candidates "
+            "WHERE merged_into = ? ORDER BY id",
+            (keep,),
         )
 
     # -- experience periods (CQPT eligibility) ------------------------------------

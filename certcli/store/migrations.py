@@ -598,6 +598,22 @@ def m016_corrections(db: Database) -> None:
     db.execute("CREATE INDEX interviews_scheduled ON interviews(status, at)")
 
 
+@migrations()
+def m017_candidate_merge(db: Database) -> None:
+    """`candidate merge KEEP DROP` (issue 11): the dropped duplicate stays as a
+    tombstone pointing at the candidate kept (its id is never reused, and what it
+    held is told by the audit trail); merged_on / merge_reason / merged_by say when,
+    why and by whom. The partial index answers "merged into KEEP" and counts the
+    tombstones without touching the live register's indexes."""
+    db.execute("ALTER TABLE candidates ADD COLUMN merged_into INTEGER REFERENCES candidates(id)")
+    for column in ("merged_on", "merge_reason", "merged_by"):
+        db.execute(f"ALTER TABLE candidates ADD COLUMN {column} TEXT")
+    db.execute(
+        "CREATE INDEX candidates_merged_into ON candidates(merged_into) "
+        "WHERE merged_into IS NOT NULL"
+    )
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
