@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_domain_cqpt import cqpt_dossier, evaluate, evaluator
 
-from certcli.domain import dossiers, instructors, invoices, sessions
+from certcli.domain import attendance, dossiers, instructors, invoices, members, sessions
 from certcli.letters import context
 from certcli.rules import schemes
 
@@ -23,6 +23,9 @@ TIED = {
     ("instructors", "role"): instructors.ROLES,
     ("invoices", "kind"): tuple(invoices.PREFIX),
     ("pending_letters", "record"): context.RECORD_KINDS,
+    ("members", "commission"): sessions.KINDS,
+    ("members", "role"): members.ROLES,
+    ("attendance", "status"): attendance.STATUSES,
 }
 
 

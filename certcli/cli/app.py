@@ -252,6 +252,7 @@ _SUBAPPS = [
     ("dossier", "dossier"),
     ("instructor", "instructor"),
     ("commission", "commission"),
+    ("member", "member"),
     ("certificate", "certificate"),
     ("dues", "dues"),
     ("invoice", "invoice"),

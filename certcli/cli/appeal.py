@@ -62,6 +62,7 @@ def appeal_decide(
         list[str] | None, typer.Option("--mention", help="Mention granted (repeatable).")
     ] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Grounds of the outcome.")] = None,
+    override: common.QuorumOverrideOpt = None,
     letter: LetterOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
@@ -98,6 +99,7 @@ def appeal_decide(
             "granted" if grant else "refused",
             reason=reason,
             mentions=mention,
+            override=override,
             date=common.day(date),
         ).to_dict()
         follow.render_decision(store, result)

@@ -21,7 +21,9 @@ from certcli.cli.common import (
 from certcli.rules import dates
 
 app = typer.Typer(
-    help="Commission sessions: add, plan, list, agenda, decide, cancel, move.", no_args_is_help=True
+    help="Commission sessions: add, plan, list, agenda, attend, decide, papers, minutes, "
+    "cancel, move.",
+    no_args_is_help=True,
 )
 
 SessionArg = Annotated[int, typer.Argument(metavar="ID", help="Session id.")]
@@ -277,6 +279,47 @@ def commission_move(
     )
 
 
+@app.command("attend")
+def commission_attend(
+    session_id: SessionArg,
+    present: Annotated[
+        list[int] | None,
+        typer.Option("--present", metavar="ID", help="A member present (repeatable)."),
+    ] = None,
+    excused: Annotated[
+        list[int] | None,
+        typer.Option("--excused", metavar="ID", help="A member excused (repeatable)."),
+    ] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Record who sits at a session and whether the quorum is reached: the body
+    file's quorum for this kind of commission, else more than half of its active
+    voting members (the secretary does not vote). Recording again replaces the
+    attendance that counts (the earlier one stays in the history), until the first
+    decision. Once a kind of commission has members, `commission decide` needs the
+    quorum recorded.
+
+    Example: certcli commission attend 3 --present 1 --present 2 --present 4 --excused 3
+    """
+    from certcli.domain import attendance
+
+    store = common.store(actor=actor, date=date)
+    found = attendance.record(
+        store, session_id, present=present or [], excused=excused or [], date=common.day(date)
+    )
+    if json_out:
+        common.emit_json(found.to_dict())
+        return
+    common.say(
+        f"Session {found.session} ({found.kind}): {len(found.present)} present, "
+        f"{len(found.excused)} excused, {len(found.absent)} absent; quorum "
+        f"{'reached' if found.quorum else 'NOT reached'} ({found.voting_present} voting "
+        f"member(s) present, {found.required} required of {found.active_members})"
+    )
+
+
 @app.command("decide")
 def commission_decide(
     session_id: SessionArg,
@@ -289,6 +332,7 @@ def commission_decide(
         typer.Option("--mention", help="Mention granted (repeatable) [default: the report's]."),
     ] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Grounds of the decision.")] = None,
+    override: common.QuorumOverrideOpt = None,
     letter: LetterOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
@@ -333,6 +377,7 @@ def commission_decide(
             decision,
             mentions=mention,
             reason=reason,
+            override=override,
             date=common.day(date),
         ).to_dict()
         follow.render_decision(store, result)

@@ -277,6 +277,17 @@ def print_warnings(result: dict) -> None:
         warn(f"Warning: {text}")
 
 
+QuorumOverrideOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--override",
+        metavar="REASON",
+        help="Decide although the session has no quorum recorded (its commission has "
+        "members): why, for the audit trail.",
+    ),
+]
+
+
 def report_decision(store: Store, follow, result: dict, json_out: bool, headline: str) -> None:
     """What `commission decide` and `appeal decide` do once the decision is recorded
     (its letter asked for inside `follow.step`): its warnings, then JSON or the
@@ -302,6 +313,10 @@ def print_outcome(result: dict) -> None:
         say(f"  invoice {result['invoice']}: {format_eur(result['amount'])}")
     if result.get("appeal_deadline"):
         say(f"  appeal possible until {result['appeal_deadline']}")
+    for item in result.get("abstentions") or ():
+        say(f"  abstained: {item['name']} (member {item['member']}): {item['reason']}")
+    if result.get("quorum_override"):
+        say(f"  decided without the quorum: {result['quorum_override']}")
 
 
 def write_output(data: str | bytes, out=None, *, force: bool = False) -> None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from certcli.domain import (
     appeals,
+    attendance,
     certificates,
     cqpt,
     dossiers,
@@ -56,6 +57,10 @@ class Decision:
     appeal_deadline: str | None = None
     warnings: list[str] = field(default_factory=list)
     appeal_outcome: str | None = None  # at an appeals session only
+    # The members who abstained on it (conflict of interest): [{"member", "name",
+    # "reason"}], once its kind of commission has members (None before: as before)
+    abstentions: list[dict] | None = None
+    quorum_override: str | None = None  # the reason, when decided without the quorum
 
     def to_dict(self) -> dict:
         """The `commission decide --json` contract (appeal_outcome at an appeals
@@ -74,6 +79,10 @@ class Decision:
             "appeal_deadline": self.appeal_deadline,
             "warnings": self.warnings,
         }
+        if self.abstentions is not None:
+            data["abstentions"] = self.abstentions
+        if self.quorum_override is not None:
+            data["quorum_override"] = self.quorum_override
         if self.appeal_outcome is not None:
             data["appeal_outcome"] = self.appeal_outcome
         return data
@@ -192,13 +201,18 @@ def decide(
     *,
     mentions: list[str] | None = None,
     reason: str | None = None,
+    override: str | None = None,
     date: dt.date,
 ) -> Decision:
     """Record a commission's decision on one dossier of its agenda: granted, refused
     (with the appeal deadline) or adjourned. The decision is dated on the session
     day; `date` is the day the secretariat records it (not before the session),
     which is also the issue date of the dues invoice a grant brings. "warnings"
-    lists what stands but deserves a word (a CPNE grant despite a failed phase)."""
+    lists what stands but deserves a word (a CPNE grant despite a failed phase).
+
+    Once its kind of commission has members, a session decides only with the
+    quorum recorded (`attendance.require_quorum`, or `override` with the reason),
+    and the members sitting who must abstain on the dossier are recorded so."""
     if decision not in DECISIONS:
         raise ValidationError(f"invalid decision {decision!r} (one of: {', '.join(DECISIONS)})")
     with store.transaction():
@@ -232,6 +246,7 @@ def decide(
                 f"{session_id}: {item['decision']}"
             )
         _check_decidable(store, session, row, scheme, decision)
+        overridden = attendance.require_quorum(store, session, override=override, date=date)
         reason = validators.reason(reason)
         if decision == "refused" and reason is None:
             raise ValidationError("a refusal needs --reason (it goes in the refusal letter)")
@@ -239,6 +254,9 @@ def decide(
             raise ValidationError("--mention goes with --grant")
         chosen = _mentions(scheme, row, mentions) if decision == "granted" else []
         result = Decision(row["ref"], decision, session_id, day.isoformat(), chosen, reason)
+        result.quorum_override = overridden
+        if attendance.applies(store, session["kind"]):
+            result.abstentions = attendance.record_abstentions(store, session, row)
         if decision == "granted":
             # The CPNE decides, so a grant despite a failed phase stands; but it is said.
             failed = cqpt.failed_phases(store, row)
@@ -294,6 +312,10 @@ def decide(
             )
             if recorded[k]
         }
+        if result.abstentions:
+            details["abstentions"] = [a["member"] for a in result.abstentions]
+        if overridden:
+            details["quorum_override"] = overridden
         dossiers.record_event(
             store, row, "decision", {"decision": decision, **details}, day, status=decision
         )
@@ -307,6 +329,7 @@ def decide_appeal(
     *,
     reason: str | None = None,
     mentions: list[str] | None = None,
+    override: str | None = None,
     date: dt.date,
 ) -> Decision:
     """Record the outcome of an appeal at the appeals session it was placed before
@@ -333,6 +356,7 @@ def decide_appeal(
             decision,
             reason=reason,
             mentions=mentions,
+            override=override,
             date=date,
         )
 

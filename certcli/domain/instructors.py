@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from certcli.domain import candidates as register
 from certcli.errors import NotFound, ValidationError
@@ -205,10 +205,20 @@ def dossiers_of(store: Store, instructor_id: int) -> tuple[list[dict], list[dict
     return under, reported
 
 
-def conflicts(person: Instructor, candidate_id: int, employer: str | None) -> list[str]:
+class Judge(Protocol):
+    """Whoever judges a candidate: an instructor, an expert or a commission member
+    (certcli.domain.members), so that one rule says who may not."""
+
+    employer: str | None
+    conflict_employers: list[str]
+    conflict_candidates: list[int]
+
+
+def conflicts(person: Judge, candidate_id: int, employer: str | None) -> list[str]:
     """Why `person` may not judge this candidate; empty when there is no conflict
     of interest. Employer names are compared without case or accents:
-    "Cabinet Métré" is "CABINET METRE"."""
+    "Cabinet Métré" is "CABINET METRE". The one rule for instructors, experts and
+    commission members."""
     found = []
     key = validators.fold(employer) if employer else None
     if key and person.employer and key == validators.fold(person.employer):

@@ -17,6 +17,7 @@ from certcli.store.dossiers import DossierQueries
 from certcli.store.instruction import InstructionQueries
 from certcli.store.invoices import InvoicesQueries
 from certcli.store.letters import LettersQueries
+from certcli.store.members import MembersQueries
 from certcli.store.stats import StatsQueries
 
 __all__ = ["SCHEMA_VERSION", "Store"]
@@ -27,6 +28,7 @@ class Store(
     DossierQueries,
     InstructionQueries,
     CommissionsQueries,
+    MembersQueries,
     CertificatesQueries,
     InvoicesQueries,
     LettersQueries,

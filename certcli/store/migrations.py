@@ -614,6 +614,56 @@ def m017_candidate_merge(db: Database) -> None:
     )
 
 
+@migrations()
+def m018_commission_members(db: Database) -> None:
+    """Commission papers (issue 15): the members who sit on each kind of commission,
+    the attendance recorded at a session (each recording a new call; the latest one
+    counts, the earlier ones stay), and the members recorded as abstaining on a
+    dossier because of a conflict of interest. A member is retired, never deleted;
+    the signed minutes' date is kept on the session."""
+    db.execute("""CREATE TABLE members (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        commission TEXT NOT NULL CHECK (commission IN ('award', 'appeal', 'cpne')),
+        role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('president', 'member', 'secretary')),
+        employer TEXT,
+        email TEXT,
+        conflict_employers TEXT NOT NULL DEFAULT '[]',
+        conflict_candidates TEXT NOT NULL DEFAULT '[]',
+        active INTEGER NOT NULL DEFAULT 1,
+        added_on TEXT NOT NULL,
+        retired_on TEXT,
+        retired_reason TEXT
+    )""")
+    db.execute("CREATE INDEX members_commission ON members(commission, active)")
+    db.execute("""CREATE TABLE attendance_calls (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        date TEXT NOT NULL,
+        active_members INTEGER NOT NULL,
+        required INTEGER NOT NULL,
+        quorum INTEGER NOT NULL,
+        actor TEXT NOT NULL
+    )""")
+    db.execute("CREATE INDEX attendance_calls_session ON attendance_calls(session_id, id)")
+    db.execute("""CREATE TABLE attendance (
+        id INTEGER PRIMARY KEY,
+        call_id INTEGER NOT NULL REFERENCES attendance_calls(id),
+        member_id INTEGER NOT NULL REFERENCES members(id),
+        status TEXT NOT NULL CHECK (status IN ('present', 'excused'))
+    )""")
+    db.execute("CREATE INDEX attendance_call ON attendance(call_id)")
+    db.execute("""CREATE TABLE abstentions (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        dossier_id INTEGER NOT NULL REFERENCES dossiers(id),
+        member_id INTEGER NOT NULL REFERENCES members(id),
+        reason TEXT NOT NULL
+    )""")
+    db.execute("CREATE INDEX abstentions_session ON abstentions(session_id, dossier_id)")
+    db.execute("ALTER TABLE sessions ADD COLUMN minutes_signed_on TEXT")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))

@@ -1,0 +1,219 @@
+"""`certcli member`: the members of the commissions and their conflicts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from certcli.cli import common
+from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+
+app = typer.Typer(
+    help="Commission members (award, appeal, CPNE): add, edit, list, show, retire.",
+    no_args_is_help=True,
+)
+
+IdArg = Annotated[int, typer.Argument(metavar="ID", help="Member id.")]
+EmployerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--employer", help="Employer's name (a candidate of the same employer: abstains)."
+    ),
+]
+ConflictEmployerOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--conflict-employer",
+        help="An employer whose candidates this member may not judge; repeatable.",
+    ),
+]
+ConflictCandidateOpt = Annotated[
+    list[int] | None,
+    typer.Option(
+        "--conflict-candidate",
+        metavar="ID",
+        help="A candidate this member may not judge; repeatable.",
+    ),
+]
+EmailOpt = Annotated[str | None, typer.Option("--email", help="E-mail address.")]
+
+
+def _say(verb: str, member) -> None:
+    common.say(
+        f"{verb} member {member.id}: {member.name} ({member.commission} commission, {member.role})"
+    )
+
+
+@app.command("add")
+def member_add(
+    name: Annotated[str, typer.Option("--name", help="Full name.")],
+    commission: Annotated[
+        str, typer.Option("--commission", help="award, appeal or cpne: the commission sat on.")
+    ],
+    role: Annotated[
+        str, typer.Option("--role", help="president, member or secretary (does not vote).")
+    ] = "member",
+    employer: EmployerOpt = None,
+    email: EmailOpt = None,
+    conflict_employer: ConflictEmployerOpt = None,
+    conflict_candidate: ConflictCandidateOpt = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Record a member of a commission; prints the new id. Their conflicts of
+    interest follow the instructors' rule: a candidate of the same employer, a
+    declared employer or candidate. A member who must abstain on a dossier is named
+    on its page of the papers and recorded as abstaining when it is decided.
+
+    Example: certcli member add --name "Anne Roux" --commission award --role president
+    --employer "BET Quantités" --email anne.roux@example.fr
+    """
+    from certcli.domain import members
+
+    store = common.store(actor=actor, date=date)
+    member = members.add(
+        store,
+        name=name,
+        commission=commission,
+        role=role,
+        employer=employer,
+        email=email,
+        conflict_employers=conflict_employer or [],
+        conflict_candidates=conflict_candidate or [],
+        date=common.day(date),
+    )
+    if json_out:
+        common.emit_json(member.to_dict())
+    else:
+        _say("Recorded", member)
+
+
+@app.command("edit")
+def member_edit(
+    member_id: IdArg,
+    name: Annotated[str | None, typer.Option("--name", help="Full name.")] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", help="president, member or secretary.")
+    ] = None,
+    employer: EmployerOpt = None,
+    email: EmailOpt = None,
+    conflict_employer: ConflictEmployerOpt = None,
+    conflict_candidate: ConflictCandidateOpt = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Change a member's name, role, employer or e-mail (an empty value clears it), or
+    declare further conflicts (added, never removed).
+
+    Example: certcli member edit 2 --role president --conflict-candidate 14
+    """
+    from certcli.domain import members
+
+    store = common.store(actor=actor, date=date)
+    member = members.edit(
+        store,
+        member_id,
+        name=name,
+        role=role,
+        employer=employer,
+        email=email,
+        add_conflict_employers=conflict_employer or [],
+        add_conflict_candidates=conflict_candidate or [],
+        date=common.day(date),
+    )
+    if json_out:
+        common.emit_json(member.to_dict())
+    else:
+        _say("Updated", member)
+
+
+@app.command("retire")
+def member_retire(
+    member_id: IdArg,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (required).")] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """A member leaves their commission on --date: kept in the register and in past
+    minutes, no longer convened nor counted for the quorum.
+
+    Example: certcli member retire 2 --reason "fin de mandat" --date 2026-12-31
+    """
+    from certcli.domain import members
+
+    store = common.store(actor=actor, date=date)
+    member = members.retire(store, member_id, reason=reason, date=common.day(date))
+    if json_out:
+        common.emit_json(member.to_dict())
+    else:
+        common.say(f"Member {member.id} ({member.name}) retired on {member.retired_on}.")
+
+
+@app.command("list")
+def member_list(
+    commission: Annotated[
+        str | None, typer.Option("--commission", help="award, appeal or cpne.")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Retired members too.")] = False,
+    json_out: JsonOpt = False,
+):
+    """List the members of the commissions, president first.
+
+    Example: certcli member list --commission award
+    """
+    from certcli.domain import members
+
+    found = members.listing(common.store(), commission=commission, include_retired=all_)
+    if json_out:
+        common.emit_json([m.to_dict() for m in found])
+        return
+    common.table(
+        ["id", "name", "commission", "role", "employer", "e-mail", "active"],
+        [
+            [
+                m.id,
+                m.name,
+                m.commission,
+                m.role,
+                m.employer or "",
+                m.email or "",
+                "yes" if m.active else f"retired {m.retired_on}",
+            ]
+            for m in found
+        ],
+    )
+
+
+@app.command("show")
+def member_show(member_id: IdArg, json_out: JsonOpt = False):
+    """Show one member and their declared conflicts.
+
+    Example: certcli member show 2
+    """
+    from certcli.domain import members
+
+    member = members.get(common.store(), member_id)
+    if json_out:
+        common.emit_json(member.to_dict())
+        return
+    common.fields(
+        [
+            ("id", member.id),
+            ("name", member.name),
+            ("commission", member.commission),
+            ("role", member.role),
+            ("employer", member.employer),
+            ("e-mail", member.email),
+            ("conflict employers", member.conflict_employers),
+            ("conflict candidates", member.conflict_candidates),
+            ("added on", member.added_on),
+            ("active", member.active),
+            ("retired on", member.retired_on),
+            ("retired because", member.retired_reason),
+        ],
+        title=f"Member {member.id}",
+    )
