@@ -26,6 +26,7 @@ ENTITIES = (
     "instructor",
     "invoice",
     "letter",
+    "member",
     "session",
 )
 
@@ -500,7 +501,7 @@ def _candidate_add(d):
     return f"registered {d['name']}"
 
 
-@sentence("candidate.edit", "instructor.edit")
+@sentence("candidate.edit", "instructor.edit", "member.edit")
 def _edit(d):
     def change(value):
         if isinstance(value, list) and len(value) == 2:
@@ -580,6 +581,34 @@ def _evaluator_add(d):
 @sentence("instructor.add")
 def _instructor_add(d):
     return f"{d['role']} {d['name']} ({', '.join(d['specialties'])}, capacity {d['capacity']})"
+
+
+@sentence("member.add")
+def _member_add(d):
+    return f"{d['commission']} commission {d['role']} {d['name']}"
+
+
+@sentence("member.retire")
+def _member_retire(d):
+    return f"retired on {d['retired_on']} ({d['retired_reason']})"
+
+
+@sentence("commission.attend")
+def _attend(d):
+    present = ", ".join(str(m) for m in d["present"])
+    excused = f", excused {', '.join(str(m) for m in d['excused'])}" if d.get("excused") else ""
+    reached = "reached" if d["quorum"] else "not reached"
+    return f"attendance: present {present}{excused}; quorum {reached} ({d['required']} required)"
+
+
+@sentence("commission.quorum_override")
+def _quorum_override(d):
+    return f"decided without the quorum: {d['reason']} ({d['problem']})"
+
+
+@sentence("commission.minutes_signed")
+def _minutes_signed(d):
+    return f"minutes signed on {d['signed_on']}"
 
 
 @sentence("commission.add")
