@@ -27,7 +27,10 @@ def _own(folder: Path, name: str, body: str, needs="dossier") -> Path:
 
 def test_catalog_lists_every_builtin_with_its_needs(cli):
     listed = {t["name"]: t for t in cli.json("letters", "list")}
-    assert set(listed) == set(EXPECTED)
+    # A session's papers (commission papers, commission minutes: tests/test_letters_papers.py).
+    papers = {"dossier-seance", "proces-verbal"}
+    assert set(listed) == set(EXPECTED) | papers
+    assert all(listed[name]["needs"] == "session" for name in papers)
     for name, (option, _, _) in EXPECTED.items():
         assert listed[name]["needs"] == option.removeprefix("--")
         assert listed[name]["source"] == "built-in" and listed[name]["description"]

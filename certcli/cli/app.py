@@ -253,6 +253,7 @@ _SUBAPPS = [
     ("instructor", "instructor"),
     ("commission", "commission"),
     ("member", "member"),
+    ("calendar", "calendar"),
     ("certificate", "certificate"),
     ("dues", "dues"),
     ("invoice", "invoice"),

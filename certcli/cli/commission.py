@@ -389,3 +389,107 @@ def commission_decide(
         f"Dossier {result['ref']}: {result['decision']} on {result['date']} "
         f"(session {result['session']})",
     )
+
+
+@app.command("papers")
+def commission_papers(
+    session_id: SessionArg,
+    out: OutOpt = Path("letters"),
+    fmt: FormatOpt = "pdf",
+    templates: TemplatesOpt = None,
+    date: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--date",
+            parser=common.date_param,
+            metavar="DATE",
+            help="Day the papers are dated and sent [default: today].",
+        ),
+    ] = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Print the members' file of a session, one document logged like a letter
+    (template dossier-seance): the convocation (day, hour and place from the body
+    file, the members convened), the agenda, and one page per dossier (candidate,
+    scheme, mentions asked, the instructor's recommendation and report, the expert's
+    opinion, the eligibility verdict on the session day, and the members who must
+    abstain on it).
+
+    Example: certcli commission papers 3 --out papers --date 2026-06-01
+    """
+    from certcli.letters import papers
+
+    store = common.store(actor=actor, date=date)
+    written = papers.write_papers(
+        store, session_id, date=common.day(date), fmt=fmt, out_dir=out, templates_dir=templates
+    )
+    _report_files(written, json_out, f"Papers of session {session_id}")
+
+
+@app.command("minutes")
+def commission_minutes(
+    session_id: SessionArg,
+    out: OutOpt = Path("letters"),
+    fmt: FormatOpt = "pdf",
+    draft: Annotated[
+        bool,
+        typer.Option(
+            "--draft",
+            help="A draft while dossiers are undecided, watermarked PROJET, logged nowhere.",
+        ),
+    ] = False,
+    signed_on: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--signed-on",
+            parser=common.date_param,
+            metavar="DATE",
+            help="Record the day the minutes were signed (once); the minutes say it.",
+        ),
+    ] = None,
+    templates: TemplatesOpt = None,
+    date: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--date",
+            parser=common.date_param,
+            metavar="DATE",
+            help="Day the minutes are printed [default: today].",
+        ),
+    ] = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Print the minutes (procès-verbal) of a session, logged like a letter (template
+    proces-verbal): the session, the members present, excused and absent, the quorum,
+    and each dossier with its decision, mentions, reason, certificate number or
+    appeal deadline and the members who abstained. Refused while a dossier of the
+    agenda is undecided, unless --draft.
+
+    Example: certcli commission minutes 3 --out papers --signed-on 2026-07-02
+    """
+    from certcli.letters import papers
+
+    store = common.store(actor=actor, date=date)
+    written = papers.write_minutes(
+        store,
+        session_id,
+        date=common.day(date),
+        fmt=fmt,
+        out_dir=out,
+        templates_dir=templates,
+        draft=draft,
+        signed_on=signed_on,
+    )
+    _report_files(
+        written, json_out, f"Minutes of session {session_id}" + (" (draft)" if draft else "")
+    )
+
+
+def _report_files(written, json_out: bool, headline: str) -> None:
+    if json_out:
+        common.emit_json({"files": [str(w.path) for w in written]})
+        return
+    for w in written:
+        common.say(f"{headline}: {w.path}")

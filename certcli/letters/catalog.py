@@ -93,10 +93,10 @@ def catalog(templates_dir: str | Path | None = None) -> dict[str, TemplateInfo]:
             meta = _header(path)
             inherited = found.get(name)
             needs = meta.get("needs", inherited.needs if inherited else None)
-            if needs is not None and needs not in context.RECORD_KINDS:
+            kinds = (*context.RECORD_KINDS, context.SESSION_KIND)
+            if needs is not None and needs not in kinds:
                 raise TemplateError(
-                    f"template {name!r}: needs must be one of "
-                    f"{', '.join(context.RECORD_KINDS)}, not {needs!r}"
+                    f"template {name!r}: needs must be one of {', '.join(kinds)}, not {needs!r}"
                 )
             when = meta.get("when", inherited.when if inherited else None) or None
             if when is not None and when not in conditions.CONDITIONS:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 
 RECORD_KINDS = ("dossier", "certificate", "candidate", "invoice")
+# What a template may need besides: a commission session (certcli.letters.papers).
+SESSION_KIND = "session"
 PAST_ADMISSIBILITY = ("admissible", "evaluation", "transmitted", "granted", "refused")
 
 
@@ -37,7 +39,7 @@ class LetterContext:
     kind: str
     ref: str  # the reference the file is named after
     data: dict
-    candidate_id: int
+    candidate_id: int | None  # None: a session's papers (certcli.letters.papers)
     dossier_id: int | None = None
     certificate_id: int | None = None
     invoice_id: int | None = None

@@ -242,6 +242,11 @@ def compose(
             candidate=candidate,
             invoice=invoice,
         )
+    if info.needs == "session":
+        raise ValidationError(
+            f"template {template!r} is a commission session's paper: print it with "
+            "`certcli commission papers ID` or `certcli commission minutes ID`"
+        )
     if info.needs not in (None, "candidate", context.kind):
         raise ValidationError(f"template {template!r} is about a {info.needs}: use --{info.needs}")
     conditions.check_workflow(info.name, info.workflow, context)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from certcli.store.audit import AuditQueries
 from certcli.store.base import SCHEMA_VERSION, BaseStore
+from certcli.store.calendar import CalendarQueries
 from certcli.store.candidates import CandidateQueries
 from certcli.store.certificates import CertificatesQueries
 from certcli.store.checks import CheckQueries
@@ -29,6 +30,7 @@ class Store(
     InstructionQueries,
     CommissionsQueries,
     MembersQueries,
+    CalendarQueries,
     CertificatesQueries,
     InvoicesQueries,
     LettersQueries,
