@@ -75,11 +75,11 @@ def test_papers_hold_the_convocation_agenda_and_each_dossier(cli, store, sitting
     assert "Références solides en métrés." in lea_page and "favorable" in lea_page
     assert "Bob Expert" in lea_page and "Métrés exacts." in lea_page
     assert "Éligibilité éligible" in lea_page
-    assert "Anne Roux – same employer as the candidate" in lea_page
+    assert "Anne Roux – même employeur que le candidat (CABINET METRE CONSEIL)" in lea_page
     assert "Carla Vidal" not in lea_page
     assert "Dossier technique léger." in marc_page and "défavorable" in marc_page
     assert "Avis de l'expert : aucun." in marc_page
-    assert f"Carla Vidal – declared conflict with candidate {sitting['marc']}" in marc_page
+    assert f"Carla Vidal – conflit déclaré avec le candidat n° {sitting['marc']}" in marc_page
     assert "Anne Roux" not in marc_page
     # Logged like a letter.
     logged = [
@@ -122,11 +122,11 @@ def test_minutes_refused_while_undecided_then_drafted_then_final(cli, store, sit
     assert "Quorum atteint : 3 membres votants présents sur 4, 3 requis" in text
     lea_line = text[text.index(f"{lea_ref} Léa Martin") : text.index(f"{marc_ref} Marc Petit")]
     assert "attribuée, mention OPC" in lea_line and "certificat n° ECO-2026-0001" in lea_line
-    assert "Anne Roux (same employer as the candidate" in lea_line
+    assert "Anne Roux – même employeur que le candidat" in lea_line
     marc_line = text[text.index(f"{marc_ref} Marc Petit") :]
     assert "refusée. Motif : expérience insuffisante." in marc_line
     assert "recours possible jusqu'au 15 août 2026" in marc_line
-    assert f"Carla Vidal (declared conflict with candidate {sitting['marc']})" in marc_line
+    assert f"Carla Vidal – conflit déclaré avec le candidat n° {sitting['marc']}" in marc_line
     assert "approuvé et signé le 2 juillet 2026" in text
     assert [e for e in cli.json("letters", "log") if e["template"] == "proces-verbal"]
     # The signed date is recorded once.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,12 +79,42 @@ def _eligibility(store: Store, row, day: dt.date) -> str:
     return "non éligible : " + "; ".join(verdict.failures or verdict.reasons)
 
 
+# The conflict rule's reasons (instructors.conflicts, in the audit trail's English),
+# as the French papers print them.
+_REASONS_FR = (
+    (
+        re.compile(r"^same employer as the candidate \((.*)\)$"),
+        r"même employeur que le candidat (\1)",
+    ),
+    (re.compile(r"^declared conflict with employer (.*)$"), r"conflit déclaré avec l'employeur \1"),
+    (
+        re.compile(r"^declared conflict with candidate (\d+)$"),
+        r"conflit déclaré avec le candidat n° \1",
+    ),
+)
+
+
+def reason_fr(reason: str) -> str:
+    """'same employer as the candidate (X); declared conflict with candidate 3' ->
+    'même employeur que le candidat (X) ; conflit déclaré avec le candidat n° 3'."""
+    parts = []
+    for part in reason.split("; "):
+        for pattern, french in _REASONS_FR:
+            if pattern.match(part):
+                part = pattern.sub(french, part)
+                break
+        parts.append(part)
+    return "\u00a0; ".join(parts)
+
+
 def _abstaining(voters: list[members.Member], candidate) -> list[dict]:
     found = []
     for member in voters:
         why = members.conflicts(member, candidate)
         if why:
-            found.append({"id": member.id, "name": member.name, "reason": "; ".join(why)})
+            found.append(
+                {"id": member.id, "name": member.name, "reason": reason_fr("; ".join(why))}
+            )
     return found
 
 
@@ -224,7 +255,7 @@ def minutes_context(
             {
                 "id": a["member_id"],
                 "name": named.get(a["member_id"], a["name"]),
-                "reason": a["reason"],
+                "reason": reason_fr(a["reason"]),
             }
         )
     lines: list[dict] = []
