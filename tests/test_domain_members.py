@@ -149,3 +149,11 @@ def test_decide_with_quorum_records_the_abstention_of_the_candidates_employer(cl
     assert ref in out
     # Attendance is what the decisions were taken with: no longer changed.
     cli.fails("commission", "attend", sid, "--present", people[3])
+
+
+def test_a_merged_candidate_s_conflict_names_the_candidate_kept(cli, store):
+    keep = new_candidate(cli, first="Léa", last="Martin")
+    drop = new_candidate(cli, first="Lea", last="Martin")
+    carla = member(cli, "Carla", "award", "--conflict-candidate", drop)
+    cli.ok("candidate", "merge", keep, drop, "--reason", "inscrite deux fois")
+    assert cli.json("member", "show", carla)["conflict_candidates"] == [keep]

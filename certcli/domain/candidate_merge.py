@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from certcli.domain import candidates, dossiers
+from certcli.domain import candidates, dossiers, members
 from certcli.domain.candidates import FIELDS, Candidate
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.rules import validators, workflow
@@ -74,6 +74,7 @@ def merge(store: Store, keep: int, drop: int, *, reason: str | None, date: dt.da
         _refuse_two_open_initials(store, keep, drop, held["dossiers"])
         store.move_candidate_rows(drop, keep)
         moved_conflicts = _move_conflicts(store, drop, keep, date)
+        members.move_conflicts(store, drop, keep, date)
         for row in held["dossiers"]:
             dossier = store.dossier_by_id(row["id"])
             dossiers.record_event(

@@ -225,3 +225,25 @@ def conflicts(member: Member, candidate) -> list[str]:
     """Why `member` must abstain on a dossier of `candidate` (a candidates row):
     the instructors' rule, `instructors.conflicts`."""
     return instructors.conflicts(member, candidate["id"], candidate["employer"])
+
+
+def move_conflicts(store: Store, drop: int, keep: int, date: dt.date) -> list[int]:
+    """`candidate merge KEEP DROP` (inside its transaction): a member in conflict of
+    interest with DROP is so with the person, so the conflict names KEEP from now on
+    (the member's history says why). Returns the members changed."""
+    moved = []
+    for row in store.members():
+        ids = json.loads(row["conflict_candidates"] or "[]")
+        if drop not in ids:
+            continue
+        now = sorted((set(ids) - {drop}) | {keep})
+        store.update("members", row["id"], {"conflict_candidates": json.dumps(now)})
+        store.audit(
+            "member.edit",
+            "member",
+            row["id"],
+            {"conflict_candidates": [ids, now], "reason": f"candidate {drop} merged into {keep}"},
+            date,
+        )
+        moved.append(row["id"])
+    return moved
