@@ -268,12 +268,7 @@ class BaseStore:
 
     # -- schema ---------------------------------------------------------------
     def applied_migrations(self) -> list[str]:
-        if not self.dialect.has_table(self.conn, self.dialect.MIGRATIONS_TABLE):
-            return []
-        rows = self.conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set='certcli' ORDER BY id"
-        )
-        return [row[0] for row in rows]
+        return self.dialect.applied_migrations(self.conn)
 
     def _ensure_schema(self, create: bool = True) -> bool:
         """Apply pending migrations; True when anything was applied."""

@@ -58,12 +58,8 @@ def _columns(store, table: str) -> list[str]:
 
 def _read(store, table: str, columns: list[str]):
     names = ", ".join(f'"{c}"' for c in columns)
-    cursor = store.conn.execute(f'SELECT {names} FROM {table} ORDER BY "{columns[0]}"')
-    while True:
-        rows = cursor.fetchmany(BATCH)
-        if not rows:
-            return
-        yield [tuple(r) for r in rows]
+    sql = f'SELECT {names} FROM {table} ORDER BY "{columns[0]}"'
+    yield from store.dialect.read_batches(store.conn, sql, BATCH)
 
 
 def copy_rows(source, target) -> dict[str, int]:
@@ -83,14 +79,10 @@ def copy_rows(source, target) -> dict[str, int]:
             for table in tables:
                 columns = _columns(source, table)
                 digest = sums[table] = _Digest()
-                insert = (
-                    f"INSERT INTO {table} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "
-                    f"VALUES ({', '.join('?' for _ in columns)})"
-                )
                 for rows in _read(source, table, columns):
                     for row in rows:
                         digest.add(row)
-                    target.conn.executemany(insert, rows)
+                    target.dialect.load_rows(target.conn, table, columns, rows)
         for table in tables:
             check = _Digest()
             for rows in _read(target, table, _columns(source, table)):

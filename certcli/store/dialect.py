@@ -74,6 +74,15 @@ class SqliteDialect:
             ).fetchone()
         )
 
+    def applied_migrations(self, conn) -> list[str]:
+        """The names of the migrations applied, in order ([] for a new database)."""
+        if not self.has_table(conn, self.MIGRATIONS_TABLE):
+            return []
+        rows = conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set='certcli' ORDER BY id"
+        )
+        return [row[0] for row in rows]
+
     def tables(self, conn) -> list[str]:
         """certcli's tables (no bookkeeping, no search index internals), by name."""
         return [
@@ -133,6 +142,19 @@ class SqliteDialect:
             "SELECT id, search_key FROM candidates WHERE id > ?",
             (since,),
         )
+
+    def read_batches(self, conn, sql: str, size: int):
+        """The rows of a SELECT, `size` at a time (lists of tuples): a whole table
+        read without holding it in memory (db copy, backup)."""
+        cursor = conn.execute(sql)
+        while rows := cursor.fetchmany(size):
+            yield [tuple(r) for r in rows]
+
+    def load_rows(self, conn, table: str, columns: list[str], rows: list[tuple]) -> None:
+        """Rows of `columns` (their own ids included) appended to `table`."""
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
     def after_bulk_load(self, conn) -> None:
         """After a whole office was loaded (db copy)."""

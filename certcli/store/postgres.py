@@ -77,6 +77,9 @@ def connect(url: str) -> Connection:
         ) from None
     params.setdefault("connect_timeout", CONNECT_TIMEOUT)
     params.setdefault("application_name", "certcli")
+    # Settings travel in the start-up packet, not as a SET afterwards: a command's
+    # whole set-up is the connection plus one query (the applied migrations).
+    params["options"] = f"{params.get('options', '')} -c lock_timeout={LOCK_TIMEOUT}".strip()
     try:
         raw = psycopg.connect(**params, autocommit=True, cursor_factory=ClientCursor)
     except psycopg.Error as exc:
@@ -86,7 +89,6 @@ def connect(url: str) -> Connection:
         if version < MIN_SERVER:
             raise DatabaseError(too_old(version, url))
         _adapt(raw)
-        raw.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
     except BaseException:
         raw.close()
         raise
@@ -323,11 +325,14 @@ class Connection:
         # out follows them, as SQLite's max(rowid) + 1 does.
         match = _INSERT.match(sql)
         if match and "id" in (c.strip().strip('"') for c in match.group(2).split(",")):
-            table = match.group(1)
-            self.raw.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"coalesce(max(id), 0) + 1, false) FROM {table}"
-            )
+            self.follow_ids(match.group(1))
+
+    def follow_ids(self, table: str) -> None:
+        """The next id `table` hands out follows the rows inserted with their own."""
+        self.raw.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"coalesce(max(id), 0) + 1, false) FROM {table}"
+        )
 
     def close(self) -> None:
         self.raw.close()
@@ -622,6 +627,19 @@ class PostgresDialect(SqliteDialect):
             ).fetchone()
         )
 
+    def applied_migrations(self, conn) -> list[str]:
+        # One query, no catalog lookup first (information_schema is a costly view):
+        # a database without the bookkeeping table answers UndefinedTable.
+        try:
+            cursor = conn.raw.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = 'certcli' ORDER BY id"
+            )
+        except errors.UndefinedTable:
+            return []
+        except psycopg.Error as exc:
+            raise explain(exc) from None
+        return [row[0] for row in cursor]
+
     def tables(self, conn) -> list[str]:
         return [
             row[0]
@@ -700,6 +718,33 @@ class PostgresDialect(SqliteDialect):
 
     def bulk_load_end(self, conn, since: int) -> None:
         pass
+
+    def read_batches(self, conn, sql: str, size: int):
+        # A server-side cursor (inside the snapshot's transaction): the client holds
+        # one batch, not the table.
+        # (DECLARE and FETCH by hand: psycopg's ServerCursor would bind the batch size
+        # through this connection's literal dumpers.)
+        raw = conn.raw
+        try:
+            raw.execute(f"DECLARE certcli_read NO SCROLL CURSOR FOR {translate(sql)}")
+            while rows := raw.execute(f"FETCH {int(size)} FROM certcli_read").fetchall():
+                yield rows
+            raw.execute("CLOSE certcli_read")
+        except psycopg.Error as exc:
+            raise explain(exc) from None
+
+    def load_rows(self, conn, table: str, columns: list[str], rows: list[tuple]) -> None:
+        # COPY: the rows stream to the server in one statement, no round trip each.
+        names = ", ".join(f'"{c}"' for c in columns)
+        try:
+            with conn.raw.cursor() as cursor:
+                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            if "id" in columns:
+                conn.follow_ids(table)
+        except psycopg.Error as exc:
+            raise explain(exc) from None
 
     def after_bulk_load(self, conn) -> None:
         # The planner's statistics, now rather than at autovacuum's next pass: the
