@@ -151,3 +151,30 @@ def test_a_cancelled_dues_invoice_still_counts_for_the_grant_and_the_call(cli, s
         )
     assert again is None
     assert store.scalar("SELECT count(*) FROM invoices WHERE kind = 'invoice'") == 2
+
+
+@pytest.mark.today("2032-12-31")  # a story that runs years ahead
+def test_the_call_runs_as_many_queries_for_three_holders_as_for_one(cli, store):
+    """The call is one batch: its reads (and updates) do not grow with the holders,
+    only the rows it inserts do (issue 20: no statements per invoice)."""
+    decide_at(cli, store, "2026-03-12")
+
+    def queries(year: int, day: str) -> tuple[int, list]:
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        try:
+            result = dues.call(store, year, date=dt.date.fromisoformat(day))
+        finally:
+            store.conn.set_trace_callback(None)
+        # SQLite traces each row of a bulk insert as a statement; PostgreSQL copies them.
+        inserts = ("INSERT INTO invoices", "INSERT INTO audit_log")
+        return result.count, [s for s in statements if not s.lstrip().startswith(inserts)]
+
+    one, for_one = queries(2027, "2026-12-15")
+    decide_at(cli, store, "2027-02-10")
+    decide_at(cli, store, "2027-03-10", scheme="PROG")
+    three, for_three = queries(2028, "2027-12-15")
+    assert (one, three) == (1, 3)
+    assert len(for_three) == len(for_one), for_three
+    numbers = [i["number"] for i in cli.json("invoice", "list", "--year", "2027", "--all")]
+    assert numbers == [f"F-2027-{n:05d}" for n in range(1, len(numbers) + 1)]  # gapless

@@ -147,30 +147,39 @@ def call(store: Store, year: int, *, date: dt.date) -> DuesCall:
     # files on every lookup).
     scheme_of: dict[str, schemes.Scheme] = {}
     with store.transaction():
+        # One batch: the invoices numbered and written together, not one round of
+        # statements each (issue 17, 20); `invoices.issue_many` keeps issue's rules.
+        to_call = []
         for row in store.certificates_to_call(jan1, date.isoformat(), year):
             scheme = scheme_of.get(row["scheme"]) or scheme_of.setdefault(
                 row["scheme"], schemes.get(row["scheme"])
             )
             if scheme.annual_dues <= 0:
                 continue
-            invoice = invoices.issue(
-                store,
-                candidate_id=row["candidate_id"],
-                amount=scheme.annual_dues,
-                purpose="dues-call",
-                label=f"Cotisation annuelle {scheme.code} {year}",
-                date=date,
-                body=scheme.body,
-                certificate_id=row["id"],
-                dues_year=year,
+            to_call.append(
+                (
+                    row,
+                    {
+                        "candidate_id": row["candidate_id"],
+                        "amount": scheme.annual_dues,
+                        "label": f"Cotisation annuelle {scheme.code} {year}",
+                        "body": scheme.body,
+                        "certificate_id": row["id"],
+                        "dues_year": year,
+                    },
+                )
             )
+        written = invoices.issue_many(
+            store, [item for _, item in to_call], purpose="dues-call", date=date
+        )
+        for (row, _), invoice in zip(to_call, written, strict=True):
             issued.append(
                 Called(
-                    invoice.number,
+                    invoice["number"],
                     row["number"],
                     row["candidate_id"],
-                    invoice.holder,
-                    invoice.amount,
+                    invoices.holder(invoice),
+                    money.to_decimal(invoice["amount"]),
                 )
             )
         if issued:

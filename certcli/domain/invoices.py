@@ -127,7 +127,7 @@ def _from_row(store: Store, row, payments: list | None = None) -> Invoice:
         kind=row["kind"],
         purpose=row["purpose"],
         candidate_id=row["candidate_id"],
-        holder=row["buyer_company"] or f"{row['first_name']} {row['last_name']}",
+        holder=holder(row),
         address=", ".join(
             p
             for p in (
@@ -196,6 +196,29 @@ def _insert(store: Store, kind: str, record: dict, date: dt.date) -> int:
     dated on the day it is issued: a date after today would block every invoice
     until then, so it is refused unless the store allows it (`--future`), and
     logged in the audit trail when it is allowed."""
+    with store.transaction():
+        (row,) = _numbered(store, kind, [record], date)
+        invoice_id = store.insert("invoices", row)
+        _audit_issued(store, kind, [row], date)
+    return invoice_id
+
+
+def _insert_many(store: Store, kind: str, records: list[dict], date: dt.date) -> list[dict]:
+    """`_insert` for many invoices of one date (the dues call), numbered in the order
+    given: the same checks once, the rows written in bulk; the rows as inserted
+    (numbers, frozen buyers)."""
+    if not records:
+        return []
+    with store.transaction():
+        rows = _numbered(store, kind, records, date)
+        store.insert_many("invoices", rows)
+        _audit_issued(store, kind, rows, date)
+    return rows
+
+
+def _numbered(store: Store, kind: str, records: list[dict], date: dt.date) -> list[dict]:
+    """The invoice rows of `records`, dated `date`, numbered (the next numbers of the
+    year's series) and with their buyer frozen; call inside the transaction."""
     future = date > dates.today()
     what = "invoices" if kind == "invoice" else "credit notes"
     if future and not store.future_invoices:
@@ -204,41 +227,62 @@ def _insert(store: Store, kind: str, record: dict, date: dt.date) -> int:
             f"today ({dates.today().isoformat()}), and a later date would block every "
             "invoice until then; use --future only in a simulation or training office"
         )
-    with store.transaction():
-        latest = store.latest_issued(kind, date.year)
-        if latest is not None and date.isoformat() < latest["issued_on"]:
-            raise ValidationError(
-                f"{what} are numbered in date order: {latest['number']} was issued on "
-                f"{latest['issued_on']}, so a new one cannot be dated {date.isoformat()} "
-                f"(date it {latest['issued_on']} or later)"
-            )
-        # The buyer as on the invoice, so a later edit of the candidate never changes
-        # it; a credit note brings the buyer of the invoice it cancels.
-        buyer = {k: v for k, v in record.items() if k.startswith("buyer_")} or store.invoice_buyer(
+    latest = store.latest_issued(kind, date.year)
+    if latest is not None and date.isoformat() < latest["issued_on"]:
+        raise ValidationError(
+            f"{what} are numbered in date order: {latest['number']} was issued on "
+            f"{latest['issued_on']}, so a new one cannot be dated {date.isoformat()} "
+            f"(date it {latest['issued_on']} or later)"
+        )
+    # The buyer as on the invoice, so a later edit of the candidate never changes
+    # it; a credit note brings the buyer of the invoice it cancels.
+    wanted = [r["candidate_id"] for r in records if not any(k.startswith("buyer_") for k in r)]
+    buyers = store.invoice_buyers(wanted) if wanted else {}
+    last = store.next_counter(f"{kind}:{date.year}", len(records))
+    rows = []
+    for seq, record in enumerate(records, last - len(records) + 1):
+        buyer = {k: v for k, v in record.items() if k.startswith("buyer_")} or buyers.get(
             record["candidate_id"]
         )
         if not buyer:
             raise NotFound(f"no candidate with id {record['candidate_id']}")
-        seq = store.next_counter(f"{kind}:{date.year}")
-        number = f"{PREFIX[kind]}-{date.year}-{seq:05d}"
-        invoice_id = store.insert(
-            "invoices",
+        rows.append(
             {
                 **record,
-                "number": number,
+                "number": f"{PREFIX[kind]}-{date.year}-{seq:05d}",
                 "kind": kind,
                 "year": date.year,
                 "seq": seq,
                 "issued_on": date.isoformat(),
                 **buyer,
-            },
+            }
         )
-        # the number in the details too: a correction of this invoice names it (audit_trail)
-        details = {"number": number, "amount": record["amount"], "label": record["label"]}
-        if future:
-            details["future"] = f"dated after today ({dates.today().isoformat()}): --future"
-        store.audit(f"{kind}.issue", "invoice", number, details, date)
-    return invoice_id
+    return rows
+
+
+def _audit_issued(store: Store, kind: str, rows: list[dict], date: dt.date) -> None:
+    # the number in the details too: a correction of this invoice names it (audit_trail)
+    future = {}
+    if date > dates.today():
+        future["future"] = f"dated after today ({dates.today().isoformat()}): --future"
+    store.audit_many(
+        f"{kind}.issue",
+        "invoice",
+        [
+            (
+                r["number"],
+                {"number": r["number"], "amount": r["amount"], "label": r["label"]} | future,
+            )
+            for r in rows
+        ],
+        date,
+    )
+
+
+def holder(row) -> str:
+    """The buyer an invoice names (its row, or a row just written), as `holder`."""
+    company = row["buyer_company"] if "buyer_company" in row.keys() else None
+    return company or f"{row['buyer_first_name']} {row['buyer_last_name']}"
 
 
 def body_of(store: Store, *, dossier_id: int | None, certificate_id: int | None) -> Body:
@@ -274,29 +318,64 @@ def issue(
     `body`'s payment terms after issue, and the body's bank details are checked
     first (an invalid IBAN issues nothing). Without `body`, the body of the dossier's
     or certificate's scheme."""
+    body = body or body_of(store, dossier_id=dossier_id, certificate_id=certificate_id)
+    record = _invoice_record(
+        purpose=purpose,
+        date=date,
+        body=body,
+        candidate_id=candidate_id,
+        amount=amount,
+        label=label,
+        certificate_id=certificate_id,
+        dossier_id=dossier_id,
+        dues_year=dues_year,
+        prorata_months=prorata_months,
+    )
+    body.check_bank()
+    invoice_id = _insert(store, "invoice", record, date)
+    return _from_row(store, store.invoice_by_id(invoice_id))
+
+
+def issue_many(store: Store, items: list[dict], *, purpose: str, date: dt.date) -> list[dict]:
+    """`issue` for many invoices of one date at once (the dues call), numbered in the
+    order given; each item holds issue's keyword arguments (candidate_id, amount,
+    label, body, and optionally certificate_id, dossier_id, dues_year,
+    prorata_months). Each body's bank details are checked once. The rows as
+    written (number, amount as '360.00', the frozen buyer_...), not read back."""
+    records = [_invoice_record(purpose=purpose, date=date, **item) for item in items]
+    for body in {id(item["body"]): item["body"] for item in items}.values():
+        body.check_bank()
+    return _insert_many(store, "invoice", records, date)
+
+
+def _invoice_record(
+    *,
+    purpose: str,
+    date: dt.date,
+    body: Body,
+    candidate_id: int,
+    amount: Decimal,
+    label: str,
+    certificate_id: int | None = None,
+    dossier_id: int | None = None,
+    dues_year: int | None = None,
+    prorata_months: int | None = None,
+) -> dict:
     amount = money.cents(amount)
     if amount <= 0:
         raise ValidationError(f"an invoice needs a positive amount, not {money.as_str(amount)}")
-    body = body or body_of(store, dossier_id=dossier_id, certificate_id=certificate_id)
-    body.check_bank()
-    invoice_id = _insert(
-        store,
-        "invoice",
-        {
-            "purpose": purpose,
-            "candidate_id": candidate_id,
-            "certificate_id": certificate_id,
-            "dossier_id": dossier_id,
-            "label": label,
-            "amount": money.as_str(amount),
-            "due_on": due_on(body, date),
-            "status": "open",
-            "dues_year": dues_year,
-            "prorata_months": prorata_months,
-        },
-        date,
-    )
-    return _from_row(store, store.invoice_by_id(invoice_id))
+    return {
+        "purpose": purpose,
+        "candidate_id": candidate_id,
+        "certificate_id": certificate_id,
+        "dossier_id": dossier_id,
+        "label": label,
+        "amount": money.as_str(amount),
+        "due_on": due_on(body, date),
+        "status": "open",
+        "dues_year": dues_year,
+        "prorata_months": prorata_months,
+    }
 
 
 def pay(

@@ -354,6 +354,13 @@ class BaseStore:
             self.conn, f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(record.values())
         )
 
+    def insert_many(self, table: str, records: Sequence[Mapping[str, Any]]) -> None:
+        """Records of the same keys inserted in bulk (COPY on PostgreSQL)."""
+        if records:
+            columns = list(records[0])
+            rows = [tuple(r[c] for c in columns) for r in records]
+            self.dialect.load_rows(self.conn, table, columns, rows)
+
     def update(self, table: str, row_id: int, changes: Mapping[str, Any]) -> None:
         if not changes:
             return
@@ -381,16 +388,17 @@ class BaseStore:
         return " AND ".join(clauses), params
 
     # -- counters -----------------------------------------------------------------
-    def next_counter(self, name: str) -> int:
-        """The next value of a gapless sequence; call inside transaction()."""
+    def next_counter(self, name: str, count: int = 1) -> int:
+        """The next value of a gapless sequence (with `count`, the last of the next
+        `count` values, all taken); call inside transaction()."""
         if not self.conn.in_transaction:
             raise RuntimeError("next_counter must run inside a transaction")
-        self.conn.execute(
-            "INSERT INTO counters (name, value) VALUES (?, 1) "
-            "ON CONFLICT(name) DO UPDATE SET value = counters.value + 1",
-            (name,),
+        return self.scalar(
+            "INSERT INTO counters (name, value) VALUES (?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET value = counters.value + excluded.value "
+            "RETURNING value",
+            (name, count),
         )
-        return self.scalar("SELECT value FROM counters WHERE name = ?", (name,))
 
     def counter_value(self, name: str) -> int:
         return self.scalar("SELECT value FROM counters WHERE name = ?", (name,)) or 0
@@ -438,9 +446,10 @@ class BaseStore:
         when = (date or self.event_date or dates.today()).isoformat()
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one, not one a row
-        self.conn.executemany(
-            "INSERT INTO audit_log (at, date, actor, action, entity, entity_id, details) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        self.dialect.load_rows(
+            self.conn,
+            "audit_log",
+            ["at", "date", "actor", "action", "entity", "entity_id", "details"],
             [
                 (
                     at,

@@ -68,6 +68,15 @@ class InvoicesQueries(BaseStore):
         )
         return None if row is None else {f"buyer_{f}": row[f] for f in BUYER_FIELDS}
 
+    def invoice_buyers(self, candidate_ids: list[int]) -> dict[int, dict]:
+        """invoice_buyer for several candidates in one query, by candidate id."""
+        rows = self.all(
+            f"SELECT id, {', '.join(BUYER_FIELDS)} FROM candidates "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(candidate_ids))),),
+        )
+        return {row["id"]: {f"buyer_{f}": row[f] for f in BUYER_FIELDS} for row in rows}
+
     def invoice_credits(self, invoice_id: int) -> list[sqlite3.Row]:
         """The partial credit notes of an invoice, in their order."""
         return self.all(
