@@ -48,6 +48,10 @@ def db_path(tmp_path, monkeypatch, request):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("CERTCLI_TEMPLATES", raising=False)
     monkeypatch.delenv("CERTCLI_DATA", raising=False)
+    # No test reaches a real mail server: only the smtp_server fixtures set one.
+    monkeypatch.delenv("CERTCLI_SMTP_URL", raising=False)
+    monkeypatch.delenv("CERTCLI_SMTP_PASSWORD", raising=False)
+    monkeypatch.setenv("CERTCLI_CONFIG", str(tmp_path / "config" / "certcli.toml"))
     monkeypatch.setenv("COLUMNS", "200")  # rich tables do not fold in assertions
     # A story that runs past TODAY moves the clock with @pytest.mark.today("YYYY-MM-DD"):
     # invoices dated after today are refused (certcli.domain.invoices).
@@ -167,3 +171,36 @@ def pytest_addoption(parser):
         help="tests/test_cli_fuzz.py: a long run (random seed, thousands of examples) "
         "instead of CI's fixed seed and small count",
     )
+
+
+@pytest.fixture
+def smtp_server(monkeypatch):
+    """A real SMTP server on loopback (aiosmtpd) that accepts everything, named by
+    CERTCLI_SMTP_URL; `.received` holds what it got."""
+    import smtp_server as smtp
+
+    controller, server = smtp.start()
+    monkeypatch.setenv("CERTCLI_SMTP_URL", server.url)
+    yield server
+    controller.stop()
+
+
+@pytest.fixture
+def refusing_smtp(monkeypatch):
+    """A server that answers 550 to every message."""
+    import smtp_server as smtp
+
+    controller, server = smtp.start("550 5.7.1 Mailbox unavailable: relaying denied")
+    monkeypatch.setenv("CERTCLI_SMTP_URL", server.url)
+    yield server
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_down(monkeypatch):
+    """CERTCLI_SMTP_URL naming a loopback port nobody listens on (connection refused)."""
+    import smtp_server as smtp
+
+    url = f"smtp://127.0.0.1:{smtp.free_port()}"
+    monkeypatch.setenv("CERTCLI_SMTP_URL", url)
+    return url

@@ -101,13 +101,13 @@ def test_log_refuses_an_unknown_entity(cli, store):
     err = cli.fails("log", "--entity", "dossiers").stderr.strip()
     assert err == (
         "Error: unknown entity 'dossiers' (known: candidate, certificate, database, "
-        "dossier, dues, evaluator, instructor, invoice, letter, member, session)"
+        "dossier, dues, evaluator, instructor, invoice, letter, member, outbox, session)"
     )
     assert cli.json("log", "--entity", "dossier") == []  # known, none yet
     with store.transaction():  # a kind written by an older version counts as known
         store.audit("legacy.thing", "widget", 1, {}, None)
     assert [e["action"] for e in cli.json("log", "--entity", "widget")] == ["legacy.thing"]
-    assert "letter, member, session, widget)" in cli.fails("log", "--entity", "x").stderr
+    assert "letter, member, outbox, session, widget)" in cli.fails("log", "--entity", "x").stderr
 
 
 def test_known_entities_match_what_the_code_logs():

@@ -12,7 +12,7 @@ import pytest
 from test_domain_cqpt import cqpt_dossier, evaluate, evaluator
 
 from certcli.domain import attendance, dossiers, instructors, invoices, members, sessions
-from certcli.letters import context
+from certcli.letters import context, mail
 from certcli.rules import schemes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,8 @@ TIED = {
     ("members", "commission"): sessions.KINDS,
     ("members", "role"): members.ROLES,
     ("attendance", "status"): attendance.STATUSES,
+    ("outbox", "kind"): mail.KINDS,
+    ("outbox", "status"): mail.STATUSES,
 }
 
 

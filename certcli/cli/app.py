@@ -260,6 +260,8 @@ _SUBAPPS = [
     ("appeal", "appeal"),
     ("renewals", "renewals"),
     ("letters", "letters"),
+    ("mail", "mail"),
+    ("config", "config"),
     ("cqpt", "cqpt"),
     ("evaluator", "evaluator"),
     ("directory", "directory"),

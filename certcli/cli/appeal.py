@@ -64,6 +64,8 @@ def appeal_decide(
     reason: Annotated[str | None, typer.Option("--reason", help="Grounds of the outcome.")] = None,
     override: common.QuorumOverrideOpt = None,
     letter: LetterOpt = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
@@ -90,7 +92,7 @@ def appeal_decide(
     from certcli.domain import decisions
 
     common.exactly_one({"--grant": grant, "--refuse": refuse})
-    follow = common.follow_letter(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates, email, post)
     store = common.store(actor=actor, date=date, future=future)
     with follow.step(store):
         result = decisions.decide_appeal(

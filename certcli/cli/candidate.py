@@ -435,3 +435,66 @@ def candidate_export(to: common.ExportTo):
     from certcli.domain.candidate_io import export
 
     to.write(export(common.store(), to.format, excel=to.excel))
+
+
+@app.command("send-credentials")
+def candidate_send_credentials(
+    candidate_id: Annotated[int, typer.Argument(metavar="ID", help="Candidate id.")],
+    login: Annotated[
+        str | None,
+        typer.Option("--login", help="The member-space login [default: the candidate's e-mail]."),
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the initial password from standard input (one line) and put it in "
+            "the message; it is never stored.",
+        ),
+    ] = False,
+    url: Annotated[
+        str | None, typer.Option("--url", help="The member space's address, named in the message.")
+    ] = None,
+    templates: common.TemplatesOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write the message as an .eml file in --out.")
+    ] = False,
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder for the .eml of --dry-run.")
+    ] = Path("letters"),
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """E-mail the candidate their member-space identifiers (the seed's step 5: "Vos
+    identifiants vous sont envoyés par email") and record the day it was sent; the
+    identifiers themselves are never stored (not even in the outbox, so a message
+    the server did not take is marked failed: send it again). `letters log
+    --candidate ID` shows when.
+
+    Example: certcli candidate send-credentials 12 --url https://espace.example.org
+    """
+    import sys
+
+    from certcli.errors import CertcliError
+    from certcli.letters import mail
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    sent = mail.send_credentials(
+        common.store(actor=actor, date=date),
+        candidate_id,
+        date=common.day(date),
+        login=login,
+        password=password,
+        url=url,
+        templates_dir=templates,
+        dry_run_dir=out if dry_run else None,
+    )
+    if json_out:
+        common.emit_json(sent)
+    elif sent["file"]:
+        common.say(f"Wrote {sent['file']} (not sent)")
+    elif sent["status"] == "sent":
+        common.say(f"Identifiers e-mailed to {sent['to']} on {sent['date']}: {sent['message_id']}")
+    if sent["status"] == "failed":
+        raise CertcliError(f"the identifiers were not e-mailed: {sent['error']}")

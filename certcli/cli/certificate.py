@@ -224,6 +224,8 @@ def certificate_withdraw(
     number: NumberArg,
     reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")],
     letter: LetterOpt = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
@@ -239,7 +241,7 @@ def certificate_withdraw(
     from certcli.domain import certificates
     from certcli.letters import follow_up
 
-    follow = common.follow_letter(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates, email, post)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         cert = certificates.withdraw(store, number, reason=reason, date=common.day(date))

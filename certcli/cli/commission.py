@@ -334,6 +334,8 @@ def commission_decide(
     reason: Annotated[str | None, typer.Option("--reason", help="Grounds of the decision.")] = None,
     override: common.QuorumOverrideOpt = None,
     letter: LetterOpt = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
@@ -365,8 +367,8 @@ def commission_decide(
 
     given = common.exactly_one({"--grant": grant, "--refuse": refuse, "--adjourn": adjourn})
     decision = {"--grant": "granted", "--refuse": "refused", "--adjourn": "adjourned"}[given]
-    follow = common.follow_letter(letter, fmt, out, templates)
-    if letter:
+    follow = common.follow_letter(letter, fmt, out, templates, email, post)
+    if follow.wanted:
         follow_up.check_decision(decision)
     store = common.store(actor=actor, date=date, future=future)
     with follow.step(store):

@@ -133,6 +133,20 @@ LetterOpt = Annotated[
         "and log it; see --format, --out, --templates.",
     ),
 ]
+EmailOpt = Annotated[
+    bool,
+    typer.Option(
+        "--email",
+        help="E-mail that letter, its PDF attached under a short note (templates/mail/), "
+        "through the outbox (see `certcli mail queue`); it is then not for the post "
+        "unless --post. The SMTP server: `certcli config set smtp.host …` or "
+        "CERTCLI_SMTP_URL.",
+    ),
+]
+PostOpt = Annotated[
+    bool,
+    typer.Option("--post", help="With --email: the letter is for the post as well."),
+]
 
 
 ClosedDayOpt = Annotated[
@@ -477,22 +491,33 @@ def report_pending(outcomes: list[PendingOutcome]) -> None:
             warn(f"Pending letter {what} rendered: {done.path}")
 
 
-def follow_letter(wanted: bool, fmt: str, out: Path, templates: Path | None) -> FollowUp:
-    """A writing command's --letter (certcli.letters.follow_up.FollowUp), the
-    pending letters it completes reported on stderr."""
+def follow_letter(
+    wanted: bool,
+    fmt: str,
+    out: Path,
+    templates: Path | None,
+    email: bool = False,
+    post: bool = False,
+) -> FollowUp:
+    """A writing command's --letter, --email and --post
+    (certcli.letters.follow_up.FollowUp), the pending letters it completes reported
+    on stderr."""
     from certcli.letters.follow_up import FollowUp
 
-    return FollowUp(wanted, fmt, out, templates, on_pending=report_pending)
+    return FollowUp(wanted, fmt, out, templates, email=email, post=post, on_pending=report_pending)
 
 
 def finish_letter(follow: FollowUp, json_out: bool) -> None:
-    """Print the letter's path (text mode), or fail with the rendering error."""
+    """Print the letter's path and its e-mail (text mode), then fail with the
+    rendering or sending error, if any."""
+    if follow.path and not json_out:
+        say(f"Letter {follow.template}: {_shown_path(follow.path)}")
+    if follow.message and follow.message["status"] == "sent" and not json_out:
+        say(f"E-mailed to {follow.message['to']}: {follow.message['message_id']}")
     if follow.error:
         from certcli.errors import CertcliError
 
         raise CertcliError(follow.error)
-    if follow.path and not json_out:
-        say(f"Letter {follow.template}: {_shown_path(follow.path)}")
 
 
 def _shown_path(path: str) -> str:

@@ -57,6 +57,8 @@ def cqpt_admissibility(
         ),
     ] = None,
     letter: LetterOpt = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
@@ -76,8 +78,8 @@ def cqpt_admissibility(
 
     accepted = common.exactly_one({"--accept": accept is True, "--reject": accept is False})
     accept = accepted == "--accept"
-    follow = common.follow_letter(letter, fmt, out, templates)
-    template = follow_up.after_admissibility(accept) if letter else None
+    follow = common.follow_letter(letter, fmt, out, templates, email, post)
+    template = follow_up.after_admissibility(accept) if follow.wanted else None
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         data = cqpt.admissibility(
@@ -94,6 +96,8 @@ def cqpt_orient(
     ref: common.DossierRefArg,
     evaluator: Annotated[int, typer.Option("--evaluator", help="Evaluator organisation id.")],
     letter: LetterOpt = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
@@ -110,7 +114,7 @@ def cqpt_orient(
     from certcli.domain import cqpt
     from certcli.letters import follow_up
 
-    follow = common.follow_letter(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates, email, post)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         data = cqpt.orient(store, ref, evaluator_id=evaluator, date=common.day(date)).to_dict()

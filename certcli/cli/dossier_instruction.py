@@ -155,6 +155,8 @@ def dossier_request(
         ),
     ],
     letter: LetterOpt = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
@@ -172,7 +174,7 @@ def dossier_request(
     from certcli.domain import instruction
     from certcli.letters import follow_up
 
-    follow = common.follow_letter(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates, email, post)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         asked = instruction.request(store, ref, items=items, due=due, date=common.day(date))
@@ -193,6 +195,8 @@ def dossier_interview(
     ],
     minutes: Annotated[int, typer.Option("--minutes", help="Length in minutes.")] = 60,
     letter: LetterOpt = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
@@ -210,7 +214,7 @@ def dossier_interview(
     from certcli.domain import instruction
     from certcli.letters import follow_up
 
-    follow = common.follow_letter(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates, email, post)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         booked = instruction.interview(
@@ -286,6 +290,8 @@ def dossier_withdraw(
     ref: common.DossierRefArg,
     reason: Annotated[str | None, typer.Option("--reason", help="Why, for the record.")] = None,
     letter: LetterOpt = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
@@ -302,7 +308,7 @@ def dossier_withdraw(
     from certcli.domain import instruction
     from certcli.letters import follow_up
 
-    follow = common.follow_letter(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates, email, post)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         done = instruction.withdraw(store, ref, reason=reason, date=common.day(date)).to_dict()
@@ -362,6 +368,8 @@ def dossier_interview_move(
     ],
     reason: Annotated[str | None, typer.Option("--reason", help="Why (required).")] = None,
     letter: LetterOpt = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
@@ -381,7 +389,7 @@ def dossier_interview_move(
     from certcli.domain import instruction
     from certcli.letters import follow_up
 
-    follow = common.follow_letter(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates, email, post)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         done = instruction.move_interview(

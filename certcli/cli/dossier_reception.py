@@ -37,6 +37,8 @@ def dossier_receive(
         typer.Option("--partial", help="Waiting dossier: record pieces but keep the request open."),
     ] = False,
     letter: LetterOpt = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
@@ -54,7 +56,7 @@ def dossier_receive(
     from certcli.domain import reception
     from certcli.letters import follow_up
 
-    follow = common.follow_letter(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates, email, post)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         result = reception.receive(store, ref, pieces or [], partial=partial, date=common.day(date))
@@ -90,6 +92,8 @@ def dossier_pay(
         str | None, typer.Option("--reference", help="Cheque number or transfer reference.")
     ] = None,
     letter: LetterOpt = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
@@ -107,7 +111,7 @@ def dossier_pay(
     from certcli.letters import follow_up
     from certcli.rules.money import format_eur
 
-    follow = common.follow_letter(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates, email, post)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         paid = reception.pay(
@@ -137,6 +141,8 @@ def dossier_check(
         ),
     ] = None,
     letter: LetterOpt = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     fmt: FormatOpt = "pdf",
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
@@ -162,7 +168,7 @@ def dossier_check(
     from certcli.domain import reception
     from certcli.letters import follow_up
 
-    follow = common.follow_letter(letter, fmt, out, templates)
+    follow = common.follow_letter(letter, fmt, out, templates, email, post)
     store = common.store(actor=actor, date=date)
     with follow.step(store):
         checked = reception.check(store, ref, override=override, date=common.day(date))

@@ -200,7 +200,9 @@ def letters_log(
     ] = None,
     json_out: JsonOpt = False,
 ):
-    """The letters rendered for real: which, to whom, about what, when, where, by whom.
+    """The letters rendered for real: which, to whom, about what, when, where, by whom,
+    and how each went: posted, or e-mailed (queued, sent with its date and
+    Message-ID, or failed and why), one line per channel.
 
     Example: certcli letters log --candidate 12
     """
@@ -223,6 +225,7 @@ def letters_log(
             "invoice",
             "notified",
             "by",
+            "how",
             "path",
         ],
         [
@@ -236,12 +239,23 @@ def letters_log(
                 r["invoice"],
                 r["notified_on"],
                 r["by"],
+                _how(r),
                 r["path"],
             ]
             for r in rows
         ],
         caption=f"{len(rows)} letter(s)",
     )
+
+
+def _how(item: dict) -> str:
+    """posted; e-mailed on DATE MESSAGE-ID; e-mail queued/failed: why."""
+    if item["channel"] == "post":
+        return "posted"
+    if item["status"] == "sent":
+        return f"e-mailed to {item['to']} on {item['sent_at'][:10]} {item['message_id']}"
+    why = f": {item['error']}" if item["error"] else ""
+    return f"e-mail {item['status']} ({item['to']}){why}"
 
 
 @app.command("notified")

@@ -82,7 +82,14 @@ def renewals_remind(
             help="The secretariat's templates folder [default: $CERTCLI_TEMPLATES].",
         ),
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Render, record nothing.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Render, record nothing (with --email: .eml files, nothing sent)."
+        ),
+    ] = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     date: DateOpt = None,
     actor: ActorOpt = None,
     json_out: JsonOpt = False,
@@ -91,9 +98,14 @@ def renewals_remind(
 
     The window is computed on --as-of, which defaults to --date (the letters' date).
     A holder without a postal address is skipped and not recorded: the others are
-    reminded, the skipped ones listed, and the command exits with status 1.
+    reminded, the skipped ones listed, and the command exits with status 1. With
+    --email each reminder's PDF is e-mailed (a holder without an e-mail address is
+    skipped the same way), through the outbox: a message not sent now (server down,
+    temporary refusal) stays queued for `certcli mail flush`, exit status 1.
 
     Example: certcli renewals remind --months 9 --out courrier/ --one-file
+
+    Example: certcli renewals remind --months 9 --email
     """
     from certcli.errors import CertcliError
     from certcli.letters import reminders
@@ -114,6 +126,8 @@ def renewals_remind(
             templates_dir=templates,
             dry_run=dry_run,
             progress=step,
+            email=email,
+            post=post,
         )
     if json_out:
         common.emit_json(done.to_dict())
@@ -122,8 +136,17 @@ def renewals_remind(
         common.say(f"{verb} {len(done.reminded)} certificate(s)")
         for path in done.files:
             common.say(str(path))
+        if email:
+            common.say(f"{'would e-mail' if dry_run else 'e-mailed'} {len(done.emailed)}")
         for skipped in done.skipped:
             common.say(f"skipped {skipped['certificate']}: {skipped['reason']}")
+        for left in done.not_emailed:
+            common.say(f"not e-mailed {left['certificate']} ({left['status']}): {left['error']}")
+    if done.not_emailed:
+        raise CertcliError(
+            f"{len(done.not_emailed)} reminder(s) recorded but not e-mailed: "
+            "see `certcli mail queue`, `certcli mail flush` retries the queued ones"
+        )
     if done.skipped:
         numbers = ", ".join(s["certificate"] for s in done.skipped)
         raise CertcliError(

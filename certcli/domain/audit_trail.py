@@ -27,6 +27,7 @@ ENTITIES = (
     "invoice",
     "letter",
     "member",
+    "outbox",
     "session",
 )
 
@@ -739,6 +740,26 @@ def _dues(d):
 def _letter(d):
     about = f" for {d['ref']}" if d.get("ref") else ""
     return f"letter {d['template']}{about} ({d['format']}): {d['path']}"
+
+
+@sentence("mail.queue")
+def _mail_queued(d):
+    return f"e-mail queued to {d['to']}: {d['subject']} ({d['message_id']})"
+
+
+@sentence("mail.sent")
+def _mail_sent(d):
+    return f"e-mail sent to {d['to']}: {d['subject']} ({d['message_id']})"
+
+
+@sentence("mail.failed")
+def _mail_failed(d):
+    return f"e-mail to {d['to']} failed: {d.get('error') or 'refused'}"
+
+
+@sentence("candidate.credentials")
+def _credentials(d):
+    return f"member-space identifiers e-mailed to {d['to']} ({d['message_id']})"
 
 
 @sentence("letter.notified")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certcli.errors import CertcliError, NotFound, ValidationError
-from certcli.letters import catalog, log, render
+from certcli.letters import catalog, log, mail, render
 from certcli.rules import dates
 
 if TYPE_CHECKING:
@@ -112,20 +112,32 @@ class FollowUp:
         out: Path,
         templates: Path | None,
         *,
+        email: bool = False,
+        post: bool = False,
         on_pending: Callable[[list[log.PendingOutcome]], None] | None = None,
     ):
+        wanted = wanted or email or post
         self.wanted, self.fmt, self.out, self.templates = wanted, fmt, out, templates
+        # --email: the letter's PDF goes by e-mail (certcli.letters.mail); it is for
+        # the post too with --post, or when only --letter was given.
+        self.email, self.post = email, post or not email
         self.on_pending = on_pending
         self.template: str | None = None
         self.path: str | None = None
         self.error: str | None = None
+        self.message: dict | None = None  # the e-mail, as `mail queue` lists it
         self._asked: tuple | None = None  # (pending id, composed letter)
+        self._queued: int | None = None  # the e-mail's outbox id
         self._in_step = False
         if wanted:
             # Mistyped options fail before anything is recorded.
             if fmt not in render.FORMATS:
                 raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
             catalog.own_templates_dir(templates)
+        if email:
+            if fmt != "pdf":
+                raise ValidationError("--email sends the letter as a PDF: drop --format html")
+            mail.check_settings()
 
     @contextmanager
     def step(self, store: Store):
@@ -163,6 +175,19 @@ class FollowUp:
                     date=date,
                     templates_dir=self.templates,
                 )
+                outgoing = None
+                if self.email:
+                    try:
+                        outgoing = mail.for_letter(letter, date=date, templates_dir=self.templates)
+                    except mail.NoEmailAddress as exc:
+                        self.error = (
+                            f"{ref}: the step is recorded but nothing was e-mailed: {exc}"
+                            + (
+                                "; its letter is rendered for the post"
+                                if self.post
+                                else "; its letter is rendered, for the post or a later e-mail"
+                            )
+                        )
                 pending_id = log.ask(
                     store,
                     letter,
@@ -170,7 +195,10 @@ class FollowUp:
                     fmt=self.fmt,
                     out_dir=self.out,
                     templates_dir=self.templates,
+                    post=self.post or outgoing is None,
                 )
+                if outgoing is not None:
+                    self._queued = mail.queue(store, outgoing, pending_id=pending_id)
         except CertcliError as exc:
             again = [
                 f"certcli letters render {template} {option} {ref}",
@@ -209,6 +237,30 @@ class FollowUp:
             outcomes = log.complete_pending(store)
             if self.on_pending is not None:
                 self.on_pending(outcomes)
+        if self._queued is not None:
+            self._send(store, ref)
+
+    def _send(self, store: Store, ref: str) -> None:
+        """The step's e-mail, now that its letter is rendered (then the rest of the
+        queue, an earlier run's)."""
+        assert self._queued is not None
+        with mail.Sender(store) as sending:
+            done = sending.flush([self._queued])
+            sending.flush()
+        found = store.outbox_message(self._queued)
+        assert found is not None  # recorded in the step
+        self.message = mail.item(found)
+        if self.message["status"] == "failed":
+            self.error = (
+                f"{ref}: the step is recorded and its letter rendered, but the server "
+                f"refused the e-mail for good: {self.message['error']}"
+            )
+        elif self.message["status"] == "queued":
+            why = self.message["error"] or done.unreachable or "not sent"
+            self.error = (
+                f"{ref}: the step is recorded and its letter rendered; its e-mail is "
+                f"queued ({why}): `certcli mail flush` sends it"
+            )
 
     def render_decision(self, store: Store, result: dict) -> None:
         """The letter of a decision just recorded (`commission decide`, `appeal decide`),
@@ -219,5 +271,10 @@ class FollowUp:
             self.render(store, template, dossier=result["ref"], date=decision_date(store, result))
 
     def add_to(self, data: dict) -> dict:
-        """The command's JSON with `"letter": path` (null when it failed)."""
-        return {**data, "letter": self.path} if self.wanted else data
+        """The command's JSON with `"letter": path` (null when it failed) and, with
+        --email, `"email"`: the message as `mail queue` lists it (null if none)."""
+        if not self.wanted:
+            return data
+        if self.email:
+            return {**data, "letter": self.path, "email": self.message}
+        return {**data, "letter": self.path}

@@ -40,8 +40,11 @@ class RenderedLetter:
         }
 
 
-def record(store: Store, letter: Letter, path: Path, fmt: str, date: dt.date) -> int:
-    """Log one rendered letter (call inside store.transaction())."""
+def record(
+    store: Store, letter: Letter, path: Path, fmt: str, date: dt.date, *, post: bool = True
+) -> int:
+    """Log one rendered letter (call inside store.transaction()); `post`: it is for
+    the post (an `--email` letter without `--post` is not)."""
     ctx = letter.context
     letter_id = store.insert(
         "letters",
@@ -56,6 +59,7 @@ def record(store: Store, letter: Letter, path: Path, fmt: str, date: dt.date) ->
             "format": fmt,
             "actor": store.actor,
             "rendered_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "post": int(post),
         },
     )
     store.audit(
@@ -90,8 +94,10 @@ def ask(
     out_dir: str | Path,
     templates_dir: str | Path | None = None,
     reminder_id: int | None = None,
+    post: bool = True,
 ) -> int:
-    """Record `letter` as pending (call inside the step's transaction); its id."""
+    """Record `letter` as pending (call inside the step's transaction); its id.
+    `post`: for the post (False: only e-mailed, certcli.letters.mail)."""
     if fmt not in render.FORMATS:
         raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
     ctx = letter.context
@@ -109,6 +115,7 @@ def ask(
             "out_dir": str(Path(out_dir).resolve()),
             "templates_dir": str(Path(templates_dir).resolve()) if templates_dir else None,
             "reminder_id": reminder_id,
+            "post": int(post),
             "asked_by": store.actor,
             "asked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         },
@@ -166,7 +173,14 @@ def complete(
                 for row, letter in zip(rows, composed, strict=True):
                     if _done(store, row["id"]):
                         raise _Taken
-                    letter_id = record(store, letter, path, fmt, dt.date.fromisoformat(row["date"]))
+                    letter_id = record(
+                        store,
+                        letter,
+                        path,
+                        fmt,
+                        dt.date.fromisoformat(row["date"]),
+                        post=bool(row["post"]),
+                    )
                     store.update("pending_letters", row["id"], {"letter_id": letter_id})
                     if row["reminder_id"]:
                         store.update("reminders", row["reminder_id"], {"letter_id": letter_id})
@@ -252,15 +266,24 @@ def pending(store: Store) -> list[dict]:
 
 
 def log(store: Store, *, candidate_id: int | None = None, dossier: str | None = None) -> list[dict]:
-    """The letters sent, oldest first (`letters log` JSON keys)."""
+    """How each letter went, oldest first (`letters log` JSON keys): one item per
+    channel, "post" for a letter for the post, "email" for each message that carried
+    it (its Message-ID, status queued/sent/failed, when it was sent, the server's
+    text when it failed); a message with no letter (the identifiers) is an "email"
+    item of its own."""
     dossier_id = None
     if dossier is not None:
         row = store.dossier(dossier.strip())
         if row is None:
             raise NotFound(f"no dossier {dossier!r}")
         dossier_id = row["id"]
-    return [
-        {
+    rows = store.letters_log(candidate_id=candidate_id, dossier_id=dossier_id)
+    emails: dict[int, list] = {}
+    for m in store.outbox_for_letters([r["id"] for r in rows]):
+        emails.setdefault(m["carried_letter_id"], []).append(m)
+    items = []
+    for r in rows:
+        letter = {
             "id": r["id"],
             "template": r["template"],
             "candidate_id": r["candidate_id"],
@@ -274,8 +297,53 @@ def log(store: Store, *, candidate_id: int | None = None, dossier: str | None = 
             "notified_on": r["notified_on"],
             "registered": r["registered"],
         }
-        for r in store.letters_log(candidate_id=candidate_id, dossier_id=dossier_id)
-    ]
+        if r["post"] or r["id"] not in emails:
+            items.append({**letter, **_post_channel()})
+        for m in emails.get(r["id"], ()):
+            items.append({**letter, **_email_channel(m)})
+    if dossier_id is None:
+        for m in store.outbox_without_letter(candidate_id):
+            items.append(
+                {
+                    "id": None,
+                    "template": m["template"],
+                    "candidate_id": m["candidate_id"],
+                    "dossier": None,
+                    "certificate": None,
+                    "invoice": None,
+                    "date": m["date"],
+                    "path": None,
+                    "format": None,
+                    "by": m["actor"],
+                    "notified_on": None,
+                    "registered": None,
+                    **_email_channel(m),
+                }
+            )
+        items.sort(key=lambda i: i["date"])  # stable: the letters' order kept within a day
+    return items
+
+
+def _post_channel() -> dict:
+    return {
+        "channel": "post",
+        "status": "posted",
+        "message_id": None,
+        "to": None,
+        "sent_at": None,
+        "error": None,
+    }
+
+
+def _email_channel(m) -> dict:
+    return {
+        "channel": "email",
+        "status": m["status"],
+        "message_id": m["message_id"],
+        "to": m["to_addr"],
+        "sent_at": m["sent_at"],
+        "error": m["error"],
+    }
 
 
 MAX_REGISTERED = 40  # a registered letter's number (e.g. "1A 123 456 7890 1")

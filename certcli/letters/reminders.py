@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from certcli.domain import renewals
 from certcli.domain.renewals import Due
 from certcli.errors import StateError, ValidationError
-from certcli.letters import catalog, conditions, log, render
+from certcli.letters import catalog, conditions, log, mail, render
 from certcli.letters.context import LetterContext, certificate_context
 
 if TYPE_CHECKING:
@@ -37,13 +37,22 @@ class Reminded:
     # certificates left out, unrecorded: [{"certificate", "reason"}]
     skipped: list[dict] = field(default_factory=list)
     dry_run: bool = False
+    email: bool = False
+    # --email: the certificates whose reminder went by e-mail in this run, and those
+    # whose message is still queued or was refused: [{"certificate", "status", "error"}]
+    emailed: list[str] = field(default_factory=list)
+    not_emailed: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "reminded": self.reminded,
             "files": [str(p) for p in self.files],
             "skipped": self.skipped,
         }
+        if self.email:
+            data["emailed"] = self.emailed
+            data["not_emailed"] = self.not_emailed
+        return data
 
 
 HOLD = 50  # periods held (reminder + pending letter) per transaction by `remind`
@@ -64,20 +73,36 @@ def remind(
     templates_dir: str | Path | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    email: bool = False,
+    post: bool = False,
 ) -> Reminded:
     """Render a reminder for every certificate due and record it (unless dry_run).
 
     A holder without a postal address is skipped, nothing recorded for them: they
-    come back at the next run once the address is added (see `Reminded.skipped`)."""
+    come back at the next run once the address is added (see `Reminded.skipped`).
+    `email`: each reminder is also e-mailed, its PDF attached, through the outbox
+    (certcli.letters.mail): its message recorded with the reminder, sent once its
+    letter is rendered (a dry run writes .eml files); a holder without an e-mail
+    address is skipped like one without a postal address. The letter is for the
+    post only with `post`."""
     if date < as_of:
         raise ValidationError(
             f"--date {date.isoformat()} is before --as-of "
             f"{as_of.isoformat()}: a reminder cannot be dated before the "
             "day its window is computed for"
         )
+    if email:
+        if one_file:
+            raise ValidationError("--one-file is for printing: each e-mail carries its own letter")
+        if fmt != "pdf":
+            raise ValidationError("--email sends the letter as a PDF: drop --format html")
+        if not dry_run:
+            mail.check_settings()
     todo = renewals.due(store, as_of=as_of, months=months, pending=True)
-    result = Reminded(dry_run=dry_run)
+    result = Reminded(dry_run=dry_run, email=email)
     if not todo:
+        if email and not dry_run:
+            _send(store, result, {}, None)  # what an earlier run left queued
         return result
     info = catalog.find(TEMPLATE, templates_dir)  # fail before writing anything
     folder = render.prepare_out_dir(out_dir)
@@ -86,42 +111,56 @@ def remind(
     if one_file:
         return _remind_one_file(store, todo, folder, fmt, date, info, templates_dir, result, step)
     done = 0
+    sender: mail.Sender | None = None
+    messages: dict[int, str] = {}  # outbox id -> certificate
     for start in range(0, len(todo), HOLD):
-        chunk = [
-            (item, _compose_or_skip(store, item, date, info, templates_dir, result))
-            for item in todo[start : start + HOLD]
-        ]
+        chunk = []
+        for item in todo[start : start + HOLD]:
+            letter = _compose_or_skip(store, item, date, info, templates_dir, result)
+            outgoing = None
+            if letter is not None and email:
+                try:
+                    outgoing = mail.for_letter(letter, date=date, templates_dir=templates_dir)
+                except mail.NoEmailAddress as exc:
+                    result.skipped.append({"certificate": item.certificate, "reason": str(exc)})
+                    letter = None
+            chunk.append((item, letter, outgoing))
         held: list[tuple[Due, render.Letter | None, int | None]]
         if dry_run:
-            held = [(item, letter, None) for item, letter in chunk]
+            held = [(item, letter, None) for item, letter, _ in chunk]
         else:
             # A few periods held per transaction: a commit each would double the cost
-            # of a letter (one more fsync).
+            # of a letter (one more fsync). A reminder's e-mail is recorded with it.
+            held = []
             with store.transaction():
-                held = [
-                    (
-                        item,
-                        letter,
-                        claim(
+                for item, letter, outgoing in chunk:
+                    pending_id = None
+                    if letter is not None:
+                        pending_id = claim(
                             store,
                             letter,
                             date=date,
                             fmt=fmt,
                             out_dir=folder,
                             templates_dir=templates_dir,
+                            post=post or not email,
                         )
-                        if letter is not None
-                        else None,
-                    )
-                    for item, letter in chunk
-                ]
+                    if pending_id is not None and outgoing is not None:
+                        messages[mail.queue(store, outgoing, pending_id=pending_id)] = (
+                            item.certificate
+                        )
+                    held.append((item, letter, pending_id))
+        outgoing_of = {item.certificate: outgoing for item, _, outgoing in chunk}
         for item, letter, pending_id in held:
             done += 1
             if letter is not None and dry_run:
-                result.files.append(
-                    render.render_unlogged(store, [letter], folder, fmt, date, templates_dir)
-                )
+                path = render.render_unlogged(store, [letter], folder, fmt, date, templates_dir)
+                result.files.append(path)
                 result.reminded.append(item.certificate)
+                outgoing = outgoing_of[item.certificate]
+                if outgoing is not None:
+                    result.files.append(mail.write_eml(folder, outgoing, path))
+                    result.emailed.append(item.certificate)
             elif letter is not None and pending_id is not None:
                 # else skipped, or another run holds the period
                 rendered = log.complete(store, [pending_id], [letter])
@@ -129,7 +168,38 @@ def remind(
                 if rendered:
                     result.files.append(rendered[0].path)
             step(done, len(todo), item.certificate)
+        if messages and not dry_run:
+            sender = sender or mail.Sender(store)
+            _send(store, result, messages, list(messages), sender)
+            messages = {}
+    if email and not dry_run:
+        _send(store, result, {}, None, sender)  # what an earlier run left queued
     return result
+
+
+def _send(
+    store: Store,
+    result: Reminded,
+    messages: dict[int, str],
+    ids: list[int] | None,
+    sender: mail.Sender | None = None,
+) -> None:
+    """Send the chunk's messages (`ids`), or with None every queued one; the
+    certificates of this run's in `result.emailed` / `result.not_emailed`."""
+    own = sender or mail.Sender(store)
+    try:
+        done = own.flush(ids)
+    finally:
+        if sender is None or ids is None:
+            own.close()
+    for m in done.sent:
+        if m["id"] in messages:
+            result.emailed.append(messages[m["id"]])
+    for m in [*done.queued, *done.failed, *done.waiting]:
+        if m["id"] in messages:
+            result.not_emailed.append(
+                {"certificate": messages[m["id"]], "status": m["status"], "error": m["error"]}
+            )
 
 
 def _remind_one_file(
@@ -252,7 +322,14 @@ def record(store: Store, letter: render.Letter, path: Path, fmt: str, date: dt.d
 
 
 def claim(
-    store: Store, letter: render.Letter, *, date: dt.date, fmt: str, out_dir, templates_dir=None
+    store: Store,
+    letter: render.Letter,
+    *,
+    date: dt.date,
+    fmt: str,
+    out_dir,
+    templates_dir=None,
+    post: bool = True,
 ) -> int | None:
     """Hold the certificate's current period for this reminder letter: the reminder
     (its letter to come), the pending letter and the audit, inside the caller's
@@ -279,6 +356,7 @@ def claim(
             out_dir=out_dir,
             templates_dir=templates_dir,
             reminder_id=reminder_id,
+            post=post,
         )
         store.audit(
             "renewal.remind",

@@ -19,6 +19,7 @@ from certcli.store.instruction import InstructionQueries
 from certcli.store.invoices import InvoicesQueries
 from certcli.store.letters import LettersQueries
 from certcli.store.members import MembersQueries
+from certcli.store.outbox import OutboxQueries
 from certcli.store.stats import StatsQueries
 
 __all__ = ["SCHEMA_VERSION", "Store"]
@@ -34,6 +35,7 @@ class Store(
     CertificatesQueries,
     InvoicesQueries,
     LettersQueries,
+    OutboxQueries,
     CqptQueries,
     StatsQueries,
     AuditQueries,

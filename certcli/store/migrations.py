@@ -664,6 +664,57 @@ def m018_commission_members(db: Database) -> None:
     db.execute("ALTER TABLE sessions ADD COLUMN minutes_signed_on TEXT")
 
 
+@migrations()
+def m019_outbox(db: Database) -> None:
+    """E-mail (issue 14). `outbox`: each message recorded in the transaction of its
+    step (recipient, subject, its mail template, the letter it carries through the
+    pending letter, a Message-ID made once), then sent after the commit; its status
+    goes queued -> sent or failed (the server's text in `error`), never back, so a
+    message is never sent twice; `claimed_by`/`claimed_at` mark the run sending it.
+    The credentials message keeps no body (the identifiers are not stored).
+    letters.post / pending_letters.post: whether the letter is for the post (an
+    `--email` letter without `--post` is not). `credentials`: the day a candidate's
+    member-space identifiers were e-mailed, with their message."""
+    db.execute("ALTER TABLE letters ADD COLUMN post INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE pending_letters ADD COLUMN post INTEGER NOT NULL DEFAULT 1")
+    db.execute("""CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('letter', 'credentials', 'test')),
+        template TEXT NOT NULL,
+        to_addr TEXT NOT NULL,
+        from_addr TEXT NOT NULL,
+        from_name TEXT,
+        subject TEXT NOT NULL,
+        body_text TEXT,
+        body_html TEXT,
+        candidate_id INTEGER REFERENCES candidates(id),
+        pending_letter_id INTEGER REFERENCES pending_letters(id),
+        letter_id INTEGER REFERENCES letters(id),
+        date TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        claimed_by TEXT,
+        claimed_at TEXT,
+        sent_at TEXT,
+        actor TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""")
+    db.execute("CREATE INDEX outbox_queued ON outbox(id) WHERE status = 'queued'")
+    db.execute("CREATE INDEX outbox_pending_letter ON outbox(pending_letter_id)")
+    db.execute("CREATE INDEX outbox_letter ON outbox(letter_id)")
+    db.execute("CREATE INDEX outbox_candidate ON outbox(candidate_id)")
+    db.execute("""CREATE TABLE credentials (
+        id INTEGER PRIMARY KEY,
+        candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+        date TEXT NOT NULL,
+        outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+        actor TEXT NOT NULL
+    )""")
+    db.execute("CREATE INDEX credentials_candidate ON credentials(candidate_id, date)")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
