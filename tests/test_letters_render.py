@@ -136,6 +136,12 @@ def test_render_logs_and_dry_run_does_not(cli, office, tmp_path, unchanged):
             "by": "claire",
             "notified_on": None,
             "registered": None,
+            "channel": "post",
+            "status": "posted",
+            "message_id": None,
+            "to": None,
+            "sent_at": None,
+            "error": None,
         }
     ]
     assert cli.json("letters", "log", "--dossier", "2026-0002") == []
