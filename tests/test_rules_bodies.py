@@ -67,6 +67,8 @@ def test_reminders_and_accounts_default_when_the_body_file_leaves_them_out(cli):
         ('template = "relance-2"\n', "", "reminders.levels[2].template"),
         ("days = 45", "days = 10", "reminders.levels[2].days"),
         ('customers = "411000"', 'clients = "411000"', "accounts.clients"),
+        ('from_address = "secretariat@opqtecc.org"', 'from_address = "nope"', "mail.from_address"),
+        ('from_name = "Secrétariat OPQTECC"', 'sender = "x"', "mail.sender"),
     ],
 )
 def test_a_missing_or_invalid_field_names_the_file_and_the_field(cli, body_toml, old, new, field):
@@ -149,3 +151,12 @@ def test_the_vat_line_of_the_letters_is_the_body_s(cli, store, body_toml, tmp_pa
     cli.ok("letters", "render", "facture", "--invoice", number, "--format", "html", "--out", out)
     html = next(out.glob("*.html")).read_text()
     assert "TVA non applicable (art. 261-7-1° du CGI)." in html and "293" not in html
+
+
+def test_the_mail_section_is_the_sender(body_toml):
+    body = schemes.get("ECO").body
+    assert body.mail == bodies.MailSender("Secrétariat OPQTECC", "secretariat@opqtecc.org")
+    text = body_toml.read_text()
+    body_toml.write_text(text[: text.index("[mail]")])
+    schemes._catalog.cache_clear()
+    assert schemes.get("ECO").body.mail is None

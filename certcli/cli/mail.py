@@ -72,7 +72,12 @@ def _body(code: str | None) -> dict:
         found = bodies[code]
     else:
         raise NotFound(f"no body {code!r} (known: {', '.join(sorted(bodies))})")
-    return {"code": found.code, "name": found.name, "email": found.email, **found.extra}
+    sender = (
+        {"from_name": found.mail.from_name, "from_address": found.mail.from_address}
+        if found.mail
+        else {}
+    )
+    return {"code": found.code, "name": found.name, "email": found.email, "mail": sender}
 
 
 @app.command("queue")

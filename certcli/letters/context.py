@@ -174,6 +174,11 @@ def _scheme(code: str) -> tuple[dict, dict]:
         "signatory": body.signatory,
         **body.extra,
         **body_identity(body),
+        "mail": (
+            {"from_name": body.mail.from_name, "from_address": body.mail.from_address}
+            if body.mail
+            else {}
+        ),
     }
 
     def pieces(kind):

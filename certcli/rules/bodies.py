@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
-from certcli.errors import SchemeError
+from certcli.errors import SchemeError, ValidationError
 
 VAT_REGIMES = ("franchise", "assujetti")
 # The fee kinds a VAT rate is given for: each invoice purpose maps to one.
@@ -122,6 +122,14 @@ ACCOUNT_FIELDS = tuple(Accounts.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
+class MailSender:
+    """The `[mail]` section: who the body's e-mails come from (certcli.letters.mail)."""
+
+    from_name: str
+    from_address: str
+
+
+@dataclass(frozen=True)
 class Body:
     code: str
     name: str
@@ -136,6 +144,7 @@ class Body:
     invoicing: Invoicing
     reminders: tuple[ReminderLevel, ...] = DEFAULT_REMINDERS
     accounts: Accounts = Accounts()
+    mail: MailSender | None = None
     path: Path | None = None
     extra: dict = field(default_factory=dict)
 
@@ -353,6 +362,24 @@ def _reminders(t: _Table) -> tuple[ReminderLevel, ...]:
     return tuple(levels)
 
 
+def _mail(t: _Table) -> MailSender | None:
+    """[mail] from_name, from_address; None without the section (the config file's
+    mail.from_* or the body's own name and e-mail then)."""
+    if not t.table:
+        return None
+    unknown = sorted(set(t.table) - {"from_name", "from_address"})
+    if unknown:
+        t.fail(unknown[0], "is not a mail setting (from_name, from_address)")
+    from certcli.rules import validators
+
+    address = t.text("from_address")
+    try:
+        address = validators.email(address)
+    except ValidationError as exc:
+        t.fail("from_address", f"is not a valid e-mail address ({exc})")
+    return MailSender(from_name=t.text("from_name", ""), from_address=address)
+
+
 def _accounts(t: _Table) -> Accounts:
     unknown = sorted(set(t.table) - set(ACCOUNT_FIELDS))
     if unknown:
@@ -374,6 +401,7 @@ KNOWN = {
     "invoicing",
     "reminders",
     "accounts",
+    "mail",
 }
 
 
@@ -394,6 +422,7 @@ def load(path: Path, table: dict) -> Body:
         invoicing=_invoicing(t.sub("invoicing")),
         reminders=_reminders(t.sub("reminders", required=False)),
         accounts=_accounts(t.sub("accounts", required=False)),
+        mail=_mail(t.sub("mail", required=False)),
         path=path,
         extra={k: v for k, v in table.items() if k not in KNOWN},
     )
