@@ -389,3 +389,20 @@ def test_send_credentials_with_the_server_down_fails_for_good(cli, store, smtp_d
     assert "send them again" in result.stderr
     [failed] = cli.json("mail", "queue")
     assert failed["status"] == "failed"
+
+
+def test_flush_with_nothing_queued_needs_no_server(cli):
+    assert cli.json("mail", "flush")["sent"] == []
+    assert "none found" not in cli.ok("mail", "queue").stdout  # an empty table, no error
+
+
+def test_mail_queue_refuses_an_unknown_status(cli):
+    assert "invalid status 'done'" in cli.fails("mail", "queue", "--status", "done").stderr
+
+
+def test_mail_flush_dry_run_writes_the_queued_as_eml(cli, store, tmp_path, smtp_down):
+    check_email(cli, store, tmp_path)  # queued: the server is down
+    data = cli.json("mail", "flush", "--dry-run", "--out", tmp_path / "eml")
+    [path] = data["files"]
+    assert path.endswith(".eml") and "lea-at-example.org" in path
+    assert [m["status"] for m in cli.json("mail", "queue")] == ["queued"]  # still to send

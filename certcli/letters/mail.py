@@ -489,6 +489,8 @@ def flush(store: Store, *, dry_run_dir: Path | None = None) -> Flushed:
             result.written.append(write_eml(folder, _outgoing(row), attachment))
             result.queued.append(item(row))
         return result
+    if not store.outbox_queued():
+        return Flushed()  # nothing to send: no server needed
     check_settings()
     with Sender(store) as sending:
         return sending.flush()
