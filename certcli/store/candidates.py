@@ -143,6 +143,8 @@ class CandidateQueries(BaseStore):
         "invoices": "id, number",
         "letters": "id, template",
         "pending_letters": "id, template",
+        "outbox": "id, template",
+        "credentials": "id, date",
     }
 
     def candidate_holdings(self, candidate_id: int) -> dict[str, list[sqlite3.Row]]:
