@@ -122,6 +122,26 @@ def test_simple_reads_do_not_import_heavy_modules(cli, db_path, args):
     assert run.stdout.strip().splitlines()[-1] == "HEAVY:"
 
 
+def test_running_a_command_builds_only_that_command():
+    """Typer resolves every parameter of a command it builds: one run builds the one
+    command it runs, not the noun's twenty nor the top-level verbs."""
+    import typer.main
+    from typer._click import Context
+
+    from certcli.cli import app
+
+    root = typer.main.get_command(app)
+    ctx = Context(root)
+    dossier = root.get_command(ctx, "dossier")
+    assert dossier.get_command(ctx, "show").name == "show"
+    assert list(root.commands) == ["dossier"] and list(dossier.commands) == ["show"]
+    # Listing (for --help and completion) still names every command, in order.
+    names = dossier.list_commands(ctx)
+    assert names[:3] == ["add", "list", "show"] and "interview-held" in names
+    assert root.list_commands(ctx)[:2] == ["init", "info"] and "dossier" in root.list_commands(ctx)
+    assert root.get_command(ctx, "no-such-noun") is None
+
+
 def test_realistic_mistakes_are_errors_not_crashes(cli, tmp_path):
     assert "too large" in cli.fails("candidate", "show", "99999999999999999999").stderr
     assert (

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
+import inspect
 import os
 import sqlite3
 import sys
@@ -11,7 +13,9 @@ from typing import Annotated
 import typer
 import typer.main
 from typer._click.exceptions import ClickException
+from typer._click.utils import make_default_short_help
 from typer.core import TyperGroup
+from typer.models import CommandInfo, TyperInfo
 
 from certcli import __version__
 from certcli.cli.output import printable
@@ -28,17 +32,20 @@ class CertcliGroup(TyperGroup):
     # noun -> module of certcli.cli, imported only when that noun is used, so
     # `certcli info` does not pay for building sixteen sub-apps it never runs.
     lazy: dict[str, str] = {}
+    # Top-level verb -> its registration, built into a command only when it runs.
+    verbs: dict[str, CommandInfo] = {}
 
     def list_commands(self, ctx):
-        return [*super().list_commands(ctx), *(n for n in self.lazy if n not in self.commands)]
+        order = [*self.verbs, *self.lazy]
+        return [*order, *(name for name in self.commands if name not in order)]
 
     def get_command(self, ctx, cmd_name):
-        if cmd_name not in self.commands and cmd_name in self.lazy:
-            module = importlib.import_module(f"certcli.cli.{self.lazy[cmd_name]}")
-            group = typer.main.get_group(module.app)
-            group.name = cmd_name
-            _plain_help(group)
-            self.commands[cmd_name] = group
+        if cmd_name not in self.commands:
+            if cmd_name in self.verbs:
+                self.commands[cmd_name] = _command(self.verbs[cmd_name])
+            elif cmd_name in self.lazy:
+                module = importlib.import_module(f"certcli.cli.{self.lazy[cmd_name]}")
+                self.commands[cmd_name] = _noun_group(module.app, cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx, formatter):
@@ -53,6 +60,9 @@ class CertcliGroup(TyperGroup):
                 if command.hidden:
                     continue
                 rows.append((name, command.get_short_help_str(limit)))
+            elif name in self.verbs:
+                # Click's own shortening, as the command would give once built.
+                rows.append((name, make_default_short_help(_help_of(self.verbs[name]), limit)))
             else:
                 module = importlib.import_module(f"certcli.cli.{self.lazy[name]}")
                 rows.append((name, _short_help(module.app.info.help or "", limit)))
@@ -123,6 +133,58 @@ class CertcliGroup(TyperGroup):
             )
         finally:
             _close_stores()
+
+
+class NounGroup(TyperGroup):
+    """A noun's sub-app (`certcli dossier ...`) whose commands are built when first
+    asked for. Typer builds a command by resolving every parameter's type hints,
+    1 ms or more each: running `dossier show` builds one command, not the noun's
+    twenty. `--help` of the noun still lists them all (it asks for each)."""
+
+    pending: dict[str, CommandInfo]
+
+    def list_commands(self, ctx):
+        return [*self.pending, *(name for name in self.commands if name not in self.pending)]
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in self.commands and cmd_name in self.pending:
+            self.commands[cmd_name] = _command(self.pending[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+
+def _command(info: CommandInfo):
+    command = typer.main.get_command_from_info(
+        info, pretty_exceptions_short=True, rich_markup_mode=None
+    )
+    _plain_help(command)
+    return command
+
+
+def _noun_group(sub_app: typer.Typer, name: str) -> NounGroup:
+    """The group of a sub-app with none of its commands built yet: Typer builds
+    them all in one go, so it is given a copy that holds none."""
+    shell = copy.copy(sub_app)
+    shell.registered_commands = []
+    group = typer.main.get_group_from_info(
+        TyperInfo(shell, cls=NounGroup),
+        pretty_exceptions_short=sub_app.pretty_exceptions_short,
+        suggest_commands=sub_app.suggest_commands,
+        rich_markup_mode=None,
+    )
+    assert isinstance(group, NounGroup)
+    group.pending = {_name_of(info): info for info in sub_app.registered_commands}
+    group.name = name
+    _plain_help(group)
+    return group
+
+
+def _name_of(info: CommandInfo) -> str:
+    assert info.callback is not None
+    return info.name or typer.main.get_command_name(info.callback.__name__)
+
+
+def _help_of(info: CommandInfo) -> str:
+    return info.help or inspect.getdoc(info.callback) or ""
 
 
 def _close_stores() -> None:
@@ -269,5 +331,9 @@ _SUBAPPS = [
     ("db", "db"),
 ]
 
-importlib.import_module("certcli.cli.system").register(app)
+# The top-level verbs register on a holder, not on the root: the root builds them one
+# at a time, when each runs (see CertcliGroup.verbs).
+_verbs = typer.Typer()
+importlib.import_module("certcli.cli.system").register(_verbs)
+CertcliGroup.verbs = {_name_of(info): info for info in _verbs.registered_commands}
 CertcliGroup.lazy = {noun: module_name for module_name, noun in _SUBAPPS}
