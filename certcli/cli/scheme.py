@@ -50,7 +50,7 @@ def scheme_show(
     from certcli.rules import schemes
 
     scheme = schemes.get(code)
-    scheme.body.check_bank()
+    scheme.body.check_numbers()
     data = scheme.to_dict()
     if json_out:
         common.emit_json(data)

@@ -331,7 +331,7 @@ def issue(
         dues_year=dues_year,
         prorata_months=prorata_months,
     )
-    body.check_bank()
+    body.check_numbers()
     invoice_id = _insert(store, "invoice", record, date)
     return _from_row(store, store.invoice_by_id(invoice_id))
 
@@ -344,7 +344,7 @@ def issue_many(store: Store, items: list[dict], *, purpose: str, date: dt.date) 
     written (number, amount as '360.00', the frozen buyer_...), not read back."""
     records = [_invoice_record(purpose=purpose, date=date, **item) for item in items]
     for body in {id(item["body"]): item["body"] for item in items}.values():
-        body.check_bank()
+        body.check_numbers()
     return _insert_many(store, "invoice", records, date)
 
 
@@ -696,7 +696,7 @@ def reissue(
     with store.transaction():
         row, invoice = _open_for_correction(store, number, "reissue it")
         body = body_of(store, dossier_id=row["dossier_id"], certificate_id=row["certificate_id"])
-        body.check_bank()
+        body.check_numbers()
         buyer = _buyer(store, row["candidate_id"], bill_to)
         billed = money.to_decimal(invoice.amount) - money.to_decimal(invoice.credited)
         cancelled, note = cancel(store, invoice.number, reason=reason, date=date)

@@ -7,10 +7,12 @@ the late-payment penalty rate and, for a company buyer, the fixed 40 € recover
 indemnity. Each lives in the body file, checked when it is loaded; a missing or
 invalid field is a SchemeError naming the file and the field.
 
-The bank details are checked by schwifty (IBAN checksum and length, BIC format),
-which takes a fifth of a second to load its bank registry: `Body.check_bank()` runs
-it when an invoice is issued or rendered and when `scheme show` prints the body,
-not on every command that reads the catalog.
+The numbers an invoice carries are checked by their libraries: SIREN, SIRET and VAT
+number by python-stdnum, IBAN and BIC by schwifty (checksum and length, format).
+Loading both costs more than a whole `certcli dossier list` (stdnum alone is 170
+million instructions, schwifty loads its bank registry), so `Body.check_numbers()`
+runs them when an invoice is issued or rendered and when `scheme show` prints the
+body, not on every command that reads the scheme catalog.
 
 The body file also holds what the follow-up of unpaid invoices and the accounting
 exports read (`[reminders]` levels, `[accounts]` codes); their shapes and defaults
@@ -148,10 +150,11 @@ class Body:
     path: Path | None = None
     extra: dict = field(default_factory=dict)
 
-    def check_bank(self) -> None:
-        """IBAN and BIC through schwifty (checksum, length, format): a SchemeError
-        naming the file and the field."""
-        _check_bank(self)
+    def check_numbers(self) -> None:
+        """SIREN, SIRET and VAT number through python-stdnum, IBAN and BIC through
+        schwifty (checksum, length, format): a SchemeError naming the file and the
+        field."""
+        _check_numbers(self)
 
     def to_dict(self) -> dict:
         """`scheme show --json`'s "body_identity" and `info --json`'s "bodies"."""
@@ -183,13 +186,21 @@ class Body:
         }
 
 
-_checked: set[tuple[str, str, str]] = set()
+_checked: set[tuple] = set()
 
 
-def _check_bank(body: Body) -> None:
-    key = (str(body.path), body.invoicing.iban, body.invoicing.bic)
+def _check_numbers(body: Body) -> None:
+    key = (
+        str(body.path),
+        body.legal.siren,
+        body.legal.siret,
+        body.vat.number,
+        body.invoicing.iban,
+        body.invoicing.bic,
+    )
     if key in _checked:
         return
+    _check_legal_numbers(body)
     from schwifty import BIC, IBAN
     from schwifty.exceptions import SchwiftyException
 
@@ -203,6 +214,35 @@ def _check_bank(body: Body) -> None:
     except SchwiftyException as exc:
         raise SchemeError(f"{where}: field 'invoicing.bic' is not a valid BIC ({exc})") from None
     _checked.add(key)
+
+
+def _check_legal_numbers(body: Body) -> None:
+    from stdnum.exceptions import ValidationError as StdnumError
+    from stdnum.fr import siren, siret
+
+    where = body.path.name if body.path else body.code
+    for key, module in (("siren", siren), ("siret", siret)):
+        raw = getattr(body.legal, key)
+        try:
+            module.validate(raw)
+        except StdnumError as exc:
+            raise SchemeError(
+                f"{where}: field 'legal.{key}' is not a valid {key.upper()} ({raw!r}: {exc})"
+            ) from None
+    if not body.legal.siret.startswith(body.legal.siren):
+        raise SchemeError(
+            f"{where}: field 'legal.siret' must begin with the SIREN {body.legal.siren}"
+        )
+    if body.vat.number is not None:
+        from stdnum.eu import vat as eu_vat
+
+        try:
+            eu_vat.validate(body.vat.number)
+        except StdnumError as exc:
+            raise SchemeError(
+                f"{where}: field 'vat.number' is not a valid VAT number "
+                f"({body.vat.number!r}: {exc})"
+            ) from None
 
 
 class _Table:
@@ -270,18 +310,8 @@ class _Table:
 
 
 def _legal(t: _Table) -> LegalIdentity:
-    from stdnum.exceptions import ValidationError as StdnumError
-    from stdnum.fr import siren, siret
-
-    values = {}
-    for key, module in (("siren", siren), ("siret", siret)):
-        raw = t.text(key)
-        try:
-            values[key] = module.validate(raw)
-        except StdnumError as exc:
-            t.fail(key, f"is not a valid {key.upper()} ({raw!r}: {exc})")
-    if not values["siret"].startswith(values["siren"]):
-        t.fail("siret", f"must begin with the SIREN {values['siren']}")
+    # The checksums are Body.check_numbers()'s; here only what needs no library.
+    values = {key: "".join(t.text(key).split()).replace(".", "") for key in ("siren", "siret")}
     return LegalIdentity(
         name=t.text("name"),
         form=t.text("form"),
@@ -312,14 +342,7 @@ def _vat(t: _Table) -> Vat:
         t.fail("regime", f"must be one of {', '.join(VAT_REGIMES)}, not {regime!r}")
     if regime == "franchise":
         return Vat(regime, exemption=t.text("exemption"))
-    number = t.text("number").replace(" ", "").upper()
-    from stdnum.eu import vat as eu_vat
-    from stdnum.exceptions import ValidationError as StdnumError
-
-    try:
-        number = eu_vat.validate(number)
-    except StdnumError as exc:
-        t.fail("number", f"is not a valid VAT number ({number!r}: {exc})")
+    number = "".join(t.text("number").split()).replace(".", "").replace("-", "").upper()
     rates_t = t.sub("rates")
     unknown = sorted(set(rates_t.table) - set(FEE_KINDS))
     if unknown:
