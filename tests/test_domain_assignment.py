@@ -30,6 +30,7 @@ def test_instructor_add_list_show(cli, store):
         "role": "instructor",
         "specialties": ["economie", "programmation"],
         "employer": "BET Quantités",
+        "employer_id": None,
         "capacity": 3,
         "email": "paul@example.fr",
         "conflict_employers": ["Atelier X", "Atelier Y"],

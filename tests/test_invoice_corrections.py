@@ -234,8 +234,31 @@ def test_cancel_after_a_partial_credit_cancels_what_is_left(cli, store):
     assert total == 0
 
 
-def test_reissue_to_the_employer(cli, store, tmp_path):
+def test_reissue_to_the_employer(cli, store, tmp_path, unchanged):
     number = _granted(cli, store, employer="Cabinet Métré Conseil", siret="73282932000074")
+    cid = cli.json("invoice", "show", number)["candidate_id"]
+    # The employer is the company the candidate is linked to, not the free text.
+    with unchanged():
+        err = cli.fails("invoice", "reissue", number, "--bill-to", "employer", "--reason", "x")
+    assert "linked to no company" in err.stderr and "--employer-id" in err.stderr
+    company = cli.json(
+        "company", "add", "--name", "Cabinet Métré Conseil", "--siret", "73282932000074"
+    )["id"]
+    cli.ok("candidate", "edit", cid, "--employer-id", company)
+    with unchanged():
+        err = cli.fails("invoice", "reissue", number, "--bill-to", "employer", "--reason", "x")
+    assert f"company {company} (Cabinet Métré Conseil) has no address" in err.stderr
+    cli.ok(
+        "company",
+        "edit",
+        company,
+        "--address",
+        "5 quai Perrache",
+        "--postcode",
+        "69002",
+        "--city",
+        "Lyon",
+    )
     done = cli.json(
         "invoice",
         "reissue",
@@ -252,6 +275,9 @@ def test_reissue_to_the_employer(cli, store, tmp_path):
     assert done["number"] == "F-2026-00002" and done["replaces"] == number
     assert done["bill_to"] == "employer" and done["holder"] == "Cabinet Métré Conseil"
     assert done["siret"] == "73282932000074"
+    assert done["buyer"]["kind"] == "company" and done["buyer"]["name"] == "Cabinet Métré Conseil"
+    assert done["buyer"]["siret"] == "73282932000074"
+    assert done["buyer"]["lines"] == ["5 quai Perrache", "69002 Lyon"]
     assert done["amount"] == "210.00" and done["status"] == "open"
     assert done["credit_note"]["number"] == "AV-2026-00001"
     assert done["cancelled"]["status"] == "cancelled"
@@ -320,7 +346,7 @@ def test_reissue_refusals_leave_the_database_unchanged(cli, store, unchanged):
         err = cli.fails(
             "invoice", "reissue", number, "--bill-to", "employer", "--reason", "x"
         ).stderr
-        assert "no employer" in err
+        assert "linked to no company" in err
         err = cli.fails("invoice", "reissue", number, "--bill-to", "voisin", "--reason", "x").stderr
         assert "bill-to" in err
         cli.fails("invoice", "reissue", number, "--bill-to", "candidate", "--reason", "")

@@ -310,6 +310,7 @@ _SUBAPPS = [
     ("scheme", "scheme"),
     ("candidate", "candidate"),
     ("experience", "experience"),
+    ("company", "company"),
     ("eligibility", "eligibility"),
     ("dossier", "dossier"),
     ("instructor", "instructor"),

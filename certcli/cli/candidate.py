@@ -33,6 +33,15 @@ Specialty = Annotated[
     typer.Option("--specialty", help="economie or programmation; repeat for both."),
 ]
 Employer = Annotated[str | None, typer.Option("--employer", help="Employer's name.")]
+EmployerId = Annotated[
+    int | None,
+    typer.Option(
+        "--employer-id",
+        min=0,
+        help="Link to a company of the register (certcli company add); 0 unlinks. "
+        "It is the buyer when the employer pays.",
+    ),
+]
 Siret = Annotated[
     str | None, typer.Option("--siret", help="Employer's SIRET (14 digits, checked).")
 ]
@@ -101,6 +110,7 @@ def _print(
             ("specialties", c.specialties),
             ("employer", c.employer),
             ("SIRET", c.siret),
+            ("employer company", c.employer_id),
             ("directory consent", c.directory_consent),
             ("member space issued", c.member_space_issued_on),
             ("registered", c.created_on),
@@ -124,6 +134,7 @@ def candidate_add(
     specialty: Specialty = None,
     employer: Employer = None,
     siret: Siret = None,
+    employer_id: EmployerId = None,
     directory_consent: Consent = None,
     member_space: MemberSpace = None,
     force: Force = False,
@@ -152,6 +163,7 @@ def candidate_add(
         specialty=specialty,
         employer=employer,
         siret=siret,
+        employer_id=employer_id,
         directory_consent=directory_consent,
         member_space=member_space,
     )
@@ -179,6 +191,7 @@ def candidate_edit(
     specialty: Specialty = None,
     employer: Employer = None,
     siret: Siret = None,
+    employer_id: EmployerId = None,
     directory_consent: Consent = None,
     member_space: MemberSpace = None,
     force: Force = False,
@@ -207,6 +220,7 @@ def candidate_edit(
         specialty=specialty,
         employer=employer,
         siret=siret,
+        employer_id=employer_id,
         directory_consent=directory_consent,
         member_space=member_space,
     )

@@ -159,6 +159,36 @@ ReasonOpt = Annotated[
 ]
 
 
+@app.command("edit")
+def certificate_edit(
+    number: NumberArg,
+    payer: Annotated[
+        str,
+        typer.Option(
+            "--payer",
+            help="Who the dues are billed to from now on: candidate (the holder) or employer "
+            "(the company the holder is linked to).",
+        ),
+    ],
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Change who a certificate's dues are billed to (the next dues call follows;
+    invoices already issued keep their buyer: `invoice reissue` changes one).
+
+    Example: certcli certificate edit ECO-2026-0001 --payer employer
+    """
+    from certcli.domain import certificates
+
+    store = common.store(actor=actor, date=date)
+    cert = certificates.set_payer(store, number, payer, date=common.day(date))
+    if json_out:
+        common.emit_json(cert.to_dict())
+    else:
+        common.say(f"Certificate {cert.number}: dues billed to the {cert.payer}")
+
+
 @app.command("suspend")
 def certificate_suspend(
     number: NumberArg,

@@ -36,6 +36,15 @@ def dossier_add(
             "periode-pro or cif.",
         ),
     ] = None,
+    payer: Annotated[
+        str | None,
+        typer.Option(
+            "--payer",
+            help="Who every invoice of the dossier bills: candidate or employer (the company "
+            "the candidate is linked to, --employer-id). Default: the scheme's payer; a CQPT "
+            "dossier on the employer's training plan bills the employer.",
+        ),
+    ] = None,
     force: Annotated[
         bool,
         typer.Option(
@@ -68,6 +77,7 @@ def dossier_add(
         mention=mention,
         route=route,
         financing=financing,
+        payer=payer,
         date=common.day(date),
         force=force,
     )

@@ -29,6 +29,15 @@ def instructor_add(
         ),
     ] = None,
     employer: Annotated[str | None, typer.Option("--employer", help="Employer's name.")] = None,
+    employer_id: Annotated[
+        int | None,
+        typer.Option(
+            "--employer-id",
+            min=0,
+            help="Link to a company of the register (conflicts of interest use the link "
+            "when the candidate has one too); 0 unlinks.",
+        ),
+    ] = None,
     capacity: Annotated[
         int, typer.Option("--capacity", help="Dossiers under instruction at most.")
     ] = 5,
@@ -70,6 +79,7 @@ def instructor_add(
         email=email,
         conflict_employers=conflict_employer or [],
         conflict_candidates=conflict_candidate or [],
+        employer_id=employer_id,
         date=common.day(date),
     )
     if json_out:
@@ -89,6 +99,15 @@ def instructor_edit(
     ] = None,
     email: Annotated[str | None, typer.Option("--email", help="E-mail address.")] = None,
     employer: Annotated[str | None, typer.Option("--employer", help="Employer's name.")] = None,
+    employer_id: Annotated[
+        int | None,
+        typer.Option(
+            "--employer-id",
+            min=0,
+            help="Link to a company of the register (conflicts of interest use the link "
+            "when the candidate has one too); 0 unlinks.",
+        ),
+    ] = None,
     conflict_employer: Annotated[
         list[str] | None,
         typer.Option(
@@ -124,6 +143,7 @@ def instructor_edit(
         employer=employer,
         add_conflict_employers=conflict_employer or [],
         add_conflict_candidates=conflict_candidate or [],
+        employer_id=employer_id,
         date=common.day(date),
     )
     if json_out:

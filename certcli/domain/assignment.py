@@ -75,7 +75,9 @@ def problems(person: Instructor, scheme, candidate, *, check_specialty: bool = T
         found.append(
             f"no specialty {scheme.specialty} (has {', '.join(person.specialties) or 'none'})"
         )
-    found += instructors.conflicts(person, candidate["id"], candidate["employer"])
+    found += instructors.conflicts(
+        person, candidate["id"], candidate["employer"], candidate["employer_id"]
+    )
     if person.load >= person.capacity:
         found.append(f"full ({person.load}/{person.capacity} dossiers under instruction)")
     return found

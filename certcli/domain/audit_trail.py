@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 ENTITIES = (
     "candidate",
     "certificate",
+    "company",
     "database",
     "dossier",
     "dues",
@@ -502,7 +503,7 @@ def _candidate_add(d):
     return f"registered {d['name']}"
 
 
-@sentence("candidate.edit", "instructor.edit", "member.edit")
+@sentence("candidate.edit", "instructor.edit", "member.edit", "company.edit", "certificate.edit")
 def _edit(d):
     def change(value):
         if isinstance(value, list) and len(value) == 2:
@@ -572,6 +573,11 @@ def _experience_add(d):
 @correction("experience.remove", corrects="experience.add", key="experience")
 def _experience_remove(d):
     return f"work period {d['experience']} ({d['employer']}, {d['start']} to {d['end']})", "removed"
+
+
+@sentence("company.add")
+def _company_add(d):
+    return f"company {d['name']} (SIRET {d['siret']})"
 
 
 @sentence("evaluator.add")

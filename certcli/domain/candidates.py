@@ -52,6 +52,7 @@ class Candidate:
     specialties: list[str] = field(default_factory=list)
     employer: str | None = None
     siret: str | None = None
+    employer_id: int | None = None  # the company linked (issue 12); `employer` stays as typed
     directory_consent: bool = False
     member_space_issued_on: str | None = None
     created_on: str | None = None
@@ -386,9 +387,13 @@ def add(store: Store, values: dict, *, date: dt.date, force: bool = False) -> Ca
 
 def insert(store: Store, values: dict, *, date: dt.date, force: bool = False) -> int:
     """add() without reading the new record back: its id. Every check happens
-    before the one INSERT, so a refused candidate writes nothing."""
+    before the one INSERT, so a refused candidate writes nothing. `employer_id` in
+    `values` links the candidate to a company (which must exist)."""
+    values = dict(values)
+    employer_id = values.pop("employer_id", None)
     record = prepare(values, date=date)
     with store.transaction():
+        linked = _employer_link(store, employer_id)
         if not force:
             _refuse_duplicate_of(
                 record,
@@ -396,9 +401,18 @@ def insert(store: Store, values: dict, *, date: dt.date, force: bool = False) ->
                     birth_date=record["birth_date"], email_key=record["email_key"]
                 ),
             )
-        candidate_id = store.insert("candidates", _new_row(record, date))
+        row = _new_row(record, date)
+        if linked is not None:
+            row["employer_id"] = linked
+        candidate_id = store.insert("candidates", row)
         store.audit("candidate.add", "candidate", candidate_id, _audit_details(record), date)
     return candidate_id
+
+
+def _employer_link(store: Store, employer_id: int | None) -> int | None:
+    from certcli.domain import companies
+
+    return companies.link(store, employer_id)
 
 
 class BulkInsert:
@@ -460,7 +474,13 @@ class BulkInsert:
 def edit(
     store: Store, candidate_id: int, values: dict, *, date: dt.date, force: bool = False
 ) -> Candidate:
+    """Change some fields; `employer_id` links the candidate to a company (0 unlinks)."""
+    values = dict(values)
+    employer_given = "employer_id" in values
+    employer_id = values.pop("employer_id", None)
     changes = clean(values)
+    if employer_given:
+        changes["employer_id"] = _employer_link(store, employer_id)
     if not changes:
         raise ValidationError("nothing to change: give at least one option")
     _check_birth_date(changes.get("birth_date"), date)
@@ -472,7 +492,9 @@ def edit(
                 raise ValidationError(f"{required.replace('_', ' ')} is required")
         if not force and ({"first_name", "last_name", "birth_date", "email"} & changes.keys()):
             _refuse_duplicates(store, merged, _keys(merged), exclude_id=candidate_id)
-        row = _to_row(changes)
+        row = _to_row({k: v for k, v in changes.items() if k != "employer_id"})
+        if employer_given:
+            row["employer_id"] = changes["employer_id"]
         row["search_key"] = _search_key(merged)
         row.update(_keys(merged))
         store.update("candidates", candidate_id, row)

@@ -40,6 +40,7 @@ class Certificate:
     withdraw_reason: str | None = None
     suspensions: list[dict] = field(default_factory=list)
     as_of: str | None = None
+    payer: str = "candidate"  # who its dues are billed to: the holder or their employer
     id: int | None = None
 
     def to_dict(self) -> dict:
@@ -133,6 +134,7 @@ def _from_row(store: Store, row, as_of: dt.date, periods=None, suspended=None) -
         withdraw_reason=row["withdraw_reason"],
         suspensions=[_suspension(s) for s in suspended],
         as_of=as_of.isoformat(),
+        payer=row["payer"],
     )
 
 
@@ -276,9 +278,17 @@ def _period_end(scheme, start: dt.date) -> str | None:
 
 
 def issue(
-    store: Store, *, scheme, candidate_id: int, dossier_id: int, mentions: list[str], date: dt.date
+    store: Store,
+    *,
+    scheme,
+    candidate_id: int,
+    dossier_id: int,
+    mentions: list[str],
+    date: dt.date,
+    payer: str = "candidate",
 ) -> int:
-    """A new certificate and its first period; call inside a transaction."""
+    """A new certificate and its first period; call inside a transaction. `payer`
+    (the granted dossier's) is who its dues are billed to."""
     seq = store.next_counter(f"certificate:{scheme.code}")
     number = scheme.certificate_number(date.year, seq)
     cert_id = store.insert(
@@ -290,6 +300,7 @@ def issue(
             "status": "valid",
             "granted_on": date.isoformat(),
             "mentions": json.dumps(mentions, ensure_ascii=False),
+            "payer": payer,
         },
     )
     store.insert(
@@ -398,6 +409,35 @@ def withdraw(store: Store, number: str, *, reason: str, date: dt.date) -> Certif
             },
         )
         store.audit("certificate.withdraw", "certificate", row["number"], {"reason": reason}, date)
+    return get(store, row["number"], as_of=date)
+
+
+PAYERS = ("candidate", "employer")
+
+
+def set_payer(store: Store, number: str, payer: str, *, date: dt.date) -> Certificate:
+    """Who the certificate's dues are billed to from now on (`certificate edit
+    --payer`): the holder, or the company they are linked to. Invoices already
+    issued keep their buyer (a reissue changes one)."""
+    payer = validators.choice(payer, PAYERS, "payer")
+    with store.transaction():
+        row = row_by_number(store, number)
+        holder = store.candidate(row["candidate_id"])
+        if payer == "employer" and (holder is None or holder["employer_id"] is None):
+            cid = row["candidate_id"]
+            raise ValidationError(
+                f"payer employer: candidate {cid}, holder of {row['number']}, is linked to "
+                f"no company; link them with `certcli candidate edit {cid} --employer-id ID`"
+            )
+        if payer != row["payer"]:
+            store.update("certificates", row["id"], {"payer": payer})
+            store.audit(
+                "certificate.edit",
+                "certificate",
+                row["number"],
+                {"certificate": row["number"], "payer": [row["payer"], payer]},
+                date,
+            )
     return get(store, row["number"], as_of=date)
 
 

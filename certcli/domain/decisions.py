@@ -144,6 +144,8 @@ def _grant(store: Store, row, scheme, mentions: list[str], day: dt.date, issued_
             dossier_id=row["id"],
             date=day,
         )
+        # The renewal dossier says who pays from now on.
+        store.update("certificates", cert_id, {"payer": row["payer"]})
         if mentions:
             certificates.add_mentions(store, certificate_id=cert_id, mentions=mentions, date=day)
         if not owes:
@@ -170,6 +172,7 @@ def _grant(store: Store, row, scheme, mentions: list[str], day: dt.date, issued_
             dossier_id=row["id"],
             mentions=mentions,
             date=day,
+            payer=row["payer"],
         )
     else:
         cert_id = certificates.issue(
@@ -179,6 +182,7 @@ def _grant(store: Store, row, scheme, mentions: list[str], day: dt.date, issued_
             dossier_id=row["id"],
             mentions=mentions,
             date=day,
+            payer=row["payer"],
         )
         store.update("dossiers", row["id"], {"certificate_id": cert_id})
     invoice = dues.invoice_grant(
@@ -189,6 +193,7 @@ def _grant(store: Store, row, scheme, mentions: list[str], day: dt.date, issued_
         dossier_id=row["id"],
         date=day,
         issued_on=issued_on,
+        payer=row["payer"],
     )
     return cert_id, invoice
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from certcli.domain import candidates
 from certcli.domain.candidates import search_key
 from certcli.errors import NotFound, StateError, ValidationError
-from certcli.rules import workflow
+from certcli.rules import validators, workflow
 
 if TYPE_CHECKING:
     from certcli.store import Store
@@ -44,6 +44,7 @@ class Dossier:
     decision: str | None = None
     decided_on: str | None = None
     holder: str | None = None
+    payer: str = "candidate"  # who its invoices bill: the candidate or their employer
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,6 +73,7 @@ def _from_row(row) -> Dossier:
         decision=row["decision"],
         decided_on=row["decided_on"],
         holder=f"{row['first_name']} {row['last_name']}",
+        payer=row["payer"],
     )
 
 
@@ -97,10 +99,15 @@ def open_dossier(
     mention: str | None = None,
     route: str | None = None,
     financing: str | None = None,
+    payer: str | None = None,
     date: dt.date,
     force: bool = False,
 ) -> Dossier:
     """Open a dossier and give it the next reference of its year (2026-0001).
+
+    `payer` (candidate or employer; default: the scheme's, the employer for a CQPT
+    dossier on the employer's training plan) is the buyer of every invoice the
+    dossier brings; employer needs the candidate linked to a company.
 
     An initial dossier is refused to a candidate who already holds a valid
     certificate of the scheme, or has an initial dossier of it still open (a renewal
@@ -121,9 +128,21 @@ def open_dossier(
         # An extension into another scheme asks for that scheme's mentions.
         mention = certificates.check_mentions(scheme, [mention])[0]
     route, financing = _check_cqpt(scheme, route, financing)
+    explicit = payer is not None
+    if payer is None:
+        payer = scheme.default_payer(financing)
+    else:
+        payer = validators.choice(payer, schemes.PAYERS, "payer")
     with store.transaction():
         # The certificate is read under the write lock: one withdrawn meanwhile is seen.
-        candidates.require(store, candidate_id)
+        person = candidates.require(store, candidate_id)
+        bills = scheme.fee(kind) > 0 or scheme.annual_dues > 0
+        if payer == "employer" and person["employer_id"] is None and (explicit or bills):
+            raise ValidationError(
+                f"payer employer: candidate {candidate_id} is linked to no company; link "
+                f"them with `certcli candidate edit {candidate_id} --employer-id ID` "
+                "(certcli company add registers the company), or pass --payer candidate"
+            )
         cert = _check_certificate(store, scheme, kind, candidate_id, certificate)
         if kind == "initial" and not force:
             _refuse_second_initial(store, scheme, candidate_id, date)
@@ -148,9 +167,12 @@ def open_dossier(
                 "mention": mention,
                 "route": route,
                 "financing": financing,
+                "payer": payer,
             },
         )
         details: dict[str, Any] = {"scheme": scheme.code, "kind": kind}
+        if payer != "candidate":
+            details["payer"] = payer
         details.update(
             {
                 k: v

@@ -86,10 +86,12 @@ def invoice_grant(
     dossier_id: int,
     date: dt.date,
     issued_on: dt.date | None = None,
+    payer: str = "candidate",
 ) -> invoices.Invoice | None:
     """The prorated dues of the decision year (months counted from the decision
-    `date`), issued on `issued_on` (default: the decision date); none when nothing is
-    owed (CQPT) or the certificate already has its dues for that year."""
+    `date`), issued on `issued_on` (default: the decision date) to `payer` (the
+    dossier's); none when nothing is owed (CQPT) or the certificate already has its
+    dues for that year."""
     months, amount = money.prorata(scheme.annual_dues, date, scheme.prorata)
     if amount <= 0 or store.dues_invoiced(certificate_id, date.year):
         return None
@@ -105,6 +107,8 @@ def invoice_grant(
         dossier_id=dossier_id,
         dues_year=date.year,
         prorata_months=months,
+        unit_price=scheme.annual_dues,
+        payer=payer,
     )
 
 
@@ -166,6 +170,7 @@ def call(store: Store, year: int, *, date: dt.date) -> DuesCall:
                         "body": scheme.body,
                         "certificate_id": row["id"],
                         "dues_year": year,
+                        "payer": row["payer"],
                     },
                 )
             )

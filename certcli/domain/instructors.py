@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from certcli.domain import candidates as register
+from certcli.domain import companies
 from certcli.errors import NotFound, ValidationError
 from certcli.rules import schemes, validators, workflow
 
@@ -27,6 +28,7 @@ class Instructor:
     role: str
     specialties: list[str] = field(default_factory=list)
     employer: str | None = None
+    employer_id: int | None = None  # the company linked (issue 12)
     capacity: int = 5
     email: str | None = None
     conflict_employers: list[str] = field(default_factory=list)
@@ -52,6 +54,7 @@ def _from_row(row, load: int = 0, total: int = 0) -> Instructor:
         role=row["role"],
         specialties=json.loads(row["specialties"]),
         employer=row["employer"],
+        employer_id=row["employer_id"],
         capacity=row["capacity"],
         email=row["email"],
         conflict_employers=json.loads(row["conflict_employers"]),
@@ -79,9 +82,11 @@ def add(
     email: str | None = None,
     conflict_employers: Sequence[str] = (),
     conflict_candidates: Sequence[int] = (),
+    employer_id: int | None = None,
     date: dt.date,
 ) -> Instructor:
-    """Record an instructor or an expert (one transaction, audited)."""
+    """Record an instructor or an expert (one transaction, audited); `employer_id`
+    links them to a company."""
     name = validators.name(name or "", "name")
     role = validators.choice(role, ROLES, "role")
     allowed = known_specialties()
@@ -109,6 +114,9 @@ def add(
     with store.transaction():
         for candidate_id in candidates:
             register.require(store, candidate_id, "--conflict-candidate")
+        linked = companies.link(store, employer_id)
+        if linked is not None:
+            record["employer_id"] = linked
         new_id = store.insert("instructors", record)
         store.audit(
             "instructor.add",
@@ -130,6 +138,7 @@ def edit(
     employer: str | None = None,
     add_conflict_employers: Sequence[str] = (),
     add_conflict_candidates: Sequence[int] = (),
+    employer_id: int | None = None,
     date: dt.date,
 ) -> Instructor:
     """Change what moves over time: capacity, availability, contact, employer, and
@@ -151,6 +160,8 @@ def edit(
             changes["email"] = validators.email(email) if email.strip() else None
         if employer is not None:
             changes["employer"] = " ".join(employer.split()) or None
+        if employer_id is not None:
+            changes["employer_id"] = companies.link(store, employer_id)
         if add_conflict_employers:
             merged = set(current.conflict_employers)
             merged |= {" ".join(e.split()) for e in add_conflict_employers if e.strip()}
@@ -214,14 +225,25 @@ class Judge(Protocol):
     conflict_candidates: list[int]
 
 
-def conflicts(person: Judge, candidate_id: int, employer: str | None) -> list[str]:
+def conflicts(
+    person: Judge, candidate_id: int, employer: str | None, employer_id: int | None = None
+) -> list[str]:
     """Why `person` may not judge this candidate; empty when there is no conflict
-    of interest. Employer names are compared without case or accents:
-    "Cabinet Métré" is "CABINET METRE". The one rule for instructors, experts and
+    of interest. When both are linked to a company (`employer_id`; a commission
+    member is never linked), the link decides whether they share an employer;
+    otherwise the employer names are compared without case or accents: "Cabinet
+    Métré" is "CABINET METRE". The one rule for instructors, experts and
     commission members."""
     found = []
     key = validators.fold(employer) if employer else None
-    if key and person.employer and key == validators.fold(person.employer):
+    linked = getattr(person, "employer_id", None)
+    if linked is not None and employer_id is not None:
+        if linked == employer_id:
+            found.append(
+                f"same employer as the candidate (company {employer_id}"
+                f"{': ' + employer if employer else ''})"
+            )
+    elif key and person.employer and key == validators.fold(person.employer):
         found.append(f"same employer as the candidate ({person.employer})")
     if key and key in {validators.fold(e) for e in person.conflict_employers}:
         found.append(f"declared conflict with employer {employer}")

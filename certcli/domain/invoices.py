@@ -59,6 +59,13 @@ class Invoice:
     company: str | None = None
     siret: str | None = None
     credit_notes: list[dict] = field(default_factory=list)  # partial ones (`get` only)
+    # The buyer as the invoice names them (issue 12): kind candidate or company, name,
+    # SIRET (a company), address, company id; frozen at issue.
+    buyer: dict = field(default_factory=dict)
+    unit_price: Decimal | None = None  # what a prorata bills a fraction of (the annual dues)
+    prorata_months: int | None = None
+    vat_rate: Decimal | None = None  # percent; None: the body's VAT exemption applies
+    scheme: str | None = None
     id: int | None = None
 
     def to_dict(self) -> dict:
@@ -67,6 +74,10 @@ class Invoice:
         data.pop("id")
         for key in ("amount", "paid", "due", "credited"):
             data[key] = money.as_str(data[key])
+        if self.unit_price is not None:
+            data["unit_price"] = money.as_str(self.unit_price)
+        if self.vat_rate is not None:
+            data["vat_rate"] = str(self.vat_rate)
         data["payments"] = [{**p, "amount": money.as_str(p["amount"])} for p in self.payments]
         return data
 
@@ -157,7 +168,40 @@ def _from_row(store: Store, row, payments: list | None = None) -> Invoice:
         bill_to="employer" if row["buyer_company"] else "candidate",
         company=row["buyer_company"],
         siret=row["buyer_siret"],
+        buyer=_buyer_of(row),
+        unit_price=money.to_decimal(row["unit_price"]) if row["unit_price"] else None,
+        prorata_months=row["prorata_months"],
+        vat_rate=money.to_decimal(row["vat_rate"]) if row["vat_rate"] is not None else None,
+        scheme=row["scheme"],
     )
+
+
+def _buyer_of(row) -> dict:
+    """The `buyer` of `invoice show --json`: who the invoice is addressed to."""
+    person = " ".join(x for x in (row["buyer_civility"], row["first_name"], row["last_name"]) if x)
+    town = " ".join(x for x in (row["buyer_postcode"], row["buyer_city"]) if x)
+    if row["buyer_company"]:
+        return {
+            "kind": "company",
+            "name": row["buyer_company"],
+            "siret": row["buyer_siret"],
+            "company_id": row["buyer_company_id"],
+            "address": row["buyer_address"],
+            "postcode": row["buyer_postcode"],
+            "city": row["buyer_city"],
+            "attention": person,
+            "lines": [x for x in (row["buyer_address"], town) if x],
+        }
+    return {
+        "kind": "candidate",
+        "name": person,
+        "siret": None,
+        "candidate_id": row["candidate_id"],
+        "address": row["buyer_address"],
+        "postcode": row["buyer_postcode"],
+        "city": row["buyer_city"],
+        "lines": [x for x in (row["buyer_address"], town) if x],
+    }
 
 
 def _row(store: Store, number: str):
@@ -312,14 +356,19 @@ def issue(
     dossier_id: int | None = None,
     dues_year: int | None = None,
     prorata_months: int | None = None,
+    unit_price: Decimal | None = None,
+    payer: str = "candidate",
 ) -> Invoice:
     """Issue an invoice numbered F-<year of issue>-NNNNN (joins an open transaction);
-    a prorated dues invoice keeps the months it bills (`prorata_months`). It is due
+    a prorated dues invoice keeps the months it bills (`prorata_months`) of the
+    `unit_price` (the annual dues). The buyer is the candidate or, for `payer`
+    employer, the company they are linked to, frozen at issue. It is due
     `body`'s payment terms after issue, and the body's bank details are checked
     first (an invalid IBAN issues nothing). Without `body`, the body of the dossier's
     or certificate's scheme."""
     body = body or body_of(store, dossier_id=dossier_id, certificate_id=certificate_id)
     record = _invoice_record(
+        store,
         purpose=purpose,
         date=date,
         body=body,
@@ -330,6 +379,8 @@ def issue(
         dossier_id=dossier_id,
         dues_year=dues_year,
         prorata_months=prorata_months,
+        unit_price=unit_price,
+        payer=payer,
     )
     body.check_numbers()
     invoice_id = _insert(store, "invoice", record, date)
@@ -340,15 +391,16 @@ def issue_many(store: Store, items: list[dict], *, purpose: str, date: dt.date) 
     """`issue` for many invoices of one date at once (the dues call), numbered in the
     order given; each item holds issue's keyword arguments (candidate_id, amount,
     label, body, and optionally certificate_id, dossier_id, dues_year,
-    prorata_months). Each body's bank details are checked once. The rows as
-    written (number, amount as '360.00', the frozen buyer_...), not read back."""
-    records = [_invoice_record(purpose=purpose, date=date, **item) for item in items]
+    prorata_months, unit_price, payer). Each body's numbers are checked once. The rows
+    as written (number, amount as '360.00', the frozen buyer_...), not read back."""
+    records = [_invoice_record(store, purpose=purpose, date=date, **item) for item in items]
     for body in {id(item["body"]): item["body"] for item in items}.values():
         body.check_numbers()
     return _insert_many(store, "invoice", records, date)
 
 
 def _invoice_record(
+    store: Store,
     *,
     purpose: str,
     date: dt.date,
@@ -360,10 +412,15 @@ def _invoice_record(
     dossier_id: int | None = None,
     dues_year: int | None = None,
     prorata_months: int | None = None,
+    unit_price: Decimal | None = None,
+    payer: str = "candidate",
 ) -> dict:
+    """An invoice's row before its number: for `payer` employer with the company's
+    buyer columns (the candidate's are filled when it is numbered, in one query)."""
     amount = money.cents(amount)
     if amount <= 0:
         raise ValidationError(f"an invoice needs a positive amount, not {money.as_str(amount)}")
+    buyer = buyer_columns(store, candidate_id, payer) if payer != "candidate" else {}
     return {
         "purpose": purpose,
         "candidate_id": candidate_id,
@@ -375,7 +432,20 @@ def _invoice_record(
         "status": "open",
         "dues_year": dues_year,
         "prorata_months": prorata_months,
+        "unit_price": money.as_str(money.cents(unit_price if unit_price else amount)),
+        "vat_rate": vat_rate(body, purpose),
+        **buyer,
     }
+
+
+def vat_rate(body: Body, purpose: str) -> str | None:
+    """The VAT rate an invoice freezes: the body's rate for the fee kind of its
+    purpose (percent, as text), or None for a body in franchise."""
+    from certcli.rules.bodies import FEE_KIND_OF_PURPOSE
+
+    if body.vat.regime == "franchise":
+        return None
+    return str(body.vat.rate(FEE_KIND_OF_PURPOSE.get(purpose, "instruction")))
 
 
 def pay(
@@ -487,6 +557,9 @@ def _credit_note(
             "dues_year": row["dues_year"],
             "credit_for": invoice.id,
             "partial": int(partial),
+            "unit_price": row["unit_price"],
+            "prorata_months": row["prorata_months"],
+            "vat_rate": row["vat_rate"],
             **{k: row[k] for k in row.keys() if k.startswith("buyer_")},
         },
         date,
@@ -660,26 +733,40 @@ def credit(
 BILL_TO = ("candidate", "employer")
 
 
-def _buyer(store: Store, candidate_id: int, bill_to: str) -> dict:
-    """The buyer columns of a (re)issued invoice: the candidate as the register has
-    them now, and for `employer` their employer's name and SIRET as well (the
-    register keeps no employer address: the invoice is addressed to the candidate's,
-    for the attention of the candidate)."""
+PAYERS = BILL_TO
+
+
+def buyer_columns(store: Store, candidate_id: int, payer: str) -> dict:
+    """The buyer columns (buyer_*) of an invoice billed to the candidate, or to the
+    company they are linked to (`payer` employer): the company's name, SIRET and
+    address, for the attention of the candidate. Refused when the candidate has no
+    linked company, or the company lacks what an invoice must name (its address)."""
+    from certcli.domain import companies
     from certcli.rules.validators import choice
 
-    bill_to = choice(bill_to, BILL_TO, "bill-to")
+    payer = choice(payer, PAYERS, "payer")
     buyer = store.invoice_buyer(candidate_id)
     person = store.candidate(candidate_id)
     if buyer is None or person is None:
         raise NotFound(f"no candidate with id {candidate_id}")
-    if bill_to == "employer":
-        if not person["employer"]:
+    if payer == "employer":
+        if person["employer_id"] is None:
             raise ValidationError(
-                f"candidate {candidate_id} has no employer recorded: add it with "
-                f"`certcli candidate edit {candidate_id} --employer … --siret …`"
+                f"payer employer: candidate {candidate_id} is linked to no company; link "
+                f"them with `certcli candidate edit {candidate_id} --employer-id ID` "
+                "(certcli company add registers the company)"
             )
-        return {**buyer, "buyer_company": person["employer"], "buyer_siret": person["siret"]}
-    return {**buyer, "buyer_company": None, "buyer_siret": None}
+        company = companies.billable(store, person["employer_id"])
+        return {
+            **buyer,
+            "buyer_address": company.address,
+            "buyer_postcode": company.postcode,
+            "buyer_city": company.city,
+            "buyer_company": company.name,
+            "buyer_siret": company.siret,
+            "buyer_company_id": company.id,
+        }
+    return {**buyer, "buyer_company": None, "buyer_siret": None, "buyer_company_id": None}
 
 
 def reissue(
@@ -693,11 +780,12 @@ def reissue(
 
     Returns (the cancelled invoice, its credit note, the new invoice)."""
     reason = validators.reason(reason, required="a reissue needs --reason")
+    bill_to = validators.choice(bill_to, BILL_TO, "bill-to")
     with store.transaction():
         row, invoice = _open_for_correction(store, number, "reissue it")
         body = body_of(store, dossier_id=row["dossier_id"], certificate_id=row["certificate_id"])
         body.check_numbers()
-        buyer = _buyer(store, row["candidate_id"], bill_to)
+        buyer = buyer_columns(store, row["candidate_id"], bill_to)
         billed = money.to_decimal(invoice.amount) - money.to_decimal(invoice.credited)
         cancelled, note = cancel(store, invoice.number, reason=reason, date=date)
         new_id = _insert(
@@ -714,6 +802,8 @@ def reissue(
                 "status": "open",
                 "dues_year": row["dues_year"],
                 "prorata_months": row["prorata_months"],
+                "unit_price": row["unit_price"],
+                "vat_rate": vat_rate(body, row["purpose"]),
                 "replaces": invoice.id,
                 **buyer,
             },

@@ -19,6 +19,10 @@ from certcli.rules.money import as_str, to_decimal
 
 KINDS = ("initial", "renewal", "extension")
 WORKFLOWS = ("opqtecc", "cqpt")
+PAYERS = ("candidate", "employer")
+# When the instruction fee's invoice is issued: when the dossier is opened, or
+# with the first payment of the fee.
+FEE_INVOICE = ("opening", "payment")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,15 @@ class Scheme:
     specialty: str | None
     cqpt: dict
     path: Path
+    payer: str = "candidate"  # who pays a dossier's invoices unless `dossier add --payer`
+    fee_invoice: str = "payment"  # the instruction fee's invoice: at "opening" or first "payment"
+
+    def default_payer(self, financing: str | None = None) -> str:
+        """Who pays a new dossier's invoices: the scheme's `payer`, except a CQPT
+        dossier financed by the employer's training plan (the employer)."""
+        if financing and financing in self.cqpt.get("employer_financings", ()):
+            return "employer"
+        return self.payer
 
     @property
     def expires(self) -> bool:
@@ -88,6 +101,8 @@ class Scheme:
             "mentions": list(self.mentions),
             "specialty": self.specialty,
             "cqpt": self.cqpt,
+            "payer": self.payer,
+            "fee_invoice": self.fee_invoice,
             "file": str(self.path),
         }
 
@@ -145,7 +160,13 @@ def _load_body(path: Path) -> Body:
 
 # What a CQPT scheme's [cqpt] table falls back to: the branch's funder, its flat
 # amount per evaluation and the body financing a CIF.
-CQPT_DEFAULTS = {"funder": "AUVICOM", "flat_amount": "300.00", "cif_body": "Fongecif"}
+CQPT_DEFAULTS = {
+    "funder": "AUVICOM",
+    "flat_amount": "300.00",
+    "cif_body": "Fongecif",
+    # The financings by which the employer pays: its dossiers bill the employer.
+    "employer_financings": ["plan-formation"],
+}
 
 
 def _cqpt_rules(r: _Reader) -> dict:
@@ -153,10 +174,17 @@ def _cqpt_rules(r: _Reader) -> dict:
     normalised ("300.00")."""
     cr = r.sub("cqpt")
     rules = {**CQPT_DEFAULTS, **cr.table}
-    rules["flat_amount"] = as_str(cr.amount("flat_amount", Decimal(CQPT_DEFAULTS["flat_amount"])))
+    rules["flat_amount"] = as_str(
+        cr.amount("flat_amount", Decimal(str(CQPT_DEFAULTS["flat_amount"])))
+    )
     for key in ("funder", "cif_body"):
         if not isinstance(rules[key], str) or not rules[key].strip():
             cr.fail(key, f"must be a non-empty string, not {rules[key]!r}")
+    paid_by_employer = rules["employer_financings"]
+    if not isinstance(paid_by_employer, list) or not all(
+        isinstance(f, str) for f in paid_by_employer
+    ):
+        cr.fail("employer_financings", "must be a list of financing codes")
     return rules
 
 
@@ -201,6 +229,12 @@ def _load_scheme(path: Path, bodies: dict[str, Body]) -> Scheme:
     cqpt = _cqpt_rules(r) if workflow == "cqpt" else r.get("cqpt", dict, {})
     if validity < 0:
         r.fail("validity_years", "must be 0 (no expiry) or more")
+    payer = r.get("payer", str, "candidate")
+    if payer not in PAYERS:
+        r.fail("payer", f"must be one of {', '.join(PAYERS)}, not {payer!r}")
+    fee_invoice = r.get("fee_invoice", str, "payment")
+    if fee_invoice not in FEE_INVOICE:
+        r.fail("fee_invoice", f"must be one of {', '.join(FEE_INVOICE)}, not {fee_invoice!r}")
     return Scheme(
         code=code,
         name=r.get("name", str),
@@ -222,6 +256,8 @@ def _load_scheme(path: Path, bodies: dict[str, Body]) -> Scheme:
         specialty=r.get("specialty", str, None),
         cqpt=cqpt,
         path=path,
+        payer=payer,
+        fee_invoice=fee_invoice,
     )
 
 

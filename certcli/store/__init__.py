@@ -13,6 +13,7 @@ from certcli.store.candidates import CandidateQueries
 from certcli.store.certificates import CertificatesQueries
 from certcli.store.checks import CheckQueries
 from certcli.store.commissions import CommissionsQueries
+from certcli.store.companies import CompaniesQueries
 from certcli.store.cqpt import CqptQueries
 from certcli.store.dossiers import DossierQueries
 from certcli.store.instruction import InstructionQueries
@@ -27,6 +28,7 @@ __all__ = ["SCHEMA_VERSION", "Store"]
 
 class Store(
     CandidateQueries,
+    CompaniesQueries,
     DossierQueries,
     InstructionQueries,
     CommissionsQueries,

@@ -27,7 +27,7 @@ def dues_invoiced_sql(certificate: str) -> str:
 # candidate's current name.
 _INVOICE = (
     "SELECT i.*, i.buyer_first_name AS first_name, i.buyer_last_name AS last_name, "
-    "ce.number AS certificate, d.ref AS dossier, "
+    "ce.number AS certificate, d.ref AS dossier, COALESCE(d.scheme, ce.scheme) AS scheme, "
     "o.number AS credit_for_number, "
     # The cancellation's credit note (a partial one never cancels), the partial credit
     # notes' amounts (the balance counts them), the invoice this one replaces and the

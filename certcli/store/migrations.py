@@ -715,6 +715,36 @@ def m019_outbox(db: Database) -> None:
     db.execute("CREATE INDEX credentials_candidate ON credentials(candidate_id, date)")
 
 
+@migrations()
+def m020_companies_and_payers(db: Database) -> None:
+    """Companies (issue 12): employers that pay for their employees, with the SIRET
+    and address an invoice to them needs; candidates and instructors link to one
+    (employer_id; the free-text employer stays for history). Who pays a dossier's
+    invoices (dossiers.payer) and a certificate's dues (certificates.payer):
+    'candidate' or 'employer'. An invoice freezes its company buyer
+    (buyer_company_id, with the name, SIRET and address already in buyer_*), the
+    unit price it bills a fraction of (a prorata: the annual dues) and its VAT rate
+    (NULL: the body's VAT exemption)."""
+    db.execute("""CREATE TABLE companies (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        siret TEXT NOT NULL UNIQUE,
+        address TEXT,
+        postcode TEXT,
+        city TEXT,
+        billing_email TEXT,
+        created_on TEXT NOT NULL
+    )""")
+    db.execute("ALTER TABLE candidates ADD COLUMN employer_id INTEGER REFERENCES companies(id)")
+    db.execute("CREATE INDEX candidates_employer ON candidates(employer_id)")
+    db.execute("ALTER TABLE instructors ADD COLUMN employer_id INTEGER REFERENCES companies(id)")
+    db.execute("ALTER TABLE dossiers ADD COLUMN payer TEXT NOT NULL DEFAULT 'candidate'")
+    db.execute("ALTER TABLE certificates ADD COLUMN payer TEXT NOT NULL DEFAULT 'candidate'")
+    db.execute("ALTER TABLE invoices ADD COLUMN buyer_company_id INTEGER REFERENCES companies(id)")
+    db.execute("ALTER TABLE invoices ADD COLUMN unit_price TEXT")
+    db.execute("ALTER TABLE invoices ADD COLUMN vat_rate TEXT")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))

@@ -1,0 +1,45 @@
+"""SQL for the companies (employers that pay) and who is linked to them."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from certcli.store.base import BaseStore
+
+
+class CompaniesQueries(BaseStore):
+    def company(self, company_id: int) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM companies WHERE id = ?", (company_id,))
+
+    def company_by_siret(self, siret: str) -> sqlite3.Row | None:
+        return self.one("SELECT * FROM companies WHERE siret = ?", (siret,))
+
+    def companies(self) -> list[sqlite3.Row]:
+        return self.all(
+            "SELECT c.*, (SELECT count(*) FROM candidates p WHERE p.employer_id = c.id) "
+            "AS employees FROM companies c ORDER BY lower(c.name), c.id"
+        )
+
+    def company_employees(self, company_id: int) -> list[sqlite3.Row]:
+        """The candidates linked to a company, by name."""
+        return self.all(
+            "SELECT id, civility, first_name, last_name FROM candidates "
+            "WHERE employer_id = ? ORDER BY last_name, first_name, id",
+            (company_id,),
+        )
+
+    def company_employee_certificates(self, company_id: int) -> list[sqlite3.Row]:
+        """The certificates of the candidates linked to a company."""
+        return self.all(
+            "SELECT ce.candidate_id, ce.number, ce.scheme, ce.status, ce.payer "
+            "FROM certificates ce JOIN candidates p ON p.id = ce.candidate_id "
+            "WHERE p.employer_id = ? "
+            "ORDER BY ce.number",
+            (company_id,),
+        )
+
+    def company_instructors(self, company_id: int) -> list[sqlite3.Row]:
+        return self.all(
+            "SELECT id, name, role FROM instructors WHERE employer_id = ? ORDER BY name, id",
+            (company_id,),
+        )
