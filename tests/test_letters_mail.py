@@ -406,3 +406,36 @@ def test_mail_flush_dry_run_writes_the_queued_as_eml(cli, store, tmp_path, smtp_
     [path] = data["files"]
     assert path.endswith(".eml") and "lea-at-example.org" in path
     assert [m["status"] for m in cli.json("mail", "queue")] == ["queued"]  # still to send
+
+
+def test_letters_render_email_sends_a_letter_by_hand(cli, store, tmp_path, smtp_server):
+    ref = d_open(store, holder(store), date=DAY)
+    out = ["--out", tmp_path / "out", "--date", "2026-03-02"]
+    data = cli.json("letters", "render", "accuse-reception", "--dossier", ref, "--email", *out)
+    [got] = smtp_server.received
+    assert data["email"]["status"] == "sent" and data["email"]["message_id"] == got["Message-ID"]
+    assert got.attachments()[0][1] == Path(data["path"]).read_bytes()
+    [logged] = cli.json("letters", "log", "--dossier", ref)
+    assert logged["channel"] == "email"
+
+
+def test_a_letter_rendered_for_the_post_is_emailed_later_by_hand(cli, store, tmp_path, smtp_server):
+    """The way out the error of a candidate without an e-mail address names."""
+    cid = holder(store, email="")
+    ref = d_open(store, cid, date=DAY)
+    cli.fails("dossier", "check", ref, "--email", "--date", "2026-03-02", "--out", tmp_path)
+    cli.ok("candidate", "edit", str(cid), "--email", "lea@example.org")
+    cli.ok(
+        "letters",
+        "render",
+        "dossier-incomplet",
+        "--dossier",
+        ref,
+        "--email",
+        "--post",
+        "--date",
+        "2026-03-02",
+        "--out",
+        tmp_path,
+    )
+    assert [r["To"] for r in smtp_server.received] == ["lea@example.org"]

@@ -71,6 +71,8 @@ def letters_render(
     out: OutOpt = Path("letters"),
     templates: TemplatesOpt = None,
     dry_run: DryRunOpt = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     pending: Annotated[
         bool,
         typer.Option(
@@ -87,7 +89,9 @@ def letters_render(
     (without --dry-run) is recorded as the period's reminder, as `renewals remind` does,
     and refused if that period was already reminded. No letter renders for a candidate
     without address, postcode and city. Letters left pending by an earlier run are
-    rendered first; --pending renders only them.
+    rendered first; --pending renders only them. --email also e-mails it (a letter
+    a step rendered for a candidate who had no e-mail address yet, say); with
+    --dry-run the message is written as an .eml file beside the letter.
 
     Example: certcli letters render dossier-incomplet --dossier 2026-0001 --out courrier/
 
@@ -145,6 +149,8 @@ def letters_render(
         templates_dir=templates,
         date=common.day(date),
         dry_run=dry_run,
+        email=email,
+        post=post,
     )
     if json_out:
         common.emit_json(done.to_dict())
@@ -152,6 +158,16 @@ def letters_render(
         common.say(str(done.path))
         if dry_run:
             common.warn("dry run: the letter was not logged")
+        if done.ids.get("eml"):
+            common.say(done.ids["eml"])
+    sent = done.ids.get("email")
+    if sent and sent["status"] == "sent" and not json_out:
+        common.say(f"E-mailed to {sent['to']}: {sent['message_id']}")
+    elif sent and sent["status"] != "sent":
+        raise CertcliError(
+            f"the letter is logged but its e-mail is {sent['status']}: {sent['error']}"
+            + ("; `certcli mail flush` sends it" if sent["status"] == "queued" else "")
+        )
 
 
 @app.command("pending")

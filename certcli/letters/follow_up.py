@@ -181,12 +181,10 @@ class FollowUp:
                         outgoing = mail.for_letter(letter, date=date, templates_dir=self.templates)
                     except mail.NoEmailAddress as exc:
                         self.error = (
-                            f"{ref}: the step is recorded but nothing was e-mailed: {exc}"
-                            + (
-                                "; its letter is rendered for the post"
-                                if self.post
-                                else "; its letter is rendered, for the post or a later e-mail"
-                            )
+                            f"{ref}: the step is recorded but nothing was e-mailed: {exc}; "
+                            "its letter is rendered for the post (to e-mail it once the "
+                            f"address is in: `certcli letters render {template} {option} "
+                            f"{ref} --email --date {date.isoformat()}`)"
                         )
                 pending_id = log.ask(
                     store,

@@ -294,14 +294,16 @@ def check_not_reminded(store: Store, context: LetterContext) -> None:
         )
 
 
-def record(store: Store, letter: render.Letter, path: Path, fmt: str, date: dt.date) -> int:
+def record(
+    store: Store, letter: render.Letter, path: Path, fmt: str, date: dt.date, *, post: bool = True
+) -> int:
     """A reminder rendered by hand (`letters render rappel-renouvellement`): the letter
     log, the reminder of the certificate's current period and the audit, in one
     transaction; refused when that period was reminded meanwhile."""
     period_id, cert = _period(letter.context)
     with store.transaction():
         check_not_reminded(store, letter.context)
-        letter_id = log.record(store, letter, path, fmt, date)
+        letter_id = log.record(store, letter, path, fmt, date, post=post)
         store.insert(
             "reminders",
             {
