@@ -439,3 +439,35 @@ def test_a_letter_rendered_for_the_post_is_emailed_later_by_hand(cli, store, tmp
         tmp_path,
     )
     assert [r["To"] for r in smtp_server.received] == ["lea@example.org"]
+
+
+def test_a_temporary_refusal_leaves_it_queued(cli, store, tmp_path, monkeypatch):
+    import smtp_server as smtp
+
+    controller, server = smtp.start("451 4.3.0 Greylisted, try again later")
+    monkeypatch.setenv("CERTCLI_SMTP_URL", server.url)
+    try:
+        ref, result = check_email(cli, store, tmp_path)
+        assert result.exit_code == 1 and "its e-mail is queued (451 4.3.0 Greylisted" in result.stderr
+        [queued] = cli.json("mail", "queue")
+        assert queued["status"] == "queued" and queued["error"].startswith("451 4.3.0")
+        server.answer = None  # the greylisting is over
+        assert [m["id"] for m in cli.json("mail", "flush")["sent"]] == [queued["id"]]
+        assert [r["Message-ID"] for r in server.received] == [queued["message_id"]]
+    finally:
+        controller.stop()
+
+
+def test_the_mail_note_is_overridden_like_a_letter(cli, store, tmp_path, smtp_server):
+    own = tmp_path / "modeles" / "mail"
+    own.mkdir(parents=True)
+    (own / "dossier-incomplet.txt").write_text(
+        "Dossier {{ dossier.ref }} : il manque des pièces\n\nBonjour,\n\nVoir la lettre jointe.\n",
+        encoding="utf-8",
+    )
+    ref, result = check_email(cli, store, tmp_path, "--templates", tmp_path / "modeles")
+    assert result.exit_code == 0, result.stderr
+    [got] = smtp_server.received
+    assert got["Subject"] == f"Dossier {ref} : il manque des pièces"
+    assert got.text.startswith("Bonjour,") and "Voir la lettre jointe." in got.text
+    assert got.html == ""  # no HTML part: the built-in one would say something else

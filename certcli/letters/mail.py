@@ -126,9 +126,10 @@ def _render(env, name: str, variables: dict) -> str:
 def compose(
     template: str, variables: dict, templates_dir: str | Path | None = None
 ) -> tuple[str, str, str | None]:
-    """(subject, text, html or None) of mail/TEMPLATE.txt and .html."""
+    """(subject, text, html or None) of mail/TEMPLATE.txt and, beside it, .html."""
     folders = catalog.search_path(templates_dir)
-    if not any((folder / "mail" / f"{template}.txt").is_file() for folder in folders):
+    found = [f for f in folders if (f / "mail" / f"{template}.txt").is_file()]
+    if not found:
         raise TemplateError(
             f"no e-mail template mail/{template}.txt (in {', '.join(str(f) for f in folders)})"
         )
@@ -138,8 +139,10 @@ def compose(
     subject = " ".join(subject.split())
     if not subject:
         raise TemplateError(f"mail/{template}.txt: its first line, the subject, is empty")
+    # The HTML part only from the folder of the text: a secretariat that rewrites
+    # NAME.txt alone sends its text alone, never the built-in HTML saying otherwise.
     html = None
-    if any((folder / "mail" / f"{template}.html").is_file() for folder in folders):
+    if (found[0] / "mail" / f"{template}.html").is_file():
         html = _render(env, f"mail/{template}.html", variables)
     return subject, body.strip("\n") + "\n", html
 
