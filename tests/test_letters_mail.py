@@ -448,7 +448,8 @@ def test_a_temporary_refusal_leaves_it_queued(cli, store, tmp_path, monkeypatch)
     monkeypatch.setenv("CERTCLI_SMTP_URL", server.url)
     try:
         ref, result = check_email(cli, store, tmp_path)
-        assert result.exit_code == 1 and "its e-mail is queued (451 4.3.0 Greylisted" in result.stderr
+        assert result.exit_code == 1
+        assert "its e-mail is queued (451 4.3.0 Greylisted" in result.stderr
         [queued] = cli.json("mail", "queue")
         assert queued["status"] == "queued" and queued["error"].startswith("451 4.3.0")
         server.answer = None  # the greylisting is over
