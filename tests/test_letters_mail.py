@@ -472,3 +472,14 @@ def test_the_mail_note_is_overridden_like_a_letter(cli, store, tmp_path, smtp_se
     assert got["Subject"] == f"Dossier {ref} : il manque des pièces"
     assert got.text.startswith("Bonjour,") and "Voir la lettre jointe." in got.text
     assert got.html == ""  # no HTML part: the built-in one would say something else
+
+
+def test_a_merge_moves_the_duplicate_s_emails(cli, store, tmp_path, smtp_server):
+    from test_domain_candidate_merge import _merge, _pair
+
+    keep, drop = _pair(cli)
+    cli.ok("candidate", "send-credentials", str(drop), "--date", "2026-03-05")
+    done = _merge(cli, keep, drop)
+    assert len(done["moved"]["emails"]) == 1
+    [logged] = cli.json("letters", "log", "--candidate", str(keep))
+    assert logged["template"] == "identifiants" and logged["to"] == "h.dupont@example.fr"

@@ -355,6 +355,7 @@ def candidate_merge(
             ("invoice(s)", done.moved["invoices"]),
             ("letter(s)", done.moved["letters"]),
             ("pending letter(s)", done.moved["pending_letters"]),
+            ("e-mail(s)", done.moved["emails"]),
             ("instructor conflict(s)", done.moved["instructor_conflicts"]),
         )
         if items

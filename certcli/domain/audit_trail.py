@@ -539,6 +539,7 @@ def _moved(moved: dict) -> str | None:
         "invoices": ("invoice", True),
         "letters": ("letter", False),
         "pending_letters": ("pending letter", False),
+        "emails": ("e-mail", False),
         "instructor_conflicts": ("instructor's conflict", False),
     }
     parts = []

@@ -101,6 +101,7 @@ def merge(store: Store, keep: int, drop: int, *, reason: str | None, date: dt.da
             "invoices": [r["number"] for r in held["invoices"]],
             "letters": [r["id"] for r in held["letters"]],
             "pending_letters": [r["id"] for r in held["pending_letters"]],
+            "emails": [r["id"] for r in held["outbox"]],
             "instructor_conflicts": moved_conflicts,
         }
         differences = _differences(kept, dropped)
