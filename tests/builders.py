@@ -1,13 +1,13 @@
-"""How the tests register people: through the function `candidate add` calls
-(certcli.domain.candidates.add) or the command itself, never a row written past
-the rules. The later stages are built by commission_helpers, instruction_helpers
-and letter_records on top of these."""
+"""How the tests build state: through the function a command calls (candidates.add
+for `candidate add`, sessions.add for `commission add`...) or the command itself,
+never a row written past the rules. The later stages are built by
+commission_helpers, instruction_helpers and letter_records on top of these."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from certcli.domain import candidates, experiences
+from certcli.domain import candidates, experiences, reception, sessions
 
 # What the OPQTECC schemes ask of a candidate (data/schemes/ECO.toml, PROG.toml): an
 # accepted status, the scheme's specialty, and min_experience_years (3) of related
@@ -41,6 +41,11 @@ def candidate(store, first="Léa", last="Martin", *, eligible=True, **fields) ->
     if eligible:
         give_career(store, cid)
     return cid
+
+
+def addressed(store, first="Hélène", last="Lefèvre", **fields) -> int:
+    """An eligible candidate with a postal address (POSTAL), whom a letter can reach."""
+    return candidate(store, first, last, **{**POSTAL, **fields})
 
 
 def give_career(store, candidate_id: int) -> None:
@@ -79,3 +84,137 @@ def _options(values: dict) -> list:
         elif value is not None and value is not False:
             args += [flag, value]
     return args
+
+
+# -- dossiers and sessions ---------------------------------------------------------------
+CQPT_PIECES = ("candidature", "piece-identite", "attestation-employeur")
+
+
+def complete_cqpt(store, ref: str, date: dt.date = dt.date(2026, 3, 1)) -> None:
+    """A CQPT dossier's application file received and checked (no fee): `complete`,
+    awaiting the funding body's admissibility, through what `dossier receive` and
+    `dossier check` call."""
+    reception.receive(store, ref, list(CQPT_PIECES), date=date)
+    assert reception.check(store, ref, date=date).status == "complete"
+
+
+def session(store, date: str, kind: str = "award", capacity: int | None = None) -> int:
+    """A commission session through sessions.add (what `commission add` calls), on any
+    day (a closed day is forced, as `commission add --force` does)."""
+    return sessions.add(
+        store, date=dt.date.fromisoformat(date), kind=kind, capacity=capacity, force=True
+    ).id
+
+
+# -- work periods through `experience add` (the experience and eligibility tests) -------
+# A branch CDI of 2023-2025, recorded on 2026-03-01 (`add_period` adds --hours).
+PERIOD = [
+    "--employer",
+    "Orange SA",
+    "--start",
+    "2023-01-01",
+    "--end",
+    "2025-12-31",
+    "--in-branch",
+    "--related",
+    "--contract",
+    "cdi",
+    "--date",
+    "2026-03-01",
+]
+
+
+def add_period(cli, cid, *extra, hours="1607"):
+    return cli(*["experience", "add", "--candidate", cid, *PERIOD, "--hours", hours, *extra])
+
+
+def cqpt_hours(cli, cid):
+    return cli.json(
+        "eligibility",
+        "check",
+        "--candidate",
+        cid,
+        "--scheme",
+        "CQPT",
+        "--route",
+        "libre",
+        "--as-of",
+        "2026-01-01",
+    )["hours"]
+
+
+def ongoing(cli, cid, start, hours_until, hours, *extra, employer="Orange SA"):
+    return cli(
+        "experience",
+        "add",
+        "--candidate",
+        cid,
+        "--employer",
+        employer,
+        "--start",
+        start,
+        "--ongoing",
+        "--hours-until",
+        hours_until,
+        "--hours",
+        hours,
+        "--in-branch",
+        "--related",
+        "--contract",
+        "cdi",
+        "--date",
+        "2026-02-27",
+        *extra,
+    )
+
+
+def cqpt_verdict(cli, cid, as_of):
+    return cli.json(
+        "eligibility",
+        "check",
+        "--candidate",
+        cid,
+        "--scheme",
+        "CQPT",
+        "--route",
+        "libre",
+        "--as-of",
+        as_of,
+    )
+
+
+def period(
+    cli,
+    cid,
+    start,
+    end,
+    hours,
+    *,
+    employer="Orange SA",
+    contract="cdi",
+    in_branch=True,
+    related=True,
+):
+    args = [
+        "experience",
+        "add",
+        "--candidate",
+        cid,
+        "--employer",
+        employer,
+        "--start",
+        start,
+        "--end",
+        end,
+        "--hours",
+        hours,
+        "--date",
+        "2026-06-01",
+    ]
+    if contract:
+        args += ["--contract", contract]
+    if in_branch:
+        args.append("--in-branch")
+    if related:
+        args.append("--related")
+    return cli.json(*args)

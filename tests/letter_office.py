@@ -291,8 +291,8 @@ def visible_text(path) -> str:
     return re.sub(r"[\s\u202f\xa0]+", " ", text).strip()
 
 
-def dry_run(cli, tmp_path, template, option, ref, date, *extra) -> str:
-    """The visible text of a letter rendered with --dry-run (nothing logged)."""
+def render_logged(cli, template, option, ref, out, date, *extra) -> str:
+    """The visible text of a letter rendered (and logged) into `out` as HTML."""
     path = (
         cli.ok(
             "letters",
@@ -303,13 +303,17 @@ def dry_run(cli, tmp_path, template, option, ref, date, *extra) -> str:
             "--format",
             "html",
             "--out",
-            tmp_path,
+            out,
             "--date",
             date,
-            "--dry-run",
             *extra,
         )
         .stdout.strip()
         .splitlines()[0]
     )
     return visible_text(path)
+
+
+def dry_run(cli, tmp_path, template, option, ref, date, *extra) -> str:
+    """The visible text of a letter rendered with --dry-run (nothing logged)."""
+    return render_logged(cli, template, option, ref, tmp_path, date, "--dry-run", *extra)

@@ -125,15 +125,15 @@ def test_a_dossier_on_the_agenda_can_be_withdrawn_before_the_session(cli, store,
 def test_agenda_date_rules(cli, store, unchanged):
     sid = session(cli, "2026-06-30")
     ref = report_ready(cli, store, report_on="2026-05-20", opened="2026-05-01")
-    # Built before the dossier's last status change (its opening here): not placed.
+    # Built before the dossier's last status change (its report here): not placed.
     with unchanged():
         early = cli.json("commission", "agenda", sid, "--date", "2026-04-20")
     assert early["postponed"] == [
         {
             "ref": ref,
             "reason": (
-                "its status last changed on 2026-05-01, after this agenda's date (2026-04-20): "
-                "build the agenda with --date 2026-05-01 or later"
+                "its status last changed on 2026-05-20, after this agenda's date (2026-04-20): "
+                "build the agenda with --date 2026-05-20 or later"
             ),
         }
     ]

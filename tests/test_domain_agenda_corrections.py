@@ -130,9 +130,10 @@ def test_move_follows_the_rules_of_add(cli, store, unchanged):
         err = cli.fails("commission", "move", sid, "--to", "2026-07-04", "--reason", "x").stderr
         assert "Saturday" in err
         assert "needs --reason" in cli.fails("commission", "move", sid, "--to", "2026-07-02").stderr
-        # Its dossiers' reports came in on 1 and 2 May: not before them.
+        # Its dossiers' reports came in on 1 and 2 May: the new day keeps the scheme's
+        # cut-off (15 days) after them.
         err = cli.fails(
-            "commission", "move", sid, "--to", "2026-04-30", "--reason", "x", "--date", "2026-04-01"
+            "commission", "move", sid, "--to", "2026-05-11", "--reason", "x", "--date", "2026-05-04"
         ).stderr
         assert "would be too late: report in on 2026-05-01" in err
     forced = cli.json("commission", "move", sid, "--to", "2026-07-14", "--reason", "x", "--force")

@@ -1,11 +1,10 @@
-"""The CQPT route end to end.
-
-Dossier receive/check and `commission add` are other areas: these tests bring a
-dossier to `complete` and create CPNE sessions by writing through the store.
-"""
+"""The CQPT route end to end: each dossier brought to `complete` and each CPNE
+session created through the functions `dossier receive/check` and `commission add`
+call (tests/builders.py)."""
 
 import json
 
+import builders
 import pytest
 from builders import add_candidate
 
@@ -60,12 +59,12 @@ def cqpt_dossier(
         "2026-03-01",
     )["ref"]
     if complete:
-        store.update("dossiers", store.dossier(ref)["id"], {"status": "complete"})
+        builders.complete_cqpt(store, ref)
     return ref
 
 
 def session(store, date="2026-06-15", kind="cpne", capacity=None):
-    return store.insert("sessions", {"date": date, "kind": kind, "capacity": capacity})
+    return builders.session(store, date, kind, capacity)
 
 
 def evaluator(cli, name="Formatel Évaluation"):
@@ -212,6 +211,8 @@ def test_journey_per_route(cli, store, route):
     assert shown["phases_missing"] == []
     assert [e["event"] for e in shown["history"]] == [
         "opened",
+        "received",
+        "checked",
         "admissibility",
         "orient",
         "prediag",
@@ -373,7 +374,10 @@ def test_refusals_at_each_step_leave_the_db_unchanged(cli, store, unchanged):
         session(store),
         session(store, date="2026-05-31"),
     )
-    full = session(store, capacity=0)
+    full = session(store, capacity=1)
+    taken = cqpt_dossier(cli, store, last="Taken")
+    evaluate(cli, taken, ev)
+    cli.ok("cqpt", "transmit", taken, "--session", full, "--date", "2026-06-01")
     submitted = cqpt_dossier(cli, store, last="Submitted", complete=False)
     ref = cqpt_dossier(cli, store)
     eco_cid = add_candidate(cli, "Jean", "Eco")
@@ -464,7 +468,7 @@ def test_refusals_at_each_step_leave_the_db_unchanged(cli, store, unchanged):
             in cli.fails("cqpt", "transmit", ref, "--session", past, "--date", "2026-06-01").stderr
         )
         assert (
-            f"session {full} is full"
+            f"session {full} is full (1 of 1)"
             in cli.fails("cqpt", "transmit", ref, "--session", full, "--date", "2026-06-01").stderr
         )
         assert (

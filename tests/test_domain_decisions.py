@@ -150,14 +150,7 @@ def test_cpne_refusal(cli, store):
 
 def test_cpne_grant_despite_a_failed_phase_is_said(cli, store):
     cpne = session(cli, "2026-06-20", "cpne")
-    ref = transmit_cqpt(cli, store, cpne)
-    with store.transaction():
-        row = store.dossier(ref)
-        for phase, result in (("proof", "pass"), ("quiz", "fail"), ("situation", "pass")):
-            store.insert(
-                "cqpt_phases",
-                {"dossier_id": row["id"], "phase": phase, "result": result, "date": "2026-05-01"},
-            )
+    ref = transmit_cqpt(cli, store, cpne, results={"quiz": "fail"})
     out = cli.ok("commission", "decide", cpne, ref, "--grant", "--date", "2026-06-20")
     assert "Warning:" in out.stderr and "quiz" in out.stderr
     assert out.stdout.startswith(f"Dossier {ref}: granted")
@@ -165,14 +158,7 @@ def test_cpne_grant_despite_a_failed_phase_is_said(cli, store):
 
 def test_cpne_grant_despite_a_failed_phase_warns_in_json_too(cli, store):
     cpne = session(cli, "2026-06-20", "cpne")
-    ref = transmit_cqpt(cli, store, cpne)
-    with store.transaction():
-        row = store.dossier(ref)
-        for phase, result in (("proof", "fail"), ("quiz", "pass"), ("situation", "fail")):
-            store.insert(
-                "cqpt_phases",
-                {"dossier_id": row["id"], "phase": phase, "result": result, "date": "2026-05-01"},
-            )
+    ref = transmit_cqpt(cli, store, cpne, results={"proof": "fail", "situation": "fail"})
     out = cli.ok("commission", "decide", cpne, ref, "--grant", "--date", "2026-06-20", "--json")
     data = json.loads(out.stdout)
     assert data["decision"] == "granted"

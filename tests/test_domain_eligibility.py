@@ -4,47 +4,10 @@ the free-access contract, the routes, and the OPQTECC status, specialty and expe
 import datetime as dt
 
 import pytest
-from builders import add_candidate
+from builders import add_candidate, period
 
 from certcli.domain.eligibility import covered_days
 from certcli.rules import dates
-
-
-def period(
-    cli,
-    cid,
-    start,
-    end,
-    hours,
-    *,
-    employer="Orange SA",
-    contract="cdi",
-    in_branch=True,
-    related=True,
-):
-    args = [
-        "experience",
-        "add",
-        "--candidate",
-        cid,
-        "--employer",
-        employer,
-        "--start",
-        start,
-        "--end",
-        end,
-        "--hours",
-        hours,
-        "--date",
-        "2026-06-01",
-    ]
-    if contract:
-        args += ["--contract", contract]
-    if in_branch:
-        args.append("--in-branch")
-    if related:
-        args.append("--related")
-    return cli.json(*args)
 
 
 def cqpt(cli, cid, as_of, *extra):

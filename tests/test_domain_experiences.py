@@ -4,59 +4,25 @@ import datetime as dt
 import json
 import threading
 
-from builders import add_candidate
+from builders import PERIOD, add_candidate, add_period, cqpt_hours, cqpt_verdict, ongoing, period
 
 from certcli.domain import experiences
 from certcli.errors import DuplicateError
 from certcli.store import Store
 
-BASE = [
-    "--employer",
-    "Orange SA",
-    "--start",
-    "2023-01-01",
-    "--end",
-    "2025-12-31",
-    "--in-branch",
-    "--related",
-    "--contract",
-    "cdi",
-    "--date",
-    "2026-03-01",
-]
-
-
-def add(cli, cid, *extra, hours="1607"):
-    return cli(*["experience", "add", "--candidate", cid, *BASE, "--hours", hours, *extra])
-
-
-def hours(cli, cid):
-    return cli.json(
-        "eligibility",
-        "check",
-        "--candidate",
-        cid,
-        "--scheme",
-        "CQPT",
-        "--route",
-        "libre",
-        "--as-of",
-        "2026-01-01",
-    )["hours"]
-
 
 def test_same_period_twice_is_refused_unless_forced(cli, unchanged):
     cid = add_candidate(cli)
-    first = add(cli, cid)
+    first = add_period(cli, cid)
     assert first.exit_code == 0 and first.stderr == ""
-    assert hours(cli, cid) == "1607.00"
+    assert cqpt_hours(cli, cid) == "1607.00"
     with unchanged():
         err = cli.fails(
             "experience",
             "add",
             "--candidate",
             cid,
-            *BASE,
+            *PERIOD,
             "--employer",
             "orange sa",
             "--hours",
@@ -67,16 +33,16 @@ def test_same_period_twice_is_refused_unless_forced(cli, unchanged):
         f"for candidate {cid}; add it again with --force, or correct it with "
         "`certcli experience remove 1`"
     )
-    forced = add(cli, cid, "--force", hours="10")
+    forced = add_period(cli, cid, "--force", hours="10")
     assert forced.exit_code == 0
     assert "Warning: overlaps period 1 at Orange SA" in forced.stderr
     assert len(cli.json("experience", "list", "--candidate", cid)) == 2
-    assert hours(cli, cid) == "1617.00"  # forced: both count, as asked
+    assert cqpt_hours(cli, cid) == "1617.00"  # forced: both count, as asked
 
 
 def test_overlap_at_the_same_employer_warns_but_records(cli):
     cid = add_candidate(cli)
-    add(cli, cid)
+    add_period(cli, cid)
     result = cli(
         "experience",
         "add",
@@ -153,8 +119,8 @@ def test_concurrent_adds_of_one_period_record_it_once(cli, db_path):
 
 def test_remove_a_period_stops_it_counting(cli, store, unchanged):
     cid = add_candidate(cli)
-    add(cli, cid)
-    assert hours(cli, cid) == "1607.00"
+    add_period(cli, cid)
+    assert cqpt_hours(cli, cid) == "1607.00"
     with unchanged():
         assert "needs --reason" in cli.fails("experience", "remove", 1, "--reason", " ").stderr
         assert (
@@ -178,7 +144,7 @@ def test_remove_a_period_stops_it_counting(cli, store, unchanged):
         "entered for the wrong person",
     )
     assert cli.json("experience", "list", "--candidate", cid) == []
-    assert hours(cli, cid) == "0.00"
+    assert cqpt_hours(cli, cid) == "0.00"
     row = store.experience(1)
     assert (row["removed_on"], row["removed_by"]) == ("2026-03-02", "claire")
     entry = cli.json("log", "--entity", "candidate", "--record", str(cid))[0]
@@ -190,7 +156,7 @@ def test_remove_a_period_stops_it_counting(cli, store, unchanged):
             in cli.fails("experience", "remove", 1, "--reason", "again").stderr
         )
     # Removed, the same period may be entered again without --force.
-    assert add(cli, cid).exit_code == 0
+    assert add_period(cli, cid).exit_code == 0
     text = cli.ok("experience", "remove", 2, "--reason", "test", "--date", "2026-03-03").stdout
     assert text.strip() == (
         f"Removed period 2 of candidate {cid}: Orange SA, 2023-01-01 to 2025-12-31, 1607.00 h."
@@ -200,51 +166,11 @@ def test_remove_a_period_stops_it_counting(cli, store, unchanged):
 def test_hours_that_are_not_a_number_say_hours(cli, unchanged):
     cid = add_candidate(cli)
     with unchanged():
-        err = add(cli, cid, hours="abc").stderr
+        err = add_period(cli, cid, hours="abc").stderr
     assert err.strip() == "Error: invalid hours 'abc': a number expected, e.g. 1607 or 151,67"
 
 
 # -- ongoing contracts (`--ongoing --hours-until`) ---------------------------------------------
-def ongoing(cli, cid, start, hours_until, hours, *extra, employer="Orange SA"):
-    return cli(
-        "experience",
-        "add",
-        "--candidate",
-        cid,
-        "--employer",
-        employer,
-        "--start",
-        start,
-        "--ongoing",
-        "--hours-until",
-        hours_until,
-        "--hours",
-        hours,
-        "--in-branch",
-        "--related",
-        "--contract",
-        "cdi",
-        "--date",
-        "2026-02-27",
-        *extra,
-    )
-
-
-def cqpt_verdict(cli, cid, as_of):
-    return cli.json(
-        "eligibility",
-        "check",
-        "--candidate",
-        cid,
-        "--scheme",
-        "CQPT",
-        "--route",
-        "libre",
-        "--as-of",
-        as_of,
-    )
-
-
 def test_an_ongoing_contract_keeps_the_candidate_eligible_at_admissibility(cli, store):
     """The issue's case: eligible on 27 February, still eligible when the funding body
     checks admissibility on 5 March, because the CDI is still running."""
@@ -472,43 +398,6 @@ def test_an_ongoing_contract_is_opqtecc_experience_up_to_the_day_checked(cli):
     assert "1097 days of experience in the specialty up to 2026-01-01" in " ".join(
         verdict["reasons"]
     )
-
-
-def period(
-    cli,
-    cid,
-    start,
-    end,
-    hours,
-    *,
-    employer="Orange SA",
-    contract="cdi",
-    in_branch=True,
-    related=True,
-):
-    args = [
-        "experience",
-        "add",
-        "--candidate",
-        cid,
-        "--employer",
-        employer,
-        "--start",
-        start,
-        "--end",
-        end,
-        "--hours",
-        hours,
-        "--date",
-        "2026-06-01",
-    ]
-    if contract:
-        args += ["--contract", contract]
-    if in_branch:
-        args.append("--in-branch")
-    if related:
-        args.append("--related")
-    return cli.json(*args)
 
 
 def test_experience_add_and_list(cli):

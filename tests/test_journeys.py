@@ -83,6 +83,46 @@ def career(cli, who: int, employer: str, date: str, *, end: str = "2025-12-31") 
     )
 
 
+def branch_period(cli, who: int, start: str, end: str, hours: str, contract: str) -> None:
+    """A period in the telecoms branch at Télécom Réseaux Ouest (the CQPT story)."""
+    cli.ok(
+        "experience",
+        "add",
+        "--candidate",
+        who,
+        "--employer",
+        "Télécom Réseaux Ouest",
+        "--start",
+        start,
+        "--end",
+        end,
+        "--hours",
+        hours,
+        "--in-branch",
+        "--related",
+        "--contract",
+        contract,
+        "--date",
+        "2026-01-05",
+    )
+
+
+def free_access_check(cli, who: int, as_of: str) -> dict:
+    """`eligibility check` for the CQPT's free access as of `as_of`."""
+    return cli.json(
+        "eligibility",
+        "check",
+        "--candidate",
+        who,
+        "--scheme",
+        "CQPT",
+        "--route",
+        "libre",
+        "--as-of",
+        as_of,
+    )
+
+
 def economist(cli, first="Hélène", last="Garnier", date="2026-01-05") -> int:
     who = new_candidate(
         cli,
@@ -576,71 +616,11 @@ def test_cqpt_free_access_to_delivery(cli):
     # As of 2026-07-01 the window starts 2023-07-01: 1460 h over 2023 count
     # 1460 x 184 / 365 = 736 h; 1096 h over 2024-01-01..2026-12-31 (1096 days) count
     # 913 h up to 2026-07-01: 1649 h in all.
-    cli.ok(
-        "experience",
-        "add",
-        "--candidate",
-        who,
-        "--employer",
-        "Télécom Réseaux Ouest",
-        "--start",
-        "2023-01-01",
-        "--end",
-        "2023-12-31",
-        "--hours",
-        "1460",
-        "--in-branch",
-        "--related",
-        "--contract",
-        "cdd",
-        "--date",
-        "2026-01-05",
-    )
-    check = cli.json(
-        "eligibility",
-        "check",
-        "--candidate",
-        who,
-        "--scheme",
-        "CQPT",
-        "--route",
-        "libre",
-        "--as-of",
-        "2026-07-01",
-    )
+    branch_period(cli, who, "2023-01-01", "2023-12-31", "1460", "cdd")
+    check = free_access_check(cli, who, "2026-07-01")
     assert (check["eligible"], check["hours"]) == (False, "736.00")
-    cli.ok(
-        "experience",
-        "add",
-        "--candidate",
-        who,
-        "--employer",
-        "Télécom Réseaux Ouest",
-        "--start",
-        "2024-01-01",
-        "--end",
-        "2026-12-31",
-        "--hours",
-        "1096",
-        "--in-branch",
-        "--related",
-        "--contract",
-        "cdi",
-        "--date",
-        "2026-01-05",
-    )
-    check = cli.json(
-        "eligibility",
-        "check",
-        "--candidate",
-        who,
-        "--scheme",
-        "CQPT",
-        "--route",
-        "libre",
-        "--as-of",
-        "2026-07-01",
-    )
+    branch_period(cli, who, "2024-01-01", "2026-12-31", "1096", "cdi")
+    check = free_access_check(cli, who, "2026-07-01")
     assert (check["eligible"], check["hours"]) == (True, "1649.00")
 
     ref = cli.json(

@@ -3,60 +3,12 @@ record in the state the letter speaks of (no refusal for a granted dossier, no
 decision letter before the decision, no appeal outcome before the appeal is heard),
 and the scheme route it is written for."""
 
-import datetime as dt
-import html as htmlmod
-import re
-from pathlib import Path
-
+import builders
 import letter_records as R
 import pytest
-from commission_helpers import decide_at, report_ready, session, transmit_cqpt
-
-from certcli.domain import candidates
-
-
-def addressed(store, first="Hélène", last="Lefèvre", **extra) -> int:
-    values = {
-        "first_name": first,
-        "last_name": last,
-        "civility": "Mme",
-        "address": "12 rue des Écoles",
-        "postcode": "75005",
-        "city": "Paris",
-        **extra,
-    }
-    return candidates.add(store, values, date=dt.date(2026, 1, 5), force=True).id
-
-
-def render_logged(cli, template, option, ref, out, date, *extra):
-    path = (
-        cli.ok(
-            "letters",
-            "render",
-            template,
-            option,
-            ref,
-            "--format",
-            "html",
-            "--out",
-            out,
-            "--date",
-            date,
-            *extra,
-        )
-        .stdout.strip()
-        .splitlines()[0]
-    )
-    body = Path(path).read_text(encoding="utf-8").split("<body>", 1)[1]
-    return re.sub(r"[\s\u202f\xa0]+", " ", htmlmod.unescape(re.sub(r"<[^>]+>", " ", body)))
-
-
-def refused(cli, store, cid=None, date="2026-06-15", reason="expérience insuffisante"):
-    ref = report_ready(cli, store, report_on="2026-05-01", candidate=cid or addressed(store))
-    sid = session(cli, date)
-    cli.ok("commission", "agenda", sid, "--date", date)
-    cli.ok("commission", "decide", sid, ref, "--refuse", "--reason", reason)
-    return ref
+from builders import addressed
+from commission_helpers import decide_at, refused, report_ready, session, transmit_cqpt
+from letter_office import render_logged
 
 
 # -- the refusal -----------------------------------------------------------------------------
@@ -81,12 +33,7 @@ def test_no_refusal_letter_for_a_granted_dossier(cli, store, tmp_path, unchanged
 
 # -- no letter without a postal address ------------------------------------------------------
 def test_no_letter_without_a_postal_address(cli, store, tmp_path, unchanged):
-    cid = candidates.add(
-        store,
-        {"first_name": "Zed", "last_name": "Late", "city": "Lyon"},
-        date=dt.date(2026, 1, 5),
-        force=True,
-    ).id
+    cid = builders.candidate(store, "Zed", "Late", eligible=False, city="Lyon")
     ref = cli.json("dossier", "add", "--candidate", cid, "--scheme", "ECO", "--date", "2026-03-01")[
         "ref"
     ]

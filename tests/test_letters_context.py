@@ -4,16 +4,14 @@ the acknowledgement follows its scheme's route, a refusal after an appeal speaks
 the first decision, and the letters of adjournment, inadmissibility, withdrawal,
 granted appeal and the fee receipt."""
 
-import html as htmlmod
-import re
 from decimal import Decimal
 from pathlib import Path
 
-import builders
 import letter_records as R
 import pytest
-from commission_helpers import decide_at, report_ready, session
-from letter_office import dry_run, visible_text
+from builders import addressed
+from commission_helpers import decide_at, refused, report_ready, session
+from letter_office import dry_run, render_logged, visible_text
 
 from certcli.domain import invoices
 
@@ -433,41 +431,6 @@ def test_fee_receipt(cli, store, tmp_path):
         ("recu-paiement", "2026-03-02"),
         ("recu-paiement", "2026-03-09"),
     ]
-
-
-def addressed(store, first="Hélène", last="Lefèvre", **extra) -> int:
-    return builders.candidate(store, first, last, eligible=False, **{**builders.POSTAL, **extra})
-
-
-def render_logged(cli, template, option, ref, out, date, *extra):
-    path = (
-        cli.ok(
-            "letters",
-            "render",
-            template,
-            option,
-            ref,
-            "--format",
-            "html",
-            "--out",
-            out,
-            "--date",
-            date,
-            *extra,
-        )
-        .stdout.strip()
-        .splitlines()[0]
-    )
-    body = Path(path).read_text(encoding="utf-8").split("<body>", 1)[1]
-    return re.sub(r"[\s\u202f\xa0]+", " ", htmlmod.unescape(re.sub(r"<[^>]+>", " ", body)))
-
-
-def refused(cli, store, cid=None, date="2026-06-15", reason="expérience insuffisante"):
-    ref = report_ready(cli, store, report_on="2026-05-01", candidate=cid or addressed(store))
-    sid = session(cli, date)
-    cli.ok("commission", "agenda", sid, "--date", date)
-    cli.ok("commission", "decide", sid, ref, "--refuse", "--reason", reason)
-    return ref
 
 
 def test_refusal_after_the_appeal_speaks_of_the_first_decision(cli, store, tmp_path):

@@ -39,13 +39,9 @@ def _kill_after_commit(monkeypatch, interruption):
     monkeypatch.setattr(render, "write", killed)
 
 
-@pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit(1)])
-def test_a_decision_killed_before_its_letter_leaves_it_pending(
-    cli, store, tmp_path, monkeypatch, interruption
-):
-    sid, ref = _decidable(cli, store)
-    out = tmp_path / "courrier"
-    decide = [
+def _grant_with_letter(sid, ref, out) -> list:
+    """`commission decide --grant` of `ref` on the session day, its letter asked for."""
+    return [
         "commission",
         "decide",
         sid,
@@ -59,9 +55,23 @@ def test_a_decision_killed_before_its_letter_leaves_it_pending(
         "--out",
         out,
     ]
+
+
+def _grant_killed(cli, monkeypatch, sid, ref, out, interruption=KeyboardInterrupt):
+    """The grant with its letter, the run killed once the step is committed."""
     with monkeypatch.context() as patch:
         _kill_after_commit(patch, interruption)
-        assert cli(*decide).exit_code != 0
+        return cli(*_grant_with_letter(sid, ref, out))
+
+
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, SystemExit(1)])
+def test_a_decision_killed_before_its_letter_leaves_it_pending(
+    cli, store, tmp_path, monkeypatch, interruption
+):
+    sid, ref = _decidable(cli, store)
+    out = tmp_path / "courrier"
+    decide = _grant_with_letter(sid, ref, out)
+    assert _grant_killed(cli, monkeypatch, sid, ref, out, interruption).exit_code != 0
     # The grant stands, its letter is not lost: recorded as pending, nothing written.
     assert cli.json("dossier", "show", ref)["status"] == "granted"
     assert "already decided" in cli.fails(*decide).stderr
@@ -87,22 +97,7 @@ def test_the_next_command_that_renders_letters_completes_a_pending_one(
     cli, store, tmp_path, monkeypatch
 ):
     sid, ref = _decidable(cli, store)
-    with monkeypatch.context() as patch:
-        _kill_after_commit(patch, KeyboardInterrupt)
-        cli(
-            "commission",
-            "decide",
-            sid,
-            ref,
-            "--grant",
-            "--date",
-            "2026-06-15",
-            "--letter",
-            "--format",
-            "html",
-            "--out",
-            tmp_path / "a",
-        )
+    _grant_killed(cli, monkeypatch, sid, ref, tmp_path / "a")
     assert len(cli.json("letters", "pending")) == 1
     other = report_ready(cli, store, candidate=new_candidate(cli, **ADDRESS))
     later = cli.ok("commission", "agenda", session(cli, "2026-07-01"), "--date", "2026-06-20")
@@ -141,20 +136,7 @@ def test_a_letter_that_fails_after_the_step_is_pending_and_says_so(
 
     with monkeypatch.context() as patch:
         patch.setattr(render, "write", broken)
-        err = cli.fails(
-            "commission",
-            "decide",
-            sid,
-            ref,
-            "--grant",
-            "--date",
-            "2026-06-15",
-            "--letter",
-            "--format",
-            "html",
-            "--out",
-            tmp_path,
-        ).stderr
+        err = cli.fails(*_grant_with_letter(sid, ref, tmp_path)).stderr
         assert "the step is recorded and its letter is pending" in err
         assert "certcli letters render --pending" in err
         # Still failing: it stays pending and the command says which one.
@@ -272,22 +254,7 @@ def test_parallel_remind_runs_leave_one_file_per_recorded_reminder(
 
 def test_check_names_a_pending_letter(cli, store, tmp_path, monkeypatch):
     sid, ref = _decidable(cli, store)
-    with monkeypatch.context() as patch:
-        _kill_after_commit(patch, KeyboardInterrupt)
-        cli(
-            "commission",
-            "decide",
-            sid,
-            ref,
-            "--grant",
-            "--date",
-            "2026-06-15",
-            "--letter",
-            "--format",
-            "html",
-            "--out",
-            tmp_path,
-        )
+    _grant_killed(cli, monkeypatch, sid, ref, tmp_path)
     result = cli("check")
     assert result.exit_code == 1
     assert f"notification (dossier {ref})" in result.stdout + result.stderr

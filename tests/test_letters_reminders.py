@@ -6,9 +6,8 @@ import json
 import re
 from pathlib import Path
 
-import builders
 import letter_records as R
-from commission_helpers import decide_at
+from commission_helpers import holder
 
 from certcli.letters import render
 
@@ -164,22 +163,13 @@ def test_combined_pdf_laid_out_on_several_cores_keeps_the_letters_order(
     assert [p.name for p in out.iterdir()] == [Path(done["files"][0]).name]  # no leftovers
 
 
-def addressed(store, first="Hélène", last="Lefèvre", **extra) -> int:
-    return builders.candidate(store, first, last, eligible=False, **{**builders.POSTAL, **extra})
-
-
-def _holder(cli, store, granted_on, **who):
-    cid = addressed(store, **who)
-    return cid, decide_at(cli, store, granted_on, candidate=cid)["certificate"]
-
-
 def _remind(cli, tmp_path, *extra):
     return ["renewals", "remind", "--months", "9", "--format", "html", "--out", tmp_path, *extra]
 
 
 def test_remind_skips_a_holder_without_address_and_records_the_others(cli, store, tmp_path):
-    _, posted = _holder(cli, store, "2026-03-12")
-    late, unposted = _holder(cli, store, "2026-03-20", first="Zed", last="Late")
+    _, posted = holder(cli, store, "2026-03-12")
+    late, unposted = holder(cli, store, "2026-03-20", first="Zed", last="Late")
     cli.ok("candidate", "edit", late, "--address", "", "--date", "2026-04-01")
     assert store.candidate(late)["address"] in (None, "")
     result = cli.fails(*_remind(cli, tmp_path, "--date", "2029-09-01", "--json"))
@@ -210,7 +200,7 @@ def test_remind_skips_a_holder_without_address_and_records_the_others(cli, store
 
 
 def test_no_reminder_for_a_withdrawn_certificate(cli, store, tmp_path, unchanged):
-    _, number = _holder(cli, store, "2026-03-12")
+    _, number = holder(cli, store, "2026-03-12")
     cli.ok("certificate", "withdraw", number, "--reason", "faute", "--date", "2026-06-01")
     out = tmp_path / "courrier"
     args = [
@@ -233,7 +223,7 @@ def test_no_reminder_for_a_withdrawn_certificate(cli, store, tmp_path, unchanged
 
 # -- remind's window and --months ------------------------------------------------------------
 def test_remind_window_follows_date_and_months_are_capped(cli, store, tmp_path, unchanged):
-    _, number = _holder(cli, store, "2026-03-12")  # valid until 2030-03-11
+    _, number = holder(cli, store, "2026-03-12")  # valid until 2030-03-11
     with unchanged():
         err = cli.fails(
             *_remind(cli, tmp_path, "--as-of", "2029-09-01", "--date", "2029-08-31")

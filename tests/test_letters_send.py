@@ -1,29 +1,7 @@
 """One letter by hand (certcli/letters/send.py): a renewal reminder sent this way is the
 period's reminder, recorded, and never sent twice."""
 
-import datetime as dt
-
-from commission_helpers import decide_at
-
-from certcli.domain import candidates
-
-
-def addressed(store, first="Hélène", last="Lefèvre", **extra) -> int:
-    values = {
-        "first_name": first,
-        "last_name": last,
-        "civility": "Mme",
-        "address": "12 rue des Écoles",
-        "postcode": "75005",
-        "city": "Paris",
-        **extra,
-    }
-    return candidates.add(store, values, date=dt.date(2026, 1, 5), force=True).id
-
-
-def _holder(cli, store, granted_on, **who):
-    cid = addressed(store, **who)
-    return cid, decide_at(cli, store, granted_on, candidate=cid)["certificate"]
+from commission_helpers import holder
 
 
 def _remind(cli, tmp_path, *extra):
@@ -32,7 +10,7 @@ def _remind(cli, tmp_path, *extra):
 
 # -- a reminder sent by hand is the period's reminder ----------------------------------------
 def test_manual_reminder_is_recorded_and_never_sent_twice(cli, store, tmp_path, unchanged):
-    _, number = _holder(cli, store, "2026-03-12")
+    _, number = holder(cli, store, "2026-03-12")
     args = [
         "letters",
         "render",

@@ -92,66 +92,6 @@ def test_migration_fills_the_keys_of_existing_rows(tmp_path):
     store.close()
 
 
-BASE = [
-    "--employer",
-    "Orange SA",
-    "--start",
-    "2023-01-01",
-    "--end",
-    "2025-12-31",
-    "--in-branch",
-    "--related",
-    "--contract",
-    "cdi",
-    "--date",
-    "2026-03-01",
-]
-
-
-def add(cli, cid, *extra, hours="1607"):
-    return cli(*["experience", "add", "--candidate", cid, *BASE, "--hours", hours, *extra])
-
-
-def hours(cli, cid):
-    return cli.json(
-        "eligibility",
-        "check",
-        "--candidate",
-        cid,
-        "--scheme",
-        "CQPT",
-        "--route",
-        "libre",
-        "--as-of",
-        "2026-01-01",
-    )["hours"]
-
-
-def ongoing(cli, cid, start, hours_until, hours, *extra, employer="Orange SA"):
-    return cli(
-        "experience",
-        "add",
-        "--candidate",
-        cid,
-        "--employer",
-        employer,
-        "--start",
-        start,
-        "--ongoing",
-        "--hours-until",
-        hours_until,
-        "--hours",
-        hours,
-        "--in-branch",
-        "--related",
-        "--contract",
-        "cdi",
-        "--date",
-        "2026-02-27",
-        *extra,
-    )
-
-
 @pytest.mark.sqlite_only("builds an old SQLite file to migrate")
 def test_migration_adds_the_removal_columns(store):
     columns = {r["name"] for r in store.all("PRAGMA table_info(experiences)")}
