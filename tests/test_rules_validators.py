@@ -143,6 +143,42 @@ def test_report_text_and_override_reasons_are_capped(cli, store, unchanged):
         assert "report text is too long" in err
 
 
+def test_request_items_and_payment_references_follow_the_text_rules(cli, store, unchanged):
+    from instruction_helpers import candidate, complete_dossier, open_dossier
+
+    ref = complete_dossier(cli, candidate(cli))
+    with unchanged():
+        err = cli.fails(
+            "dossier",
+            "request",
+            ref,
+            "--items",
+            LONG,
+            "--due",
+            "2026-04-01",
+            "--date",
+            "2026-03-02",
+        ).stderr
+        assert "items is too long: 5000 characters, at most 2000" in err
+    asked = cli.json(
+        "dossier", "request", ref, "--items", " Attestation \n employeur ", "--due", "2026-04-01",
+        "--date", "2026-03-02",
+    )  # fmt: skip
+    assert asked["items"] == "Attestation employeur"
+    unpaid = open_dossier(cli, candidate(cli, "Paul", "Durand"))
+    with unchanged():
+        err = cli.fails(
+            "dossier", "pay", unpaid, "--amount", "480", "--method", "cheque",
+            "--reference", "r" * 400, "--date", "2026-03-02",
+        ).stderr  # fmt: skip
+        assert "reference is too long: 400 characters, at most 300" in err
+    paid = cli.json(
+        "dossier", "pay", unpaid, "--amount", "480", "--method", "cheque",
+        "--reference", "  CHQ   1234 ", "--date", "2026-03-02",
+    )  # fmt: skip
+    assert paid["reference"] == "CHQ 1234"
+
+
 def _slow_phone(text):
     try:
         number = phonenumbers.parse(text, "FR")

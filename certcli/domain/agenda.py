@@ -39,6 +39,13 @@ class Agenda:
         return asdict(self)
 
 
+def full(session, taken: int) -> bool:
+    """Whether a session with `taken` places used (store.agenda_taken: a withdrawn or
+    cancelled line frees its place) takes no more dossier: the one capacity rule of the
+    award and appeal agendas and of the CQPT transmission to a CPNE."""
+    return session["capacity"] is not None and taken >= session["capacity"]
+
+
 def place(store: Store, session, dossier_row, *, appeal_id: int | None = None) -> int:
     """Put a dossier on a session's agenda, at the next place: the one way onto an
     agenda (award and appeal agendas, the CQPT transmission to a CPNE). The dossier,
@@ -179,7 +186,7 @@ def build_agenda(store: Store, session_id: int, *, date: dt.date) -> Agenda:
             queue = _award_queue(store, session, day, built, placed)
         taken = store.agenda_taken(session_id)
         for row, reason in queue:
-            if reason is None and capacity is not None and taken >= capacity:
+            if reason is None and full(session, taken):
                 reason = f"capacity full: the session takes {capacity} dossiers"
             if reason is not None:
                 postponed.append({"ref": row["ref"], "reason": reason})

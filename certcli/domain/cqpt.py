@@ -387,8 +387,8 @@ def transmit(store: Store, ref: str, *, session_id: int, date: dt.date) -> Trans
             )
         last = max(p["date"] for p in store.cqpt_phases(row["id"]))
         _not_before(date, last, "the last phase")
-        size = store.agenda_taken(session_id)  # withdrawn dossiers free their place
-        if session["capacity"] is not None and size >= session["capacity"]:
+        size = store.agenda_taken(session_id)
+        if agenda.full(session, size):
             raise StateError(f"session {session_id} is full ({size} of {session['capacity']})")
         position = agenda.place(store, session, row)
         dossiers.record_event(

@@ -94,9 +94,7 @@ class Withdrawal:
 
 def request(store: Store, ref: str, *, items: str, due: dt.date, date: dt.date) -> Request:
     """Ask the candidate for complementary elements by `due`; the dossier waits."""
-    items = " ".join((items or "").split())
-    if not items:
-        raise ValidationError("--items must say what is asked")
+    items = validators.reason(items, "items", required="--items must say what is asked")
     if due <= date:
         raise ValidationError(
             f"the due date {due.isoformat()} must be after the request date {date.isoformat()}"

@@ -97,9 +97,11 @@ def add(
         )
     if capacity < 0:
         raise ValidationError(f"invalid capacity {capacity}: 0 or more dossiers under instruction")
-    employer = " ".join(employer.split()) if employer and employer.strip() else None
+    employer = validators.text(employer, "employer", validators.MAX_NAME)
     email = validators.email(email) if email else None
-    conflicts = sorted({" ".join(e.split()) for e in conflict_employers if e.strip()})
+    conflicts = sorted(
+        {validators.name(e, "conflict employer") for e in conflict_employers if e.strip()}
+    )
     candidates = sorted(set(conflict_candidates))
     record = {
         "name": name,

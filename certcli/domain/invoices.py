@@ -454,6 +454,7 @@ def pay(
     """Record a payment; partial payments add up, an overpayment is refused."""
     method = money.payment_method(method)
     value = money.parse_amount(amount)
+    reference = validators.text(reference, "reference")
     with store.transaction():
         row = _row(store, number)
         invoice = _from_row(store, row)
@@ -630,7 +631,7 @@ def refund(
     method = money.payment_method(method)
     value = money.parse_amount(amount)
     reason = validators.reason(reason, required="a refund needs --reason")
-    reference = " ".join(reference.split()) if reference and reference.strip() else None
+    reference = validators.text(reference, "reference")
     with store.transaction():
         row, invoice = _open_for_correction(store, number, "refund it")
         _not_before_issue(invoice, "refund", date)

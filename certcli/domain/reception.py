@@ -277,7 +277,7 @@ def pay(
     """Record (part of) the instruction fee; more than the balance is refused."""
     value = parse_amount(amount)
     method = payment_method(method)
-    reference = " ".join(reference.split()) if reference and reference.strip() else None
+    reference = validators.text(reference, "reference")
     with store.transaction():
         row = dossiers.row(store, ref)
         scheme = schemes.get(row["scheme"])
@@ -369,7 +369,7 @@ def refund(
     value = parse_amount(amount)
     method = payment_method(method)
     reason = validators.reason(reason, required="a refund needs --reason")
-    reference = " ".join(reference.split()) if reference and reference.strip() else None
+    reference = validators.text(reference, "reference")
     with store.transaction():
         row = dossiers.row(store, ref)
         scheme = schemes.get(row["scheme"])
