@@ -276,7 +276,7 @@ def test_ineligible_free_access_needs_an_override(cli, store, unchanged):
         "--date",
         "2026-03-01",
     )["ref"]
-    store.update("dossiers", store.dossier(ref)["id"], {"status": "complete"})
+    builders.complete_cqpt(store, ref)
     with unchanged():
         err = cli.fails("cqpt", "admissibility", ref, "--accept", "--date", "2026-04-01").stderr
         assert f"candidate {cid} is not eligible for the CQPT on 2026-04-01" in err

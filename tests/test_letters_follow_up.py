@@ -166,7 +166,7 @@ def test_appeal_and_cpne_decision_letters(cli, store, tmp_path, html):
 def test_cqpt_orient_sends_the_admissibility_letter(cli, store, tmp_path, html):
     cid = addressed(store)
     ref = d_open(store, cid, scheme="CQPT", route="contrat-pro", financing="contrat-pro")
-    store.update("dossiers", store.dossier(ref)["id"], {"status": "complete"})
+    builders.complete_cqpt(store, ref)
     cli.ok("cqpt", "admissibility", ref, "--accept", "--date", "2026-04-01")
     ev = cli.json("evaluator", "add", "--name", "Formatel Évaluation")["id"]
     data = cli.json("cqpt", "orient", ref, "--evaluator", ev, "--date", "2026-04-10", *html)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 
+import builders
 import phonenumbers
 import pytest
 from commission_helpers import decide_at, new_candidate, report_ready, session
@@ -94,7 +95,7 @@ def _experience(cli, store):
 def _admissibility(cli, store):
     cid = new_candidate(cli)
     ref = open_dossier(cli, cid, "CQPT", route="contrat-pro", financing="contrat-pro")
-    store.execute("UPDATE dossiers SET status = 'complete' WHERE ref = ?", (ref,))
+    builders.complete_cqpt(store, ref)
     return ["cqpt", "admissibility", ref, "--reject", "--date", "2026-06-20", "--reason"]
 
 
