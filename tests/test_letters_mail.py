@@ -483,3 +483,29 @@ def test_a_merge_moves_the_duplicate_s_emails(cli, store, tmp_path, smtp_server)
     assert len(done["moved"]["emails"]) == 1
     [logged] = cli.json("letters", "log", "--candidate", str(keep))
     assert logged["template"] == "identifiants" and logged["to"] == "h.dupont@example.fr"
+
+
+def test_a_message_claimed_by_a_live_run_is_left_to_it(monkeypatch):
+    """Two desks flushing at once: the one whose process holds the claim sends it."""
+    import datetime as dt_
+    import os
+    import socket
+
+    from certcli.letters import mail
+
+    here = socket.gethostname()
+    now = dt_.datetime.now(dt_.UTC)
+    assert mail._held_elsewhere(f"{here}:{os.getppid()}", now.isoformat())  # alive
+    assert not mail._held_elsewhere(f"{here}:{os.getpid()}", now.isoformat())  # this run
+    assert not mail._held_elsewhere(f"{here}:999999999", now.isoformat())  # killed
+    fresh, stale = now.isoformat(), (now - dt_.timedelta(minutes=11)).isoformat()
+    assert mail._held_elsewhere("other-host:12", fresh)
+    assert not mail._held_elsewhere("other-host:12", stale)
+    assert not mail._held_elsewhere(None, None)
+
+
+def test_remind_email_and_post_do_both(cli, store, tmp_path, smtp_server):
+    _holders(store, 2)
+    data = cli.json(*remind(tmp_path, "--email", "--post"))
+    assert data["emailed"] == ["ECO-2026-0001", "ECO-2026-0002"]
+    assert [i["channel"] for i in cli.json("letters", "log")] == ["post", "email"] * 2
