@@ -62,7 +62,8 @@ def test_help_does_not_import_heavy_modules():
         "import sys; from certcli.cli import app\n"
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('jinja2', 'weasyprint', 'babel', 'sqlite_utils', 'rich', 'openpyxl', "
-        "'dateutil.relativedelta', 'stdnum', 'schwifty') if m in sys.modules]\n"
+        "'icalendar', 'dateutil.relativedelta', 'stdnum', 'schwifty') if m in sys.modules]
+"
         "print('HEAVY:' + ','.join(heavy))"
     )
     out = (

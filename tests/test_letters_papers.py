@@ -158,3 +158,21 @@ def test_a_session_template_is_not_rendered_by_letters_render(cli, store, sittin
         "letters", "render", "dossier-seance", "--dossier", sitting["refs"][0], "--out", tmp_path
     ).stderr
     assert "certcli commission papers" in err
+
+
+def test_cpne_papers_show_the_evaluation(cli, store, tmp_path):
+    from test_domain_cqpt import cqpt_dossier, evaluate, evaluator
+
+    ref = cqpt_dossier(cli, store)
+    evaluate(cli, ref, evaluator(cli))
+    sid = session(cli, "2026-06-30", "cpne")
+    cli.ok("cqpt", "transmit", ref, "--session", sid, "--date", "2026-06-01")
+    members.add(store, name="Yves Tanguy", commission="cpne", date=dt.date(2026, 1, 5))
+    files = cli.json("commission", "papers", sid, "--out", tmp_path, "--date", "2026-06-02")
+    text = text_of(Path(files["files"][0]))
+    assert "CPNE des télécommunications du 30 juin 2026" in text and "à 10 h" in text
+    assert "Yves Tanguy, membre" in text and "examen de 1 dossier, présenté ci-après" in text
+    page = text.split(f"Dossier n° {ref}")[1]
+    assert (
+        "Dossier de preuves validé" in page and "Mise en situation professionnelle validée" in page
+    )

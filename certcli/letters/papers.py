@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from certcli.domain import attendance, dossiers, eligibility, instructors, members, sessions
 from certcli.errors import CertcliError, StateError, TemplateError, ValidationError
-from certcli.letters import catalog, log, render
+from certcli.letters import catalog, log, render, wording
 from certcli.letters.context import LetterContext
 from certcli.letters.log import RenderedLetter
 from certcli.rules import dates, schemes
@@ -158,6 +158,16 @@ def _dossier(store: Store, item, day: dt.date, voters: list[members.Member]) -> 
             else None
         ),
         "eligibility": _eligibility(store, row, day),
+        # A CQPT dossier's evaluation, which the CPNE decides on.
+        "phases": [
+            {
+                "label": wording.PHASE_LABELS.get(p["phase"], p["phase"]),
+                "result": wording.result_label(p["phase"], p["result"]),
+                "score": p["score"],
+                "date": dates.from_iso(p["date"]),
+            }
+            for p in store.cqpt_phases(row["id"])
+        ],
         "abstaining": _abstaining(voters, candidate),
         "decision": item["decision"],
         "row": row,
