@@ -176,3 +176,32 @@ def test_cpne_papers_show_the_evaluation(cli, store, tmp_path):
     assert (
         "Dossier de preuves validé" in page and "Mise en situation professionnelle validée" in page
     )
+
+
+def test_papers_emailed_to_each_member_with_an_address(cli, store, sitting, tmp_path, smtp_server):
+    members.edit(store, sitting["people"]["anne"], email="anne@example.org", date=DAY)
+    members.edit(store, sitting["people"]["bruno"], email="bruno@example.org", date=DAY)
+    done = cli.json("commission", "papers", sitting["session"], "--out", tmp_path, "--email",
+                    "--date", "2026-06-01")  # fmt: skip
+    assert [(e["to"], e["status"]) for e in done["emails"]] == [
+        ("anne@example.org", "sent"),
+        ("bruno@example.org", "sent"),
+    ]
+    assert [m["name"] for m in done["no_address"]] == ["Carla Vidal", "Denis Morel"]
+    assert sorted(m["To"] for m in smtp_server.received) == [
+        "anne@example.org",
+        "bruno@example.org",
+    ]
+    got = smtp_server.received[0]
+    assert (
+        "convocation à la séance de la Commission d'attribution du 15 juin 2026" in got["Subject"]
+    )
+    assert "15\xa0juin\xa02026 à 14\xa0h" in got.text
+    [(name, pdf)] = got.attachments()
+    assert pdf == Path(done["files"][0]).read_bytes()  # the very papers logged
+    assert (
+        "--email sends the papers as a PDF"
+        in cli.fails(
+            "commission", "papers", sitting["session"], "--email", "--format", "html"
+        ).stderr
+    )

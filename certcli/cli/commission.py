@@ -399,6 +399,14 @@ def commission_papers(
     out: OutOpt = Path("letters"),
     fmt: FormatOpt = "pdf",
     templates: TemplatesOpt = None,
+    email: Annotated[
+        bool,
+        typer.Option(
+            "--email",
+            help="Also e-mail each member with an address their convocation, the papers "
+            "attached (through the outbox: `certcli mail flush` sends what could not go).",
+        ),
+    ] = False,
     date: Annotated[
         dt.date | None,
         typer.Option(
@@ -416,17 +424,34 @@ def commission_papers(
     file, the members convened), the agenda, and one page per dossier (candidate,
     scheme, mentions asked, the instructor's recommendation and report, the expert's
     opinion, the eligibility verdict on the session day, and the members who must
-    abstain on it).
+    abstain on it). --email also sends each member with an e-mail address their
+    convocation, the papers attached.
 
-    Example: certcli commission papers 3 --out papers --date 2026-06-01
+    Example: certcli commission papers 3 --out papers --date 2026-06-01 --email
     """
     from certcli.letters import papers
 
     store = common.store(actor=actor, date=date)
-    written = papers.write_papers(
-        store, session_id, date=common.day(date), fmt=fmt, out_dir=out, templates_dir=templates
+    done = papers.write_papers(
+        store,
+        session_id,
+        date=common.day(date),
+        fmt=fmt,
+        out_dir=out,
+        templates_dir=templates,
+        email=email,
     )
-    _report_files(written, json_out, f"Papers of session {session_id}")
+    if json_out:
+        common.emit_json(done.to_dict(email))
+        return
+    _report_files(done.files, False, f"Papers of session {session_id}")
+    for sent in done.emails:
+        why = f" ({sent['error']})" if sent["status"] != "sent" and sent["error"] else ""
+        common.say(f"  e-mail to {sent['to']}: {sent['status']}{why}")
+    for member in done.no_address:
+        common.warn(f"member {member['id']} ({member['name']}) has no e-mail address: not sent")
+    if any(sent["status"] == "queued" for sent in done.emails):
+        common.warn("e-mails queued: `certcli mail flush` sends them")
 
 
 @app.command("minutes")

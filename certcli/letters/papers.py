@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certcli.domain import attendance, dossiers, eligibility, instructors, members, sessions
 from certcli.errors import CertcliError, StateError, TemplateError, ValidationError
-from certcli.letters import catalog, log, render, wording
+from certcli.letters import catalog, log, mail, render, wording
 from certcli.letters.context import LetterContext
 from certcli.letters.log import RenderedLetter
 from certcli.rules import dates, schemes
@@ -214,6 +216,11 @@ def _body(settings: attendance.Settings) -> dict:
         "phone": body.phone,
         "email": body.email,
         "signatory": body.signatory,
+        "mail": (
+            {"from_name": body.mail.from_name, "from_address": body.mail.from_address}
+            if body.mail
+            else {}
+        ),
     }
 
 
@@ -322,7 +329,8 @@ def _write_logged(
     out_dir: str | Path,
     templates_dir: str | Path | None,
     audit: tuple[str, int, dict] | None = None,
-) -> RenderedLetter:
+    emails: Sequence[mail.Outgoing] = (),
+) -> tuple[RenderedLetter, list[int]]:
     """Written like `letters render` writes a letter: the file takes its name once its
     log row (and `audit`, what the step records) commits."""
     path = render.output_path(
@@ -338,13 +346,64 @@ def _write_logged(
                 if details.get("minutes_signed_on"):
                     _record_signature(store, session_id, details["minutes_signed_on"], date)
             letter_id = log.record(store, letter, path, fmt, date)
+            queued = [mail.queue(store, out, letter_id=letter_id) for out in emails]
     ids = {"session": int(letter.context.ref.split("-")[-1])}
-    return RenderedLetter(letter.template, path, fmt, True, letter_id, ids)
+    return RenderedLetter(letter.template, path, fmt, True, letter_id, ids), queued
 
 
 def _check_format(fmt: str) -> None:
     if fmt not in render.FORMATS:
         raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
+
+
+@dataclass
+class Papers:
+    """What `commission papers` wrote, and with --email the messages it sent
+    (as `mail queue` lists them) and the members it could not reach."""
+
+    files: list[RenderedLetter]
+    emails: list[dict] = field(default_factory=list)
+    no_address: list[dict] = field(default_factory=list)  # [{"id", "name"}]
+    error: str | None = None  # the server could not be reached: queued
+
+    def to_dict(self, email: bool) -> dict:
+        data: dict = {"files": [str(f.path) for f in self.files]}
+        if email:
+            data.update(emails=self.emails, no_address=self.no_address, error=self.error)
+        return data
+
+
+def _convocations(
+    letter: render.Letter, convened: list[dict], date: dt.date, templates_dir
+) -> tuple[list[mail.Outgoing], list[dict]]:
+    """One message per member with an e-mail address, the papers attached."""
+    data = letter.context.data
+    name, address = mail.sender(data["body"])
+    messages, missing = [], []
+    for member in convened:
+        if not member["email"]:
+            missing.append({"id": member["id"], "name": member["name"]})
+            continue
+        subject, text, html = mail.compose(
+            letter.template,
+            {**data, "template": letter.template, "member": member,
+             "salutation": "Madame, Monsieur"},
+            templates_dir,
+        )  # fmt: skip
+        messages.append(
+            mail.Outgoing(
+                "letter",
+                letter.template,
+                member["email"],
+                name,
+                address,
+                subject,
+                text,
+                html,
+                date.isoformat(),
+            )  # fmt: skip
+        )
+    return messages, missing
 
 
 def write_papers(
@@ -355,15 +414,39 @@ def write_papers(
     fmt: str = "pdf",
     out_dir: str | Path = "letters",
     templates_dir: str | Path | None = None,
-) -> list[RenderedLetter]:
-    """The members' file of a session: one document, logged like a letter."""
+    email: bool = False,
+) -> Papers:
+    """The members' file of a session: one document, logged like a letter. `email`:
+    each member with an e-mail address is sent their convocation with the papers
+    attached, through the outbox (queued in the papers' transaction, sent after)."""
     _check_format(fmt)
+    if email and fmt != "pdf":
+        raise ValidationError("--email sends the papers as a PDF: leave out --format html")
     letter = _compose(PAPERS, papers_context(store, session_id, date), templates_dir)
-    return [
-        _write_logged(
-            store, letter, date=date, fmt=fmt, out_dir=out_dir, templates_dir=templates_dir
-        )
-    ]
+    messages: list[mail.Outgoing] = []
+    missing: list[dict] = []
+    if email:
+        messages, missing = _convocations(letter, letter.context.data["members"], date,
+                                          templates_dir)  # fmt: skip
+    written, queued = _write_logged(
+        store,
+        letter,
+        date=date,
+        fmt=fmt,
+        out_dir=out_dir,
+        templates_dir=templates_dir,
+        emails=messages,
+    )
+    result = Papers([written], no_address=missing)
+    if queued:
+        with mail.Sender(store) as sending:
+            done = sending.flush(queued)
+        result.error = done.unreachable
+        for outbox_id in queued:
+            found = store.outbox_message(outbox_id)
+            assert found is not None  # queued in the papers' transaction
+            result.emails.append(mail.item(found))
+    return result
 
 
 def _record_signature(store: Store, session_id: int, signed_on: str, date: dt.date) -> None:
@@ -422,14 +505,13 @@ def write_minutes(
         if signed_on is not None
         else None
     )
-    return [
-        _write_logged(
-            store,
-            letter,
-            date=date,
-            fmt=fmt,
-            out_dir=out_dir,
-            templates_dir=templates_dir,
-            audit=audit,
-        )
-    ]
+    written, _ = _write_logged(
+        store,
+        letter,
+        date=date,
+        fmt=fmt,
+        out_dir=out_dir,
+        templates_dir=templates_dir,
+        audit=audit,
+    )
+    return [written]
