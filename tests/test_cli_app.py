@@ -62,8 +62,7 @@ def test_help_does_not_import_heavy_modules():
         "import sys; from certcli.cli import app\n"
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('jinja2', 'weasyprint', 'babel', 'sqlite_utils', 'rich', 'openpyxl', "
-        "'icalendar', 'dateutil.relativedelta', 'stdnum', 'schwifty') if m in sys.modules]
-"
+        "'icalendar', 'dateutil.relativedelta', 'stdnum', 'schwifty') if m in sys.modules]\n"
         "print('HEAVY:' + ','.join(heavy))"
     )
     out = (

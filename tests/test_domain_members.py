@@ -157,3 +157,29 @@ def test_a_merged_candidate_s_conflict_names_the_candidate_kept(cli, store):
     carla = member(cli, "Carla", "award", "--conflict-candidate", drop)
     cli.ok("candidate", "merge", keep, drop, "--reason", "inscrite deux fois")
     assert cli.json("member", "show", carla)["conflict_candidates"] == [keep]
+
+
+def test_a_member_linked_to_the_candidate_s_company_abstains(cli, store):
+    company = cli.json(
+        "company", "add", "--name", "Cabinet Métré Conseil", "--siret", "73282932000074"
+    )["id"]
+    other = cli.json("company", "add", "--name", "BET Quantités", "--siret", "44306184100047")["id"]
+    # The candidate's register entry names the company by a variant of its name.
+    cid = new_candidate(cli, employer="Métré Conseil (Lyon)", employer_id=company)
+    linked = cli.json("member", "add", "--name", "Anne", "--commission", "award",
+                      "--employer-id", company)  # fmt: skip
+    assert (linked["employer_id"], linked["employer"]) == (company, "Cabinet Métré Conseil")
+    elsewhere = member(cli, "Bruno", "award", "--employer-id", other)
+    member(cli, "Carla")
+    cli.fails("member", "add", "--name", "Dan", "--commission", "award", "--employer-id", 99)
+    cli.fails("member", "add", "--name", "Dan", "--commission", "award",
+              "--employer-id", company, "--employer", "X")  # fmt: skip
+    sid, ref = _agenda(cli, store, candidate=cid)
+    cli.ok("commission", "attend", sid, "--present", linked["id"], "--present", elsewhere)
+    done = cli.json("commission", "decide", sid, ref, "--grant", "--date", "2026-06-15")
+    assert [a["member"] for a in done["abstentions"]] == [linked["id"]]
+    assert f"company {company}" in done["abstentions"][0]["reason"]
+    # Unlinked by --employer-id 0; a name typed replaces the link.
+    assert cli.json("member", "edit", elsewhere, "--employer-id", 0)["employer_id"] is None
+    renamed = cli.json("member", "edit", linked["id"], "--employer", "Autre SARL")
+    assert (renamed["employer_id"], renamed["employer"]) == (None, "Autre SARL")

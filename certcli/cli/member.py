@@ -36,6 +36,16 @@ ConflictCandidateOpt = Annotated[
         help="A candidate this member may not judge; repeatable.",
     ),
 ]
+EmployerIdOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--employer-id",
+        min=0,
+        metavar="ID",
+        help="The member's employer, a company of the register (`certcli company list`); "
+        "the conflict rule uses the link when the candidate has one too; 0 unlinks.",
+    ),
+]
 EmailOpt = Annotated[str | None, typer.Option("--email", help="E-mail address.")]
 
 
@@ -54,6 +64,7 @@ def member_add(
     role: Annotated[
         str, typer.Option("--role", help="president, member or secretary (does not vote).")
     ] = "member",
+    employer_id: EmployerIdOpt = None,
     employer: EmployerOpt = None,
     email: EmailOpt = None,
     conflict_employer: ConflictEmployerOpt = None,
@@ -79,6 +90,7 @@ def member_add(
         commission=commission,
         role=role,
         employer=employer,
+        employer_id=employer_id,
         email=email,
         conflict_employers=conflict_employer or [],
         conflict_candidates=conflict_candidate or [],
@@ -97,6 +109,7 @@ def member_edit(
     role: Annotated[
         str | None, typer.Option("--role", help="president, member or secretary.")
     ] = None,
+    employer_id: EmployerIdOpt = None,
     employer: EmployerOpt = None,
     email: EmailOpt = None,
     conflict_employer: ConflictEmployerOpt = None,
@@ -119,6 +132,7 @@ def member_edit(
         name=name,
         role=role,
         employer=employer,
+        employer_id=employer_id,
         email=email,
         add_conflict_employers=conflict_employer or [],
         add_conflict_candidates=conflict_candidate or [],

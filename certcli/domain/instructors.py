@@ -223,6 +223,7 @@ class Judge(Protocol):
     (certcli.domain.members), so that one rule says who may not."""
 
     employer: str | None
+    employer_id: int | None  # the company linked (issue 12)
     conflict_employers: list[str]
     conflict_candidates: list[int]
 
@@ -231,14 +232,14 @@ def conflicts(
     person: Judge, candidate_id: int, employer: str | None, employer_id: int | None = None
 ) -> list[str]:
     """Why `person` may not judge this candidate; empty when there is no conflict
-    of interest. When both are linked to a company (`employer_id`; a commission
-    member is never linked), the link decides whether they share an employer;
+    of interest. When both are linked to a company (`employer_id`), the link
+    decides whether they share an employer;
     otherwise the employer names are compared without case or accents: "Cabinet
     Métré" is "CABINET METRE". The one rule for instructors, experts and
     commission members."""
     found = []
     key = validators.fold(employer) if employer else None
-    linked = getattr(person, "employer_id", None)
+    linked = person.employer_id
     if linked is not None and employer_id is not None:
         if linked == employer_id:
             found.append(

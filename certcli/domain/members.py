@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from certcli.domain import instructors, sessions
+from certcli.domain import companies, instructors, sessions
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.rules import validators
 
@@ -34,6 +34,7 @@ class Member:
     commission: str
     role: str
     employer: str | None = None
+    employer_id: int | None = None  # the company linked (issue 12)
     email: str | None = None
     conflict_employers: list[str] = field(default_factory=list)
     conflict_candidates: list[int] = field(default_factory=list)
@@ -61,6 +62,7 @@ def from_row(row) -> Member:
         commission=row["commission"],
         role=row["role"],
         employer=row["employer"],
+        employer_id=row["employer_id"],
         email=row["email"],
         conflict_employers=json.loads(row["conflict_employers"]),
         conflict_candidates=json.loads(row["conflict_candidates"]),
@@ -97,9 +99,12 @@ def add(
     email: str | None = None,
     conflict_employers: Sequence[str] = (),
     conflict_candidates: Sequence[int] = (),
+    employer_id: int | None = None,
     date: dt.date,
 ) -> Member:
-    """Record a member of a commission (one transaction, audited)."""
+    """Record a member of a commission (one transaction, audited). The employer is a
+    company of the register (`employer_id`) or a name (`employer`), not both."""
+    _one_employer(employer, employer_id)
     name = validators.name(name or "", "name")
     commission = validators.choice(commission, sessions.KINDS, "commission")
     role = validators.choice(role, ROLES, "role")
@@ -119,6 +124,7 @@ def add(
         record["conflict_candidates"] = json.dumps(_check_candidates(store, conflict_candidates))
         if role == "president":
             _one_president(store, commission)
+        _link(store, record, employer_id)
         new_id = store.insert("members", record)
         store.audit(
             "member.add",
@@ -128,6 +134,23 @@ def add(
             date,
         )
     return get(store, new_id)
+
+
+def _one_employer(employer: str | None, employer_id: int | None) -> None:
+    if employer is not None and employer_id is not None:
+        raise ValidationError("give --employer-id or --employer, not both")
+
+
+def _link(store: Store, changes: dict, employer_id: int | None) -> None:
+    """Link to the company `employer_id` (0 unlinks); the employer's name becomes the
+    company's, so that the papers name it and a candidate known only by the name
+    still meets the conflict rule."""
+    if employer_id is None:
+        return
+    linked = companies.link(store, employer_id)
+    changes["employer_id"] = linked
+    if linked is not None:
+        changes["employer"] = companies.find(store, linked).name
 
 
 def _one_president(store: Store, commission: str, but: int | None = None) -> None:
@@ -150,10 +173,13 @@ def edit(
     email: str | None = None,
     add_conflict_employers: Sequence[str] = (),
     add_conflict_candidates: Sequence[int] = (),
+    employer_id: int | None = None,
     date: dt.date,
 ) -> Member:
-    """Change a member's name, role, employer or e-mail, or declare further
-    conflicts (a declared conflict is never dropped)."""
+    """Change a member's name, role, employer (a name, or a company: `employer_id`, 0
+    unlinks) or e-mail, or declare further conflicts (a declared conflict is never
+    dropped)."""
+    _one_employer(employer, employer_id)
     with store.transaction():
         current = get(store, member_id)
         if not current.active:
@@ -167,6 +193,9 @@ def edit(
                 _one_president(store, current.commission, but=member_id)
         if employer is not None:
             changes["employer"] = _employer(employer)
+            if current.employer_id is not None:
+                changes["employer_id"] = None  # a name typed replaces the link
+        _link(store, changes, employer_id)
         if email is not None:
             changes["email"] = validators.email(email) if email.strip() else None
         if add_conflict_employers:
@@ -224,7 +253,9 @@ def listing(
 def conflicts(member: Member, candidate) -> list[str]:
     """Why `member` must abstain on a dossier of `candidate` (a candidates row):
     the instructors' rule, `instructors.conflicts`."""
-    return instructors.conflicts(member, candidate["id"], candidate["employer"])
+    return instructors.conflicts(
+        member, candidate["id"], candidate["employer"], candidate["employer_id"]
+    )
 
 
 def move_conflicts(store: Store, drop: int, keep: int, date: dt.date) -> list[int]:

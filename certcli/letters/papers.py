@@ -96,6 +96,10 @@ _REASONS_FR = (
 )
 
 
+def _company_fr(match: re.Match) -> str:
+    return f"(entreprise n° {match.group(1)}" + ("\u00a0: " if match.group(2) else "")
+
+
 def reason_fr(reason: str) -> str:
     """'same employer as the candidate (X); declared conflict with candidate 3' ->
     'même employeur que le candidat (X) ; conflit déclaré avec le candidat n° 3'."""
@@ -105,7 +109,7 @@ def reason_fr(reason: str) -> str:
             if pattern.match(part):
                 part = pattern.sub(french, part)
                 break
-        parts.append(part)
+        parts.append(re.sub(r"\(company (\d+)(: )?", _company_fr, part))
     return "\u00a0; ".join(parts)
 
 

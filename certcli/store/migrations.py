@@ -745,6 +745,14 @@ def m020_companies_and_payers(db: Database) -> None:
     db.execute("ALTER TABLE invoices ADD COLUMN vat_rate TEXT")
 
 
+@migrations()
+def m021_member_employer(db: Database) -> None:
+    """A commission member linked to a company of the register (issue 15 with the
+    companies of issue 12): `member add/edit --employer-id`, which the conflict rule
+    uses when the candidate is linked too."""
+    db.execute("ALTER TABLE members ADD COLUMN employer_id INTEGER REFERENCES companies(id)")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
