@@ -452,6 +452,9 @@ def _nulls_first(code: str) -> str:
     return "".join(out)
 
 
+_ID_TERM = re.compile(r"^\s*(\w+\.)?\"?id\"?(\s+(ASC|DESC))?$", re.IGNORECASE)
+
+
 def _terms(clause: str) -> str:
     terms, depth, last = [], 0, 0
     for i, ch in enumerate(clause):
@@ -467,6 +470,10 @@ def _terms(clause: str) -> str:
     for term in terms:
         bare = term.rstrip()
         if re.search(r"\bNULLS (FIRST|LAST)$", bare, re.I) or not bare.strip():
+            done.append(term)
+        elif _ID_TERM.match(bare):
+            # A table's own id is never NULL: left as it is, the primary key's index
+            # gives the order either way (with NULLS FIRST, a sort of the table).
             done.append(term)
         elif re.search(r"\bDESC$", bare, re.I):
             done.append(f"{bare} NULLS LAST")
@@ -703,10 +710,12 @@ class PostgresDialect(SqliteDialect):
         return conn.execute(sql + " RETURNING id", params).fetchone()[0]
 
     def search_words(self, words: list[str], id_column: str) -> tuple[str, list]:
-        # The trigram index answers LIKE '%word%' itself.
+        # The trigram index answers LIKE '%word%' itself. The matches are gathered
+        # first (ARRAY(...), once), then sorted: with `IN (SELECT ...)` the planner
+        # walks a whole name index in order and tests each row (1.3 s at 100k).
         likes = " AND ".join("search_key LIKE ? ESCAPE '\\'" for _ in words)
         return (
-            f"{id_column} IN (SELECT id FROM candidates WHERE {likes})",
+            f"{id_column} = ANY(ARRAY(SELECT id FROM candidates WHERE {likes}))",
             [f"%{like_escape(w)}%" for w in words],
         )
 
