@@ -153,8 +153,11 @@ def call(store: Store, year: int, *, date: dt.date) -> DuesCall:
     with store.transaction():
         # One batch: the invoices numbered and written together, not one round of
         # statements each (issue 17, 20); `invoices.issue_many` keeps issue's rules.
-        to_call = []
+        to_call, already = [], 0
         for row in store.certificates_to_call(jan1, date.isoformat(), year):
+            if row["invoiced"]:
+                already += 1
+                continue
             scheme = scheme_of.get(row["scheme"]) or scheme_of.setdefault(
                 row["scheme"], schemes.get(row["scheme"])
             )
@@ -190,5 +193,4 @@ def call(store: Store, year: int, *, date: dt.date) -> DuesCall:
         if issued:
             store.audit("dues.call", "dues", str(year), {"invoices": len(issued)}, date)
     total = sum((i.amount for i in issued), money.ZERO)
-    already = store.certificates_already_called(jan1, date.isoformat(), year) - len(issued)
     return DuesCall(year, issued, money.cents(total), already)

@@ -182,22 +182,13 @@ class CertificatesQueries(BaseStore):
         )
 
     def certificates_to_call(self, jan1: str, call_date: str, year: int) -> list[sqlite3.Row]:
-        """Certificates valid on 1 January (not withdrawn by the call) without a dues
-        invoice for that year yet: the annual dues call. Only what was known on the
-        call date counts: the certificate granted, and the period covering 1 January
-        decided, by then."""
+        """Certificates valid on 1 January (not withdrawn by the call), each with
+        `invoiced` (1 when it has a dues invoice for that year already): the annual
+        dues call, in one query for the ones to invoice and the ones already done.
+        Only what was known on the call date counts: the certificate granted, and
+        the period covering 1 January decided, by then."""
+        select = _CERT.replace(" FROM ", f", {_DUES_INVOICED} AS invoiced FROM ", 1)
         return self.all(
-            _CERT
-            + _VALID_ON_JAN1
-            + " AND NOT "
-            + _DUES_INVOICED
-            + " ORDER BY ce.scheme, ce.number",
-            (jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, *[jan1] * 3, year),
-        )
-
-    def certificates_already_called(self, jan1: str, call_date: str, year: int) -> int:
-        """How many certificates the call would cover were already invoiced for the year."""
-        return self.scalar(
-            "SELECT count(*) FROM (" + _CERT + _VALID_ON_JAN1 + " AND " + _DUES_INVOICED + ")",
-            (jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, *[jan1] * 3, year),
+            select + _VALID_ON_JAN1 + " ORDER BY ce.scheme, ce.number",
+            (year, jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, *[jan1] * 3),
         )
