@@ -487,8 +487,11 @@ def test_show_letters_and_stats_use_the_one_rule(cli, store, monkeypatch):
 
     monkeypatch.setattr(invoices, "balance", counted)
     shown = invoices.get(store, number)
-    letter = context.for_invoice(store, number, dt.date(2026, 6, 21)).data["invoice"]
+    built = context.for_invoice(store, number, dt.date(2026, 6, 21)).data
+    letter = built["invoice"]
     unpaid = stats.unpaid(store, dt.date(2026, 6, 21))
-    assert calls == ["open", "open", "open"]
+    # show; the letter's invoice and its invoice document (issue 12); stats
+    assert calls == ["open", "open", "open", "open"]
+    assert built["document"]["balance"] == letter["balance"]
     assert Decimal(shown.due) == letter["balance"] == unpaid.total
     assert letter["payable"] and Decimal(shown.paid) == letter["paid"] == Decimal("10.00")

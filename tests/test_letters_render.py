@@ -265,6 +265,9 @@ def test_file_names_never_leave_the_output_folder(cli, store, office, tmp_path):
                 "label": "x",
                 "amount": "1.00",
                 "issued_on": DAY,
+                "due_on": DAY,
+                "dues_year": 2026,  # an invoice document names its period
+                **store.invoice_buyer(office["candidate"]),
             },
         )
     out = tmp_path / "out"

@@ -157,7 +157,9 @@ def test_invoice_letters_ask_for_the_balance_or_say_what_became_of_it(cli, store
         "l'avoir n° AV-2026-00001 émis le 12 juillet 2026, qui annule la facture "
         "n° F-2026-00003 du 1er juillet 2026."
     ) in credit
-    assert "\u2212360,00 €" in credit and "régler" not in credit
+    # A credit note's amounts are positive: it is titled "Avoir" and names what it cancels.
+    assert "Total TTC 360,00 €" in credit and "régler" not in credit
+    assert "Annule la facture n° F-2026-00003 du 1er juillet 2026" in credit
 
     _, cancelled = letter(cli, tmp_path, "facture", "--invoice", "F-2026-00003", "2026-09-01")
     assert (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -305,6 +306,51 @@ def invoice_reissue(
             f"Invoice {old.number} cancelled by credit note {note.number}; "
             f"replaced by invoice {new.number} billed to {new.holder}"
         )
+
+
+@app.command("render")
+def invoice_render(
+    number: Annotated[str, typer.Argument(metavar="NUMBER", help="Invoice or credit note.")],
+    fmt: common.FormatOpt = "pdf",
+    out: common.OutOpt = Path("letters"),
+    templates: common.TemplatesOpt = None,
+    facturx: Annotated[
+        bool | None,
+        typer.Option(
+            "--facturx/--no-facturx",
+            help="Embed the EN 16931 (Factur-X) XML in a PDF/A-3 invoice [default: the "
+            "body file's invoicing.facturx].",
+        ),
+    ] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Render an invoice or credit note as its invoice document (the `facture`
+    letter, every mandatory mention; refused, naming it, while one is missing), and
+    log it. With --facturx the PDF carries the Factur-X XML.
+
+    Example: certcli invoice render F-2026-00001 --facturx --out factures
+    """
+    from certcli.letters import facturx as fx
+    from certcli.letters import send
+
+    store = common.store(actor=actor, date=date)
+    common.complete_pending(store)
+    done = send.render_and_log(
+        store,
+        "facture",
+        invoice=number,
+        fmt=fmt,
+        out_dir=out,
+        templates_dir=templates,
+        date=common.day(date),
+        after_write=fx.embedder(store, number, facturx, fmt),
+    )
+    if json_out:
+        common.emit_json(done.to_dict())
+    else:
+        common.say(str(done.path))
 
 
 @app.command("export")

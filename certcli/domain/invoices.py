@@ -223,6 +223,14 @@ def get(store: Store, number: str) -> Invoice:
     return invoice
 
 
+def by_id(store: Store, invoice_id: int) -> Invoice:
+    """One invoice or credit note by its id (a letter's record), with its payments."""
+    row = store.invoice_by_id(invoice_id)
+    if row is None:
+        raise NotFound(f"no invoice or credit note with id {invoice_id}")
+    return _from_row(store, row, _payments(store, [row])[row["id"]])
+
+
 def _payments(store: Store, rows) -> dict[int, list]:
     """The payments of these invoices, in one query (not one per invoice)."""
     found: dict[int, list] = {row["id"]: [] for row in rows}

@@ -688,6 +688,25 @@ def for_candidate(store: Store, candidate_id, date: dt.date) -> LetterContext:
     return LetterContext("candidate", f"candidat-{candidate_id}", ctx, candidate_id)
 
 
+def invoice_document(store: Store, invoice_id: int) -> dict:
+    """The invoice document (every mandatory mention) of an invoice or credit note,
+    from certcli.domain.invoice_document: the one rule of the letter and Factur-X."""
+    from certcli.domain import invoice_document as documents
+
+    invoice = invoices.by_id(store, invoice_id)
+    scheme = schemes.get(invoice.scheme) if invoice.scheme else None
+    body = scheme.body if scheme else next(iter(schemes.catalog().values())).body
+    credit_for = None
+    original = invoice.credit_for and store.invoice(invoice.credit_for)
+    if original:
+        cancelled = invoices.by_id(store, original["id"])
+        credit_for = {
+            "number": cancelled.number,
+            "issued_on": dates.from_iso(cancelled.issued_on),
+        }
+    return documents.build(invoice, body, credit_for, scheme.annual_dues if scheme else None)
+
+
 def for_invoice(store: Store, number: str, date: dt.date) -> LetterContext:
     row = store.invoice_by_number(str(number).strip())
     if row is None:
@@ -702,6 +721,14 @@ def for_invoice(store: Store, number: str, date: dt.date) -> LetterContext:
         scheme_code = sorted(schemes.catalog())[0]
     ctx = _base(store, row["candidate_id"], scheme_code, date, buyer=row)
     ctx["invoice"] = _invoice(store, row)
+    ctx["document"] = invoice_document(store, row["id"])
+    if row["buyer_company"]:
+        # An invoice to a company is addressed to it, for the attention of the candidate.
+        buyer = ctx["document"]["buyer"]
+        ctx["recipient"] = {
+            "name": buyer["name"],
+            "lines": [f"À l'attention de {buyer['attention']}", *buyer["lines"]],
+        }
     context = LetterContext(
         "invoice", row["number"], ctx, row["candidate_id"], invoice_id=row["id"]
     )

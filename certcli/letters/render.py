@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certcli.errors import TemplateError, ValidationError
-from certcli.letters import catalog, conditions
+from certcli.letters import catalog, conditions, invoice_check
 from certcli.letters.context import LetterContext, build
 from certcli.rules import paths
 
@@ -261,7 +261,10 @@ def compose(
             )
     env = environment(catalog.search_path(templates_dir))
     variables = {**context.data, "template": info.name}
-    return Letter(info.name, render_html(env, info.name, variables), context)
+    page = render_html(env, info.name, variables)
+    if info.name in invoice_check.INVOICE_TEMPLATES and "document" in context.data:
+        invoice_check.check(info.name, context.data["document"], page)
+    return Letter(info.name, page, context)
 
 
 def _title(letters: list[Letter]) -> str:

@@ -8,6 +8,7 @@ never sent twice.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,11 +35,13 @@ def render_and_log(
     dry_run: bool = False,
     email: bool = False,
     post: bool = False,
+    after_write: Callable[[Path], None] | None = None,
 ) -> RenderedLetter:
     """Render one letter to a file in out_dir and, unless dry_run, log it. The file
     takes its name once the letter is logged (a refusal at that point, a reminder
     sent meanwhile by another run, removes it); a run killed while writing leaves
-    neither file nor log, there being no step to lose.
+    neither file nor log, there being no step to lose. `after_write` may rework
+    the file once written, before it is logged (Factur-X embeds its XML).
 
     `email`: the letter is also e-mailed, its PDF attached, through the outbox
     (certcli.letters.mail): its message recorded with the letter, sent after; the
@@ -78,6 +81,8 @@ def render_and_log(
     )
     with render.letter_file(store, path) as tmp:
         render.write([letter], tmp, fmt, templates_dir)
+        if after_write is not None:
+            after_write(tmp)
         with store.transaction():
             if store.letter_at_path(str(path)) is not None:
                 raise TemplateError(f"another run wrote {path} meanwhile: run this again")
