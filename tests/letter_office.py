@@ -195,6 +195,29 @@ EXPECTED = {
         ],
     ),
     "facture": ("--invoice", "F-2026-00001", ["F-2026-00001", "210,00 €", "15 juillet 2026"]),
+    # the reminders of an unpaid invoice (issue 12), rendered by hand: reprints
+    "relance": (
+        "--invoice",
+        "F-2026-00001",
+        ["relance", "F-2026-00001", "échue le 15 juillet 2026", "reste impayée", "210,00 €"],
+    ),
+    "relance-2": (
+        "--invoice",
+        "F-2026-00001",
+        ["seconde relance", "F-2026-00001", "sous huit jours", "trois fois le taux", "210,00 €"],
+    ),
+    "mise-en-demeure": (
+        "--invoice",
+        "F-2026-00001",
+        [
+            "nous vous mettons en demeure",
+            "Lettre recommandée",
+            "F-2026-00001",
+            "210,00 €",
+            "trois fois le taux d'intérêt légal",
+            "IBAN",
+        ],
+    ),
     "appel-cotisation": (
         "--invoice",
         "F-2027-00001",

@@ -58,7 +58,8 @@ def test_merge_moves_every_record_and_leaves_a_tombstone(cli, store, tmp_path):
     assert done["moved"]["dossiers"] == [ref]
     assert done["moved"]["certificates"] == [number]
     assert done["moved"]["invoices"] == [invoice]
-    assert len(done["moved"]["experiences"]) == 1 and len(done["moved"]["letters"]) == 1
+    # the notification and its dues invoice, in one file (issue 12)
+    assert len(done["moved"]["experiences"]) == 1 and len(done["moved"]["letters"]) == 2
     assert done["moved"]["instructor_conflicts"] == [instructor]
     # KEEP's details stand; what DROP said otherwise is listed for an edit.
     assert done["differences"]["email"] == {
@@ -85,7 +86,9 @@ def test_merge_moves_every_record_and_leaves_a_tombstone(cli, store, tmp_path):
     assert [d["ref"] for d in cli.json("dossier", "list", "--candidate", keep)] == [ref]
     assert [c["number"] for c in cli.json("certificate", "list", "--candidate", keep)] == [number]
     assert len(cli.json("experience", "list", "--candidate", keep)) == 2
-    assert [e["candidate_id"] for e in cli.json("letters", "log", "--candidate", keep)] == [keep]
+    assert [e["candidate_id"] for e in cli.json("letters", "log", "--candidate", keep)] == [
+        keep
+    ] * 2
     assert keep in cli.json("instructor", "show", instructor)["conflict_candidates"]
     assert drop not in cli.json("instructor", "show", instructor)["conflict_candidates"]
     # The directory lists the certificate under KEEP (who consented).

@@ -171,7 +171,7 @@ def test_neutralise_and_restore():
 EXPORTS = {
     "dossier": "csv or xlsx.",
     "certificate": "csv or xlsx.",
-    "invoice": "csv or xlsx.",
+    "invoice": "csv, xlsx or fec.",
     "candidate": "csv, xlsx or json.",
     "directory": "csv, xlsx or json.",
 }

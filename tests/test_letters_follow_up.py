@@ -36,13 +36,17 @@ def logged(cli, ref):
     ]
 
 
-def assert_letter(cli, data, template, ref, date, tmp_path, *, says):
-    """The JSON names the file; it is that template's letter for that dossier; logged once."""
+def assert_letter(cli, data, template, ref, date, tmp_path, *, says, enclosed=()):
+    """The JSON names the file; it is that template's letter for that dossier; logged once
+    (with the letters it encloses in the same file: a grant's invoice)."""
     path = tmp_path / "out" / f"{date}_{template}_{ref}.html"
     assert data["letter"] == str(path.resolve())
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
     assert says in text and ref in text
-    assert logged(cli, ref) == [(template, ref, date)]
+    assert logged(cli, ref) == [(template, ref, date)] + [(t, ref, date) for t in enclosed]
+    assert {r["path"] for r in cli.json("letters", "log", "--dossier", ref)} == {
+        str(path.resolve())
+    }
 
 
 def test_check_incomplete_sends_the_missing_list(cli, store, tmp_path, html):
@@ -115,18 +119,27 @@ def test_request_and_interview_letters(cli, store, tmp_path, html):
 # Recorded today (2026-11-25), after the session: a refusal's letter is dated on the
 # session day, a grant's on the day its invoice was issued (never before it).
 @pytest.mark.parametrize(
-    "decision, template, says, dated",
+    "decision, template, says, dated, enclosed",
     [
-        (["--grant"], "notification", "Votre certificat porte le numéro", "2026-11-25"),
+        (
+            ["--grant"],
+            "notification",
+            "Votre certificat porte le numéro",
+            "2026-11-25",
+            ["facture"],  # its dues invoice, in the same file
+        ),
         (
             ["--refuse", "--reason", "expérience insuffisante"],
             "refus",
             "au plus tard le",
             "2026-06-15",
+            [],
         ),
     ],
 )
-def test_award_decision_letters(cli, store, tmp_path, html, decision, template, says, dated):
+def test_award_decision_letters(
+    cli, store, tmp_path, html, decision, template, says, dated, enclosed
+):
     ref = report_ready(cli, store, report_on="2026-05-01", candidate=addressed(store))
     sid = session(cli, "2026-06-15")
     cli.ok("commission", "agenda", sid, "--date", "2026-06-15")
@@ -134,7 +147,7 @@ def test_award_decision_letters(cli, store, tmp_path, html, decision, template, 
     assert data["decision"] == template.replace("notification", "granted").replace(
         "refus", "refused"
     )
-    assert_letter(cli, data, template, ref, dated, tmp_path, says=says)
+    assert_letter(cli, data, template, ref, dated, tmp_path, says=says, enclosed=enclosed)
 
 
 def test_appeal_and_cpne_decision_letters(cli, store, tmp_path, html):

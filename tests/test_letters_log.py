@@ -76,8 +76,11 @@ def test_a_decision_killed_before_its_letter_leaves_it_pending(
     assert cli.json("dossier", "show", ref)["status"] == "granted"
     assert "already decided" in cli.fails(*decide).stderr
     pending = cli.json("letters", "pending")
+    # the notification and its invoice, rendered in its file (issue 12)
+    invoice = cli.json("dossier", "show", ref)["invoices"][0]["number"]
     assert [(p["template"], p["record"], p["ref"], p["date"], p["format"]) for p in pending] == [
-        ("notification", "dossier", ref, "2026-06-15", "html")
+        ("notification", "dossier", ref, "2026-06-15", "html"),
+        ("facture", "invoice", invoice, "2026-06-15", "html"),
     ]
     assert pending[0]["out"] == str(out.resolve())
     assert not out.exists() or list(out.iterdir()) == []
@@ -89,7 +92,9 @@ def test_a_decision_killed_before_its_letter_leaves_it_pending(
     assert "certification" in Path(done[0]["path"]).read_text(encoding="utf-8").lower()
     assert cli.json("letters", "render", "--pending") == []
     assert cli.json("letters", "pending") == []
-    assert [entry["template"] for entry in cli.json("letters", "log")] == ["notification"]
+    log = cli.json("letters", "log")
+    assert [entry["template"] for entry in log] == ["notification", "facture"]
+    assert {entry["path"] for entry in log} == {done[0]["path"]}  # one file
     assert [p.name for p in out.iterdir()] == [Path(done[0]["path"]).name]
 
 
@@ -98,7 +103,7 @@ def test_the_next_command_that_renders_letters_completes_a_pending_one(
 ):
     sid, ref = _decidable(cli, store)
     _grant_killed(cli, monkeypatch, sid, ref, tmp_path / "a")
-    assert len(cli.json("letters", "pending")) == 1
+    assert len(cli.json("letters", "pending")) == 2  # the notification and its invoice
     other = report_ready(cli, store, candidate=new_candidate(cli, **ADDRESS))
     later = cli.ok("commission", "agenda", session(cli, "2026-07-01"), "--date", "2026-06-20")
     assert other in later.stdout
@@ -120,7 +125,7 @@ def test_the_next_command_that_renders_letters_completes_a_pending_one(
     assert f"Pending letter notification (dossier {ref}) rendered" in result.stderr
     assert json.loads(result.stdout)["letter"].startswith(str((tmp_path / "b").resolve()))
     assert cli.json("letters", "pending") == []
-    assert sorted(e["dossier"] for e in cli.json("letters", "log")) == sorted([ref, other])
+    assert sorted(e["dossier"] for e in cli.json("letters", "log")) == sorted([ref, other] * 2)
     assert len(list((tmp_path / "a").iterdir())) == 1
 
 
@@ -201,7 +206,7 @@ def test_a_real_kill_after_the_commit(cli, store, tmp_path, db_path):
     finally:
         watcher.close()
     assert cli.json("dossier", "show", ref)["status"] == "granted"
-    assert [p["ref"] for p in cli.json("letters", "pending")] == [ref]
+    assert [p["template"] for p in cli.json("letters", "pending")] == ["notification", "facture"]
     assert list(out.glob("*.pdf")) == []
     # Rendered from the templates folder it was asked with (made light for speed).
     template.write_text(template.read_text(encoding="utf-8").replace("1200", "2"), encoding="utf-8")

@@ -174,12 +174,12 @@ def _own(folder: Path, name: str, body: str, needs="dossier") -> Path:
 
 
 def test_missing_variable_names_template_and_variable(cli, office, tmp_path, unchanged):
-    own = _own(tmp_path / "own", "relance", "<p>{{ candidate.full_name }} {{ echeance }}</p>")
+    own = _own(tmp_path / "own", "rappel-maison", "<p>{{ candidate.full_name }} {{ echeance }}</p>")
     with unchanged():
         err = cli.fails(
             "letters",
             "render",
-            "relance",
+            "rappel-maison",
             "--dossier",
             "2026-0001",
             "--templates",
@@ -189,7 +189,7 @@ def test_missing_variable_names_template_and_variable(cli, office, tmp_path, unc
             "--date",
             DAY,
         ).stderr
-    assert "template 'relance'" in err and "'echeance' is undefined" in err
+    assert "template 'rappel-maison'" in err and "'echeance' is undefined" in err
     assert not list((tmp_path / "out").glob("*.*"))
     # A record the letter needs but that does not exist: named, with what it means.
     err = cli.fails(

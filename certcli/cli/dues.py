@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -47,6 +48,23 @@ def dues_call(
         int,
         typer.Option("--year", min=dates.FIRST_YEAR, max=dates.LAST_YEAR, help="Year of the dues."),
     ],
+    letter: Annotated[
+        bool,
+        typer.Option(
+            "--letter",
+            help="Also render the call letter (appel-cotisation) of every invoice issued "
+            "and log it; see --one-file, --format, --out, --templates.",
+        ),
+    ] = False,
+    one_file: Annotated[
+        bool,
+        typer.Option("--one-file", help="With --letter: one combined file of every letter."),
+    ] = False,
+    fmt: common.FormatOpt = "pdf",
+    out: common.OutOpt = Path("letters"),
+    templates: common.TemplatesOpt = None,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     date: DateOpt = None,
     future: common.FutureOpt = False,
     actor: ActorOpt = None,
@@ -56,17 +74,52 @@ def dues_call(
 
     The year is this year or the next one (a December call); only certificates
     granted, and renewals decided, by --date count. A renewal that continues a
-    certificate is invoiced here, not at its grant.
+    certificate is invoiced here, not at its grant. --letter renders the call letter
+    of each invoice (asked for with the invoices, rendered after: a run killed in
+    between leaves them pending, completed by the next command that renders
+    letters); --one-file puts every letter in one file, for printing. A holder without
+    a postal address gets the invoice and no letter (listed in "skipped").
+    JSON with --letter adds "files" and "skipped". --email e-mails each letter's PDF
+    through the outbox (JSON: "emailed", "not_emailed"; a holder without an e-mail
+    address gets the letter for the post; a message not sent stays queued for
+    `certcli mail flush`, exit status 1).
 
-    Example: certcli dues call --year 2027 --date 2026-12-15
+    Example: certcli dues call --year 2027 --date 2026-12-15 --letter --one-file
     """
     from certcli.domain import dues
+    from certcli.letters.follow_up import Batch
     from certcli.rules.money import format_eur
 
+    if one_file and not letter:
+        from certcli.errors import ValidationError
+
+        raise ValidationError("--one-file is for the letters: add --letter")
     store = common.store(actor=actor, date=date, future=future)
-    result = dues.call(store, year, date=common.day(date)).to_dict()
+    day = common.day(date)
+    batch = Batch(
+        letter,
+        fmt,
+        out,
+        templates,
+        one_file=one_file,
+        email=email,
+        post=post,
+        on_pending=common.report_pending,
+    )
+    letter = batch.wanted
+    if letter:
+        common.complete_pending(store)  # a killed run's letters first
+    with batch.step(store):
+        called = dues.call(store, year, date=day)
+        batch.ask(store, "appel-cotisation", invoices=[i.number for i in called.invoiced], date=day)
+    result = called.to_dict()
+    if letter:
+        result = {**result, "files": batch.files, "skipped": batch.skipped}
+    if email:
+        result = {**result, "emailed": batch.emailed, "not_emailed": batch.not_emailed}
     if json_out:
         common.emit_json(result)
+        _letters_done(batch)
         return
     if not result["invoiced"]:
         if result["already_invoiced"]:
@@ -85,3 +138,29 @@ def dues_call(
         ],
         caption=f"{result['count']} invoices, {format_eur(result['total'])}",
     )
+    for path in batch.files:
+        common.say(f"Letters: {path}" if one_file else f"Letter: {path}")
+    for skipped in batch.skipped:
+        common.say(f"skipped the letter of {skipped['invoice']}: {skipped['reason']}")
+    _letters_done(batch)
+
+
+def _letters_done(batch) -> None:
+    """A letter not rendered fails the command (exit 1) once the result is printed:
+    the invoices stand, the message says how to render what is missing."""
+    from certcli.errors import CertcliError
+
+    if batch.error:
+        raise CertcliError(batch.error)
+    if batch.not_emailed:
+        raise CertcliError(
+            f"{len(batch.not_emailed)} call letter(s) not e-mailed (the invoices are issued): "
+            "see `certcli mail queue`, `certcli mail flush` retries the queued ones"
+        )
+    if batch.skipped:
+        numbers = ", ".join(s["invoice"] for s in batch.skipped)
+        raise CertcliError(
+            f"{len(batch.skipped)} call letter(s) not rendered, the invoices are issued: "
+            f"{numbers} (no postal address); add it and render them with `certcli letters "
+            "render appel-cotisation --invoice NUM`"
+        )

@@ -8,10 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from certcli.cli import common
-from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.common import ActorOpt, AsOfOpt, DateOpt, JsonOpt
 
 app = typer.Typer(
-    help="Invoices and credit notes: list, show, pay, refund, credit, cancel, reissue, export.",
+    help=(
+        "Invoices and credit notes: list, show, pay, refund, credit, cancel, reissue, "
+        "render, remind, export."
+    ),
     no_args_is_help=True,
 )
 
@@ -43,6 +46,11 @@ def _print(invoice) -> None:
             ("cancel reason", invoice.cancel_reason),
             ("replaces", invoice.replaces),
             ("replaced by", invoice.replaced_by),
+            (
+                "reminders",
+                ", ".join(f"level {r['level']} on {r['sent_on']}" for r in invoice.reminders)
+                or None,
+            ),
         ],
         title=f"{'Invoice' if invoice.kind == 'invoice' else 'Credit note'} {invoice.number}",
     )
@@ -76,7 +84,8 @@ def invoice_list(
     json_out: JsonOpt = False,
 ):
     """List every invoice and credit note, cancelled ones included (filters narrow it),
-    a page at a time (--limit, --page); --all streams every one.
+    a page at a time (--limit, --page); --all streams every one. --unpaid shows the
+    last reminder level sent of each (0: none; `invoice remind`).
 
     Example: certcli invoice list --unpaid
     """
@@ -86,9 +95,11 @@ def invoice_list(
     common.refuse_merged(store, candidate)
     filters: dict[str, Any] = {"unpaid": unpaid, "year": year, "candidate_id": candidate}
     columns = ["number", "issued", "holder", "label", "amount", "paid", "status"]
+    if unpaid:
+        columns += ["due", "reminder"]
 
     def cells(i):
-        return [
+        row = [
             i.number,
             i.issued_on,
             f"{i.candidate_id} {i.holder}",
@@ -97,6 +108,9 @@ def invoice_list(
             i.paid,
             i.status,
         ]
+        if unpaid:
+            row += [i.due_on, i.reminder_level]
+        return row
 
     if every:
         found = invoices.stream(store, **filters)
@@ -353,17 +367,136 @@ def invoice_render(
         common.say(str(done.path))
 
 
+@app.command("remind")
+def invoice_remind(
+    as_of: AsOfOpt = None,
+    letter: Annotated[
+        bool,
+        typer.Option("--letter", help="Render and log each reminder's letter (--out, --format)."),
+    ] = False,
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder for the letters.")
+    ] = Path("letters"),
+    one_file: Annotated[
+        bool, typer.Option("--one-file", help="One combined file of every letter, for printing.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="pdf or html.")] = "pdf",
+    templates: Annotated[
+        Path | None,
+        typer.Option(
+            "--templates",
+            metavar="DIR",
+            help="The secretariat's templates folder [default: $CERTCLI_TEMPLATES].",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Say (and with --letter render) what is due; record nothing."
+        ),
+    ] = False,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Remind every unpaid invoice past due, in levels: for each, the next level whose
+    delay has passed (relance at due date + 15 days, seconde relance at + 45, mise en
+    demeure at + 75 by default: the body file's [reminders]), counted from the due date,
+    the day itself included. One level per invoice per run, and after a level sent late
+    the next one waits its own gap again; each level once per invoice, ever; a missed
+    day is caught up. Never for a paid, cancelled (credited) invoice, nor an
+    instruction fee still waiting on its dossier.
+
+    Each reminder is recorded (level, day, audit trail); --letter renders its letter,
+    in the same transaction as the record (a killed run's letters are completed by
+    the next run). The levels are computed on --as-of, which defaults to --date (the
+    letters' date). With --letter, a buyer without a postal address is skipped,
+    nothing recorded: the others are reminded, the skipped ones listed, and the
+    command exits with status 1. --email e-mails each letter's PDF through the outbox
+    (a buyer without an e-mail address is skipped the same way; a message not sent
+    now stays queued for `certcli mail flush`, exit status 1).
+    JSON: {"reminded": [{"invoice", "level"}], "files": [paths], "skipped": [...]}.
+
+    Example: certcli invoice remind --as-of 2026-12-01 --letter --one-file --out courrier/
+    """
+    from certcli.errors import CertcliError
+    from certcli.letters import invoice_reminders
+
+    store = common.store(actor=actor, date=date)
+    day = common.day(date)
+    if (letter or email or post) and not dry_run:
+        common.complete_pending(store)  # a killed run's letters first
+    done = invoice_reminders.remind(
+        store,
+        as_of=as_of or day,
+        date=day,
+        out_dir=out,
+        fmt=fmt,
+        one_file=one_file,
+        templates_dir=templates,
+        letter=letter,
+        dry_run=dry_run,
+        email=email,
+        post=post,
+    )
+    if json_out:
+        common.emit_json(done.to_dict())
+    else:
+        verb = "would remind" if dry_run else "reminded"
+        common.say(f"{verb} {len(done.reminded)} invoice(s)")
+        for item in done.reminded:
+            common.say(f"{item['invoice']}: level {item['level']}")
+        for path in done.files:
+            common.say(str(path))
+        if email:
+            common.say(f"{'would e-mail' if dry_run else 'e-mailed'} {len(done.emailed)}")
+        for skipped in done.skipped:
+            common.say(f"skipped {skipped['invoice']}: {skipped['reason']}")
+        for left in done.not_emailed:
+            common.say(f"not e-mailed {left['invoice']} ({left['status']}): {left['error']}")
+    if done.not_emailed:
+        raise CertcliError(
+            f"{len(done.not_emailed)} reminder(s) recorded but not e-mailed: "
+            "see `certcli mail queue`, `certcli mail flush` retries the queued ones"
+        )
+    if done.skipped:
+        numbers = ", ".join(s["invoice"] for s in done.skipped)
+        raise CertcliError(
+            f"{len(done.skipped)} invoice(s) skipped, no reminder recorded: "
+            f"{numbers}; complete their buyer's address and run `certcli invoice remind` again"
+        )
+
+
 @app.command("export")
-@common.export_options("csv", "xlsx")
+@common.export_options("csv", "xlsx", "fec")
 def invoice_export(
     to: common.ExportTo,
-    year: Annotated[int | None, typer.Option("--year", help="Only this year of issue.")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Only this year (required with --format fec).")
+    ] = None,
 ):
     """Export invoices and credit notes with their payments (amount, paid, left to pay,
-    each payment's date, method, amount and reference) as CSV or an xlsx workbook.
+    each payment's date, method, amount and reference) as CSV or an xlsx workbook; or,
+    with --format fec, the year's accounting entries as the French Fichier des
+    Écritures Comptables (18 tab-separated fields: every invoice and credit note issued
+    in the year, every payment and refund dated in it, as balanced entries on the
+    account codes of the body file's [accounts]).
 
-    Example: certcli invoice export --year 2026 --format xlsx --out factures-2026.xlsx
+    Example: certcli invoice export --year 2026 --format fec --out FEC2026.txt
     """
     from certcli.domain import invoices
 
-    to.table(invoices.export_table(common.store(), year=year))
+    store = common.store()
+    if to.format == "fec":
+        from certcli.domain import accounting, exports
+        from certcli.errors import ValidationError
+
+        if year is None:
+            raise ValidationError("the FEC is the journal of one fiscal year: give --year")
+        if to.excel:
+            raise ValidationError("--excel is for CSV files; the FEC has its own layout")
+        to.write(exports.to_fec(accounting.fec_table(store, year)))
+        return
+    to.table(invoices.export_table(store, year=year))

@@ -18,8 +18,8 @@ from decimal import Decimal
 
 from certcli.errors import ValidationError
 
-# csv and xlsx for every export; a later format (e.g. the FEC of accounting) is one
-# more entry here and one more writer below.
+# csv and xlsx for every export; the FEC of accounting (`invoice export --format
+# fec`) is the one more writer below, for that export only.
 FORMATS = ("csv", "xlsx")
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -120,6 +120,31 @@ def to_xlsx(table: Table) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+_FEC_BREAKS = str.maketrans({"\t": " ", "\r": " ", "\n": " ", "|": "/"})
+
+
+def _fec_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}".replace(".", ",")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y%m%d")
+    return " ".join(str(value).translate(_FEC_BREAKS).split())
+
+
+def to_fec(table: Table) -> bytes:
+    """The Fichier des Écritures Comptables (article A47 A-1 du LPF): the field names
+    on the first line, one entry line per line, fields separated by a tab; dates
+    AAAAMMJJ, amounts with a decimal comma and no thousands separator; a field never
+    holds a tab, a line break or the other allowed separator '|'. UTF-8, CRLF line
+    ends. No formula neutralisation: the file is read by accounting software and the
+    tax administration's tools, and a leading quote would change the label."""
+    lines = ["\t".join(table.columns)]
+    lines += ["\t".join(_fec_text(v) for v in row) for row in table.rows]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
 def render(table: Table, fmt: str, *, excel: bool = False) -> bytes:

@@ -66,6 +66,8 @@ class Invoice:
     prorata_months: int | None = None
     vat_rate: Decimal | None = None  # percent; None: the body's VAT exemption applies
     scheme: str | None = None
+    reminder_level: int = 0  # the last reminder level sent (issue 12), 0 when none
+    reminders: list[dict] = field(default_factory=list)  # each level sent (`get` only)
     id: int | None = None
 
     def to_dict(self) -> dict:
@@ -173,6 +175,7 @@ def _from_row(store: Store, row, payments: list | None = None) -> Invoice:
         prorata_months=row["prorata_months"],
         vat_rate=money.to_decimal(row["vat_rate"]) if row["vat_rate"] is not None else None,
         scheme=row["scheme"],
+        reminder_level=int(row["reminder_level"] or 0),
     )
 
 
@@ -219,6 +222,10 @@ def get(store: Store, number: str) -> Invoice:
     invoice.credit_notes = [
         {"number": c["number"], "amount": c["amount"], "issued_on": c["issued_on"]}
         for c in store.invoice_credits(row["id"])
+    ]
+    invoice.reminders = [
+        {"level": r["level"], "sent_on": r["sent_on"], "template": r["template"]}
+        for r in store.invoice_reminders(row["id"])
     ]
     return invoice
 
@@ -340,7 +347,12 @@ def holder(row) -> str:
 def body_of(store: Store, *, dossier_id: int | None, certificate_id: int | None) -> Body:
     """The body that issues an invoice for this dossier or certificate (its scheme's);
     for neither (a script's invoice), the first scheme's body."""
-    code = store.scheme_of(dossier_id=dossier_id, certificate_id=certificate_id)
+    return body_of_scheme(store.scheme_of(dossier_id=dossier_id, certificate_id=certificate_id))
+
+
+def body_of_scheme(code: str | None) -> Body:
+    """The body of a scheme code (an invoice's certificate's or dossier's); for none,
+    the first scheme's body. The one rule of `body_of`, the reminders and the FEC."""
     if code is None:
         return next(iter(schemes.catalog().values())).body
     return schemes.get(code).body

@@ -729,6 +729,13 @@ def for_invoice(store: Store, number: str, date: dt.date) -> LetterContext:
             "name": buyer["name"],
             "lines": [f"À l'attention de {buyer['attention']}", *buyer["lines"]],
         }
+    # The reminders sent before this letter's day (issue 12), by level: a second
+    # relance or a mise en demeure quotes the ones before it.
+    ctx["invoice"]["reminders"] = [
+        {"level": r["level"], "sent_on": _date(r["sent_on"])}
+        for r in store.invoice_reminders(row["id"])
+        if r["sent_on"] < date.isoformat()
+    ]
     context = LetterContext(
         "invoice", row["number"], ctx, row["candidate_id"], invoice_id=row["id"]
     )

@@ -22,6 +22,9 @@ from certcli.rules import dates
 if TYPE_CHECKING:
     from certcli.store import Store
 
+# The invoice a grant letter encloses, rendered in the same file after it.
+ENCLOSED_INVOICE = "facture"
+
 # step -> template, for the steps that always send the same letter
 AFTER = {
     "receive": "accuse-reception",
@@ -126,7 +129,8 @@ class FollowUp:
         self.path: str | None = None
         self.error: str | None = None
         self.message: dict | None = None  # the e-mail, as `mail queue` lists it
-        self._asked: tuple | None = None  # (pending id, composed letter)
+        # (pending id, composed letter, ref): the step's letter, and the invoice it encloses
+        self._asked: list[tuple[int, render.Letter, str]] = []
         self._queued: int | None = None  # the e-mail's outbox id
         self._in_step = False
         if wanted:
@@ -158,8 +162,11 @@ class FollowUp:
         date: dt.date,
         dossier: str | None = None,
         certificate: str | None = None,
+        enclose: str | None = None,
     ) -> None:
-        """The letter about one record: a dossier, or a certificate."""
+        """The letter about one record: a dossier, or a certificate; `enclose`: the
+        number of an invoice rendered with it, in the same file (a notification and
+        its dues invoice: the letter says "ci-joint")."""
         if not self.wanted:
             return
         self.template = template
@@ -186,17 +193,32 @@ class FollowUp:
                             f"address is in: `certcli letters render {template} {option} "
                             f"{ref} --email --date {date.isoformat()}`)"
                         )
-                pending_id = log.ask(
-                    store,
-                    letter,
-                    date=date,
-                    fmt=self.fmt,
-                    out_dir=self.out,
-                    templates_dir=self.templates,
-                    post=self.post or outgoing is None,
-                )
+                asked = [(letter, str(ref))]
+                if enclose:
+                    invoice = render.compose(
+                        store,
+                        ENCLOSED_INVOICE,
+                        invoice=enclose,
+                        date=date,
+                        templates_dir=self.templates,
+                    )
+                    asked.append((invoice, enclose))
+                pending: list[tuple[int, render.Letter, str]] = []
+                for one, what in asked:
+                    pending_id = log.ask(
+                        store,
+                        one,
+                        date=date,
+                        fmt=self.fmt,
+                        out_dir=self.out,
+                        templates_dir=self.templates,
+                        post=self.post or outgoing is None,
+                        enclosed_in=pending[0][0] if pending else None,
+                    )
+                    pending.append((pending_id, one, what))
                 if outgoing is not None:
-                    self._queued = mail.queue(store, outgoing, pending_id=pending_id)
+                    # the e-mail carries the letter's file (with what it encloses)
+                    self._queued = mail.queue(store, outgoing, pending_id=pending[0][0])
         except CertcliError as exc:
             again = [
                 f"certcli letters render {template} {option} {ref}",
@@ -211,17 +233,19 @@ class FollowUp:
                 f"{exc}; render it with `{' '.join(again)}`"
             )
             return
-        self._asked = (pending_id, letter, ref)
+        self._asked = pending
         if not self._in_step:
             self._render_asked(store)
 
     def _render_asked(self, store: Store) -> None:
-        if self._asked is None:
+        if not self._asked:
             return
-        pending_id, letter, ref = self._asked
-        self._asked = None
+        asked, self._asked = self._asked, []
+        ref = asked[0][2]
+        letters = [letter for _, letter, _ in asked]
         try:
-            done = log.complete(store, [pending_id], [letter])
+            # The letter and what it encloses in one file, named after the letter.
+            done = log.complete(store, [i for i, _, _ in asked], letters)
         except CertcliError as exc:
             self.error = (
                 f"{ref}: the step is recorded and its letter is pending, not "
@@ -266,7 +290,13 @@ class FollowUp:
         issued when that is later (decision_date)."""
         if self.wanted:
             template = after_decision(store, result["session"], result["decision"])
-            self.render(store, template, dossier=result["ref"], date=decision_date(store, result))
+            self.render(
+                store,
+                template,
+                dossier=result["ref"],
+                date=decision_date(store, result),
+                enclose=result.get("invoice") if result["decision"] == "granted" else None,
+            )
 
     def add_to(self, data: dict) -> dict:
         """The command's JSON with `"letter": path` (null when it failed) and, with
@@ -276,3 +306,147 @@ class FollowUp:
         if self.email:
             return {**data, "letter": self.path, "email": self.message}
         return {**data, "letter": self.path}
+
+
+class Batch:
+    """The letters of a batch step (`dues call --letter`): one letter per record, each
+    asked for (a pending letter) in the step's own transaction, then rendered after
+    it committed, one file each or, `one_file`, one file of every letter (as `renewals
+    remind --one-file`). A record whose letter cannot be composed (no postal address)
+    is skipped: its step stands, `skipped` says how to render the letter later.
+
+        batch = Batch(wanted, fmt, out, templates, one_file=one_file)
+        with batch.step(store):
+            result = domain.action(store, ...)
+            batch.ask(store, "appel-cotisation", invoice=[...numbers], date=day)
+    """
+
+    def __init__(
+        self,
+        wanted: bool,
+        fmt: str,
+        out: Path,
+        templates: Path | None,
+        *,
+        one_file: bool = False,
+        email: bool = False,
+        post: bool = False,
+        on_pending: Callable[[list[log.PendingOutcome]], None] | None = None,
+    ):
+        from certcli.letters import reminders
+
+        wanted = wanted or email or post
+        self.wanted, self.fmt, self.out, self.templates = wanted, fmt, out, templates
+        self.one_file, self.on_pending = one_file, on_pending
+        # --email: each letter's PDF e-mailed too (for the post as well with --post)
+        self.email, self.post = email, post or not email
+        self.files: list[str] = []
+        self.skipped: list[dict] = []
+        self.emailed: list[str] = []
+        self.not_emailed: list[dict] = []  # [{"invoice", "status", "error"}]
+        self.error: str | None = None
+        self._asked: list[tuple[int, render.Letter]] = []
+        self._queued: dict[int, str] = {}  # outbox id -> invoice
+        self._stem: str | None = None
+        if wanted:
+            if fmt not in render.FORMATS:
+                raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
+            catalog.own_templates_dir(templates)
+        reminders.check_email(email, one_file=one_file, fmt=fmt, dry_run=False)
+
+    @contextmanager
+    def step(self, store: Store):
+        with store.transaction():
+            yield self
+        self._render_asked(store)
+
+    def ask(self, store: Store, template: str, *, invoices: list[str], date: dt.date) -> None:
+        """One letter of `template` per invoice, asked for inside the step."""
+        if not self.wanted or not invoices:
+            return
+        from certcli.letters.conditions import NoPostalAddress
+
+        info = catalog.find(template, self.templates)
+        folder = render.prepare_out_dir(self.out)
+        for number in invoices:
+            try:
+                letter = render.compose(
+                    store,
+                    template,
+                    invoice=number,
+                    date=date,
+                    templates_dir=self.templates,
+                    info=info,
+                )
+            except NoPostalAddress as exc:
+                self.skipped.append(
+                    {
+                        "invoice": number,
+                        "reason": f"{exc}; then render it with `certcli letters render "
+                        f"{template} --invoice {number} --date {date.isoformat()}`",
+                    }
+                )
+                continue
+            outgoing = None
+            if self.email:
+                try:
+                    outgoing = mail.for_letter(letter, date=date, templates_dir=self.templates)
+                except mail.NoEmailAddress as exc:
+                    # its letter is rendered for the post (or a later e-mail)
+                    self.not_emailed.append({"invoice": number, "status": None, "error": str(exc)})
+            pending_id = log.ask(
+                store,
+                letter,
+                date=date,
+                fmt=self.fmt,
+                out_dir=folder,
+                templates_dir=self.templates,
+                post=self.post or outgoing is None,
+            )
+            if outgoing is not None:
+                self._queued[mail.queue(store, outgoing, pending_id=pending_id)] = number
+            self._asked.append((pending_id, letter))
+        if self._asked:
+            first = self._asked[0][1].context.ref
+            self._stem = f"{date.isoformat()}_{template}_lot-{first}-{len(self._asked)}"
+
+    def _render_asked(self, store: Store) -> None:
+        asked, self._asked = self._asked, []
+        if not asked:
+            return
+        try:
+            if self.one_file:
+                done = log.complete(
+                    store, [i for i, _ in asked], [letter for _, letter in asked], stem=self._stem
+                )
+                self.files = list(dict.fromkeys(str(r.path) for r in done or []))
+            else:
+                for pending_id, letter in asked:
+                    done = log.complete(store, [pending_id], [letter])
+                    self.files += [str(r.path) for r in done or []]
+            if self._queued:
+                self._send(store)
+        except CertcliError as exc:
+            self.error = (
+                f"the step is recorded and its letters are pending, not rendered: {exc}; "
+                "render them with `certcli letters render --pending`"
+            )
+            return
+        if store.pending_letters():
+            outcomes = log.complete_pending(store)
+            if self.on_pending is not None:
+                self.on_pending(outcomes)
+
+    def _send(self, store: Store) -> None:
+        """The batch's e-mails, now that their letters are rendered (then the rest of
+        the queue, an earlier run's)."""
+        queued, self._queued = self._queued, {}
+        with mail.Sender(store) as sending:
+            done = sending.flush(list(queued))
+            sending.flush()
+        for m in done.sent:
+            self.emailed.append(queued[m["id"]])
+        for m in [*done.queued, *done.failed, *done.waiting]:
+            self.not_emailed.append(
+                {"invoice": queued[m["id"]], "status": m["status"], "error": m["error"]}
+            )

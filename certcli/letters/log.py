@@ -95,9 +95,15 @@ def ask(
     templates_dir: str | Path | None = None,
     reminder_id: int | None = None,
     post: bool = True,
+    invoice_reminder_id: int | None = None,
+    enclosed_in: int | None = None,
 ) -> int:
     """Record `letter` as pending (call inside the step's transaction); its id.
-    `post`: for the post (False: only e-mailed, certcli.letters.mail)."""
+    `post`: for the post (False: only e-mailed, certcli.letters.mail).
+    `reminder_id` / `invoice_reminder_id`: the ledger row (a renewal reminder, an
+    unpaid invoice's reminder level) it is the letter of, given its letter when it
+    is logged; `enclosed_in`: the pending letter in whose file this one is rendered
+    (a grant's invoice after its notification), completed with it."""
     if fmt not in render.FORMATS:
         raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
     ctx = letter.context
@@ -116,6 +122,8 @@ def ask(
             "templates_dir": str(Path(templates_dir).resolve()) if templates_dir else None,
             "reminder_id": reminder_id,
             "post": int(post),
+            "invoice_reminder_id": invoice_reminder_id,
+            "enclosed_in": enclosed_in,
             "asked_by": store.actor,
             "asked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         },
@@ -184,6 +192,12 @@ def complete(
                     store.update("pending_letters", row["id"], {"letter_id": letter_id})
                     if row["reminder_id"]:
                         store.update("reminders", row["reminder_id"], {"letter_id": letter_id})
+                    if row["invoice_reminder_id"]:
+                        store.update(
+                            "invoice_reminders",
+                            row["invoice_reminder_id"],
+                            {"letter_id": letter_id},
+                        )
                     ctx = letter.context
                     done.append(
                         RenderedLetter(
@@ -225,15 +239,21 @@ class PendingOutcome:
 
 
 def complete_pending(store: Store) -> list[PendingOutcome]:
-    """Render every pending letter, each once; one that fails stays pending with its
-    error (the others go on)."""
+    """Render every pending letter, each once (with the letters rendered in its file);
+    one that fails stays pending with its error (the others go on)."""
     from certcli.errors import CertcliError
 
     outcomes = []
-    for row in store.pending_letters():
+    rows = store.pending_letters()
+    waiting = {row["id"] for row in rows}
+    for row in rows:
+        if row["enclosed_in"] in waiting:
+            continue  # rendered in the file of the letter it goes with, below
+        # the letter, and what is rendered in its file (a grant's invoice)
+        ids = [row["id"], *(r["id"] for r in rows if r["enclosed_in"] == row["id"])]
         outcome = PendingOutcome(row["id"], row["template"], row["record"], row["ref"])
         try:
-            done = complete(store, [row["id"]])
+            done = complete(store, ids)
         except CertcliError as exc:
             outcome.error = str(exc)
         else:
@@ -257,7 +277,7 @@ def pending(store: Store) -> list[dict]:
             "format": r["format"],
             "out": r["out_dir"],
             "templates": r["templates_dir"],
-            "reminder": r["reminder_id"] is not None,
+            "reminder": r["reminder_id"] is not None or r["invoice_reminder_id"] is not None,
             "asked_at": r["asked_at"],
             "asked_by": r["asked_by"],
         }

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from certcli.domain import renewals
 from certcli.domain.renewals import Due
@@ -32,15 +32,15 @@ TEMPLATE = "rappel-renouvellement"  # a letter of this template is the period's 
 
 @dataclass
 class Reminded:
-    reminded: list[str] = field(default_factory=list)
+    reminded: list = field(default_factory=list)  # certificate numbers, or invoice levels
     files: list[Path] = field(default_factory=list)
-    # certificates left out, unrecorded: [{"certificate", "reason"}]
+    # records left out, unrecorded: [{"certificate" (or "invoice"), "reason"}]
     skipped: list[dict] = field(default_factory=list)
     dry_run: bool = False
     email: bool = False
     # --email: the certificates whose reminder went by e-mail in this run, and those
     # whose message is still queued or was refused: [{"certificate", "status", "error"}]
-    emailed: list[str] = field(default_factory=list)
+    emailed: list = field(default_factory=list)
     not_emailed: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -91,13 +91,7 @@ def remind(
             f"{as_of.isoformat()}: a reminder cannot be dated before the "
             "day its window is computed for"
         )
-    if email:
-        if one_file:
-            raise ValidationError("--one-file is for printing: each e-mail carries its own letter")
-        if fmt != "pdf":
-            raise ValidationError("--email sends the letter as a PDF: drop --format html")
-        if not dry_run:
-            mail.check_settings()
+    check_email(email, one_file=one_file, fmt=fmt, dry_run=dry_run)
     todo = renewals.due(store, as_of=as_of, months=months, pending=True)
     result = Reminded(dry_run=dry_run, email=email)
     if not todo:
@@ -106,86 +100,160 @@ def remind(
         return result
     info = catalog.find(TEMPLATE, templates_dir)  # fail before writing anything
     folder = render.prepare_out_dir(out_dir)
-    step = progress or (lambda done, total, label: None)
-    step(0, len(todo), "")
+
+    def job(item: Due) -> Job:
+        return Job(
+            label=item.certificate,
+            reported=item.certificate,
+            compose=lambda: _compose(store, item, date, info, templates_dir),
+            claim=lambda letter: claim(
+                store,
+                letter,
+                date=date,
+                fmt=fmt,
+                out_dir=folder,
+                templates_dir=templates_dir,
+                post=post or not email,
+            ),
+        )
+
+    return send_batch(
+        store,
+        [job(item) for item in todo],
+        result,
+        kind="certificate",
+        stem=TEMPLATE,
+        folder=folder,
+        fmt=fmt,
+        date=date,
+        templates_dir=templates_dir,
+        one_file=one_file,
+        progress=progress,
+        email=email,
+    )
+
+
+# -- the batch: letters held, then rendered ------------------------------------------------------
+def check_email(email: bool, *, one_file: bool, fmt: str, dry_run: bool) -> None:
+    """A batch's --email, refused before anything is recorded when it cannot be sent."""
+    if not email:
+        return
     if one_file:
-        return _remind_one_file(store, todo, folder, fmt, date, info, templates_dir, result, step)
+        raise ValidationError("--one-file is for printing: each e-mail carries its own letter")
+    if fmt != "pdf":
+        raise ValidationError("--email sends the letter as a PDF: drop --format html")
+    if not dry_run:
+        mail.check_settings()
+
+
+def send_queued(store: Store, result: Reminded, *, kind: str) -> None:
+    """What an earlier run left queued in the outbox, sent (a batch with nothing due)."""
+    _send(store, result, {}, None, kind=kind)
+
+
+@dataclass
+class Job:
+    """One letter of a reminder batch (a renewal, a level of an unpaid invoice)."""
+
+    label: str  # the record it is about (a certificate or an invoice number)
+    reported: Any  # what `reminded` (and `emailed`) lists for it
+    compose: Callable[[], render.Letter]  # conditions.NoPostalAddress: skipped
+    # Hold its ledger row and pending letter (inside the batch's transaction): the
+    # pending letter's id, or None when another run holds it already (nothing written).
+    claim: Callable[[render.Letter], int | None]
+
+
+def send_batch(
+    store: Store,
+    jobs: list[Job],
+    result: Reminded,
+    *,
+    kind: str,
+    stem: str,
+    folder: Path,
+    fmt: str,
+    date: dt.date,
+    templates_dir: str | Path | None,
+    one_file: bool,
+    progress: Progress | None,
+    email: bool = False,
+) -> Reminded:
+    """Hold the jobs' ledger rows and pending letters HOLD at a time, each chunk in
+    one transaction (with each one's e-mail, `email`), then render and log each
+    letter and send the chunk's messages (or, `one_file`, hold them all in one
+    transaction and render one file of every letter). The mechanism of the module
+    docstring, shared by the renewal reminders and the invoice reminders
+    (certcli.letters.invoice_reminders); `kind` names the record in `skipped`."""
+    step = progress or (lambda done, total, label: None)
+    step(0, len(jobs), "")
+    if one_file:
+        return _one_file(store, jobs, result, kind, stem, folder, fmt, date, templates_dir, step)
     done = 0
     sender: mail.Sender | None = None
-    messages: dict[int, str] = {}  # outbox id -> certificate
-    for start in range(0, len(todo), HOLD):
+    messages: dict[int, Any] = {}  # outbox id -> what `emailed` lists
+    for start in range(0, len(jobs), HOLD):
         chunk = []
-        for item in todo[start : start + HOLD]:
-            letter = _compose_or_skip(store, item, date, info, templates_dir, result)
+        for job in jobs[start : start + HOLD]:
+            letter = _compose_or_skip(job, kind, result)
             outgoing = None
             if letter is not None and email:
                 try:
                     outgoing = mail.for_letter(letter, date=date, templates_dir=templates_dir)
                 except mail.NoEmailAddress as exc:
-                    result.skipped.append({"certificate": item.certificate, "reason": str(exc)})
+                    result.skipped.append({kind: job.label, "reason": str(exc)})
                     letter = None
-            chunk.append((item, letter, outgoing))
-        held: list[tuple[Due, render.Letter | None, int | None]]
-        if dry_run:
-            held = [(item, letter, None) for item, letter, _ in chunk]
+            chunk.append((job, letter, outgoing))
+        held: list[tuple[Job, render.Letter | None, int | None]]
+        if result.dry_run:
+            held = [(job, letter, None) for job, letter, _ in chunk]
         else:
-            # A few periods held per transaction: a commit each would double the cost
-            # of a letter (one more fsync). A reminder's e-mail is recorded with it.
+            # A few held per transaction: a commit each would double the cost of a
+            # letter (one more fsync). A reminder's e-mail is recorded with it.
             held = []
             with store.transaction():
-                for item, letter, outgoing in chunk:
-                    pending_id = None
-                    if letter is not None:
-                        pending_id = claim(
-                            store,
-                            letter,
-                            date=date,
-                            fmt=fmt,
-                            out_dir=folder,
-                            templates_dir=templates_dir,
-                            post=post or not email,
-                        )
+                for job, letter, outgoing in chunk:
+                    pending_id = job.claim(letter) if letter is not None else None
                     if pending_id is not None and outgoing is not None:
-                        messages[mail.queue(store, outgoing, pending_id=pending_id)] = (
-                            item.certificate
-                        )
-                    held.append((item, letter, pending_id))
-        outgoing_of = {item.certificate: outgoing for item, _, outgoing in chunk}
-        for item, letter, pending_id in held:
+                        messages[mail.queue(store, outgoing, pending_id=pending_id)] = job.reported
+                    held.append((job, letter, pending_id))
+        outgoing_of = {id(job): outgoing for job, _, outgoing in chunk}
+        for job, letter, pending_id in held:
             done += 1
-            if letter is not None and dry_run:
+            if letter is not None and result.dry_run:
                 path = render.render_unlogged(store, [letter], folder, fmt, date, templates_dir)
                 result.files.append(path)
-                result.reminded.append(item.certificate)
-                outgoing = outgoing_of[item.certificate]
+                result.reminded.append(job.reported)
+                outgoing = outgoing_of[id(job)]
                 if outgoing is not None:
                     result.files.append(mail.write_eml(folder, outgoing, path))
-                    result.emailed.append(item.certificate)
+                    result.emailed.append(job.reported)
             elif letter is not None and pending_id is not None:
-                # else skipped, or another run holds the period
+                # else skipped, or another run holds it
                 rendered = log.complete(store, [pending_id], [letter])
-                result.reminded.append(item.certificate)
+                result.reminded.append(job.reported)
                 if rendered:
                     result.files.append(rendered[0].path)
-            step(done, len(todo), item.certificate)
-        if messages and not dry_run:
+            step(done, len(jobs), job.label)
+        if messages and not result.dry_run:
             sender = sender or mail.Sender(store)
-            _send(store, result, messages, list(messages), sender)
+            _send(store, result, messages, list(messages), sender, kind=kind)
             messages = {}
-    if email and not dry_run:
-        _send(store, result, {}, None, sender)  # what an earlier run left queued
+    if email and not result.dry_run:
+        _send(store, result, {}, None, sender, kind=kind)  # what an earlier run left queued
     return result
 
 
 def _send(
     store: Store,
     result: Reminded,
-    messages: dict[int, str],
+    messages: dict[int, Any],
     ids: list[int] | None,
     sender: mail.Sender | None = None,
+    *,
+    kind: str = "certificate",
 ) -> None:
     """Send the chunk's messages (`ids`), or with None every queued one; the
-    certificates of this run's in `result.emailed` / `result.not_emailed`."""
+    records of this run's in `result.emailed` / `result.not_emailed`."""
     own = sender or mail.Sender(store)
     try:
         done = own.flush(ids)
@@ -198,58 +266,54 @@ def _send(
     for m in [*done.queued, *done.failed, *done.waiting]:
         if m["id"] in messages:
             result.not_emailed.append(
-                {"certificate": messages[m["id"]], "status": m["status"], "error": m["error"]}
+                {kind: messages[m["id"]], "status": m["status"], "error": m["error"]}
             )
 
 
-def _remind_one_file(
-    store: Store, due_items, folder, fmt, date, info, templates_dir, result, step
+def _one_file(
+    store: Store, jobs, result, kind, stem, folder, fmt, date, templates_dir, step
 ) -> Reminded:
-    total, todo, composed = len(due_items), [], []
-    for done, item in enumerate(due_items, 1):
-        letter = _compose_or_skip(store, item, date, info, templates_dir, result)
+    total, todo, composed = len(jobs), [], []
+    for done, job in enumerate(jobs, 1):
+        letter = _compose_or_skip(job, kind, result)
         if letter is not None:
-            todo.append(item)
+            todo.append(job)
             composed.append(letter)
-        step(done - 1, total, item.certificate)
+        step(done - 1, total, job.label)
     if not composed:
         return result
-    stem = f"{date.isoformat()}_{TEMPLATE}_lot-{todo[0].certificate}-{len(todo)}"
+    name = f"{date.isoformat()}_{stem}_lot-{todo[0].label}-{len(todo)}"
     if result.dry_run:
         result.files.append(
-            render.render_unlogged(store, composed, folder, fmt, date, templates_dir, stem=stem)
+            render.render_unlogged(store, composed, folder, fmt, date, templates_dir, stem=name)
         )
-        result.reminded = [item.certificate for item in todo]
+        result.reminded = [job.reported for job in todo]
         step(total, total, result.files[0].name)
         return result
-    # One file, one transaction: every period of the batch is held (and its letter
-    # pending) before the file is laid out, then all are logged with it.
+    # One file, one transaction: every letter of the batch is held (and pending)
+    # before the file is laid out, then all are logged with it.
     held, held_letters = [], []
     with store.transaction():
-        for item, letter in zip(todo, composed, strict=True):
-            pending_id = claim(
-                store, letter, date=date, fmt=fmt, out_dir=folder, templates_dir=templates_dir
-            )
+        for job, letter in zip(todo, composed, strict=True):
+            pending_id = job.claim(letter)
             if pending_id is not None:
                 held.append(pending_id)
                 held_letters.append(letter)
-                result.reminded.append(item.certificate)
+                result.reminded.append(job.reported)
     if held:
         # One document for every letter (laid out in parts, on every core for a long
         # batch): far faster than one PDF each.
-        rendered = log.complete(store, held, held_letters, stem=stem) or []
+        rendered = log.complete(store, held, held_letters, stem=name) or []
         result.files.extend(dict.fromkeys(r.path for r in rendered))
     step(total, total, result.files[0].name if result.files else "")
     return result
 
 
-def _compose_or_skip(
-    store: Store, item: Due, date: dt.date, info, templates_dir, result: Reminded
-) -> render.Letter | None:
+def _compose_or_skip(job: Job, kind: str, result: Reminded) -> render.Letter | None:
     try:
-        return _compose(store, item, date, info, templates_dir)
+        return job.compose()
     except conditions.NoPostalAddress as exc:
-        result.skipped.append({"certificate": item.certificate, "reason": str(exc)})
+        result.skipped.append({kind: job.label, "reason": str(exc)})
         return None
 
 

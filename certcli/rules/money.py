@@ -52,6 +52,16 @@ def cents(value: str | int | Decimal) -> Decimal:
     return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def vat_included(amount: str | int | Decimal, rate: str | int | Decimal) -> Decimal:
+    """The VAT contained in an amount that includes it (TTC) at `rate` percent, to the
+    cent half-up: 120.00 at 20 % holds 20.00; nothing at 0 %."""
+    rate = to_decimal(rate)
+    if not rate:
+        return ZERO
+    total = to_decimal(amount)
+    return cents(total - total * 100 / (100 + rate))
+
+
 def parse_amount(
     value: str | Decimal,
     *,

@@ -21,7 +21,7 @@ from certcli.errors import DatabaseError
 from certcli.rules import dates
 from certcli.store.dialect import like_escape
 
-SCHEMA_VERSION = 21  # number of migrations in store/migrations.py; a test keeps them equal
+SCHEMA_VERSION = 22  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
 
 # What sqlite3 binds: values by position, or by name for :name placeholders.
@@ -439,11 +439,10 @@ class BaseStore:
         self,
         action: str,
         entity: str,
-        entries: Iterable[tuple[object, Mapping[str, Any] | str | None]],
+        entries: Iterable[tuple[object, Mapping[str, Any] | None]],
         date: dt.date | None = None,
     ) -> None:
-        """audit() for many records at once, [(entity_id, details), ...] (an import);
-        `details` may be given as its JSON text already."""
+        """audit() for many records at once, [(entity_id, details), ...] (an import)."""
         when = (date or self.event_date or dates.today()).isoformat()
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one, not one a row
@@ -459,7 +458,7 @@ class BaseStore:
                     action,
                     entity,
                     None if eid is None else str(eid),
-                    details if isinstance(details, str) else encode(details or {}),
+                    encode(details or {}),
                 )
                 for eid, details in entries
             ],

@@ -38,7 +38,10 @@ _INVOICE = (
     "AND n.partial = 1) AS credits_list, "
     "(SELECT r.number FROM invoices r WHERE r.id = i.replaces) AS replaces_number, "
     "(SELECT r.number FROM invoices r WHERE r.replaces = i.id) AS replaced_by, "
-    "(SELECT group_concat(p.amount, ' ') FROM payments p WHERE p.invoice_id = i.id) AS paid_list "
+    "(SELECT group_concat(p.amount, ' ') FROM payments p WHERE p.invoice_id = i.id) AS paid_list, "
+    # the last reminder level sent (issue 12; 0 when none), off the unique pair's index
+    "(SELECT coalesce(max(ir.level), 0) FROM invoice_reminders ir WHERE ir.invoice_id = i.id) "
+    "AS reminder_level "
     "FROM invoices i "
     "LEFT JOIN certificates ce ON ce.id = i.certificate_id "
     "LEFT JOIN dossiers d ON d.id = i.dossier_id "
@@ -158,4 +161,77 @@ class InvoicesQueries(BaseStore):
             "SELECT number, issued_on FROM invoices WHERE kind = ? AND year = ? "
             "ORDER BY issued_on DESC, seq DESC LIMIT 1",
             (kind, year),
+        )
+
+    # -- reminders of unpaid invoices (issue 12) -------------------------------------------
+    def remindable_invoices(self, as_of: str, invoice_id: int | None = None) -> list[sqlite3.Row]:
+        """The open invoices past their due date on `as_of`, oldest due first, with
+        what the reminder rule reads: the balance's parts, the scheme (of the
+        certificate or the dossier: its body has the levels), the dossier's status
+        (an instruction fee still waiting) and the last reminder sent."""
+        return self.all(
+            "SELECT i.id, i.number, i.purpose, i.amount, i.kind, i.status, i.issued_on, "
+            "i.due_on, i.candidate_id, "
+            "(SELECT group_concat(p.amount, ' ') FROM payments p WHERE p.invoice_id = i.id) "
+            "AS paid_list, "
+            "(SELECT group_concat(n.amount, ' ') FROM invoices n WHERE n.credit_for = i.id "
+            "AND n.partial = 1) AS credits_list, "
+            "coalesce(ce.scheme, d.scheme) AS scheme, d.status AS dossier_status, "
+            "r.level AS last_level, r.sent_on AS last_sent_on "
+            "FROM invoices i "
+            "LEFT JOIN certificates ce ON ce.id = i.certificate_id "
+            "LEFT JOIN dossiers d ON d.id = i.dossier_id "
+            "LEFT JOIN invoice_reminders r ON r.id = (SELECT x.id FROM invoice_reminders x "
+            "WHERE x.invoice_id = i.id ORDER BY x.level DESC LIMIT 1) "
+            "WHERE i.kind = 'invoice' AND i.status = 'open' AND i.due_on IS NOT NULL "
+            "AND i.due_on < ?"
+            + (" AND i.id = ?" if invoice_id is not None else "")
+            + " ORDER BY i.due_on, i.id",
+            (as_of,) if invoice_id is None else (as_of, invoice_id),
+        )
+
+    def invoice_reminders(self, invoice_id: int) -> list[sqlite3.Row]:
+        """The reminders sent for an invoice, by level."""
+        return self.all(
+            "SELECT * FROM invoice_reminders WHERE invoice_id = ? ORDER BY level", (invoice_id,)
+        )
+
+    def last_invoice_reminder(self, invoice_id: int) -> sqlite3.Row | None:
+        return self.one(
+            "SELECT * FROM invoice_reminders WHERE invoice_id = ? ORDER BY level DESC LIMIT 1",
+            (invoice_id,),
+        )
+
+    # -- the accountant's journal (issue 12: invoice export --format fec) -------------------
+    def year_invoices(self, year: int) -> list[sqlite3.Row]:
+        """Every invoice and credit note issued in `year`, in date and number order, with
+        its scheme (whose body has the account codes) and the invoice a credit note
+        credits."""
+        return self.all(
+            "SELECT i.*, coalesce(ce.scheme, d.scheme) AS scheme, o.number AS credit_for_number "
+            "FROM invoices i "
+            "LEFT JOIN certificates ce ON ce.id = i.certificate_id "
+            "LEFT JOIN dossiers d ON d.id = i.dossier_id "
+            "LEFT JOIN invoices o ON o.id = i.credit_for "
+            "WHERE i.year = ? ORDER BY i.issued_on, i.kind DESC, i.seq",
+            (year,),
+        )
+
+    def year_payments(self, year: int) -> list[sqlite3.Row]:
+        """Every payment and refund dated in `year` (against an invoice, or an
+        instruction fee against a dossier), in date order, with what it pays."""
+        return self.all(
+            "SELECT p.*, i.number AS invoice_number, i.candidate_id AS invoice_candidate, "
+            "i.buyer_company, i.buyer_siret, i.buyer_first_name, i.buyer_last_name, "
+            "d.ref AS dossier_ref, d.candidate_id AS dossier_candidate, "
+            "coalesce(ce.scheme, d.scheme, di.scheme) AS scheme, "
+            "ca.first_name, ca.last_name "
+            "FROM payments p "
+            "LEFT JOIN invoices i ON i.id = p.invoice_id "
+            "LEFT JOIN certificates ce ON ce.id = i.certificate_id "
+            "LEFT JOIN dossiers di ON di.id = i.dossier_id "
+            "LEFT JOIN dossiers d ON d.id = p.dossier_id "
+            "LEFT JOIN candidates ca ON ca.id = coalesce(i.candidate_id, d.candidate_id) "
+            "WHERE p.paid_on >= ? AND p.paid_on <= ? ORDER BY p.paid_on, p.id",
+            (f"{year}-01-01", f"{year}-12-31"),
         )

@@ -753,6 +753,40 @@ def m021_member_employer(db: Database) -> None:
     db.execute("ALTER TABLE members ADD COLUMN employer_id INTEGER REFERENCES companies(id)")
 
 
+@migrations()
+def m022_invoice_reminders(db: Database) -> None:
+    """Reminders of unpaid invoices (issue 12), in levels (1 relance, 2 seconde relance,
+    3 mise en demeure): one row per invoice and level, ever (the unique pair), written
+    in the transaction that asks for its letter, so a level is never sent twice, even
+    by two runs at once or after a run killed mid-batch. `letter_id` is set once the
+    letter is rendered and logged (letters.log.complete), as for renewal reminders;
+    a pending letter names the invoice reminder it is the letter of, and the pending
+    letter in whose file it is rendered (`enclosed_in`: the invoice a notification
+    encloses)."""
+    db.execute("""CREATE TABLE invoice_reminders (
+        id INTEGER PRIMARY KEY,
+        invoice_id INTEGER NOT NULL REFERENCES invoices(id),
+        level INTEGER NOT NULL CHECK (level > 0),
+        template TEXT NOT NULL,
+        sent_on TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        due_on TEXT NOT NULL,
+        balance TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        letter_id INTEGER REFERENCES letters(id),
+        UNIQUE (invoice_id, level)
+    )""")
+    db.execute(
+        "ALTER TABLE pending_letters ADD COLUMN invoice_reminder_id INTEGER "
+        "REFERENCES invoice_reminders(id)"
+    )
+    # A letter rendered in the file of another (a grant's invoice, with its notification):
+    # completed together, after a kill too.
+    db.execute(
+        "ALTER TABLE pending_letters ADD COLUMN enclosed_in INTEGER REFERENCES pending_letters(id)"
+    )
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))

@@ -1,0 +1,293 @@
+"""The accountant's journal of a year (issue 12): every invoice, credit note, payment
+and refund as balanced double entries, written as the French Fichier des Écritures
+Comptables (FEC, article A47 A-1 du livre des procédures fiscales) by
+certcli.domain.exports.to_fec.
+
+The entries, each balanced (debits = credits):
+- an invoice (journal VT, ventes): debit the customer account (411, with the buyer's
+  auxiliary account), credit the revenue account of what it bills (dues, instruction
+  fee: the body's [accounts]) and, for a body liable to VAT, the VAT collected;
+- a credit note: the same accounts, the other way round, amounts positive;
+- a payment (journal BQ, banque): debit the bank, credit the customer; a refund the
+  other way round. An instruction fee paid on a dossier without an invoice (a
+  dossier of before fee invoices) credits the fee's revenue account directly.
+Entries are numbered on one continuous sequence in date order (EcritureNum), dated
+on the day of their piece, validated that day (ValidDate: an issued invoice and a
+recorded payment are never changed). The customer lines of an invoice issued in the
+year and of what settled it within the year are lettered together when they balance
+(EcritureLet A, B, ..., DateLet the day of the last).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from certcli.rules import money
+
+if TYPE_CHECKING:
+    from certcli.rules.bodies import Accounts
+    from certcli.store import Store
+
+
+# The 18 fields of the FEC, in the official order (A47 A-1, I).
+FEC_COLUMNS = (
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "EcritureLet",
+    "DateLet",
+    "ValidDate",
+    "Montantdevise",
+    "Idevise",
+)
+
+# The accounts' labels (CompteLib): the body file gives the codes ([accounts]).
+LABELS = {
+    "customers": "Clients",
+    "bank": "Banque",
+    "vat_collected": "TVA collectée",
+    "revenue_dues": "Cotisations",
+    "revenue_instruction": "Prestations de services",
+}
+DUES_PURPOSES = frozenset({"dues-prorata", "dues-call"})
+
+
+@dataclass(frozen=True)
+class Line:
+    journal: str
+    journal_label: str
+    number: int  # EcritureNum
+    date: dt.date  # EcritureDate, PieceDate and ValidDate
+    account: str
+    account_label: str
+    aux: str  # CompAuxNum (the customer's account, on customer lines only)
+    aux_label: str
+    piece: str  # PieceRef
+    label: str  # EcritureLib
+    debit: Decimal
+    credit: Decimal
+    invoice_id: int | None = None  # the invoice a customer line settles (lettering)
+    piece_kind: str = ""  # invoice, credit or money: what the entry records
+    lettered: str = ""  # EcritureLet
+    lettered_on: dt.date | None = None  # DateLet
+
+    def row(self) -> list:
+        return [
+            self.journal,
+            self.journal_label,
+            str(self.number),
+            self.date,
+            self.account,
+            self.account_label,
+            self.aux,
+            self.aux_label,
+            self.piece,
+            self.date,
+            self.label,
+            self.debit,
+            self.credit,
+            self.lettered,
+            self.lettered_on,
+            self.date,
+            "",
+            "",
+        ]
+
+
+def accounts_of(scheme_code: str | None) -> Accounts:
+    """The account codes and journals of the body of a scheme ([accounts])."""
+    from certcli.domain import invoices
+
+    return invoices.body_of_scheme(scheme_code).accounts
+
+
+def _account(accounts: Accounts, key: str) -> tuple[str, str]:
+    return getattr(accounts, key), LABELS[key]
+
+
+def _fee_kind(purpose: str) -> str:
+    """The fee kind of an invoice's purpose, as the body's VAT rates name them."""
+    return "dues" if purpose in DUES_PURPOSES else "instruction"
+
+
+def _customer(candidate_id: int | None, company: str | None, siret: str | None, name: str):
+    """The auxiliary account of a buyer: the company by its SIRET, else the person."""
+    if company:
+        return (f"E{siret}" if siret else f"E{candidate_id:06d}"), company
+    return f"C{candidate_id:06d}", name
+
+
+def _revenue(accounts: Accounts, purpose: str) -> tuple[str, str]:
+    return _account(accounts, f"revenue_{_fee_kind(purpose)}")
+
+
+def _vat(row) -> Decimal:
+    """The VAT an invoice or credit note contains (its amount includes it), at the rate
+    frozen on it at issue (invoices.vat_rate; none: the body's VAT exemption)."""
+    rate = row["vat_rate"]
+    if rate is None or not money.to_decimal(rate):
+        return money.ZERO
+    return money.vat_included(abs(money.to_decimal(row["amount"])), rate)
+
+
+def _piece_entries(row) -> list[tuple]:
+    """(account key or (code, label), debit, credit, customer line?) of one invoice or
+    credit note."""
+    amount = abs(money.to_decimal(row["amount"]))
+    vat = _vat(row)
+    invoice = row["kind"] == "invoice"
+    lines = [("customers", amount if invoice else money.ZERO, money.ZERO if invoice else amount)]
+    net = amount - vat
+    lines.append(("revenue", money.ZERO if invoice else net, net if invoice else money.ZERO))
+    if vat:
+        lines.append(
+            ("vat_collected", money.ZERO if invoice else vat, vat if invoice else money.ZERO)
+        )
+    return lines
+
+
+def journal(store: Store, year: int) -> Iterator[Line]:
+    """Every entry of `year`: invoices and credit notes issued, payments and refunds
+    dated in it, in date order (on a same day: invoices, credit notes, then money)."""
+    events: list[tuple[str, int, str, Any]] = []
+    for row in store.year_invoices(year):
+        events.append((row["issued_on"], 0, "piece", row))
+    for row in store.year_payments(year):
+        events.append((row["paid_on"], 1, "money", row))
+    events.sort(key=lambda e: (e[0], e[1]))
+    lines: list[Line] = []
+    for number, (_, _, what, row) in enumerate(events, 1):
+        lines += _piece(row, number) if what == "piece" else _money(row, number)
+    return iter(_lettered(lines))
+
+
+def _letter_code(n: int) -> str:
+    """A, B, ... Z, AA, AB, ...: the n-th lettering code (from 1)."""
+    code = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        code = chr(ord("A") + rest) + code
+    return code
+
+
+def _lettered(lines: list[Line]) -> list[Line]:
+    """Lettering (EcritureLet, DateLet): the customer lines of an invoice issued in
+    the year and of everything that settled it in the same year (payments, refunds,
+    credit notes) share a code when they balance, the day of the last of them."""
+    groups: dict[int, list[int]] = {}
+    for index, line in enumerate(lines):
+        if line.invoice_id is not None:
+            groups.setdefault(line.invoice_id, []).append(index)
+    issued = {line.invoice_id for line in lines if line.piece_kind == "invoice"}
+    count = 0
+    for invoice_id, indexes in groups.items():
+        group = [lines[i] for i in indexes]
+        debit = sum((x.debit for x in group), money.ZERO)
+        credit = sum((x.credit for x in group), money.ZERO)
+        if invoice_id not in issued or debit != credit or len(group) < 2:
+            continue
+        count += 1
+        code, last = _letter_code(count), max(x.date for x in group)
+        for i in indexes:
+            lines[i] = replace(lines[i], lettered=code, lettered_on=last)
+    return lines
+
+
+def _piece(row, number: int) -> Iterator[Line]:
+    accounts = accounts_of(row["scheme"])
+    name = " ".join(p for p in (row["buyer_first_name"], row["buyer_last_name"]) if p)
+    aux, aux_label = _customer(row["candidate_id"], row["buyer_company"], row["buyer_siret"], name)
+    label = (
+        row["label"]
+        if row["kind"] == "invoice"
+        else f"Avoir {row['number']} sur {row['credit_for_number'] or ''}".strip()
+    )
+    date = dt.date.fromisoformat(row["issued_on"])
+    for key, debit, credit in _piece_entries(row):
+        code, account_label = (
+            _revenue(accounts, row["purpose"]) if key == "revenue" else _account(accounts, key)
+        )
+        customer = key == "customers"
+        yield Line(
+            accounts.sales_journal,
+            accounts.sales_journal_label,
+            number,
+            date,
+            code,
+            account_label,
+            aux if customer else "",
+            aux_label if customer else "",
+            row["number"],
+            label,
+            debit,
+            credit,
+            invoice_id=(row["id"] if row["kind"] == "invoice" else row["credit_for"])
+            if customer
+            else None,
+            piece_kind=row["kind"],
+        )
+
+
+def _money(row, number: int) -> Iterator[Line]:
+    accounts = accounts_of(row["scheme"])
+    amount = money.to_decimal(row["amount"])
+    refund = amount < 0 or row["kind"] == "refund"
+    value = abs(amount)
+    candidate_id = row["invoice_candidate"] or row["dossier_candidate"]
+    if row["invoice_number"]:
+        name = " ".join(p for p in (row["buyer_first_name"], row["buyer_last_name"]) if p)
+        aux, aux_label = _customer(candidate_id, row["buyer_company"], row["buyer_siret"], name)
+        other = _account(accounts, "customers")
+        what = row["invoice_number"]
+    else:  # an instruction fee paid on a dossier, without an invoice
+        name = " ".join(p for p in (row["first_name"], row["last_name"]) if p)
+        aux, aux_label = "", ""
+        other = _revenue(accounts, "instruction-fee")
+        what = f"dossier {row['dossier_ref']}"
+    piece = row["reference"] or row["invoice_number"] or row["dossier_ref"]
+    verb = "Remboursement" if refund else "Règlement"
+    label = f"{verb} {what} {row['method']}" + (f" ({name})" if not row["invoice_number"] else "")
+    date = dt.date.fromisoformat(row["paid_on"])
+    bank = _account(accounts, "bank")
+    customer = other == _account(accounts, "customers")
+    bank_line = (bank, money.ZERO, value) if refund else (bank, value, money.ZERO)
+    other_line = (other, value, money.ZERO) if refund else (other, money.ZERO, value)
+    for (code, account_label), debit, credit in (bank_line, other_line):
+        on_customer = customer and code == other[0] and (code, account_label) == other
+        yield Line(
+            accounts.bank_journal,
+            accounts.bank_journal_label,
+            number,
+            date,
+            code,
+            account_label,
+            aux if on_customer else "",
+            aux_label if on_customer else "",
+            str(piece),
+            label,
+            debit,
+            credit,
+            invoice_id=row["invoice_id"] if on_customer else None,
+            piece_kind="money",
+        )
+
+
+def fec_table(store: Store, year: int):
+    """The year's journal as an exports.Table of the 18 FEC fields."""
+    from certcli.domain import exports
+
+    return exports.Table(FEC_COLUMNS, (line.row() for line in journal(store, year)), title="FEC")
