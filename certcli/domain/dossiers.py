@@ -189,6 +189,10 @@ def open_dossier(
             details["forced"] = True
         store.add_dossier_event(dossier_id, date.isoformat(), "opened", details)
         store.audit("dossier.add", "dossier", ref, details, date)
+        if scheme.fee_invoice == "opening":
+            from certcli.domain import fee_invoices
+
+            fee_invoices.ensure(store, store.dossier(ref), scheme, date)
     return get(store, ref)
 
 

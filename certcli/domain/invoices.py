@@ -492,10 +492,13 @@ def pay(
                 f"overpayment refused: invoice {invoice.number} has "
                 f"{money.as_str(due)} left to pay, not {money.as_str(value)}"
             )
+        # An instruction fee's invoice: its payment is the dossier's fee too.
+        fee = row["purpose"] == "instruction-fee"
         store.insert(
             "payments",
             {
                 "invoice_id": invoice.id,
+                "dossier_id": row["dossier_id"] if fee else None,
                 "amount": money.as_str(value),
                 "method": method,
                 "reference": reference,

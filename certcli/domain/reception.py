@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from certcli.domain import completeness, dossiers, eligibility
+from certcli.domain import completeness, dossiers, eligibility, fee_invoices
 from certcli.domain.completeness import Completeness
 from certcli.domain.eligibility import Verdict
 from certcli.errors import StateError, ValidationError
@@ -297,19 +297,29 @@ def pay(
                 f"overpayment: {as_str(value)} is more than the {as_str(due - paid)} still due "
                 f"for {row['ref']} (fee {as_str(due)}, already paid {as_str(paid)})"
             )
+        # The fee's invoice, issued with the first payment (or at the opening).
+        invoice = (
+            fee_invoices.ensure(store, row, scheme, date)
+            if scheme.fee_invoice != "none"
+            else store.fee_invoice(row["id"])
+        )
         store.insert(
             "payments",
             {
                 "dossier_id": row["id"],
+                "invoice_id": invoice["id"] if invoice else None,
                 "amount": as_str(value),
                 "method": method,
                 "reference": reference,
                 "paid_on": date.isoformat(),
             },
         )
+        fee_invoices.settle(store, invoice, paid + value)
         details = {"amount": as_str(value), "method": method}
         if reference:
             details["reference"] = reference
+        if invoice:
+            details["invoice"] = invoice["number"]
         dossiers.record_event(store, row, "paid", details, date)
     return Payment(row["ref"], value, method, reference, date.isoformat(), due, paid + value)
 
@@ -388,10 +398,12 @@ def refund(
                 f"refund refused: {as_str(value)} is more than the {as_str(kept)} paid for "
                 f"{row['ref']} by {date.isoformat()} (fee {as_str(before.fee_due)})"
             )
+        invoice = store.fee_invoice(row["id"])
         store.insert(
             "payments",
             {
                 "dossier_id": row["id"],
+                "invoice_id": invoice["id"] if invoice else None,
                 "amount": as_str(-value),
                 "method": method,
                 "reference": reference,
@@ -401,6 +413,7 @@ def refund(
             },
         )
         after = completeness.assess(store, row)
+        fee_invoices.settle(store, invoice, after.fee_paid)
         status = _after_correction(row, before, after)
         details: dict[str, Any] = {"amount": as_str(value), "method": method, "reason": reason}
         if reference:

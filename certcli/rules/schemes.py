@@ -20,9 +20,9 @@ from certcli.rules.money import as_str, to_decimal
 KINDS = ("initial", "renewal", "extension")
 WORKFLOWS = ("opqtecc", "cqpt")
 PAYERS = ("candidate", "employer")
-# When the instruction fee's invoice is issued: when the dossier is opened, or
-# with the first payment of the fee.
-FEE_INVOICE = ("opening", "payment")
+# When the instruction fee's invoice is issued: when the dossier is opened, with the
+# first payment of the fee, or never (the fee is a payment on the dossier only).
+FEE_INVOICE = ("opening", "payment", "none")
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,8 @@ class Scheme:
     cqpt: dict
     path: Path
     payer: str = "candidate"  # who pays a dossier's invoices unless `dossier add --payer`
-    fee_invoice: str = "payment"  # the instruction fee's invoice: at "opening" or first "payment"
+    # the instruction fee's invoice: at "opening", with the first "payment", or "none"
+    fee_invoice: str = "none"
 
     def default_payer(self, financing: str | None = None) -> str:
         """Who pays a new dossier's invoices: the scheme's `payer`, except a CQPT
@@ -232,7 +233,7 @@ def _load_scheme(path: Path, bodies: dict[str, Body]) -> Scheme:
     payer = r.get("payer", str, "candidate")
     if payer not in PAYERS:
         r.fail("payer", f"must be one of {', '.join(PAYERS)}, not {payer!r}")
-    fee_invoice = r.get("fee_invoice", str, "payment")
+    fee_invoice = r.get("fee_invoice", str, "none")
     if fee_invoice not in FEE_INVOICE:
         r.fail("fee_invoice", f"must be one of {', '.join(FEE_INVOICE)}, not {fee_invoice!r}")
     return Scheme(

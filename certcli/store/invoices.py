@@ -235,3 +235,12 @@ class InvoicesQueries(BaseStore):
             "WHERE p.paid_on >= ? AND p.paid_on <= ? ORDER BY p.paid_on, p.id",
             (f"{year}-01-01", f"{year}-12-31"),
         )
+
+    def fee_invoice(self, dossier_id: int) -> sqlite3.Row | None:
+        """The instruction fee's invoice of a dossier still standing (not cancelled)."""
+        return self.one(
+            "SELECT id, number, status, amount FROM invoices WHERE dossier_id = ? "
+            "AND kind = 'invoice' AND purpose = 'instruction-fee' AND status != 'cancelled' "
+            "ORDER BY id DESC LIMIT 1",
+            (dossier_id,),
+        )
