@@ -180,3 +180,40 @@ def test_import_duplicates_within_the_file_and_against_the_register(cli, tmp_pat
     # --force takes every good row, duplicates included.
     forced = cli.json("candidate", "import", path, "--force")
     assert forced["inserted"] == 5
+
+
+def _candidate_indexes(store) -> set[str]:
+    return {
+        r["sql"]
+        for r in store.all(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'candidates' "
+            "AND sql IS NOT NULL"
+        )
+    }
+
+
+@pytest.mark.sqlite_only("the indexes set aside during a big import are SQLite's")
+def test_a_big_import_builds_the_register_s_indexes_again(store, tmp_path):
+    indexes = _candidate_indexes(store)
+    assert len(indexes) >= 5
+    day = dt.date(2026, 11, 25)
+    path = tmp_path / "big.csv"
+    _register_csv(path, 1200)
+    # A dry run (rolled back) and a real one: the indexes are there after both.
+    candidate_io.import_csv_checked(store, path, date=day, dry_run=True)
+    assert _candidate_indexes(store) == indexes
+    done = candidate_io.import_csv_checked(store, path, date=day)
+    assert len(done.inserted) > 1000
+    assert _candidate_indexes(store) == indexes
+    assert store.one("PRAGMA integrity_check")[0] == "ok"
+    # Found through them: by e-mail key and by birth date, as the duplicate check asks.
+    first = store.candidate(done.inserted[0])
+    plan = " ".join(
+        r[3]
+        for r in store.all(
+            "EXPLAIN QUERY PLAN SELECT id FROM candidates WHERE email_key = ?", ("x",)
+        )
+    )
+    assert "candidates_email_key" in plan
+    again = store.candidates_sharing(birth_date=first["birth_date"], email_key=None)
+    assert first["id"] in [r["id"] for r in again]

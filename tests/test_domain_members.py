@@ -183,3 +183,32 @@ def test_a_member_linked_to_the_candidate_s_company_abstains(cli, store):
     assert cli.json("member", "edit", elsewhere, "--employer-id", 0)["employer_id"] is None
     renamed = cli.json("member", "edit", linked["id"], "--employer", "Autre SARL")
     assert (renamed["employer_id"], renamed["employer"]) == (None, "Autre SARL")
+
+
+def test_appeal_decide_needs_the_appeal_commission_s_quorum(cli, store, unchanged, tmp_path):
+    # Members of the award commission only: the appeal commission decides as before...
+    member(cli, "Anne")
+    ref = report_ready(cli, store, report_on="2026-05-01")
+    sid = session(cli, "2026-06-15")
+    cli.ok("commission", "agenda", sid, "--date", "2026-06-15")
+    cli.ok("commission", "decide", sid, ref, "--refuse", "--reason", "insuffisant",
+           "--date", "2026-06-15", "--override", "séance tenue sans feuille")  # fmt: skip
+    cli.ok("appeal", "file", ref, "--date", "2026-07-01")
+    hearing = session(cli, "2026-09-14", "appeal")
+    cli.ok("commission", "agenda", hearing, "--date", "2026-09-14")
+    # ...until it has members of its own.
+    judges = [member(cli, n, "appeal") for n in ("Yves", "Zoé")]
+    with unchanged():
+        err = cli.fails("appeal", "decide", ref, "--refuse", "--reason", "confirmé").stderr
+    assert f"no attendance is recorded for session {hearing}" in err
+    cli.ok("commission", "attend", hearing, "--present", judges[0], "--present", judges[1])
+    out = cli.ok("appeal", "decide", ref, "--refuse", "--reason", "confirmé").stdout
+    assert "confirmed on 2026-09-14" in out
+    from pathlib import Path
+
+    from letter_office import text_of
+
+    minutes = cli.json("commission", "minutes", hearing, "--out", tmp_path)["files"][0]
+    text = text_of(Path(minutes))
+    assert "Commission de recours" in text and "recours rejeté, refus confirmé" in text
+    assert "Quorum atteint : 2 membres votants présents sur 2, 2 requis" in text

@@ -356,6 +356,7 @@ def candidate_merge(
             ("letter(s)", done.moved["letters"]),
             ("pending letter(s)", done.moved["pending_letters"]),
             ("e-mail(s)", done.moved["emails"]),
+            ("credentials sending(s)", done.moved["credentials"]),
             ("instructor conflict(s)", done.moved["instructor_conflicts"]),
         )
         if items

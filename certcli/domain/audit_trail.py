@@ -540,6 +540,7 @@ def _moved(moved: dict) -> str | None:
         "letters": ("letter", False),
         "pending_letters": ("pending letter", False),
         "emails": ("e-mail", False),
+        "credentials": ("credentials sending", False),
         "instructor_conflicts": ("instructor's conflict", False),
     }
     parts = []

@@ -157,7 +157,7 @@ def import_csv(
     # The reader's own limit (128 KiB) would abort the whole file on one long cell:
     # let it read any cell, and refuse the rows that hold one (_unreadable).
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect)
     header = _header(reader, path)
     if not header:
         raise ValidationError(f"{path.name}: empty file or no header line")
@@ -169,9 +169,13 @@ def import_csv(
         raise ValidationError(
             f"{path.name}: unknown column(s) {', '.join(unknown)} (known: {', '.join(FIELDS)})"
         )
+    # Where each field is read in a row, as csv.DictReader would: a name given
+    # twice takes its last column; an alias after its field's name wins.
+    last = {name: i for i, name in enumerate(header)}
+    fields = [(last[name], field) for name, field in columns.items()]
     with _no_cycle_collection():
         return _import_rows(
-            store, reader, path, columns, date=date, encoding=encoding, force=force, dry_run=dry_run
+            store, reader, path, fields, date=date, encoding=encoding, force=force, dry_run=dry_run
         )
 
 
@@ -196,7 +200,7 @@ def _import_rows(
     store: Store,
     reader,
     path: Path,
-    columns: dict,
+    fields: list[tuple[int, str]],
     *,
     date: dt.date,
     encoding: str,
@@ -208,13 +212,14 @@ def _import_rows(
     # duplicate checks and the INSERTs run inside the one transaction.
     checked: list[tuple[int, str, dict | str]] = []  # (line, name, record or reason)
     for row in _rows(reader, path):
+        if not row:
+            continue  # a blank line is no row (csv.DictReader skips it too)
         result.total += 1
         line = reader.line_num
         # Our exports neutralise formula-like cells ("'+33 6 ..."): taken back.
+        width = len(row)
         values = {
-            columns[k]: restore(v) if v[:1] == "'" else v
-            for k, v in row.items()
-            if k in columns and v is not None
+            field: restore(v) if (v := row[i])[:1] == "'" else v for i, field in fields if i < width
         }
         label = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
         reason = _unreadable(values, encoding)
@@ -225,7 +230,7 @@ def _import_rows(
             checked.append((line, label, candidates.prepare(values, date=date)))
         except CertcliError as exc:
             checked.append((line, label, str(exc)))
-    with store.transaction(), store.bulk_load():
+    with store.transaction(), store.bulk_load(len(checked)):
         bulk = candidates.BulkInsert(
             store, [r for _, _, r in checked if isinstance(r, dict)], date=date, force=force
         )
@@ -250,9 +255,9 @@ def _import_rows(
     return result
 
 
-def _header(reader, path: Path):
+def _header(reader, path: Path) -> list[str] | None:
     try:
-        return reader.fieldnames
+        return next(reader, None)
     except csv.Error as exc:
         raise ValidationError(f"{path.name}: not a readable CSV header ({exc})") from None
 

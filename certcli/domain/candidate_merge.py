@@ -102,6 +102,7 @@ def merge(store: Store, keep: int, drop: int, *, reason: str | None, date: dt.da
             "letters": [r["id"] for r in held["letters"]],
             "pending_letters": [r["id"] for r in held["pending_letters"]],
             "emails": [r["id"] for r in held["outbox"]],
+            "credentials": [r["id"] for r in held["credentials"]],
             "instructor_conflicts": moved_conflicts,
         }
         differences = _differences(kept, dropped)

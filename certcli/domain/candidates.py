@@ -87,40 +87,43 @@ def _clean_value(key: str, raw):
     its arguments, so a typed value is cached (_clean_text)."""
     if isinstance(raw, str) and not raw.strip() and key not in ("first_name", "last_name"):
         return None  # an empty value clears an optional field
-    if key in ("first_name", "last_name"):
-        return validators.name(raw, key.replace("_", " "))
-    if key == "civility":
-        return validators.civility(raw)
-    if key in ("birth_date", "member_space_issued_on"):
-        return parse_date(raw).isoformat() if isinstance(raw, str) else raw.isoformat()
-    if key == "email":
-        return validators.email(raw)
-    if key == "phone":
-        return validators.phone(raw)
-    if key == "siret":
-        return validators.siret(raw)
-    if key == "postcode":
-        return validators.postcode(raw)
-    if key == "status":
-        return validators.choice(raw, validators.STATUSES, "status")
-    if key == "specialties":
-        items = raw.replace("|", ";").split(";") if isinstance(raw, str) else raw
-        return tuple(
-            sorted(
-                {
-                    validators.choice(s, validators.SPECIALTIES, "specialty")
-                    for s in items
-                    if s.strip()
-                }
-            )
+    check = _CHECKS.get(key)
+    if check is None:
+        raise ValidationError(f"unknown candidate field {validators.quoted(key)}")
+    return check(raw)
+
+
+def _date_value(raw):
+    return parse_date(raw).isoformat() if isinstance(raw, str) else raw.isoformat()
+
+
+def _specialties_value(raw):
+    items = raw.replace("|", ";").split(";") if isinstance(raw, str) else raw
+    return tuple(
+        sorted(
+            {validators.choice(s, validators.SPECIALTIES, "specialty") for s in items if s.strip()}
         )
-    if key == "directory_consent":
-        return _truthy(raw)
-    if key == "address":
-        return validators.text(raw, key, validators.MAX_LINE)
-    if key in ("city", "employer"):
-        return validators.text(raw, key, validators.MAX_NAME)
-    raise ValidationError(f"unknown candidate field {validators.quoted(key)}")
+    )
+
+
+# How each field is checked, one function a field (clean(), _clean_value()).
+_CHECKS = {
+    "first_name": lambda raw: validators.name(raw, "first name"),
+    "last_name": lambda raw: validators.name(raw, "last name"),
+    "civility": validators.civility,
+    "birth_date": _date_value,
+    "member_space_issued_on": _date_value,
+    "email": validators.email,
+    "phone": validators.phone,
+    "siret": validators.siret,
+    "postcode": validators.postcode,
+    "status": lambda raw: validators.choice(raw, validators.STATUSES, "status"),
+    "specialties": _specialties_value,
+    "directory_consent": lambda raw: _truthy(raw),
+    "address": lambda raw: validators.text(raw, "address", validators.MAX_LINE),
+    "city": lambda raw: validators.text(raw, "city", validators.MAX_NAME),
+    "employer": lambda raw: validators.text(raw, "employer", validators.MAX_NAME),
+}
 
 
 # The values of an import repeat (first names, cities, employers, birth dates,
@@ -191,8 +194,21 @@ def _truthy(raw) -> bool:
 
 
 def _search_key(record: dict) -> str:
-    parts = [record.get(k) or "" for k in ("first_name", "last_name", "email", "city", "employer")]
-    return validators.fold(" ".join(parts))
+    """fold("first last email city employer"), each part folded on its own (the same
+    text, see validators.fold_chars), the parts that repeat folded once."""
+    get = record.get
+    return " ".join(
+        (
+            _fold_repeated(get("first_name") or ""),
+            validators.fold_chars(get("last_name") or ""),
+            validators.fold_chars(get("email") or ""),
+            _fold_repeated(get("city") or ""),
+            _fold_repeated(get("employer") or ""),
+        )
+    ).strip()
+
+
+_fold_repeated = functools.lru_cache(maxsize=4096)(validators.fold_chars)
 
 
 @functools.lru_cache(maxsize=64)
@@ -286,6 +302,10 @@ def duplicate_reason(a, b) -> str | None:
         return f"same name and birth date ({born})"
     if one_edit_apart(ka, kb):
         return f"close spelling ({_names(a, b)}), same birth date ({born})"
+    # A name holding every word of the other holds that one's first word: most
+    # pairs born the same day fail this at once, without building word sets.
+    if ka.partition(" ")[0] not in kb and kb.partition(" ")[0] not in ka:
+        return None
     wa, wb = set(ka.split()), set(kb.split())
     if wa and wb and (wa < wb or wb < wa):
         return f"one name contains the other ({_names(a, b)}), same birth date ({born})"
@@ -380,6 +400,15 @@ def _audit_details(record: dict) -> dict:
     return {"name": f"{record['first_name']} {record['last_name']}"}
 
 
+def _audit_json(record: dict) -> str:
+    """json.dumps(_audit_details(record), ensure_ascii=False), for the many rows of
+    an import (the encoder's own call costs more than the text)."""
+    return '{"name": ' + _json_text(f"{record['first_name']} {record['last_name']}") + "}"
+
+
+_json_text = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
 def add(store: Store, values: dict, *, date: dt.date, force: bool = False) -> Candidate:
     """Register a candidate (one transaction, audited)."""
     return get(store, insert(store, values, date=date, force=force))
@@ -427,9 +456,10 @@ class BulkInsert:
 
     def __init__(self, store: Store, records: list[dict], *, date: dt.date, force: bool = False):
         self.store, self.date, self.force = store, date, force
+        self.created_on = date.isoformat()
         self.next_id = store.max_candidate_id() + 1
-        self.rows: list[dict] = []
-        self.audits: list[tuple[int, dict]] = []
+        self.rows: list[tuple] = []
+        self.audits: list[tuple[int, str]] = []
         self.by_birth: dict[str, list] = {}
         self.by_email: dict[str, list] = {}
         if not force:
@@ -453,22 +483,66 @@ class BulkInsert:
             if same_day and same_mail:
                 others = {o["id"]: o for o in (*same_day, *same_mail)}
                 _refuse_duplicate_of(record, [others[i] for i in sorted(others)])
-            elif same_day or same_mail:  # each list is in id order already
-                _refuse_duplicate_of(record, same_day or same_mail)
+            elif same_mail:  # each list is in id order already
+                _refuse_duplicate_of(record, same_mail)
+            elif same_day:
+                # No e-mail shared: only the name can match. Leave out at once those
+                # it cannot (duplicate_reason's conditions: the same key, one letter
+                # off, or one name's first word inside the other), then apply the rule.
+                key = record["name_key"]
+                size, first = len(key), key.partition(" ")[0]
+                near = [
+                    o
+                    for o in same_day
+                    if -1 <= len(other := o["name_key"]) - size <= 1
+                    or first in other
+                    or other.partition(" ")[0] in key
+                ]
+                if near:
+                    _refuse_duplicate_of(record, near)
         candidate_id = self.next_id
         self.next_id += 1
-        row = _new_row(record, self.date)
-        row["id"] = candidate_id
-        self.rows.append(row)
-        self.audits.append((candidate_id, _audit_details(record)))
+        self.rows.append(_bulk_row(candidate_id, record, self.created_on))
+        self.audits.append((candidate_id, _audit_json(record)))
         if not self.force:
             record["id"] = candidate_id
             self._remember(record)
         return candidate_id
 
     def write(self) -> None:
-        self.store.insert_candidates(self.rows)
+        self.store.insert_candidates(BULK_COLUMNS, self.rows)
         self.store.audit_many("candidate.add", "candidate", self.audits, self.date)
+
+
+# The columns of an imported row, in order: every row of an import has them all (a
+# value the file did not give is what the table's default would be), so the rows go
+# in with one statement.
+BULK_COLUMNS = ("id", *FIELDS, "search_key", "created_on", "name_key", "email_key")
+# FIELDS from birth_date to status: plain values, taken as they are.
+_PLAIN = FIELDS[FIELDS.index("birth_date") : FIELDS.index("specialties")]
+
+
+def _bulk_row(candidate_id: int, record: dict, created_on: str) -> tuple:
+    """_new_row() of a prepared record as a tuple in BULK_COLUMNS order."""
+    get = record.get
+    specialties = get("specialties")
+    first, last = record["first_name"], record["last_name"]
+    return (
+        candidate_id,
+        get("civility"),
+        first,
+        last,
+        *[get(f) for f in _PLAIN],
+        _specialties_json(tuple(specialties)) if specialties else "[]",
+        get("employer"),
+        get("siret"),
+        int(bool(get("directory_consent"))),
+        get("member_space_issued_on"),
+        _search_key(record),
+        created_on,
+        record["name_key"],
+        record["email_key"],
+    )
 
 
 def edit(

@@ -33,6 +33,11 @@ KIND_LABELS = {"initial": "initiale", "renewal": "renouvellement", "extension": 
 RECOMMENDATIONS = {"grant": "favorable", "refuse": "défavorable"}
 OPINIONS = {"favourable": "favorable", "unfavourable": "défavorable", "reserved": "réservé"}
 DECISIONS = {"granted": "attribuée", "refused": "refusée", "adjourned": "ajournée"}
+# At an appeals session the decision is on the appeal.
+APPEAL_DECISIONS = {
+    "granted": "recours accueilli, certification attribuée",
+    "refused": "recours rejeté, refus confirmé",
+}
 
 
 def _session(store: Store, session_id: int, day: dt.date) -> tuple[dict, attendance.Settings]:
@@ -288,7 +293,9 @@ def minutes_context(
         if event.get("quorum_override"):
             overrides.append({"ref": row["ref"], "reason": event["quorum_override"]})
         d.update(
-            decision=DECISIONS.get(item["decision"] or "", None),
+            decision=(APPEAL_DECISIONS if session["kind"] == "appeal" else DECISIONS).get(
+                item["decision"] or "", None
+            ),
             decision_code=item["decision"],
             mentions=event.get("mentions", []),
             reason=item["reason"],

@@ -253,17 +253,32 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 
 def fold(text: str) -> str:
     """Lower case without accents, for search and loose comparisons."""
+    return fold_chars(text).strip()
+
+
+def fold_chars(text: str) -> str:
+    """fold() without its strip: character by character, so folding the parts of a
+    text and joining them is folding the joined text (a search key built from a
+    candidate's fields, each part's fold kept for the values that repeat)."""
     if text.isascii():
-        return text.lower().strip()
-    return text.translate(_FOLD).strip()
+        return text.lower()
+    return text.translate(_FOLD)
 
 
 def name_key(first_name: str, last_name: str) -> str:
     """A person's name as duplicate checks compare it: folded like search (accents,
     case), hyphens, apostrophes and other punctuation as spaces, spaces collapsed
     ("ÉRIC BÉRÉGOVOY" and "eric beregovoy" are one key; "Dupont-Durand" is the two
-    words "dupont durand")."""
-    return " ".join(_NOT_ALNUM.sub(" ", fold(f"{first_name} {last_name}")).split())
+    words "dupont durand"). The words of each name are those of the joined name (the
+    space between is punctuation too), the first name's kept as they repeat."""
+    return " ".join((*_first_name_words(f"{first_name}"), *_name_words(f"{last_name}")))
+
+
+def _name_words(text: str) -> tuple[str, ...]:
+    return tuple(_NOT_ALNUM.sub(" ", fold_chars(text)).split())
+
+
+_first_name_words = functools.lru_cache(maxsize=4096)(_name_words)
 
 
 def email_key(value: str | None) -> str | None:

@@ -439,10 +439,11 @@ class BaseStore:
         self,
         action: str,
         entity: str,
-        entries: Iterable[tuple[object, Mapping[str, Any] | None]],
+        entries: Iterable[tuple[object, Mapping[str, Any] | str | None]],
         date: dt.date | None = None,
     ) -> None:
-        """audit() for many records at once, [(entity_id, details), ...] (an import)."""
+        """audit() for many records at once, [(entity_id, details), ...] (an import);
+        `details` may be given as its JSON text already."""
         when = (date or self.event_date or dates.today()).isoformat()
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one, not one a row
@@ -458,7 +459,7 @@ class BaseStore:
                     action,
                     entity,
                     None if eid is None else str(eid),
-                    encode(details or {}),
+                    details if isinstance(details, str) else encode(details or {}),
                 )
                 for eid, details in entries
             ],

@@ -49,18 +49,14 @@ class CandidateQueries(BaseStore):
             (json.dumps(sorted(birth_dates)), json.dumps(sorted(email_keys))),
         )
 
-    def insert_candidates(self, rows: list[dict]) -> None:
-        """Many new candidates, one statement per set of columns (an import; each
-        row carries its id)."""
-        from itertools import groupby
-
-        columns: tuple[str, ...]
-        for columns, group in groupby(rows, key=lambda r: tuple(r)):
-            self.conn.executemany(
-                f"INSERT INTO candidates ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)})",
-                [tuple(r.values()) for r in group],
-            )
+    def insert_candidates(self, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Many new candidates in one statement (an import; each row carries its id,
+        its values in the order of `columns`)."""
+        self.conn.executemany(
+            f"INSERT INTO candidates ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            rows,
+        )
 
     def candidates_by_birth_date(self) -> Iterator[sqlite3.Row]:
         """Every dated candidate, grouped by birth date (the index's order)."""
@@ -110,16 +106,16 @@ class CandidateQueries(BaseStore):
         return self.scalar("SELECT count(*) FROM candidates" + clause, params)
 
     @contextmanager
-    def bulk_load(self) -> Iterator[None]:
-        """A bulk import: candidates inserted inside the block are indexed for search
-        in one statement at its end, and temporary data stays in memory; call inside
-        transaction()."""
+    def bulk_load(self, rows: int = 0) -> Iterator[None]:
+        """A bulk import of about `rows` candidates: those inserted inside the block
+        are indexed for search in one statement at its end, and temporary data stays
+        in memory; call inside transaction()."""
         if not self.conn.in_transaction:
             raise RuntimeError("bulk_load must run inside a transaction")
         since = self.max_candidate_id()
-        self.dialect.bulk_load_start(self.conn, since)
+        paused = self.dialect.bulk_load_start(self.conn, since, rows)
         yield
-        self.dialect.bulk_load_end(self.conn, since)
+        self.dialect.bulk_load_end(self.conn, since, paused)
 
     def max_candidate_id(self) -> int:
         return self.scalar("SELECT coalesce(max(id), 0) FROM candidates")

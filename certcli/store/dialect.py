@@ -53,6 +53,14 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _index_name(create_sql: str) -> str:
+    """The name in `CREATE [UNIQUE] INDEX name ON ...` (quoted for DROP INDEX)."""
+    match = re.match(r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(\S+)\s+ON\b", create_sql, re.I)
+    if match is None:
+        raise ValueError(f"not an index: {create_sql[:60]}")
+    return match.group(1)
+
+
 class SqliteDialect:
     name = "sqlite"
     # sqlite-utils' bookkeeping table of applied migrations (both dialects use it).
@@ -128,14 +136,34 @@ class SqliteDialect:
 
         conn.create_function("certcli_fold", 1, lambda text: fold(text or ""), deterministic=True)
 
-    def bulk_load_start(self, conn, since: int) -> None:
+    def bulk_load_start(self, conn, since: int, rows: int = 0) -> list[str]:
+        """Ready the candidates table for `rows` new ones after id `since`; what
+        bulk_load_end must put back (the indexes set aside)."""
         conn.execute("PRAGMA temp_store = MEMORY")
         # Enough page cache that a long transaction does not spill pages to the WAL
         # and read them back, which made the cost per row grow with the file.
         conn.execute("PRAGMA cache_size = -262144")
         conn.execute("INSERT INTO search_index_paused (since_id) VALUES (?)", (since,))
+        if rows < max(since, 1000):
+            return []
+        # At least as many new rows as the register holds: building each index once
+        # at the end, from sorted keys, costs less than keeping it up to date row by
+        # row (a third of the insert). Inside the transaction, so no other desk ever
+        # sees the table without them, and a failed import puts them back.
+        indexes = [
+            sql
+            for (sql,) in conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'candidates' AND sql IS NOT NULL ORDER BY name"
+            )
+        ]
+        for sql in indexes:
+            conn.execute("DROP INDEX " + _index_name(sql))
+        return indexes
 
-    def bulk_load_end(self, conn, since: int) -> None:
+    def bulk_load_end(self, conn, since: int, paused: list[str] | None = None) -> None:
+        for sql in paused or ():
+            conn.execute(sql)
         conn.execute("DELETE FROM search_index_paused")
         conn.execute(
             "INSERT INTO candidates_fts(rowid, search_key) "

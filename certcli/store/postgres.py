@@ -722,10 +722,10 @@ class PostgresDialect(SqliteDialect):
     def register_fold(self, conn) -> None:
         pass  # certcli_fold is part of the schema (_PRELUDE)
 
-    def bulk_load_start(self, conn, since: int) -> None:
-        pass  # the trigram index follows every insert at no extra cost per row
+    def bulk_load_start(self, conn, since: int, rows: int = 0) -> list[str]:
+        return []  # the trigram index follows every insert at no extra cost per row
 
-    def bulk_load_end(self, conn, since: int) -> None:
+    def bulk_load_end(self, conn, since: int, paused=None) -> None:
         pass
 
     def read_batches(self, conn, sql: str, size: int):
