@@ -196,6 +196,7 @@ class _Pool:
 
         self.url = url
         self.idle: list = []
+        self.closed_raw = None
         self.postgres = postgres
         self.real = postgres.connect
         postgres.connect = self.connect
@@ -203,32 +204,45 @@ class _Pool:
     def connect(self, url: str):
         if url != self.url:
             return self.real(url)
-        while self.idle:
-            conn = self.idle.pop()
-            if not conn.raw.closed:
-                return conn
-        conn = self.real(url)
-        conn.close = functools.partial(self._give_back, conn)
+        raw = None
+        while self.idle and raw is None:
+            raw = self.idle.pop()
+            raw = None if raw.closed else raw
+        if raw is None:
+            raw = self.real(url).raw
+        # A new wrapper each time: once its store is closed, it answers as a closed
+        # connection does, whoever uses the server connection next.
+        conn = self.postgres.Connection(raw)
+        conn.close = functools.partial(self._give_back, conn)  # type: ignore[method-assign]
         return conn
 
     def _give_back(self, conn) -> None:
         raw = conn.raw
+        if raw is self._closed():
+            return
+        conn.raw = self._closed()
         if raw.closed:
             return
-        conn._trace = None
         try:
-            if conn.in_transaction:
+            if raw.info.transaction_status != self.postgres.pq.TransactionStatus.IDLE:
                 raw.execute("ROLLBACK")
             raw.execute("DISCARD ALL")
         except Exception:
             raw.close()
             return
-        self.idle.append(conn)
+        self.idle.append(raw)
+
+    def _closed(self):
+        """A closed server connection, what a closed store's wrapper points to."""
+        if self.closed_raw is None:
+            self.closed_raw = self.real(self.url).raw
+            self.closed_raw.close()
+        return self.closed_raw
 
     def clear(self) -> None:
         """Closed for real (before a test's sessions are ended, or at the end)."""
-        for conn in self.idle:
-            conn.raw.close()
+        for raw in self.idle:
+            raw.close()
         self.idle = []
 
     def uninstall(self) -> None:
