@@ -85,6 +85,7 @@ def office(store) -> dict:
         purpose="dues-call",
         certificate_id=cert,
         dues_year=2027,
+        due_on="2026-12-20",  # an invoice document names its due date
         label="Cotisation 2027",
     )
     d3 = R.dossier(

@@ -14,7 +14,7 @@ from certcli.errors import TemplateError
 from certcli.letters import filters
 
 # The templates that are invoice documents (their own or a secretariat's copy).
-INVOICE_TEMPLATES = ("facture",)
+INVOICE_TEMPLATES = ("facture", "appel-cotisation")
 
 _TAGS = re.compile(r"<[^>]+>")
 _STYLE = re.compile(r"<style.*?</style>", re.S)
