@@ -320,6 +320,7 @@ _SUBAPPS = [
     ("certificate", "certificate"),
     ("dues", "dues"),
     ("invoice", "invoice"),
+    ("bank", "bank"),
     ("appeal", "appeal"),
     ("renewals", "renewals"),
     ("letters", "letters"),

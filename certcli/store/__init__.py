@@ -7,6 +7,7 @@ connection; domain modules receive a Store and never write SQL themselves.
 from __future__ import annotations
 
 from certcli.store.audit import AuditQueries
+from certcli.store.bank import BankQueries
 from certcli.store.base import SCHEMA_VERSION, BaseStore
 from certcli.store.calendar import CalendarQueries
 from certcli.store.candidates import CandidateQueries
@@ -36,6 +37,7 @@ class Store(
     CalendarQueries,
     CertificatesQueries,
     InvoicesQueries,
+    BankQueries,
     LettersQueries,
     OutboxQueries,
     CqptQueries,

@@ -787,6 +787,36 @@ def m022_invoice_reminders(db: Database) -> None:
     )
 
 
+@migrations()
+def m023_bank_entries(db: Database) -> None:
+    """Bank statements (issue 13): each credit transaction of an imported CAMT.053
+    statement, once (its bank reference is unique, so a statement imported twice
+    records nothing new), matched to the invoice its payment went to, or kept
+    unmatched with the reason until `bank match` settles it. A return entry is kept
+    (kind 'return', with its reason code), never matched as a payment."""
+    db.execute("""CREATE TABLE bank_entries (
+        id INTEGER PRIMARY KEY,
+        reference TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('credit', 'return')),
+        booked_on TEXT NOT NULL,
+        amount TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        debtor TEXT,
+        remittance TEXT,
+        end_to_end TEXT,
+        return_code TEXT,
+        account TEXT,
+        status TEXT NOT NULL CHECK (status IN ('matched', 'unmatched')),
+        reason TEXT,
+        invoice_id INTEGER REFERENCES invoices(id),
+        imported_on TEXT NOT NULL,
+        matched_on TEXT,
+        actor TEXT NOT NULL
+    )""")
+    db.execute("CREATE INDEX bank_entries_unmatched ON bank_entries(id) WHERE status = 'unmatched'")
+    db.execute("CREATE INDEX bank_entries_invoice ON bank_entries(invoice_id)")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
