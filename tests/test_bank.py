@@ -243,3 +243,20 @@ def test_bad_files_are_refused_with_one_line(cli, store, tmp_path, unchanged, co
     with unchanged():
         assert message in cli.fails("bank", "import", path).stderr
         assert "no file" in cli.fails("bank", "import", tmp_path / "absent.xml").stderr
+
+
+def test_a_batch_without_references_of_its_own_numbers_its_transactions(cli, store, tmp_path):
+    """Transactions of a batched entry with no AcctSvcrRef of their own are known by the
+    entry's reference and their rank; a reference met twice counts once."""
+    number = _invoice(store, candidate(store, "Zoé", "Noël"), "90.00")
+    path = tmp_path / "b.xml"
+    path.write_text(statement([
+        entry("B7", tx("90.00", debtor="NOEL ZOE", remittance=number),
+              tx("40.00", debtor="DON ANONYME")),
+        entry("B7", tx("90.00", debtor="NOEL ZOE", remittance=number),
+              tx("40.00", debtor="DON ANONYME")),
+    ], version="08"))  # fmt: skip
+    done = cli.json("bank", "import", path, "--date", "2026-03-13")
+    assert done["matched"] == [{"entry": "B7/1", "invoice": number, "amount": "90.00"}]
+    assert [u["entry"] for u in done["unmatched"]] == ["B7/2"]
+    assert done["already"] == 2

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 # every store.audit call; a test keeps this in step with the code). The trail
 # itself may hold more, from older versions: both are accepted.
 ENTITIES = (
+    "bank",
     "candidate",
     "certificate",
     "company",
