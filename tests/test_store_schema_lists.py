@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_domain_cqpt import cqpt_dossier, evaluate, evaluator
 
-from certcli.domain import attendance, dossiers, instructors, invoices, members, sessions
+from certcli.domain import attendance, bank, dossiers, instructors, invoices, members, sessions
 from certcli.letters import context, mail
 from certcli.rules import schemes
 
@@ -28,6 +28,8 @@ TIED = {
     ("attendance", "status"): attendance.STATUSES,
     ("outbox", "kind"): mail.KINDS,
     ("outbox", "status"): mail.STATUSES,
+    ("bank_entries", "kind"): bank.KINDS,
+    ("bank_entries", "status"): bank.STATUSES,
 }
 
 

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from certcli.domain.camt import Line
     from certcli.store import Store
 
+# What a bank entry is and where it stands (bank_entries.kind, .status; m022).
+KINDS = ("credit", "return")
+STATUSES = ("matched", "unmatched")
+
 # F, the year, the sequence: any separator (or none) between them; without a
 # separator the sequence has its five digits (F202600012).
 _NUMBER = re.compile(
