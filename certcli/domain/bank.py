@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from certcli.domain.camt import Line
     from certcli.store import Store
 
-# What a bank entry is and where it stands (bank_entries.kind, .status; m022).
+# What a bank entry is and where it stands (bank_entries.kind, .status; m023).
 KINDS = ("credit", "return")
 STATUSES = ("matched", "unmatched")
 

@@ -1,4 +1,4 @@
-"""SQL for bank statements: the entries imported (bank_entries, m022) and the open
+"""SQL for bank statements: the entries imported (bank_entries, m023) and the open
 invoices a statement's payments are matched to."""
 
 from __future__ import annotations
