@@ -10,7 +10,17 @@ import itertools
 import builders
 from builders import add_candidate
 
-from certcli.domain import assignment, cqpt, evaluators, instruction, instructors, reception
+from certcli.domain import (
+    agenda,
+    assignment,
+    cqpt,
+    decisions,
+    dossiers,
+    evaluators,
+    instruction,
+    instructors,
+    reception,
+)
 from certcli.rules import schemes
 
 _names = itertools.count(1)
@@ -64,7 +74,118 @@ def report_ready(
 INSTRUCTOR = "Instructeur Commission"
 
 
-def _instruct(store, ref: str, opened: dt.date, report_on: dt.date, mentions) -> None:
+# -- the same steps through the domain functions alone (no command tree built) -----------
+def d_report_ready(
+    store,
+    candidate_id: int,
+    *,
+    opened: dt.date,
+    report_on: dt.date,
+    scheme="ECO",
+    kind="initial",
+    certificate=None,
+    mentions=(),
+    override=None,
+) -> str:
+    """report_ready through dossiers.open_dossier (what `dossier add` calls): opened
+    on `opened`, received, paid, checked (accepting an ineligible candidate with
+    `override`, the reason), assigned, reported on `report_on`. A second initial
+    dossier of a holder is opened anyway (force, as `dossier add --force`)."""
+    ref = dossiers.open_dossier(
+        store,
+        candidate_id=candidate_id,
+        scheme_code=scheme,
+        kind=kind,
+        certificate=certificate,
+        date=opened,
+        force=True,
+    ).ref
+    _instruct(store, ref, opened, report_on, mentions, override)
+    return ref
+
+
+def d_decide(store, ref: str, day: dt.date, decision="granted", reason=None, kind="award"):
+    """`ref` placed on a new session on `day` (commission add, commission agenda) and
+    decided there on that day (commission decide): the decisions.Decision."""
+    sid = builders.session(store, day.isoformat(), kind)
+    assert ref in agenda.build_agenda(store, sid, date=day).agenda
+    return decisions.decide(store, sid, ref, decision, reason=reason, date=day)
+
+
+def d_granted(store, candidate_id: int, granted_on: str, scheme="ECO", override=None):
+    """A certificate of `scheme` granted on `granted_on` the way a commission grants it:
+    a dossier opened 60 days before, reported 30 days before, decided at a session that
+    day. The certificate number comes from the scheme's sequence; the grant brings its
+    prorated dues invoice. Returns the decisions.Decision (.certificate, .invoice)."""
+    day = dt.date.fromisoformat(granted_on)
+    if schemes.get(scheme).workflow != "opqtecc":
+        return d_cqpt_granted(store, candidate_id, day, scheme)
+    ref = d_report_ready(
+        store,
+        candidate_id,
+        scheme=scheme,
+        opened=day - dt.timedelta(days=60),
+        report_on=day - dt.timedelta(days=30),
+        override=override,
+    )
+    return d_decide(store, ref, day)
+
+
+def d_renewed(store, number: str, decided_on: str):
+    """Certificate `number` renewed by a renewal dossier (opened 60 days and reported
+    30 days before) granted at a session on `decided_on`: the decisions.Decision."""
+    day = dt.date.fromisoformat(decided_on)
+    ref = d_report_ready(
+        store,
+        store.certificate(number)["candidate_id"],
+        scheme=store.certificate(number)["scheme"],
+        kind="renewal",
+        certificate=number,
+        opened=day - dt.timedelta(days=60),
+        report_on=day - dt.timedelta(days=30),
+    )
+    return d_decide(store, ref, day)
+
+
+def d_cqpt_granted(store, candidate_id: int, day: dt.date, scheme="CQPT"):
+    """A CQPT dossier opened 30 days before `day`, taken along its route that day
+    (d_cqpt_route) to a CPNE session on `day` and granted there."""
+    ref = d_cqpt_route(store, candidate_id, day - dt.timedelta(days=30), scheme=scheme)
+    sid = builders.session(store, day.isoformat(), "cpne")
+    cqpt.transmit(store, ref, session_id=sid, date=day)
+    return decisions.decide(store, sid, ref, "granted", date=day)
+
+
+def d_cqpt_route(store, candidate_id: int, opened: dt.date, *, scheme="CQPT", results=None) -> str:
+    """A CQPT dossier (contrat-pro) opened on `opened` and, that day, completed, found
+    admissible, oriented and every phase recorded (passed, or as `results` says)."""
+    ref = dossiers.open_dossier(
+        store,
+        candidate_id=candidate_id,
+        scheme_code=scheme,
+        route="contrat-pro",
+        financing="contrat-pro",
+        date=opened,
+        force=True,
+    ).ref
+    cqpt_steps(store, ref, opened, results)
+    return ref
+
+
+def cqpt_steps(store, ref: str, day: dt.date, results=None) -> None:
+    """A CQPT dossier completed, found admissible, oriented and every phase recorded
+    (passed, or as `results` {phase: "pass" or "fail"} says) on `day`."""
+    builders.complete_cqpt(store, ref, day)
+    cqpt.admissibility(store, ref, accept=True, date=day)
+    cqpt.orient(store, ref, evaluator_id=_evaluator(store), date=day)
+    for phase in cqpt.DEFAULT_PHASES:
+        result = (results or {}).get(phase, "pass")
+        cqpt.record_phase(store, ref, phase, result=result, date=day)
+
+
+def _instruct(
+    store, ref: str, opened: dt.date, report_on: dt.date, mentions, override=None
+) -> None:
     """Pieces and fee received and checked on the opening day, an instructor assigned
     and a report recommending to grant recorded on `report_on`."""
     row = store.dossier(ref)
@@ -74,7 +195,7 @@ def _instruct(store, ref: str, opened: dt.date, report_on: dt.date, mentions) ->
     fee = scheme.fee(row["kind"])
     if fee > 0:
         reception.pay(store, ref, amount=str(fee), method="cheque", date=opened)
-    assert reception.check(store, ref, date=opened).status == "instruction"
+    assert reception.check(store, ref, override=override, date=opened).status == "instruction"
     assignment.assign(store, ref, instructor_id=_instructor(store), date=opened)
     instruction.report(store, ref, recommend="grant", mentions=list(mentions), date=report_on)
 
@@ -161,12 +282,7 @@ def transmit_cqpt(cli, store, session_id: int, candidate=None, results=None) -> 
         "2026-01-10",
     )["ref"]
     opened = dt.date(2026, 1, 10)
-    builders.complete_cqpt(store, ref, opened)
-    cqpt.admissibility(store, ref, accept=True, date=opened)
-    cqpt.orient(store, ref, evaluator_id=_evaluator(store), date=opened)
-    for phase in cqpt.DEFAULT_PHASES:
-        result = (results or {}).get(phase, "pass")
-        cqpt.record_phase(store, ref, phase, result=result, date=opened)
+    cqpt_steps(store, ref, opened, results)
     cqpt.transmit(store, ref, session_id=session_id, date=opened)
     return ref
 

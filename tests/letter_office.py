@@ -35,7 +35,7 @@ def office(store) -> dict:
         "2026-04-15",
     )
     R.interview(store, d1, "2026-05-12 14:30", instructor="Bernard Noël")
-    cert = R.certificate(store, c, "ECO-2026-0001", "2026-06-15", dossier_id=d1)
+    cert = R.certificate_row(store, c, "ECO-2026-0001", "2026-06-15", dossier_id=d1)
     R.decide(store, d1, "granted", "2026-06-15", session_date="2026-06-15")
     R.invoice(
         store,
@@ -108,7 +108,7 @@ def office(store) -> dict:
         financing="plan-formation",
         status="inadmissible",
     )
-    withdrawn = R.certificate(store, c, "ECO-2025-0009", "2025-03-10")
+    withdrawn = R.certificate_row(store, c, "ECO-2025-0009", "2025-03-10")
     with store.transaction():
         store.add_dossier_event(
             d5,

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 
 import builders
+import commission_helpers
 
 from certcli.rules import dates
 
@@ -73,7 +74,18 @@ def fee(store, dossier_id: int, amount: str, on="2026-02-03") -> None:
         )
 
 
-def certificate(
+def certificate(store, candidate_id: int, granted_on: str, *, scheme="ECO", override=None) -> int:
+    """A certificate granted on `granted_on` through the commission's steps
+    (commission_helpers.d_granted; `override`: the reason the check accepted a
+    candidate the register shows ineligible): its number is the scheme's next one,
+    its validity the scheme's, and the grant brings its prorated dues invoice.
+    Returns its id."""
+    decision = commission_helpers.d_granted(store, candidate_id, granted_on, scheme, override)
+    number = decision.certificate
+    return store.certificate(number)["id"]
+
+
+def certificate_row(
     store,
     candidate_id: int,
     number: str,
@@ -83,6 +95,9 @@ def certificate(
     dossier_id=None,
     years=4,
 ) -> int:
+    """A certificate row with a chosen number, written past the rules: what the
+    letter tests still using R.dossier/R.decide need until they are built through
+    the domain too (certificate() above is the way)."""
     start = day(granted_on)
     with store.transaction():
         cert_id = store.insert(
@@ -106,11 +121,8 @@ def certificate(
     return cert_id
 
 
-def period(store, cert_id: int, start: str, end: str | None) -> int:
-    with store.transaction():
-        return store.insert(
-            "certificate_periods", {"certificate_id": cert_id, "start": start, "end": end}
-        )
+def number(store, cert_id: int) -> str:
+    return store.certificate_by_id(cert_id)["number"]
 
 
 def invoice(

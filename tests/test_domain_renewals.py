@@ -1,8 +1,13 @@
 """Who is due for a renewal reminder (certcli/domain/renewals.py): the window's
 boundaries, leap days, renewed, withdrawn and never-expiring certificates."""
 
+import datetime as dt
+
 import letter_records as R
 import pytest
+from commission_helpers import d_renewed
+
+from certcli.domain import certificates
 
 
 @pytest.fixture
@@ -19,7 +24,7 @@ def due_numbers(cli, as_of, *extra):
 
 def test_window_boundaries(cli, store, holder):
     # Granted 2026-03-12: valid until 2030-03-11; nine months before is 2029-06-11.
-    R.certificate(store, holder, "ECO-2026-0001", "2026-03-12")
+    R.certificate(store, holder, "2026-03-12")  # the first ECO number: ECO-2026-0001
     assert due_numbers(cli, "2029-06-10") == []
     assert cli.json("renewals", "due", "--months", "9", "--as-of", "2029-06-11") == [
         {
@@ -38,21 +43,22 @@ def test_window_boundaries(cli, store, holder):
     assert due_numbers(cli, "2029-09-01", "--pending") == ["ECO-2026-0001"]
 
 
+@pytest.mark.today("2028-02-29")  # the grant's dues invoice is issued that day
 def test_leap_day_grant_and_other_months(cli, store, holder):
-    R.certificate(store, holder, "ECO-2028-0001", "2028-02-29")  # valid until 2032-02-28
+    R.certificate(store, holder, "2028-02-29")  # ECO-2028-0001, valid until 2032-02-28
     assert due_numbers(cli, "2031-05-28") == ["ECO-2028-0001"]
     assert due_numbers(cli, "2031-05-27") == []
     assert cli.json("renewals", "due", "--months", "3", "--as-of", "2031-05-28") == []
 
 
+@pytest.mark.today("2029-09-01")  # the day of the renewal
 def test_renewed_withdrawn_and_never_expiring_are_not_due(cli, store, holder):
-    renewed = R.certificate(store, holder, "ECO-2026-0001", "2026-03-12")
-    R.period(store, renewed, "2030-03-12", "2034-03-11")  # renewed ahead of time
-    withdrawn = R.certificate(store, holder, "ECO-2026-0002", "2026-03-12")
-    with store.transaction():
-        store.update(
-            "certificates", withdrawn, {"status": "withdrawn", "withdrawn_on": "2027-01-01"}
-        )
-    R.certificate(store, holder, "CQPT-2026-00001", "2026-03-12", scheme="CQPT", years=0)
-    R.certificate(store, holder, "ECO-2026-0003", "2026-03-12")
-    assert due_numbers(cli, "2029-12-01", "--include-expired") == ["ECO-2026-0003"]
+    renewed = R.number(store, R.certificate(store, holder, "2026-03-12"))
+    # Renewed ahead of time: the new period runs 2030-03-12 to 2034-03-11.
+    assert d_renewed(store, renewed, "2029-09-01").valid_until == "2034-03-11"
+    withdrawn = R.number(store, R.certificate(store, holder, "2026-03-12"))
+    certificates.withdraw(store, withdrawn, reason="demande du titulaire", date=dt.date(2027, 1, 1))
+    R.certificate(store, holder, "2026-03-12", scheme="CQPT")  # never expires
+    due = R.number(store, R.certificate(store, holder, "2026-03-12"))
+    assert (renewed, withdrawn, due) == ("ECO-2026-0001", "ECO-2026-0002", "ECO-2026-0003")
+    assert due_numbers(cli, "2029-12-01", "--include-expired") == [due]

@@ -1,11 +1,13 @@
 """`certcli stats`: exact figures on a small office built for the purpose."""
 
+from decimal import Decimal
+
 import letter_records as R
 import pytest
-from commission_helpers import decide_at, report_ready, session
+from commission_helpers import d_granted, decide_at, report_ready, session
 from instruction_helpers import ECO_PIECES, d_candidate, d_open
 
-from certcli.domain import instruction, reception
+from certcli.domain import instruction, invoices, reception, renewals
 
 AS_OF = "2026-06-15"
 
@@ -51,39 +53,69 @@ def office(cli, store):
     session(cli, "2026-10-05", "cpne", capacity=10)
     session(cli, "2026-12-01")
     # Renewals within 9 months: two (one reminded); one later, one already lapsed.
+    # Four grants (four granted dossiers), in the order of their dues invoices; the
+    # holder paid each grant's dues on the day.
     holder = R.candidate(store)
-    R.certificate(store, holder, "ECO-2022-0001", "2022-09-01")
-    reminded = R.certificate(store, holder, "ECO-2023-0001", "2023-01-10")
-    R.certificate(store, holder, "ECO-2023-0002", "2023-06-01")
-    R.certificate(store, holder, "ECO-2022-0002", "2022-01-01")
-    period = store.latest_period(reminded)["id"]
-    with store.transaction():
-        store.insert(
-            "reminders",
-            {"certificate_id": reminded, "period_id": period, "reminded_on": "2026-05-01"},
+    granted = {on: d_granted(store, holder, on) for on in GRANTS}
+    for decision in granted.values():
+        invoices.pay(
+            store,
+            decision.invoice,
+            decision.amount,
+            method="cheque",
+            reference=None,
+            date=R.day(decision.date),
         )
+    renewals.record_sent(
+        store, granted["2023-01-10"].certificate, months=9, date=R.day("2026-05-01")
+    )
     # Unpaid by as_of: 210.00 + 41.67 - 10.00 paid; not paid, cancelled, credit or later.
-    R.invoice(store, holder, "F-2026-00001", "210.00", "2026-06-01")
-    part = R.invoice(store, holder, "F-2026-00002", "41.67", "2026-06-02")
-    paid = R.invoice(store, holder, "F-2026-00003", "99.00", "2026-06-03")
-    cancelled = R.invoice(store, holder, "F-2026-00004", "50.00", "2026-06-04")
-    R.invoice(store, holder, "A-2026-00001", "50.00", "2026-06-05", kind="credit")
-    R.invoice(store, holder, "F-2026-00005", "300.00", "2026-06-16")
-    with store.transaction():
-        store.insert(
-            "payments",
-            {"invoice_id": part, "amount": "10.00", "method": "cheque", "paid_on": "2026-06-10"},
-        )
-        store.update("invoices", paid, {"status": "paid"})
-        store.update("invoices", cancelled, {"status": "cancelled"})
+    issued = [
+        _invoice(store, holder, amount, on)
+        for amount, on in [
+            ("210.00", "2026-06-01"),
+            ("41.67", "2026-06-02"),
+            ("99.00", "2026-06-03"),
+            ("50.00", "2026-06-04"),
+        ]
+    ]
+    assert [i.number for i in issued] == [f"F-2026-0000{n}" for n in (1, 2, 3, 4)]
+    invoices.pay(
+        store, issued[1].number, "10.00", method="cheque", reference=None, date=R.day("2026-06-10")
+    )
+    invoices.pay(
+        store, issued[2].number, "99.00", method="cheque", reference=None, date=R.day("2026-06-03")
+    )
+    _, credit = invoices.cancel(store, issued[3].number, reason="erreur", date=R.day("2026-06-05"))
+    assert credit.number == "AV-2026-00001"
+    _invoice(store, holder, "300.00", "2026-06-16")
     return {"overdue": a}
+
+
+# The certificates' grant days: lapsed (valid until 2025-12-31), due (2026-08-31), due
+# and reminded (2027-01-09), later (2027-05-31).
+GRANTS = ("2022-01-01", "2022-09-01", "2023-01-10", "2023-06-01")
+
+
+def _invoice(store, holder: int, amount: str, on: str):
+    """An invoice through invoices.issue (numbered in its year's series, the buyer
+    frozen), billed to the holder by the first scheme's body."""
+    return invoices.issue(
+        store,
+        candidate_id=holder,
+        amount=Decimal(amount),
+        label="Cotisation annuelle",
+        purpose="dues-prorata",
+        date=R.day(on),
+    )
 
 
 def test_stats_json(cli, office):
     data = cli.json("stats", "--as-of", AS_OF)
     assert data["as_of"] == AS_OF
     assert data["dossiers"] == {
-        "ECO": {"instruction": 2, "on_agenda": 2, "refused": 3, "waiting": 2},
+        # granted: the four dossiers the renewal holder's certificates were granted on
+        "ECO": {"granted": 4, "instruction": 2, "on_agenda": 2, "refused": 3, "waiting": 2},
         "PROG": {"incomplete": 1},
     }
     assert data["delays"] == {

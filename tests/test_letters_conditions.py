@@ -169,7 +169,7 @@ def test_a_route_letter_never_reaches_the_other_scheme(cli, store, cid, tmp_path
             f"template '{name}' is a letter of the {flow.upper()} route; dossier "
             f"{own[flow]} is" in err
         ), err
-    R.certificate(store, cid, "CQPT-2026-00001", "2026-06-15", scheme="CQPT", years=0)
+    R.certificate_row(store, cid, "CQPT-2026-00001", "2026-06-15", scheme="CQPT", years=0)
     err = cli.fails(
         "letters",
         "render",

@@ -92,7 +92,7 @@ def test_an_older_invoice_is_read_from_its_label(cli, store, cid, tmp_path):
     """An invoice issued before months were recorded keeps them in its label."""
     d = R.dossier(store, cid, status="granted", opened_on="2026-01-05")
     R.decide(store, d, "granted", "2026-06-30", session_date="2026-06-30")
-    cert = R.certificate(store, cid, "ECO-2026-0001", "2026-06-30", dossier_id=d)
+    cert = R.certificate_row(store, cid, "ECO-2026-0001", "2026-06-30", dossier_id=d)
     R.invoice(
         store,
         cid,

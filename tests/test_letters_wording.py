@@ -75,7 +75,7 @@ def test_acknowledgement_names_the_request_and_counts_copies(cli, store, cid, tm
 # -- invoices --------------------------------------------------------------------------------
 @pytest.fixture
 def billed(store, cid):
-    cert = R.certificate(store, cid, "ECO-2026-0001", "2026-06-15")
+    cert = R.certificate_row(store, cid, "ECO-2026-0001", "2026-06-15")
     for n, amount in ((1, "360.00"), (2, "360.00"), (3, "360.00")):
         R.invoice(
             store,
@@ -308,7 +308,7 @@ def test_cqpt_admissibility_after_the_evaluation(cli, store, cid, tmp_path):
 # -- extension, renewal, granted appeal -----------------------------------------------------
 def test_extension_and_renewal_notifications(cli, store, cid, tmp_path):
     first = R.dossier(store, cid, ref="2026-0001")
-    cert = R.certificate(store, cid, "ECO-2026-0001", "2026-06-15", dossier_id=first)
+    cert = R.certificate_row(store, cid, "ECO-2026-0001", "2026-06-15", dossier_id=first)
     ext = R.dossier(
         store, cid, kind="extension", ref="2027-0001", mention="BIM", certificate_id=cert
     )
@@ -351,7 +351,7 @@ def test_granted_appeal_gives_the_validity_and_the_dues_invoice(cli, store, cid,
     d = R.dossier(store, cid)
     R.decide(store, d, "refused", "2026-06-15", reason="insuffisant", session_date="2026-06-15")
     R.appeal(store, d, "2026-07-01", "2026-08-15", "granted", "2026-09-14", "références probantes")
-    cert = R.certificate(store, cid, "ECO-2026-0001", "2026-09-14", dossier_id=d)
+    cert = R.certificate_row(store, cid, "ECO-2026-0001", "2026-09-14", dossier_id=d)
     R.invoice(
         store,
         cid,

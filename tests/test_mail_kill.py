@@ -58,7 +58,7 @@ def test_killed_mid_batch_then_rerun_sends_each_message_once(store, db_path, tmp
 
     for i in range(N):
         c = R.candidate(store, first=f"Zoé{i}", email=f"z{i}@example.fr")
-        R.certificate(store, c, f"ECO-2026-{i + 1:04d}", f"2026-03-{1 + i % 28:02d}")
+        R.certificate(store, c, f"2026-03-{1 + i * 28 // N:02d}")  # ECO-2026-0001, ...
     server = SlowServer(smtp.free_port())
     controller = Controller(server, hostname="127.0.0.1", port=server.port)
     controller.start()
