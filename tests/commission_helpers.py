@@ -84,6 +84,7 @@ def d_report_ready(
     scheme="ECO",
     kind="initial",
     certificate=None,
+    mention=None,
     mentions=(),
     override=None,
 ) -> str:
@@ -97,6 +98,7 @@ def d_report_ready(
         scheme_code=scheme,
         kind=kind,
         certificate=certificate,
+        mention=mention,
         date=opened,
         force=True,
     ).ref
@@ -287,8 +289,39 @@ def transmit_cqpt(cli, store, session_id: int, candidate=None, results=None) -> 
     return ref
 
 
-def _evaluator(store) -> int:
-    found = [e for e in evaluators.listing(store) if e.name == "Évaluateur Commission"]
+def _evaluator(store, name="Évaluateur Commission", **fields) -> int:
+    """The evaluator `name` (evaluators.add, what `evaluator add` calls), added once."""
+    found = [e for e in evaluators.listing(store) if e.name == name]
     if found:
         return found[0].id
-    return evaluators.add(store, name="Évaluateur Commission", date=dt.date(2026, 1, 5)).id
+    return evaluators.add(store, name=name, date=dt.date(2026, 1, 5), **fields).id
+
+
+EVALUA = {"name": "Évalua Télécom", "address": "3 quai Ouest, 69002 Lyon"}
+
+
+def d_oriented(
+    store,
+    candidate_id: int,
+    opened: dt.date,
+    *,
+    route="contrat-pro",
+    financing="contrat-pro",
+    override=None,
+) -> str:
+    """A CQPT dossier opened on `opened` and, that day, completed, found admissible
+    (`override`: the reason the funding body accepted a candidate the register shows
+    ineligible) and oriented to Évalua Télécom (the evaluator the letters name)."""
+    ref = dossiers.open_dossier(
+        store,
+        candidate_id=candidate_id,
+        scheme_code="CQPT",
+        route=route,
+        financing=financing,
+        date=opened,
+        force=True,
+    ).ref
+    builders.complete_cqpt(store, ref, opened)
+    cqpt.admissibility(store, ref, accept=True, override=override, date=opened)
+    cqpt.orient(store, ref, evaluator_id=_evaluator(store, **EVALUA), date=opened)
+    return ref

@@ -124,16 +124,14 @@ def cid(store):
 
 
 # -- every letter follows its scheme's route -----------------------------------------------
-def cqpt_dossier(store, cid, ref="2026-0001", route="contrat-pro", **extra) -> int:
-    return R.dossier(store, cid, scheme="CQPT", ref=ref, route=route, financing=route, **extra)
-
-
 def test_a_route_letter_never_reaches_the_other_scheme(cli, store, cid, tmp_path):
     listed = {t["name"]: t["workflow"] for t in cli.json("letters", "list")}
-    opqtecc = R.dossier(store, cid, ref="2026-0001", status="granted")
-    cqpt = cqpt_dossier(store, cid, ref="2026-0002", status="granted")
-    R.decide(store, opqtecc, "granted", "2026-06-15", session_date="2026-06-15")
-    R.decide(store, cqpt, "granted", "2026-06-15", session_date="2026-06-15")
+    # Both granted on 2026-06-15: ECO dossier 2026-0001, then CQPT 2026-0002 (whose
+    # grant issues CQPT-2026-00001).
+    assert R.number(store, R.certificate(store, cid, "2026-06-15")) == "ECO-2026-0001"
+    assert R.number(store, R.certificate(store, cid, "2026-06-15", scheme="CQPT")) == (
+        "CQPT-2026-00001"
+    )
     own = {"opqtecc": "2026-0002", "cqpt": "2026-0001"}  # a dossier of the OTHER route
     routed = {name: flow for name, flow in listed.items() if flow}
     assert {n for n, f in routed.items() if f == "cqpt"} == {
@@ -169,7 +167,6 @@ def test_a_route_letter_never_reaches_the_other_scheme(cli, store, cid, tmp_path
             f"template '{name}' is a letter of the {flow.upper()} route; dossier "
             f"{own[flow]} is" in err
         ), err
-    R.certificate_row(store, cid, "CQPT-2026-00001", "2026-06-15", scheme="CQPT", years=0)
     err = cli.fails(
         "letters",
         "render",

@@ -90,20 +90,14 @@ def test_notification_quotes_the_months_of_its_invoice(cli, store, cid, tmp_path
 
 def test_an_older_invoice_is_read_from_its_label(cli, store, cid, tmp_path):
     """An invoice issued before months were recorded keeps them in its label."""
-    d = R.dossier(store, cid, status="granted", opened_on="2026-01-05")
-    R.decide(store, d, "granted", "2026-06-30", session_date="2026-06-30")
-    cert = R.certificate_row(store, cid, "ECO-2026-0001", "2026-06-30", dossier_id=d)
-    R.invoice(
-        store,
-        cid,
-        "F-2026-00001",
-        "210.00",
-        "2026-07-03",
-        certificate_id=cert,
-        dossier_id=d,
-        dues_year=2026,
-        label="Cotisation annuelle ECO 2026 (7/12 mois)",
+    cert = R.certificate(store, cid, "2026-06-30")  # dossier 2026-0001, invoice F-2026-00001
+    (grant,) = store.all("SELECT * FROM invoices WHERE certificate_id = ?", (cert,))
+    assert (grant["label"], grant["prorata_months"]) == (
+        "Cotisation annuelle ECO 2026 (7/12 mois)",
+        7,
     )
+    with store.transaction():  # legacy data: the months were not recorded then
+        store.update("invoices", grant["id"], {"prorata_months": None})
     text = dry_run(cli, tmp_path, "notification", "--dossier", "2026-0001", "2026-07-03")
     assert "soit 7 mois" in text and "6 mois" not in text
 

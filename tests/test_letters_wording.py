@@ -6,13 +6,19 @@ the grant letters of an extension, a renewal and a granted appeal. HTML only."""
 import datetime as dt
 import html as htmlmod
 import re
+from decimal import Decimal
 from pathlib import Path
 
+import builders
 import letter_records as R
 import pytest
+from commission_helpers import d_decide, d_oriented, d_renewed, d_report_ready
+from instruction_helpers import d_complete, d_open
 
 from certcli.demo import people
-from certcli.domain import invoices
+from certcli.domain import appeals, cqpt, decisions, instruction, invoices, reception
+
+DAY = dt.date.fromisoformat
 
 
 def letter(cli, tmp_path, template, option, ref, date):
@@ -46,8 +52,11 @@ def cid(store):
 
 
 def test_acknowledgement_names_the_request_and_counts_copies(cli, store, cid, tmp_path):
-    d = R.dossier(store, cid, ref="2026-0001", opened_on="2026-12-01")
-    R.pieces(store, d, "administratif", "technique", on="2026-12-01")
+    # ECO-2025-0001 (dossier 2025-0001) is what the renewal dossier below continues.
+    holding = R.number(store, R.certificate(store, cid, "2025-06-16"))
+    ref = d_open(store, cid, date=DAY("2026-12-01"))
+    assert ref == "2026-0001"
+    reception.receive(store, ref, ["administratif", "technique"], date=DAY("2026-12-01"))
     raw, text = letter(cli, tmp_path, "accuse-reception", "--dossier", "2026-0001", "2026-12-02")
     assert "Objet&nbsp;: accusé de réception de votre dossier n°&nbsp;2026-0001" in raw
     assert "Dossier&nbsp;: 2026-0001" in raw
@@ -64,7 +73,8 @@ def test_acknowledgement_names_the_request_and_counts_copies(cli, store, cid, tm
     )
     assert "reçu le" not in text and "dossier initiale" not in text
 
-    R.dossier(store, cid, kind="renewal", ref="2026-0002")
+    renewal = d_open(store, cid, date=DAY("2026-12-01"), kind="renewal", certificate=holding)
+    assert renewal == "2026-0002"
     _, text = letter(cli, tmp_path, "dossier-incomplet", "--dossier", "2026-0002", "2026-12-02")
     assert (
         "Nous avons examiné votre demande de renouvellement de certification « Économiste" in text
@@ -75,23 +85,27 @@ def test_acknowledgement_names_the_request_and_counts_copies(cli, store, cid, tm
 # -- invoices --------------------------------------------------------------------------------
 @pytest.fixture
 def billed(store, cid):
-    cert = R.certificate_row(store, cid, "ECO-2026-0001", "2026-06-15")
-    for n, amount in ((1, "360.00"), (2, "360.00"), (3, "360.00")):
-        R.invoice(
+    """F-2026-00001: the grant's prorated dues (210.00), paid in full; F-2026-00002 and
+    -00003, 360.00 each of 1 July (due 31 July), issued by invoices.issue on the granted
+    dossier (a certificate has one dues invoice a year): one paid 250.00, one
+    cancelled."""
+    cert = R.certificate(store, cid, "2026-06-15")
+    grant = store.all("SELECT number, amount FROM invoices WHERE certificate_id = ?", (cert,))
+    assert [(r["number"], r["amount"]) for r in grant] == [("F-2026-00001", "210.00")]
+    dossier = store.certificate_periods(cert)[0]["dossier_id"]
+    for n in (2, 3):
+        issued = invoices.issue(
             store,
-            cid,
-            f"F-2026-0000{n}",
-            amount,
-            "2026-07-01",
-            certificate_id=cert,
-            dues_year=2026,
+            candidate_id=cid,
+            amount=Decimal("360.00"),
             label="Cotisation 2026",
-            due_on="2026-07-31",
+            purpose="dues-call",
+            date=dt.date(2026, 7, 1),
+            dossier_id=dossier,  # billed by the ECO scheme's body, OPQTECC
         )
-    with store.transaction():
-        store.set_counter("invoice:2026", 3)
+        assert (issued.number, issued.due_on) == (f"F-2026-0000{n}", "2026-07-31")
     invoices.pay(
-        store, "F-2026-00001", "360.00", method="cheque", reference=None, date=dt.date(2026, 7, 10)
+        store, "F-2026-00001", "210.00", method="cheque", reference=None, date=dt.date(2026, 7, 10)
     )
     invoices.pay(
         store,
@@ -171,17 +185,14 @@ def test_invoice_letters_ask_for_the_balance_or_say_what_became_of_it(cli, store
 
 # -- request for complementary elements -----------------------------------------------------
 def test_request_agrees_with_its_items_and_becomes_a_reminder(cli, store, cid, tmp_path):
-    d = R.dossier(store, cid)
-    with store.transaction():  # as `dossier request --items` stores it: one line of text
-        store.insert(
-            "requests",
-            {
-                "dossier_id": d,
-                "items": "Attestation employeur 2025",
-                "requested_on": "2026-03-01",
-                "due": "2026-04-15",
-            },
-        )
+    ref = d_complete(store, cid, date=DAY("2026-03-01"))  # 2026-0001, in instruction
+    instruction.request(
+        store,
+        ref,
+        items="Attestation employeur 2025",
+        due=DAY("2026-04-15"),
+        date=DAY("2026-03-01"),
+    )
     _, text = letter(cli, tmp_path, "demande-complements", "--dossier", "2026-0001", "2026-03-02")
     assert "nécessite l'élément complémentaire suivant : Attestation employeur 2025" in text
     assert "Nous vous remercions de nous le faire parvenir au plus tard le 15 avril 2026" in text
@@ -193,22 +204,21 @@ def test_request_agrees_with_its_items_and_becomes_a_reminder(cli, store, cid, t
     ) in late
     assert "au plus tard" not in late
 
-    R.request(store, d, ["Attestation", "Deux références"], "2026-05-01", "2026-06-01")
+    instruction.request(
+        store,
+        ref,
+        items="Attestation; Deux références",
+        due=DAY("2026-06-01"),
+        date=DAY("2026-05-01"),
+    )
     _, two = letter(cli, tmp_path, "demande-complements", "--dossier", "2026-0001", "2026-05-02")
     assert "les éléments complémentaires suivants" in two and "nous les faire parvenir" in two
 
 
 # -- refusals and CQPT ----------------------------------------------------------------
 def test_refusal_names_the_request_and_never_doubles_the_full_stop(cli, store, cid, tmp_path):
-    d = R.dossier(store, cid)
-    R.decide(
-        store,
-        d,
-        "refused",
-        "2026-06-15",
-        reason="Références insuffisantes.",
-        session_date="2026-06-15",
-    )
+    ref = d_report_ready(store, cid, opened=DAY("2026-04-01"), report_on=DAY("2026-05-01"))
+    d_decide(store, ref, DAY("2026-06-15"), "refused", reason="Références insuffisantes.")
     _, text = letter(cli, tmp_path, "refus", "--dossier", "2026-0001", "2026-06-16")
     assert (
         "« Économiste de la construction » que vous aviez demandée (dossier n° 2026-0001)." in text
@@ -227,19 +237,18 @@ def test_refusal_names_the_request_and_never_doubles_the_full_stop(cli, store, c
 
 
 def test_cqpt_decision_in_french_with_the_cpne_review(cli, store, cid, tmp_path):
-    d = R.dossier(store, cid, scheme="CQPT", route="contrat-pro", financing="contrat-pro")
-    R.orient(store, d)
-    R.phase(store, d, "prediag", None, "2026-08-20")
-    R.phase(store, d, "proof", "pass", "2026-09-01")
-    R.phase(store, d, "quiz", "pass", "2026-09-02")
-    R.phase(store, d, "situation", "fail", "2026-09-03")
-    R.decide(
-        store,
-        d,
-        "refused",
-        "2026-10-05",
-        reason="Mise en situation non validée.",
-        session_date="2026-10-05",
+    ref = d_oriented(store, cid, DAY("2026-08-01"))  # 2026-0001
+    cqpt.prediag(store, ref, score="12", date=DAY("2026-08-20"))
+    for phase, result, on in (
+        ("proof", "pass", "2026-09-01"),
+        ("quiz", "pass", "2026-09-02"),
+        ("situation", "fail", "2026-09-03"),
+    ):
+        cqpt.record_phase(store, ref, phase, result=result, date=DAY(on))
+    cpne = builders.session(store, "2026-10-05", "cpne")
+    cqpt.transmit(store, ref, session_id=cpne, date=DAY("2026-09-04"))
+    decisions.decide(
+        store, cpne, ref, "refused", reason="Mise en situation non validée.", date=DAY("2026-10-05")
     )
     _, text = letter(cli, tmp_path, "cqpt-decision", "--dossier", "2026-0001", "2026-10-06")
     assert (
@@ -284,8 +293,7 @@ def test_cqpt_admissibility_says_who_funds_this_dossier(
     cli, store, tmp_path, financing, civility, says
 ):
     cid = R.candidate(store, civility=civility, employer="Fibre Services Est")
-    d = R.dossier(store, cid, scheme="CQPT", route="contrat-pro", financing=financing)
-    R.orient(store, d)
+    d_oriented(store, cid, DAY("2026-03-01"), financing=financing)  # 2026-0001
     _, text = letter(cli, tmp_path, "cqpt-recevabilite", "--dossier", "2026-0001", "2026-04-10")
     assert "a été déclarée recevable." in text and says in text
     assert "administrativement recevable" not in text and "par AUVICOM." not in text
@@ -295,10 +303,13 @@ def test_cqpt_admissibility_says_who_funds_this_dossier(
 
 
 def test_cqpt_admissibility_after_the_evaluation(cli, store, cid, tmp_path):
-    d = R.dossier(store, cid, scheme="CQPT", route="libre", financing="contrat-pro")
-    R.orient(store, d)
+    # The register has no branch period for the candidate: the funding body accepted
+    # them on their employer's certificate.
+    ref = d_oriented(
+        store, cid, DAY("2026-08-01"), route="libre", override="attestation de l'employeur"
+    )  # 2026-0001
     for phase in ("proof", "quiz", "situation"):
-        R.phase(store, d, phase, "pass", "2026-09-01")
+        cqpt.record_phase(store, ref, phase, result="pass", date=DAY("2026-09-01"))
     _, text = letter(cli, tmp_path, "cqpt-recevabilite", "--dossier", "2026-0001", "2026-09-02")
     assert "Vous avez été orientée vers l'organisme évaluateur Évalua Télécom" in text
     assert "qui a conduit votre évaluation en trois phases" in text
@@ -306,15 +317,23 @@ def test_cqpt_admissibility_after_the_evaluation(cli, store, cid, tmp_path):
 
 
 # -- extension, renewal, granted appeal -----------------------------------------------------
+@pytest.mark.today("2030-05-20")  # the renewal's day
 def test_extension_and_renewal_notifications(cli, store, cid, tmp_path):
-    first = R.dossier(store, cid, ref="2026-0001")
-    cert = R.certificate_row(store, cid, "ECO-2026-0001", "2026-06-15", dossier_id=first)
-    ext = R.dossier(
-        store, cid, kind="extension", ref="2027-0001", mention="BIM", certificate_id=cert
+    first = d_report_ready(
+        store, cid, opened=DAY("2026-04-01"), report_on=DAY("2026-05-01"), mentions=["OPC"]
     )
-    with store.transaction():
-        store.update("certificates", cert, {"mentions": '["OPC", "BIM"]'})
-    R.decide(store, ext, "granted", "2027-03-10", session_date="2027-03-10")
+    assert d_decide(store, first, DAY("2026-06-15")).certificate == "ECO-2026-0001"
+    ext = d_report_ready(
+        store,
+        cid,
+        kind="extension",
+        certificate="ECO-2026-0001",
+        mention="BIM",
+        opened=DAY("2027-01-05"),
+        report_on=DAY("2027-02-01"),
+    )
+    assert ext == "2027-0001"
+    assert d_decide(store, ext, DAY("2027-03-10")).mentions == ["OPC", "BIM"]
     _, text = letter(cli, tmp_path, "notification", "--dossier", "2027-0001", "2027-03-11")
     assert "Objet : extension de votre certification « Économiste de la construction »" in text
     assert (
@@ -327,18 +346,8 @@ def test_extension_and_renewal_notifications(cli, store, cid, tmp_path):
     ) in text
     assert "vous a accordé la certification" not in text and "valable du" not in text
 
-    renewal = R.dossier(store, cid, kind="renewal", ref="2030-0001", certificate_id=cert)
-    with store.transaction():
-        store.insert(
-            "certificate_periods",
-            {
-                "certificate_id": cert,
-                "start": "2030-06-15",
-                "end": "2034-06-14",
-                "dossier_id": renewal,
-            },
-        )
-    R.decide(store, renewal, "granted", "2030-05-20", session_date="2030-05-20")
+    renewed = d_renewed(store, "ECO-2026-0001", "2030-05-20")  # dossier 2030-0001
+    assert (renewed.ref, renewed.valid_until) == ("2030-0001", "2034-06-14")
     _, text = letter(cli, tmp_path, "notification", "--dossier", "2030-0001", "2030-05-21")
     assert (
         "réunie le 20 mai 2030, a renouvelé votre certification « Économiste de la "
@@ -348,20 +357,16 @@ def test_extension_and_renewal_notifications(cli, store, cid, tmp_path):
 
 
 def test_granted_appeal_gives_the_validity_and_the_dues_invoice(cli, store, cid, tmp_path):
-    d = R.dossier(store, cid)
-    R.decide(store, d, "refused", "2026-06-15", reason="insuffisant", session_date="2026-06-15")
-    R.appeal(store, d, "2026-07-01", "2026-08-15", "granted", "2026-09-14", "références probantes")
-    cert = R.certificate_row(store, cid, "ECO-2026-0001", "2026-09-14", dossier_id=d)
-    R.invoice(
-        store,
-        cid,
+    ref = d_report_ready(store, cid, opened=DAY("2026-04-01"), report_on=DAY("2026-05-01"))
+    d_decide(store, ref, DAY("2026-06-15"), "refused", reason="insuffisant")
+    appeals.file(store, ref, date=DAY("2026-07-01"), reason="J'ai des références")
+    granted = d_decide(
+        store, ref, DAY("2026-09-14"), "granted", reason="références probantes", kind="appeal"
+    )
+    assert (granted.certificate, granted.invoice, granted.amount) == (
+        "ECO-2026-0001",
         "F-2026-00001",
-        "120.00",
-        "2026-09-14",
-        certificate_id=cert,
-        dossier_id=d,
-        due_on="2026-10-14",
-        label="Cotisation 2026 (4/12 mois)",
+        Decimal("120.00"),
     )
     _, text = letter(cli, tmp_path, "decision-recours", "--dossier", "2026-0001", "2026-09-15")
     assert (
