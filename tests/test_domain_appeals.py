@@ -257,7 +257,7 @@ def test_without_notification_the_deadline_runs_from_the_decision(cli, store, ci
     text = dry_run(cli, tmp_path, "refus", "--dossier", ref, "2026-06-16")
     assert "au plus tard le 15 août 2026 (2 mois après la décision)" in text
     # The notification of another letter (not the refusal) changes nothing.
-    R.pieces(store, store.dossier(ref)["id"], "administratif", on="2026-06-16")
+    # (its pieces came in at the opening, through `dossier receive`)
     cli.ok(
         "letters",
         "render",

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import letter_records as R
 import pytest
-from builders import addressed
+from builders import addressed, complete_cqpt
 from commission_helpers import decide_at, refused, report_ready, session
+from instruction_helpers import d_open
 from letter_office import dry_run, render_logged, visible_text
 
-from certcli.domain import invoices
+from certcli.domain import invoices, reception
 
 
 @pytest.fixture
@@ -103,13 +104,14 @@ def test_an_older_invoice_is_read_from_its_label(cli, store, cid, tmp_path):
 
 
 # -- every letter follows its scheme's route -----------------------------------------------
-def cqpt_dossier(store, cid, ref="2026-0001", route="contrat-pro", **extra) -> int:
-    return R.dossier(store, cid, scheme="CQPT", ref=ref, route=route, financing=route, **extra)
+def cqpt_dossier(store, cid, opened: str, route="contrat-pro") -> str:
+    """A CQPT dossier through dossiers.open_dossier (what `dossier add` calls)."""
+    return d_open(store, cid, "CQPT", R.day(opened), route=route, financing=route)
 
 
 def test_cqpt_acknowledgement_describes_the_cqpt_route(cli, store, cid, tmp_path):
-    d = cqpt_dossier(store, cid, opened_on="2026-03-01")
-    R.pieces(store, d, "candidature", on="2026-03-02")
+    ref = cqpt_dossier(store, cid, "2026-03-01")  # 2026-0001
+    reception.receive(store, ref, ["candidature"], date=R.day("2026-03-02"))
     # Incomplete: what is missing holds up the funding body's check, not an instruction.
     text = dry_run(cli, tmp_path, "accuse-reception", "--dossier", "2026-0001", "2026-03-02")
     assert (
@@ -167,8 +169,8 @@ def test_cqpt_acknowledgement_describes_the_cqpt_route(cli, store, cid, tmp_path
 
 
 def test_opqtecc_acknowledgement_keeps_the_instruction_route(cli, store, cid, tmp_path):
-    d = R.dossier(store, cid, opened_on="2026-03-01")
-    R.pieces(store, d, "administratif", on="2026-03-02")
+    ref = d_open(store, cid, date=R.day("2026-03-01"))  # 2026-0001
+    reception.receive(store, ref, ["administratif"], date=R.day("2026-03-02"))
     text = dry_run(cli, tmp_path, "accuse-reception", "--dossier", "2026-0001", "2026-03-02")
     assert "votre demande de certification initiale « Économiste de la construction »" in text
     assert "Pour que l'instruction puisse commencer" in text and "AUVICOM" not in text
@@ -229,7 +231,7 @@ def test_adjournment_letter(cli, store, cid, tmp_path):
 
 
 def test_inadmissibility_letter(cli, store, cid, tmp_path, unchanged):
-    cqpt_dossier(store, cid, status="complete", opened_on="2026-03-01")
+    complete_cqpt(store, cqpt_dossier(store, cid, "2026-03-01"), R.day("2026-03-01"))
     with unchanged():
         err = cli.fails(
             "cqpt",
@@ -280,7 +282,7 @@ def test_inadmissibility_letter(cli, store, cid, tmp_path, unchanged):
 
 def test_dossier_withdrawal_letter(cli, store, cid, tmp_path):
     sid, ref = on_agenda(cli, store, cid)
-    other = R.dossier(store, cid, ref="2026-0099")
+    other = d_open(store, cid, date=R.day("2026-06-01"))  # open, not withdrawn
     data = cli.json(
         "dossier",
         "withdraw",
@@ -309,7 +311,7 @@ def test_dossier_withdrawal_letter(cli, store, cid, tmp_path):
         other
         and "not withdrawn"
         in cli.fails(
-            "letters", "render", "retrait-dossier", "--dossier", "2026-0099", "--out", tmp_path
+            "letters", "render", "retrait-dossier", "--dossier", other, "--out", tmp_path
         ).stderr
     )
     assert (
@@ -365,10 +367,8 @@ def test_certificate_withdrawal_letter(cli, store, cid, tmp_path):
 
 
 def test_fee_receipt(cli, store, tmp_path):
-    cid = R.candidate(store)
-    with store.transaction():
-        store.update("candidates", cid, {"status": "salarie"})
-    R.dossier(store, cid, opened_on="2026-03-01")
+    cid = R.candidate(store)  # salarie, as builders.candidate records
+    assert d_open(store, cid, date=R.day("2026-03-01")) == "2026-0001"
     err = cli.fails(
         "letters", "render", "recu-paiement", "--dossier", "2026-0001", "--out", tmp_path
     ).stderr
