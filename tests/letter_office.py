@@ -2,11 +2,31 @@
 speaks of, the texts each built-in template must contain, and a letter's visible text.
 Shared by the catalog and the render tests."""
 
+import datetime as dt
 import html as htmlmod
 import re
 from pathlib import Path
 
+import builders
 import letter_records as R
+from builders import complete_cqpt
+from commission_helpers import EVALUA, d_decide, d_report_ready
+from commission_helpers import _evaluator as evaluator
+from instruction_helpers import ECO_PIECES, d_instructor, d_open
+
+from certcli.domain import (
+    agenda,
+    appeals,
+    assignment,
+    certificates,
+    cqpt,
+    decisions,
+    dues,
+    instruction,
+    reception,
+)
+
+DAY = dt.date.fromisoformat
 
 
 def text_of(path: Path) -> str:
@@ -22,117 +42,94 @@ def text_of(path: Path) -> str:
 
 
 def office(store) -> dict:
-    """One candidate at every stage a letter speaks of."""
+    """One candidate at every stage a letter speaks of, every step through the domain
+    functions the commands call (the dossiers opened in reference order):
+    2026-0001 granted on 15 June (after a request and an interview), 2026-0002 refused
+    then confirmed on appeal, 2026-0003 a CQPT dossier granted by the CPNE,
+    2026-0004 refused, 2026-0005 adjourned, 2026-0006 withdrawn, 2026-0007 a CQPT
+    dossier found inadmissible, 2026-0008 still incomplete; ECO-2025-0001 granted in
+    2025 and withdrawn (so 2026-0001's certificate is ECO-2026-0002: a scheme's
+    certificate numbers run on across years)."""
     c = R.candidate(store)
-    d1 = R.dossier(store, c, ref="2026-0001")
-    R.pieces(store, d1, "administratif", "technique")
-    R.fee(store, d1, "100.00")
-    R.request(
+    withdrawn = R.number(store, R.certificate(store, c, "2025-03-10"))  # ECO-2025-0001
+    noel = d_instructor(store, "Bernard Noël", specialties=("economie", "programmation"))
+
+    def opened(scheme="ECO", **extra) -> str:
+        return d_open(store, c, scheme, DAY("2026-02-01"), **extra)
+
+    d1 = opened()
+    reception.receive(store, d1, list(ECO_PIECES), date=DAY("2026-02-03"))
+    reception.pay(store, d1, amount="480.00", method="cheque", date=DAY("2026-02-03"))
+    reception.check(store, d1, date=DAY("2026-02-03"))
+    assignment.assign(store, d1, instructor_id=noel, date=DAY("2026-02-03"))
+    instruction.request(
         store,
         d1,
-        ["Attestation d'assurance 2025", "Deux références de chantier"],
-        "2026-03-01",
-        "2026-04-15",
+        items="Attestation d'assurance 2025; Deux références de chantier",
+        due=DAY("2026-04-15"),
+        date=DAY("2026-03-01"),
     )
-    R.interview(store, d1, "2026-05-12 14:30", instructor="Bernard Noël")
-    cert = R.certificate_row(store, c, "ECO-2026-0001", "2026-06-15", dossier_id=d1)
-    R.decide(store, d1, "granted", "2026-06-15", session_date="2026-06-15")
-    R.invoice(
-        store,
-        c,
-        "F-2026-00001",
-        "210.00",
-        "2026-06-15",
-        certificate_id=cert,
-        dossier_id=d1,
-        due_on="2026-07-15",
-        label="Cotisation 2026 (7/12 mois)",
+    reception.receive(store, d1, [], date=DAY("2026-04-01"))  # the complement
+    instruction.interview(store, d1, at="2026-05-12 14:30", date=DAY("2026-04-01"))
+    instruction.report(store, d1, recommend="grant", date=DAY("2026-05-13"))
+    d2 = _reported(store, c)
+    d3 = opened("CQPT", route="libre", financing="plan-formation")
+    d4, d5 = _reported(store, c), _reported(store, c)
+    d6 = opened()
+    d7 = opened("CQPT", route="libre", financing="plan-formation")
+    d8 = opened()
+    instruction.withdraw(store, d6, reason="raisons personnelles", date=DAY("2026-04-02"))
+    complete_cqpt(store, d7, DAY("2026-03-01"))
+    cqpt.admissibility(
+        store, d7, accept=False, reason="heures insuffisantes", date=DAY("2026-03-05")
     )
-    d2 = R.dossier(store, c, ref="2026-0002")
-    R.decide(
+    reception.receive(store, d8, ["administratif", "technique"], date=DAY("2026-02-03"))
+    reception.pay(store, d8, amount="100.00", method="cheque", date=DAY("2026-02-03"))
+    reception.check(store, d8, date=DAY("2026-02-03"))
+
+    award = builders.session(store, "2026-06-15")
+    agenda.build_agenda(store, award, date=DAY("2026-06-15"))
+    for ref, decision, reason in (
+        (d1, "granted", None),
+        (d2, "refused", "expérience insuffisante"),
+        (d4, "refused", "références insuffisantes"),
+        (d5, "adjourned", "références à compléter"),
+    ):
+        decisions.decide(store, award, ref, decision, reason=reason, date=DAY("2026-06-15"))
+    appeals.file(store, d2, reason="J'ai des références", date=DAY("2026-07-01"))
+    d_decide(
         store,
         d2,
+        DAY("2026-09-20"),
         "refused",
-        "2026-06-15",
-        reason="expérience insuffisante",
-        session_date="2026-06-15",
+        reason="les éléments apportés ne changent pas l'analyse",
+        kind="appeal",
     )
-    R.appeal(
-        store,
-        d2,
-        "2026-07-01",
-        "2026-08-15",
-        "confirmed",
-        "2026-09-20",
-        "les éléments apportés ne changent pas l'analyse",
-        grounds="J'ai des références",
+    d_cqpt_evaluated(store, d3)
+    certificates.withdraw(store, withdrawn, reason="fausse déclaration", date=DAY("2026-10-01"))
+    dues.call(store, 2027, date=DAY("2026-11-20"))  # F-2026-00002, numbered in 2026
+    # ECO's numbers run on from 2025's: ECO-2026-0002.
+    cert = store.certificate("ECO-2026-0002")["id"]
+    return {"candidate": c, "dossier": d1, "certificate": cert, "incomplete": d8}
+
+
+def _reported(store, c) -> str:
+    return d_report_ready(store, c, opened=DAY("2026-02-01"), report_on=DAY("2026-05-13"))
+
+
+def d_cqpt_evaluated(store, ref: str) -> None:
+    """A CQPT dossier of the libre route, admitted (on the funding body's own check),
+    oriented to Évalua Télécom, evaluated and granted by the CPNE on 20 November."""
+    complete_cqpt(store, ref, DAY("2026-03-01"))
+    cqpt.admissibility(
+        store, ref, accept=True, override="attestation de l'employeur", date=DAY("2026-03-05")
     )
-    d4 = R.dossier(store, c, ref="2026-0004")
-    R.decide(
-        store,
-        d4,
-        "refused",
-        "2026-06-15",
-        reason="références insuffisantes",
-        session_date="2026-06-15",
-    )
-    R.invoice(
-        store,
-        c,
-        "F-2027-00001",
-        "1234.56",
-        "2026-11-20",
-        purpose="dues-call",
-        certificate_id=cert,
-        dues_year=2027,
-        due_on="2026-12-20",  # an invoice document names its due date
-        label="Cotisation 2027",
-    )
-    d3 = R.dossier(
-        store, c, scheme="CQPT", ref="2026-0003", route="libre", financing="plan-formation"
-    )
-    R.orient(store, d3)
-    R.phase(store, d3, "proof", "validé", "2026-09-01")
-    R.decide(store, d3, "granted", "2026-11-20", session_date="2026-11-20")
-    # The steps the five later letters speak of, as their commands record them.
-    d5 = R.dossier(
-        store, c, ref="2026-0005", status="adjourned", decision="adjourned", decided_on="2026-06-15"
-    )
-    d6 = R.dossier(store, c, ref="2026-0006", status="withdrawn", closed_on="2026-04-02")
-    d7 = R.dossier(
-        store,
-        c,
-        scheme="CQPT",
-        ref="2026-0007",
-        route="libre",
-        financing="plan-formation",
-        status="inadmissible",
-    )
-    withdrawn = R.certificate_row(store, c, "ECO-2025-0009", "2025-03-10")
-    with store.transaction():
-        store.add_dossier_event(
-            d5,
-            "2026-06-15",
-            "decision",
-            {"decision": "adjourned", "reason": "références à compléter"},
-        )
-        store.add_dossier_event(d6, "2026-04-02", "withdrawn", {"reason": "raisons personnelles"})
-        store.add_dossier_event(
-            d7,
-            "2026-03-05",
-            "admissibility",
-            {"decision": "inadmissible", "reason": "heures insuffisantes"},
-        )
-        store.update(
-            "certificates",
-            withdrawn,
-            {
-                "status": "withdrawn",
-                "withdrawn_on": "2026-10-01",
-                "withdraw_reason": "fausse déclaration",
-            },
-        )
-    return {"candidate": c, "dossier": d1, "certificate": cert}
+    cqpt.orient(store, ref, evaluator_id=evaluator(store, **EVALUA), date=DAY("2026-03-05"))
+    for phase in cqpt.DEFAULT_PHASES:
+        cqpt.record_phase(store, ref, phase, result="pass", date=DAY("2026-09-01"))
+    cpne = builders.session(store, "2026-11-20", "cpne")
+    cqpt.transmit(store, ref, session_id=cpne, date=DAY("2026-09-02"))
+    decisions.decide(store, cpne, ref, "granted", date=DAY("2026-11-20"))
 
 
 # template -> (record option, reference, texts the letter must contain)
@@ -144,7 +141,7 @@ EXPECTED = {
     ),
     "dossier-incomplet": (
         "--dossier",
-        "2026-0001",
+        "2026-0008",
         [
             "Dossier technique : 2 exemplaires attendus, 1 reçu",
             "Contrats",
@@ -166,7 +163,7 @@ EXPECTED = {
         "--dossier",
         "2026-0001",
         [
-            "ECO-2026-0001",
+            "ECO-2026-0002",
             "15 juin 2026 au 14 juin 2030",
             "F-2026-00001",
             "210,00 €",
@@ -186,9 +183,9 @@ EXPECTED = {
     ),
     "rappel-renouvellement": (
         "--certificate",
-        "ECO-2026-0001",
+        "ECO-2026-0002",
         [
-            "ECO-2026-0001",
+            "ECO-2026-0002",
             "14 juin 2030",
             "Certificats de capacité",
             "Attestations de formation",
@@ -221,8 +218,8 @@ EXPECTED = {
     ),
     "appel-cotisation": (
         "--invoice",
-        "F-2027-00001",
-        ["cotisation 2027", "F-2027-00001", "1 234,56 €", "ECO-2026-0001"],
+        "F-2026-00002",
+        ["cotisation 2027", "F-2026-00002", "360,00 €", "ECO-2026-0002"],
     ),
     "decision-recours": (
         "--dossier",
@@ -288,16 +285,16 @@ EXPECTED = {
     ),
     "retrait-certificat": (
         "--certificate",
-        "ECO-2025-0009",
+        "ECO-2025-0001",
         [
-            "qui vous avait été délivrée le 10 mars 2025 sous le n° ECO-2025-0009 ,",
+            "qui vous avait été délivrée le 10 mars 2025 sous le n° ECO-2025-0001 ,",
             "vous est retirée à compter du 1er octobre 2026",
             "Motif du retrait : fausse déclaration.",
         ],
     ),
     "recu-paiement": (
         "--dossier",
-        "2026-0001",
+        "2026-0008",
         [
             "Nous accusons réception de votre règlement de 100,00 € par chèque, reçu le 3 février "
             "2026, au titre des frais d'instruction",

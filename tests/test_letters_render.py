@@ -1,19 +1,20 @@
 """Letters rendered (certcli/letters/render.py): each template, the log and --dry-run,
 missing variables, the sandbox, a template's record, file names, missing libraries."""
 
+import datetime as dt
 import html as htmlmod
 import re
 from pathlib import Path
 
-import letter_records as R
 import pytest
 from letter_office import EXPECTED, text_of
 from letter_office import office as build_office
 
-from certcli.domain import completeness
+from certcli.domain import completeness, reception
 from certcli.letters import render
 
 DAY = "2026-11-24"
+DATE = dt.date.fromisoformat(DAY)
 
 
 NAME = "Hélène Lefèvre-Dupré"
@@ -56,13 +57,13 @@ def test_each_template_renders_what_it_must(cli, office, tmp_path, template):
 
 
 def test_incomplete_letter_lists_exactly_what_the_check_finds(cli, store, office, tmp_path):
-    check = completeness.assess(store, store.dossier("2026-0001"))
+    check = completeness.assess(store, store.dossier("2026-0008"))
     out = cli.ok(
         "letters",
         "render",
         "dossier-incomplet",
         "--dossier",
-        "2026-0001",
+        "2026-0008",
         "--format",
         "html",
         "--out",
@@ -75,20 +76,21 @@ def test_incomplete_letter_lists_exactly_what_the_check_finds(cli, store, office
         m.label for m in check.missing
     ]
     # A complete dossier gets no "incomplete" letter.
-    R.pieces(store, office["dossier"], "technique", "contrats", "demande-signee")
-    R.fee(store, office["dossier"], "380.00")
+    ref = office["incomplete"]
+    reception.receive(store, ref, ["technique", "contrats", "demande-signee"], date=DATE)
+    reception.pay(store, ref, amount="380.00", method="cheque", date=DATE)
     err = cli.fails(
         "letters",
         "render",
         "dossier-incomplet",
         "--dossier",
-        "2026-0001",
+        "2026-0008",
         "--out",
         tmp_path,
         "--date",
         DAY,
     ).stderr
-    assert "'missing' is empty for dossier 2026-0001" in err
+    assert "'missing' is empty for dossier 2026-0008" in err
 
 
 def test_render_logs_and_dry_run_does_not(cli, office, tmp_path, unchanged):
@@ -128,7 +130,7 @@ def test_render_logs_and_dry_run_does_not(cli, office, tmp_path, unchanged):
             "template": "notification",
             "candidate_id": office["candidate"],
             "dossier": "2026-0001",
-            "certificate": "ECO-2026-0001",
+            "certificate": "ECO-2026-0002",  # after the office's ECO-2025-0001
             "invoice": "F-2026-00001",
             "date": DAY,
             "path": path,
