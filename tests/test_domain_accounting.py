@@ -42,7 +42,7 @@ def _office(cli, store):
     people = []
     for i, first in enumerate(("Léa", "Marc", "Inès", "Paul")):
         cid = R.candidate(store, first=first, email=f"{first.lower()}@example.fr")
-        people.append((cid, R.certificate(store, cid, f"ECO-2026-{i + 1:04d}", "2026-03-10")))
+        people.append((cid, R.certificate_row(store, cid, f"ECO-2026-{i + 1:04d}", "2026-03-10")))
     old = invoices.issue(
         store,
         candidate_id=people[3][0],
@@ -249,7 +249,7 @@ def test_a_body_liable_to_vat_credits_the_vat_it_collects(cli, store, tmp_path, 
     schemes._catalog.cache_clear()
     try:
         cid = R.candidate(store, first="Léa", email="lea@example.fr")
-        cert = R.certificate(store, cid, "ECO-2026-0001", "2026-03-10")
+        cert = R.certificate_row(store, cid, "ECO-2026-0001", "2026-03-10")
         number = _issue(store, cid, cert, "2027-01-04")
         lines = list(accounting.journal(store, 2027))
     finally:

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.today("2028-12-31")
 def _invoice(store, first="Hélène", *, on="2027-01-04", amount="360.00", **extra) -> str:
     """An open dues invoice of a certified holder, issued through invoices.issue."""
     cid = R.candidate(store, first=first, email=f"{first.lower()}@example.fr")
-    cert = R.certificate(store, cid, f"ECO-2026-{cid:04d}", "2026-03-10")
+    cert = R.certificate_row(store, cid, f"ECO-2026-{cid:04d}", "2026-03-10")
     return invoices.issue(
         store,
         candidate_id=cid,
@@ -298,7 +298,7 @@ def test_email_sends_each_reminder_once_its_pdf_attached(cli, store, tmp_path, s
 
 def test_dues_call_email(cli, store, tmp_path, smtp_server):
     cid = R.candidate(store, first="Léa", email="lea@example.fr")
-    R.certificate(store, cid, "ECO-2026-0001", "2026-03-10")
+    R.certificate_row(store, cid, "ECO-2026-0001", "2026-03-10")
     day = "2028-01-10"
     done = cli.json("dues", "call", "--year", "2028", "--date", day, "--email", "--out", tmp_path)
     [invoice] = [i["number"] for i in done["invoiced"]]
