@@ -103,11 +103,17 @@ def migrated_template(tmp_path_factory):
 def fresh_db(db_path, migrated_template):
     """A fresh migrated database at this test's CERTCLI_DB: the one place that
     makes it, so another backend only has to give its own equivalent here."""
+    # The verification key `init` made beside the template, where this office's goes.
+    from certcli.domain.verification import key_file
+
+    template_key = key_file(migrated_template)
     if pg_backend.active():
         pg_backend.migrated()  # a migrated schema renamed into place
-        return db_path
-    # copy2 keeps the template's 0600 mode, as init creates it.
-    shutil.copy2(migrated_template, db_path)
+    else:
+        # copy2 keeps the template's 0600 mode, as init creates it.
+        shutil.copy2(migrated_template, db_path)
+    key_file(db_path).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(template_key, key_file(db_path))
     return db_path
 
 

@@ -21,7 +21,8 @@ from certcli.cli.common import (
 )
 
 app = typer.Typer(
-    help="Certificates: list, show, suspend, reinstate, withdraw, export.", no_args_is_help=True
+    help="Certificates: list, show, verify, suspend, reinstate, withdraw, export.",
+    no_args_is_help=True,
 )
 
 NumberArg = Annotated[str, typer.Argument(metavar="NUM", help="Certificate number.")]
@@ -109,16 +110,19 @@ def certificate_list(
 @app.command("show")
 def certificate_show(number: NumberArg, as_of: AsOfOpt = None, json_out: JsonOpt = False):
     """Show a certificate, its validity periods, any lapse between them, its
-    suspensions and its history (status `suspended` while a suspension covers --as-of).
+    suspensions and its history (status `suspended` while a suspension covers --as-of),
+    and the verification code of its period on --as-of (staff only: the code printed
+    on the attestation, which `certificate verify --code` checks).
 
     Example: certcli certificate show ECO-2026-0001 --as-of 2030-04-01
     """
-    from certcli.domain import audit_trail, certificates
+    from certcli.domain import audit_trail, certificates, verification
 
     store = common.store()
     cert = certificates.get(store, number, as_of=common.day(as_of))
+    code = verification.current_code(store, cert.number, as_of=common.day(as_of))
     if json_out:
-        common.emit_json(cert.to_dict())
+        common.emit_json({**cert.to_dict(), "verification_code": code})
         return
     common.fields(
         [
@@ -132,6 +136,7 @@ def certificate_show(number: NumberArg, as_of: AsOfOpt = None, json_out: JsonOpt
                 "withdrawn",
                 f"{cert.withdrawn_on}: {cert.withdraw_reason}" if cert.withdrawn_on else None,
             ),
+            ("verification code", code),
         ],
         title=f"Certificate {cert.number}",
     )
@@ -152,6 +157,54 @@ def certificate_show(number: NumberArg, as_of: AsOfOpt = None, json_out: JsonOpt
         ],
         title="History",
     )
+
+
+@app.command("verify")
+def certificate_verify(
+    number: NumberArg,
+    code: Annotated[
+        str | None,
+        typer.Option(
+            "--code",
+            help="The verification code printed under the attestation's QR code "
+            "(7K2QF-M9XRT; case, spaces and dashes ignored).",
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    json_out: JsonOpt = False,
+):
+    """What anyone may be told about a certificate number: valid, suspended, lapsed,
+    withdrawn or unknown on --as-of, with its scheme and validity period, whatever
+    the holder's directory consent, and nothing personal (no name, address or
+    e-mail). --code: whether it is the code of this certificate (a wrong code says
+    so). An unknown number is not an error: its status is `unknown`.
+
+    Example: certcli certificate verify ECO-2026-0001 --code 7K2QF-M9XRT
+    """
+    from certcli.domain import verification
+
+    found = verification.verify(common.store(), number, as_of=common.day(as_of), typed_code=code)
+    if json_out:
+        common.emit_json(found.to_dict())
+        return
+    words = {
+        "valid": "valid",
+        "suspended": "suspended",
+        "lapsed": "lapsed (no longer valid)",
+        "withdrawn": "withdrawn",
+        "unknown": "unknown: no such certificate",
+    }
+    line = f"Certificate {found.number}: {words[found.status]}"
+    if found.scheme:
+        until = found.valid_until or "no expiry"
+        line += f" ({found.scheme}, period {found.valid_from} to {until})"
+    common.say(line + f", as of {common.day(as_of)}")
+    if found.code_ok is not None:
+        common.say(
+            "Code: correct, issued by the body for this certificate."
+            if found.code_ok
+            else "Code: WRONG, it is not this certificate's code."
+        )
 
 
 ReasonOpt = Annotated[

@@ -12,21 +12,37 @@ from certcli.cli.common import ActorOpt, AsOfOpt, DateOpt, JsonOpt
 
 
 def init(json_out: JsonOpt = False):
-    """Create the database (idempotent: a second run changes nothing and says so).
+    """Create the database (idempotent: a second run changes nothing and says so),
+    and the office's verification key (the secret behind the codes printed on
+    attestations) beside an SQLite file, `office.db.key`, or in the per-user data
+    folder for PostgreSQL ($CERTCLI_KEY_FILE chooses another place); never in the
+    database. An office created before the key existed gets it on its next init.
 
     Example: certcli --db office.db init
     """
+    from certcli.domain import verification
+
     store = common.store(create=True)
-    data = {"db": str(store.path), "created": store.created, "schema_version": store.schema_version}
+    key, key_created = verification.ensure_key(store)
+    data = {
+        "db": str(store.path),
+        "created": store.created,
+        "schema_version": store.schema_version,
+        "key_file": str(key),
+        "key_created": key_created,
+    }
     if json_out:
         common.emit_json(data)
-    elif store.created:
+        return
+    if store.created:
         common.say(f"Created {store.path} (schema version {store.schema_version}).")
     else:
         common.say(
             f"{store.path} is already initialised (schema version "
             f"{store.schema_version}); nothing changed."
         )
+    if key_created:
+        common.say(f"Created the verification key {key} (keep it: back it up apart).")
 
 
 def info(json_out: JsonOpt = False):
@@ -96,9 +112,11 @@ def demo(
     unless --force. Example: certcli --db demo.db demo
     """
     from certcli import demo as demo_data
+    from certcli.domain import verification
 
     store = common.store(create=True, actor=actor or "demo", date=date, future=True)
     summary = demo_data.build(store, today=common.day(date), size=size, force=force)
+    verification.ensure_key(store)
     if json_out:
         common.emit_json(summary)
         return

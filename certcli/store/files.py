@@ -229,3 +229,32 @@ def _unlink(path: Path) -> None:
         path.unlink()
     except OSError:
         pass
+
+
+def create_once(path: Path | str, data: bytes) -> bool:
+    """Write `data` to a new private file at `path`, whole, unless something is there
+    already (then nothing is written and False comes back): of two runs at once,
+    one creates it and the other reads the same file. The part file is linked into
+    place, which never replaces an existing file."""
+    path = Path(path)
+    if os.path.lexists(path):
+        return False
+    ensure_dir(path.parent)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
+    try:
+        fd = os.open(tmp, _FLAGS, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    except OSError as exc:
+        raise _fail(path, exc) from None
+    finally:
+        _unlink(tmp)
