@@ -192,6 +192,16 @@ EXPECTED = {
             "300,00 €",
         ],
     ),
+    "attestation": (
+        "--certificate",
+        "ECO-2026-0001",
+        [
+            "Attestation de certification",
+            "ECO-2026-0001",
+            "du 15 juin 2026 au 14 juin 2030 inclus",
+            "Code de vérification",
+        ],
+    ),
     "facture": ("--invoice", "F-2026-00001", ["F-2026-00001", "210,00 €", "15 juillet 2026"]),
     # the reminders of an unpaid invoice (issue 12), rendered by hand: reprints
     "relance": (

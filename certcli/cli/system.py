@@ -115,8 +115,8 @@ def demo(
     from certcli.domain import verification
 
     store = common.store(create=True, actor=actor or "demo", date=date, future=True)
+    verification.ensure_key(store)  # before the letters the demo prints
     summary = demo_data.build(store, today=common.day(date), size=size, force=force)
-    verification.ensure_key(store)
     if json_out:
         common.emit_json(summary)
         return

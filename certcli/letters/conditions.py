@@ -166,6 +166,20 @@ def _certificate_withdrawn(context: LetterContext) -> str | None:
     return _too_early(context, cert["withdrawn_on"], "the withdrawal")
 
 
+def _certificate_valid(context: LetterContext) -> str | None:
+    """An attestation of certification is issued only while the certificate is valid
+    on the letter's date (the one validity rule: certificates.status_on)."""
+    cert = context.data["certificate"]
+    standing = cert["standing"]
+    if standing != "valid":
+        return (
+            f"certificate {cert['number']} is {standing.replace('_', ' ')} on "
+            f"{context.data['date'].isoformat()}: an attestation is issued only for a "
+            "valid certificate"
+        )
+    return None
+
+
 # A template's `when` header names one of these: the letter goes out only then. Each
 # condition is about one kind of record.
 CONDITIONS = {
@@ -179,6 +193,7 @@ CONDITIONS = {
     "inadmissible": ("dossier", lambda c: _admissibility(c, False)),
     "fee-paid": ("dossier", _fee_paid),
     "certificate-withdrawn": ("certificate", _certificate_withdrawn),
+    "certificate-valid": ("certificate", _certificate_valid),
     "payable": ("invoice", _payable),
 }
 WORKFLOWS = ("opqtecc", "cqpt")

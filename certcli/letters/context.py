@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
-from certcli.domain import appeals, candidates, completeness, invoices
+from certcli.domain import appeals, candidates, certificates, completeness, invoices
 from certcli.errors import NotFound, ValidationError
 from certcli.letters import wording
+from certcli.letters.attestation import Verification
 from certcli.rules import dates, schemes
 from certcli.rules.money import ZERO, to_decimal
 
@@ -239,6 +240,14 @@ def _certificate(store: Store, row, period=None) -> dict:
             period_id=period["id"],
             first_start=_date(first["start"]),
         )
+    body = schemes.get(row["scheme"]).body
+    data["verification"] = Verification(
+        store,
+        row["number"],
+        data.get("start"),
+        data.get("valid_until"),
+        body.extra.get("verify_url"),
+    )
     return data
 
 
@@ -667,6 +676,15 @@ def certificate_context(store: Store, row, date: dt.date) -> LetterContext:
     """The certificate's context from its row (renewals build many of these)."""
     ctx = _base(store, row["candidate_id"], row["scheme"], date)
     ctx["certificate"] = _certificate(store, row)
+    ctx["certificate"]["standing"] = certificates.status_on(
+        row,
+        store.certificate_periods(row["id"]),
+        date,
+        store.certificate_suspensions(row["id"]),
+    )
+    # What an attestation dated `date` attests: the period covering that day.
+    now = store.period_on(row["id"], date.isoformat())
+    ctx["attested"] = _certificate(store, row, now) if now is not None else ctx["certificate"]
     ctx["references"].append(("Certificat", row["number"]))
     renewal_fee = schemes.get(row["scheme"]).fee("renewal")
     ctx["renewal"] = {"pieces": ctx["scheme"]["pieces"].get("renewal", []), "fee": renewal_fee}
