@@ -1,7 +1,8 @@
-"""Top-level verbs: init, info, demo, stats, log, backup."""
+"""Top-level verbs: init, info, demo, stats, log, backup, check, documents."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -322,6 +323,44 @@ def check(json_out: JsonOpt = False):
         )
 
 
+def documents(
+    out: Annotated[
+        Path,
+        typer.Option("--out", metavar="DIR", help="Folder to write them in (created if missing)."),
+    ],
+    templates: common.TemplatesOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the files already in DIR.")
+    ] = False,
+    date: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--date",
+            parser=common.date_param,
+            metavar="DATE",
+            help="The day the documents say they are in force [default: today].",
+        ),
+    ] = None,
+    json_out: JsonOpt = False,
+):
+    """Write the documents the body's web site offers for download, as A4 PDFs made
+    from the scheme and body files: each body's fee grid (BODY_grille-tarifaire.pdf)
+    and each scheme's blank request forms (SCHEME_demande_initiale.pdf,
+    _renouvellement, _extension) listing the pieces each dossier kind needs. Needs no
+    database.
+
+    Example: certcli documents --out site/documents
+    """
+    from certcli.letters import documents as docs
+
+    written = docs.write(out, date=common.day(date), templates_dir=templates, force=force)
+    if json_out:
+        common.emit_json({"files": [str(p) for p in written]})
+        return
+    for path in written:
+        common.say(str(path))
+
+
 def register(app: typer.Typer) -> None:
-    for func in (init, info, demo, stats, log, backup, check):
+    for func in (init, info, demo, stats, log, backup, check, documents):
         app.command(name=func.__name__)(func)

@@ -201,6 +201,12 @@ def _scheme(code: str) -> tuple[dict, dict]:
     return body_data, scheme_data
 
 
+def scheme_context(code: str) -> tuple[dict, dict]:
+    """The `body` and `scheme` a template sees, for a document about no record
+    (certcli.letters.documents)."""
+    return _scheme(code)
+
+
 def _base(store: Store, candidate_id: int, scheme_code: str, date: dt.date, buyer=None) -> dict:
     body, scheme = _scheme(scheme_code)
     candidate = _candidate(store, candidate_id, buyer)
