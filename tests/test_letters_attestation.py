@@ -137,3 +137,29 @@ def test_without_the_key_the_attestation_says_how_to_make_it(cli, store, tmp_pat
         "letters", "render", "attestation", "--certificate", number, "--out", tmp_path
     ).stderr
     assert "no verification key at" in err and "certcli init" in err
+
+
+def test_a_body_with_a_verify_url_gets_it_in_the_qr_code(cli, store, tmp_path, monkeypatch):
+    import shutil
+
+    from certcli.rules import schemes
+
+    number = _granted(cli, store)
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "data", data)
+    body = data / "bodies" / "opqtecc.toml"
+    text = body.read_text(encoding="utf-8")
+    body.write_text(
+        text.replace("[legal]", 'verify_url = "https://www.example.org/verify.html"\n\n[legal]', 1)
+    )
+    monkeypatch.setenv("CERTCLI_DATA", str(data))
+    schemes._catalog.cache_clear()
+    try:
+        html = _render(cli, number, tmp_path / "out", "--format", "html").read_text()
+        code = _code(cli, number)
+    finally:
+        schemes._catalog.cache_clear()
+    url = f"https://www.example.org/verify.html?n={number}&c={code}"
+    src = re.search(r'<img class="qr" src="([^"]+)"', html).group(1)
+    assert src == segno.make(url, error="m").png_data_uri(scale=5, border=2)
+    assert url.replace("&", "&amp;") in html
