@@ -194,10 +194,10 @@ EXPECTED = {
     ),
     "attestation": (
         "--certificate",
-        "ECO-2026-0001",
+        "ECO-2026-0002",
         [
             "Attestation de certification",
-            "ECO-2026-0001",
+            "ECO-2026-0002",
             "du 15 juin 2026 au 14 juin 2030 inclus",
             "Code de vérification",
         ],
