@@ -74,6 +74,7 @@ def test_the_first_payment_issues_the_fee_invoice_and_payments_settle_it(
     assert len(_fee_invoices(cli)) == 1  # one invoice for the fee, whatever the payments
     receipt = next(tmp_path.glob("*recu-paiement*.html")).read_text()
     assert "280,00" in receipt and ref in receipt
+    assert "en règlement de la facture n°&nbsp;F-2026-00001" in receipt  # the fee invoice
     # A refund counts on both: the invoice owes again.
     cli.ok("dossier", "refund", ref, "--amount", "80.00", "--method", "virement",
            "--reason", "trop perçu", "--date", "2026-03-05")  # fmt: skip
@@ -86,7 +87,7 @@ def test_the_first_payment_issues_the_fee_invoice_and_payments_settle_it(
     assert cli.json("dossier", "check", ref, "--date", "2026-03-06")["fee_paid"] == "480.00"
 
 
-def test_at_opening_gapless_numbering_with_fee_invoices_mixed_in(cli, store, fee_invoice):
+def test_at_opening_gapless_numbering_with_fee_invoices_mixed_in(cli, store, tmp_path, fee_invoice):
     from commission_helpers import decide_at
 
     fee_invoice("opening")
@@ -100,8 +101,16 @@ def test_at_opening_gapless_numbering_with_fee_invoices_mixed_in(cli, store, fee
     )
     _pay(cli, ref, "480.00", "2026-01-06")
     assert len(_fee_invoices(cli)) == 1 and _fee_invoices(cli)[0]["status"] == "paid"
-    granted = decide_at(cli, store, "2026-06-15", opened="2026-04-01")  # its fee invoice, then dues
+    addressed = new_candidate(cli, **ADDRESS)
+    letter_opts = ("--letter", "--format", "html", "--out", str(tmp_path))
+    # its fee invoice, then its dues
+    granted = decide_at(
+        cli, store, "2026-06-15", "--grant", *letter_opts, opened="2026-04-01", candidate=addressed
+    )
     assert granted["invoice"] == "F-2026-00003"
+    # The notification encloses the grant's dues invoice, never the dossier's fee invoice.
+    letter = next(tmp_path.glob("*notification*.html")).read_text()
+    assert "F-2026-00003" in letter and "F-2026-00002" not in letter
     second = new_candidate(cli, **ADDRESS)
     _open(cli, second, "2026-06-16")
     numbers = [i["number"] for i in cli.json("invoice", "list") if i["kind"] == "invoice"]
@@ -111,11 +120,13 @@ def test_at_opening_gapless_numbering_with_fee_invoices_mixed_in(cli, store, fee
     assert cli.json("scheme", "show", "ECO")["fee_invoice"] == "opening"
 
 
-def test_no_fee_invoice_unless_the_scheme_says_so(cli):
+def test_no_fee_invoice_when_the_scheme_says_none(cli, tmp_path):
     cid = new_candidate(cli, **ADDRESS)
     ref = _open(cli, cid)
-    _pay(cli, ref, "480.00")
+    _pay(cli, ref, "480.00", "2026-03-03", "--letter", "--format", "html", "--out", tmp_path)
     assert _fee_invoices(cli) == [] and cli.json("scheme", "show", "ECO")["fee_invoice"] == "none"
+    receipt = next(tmp_path.glob("*recu-paiement*.html")).read_text()
+    assert "480,00" in receipt and "facture" not in receipt.lower()  # no invoice to name
 
 
 def test_the_fee_invoice_bills_the_dossier_payer(cli, store, unchanged, fee_invoice):

@@ -441,8 +441,12 @@ def _add_closing(store: Store, row, ctx: dict) -> None:
 def _add_payments(store: Store, row, ctx: dict, date: dt.date) -> None:
     """The instruction fee payments received by the letter's date, the latest one
     (what a receipt acknowledges) and what remains due after them, net of any
-    refund (`dossier refund`: a negative row, never acknowledged as a payment)."""
+    refund (`dossier refund`: a negative row, never acknowledged as a payment), and
+    the fee's invoice they settle when the scheme issues one (`fee_invoice`), as its
+    record says."""
     rows = [p for p in store.dossier_payments(row["id"]) if _date(p["paid_on"]) <= date]
+    fee_invoice = store.fee_invoice(row["id"])
+    ctx["fee_invoice"] = {"number": fee_invoice["number"]} if fee_invoice is not None else None
     refunded = sum((-to_decimal(p["amount"]) for p in rows if p["kind"] == "refund"), ZERO)
     received = [
         {

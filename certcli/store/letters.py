@@ -95,10 +95,12 @@ class LettersQueries(BaseStore):
     def dossier_invoice(self, dossier_id: int) -> sqlite3.Row | None:
         """The dues invoice issued with this dossier's grant, and only that one: a
         renewal in a year already called or an extension has none, and another
-        dossier's or a yearly call's invoice is never this dossier's."""
+        dossier's or a yearly call's invoice is never this dossier's, nor is the
+        dossier's instruction-fee invoice (issued before it, `fee_invoice`)."""
         return self.one(
             "SELECT * FROM invoices WHERE dossier_id = ? AND kind = 'invoice' "
-            "AND purpose != 'dues-call' AND status != 'cancelled' ORDER BY id LIMIT 1",
+            "AND purpose NOT IN ('dues-call', 'instruction-fee') AND status != 'cancelled' "
+            "ORDER BY id LIMIT 1",
             (dossier_id,),
         )
 
