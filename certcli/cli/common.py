@@ -491,6 +491,43 @@ def report_pending(outcomes: list[PendingOutcome]) -> None:
             warn(f"Pending letter {what} rendered: {done.path}")
 
 
+def report_reminders(
+    done, *, key: str, noun: str, dry_run: bool, email: bool, json_out: bool, again: str
+) -> None:
+    """What a batch of reminders did (renewals remind, invoice remind): JSON or one line
+    per item, then an error (exit 1) for any item skipped or recorded but not e-mailed.
+    `key` names an item's record in the batch's lists ("certificate", "invoice")."""
+    from certcli.errors import CertcliError
+
+    if json_out:
+        emit_json(done.to_dict())
+    else:
+        verb = "would remind" if dry_run else "reminded"
+        say(f"{verb} {len(done.reminded)} {noun}(s)")
+        # An invoice batch says which level each got; a renewal has one level only.
+        for item in done.reminded:
+            if isinstance(item, dict) and "level" in item:
+                say(f"{item[key]}: level {item['level']}")
+        for path in done.files:
+            say(str(path))
+        if email:
+            say(f"{'would e-mail' if dry_run else 'e-mailed'} {len(done.emailed)}")
+        for skipped in done.skipped:
+            say(f"skipped {skipped[key]}: {skipped['reason']}")
+        for left in done.not_emailed:
+            say(f"not e-mailed {left[key]} ({left['status']}): {left['error']}")
+    if done.not_emailed:
+        raise CertcliError(
+            f"{len(done.not_emailed)} reminder(s) recorded but not e-mailed: "
+            "see `certcli mail queue`, `certcli mail flush` retries the queued ones"
+        )
+    if done.skipped:
+        numbers = ", ".join(s[key] for s in done.skipped)
+        raise CertcliError(
+            f"{len(done.skipped)} {noun}(s) skipped, no reminder recorded: {numbers}; {again}"
+        )
+
+
 def follow_letter(
     wanted: bool,
     fmt: str,

@@ -421,7 +421,6 @@ def invoice_remind(
 
     Example: certcli invoice remind --as-of 2026-12-01 --letter --one-file --out courrier/
     """
-    from certcli.errors import CertcliError
     from certcli.letters import invoice_reminders
 
     store = common.store(actor=actor, date=date)
@@ -441,32 +440,15 @@ def invoice_remind(
         email=email,
         post=post,
     )
-    if json_out:
-        common.emit_json(done.to_dict())
-    else:
-        verb = "would remind" if dry_run else "reminded"
-        common.say(f"{verb} {len(done.reminded)} invoice(s)")
-        for item in done.reminded:
-            common.say(f"{item['invoice']}: level {item['level']}")
-        for path in done.files:
-            common.say(str(path))
-        if email:
-            common.say(f"{'would e-mail' if dry_run else 'e-mailed'} {len(done.emailed)}")
-        for skipped in done.skipped:
-            common.say(f"skipped {skipped['invoice']}: {skipped['reason']}")
-        for left in done.not_emailed:
-            common.say(f"not e-mailed {left['invoice']} ({left['status']}): {left['error']}")
-    if done.not_emailed:
-        raise CertcliError(
-            f"{len(done.not_emailed)} reminder(s) recorded but not e-mailed: "
-            "see `certcli mail queue`, `certcli mail flush` retries the queued ones"
-        )
-    if done.skipped:
-        numbers = ", ".join(s["invoice"] for s in done.skipped)
-        raise CertcliError(
-            f"{len(done.skipped)} invoice(s) skipped, no reminder recorded: "
-            f"{numbers}; complete their buyer's address and run `certcli invoice remind` again"
-        )
+    common.report_reminders(
+        done,
+        key="invoice",
+        noun="invoice",
+        dry_run=dry_run,
+        email=email,
+        json_out=json_out,
+        again="complete their buyer's address and run `certcli invoice remind` again",
+    )
 
 
 @app.command("export")

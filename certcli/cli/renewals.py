@@ -107,7 +107,6 @@ def renewals_remind(
 
     Example: certcli renewals remind --months 9 --email
     """
-    from certcli.errors import CertcliError
     from certcli.letters import reminders
 
     store = common.store(actor=actor, date=date)
@@ -129,30 +128,15 @@ def renewals_remind(
             email=email,
             post=post,
         )
-    if json_out:
-        common.emit_json(done.to_dict())
-    else:
-        verb = "would remind" if dry_run else "reminded"
-        common.say(f"{verb} {len(done.reminded)} certificate(s)")
-        for path in done.files:
-            common.say(str(path))
-        if email:
-            common.say(f"{'would e-mail' if dry_run else 'e-mailed'} {len(done.emailed)}")
-        for skipped in done.skipped:
-            common.say(f"skipped {skipped['certificate']}: {skipped['reason']}")
-        for left in done.not_emailed:
-            common.say(f"not e-mailed {left['certificate']} ({left['status']}): {left['error']}")
-    if done.not_emailed:
-        raise CertcliError(
-            f"{len(done.not_emailed)} reminder(s) recorded but not e-mailed: "
-            "see `certcli mail queue`, `certcli mail flush` retries the queued ones"
-        )
-    if done.skipped:
-        numbers = ", ".join(s["certificate"] for s in done.skipped)
-        raise CertcliError(
-            f"{len(done.skipped)} certificate(s) skipped, no reminder recorded: "
-            f"{numbers}; complete them and run `certcli renewals remind` again"
-        )
+    common.report_reminders(
+        done,
+        key="certificate",
+        noun="certificate",
+        dry_run=dry_run,
+        email=email,
+        json_out=json_out,
+        again="complete them and run `certcli renewals remind` again",
+    )
 
 
 class _progress:
