@@ -9,8 +9,6 @@ import datetime as dt
 import builders
 import commission_helpers
 
-from certcli.rules import dates
-
 
 def day(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
@@ -44,69 +42,3 @@ def certificate(store, candidate_id: int, granted_on: str, *, scheme="ECO", over
 
 def number(store, cert_id: int) -> str:
     return store.certificate_by_id(cert_id)["number"]
-
-
-# -- rows written past the rules ---------------------------------------------------------
-# Left for the invoice-reminder and accounting tests (test_letters_invoice_reminders.py,
-# test_domain_accounting.py), which landed using them while the rest moved to the domain:
-# a grant through the domain brings its own prorated dues invoice, which changes the
-# invoice numbers and the ledger totals those tests assert. To be converted next.
-def certificate_row(
-    store, candidate_id: int, number: str, granted_on: str, *, scheme="ECO", years=4
-) -> int:
-    """A certificate with a chosen number and no dossier, written straight."""
-    with store.transaction():
-        cert_id = store.insert(
-            "certificates",
-            {
-                "number": number,
-                "candidate_id": candidate_id,
-                "scheme": scheme,
-                "granted_on": granted_on,
-            },
-        )
-        store.insert(
-            "certificate_periods",
-            {
-                "certificate_id": cert_id,
-                "start": granted_on,
-                "end": dates.validity_end(day(granted_on), years).isoformat() if years else None,
-            },
-        )
-    return cert_id
-
-
-def dossier(
-    store,
-    candidate_id: int,
-    scheme="ECO",
-    kind="initial",
-    *,
-    ref="2026-0001",
-    status="submitted",
-    opened_on="2026-02-01",
-    **extra,
-) -> int:
-    """A dossier row with a chosen reference and status, written straight."""
-    with store.transaction():
-        return store.insert(
-            "dossiers",
-            {
-                "ref": ref,
-                "candidate_id": candidate_id,
-                "scheme": scheme,
-                "kind": kind,
-                "status": status,
-                "opened_on": opened_on,
-                **extra,
-            },
-        )
-
-
-def fee(store, dossier_id: int, amount: str, on="2026-02-03") -> None:
-    """An instruction fee payment row, written straight."""
-    with store.transaction():
-        store.insert(
-            "payments",
-            {"dossier_id": dossier_id, "amount": amount, "method": "cheque", "paid_on": on},
-        )

@@ -9,10 +9,12 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
+import commission_helpers
 import letter_records as R
 import pytest
 
-from certcli.domain import accounting, invoices
+from certcli.domain import accounting, dossiers, invoices, reception
+from certcli.rules import schemes
 
 pytestmark = pytest.mark.today("2027-12-31")
 
@@ -36,23 +38,37 @@ def _issue(store, cid, cert, on, amount="360.00") -> str:
     ).number
 
 
+def _holder(store, first: str, granted_on: str):
+    """A candidate granted ECO on `granted_on` through the commission's steps
+    (commission_helpers.d_granted: its fee paid and its prorated dues invoiced that
+    year): (candidate, certificate id, the grant's dues invoice)."""
+    cid = R.candidate(store, first=first, email=f"{first.lower()}@example.fr")
+    decision = commission_helpers.d_granted(store, cid, granted_on)
+    return cid, store.certificate(decision.certificate)["id"], decision.invoice
+
+
 def _office(cli, store):
     """A paid invoice, a cancelled one, one partly paid then partly refunded, an
-    instruction fee paid on a dossier, and an invoice of the year before paid in 2027."""
+    instruction fee paid on a dossier, and an invoice of the year before paid in 2027.
+    Everything the grants of 2026 bring (their fees, their prorated dues) is dated 2026,
+    outside the 2027 journal, but Paul's: granted on 2026-10-01, his 3/12 months of 2026
+    dues are the invoice of the year before paid in 2027."""
     people = []
-    for i, first in enumerate(("Léa", "Marc", "Inès", "Paul")):
-        cid = R.candidate(store, first=first, email=f"{first.lower()}@example.fr")
-        people.append((cid, R.certificate_row(store, cid, f"ECO-2026-{i + 1:04d}", "2026-03-10")))
-    old = invoices.issue(
-        store,
-        candidate_id=people[3][0],
-        amount=Decimal("90.00"),
-        label="Cotisation 2026 (3/12 mois)",
-        purpose="dues-prorata",
-        date=dt.date(2026, 10, 1),
-        certificate_id=people[3][1],
-        dues_year=2026,
-    ).number
+    for first, granted_on in (
+        ("Léa", "2026-03-10"),
+        ("Marc", "2026-03-10"),
+        ("Inès", "2026-03-10"),
+        ("Paul", "2026-10-01"),
+    ):
+        cid, cert, grant = _holder(store, first, granted_on)
+        people.append((cid, cert))
+    old = grant  # Paul's
+    shown = invoices.get(store, old)
+    assert (shown.purpose, shown.amount, shown.issued_on) == (
+        "dues-prorata",
+        Decimal("90.00"),
+        "2026-10-01",
+    )
     paid = _issue(store, *people[0], "2027-01-04")
     cancelled = _issue(store, *people[1], "2027-01-04")
     partly = _issue(store, *people[2], "2027-01-05", amount="1234.56")
@@ -95,8 +111,13 @@ def _office(cli, store):
         "2027-02-04",
     )
     cli.ok("invoice", "pay", old, "--amount", "90.00", "--method", "cheque", "--date", "2027-01-10")
-    dossier = R.dossier(store, people[0][0], ref="2027-0001", opened_on="2027-03-01")
-    R.fee(store, dossier, "450.00", on="2027-03-02")
+    # Léa, holding ECO, asks for PROG: the first dossier opened in 2027, its fee paid.
+    dossier = dossiers.open_dossier(
+        store, candidate_id=people[0][0], scheme_code="PROG", date=dt.date(2027, 3, 1)
+    )
+    assert dossier.ref == "2027-0001"
+    fee = schemes.get("PROG").fee("initial")
+    reception.pay(store, dossier.ref, amount=str(fee), method="cheque", date=dt.date(2027, 3, 2))
     return {"paid": paid, "cancelled": cancelled, "partly": partly, "old": old}
 
 
@@ -248,8 +269,7 @@ def test_a_body_liable_to_vat_credits_the_vat_it_collects(cli, store, tmp_path, 
     monkeypatch.setenv("CERTCLI_DATA", str(data))
     schemes._catalog.cache_clear()
     try:
-        cid = R.candidate(store, first="Léa", email="lea@example.fr")
-        cert = R.certificate_row(store, cid, "ECO-2026-0001", "2026-03-10")
+        cid, cert, _ = _holder(store, "Léa", "2026-03-10")
         number = _issue(store, cid, cert, "2027-01-04")
         lines = list(accounting.journal(store, 2027))
     finally:

@@ -10,21 +10,42 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import commission_helpers
 import letter_records as R
 import pytest
 from letter_office import visible_text
 
-from certcli.domain import invoice_reminders, invoices
+from certcli.domain import dossiers, invoice_reminders, invoices, reception
 from certcli.letters import render
 from certcli.rules import bodies, schemes
 
 pytestmark = pytest.mark.today("2028-12-31")
 
 
+def _holder(store, first: str, email: str | None = None) -> tuple[int, int]:
+    """A candidate granted ECO on 2026-03-10 through the commission's steps
+    (commission_helpers.d_granted), the 2026 prorated dues the grant brings paid that
+    day (invoices.pay), so only the invoices a test issues are open. (candidate, certificate)"""
+    cid = R.candidate(store, first=first, email=email or f"{first.lower()}@example.fr")
+    decision = commission_helpers.d_granted(store, cid, "2026-03-10")
+    assert decision.invoice is not None
+    grant = invoices.get(store, decision.invoice)
+    assert grant.purpose == "dues-prorata"
+    invoices.pay(
+        store,
+        grant.number,
+        str(grant.amount),
+        method="cheque",
+        reference=None,
+        date=dt.date(2026, 3, 10),
+    )
+    return cid, store.certificate(decision.certificate)["id"]
+
+
 def _invoice(store, first="Hélène", *, on="2027-01-04", amount="360.00", **extra) -> str:
-    """An open dues invoice of a certified holder, issued through invoices.issue."""
-    cid = R.candidate(store, first=first, email=f"{first.lower()}@example.fr")
-    cert = R.certificate_row(store, cid, f"ECO-2026-{cid:04d}", "2026-03-10")
+    """An open 2027 dues invoice of a certified holder (_holder), issued through
+    invoices.issue."""
+    cid, cert = _holder(store, first)
     return invoices.issue(
         store,
         candidate_id=cid,
@@ -135,7 +156,16 @@ def test_never_a_paid_a_cancelled_or_a_waiting_fee_invoice(cli, store):
     cli.ok("invoice", "pay", partly, "--amount", "100.00", "--method", "cheque", "--date", due)
     # An instruction fee invoiced on a dossier still waiting at reception.
     cid = R.candidate(store, first="Yanis", email="yanis@example.fr")
-    dossier = R.dossier(store, cid, ref="2027-0001", status="incomplete", opened_on="2027-01-04")
+    opened = dossiers.open_dossier(
+        store, candidate_id=cid, scheme_code="ECO", date=dt.date(2027, 1, 4)
+    )
+    eco = schemes.get("ECO")
+    first = eco.required_pieces("initial")[0]  # one piece of several, checked: incomplete
+    piece = f"{first}:{eco.piece_count(first)}"
+    reception.receive(store, opened.ref, [piece], date=dt.date(2027, 1, 4))
+    checked = reception.check(store, opened.ref, date=dt.date(2027, 1, 4))
+    assert checked.status == "incomplete"
+    dossier = store.dossier(opened.ref)["id"]
     invoices.issue(
         store,
         candidate_id=cid,
@@ -297,8 +327,7 @@ def test_email_sends_each_reminder_once_its_pdf_attached(cli, store, tmp_path, s
 
 
 def test_dues_call_email(cli, store, tmp_path, smtp_server):
-    cid = R.candidate(store, first="Léa", email="lea@example.fr")
-    R.certificate_row(store, cid, "ECO-2026-0001", "2026-03-10")
+    _holder(store, "Léa", "lea@example.fr")
     day = "2028-01-10"
     done = cli.json("dues", "call", "--year", "2028", "--date", day, "--email", "--out", tmp_path)
     [invoice] = [i["number"] for i in done["invoiced"]]
