@@ -73,15 +73,8 @@ def renewals_remind(
     one_file: Annotated[
         bool, typer.Option("--one-file", help="One combined file of every letter, for printing.")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", help="pdf or html.")] = "pdf",
-    templates: Annotated[
-        Path | None,
-        typer.Option(
-            "--templates",
-            metavar="DIR",
-            help="The secretariat's templates folder [default: $CERTCLI_TEMPLATES].",
-        ),
-    ] = None,
+    fmt: common.FormatOpt = "pdf",
+    templates: common.TemplatesOpt = None,
     dry_run: Annotated[
         bool,
         typer.Option(
