@@ -91,6 +91,21 @@ class InvoicesQueries(BaseStore):
     def invoice(self, number: str) -> sqlite3.Row | None:
         return self.one(_INVOICE + " WHERE i.number = ?", (number,))
 
+    def invoices_by_numbers(self, numbers: list[str]) -> list[sqlite3.Row]:
+        """Several invoices by number in one query (the numbers as one JSON parameter)."""
+        return self.all(
+            _INVOICE + " WHERE i.number IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(numbers))),),
+        )
+
+    def invoices_mark_paid(self, invoice_ids: list[int]) -> None:
+        """Invoices paid in full (pay_many), in one statement."""
+        if invoice_ids:
+            self.conn.execute(
+                "UPDATE invoices SET status = 'paid' WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(invoice_ids),),
+            )
+
     def invoice_by_id(self, invoice_id: int) -> sqlite3.Row | None:
         return self.one(_INVOICE + " WHERE i.id = ?", (invoice_id,))
 
