@@ -221,7 +221,9 @@ def test_invoice_numbers_in_a_remittance(text, numbers):
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("Date;Libellé;Montant\n12/03/2026;VIR;210,00\n", "not well-formed XML"),
+        # not XML: a CSV, and no body file maps one
+        ("Date;Libellé;Montant\n12/03/2026;VIR;210,00\n", "no body file has a [bank.csv]"),
+        ("<Document><Stmt", "not well-formed XML"),
         (statement([entry("R1", tx("1.00", debtor="A"))])[:400], "not well-formed XML"),
         (
             statement([entry("R1", tx("1.00", debtor="A"))], version="99"),

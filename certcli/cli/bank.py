@@ -11,7 +11,8 @@ from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
 app = typer.Typer(
-    help="Bank statements: import a CAMT.053 statement, list and match what is left.",
+    help="Bank statements: import a CAMT.053 (or mapped CSV) statement, list and match "
+    "what is left.",
     no_args_is_help=True,
 )
 
@@ -21,17 +22,39 @@ def bank_import(
     path: Annotated[
         Path,
         typer.Argument(
-            metavar="FILE", help="CAMT.053 statement (XML, camt.053.001.02 to .001.08)."
+            metavar="FILE",
+            help="CAMT.053 statement (XML, camt.053.001.02 to .001.08) or CSV export.",
         ),
     ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Match every entry, write nothing.")
     ] = False,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="camt|csv",
+            help="The statement's format; default: an XML file is CAMT.053, anything "
+            "else a CSV read with the body file's [bank.csv] column mapping.",
+        ),
+    ] = None,
+    body: Annotated[
+        str | None,
+        typer.Option(
+            "--body",
+            metavar="CODE",
+            help="The body whose [bank.csv] mapping reads a CSV (default: the one body "
+            "file that has one).",
+        ),
+    ] = None,
     date: DateOpt = None,
     actor: ActorOpt = None,
     json_out: JsonOpt = False,
 ):
-    """Import a CAMT.053 bank statement: each credit pays the invoice it names (an
+    """Import a CAMT.053 bank statement, or a bank's CSV export read with the column
+    mapping of the body file ([bank.csv]: delimiter, decimal mark, date format,
+    encoding, the columns; a line without a reference column gets a stable one
+    derived from its date, amount and text): each credit pays the invoice it names (an
     invoice number in the remittance, any case or separator), else the one open
     invoice of exactly that amount whose buyer is named as the debtor (accents and
     case ignored). A payment is recorded only for exactly what is left to pay (method
@@ -45,7 +68,9 @@ def bank_import(
     from certcli.domain import bank
 
     store = common.store(actor=actor, date=date)
-    result = bank.import_statement(store, path, date=common.day(date), dry_run=dry_run)
+    result = bank.import_statement(
+        store, path, date=common.day(date), dry_run=dry_run, format=format, body=body
+    )
     if json_out:
         common.emit_json(result.to_dict())
         return

@@ -103,6 +103,7 @@ class _Book:
 
         self.by_number: dict[str, _Open] = {}
         self.by_name: dict[str, list[_Open]] = {}
+        self.settled: set[str] = set()
         for row in store.bank_open_invoices():
             due = balance(
                 row["amount"],
@@ -135,8 +136,10 @@ class _Book:
         return sorted(found.values(), key=lambda i: i.id)
 
     def paid(self, invoice: _Open) -> None:
+        """Paid by a line of this statement (its payment recorded with the others')."""
         invoice.open = False
         del self.by_number[invoice.number]
+        self.settled.add(invoice.number)
 
 
 def match_line(store: Store, book: _Book, line: Line) -> tuple[_Open | None, str | None]:
@@ -153,6 +156,8 @@ def match_line(store: Store, book: _Book, line: Line) -> tuple[_Open | None, str
     if named:
         return _exact(named[0], amount, line, "named in the remittance")
     for number in numbers:
+        if number in book.settled:
+            return None, f"the remittance names {number}, which is paid"
         row = store.invoice(number)
         if row is not None and row["kind"] == "invoice":
             return None, f"the remittance names {number}, which is {row['status']}"
@@ -163,7 +168,7 @@ def match_line(store: Store, book: _Book, line: Line) -> tuple[_Open | None, str
     candidates = [i for i in others if i.due == amount]
     if len(candidates) == 1:
         return _exact(candidates[0], amount, line, "")
-    who = line.debtor
+    who = line.debtor or line.names[0]
     if len(candidates) > 1:
         return None, (
             f"ambiguous: {len(candidates)} open invoices of {money.as_str(amount)} for {who}: "
@@ -198,17 +203,52 @@ class _DryRun(Exception):
     pass
 
 
-def import_statement(store: Store, path: Path, *, date: dt.date, dry_run: bool = False) -> Result:
-    """Import a CAMT.053 statement in one transaction (none written with `dry_run`)."""
-    from certcli.domain import camt, invoices
+FORMATS = ("camt", "csv")
 
-    version, lines = camt.read(path)
+
+def read_statement(
+    path: Path, *, format: str | None = None, body: str | None = None
+) -> tuple[str, list[Line]]:
+    """(version, lines) of a statement: CAMT.053, or a CSV read with a body's
+    `[bank.csv]` mapping; without `format`, an XML file is CAMT, anything else CSV."""
+    from certcli.domain import bank_csv, camt
+
+    if format is not None and format not in FORMATS:
+        raise ValidationError(f"--format must be {' or '.join(FORMATS)}, not {format!r}")
+    if format is None:
+        try:
+            with path.open("rb") as handle:
+                start = handle.read(512)
+        except IsADirectoryError:
+            raise ValidationError(f"{path.name} is a folder, not a bank statement file") from None
+        except FileNotFoundError:
+            raise ValidationError(f"no file {path}") from None
+        format = "camt" if bank_csv.looks_like_xml(start) else "csv"
+    if format == "camt":
+        return camt.read(path)
+    return bank_csv.read(path, bank_csv.body_mapping(body))
+
+
+def import_statement(
+    store: Store,
+    path: Path,
+    *,
+    date: dt.date,
+    dry_run: bool = False,
+    format: str | None = None,
+    body: str | None = None,
+) -> Result:
+    """Import a statement (CAMT.053 or a mapped CSV) in one transaction (none
+    written with `dry_run`)."""
+    from certcli.domain import invoices
+
+    version, lines = read_statement(path, format=format, body=body)
     result = Result(version=version, dry_run=dry_run)
     try:
         with store.transaction():
             known = store.bank_known([line.reference for line in lines])
             book = _Book(store)
-            rows = []
+            rows, payments = [], []
             for line in lines:
                 if not line.booked or (not line.credit and not line.return_code):
                     result.ignored += 1
@@ -220,13 +260,14 @@ def import_statement(store: Store, path: Path, *, date: dt.date, dry_run: bool =
                 amount = money.as_str(line.amount if line.credit else -line.amount)
                 invoice, reason = match_line(store, book, line)
                 if invoice is not None:
-                    invoices.pay(
-                        store,
-                        invoice.number,
-                        amount,
-                        method="virement",
-                        reference=line.reference,
-                        date=dt.date.fromisoformat(line.booked_on),
+                    payments.append(
+                        invoices.Payment(
+                            invoice.number,
+                            amount,
+                            "virement",
+                            line.reference,
+                            dt.date.fromisoformat(line.booked_on),
+                        )
                     )
                     book.paid(invoice)
                     result.matched.append(
@@ -238,6 +279,8 @@ def import_statement(store: Store, path: Path, *, date: dt.date, dry_run: bool =
                     )
                 rows.append(_row(store, line, amount, invoice, reason, date))
             if rows:  # a statement imported again records nothing, not even its audit line
+                # the one payment rule, every payment of the statement at once
+                invoices.pay_many(store, payments)
                 store.insert_many("bank_entries", rows)
                 store.audit(
                     "bank.import",
