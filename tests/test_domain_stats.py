@@ -170,3 +170,41 @@ def test_median_of_whole_days_stays_an_integer():
     assert Delay.of([3, 10, 30]).to_dict() == {"count": 3, "median_days": 10, "max_days": 30}
     assert Delay.of([60, 151]).median_days == 105.5
     assert isinstance(Delay.of([2, 4]).median_days, int)
+
+
+def test_stats_income_of_the_year(cli, store, tmp_path):
+    """Expected (invoiced since 1 January), received, pending collection and the
+    bank entries left unmatched (issue 13)."""
+    from builders import candidate
+    from camt_files import entry, statement, tx
+
+    lea, zoe = candidate(store, "Léa", "Martin"), candidate(store, "Zoé", "Noël")
+    _invoice(store, lea, "40.00", "2025-12-01")  # last year's: not this year's income
+    a = _invoice(store, lea, "210.00", "2026-03-02").number
+    b = _invoice(store, zoe, "150.00", "2026-03-02").number
+    invoices.pay(store, a, "100.00", method="cheque", reference=None, date=R.day("2026-03-05"))
+    path = tmp_path / "releve.xml"
+    path.write_text(
+        statement(
+            [
+                entry("R1", tx("150.00", debtor="NOEL ZOE", remittance=b)),
+                entry("R2", tx("50.00", debtor="INCONNU", remittance="DON")),
+                entry("R3", tx("20.00", debtor="X", remittance="Y", return_code="AC04")),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    cli.ok("bank", "import", path, "--date", "2026-03-13")
+    data = cli.json("stats", "--as-of", AS_OF)
+    assert data["income"] == {
+        "year": 2026,
+        "expected": "360.00",
+        "received": "250.00",
+        "pending_collection": "0.00",
+        "unmatched_entries": {"count": 2, "total": "50.00"},
+    }
+    assert data["unpaid_invoices"] == {"count": 2, "total": "150.00"}  # keys kept
+    assert cli.json("stats", "--as-of", "2026-03-01")["income"]["expected"] == "0.00"
+    out = cli.ok("stats", "--as-of", AS_OF).stdout
+    assert "Income 2026" in out and "unmatched bank entries (2)" in out
+    assert "360,00" in out and "250,00" in out

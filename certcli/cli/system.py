@@ -138,7 +138,9 @@ def demo(
 def stats(as_of: AsOfOpt = None, json_out: JsonOpt = False):
     """The pipeline at a glance: dossiers per stage and scheme, delays from opening to
     instruction and to decision (last 12 months), overdue requests, the next sessions,
-    renewals due within 9 months and unpaid invoices. Statuses are today's.
+    renewals due within 9 months, unpaid invoices, and the year's income: expected
+    (invoiced since 1 January), received, pending collection (in a direct debit not yet
+    collected) and the bank entries left unmatched. Statuses are today's.
 
     Example: certcli stats --as-of 2026-06-15
     """
@@ -205,6 +207,18 @@ def stats(as_of: AsOfOpt = None, json_out: JsonOpt = False):
             ),
             ("unpaid invoices", f"{unpaid.count}, {format_eur(unpaid.total)}"),
         ]
+    )
+    income = data["income"]
+    unmatched = income["unmatched_entries"]
+    common.table(
+        ["income", "amount"],
+        [
+            ["expected (invoiced)", format_eur(income["expected"])],
+            ["received", format_eur(income["received"])],
+            ["pending collection (direct debit)", format_eur(income["pending_collection"])],
+            [f"unmatched bank entries ({unmatched['count']})", format_eur(unmatched["total"])],
+        ],
+        title=f"Income {income['year']} (invoices issued by {data['as_of']})",
     )
 
 

@@ -92,6 +92,41 @@ def unpaid(store: Store, as_of: dt.date) -> Unpaid:
     return Unpaid(len(rows), total)
 
 
+def income(store: Store, as_of: dt.date) -> dict:
+    """The year's income (issue 13): what the invoices issued from 1 January to `as_of`
+    bill (less their partial credit notes; a cancelled invoice bills nothing), what
+    was received on them (payments less refunds), what is left of it in a direct
+    debit not yet collected, and the bank entries still unmatched (their count, and
+    the total of the credits among them)."""
+    from certcli.rules import money
+
+    expected = received = pending = ZERO
+    waiting = store.pending_collection_ids()
+    since = dt.date(as_of.year, 1, 1).isoformat()
+    for row in store.income_invoices(since, as_of.isoformat()):
+        owed = invoices.balance(
+            row["amount"],
+            (row["paid_list"] or "").split(),
+            kind=row["kind"],
+            status=row["status"],
+            credits=(row["credits_list"] or "").split(),
+        )
+        if row["status"] != "cancelled":
+            expected += money.to_decimal(row["amount"]) - owed.credited
+            received += owed.paid
+        if row["id"] in waiting:
+            pending += owed.due
+    entries = store.bank_unmatched()
+    credits = sum((money.to_decimal(e["amount"]) for e in entries if e["kind"] == "credit"), ZERO)
+    return {
+        "year": as_of.year,
+        "expected": as_str(expected),
+        "received": as_str(received),
+        "pending_collection": as_str(pending),
+        "unmatched_entries": {"count": len(entries), "total": as_str(credits)},
+    }
+
+
 def overview(store: Store, *, as_of: dt.date) -> dict:
     """Everything `certcli stats` shows, as plain data (its JSON once the unpaid
     total, a Decimal, is printed)."""
@@ -137,4 +172,5 @@ def overview(store: Store, *, as_of: dt.date) -> dict:
             "not_reminded": sum(1 for d in due if not d.reminded_on),
         },
         "unpaid_invoices": unpaid(store, as_of),
+        "income": income(store, as_of),
     }
