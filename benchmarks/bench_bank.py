@@ -12,7 +12,7 @@ payer (the bank's upper-case, accent-free name, last name first) and the amount,
 under 10 s for 10,000 entries (CPU seconds of the import process, start-up
 included; the wall time is printed too, which on a shared machine mostly measures
 the other processes), and what it matched (each matched entry a payment recorded by
-invoice pay).
+the payment rule, invoices.pay_many, for the whole statement at once).
 """
 
 from __future__ import annotations
