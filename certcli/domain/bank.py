@@ -1,6 +1,8 @@
-"""Bank statements (issue 13): a CAMT.053 statement imported, each credit matched to
-the invoice it pays, and the payment recorded by `invoices.pay` (the one payment
-rule: method virement, the bank's reference, the booking date).
+"""Bank statements (issue 13): a CAMT.053 statement (camt.py) or a bank's CSV export
+(bank_csv.py, the body file's [bank.csv] mapping) imported, each credit matched to
+the invoice it pays, and the payments recorded by `invoices.pay_many` (the one
+payment rule, `invoice pay`'s, for the whole statement at once: method virement, the
+bank's reference, the booking date).
 
 Matching one credit transaction (`match_line`):
 1. an invoice number in the remittance information (F-2026-00012 in any case, with
