@@ -495,3 +495,29 @@ def test_show_letters_and_stats_use_the_one_rule(cli, store, monkeypatch):
     assert built["document"]["balance"] == letter["balance"]
     assert Decimal(shown.due) == letter["balance"] == unpaid.total
     assert letter["payable"] and Decimal(shown.paid) == letter["paid"] == Decimal("10.00")
+
+
+def test_pay_many_is_the_payment_rule_for_a_batch(cli, store, unchanged):
+    """Several payments of one invoice in one batch add up in order; one too many is
+    refused like any overpayment, and the whole batch with it (issue 13)."""
+    number = _invoice(cli, store)  # 210.00
+    day = dt.date(2026, 7, 1)
+    pay = invoices.Payment
+    with unchanged(), pytest.raises(ValidationError, match="overpayment refused"):
+        invoices.pay_many(
+            store,
+            [pay(number, "200.00", "virement", "A", day), pay(number, "20.00", "cheque", "B", day)],
+        )
+    with unchanged(), pytest.raises(ValidationError, match="before the invoice was issued"):
+        invoices.pay_many(store, [pay(number, "10.00", "virement", "C", dt.date(2026, 1, 1))])
+    invoices.pay_many(
+        store,
+        [pay(number, "200.00", "virement", "A", day), pay(number, "10.00", "cheque", "B", day)],
+    )
+    shown = invoices.get(store, number)
+    assert (shown.status, shown.paid, shown.due) == ("paid", Decimal("210.00"), Decimal("0.00"))
+    assert [(p["method"], p["reference"]) for p in shown.payments] == [
+        ("virement", "A"),
+        ("cheque", "B"),
+    ]
+    assert len(_audit(store, "invoice.pay")) == 2
