@@ -19,6 +19,7 @@ from certcli.store.cqpt import CqptQueries
 from certcli.store.dossiers import DossierQueries
 from certcli.store.instruction import InstructionQueries
 from certcli.store.invoices import InvoicesQueries
+from certcli.store.journal import JournalQueries
 from certcli.store.letters import LettersQueries
 from certcli.store.members import MembersQueries
 from certcli.store.outbox import OutboxQueries
@@ -43,6 +44,7 @@ class Store(
     CqptQueries,
     StatsQueries,
     AuditQueries,
+    JournalQueries,
     CheckQueries,
     BaseStore,
 ):

@@ -19,9 +19,10 @@ from typing import Any, Self, TypeAlias
 
 from certcli.errors import DatabaseError
 from certcli.rules import dates
+from certcli.store import journal
 from certcli.store.dialect import like_escape
 
-SCHEMA_VERSION = 23  # number of migrations in store/migrations.py; a test keeps them equal
+SCHEMA_VERSION = 24  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
 
 # What sqlite3 binds: values by position, or by name for :name placeholders.
@@ -350,22 +351,33 @@ class BaseStore:
         # Column names quoted: `end` is a reserved word in PostgreSQL.
         columns = ", ".join(f'"{column}"' for column in record)
         marks = ", ".join("?" for _ in record)
-        return self.dialect.insert_returning_id(
+        new_id = self.dialect.insert_returning_id(
             self.conn, f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(record.values())
         )
+        if table in journal.JOURNALLED:
+            journal.after_write(self, table, [new_id])
+        return new_id
 
     def insert_many(self, table: str, records: Sequence[Mapping[str, Any]]) -> None:
         """Records of the same keys inserted in bulk (COPY on PostgreSQL)."""
         if records:
             columns = list(records[0])
             rows = [tuple(r[c] for c in columns) for r in records]
+            journalled = table in journal.JOURNALLED
+            # Under the write lock, the rows above the highest id are these.
+            since = self.scalar(f"SELECT coalesce(max(id), 0) FROM {table}") if journalled else 0
             self.dialect.load_rows(self.conn, table, columns, rows)
+            if journalled:
+                ids = [r[0] for r in self.all(f"SELECT id FROM {table} WHERE id > ?", (since,))]
+                journal.after_write(self, table, ids)
 
     def update(self, table: str, row_id: int, changes: Mapping[str, Any]) -> None:
         if not changes:
             return
         sets = ", ".join(f'"{column}" = ?' for column in changes)
         self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), row_id))
+        if table in journal.JOURNALLED:
+            journal.after_write(self, table, [row_id], dict(changes))
 
     def candidate_match(self, search_key: str, id_column: str = "id") -> tuple[str, list]:
         """A condition on `id_column` (a candidate id): the candidate's search key

@@ -65,6 +65,9 @@ class SqliteDialect:
     name = "sqlite"
     # sqlite-utils' bookkeeping table of applied migrations (both dialects use it).
     MIGRATIONS_TABLE = "_sqlite_migrations"
+    # Appended to a SELECT of a row the transaction then updates (the journal's head):
+    # SQLite's write lock is the whole database already.
+    lock_row = ""
 
     def begin_write(self, conn) -> None:
         # Takes the database's write lock now, so two desks queue up instead of

@@ -817,6 +817,36 @@ def m023_bank_entries(db: Database) -> None:
     db.execute("CREATE INDEX bank_entries_invoice ON bank_entries(invoice_id)")
 
 
+@migrations()
+def m024_journal(db: Database) -> None:
+    """The tamper-evident journal (issue 16): one entry per issued number, decision,
+    suspension, withdrawal and payment, each with the hash of its event's content
+    (no personal data) and of the entry before it (certcli.rules.journal); the head
+    row holds the count and the last hash, and is what appends lock. An existing
+    office's events are journalled now, kind by kind in id order, so `audit verify`
+    is ok on an upgraded office."""
+    from certcli.store import journal
+
+    db.execute("""CREATE TABLE journal (
+        id INTEGER PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        ref INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        date TEXT NOT NULL,
+        content TEXT NOT NULL,
+        prev TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        UNIQUE (kind, ref)
+    )""")
+    db.execute("""CREATE TABLE journal_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        entries INTEGER NOT NULL,
+        hash TEXT NOT NULL
+    )""")
+    journal.seed(db.execute)
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))

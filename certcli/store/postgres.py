@@ -611,6 +611,7 @@ class _MigrationDb:
 
 class PostgresDialect(SqliteDialect):
     name = "postgresql"
+    lock_row = " FOR UPDATE"
 
     def begin_write(self, conn) -> None:
         conn.execute("BEGIN")
