@@ -329,6 +329,7 @@ _SUBAPPS = [
     ("cqpt", "cqpt"),
     ("evaluator", "evaluator"),
     ("directory", "directory"),
+    ("complaint", "complaint"),
     ("audit", "audit"),
     ("completion", "completion"),
     ("db", "db"),

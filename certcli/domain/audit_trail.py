@@ -21,6 +21,7 @@ ENTITIES = (
     "candidate",
     "certificate",
     "company",
+    "complaint",
     "database",
     "dossier",
     "dues",

@@ -15,6 +15,7 @@ from certcli.store.certificates import CertificatesQueries
 from certcli.store.checks import CheckQueries
 from certcli.store.commissions import CommissionsQueries
 from certcli.store.companies import CompaniesQueries
+from certcli.store.complaints import ComplaintsQueries
 from certcli.store.cqpt import CqptQueries
 from certcli.store.dossiers import DossierQueries
 from certcli.store.instruction import InstructionQueries
@@ -37,6 +38,7 @@ class Store(
     MembersQueries,
     CalendarQueries,
     CertificatesQueries,
+    ComplaintsQueries,
     InvoicesQueries,
     BankQueries,
     LettersQueries,

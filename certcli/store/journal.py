@@ -135,7 +135,8 @@ def _chain(kind: str, rows: list[dict], seq: int, prev: str) -> list[tuple]:
 
 
 def _insert_sql() -> str:
-    return f"INSERT INTO journal ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+    marks = ", ".join("?" for _ in _COLUMNS)
+    return f"INSERT INTO journal ({', '.join(_COLUMNS)}) VALUES ({marks})"
 
 
 def seed(execute: Callable[..., Any]) -> None:

@@ -847,6 +847,29 @@ def m024_journal(db: Database) -> None:
     journal.seed(db.execute)
 
 
+@migrations()
+def m025_complaints(db: Database) -> None:
+    """The register of complaints (ISO/IEC 17024) about a certificate's holder: who
+    complained, what, when received; closed once, with its outcome and, when that
+    outcome was a suspension or the withdrawal of the certificate, the suspension
+    (its row) or `withdrawal` (1: the certificate's withdrawal, which is on its row)."""
+    db.execute("""CREATE TABLE complaints (
+        id INTEGER PRIMARY KEY,
+        certificate_id INTEGER NOT NULL REFERENCES certificates(id),
+        received_on TEXT NOT NULL,
+        complainant TEXT NOT NULL,
+        text TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        closed_on TEXT,
+        outcome TEXT,
+        suspension_id INTEGER REFERENCES certificate_suspensions(id),
+        withdrawal INTEGER NOT NULL DEFAULT 0,
+        closed_by TEXT
+    )""")
+    db.execute("CREATE INDEX complaints_open ON complaints(id) WHERE closed_on IS NULL")
+    db.execute("CREATE INDEX complaints_certificate ON complaints(certificate_id)")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
