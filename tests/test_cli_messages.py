@@ -100,8 +100,9 @@ def test_log_refuses_an_unknown_entity(cli, store):
     add_candidate(cli)
     err = cli.fails("log", "--entity", "dossiers").stderr.strip()
     assert err == (
-        "Error: unknown entity 'dossiers' (known: bank, candidate, certificate, company, database, "
-        "dossier, dues, evaluator, instructor, invoice, letter, member, outbox, session)"
+        "Error: unknown entity 'dossiers' (known: bank, candidate, certificate, company, "
+        "complaint, database, dossier, dues, evaluator, instructor, invoice, letter, member, "
+        "outbox, session)"
     )
     assert cli.json("log", "--entity", "dossier") == []  # known, none yet
     with store.transaction():  # a kind written by an older version counts as known

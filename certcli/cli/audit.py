@@ -44,7 +44,8 @@ def audit_verify(
     if json_out:
         common.emit_json(result.to_dict())
     elif result.ok:
-        common.say(f"Journal ok: {result.entries} entries, head {result.head}")
+        common.say(f"Journal ok: {result.entries} entries")
+        common.say(f"Head: {result.head}")
         if result.seal is not None:
             common.say(f"Seal of {result.seal['date']} ({result.seal['entries']} entries): ok")
     else:
@@ -76,5 +77,5 @@ def audit_seal(
     if json_out:
         common.emit_json(result)
         return
-    common.say(f"Sealed {result['entries']} entries, head {result['head']} ({result['date']})")
-    common.warn(f"Wrote {out}")
+    common.say(f"Sealed {result['entries']} entries on {result['date']} in {out}")
+    common.say(f"Head: {result['head']}")

@@ -57,8 +57,7 @@ def complaint_add(
     """Register a complaint about a certificate's holder, received on --date. JSON:
     the complaint ({"id", "certificate", "received_on", "from", "text", "status", ...}).
 
-    Example: certcli complaint add --certificate ECO-2026-0001 --from "SARL Dupont"
-    --text "travaux non conformes"
+    Example: certcli complaint add --certificate ECO-2026-0001 --from Dupont --text malfaçons
     """
     from certcli.domain import complaints
 
