@@ -124,3 +124,16 @@ def test_parallel_instructor_edits_keep_every_conflict(cli, store, db_path):
     assert [p.returncode for p in procs] == [0] * 4
     shown = cli.json("instructor", "show", pid)
     assert shown["conflict_employers"] == [f"Atelier {i}" for i in range(4)]
+
+
+def test_parallel_payments_never_fork_the_journal(cli, store, db_path):
+    invoice = decide_at(cli, store, "2026-03-12")["invoice"]
+    results = at_once(
+        db_path, "invoice", "pay", invoice, "--amount", "1.00", "--method", "cheque",
+        "--date", "2026-03-20",
+    )  # fmt: skip
+    assert [code for code, _, _ in results] == [0] * N, results
+    verified = cli.json("audit", "verify")
+    assert verified["ok"], verified
+    payments = [e for e in store.journal_entries() if e["kind"] == "payment"]
+    assert len(payments) == count(store, "payments") >= N

@@ -36,7 +36,7 @@ class Verification:
     seal: dict | None = None
 
     def to_dict(self) -> dict:
-        data = {
+        data: dict = {
             "ok": self.ok,
             "entries": self.entries,
             "broken_at": self.broken_at,
