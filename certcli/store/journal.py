@@ -166,9 +166,8 @@ def after_write(store, table: str, ids: list[int], changes: dict | None = None) 
 
 
 def append(store, kind: str, rows: list[dict]) -> None:
-    """Chain `rows` (events of `kind`) after the head, and move the head."""
-    if not store.conn.in_transaction:
-        raise RuntimeError("the journal is written inside a transaction only")
+    """Chain `rows` (events of `kind`) after the head, and move the head (in the
+    caller's transaction: every writing command runs in one)."""
     head = store.conn.execute(
         f"SELECT entries, hash FROM journal_head WHERE id = 1{store.dialect.lock_row}"
     ).fetchone()
