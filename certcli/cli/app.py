@@ -331,6 +331,7 @@ _SUBAPPS = [
     ("directory", "directory"),
     ("complaint", "complaint"),
     ("audit", "audit"),
+    ("retention", "retention"),
     ("completion", "completion"),
     ("db", "db"),
 ]

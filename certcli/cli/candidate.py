@@ -11,7 +11,8 @@ from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
 
 app = typer.Typer(
-    help="The candidate register: add, list, show, edit, duplicates, merge, import, export.",
+    help="The candidate register: add, list, show, edit, duplicates, merge, import, export, "
+    "export-person, forget.",
     no_args_is_help=True,
 )
 
@@ -514,3 +515,88 @@ def candidate_send_credentials(
         common.say(f"Identifiers e-mailed to {sent['to']} on {sent['date']}: {sent['message_id']}")
     if sent["status"] == "failed":
         raise CertcliError(f"the identifiers were not e-mailed: {sent['error']}")
+
+
+@app.command("export-person")
+def candidate_export_person(
+    candidate_id: Annotated[int, typer.Argument(metavar="ID", help="Candidate id.")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", metavar="DIR", help="New or empty folder for the files."),
+    ],
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Everything held on one person (GDPR right of access): their record and merged
+    duplicates, work periods, dossiers with their timeline, pieces, requests,
+    interviews, appeals and payments, certificates with their periods, invoices and
+    credit notes, letters (their files copied into DIR/letters/), e-mails and the
+    audit entries about them, as DIR/person.json. DIR must be new or empty. The
+    export itself is recorded in the audit trail (how many files, not their content).
+
+    Example: certcli candidate export-person 12 --out acces-12
+    """
+    from certcli.domain import privacy
+
+    store = common.store(actor=actor, date=date)
+    done = privacy.export_person(store, candidate_id, out, date=common.day(date))
+    if json_out:
+        common.emit_json(done)
+        return
+    rows = sum(n for n in done["counts"].values())
+    common.say(
+        f"Exported candidate {candidate_id}: {rows} record(s) in {out / 'person.json'}, "
+        f"{len(done['files']) - 1} letter file(s) in {out / 'letters'}."
+    )
+    for path in done["missing_letters"]:
+        common.warn(f"Warning: letter file missing: {path}")
+
+
+@app.command("forget")
+def candidate_forget(
+    candidate_id: Annotated[int, typer.Argument(metavar="ID", help="Candidate id.")],
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why (required), e.g. the person's request of 2026-11-20."),
+    ] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Forget a person (GDPR right to erasure): their name, address, e-mail, phone,
+    birth date, employer and every free text about them (reports, reasons, notes,
+    opinions, the audit trail's details) become the pseudonym "Personne effacée ID"
+    or "[effacé]", everywhere, in one transaction; their letter files are removed.
+    Kept, as the law requires for 10 years: the issued invoices and credit notes with
+    the buyer name and address frozen on them, their numbers, amounts and dates. The
+    rows, dates, statuses and certificate numbers stay (statistics still add up).
+    The erasure is recorded in the audit trail (date, reason); the database file is
+    then compacted so the erased text is in no page of it, its WAL or a later backup.
+    Refused while a dossier of theirs is in progress or a certificate of theirs is
+    valid or suspended (withdraw it first), and for a person already forgotten.
+
+    Example: certcli candidate forget 12 --reason "demande de l'intéressée du 20/11/2026"
+    """
+    from certcli.domain import privacy
+
+    store = common.store(actor=actor, date=date)
+    done = privacy.forget(store, candidate_id, reason=reason, date=common.day(date))
+    if json_out:
+        common.emit_json(done.to_dict())
+        return
+    _say_erasure(done)
+
+
+def _say_erasure(done) -> None:
+    changed = sum(done.changed.values())
+    common.say(
+        f"Forgot candidate {done.candidate_id}: now {done.pseudonym!r}; {changed} row(s) "
+        f"pseudonymised, {len(done.letter_files)} letter file(s) removed."
+    )
+    if done.kept_invoices:
+        common.say(
+            f"  kept (10 years, with their buyer): {', '.join(done.kept_invoices)}"
+        )
+    for warning in done.warnings:
+        common.warn(f"Warning: {warning}")

@@ -124,6 +124,24 @@ ACCOUNT_FIELDS = tuple(Accounts.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
+class Retention:
+    """[retention] (GDPR, issue 16): how long the body keeps a person's data once it
+    no longer needs it, in years; `retention run` forgets them after that. None (the
+    key absent): that rule is not applied. refused_or_withdrawn_dossier_years: a
+    person whose every dossier ended refused, withdrawn or inadmissible and who never
+    held a certificate, counted from the last event of their dossiers;
+    lapsed_holder_years: a former holder (no certificate valid or suspended, no
+    dossier open), counted from the last day a certificate of theirs was valid (or
+    its withdrawal), or their dossiers' last event if later."""
+
+    refused_or_withdrawn_dossier_years: int | None = None
+    lapsed_holder_years: int | None = None
+
+
+RETENTION_FIELDS = tuple(Retention.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
 class MailSender:
     """The `[mail]` section: who the body's e-mails come from (certcli.letters.mail)."""
 
@@ -147,6 +165,7 @@ class Body:
     reminders: tuple[ReminderLevel, ...] = DEFAULT_REMINDERS
     accounts: Accounts = Accounts()
     mail: MailSender | None = None
+    retention: Retention = Retention()
     path: Path | None = None
     extra: dict = field(default_factory=dict)
 
@@ -182,6 +201,7 @@ class Body:
                 for r in self.reminders
             ],
             "accounts": {k: getattr(self.accounts, k) for k in ACCOUNT_FIELDS},
+            "retention": {k: getattr(self.retention, k) for k in RETENTION_FIELDS},
             "file": str(self.path) if self.path else None,
         }
 
@@ -410,6 +430,13 @@ def _accounts(t: _Table) -> Accounts:
     return Accounts(**{k: t.text(k) for k in t.table})
 
 
+def _retention(t: _Table) -> Retention:
+    unknown = sorted(set(t.table) - set(RETENTION_FIELDS))
+    if unknown:
+        t.fail(unknown[0], f"is not a retention rule ({', '.join(RETENTION_FIELDS)})")
+    return Retention(**{k: t.integer(k, minimum=1) for k in t.table})
+
+
 KNOWN = {
     "code",
     "name",
@@ -425,6 +452,7 @@ KNOWN = {
     "reminders",
     "accounts",
     "mail",
+    "retention",
 }
 
 
@@ -446,6 +474,7 @@ def load(path: Path, table: dict) -> Body:
         reminders=_reminders(t.sub("reminders", required=False)),
         accounts=_accounts(t.sub("accounts", required=False)),
         mail=_mail(t.sub("mail", required=False)),
+        retention=_retention(t.sub("retention", required=False)),
         path=path,
         extra={k: v for k, v in table.items() if k not in KNOWN},
     )

@@ -24,6 +24,7 @@ from certcli.store.journal import JournalQueries
 from certcli.store.letters import LettersQueries
 from certcli.store.members import MembersQueries
 from certcli.store.outbox import OutboxQueries
+from certcli.store.privacy import PrivacyQueries
 from certcli.store.stats import StatsQueries
 
 __all__ = ["SCHEMA_VERSION", "Store"]
@@ -43,6 +44,7 @@ class Store(
     BankQueries,
     LettersQueries,
     OutboxQueries,
+    PrivacyQueries,
     CqptQueries,
     StatsQueries,
     AuditQueries,

@@ -194,6 +194,25 @@ class SqliteDialect:
         """Foreign keys checked at commit (a copy inserts tables in name order)."""
         conn.execute("PRAGMA defer_foreign_keys = ON")
 
+    def start_erasure(self, conn) -> None:
+        """Before a GDPR erasure's writes (candidate forget): the pages it frees are
+        overwritten with zeros, not left holding the erased text."""
+        conn.execute("PRAGMA secure_delete = ON")
+
+    def after_erasure(self, conn) -> None:
+        # The trigram index keeps a changed row's old terms in its older segments
+        # until they are merged: merge them now, in the erasure's transaction.
+        conn.execute("INSERT INTO candidates_fts(candidates_fts) VALUES ('optimize')")
+
+    def compact(self, conn) -> bool:
+        """After the erasure's commit: VACUUM rewrites the file without its free
+        pages, and the checkpoint moves the WAL into it and truncates it, so the
+        erased text is in neither file (a backup copies the file's pages). False
+        when a reader elsewhere kept the WAL from being emptied."""
+        conn.execute("VACUUM")
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not (busy and busy[0])
+
     def integrity_problems(self, conn, limit: int) -> list[str]:
         rows = [row[0] for row in conn.execute(f"PRAGMA integrity_check({int(limit)})")]
         return [] if rows == ["ok"] else rows

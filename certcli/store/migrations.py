@@ -868,6 +868,14 @@ def m025_complaints(db: Database) -> None:
     )""")
     db.execute("CREATE INDEX complaints_open ON complaints(id) WHERE closed_on IS NULL")
     db.execute("CREATE INDEX complaints_certificate ON complaints(certificate_id)")
+def m026_candidate_forgotten(db: Database) -> None:
+    """GDPR erasure (issue 16, `candidate forget`): the day a person was forgotten,
+    why and by whom. Their identity is replaced by a pseudonym in place (the row and
+    its id stay, so the dossiers, certificates and the invoices the law keeps still
+    point at something); these columns say it happened, and `retention run` and the
+    commands naming the candidate read them."""
+    for column in ("forgotten_on", "forget_reason", "forgotten_by"):
+        db.execute(f"ALTER TABLE candidates ADD COLUMN {column} TEXT")
 
 
 def apply(conn) -> None:

@@ -764,6 +764,18 @@ class PostgresDialect(SqliteDialect):
     def defer_constraints(self, conn) -> None:
         conn.execute("SET CONSTRAINTS ALL DEFERRED")
 
+    def start_erasure(self, conn) -> None:
+        pass  # the server overwrites nothing on request; see compact
+
+    def after_erasure(self, conn) -> None:
+        pass  # the trigram index follows each update
+
+    def compact(self, conn) -> bool:
+        # The old row versions stay in the server's pages until autovacuum reuses
+        # them: no SQL reads them, and the backup (an SQLite copy of one snapshot,
+        # store.copy) holds only the erased rows.
+        return True
+
     def integrity_problems(self, conn, limit: int) -> list[str]:
         # The server checks its own pages (and reports damage on any read): nothing
         # to ask it here beyond reading every table, which the ledger checks do.
