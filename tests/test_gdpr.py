@@ -122,7 +122,9 @@ def test_forget_leaves_her_email_nowhere_and_her_name_only_on_invoices(
     cli, store, tmp_path, db_path
 ):
     cid, number, ref, letter = _holder(cli, store, tmp_path)
-    invoices = store.all("SELECT number, amount, issued_on FROM invoices WHERE candidate_id = ?", (cid,))
+    invoices = store.all(
+        "SELECT number, amount, issued_on FROM invoices WHERE candidate_id = ?", (cid,)
+    )
     assert invoices
     done = cli.json(
         "candidate", "forget", cid, "--reason", f"demande de {FIRST} {LAST} du 20/11/2026",
@@ -166,7 +168,9 @@ def test_forget_leaves_her_email_nowhere_and_her_name_only_on_invoices(
     # What the commands show now.
     shown = cli.json("candidate", "show", cid)
     assert (shown["first_name"], shown["last_name"], shown["email"]) == (
-        "Personne", f"effacée {cid}", None
+        "Personne",
+        f"effacée {cid}",
+        None,
     )
     assert LAST not in cli.ok("candidate", "export", "--format", "json").stdout
     assert EMAIL not in cli.ok("log", "--limit", "500").stdout

@@ -595,8 +595,6 @@ def _say_erasure(done) -> None:
         f"pseudonymised, {len(done.letter_files)} letter file(s) removed."
     )
     if done.kept_invoices:
-        common.say(
-            f"  kept (10 years, with their buyer): {', '.join(done.kept_invoices)}"
-        )
+        common.say(f"  kept (10 years, with their buyer): {', '.join(done.kept_invoices)}")
     for warning in done.warnings:
         common.warn(f"Warning: {warning}")

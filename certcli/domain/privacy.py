@@ -42,6 +42,7 @@ from certcli.errors import StateError, ValidationError
 from certcli.rules import dates, validators, workflow
 
 if TYPE_CHECKING:
+    from certcli.rules.bodies import Body
     from certcli.store import Store
 
 ERASED = "[effacé]"
@@ -369,7 +370,9 @@ def _erase(
     for message in held["outbox"]:
         if message["to_addr"]:
             found.setdefault("email", set()).add(message["to_addr"])
-    names = found.get("first_name", set()) | found.get("last_name", set()) | found.get("name", set())
+    names = (
+        found.get("first_name", set()) | found.get("last_name", set()) | found.get("name", set())
+    )
     names |= found.get("full_name", set()) | found.get("holder", set())
     others = set().union(
         *(found.get(k, set()) for k in ("email", "phone", "address", "birth_date", "siret", "to"))
@@ -538,7 +541,7 @@ def due(store: Store, date: dt.date) -> list[Due]:
     found: list[Due] = []
     for person in people:
         rows = dossiers_of[person["id"]]
-        bodies = []
+        bodies: list[Body] = []
         for row in rows:
             scheme = catalog.get(row["scheme"])
             if scheme is None:
@@ -556,9 +559,7 @@ def due(store: Store, date: dt.date) -> list[Due]:
             rule = "lapsed_holder_years"
             if person["open_ended"]:
                 continue  # a certificate that never expires, never withdrawn
-            since = _latest(
-                person["last_valid"], person["last_event"], person["last_dossier_day"]
-            )
+            since = _latest(person["last_valid"], person["last_event"], person["last_dossier_day"])
         years_each = [getattr(b.retention, rule) for b in bodies]
         if since is None or any(y is None for y in years_each):
             continue
@@ -595,9 +596,8 @@ def retention_run(store: Store, *, date: dt.date, dry_run: bool) -> dict:
         "dry_run": dry_run,
         "count": len(concerned),
         "people": [
-            {**item.to_dict(), **({"erasure": e.to_dict()} if e else {})}
-            for item, e in zip(concerned, erased or [None] * len(concerned), strict=True)
+            {**item.to_dict(), **({"erasure": erased[i].to_dict()} if erased else {})}
+            for i, item in enumerate(concerned)
         ],
         "warnings": [w for e in erased for w in e.warnings],
     }
-

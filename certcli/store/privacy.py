@@ -122,13 +122,9 @@ class PrivacyQueries(BaseStore):
     def person_tables(self, candidate_id: int) -> dict[str, list[dict[str, Any]]]:
         """Every row held on one person, table by table (PERSON_TABLES)."""
         params = {"cid": candidate_id}
-        return {
-            table: [dict(row) for row in self.all(sql, params)] for table, sql in PERSON_TABLES
-        }
+        return {table: [dict(row) for row in self.all(sql, params)] for table, sql in PERSON_TABLES}
 
-    def person_audit(
-        self, candidate_id: int, keys: Mapping[str, list[str]]
-    ) -> list[sqlite3.Row]:
+    def person_audit(self, candidate_id: int, keys: Mapping[str, list[str]]) -> list[sqlite3.Row]:
         """The audit entries about the person: on them (and their merged duplicates),
         or on one of their dossiers, certificates, invoices, letters, e-mails
         (`keys`: entity -> entity ids)."""
@@ -192,7 +188,8 @@ class PrivacyQueries(BaseStore):
             count(table, cur.rowcount)
         for table, column, where in MIXED_TEXTS:
             rows = self.all(
-                f'SELECT id, "{column}" AS v FROM {table} WHERE ({where}) AND "{column}" IS NOT NULL',
+                f'SELECT id, "{column}" AS v FROM {table} '
+                f'WHERE ({where}) AND "{column}" IS NOT NULL',
                 params,
             )
             for row in rows:
@@ -248,13 +245,13 @@ class PrivacyQueries(BaseStore):
             "(SELECT count(*) FROM certificates ce WHERE ce.candidate_id = c.id) AS certificates, "
             # Each certificate's last day: its withdrawal, or its last period's end.
             "(SELECT max(CASE WHEN ce.withdrawn_on IS NOT NULL AND (ends.e IS NULL "
-            " OR ce.withdrawn_on < last.e) THEN ce.withdrawn_on ELSE ends.e END) "
-            " FROM certificates ce JOIN (SELECT certificate_id, max(p.\"end\") AS e "
+            " OR ce.withdrawn_on < ends.e) THEN ce.withdrawn_on ELSE ends.e END) "
+            ' FROM certificates ce JOIN (SELECT certificate_id, max(p."end") AS e '
             "  FROM certificate_periods p GROUP BY certificate_id) ends "
             " ON ends.certificate_id = ce.id WHERE ce.candidate_id = c.id) AS last_valid, "
             # Certificates never withdrawn whose period never ends.
             "(SELECT count(*) FROM certificate_periods p JOIN certificates ce "
-            " ON ce.id = p.certificate_id WHERE ce.candidate_id = c.id AND p.\"end\" IS NULL "
+            ' ON ce.id = p.certificate_id WHERE ce.candidate_id = c.id AND p."end" IS NULL '
             " AND ce.withdrawn_on IS NULL) AS open_ended "
             "FROM candidates c WHERE c.merged_into IS NULL AND c.forgotten_on IS NULL "
             "AND EXISTS (SELECT 1 FROM dossiers d WHERE d.candidate_id = c.id) "
