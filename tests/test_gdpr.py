@@ -290,3 +290,20 @@ def test_sqlite_erasure_is_vacuumed(cli, store, tmp_path, db_path):
     wal = Path(f"{db_path}-wal")
     assert not wal.exists() or EMAIL.encode() not in wal.read_bytes()
     assert EMAIL.encode() not in Path(db_path).read_bytes()
+
+
+def test_a_forgotten_person_is_never_filled_again(cli, store, unchanged):
+    ref = refused(cli, store)
+    cid = store.one("SELECT candidate_id FROM dossiers WHERE ref = ?", (ref,))[0]
+    other = cli.json("candidate", "add", "--first-name", "Autre", "--last-name", "Personne")["id"]
+    cli.ok("candidate", "forget", cid, "--reason", "demande", "--date", "2026-11-20")
+    with unchanged():
+        for args in (
+            ("candidate", "edit", cid, "--email", "retour@example.fr"),
+            ("dossier", "add", "--candidate", cid, "--scheme", "ECO", "--kind", "initial"),
+            ("experience", "add", "--candidate", cid, "--employer", "X", "--start",
+             "2020-01-01", "--end", "2020-12-31", "--hours", "1600"),
+            ("candidate", "merge", other, cid, "--reason", "doublon"),
+        ):  # fmt: skip
+            result = cli.fails(*args)
+            assert f"candidate {cid} was forgotten on 2026-11-20" in result.stderr

@@ -156,6 +156,7 @@ def _live(store: Store, candidate_id: int, *, kept: bool) -> Candidate:
     if into is not None:
         said = f"candidate {candidate_id} was already merged into {into} on {row['merged_on']}"
         raise StateError(said + (f": merge into candidate {into} instead" if kept else ""))
+    candidates.require_present(store, candidate_id)
     return Candidate.from_row(row)
 
 

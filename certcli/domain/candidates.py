@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from certcli.errors import DuplicateError, NotFound, ValidationError
+from certcli.errors import DuplicateError, NotFound, StateError, ValidationError
 from certcli.rules import validators
 from certcli.rules.dates import parse_date
 
@@ -246,6 +246,19 @@ def require(store: Store, candidate_id: int, option: str = ""):
         raise NotFound(f"no candidate with id {candidate_id}" + (f" ({option})" if option else ""))
     if row["merged_into"] is not None:
         raise NotFound(merged_message(row))
+    return row
+
+
+def require_present(store: Store, candidate_id: int, option: str = ""):
+    """require(), and a person forgotten (`candidate forget`) is refused too: their
+    record is a pseudonym kept for the invoices and statistics, never filled again
+    nor given a new dossier or work period (register them anew if they come back)."""
+    row = require(store, candidate_id, option)
+    if row["forgotten_on"]:
+        raise StateError(
+            f"candidate {candidate_id} was forgotten on {row['forgotten_on']} (GDPR "
+            "erasure): register the person again (`candidate add`) if they come back"
+        )
     return row
 
 
@@ -559,6 +572,7 @@ def edit(
         raise ValidationError("nothing to change: give at least one option")
     _check_birth_date(changes.get("birth_date"), date)
     with store.transaction():
+        require_present(store, candidate_id)
         current = get(store, candidate_id)
         merged = {**current.to_dict(), **changes}
         for required in ("first_name", "last_name"):

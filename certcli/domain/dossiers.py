@@ -135,7 +135,7 @@ def open_dossier(
         payer = validators.choice(payer, schemes.PAYERS, "payer")
     with store.transaction():
         # The certificate is read under the write lock: one withdrawn meanwhile is seen.
-        person = candidates.require(store, candidate_id)
+        person = candidates.require_present(store, candidate_id)
         bills = scheme.fee(kind) > 0 or scheme.annual_dues > 0
         if payer == "employer" and person["employer_id"] is None and (explicit or bills):
             raise ValidationError(

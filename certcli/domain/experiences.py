@@ -158,7 +158,7 @@ def add(
         "ongoing": int(ongoing),
     }
     with store.transaction():
-        candidates.require(store, candidate_id)
+        candidates.require_present(store, candidate_id)
         same_employer = [
             Experience.from_row(r)
             for r in store.experiences(candidate_id)
