@@ -172,6 +172,9 @@ def test_forget_leaves_her_email_nowhere_and_her_name_only_on_invoices(
         f"effacée {cid}",
         None,
     )
+    assert shown["forgotten_on"] == "2026-11-20"
+    assert "forgotten" in cli.ok("candidate", "show", cid).stdout
+    assert "invoice numbering  ok" in cli.ok("check").stdout
     assert LAST not in cli.ok("candidate", "export", "--format", "json").stdout
     assert EMAIL not in cli.ok("log", "--limit", "500").stdout
     cert = cli.json("certificate", "show", number)

@@ -95,11 +95,17 @@ def _print(
         if c.merged_into is not None
         else None
     )
+    forgotten = (
+        f"on {day(c.forgotten_on)} by {c.forgotten_by} (GDPR erasure): {c.forget_reason}"
+        if c.forgotten_on
+        else None
+    )
     took_in = [f"{m['id']} (merged on {day(m['merged_on'])})" for m in merged_from or ()]
     common.fields(
         [
             ("id", c.id),
             *([("merged", merged)] if merged else []),
+            *([("forgotten", forgotten)] if forgotten else []),
             *([("merged from", took_in)] if took_in else []),
             ("name", c.display_name),
             ("born", c.birth_date),

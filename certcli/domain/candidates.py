@@ -61,6 +61,10 @@ class Candidate:
     merged_on: str | None = None
     merge_reason: str | None = None
     merged_by: str | None = None
+    # A person forgotten (`candidate forget`): the record is a pseudonym.
+    forgotten_on: str | None = None
+    forget_reason: str | None = None
+    forgotten_by: str | None = None
 
     @property
     def full_name(self) -> str:
