@@ -868,6 +868,9 @@ def m025_complaints(db: Database) -> None:
     )""")
     db.execute("CREATE INDEX complaints_open ON complaints(id) WHERE closed_on IS NULL")
     db.execute("CREATE INDEX complaints_certificate ON complaints(certificate_id)")
+
+
+@migrations()
 def m026_candidate_forgotten(db: Database) -> None:
     """GDPR erasure (issue 16, `candidate forget`): the day a person was forgotten,
     why and by whom. Their identity is replaced by a pseudonym in place (the row and
