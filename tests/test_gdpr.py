@@ -175,6 +175,8 @@ def test_forget_leaves_her_email_nowhere_and_her_name_only_on_invoices(
     assert shown["forgotten_on"] == "2026-11-20"
     assert "forgotten" in cli.ok("candidate", "show", cid).stdout
     assert "invoice numbering  ok" in cli.ok("check").stdout
+    # The hash-chained journal holds no personal data: a lawful erasure keeps it whole.
+    assert cli.json("audit", "verify")["ok"] is True
     assert LAST not in cli.ok("candidate", "export", "--format", "json").stdout
     assert EMAIL not in cli.ok("log", "--limit", "500").stdout
     cert = cli.json("certificate", "show", number)
