@@ -321,6 +321,7 @@ _SUBAPPS = [
     ("dues", "dues"),
     ("invoice", "invoice"),
     ("bank", "bank"),
+    ("mandate", "mandate"),
     ("appeal", "appeal"),
     ("renewals", "renewals"),
     ("letters", "letters"),

@@ -143,3 +143,39 @@ def bank_match(
             f"Entry {done['entry']}: {format_eur(done['amount'])} paid on invoice "
             f"{done['invoice']}, {done['status']}"
         )
+
+
+@app.command("reject")
+def bank_reject(
+    entry: Annotated[
+        str,
+        typer.Argument(
+            metavar="ENTRY",
+            help="The bank entry of the collection, or the invoice number (end-to-end id).",
+        ),
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="CODE", help="Reason code: AM04, MS02, MD06...")
+    ],
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """A SEPA direct debit came back (returned or rejected, the bank's notice): the
+    invoice is unpaid again with the reason, recorded as a dated event (a collection
+    already credited is taken back by a refund); `invoice remind` takes over.
+
+    Example: certcli bank reject 2027020500017 --reason AM04
+    """
+    from certcli.domain import debits
+    from certcli.rules.money import format_eur
+
+    store = common.store(actor=actor, date=date)
+    done = debits.reject(store, entry, reason=reason, date=common.day(date))
+    if json_out:
+        common.emit_json(done)
+    else:
+        common.say(
+            f"Debit of {done['invoice']} returned ({debits.reason_text(done['reason'])}): "
+            f"{format_eur(done['due'])} left to pay, {done['status']}"
+        )

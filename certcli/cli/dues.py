@@ -164,3 +164,70 @@ def _letters_done(batch) -> None:
             f"{numbers} (no postal address); add it and render them with `certcli letters "
             "render appel-cotisation --invoice NUM`"
         )
+
+
+@app.command("debit")
+def dues_debit(
+    year: Annotated[
+        int,
+        typer.Option("--year", min=dates.FIRST_YEAR, max=dates.LAST_YEAR, help="Year of the dues."),
+    ],
+    collection_date: Annotated[
+        dt.date,
+        typer.Option(
+            "--collection-date",
+            parser=common.date_param,
+            metavar="DATE",
+            help="The day the banks collect (at least the pre-notification period, "
+            "14 days, after --date).",
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", metavar="FILE.xml", help="The pain.008 file to write (new).")
+    ],
+    body: Annotated[
+        str | None,
+        typer.Option("--body", help="Collecting body [default: the one with a [sepa] table]."),
+    ] = None,
+    date: DateOpt = None,
+    actor: ActorOpt = None,
+    json_out: JsonOpt = False,
+):
+    """Write one SEPA direct-debit file (pain.008.001.02) collecting the balance of
+    every unpaid dues invoice of the year whose payer has a valid mandate (the
+    holder's, or the employer's for an invoice billed to it), never an invoice
+    already in a batch. FRST for a mandate's first collection, RCUR after; the
+    end-to-end id of each debit is the invoice number. The file is validated against
+    the pain.008.001.02 schema before it is written, and never overwritten. The
+    invoices are then pending_collection (invoice show/list) and not reminded until
+    `bank import` of the statement pays them or a return (`bank reject`) puts them
+    back to unpaid.
+
+    Example: certcli dues debit --year 2027 --collection-date 2027-02-05 --out sdd.xml
+    """
+    from certcli.domain import debits
+    from certcli.rules.money import format_eur
+
+    store = common.store(actor=actor, date=date)
+    result = debits.collect(
+        store,
+        year=year,
+        collection_date=collection_date,
+        out=out,
+        date=common.day(date),
+        body=body,
+    )
+    if json_out:
+        common.emit_json(result)
+        return
+    if not result["count"]:
+        common.say(
+            f"Nothing to collect: no unpaid {year} dues invoice outside a batch has a valid "
+            "mandate; no file written."
+        )
+        return
+    common.say(
+        f"{result['file']}: {result['count']} debit(s), {format_eur(result['total'])}, "
+        f"collected on {result['collection_date']} ({result['first']} first, "
+        f"{result['recurring']} recurring): {', '.join(result['invoices'])}"
+    )

@@ -31,7 +31,7 @@ def _print(invoice) -> None:
             ("amount", invoice.amount),
             ("paid", invoice.paid),
             ("left to pay", invoice.due),
-            ("status", invoice.status),
+            ("status", invoice.shown_status),
             ("issued", invoice.issued_on),
             ("due", invoice.due_on),
             ("certificate", invoice.certificate),
@@ -106,7 +106,7 @@ def invoice_list(
             i.label,
             i.amount,
             i.paid,
-            i.status,
+            i.shown_status,
         ]
         if unpaid:
             row += [i.due_on, i.reminder_level]

@@ -83,6 +83,7 @@ class Result:
     unmatched: list[dict] = field(default_factory=list)
     already: int = 0
     ignored: int = 0
+    returned: list[dict] = field(default_factory=list)  # direct debits returned (issue 13)
     version: str = ""
     dry_run: bool = False
 
@@ -92,6 +93,7 @@ class Result:
             "unmatched": self.unmatched,
             "already": self.already,
             "ignored": self.ignored,
+            "returned": self.returned,
             "version": self.version,
             "dry_run": self.dry_run,
         }
@@ -242,7 +244,7 @@ def import_statement(
 ) -> Result:
     """Import a statement (CAMT.053 or a mapped CSV) in one transaction (none
     written with `dry_run`)."""
-    from certcli.domain import invoices
+    from certcli.domain import debits, invoices
 
     version, lines = read_statement(path, format=format, body=body)
     result = Result(version=version, dry_run=dry_run)
@@ -250,6 +252,7 @@ def import_statement(
         with store.transaction():
             known = store.bank_known([line.reference for line in lines])
             book = _Book(store)
+            collections = debits.Collections(store)
             rows, payments = [], []
             for line in lines:
                 if not line.booked or (not line.credit and not line.return_code):
@@ -260,13 +263,40 @@ def import_statement(
                     continue
                 known.add(line.reference)
                 amount = money.as_str(line.amount if line.credit else -line.amount)
-                invoice, reason = match_line(store, book, line)
+                debit = collections.line(store, book, line, date=date)
+                method = "virement"
+                if debit is not None and debit[0] == "returned":
+                    _, item, reason = debit
+                    result.returned.append(
+                        {
+                            "entry": line.reference,
+                            "invoice": item["invoice"],
+                            "amount": amount,
+                            "reason": line.return_code,
+                        }
+                    )
+                    rows.append(
+                        {
+                            **_row(store, line, amount, None, reason, date),
+                            "status": "matched",
+                            "invoice_id": item["invoice_id"],
+                            "matched_on": date.isoformat(),
+                        }
+                    )
+                    continue
+                if debit is not None and debit[0] == "collected":
+                    invoice, reason = _exact(debit[1], money.cents(line.amount), line, "")
+                    method = "prelevement"
+                elif debit is not None:
+                    invoice, reason = None, debit[2]
+                else:
+                    invoice, reason = match_line(store, book, line)
                 if invoice is not None:
                     payments.append(
                         invoices.Payment(
                             invoice.number,
                             amount,
-                            "virement",
+                            method,
                             line.reference,
                             dt.date.fromisoformat(line.booked_on),
                         )
@@ -283,6 +313,8 @@ def import_statement(
             if rows:  # a statement imported again records nothing, not even its audit line
                 # the one payment rule, every payment of the statement at once
                 invoices.pay_many(store, payments)
+                # the direct debits returned, once their collections are recorded
+                collections.record_returns(store, date=date)
                 store.insert_many("bank_entries", rows)
                 store.audit(
                     "bank.import",

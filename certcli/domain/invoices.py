@@ -68,12 +68,25 @@ class Invoice:
     scheme: str | None = None
     reminder_level: int = 0  # the last reminder level sent (issue 12), 0 when none
     reminders: list[dict] = field(default_factory=list)  # each level sent (`get` only)
+    # in a SEPA debit batch, its collection awaited (issue 13): shown as the status
+    # pending_collection; the stored status stays open (nothing paid yet)
+    pending_collection: bool = False
     id: int | None = None
+
+    @property
+    def shown_status(self) -> str:
+        """The status `invoice show/list` print: pending_collection while an open
+        invoice waits on its direct debit."""
+        if self.status == "open" and self.pending_collection:
+            return "pending_collection"
+        return self.status
 
     def to_dict(self) -> dict:
         """The `invoice show --json` contract: amounts as '210.00'."""
         data = asdict(self)
         data.pop("id")
+        data.pop("pending_collection")
+        data["status"] = self.shown_status
         for key in ("amount", "paid", "due", "credited"):
             data[key] = money.as_str(data[key])
         if self.unit_price is not None:
@@ -176,6 +189,7 @@ def _from_row(store: Store, row, payments: list | None = None) -> Invoice:
         vat_rate=money.to_decimal(row["vat_rate"]) if row["vat_rate"] is not None else None,
         scheme=row["scheme"],
         reminder_level=int(row["reminder_level"] or 0),
+        pending_collection=bool("pending_collection" in row.keys() and row["pending_collection"]),
     )
 
 

@@ -12,7 +12,7 @@ REQUEST_LABELS = {
 }
 # A CQPT file is a candidature, examined by the funding body, not an instructor.
 CQPT_REQUEST_LABEL = "candidature"
-METHOD_LABELS = {"cheque": "chèque", "virement": "virement"}
+METHOD_LABELS = {"cheque": "chèque", "virement": "virement", "prelevement": "prélèvement"}
 PHASE_LABELS = {
     "prediag": "Pré-diagnostic",
     "proof": "Dossier de preuves",

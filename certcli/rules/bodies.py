@@ -85,6 +85,15 @@ class Invoicing:
 
 
 @dataclass(frozen=True)
+class Sepa:
+    """[sepa]: SEPA direct debit of the dues (`mandate add`, `dues debit`)."""
+
+    creditor_id: str  # the ICS (SEPA creditor identifier), stored compact: FR72ZZZ123456
+    rum_prefix: str  # the mandate references begin with it: {prefix}-{year}-{seq}
+    pre_notification_days: int = 14  # the debtor is told this many days before at least
+
+
+@dataclass(frozen=True)
 class ReminderLevel:
     """One level of the follow-up of an unpaid invoice ([[reminders.levels]]): sent
     `days` days after the due date, with its own letter template."""
@@ -166,6 +175,7 @@ class Body:
     accounts: Accounts = Accounts()
     mail: MailSender | None = None
     retention: Retention = Retention()
+    sepa: Sepa | None = None
     path: Path | None = None
     extra: dict = field(default_factory=dict)
 
@@ -217,10 +227,13 @@ def _check_numbers(body: Body) -> None:
         body.vat.number,
         body.invoicing.iban,
         body.invoicing.bic,
+        body.sepa,
     )
     if key in _checked:
         return
     _check_legal_numbers(body)
+    if body.sepa is not None:
+        check_creditor_id(body)
     from schwifty import BIC, IBAN
     from schwifty.exceptions import SchwiftyException
 
@@ -234,6 +247,28 @@ def _check_numbers(body: Body) -> None:
     except SchwiftyException as exc:
         raise SchemeError(f"{where}: field 'invoicing.bic' is not a valid BIC ({exc})") from None
     _checked.add(key)
+
+
+def check_creditor_id(body: Body) -> str:
+    """The body's SEPA creditor identifier (ICS), checked by python-stdnum (eu.at_02:
+    the ISO 7064 mod 97-10 check digits, as an IBAN's): a SchemeError naming the file
+    and the field when it fails; the compact identifier otherwise."""
+    from stdnum.eu import at_02
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    where = body.path.name if body.path else body.code
+    if body.sepa is None:
+        raise SchemeError(
+            f"{where}: no [sepa] table (creditor_id, the ICS): this body does not collect "
+            "by direct debit"
+        )
+    try:
+        return at_02.validate(body.sepa.creditor_id)
+    except StdnumError as exc:
+        raise SchemeError(
+            f"{where}: field 'sepa.creditor_id' is not a valid SEPA creditor identifier "
+            f"({body.sepa.creditor_id!r}: {exc})"
+        ) from None
 
 
 def _check_legal_numbers(body: Body) -> None:
@@ -423,6 +458,26 @@ def _mail(t: _Table) -> MailSender | None:
     return MailSender(from_name=t.text("from_name", ""), from_address=address)
 
 
+def _sepa(t: _Table, code: str) -> Sepa | None:
+    """[sepa] creditor_id, rum_prefix (default: the body code in capitals),
+    pre_notification_days (default 14); None without the section."""
+    if not t.table:
+        return None
+    unknown = sorted(set(t.table) - {"creditor_id", "rum_prefix", "pre_notification_days"})
+    if unknown:
+        t.fail(unknown[0], "is not a SEPA setting (creditor_id, rum_prefix, pre_notification_days)")
+    import re
+
+    prefix = t.text("rum_prefix", code.upper())
+    if not re.fullmatch(r"[A-Z0-9]{1,20}", prefix):
+        t.fail("rum_prefix", "must be 1 to 20 capital letters or digits")
+    return Sepa(
+        creditor_id=t.text("creditor_id").replace(" ", "").upper(),
+        rum_prefix=prefix,
+        pre_notification_days=t.integer("pre_notification_days", 14, minimum=1),
+    )
+
+
 def _accounts(t: _Table) -> Accounts:
     unknown = sorted(set(t.table) - set(ACCOUNT_FIELDS))
     if unknown:
@@ -453,6 +508,7 @@ KNOWN = {
     "accounts",
     "mail",
     "retention",
+    "sepa",
 }
 
 
@@ -475,6 +531,7 @@ def load(path: Path, table: dict) -> Body:
         accounts=_accounts(t.sub("accounts", required=False)),
         mail=_mail(t.sub("mail", required=False)),
         retention=_retention(t.sub("retention", required=False)),
+        sepa=_sepa(t.sub("sepa", required=False), t.text("code")),
         path=path,
         extra={k: v for k, v in table.items() if k not in KNOWN},
     )

@@ -10,7 +10,8 @@ from certcli.errors import ValidationError
 from certcli.rules import validators
 from certcli.rules.validators import quoted
 
-METHODS = ("cheque", "virement")  # how a fee or an invoice is paid
+# How a fee or an invoice is paid; prelevement: a SEPA direct debit (issue 13).
+METHODS = ("cheque", "virement", "prelevement")
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 # An optional sign (callers refuse what they must), digits, at most one separator.

@@ -25,6 +25,7 @@ from certcli.store.letters import LettersQueries
 from certcli.store.members import MembersQueries
 from certcli.store.outbox import OutboxQueries
 from certcli.store.privacy import PrivacyQueries
+from certcli.store.sepa import SepaQueries
 from certcli.store.stats import StatsQueries
 
 __all__ = ["SCHEMA_VERSION", "Store"]
@@ -42,6 +43,7 @@ class Store(
     ComplaintsQueries,
     InvoicesQueries,
     BankQueries,
+    SepaQueries,
     LettersQueries,
     OutboxQueries,
     PrivacyQueries,

@@ -22,7 +22,7 @@ from certcli.rules import dates
 from certcli.store import journal
 from certcli.store.dialect import like_escape
 
-SCHEMA_VERSION = 26  # number of migrations in store/migrations.py; a test keeps them equal
+SCHEMA_VERSION = 27  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
 
 # What sqlite3 binds: values by position, or by name for :name placeholders.

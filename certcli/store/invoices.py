@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from certcli.store.base import BaseStore
+from certcli.store.sepa import PENDING_SQL
 
 
 # "Dues already invoiced" for a certificate (the SQL expression naming it) and a year:
@@ -41,7 +42,8 @@ _INVOICE = (
     "(SELECT group_concat(p.amount, ' ') FROM payments p WHERE p.invoice_id = i.id) AS paid_list, "
     # the last reminder level sent (issue 12; 0 when none), off the unique pair's index
     "(SELECT coalesce(max(ir.level), 0) FROM invoice_reminders ir WHERE ir.invoice_id = i.id) "
-    "AS reminder_level "
+    "AS reminder_level, " + PENDING_SQL.format(invoice="i.id") + " AS pending_collection "
+    # in a SEPA debit batch, waiting on its collection (issue 13)
     "FROM invoices i "
     "LEFT JOIN certificates ce ON ce.id = i.certificate_id "
     "LEFT JOIN dossiers d ON d.id = i.dossier_id "
@@ -199,7 +201,8 @@ class InvoicesQueries(BaseStore):
             "LEFT JOIN invoice_reminders r ON r.id = (SELECT x.id FROM invoice_reminders x "
             "WHERE x.invoice_id = i.id ORDER BY x.level DESC LIMIT 1) "
             "WHERE i.kind = 'invoice' AND i.status = 'open' AND i.due_on IS NOT NULL "
-            "AND i.due_on < ?"
+            "AND i.due_on < ? AND NOT "
+            + PENDING_SQL.format(invoice="i.id")
             + (" AND i.id = ?" if invoice_id is not None else "")
             + " ORDER BY i.due_on, i.id",
             (as_of,) if invoice_id is None else (as_of, invoice_id),

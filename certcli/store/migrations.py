@@ -879,6 +879,62 @@ def m026_candidate_forgotten(db: Database) -> None:
     commands naming the candidate read them."""
     for column in ("forgotten_on", "forget_reason", "forgotten_by"):
         db.execute(f"ALTER TABLE candidates ADD COLUMN {column} TEXT")
+def m027_sepa_direct_debit(db: Database) -> None:
+    """SEPA direct debit of the dues (issue 13). A mandate (its unique reference, RUM,
+    the debtor's IBAN and BIC, who signed it: the holder or their employer) is added
+    once and revoked once (revoked_on), never edited. A debit batch is one
+    pain.008.001.02 file (its message id); each invoice it collects is one item, once
+    ever (the unique invoice_id: never an invoice in two batches), with its own
+    end-to-end id and its sequence (FRST, the mandate's first collection, or RCUR). A
+    returned or rejected debit is a new row of debit_returns (the reason code, the
+    bank entry), never an edit of the item: the invoice owes again."""
+    db.execute("""CREATE TABLE mandates (
+        id INTEGER PRIMARY KEY,
+        rum TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL,
+        candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+        payer TEXT NOT NULL CHECK (payer IN ('candidate', 'employer')),
+        company_id INTEGER REFERENCES companies(id),
+        debtor TEXT NOT NULL,
+        iban TEXT NOT NULL,
+        bic TEXT,
+        signed_on TEXT NOT NULL,
+        created_on TEXT NOT NULL,
+        revoked_on TEXT,
+        actor TEXT NOT NULL
+    )""")
+    db.execute("CREATE INDEX mandates_candidate ON mandates(candidate_id)")
+    db.execute("""CREATE TABLE debit_batches (
+        id INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        file TEXT NOT NULL,
+        collection_date TEXT NOT NULL,
+        created_on TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        total TEXT NOT NULL,
+        actor TEXT NOT NULL
+    )""")
+    db.execute("""CREATE TABLE debit_items (
+        id INTEGER PRIMARY KEY,
+        batch_id INTEGER NOT NULL REFERENCES debit_batches(id),
+        invoice_id INTEGER NOT NULL UNIQUE REFERENCES invoices(id),
+        mandate_id INTEGER NOT NULL REFERENCES mandates(id),
+        end_to_end TEXT NOT NULL UNIQUE,
+        sequence TEXT NOT NULL CHECK (sequence IN ('FRST', 'RCUR')),
+        amount TEXT NOT NULL
+    )""")
+    db.execute("CREATE INDEX debit_items_mandate ON debit_items(mandate_id)")
+    db.execute("""CREATE TABLE debit_returns (
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL UNIQUE REFERENCES debit_items(id),
+        returned_on TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        entry TEXT,
+        recorded_on TEXT NOT NULL,
+        actor TEXT NOT NULL
+    )""")
 
 
 def apply(conn) -> None:
