@@ -126,9 +126,10 @@ def test_mandate_add_list_revoke(cli, store, office):
     assert [m["rum"] for m in listed] == [lea["rum"], paul["rum"]]
     revoked = cli.json("mandate", "revoke", lea["rum"], "--date", "2027-01-05")
     assert revoked["status"] == "revoked" and revoked["revoked_on"] == "2027-01-05"
-    assert "revoked on 2027-01-05 already" in cli.fails(
-        "mandate", "revoke", str(lea["id"]), "--date", "2027-01-06"
-    ).stderr
+    assert (
+        "revoked on 2027-01-05 already"
+        in cli.fails("mandate", "revoke", str(lea["id"]), "--date", "2027-01-06").stderr
+    )
 
 
 def test_iban_checksum_failure_refused(cli, store, unchanged):
@@ -298,9 +299,12 @@ def test_bank_reject(cli, office, tmp_path, unchanged):
     assert done["invoice"] == office["lea"] and done["reason"] == "MS02"
     assert done["status"] == "open" and done["due"] == "360.00"
     assert cli.json("invoice", "show", office["lea"])["status"] == "open"
-    assert "returned already" in cli.fails(
-        "bank", "reject", office["lea"], "--reason", "AM04", "--date", "2027-02-07"
-    ).stderr
+    assert (
+        "returned already"
+        in cli.fails(
+            "bank", "reject", office["lea"], "--reason", "AM04", "--date", "2027-02-07"
+        ).stderr
+    )
     # a collection credited, then rejected by its bank entry
     _import(cli, tmp_path, [entry("2027020500020", _collected(office["paul"], "180.00"),
                                   booked="2027-02-05")])  # fmt: skip
