@@ -176,9 +176,10 @@ def collect(
         numbers = [row["number"] for row, _, _ in items]
         store.audit(
             "dues.debit",
-            "debit_batch",
-            message_id,
+            "dues",
+            str(year),
             {
+                "message_id": message_id,
                 "file": out.name,
                 "year": year,
                 "collection_date": collection_date.isoformat(),

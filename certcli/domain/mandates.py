@@ -201,8 +201,8 @@ def add(
         )
         store.audit(
             "mandate.add",
-            "mandate",
-            rum,
+            "candidate",
+            candidate_id,
             {"rum": rum, "candidate_id": candidate_id, "payer": payer, "iban": iban, "bic": bic},
             date,
         )
@@ -242,5 +242,5 @@ def revoke(store: Store, ref: str, *, date: dt.date) -> Mandate:
                 f"mandate {row['rum']} was signed on {row['signed_on']}, after {date}"
             )
         store.update("mandates", row["id"], {"revoked_on": date.isoformat()})
-        store.audit("mandate.revoke", "mandate", row["rum"], {"rum": row["rum"]}, date)
+        store.audit("mandate.revoke", "candidate", row["candidate_id"], {"rum": row["rum"]}, date)
         return _from_row(store.mandate(row["id"]))
