@@ -29,7 +29,9 @@ def test_catalog_lists_every_builtin_with_its_needs(cli):
     listed = {t["name"]: t for t in cli.json("letters", "list")}
     # A session's papers (commission papers, commission minutes: tests/test_letters_papers.py).
     papers = {"dossier-seance", "proces-verbal"}
-    assert set(listed) == set(EXPECTED) | papers
+    # A direct debit's pre-notification (dues debit --letter: tests/test_sepa.py).
+    debit = {"prenotification-prelevement"}
+    assert set(listed) == set(EXPECTED) | papers | debit
     assert all(listed[name]["needs"] == "session" for name in papers)
     for name, (option, _, _) in EXPECTED.items():
         assert listed[name]["needs"] == option.removeprefix("--")

@@ -24,7 +24,7 @@ def test_payment_method_rule():
     assert money.payment_method("Chèque") == "cheque"
     assert money.payment_method(" VIREMENT ") == "virement"
     with pytest.raises(
-        ValidationError, match=r"invalid method 'carte' \(one of: cheque, virement\)"
+        ValidationError, match=r"invalid method 'carte' \(one of: cheque, virement, prelevement\)"
     ):
         money.payment_method("carte")
 
@@ -44,7 +44,7 @@ def test_both_payments_check_the_method_the_same_way(cli, store, unchanged, payi
     args = paying(cli, store)
     with unchanged():
         err = cli.fails(*args, "--method", "carte").stderr
-    assert err.strip() == "Error: invalid method 'carte' (one of: cheque, virement)"
+    assert err.strip() == "Error: invalid method 'carte' (one of: cheque, virement, prelevement)"
     before = len(store.all("SELECT id FROM payments"))
     cli.ok(*args, "--method", "Chèque")
     methods = [r["method"] for r in store.all("SELECT method FROM payments ORDER BY id")]

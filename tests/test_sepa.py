@@ -313,3 +313,24 @@ def test_bank_reject(cli, office, tmp_path, unchanged):
     assert done["invoice"] == office["paul"] and done["status"] == "open"
     paul = cli.json("invoice", "show", office["paul"])
     assert paul["due"] == "180.00" and paul["payments"][-1]["kind"] == "refund"
+
+
+def test_debit_letter_prenotification(cli, office, tmp_path):
+    from letter_office import visible_text
+
+    result = cli.json(
+        "dues", "debit", "--year", "2027", "--collection-date", "2027-02-05",
+        "--out", tmp_path / "sdd.xml", "--date", TODAY, "--letter", "--format", "html",
+        "--letters-out", tmp_path / "letters",
+    )  # fmt: skip
+    assert result["count"] == 2 and len(result["files"]) == 2 and result["skipped"] == []
+    lea = next(Path(f) for f in result["files"] if office["lea"] in Path(f).read_text())
+    text = visible_text(lea)
+    for wanted in ("360,00", "5 février 2027", "OPQTECC-2026-000001", "FR72ZZZ123456",
+                   "premier prélèvement", office["lea"]):  # fmt: skip
+        assert wanted in text, wanted
+    # an invoice in no batch has no pre-notification
+    assert "waits on no SEPA direct debit" in cli.fails(
+        "letters", "render", "prenotification-prelevement", "--invoice", office["zoe"],
+        "--date", TODAY, "--format", "html", "--out", tmp_path / "other",
+    ).stderr  # fmt: skip

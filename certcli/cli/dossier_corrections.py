@@ -58,7 +58,9 @@ def dossier_unreceive(
 def dossier_refund(
     ref: RefArg,
     amount: Annotated[str, typer.Option("--amount", help="Amount paid back, e.g. 480.00.")],
-    method: Annotated[str, typer.Option("--method", help="cheque or virement.")],
+    method: Annotated[
+        str, typer.Option("--method", help="cheque, virement or prelevement (a SEPA direct debit).")
+    ],
     reason: ReasonOpt,
     reference: Annotated[
         str | None, typer.Option("--reference", help="Cheque number or transfer reference.")

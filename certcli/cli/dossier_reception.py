@@ -87,7 +87,9 @@ def _print_missing(state) -> None:
 def dossier_pay(
     ref: common.DossierRefArg,
     amount: Annotated[str, typer.Option("--amount", help="Amount received, e.g. 480.00.")],
-    method: Annotated[str, typer.Option("--method", help="cheque or virement.")],
+    method: Annotated[
+        str, typer.Option("--method", help="cheque, virement or prelevement (a SEPA direct debit).")
+    ],
     reference: Annotated[
         str | None, typer.Option("--reference", help="Cheque number or transfer reference.")
     ] = None,

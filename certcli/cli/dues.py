@@ -189,6 +189,25 @@ def dues_debit(
         str | None,
         typer.Option("--body", help="Collecting body [default: the one with a [sepa] table]."),
     ] = None,
+    letter: Annotated[
+        bool,
+        typer.Option(
+            "--letter",
+            help="Also render the pre-notification letter (prenotification-prelevement: "
+            "amount, collection date, RUM, ICS) of every invoice collected; see "
+            "--one-file, --format, --letters-out, --templates.",
+        ),
+    ] = False,
+    one_file: Annotated[
+        bool,
+        typer.Option("--one-file", help="With --letter: one combined file of every letter."),
+    ] = False,
+    fmt: common.FormatOpt = "pdf",
+    letters_out: Annotated[
+        Path,
+        typer.Option("--letters-out", metavar="DIR", help="Folder for the letters."),
+    ] = Path("letters"),
+    templates: common.TemplatesOpt = None,
     date: DateOpt = None,
     actor: ActorOpt = None,
     json_out: JsonOpt = False,
@@ -201,24 +220,43 @@ def dues_debit(
     the pain.008.001.02 schema before it is written, and never overwritten. The
     invoices are then pending_collection (invoice show/list) and not reminded until
     `bank import` of the statement pays them or a return (`bank reject`) puts them
-    back to unpaid.
+    back to unpaid. --letter renders each debtor's pre-notification (asked for in
+    the batch's transaction, rendered after it; JSON adds "files" and "skipped").
 
     Example: certcli dues debit --year 2027 --collection-date 2027-02-05 --out sdd.xml
     """
     from certcli.domain import debits
+    from certcli.letters.follow_up import Batch
     from certcli.rules.money import format_eur
 
+    if one_file and not letter:
+        from certcli.errors import ValidationError
+
+        raise ValidationError("--one-file is for the letters: add --letter")
     store = common.store(actor=actor, date=date)
-    result = debits.collect(
-        store,
-        year=year,
-        collection_date=collection_date,
-        out=out,
-        date=common.day(date),
-        body=body,
+    day = common.day(date)
+    batch = Batch(
+        letter, fmt, letters_out, templates, one_file=one_file, on_pending=common.report_pending
     )
+    if batch.wanted:
+        common.complete_pending(store)  # a killed run's letters first
+    with batch.step(store):
+        result = debits.collect(
+            store,
+            year=year,
+            collection_date=collection_date,
+            out=out,
+            date=day,
+            body=body,
+            before_write=lambda numbers: batch.ask(
+                store, "prenotification-prelevement", invoices=numbers, date=day
+            ),
+        )
+    if letter:
+        result = {**result, "files": batch.files, "skipped": batch.skipped}
     if json_out:
         common.emit_json(result)
+        _debit_letters_done(batch)
         return
     if not result["count"]:
         common.say(
@@ -231,3 +269,24 @@ def dues_debit(
         f"collected on {result['collection_date']} ({result['first']} first, "
         f"{result['recurring']} recurring): {', '.join(result['invoices'])}"
     )
+    for path in batch.files:
+        common.say(f"Letters: {path}" if one_file else f"Letter: {path}")
+    for skipped in batch.skipped:
+        common.say(f"skipped the letter of {skipped['invoice']}: {skipped['reason']}")
+    _debit_letters_done(batch)
+
+
+def _debit_letters_done(batch) -> None:
+    """A pre-notification not rendered fails the command (exit 1) once the result is
+    printed: the batch and its file stand."""
+    from certcli.errors import CertcliError
+
+    if batch.error:
+        raise CertcliError(batch.error)
+    if batch.skipped:
+        numbers = ", ".join(s["invoice"] for s in batch.skipped)
+        raise CertcliError(
+            f"{len(batch.skipped)} pre-notification(s) not rendered, the debit file is "
+            f"written: {numbers} (no postal address); add it and render them with `certcli "
+            "letters render prenotification-prelevement --invoice NUM`"
+        )

@@ -149,7 +149,9 @@ def invoice_show(number: NumberArg, json_out: JsonOpt = False):
 def invoice_pay(
     number: NumberArg,
     amount: Annotated[str, typer.Option("--amount", help="Amount received, e.g. 105.00.")],
-    method: Annotated[str, typer.Option("--method", help="cheque or virement.")],
+    method: Annotated[
+        str, typer.Option("--method", help="cheque, virement or prelevement (a SEPA direct debit).")
+    ],
     reference: Annotated[
         str | None, typer.Option("--reference", help="Cheque number or transfer reference.")
     ] = None,
@@ -216,7 +218,9 @@ ReasonOpt = Annotated[
 def invoice_refund(
     number: NumberArg,
     amount: Annotated[str, typer.Option("--amount", help="Amount paid back, e.g. 105.00.")],
-    method: Annotated[str, typer.Option("--method", help="cheque or virement.")],
+    method: Annotated[
+        str, typer.Option("--method", help="cheque, virement or prelevement (a SEPA direct debit).")
+    ],
     reason: ReasonOpt,
     reference: Annotated[
         str | None, typer.Option("--reference", help="Cheque number or transfer reference.")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,8 +97,11 @@ def collect(
     out: Path,
     date: dt.date,
     body: str | None = None,
+    before_write: Callable[[list[str]], None] | None = None,
 ) -> dict:
-    """Write the pain.008.001.02 file collecting the year's dues (module docstring)."""
+    """Write the pain.008.001.02 file collecting the year's dues (module docstring);
+    `before_write(numbers)` runs in the batch's transaction before the file is
+    written (the pre-notification letters asked for)."""
     from certcli.domain import invoices, mandates
 
     creditor = mandates.creditor(body)
@@ -189,6 +193,8 @@ def collect(
             },
             date,
         )
+        if before_write is not None:
+            before_write(numbers)
         _write(out, xml)
     return {
         "file": str(out),

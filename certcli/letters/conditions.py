@@ -180,6 +180,16 @@ def _certificate_valid(context: LetterContext) -> str | None:
     return None
 
 
+def _debit_pending(context: LetterContext) -> str | None:
+    if "debit" not in context.data:
+        number = context.data["invoice"]["number"]
+        return (
+            f"invoice {number} waits on no SEPA direct debit (not in a `dues debit` batch, "
+            "or returned): no pre-notification to send"
+        )
+    return None
+
+
 # A template's `when` header names one of these: the letter goes out only then. Each
 # condition is about one kind of record.
 CONDITIONS = {
@@ -195,6 +205,7 @@ CONDITIONS = {
     "certificate-withdrawn": ("certificate", _certificate_withdrawn),
     "certificate-valid": ("certificate", _certificate_valid),
     "payable": ("invoice", _payable),
+    "debit-pending": ("invoice", _debit_pending),
 }
 WORKFLOWS = ("opqtecc", "cqpt")
 

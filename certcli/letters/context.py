@@ -764,6 +764,9 @@ def for_invoice(store: Store, number: str, date: dt.date) -> LetterContext:
         for r in store.invoice_reminders(row["id"])
         if r["sent_on"] < date.isoformat()
     ]
+    debit = _debit(store, row["id"], scheme_code)
+    if debit is not None:
+        ctx["debit"] = debit
     context = LetterContext(
         "invoice", row["number"], ctx, row["candidate_id"], invoice_id=row["id"]
     )
@@ -777,6 +780,28 @@ def for_invoice(store: Store, number: str, date: dt.date) -> LetterContext:
         context.dossier_id = dossier["id"]
     ctx["references"].append(("Avoir" if row["kind"] == "credit" else "Facture", row["number"]))
     return context
+
+
+def _debit(store: Store, invoice_id: int, scheme_code: str) -> dict | None:
+    """The SEPA direct debit an invoice waits on (issue 13), for its pre-notification
+    (`prenotification-prelevement`): amount, collection date, the mandate's RUM, the
+    body's creditor identifier (ICS); None when it is in no batch or was returned."""
+    item = store.debit_item(invoice_id=invoice_id)
+    if item is None or item["return_id"] is not None:
+        return None
+    body = schemes.get(scheme_code).body
+    iban = item["mandate_iban"]
+    return {
+        "amount": to_decimal(item["amount"]),
+        "collection_date": _date(item["collection_date"]),
+        "rum": item["rum"],
+        "creditor_id": body.sepa.creditor_id if body.sepa else "",
+        "creditor": body.legal.name,
+        "sequence": item["sequence"],
+        "signed_on": _date(item["mandate_signed_on"]),
+        "iban_masked": f"{iban[:4]} **** **** {iban[-4:]}",
+        "end_to_end": item["end_to_end"],
+    }
 
 
 # A record's reference: a dossier's ref, a certificate or invoice number, a candidate id.

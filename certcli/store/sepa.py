@@ -25,6 +25,7 @@ _MANDATE = (
 
 _ITEM = (
     "SELECT d.*, i.number AS invoice, i.status AS invoice_status, m.rum, "
+    "m.iban AS mandate_iban, m.signed_on AS mandate_signed_on, "
     "b.message_id, b.collection_date, r.id AS return_id, r.reason AS return_reason "
     "FROM debit_items d JOIN invoices i ON i.id = d.invoice_id "
     "JOIN mandates m ON m.id = d.mandate_id JOIN debit_batches b ON b.id = d.batch_id "
