@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 from test_domain_cqpt import cqpt_dossier, evaluate, evaluator
 
-from certcli.domain import attendance, bank, dossiers, instructors, invoices, members, sessions
+from certcli.domain import (
+    attendance,
+    bank,
+    debits,
+    dossiers,
+    instructors,
+    invoices,
+    mandates,
+    members,
+    sessions,
+)
 from certcli.letters import context, mail
 from certcli.rules import schemes
 
@@ -30,6 +40,8 @@ TIED = {
     ("outbox", "status"): mail.STATUSES,
     ("bank_entries", "kind"): bank.KINDS,
     ("bank_entries", "status"): bank.STATUSES,
+    ("mandates", "payer"): mandates.PAYERS,
+    ("debit_items", "sequence"): debits.SEQUENCES,
 }
 
 
