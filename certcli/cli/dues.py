@@ -208,6 +208,8 @@ def dues_debit(
         typer.Option("--letters-out", metavar="DIR", help="Folder for the letters."),
     ] = Path("letters"),
     templates: common.TemplatesOpt = None,
+    email: common.EmailOpt = False,
+    post: common.PostOpt = False,
     date: DateOpt = None,
     actor: ActorOpt = None,
     json_out: JsonOpt = False,
@@ -221,7 +223,8 @@ def dues_debit(
     invoices are then pending_collection (invoice show/list) and not reminded until
     `bank import` of the statement pays them or a return (`bank reject`) puts them
     back to unpaid. --letter renders each debtor's pre-notification (asked for in
-    the batch's transaction, rendered after it; JSON adds "files" and "skipped").
+    the batch's transaction, rendered after it; JSON adds "files" and "skipped");
+    --email e-mails each one's PDF through the outbox (JSON: "emailed", "not_emailed").
 
     Example: certcli dues debit --year 2027 --collection-date 2027-02-05 --out sdd.xml
     """
@@ -236,8 +239,16 @@ def dues_debit(
     store = common.store(actor=actor, date=date)
     day = common.day(date)
     batch = Batch(
-        letter, fmt, letters_out, templates, one_file=one_file, on_pending=common.report_pending
+        letter,
+        fmt,
+        letters_out,
+        templates,
+        one_file=one_file,
+        email=email,
+        post=post,
+        on_pending=common.report_pending,
     )
+    letter = batch.wanted
     if batch.wanted:
         common.complete_pending(store)  # a killed run's letters first
     with batch.step(store):
@@ -254,6 +265,8 @@ def dues_debit(
         )
     if letter:
         result = {**result, "files": batch.files, "skipped": batch.skipped}
+    if email:
+        result = {**result, "emailed": batch.emailed, "not_emailed": batch.not_emailed}
     if json_out:
         common.emit_json(result)
         _debit_letters_done(batch)
@@ -283,6 +296,11 @@ def _debit_letters_done(batch) -> None:
 
     if batch.error:
         raise CertcliError(batch.error)
+    if batch.not_emailed:
+        raise CertcliError(
+            f"{len(batch.not_emailed)} pre-notification(s) not e-mailed (the debit file is "
+            "written): see `certcli mail queue`, `certcli mail flush` retries the queued ones"
+        )
     if batch.skipped:
         numbers = ", ".join(s["invoice"] for s in batch.skipped)
         raise CertcliError(
