@@ -377,7 +377,6 @@ class Collections:
             )
         return "collected", found, None
 
-
     def record_returns(self, store: Store, *, date: dt.date) -> None:
         """Record the returns met, after the statement's payments (a collection and
         its return in one statement: the collection paid, then taken back)."""

@@ -71,7 +71,12 @@ class StatsQueries(BaseStore):
         )
 
     def pending_collection_ids(self) -> set[int]:
-        """The invoices whose balance is in a SEPA direct debit batch not yet
-        collected (issue 13): none until direct debits are recorded; their store
-        fills this in."""
-        return set()
+        """The open invoices whose balance is in a SEPA direct debit batch not yet
+        collected or returned (issue 13; store/sepa.PENDING_SQL, the one rule)."""
+        from certcli.store.sepa import PENDING_SQL
+
+        rows = self.all(
+            "SELECT i.id FROM invoices i WHERE i.kind = 'invoice' AND i.status = 'open' AND "
+            + PENDING_SQL.format(invoice="i.id")
+        )
+        return {row["id"] for row in rows}
