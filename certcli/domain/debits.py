@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from certcli.store import Store
 
 SCHEMA = "pain.008.001.02"
-# A debit's sequence type (debit_items.sequence, m024): a mandate's first collection, or after.
+# A debit's sequence type (debit_items.sequence, m027): a mandate's first collection, or after.
 SEQUENCES = ("FRST", "RCUR")
 
 # The ISO 20022 return and reject reasons a French bank gives most (ExternalReturnReason1Code).

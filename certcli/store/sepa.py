@@ -1,4 +1,4 @@
-"""SQL for SEPA direct debit (issue 13, m024): mandates, debit batches, the invoice
+"""SQL for SEPA direct debit (issue 13, m027): mandates, debit batches, the invoice
 each batch collects and the debits returned."""
 
 from __future__ import annotations
