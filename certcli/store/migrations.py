@@ -881,6 +881,7 @@ def m026_candidate_forgotten(db: Database) -> None:
         db.execute(f"ALTER TABLE candidates ADD COLUMN {column} TEXT")
 
 
+@migrations()
 def m027_sepa_direct_debit(db: Database) -> None:
     """SEPA direct debit of the dues (issue 13). A mandate (its unique reference, RUM,
     the debtor's IBAN and BIC, who signed it: the holder or their employer) is added
