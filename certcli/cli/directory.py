@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -59,3 +61,50 @@ def directory_export(to: common.ExportTo, as_of: AsOfOpt = None):
     from certcli.domain import directory
 
     to.write(directory.export(common.store(), to.format, as_of=common.day(as_of), excel=to.excel))
+
+
+@app.command("site")
+def directory_site(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", metavar="DIR", help="Folder to write the site in (created if missing)."
+        ),
+    ],
+    date: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--date",
+            parser=common.date_param,
+            metavar="DATE",
+            help="The day the site's statuses and directory are computed for [default: today].",
+        ),
+    ] = None,
+    templates: common.TemplatesOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the site already in DIR.")
+    ] = False,
+    json_out: JsonOpt = False,
+):
+    """Write the public directory as a static site for any web host (works offline,
+    no external script or font): index.html (search by name, city or scheme, accents
+    and case ignored), one page per listed holder (titulaires/), verify.html (checks a
+    certificate number and its verification code), status.json (number -> scheme,
+    status and dates of every certificate, whatever the holder's consent; no personal
+    data, and each code only as a SHA-256 of number and code) and documents/ (the
+    PDFs of `certcli documents`). A DIR that is not empty needs --force.
+
+    Example: certcli directory site --out site --date 2026-11-25
+    """
+    from certcli.letters import site
+
+    result = site.write(
+        common.store(), out, date=common.day(date), templates_dir=templates, force=force
+    )
+    if json_out:
+        common.emit_json(result)
+        return
+    common.say(
+        f"{result['out']}: {result['holders']} holder page(s), "
+        f"{result['certificates']} certificate(s) in status.json, {len(result['files'])} files"
+    )

@@ -43,13 +43,21 @@ def search(
     certificate number (accents and case ignored), by last name. The words are
     matched in SQL, so a holder left out is never built; the periods of those listed
     are read in one query."""
+    return [entry for _, entry in listed(store, text, scheme=scheme, as_of=as_of)]
+
+
+def listed(
+    store: Store, text: str | None = None, *, scheme: str | None = None, as_of: dt.date
+) -> list[tuple[int, dict]]:
+    """search()'s entries, each with its holder's candidate id (the public site
+    groups one holder's certificates on one page; the id is never published)."""
     code = schemes.get(scheme).code if scheme else None
     rows = store.certificates(
         valid_on=as_of.isoformat(), scheme=code, consent=True, words=fold(text or "").split()
     )
     rows.sort(key=lambda r: (fold(r["last_name"]), fold(r["first_name"]), r["number"]))
     periods = store.periods_of([r["id"] for r in rows])
-    return [_entry(r, periods[r["id"]], as_of) for r in rows]
+    return [(r["candidate_id"], _entry(r, periods[r["id"]], as_of)) for r in rows]
 
 
 def export(store: Store, fmt: str, *, as_of: dt.date, excel: bool = False) -> str | bytes:

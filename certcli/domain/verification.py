@@ -33,6 +33,7 @@ KEY_BYTES = 32
 # Crockford's base32: no I, L, O, U, so a code read aloud or typed is unambiguous.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_CHARS = 10  # 50 bits, printed as two groups of five: 7K2QF-M9XRT
+SITE_DIGEST_CHARS = 32  # 128 bits of SHA-256 in status.json
 _TYPED = str.maketrans({"O": "0", "I": "1", "L": "1"})
 # What certificates.status_on says -> the public word.
 PUBLIC_STATUS = {
@@ -141,6 +142,27 @@ def current_code(store: Store, number: str, *, as_of: dt.date) -> str | None:
     return code(load_key(store), row["number"], period["start"], period["end"])
 
 
+def public_status(row, periods, suspensions, as_of: dt.date):
+    """(public status word, period shown) of a certificate on `as_of`: the one rule
+    of `certificate verify` and of the site's status.json. The period is None (and
+    the status `unknown`) when the certificate is not granted yet on that day."""
+    from certcli.domain import certificates
+
+    period = _period_on(periods, as_of)
+    if period is None:
+        return "unknown", None
+    return PUBLIC_STATUS[certificates.status_on(row, periods, as_of, suspensions)], period
+
+
+def site_digest(number: str, code_text: str) -> str:
+    """What the public site's status.json publishes for one verification code: a
+    SHA-256 of the number and the code (hex, first 32 characters), so that
+    verify.html can check a code typed by a visitor without the file revealing it.
+    verify.html computes the same digest in JavaScript (templates/_site-verify.js)."""
+    message = f"certcli-site-v1|{number}|{code_text}".encode()
+    return hashlib.sha256(message).hexdigest()[:SITE_DIGEST_CHARS]
+
+
 @dataclass
 class Verification:
     number: str
@@ -168,9 +190,7 @@ def verify(store: Store, number: str, *, as_of: dt.date, typed_code: str | None 
     if row is None:
         return Verification(shown, None, "unknown", None, None, False if wanted else None)
     periods = store.certificate_periods(row["id"])
-    suspensions = store.certificate_suspensions(row["id"])
-    status = PUBLIC_STATUS[certificates.status_on(row, periods, as_of, suspensions)]
-    period = _period_on(periods, as_of)
+    status, period = public_status(row, periods, store.certificate_suspensions(row["id"]), as_of)
     code_ok = None
     if wanted is not None:
         key = load_key(store)
@@ -179,7 +199,39 @@ def verify(store: Store, number: str, *, as_of: dt.date, typed_code: str | None 
             for p in periods
         )
     if period is None:  # not granted yet on that day: nothing to say about it
-        return Verification(row["number"], None, "unknown", None, None, code_ok)
+        return Verification(row["number"], None, status, None, None, code_ok)
     return Verification(
         row["number"], row["scheme"], status, period["start"], period["end"], code_ok
     )
+
+
+def published_statuses(store: Store, *, as_of: dt.date) -> dict[str, dict]:
+    """number -> {scheme, status, valid_from, valid_until, codes} for every certificate
+    granted by `as_of`, whatever the holder's consent, as `verify` answers for each
+    (public_status); `codes` holds site_digest() of each validity period's code (any
+    period's code proves an attestation genuine, as in verify), empty when the office
+    has no key. Nothing about the holder. Read in three queries, not three per
+    certificate."""
+    rows = store.certificates()
+    ids = [r["id"] for r in rows]
+    periods, suspensions = store.periods_of(ids), store.suspensions_of(ids)
+    key = load_key(store) if has_key(store) else None
+    found = {}
+    for row in rows:
+        status, period = public_status(row, periods[row["id"]], suspensions[row["id"]], as_of)
+        if period is None:
+            continue  # not granted yet on that day: unknown, as verify says
+        number = row["number"]
+        found[number] = {
+            "scheme": row["scheme"],
+            "status": status,
+            "valid_from": period["start"],
+            "valid_until": period["end"],
+            "codes": []
+            if key is None
+            else [
+                site_digest(number, code(key, number, p["start"], p["end"]))
+                for p in periods[row["id"]]
+            ],
+        }
+    return dict(sorted(found.items()))

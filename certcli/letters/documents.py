@@ -83,6 +83,22 @@ def _planned(date: dt.date) -> list[tuple[Path, str, dict]]:
     return planned
 
 
+def listing(date: dt.date) -> list[dict]:
+    """{file, title, scheme} of every document `write` makes, in the same order: the
+    public site's links to them (scheme None for a body's fee grid)."""
+    found = []
+    for name, _, variables in _planned(date):
+        scheme = variables.get("scheme")
+        if scheme is None:
+            title = f"Grille tarifaire — {variables['body']['name']}"
+        else:
+            title = f"{variables['title']} — {scheme['name']}"
+        found.append(
+            {"file": name.name, "title": title, "scheme": scheme["code"] if scheme else None}
+        )
+    return found
+
+
 def write(
     out: Path, *, date: dt.date, templates_dir: Path | None = None, force: bool = False
 ) -> list[Path]:
