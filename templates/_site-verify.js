@@ -15,6 +15,8 @@
   var ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   var form = document.getElementById("verifier");
   var answer = document.getElementById("reponse");
+  var numberInput = document.getElementById("numero");
+  var codeInput = document.getElementById("code");
   var table = null;
 
   // SHA-256 (FIPS 180-4) of a UTF-8 string, as hex: no dependency, works offline.
@@ -112,13 +114,14 @@
     table = data;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      check(form.numero.value, form.code.value);
+      check(numberInput.value, codeInput.value);
     });
     var params = new URLSearchParams(window.location.search);
-    if (params.get("numero")) {
-      form.numero.value = params.get("numero");
-      form.code.value = params.get("code") || "";
-      check(form.numero.value, form.code.value);
+    // The attestation's QR code opens VERIFY_URL?n=NUMBER&c=CODE (body file's verify_url).
+    if (params.get("n")) {
+      numberInput.value = params.get("n");
+      codeInput.value = params.get("c") || "";
+      check(numberInput.value, codeInput.value);
     }
     form.setAttribute("data-ready", "1");
   }

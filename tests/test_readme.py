@@ -224,10 +224,16 @@ def test_ci_runs_the_readme_test_command_and_both_install_the_same_packages():
     # Each works on its own on a fresh machine: both start with the system packages.
     packages = _apt_packages(test_command)
     assert {"python3-venv", "libpango-1.0-0", "libharfbuzz-subset0"} <= packages
-    assert _apt_packages(demo) == packages
+    # The tests also need Debian's chromium (the public site in a browser); the demo does not.
+    assert "chromium" in packages
+    assert _apt_packages(demo) == packages - {"chromium"}
     assert demo.startswith("apt-get update") and test_command.startswith("apt-get update")
     assert "certcli --db demo.db demo" in demo and "pytest" in test_command
     # The README's command runs as it is; the PostgreSQL half (issue 17) follows it.
     lines = ci.rstrip().splitlines()
     assert test_command in lines
     assert "CERTCLI_TEST_DB=postgresql" in "\n".join(lines[lines.index(test_command) :])
+    # CI installs chromium before the test command and requires the browser tests to run.
+    before = "\n".join(lines[: lines.index(test_command)])
+    assert "apt-get install -y --no-install-recommends chromium" in before
+    assert "export CERTCLI_TEST_BROWSER=required" in before
