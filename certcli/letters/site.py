@@ -55,11 +55,19 @@ STATIC = {
 
 
 def _holders(store: Store, as_of: dt.date) -> list[dict]:
-    """The listed holders, each with their certificates, in the directory's order."""
+    """The listed holders, each with their certificates, in the directory's order;
+    each certificate's end of validity in French too (`valid_until_fr`, worded once
+    per day by the letters' date_fr, not once per page)."""
     from certcli.domain import directory
+    from certcli.letters.filters import date_fr
 
+    worded: dict[str, str] = {}
     by_id: dict[int, dict] = {}
     for candidate_id, entry in directory.listed(store, as_of=as_of):
+        until = entry["valid_until"]
+        if until is not None and until not in worded:
+            worded[until] = date_fr(until)
+        entry = {**entry, "valid_until_fr": worded.get(until)}
         holder = by_id.get(candidate_id)
         if holder is None:
             holder = by_id[candidate_id] = {
@@ -113,6 +121,7 @@ def write(
     from certcli.domain import verification
     from certcli.letters import catalog, render
     from certcli.letters import documents as docs
+    from certcli.letters.filters import date_fr
 
     out = Path(out)
     _prepare(out, force)
@@ -123,6 +132,7 @@ def write(
     listing = docs.listing(date)
     common = {
         "date": date,
+        "date_fr": date_fr(date),
         "schemes": sorted(
             {(c["scheme"], c["scheme_name"]) for h in holders for c in h["certificates"]}
         ),
