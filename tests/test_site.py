@@ -110,7 +110,7 @@ def test_a_folder_not_empty_needs_force_and_a_failure_writes_nothing(cli, store,
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")]
 
 
-def test_directory_site_loads_no_template_engine_for_help():
+def test_directory_site_help_names_its_files_and_force():
     result = Cli()("directory", "site", "--help")
     assert result.exit_code == 0
     assert "status.json" in result.stdout and "--force" in result.stdout
