@@ -85,3 +85,48 @@ def test_malformed_scheme_file_names_file_and_field(cli, tmp_path, monkeypatch):
     err = cli.fails("scheme", "show", "ECO").stderr
     assert "ECO.toml" in err and "validity_years" in err
     schemes._catalog.cache_clear()
+
+
+def test_parsed_catalog_is_cached_between_runs_and_never_stale(cqpt_toml, tmp_path, monkeypatch):
+    """The parsed catalog is kept in the user's cache folder (XDG_CACHE_HOME): a second
+    run reads it instead of the TOML, an edited file (even one of the same size) is
+    parsed again, and a catalog with an error is never cached."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    first = schemes.catalog()
+    (stored,) = (cache / "certcli").iterdir()
+    schemes._catalog.cache_clear()
+    parsed = []
+    monkeypatch.setattr(schemes, "_parse_catalog", lambda root: parsed.append(root))
+    assert schemes.catalog() == first and parsed == []  # read from the cache
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.setenv("CERTCLI_DATA", str(cqpt_toml.parent.parent))
+
+    text = cqpt_toml.read_text()
+    assert 'funder = "AUVICOM"' in text
+    cqpt_toml.write_text(text.replace('funder = "AUVICOM"', 'funder = "AUVICAM"'))  # same size
+    schemes._catalog.cache_clear()
+    assert schemes.get("CQPT").cqpt["funder"] == "AUVICAM"
+
+    cqpt_toml.write_text(text.replace('flat_amount = "300.00"', 'flat_amount = "lots"'))
+    for _ in range(2):  # the error each time, the cache left as it was
+        schemes._catalog.cache_clear()
+        with pytest.raises(schemes.SchemeError, match="cqpt.flat_amount"):
+            schemes.catalog()
+    assert [p.name for p in (cache / "certcli").iterdir()] == [stored.name]
+
+
+def test_unwritable_or_corrupt_cache_only_means_parsing_again(cqpt_toml, tmp_path, monkeypatch):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))  # mkdir fails: nothing cached
+    assert "CQPT" in schemes.catalog()
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    schemes._catalog.cache_clear()
+    schemes.catalog()
+    (stored,) = (cache / "certcli").iterdir()
+    stored.write_bytes(b"\x80garbage")
+    schemes._catalog.cache_clear()
+    assert schemes.get("CQPT").cqpt["funder"] == "AUVICOM"

@@ -6,7 +6,8 @@ secretariat editing its fee grid learns at once what it broke.
 
 from __future__ import annotations
 
-import tomllib
+import os
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -146,6 +147,8 @@ class _Reader:
 
 
 def _read_toml(path: Path) -> dict:
+    import tomllib
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -268,6 +271,17 @@ def _catalog(folder: str) -> dict[str, Scheme]:
     schemes_dir = root / "schemes"
     if not schemes_dir.is_dir():
         raise SchemeError(f"no scheme folder at {schemes_dir}")
+    key = _cache_key(root)
+    cached = _cache_read(root, key)
+    if cached is not None:
+        return cached
+    catalog = _parse_catalog(root)
+    _cache_write(root, key, catalog)
+    return catalog
+
+
+def _parse_catalog(root: Path) -> dict[str, Scheme]:
+    schemes_dir = root / "schemes"
     bodies = {}
     for path in sorted((root / "bodies").glob("*.toml")):
         body = _load_body(path)
@@ -279,6 +293,72 @@ def _catalog(folder: str) -> dict[str, Scheme]:
     if not catalog:
         raise SchemeError(f"no scheme file (*.toml) in {schemes_dir}")
     return catalog
+
+
+# The parsed catalog is cached between runs: parsing the TOML files and checking them
+# (tomllib, the body's e-mail address through email_validator) costs more than a whole
+# `dossier list --json`. The cache is keyed on the files' exact contents (so it is never
+# stale, however quickly a file is edited), certcli's version, Python's and the loader
+# modules' own stamps; a missing, unreadable, corrupt or unwritable cache only means
+# parsing again. A catalog with an error is never cached: the error is raised each time.
+_LOADER_MODULES = ("schemes.py", "bodies.py", "validators.py", "money.py")
+
+
+def _cache_path(root: Path) -> Path:
+    import zlib
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    name = f"catalog-{zlib.crc32(str(root.absolute()).encode()):08x}.pickle"
+    return Path(base) / "certcli" / name
+
+
+def _cache_key(root: Path) -> tuple | None:
+    from certcli import __version__
+
+    here = Path(__file__).parent
+    try:
+        code = tuple(
+            (st.st_mtime_ns, st.st_size) for st in (os.stat(here / m) for m in _LOADER_MODULES)
+        )
+        files = tuple(
+            (str(p), p.read_bytes())
+            for folder in ("bodies", "schemes")
+            for p in sorted((root / folder).glob("*.toml"))
+        )
+    except OSError:
+        return None  # the parser says which file cannot be read
+    return (__version__, sys.version, str(root.absolute()), code, files)
+
+
+def _cache_read(root: Path, key: tuple | None) -> dict[str, Scheme] | None:
+    if key is None:
+        return None
+    import pickle
+
+    try:
+        with _cache_path(root).open("rb") as handle:
+            stored_key, catalog = pickle.load(handle)
+    except Exception:  # absent, unreadable, truncated, from another version: parse again
+        return None
+    return catalog if stored_key == key else None
+
+
+def _cache_write(root: Path, key: tuple | None, catalog: dict[str, Scheme]) -> None:
+    if key is None:
+        return
+    import pickle
+
+    target = _cache_path(root)
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(pickle.dumps((key, catalog), protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(temporary, target)  # readers see the old file or the new, never half
+    except Exception:  # a read-only or full disk: the catalog is parsed next time too
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def catalog() -> dict[str, Scheme]:
