@@ -39,3 +39,54 @@ def test_wide_terminal_table_is_no_wider_than_its_content(monkeypatch, capsys):
     common.table(["id", "name"], [["1", "Léa Martin"]])
     widths = {len(line) for line in capsys.readouterr().out.splitlines()}
     assert max(widths) < 40
+
+
+def _both(monkeypatch, capsys, columns, rows, **titles):
+    """The table as printed (plain when it can be) and as rich prints it."""
+    common.table(columns, rows, **titles)
+    ours = capsys.readouterr().out
+    with monkeypatch.context() as m:
+        m.setattr(common, "_plain_table", lambda *args: None)
+        common.table(columns, rows, **titles)
+    return ours, capsys.readouterr().out
+
+
+def test_plain_table_is_rich_table_character_for_character(monkeypatch, capsys):
+    """Output that is not a terminal skips rich when the table fits: the same text."""
+    import random
+
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    pick = random.Random(20)
+    alphabet = "abcXYZ  0123-éÉçœ€\u202f\xa0’[b]…"
+    word = lambda n: "".join(pick.choice(alphabet) for _ in range(pick.randint(0, n)))  # noqa: E731
+    plain = 0
+    for _ in range(300):
+        columns = [word(8) or "c" for _ in range(pick.randint(1, 6))]
+        rows = [[word(14) for _ in columns] for _ in range(pick.randint(0, 4))]
+        if rows and pick.random() < 0.2:
+            rows[0][0] = None
+        titles = {
+            "title": pick.choice([None, "", word(30)]),
+            "caption": pick.choice([None, word(30)]),
+        }
+        ours, theirs = _both(monkeypatch, capsys, columns, rows, **titles)
+        assert ours == theirs, (columns, rows, titles)
+        plain += (
+            common._plain_table(
+                columns, [["" if c is None else c for c in r] for r in rows], **titles
+            )
+            is not None
+        )
+    assert plain > 50  # and many of them took the plain path
+
+
+def test_rich_lays_out_what_the_plain_table_cannot(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "30")
+    wide = [["2026-0001", "a holder with a long name indeed", "Zoë"]]
+    assert common._plain_table(["ref", "holder", "x"], wide, None, None) is None  # folds
+    assert common._plain_table(["ref"], [["two\nlines"]], None, None) is None
+    assert common._plain_table(["name"], [["山田"]], None, None) is None  # wide characters
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert common._plain_table(["ref"], [["1"]], None, None) is None  # colour asked for

@@ -422,13 +422,20 @@ _FOLD_WIDTH = 14  # the narrowest a folding text column gets
 def table(
     columns: list[str], rows: list[list], *, title: str | None = None, caption: str | None = None
 ) -> None:
-    """A rich table on stdout (rich is imported here, not at start-up)."""
+    """A rich table on stdout (rich is imported here, not at start-up).
+
+    Output that is not a terminal gets the same characters without rich when the
+    table needs none of its layout (see `_plain_table`)."""
+    texts = [["" if cell is None else printable_lines(cell) for cell in row] for row in rows]
+    plain = _plain_table(columns, texts, title, caption)
+    if plain is not None:
+        sys.stdout.write(plain)
+        return
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     grid = Table(title=title, caption=caption, show_lines=False, header_style="bold")
-    texts = [["" if cell is None else printable_lines(cell) for cell in row] for row in rows]
     needed = 1
     for index, column in enumerate(columns):
         longest = max((len(row[index]) for row in texts), default=0)
@@ -449,6 +456,104 @@ def table(
     # wraps the long lines, the data stays whole.
     console.width = max(console.width, needed)
     console.print(grid)
+
+
+# Characters rich draws one cell wide: printable ASCII, Latin-1 and Latin Extended
+# (accented names), and the typography of amounts and French text. Anything else
+# (wide or combining characters) goes through rich's own width tables.
+_ONE_CELL = frozenset(
+    [chr(i) for i in range(0x20, 0x7F)]
+    + [chr(i) for i in range(0xA0, 0x300) if i != 0xAD]
+    + list("\u2009\u202f\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u20ac")
+)
+
+
+def _console_width() -> int:
+    """The width rich gives a console (rich.console.Console.size, not a terminal):
+    the first standard stream that is a terminal, COLUMNS over it, else 80."""
+    import os
+
+    width = None
+    for fd in (0, 1, 2):
+        try:
+            width = os.get_terminal_size(fd).columns
+            break
+        except (AttributeError, ValueError, OSError):
+            pass
+    columns = os.environ.get("COLUMNS")
+    if columns is not None and columns.isdigit():
+        width = int(columns)
+    return width or 80
+
+
+def _plain_table(
+    columns: list[str], texts: list[list[str]], title: str | None, caption: str | None
+) -> str | None:
+    """The table exactly as rich prints it (box HEAVY_HEAD, no colour) on output that
+    is not a terminal, or None when rich must lay it out: on a terminal (bold
+    headers, dim caption), when the table is wider than the console (rich folds
+    columns), a cell spans lines, a character's width needs rich's tables, or the
+    title or caption would wrap. Importing rich and laying out 50 rows costs more
+    than the rest of a listing; a test compares the two outputs on many tables."""
+    import os
+
+    if (
+        sys.platform == "win32"
+        or os.environ.get("TTY_COMPATIBLE", "")
+        or "FORCE_COLOR" in os.environ
+        or not (getattr(sys.stdout, "encoding", "") or "").lower().startswith("utf")
+    ):
+        return None
+    try:
+        if sys.stdout.isatty():
+            return None
+    except ValueError:
+        return None
+    if any("[" in column for column in columns):
+        return None  # rich reads a header (and a title) as markup
+    widths = [len(column) for column in columns]
+    one_cell = _ONE_CELL.issuperset
+    for cells in (columns, *texts):
+        for index, cell in enumerate(cells):
+            if not one_cell(cell):
+                return None
+            if len(cell) > widths[index]:
+                widths[index] = len(cell)
+    total = 1 + sum(w + 3 for w in widths)
+    if total > _console_width():
+        return None
+    for text in (title, caption):
+        # A title or caption is wrapped by rich even when it fits: its spaces (and
+        # no-break spaces) at the ends and doubled inside may move.
+        if text and (
+            len(text) > total
+            or not one_cell(text)
+            or text != text.strip()
+            or "  " in text
+            or "[" in text  # markup to rich
+            or not text.isascii()
+            and any(ch.isspace() and ch != " " for ch in text)
+        ):
+            return None
+
+    def line(left: str, fill: str, cross: str, right: str) -> str:
+        return left + cross.join(fill * (w + 2) for w in widths) + right + "\n"
+
+    def row(edge: str, cells: list[str]) -> str:
+        inner = edge.join(f" {cell.ljust(w)} " for cell, w in zip(cells, widths, strict=True))
+        return f"{edge}{inner}{edge}\n"
+
+    def centred(text: str) -> str:
+        left = (total - len(text)) // 2
+        return (" " * left + text).ljust(total) + "\n"
+
+    out = [centred(title)] if title else []
+    out += [line("┏", "━", "┳", "┓"), row("┃", columns), line("┡", "━", "╇", "┩")]
+    out += [row("│", cells) for cells in texts]
+    out.append(line("└", "─", "┴", "┘"))
+    if caption:
+        out.append(centred(caption))
+    return "".join(out)
 
 
 def fields(pairs: list[tuple[str, object]], *, title: str | None = None) -> None:
