@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 COLUMNS = ("date", "amount", "credit", "debit", "reference", "remittance", "debtor")
 SETTINGS = ("delimiter", "decimal", "date_format", "encoding", "skip_lines", "columns")
-MAX_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -184,17 +183,10 @@ def read(path: Path, rules: Mapping) -> tuple[str, list[Line]]:
     import csv
     import io
 
-    from certcli.domain.camt import Line
+    from certcli.domain.camt import Line, read_bytes
 
     shown = path.name
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ValidationError(f"{shown}: larger than a bank statement can be (200 MB)")
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise ValidationError(f"{shown} is a folder, not a bank statement file") from None
-    except FileNotFoundError:
-        raise ValidationError(f"no file {path}") from None
+    data = read_bytes(path)
     encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else rules.encoding
     try:
         text = data.decode(encoding)

@@ -46,6 +46,20 @@ class Line:
     account: str | None  # the statement's account (IBAN)
 
 
+def read_bytes(path: Path) -> bytes:
+    """The bytes of the statement file at `path`, whatever its format; ValidationError
+    for a folder, a missing file or one larger than any bank statement."""
+    shown = path.name
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ValidationError(f"{shown}: larger than a bank statement can be (200 MB)")
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise ValidationError(f"{shown} is a folder, not a bank statement file") from None
+    except FileNotFoundError:
+        raise ValidationError(f"no file {path}") from None
+
+
 def read(path: Path) -> tuple[str, list[Line]]:
     """(version, lines) of the CAMT.053 statement at `path`; ValidationError names
     what is wrong with a file that is not one."""
@@ -53,14 +67,7 @@ def read(path: Path) -> tuple[str, list[Line]]:
     from defusedxml import ElementTree as SafeTree
 
     shown = path.name
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ValidationError(f"{shown}: larger than a bank statement can be (200 MB)")
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise ValidationError(f"{shown} is a folder, not a bank statement file") from None
-    except FileNotFoundError:
-        raise ValidationError(f"no file {path}") from None
+    data = read_bytes(path)
     try:
         root = SafeTree.fromstring(data)
     except DefusedXmlException:
