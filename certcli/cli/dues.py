@@ -119,7 +119,7 @@ def dues_call(
         result = {**result, "emailed": batch.emailed, "not_emailed": batch.not_emailed}
     if json_out:
         common.emit_json(result)
-        _letters_done(batch)
+        _letters_done(batch, _CALL)
         return
     if not result["invoiced"]:
         if result["already_invoiced"]:
@@ -138,31 +138,41 @@ def dues_call(
         ],
         caption=f"{result['count']} invoices, {format_eur(result['total'])}",
     )
+    _print_letters(batch, one_file)
+    _letters_done(batch, _CALL)
+
+
+# What each batch's letters are, what stands when one fails, and how to render it.
+_CALL = ("call letter", "the invoices are issued", "appel-cotisation")
+_PRENOTIFICATION = ("pre-notification", "the debit file is written", "prenotification-prelevement")
+
+
+def _print_letters(batch, one_file: bool) -> None:
     for path in batch.files:
         common.say(f"Letters: {path}" if one_file else f"Letter: {path}")
     for skipped in batch.skipped:
         common.say(f"skipped the letter of {skipped['invoice']}: {skipped['reason']}")
-    _letters_done(batch)
 
 
-def _letters_done(batch) -> None:
-    """A letter not rendered fails the command (exit 1) once the result is printed:
-    the invoices stand, the message says how to render what is missing."""
+def _letters_done(batch, what: tuple[str, str, str]) -> None:
+    """A letter not rendered or not e-mailed fails the command (exit 1) once the result
+    is printed: what the batch wrote stands, the message says how to finish."""
     from certcli.errors import CertcliError
 
+    letter, standing, template = what
     if batch.error:
         raise CertcliError(batch.error)
     if batch.not_emailed:
         raise CertcliError(
-            f"{len(batch.not_emailed)} call letter(s) not e-mailed (the invoices are issued): "
+            f"{len(batch.not_emailed)} {letter}(s) not e-mailed ({standing}): "
             "see `certcli mail queue`, `certcli mail flush` retries the queued ones"
         )
     if batch.skipped:
         numbers = ", ".join(s["invoice"] for s in batch.skipped)
         raise CertcliError(
-            f"{len(batch.skipped)} call letter(s) not rendered, the invoices are issued: "
-            f"{numbers} (no postal address); add it and render them with `certcli letters "
-            "render appel-cotisation --invoice NUM`"
+            f"{len(batch.skipped)} {letter}(s) not rendered, {standing}: {numbers} (no "
+            f"postal address); add it and render them with `certcli letters render "
+            f"{template} --invoice NUM`"
         )
 
 
@@ -269,7 +279,7 @@ def dues_debit(
         result = {**result, "emailed": batch.emailed, "not_emailed": batch.not_emailed}
     if json_out:
         common.emit_json(result)
-        _debit_letters_done(batch)
+        _letters_done(batch, _PRENOTIFICATION)
         return
     if not result["count"]:
         common.say(
@@ -282,29 +292,5 @@ def dues_debit(
         f"collected on {result['collection_date']} ({result['first']} first, "
         f"{result['recurring']} recurring): {', '.join(result['invoices'])}"
     )
-    for path in batch.files:
-        common.say(f"Letters: {path}" if one_file else f"Letter: {path}")
-    for skipped in batch.skipped:
-        common.say(f"skipped the letter of {skipped['invoice']}: {skipped['reason']}")
-    _debit_letters_done(batch)
-
-
-def _debit_letters_done(batch) -> None:
-    """A pre-notification not rendered fails the command (exit 1) once the result is
-    printed: the batch and its file stand."""
-    from certcli.errors import CertcliError
-
-    if batch.error:
-        raise CertcliError(batch.error)
-    if batch.not_emailed:
-        raise CertcliError(
-            f"{len(batch.not_emailed)} pre-notification(s) not e-mailed (the debit file is "
-            "written): see `certcli mail queue`, `certcli mail flush` retries the queued ones"
-        )
-    if batch.skipped:
-        numbers = ", ".join(s["invoice"] for s in batch.skipped)
-        raise CertcliError(
-            f"{len(batch.skipped)} pre-notification(s) not rendered, the debit file is "
-            f"written: {numbers} (no postal address); add it and render them with `certcli "
-            "letters render prenotification-prelevement --invoice NUM`"
-        )
+    _print_letters(batch, one_file)
+    _letters_done(batch, _PRENOTIFICATION)

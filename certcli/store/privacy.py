@@ -117,6 +117,25 @@ MIXED_TEXTS: tuple[tuple[str, str, str], ...] = (
     ("outbox", "error", f"id IN ({_OUTBOX})"),
 )
 
+# Columns set outright: (table, assignments, the rows). The free texts, then what
+# names the person in other words (an employer, a bank debtor, a letter's file, an
+# e-mail's address and bodies).
+_ERASURES: tuple[tuple[str, str, str], ...] = (
+    *(
+        (table, f'"{column}" = :erased', f'({where}) AND "{column}" IS NOT NULL')
+        for table, column, where in FREE_TEXTS
+    ),
+    (
+        "experiences",
+        "employer = :erased",
+        "candidate_id = :cid OR candidate_id IN (SELECT id FROM candidates "
+        "WHERE merged_into = :cid)",
+    ),
+    ("bank_entries", "debtor = :erased", f"invoice_id IN ({_INVOICES}) AND debtor IS NOT NULL"),
+    ("letters", "path = ''", f"id IN ({_LETTERS})"),
+    ("outbox", "to_addr = '', body_text = NULL, body_html = NULL", f"id IN ({_OUTBOX})"),
+)
+
 
 class PrivacyQueries(BaseStore):
     def person_tables(self, candidate_id: int) -> dict[str, list[dict[str, Any]]]:
@@ -179,11 +198,9 @@ class PrivacyQueries(BaseStore):
         for cid, columns in pseudonyms.items():
             self.update("candidates", cid, columns)
             count("candidates", 1)
-        for table, column, where in FREE_TEXTS:
+        for table, assignments, where in _ERASURES:
             cur = self.execute(
-                f'UPDATE {table} SET "{column}" = :erased '
-                f'WHERE ({where}) AND "{column}" IS NOT NULL',
-                {**params, "erased": erased},
+                f"UPDATE {table} SET {assignments} WHERE {where}", {**params, "erased": erased}
             )
             count(table, cur.rowcount)
         for table, column, where in MIXED_TEXTS:
@@ -197,29 +214,6 @@ class PrivacyQueries(BaseStore):
                 if new != row["v"]:
                     self.update(table, row["id"], {column: new})
                     count(table, 1)
-        cur = self.execute(
-            "UPDATE experiences SET employer = :erased WHERE candidate_id = :cid "
-            "OR candidate_id IN (SELECT id FROM candidates WHERE merged_into = :cid)",
-            {**params, "erased": erased},
-        )
-        count("experiences", cur.rowcount)
-        cur = self.execute(
-            f"UPDATE bank_entries SET debtor = :erased WHERE invoice_id IN ({_INVOICES}) "
-            "AND debtor IS NOT NULL",
-            {**params, "erased": erased},
-        )
-        count("bank_entries", cur.rowcount)
-        cur = self.execute(
-            f"UPDATE letters SET path = '' WHERE id IN ({_LETTERS})",
-            params,
-        )
-        count("letters", cur.rowcount)
-        cur = self.execute(
-            "UPDATE outbox SET to_addr = '', body_text = NULL, body_html = NULL "
-            f"WHERE id IN ({_OUTBOX})",
-            params,
-        )
-        count("outbox", cur.rowcount)
         for audit_id, details in audit_rows.items():
             self.execute("UPDATE audit_log SET details = ? WHERE id = ?", (details, audit_id))
             count("audit_log", 1)
