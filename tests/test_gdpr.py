@@ -312,3 +312,148 @@ def test_a_forgotten_person_is_never_filled_again(cli, store, unchanged):
         ):  # fmt: skip
             result = cli.fails(*args)
             assert f"candidate {cid} was forgotten on 2026-11-20" in result.stderr
+
+
+# -- the erasure journalled ------------------------------------------------------------
+def _erasures(store) -> list[dict]:
+    return [e for e in store.journal_entries() if e["kind"] == "erasure"]
+
+
+def _forgotten(cli, store, reason="demande de Zoé Quintard (zoe.quintard-gdpr@example.fr)"):
+    """A person refused on 2026-06-15 (with an e-mail), forgotten on 2026-11-20 for
+    `reason`, which names her: (candidate id, the erasure's entry)."""
+    import builders
+
+    cid = builders.addressed(store, first=FIRST, last=LAST, email=EMAIL, phone=PHONE)
+    refused(cli, store, cid=cid)
+    before = store.journal_entries()
+    cli.ok("candidate", "forget", cid, "--reason", reason, "--date", "2026-11-20")
+    after = store.journal_entries()
+    assert after[: len(before)] == before  # appended, nothing before it rewritten
+    (entry,) = [e for e in after[len(before) :] if e["kind"] == "erasure"]
+    return cid, entry
+
+
+def test_the_erasure_is_journalled_without_personal_data(cli, store):
+    from certcli.rules import journal as rules
+
+    cid, entry = _forgotten(cli, store)
+    assert (entry["ref"], entry["record"], entry["date"]) == (cid, str(cid), "2026-11-20")
+    # Its content is the day and the basis only: the free-text reason (which names
+    # her here) is not in it, nor hashed into it.
+    assert entry["content"] == rules.content_hash(
+        "erasure", {"forgotten_on": "2026-11-20", "basis": "request"}
+    )
+    assert entry == store.journal_entries()[-1] and len(_erasures(store)) == 1
+    text = json.dumps(store.journal_entries(), ensure_ascii=False)
+    for personal in (FIRST, LAST, EMAIL, PHONE, "demande"):
+        assert personal not in text, personal
+    out = cli.json("audit", "verify")
+    assert out["ok"] is True and out["entries"] == entry["seq"]
+    # A later event chains after it; the chain still verifies.
+    refused(cli, store, date="2026-10-15")
+    assert store.journal_entries()[-1]["seq"] > entry["seq"]
+    assert cli.json("audit", "verify")["ok"] is True
+
+
+def test_a_refused_forget_journals_nothing(cli, store, unchanged):
+    cid, _number = holder(cli, store, "2026-06-15", first="Valide", last="Titulaire")
+    with unchanged():
+        cli.fails("candidate", "forget", cid, "--reason", "x", "--date", "2026-11-20")
+    assert _erasures(store) == []
+
+
+def test_a_retention_erasure_is_journalled_with_its_rule(cli, store):
+    from certcli.rules import journal as rules
+
+    ref = refused(cli, store)
+    cid = store.one("SELECT candidate_id FROM dossiers WHERE ref = ?", (ref,))[0]
+    cli.ok("retention", "run", "--date", "2031-06-16")
+    (entry,) = _erasures(store)
+    assert (entry["ref"], entry["date"]) == (cid, "2031-06-16")
+    assert entry["content"] == rules.content_hash(
+        "erasure", {"forgotten_on": "2031-06-16", "basis": "refused_or_withdrawn_dossier_years"}
+    )
+    assert cli.json("audit", "verify")["ok"] is True
+
+
+@pytest.mark.sqlite_only("tampers with the SQLite file through the sqlite3 module")
+def test_the_erasure_entry_cannot_be_removed_silently(cli, store, db_path):
+    cid, entry = _forgotten(cli, store)
+    refused(cli, store, date="2026-10-15")  # entries after it: it is in the middle
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        raw.execute("DELETE FROM journal WHERE seq = ?", (entry["seq"],))
+        out = json.loads(cli("audit", "verify", "--json").stdout)
+        assert (out["ok"], out["broken_at"]) == (False, entry["seq"])
+        assert "missing from the chain" in out["problem"]
+    finally:
+        raw.close()
+
+
+@pytest.mark.sqlite_only("tampers with the SQLite file through the sqlite3 module")
+def test_the_last_erasure_entry_removed_with_its_head_rewound_is_caught(cli, store, db_path):
+    cid, entry = _forgotten(cli, store)
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        raw.execute("DELETE FROM journal WHERE seq = ?", (entry["seq"],))
+        raw.execute(
+            "UPDATE journal_head SET entries = ?, hash = ?", (entry["seq"] - 1, entry["prev"])
+        )
+    finally:
+        raw.close()
+    result = cli("audit", "verify", "--json")
+    out = json.loads(result.stdout)
+    assert result.exit_code == 1 and out["broken_at"] == entry["seq"]
+    assert out["problem"] == f"erasure {cid} is not in the journal"
+
+
+@pytest.mark.sqlite_only("tampers with the SQLite file through the sqlite3 module")
+def test_an_erasure_redated_or_undone_with_sqlite3_is_caught(cli, store, db_path):
+    cid, entry = _forgotten(cli, store)
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        raw.execute("UPDATE candidates SET forgotten_on = '2026-11-01' WHERE id = ?", (cid,))
+        out = json.loads(cli("audit", "verify", "--json").stdout)
+        assert out["broken_at"] == entry["seq"] and "was changed" in out["problem"]
+        raw.execute("UPDATE candidates SET forgotten_on = NULL WHERE id = ?", (cid,))
+        out = json.loads(cli("audit", "verify", "--json").stdout)
+        assert out["broken_at"] == entry["seq"] and f"erasure {cid} is gone" in out["problem"]
+    finally:
+        raw.close()
+
+
+def test_an_upgraded_office_has_its_erasures_journalled(cli, store, db_path):
+    """An office whose people were forgotten before erasures were journalled (m028):
+    the upgrade journals them, the retention rule read back from the reason."""
+    import builders
+
+    from certcli.store import Store
+
+    by_request = builders.addressed(store, first="Par", last="Demande")
+    refused(cli, store, cid=by_request)
+    by_rule = builders.addressed(store, first="Par", last="Règle")
+    refused(cli, store, cid=by_rule, date="2026-06-20")
+    cli.ok("candidate", "forget", by_request, "--reason", "demande", "--date", "2026-11-20")
+    cli.ok("retention", "run", "--date", "2031-06-21")
+    entries = store.journal_entries()
+    assert [(e["kind"], e["ref"]) for e in entries[-2:]] == [
+        ("erasure", by_request),
+        ("erasure", by_rule),
+    ]
+    expected = [(e["ref"], e["record"], e["date"], e["content"]) for e in entries[-2:]]
+    with store.transaction():  # the office as the version before m028 left it
+        store.execute("DELETE FROM journal WHERE kind = 'erasure'")
+        store.execute(
+            "UPDATE journal_head SET entries = ?, hash = ?", (len(entries) - 2, entries[-3]["hash"])
+        )
+        store.execute("DELETE FROM _sqlite_migrations WHERE name = 'm028_erasure_journalled'")
+        store.execute("ALTER TABLE candidates DROP COLUMN forget_rule")
+    store.close()
+    upgraded = Store(db_path, create=True)
+    try:
+        seeded = [(e["ref"], e["record"], e["date"], e["content"]) for e in _erasures(upgraded)]
+    finally:
+        upgraded.close()
+    assert seeded == expected
+    assert cli.json("audit", "verify")["ok"] is True

@@ -435,6 +435,7 @@ def _erase(
             "email_key": None,
             "forgotten_on": date.isoformat(),
             "forget_reason": strong.text(reason),
+            "forget_rule": rule,
             "forgotten_by": store.actor,
         }
 

@@ -1,7 +1,14 @@
 """The tamper-evident journal's rules (issue 16): what an entry holds, and its hash.
 
 Each issued number (certificate, invoice, credit note), each decision, suspension,
-withdrawal and each payment is one entry. An entry holds the SHA-256 of a canonical
+withdrawal and each payment is one entry, and so is each GDPR erasure (`candidate
+forget`, `retention run`): the erasure is journalled so that it cannot be denied
+nor silently undone, and the entry says only which record (the candidate id, now a
+pseudonym's), the day, and its basis: `request` (the person's, art. 17) or the
+retention rule applied. Never the reason's free text: staff type it, and it may
+name the person or someone else ("demande de Mme X du ..."), and a hash of a short
+text is no erasure (it can be guessed back); it stays on the candidate's row and
+in the audit trail, where an erasure can reach it. An entry holds the SHA-256 of a canonical
 serialisation of the event's *content* (the fields below, read from its row), and
 the entry's own hash covers its fields and the hash of the entry before it, so that
 an edited event, an edited or deleted entry, or a rewritten chain is found by
@@ -20,7 +27,18 @@ from typing import Any
 GENESIS = "0" * 64  # the "previous hash" of the first entry
 
 # The kinds of entries, in the order an upgraded office's journal is seeded.
-KINDS = ("certificate", "invoice", "credit", "decision", "suspension", "withdrawal", "payment")
+KINDS = (
+    "certificate",
+    "invoice",
+    "credit",
+    "decision",
+    "suspension",
+    "withdrawal",
+    "payment",
+    "erasure",
+)
+# The basis of an erasure done at the person's request (else: the retention rule).
+ON_REQUEST = "request"
 
 # The fields of each kind's content, as read from its row (store/journal.py).
 CONTENT = {
@@ -43,6 +61,7 @@ CONTENT = {
     "suspension": ("certificate_id", "start", "until"),
     "withdrawal": ("number", "withdrawn_on"),
     "payment": ("invoice_id", "dossier_id", "amount", "method", "paid_on"),
+    "erasure": ("forgotten_on", "basis"),
 }
 CONTENT["credit"] = CONTENT["invoice"]
 

@@ -22,7 +22,7 @@ from certcli.rules import dates
 from certcli.store import journal
 from certcli.store.dialect import like_escape
 
-SCHEMA_VERSION = 27  # number of migrations in store/migrations.py; a test keeps them equal
+SCHEMA_VERSION = 28  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
 
 # What sqlite3 binds: values by position, or by name for :name placeholders.
@@ -354,7 +354,7 @@ class BaseStore:
         new_id = self.dialect.insert_returning_id(
             self.conn, f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(record.values())
         )
-        if table in journal.JOURNALLED:
+        if table in journal.ON_INSERT:
             journal.after_write(self, table, [new_id])
         return new_id
 
@@ -363,7 +363,7 @@ class BaseStore:
         if records:
             columns = list(records[0])
             rows = [tuple(r[c] for c in columns) for r in records]
-            journalled = table in journal.JOURNALLED
+            journalled = table in journal.ON_INSERT
             # Under the write lock, the rows above the highest id are these.
             since = self.scalar(f"SELECT coalesce(max(id), 0) FROM {table}") if journalled else 0
             self.dialect.load_rows(self.conn, table, columns, rows)
@@ -376,7 +376,7 @@ class BaseStore:
             return
         sets = ", ".join(f'"{column}" = ?' for column in changes)
         self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), row_id))
-        if table in journal.JOURNALLED:
+        if table in journal.ON_UPDATE:
             journal.after_write(self, table, [row_id], dict(changes))
 
     def candidate_match(self, search_key: str, id_column: str = "id") -> tuple[str, list]:

@@ -71,6 +71,16 @@ SOURCES: dict[str, tuple[str, str, str, str | None, str]] = {
         None,
         "paid_on",
     ),
+    # A person forgotten: their own row (the duplicates merged into them are
+    # forgotten with them, in the same erasure, under its one entry).
+    "erasure": (
+        "candidates",
+        f"SELECT id, forgotten_on, coalesce(forget_rule, '{rules.ON_REQUEST}') AS basis "
+        "FROM candidates",
+        "forgotten_on IS NOT NULL AND merged_into IS NULL",
+        None,
+        "forgotten_on",
+    ),
 }
 # Which kinds a new row of a table may be (its condition tells).
 _ON_INSERT = {
@@ -80,8 +90,10 @@ _ON_INSERT = {
     "certificate_suspensions": ("suspension",),
     "payments": ("payment",),
 }
-# The tables a write of which may be journalled (BaseStore's writers ask).
-JOURNALLED = frozenset(_ON_INSERT)
+# The tables a write of which may be journalled (BaseStore's writers ask): a new
+# row, or an update (a withdrawal, an erasure).
+ON_INSERT = frozenset(_ON_INSERT)
+ON_UPDATE = frozenset({"certificates", "candidates"})
 _COLUMNS = ("seq", "kind", "ref", "record", "date", "content", "prev", "hash")
 
 
@@ -139,16 +151,36 @@ def _insert_sql() -> str:
     return f"INSERT INTO journal ({', '.join(_COLUMNS)}) VALUES ({marks})"
 
 
-def seed(execute: Callable[..., Any]) -> None:
-    """The journal of an office that had none (the migration): every existing event,
-    kind by kind (rules.KINDS), in id order, then its head."""
+def seed(execute: Callable[..., Any], kinds: Iterable[str]) -> None:
+    """The journal of an office that had none (the migration): every existing event
+    of `kinds` (those the schema then had), kind by kind, in id order, then its head."""
     seq, prev = 0, rules.GENESIS
-    for kind in rules.KINDS:
+    for kind in kinds:
         for values in _chain(kind, events(execute, kind), seq, prev):
             execute(_insert_sql(), values)
             seq, prev = values[0], values[-1]
     if seq:  # an empty journal has no head row (as a new office has none): copies agree
         execute("INSERT INTO journal_head (id, entries, hash) VALUES (1, ?, ?)", (seq, prev))
+
+
+def seed_kind(execute: Callable[..., Any], kind: str) -> None:
+    """Journal every existing event of a kind new to the journal (a migration), in
+    id order, after the head."""
+    head = execute("SELECT entries, hash FROM journal_head WHERE id = 1").fetchone()
+    seq, prev = (head[0], head[1]) if head else (0, rules.GENESIS)
+    values = _chain(kind, events(execute, kind), seq, prev)
+    for row in values:
+        execute(_insert_sql(), row)
+    if values:
+        last = values[-1]
+        if head:
+            execute(
+                "UPDATE journal_head SET entries = ?, hash = ? WHERE id = 1", (last[0], last[-1])
+            )
+        else:
+            execute(
+                "INSERT INTO journal_head (id, entries, hash) VALUES (1, ?, ?)", (last[0], last[-1])
+            )
 
 
 def after_write(store, table: str, ids: list[int], changes: dict | None = None) -> None:
@@ -158,6 +190,8 @@ def after_write(store, table: str, ids: list[int], changes: dict | None = None) 
         kinds = _ON_INSERT.get(table, ())
     elif table == "certificates" and changes.get("withdrawn_on"):
         kinds = ("withdrawal",)
+    elif table == "candidates" and changes.get("forgotten_on"):
+        kinds = ("erasure",)
     else:
         return
     for kind in kinds:

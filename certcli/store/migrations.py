@@ -844,7 +844,10 @@ def m024_journal(db: Database) -> None:
         entries INTEGER NOT NULL,
         hash TEXT NOT NULL
     )""")
-    journal.seed(db.execute)
+    journal.seed(
+        db.execute,
+        ("certificate", "invoice", "credit", "decision", "suspension", "withdrawal", "payment"),
+    )
 
 
 @migrations()
@@ -938,6 +941,25 @@ def m027_sepa_direct_debit(db: Database) -> None:
         recorded_on TEXT NOT NULL,
         actor TEXT NOT NULL
     )""")
+
+
+@migrations()
+def m028_erasure_journalled(db: Database) -> None:
+    """A GDPR erasure is journalled (issue 16): its basis is kept on the forgotten
+    person's row, `forget_rule` (NULL: at the person's request; else the retention
+    rule applied), and the people already forgotten are journalled now, in id order
+    after the head (an erasure by a retention rule before this is known by the
+    reason that rule wrote), so `audit verify` is ok on an upgraded office."""
+    from certcli.store import journal
+
+    db.execute("ALTER TABLE candidates ADD COLUMN forget_rule TEXT")
+    for rule in ("refused_or_withdrawn_dossier_years", "lapsed_holder_years"):
+        db.execute(
+            "UPDATE candidates SET forget_rule = ? "
+            "WHERE forgotten_on IS NOT NULL AND forget_reason LIKE ?",
+            (rule, f"retention rule {rule} = %"),
+        )
+    journal.seed_kind(db.execute, "erasure")
 
 
 def apply(conn) -> None:
