@@ -63,6 +63,7 @@ def test_check_sound_database(cli):
         "foreign_keys",
         "invoice_numbering",
         "letters",
+        "journal",
     ]
     assert "invoice numbering  ok" in cli.ok("check").stdout
 
@@ -100,7 +101,10 @@ def test_check_finds_gaps_counters_and_dates_out_of_order(cli, store, db_path):
     assert "F-2026-00004 is dated 2026-02-01, before F-2026-00003 (2026-05-01)" in problems
     assert "AV-2025: the counter is at 2 but no number of the series is recorded" in problems
     assert checks["integrity"]["ok"] and checks["letters"]["ok"]
-    assert "4 problem(s)" in one_error_line(result.stderr)
+    # The deleted invoice was journalled: the chain is broken too (its first break).
+    (broken,) = checks["journal"]["problems"]
+    assert "invoice F-2026-00002 is gone" in broken
+    assert "5 problem(s)" in one_error_line(result.stderr)
     text = cli.fails("check").stdout
     assert "invoice numbering  4 problem(s)" in text and "  - F-2026: number(s) 2" in text
 
@@ -139,3 +143,42 @@ def test_check_finds_foreign_keys_pointing_nowhere(cli, store):
     store.execute("UPDATE invoices SET candidate_id = 999")
     problems = json.loads(cli.fails("check", "--json").stdout)["checks"][1]["problems"]
     assert problems == ["invoices row 1 points at a missing candidates record"]
+
+
+@pytest.mark.sqlite_only("edits the SQLite file with the sqlite3 module")
+def test_check_finds_a_broken_journal_chain(cli, store, db_path):
+    first, *_ = _office(cli)
+    for day in (dt.date(2026, 3, 1), dt.date(2026, 4, 1)):
+        _issue(store, first, day)
+    assert "journal            ok" in cli.ok("check").stdout
+    entry = next(e for e in store.journal_entries() if e["record"] == "F-2026-00001")
+    amount = store.scalar("SELECT amount FROM invoices WHERE number = 'F-2026-00001'")
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        raw.execute("UPDATE invoices SET amount = '1.00' WHERE number = 'F-2026-00001'")
+    finally:
+        raw.close()
+    result = cli.fails("check", "--json")
+    checks = {c["check"]: c for c in json.loads(result.stdout)["checks"]}
+    assert [name for name, c in checks.items() if not c["ok"]] == ["journal"]
+    assert checks["journal"]["problems"] == [
+        f"the hash-chained journal is broken at entry {entry['seq']} (entry {entry['seq']}: "
+        "invoice F-2026-00001 was changed): see `certcli audit verify`"
+    ]
+    assert "1 problem(s) found" in one_error_line(result.stderr)
+    text = cli.fails("check").stdout
+    assert "journal            1 problem(s)" in text
+    assert f"  - the hash-chained journal is broken at entry {entry['seq']}" in text
+    # A journal row edited instead (its date), the invoice put back: still caught.
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        raw.execute("UPDATE invoices SET amount = ? WHERE number = 'F-2026-00001'", (amount,))
+        assert cli.json("check")["ok"] is True
+        raw.execute("UPDATE journal SET date = '2026-01-01' WHERE seq = ?", (entry["seq"],))
+    finally:
+        raw.close()
+    problems = json.loads(cli.fails("check", "--json").stdout)["checks"][-1]["problems"]
+    assert problems == [
+        f"the hash-chained journal is broken at entry {entry['seq']} (entry {entry['seq']} "
+        "does not chain (edited)): see `certcli audit verify`"
+    ]

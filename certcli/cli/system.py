@@ -302,8 +302,9 @@ def backup(
 def check(json_out: JsonOpt = False):
     """Check the database: SQLite's integrity and foreign keys, the invoice and
     credit-note numbering (per year: 1..N with no gap, the counter at N, dates in
-    number order) and the letter log (each recorded letter's file exists, no period
-    reminded twice). Says what is wrong and exits 1 when anything is.
+    number order), the letter log (each recorded letter's file exists, no period
+    reminded twice) and the tamper-evident journal's hash chain (as `audit verify`).
+    Says what is wrong and exits 1 when anything is.
 
     Example: certcli check --json
     """

@@ -2,8 +2,10 @@
 
 SQLite's own integrity and foreign-key checks, then certcli's ledgers: each
 series of invoice and credit-note numbers (per year and prefix: 1..N with no
-gap, its counter at N, dates in number order) and the letter log (each recorded
-letter's file exists, no period reminded twice). Each check runs on its own, so
+gap, its counter at N, dates in number order), the letter log (each recorded
+letter's file exists, no period reminded twice) and the tamper-evident journal's
+hash chain (`audit verify`'s check: a broken chain is a failure). Each check runs
+on its own, so
 a damaged page met by one does not hide what the others find.
 """
 
@@ -122,11 +124,24 @@ def letter_ledger(store: Store) -> list[str]:
     return problems
 
 
+def journal_chain(store: Store) -> list[str]:
+    from certcli.domain import journal
+
+    found = store.checked_read(lambda: journal.verify(store))
+    if found.ok:
+        return []
+    return [
+        f"the hash-chained journal is broken at entry {found.broken_at} ({found.problem}): "
+        "see `certcli audit verify`"
+    ]
+
+
 CHECKS: list[tuple[str, Callable]] = [
     ("integrity", sqlite_integrity),
     ("foreign_keys", foreign_keys),
     ("invoice_numbering", invoice_numbering),
     ("letters", letter_ledger),
+    ("journal", journal_chain),
 ]
 
 

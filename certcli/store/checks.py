@@ -7,9 +7,13 @@ DatabaseError naming it, so that one check failing does not hide the others.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from typing import TypeVar
 
 from certcli.errors import DatabaseError
 from certcli.store.base import BaseStore
+
+T = TypeVar("T")
 
 
 class CheckQueries(BaseStore):
@@ -19,6 +23,14 @@ class CheckQueries(BaseStore):
         except self.dialect.errors() as exc:
             # The check's own report names the cause; explain()'s advice would be
             # "run `certcli check`".
+            raise DatabaseError(f"SQLite cannot read this part of the file ({exc})") from None
+
+    def checked_read(self, read: Callable[[], T]) -> T:
+        """`read()` (reads only, e.g. the journal's verification), a damaged page it
+        runs into turned into a DatabaseError naming it, as the queries below."""
+        try:
+            return read()
+        except self.dialect.errors() as exc:
             raise DatabaseError(f"SQLite cannot read this part of the file ({exc})") from None
 
     def integrity_problems(self, limit: int = 20) -> list[str]:
