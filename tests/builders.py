@@ -23,14 +23,24 @@ CAREER = {
 }
 # A postal address, for the letters.
 POSTAL = {"civility": "Mme", "address": "12 rue des Écoles", "postcode": "75005", "city": "Paris"}
+# Every built candidate lives somewhere (an invoice names its buyer's address, and the
+# instruction fee's invoice is refused without one); `address=None` builds one without.
+HOME = {"address": "3 rue du Port", "postcode": "44000", "city": "Nantes"}
 REGISTERED = dt.date(2026, 1, 5)
+
+
+def _housed(values: dict) -> dict:
+    """`values` with HOME's address where they give none; None drops a field."""
+    if "address" not in values:
+        values = {**HOME, **values}
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def candidate(store, first="Léa", last="Martin", *, eligible=True, **fields) -> int:
     """A candidate through candidates.add, on 2026-01-05; `eligible`: with the
     status, specialties and experience an OPQTECC check asks (where `fields` does
     not say otherwise). Look-alikes are registered on purpose (force)."""
-    values = {"first_name": first, "last_name": last, **fields}
+    values = _housed({"first_name": first, "last_name": last, **fields})
     if eligible:
         values = {
             "status": OPQTECC_FACTS["status"],
@@ -62,6 +72,7 @@ def add_candidate(cli, first="Léa", last="Martin", *, eligible=False, **extra) 
     """A candidate through `candidate add`, for the tests of the command line;
     `eligible`: with the status, specialties and experience (`experience add`) an
     OPQTECC dossier check asks, where `extra` does not say otherwise."""
+    extra = _housed(extra)
     if eligible:
         extra = {**OPQTECC_FACTS, **extra}
     args = ["candidate", "add", "--first-name", first, "--last-name", last]

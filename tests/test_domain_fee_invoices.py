@@ -19,16 +19,16 @@ ADDRESS = {"address": "3 rue des Lilas", "postcode": "69003", "city": "Lyon"}
 
 @pytest.fixture
 def fee_invoice(tmp_path, monkeypatch):
-    """Set the ECO scheme file's fee_invoice (the shipped one says "none")."""
+    """Set the ECO scheme file's fee_invoice (the shipped one says "payment")."""
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
     eco = data / "schemes" / "ECO.toml"
     text = eco.read_text()
-    assert 'fee_invoice = "none"' in text
+    assert 'fee_invoice = "payment"' in text
     monkeypatch.setenv("CERTCLI_DATA", str(data))
 
     def choose(when: str) -> None:
-        eco.write_text(text.replace('fee_invoice = "none"', f'fee_invoice = "{when}"'))
+        eco.write_text(text.replace('fee_invoice = "payment"', f'fee_invoice = "{when}"'))
         schemes._catalog.cache_clear()
 
     yield choose
@@ -120,7 +120,8 @@ def test_at_opening_gapless_numbering_with_fee_invoices_mixed_in(cli, store, tmp
     assert cli.json("scheme", "show", "ECO")["fee_invoice"] == "opening"
 
 
-def test_no_fee_invoice_when_the_scheme_says_none(cli, tmp_path):
+def test_no_fee_invoice_when_the_scheme_says_none(cli, tmp_path, fee_invoice):
+    fee_invoice("none")
     cid = new_candidate(cli, **ADDRESS)
     ref = _open(cli, cid)
     _pay(cli, ref, "480.00", "2026-03-03", "--letter", "--format", "html", "--out", tmp_path)
@@ -147,3 +148,49 @@ def test_the_fee_invoice_bills_the_dossier_payer(cli, store, unchanged, fee_invo
     (fee,) = _fee_invoices(cli)
     assert fee["buyer"]["kind"] == "company" and fee["buyer"]["siret"] == "73282932000074"
     assert fee["status"] == "paid"
+
+
+def test_the_shipped_schemes_invoice_the_fee_with_its_first_payment(cli, tmp_path):
+    """No scheme file edited: ECO and PROG bill their fee, CQPT has none to bill."""
+    shown = {code: cli.json("scheme", "show", code)["fee_invoice"] for code in ("ECO", "PROG")}
+    assert shown == {"ECO": "payment", "PROG": "payment"}
+    cid = new_candidate(cli, **ADDRESS)
+    ref = _open(cli, cid)
+    paid = cli.ok("dossier", "pay", ref, "--amount", "480", "--method", "cheque",
+                  "--date", "2026-03-03").stdout  # fmt: skip
+    assert "invoice F-2026-00001 (paid)" in paid
+    assert _pay(cli, _open(cli, new_candidate(cli, **ADDRESS)), "100")["invoice"] == "F-2026-00002"
+
+
+def test_a_payment_recorded_after_later_invoices_is_invoiced_on_the_latest_day(cli, store):
+    """A cheque of 3 March recorded after an invoice of 15 June: the payment keeps its
+    day, its fee invoice takes the series' latest one (numbers stay chronological)."""
+    from commission_helpers import decide_at
+
+    granted = decide_at(cli, store, "2026-06-15", "--grant", opened="2026-02-01",
+                        candidate=new_candidate(cli, **ADDRESS))  # fmt: skip
+    late = _open(cli, new_candidate(cli, **ADDRESS), "2026-02-20")
+    done = _pay(cli, late, "480.00", "2026-03-03")
+    assert done["paid_on"] == "2026-03-03" and done["invoice"] > granted["invoice"]
+    fee = cli.json("invoice", "show", done["invoice"])
+    assert (fee["issued_on"], fee["due_on"], fee["status"]) == ("2026-06-15", "2026-07-15", "paid")
+    invoices = [i for i in cli.json("invoice", "list") if i["kind"] == "invoice"]
+    by_number = sorted(invoices, key=lambda i: i["number"])
+    assert [i["issued_on"] for i in by_number] == sorted(i["issued_on"] for i in invoices)
+
+
+def test_no_fee_invoice_to_a_candidate_without_postal_address(cli, unchanged):
+    """The invoice freezes its buyer's address, so without one it could never be posted:
+    the payment is refused, naming what is missing and how to add it; nothing written."""
+    cid = new_candidate(cli, address=None, postcode="69003")
+    ref = _open(cli, cid)
+    with unchanged():
+        err = cli.fails("dossier", "pay", ref, "--amount", "480", "--method", "cheque",
+                        "--date", "2026-03-03").stderr.strip()  # fmt: skip
+    assert err == (
+        f"Error: the instruction fee invoice of {ref} must name the buyer's postal address, "
+        f"and candidate {cid} has no address, city: add it with `certcli candidate edit {cid} "
+        "--address … --postcode … --city …`"
+    )
+    cli.ok("candidate", "edit", cid, "--address", "3 rue des Lilas", "--city", "Lyon")
+    assert _pay(cli, ref, "480.00", "2026-03-03")["invoice"] == "F-2026-00001"

@@ -104,8 +104,11 @@ def dossier_pay(
     json_out: JsonOpt = False,
 ):
     """Record the instruction fee (or part of it); more than the balance is refused.
-    --letter: the receipt (recu-paiement): amount, date, method, reference and what
-    remains due.
+    Where the scheme invoices the fee (its file's fee_invoice, ECO and PROG as shipped),
+    the first payment issues the fee's invoice F-... to the dossier's payer (refused
+    while a candidate payer has no postal address) and every payment counts on it.
+    --letter: the receipt (recu-paiement): amount, date, method, reference, the invoice
+    it settles and what remains due.
 
     Example: certcli dossier pay 2026-0001 --amount 480.00 --method cheque --reference 1234567
     """
@@ -123,10 +126,11 @@ def dossier_pay(
     if json_out:
         common.emit_json(follow.add_to(paid.to_dict()))
     else:
+        invoice = f"; invoice {paid.invoice} ({paid.invoice_status})" if paid.invoice else ""
         common.say(
             f"Recorded {format_eur(paid.amount)} by {paid.method} for {paid.ref}: "
             f"{format_eur(paid.fee_paid)} paid of {format_eur(paid.fee_due)}, "
-            f"balance {format_eur(paid.balance)}."
+            f"balance {format_eur(paid.balance)}{invoice}."
         )
     common.finish_letter(follow, json_out)
 

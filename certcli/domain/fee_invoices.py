@@ -10,6 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from certcli.domain import invoices
+from certcli.errors import ValidationError
 from certcli.rules import money
 
 if TYPE_CHECKING:
@@ -21,14 +22,19 @@ KIND_LABELS = {"initial": "demande initiale", "renewal": "renouvellement", "exte
 
 def ensure(store: Store, dossier_row, scheme, date: dt.date):
     """The dossier's fee invoice (its row), issued on `date` if it has none yet; None
-    when the dossier owes no fee. Call inside the transaction."""
+    when the dossier owes no fee. Call inside the transaction. A dossier opened or a
+    fee paid on a day before the series' latest invoice is invoiced on that latest
+    day (`invoices.next_issue_date`): recording a cheque that came last week is never
+    refused for the numbering's sake."""
     fee = scheme.fee(dossier_row["kind"])
     if fee <= 0:
         return None
     found = store.fee_invoice(dossier_row["id"])
     if found is not None:
         return found
+    _require_postal_address(store, dossier_row)
     kind = KIND_LABELS.get(dossier_row["kind"], dossier_row["kind"])
+    date = invoices.next_issue_date(store, date)
     invoices.issue(
         store,
         candidate_id=dossier_row["candidate_id"],
@@ -43,12 +49,31 @@ def ensure(store: Store, dossier_row, scheme, date: dt.date):
     return store.fee_invoice(dossier_row["id"])
 
 
-def settle(store: Store, invoice_row, paid_after) -> None:
-    """The fee invoice's status once the fee's payments add up to `paid_after`: paid
-    when they cover it, open again when a refund leaves some owed."""
-    if invoice_row is None:
+def _require_postal_address(store: Store, dossier_row) -> None:
+    """An invoice names its buyer's address and keeps it as issued, so the fee invoice
+    of a candidate with none could never be posted (and, paid, not even reissued):
+    the payment or opening that would issue it is refused until the address is in.
+    A company buyer's address is checked where its columns are read."""
+    if dossier_row["payer"] != "candidate":
         return
+    cid = dossier_row["candidate_id"]
+    buyer = invoices.buyer_columns(store, cid, "candidate")
+    lacking = [f for f in ("address", "postcode", "city") if not buyer.get(f"buyer_{f}")]
+    if lacking:
+        raise ValidationError(
+            f"the instruction fee invoice of {dossier_row['ref']} must name the buyer's "
+            f"postal address, and candidate {cid} has no {', '.join(lacking)}: add it with "
+            f"`certcli candidate edit {cid} --address … --postcode … --city …`"
+        )
+
+
+def settle(store: Store, invoice_row, paid_after) -> str | None:
+    """The fee invoice's status once the fee's payments add up to `paid_after`: paid
+    when they cover it, open again when a refund leaves some owed; None without one."""
+    if invoice_row is None:
+        return None
     covered = money.to_decimal(paid_after) >= money.to_decimal(invoice_row["amount"])
     status = "paid" if covered else "open"
     if status != invoice_row["status"]:
         store.update("invoices", invoice_row["id"], {"status": status})
+    return status

@@ -289,6 +289,19 @@ def _insert_many(store: Store, kind: str, records: list[dict], date: dt.date) ->
     return rows
 
 
+def next_issue_date(store: Store, date: dt.date, kind: str = "invoice") -> dt.date:
+    """The date a new invoice of `kind` takes when it is issued for an event of `date`
+    recorded after later invoices: the series' latest issue date of that year when it
+    is later, since the series is chronological and an invoice is dated the day it is
+    written, not the day of the event (a cheque received on the 3rd and recorded
+    after an invoice of the 8th is invoiced on the 8th); `date` itself otherwise.
+    Call inside the transaction that issues it."""
+    latest = store.latest_issued(kind, date.year)
+    if latest is not None and date.isoformat() < latest["issued_on"]:
+        return dt.date.fromisoformat(latest["issued_on"])
+    return date
+
+
 def _numbered(store: Store, kind: str, records: list[dict], date: dt.date) -> list[dict]:
     """The invoice rows of `records`, dated `date`, numbered (the next numbers of the
     year's series) and with their buyer frozen; call inside the transaction."""

@@ -98,6 +98,8 @@ class Payment:
     paid_on: str
     fee_due: Decimal
     fee_paid: Decimal
+    invoice: str | None = None  # the fee's invoice it settles (scheme's fee_invoice)
+    invoice_status: str | None = None
 
     @property
     def balance(self) -> Decimal:
@@ -113,6 +115,8 @@ class Payment:
             "fee_due": as_str(self.fee_due),
             "fee_paid": as_str(self.fee_paid),
             "balance": as_str(self.balance),
+            "invoice": self.invoice,
+            "invoice_status": self.invoice_status,
         }
 
 
@@ -314,14 +318,24 @@ def pay(
                 "paid_on": date.isoformat(),
             },
         )
-        fee_invoices.settle(store, invoice, paid + value)
+        status = fee_invoices.settle(store, invoice, paid + value)
         details = {"amount": as_str(value), "method": method}
         if reference:
             details["reference"] = reference
         if invoice:
             details["invoice"] = invoice["number"]
         dossiers.record_event(store, row, "paid", details, date)
-    return Payment(row["ref"], value, method, reference, date.isoformat(), due, paid + value)
+    return Payment(
+        row["ref"],
+        value,
+        method,
+        reference,
+        date.isoformat(),
+        due,
+        paid + value,
+        invoice["number"] if invoice else None,
+        status,
+    )
 
 
 @dataclass
