@@ -118,7 +118,14 @@ def _office(cli, store):
     assert dossier.ref == "2027-0001"
     fee = schemes.get("PROG").fee("initial")
     reception.pay(store, dossier.ref, amount=str(fee), method="cheque", date=dt.date(2027, 3, 2))
-    return {"paid": paid, "cancelled": cancelled, "partly": partly, "old": old}
+    fee_invoice = store.fee_invoice(store.dossier(dossier.ref)["id"])["number"]
+    return {
+        "paid": paid,
+        "cancelled": cancelled,
+        "partly": partly,
+        "old": old,
+        "fee": fee_invoice,
+    }
 
 
 def _read(path):
@@ -163,12 +170,12 @@ def test_fec_fields_dates_amounts_and_balance(cli, store, tmp_path):
     assert order == [str(n) for n in range(1, len(order) + 1)]
     dates = [r[col["EcritureDate"]] for r in rows]
     assert dates == sorted(dates)
-    # 3 invoices + 1 credit note of 2027 (VT); 4 payments, 1 refund, 1 fee (BQ)
+    # 3 invoices, 1 fee invoice + 1 credit note of 2027 (VT); 4 payments, 1 refund, 1 fee (BQ)
     journals = defaultdict(set)
     for r in rows:
         journals[r[col["JournalCode"]]].add(r[col["EcritureNum"]])
         assert r[col["JournalLib"]] == {"VT": "Ventes", "BQ": "Banque"}[r[col["JournalCode"]]]
-    assert (len(journals["VT"]), len(journals["BQ"])) == (4, 5)
+    assert (len(journals["VT"]), len(journals["BQ"])) == (5, 5)
     pieces = {r[col["PieceRef"]] for r in rows if r[col["JournalCode"]] == "VT"}
     assert numbers["old"] not in pieces and {numbers["paid"], numbers["partly"]} <= pieces
     by_piece = defaultdict(list)
@@ -187,8 +194,15 @@ def test_fec_fields_dates_amounts_and_balance(cli, store, tmp_path):
         ("756000", "360,00", "0,00"),
         ("411000", "0,00", "360,00"),
     }
-    fee = [r for r in rows if "dossier 2027-0001" in r[col["EcritureLib"]]]
-    assert {r[col["CompteNum"]] for r in fee} == {"512000", "706000"}
+    # the fee invoiced (411 to 706) and its cheque received against the invoice (512 to 411)
+    fee = [(r[col["JournalCode"]], r[col["CompteNum"]], r[col["Debit"]], r[col["Credit"]])
+           for r in rows if r[col["PieceRef"]] == numbers["fee"]]  # fmt: skip
+    assert sorted(fee) == [
+        ("BQ", "411000", "0,00", "480,00"),
+        ("BQ", "512000", "480,00", "0,00"),
+        ("VT", "411000", "480,00", "0,00"),
+        ("VT", "706000", "0,00", "480,00"),
+    ]
 
 
 def test_fec_letters_what_settled_each_invoice_within_the_year(cli, store, tmp_path):
@@ -208,10 +222,12 @@ def test_fec_letters_what_settled_each_invoice_within_the_year(cli, store, tmp_p
         code: sorted((r[col["JournalCode"]], r[col["PieceRef"]], r[col["DateLet"]]) for r in g)
         for code, g in lettered.items()
     }
-    # the paid invoice with its cheque; the cancelled one with its credit note
+    # the paid invoice with its cheque; the cancelled one with its credit note; the fee
+    # invoice with its cheque
     assert sorted(groups.values()) == sorted(
         [
             [("BQ", "4567", "20270201"), ("VT", numbers["paid"], "20270201")],
+            [("BQ", numbers["fee"], "20270302"), ("VT", numbers["fee"], "20270302")],
             sorted(
                 [
                     ("VT", numbers["cancelled"], "20270202"),
@@ -226,7 +242,7 @@ def test_fec_letters_what_settled_each_invoice_within_the_year(cli, store, tmp_p
             ),
         ]
     )
-    assert set(groups) == {"A", "B"}
+    assert set(groups) == {"A", "B", "C"}
     for group in lettered.values():  # lettered lines balance
         assert sum(_amount(r[col["Debit"]]) for r in group) == sum(
             _amount(r[col["Credit"]]) for r in group

@@ -75,7 +75,8 @@ def test_appeal_session_hears_appeals_filed_before_it(cli, store, unchanged):
     granted = cli.json("commission", "decide", hearing, granted_ref, "--grant")
     assert granted["appeal_outcome"] == "granted"
     assert (granted["certificate"], granted["valid_until"]) == ("ECO-2026-0001", "2030-08-09")
-    assert (granted["invoice"], granted["amount"]) == ("F-2026-00001", "150.00")
+    # after the three dossiers' fee invoices
+    assert (granted["invoice"], granted["amount"]) == ("F-2026-00004", "150.00")
     confirmed = cli.json(
         "commission", "decide", hearing, confirmed_ref, "--refuse", "--reason", "refus confirmé"
     )

@@ -57,7 +57,7 @@ def test_merge_moves_every_record_and_leaves_a_tombstone(cli, store, tmp_path):
     assert done["kept"] == {"id": keep, "name": "Hélène Dupont"}
     assert done["moved"]["dossiers"] == [ref]
     assert done["moved"]["certificates"] == [number]
-    assert done["moved"]["invoices"] == [invoice]
+    assert done["moved"]["invoices"] == ["F-2026-00001", invoice]  # the fee's, the dues'
     # the notification and its dues invoice, in one file (issue 12)
     assert len(done["moved"]["experiences"]) == 1 and len(done["moved"]["letters"]) == 2
     assert done["moved"]["instructor_conflicts"] == [instructor]
@@ -82,7 +82,10 @@ def test_merge_moves_every_record_and_leaves_a_tombstone(cli, store, tmp_path):
     assert cli.json("certificate", "show", number)["candidate_id"] == keep
     shown_invoice = cli.json("invoice", "show", invoice)
     assert shown_invoice["candidate_id"] == keep
-    assert [i["number"] for i in cli.json("invoice", "list", "--candidate", keep)] == [invoice]
+    assert [i["number"] for i in cli.json("invoice", "list", "--candidate", keep)] == [
+        "F-2026-00001",
+        invoice,
+    ]
     assert [d["ref"] for d in cli.json("dossier", "list", "--candidate", keep)] == [ref]
     assert [c["number"] for c in cli.json("certificate", "list", "--candidate", keep)] == [number]
     assert len(cli.json("experience", "list", "--candidate", keep)) == 2

@@ -106,7 +106,7 @@ def test_edit_changes_and_audits(cli):
     assert data["city"] == "Lyon" and data["member_space_issued_on"] == "2026-06-01"
     log = cli.json("log", "--entity", "candidate", "--record", str(cid))
     assert log[0]["action"] == "candidate.edit" and log[0]["by"] == "claire"
-    assert log[0]["details"]["city"] == [None, "Lyon"]
+    assert log[0]["details"]["city"] == ["Nantes", "Lyon"]  # before (the builder's), after
 
 
 def test_unknown_candidate(cli):

@@ -4,6 +4,7 @@ the session day on."""
 
 import json
 
+import pytest
 from commission_helpers import decide_at, report_ready, session, transmit_cqpt
 
 
@@ -13,10 +14,11 @@ def test_grant_issues_certificate_and_prorated_invoice(cli, store):
     cli.ok("commission", "agenda", sid, "--date", "2026-06-15")
     out = cli.ok("commission", "decide", sid, ref, "--grant", "--as", "claire").stdout
     assert "ECO-2026-0001" in out and "2030-06-14" in out
-    assert "F-2026-00001" in out and "210,00\xa0€" in out
+    # F-2026-00001 is the fee's invoice, issued with its payment
+    assert "F-2026-00002" in out and "210,00\xa0€" in out
     cert = cli.json("certificate", "show", "ECO-2026-0001", "--as-of", "2026-06-15")
     assert cert["mentions"] == ["OPC"] and cert["status"] == "valid"
-    invoice = cli.json("invoice", "show", "F-2026-00001")
+    invoice = cli.json("invoice", "show", "F-2026-00002")
     assert (invoice["amount"], invoice["paid"], invoice["status"]) == ("210.00", "0.00", "open")
     assert invoice["certificate"] == "ECO-2026-0001" and invoice["dossier"] == ref
     shown = cli.json("dossier", "show", ref)
@@ -33,7 +35,7 @@ def test_grant_issues_certificate_and_prorated_invoice(cli, store):
         }
     ]
     assert shown["granted_certificate"]["valid_until"] == "2030-06-14"
-    assert shown["invoices"][0]["number"] == "F-2026-00001"
+    assert [i["number"] for i in shown["invoices"]] == ["F-2026-00001", "F-2026-00002"]
     assert shown["history"][-1]["by"] == "claire"
 
 
@@ -94,7 +96,9 @@ def test_refusal_records_reason_and_appeal_deadline(cli, store):
     shown = cli.json("dossier", "show", ref)
     assert shown["status"] == "refused" and shown["decision_reason"] == "expérience insuffisante"
     assert shown["appeal_deadline"] == "2026-08-15"
-    assert cli.json("invoice", "list") == [] and cli.json("certificate", "list") == []
+    # no dues invoice: only the fee's, issued with its payment
+    assert [i["purpose"] for i in cli.json("invoice", "list")] == ["instruction-fee"]
+    assert cli.json("certificate", "list") == []
 
 
 def test_cpne_session_delivers_transmitted_cqpt(cli, store, unchanged):
@@ -169,6 +173,7 @@ def test_cpne_grant_despite_a_failed_phase_warns_in_json_too(cli, store):
 
 
 # -- decisions are recorded from the session day on -------------------------------------------
+@pytest.mark.today("2027-12-31")  # the fee is paid, so invoiced, in 2027
 def test_decisions_are_not_recorded_before_the_session(cli, store, unchanged):
     ref = report_ready(cli, store, report_on="2027-02-01", opened="2027-01-04")
     sid = session(cli, "2027-03-25")

@@ -23,12 +23,13 @@ def test_annual_call_invoices_holders_valid_on_1_january_once(cli, store, unchan
     cpne = session(cli, "2026-10-06", "cpne")
     cli.ok("commission", "decide", cpne, transmit_cqpt(cli, store, cpne), "--grant")
     result = cli.json("dues", "call", "--year", "2027", "--date", "2026-12-15")
+    # F-2026-00001 to -00007: the four 2026 dossiers' fees and three grants' dues
     assert [(i["certificate"], i["amount"], i["number"]) for i in result["invoiced"]] == [
-        (held, "360.00", "F-2026-00004"),
-        (prog, "360.00", "F-2026-00005"),
+        (held, "360.00", "F-2026-00008"),
+        (prog, "360.00", "F-2026-00009"),
     ]
     assert result["count"] == 2 and result["total"] == "720.00"
-    invoice = cli.json("invoice", "show", "F-2026-00004")
+    invoice = cli.json("invoice", "show", "F-2026-00008")
     assert invoice["dues_year"] == 2027 and invoice["purpose"] == "dues-call"
     assert invoice["label"] == "Cotisation annuelle ECO 2027"
     assert expired not in {i["certificate"] for i in result["invoiced"]}
@@ -150,7 +151,8 @@ def test_a_cancelled_dues_invoice_still_counts_for_the_grant_and_the_call(cli, s
             date=dt.date(2027, 6, 1),
         )
     assert again is None
-    assert store.scalar("SELECT count(*) FROM invoices WHERE kind = 'invoice'") == 2
+    dues_invoices = "SELECT count(*) FROM invoices WHERE kind = 'invoice' AND purpose LIKE 'dues%'"
+    assert store.scalar(dues_invoices) == 2
 
 
 @pytest.mark.today("2032-12-31")  # a story that runs years ahead

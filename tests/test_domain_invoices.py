@@ -136,9 +136,10 @@ def test_partial_payments_add_up_and_overpayment_is_refused(cli, store, unchange
 
 @pytest.mark.today("2032-12-31")  # a story that runs years ahead
 def test_cancel_issues_a_credit_note_and_numbering_stays_gapless(cli, store, unchanged):
+    # Each dossier's fee is invoiced with its payment, before the grant's dues.
     first = _invoice(cli, store, "2026-06-15")
     second = _invoice(cli, store, "2026-09-15")
-    assert (first, second) == ("F-2026-00001", "F-2026-00002")
+    assert (first, second) == ("F-2026-00002", "F-2026-00004")
     out = cli.json(
         "invoice", "cancel", first, "--reason", "erreur de titulaire", "--date", "2026-09-20"
     )
@@ -150,13 +151,16 @@ def test_cancel_issues_a_credit_note_and_numbering_stays_gapless(cli, store, unc
         first,
     )
     third = _invoice(cli, store, "2026-11-05")
-    assert third == "F-2026-00003"  # the cancelled number is not reused
+    assert third == "F-2026-00006"  # the cancelled number is not reused
     listed = cli.json("invoice", "list")
     assert [(i["number"], i["status"]) for i in listed] == [
-        ("F-2026-00001", "cancelled"),
-        ("F-2026-00002", "open"),
+        ("F-2026-00001", "paid"),  # the fees
+        ("F-2026-00002", "cancelled"),
+        ("F-2026-00003", "paid"),
+        ("F-2026-00004", "open"),
         ("AV-2026-00001", "applied"),
-        ("F-2026-00003", "open"),
+        ("F-2026-00005", "paid"),
+        ("F-2026-00006", "open"),
     ]
     assert [i["number"] for i in cli.json("invoice", "list", "--unpaid")] == [second, third]
     with unchanged():
@@ -193,7 +197,11 @@ def test_invoice_list_filters_by_candidate(cli, store):
     cid = new_candidate(cli)
     mine = decide_at(cli, store, "2026-06-15", candidate=cid)["invoice"]
     _invoice(cli, store, "2026-06-16")
-    assert [i["number"] for i in cli.json("invoice", "list", "--candidate", cid)] == [mine]
+    # the candidate's fee invoice and dues invoice, not the other one's
+    assert [i["number"] for i in cli.json("invoice", "list", "--candidate", cid)] == [
+        "F-2026-00001",
+        mine,
+    ]
     keys = cli.json("invoice", "show", mine)
     assert {"number", "amount", "paid", "status"} <= set(keys)
 
@@ -295,7 +303,7 @@ def test_invoice_list_carries_each_invoices_payments_in_one_query(cli, store):
 
     statements = []
     store.conn.set_trace_callback(statements.append)
-    assert len(invoices.listing(store)) == 3
+    assert len(invoices.listing(store)) == 6  # three dues invoices, three fee invoices
     store.conn.set_trace_callback(None)
     assert sum("FROM payments WHERE" in sql for sql in statements) == 1
 
@@ -402,14 +410,16 @@ def test_a_decision_dated_after_today_issues_no_invoice_without_future(cli, stor
     assert "2026-12-31 is after today (2026-11-25)" in err and "--future" in err
     # The day's decision goes through, and the next invoice is not blocked.
     done = cli.json("commission", "decide", sid, ref, "--grant", "--date", "2026-11-25")
-    assert done["invoice"] == "F-2026-00001"
-    assert "future" not in _audit(store, "invoice.issue")[0]
+    assert done["invoice"] == "F-2026-00002"  # after the fee's invoice
+    assert not any("future" in entry for entry in _audit(store, "invoice.issue"))
 
 
 def test_future_allows_a_later_date_and_the_audit_trail_says_so(cli, store):
     done = decide_at(cli, store, "2026-11-20", "--grant", "--date", "2026-12-31", "--future")
     assert cli.json("invoice", "show", done["invoice"])["issued_on"] == "2026-12-31"
-    assert "--future" in _audit(store, "invoice.issue")[0]["future"]
+    issued = _audit(store, "invoice.issue")
+    assert [("future" in entry) for entry in issued] == [False, True]  # the fee's, the dues'
+    assert "--future" in issued[1]["future"]
 
 
 def test_dues_call_and_credit_notes_follow_the_same_rule(cli, store, unchanged):
@@ -440,7 +450,7 @@ def test_an_issued_invoice_keeps_its_buyer_when_the_candidate_is_edited(cli, sto
     assert shown["holder"] == "Hélène Lefèvre"
     assert shown["address"] == "12 rue des Lilas, 69003 Lyon"
     assert shown["label"].startswith("Cotisation annuelle ECO 2026") and shown["amount"] == "210.00"
-    assert [i["holder"] for i in cli.json("invoice", "list")] == ["Hélène Lefèvre"]
+    assert [i["holder"] for i in cli.json("invoice", "list")] == ["Hélène Lefèvre"] * 2  # fee
     for template in ("facture", "appel-cotisation"):
         html = _html(cli, tmp_path, template, "--invoice", number)
         assert "Mme Hélène Lefèvre" in html and "12 rue des Lilas" in html, template

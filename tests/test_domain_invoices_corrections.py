@@ -229,8 +229,11 @@ def test_cancel_after_a_partial_credit_cancels_what_is_left(cli, store):
     done = cli.json("invoice", "cancel", number, "--reason", "erreur")
     assert done["credit_note"]["amount"] == "-200.00" and done["due"] == "0.00"
     assert done["credited_by"] == done["credit_note"]["number"] == "AV-2026-00002"
-    # invoices and credit notes add up to what is owed: nothing
-    total = sum(float(i["amount"]) for i in cli.json("invoice", "list"))
+    # the dues invoice and its credit notes add up to what is owed: nothing (the
+    # dossier's fee invoice, paid, stands apart)
+    listed = cli.json("invoice", "list")
+    assert [i["status"] for i in listed if i["purpose"] == "instruction-fee"] == ["paid"]
+    total = sum(float(i["amount"]) for i in listed if i["purpose"] != "instruction-fee")
     assert total == 0
 
 
@@ -272,7 +275,7 @@ def test_reissue_to_the_employer(cli, store, tmp_path, unchanged):
         "--as",
         "marie",
     )
-    assert done["number"] == "F-2026-00002" and done["replaces"] == number
+    assert done["number"] == "F-2026-00003" and done["replaces"] == number  # after the fee's
     assert done["bill_to"] == "employer" and done["holder"] == "Cabinet Métré Conseil"
     assert done["siret"] == "73282932000074"
     assert done["buyer"]["kind"] == "company" and done["buyer"]["name"] == "Cabinet Métré Conseil"
@@ -281,22 +284,22 @@ def test_reissue_to_the_employer(cli, store, tmp_path, unchanged):
     assert done["amount"] == "210.00" and done["status"] == "open"
     assert done["credit_note"]["number"] == "AV-2026-00001"
     assert done["cancelled"]["status"] == "cancelled"
-    assert done["cancelled"]["replaced_by"] == "F-2026-00002"
-    old, new = cli.json("invoice", "show", number), cli.json("invoice", "show", "F-2026-00002")
+    assert done["cancelled"]["replaced_by"] == "F-2026-00003"
+    old, new = cli.json("invoice", "show", number), cli.json("invoice", "show", "F-2026-00003")
     assert (old["label"], old["dossier"], old["certificate"]) == (
         new["label"],
         new["dossier"],
         new["certificate"],
     )
-    assert _unpaid(cli) == {"F-2026-00002": "210.00"}
-    text = cli.ok("invoice", "show", "F-2026-00002").stdout
+    assert _unpaid(cli) == {"F-2026-00003": "210.00"}
+    text = cli.ok("invoice", "show", "F-2026-00003").stdout
     assert "replaces" in text and number in text and "Cabinet Métré Conseil" in text
     entry = cli.json("log", "--entity", "invoice", "--record", number)[0]
     assert entry["action"] == "invoice.reissue" and entry["by"] == "marie"
     assert entry["details"]["before"]["bill_to"] == "candidate"
     assert entry["details"]["after"] == {"bill_to": "employer", "buyer": "Cabinet Métré Conseil"}
     told = cli.ok("log", "--entity", "invoice", "--record", number).stdout
-    assert f"invoice {number} reissued as F-2026-00002 on 20 Jun 2026 by marie" in " ".join(
+    assert f"invoice {number} reissued as F-2026-00003 on 20 Jun 2026 by marie" in " ".join(
         told.split()
     )
     cli.ok(
@@ -304,7 +307,7 @@ def test_reissue_to_the_employer(cli, store, tmp_path, unchanged):
         "render",
         "facture",
         "--invoice",
-        "F-2026-00002",
+        "F-2026-00003",
         "--format",
         "html",
         "--out",

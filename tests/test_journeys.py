@@ -288,7 +288,7 @@ def test_opqtecc_initial_then_renewal_in_time(cli, tmp_path, unchanged):
         "decision": "granted",
         "certificate": "ECO-2026-0001",
         "valid_until": "2030-03-06",
-        "invoice": "F-2026-00001",
+        "invoice": "F-2026-00002",  # F-2026-00001: the fee's, with its payment
         "amount": "300.00",
     }
     assert decided["mentions"] == ["BIM"]
@@ -296,7 +296,7 @@ def test_opqtecc_initial_then_renewal_in_time(cli, tmp_path, unchanged):
     cli.ok(
         "invoice",
         "pay",
-        "F-2026-00001",
+        "F-2026-00002",
         "--amount",
         "300.00",
         "--method",
@@ -305,7 +305,7 @@ def test_opqtecc_initial_then_renewal_in_time(cli, tmp_path, unchanged):
         "2026-03-20",
     )
     assert cli.json("invoice", "list", "--unpaid") == []
-    assert cli.json("invoice", "show", "F-2026-00001")["status"] == "paid"
+    assert cli.json("invoice", "show", "F-2026-00002")["status"] == "paid"
 
     out = tmp_path / "courrier"
     letter = cli.json(
@@ -499,7 +499,7 @@ def test_refusal_then_appeal_granted(cli, tmp_path, unchanged):
         "decision": "granted",
         "certificate": "PROG-2026-0001",
         "valid_until": "2030-07-02",
-        "invoice": "F-2026-00001",
+        "invoice": "F-2026-00002",
         "amount": "180.00",
     }
     outcome = cli.json(
@@ -536,6 +536,7 @@ def test_refusal_then_appeal_granted(cli, tmp_path, unchanged):
 
 
 # -- (c) a renewal granted after the end of validity: the lapse shows ------------------
+@pytest.mark.today("2034-12-31")  # a story that runs years ahead (the renewal fee's invoice)
 def test_late_renewal_shows_the_lapse(cli):
     cli.ok(
         "instructor",
