@@ -29,6 +29,7 @@ def _granted(cli, store, date="2026-03-12", first="Éric", **extra):
         last="Bérégovoy",
         email=f"{first.lower()}.beregovoy@example.fr",
         address="12 rue des Lilas",
+        postcode="69003",
         city="Lyon",
         directory_consent=False,
         **extra,
@@ -49,7 +50,7 @@ def test_verify_tells_the_status_and_period_whatever_the_consent_and_nothing_per
     }
     text = cli.ok("certificate", "verify", number.lower(), "--as-of", "2027-01-10").stdout
     assert f"Certificate {number}: valid (ECO, period 2026-03-12 to 2030-03-11)" in text
-    for personal in ("Bérégovoy", "Éric", "example.fr", "Lilas", "Lyon"):
+    for personal in ("Bérégovoy", "Éric", "example.fr", "Lilas", "69003", "Lyon"):
         assert personal not in text
         assert personal not in json.dumps(out, ensure_ascii=False)
     assert _verify(cli, number, "--as-of", "2030-03-11")["status"] == "valid"
