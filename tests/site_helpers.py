@@ -17,6 +17,7 @@ def office(cli, store) -> dict:
         city="Orléans",
         email="eric.beregovoy@example.fr",
         address="12 rue des Lilas",
+        postcode="45000",
         directory_consent=True,
     )
     hidden = new_candidate(
@@ -27,6 +28,7 @@ def office(cli, store) -> dict:
         email=HIDDEN[3],
         phone=HIDDEN[4],
         address="3 impasse Secrète",
+        postcode="69100",
         directory_consent=False,
     )
     gone = new_candidate(cli, first="Zoé", last="Retirée", city="Nantes", directory_consent=True)
