@@ -49,7 +49,10 @@ def office(store) -> dict:
     2026-0004 refused, 2026-0005 adjourned, 2026-0006 withdrawn, 2026-0007 a CQPT
     dossier found inadmissible, 2026-0008 still incomplete; ECO-2025-0001 granted in
     2025 and withdrawn (so 2026-0001's certificate is ECO-2026-0002: a scheme's
-    certificate numbers run on across years)."""
+    certificate numbers run on across years). ECO invoices the instruction fee at its
+    first payment, in the one series: the fees of 2026-0001, -0002, -0004, -0005 and
+    -0008 are F-2026-00001 to F-2026-00005 (the last one part paid), 2026-0001's
+    prorated dues F-2026-00006 (GRANT_DUES), the 2027 call F-2026-00007 (CALLED)."""
     c = R.candidate(store)
     withdrawn = R.number(store, R.certificate(store, c, "2025-03-10"))  # ECO-2025-0001
     noel = d_instructor(store, "Bernard Noël", specialties=("economie", "programmation"))
@@ -107,10 +110,17 @@ def office(store) -> dict:
     )
     d_cqpt_evaluated(store, d3)
     certificates.withdraw(store, withdrawn, reason="fausse déclaration", date=DAY("2026-10-01"))
-    dues.call(store, 2027, date=DAY("2026-11-20"))  # F-2026-00002, numbered in 2026
+    dues.call(store, 2027, date=DAY("2026-11-20"))  # CALLED, numbered in 2026
     # ECO's numbers run on from 2025's: ECO-2026-0002.
     cert = store.certificate("ECO-2026-0002")["id"]
     return {"candidate": c, "dossier": d1, "certificate": cert, "incomplete": d8}
+
+
+# The office's dues invoices (see office): 2026-0001's prorated dues at the grant, and
+# the 2027 call; the five invoices before them are instruction fees.
+GRANT_DUES = "F-2026-00006"
+CALLED = "F-2026-00007"
+PART_PAID_FEE = "F-2026-00005"  # 2026-0008's fee, 100,00 € of 480,00 € paid
 
 
 def _reported(store, c) -> str:
@@ -165,7 +175,7 @@ EXPECTED = {
         [
             "ECO-2026-0002",
             "15 juin 2026 au 14 juin 2030",
-            "F-2026-00001",
+            GRANT_DUES,
             "210,00 €",
             "7 mois",
             "360,00 €",
@@ -202,25 +212,25 @@ EXPECTED = {
             "Code de vérification",
         ],
     ),
-    "facture": ("--invoice", "F-2026-00001", ["F-2026-00001", "210,00 €", "15 juillet 2026"]),
+    "facture": ("--invoice", GRANT_DUES, [GRANT_DUES, "210,00 €", "15 juillet 2026"]),
     # the reminders of an unpaid invoice (issue 12), rendered by hand: reprints
     "relance": (
         "--invoice",
-        "F-2026-00001",
-        ["relance", "F-2026-00001", "échue le 15 juillet 2026", "reste impayée", "210,00 €"],
+        GRANT_DUES,
+        ["relance", GRANT_DUES, "échue le 15 juillet 2026", "reste impayée", "210,00 €"],
     ),
     "relance-2": (
         "--invoice",
-        "F-2026-00001",
-        ["seconde relance", "F-2026-00001", "sous huit jours", "trois fois le taux", "210,00 €"],
+        GRANT_DUES,
+        ["seconde relance", GRANT_DUES, "sous huit jours", "trois fois le taux", "210,00 €"],
     ),
     "mise-en-demeure": (
         "--invoice",
-        "F-2026-00001",
+        GRANT_DUES,
         [
             "nous vous mettons en demeure",
             "Lettre recommandée",
-            "F-2026-00001",
+            GRANT_DUES,
             "210,00 €",
             "trois fois le taux d'intérêt légal",
             "IBAN",
@@ -228,8 +238,8 @@ EXPECTED = {
     ),
     "appel-cotisation": (
         "--invoice",
-        "F-2026-00002",
-        ["cotisation 2027", "F-2026-00002", "360,00 €", "ECO-2026-0002"],
+        CALLED,
+        ["cotisation 2027", CALLED, "360,00 €", "ECO-2026-0002"],
     ),
     "decision-recours": (
         "--dossier",
@@ -308,6 +318,7 @@ EXPECTED = {
         [
             "Nous accusons réception de votre règlement de 100,00 € par chèque, reçu le 3 février "
             "2026, au titre des frais d'instruction",
+            f"(dossier n° 2026-0008), en règlement de la facture n° {PART_PAID_FEE}.",
             "Reste dû 380,00 €",
             "Il reste à régler 380,00 €",
         ],

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from letter_office import EXPECTED, text_of
+from letter_office import EXPECTED, GRANT_DUES, text_of
 from letter_office import office as build_office
 
 from certcli.domain import completeness, reception
@@ -102,7 +102,7 @@ def test_render_logs_and_dry_run_does_not(cli, office, tmp_path, unchanged):
             "render",
             "facture",
             "--invoice",
-            "F-2026-00001",
+            GRANT_DUES,
             "--format",
             "html",
             "--out",
@@ -133,7 +133,7 @@ def test_render_logs_and_dry_run_does_not(cli, office, tmp_path, unchanged):
             "candidate_id": office["candidate"],
             "dossier": "2026-0001",
             "certificate": "ECO-2026-0002",  # after the office's ECO-2025-0001
-            "invoice": "F-2026-00001",
+            "invoice": GRANT_DUES,  # its dues invoice, not its fee's (F-2026-00001)
             "date": DAY,
             "path": path,
             "format": "html",
