@@ -389,11 +389,14 @@ def test_fee_receipt(cli, store, tmp_path):
         "--out",
         tmp_path,
     )
+    # ECO invoices the fee at its first payment: the receipt names that invoice
+    assert (data["invoice"], data["invoice_status"]) == ("F-2026-00001", "open")
     text = visible_text(data["letter"])
     assert (
         "Nous accusons réception de votre règlement de 200,00 € par chèque (n° 1234567), "
         "reçu le 2 mars 2026, au titre des frais d'instruction de votre demande de "
-        "certification initiale « Économiste de la construction » (dossier n° 2026-0001)."
+        "certification initiale « Économiste de la construction » (dossier n° 2026-0001), "
+        "en règlement de la facture n° F-2026-00001."
     ) in text
     assert "2 mars 2026 Chèque 1234567 200,00 €" in text
     assert ("Frais d'instruction 480,00 € Total réglé 200,00 € Reste dû 280,00 €") in text
@@ -414,8 +417,10 @@ def test_fee_receipt(cli, store, tmp_path):
         "--out",
         tmp_path,
     )
+    assert (data["invoice"], data["invoice_status"]) == ("F-2026-00001", "paid")
     text = visible_text(data["letter"])
     assert "règlement de 280,00 € par virement (référence VIR-88), reçu le 9 mars 2026" in text
+    assert "en règlement de la facture n° F-2026-00001." in text
     assert "Total réglé 480,00 € Reste dû 0,00 €" in text
     assert "Les frais d'instruction (480,00 €) sont entièrement réglés." in text
     # Dated between the two payments, a receipt speaks of the first one only.
@@ -462,7 +467,9 @@ def test_notification_names_the_mentions_granted(cli, store, tmp_path):
 def test_notification_uses_its_own_invoice_and_period(cli, store, tmp_path):
     cid = addressed(store)
     first = decide_at(cli, store, "2026-06-15", candidate=cid)
-    assert (first["certificate"], first["invoice"]) == ("ECO-2026-0001", "F-2026-00001")
+    # F-2026-00001 is the instruction fee's invoice (issued at its payment), the grant's
+    # prorated dues come next
+    assert (first["certificate"], first["invoice"]) == ("ECO-2026-0001", "F-2026-00002")
     assert cli.json("dues", "call", "--year", "2030", "--date", "2030-01-05")["count"] == 1
     renewal = report_ready(
         cli,
@@ -486,9 +493,10 @@ def test_notification_uses_its_own_invoice_and_period(cli, store, tmp_path):
 
     again = render_logged(cli, "notification", "--dossier", first["ref"], tmp_path, "2030-05-21")
     assert "valable du 15 juin 2026 au 14 juin 2030 inclus" in again
-    assert "F-2026-00001" in again and "210,00 €" in again and "7 mois" in again
+    assert "F-2026-00002" in again and "210,00 €" in again and "7 mois" in again
+    assert "F-2026-00001" not in again  # the fee's invoice is no dues invoice
     logged = {(e["dossier"], e["invoice"]) for e in cli.json("letters", "log")}
-    assert logged == {(renewal, None), (first["ref"], "F-2026-00001")}
+    assert logged == {(renewal, None), (first["ref"], "F-2026-00002")}
 
 
 def test_appeal_granted_letters(cli, store, tmp_path):
@@ -513,4 +521,5 @@ def test_appeal_granted_letters(cli, store, tmp_path):
     notice = render_logged(cli, "notification", "--dossier", ref, tmp_path, "2026-09-15")
     assert "la Commission de recours, réunie le 14 septembre 2026, vous a accordé" in notice
     assert "Commission d'attribution" not in notice
-    assert "F-2026-00001" in notice and "4 mois" in notice
+    # the prorated dues of the grant on appeal: F-2026-00002, after the fee's F-2026-00001
+    assert "F-2026-00002" in notice and "4 mois" in notice and "F-2026-00001" not in notice
