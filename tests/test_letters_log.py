@@ -77,7 +77,12 @@ def test_a_decision_killed_before_its_letter_leaves_it_pending(
     assert "already decided" in cli.fails(*decide).stderr
     pending = cli.json("letters", "pending")
     # the notification and its invoice, rendered in its file (issue 12)
-    invoice = cli.json("dossier", "show", ref)["invoices"][0]["number"]
+    # (the grant's prorated dues invoice, not the instruction fee's issued at its payment)
+    [invoice] = [
+        i["number"]
+        for i in cli.json("invoice", "list")
+        if i["dossier"] == ref and i["purpose"] == "dues-prorata"
+    ]
     assert [(p["template"], p["record"], p["ref"], p["date"], p["format"]) for p in pending] == [
         ("notification", "dossier", ref, "2026-06-15", "html"),
         ("facture", "invoice", invoice, "2026-06-15", "html"),
