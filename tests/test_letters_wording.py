@@ -85,15 +85,15 @@ def test_acknowledgement_names_the_request_and_counts_copies(cli, store, cid, tm
 # -- invoices --------------------------------------------------------------------------------
 @pytest.fixture
 def billed(store, cid):
-    """F-2026-00001: the grant's prorated dues (210.00), paid in full; F-2026-00002 and
-    -00003, 360.00 each of 1 July (due 31 July), issued by invoices.issue on the granted
-    dossier (a certificate has one dues invoice a year): one paid 250.00, one
-    cancelled."""
+    """F-2026-00002: the grant's prorated dues (210.00), paid in full (after F-2026-00001,
+    the instruction fee's, issued at its payment); F-2026-00003 and -00004, 360.00 each
+    of 1 July (due 31 July), issued by invoices.issue on the granted dossier (a
+    certificate has one dues invoice a year): one paid 250.00, one cancelled."""
     cert = R.certificate(store, cid, "2026-06-15")
     grant = store.all("SELECT number, amount FROM invoices WHERE certificate_id = ?", (cert,))
-    assert [(r["number"], r["amount"]) for r in grant] == [("F-2026-00001", "210.00")]
+    assert [(r["number"], r["amount"]) for r in grant] == [("F-2026-00002", "210.00")]
     dossier = store.certificate_periods(cert)[0]["dossier_id"]
-    for n in (2, 3):
+    for n in (3, 4):
         issued = invoices.issue(
             store,
             candidate_id=cid,
@@ -105,17 +105,17 @@ def billed(store, cid):
         )
         assert (issued.number, issued.due_on) == (f"F-2026-0000{n}", "2026-07-31")
     invoices.pay(
-        store, "F-2026-00001", "210.00", method="cheque", reference=None, date=dt.date(2026, 7, 10)
+        store, "F-2026-00002", "210.00", method="cheque", reference=None, date=dt.date(2026, 7, 10)
     )
     invoices.pay(
         store,
-        "F-2026-00002",
+        "F-2026-00003",
         "250.00",
         method="virement",
         reference=None,
         date=dt.date(2026, 7, 10),
     )
-    invoices.cancel(store, "F-2026-00003", reason="exonération", date=dt.date(2026, 7, 12))
+    invoices.cancel(store, "F-2026-00004", reason="exonération", date=dt.date(2026, 7, 12))
     return cert
 
 
@@ -126,11 +126,11 @@ def test_no_payment_request_for_a_credit_note_a_cancelled_or_a_paid_invoice(
         for number, says in (
             (
                 "AV-2026-00001",
-                "AV-2026-00001 is a credit note (it cancels F-2026-00003): "
+                "AV-2026-00001 is a credit note (it cancels F-2026-00004): "
                 "no payment is asked on it",
             ),
-            ("F-2026-00003", "invoice F-2026-00003 was cancelled by AV-2026-00001"),
-            ("F-2026-00001", "invoice F-2026-00001 is paid in full: nothing to ask for"),
+            ("F-2026-00004", "invoice F-2026-00004 was cancelled by AV-2026-00001"),
+            ("F-2026-00002", "invoice F-2026-00002 is paid in full: nothing to ask for"),
         ):
             err = cli.fails(
                 "letters",
@@ -149,16 +149,16 @@ def test_no_payment_request_for_a_credit_note_a_cancelled_or_a_paid_invoice(
 
 
 def test_invoice_letters_ask_for_the_balance_or_say_what_became_of_it(cli, store, billed, tmp_path):
-    _, text = letter(cli, tmp_path, "appel-cotisation", "--invoice", "F-2026-00002", "2026-07-20")
+    _, text = letter(cli, tmp_path, "appel-cotisation", "--invoice", "F-2026-00003", "2026-07-20")
     assert "Reste à payer 110,00 €" in text
     assert (
         "Merci de régler la somme de 110,00 € au plus tard le 31 juillet 2026, par "
-        "virement ou par chèque, en rappelant le numéro F-2026-00002."
+        "virement ou par chèque, en rappelant le numéro F-2026-00003."
     ) in text
     assert "Chèque à l'ordre de : OPQTECC" in text
     assert "TVA non applicable, art. 293 B du CGI." in text
     # Past the due date, a reminder rather than a deadline already gone.
-    _, late = letter(cli, tmp_path, "facture", "--invoice", "F-2026-00002", "2026-09-01")
+    _, late = letter(cli, tmp_path, "facture", "--invoice", "F-2026-00003", "2026-09-01")
     assert (
         "Sauf erreur de notre part, cette facture, échue le 31 juillet 2026, reste "
         "impayée pour 110,00 € ; merci de la régler sous quinze jours"
@@ -169,17 +169,17 @@ def test_invoice_letters_ask_for_the_balance_or_say_what_became_of_it(cli, store
     assert "Avoir : AV-2026-00001" in credit and "Facture : AV" not in credit
     assert (
         "l'avoir n° AV-2026-00001 émis le 12 juillet 2026, qui annule la facture "
-        "n° F-2026-00003 du 1er juillet 2026."
+        "n° F-2026-00004 du 1er juillet 2026."
     ) in credit
     # A credit note's amounts are positive: it is titled "Avoir" and names what it cancels.
     assert "Total TTC 360,00 €" in credit and "régler" not in credit
-    assert "Annule la facture n° F-2026-00003 du 1er juillet 2026" in credit
+    assert "Annule la facture n° F-2026-00004 du 1er juillet 2026" in credit
 
-    _, cancelled = letter(cli, tmp_path, "facture", "--invoice", "F-2026-00003", "2026-09-01")
+    _, cancelled = letter(cli, tmp_path, "facture", "--invoice", "F-2026-00004", "2026-09-01")
     assert (
         "Facture annulée par l'avoir n° AV-2026-00001 du 12 juillet 2026. Elle n'est plus à régler."
     ) in cancelled and "Merci de régler" not in cancelled
-    _, paid = letter(cli, tmp_path, "facture", "--invoice", "F-2026-00001", "2026-09-01")
+    _, paid = letter(cli, tmp_path, "facture", "--invoice", "F-2026-00002", "2026-09-01")
     assert "Cette facture est entièrement réglée." in paid and "Chèque" not in paid
 
 
@@ -365,7 +365,7 @@ def test_granted_appeal_gives_the_validity_and_the_dues_invoice(cli, store, cid,
     )
     assert (granted.certificate, granted.invoice, granted.amount) == (
         "ECO-2026-0001",
-        "F-2026-00001",
+        "F-2026-00002",  # the prorated dues, after the fee's F-2026-00001
         Decimal("120.00"),
     )
     _, text = letter(cli, tmp_path, "decision-recours", "--dossier", "2026-0001", "2026-09-15")
@@ -373,7 +373,7 @@ def test_granted_appeal_gives_the_validity_and_the_dues_invoice(cli, store, cid,
         "Motif : références probantes. Votre certificat porte le numéro ECO-2026-0001 . "
         "Il est valable du 14 septembre 2026 au 13 septembre 2030 inclus." in text
     )
-    assert "F-2026-00001" in text and "soit 4 mois" in text
+    assert "F-2026-00002" in text and "soit 4 mois" in text and "F-2026-00001" not in text
     assert "Merci de régler la somme de 120,00 € au plus tard le 14 octobre 2026" in text
 
 
