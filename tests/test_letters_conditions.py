@@ -33,7 +33,7 @@ def test_no_refusal_letter_for_a_granted_dossier(cli, store, tmp_path, unchanged
 
 # -- no letter without a postal address ------------------------------------------------------
 def test_no_letter_without_a_postal_address(cli, store, tmp_path, unchanged):
-    cid = builders.candidate(store, "Zed", "Late", eligible=False, city="Lyon")
+    cid = builders.candidate(store, "Zed", "Late", eligible=False, address=None, city="Lyon")
     ref = cli.json("dossier", "add", "--candidate", cid, "--scheme", "ECO", "--date", "2026-03-01")[
         "ref"
     ]
