@@ -5,6 +5,7 @@ notification and its dues invoice in one PDF."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import letter_records as R
@@ -12,14 +13,20 @@ import pytest
 from commission_helpers import report_ready, session
 from letter_office import text_of
 
+from certcli.domain import candidates
+
 pytestmark = pytest.mark.today("2027-01-31")
 
 
 def _holders(store, n, *, without_address=()):
+    """`n` holders certified in March 2026; those of `without_address` had their postal
+    address cleared after the grant (they had one to be invoiced the instruction fee)."""
     for i in range(n):
-        extra = {"address": None, "postcode": None, "city": None} if i in without_address else {}
-        c = R.candidate(store, first=f"Zoé{i}", email=f"z{i}@example.fr", **extra)
+        c = R.candidate(store, first=f"Zoé{i}", email=f"z{i}@example.fr")
         R.certificate(store, c, f"2026-03-{10 + i:02d}")  # ECO-2026-0001, ...
+        if i in without_address:
+            gone = {"address": "", "postcode": "", "city": ""}  # moved, no address known
+            candidates.edit(store, c, gone, date=dt.date(2026, 12, 1))
 
 
 def test_dues_call_one_file_of_every_call_letter(cli, store, tmp_path):
