@@ -19,7 +19,7 @@ FIRST, LAST = "Zoé", "Quintard"
 
 
 def _holder(cli, store, tmp_path):
-    """A holder of ECO granted 2026-06-15 (so a dues invoice names her), whose
+    """A holder of ECO granted 2026-06-15 (so her fee's and a dues invoice name her), whose
     e-mail was corrected once, with a notification letter rendered to a file, and
     whose certificate was withdrawn on 2026-09-01 (so she may be forgotten)."""
     cid, number = holder(
@@ -80,7 +80,11 @@ def test_export_person_has_everything_and_copies_letters(cli, store, tmp_path):
     assert [d["ref"] for d in person["dossiers"]] == [ref]
     assert [c["number"] for c in person["certificates"]] == [number]
     assert person["certificate_periods"] and person["dossier_events"]
-    assert [i["buyer_last_name"] for i in person["invoices"]] == [LAST]
+    # her instruction fee's invoice (issued at its payment) and the grant's dues
+    assert [(i["purpose"], i["buyer_last_name"]) for i in person["invoices"]] == [
+        ("instruction-fee", LAST),
+        ("dues-prorata", LAST),
+    ]
     assert person["experiences"][0]["hours"]
     # The audit entries about her, her e-mail correction included (its old value).
     edits = [a for a in person["audit_log"] if a["action"] == "candidate.edit"]
@@ -222,7 +226,16 @@ def test_forget_a_refused_person_then_merged_duplicate(cli, store, tmp_path):
     done = cli.json("candidate", "forget", cid, "--reason", "demande", "--date", "2026-11-20")
     assert done["merged_duplicates"] == [dup]
     text = _all_text(store)
-    assert "helene.dup@example.fr" not in text and "Lefèvre" not in text
+    assert "helene.dup@example.fr" not in text
+    # Her name survives only on her instruction fee's invoice (issued at its payment),
+    # which the law keeps.
+    kept = store.all("SELECT number, purpose, buyer_last_name FROM invoices")
+    assert [(r["purpose"], r["buyer_last_name"]) for r in kept] == [("instruction-fee", "Lefèvre")]
+    assert done["kept_invoices"] == [kept[0]["number"]]
+    invoice_text = "\n".join(
+        str(v) for r in store.all("SELECT * FROM invoices") for v in tuple(r) if isinstance(v, str)
+    )
+    assert text.count("Lefèvre") == invoice_text.count("Lefèvre")
     assert "expérience insuffisante" not in text  # the refusal's reason, a free text
     row = store.one("SELECT status, decision FROM dossiers WHERE ref = ?", (ref,))
     assert tuple(row) == ("refused", "refused")  # the facts stay
