@@ -23,7 +23,7 @@ def test_dossier_show_and_log_print_sentences_and_json_keeps_the_data(cli):
     shown = cli.ok("dossier", "show", ref).stdout
     for said in (
         "pieces received: administratif, contrats, technique ×2, demande-signee",
-        "fee paid: 480,00 € by cheque",
+        "fee paid: 480,00 € by cheque, on invoice F-2026-00001",  # the fee's own invoice
         "checked: complete",
         "assigned to Paul Durand (auto: lightest load)",
         "complementary elements requested, due 2026-04-15",

@@ -333,7 +333,8 @@ def _unreceived(d):
 @sentence("dossier.paid")
 def _paid(d):
     reference = f" (reference {d['reference']})" if d.get("reference") else ""
-    return f"fee paid: {_eur(d['amount'])} by {d['method']}{reference}"
+    invoice = f", on invoice {d['invoice']}" if d.get("invoice") else ""
+    return f"fee paid: {_eur(d['amount'])} by {d['method']}{reference}{invoice}"
 
 
 @correction("dossier.refunded", corrects="dossier.paid", key="ref")
