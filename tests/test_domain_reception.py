@@ -74,6 +74,8 @@ def test_pay_balance_and_overpayment(cli, store, unchanged):
         "fee_due": "480.00",
         "fee_paid": "200.00",
         "balance": "280.00",
+        "invoice": "F-2026-00001",  # the fee's invoice, issued with this first payment
+        "invoice_status": "open",
     }
     with unchanged():
         err = cli.fails("dossier", "pay", ref, "--amount", "280,01", "--method", "virement").stderr
