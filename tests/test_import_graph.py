@@ -174,3 +174,127 @@ def test_arrows_point_one_way(layer):
 @pytest.mark.parametrize("package", EMPTY_PACKAGES)
 def test_package_init_stays_empty(package):
     assert (PACKAGE / package / "__init__.py").read_text(encoding="utf-8").strip() == ""
+
+
+# Start-up (issue 20): what the everyday reads must not load. Each of these was once
+# loaded by every command, and none is needed by that read: --help reads the nouns'
+# help from certcli.cli.nouns and opens no database; a --json listing neither hashes
+# (the journal), nor reads the catalog cache (pickle), nor prints a table (rich).
+_NOUNS = ast.parse((PACKAGE / "cli" / "nouns.py").read_text(encoding="utf-8")).body[-1]
+NOUN_MODULES = {f"certcli.cli.{noun}" for noun in ast.literal_eval(_NOUNS.value)}
+NOT_LOADED = {
+    "--help": {
+        "sqlite3",
+        "json",
+        "decimal",
+        "hashlib",
+        "certcli.store",
+        "certcli.rules.validators",
+        *NOUN_MODULES,
+    },
+    "dossier list --json": {
+        "hashlib",
+        "decimal",
+        "pickle",
+        "rich",
+        *(NOUN_MODULES - {"certcli.cli.dossier"}),
+    },
+    "candidate list --search dupont --json": {
+        "hashlib",
+        "decimal",
+        "pickle",
+        "rich",
+        *(NOUN_MODULES - {"certcli.cli.candidate"}),
+    },
+}
+# Reads whose modules are checked for patterns compiled at import.
+READS = [*NOT_LOADED, "info --json", "dossier show {ref} --json", "dossier show {ref}"]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path_factory.mktemp("startup") / "demo.db"
+    env = {**os.environ, "CERTCLI_DB": str(db)}
+    subprocess.run(
+        [sys.executable, "-m", "certcli", "demo", "--date", "2026-11-25", "--json"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return db
+
+
+def loaded_by(command: str, db: Path) -> set[str]:
+    """The modules `certcli COMMAND` has loaded when it ends (a fresh process)."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    ref = sqlite3.connect(db).execute("SELECT ref FROM dossiers ORDER BY id").fetchone()[0]
+    code = (
+        "import sys\nfrom certcli.cli import main\n"
+        f"sys.argv = ['certcli', *{command.format(ref=ref).split()!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write('MODULES:' + ' '.join(sorted(sys.modules)) + '\\n')"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "CERTCLI_DB": str(db), "COLUMNS": "120"},
+        capture_output=True,
+        text=True,
+    )
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("MODULES:"), run.stderr
+    return set(last.removeprefix("MODULES:").split())
+
+
+@pytest.mark.parametrize("command", sorted(NOT_LOADED))
+def test_a_read_loads_only_what_it_needs(command, demo_db):
+    loaded = loaded_by(command, demo_db)
+    assert sorted(NOT_LOADED[command] & loaded) == []
+    assert "certcli.cli.app" in loaded  # the check saw a real run
+
+
+def compiled_at_import(path: Path) -> list[int]:
+    """The lines of `path` that compile a pattern when the module is imported."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    top = [n for n in tree.body if not isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    return sorted(
+        node.lineno
+        for statement in top
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "compile"
+        and getattr(node.func.value, "id", None) == "re"
+    )
+
+
+def test_compiled_at_import_sees_module_level_patterns_only(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text(
+        "import re\nA = re.compile('a')\n\ndef f():\n    return re.compile('b')\n"
+        "class C:\n    B = re.compile('c')\n"
+    )
+    assert compiled_at_import(source) == [2, 7]
+
+
+def test_no_read_compiles_patterns_at_import(demo_db):
+    """Compiling a regular expression costs about as much as importing a small module:
+    a module on a read's path keeps its patterns as text, compiled by `re` (and cached
+    there) when first used."""
+    known = modules()
+    loaded = set().union(*(loaded_by(command, demo_db) for command in READS))
+    wrong = {
+        name: lines
+        for name in sorted(loaded & set(known))
+        if (lines := compiled_at_import(known[name]))
+    }
+    assert wrong == {}

@@ -6,7 +6,6 @@ import copy
 import importlib
 import inspect
 import os
-import sqlite3
 import sys
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from typer.core import TyperGroup
 from typer.models import CommandInfo, TyperInfo
 
 from certcli import __version__
+from certcli.cli.nouns import HELP as NOUN_HELP
 from certcli.cli.output import printable
 from certcli.errors import CertcliError
 
@@ -64,8 +64,9 @@ class CertcliGroup(TyperGroup):
                 # Click's own shortening, as the command would give once built.
                 rows.append((name, make_default_short_help(_help_of(self.verbs[name]), limit)))
             else:
-                module = importlib.import_module(f"certcli.cli.{self.lazy[name]}")
-                rows.append((name, _short_help(module.app.info.help or "", limit)))
+                # The noun's help as its sub-app has it (certcli.cli.nouns), its module
+                # not imported: importing the 28 of them was a third of --help.
+                rows.append((name, _short_help(NOUN_HELP[name], limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -99,12 +100,6 @@ class CertcliGroup(TyperGroup):
             _fail(str(exc))
         except BrokenPipeError:
             raise  # the reader went away (`| head`): main() exits quietly
-        except sqlite3.Error as exc:
-            if os.environ.get("CERTCLI_DEBUG"):
-                raise
-            from certcli.store.base import explain
-
-            _fail(str(explain(exc, _db_for_messages())))
         except OverflowError:
             # An id or number typed with too many digits reaches SQLite's 64-bit limit.
             _fail("a number given is too large")
@@ -118,6 +113,15 @@ class CertcliGroup(TyperGroup):
             where = f"{exc.filename}: " if exc.filename else ""
             _fail(f"{where}{exc.strerror or exc}")
         except Exception as exc:
+            # sqlite3 is loaded by the commands that open the database, not by --help:
+            # an SQLite error can only come from a command that loaded it.
+            sqlite3 = sys.modules.get("sqlite3")
+            if sqlite3 is not None and isinstance(exc, sqlite3.Error):
+                if os.environ.get("CERTCLI_DEBUG"):
+                    raise
+                from certcli.store.base import explain
+
+                _fail(str(explain(exc, _db_for_messages())))
             if isinstance(exc, ClickException):
                 _printable_usage(exc)
                 raise
@@ -203,12 +207,12 @@ def _db_for_messages():
 
 
 def _refuse_undecodable(args) -> None:
-    from certcli.errors import ValidationError
-    from certcli.rules.validators import control_free
-
     for index, arg in enumerate(args):
-        if not isinstance(arg, str):
-            continue
+        if not isinstance(arg, str) or (arg.isascii() and arg.isprintable()):
+            continue  # printable ASCII: no control character, nothing undecodable
+        from certcli.errors import ValidationError
+        from certcli.rules.validators import control_free
+
         before = args[index - 1] if index else ""
         what = (
             f"the value of {before}"
@@ -305,41 +309,9 @@ def root(
     common.select_db(db)
 
 
-# (module, name) of each sub-app, one noun each; top-level verbs live in `system`.
-_SUBAPPS = [
-    ("scheme", "scheme"),
-    ("candidate", "candidate"),
-    ("experience", "experience"),
-    ("company", "company"),
-    ("eligibility", "eligibility"),
-    ("dossier", "dossier"),
-    ("instructor", "instructor"),
-    ("commission", "commission"),
-    ("member", "member"),
-    ("calendar", "calendar"),
-    ("certificate", "certificate"),
-    ("dues", "dues"),
-    ("invoice", "invoice"),
-    ("bank", "bank"),
-    ("mandate", "mandate"),
-    ("appeal", "appeal"),
-    ("renewals", "renewals"),
-    ("letters", "letters"),
-    ("mail", "mail"),
-    ("config", "config"),
-    ("cqpt", "cqpt"),
-    ("evaluator", "evaluator"),
-    ("directory", "directory"),
-    ("complaint", "complaint"),
-    ("audit", "audit"),
-    ("retention", "retention"),
-    ("completion", "completion"),
-    ("db", "db"),
-]
-
 # The top-level verbs register on a holder, not on the root: the root builds them one
 # at a time, when each runs (see CertcliGroup.verbs).
 _verbs = typer.Typer()
 importlib.import_module("certcli.cli.system").register(_verbs)
 CertcliGroup.verbs = {_name_of(info): info for info in _verbs.registered_commands}
-CertcliGroup.lazy = {noun: module_name for module_name, noun in _SUBAPPS}
+CertcliGroup.lazy = {noun: noun for noun in NOUN_HELP}  # each in certcli.cli.<noun>

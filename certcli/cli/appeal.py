@@ -18,10 +18,9 @@ from certcli.cli.common import (
     OutOpt,
     TemplatesOpt,
 )
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="Appeals: file, decide, list (heard at an appeal session).", no_args_is_help=True
-)
+app = typer.Typer(help=HELP["appeal"], no_args_is_help=True)
 
 
 @app.command("file")

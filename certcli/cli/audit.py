@@ -9,11 +9,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="The tamper-evident journal: verify its hash chain, seal its head.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["audit"], no_args_is_help=True)
 
 
 @app.command("verify")

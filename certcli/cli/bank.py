@@ -9,12 +9,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="Bank statements: import a CAMT.053 (or mapped CSV) statement, list and match "
-    "what is left.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["bank"], no_args_is_help=True)
 
 
 @app.command("import")

@@ -9,11 +9,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ExportOutOpt, ForceOutOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="The office's calendar: every session and interview as iCalendar (.ics).",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["calendar"], no_args_is_help=True)
 
 
 def _day(flag: str, what: str):

@@ -9,12 +9,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="The candidate register: add, list, show, edit, duplicates, merge, import, export, "
-    "export-person, forget.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["candidate"], no_args_is_help=True)
 
 Civility = Annotated[str | None, typer.Option("--civility", help="M., Mme or Mx.")]
 First = Annotated[str | None, typer.Option("--first-name", help="First name.")]

@@ -19,11 +19,9 @@ from certcli.cli.common import (
     OutOpt,
     TemplatesOpt,
 )
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="Certificates: list, show, verify, suspend, reinstate, withdraw, export.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["certificate"], no_args_is_help=True)
 
 NumberArg = Annotated[str, typer.Argument(metavar="NUM", help="Certificate number.")]
 

@@ -18,13 +18,10 @@ from certcli.cli.common import (
     OutOpt,
     TemplatesOpt,
 )
+from certcli.cli.nouns import HELP
 from certcli.rules import dates
 
-app = typer.Typer(
-    help="Commission sessions: add, plan, list, agenda, attend, decide, papers, minutes, "
-    "cancel, move.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["commission"], no_args_is_help=True)
 
 SessionArg = Annotated[int, typer.Argument(metavar="ID", help="Session id.")]
 KindOpt = Annotated[str, typer.Option("--kind", help="award, appeal or cpne.")]

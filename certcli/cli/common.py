@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-import json
 import re
 import sys
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NamedTuple
 
@@ -232,6 +230,8 @@ def close_stores() -> None:
 
 
 def _default(value):
+    from decimal import Decimal  # loaded by whatever made the value, not for --help
+
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.date | dt.datetime):
@@ -243,21 +243,29 @@ def _default(value):
 
 # JSON escapes C0 controls itself; DEL and the C1 range (0x9b starts a terminal
 # sequence on some terminals) it leaves raw with ensure_ascii=False.
-_JSON_RAW = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_JSON_RAW = "[\x7f-\x9f\u202a-\u202e\u2066-\u2069]"  # compiled by `re` on first use
+
+
+def _escape(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def emit_json(data) -> None:
+    import json
+
     text = json.dumps(data, ensure_ascii=False, indent=2, default=_default)
-    sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+    sys.stdout.write(re.sub(_JSON_RAW, _escape, text) + "\n")
 
 
 def emit_json_stream(items) -> None:
     """A JSON list written item by item as they come, the same text `emit_json` makes
     of the whole list, without holding it in memory."""
+    import json
+
     first = True
     for item in items:
         text = json.dumps(item, ensure_ascii=False, indent=2, default=_default)
-        text = _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        text = re.sub(_JSON_RAW, _escape, text)
         sys.stdout.write(("[\n" if first else ",\n") + "  " + text.replace("\n", "\n  "))
         first = False
     sys.stdout.write("[]\n" if first else "\n]\n")

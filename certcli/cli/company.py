@@ -8,10 +8,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="Companies that pay for their employees: add, list, show, edit.", no_args_is_help=True
-)
+app = typer.Typer(help=HELP["company"], no_args_is_help=True)
 
 Name = Annotated[str | None, typer.Option("--name", help="Company's name.")]
 Siret = Annotated[

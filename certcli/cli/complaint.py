@@ -8,11 +8,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="Complaints (ISO/IEC 17024 register): add, list, show, close.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["complaint"], no_args_is_help=True)
 
 IdArg = Annotated[int, typer.Argument(metavar="ID", help="Complaint id.")]
 

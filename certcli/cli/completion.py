@@ -14,11 +14,9 @@ from typing import Annotated
 import typer
 
 from certcli.cli import common
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="Tab completion for bash, zsh and fish: install it, or show the script.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["completion"], no_args_is_help=True)
 
 PROG = "certcli"
 COMPLETE_VAR = "_CERTCLI_COMPLETE"

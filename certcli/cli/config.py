@@ -9,10 +9,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="The office's settings: the SMTP server and the e-mail sender.", no_args_is_help=True
-)
+app = typer.Typer(help=HELP["config"], no_args_is_help=True)
 
 
 @app.command("set")

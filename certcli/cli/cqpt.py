@@ -18,15 +18,13 @@ from certcli.cli.common import (
     OutOpt,
     TemplatesOpt,
 )
+from certcli.cli.nouns import HELP
 from certcli.rules import dates
 
 if TYPE_CHECKING:
     from certcli.letters.follow_up import FollowUp
 
-app = typer.Typer(
-    help="The CQPT route: admissibility, orient, prediag, phase, transmit, funding, show.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["cqpt"], no_args_is_help=True)
 
 
 def _print(data: dict, json_out: bool, line: str, follow: FollowUp | None = None) -> None:

@@ -8,11 +8,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="The database as a whole: copy an office between SQLite and PostgreSQL.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["db"], no_args_is_help=True)
 
 
 @app.command("copy")

@@ -10,8 +10,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import AsOfOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(help="The public directory: search, export.", no_args_is_help=True)
+app = typer.Typer(help=HELP["directory"], no_args_is_help=True)
 
 
 @app.command("search")

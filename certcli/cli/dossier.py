@@ -8,10 +8,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="Dossiers: open, list, show, export, and every instruction step.", no_args_is_help=True
-)
+app = typer.Typer(help=HELP["dossier"], no_args_is_help=True)
 
 
 @app.command("add")

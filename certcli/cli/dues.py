@@ -10,9 +10,10 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 from certcli.rules import dates
 
-app = typer.Typer(help="Annual dues: prorata, annual call.", no_args_is_help=True)
+app = typer.Typer(help=HELP["dues"], no_args_is_help=True)
 
 
 @app.command("prorata")

@@ -8,10 +8,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import AsOfOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="Eligibility of a candidate for a scheme, with every reason.", no_args_is_help=True
-)
+app = typer.Typer(help=HELP["eligibility"], no_args_is_help=True)
 
 
 @app.command("check")

@@ -8,8 +8,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(help="CQPT evaluator organisations: add, list.", no_args_is_help=True)
+app = typer.Typer(help=HELP["evaluator"], no_args_is_help=True)
 
 
 @app.command("add")

@@ -9,11 +9,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="A candidate's work periods: employer, dates, hours, branch, contract.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["experience"], no_args_is_help=True)
 
 Candidate = Annotated[int, typer.Option("--candidate", help="Candidate id.")]
 

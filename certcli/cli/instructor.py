@@ -8,12 +8,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="Instructors and experts: add, edit, list, show (with their load of "
-    "dossiers under instruction).",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["instructor"], no_args_is_help=True)
 
 IdArg = Annotated[int, typer.Argument(metavar="ID", help="Instructor or expert id.")]
 

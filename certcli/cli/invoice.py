@@ -9,14 +9,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, AsOfOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help=(
-        "Invoices and credit notes: list, show, pay, refund, credit, cancel, reissue, "
-        "render, remind, export."
-    ),
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["invoice"], no_args_is_help=True)
 
 NumberArg = Annotated[str, typer.Argument(metavar="NUM", help="Invoice number, e.g. F-2026-00001.")]
 

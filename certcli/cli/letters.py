@@ -10,11 +10,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, FormatOpt, JsonOpt, OutOpt, TemplatesOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="Letters: templates, rendering to PDF or HTML, and the log of letters sent.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["letters"], no_args_is_help=True)
 
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Render the file but log nothing.")]
 

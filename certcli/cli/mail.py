@@ -10,11 +10,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="E-mail: check the SMTP settings, list the outbox, send what is queued.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["mail"], no_args_is_help=True)
 
 MailDryRunOpt = Annotated[
     bool,

@@ -9,10 +9,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="SEPA direct-debit mandates of the dues: add, list, revoke.", no_args_is_help=True
-)
+app = typer.Typer(help=HELP["mandate"], no_args_is_help=True)
 
 
 @app.command("add")

@@ -8,11 +8,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="Commission members (award, appeal, CPNE): add, edit, list, show, retire.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["member"], no_args_is_help=True)
 
 IdArg = Annotated[int, typer.Argument(metavar="ID", help="Member id.")]
 EmployerOpt = Annotated[

@@ -9,13 +9,12 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, AsOfOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-app = typer.Typer(
-    help="Renewal reminders: who is due, and the reminder letters.", no_args_is_help=True
-)
+app = typer.Typer(help=HELP["renewals"], no_args_is_help=True)
 
 MonthsOpt = Annotated[
     int,

@@ -8,11 +8,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import ActorOpt, DateOpt, JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="GDPR retention: forget the people whose data the body no longer needs.",
-    no_args_is_help=True,
-)
+app = typer.Typer(help=HELP["retention"], no_args_is_help=True)
 
 
 @app.command("run")

@@ -8,10 +8,9 @@ import typer
 
 from certcli.cli import common
 from certcli.cli.common import JsonOpt
+from certcli.cli.nouns import HELP
 
-app = typer.Typer(
-    help="The scheme catalog loaded from data/ (pieces, fees, dues, rules).", no_args_is_help=True
-)
+app = typer.Typer(help=HELP["scheme"], no_args_is_help=True)
 
 
 @app.command("list")

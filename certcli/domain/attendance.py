@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 STATUSES = ("present", "excused")
 # Which route's body holds a commission of each kind.
 WORKFLOW_OF_KIND = {"award": "opqtecc", "appeal": "opqtecc", "cpne": "cqpt"}
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"  # compiled by `re` on first use
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def settings(kind: str) -> Settings:
     start = own.get("start", "09:30")
     minutes = own.get("minutes", 180)
     quorum = own.get("quorum")
-    if not isinstance(start, str) or not _TIME.match(start):
+    if not isinstance(start, str) or not re.match(_TIME, start):
         raise SchemeError(f"{where}: start must be a time HH:MM, not {start!r}")
     if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
         raise SchemeError(f"{where}: minutes must be a number of minutes, not {minutes!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from certcli.errors import DuplicateError, NotFound, StateError, ValidationError
@@ -75,7 +75,9 @@ class Candidate:
         return f"{self.civility} {self.full_name}" if self.civility else self.full_name
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # Not asdict(), which deep-copies field by field: plain values, and one list
+        # of strings, copied.
+        return {**vars(self), "specialties": list(self.specialties)}
 
     @classmethod
     def from_row(cls, row) -> Candidate:

@@ -16,18 +16,20 @@ from certcli.errors import ValidationError
 # rules add years and months to them (validity, reminders, windows) that would
 # leave Python's calendar.
 FIRST_YEAR, LAST_YEAR = 1900, 2199
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# Patterns as text, compiled by `re` on first use (and cached there): compiling
+# them all at import cost every command, most never use them.
+_ISO = r"^(\d{4})-(\d{2})-(\d{2})$"
+_FR = r"^(\d{1,2})/(\d{1,2})/(\d{4})$"
 
 
 def parse_date(text: str) -> dt.date:
     """Parse an ISO (2026-06-15) or French day-first (15/06/2026) date."""
     value = text.strip()
-    match = _ISO.match(value)
+    match = re.match(_ISO, value)
     if match:
         year, month, day = (int(g) for g in match.groups())
     else:
-        match = _FR.match(value)
+        match = re.match(_FR, value)
         if not match:
             raise ValidationError(f"invalid date {text!r}: use YYYY-MM-DD or DD/MM/YYYY")
         day, month, year = (int(g) for g in match.groups())

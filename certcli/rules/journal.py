@@ -19,7 +19,6 @@ phone, free text, nor the candidate id, which a merge re-homes): a lawful erasur
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -72,6 +71,8 @@ def canonical(value: Mapping[str, Any]) -> str:
 
 
 def sha256(text: str) -> str:
+    import hashlib  # OpenSSL's bindings: only when an entry is written or checked
+
     return hashlib.sha256(text.encode()).hexdigest()
 
 

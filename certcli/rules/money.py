@@ -18,7 +18,7 @@ ZERO = Decimal("0.00")
 # No amount certcli handles comes near a billion euros: anything larger is a typing
 # mistake, and 28 digits would leave Decimal's precision (InvalidOperation).
 LIMIT = Decimal("1000000000")
-_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_PLAIN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"  # compiled by `re` on first use
 
 
 _AMOUNT_HINT = "digits with at most one decimal separator, e.g. 1234.50 or 1 234,50"
@@ -32,7 +32,7 @@ def _read(value: str | int | Decimal, what: str, hint: str) -> Decimal:
     text = str(value).strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     text = text.removesuffix("€").replace(",", ".")
     # Plain decimal notation only: Decimal() would also take '1e3', 'NaN' or '1_000'.
-    if len(text) > 40 or not _PLAIN.fullmatch(text):
+    if len(text) > 40 or not re.fullmatch(_PLAIN, text):
         raise ValidationError(f"invalid {what} {quoted(value)}: {hint}")
     try:
         amount = Decimal(text)

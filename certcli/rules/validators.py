@@ -52,13 +52,15 @@ def _cap(text: str, what: str, limit: int) -> str:
 # domain by email-validator, once per domain: an import of 100,000 rows would
 # otherwise spend most of its time re-validating the same few domains. Anything
 # else goes through email-validator whole.
-_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+# Patterns as text, compiled by `re` on first use (and cached there): compiling
+# them all at import cost every command, most never use them.
+_PLAIN_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 
 
 def email(value: str) -> str:
     text = _cap(value.strip(), "e-mail", MAX_EMAIL)
     local, at, domain = text.rpartition("@")
-    if at and len(local) <= 64 and _PLAIN_LOCAL.fullmatch(local):
+    if at and len(local) <= 64 and re.fullmatch(_PLAIN_LOCAL, local):
         checked = _email_domain(domain)
         if checked is not None:
             return f"{local}@{checked}"
@@ -88,7 +90,7 @@ def _email_full(value: str) -> str:
 # A French number typed nationally ("06 12 34 56 78"): phonenumbers checks it
 # without its generic parser, and its international form is "+33 6 12 34 56 78"
 # for every first digit but 8 (tests compare this with phonenumbers' own output).
-_FR_NATIONAL = re.compile(r"0([1-79])(?:[ .-]?(\d\d)){4}")
+_FR_NATIONAL = r"0([1-79])(?:[ .-]?(\d\d)){4}"
 
 
 @functools.lru_cache(maxsize=10_000)
@@ -105,7 +107,7 @@ def _fr_prefix_valid(prefix: str) -> bool:
 def phone(value: str) -> str:
     """A French (or international) phone number, stored in international form."""
     text = _cap(value.strip(), "phone number", 40)
-    if _FR_NATIONAL.fullmatch(text):
+    if re.fullmatch(_FR_NATIONAL, text):
         digits = text.replace(" ", "").replace(".", "").replace("-", "")[1:]
         if not _fr_prefix_valid(digits[:4]):
             raise ValidationError(f"invalid phone number {quoted(value)}")
@@ -156,16 +158,16 @@ def choice(value: str, allowed: tuple[str, ...], what: str) -> str:
 # character (NUL, ESC and the terminal sequences it starts, DEL, C1), the
 # direction overrides that make a name read backwards, and undecodable bytes are
 # refused.
-_FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+_FORBIDDEN = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 
 
 def control_free(value, what: str):
     """The one check of every text typed or imported: refuse control characters
     (see _FORBIDDEN), naming the field and the first one found. Returns `value`."""
     if isinstance(value, str):
-        found = _FORBIDDEN.search(value)
+        if value.isascii() and value.isprintable():
+            return value  # printable ASCII holds none of them: no pattern to run
+        found = re.search(_FORBIDDEN, value)
         if found:
             char = found.group()
             raise ValidationError(
@@ -248,7 +250,7 @@ class _FoldTable(dict):
 
 
 _FOLD = _FoldTable()
-_NOT_ALNUM = re.compile(r"[\W_]+")
+_NOT_ALNUM = r"[\W_]+"
 
 
 def fold(text: str) -> str:
@@ -275,7 +277,7 @@ def name_key(first_name: str, last_name: str) -> str:
 
 
 def _name_words(text: str) -> tuple[str, ...]:
-    return tuple(_NOT_ALNUM.sub(" ", fold_chars(text)).split())
+    return tuple(re.sub(_NOT_ALNUM, " ", fold_chars(text)).split())
 
 
 _first_name_words = functools.lru_cache(maxsize=4096)(_name_words)

@@ -15,7 +15,7 @@ from certcli.errors import DatabaseError
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 # "scheme://...": a URL, not a file name (a colon alone is legal in a file name).
-_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_URL = r"^([A-Za-z][A-Za-z0-9+.-]*)://"  # compiled by `re` when a name has "://"
 
 
 def postgres_url(target) -> str | None:
@@ -24,7 +24,7 @@ def postgres_url(target) -> str | None:
     if isinstance(target, Path) or target is None:
         return None
     text = str(target)
-    match = _URL.match(text)
+    match = re.match(_URL, text) if "://" in text else None
     if not match:
         return None
     scheme = match.group(1).lower()
