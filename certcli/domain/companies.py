@@ -64,7 +64,9 @@ class Company:
 
     def missing_for_invoice(self) -> list[str]:
         """What an invoice to this company still lacks (its SIRET is always there)."""
-        return [f for f in ("address", "postcode", "city") if not getattr(self, f)]
+        from certcli.rules import postal
+
+        return postal.missing(vars(self))
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:

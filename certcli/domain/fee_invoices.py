@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from certcli.domain import invoices
 from certcli.errors import ValidationError
-from certcli.rules import money
+from certcli.rules import money, postal
 
 if TYPE_CHECKING:
     from certcli.store import Store
@@ -50,15 +50,14 @@ def ensure(store: Store, dossier_row, scheme, date: dt.date):
 
 
 def _require_postal_address(store: Store, dossier_row) -> None:
-    """An invoice names its buyer's address and keeps it as issued, so the fee invoice
-    of a candidate with none could never be posted (and, paid, not even reissued):
-    the payment or opening that would issue it is refused until the address is in.
-    A company buyer's address is checked where its columns are read."""
+    """An invoice must name its buyer's address on the day it is issued, and keeps the
+    buyer as issued: the payment or opening that would issue the fee invoice of a
+    candidate with no postal address is refused until the address is in. A company
+    buyer's address is checked where its columns are read (companies.billable)."""
     if dossier_row["payer"] != "candidate":
         return
     cid = dossier_row["candidate_id"]
-    buyer = invoices.buyer_columns(store, cid, "candidate")
-    lacking = [f for f in ("address", "postcode", "city") if not buyer.get(f"buyer_{f}")]
+    lacking = postal.missing(store.invoice_buyer(cid) or {}, prefix="buyer_")
     if lacking:
         raise ValidationError(
             f"the instruction fee invoice of {dossier_row['ref']} must name the buyer's "

@@ -296,10 +296,17 @@ def next_issue_date(store: Store, date: dt.date, kind: str = "invoice") -> dt.da
     written, not the day of the event (a cheque received on the 3rd and recorded
     after an invoice of the 8th is invoiced on the 8th); `date` itself otherwise.
     Call inside the transaction that issues it."""
+    later = _issued_after(store, kind, date)
+    return dt.date.fromisoformat(later["issued_on"]) if later is not None else date
+
+
+def _issued_after(store: Store, kind: str, date: dt.date):
+    """The latest invoice (or credit note) of `date`'s year when it is dated after
+    `date`, which a chronological series forbids to precede; None otherwise."""
     latest = store.latest_issued(kind, date.year)
     if latest is not None and date.isoformat() < latest["issued_on"]:
-        return dt.date.fromisoformat(latest["issued_on"])
-    return date
+        return latest
+    return None
 
 
 def _numbered(store: Store, kind: str, records: list[dict], date: dt.date) -> list[dict]:
@@ -313,8 +320,8 @@ def _numbered(store: Store, kind: str, records: list[dict], date: dt.date) -> li
             f"today ({dates.today().isoformat()}), and a later date would block every "
             "invoice until then; use --future only in a simulation or training office"
         )
-    latest = store.latest_issued(kind, date.year)
-    if latest is not None and date.isoformat() < latest["issued_on"]:
+    latest = _issued_after(store, kind, date)
+    if latest is not None:
         raise ValidationError(
             f"{what} are numbered in date order: {latest['number']} was issued on "
             f"{latest['issued_on']}, so a new one cannot be dated {date.isoformat()} "

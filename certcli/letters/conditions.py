@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 from certcli.errors import TemplateError
-from certcli.letters.context import ADDRESS_FIELDS, LetterContext
+from certcli.letters.context import LetterContext
+from certcli.rules import postal
 
 
 class NoPostalAddress(TemplateError):
@@ -18,7 +19,7 @@ class NoPostalAddress(TemplateError):
 def check_address(context: LetterContext) -> None:
     """Every letter is posted: no letter with a blank address block."""
     candidate = context.data["candidate"]
-    missing = [f for f in ADDRESS_FIELDS if not str(candidate.get(f) or "").strip()]
+    missing = postal.missing(candidate)
     if missing:
         cid = candidate["id"]
         raise NoPostalAddress(

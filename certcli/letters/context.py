@@ -22,6 +22,7 @@ from certcli.letters import wording
 from certcli.letters.attestation import Verification
 from certcli.rules import dates, schemes
 from certcli.rules.money import ZERO, to_decimal
+from certcli.rules.postal import ADDRESS_FIELDS
 
 if TYPE_CHECKING:
     from certcli.store import Store
@@ -74,10 +75,6 @@ def build(
         )
     kind, key = next(iter(given.items()))
     return _BUILDERS[kind](store, key, date)
-
-
-# A postal address, as the recipient block prints it (certcli.letters.conditions).
-ADDRESS_FIELDS = ("address", "postcode", "city")
 
 
 # -- shared parts ---------------------------------------------------------------------------
