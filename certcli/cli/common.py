@@ -6,12 +6,13 @@ table is printed, sqlite-utils only when migrations are pending.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import inspect
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NamedTuple
 
@@ -341,22 +342,37 @@ def print_outcome(result: dict) -> None:
         say(f"  decided without the quorum: {result['quorum_override']}")
 
 
-def write_output(data: str | bytes, out=None, *, force: bool = False) -> None:
+def write_output(data: str | bytes | Iterable[str], out=None, *, force: bool = False) -> None:
     """An export to stdout, or to a file through safe_files: never over the
-    database or an existing file (unless `force`), appearing whole or not at all."""
+    database or an existing file (unless `force`), appearing whole or not at all.
+    `data` may come as chunks of text (an export written as its rows are read)."""
+    if isinstance(data, bytes) and out is None and data.startswith(b"PK\x03\x04"):
+        raise ValidationError("an xlsx workbook is a binary file: give --out FILE")  # a zip
+    chunks: Iterable[str | bytes] = (data,) if isinstance(data, str | bytes) else data
     if out is None:
-        if isinstance(data, bytes):
-            if data.startswith(b"PK\x03\x04"):  # a workbook is a zip file
-                raise ValidationError("an xlsx workbook is a binary file: give --out FILE")
-            data = data.decode("utf-8")
-        # The export itself, byte for byte (its cells were neutralised when written).
-        sys.stdout.write(data.rstrip("\n") + "\n")
+        # The export itself, byte for byte (its cells were neutralised when written),
+        # its trailing line breaks made one.
+        held = ""
+        for chunk in chunks:
+            text = held + (chunk.decode("utf-8") if isinstance(chunk, bytes) else chunk)
+            kept = text.rstrip("\n")
+            sys.stdout.write(kept)
+            held = text[len(kept) :]
+        sys.stdout.write("\n")
         return
+    with _export_file(out, force) as handle:
+        for chunk in chunks:
+            handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+
+
+@contextlib.contextmanager
+def _export_file(out, force: bool):
+    """A binary file object for an export: a part file beside `out`, renamed to it
+    when the export is whole (removed if it fails)."""
     from certcli.store import files
 
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    files.write_bytes(out, data, force=force, protect=db_path())
+    with files.open_for_write(out, force=force, protect=db_path()) as handle:
+        yield handle
     warn(f"Wrote {out}")
 
 
@@ -369,14 +385,27 @@ class ExportTo(NamedTuple):
     out: Path | None
     force: bool
 
-    def write(self, data: str | bytes) -> None:
-        write_output(data, self.out, force=self.force)
-
-    def table(self, table: Table) -> None:
-        """An exports.Table in the chosen format."""
+    def write(self, data: str | bytes | Iterable[str] | Table) -> None:
+        """Text, bytes, chunks of text, or an exports.Table in the chosen format."""
         from certcli.domain import exports
 
-        self.write(exports.render(table, self.format, excel=self.excel))
+        if isinstance(data, exports.Table):
+            self.table(data)
+        else:
+            write_output(data, self.out, force=self.force)
+
+    def table(self, table: Table) -> None:
+        """An exports.Table in the chosen format, written as its rows are read."""
+        from certcli.domain import exports
+
+        exports.check_options(self.format, excel=self.excel)
+        if self.format != "xlsx":
+            write_output(exports.csv_text(table, excel=self.excel), self.out, force=self.force)
+            return
+        if self.out is None:
+            raise ValidationError("an xlsx workbook is a binary file: give --out FILE")
+        with _export_file(self.out, self.force) as handle:
+            exports.write_xlsx(table, handle)
 
 
 def export_options(*formats: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

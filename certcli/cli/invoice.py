@@ -471,6 +471,6 @@ def invoice_export(
             raise ValidationError("the FEC is the journal of one fiscal year: give --year")
         if to.excel:
             raise ValidationError("--excel is for CSV files; the FEC has its own layout")
-        to.write(exports.to_fec(accounting.fec_table(store, year)))
+        to.write(exports.fec_text(accounting.fec_table(store, year)))
         return
     to.table(invoices.export_table(store, year=year))

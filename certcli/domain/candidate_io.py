@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from certcli.domain import candidates
+from certcli.domain import candidates, exports
 from certcli.domain.candidates import FIELDS, clean
 from certcli.domain.exports import restore
 from certcli.errors import CertcliError, ValidationError
@@ -316,32 +316,28 @@ def import_csv_checked(
         return done.result
 
 
-def export_rows(store: Store) -> list[dict]:
-    people, _ = candidates.search(store, None, limit=None)
-    return [c.to_dict() for c in people]
+def export_rows(store: Store) -> Iterator[dict]:
+    """The register, a candidate at a time, in the listing's order."""
+    return (candidates.Candidate.from_row(r).to_dict() for r in store.iter_candidates())
 
 
-def export(store: Store, fmt: str, *, excel: bool = False) -> str | bytes:
-    """The whole register: JSON text, or CSV/xlsx bytes through exports (the CSV
-    imports again, neutralised cells included)."""
-    from certcli.domain import exports
-
-    rows = export_rows(store)
+def export(store: Store, fmt: str, *, excel: bool = False) -> exports.Table | Iterator[str]:
+    """The whole register: JSON text, or a table for CSV/xlsx through exports (the CSV
+    imports again, neutralised cells included); written as the rows are read."""
     if fmt == "json":
         if excel:
             raise ValidationError("--excel is for CSV files")
-        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-    exports.check_format(fmt, extra=("json",))
+        return exports.json_text(export_rows(store))
+    exports.check_options(exports.check_format(fmt, extra=("json",)), excel=excel)
     columns = ["id", *FIELDS]
-    table = exports.Table(
+    return exports.Table(
         columns,
         (
             [";".join(r["specialties"]) if k == "specialties" else r[k] for k in columns]
-            for r in rows
+            for r in export_rows(store)
         ),
         title="candidats",
     )
-    return exports.render(table, fmt, excel=excel)
 
 
 __all__ = ["ImportResult", "clean", "export", "import_csv_checked"]

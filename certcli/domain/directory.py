@@ -60,9 +60,11 @@ def listed(
     return [(r["candidate_id"], _entry(r, periods[r["id"]], as_of)) for r in rows]
 
 
-def export(store: Store, fmt: str, *, as_of: dt.date, excel: bool = False) -> str | bytes:
-    """The directory as JSON text, or CSV/xlsx bytes through exports (cells that a
-    spreadsheet would run as a formula neutralised: this file is public)."""
+def export(store: Store, fmt: str, *, as_of: dt.date, excel: bool = False):
+    """The directory as JSON text (chunks of it), or a table for CSV/xlsx through
+    exports (cells that a spreadsheet would run as a formula neutralised: this file
+    is public). The entries are sorted in memory (by folded name); the file is
+    written an entry at a time."""
     from certcli.domain import exports
 
     exports.check_format(fmt, extra=("json",))
@@ -70,9 +72,6 @@ def export(store: Store, fmt: str, *, as_of: dt.date, excel: bool = False) -> st
     if fmt == "json":
         if excel:
             raise ValidationError("--excel is for CSV files")
-        return json.dumps(entries, ensure_ascii=False, indent=2) + "\n"
-    return exports.render(
-        exports.Table(COLUMNS, ([e[c] for c in COLUMNS] for e in entries), title="annuaire"),
-        fmt,
-        excel=excel,
-    )
+        return exports.json_text(entries)
+    exports.check_options(fmt, excel=excel)
+    return exports.Table(COLUMNS, ([e[c] for c in COLUMNS] for e in entries), title="annuaire")

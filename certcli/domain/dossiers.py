@@ -319,7 +319,7 @@ def export_table(store: Store):
     """Every dossier, newest first, for `dossier export` (exports.Table)."""
     from certcli.domain import exports
 
-    rows = (_from_row(r).to_dict() for r in store.dossiers(limit=None))
+    rows = (_from_row(r).to_dict() for r in store.iter_dossiers())
     return exports.Table(
         EXPORT_COLUMNS, ([d.get(c) for c in EXPORT_COLUMNS] for d in rows), title="dossiers"
     )

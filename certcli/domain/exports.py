@@ -12,9 +12,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import BinaryIO
 
 from certcli.errors import ValidationError
 
@@ -71,23 +72,37 @@ def _text(value, excel: bool) -> str:
     return neutralise(str(value))
 
 
-def to_csv(table: Table, *, excel: bool = False) -> bytes:
-    """UTF-8 CSV; `excel`: what French Excel opens cleanly (';', decimal comma, a BOM
-    so that it reads UTF-8)."""
+_BATCH = 1000  # rows per chunk of text handed to the output
+
+
+def csv_text(table: Table, *, excel: bool = False) -> Iterator[str]:
+    """UTF-8 CSV, a chunk of rows at a time as they come; `excel`: what French Excel
+    opens cleanly (';', decimal comma, a BOM so that it reads UTF-8)."""
     out = io.StringIO()
     writer = csv.writer(
         out, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n"
     )
+    if excel:
+        out.write("\ufeff")
     writer.writerow(table.columns)
-    for row in table.rows:
+    for n, row in enumerate(table.rows, 1):
         writer.writerow([_text(v, excel) for v in row])
-    data = out.getvalue().encode("utf-8")
-    return b"\xef\xbb\xbf" + data if excel else data
+        if n % _BATCH == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
-def to_xlsx(table: Table) -> bytes:
-    """A real workbook: amounts as numbers (two decimals), dates as dates, text as
-    text (never a formula, whatever it starts with)."""
+def to_csv(table: Table, *, excel: bool = False) -> bytes:
+    """csv_text as one piece (a small table)."""
+    return "".join(csv_text(table, excel=excel)).encode("utf-8")
+
+
+def write_xlsx(table: Table, handle: BinaryIO) -> None:
+    """A real workbook written to `handle`: amounts as numbers (two decimals), dates
+    as dates, text as text (never a formula, whatever it starts with). openpyxl's
+    write-only workbook keeps the rows in a temporary file, not in memory."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -101,7 +116,24 @@ def to_xlsx(table: Table) -> bytes:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    for row in table.rows:
+    try:
+        _xlsx_rows(sheet, table.rows)
+    except BaseException:
+        # The sheet's rows so far are in a temporary file: closed and removed now,
+        # not when the interpreter collects openpyxl's writer (after the database).
+        try:
+            sheet.close()
+            sheet._writer.cleanup()
+        except Exception:
+            pass
+        raise
+    book.save(handle)
+
+
+def _xlsx_rows(sheet, rows: Iterable[Sequence]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+
+    for row in rows:
         cells = []
         for value in row:
             if isinstance(value, list | tuple):
@@ -117,9 +149,27 @@ def to_xlsx(table: Table) -> bytes:
                 cell.number_format = "yyyy-mm-dd"
             cells.append(cell)
         sheet.append(cells)
+
+
+def to_xlsx(table: Table) -> bytes:
     out = io.BytesIO()
-    book.save(out)
+    write_xlsx(table, out)
     return out.getvalue()
+
+
+def json_text(items: Iterable) -> Iterator[str]:
+    """`json.dumps(list(items), ensure_ascii=False, indent=2) + "\\n"`, an item at a
+    time: the same characters, without the whole list in memory."""
+    import json
+
+    first = True
+    for item in items:
+        # An item's own line breaks are all structural (a string's are escaped): each
+        # line one level deeper, as inside the list.
+        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        yield ("[\n  " if first else ",\n  ") + text
+        first = False
+    yield "[]\n" if first else "\n]\n"
 
 
 _FEC_BREAKS = str.maketrans({"\t": " ", "\r": " ", "\n": " ", "|": "/"})
@@ -135,22 +185,38 @@ def _fec_text(value) -> str:
     return " ".join(str(value).translate(_FEC_BREAKS).split())
 
 
-def to_fec(table: Table) -> bytes:
+def fec_text(table: Table) -> Iterator[str]:
     """The Fichier des Écritures Comptables (article A47 A-1 du LPF): the field names
     on the first line, one entry line per line, fields separated by a tab; dates
     AAAAMMJJ, amounts with a decimal comma and no thousands separator; a field never
     holds a tab, a line break or the other allowed separator '|'. UTF-8, CRLF line
     ends. No formula neutralisation: the file is read by accounting software and the
-    tax administration's tools, and a leading quote would change the label."""
+    tax administration's tools, and a leading quote would change the label. A chunk
+    of lines at a time."""
     lines = ["\t".join(table.columns)]
-    lines += ["\t".join(_fec_text(v) for v in row) for row in table.rows]
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    for row in table.rows:
+        lines.append("\t".join(_fec_text(v) for v in row))
+        if len(lines) == _BATCH:
+            yield "\r\n".join(lines) + "\r\n"
+            lines = []
+    if lines:
+        yield "\r\n".join(lines) + "\r\n"
+
+
+def to_fec(table: Table) -> bytes:
+    return "".join(fec_text(table)).encode("utf-8")
+
+
+def check_options(fmt: str, *, excel: bool = False) -> str:
+    check_format(fmt)
+    if fmt == "xlsx" and excel:
+        raise ValidationError("--excel is for CSV files; an xlsx workbook needs no option")
+    return fmt
 
 
 def render(table: Table, fmt: str, *, excel: bool = False) -> bytes:
-    check_format(fmt)
+    """The table as one piece (a small table; the `export` commands stream it)."""
+    check_options(fmt, excel=excel)
     if fmt == "xlsx":
-        if excel:
-            raise ValidationError("--excel is for CSV files; an xlsx workbook needs no option")
         return to_xlsx(table)
     return to_csv(table, excel=excel)

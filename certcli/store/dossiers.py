@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 
 from certcli.rules.workflow import SETTLED
 from certcli.store.base import BaseStore, sql_list
@@ -72,6 +73,10 @@ class DossierQueries(BaseStore):
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return self.all(sql, params)
+
+    def iter_dossiers(self) -> Iterator[sqlite3.Row]:
+        """The rows of `dossiers(limit=None)`, read as they come (`dossier export`)."""
+        return self.conn.execute(_WITH_NAMES + " ORDER BY d.id DESC")
 
     def count_dossiers(
         self, *, status=None, scheme=None, kind=None, candidate_id=None, search_key=None
