@@ -21,10 +21,10 @@ year and of what settled it within the year are lettered together when they bala
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from certcli.rules import money
 
@@ -162,17 +162,24 @@ def _piece_entries(row) -> list[tuple]:
 
 def journal(store: Store, year: int) -> Iterator[Line]:
     """Every entry of `year`: invoices and credit notes issued, payments and refunds
-    dated in it, in date order (on a same day: invoices, credit notes, then money)."""
-    events: list[tuple[str, int, str, Any]] = []
-    for row in store.year_invoices(year):
-        events.append((row["issued_on"], 0, "piece", row))
-    for row in store.year_payments(year):
-        events.append((row["paid_on"], 1, "money", row))
-    events.sort(key=lambda e: (e[0], e[1]))
-    lines: list[Line] = []
-    for number, (_, _, what, row) in enumerate(events, 1):
-        lines += _piece(row, number) if what == "piece" else _money(row, number)
-    return iter(_lettered(lines))
+    dated in it, in date order (on a same day: invoices, credit notes, then money).
+    Two passes over the year's rows as they come (never the journal in memory): one
+    to find the lettering (a few figures per invoice), one to write the lines."""
+    letters = _letters(_lines(store, year))
+    for line in _lines(store, year):
+        found = letters.get(line.invoice_id) if line.invoice_id is not None else None
+        yield replace(line, lettered=found[0], lettered_on=found[1]) if found else line
+
+
+def _lines(store: Store, year: int) -> Iterator[Line]:
+    import heapq
+
+    pieces = ((row["issued_on"], 0, row) for row in store.year_invoices(year))
+    payments = ((row["paid_on"], 1, row) for row in store.year_payments(year))
+    # Each stream is in date order already; merged stably, a day's pieces first.
+    events = heapq.merge(pieces, payments, key=lambda e: (e[0], e[1]))
+    for number, (_, what, row) in enumerate(events, 1):
+        yield from _piece(row, number) if what == 0 else _money(row, number)
 
 
 def _letter_code(n: int) -> str:
@@ -184,27 +191,36 @@ def _letter_code(n: int) -> str:
     return code
 
 
-def _lettered(lines: list[Line]) -> list[Line]:
+def _letters(lines: Iterable[Line]) -> dict[int, tuple[str, dt.date]]:
     """Lettering (EcritureLet, DateLet): the customer lines of an invoice issued in
     the year and of everything that settled it in the same year (payments, refunds,
-    credit notes) share a code when they balance, the day of the last of them."""
-    groups: dict[int, list[int]] = {}
-    for index, line in enumerate(lines):
-        if line.invoice_id is not None:
-            groups.setdefault(line.invoice_id, []).append(index)
-    issued = {line.invoice_id for line in lines if line.piece_kind == "invoice"}
+    credit notes) share a code when they balance, the day of the last of them. The
+    code and day of each lettered invoice, codes given in the order the invoices first
+    appear."""
+    # invoice id -> [debit, credit, lines, last day]
+    groups: dict[int, list] = {}
+    issued = set()
+    for line in lines:
+        if line.invoice_id is None:
+            continue
+        if line.piece_kind == "invoice":
+            issued.add(line.invoice_id)
+        group = groups.get(line.invoice_id)
+        if group is None:
+            groups[line.invoice_id] = [line.debit, line.credit, 1, line.date]
+        else:
+            group[0] += line.debit
+            group[1] += line.credit
+            group[2] += 1
+            group[3] = max(group[3], line.date)
+    letters = {}
     count = 0
-    for invoice_id, indexes in groups.items():
-        group = [lines[i] for i in indexes]
-        debit = sum((x.debit for x in group), money.ZERO)
-        credit = sum((x.credit for x in group), money.ZERO)
-        if invoice_id not in issued or debit != credit or len(group) < 2:
+    for invoice_id, (debit, credit, size, last) in groups.items():
+        if invoice_id not in issued or debit != credit or size < 2:
             continue
         count += 1
-        code, last = _letter_code(count), max(x.date for x in group)
-        for i in indexes:
-            lines[i] = replace(lines[i], lettered=code, lettered_on=last)
-    return lines
+        letters[invoice_id] = (_letter_code(count), last)
+    return letters
 
 
 def _piece(row, number: int) -> Iterator[Line]:

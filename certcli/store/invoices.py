@@ -221,11 +221,11 @@ class InvoicesQueries(BaseStore):
         )
 
     # -- the accountant's journal (issue 12: invoice export --format fec) -------------------
-    def year_invoices(self, year: int) -> list[sqlite3.Row]:
+    def year_invoices(self, year: int) -> Iterator[sqlite3.Row]:
         """Every invoice and credit note issued in `year`, in date and number order, with
         its scheme (whose body has the account codes) and the invoice a credit note
-        credits."""
-        return self.all(
+        credits. A cursor: the rows are read as they come (the FEC)."""
+        return self.conn.execute(
             "SELECT i.*, coalesce(ce.scheme, d.scheme) AS scheme, o.number AS credit_for_number "
             "FROM invoices i "
             "LEFT JOIN certificates ce ON ce.id = i.certificate_id "
@@ -235,10 +235,11 @@ class InvoicesQueries(BaseStore):
             (year,),
         )
 
-    def year_payments(self, year: int) -> list[sqlite3.Row]:
+    def year_payments(self, year: int) -> Iterator[sqlite3.Row]:
         """Every payment and refund dated in `year` (against an invoice, or an
-        instruction fee against a dossier), in date order, with what it pays."""
-        return self.all(
+        instruction fee against a dossier), in date order, with what it pays; a cursor,
+        like year_invoices."""
+        return self.conn.execute(
             "SELECT p.*, i.number AS invoice_number, i.candidate_id AS invoice_candidate, "
             "i.buyer_company, i.buyer_siret, i.buyer_first_name, i.buyer_last_name, "
             "d.ref AS dossier_ref, d.candidate_id AS dossier_candidate, "
