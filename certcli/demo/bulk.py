@@ -13,10 +13,14 @@ from certcli.rules.validators import email_key, fold, name_key
 if TYPE_CHECKING:
     from certcli.store import Store
 
+_BATCH = 10_000
+
 
 def _bulk(store: Store, rng: random.Random, size: int, today: dt.date) -> None:
-    """Synthetic candidates with two dossiers each, inserted in bulk (benchmarks)."""
-    cand_rows, dossier_rows = [], []
+    """Synthetic candidates with two dossiers each, inserted in bulk (benchmarks), a
+    batch of _BATCH candidates at a time (at most one batch in memory)."""
+    cand_rows: list[tuple] = []
+    dossier_rows: list[tuple] = []
     base = store.max_candidate_id()
     year = today.year
     seq = store.counter_value(f"dossier:{year}")
@@ -62,6 +66,11 @@ def _bulk(store: Store, rng: random.Random, size: int, today: dt.date) -> None:
                     today.isoformat(),
                 )
             )
-    store.bulk_insert_candidates(cand_rows)
-    store.bulk_insert_dossiers(dossier_rows)
+        if len(cand_rows) == _BATCH:
+            store.bulk_insert_candidates(cand_rows)
+            store.bulk_insert_dossiers(dossier_rows)
+            cand_rows, dossier_rows = [], []
+    if cand_rows:
+        store.bulk_insert_candidates(cand_rows)
+        store.bulk_insert_dossiers(dossier_rows)
     store.set_counter(f"dossier:{year}", seq)
