@@ -1,7 +1,7 @@
 """The accountant's journal of a year (issue 12): every invoice, credit note, payment
 and refund as balanced double entries, written as the French Fichier des Écritures
 Comptables (FEC, article A47 A-1 du livre des procédures fiscales) by
-certcli.domain.exports.to_fec.
+certcli.domain.exports.fec_text.
 
 The entries, each balanced (debits = credits):
 - an invoice (journal VT, ventes): debit the customer account (411, with the buyer's

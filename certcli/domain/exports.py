@@ -94,11 +94,6 @@ def csv_text(table: Table, *, excel: bool = False) -> Iterator[str]:
     yield out.getvalue()
 
 
-def to_csv(table: Table, *, excel: bool = False) -> bytes:
-    """csv_text as one piece (a small table)."""
-    return "".join(csv_text(table, excel=excel)).encode("utf-8")
-
-
 def write_xlsx(table: Table, handle: BinaryIO) -> None:
     """A real workbook written to `handle`: amounts as numbers (two decimals), dates
     as dates, text as text (never a formula, whatever it starts with). openpyxl's
@@ -151,12 +146,6 @@ def _xlsx_rows(sheet, rows: Iterable[Sequence]) -> None:
         sheet.append(cells)
 
 
-def to_xlsx(table: Table) -> bytes:
-    out = io.BytesIO()
-    write_xlsx(table, out)
-    return out.getvalue()
-
-
 def json_text(items: Iterable) -> Iterator[str]:
     """`json.dumps(list(items), ensure_ascii=False, indent=2) + "\\n"`, an item at a
     time: the same characters, without the whole list in memory."""
@@ -203,20 +192,8 @@ def fec_text(table: Table) -> Iterator[str]:
         yield "\r\n".join(lines) + "\r\n"
 
 
-def to_fec(table: Table) -> bytes:
-    return "".join(fec_text(table)).encode("utf-8")
-
-
 def check_options(fmt: str, *, excel: bool = False) -> str:
     check_format(fmt)
     if fmt == "xlsx" and excel:
         raise ValidationError("--excel is for CSV files; an xlsx workbook needs no option")
     return fmt
-
-
-def render(table: Table, fmt: str, *, excel: bool = False) -> bytes:
-    """The table as one piece (a small table; the `export` commands stream it)."""
-    check_options(fmt, excel=excel)
-    if fmt == "xlsx":
-        return to_xlsx(table)
-    return to_csv(table, excel=excel)

@@ -86,9 +86,7 @@ class CandidateQueries(BaseStore):
     def candidates(
         self, *, search_key: str | None = None, limit: int | None = 50, offset: int = 0
     ) -> list[sqlite3.Row]:
-        clause, params = self._search_clause(search_key)
-        sql = "SELECT * FROM candidates" + clause
-        sql += " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id"
+        sql, params = self._candidates_sql(search_key)
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
@@ -99,10 +97,13 @@ class CandidateQueries(BaseStore):
         never held in memory: `candidate export`)."""
         # The cursor itself, not a generator around it: one left half-read by a
         # failed export is simply dropped.
-        return self.conn.execute(
-            "SELECT * FROM candidates WHERE merged_into IS NULL"
-            " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id"
-        )
+        return self.conn.execute(*self._candidates_sql(None))
+
+    def _candidates_sql(self, search_key: str | None) -> tuple[str, list]:
+        """The register's listing, in name order, for a page or for the whole of it."""
+        clause, params = self._search_clause(search_key)
+        sql = "SELECT * FROM candidates" + clause
+        return sql + " ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE, id", params
 
     def count_candidates(self, *, search_key: str | None = None) -> int:
         if not search_key or not search_key.split():

@@ -65,10 +65,7 @@ class DossierQueries(BaseStore):
         limit: int | None = 50,
         offset: int = 0,
     ) -> list[sqlite3.Row]:
-        where, params = self._dossier_where(status, scheme, kind, candidate_id, search_key)
-        sql = (
-            _WITH_NAMES + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY d.id DESC"
-        )
+        sql, params = self._dossiers_sql(status, scheme, kind, candidate_id, search_key)
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
@@ -76,7 +73,15 @@ class DossierQueries(BaseStore):
 
     def iter_dossiers(self) -> Iterator[sqlite3.Row]:
         """The rows of `dossiers(limit=None)`, read as they come (`dossier export`)."""
-        return self.conn.execute(_WITH_NAMES + " ORDER BY d.id DESC")
+        return self.conn.execute(*self._dossiers_sql())
+
+    def _dossiers_sql(
+        self, status=None, scheme=None, kind=None, candidate_id=None, search_key=None
+    ) -> tuple[str, list]:
+        """The dossiers' listing, newest first, for a page or for the whole of it."""
+        where, params = self._dossier_where(status, scheme, kind, candidate_id, search_key)
+        sql = _WITH_NAMES + (f" WHERE {' AND '.join(where)}" if where else "")
+        return sql + " ORDER BY d.id DESC", params
 
     def count_dossiers(
         self, *, status=None, scheme=None, kind=None, candidate_id=None, search_key=None
