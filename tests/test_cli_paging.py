@@ -1,8 +1,9 @@
-"""certificate list and invoice list page (--limit, --page, a caption) and stream (--all):
-the same items either way, a JSON list stays a list (issue 20)."""
+"""The lists page (--limit, --page, a caption) and stream (--all): the same items
+either way, a JSON list stays a list (issue 20)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -14,22 +15,70 @@ def office(cli):
     return cli
 
 
-@pytest.mark.parametrize("noun", ["certificate", "invoice"])
-def test_pages_and_all_give_the_same_items(office, noun):
+# Each list: its command, its first column and the JSON key that column shows.
+LISTS = {
+    "certificate": (("certificate", "list"), "number", "number"),
+    "invoice": (("invoice", "list"), "number", "number"),
+    "renewals": (
+        ("renewals", "due", "--months", "48", "--as-of", "2026-11-25"),
+        "certificate",
+        "certificate",
+    ),
+}
+
+
+@pytest.mark.parametrize(("command", "header", "key"), LISTS.values(), ids=list(LISTS))
+def test_pages_and_all_give_the_same_items(office, command, header, key):
     cli = office
-    every = cli.json(noun, "list", "--limit", "10000")
-    assert len(every) > 3
-    streamed = json.loads(cli.ok(noun, "list", "--all", "--json").stdout)
+    every = cli.json(*command, "--limit", "10000")
+    assert len(every) > 5
+    streamed = json.loads(cli.ok(*command, "--all", "--json").stdout)
     assert streamed == every
-    first = cli.json(noun, "list", "--limit", "2")
-    second = cli.json(noun, "list", "--limit", "2", "--page", "2")
+    first = cli.json(*command, "--limit", "2")
+    second = cli.json(*command, "--limit", "2", "--page", "2")
     assert first + second == every[:4]
-    table = cli.ok(noun, "list", "--limit", "2").stdout
+    assert cli.json(*command, "--limit", "3", "--page", "2") == every[3:6]
+    last = (len(every) + 1) // 2
+    assert cli.json(*command, "--limit", "2", "--page", str(last)) == every[2 * last - 2 :]
+    assert cli.json(*command, "--limit", "2", "--page", str(last + 1)) == []
+    table = cli.ok(*command, "--limit", "2").stdout
     assert f"1-2 of {len(every)}; next: --page 2" in table
-    lines = cli.ok(noun, "list", "--all").stdout.splitlines()
-    assert len(lines) == len(every) + 1 and lines[0].startswith("number\t")
-    key = "number"
+    assert (
+        f"3-4 of {len(every)}; next: --page 3"
+        in cli.ok(*command, "--limit", "2", "--page", "2").stdout
+    )
+    lines = cli.ok(*command, "--all").stdout.splitlines()
+    assert len(lines) == len(every) + 1 and lines[0].startswith(f"{header}\t")
     assert [line.split("\t")[0] for line in lines[1:]] == [item[key] for item in every]
+
+
+def test_renewals_due_pages_keep_the_json_keys_and_remind_reads_every_one(office, store):
+    """renewals due pages its view only: the domain's `due` (what `remind` acts on)
+    is every certificate due, whatever the page size."""
+    from certcli.domain import renewals
+
+    cli = office
+    page = cli.json("renewals", "due", "--months", "48", "--as-of", "2026-11-25", "--limit", "1")
+    assert list(page[0]) == [
+        "certificate",
+        "candidate_id",
+        "holder",
+        "valid_until",
+        "days_left",
+        "reminded_on",
+    ]
+    every = json.loads(
+        cli.ok(
+            "renewals", "due", "--months", "48", "--as-of", "2026-11-25", "--all", "--json"
+        ).stdout
+    )
+    due = renewals.due(store, as_of=dt.date(2026, 11, 25), months=48, pending=True)
+    assert [d.certificate for d in due] == [d["certificate"] for d in every if not d["reminded_on"]]
+    pending = cli.json("renewals", "due", "--months", "48", "--as-of", "2026-11-25", "--pending")
+    assert [d["certificate"] for d in pending] == [d.certificate for d in due]
+    assert (
+        "none found" in cli.ok("renewals", "due", "--months", "1", "--as-of", "2040-01-01").stdout
+    )
 
 
 def test_an_empty_stream_is_an_empty_list(cli):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -34,31 +34,43 @@ def renewals_due(
         bool,
         typer.Option("--pending", help="Only those not reminded yet (what `remind` would do)."),
     ] = False,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
     json_out: JsonOpt = False,
 ):
-    """List the certificates whose validity ends within --months, with their reminder status.
+    """List the certificates whose validity ends within --months, soonest first, with
+    their reminder status. A page at a time (--limit, --page); --all streams every one.
 
     Example: certcli renewals due --months 9 --as-of 2026-06-15
     """
     from certcli.domain import renewals
 
-    found = renewals.due(
-        common.store(),
-        as_of=common.day(as_of),
-        months=months,
-        include_expired=include_expired,
-        pending=pending,
-    )
+    window: dict[str, Any] = {
+        "as_of": common.day(as_of),
+        "months": months,
+        "include_expired": include_expired,
+        "pending": pending,
+    }
+    store = common.store()
+    columns = ["certificate", "holder", "candidate", "valid until", "days left", "reminder"]
+
+    def cells(d):
+        return [d.certificate, d.holder, d.candidate_id, d.valid_until, d.days_left, d.status]
+
+    if every:
+        found = renewals.stream(store, **window)
+        if json_out:
+            common.emit_json_stream(d.to_dict() for d in found)
+        else:
+            common.emit_lines(columns, (cells(d) for d in found))
+        return
+    shown, total = renewals.listing(store, **window, limit=limit, offset=(page - 1) * limit)
     if json_out:
-        common.emit_json([d.to_dict() for d in found])
+        common.emit_json([d.to_dict() for d in shown])
         return
     common.table(
-        ["certificate", "holder", "candidate", "valid until", "days left", "reminder"],
-        [
-            [d.certificate, d.holder, d.candidate_id, d.valid_until, d.days_left, d.status]
-            for d in found
-        ],
-        caption=f"{len(found)} certificate(s)",
+        columns, [cells(d) for d in shown], caption=common.page_info(len(shown), total, page, limit)
     )
 
 

@@ -18,6 +18,8 @@ from certcli.errors import StateError, ValidationError
 from certcli.rules import dates
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from certcli.store import Store
 
 
@@ -57,6 +59,35 @@ def _check_months(months: int) -> None:
         raise ValidationError(f"invalid --months {months}: between 1 and {MAX_MONTHS}")
 
 
+def _window(as_of: dt.date, months: int, include_expired: bool, pending: bool) -> dict:
+    """The store's renewal window: periods ending within
+    certcli.rules.dates.reminder_window, or lapsed without renewal with
+    `include_expired`; `pending`: not reminded yet and not lapsed."""
+    _check_months(months)
+    first, last = dates.reminder_window(as_of, months)
+    return {
+        "as_of": first.isoformat(),
+        "limit": last.isoformat(),
+        "include_expired": include_expired,
+        "pending": pending,
+    }
+
+
+def _built(row, as_of: dt.date) -> Due:
+    valid_until = dt.date.fromisoformat(row["end"])
+    holder = " ".join(p for p in (row["civility"], row["first_name"], row["last_name"]) if p)
+    return Due(
+        row["number"],
+        row["certificate_id"],
+        row["period_id"],
+        row["candidate_id"],
+        holder,
+        valid_until,
+        (valid_until - as_of).days,
+        row["reminded_on"],
+    )
+
+
 def due(
     store: Store,
     *,
@@ -65,34 +96,40 @@ def due(
     include_expired: bool = False,
     pending: bool = False,
 ) -> list[Due]:
-    """Certificates in the reminder window, soonest end first, with their reminder
-    status; `pending` keeps only those still to remind (what `remind` would do)."""
-    _check_months(months)
-    limit = dates.add_months(as_of, months)
-    rows = store.renewal_window(
-        as_of=as_of.isoformat(), limit=limit.isoformat(), include_expired=include_expired
+    """Every certificate in the reminder window, soonest end first, with its reminder
+    status; `pending` keeps only those still to remind (what `remind` does)."""
+    return list(
+        stream(store, as_of=as_of, months=months, include_expired=include_expired, pending=pending)
     )
-    found = []
-    for row in rows:
-        valid_until = dt.date.fromisoformat(row["end"])
-        if not include_expired and not dates.reminder_due(valid_until, as_of, months):
-            continue
-        if pending and (row["reminded_on"] or valid_until < as_of):
-            continue
-        holder = " ".join(p for p in (row["civility"], row["first_name"], row["last_name"]) if p)
-        found.append(
-            Due(
-                row["number"],
-                row["certificate_id"],
-                row["period_id"],
-                row["candidate_id"],
-                holder,
-                valid_until,
-                (valid_until - as_of).days,
-                row["reminded_on"],
-            )
-        )
-    return found
+
+
+def listing(
+    store: Store,
+    *,
+    as_of: dt.date,
+    months: int,
+    include_expired: bool = False,
+    pending: bool = False,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[Due], int]:
+    """One page of `due` (`limit` rows from `offset`) and how many are due in all."""
+    window = _window(as_of, months, include_expired, pending)
+    rows = store.renewal_window(**window, rows=limit, offset=offset)
+    return [_built(r, as_of) for r in rows], store.count_renewal_window(**window)
+
+
+def stream(
+    store: Store,
+    *,
+    as_of: dt.date,
+    months: int,
+    include_expired: bool = False,
+    pending: bool = False,
+) -> Iterator[Due]:
+    """The rows of `due`, built as they are read (`renewals due --all`)."""
+    window = _window(as_of, months, include_expired, pending)  # refused before any row
+    return (_built(row, as_of) for row in store.iter_renewal_window(**window))
 
 
 def record_sent(store: Store, number: str, *, months: int, date: dt.date) -> Due:

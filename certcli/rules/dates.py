@@ -116,10 +116,17 @@ def validity_end(start: dt.date, years: int) -> dt.date:
     return add_years(start, years) - dt.timedelta(days=1)
 
 
+def reminder_window(as_of: dt.date, months: int) -> tuple[dt.date, dt.date]:
+    """The ends of validity a reminder is due for on `as_of`: from `as_of` (still
+    valid) to `months` later, inclusive (the store's renewal window reads it)."""
+    return as_of, add_months(as_of, months)
+
+
 def reminder_due(valid_until: dt.date, as_of: dt.date, months: int) -> bool:
     """True when the end of validity falls within `months` of `as_of`
     and the certificate is still valid on `as_of`."""
-    return as_of <= valid_until <= add_months(as_of, months)
+    first, last = reminder_window(as_of, months)
+    return first <= valid_until <= last
 
 
 def appeal_deadline(notified_on: dt.date, months: int) -> dt.date:

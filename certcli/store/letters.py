@@ -8,6 +8,7 @@ invoices, appeals, CQPT phases) but only ever write `letters` and `reminders`.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 
 from certcli.store.base import BaseStore
 from certcli.store.certificates import suspended_on
@@ -230,13 +231,47 @@ class LettersQueries(BaseStore):
 
     # -- renewal reminders -------------------------------------------------------------------
     def renewal_window(
-        self, *, as_of: str, limit: str, include_expired: bool = False
+        self,
+        *,
+        as_of: str,
+        limit: str,
+        include_expired: bool = False,
+        pending: bool = False,
+        rows: int | None = None,
+        offset: int = 0,
     ) -> list[sqlite3.Row]:
         """Certificates whose current period ends by `limit` and covers `as_of`
-        (or, with include_expired, ended before it without renewal)."""
-        lapse = "" if include_expired else "AND p.end >= :as_of"
-        return self.all(
-            f"{_DUE_SELECT} {lapse} ORDER BY p.end, c.number", {"as_of": as_of, "limit": limit}
+        (or, with include_expired, ended before it without renewal), soonest end
+        first; `pending`: only those not reminded and not lapsed; `rows` a page of them."""
+        sql, params = self.renewal_window_sql(
+            as_of=as_of, limit=limit, include_expired=include_expired, pending=pending
+        )
+        if rows is not None:
+            sql += " LIMIT :rows OFFSET :offset"
+            params.update(rows=rows, offset=offset)
+        return self.all(sql, params)
+
+    def iter_renewal_window(self, **window) -> Iterator[sqlite3.Row]:
+        """The same rows as `renewal_window`, read as they come (the cursor itself:
+        a reader that stops early, a closed pipe, leaves nothing to finish)."""
+        sql, params = self.renewal_window_sql(**window)
+        return iter(self.conn.execute(sql, params))
+
+    def count_renewal_window(self, **window) -> int:
+        sql, params = self.renewal_window_sql(**window)
+        return self.scalar(f"SELECT count(*) FROM ({sql}) w", params)
+
+    def renewal_window_sql(
+        self, *, as_of: str, limit: str, include_expired: bool = False, pending: bool = False
+    ) -> tuple[str, dict]:
+        """The renewal window's SQL and parameters (EXPLAIN QUERY PLAN reads it in
+        tests/test_store_query_plans.py)."""
+        where = "" if include_expired else " AND p.end >= :as_of"
+        if pending:
+            where += " AND r.reminded_on IS NULL AND p.end >= :as_of"
+        return (
+            f"{_DUE_SELECT}{where} ORDER BY p.end, c.number",
+            {"as_of": as_of, "limit": limit},
         )
 
     def reminder_for_period(self, period_id: int) -> sqlite3.Row | None:
