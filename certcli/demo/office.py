@@ -16,7 +16,7 @@ import datetime as dt
 import heapq
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
@@ -40,6 +40,7 @@ from certcli.domain import (
     renewals,
 )
 from certcli.domain import sessions as commission_sessions
+from certcli.records import dataclass
 from certcli.rules import dates, money, schemes
 
 if TYPE_CHECKING:

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from certcli.records import dataclass
 from certcli.rules import money
 
 if TYPE_CHECKING:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from certcli.errors import ValidationError
+from certcli.records import dataclass
 
 if TYPE_CHECKING:
     from certcli.store import Store

@@ -30,12 +30,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from certcli.errors import SchemeError, ValidationError
+from certcli.records import dataclass
 from certcli.rules import validators
 
 if TYPE_CHECKING:

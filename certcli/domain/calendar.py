@@ -11,11 +11,11 @@ cancelled session or interview is exported with STATUS:CANCELLED.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from certcli.domain import attendance
 from certcli.errors import ValidationError
+from certcli.records import dataclass
 from certcli.rules import dates, schemes
 
 if TYPE_CHECKING:

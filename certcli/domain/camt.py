@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from certcli.errors import ValidationError
+from certcli.records import dataclass
 
 NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:(camt\.\d{3})\.001\.(\d{2})$")
 VERSIONS = ("02", "03", "04", "05", "06", "07", "08")

@@ -8,7 +8,7 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from certcli.domain import candidates, exports
 from certcli.domain.candidates import FIELDS, clean
 from certcli.domain.exports import restore
 from certcli.errors import CertcliError, ValidationError
+from certcli.records import dataclass
 
 if TYPE_CHECKING:
     from certcli.store import Store

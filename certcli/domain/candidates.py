@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import TYPE_CHECKING, Any
 
 from certcli.errors import DuplicateError, NotFound, StateError, ValidationError
+from certcli.records import dataclass
 from certcli.rules import validators
 from certcli.rules.dates import parse_date
 

@@ -4,11 +4,11 @@ themselves are in `cqpt`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from certcli.domain import cqpt
+from certcli.records import dataclass
 from certcli.rules import schemes
 from certcli.rules.money import ZERO, as_str, cents
 

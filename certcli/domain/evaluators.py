@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from certcli.errors import DuplicateError, ValidationError
+from certcli.records import dataclass
 from certcli.rules import validators
 
 if TYPE_CHECKING:

@@ -13,11 +13,11 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
 
 from certcli.errors import ValidationError
+from certcli.records import dataclass
 
 # csv and xlsx for every export; the FEC of accounting (`invoice export --format
 # fec`) is the one more writer below, for that export only.

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from certcli.domain import invoices
+from certcli.records import dataclass
 from certcli.rules import money
 from certcli.rules.bodies import Body
 from certcli.rules.bodies import ReminderLevel as Level

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certcli.errors import ValidationError
+from certcli.records import dataclass
 from certcli.rules import journal as rules
 
 if TYPE_CHECKING:

@@ -11,10 +11,10 @@ certcli.letters.reminders'.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from certcli.errors import StateError, ValidationError
+from certcli.records import dataclass
 from certcli.rules import dates
 
 if TYPE_CHECKING:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from certcli.domain import instruction, invoices, renewals
+from certcli.records import dataclass
 from certcli.rules import dates
 from certcli.rules.money import ZERO, as_str
 

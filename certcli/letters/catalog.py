@@ -18,11 +18,11 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 from certcli.errors import NotFound, TemplateError, ValidationError
 from certcli.letters import conditions, context
+from certcli.records import dataclass
 from certcli.rules import paths
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")

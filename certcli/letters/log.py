@@ -8,13 +8,14 @@ letter, its name taken after that commit.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.letters import render
 from certcli.letters.render import Letter
+from certcli.records import dataclass
 
 if TYPE_CHECKING:
     from certcli.store import Store

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from certcli.errors import CertcliError, StateError, TemplateError, ValidationEr
 from certcli.letters import catalog, log, mail, render, wording
 from certcli.letters.context import LetterContext
 from certcli.letters.log import RenderedLetter
+from certcli.records import dataclass
 from certcli.rules import dates, schemes
 
 if TYPE_CHECKING:

@@ -15,7 +15,6 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING
 from certcli.errors import TemplateError, ValidationError
 from certcli.letters import catalog, conditions, invoice_check
 from certcli.letters.context import LetterContext, build
+from certcli.records import dataclass
 from certcli.rules import paths
 
 if TYPE_CHECKING:

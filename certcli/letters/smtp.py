@@ -11,12 +11,12 @@ the login is `Unreachable` (left queued, and the run stops trying).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from certcli.errors import CertcliError, ValidationError
+from certcli.records import dataclass
 
 if TYPE_CHECKING:
     from email.message import EmailMessage

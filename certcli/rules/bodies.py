@@ -21,12 +21,13 @@ are defined here so that every consumer reads one loader.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
 from certcli.errors import SchemeError, ValidationError
+from certcli.records import dataclass
 
 VAT_REGIMES = ("franchise", "assujetti")
 # The fee kinds a VAT rate is given for: each invoice purpose maps to one.

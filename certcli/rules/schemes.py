@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from certcli.errors import NotFound, SchemeError
+from certcli.records import dataclass
 from certcli.rules import bodies as body_files
 from certcli.rules.bodies import Body
 from certcli.rules.money import as_str, to_decimal

@@ -1,0 +1,130 @@
+"""certcli.records.dataclass: the standard dataclass, its methods written when first used.
+
+Each check builds the same classes with the standard decorator and with certcli's,
+and compares what they do."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from certcli import records
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _classes(decorator):
+    @decorator(frozen=True)
+    class Point:
+        x: int
+        tags: tuple = dataclasses.field(default_factory=tuple)
+
+    @decorator(frozen=True)
+    class Labelled(Point):
+        label: str = "none"
+
+        def __repr__(self):
+            return f"<{self.label}>"
+
+    @decorator
+    class Box:
+        size: int = 3
+        items: list = dataclasses.field(default_factory=list)
+
+        def total(self):
+            return self.size * 2
+
+    @decorator(frozen=True)
+    class Own:
+        n: int
+
+        def __eq__(self, other):
+            return isinstance(other, Own) and self.n % 10 == other.n % 10
+
+    return Point, Labelled, Box, Own
+
+
+def _behaviour(Point, Labelled, Box, Own):
+    seen = []
+    point = Point(1)
+    seen += [repr(point), point == Point(1), point == Point(2), hash(point) == hash(Point(1))]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        point.x = 2  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del point.x
+    labelled = Labelled(1, (2,), "a")
+    seen += [repr(labelled), labelled == Labelled(1, (2,), "a"), hash(labelled) == hash(labelled)]
+    seen += [[f.name for f in dataclasses.fields(Labelled)], dataclasses.asdict(labelled)]
+    seen += [dataclasses.replace(labelled, x=5).x, dataclasses.is_dataclass(Labelled)]
+    seen += [copy.deepcopy(labelled) == labelled, copy.copy(Box()) == Box()]
+    box = Box()
+    box.items.append(1)
+    seen += [repr(box), box == Box(3, [1]), box.total(), Box().items, Box.size]
+    with pytest.raises(TypeError, match="unhashable type: 'Box'"):
+        hash(box)
+    seen += [Own(11) == Own(21), hash(Own(1)) == hash(Own(1)), repr(Own(4))]
+    with pytest.raises(TypeError):
+        Point()  # type: ignore[call-arg]
+    return seen
+
+
+def test_same_behaviour_as_the_standard_decorator():
+    standard = _behaviour(*_classes(dataclasses.dataclass))
+    lazy = _behaviour(*_classes(records.dataclass))
+    assert [str(s).replace("records", "X") for s in lazy] == [
+        str(s).replace("records", "X") for s in standard
+    ]
+
+
+def test_nothing_is_written_until_first_use():
+    Point, Labelled, Box, Own = _classes(records.dataclass)
+    assert {Point, Labelled, Box, Own} <= set(records._PENDING)
+    Point(1)
+    assert Point not in records._PENDING
+    # Asking for the fields makes the class, and its base first.
+    assert [f.name for f in dataclasses.fields(Labelled)] == ["x", "tags", "label"]
+    assert Labelled not in records._PENDING
+    assert vars(Labelled)["__init__"].__code__.co_filename == "<string>"  # the standard one
+
+
+def test_the_catalog_read_from_its_cache_makes_no_class(tmp_path):
+    """The scheme catalog's cache holds instances of the body's records: pickle reads
+    them back without making their classes (54 methods not compiled by `info`)."""
+    code = (
+        "from certcli import records\n"
+        "from certcli.rules import bodies, schemes\n"
+        "catalog = schemes.catalog()\n"
+        "assert catalog and all(s.body.legal.name for s in catalog.values())\n"
+        "print(sorted(c.__name__ for c in records._PENDING if c.__module__ == bodies.__name__))"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    run = [sys.executable, "-c", code]
+    first = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    again = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert "Body" not in first.stdout  # parsed from the files: built
+    assert "'Body'" in again.stdout and "'LegalIdentity'" in again.stdout
+
+
+def test_certcli_uses_the_lazy_decorator():
+    """Every certcli record goes through certcli.records: the standard decorator would
+    compile its methods at import, 0.75 M instructions each, on every command."""
+    wrong = []
+    for path in sorted((ROOT / "certcli").rglob("*.py")):
+        if path.name == "records.py" and path.parent.name == "certcli":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "dataclasses":
+                if any(alias.name == "dataclass" for alias in node.names):
+                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            if isinstance(node, ast.Attribute) and node.attr == "dataclass":
+                if getattr(node.value, "id", None) == "dataclasses":
+                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert wrong == []
