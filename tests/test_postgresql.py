@@ -342,3 +342,32 @@ def test_the_search_uses_the_trigram_index(cli, store):
         )
     )
     assert "candidates_search_trgm" in plan, plan
+
+
+@pg
+def test_exports_read_through_server_side_cursors_closed_when_done(cli, store, monkeypatch):
+    # Issue 20: psycopg's own cursor receives a whole result at once; the exports'
+    # readers fetch a batch at a time from a cursor the server holds.
+    from certcli.store import base
+
+    for i in range(5):
+        cli.ok("candidate", "add", "--first-name", f"P{i}", "--last-name", f"Name{i}")
+    monkeypatch.setattr(base, "STREAM_BATCH", 2)
+
+    def cursors() -> list[str]:
+        return [r[0] for r in store.conn.raw.execute("SELECT name FROM pg_cursors")]
+
+    reads = store.iter_candidates()
+    first = next(reads)
+    assert first["last_name"] == "Name0" and len(cursors()) == 1
+    # Two at once (the FEC merges the year's invoices and payments), each its own.
+    others = store.iter_dossiers()
+    assert list(others) == [] and len(cursors()) == 1
+    assert [r["last_name"] for r in reads] == [f"Name{i}" for i in range(1, 5)]
+    assert cursors() == []
+    # Dropped half-read (an export failing midway): closed too.
+    half = store.iter_candidates()
+    next(half)
+    assert len(cursors()) == 1
+    half.close()
+    assert cursors() == [] and not store.conn.in_transaction

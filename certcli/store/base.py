@@ -24,6 +24,7 @@ from certcli.store.dialect import like_escape
 
 SCHEMA_VERSION = 28  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
+STREAM_BATCH = 1000  # rows fetched at a time by Store.stream
 
 # What sqlite3 binds: values by position, or by name for :name placeholders.
 Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
@@ -342,6 +343,12 @@ class BaseStore:
 
     def all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
+
+    def stream(self, sql: str, params: Params = ()) -> Iterator[sqlite3.Row]:
+        """The rows of a SELECT as they come, never the whole result held (on
+        PostgreSQL through a server-side cursor): the exports, `--all` listings."""
+        for rows in self.dialect.read_batches(self.conn, sql, STREAM_BATCH, params):
+            yield from rows
 
     def scalar(self, sql: str, params: Params = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()

@@ -95,9 +95,7 @@ class CandidateQueries(BaseStore):
     def iter_candidates(self) -> Iterator[sqlite3.Row]:
         """The rows of `candidates(limit=None)`, read as they come (the register is
         never held in memory: `candidate export`)."""
-        # The cursor itself, not a generator around it: one left half-read by a
-        # failed export is simply dropped.
-        return self.conn.execute(*self._candidates_sql(None))
+        return self.stream(*self._candidates_sql(None))
 
     def _candidates_sql(self, search_key: str | None) -> tuple[str, list]:
         """The register's listing, in name order, for a page or for the whole of it."""

@@ -91,8 +91,7 @@ class CertificatesQueries(BaseStore):
     def iter_certificates(self, **filters) -> Iterator[sqlite3.Row]:
         """The same rows as `certificates`, read as they come (a whole listing is
         never held in memory)."""
-        sql, params = self.certificates_sql(**filters)
-        yield from self.conn.execute(sql, params)
+        return self.stream(*self.certificates_sql(**filters))
 
     def count_certificates(self, **filters) -> int:
         if not any(filters.values()):

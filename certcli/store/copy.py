@@ -59,7 +59,8 @@ def _columns(store, table: str) -> list[str]:
 def _read(store, table: str, columns: list[str]):
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f'SELECT {names} FROM {table} ORDER BY "{columns[0]}"'
-    yield from store.dialect.read_batches(store.conn, sql, BATCH)
+    for rows in store.dialect.read_batches(store.conn, sql, BATCH):
+        yield [tuple(r) for r in rows]
 
 
 def copy_rows(source, target) -> dict[str, int]:

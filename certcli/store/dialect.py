@@ -174,12 +174,13 @@ class SqliteDialect:
             (since,),
         )
 
-    def read_batches(self, conn, sql: str, size: int):
-        """The rows of a SELECT, `size` at a time (lists of tuples): a whole table
-        read without holding it in memory (db copy, backup)."""
-        cursor = conn.execute(sql)
+    def read_batches(self, conn, sql: str, size: int, params=()):
+        """The rows of a SELECT, `size` at a time (lists of rows, by position and by
+        name): a whole table or listing read without holding it in memory (db copy,
+        every export, `--all`). SQLite's cursor already steps through the result."""
+        cursor = conn.execute(sql, params)
         while rows := cursor.fetchmany(size):
-            yield [tuple(r) for r in rows]
+            yield rows
 
     def load_rows(self, conn, table: str, columns: list[str], rows: list[tuple]) -> None:
         """Rows of `columns` (their own ids included) appended to `table`."""

@@ -73,7 +73,7 @@ class DossierQueries(BaseStore):
 
     def iter_dossiers(self) -> Iterator[sqlite3.Row]:
         """The rows of `dossiers(limit=None)`, read as they come (`dossier export`)."""
-        return self.conn.execute(*self._dossiers_sql())
+        return self.stream(*self._dossiers_sql())
 
     def _dossiers_sql(
         self, status=None, scheme=None, kind=None, candidate_id=None, search_key=None

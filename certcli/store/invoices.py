@@ -122,8 +122,7 @@ class InvoicesQueries(BaseStore):
 
     def iter_invoices(self, **filters) -> Iterator[sqlite3.Row]:
         """The rows of `invoices`, read as they come."""
-        sql, params = self.invoices_sql(**filters)
-        yield from self.conn.execute(sql, params)
+        return self.stream(*self.invoices_sql(**filters))
 
     def count_invoices(self, **filters) -> int:
         where, params = self._invoice_filters(**filters)
@@ -224,8 +223,8 @@ class InvoicesQueries(BaseStore):
     def year_invoices(self, year: int) -> Iterator[sqlite3.Row]:
         """Every invoice and credit note issued in `year`, in date and number order, with
         its scheme (whose body has the account codes) and the invoice a credit note
-        credits. A cursor: the rows are read as they come (the FEC)."""
-        return self.conn.execute(
+        credits, read as they come (the FEC)."""
+        return self.stream(
             "SELECT i.*, coalesce(ce.scheme, d.scheme) AS scheme, o.number AS credit_for_number "
             "FROM invoices i "
             "LEFT JOIN certificates ce ON ce.id = i.certificate_id "
@@ -237,9 +236,9 @@ class InvoicesQueries(BaseStore):
 
     def year_payments(self, year: int) -> Iterator[sqlite3.Row]:
         """Every payment and refund dated in `year` (against an invoice, or an
-        instruction fee against a dossier), in date order, with what it pays; a cursor,
-        like year_invoices."""
-        return self.conn.execute(
+        instruction fee against a dossier), in date order, with what it pays, read as
+        they come, like year_invoices."""
+        return self.stream(
             "SELECT p.*, i.number AS invoice_number, i.candidate_id AS invoice_candidate, "
             "i.buyer_company, i.buyer_siret, i.buyer_first_name, i.buyer_last_name, "
             "d.ref AS dossier_ref, d.candidate_id AS dossier_candidate, "

@@ -13,8 +13,10 @@ literals, whose type the server infers from the column (SQLite's loose typing,
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import itertools
 import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,6 +34,7 @@ MIN_SERVER = 150000  # PostgreSQL 15
 WRITE_LOCK = 7_220_525_100_017
 LOCK_TIMEOUT = "30s"  # as SQLite's busy timeout
 CONNECT_TIMEOUT = 10
+_CURSORS = itertools.count(1)  # the names of read_batches' server-side cursors
 
 
 # -- the URL -----------------------------------------------------------------------
@@ -729,19 +732,33 @@ class PostgresDialect(SqliteDialect):
     def bulk_load_end(self, conn, since: int, paused=None) -> None:
         pass
 
-    def read_batches(self, conn, sql: str, size: int):
-        # A server-side cursor (inside the snapshot's transaction): the client holds
-        # one batch, not the table.
+    def read_batches(self, conn, sql: str, size: int, params=()):
+        # A server-side cursor: the client holds one batch, not the result (psycopg's
+        # own cursor receives a whole result at once). WITH HOLD, so that it also
+        # lives outside a transaction (an export, in autocommit: the server keeps the
+        # result, spilling to disk past work_mem); inside one (db copy's snapshot) it
+        # reads as it goes. Each cursor its own name: the FEC reads two at once.
         # (DECLARE and FETCH by hand: psycopg's ServerCursor would bind the batch size
         # through this connection's literal dumpers.)
-        raw = conn.raw
+        name = f"certcli_read_{next(_CURSORS)}"
+        if conn._trace:
+            conn._trace(sql)
+        cursor = conn._cursor()
         try:
-            raw.execute(f"DECLARE certcli_read NO SCROLL CURSOR FOR {translate(sql)}")
-            while rows := raw.execute(f"FETCH {int(size)} FROM certcli_read").fetchall():
-                yield rows
-            raw.execute("CLOSE certcli_read")
-        except psycopg.Error as exc:
-            raise explain(exc) from None
+            try:
+                cursor.execute(
+                    f"DECLARE {name} NO SCROLL CURSOR WITH HOLD FOR {translate(sql)}",
+                    _params(params),
+                )
+                while rows := cursor.execute(f"FETCH {int(size)} FROM {name}").fetchall():
+                    yield rows
+            except psycopg.Error as exc:
+                raise explain(exc) from None
+        finally:
+            # Read to the end, or dropped half-read (a failed export): closed either
+            # way; nothing to close when the DECLARE failed or the connection is gone.
+            with contextlib.suppress(psycopg.Error):
+                conn.raw.execute(f"CLOSE {name}")
 
     def load_rows(self, conn, table: str, columns: list[str], rows: list[tuple]) -> None:
         # COPY: the rows stream to the server in one statement, no round trip each.
