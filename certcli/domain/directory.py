@@ -8,7 +8,9 @@ date or employer).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from certcli.errors import ValidationError
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from certcli.store import Store
 
 
+BATCH = 1000  # certificates whose periods are read in one query
 COLUMNS = ("name", "city", "scheme", "scheme_name", "certificate", "mentions", "valid_until")
 
 
@@ -42,36 +45,43 @@ def search(
     """Entries valid on `as_of`, matching every word of `text` in the name, city or
     certificate number (accents and case ignored), by last name. The words are
     matched in SQL, so a holder left out is never built; the periods of those listed
-    are read in one query."""
+    are read a thousand certificates at a time."""
     return [entry for _, entry in listed(store, text, scheme=scheme, as_of=as_of)]
 
 
 def listed(
     store: Store, text: str | None = None, *, scheme: str | None = None, as_of: dt.date
-) -> list[tuple[int, dict]]:
+) -> Iterator[tuple[int, dict]]:
     """search()'s entries, each with its holder's candidate id (the public site
-    groups one holder's certificates on one page; the id is never published)."""
+    groups one holder's certificates on one page; the id is never published), read as
+    they come in the database's order (folded last name, first name, number), the
+    periods of a thousand certificates at a time."""
     code = schemes.get(scheme).code if scheme else None
-    rows = store.certificates(
-        valid_on=as_of.isoformat(), scheme=code, consent=True, words=fold(text or "").split()
+    rows = store.iter_certificates(
+        valid_on=as_of.isoformat(),
+        scheme=code,
+        consent=True,
+        words=fold(text or "").split(),
+        by_name=True,
     )
-    rows.sort(key=lambda r: (fold(r["last_name"]), fold(r["first_name"]), r["number"]))
-    periods = store.periods_of([r["id"] for r in rows])
-    return [(r["candidate_id"], _entry(r, periods[r["id"]], as_of)) for r in rows]
+    while batch := list(itertools.islice(rows, BATCH)):
+        periods = store.periods_of([r["id"] for r in batch])
+        for r in batch:
+            yield r["candidate_id"], _entry(r, periods[r["id"]], as_of)
 
 
 def export(store: Store, fmt: str, *, as_of: dt.date, excel: bool = False):
     """The directory as JSON text (chunks of it), or a table for CSV/xlsx through
     exports (cells that a spreadsheet would run as a formula neutralised: this file
-    is public). The entries are sorted in memory (by folded name); the file is
-    written an entry at a time."""
+    is public), written an entry at a time as the database gives them in order."""
     from certcli.domain import exports
 
     exports.check_format(fmt, extra=("json",))
-    entries = search(store, as_of=as_of)
+    if fmt == "json" and excel:
+        raise ValidationError("--excel is for CSV files")
+    if fmt != "json":
+        exports.check_options(fmt, excel=excel)
+    entries = (entry for _, entry in listed(store, as_of=as_of))
     if fmt == "json":
-        if excel:
-            raise ValidationError("--excel is for CSV files")
         return exports.json_text(entries)
-    exports.check_options(fmt, excel=excel)
     return exports.Table(COLUMNS, ([e[c] for c in COLUMNS] for e in entries), title="annuaire")

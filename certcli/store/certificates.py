@@ -13,6 +13,9 @@ _CERT = (
     "SELECT ce.*, c.first_name, c.last_name, c.city, c.directory_consent "
     "FROM certificates ce JOIN candidates c ON c.id = ce.candidate_id"
 )
+# The directory's order: certcli.rules.validators.fold of the names (byte order of
+# the folded text on both engines: the server's certcli_fold keeps the "C" collation).
+_BY_NAME = " ORDER BY certcli_fold(c.last_name), certcli_fold(c.first_name), ce.number"
 
 
 def suspended_on(alias: str = "ce", day: str = "?") -> str:
@@ -109,12 +112,15 @@ class CertificatesQueries(BaseStore):
         consent: bool = False,
         words: list[str] | None = None,
         search_key: str | None = None,
+        by_name: bool = False,
     ) -> tuple[str, list]:
         """The certificate listing's SQL and parameters (EXPLAIN QUERY PLAN reads it in
         tests/test_store_query_plans.py). `words`: folded words that must each occur in the
         folded "first last city number" (the directory's search), matched in SQL so
         that rows left out are never built. `search_key`: the holder's name through the
-        candidates' search index."""
+        candidates' search index. `by_name`: in the directory's order (the holder's
+        folded last and first names, then the number) instead of by scheme and number,
+        sorted by the database (which spills to disk), so a stream of it is flat."""
         where, params = [], []
         if search_key:
             clause, more = self.candidate_match(search_key, "ce.candidate_id")
@@ -139,10 +145,12 @@ class CertificatesQueries(BaseStore):
             params.append(candidate_id)
         if consent:
             where.append("c.directory_consent = 1")
+        if by_name:
+            self._register_fold()
         return (
             _CERT
             + (f" WHERE {' AND '.join(where)}" if where else "")
-            + " ORDER BY ce.scheme, ce.number",
+            + (_BY_NAME if by_name else " ORDER BY ce.scheme, ce.number"),
             params,
         )
 
