@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tempfile
 import zipfile
 
 import pytest
@@ -111,12 +112,16 @@ def test_an_export_failing_midway_leaves_no_file(office, tmp_path, monkeypatch):
         return real(row)
 
     monkeypatch.setattr(candidates.Candidate, "from_row", staticmethod(failing))
+    # Where openpyxl keeps an xlsx sheet's rows until the workbook is saved.
+    (tmp_path / "temp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
     target = tmp_path / "register.csv"
     for options in ((), ("--format", "json"), ("--format", "xlsx")):
         seen.clear()
         office.fails("candidate", "export", *options, "--out", target)
         assert not target.exists()
         assert list(tmp_path.glob("register.csv*")) == []
+        assert list((tmp_path / "temp").iterdir()) == []  # removed now, not at exit
 
 
 def test_an_export_never_overwrites_without_force(office, tmp_path):

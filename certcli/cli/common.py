@@ -346,8 +346,6 @@ def write_output(data: str | bytes | Iterable[str], out=None, *, force: bool = F
     """An export to stdout, or to a file through safe_files: never over the
     database or an existing file (unless `force`), appearing whole or not at all.
     `data` may come as chunks of text (an export written as its rows are read)."""
-    if isinstance(data, bytes) and out is None and data.startswith(b"PK\x03\x04"):
-        raise ValidationError("an xlsx workbook is a binary file: give --out FILE")  # a zip
     chunks: Iterable[str | bytes] = (data,) if isinstance(data, str | bytes) else data
     if out is None:
         # The export itself, byte for byte (its cells were neutralised when written),

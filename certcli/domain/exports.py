@@ -9,6 +9,7 @@ international form included; `restore` takes such a cell back on import.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -97,7 +98,8 @@ def csv_text(table: Table, *, excel: bool = False) -> Iterator[str]:
 def write_xlsx(table: Table, handle: BinaryIO) -> None:
     """A real workbook written to `handle`: amounts as numbers (two decimals), dates
     as dates, text as text (never a formula, whatever it starts with). openpyxl's
-    write-only workbook keeps the rows in a temporary file, not in memory."""
+    write-only workbook keeps the rows in a temporary file, not in memory. `handle`
+    is a part file, removed by the caller if the rows fail."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -114,13 +116,11 @@ def write_xlsx(table: Table, handle: BinaryIO) -> None:
     try:
         _xlsx_rows(sheet, table.rows)
     except BaseException:
-        # The sheet's rows so far are in a temporary file: closed and removed now,
-        # not when the interpreter collects openpyxl's writer (after the database).
-        try:
-            sheet.close()
-            sheet._writer.cleanup()
-        except Exception:
-            pass
+        # The sheet's rows so far wait in a temporary file, which only saving closes
+        # and removes: the half workbook goes to `handle`, the part file that the
+        # failed export then removes (files.open_for_write).
+        with contextlib.suppress(Exception):
+            book.save(handle)
         raise
     book.save(handle)
 
