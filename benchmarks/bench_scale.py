@@ -5,8 +5,11 @@
 
 Each command runs as a whole process (`python -m certcli`), output to /dev/null, the
 sizes interleaved run by run (A B A B ...); prints the median wall time, min-max, and
-the peak resident memory of the process (os.wait4). `--dues` also runs the dues call
-for next year on a copy of each database (once: it writes).
+the peak resident memory of the process (os.wait4). The first row is the floor: a
+minimal one-command Typer app, run in the same minutes. `--exports` also runs every
+export and `--all` listing once per size (their peak memory is the point; output to
+/dev/null, the xlsx to a file removed after). `--dues` also runs the dues call for next
+year on a copy of each database (once: it writes).
 """
 
 from __future__ import annotations
@@ -31,17 +34,31 @@ READS = [
     ("renewals due --json", ["renewals", "due", "--json", "--as-of", "2026-11-25"]),
     ("stats --json", ["stats", "--json", "--as-of", "2026-11-25"]),
 ]
+EXPORTS = [
+    ("candidate export", ["candidate", "export"]),
+    ("candidate export --format json", ["candidate", "export", "--format", "json"]),
+    ("candidate export --format xlsx", ["candidate", "export", "--format", "xlsx", "--out"]),
+    ("dossier export", ["dossier", "export"]),
+    ("certificate export", ["certificate", "export"]),
+    ("invoice export", ["invoice", "export"]),
+    ("invoice export --year 2026 --format fec", ["invoice", "export", "--year", "2026",
+                                                  "--format", "fec"]),
+    ("directory export", ["directory", "export", "--as-of", "2026-11-25"]),
+    ("certificate list --all --json", ["certificate", "list", "--all", "--json"]),
+    ("renewals due --all --json", ["renewals", "due", "--all", "--json",
+                                   "--as-of", "2026-11-25"]),
+]  # fmt: skip
+FLOOR = "import typer\napp = typer.Typer()\n@app.command()\ndef main(): pass\napp()"
 RUNS = int(os.environ.get("RUNS", "3"))
 
 
-def run(db: str, args: list[str]) -> tuple[float, float]:
-    """(CPU seconds, peak MB) of one whole process."""
+def run(db: str | None, args: list[str]) -> tuple[float, float]:
+    """(CPU seconds, peak MB) of one whole process (db None: the Typer floor)."""
+    argv = [sys.executable, "-c", FLOOR] if db is None else [
+        sys.executable, "-m", "certcli", "--db", db, *args
+    ]  # fmt: skip
     with open(os.devnull, "w") as null:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "certcli", "--db", db, *args],
-            stdout=null,
-            stderr=subprocess.PIPE,
-        )
+        proc = subprocess.Popen(argv, stdout=null, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = usage.ru_utime + usage.ru_stime
     err = proc.stderr.read().decode()
@@ -50,11 +67,20 @@ def run(db: str, args: list[str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def main(dbs: list[str], dues: bool) -> None:
+def main(dbs: list[str], dues: bool, exports: bool) -> None:
     print("| command | " + " | ".join(os.path.basename(d) for d in dbs) + " |")
     print("|---|" + "---|" * len(dbs))
+    floor = []
+    run(None, [])
+    for _ in range(RUNS):
+        floor.append(run(None, [])[0])
+    print(
+        f"| minimal Typer app (the floor) | {statistics.median(floor) * 1000:.0f} ms "
+        f"({min(floor) * 1000:.0f}-{max(floor) * 1000:.0f}) |",
+        flush=True,
+    )
     for name, args in READS:
-        times = {d: [] for d in dbs}
+        times: dict[str, list[float]] = {d: [] for d in dbs}
         peak = dict.fromkeys(dbs, 0.0)
         run(dbs[0], args)  # warm-up: bytecode and page cache
         for _ in range(RUNS):
@@ -68,6 +94,14 @@ def main(dbs: list[str], dues: bool) -> None:
             f"{peak[d]:.0f} MB"
             for d in dbs
         ]
+        print(f"| `{name}` | " + " | ".join(cells) + " |", flush=True)
+    for name, args in EXPORTS if exports else ():
+        cells = []
+        for db in dbs:
+            with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+                out = [os.path.join(tmp, "out.xlsx")] if args[-1] == "--out" else []
+                seconds, mb = run(db, args + out)
+            cells.append(f"{seconds * 1000:.0f} ms, {mb:.0f} MB")
         print(f"| `{name}` | " + " | ".join(cells) + " |", flush=True)
     if dues:
         cells = []
@@ -83,5 +117,5 @@ def main(dbs: list[str], dues: bool) -> None:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--dues"]
-    main(args, "--dues" in sys.argv)
+    args = [a for a in sys.argv[1:] if a not in ("--dues", "--exports")]
+    main(args, "--dues" in sys.argv, "--exports" in sys.argv)

@@ -59,16 +59,18 @@ class CandidateQueries(BaseStore):
         )
 
     def candidates_by_birth_date(self) -> Iterator[sqlite3.Row]:
-        """Every dated candidate, grouped by birth date (the index's order)."""
-        return self.conn.execute(
+        """Every dated candidate, grouped by birth date (the index's order), read as
+        they come."""
+        return self.stream(
             "SELECT id, first_name, last_name, birth_date, email_key, name_key "
             "FROM candidates INDEXED BY candidates_birth_date "
             "WHERE birth_date IS NOT NULL AND merged_into IS NULL ORDER BY birth_date, id"
         )
 
     def candidates_by_shared_email(self) -> Iterator[sqlite3.Row]:
-        """Candidates whose e-mail another candidate has too, grouped by e-mail."""
-        return self.conn.execute(
+        """Candidates whose e-mail another candidate has too, grouped by e-mail, read
+        as they come."""
+        return self.stream(
             "SELECT id, first_name, last_name, birth_date, email_key, name_key "
             "FROM candidates WHERE merged_into IS NULL AND email_key IN (SELECT email_key "
             "FROM candidates WHERE email_key IS NOT NULL AND merged_into IS NULL "

@@ -252,10 +252,10 @@ class LettersQueries(BaseStore):
         return self.all(sql, params)
 
     def iter_renewal_window(self, **window) -> Iterator[sqlite3.Row]:
-        """The same rows as `renewal_window`, read as they come (the cursor itself:
-        a reader that stops early, a closed pipe, leaves nothing to finish)."""
-        sql, params = self.renewal_window_sql(**window)
-        return iter(self.conn.execute(sql, params))
+        """The same rows as `renewal_window`, read as they come (a reader that stops
+        early, a closed pipe, leaves nothing to finish: the stream's cursor is closed
+        when dropped)."""
+        return self.stream(*self.renewal_window_sql(**window))
 
     def count_renewal_window(self, **window) -> int:
         sql, params = self.renewal_window_sql(**window)
