@@ -63,7 +63,11 @@ COMMANDS = [
     ("directory", "search"),
     ("directory", "search", "martin"),
     ("renewals", "due", "--as-of", "2026-11-25"),
+    ("renewals", "due", "--as-of", "2026-11-25", "--months", "48", "--limit", "2", "--page", "2"),
+    ("renewals", "due", "--as-of", "2026-11-25", "--pending", "--all"),
+    ("renewals", "due", "--as-of", "2026-11-25", "--include-expired"),
     ("stats", "--as-of", "2026-11-25"),
+    ("stats", "--as-of", "2026-04-30"),
     ("log",),
     ("dues", "call", "--year", "2027", "--date", "2026-11-25"),
 ]
@@ -140,6 +144,26 @@ def test_hot_queries_use_indexes(cli, db_path, traced):
     conn.create_function("certcli_fold", 1, str.lower)
     bad = {sql: faults for sql in sorted(selects) if (faults := _faults(sql, _plan(conn, sql)))}
     assert not bad, "\n\n".join(f"{sql}\n  -> {faults}" for sql, faults in bad.items())
+
+
+# The reads of a window of days go through the index on its dates (migration m029):
+# a fragment of each statement, and the index its plan must use.
+WINDOW_READS = {
+    "FROM certificate_periods p": "certificate_periods_end",  # renewals due, stats
+    "AND i.issued_on BETWEEN": "invoices_kind_issued",  # stats: the year's income
+    "FROM dossier_events w WHERE w.date BETWEEN": "dossier_events_date",  # stats: delays
+}
+
+
+def test_window_reads_use_their_date_index(cli, db_path, traced):
+    cli.ok("renewals", "due", "--as-of", "2026-11-25", "--all")
+    cli.ok("stats", "--as-of", "2026-11-25", "--json")
+    conn = sqlite3.connect(db_path)
+    for fragment, index in WINDOW_READS.items():
+        found = [s for s in set(traced) if fragment in s and re.match(r"\s*SELECT", s)]
+        assert found, fragment
+        for sql in found:
+            assert any(index in line for line in _plan(conn, sql)), (sql, _plan(conn, sql))
 
 
 def test_the_check_sees_a_scan():

@@ -119,6 +119,14 @@ def listing(
     return [_built(r, as_of) for r in rows], store.count_renewal_window(**window)
 
 
+def counts(store: Store, *, as_of: dt.date, months: int) -> tuple[int, int]:
+    """How many certificates are due (`due`'s length) and how many of them are not
+    reminded yet (`pending`'s), counted by the store (`stats`)."""
+    window = _window(as_of, months, include_expired=False, pending=False)
+    pending = _window(as_of, months, include_expired=False, pending=True)
+    return store.count_renewal_window(**window), store.count_renewal_window(**pending)
+
+
 def stream(
     store: Store,
     *,

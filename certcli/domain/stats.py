@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from certcli.domain import instruction, invoices, renewals
 from certcli.records import dataclass
 from certcli.rules import dates
-from certcli.rules.money import ZERO, as_str
+from certcli.rules.money import as_str, from_cents
 
 if TYPE_CHECKING:
     from certcli.store import Store
@@ -80,16 +80,22 @@ class Unpaid:
         return {"count": self.count, "total": as_str(self.total)}
 
 
+def _owed(totals, prefix: str = "") -> invoices.Balance:
+    """invoices.balance of a set of open invoices at once, from the sums the store
+    made of their amounts, payments and partial credit notes: the rule is a sum
+    (amount less credits less payments), so it holds for the totals as for each."""
+    return invoices.balance(
+        from_cents(totals[f"{prefix}amount"]),
+        [from_cents(totals[f"{prefix}paid"])],
+        kind="invoice",
+        status="open",
+        credits=[from_cents(totals[f"{prefix}credits"])],
+    )
+
+
 def unpaid(store: Store, as_of: dt.date) -> Unpaid:
-    total = ZERO
-    rows = store.open_invoice_balances(as_of.isoformat())
-    for row in rows:
-        paid = (row["paid_list"] or "").split()
-        credits = (row["credits_list"] or "").split()
-        total += invoices.balance(
-            row["amount"], paid, kind=row["kind"], status=row["status"], credits=credits
-        ).due
-    return Unpaid(len(rows), total)
+    totals = store.open_invoice_totals(as_of.isoformat())
+    return Unpaid(totals["n"], _owed(totals).due)
 
 
 def income(store: Store, as_of: dt.date) -> dict:
@@ -97,33 +103,21 @@ def income(store: Store, as_of: dt.date) -> dict:
     bill (less their partial credit notes; a cancelled invoice bills nothing), what
     was received on them (payments less refunds), what is left of it in a direct
     debit not yet collected, and the bank entries still unmatched (their count, and
-    the total of the credits among them)."""
-    from certcli.rules import money
-
-    expected = received = pending = ZERO
-    waiting = store.pending_collection_ids()
+    the total of the credits among them). Summed by the store over the year's
+    invoices only."""
     since = dt.date(as_of.year, 1, 1).isoformat()
-    for row in store.income_invoices(since, as_of.isoformat()):
-        owed = invoices.balance(
-            row["amount"],
-            (row["paid_list"] or "").split(),
-            kind=row["kind"],
-            status=row["status"],
-            credits=(row["credits_list"] or "").split(),
-        )
-        if row["status"] != "cancelled":
-            expected += money.to_decimal(row["amount"]) - owed.credited
-            received += owed.paid
-        if row["id"] in waiting:
-            pending += owed.due
-    entries = store.bank_unmatched()
-    credits = sum((money.to_decimal(e["amount"]) for e in entries if e["kind"] == "credit"), ZERO)
+    totals = store.income_totals(since, as_of.isoformat())
+    billed = _owed(totals)
+    entries = store.bank_unmatched_totals()
     return {
         "year": as_of.year,
-        "expected": as_str(expected),
-        "received": as_str(received),
-        "pending_collection": as_str(pending),
-        "unmatched_entries": {"count": len(entries), "total": as_str(credits)},
+        "expected": as_str(from_cents(totals["amount"]) - billed.credited),
+        "received": as_str(billed.paid),
+        "pending_collection": as_str(_owed(totals, "waiting_").due),
+        "unmatched_entries": {
+            "count": entries["n"],
+            "total": as_str(from_cents(entries["credits"])),
+        },
     }
 
 
@@ -132,7 +126,7 @@ def overview(store: Store, *, as_of: dt.date) -> dict:
     total, a Decimal, is printed)."""
     overdue = instruction.overdue(store, as_of=as_of)
     unrecorded = instruction.overdue_interviews(store, as_of=as_of)
-    due = renewals.due(store, as_of=as_of, months=RENEWAL_MONTHS)
+    due, not_reminded = renewals.counts(store, as_of=as_of, months=RENEWAL_MONTHS)
     return {
         "as_of": as_of.isoformat(),
         "dossiers": dossier_counts(store),
@@ -168,8 +162,8 @@ def overview(store: Store, *, as_of: dt.date) -> dict:
         ],
         "renewals": {
             "months": RENEWAL_MONTHS,
-            "due": len(due),
-            "not_reminded": sum(1 for d in due if not d.reminded_on),
+            "due": due,
+            "not_reminded": not_reminded,
         },
         "unpaid_invoices": unpaid(store, as_of),
         "income": income(store, as_of),

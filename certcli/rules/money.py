@@ -93,6 +93,11 @@ def payment_method(value: str) -> str:
     return validators.choice(value, METHODS, "method")
 
 
+def from_cents(count: int) -> Decimal:
+    """A whole number of cents (an exact sum the store made) as an amount: 21050 is 210.50."""
+    return Decimal(int(count)).scaleb(-2)
+
+
 def as_str(amount: Decimal) -> str:
     """The stored and JSON form: '210.00'."""
     return str(cents(amount))

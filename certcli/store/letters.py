@@ -13,23 +13,26 @@ from collections.abc import Iterator
 from certcli.store.base import BaseStore
 from certcli.store.certificates import suspended_on
 
+# Read from the periods ending within the window (their index on "end"), so that
+# the window, not every certificate, is read.
 _DUE_SELECT = """
     SELECT c.id AS certificate_id, c.number, c.scheme, c.candidate_id,
            ca.civility, ca.first_name, ca.last_name,
            p.id AS period_id, p.start, p.end,
            r.reminded_on, r.letter_id
-    FROM certificates c
+    FROM certificate_periods p
+    JOIN certificates c ON c.id = p.certificate_id
     JOIN candidates ca ON ca.id = c.candidate_id
-    -- the latest period only: a later one means the certificate was renewed
-    JOIN certificate_periods p ON p.id = (
+    LEFT JOIN reminders r ON r.period_id = p.id
+    WHERE p.end IS NOT NULL
+      AND p.end <= :limit
+      AND p.start <= :as_of
+      -- the latest period only: a later one means the certificate was renewed
+      AND p.id = (
         SELECT id FROM certificate_periods WHERE certificate_id = c.id
         ORDER BY start DESC, id DESC LIMIT 1)
-    LEFT JOIN reminders r ON r.period_id = p.id
-    WHERE c.status != 'withdrawn'
+      AND c.status != 'withdrawn'
       AND (c.withdrawn_on IS NULL OR c.withdrawn_on > :as_of)
-      AND p.end IS NOT NULL
-      AND p.start <= :as_of
-      AND p.end <= :limit
       AND NOT {suspended}
 """.format(suspended=suspended_on("c", ":as_of"))
 

@@ -962,6 +962,16 @@ def m028_erasure_journalled(db: Database) -> None:
     journal.seed_kind(db.execute, "erasure")
 
 
+@migrations()
+def m029_window_indexes(db: Database) -> None:
+    """Indexes for the reads that look at a window of days (issue 20): `renewals due`
+    reads the periods ending within its months, `stats` the year's invoices and the
+    dossier events of its twelve months, not every row. Indexes only: no row changes."""
+    db.execute('CREATE INDEX certificate_periods_end ON certificate_periods("end")')
+    db.execute("CREATE INDEX invoices_kind_issued ON invoices(kind, issued_on)")
+    db.execute("CREATE INDEX dossier_events_date ON dossier_events(date)")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
