@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import letter_records as R
+import pytest
 from commission_helpers import holder
 
 from certcli.letters import render
@@ -128,13 +129,15 @@ def test_one_combined_pdf_and_dry_run(cli, store, tmp_path, unchanged, monkeypat
     assert store.scalar("SELECT count(*) FROM reminders") == 3
 
 
+@pytest.mark.parametrize("start", ["fork", "spawn"])  # spawn: where the system cannot fork
 def test_combined_pdf_laid_out_on_several_cores_keeps_the_letters_order(
-    cli, store, tmp_path, monkeypatch
+    cli, store, tmp_path, monkeypatch, start
 ):
     from pypdf import PdfReader
 
     # Five letters in three parts shared between two worker processes, so the
     # merge must put two runs of different lengths back in order.
+    monkeypatch.setattr("certcli.letters.pdf._start_method", lambda: start)
     monkeypatch.setattr(render, "PDF_PART", 2)
     monkeypatch.setattr(render, "PDF_PARALLEL_MIN", 2)
     monkeypatch.setattr("certcli.letters.pdf.cores", lambda: 2)

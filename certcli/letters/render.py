@@ -31,9 +31,12 @@ if TYPE_CHECKING:
 
 FORMATS = ("pdf", "html")
 PDF_PART = 50  # letters laid out per WeasyPrint pass in a combined PDF
-# From this many letters, a combined PDF is laid out on every core: below it,
-# starting a worker (~0.5 s to load WeasyPrint) costs more than it saves.
-PDF_PARALLEL_MIN = 100
+# From this many letters, a combined PDF is laid out on every core. Below it, one
+# process lays it out: workers cost CPU time of their own (~14 % more at 1,000
+# letters: each embeds the fonts, then pypdf joins their files) and on two shared
+# cores gain little wall time, so a batch of 100 letters took 1.47x a bare
+# WeasyPrint run with two workers and 0.9x without (benchmarks/bench_letters.py).
+PDF_PARALLEL_MIN = 500
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 # What a missing variable usually means, so the error says what to record first.
 _HINTS = {
