@@ -271,3 +271,139 @@ def test_check_names_a_pending_letter(cli, store, tmp_path, monkeypatch):
     assert "letters render --pending" in result.stdout + result.stderr
     cli.ok("letters", "render", "--pending")
     cli.ok("check")
+
+
+def test_separate_letters_are_logged_a_lot_per_transaction(cli, store, tmp_path, monkeypatch):
+    """Each letter in its own file, but one commit for the lot (log.LOG_EACH letters),
+    not one each; names are still unique within the lot."""
+    from certcli.letters import log
+    from certcli.store import Store
+
+    _holders(store, 7)
+    monkeypatch.setattr(log, "LOG_EACH", 3)
+    commits = []
+    real = Store.transaction
+
+    def counted(self):
+        if not self.conn.in_transaction:
+            commits.append(1)
+        return real(self)
+
+    monkeypatch.setattr(Store, "transaction", counted)
+    out = tmp_path / "courrier"
+    args = ["renewals", "remind", "--as-of", "2029-09-01", "--date", "2029-09-01"]
+    done = cli.json(*args, "--format", "html", "--out", out)
+    assert done["reminded"] == [f"ECO-2026-{i:04d}" for i in range(1, 8)]
+    assert [Path(f).name for f in done["files"]] == [
+        f"2029-09-01_rappel-renouvellement_ECO-2026-{i:04d}.html" for i in range(1, 8)
+    ]
+    # the 7 pending letters held (one chunk), then three lots logged: 3 + 3 + 1
+    # (one commit a letter would be 1 + 7)
+    assert len(commits) == 1 + 3, commits
+    assert sorted(p.name for p in out.iterdir()) == [Path(f).name for f in done["files"]]
+    assert store.scalar("SELECT count(*) FROM letters") == 7
+    assert store.scalar("SELECT count(*) FROM reminders WHERE letter_id IS NULL") == 0
+
+
+def test_a_failure_in_a_lot_logs_the_letters_written_before_it(cli, store, tmp_path, monkeypatch):
+    """The fourth letter fails: the three written before it are logged with their
+    files, it and the rest stay pending, and the next run completes them once."""
+    from certcli.errors import TemplateError
+    from certcli.letters import log
+
+    _holders(store, 6)
+    monkeypatch.setattr(log, "LOG_EACH", 50)
+    real_write, calls = render.write, []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise TemplateError("the disk is full")
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(render, "write", failing)
+    out = tmp_path / "courrier"
+    args = ["renewals", "remind", "--as-of", "2029-09-01", "--date", "2029-09-01"]
+    assert "the disk is full" in cli.fails(*args, "--format", "html", "--out", out).stderr
+    assert store.scalar("SELECT count(*) FROM letters") == 3
+    logged = {r[0] for r in store.all("SELECT path FROM letters")}
+    assert {str(p.resolve()) for p in out.iterdir()} == logged  # no part file, no unlogged file
+    assert [p["ref"] for p in cli.json("letters", "pending")] == [
+        f"ECO-2026-{i:04d}" for i in (4, 5, 6)
+    ]
+    monkeypatch.setattr(render, "write", real_write)
+    cli.ok(*args, "--format", "html", "--out", out)
+    assert store.scalar("SELECT count(*) FROM letters") == 6
+    assert store.scalar("SELECT count(DISTINCT letter_id) FROM reminders") == 6
+    assert len(list(out.iterdir())) == 6
+
+
+@pytest.mark.sqlite_only("watches the SQLite file with a second sqlite3 connection")
+def test_a_real_kill_in_the_middle_of_a_batch_of_separate_letters(cli, store, tmp_path, db_path):
+    """SIGKILL while the second lot of separate letters is laid out: the first lot is
+    logged, each logged letter's file is there and whole, nothing of the lot being
+    written is logged; the next run renders the rest, each letter once."""
+    _holders(store, 6)
+    heavy = tmp_path / "modeles"
+    heavy.mkdir()
+    template = heavy / "rappel-renouvellement.html"
+    template.write_text(
+        '{#- certcli\ndescription = "x"\nneeds = "certificate"\n-#}\n'
+        '{% extends "_base.html" %}{% block subject %}Rappel {{ certificate.number }}'
+        "{% endblock %}{% block content %}{% for i in range(300) %}<p>Ligne {{ i }}</p>"
+        "{% endfor %}{% endblock %}",
+        encoding="utf-8",
+    )
+    out = tmp_path / "courrier"
+    args = [
+        "renewals",
+        "remind",
+        "--as-of",
+        "2029-09-01",
+        "--date",
+        "2029-09-01",
+        "--out",
+        str(out),
+        "--templates",
+        str(heavy),
+    ]
+    run = (
+        "import sys; from certcli.letters import log; log.LOG_EACH = 2; "
+        "from certcli.cli import main; sys.argv[0] = 'certcli'; main()"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", run, "--db", str(db_path), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    watcher = sqlite3.connect(db_path, timeout=30)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            # the first lot logged and renamed, the next one's part file begun
+            if watcher.execute("SELECT count(*) FROM letters").fetchone()[0] >= 2 and any(
+                out.glob("*.part")
+            ):
+                break
+            time.sleep(0.005)
+        assert proc.poll() is None, proc.communicate()  # laying out the second lot
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+        logged = [r[0] for r in watcher.execute("SELECT path FROM letters")]
+    finally:
+        watcher.close()
+    assert 2 <= len(logged) < 6 and len(logged) % 2 == 0  # whole lots only
+    for path in logged:
+        assert Path(path).read_bytes().startswith(b"%PDF") and b"%%EOF" in Path(path).read_bytes()
+    finished = {str(p.resolve()) for p in out.glob("*.pdf")}
+    assert finished == set(logged)  # no file without its letter logged, nor the reverse
+    assert len(cli.json("letters", "pending")) == 6 - len(logged)
+    template.write_text(template.read_text(encoding="utf-8").replace("300", "2"), encoding="utf-8")
+    cli.ok(*args)  # completes the killed run's pending letters, reminds nobody new
+    assert store.scalar("SELECT count(*) FROM letters") == 6
+    assert store.scalar("SELECT count(DISTINCT letter_id) FROM reminders") == 6
+    assert store.scalar("SELECT count(*) FROM reminders") == 6
+    assert sorted(p.suffix for p in out.iterdir()) == [".pdf"] * 6  # the part files swept

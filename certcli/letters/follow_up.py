@@ -421,9 +421,8 @@ class Batch:
                 )
                 self.files = list(dict.fromkeys(str(r.path) for r in done or []))
             else:
-                for pending_id, letter in asked:
-                    done = log.complete(store, [pending_id], [letter])
-                    self.files += [str(r.path) for r in done or []]
+                each = log.complete_each(store, asked)
+                self.files += [str(r.path) for r in each if r is not None]
             if self._queued:
                 self._send(store)
         except CertcliError as exc:

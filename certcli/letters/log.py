@@ -8,9 +8,10 @@ letter, its name taken after that commit.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.letters import render
@@ -182,34 +183,7 @@ def complete(
                 for row, letter in zip(rows, composed, strict=True):
                     if _done(store, row["id"]):
                         raise _Taken
-                    letter_id = record(
-                        store,
-                        letter,
-                        path,
-                        fmt,
-                        dt.date.fromisoformat(row["date"]),
-                        post=bool(row["post"]),
-                    )
-                    store.update("pending_letters", row["id"], {"letter_id": letter_id})
-                    if row["reminder_id"]:
-                        store.update("reminders", row["reminder_id"], {"letter_id": letter_id})
-                    if row["invoice_reminder_id"]:
-                        store.update(
-                            "invoice_reminders",
-                            row["invoice_reminder_id"],
-                            {"letter_id": letter_id},
-                        )
-                    ctx = letter.context
-                    done.append(
-                        RenderedLetter(
-                            letter.template,
-                            path,
-                            fmt,
-                            True,
-                            letter_id,
-                            {"candidate_id": ctx.candidate_id, "ref": ctx.ref},
-                        )
-                    )
+                    done.append(_log(store, row, letter, path))
     except _Taken:
         if all(_done(store, i) for i in pending_ids):
             return None
@@ -217,6 +191,135 @@ def complete(
         # the rest, one by one
         return [r for i in pending_ids for r in (complete(store, [i]) or [])] or None
     return done
+
+
+# Letters rendered each into its own file are logged LOG_EACH at a time: one
+# transaction (one commit, one fsync) for the lot instead of one each, which cost
+# more than writing an HTML letter. Every file of the lot is written whole first,
+# as a private part file; then the lot is logged; then the files take their names.
+LOG_EACH = 50
+
+
+def complete_each(
+    store: Store,
+    items: list[tuple[int, Letter]],
+    *,
+    written: Callable[[int], None] | None = None,
+) -> list[RenderedLetter | None]:
+    """Render pending letters (id, composed letter) each into its own file, and log
+    them with one transaction per LOG_EACH; what comes back is in the order given,
+    None for a letter another run completed meanwhile. `written(i)` is called once
+    the i-th file is written.
+
+    The guarantees of `complete`, letter by letter: a letter is logged once, with a
+    file written before that commit, the file taking its name after it. A run killed
+    while writing a lot logged none of it: its letters are still pending and their
+    part files are swept by the next run. A failure (or Ctrl-C) writing one letter
+    first logs the lot's letters already written, as one by one would have, then
+    is raised: that letter and the rest stay pending."""
+    done: list[RenderedLetter | None] = []
+    for start in range(0, len(items), LOG_EACH):
+        lot = items[start : start + LOG_EACH]
+
+        def lot_written(i: int, start: int = start) -> None:
+            if written is not None:
+                written(start + i)
+
+        done += _complete_lot(store, lot, lot_written)
+    return done
+
+
+def _complete_lot(
+    store: Store, lot: list[tuple[int, Letter]], written: Callable[[int], None]
+) -> list[RenderedLetter | None]:
+    outcome: list[RenderedLetter | None] = [None] * len(lot)
+    files: list[tuple[int, Any, Path, Any]] = []  # (index, pending row, path, part file)
+    taken: set[str] = set()  # names chosen for this lot, not logged yet
+    try:
+        for i, (pending_id, letter) in enumerate(lot):
+            row = store.pending_letter(pending_id)
+            if row is None or row["letter_id"]:
+                continue  # another run completed it
+            fmt, date = row["format"], dt.date.fromisoformat(row["date"])
+            folder = render.prepare_out_dir(row["out_dir"])
+            path = render.output_path(
+                store, folder, render.file_stem(letter, date), fmt, taken=taken
+            )
+            part = render.letter_file(store, path)
+            tmp = part.__enter__()
+            try:
+                render.write([letter], tmp, fmt, row["templates_dir"])
+            except BaseException as exc:
+                part.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+            taken.add(str(path))
+            files.append((i, row, path, part))
+            written(i)
+    finally:
+        # Raised or not, what was written is logged (and what is not is refused: its
+        # part file removed, the letter left for `complete`, one by one, below).
+        again = _log_lot(store, lot, files, outcome)
+    for i in again:
+        redone = complete(store, [lot[i][0]], [lot[i][1]])
+        outcome[i] = redone[0] if redone else None
+    return outcome
+
+
+def _log_lot(store: Store, lot, files, outcome) -> list[int]:
+    """Log the lot's written letters in one transaction, then give their files their
+    names; the indexes of those whose name a concurrent run took meanwhile (their
+    files removed, to be rendered again)."""
+    again: list[int] = []
+    kept: set[int] = set()
+    if not files:
+        return again
+    try:
+        with store.transaction():
+            for i, row, path, _ in files:
+                if store.letter_at_path(str(path)) is not None:
+                    again.append(i)
+                elif not _done(store, row["id"]):  # else completed elsewhere: None
+                    outcome[i] = _log(store, row, lot[i][1], path)
+                    kept.add(i)
+    except BaseException as exc:
+        for _, _, _, part in files:
+            part.__exit__(type(exc), exc, exc.__traceback__)  # removed
+        raise
+    failure = None
+    for i, _, _, part in files:
+        try:
+            if i in kept:
+                part.__exit__(None, None, None)  # the file takes its name
+            else:
+                part.__exit__(_Taken, _Taken(), None)  # removed
+        except Exception as exc:  # a rename refused: the others still take theirs
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return again
+
+
+def _log(store: Store, row, letter: Letter, path: Path) -> RenderedLetter:
+    """Log one pending letter rendered to `path` (inside the transaction) and mark
+    it done, with the ledger rows it is the letter of."""
+    fmt = row["format"]
+    letter_id = record(
+        store, letter, path, fmt, dt.date.fromisoformat(row["date"]), post=bool(row["post"])
+    )
+    store.update("pending_letters", row["id"], {"letter_id": letter_id})
+    if row["reminder_id"]:
+        store.update("reminders", row["reminder_id"], {"letter_id": letter_id})
+    if row["invoice_reminder_id"]:
+        store.update("invoice_reminders", row["invoice_reminder_id"], {"letter_id": letter_id})
+    ctx = letter.context
+    return RenderedLetter(
+        letter.template,
+        path,
+        fmt,
+        True,
+        letter_id,
+        {"candidate_id": ctx.candidate_id, "ref": ctx.ref},
+    )
 
 
 @dataclass

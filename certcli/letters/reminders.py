@@ -217,24 +217,40 @@ def send_batch(
                     if pending_id is not None and outgoing is not None:
                         messages[mail.queue(store, outgoing, pending_id=pending_id)] = job.reported
                     held.append((job, letter, pending_id))
-        outgoing_of = {id(job): outgoing for job, _, outgoing in chunk}
-        for job, letter, pending_id in held:
-            done += 1
-            if letter is not None and result.dry_run:
-                path = render.render_unlogged(store, [letter], folder, fmt, date, templates_dir)
-                result.files.append(path)
+        if result.dry_run:
+            outgoing_of = {id(job): outgoing for job, _, outgoing in chunk}
+            for job, letter, _ in held:
+                done += 1
+                if letter is not None:
+                    path = render.render_unlogged(store, [letter], folder, fmt, date, templates_dir)
+                    result.files.append(path)
+                    result.reminded.append(job.reported)
+                    outgoing = outgoing_of[id(job)]
+                    if outgoing is not None:
+                        result.files.append(mail.write_eml(folder, outgoing, path))
+                        result.emailed.append(job.reported)
+                step(done, len(jobs), job.label)
+        else:
+            # else skipped, or another run holds it
+            todo = [(job, letter, p) for job, letter, p in held if letter and p is not None]
+            for job, letter, pending_id in held:
+                if not (letter and pending_id is not None):
+                    done += 1
+                    step(done, len(jobs), job.label)
+
+            def written(i: int, todo=todo) -> None:
+                nonlocal done
+                done += 1
+                step(done, len(jobs), todo[i][0].label)
+
+            # Each letter in its own file, the chunk's letters logged in one transaction.
+            rendered = log.complete_each(
+                store, [(p, letter) for _, letter, p in todo], written=written
+            )
+            for (job, _, _), one in zip(todo, rendered, strict=True):
                 result.reminded.append(job.reported)
-                outgoing = outgoing_of[id(job)]
-                if outgoing is not None:
-                    result.files.append(mail.write_eml(folder, outgoing, path))
-                    result.emailed.append(job.reported)
-            elif letter is not None and pending_id is not None:
-                # else skipped, or another run holds it
-                rendered = log.complete(store, [pending_id], [letter])
-                result.reminded.append(job.reported)
-                if rendered:
-                    result.files.append(rendered[0].path)
-            step(done, len(jobs), job.label)
+                if one is not None:
+                    result.files.append(one.path)
         if messages and not result.dry_run:
             sender = sender or mail.Sender(store)
             _send(store, result, messages, list(messages), sender, kind=kind)

@@ -14,6 +14,7 @@ import re
 import signal
 import threading
 import time
+from collections.abc import Set
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -328,16 +329,19 @@ def safe_name(*parts: str) -> str:
     return name[:150]
 
 
-def output_path(store: Store, out_dir: Path, stem: str, fmt: str) -> Path:
+def output_path(
+    store: Store, out_dir: Path, stem: str, fmt: str, *, taken: Set[str] = frozenset()
+) -> Path:
     """`out_dir/stem.fmt`, checked to stay inside out_dir; a name already logged for
-    another letter gets -2, -3... so a posted letter's file is never overwritten."""
+    another letter (or in `taken`: chosen for a letter of the same lot, not logged
+    yet) gets -2, -3... so a posted letter's file is never overwritten."""
     root = Path(out_dir).resolve()
     stem = safe_name(stem)
     for n in range(1, 10_000):
         candidate = (root / f"{stem}{'' if n == 1 else f'-{n}'}.{fmt}").resolve()
         if candidate.parent != root:
             raise ValidationError(f"refusing to write outside {root}: {candidate}")
-        if store.letter_at_path(str(candidate)) is None:
+        if str(candidate) not in taken and store.letter_at_path(str(candidate)) is None:
             return candidate
     raise ValidationError(f"too many letters named {stem} in {root}")
 
