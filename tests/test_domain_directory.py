@@ -78,3 +78,30 @@ def test_directory_export_carries_nothing_else_personal(cli, store):
     )
     assert {k for e in data for k in e} == set(rows[0])
     assert "invalid format" in cli.fails("directory", "export", "--format", "xml").stderr
+
+
+def test_directory_words_match_the_name_city_and_number_only(cli, store):
+    """The words are looked up through the candidates' search index and the number
+    index, then matched on the folded name, city and number: a word found only in the
+    e-mail (which the search key also holds) lists nobody; a piece of a number, a
+    short word, a word of two fields, accents or case find the same holders as
+    before."""
+    _holders(cli, store)
+
+    def found(text):
+        return [
+            e["certificate"] for e in cli.json("directory", "search", text, "--as-of", "2026-06-01")
+        ]
+
+    assert found("example") == []  # lea@example.fr: the e-mail is not searched
+    assert found("lea") == ["ECO-2026-0001", "PROG-2026-0001"]
+    assert found("ÉLAN ORLÉANS") == ["ECO-2026-0001", "PROG-2026-0001"]
+    assert found("prog-2026") == ["PROG-2026-0001"]
+    assert found("2026-0001 el") == ["ECO-2026-0001", "PROG-2026-0001"]
+    assert found("eco lea") == ["ECO-2026-0001"]
+    assert found("or") == ["ECO-2026-0001", "PROG-2026-0001"]
+    assert found("100%") == [] and found("a_b") == []
+    # A number that is not plain ASCII is folded as certcli folds it.
+    with store.transaction():
+        store.execute("UPDATE certificates SET number = 'ÉCO-N°1' WHERE number = 'ECO-2026-0001'")
+    assert found("eco-n°1") == ["ÉCO-N°1"] and found("eco") == ["ÉCO-N°1"]

@@ -46,6 +46,25 @@ BIG = {
 # that order (SCAN x USING INDEX) or in rowid order when the listing is by id.
 ORDERED_LISTINGS = re.compile(r"ORDER BY .* LIMIT|ORDER BY ce\.scheme, ce\.number", re.DOTALL)
 
+# Whole reads known and accepted, each named by its statement and the plan lines it
+# may have, with why no index can answer it.
+KNOWN_WHOLE_READS = [
+    # directory search: a word may be part of a certificate number, and a substring
+    # cannot be looked up in an index; the number index alone is read (no row, no
+    # folding called: 5 ms for 33,333 certificates). The holders come through the
+    # candidates' search index.
+    (
+        r"UNION SELECT x\.id FROM certificates x WHERE instr\(lower\(x\.number\)",
+        {"SCAN x USING COVERING INDEX sqlite_autoindex_certificates_1", "UNION USING TEMP B-TREE"},
+    ),
+    # directory search with no words and the directory export: every listed holder,
+    # in the order of their folded names, which no index holds; sorted by the database.
+    (
+        r"^(?!.*instr\(certcli_fold).*ORDER BY certcli_fold\(c\.last_name\)",
+        {"SCAN ce", "USE TEMP B-TREE FOR ORDER BY"},
+    ),
+]
+
 COMMANDS = [
     ("candidate", "list"),
     ("candidate", "list", "--search", "dupont"),
@@ -88,13 +107,21 @@ def _faults(sql: str, plan: list[str]) -> list[str]:
     faults, whole = [], False
     listing = bool(ORDERED_LISTINGS.search(sql))
     counting = bool(re.search(r"\bcount\(", sql))
+    known = {
+        line
+        for pattern, lines in KNOWN_WHOLE_READS
+        if re.search(pattern, sql, re.S)
+        for line in lines
+    }
+    first = plan[0] if plan else None
+    plan = [line for line in plan if line not in known]
     for line in plan:
         match = re.match(r"SCAN (\w+)(?: AS \w+)?( USING (COVERING )?INDEX \w+)?$", line)
         if match is None or _table_of(sql, match.group(1)) not in BIG:
             continue
         if match.group(3) and counting:
             continue
-        if listing and (match.group(2) or line == plan[0]):
+        if listing and (match.group(2) or line == first):
             continue
         faults.append(line)
         whole = True
@@ -106,7 +133,8 @@ def _faults(sql: str, plan: list[str]) -> list[str]:
 
 
 def _table_of(sql: str, alias: str) -> str:
-    found = re.search(rf"\b(\w+)\s+(?:AS\s+)?{alias}\b", sql)
+    # "certificates x", not "SELECT x.id": an alias is named after its table.
+    found = re.search(rf"\b(\w+)\s+(?:AS\s+)?{alias}\b(?!\.)", sql)
     if alias in BIG:
         return alias
     return found.group(1) if found else alias
@@ -166,6 +194,20 @@ def test_window_reads_use_their_date_index(cli, db_path, traced):
             assert any(index in line for line in _plan(conn, sql)), (sql, _plan(conn, sql))
 
 
+def test_directory_search_finds_holders_through_the_search_index(cli, db_path, traced):
+    """The directory's words are looked up (the candidates' search index, the number
+    index), and the folded text is matched only on what they found."""
+    cli.ok("directory", "search", "martin", "--json")
+    conn = sqlite3.connect(db_path)
+    conn.create_function("certcli_fold", 1, str.lower)
+    found = [s for s in set(traced) if "instr(certcli_fold(c.first_name" in s]
+    assert found
+    for sql in found:
+        plan = _plan(conn, sql)
+        assert plan[0].startswith("SEARCH ce USING INTEGER PRIMARY KEY"), plan
+        assert any("candidates_fts" in line for line in plan), plan
+
+
 def test_the_check_sees_a_scan():
     """The rule catches what it is for: a lookup on an unindexed column."""
     conn = sqlite3.connect(":memory:")
@@ -177,6 +219,9 @@ def test_the_check_sees_a_scan():
     conn.execute("CREATE INDEX invoices_credit_for ON invoices(credit_for)")
     sql = "SELECT * FROM invoices i WHERE i.credit_for = 3"
     assert _faults(sql, _plan(conn, sql)) == []
+    # An alias is known by its table even when the statement names it first ("x.id").
+    sql = "SELECT x.id FROM invoices x WHERE x.id + 0 = 3"
+    assert _faults(sql, _plan(conn, sql)) == ["SCAN x"]
 
 
 @pytest.mark.sqlite_only("reads SQLite's query plan")

@@ -129,11 +129,9 @@ class CertificatesQueries(BaseStore):
         if words:
             self._register_fold()
             for word in words:
-                where.append(
-                    "instr(certcli_fold(c.first_name || ' ' || c.last_name || ' ' "
-                    "|| coalesce(c.city, '') || ' ' || ce.number), ?) > 0"
-                )
-                params.append(word)
+                clause, more = self._directory_word(word)
+                where.append(clause)
+                params += more
         if valid_on is not None:
             where.append(_VALID_ON)
             params += [valid_on] * 6
@@ -153,6 +151,27 @@ class CertificatesQueries(BaseStore):
             + (_BY_NAME if by_name else " ORDER BY ce.scheme, ce.number"),
             params,
         )
+
+    def _directory_word(self, word: str) -> tuple[str, list]:
+        """SQL: a folded word occurs in the folded "first last city number" of the
+        holder and certificate. The certificates it can be in are found first, through
+        an index: those of the candidates whose search key holds it (the candidates'
+        search index; the key holds the folded first name, last name and city), and
+        those whose number holds it (the number index; a number that is not plain
+        ASCII, which SQL's lower() would not fold as certcli does, is always kept).
+        The folded text is then matched on those alone, so the folding is called for
+        the matches, not for every holder."""
+        person, params = self.candidate_match(word, "x.candidate_id")
+        found = (
+            f"ce.id IN (SELECT x.id FROM certificates x WHERE {person} "
+            "UNION SELECT x.id FROM certificates x "
+            f"WHERE instr(lower(x.number), ?) > 0 OR NOT {self.dialect.plain_ascii('x.number')})"
+        )
+        text = (
+            "instr(certcli_fold(c.first_name || ' ' || c.last_name || ' ' "
+            "|| coalesce(c.city, '') || ' ' || ce.number), ?) > 0"
+        )
+        return f"{found} AND {text}", [*params, word, word]
 
     def _register_fold(self) -> None:
         # The one folding of certcli.rules.validators (accents, case), as an SQL function.

@@ -133,6 +133,11 @@ class SqliteDialect:
             [" AND ".join(fts_phrase(w) for w in words)],
         )
 
+    def plain_ascii(self, column: str) -> str:
+        """SQL: the text in `column` is printable ASCII only (lower() folds it as
+        certcli.rules.validators.fold does)."""
+        return f"{column} NOT GLOB '*[^ -~]*'"
+
     def register_fold(self, conn) -> None:
         # The one folding of certcli.rules.validators (accents, case), as an SQL function.
         from certcli.rules.validators import fold

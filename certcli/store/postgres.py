@@ -723,6 +723,9 @@ class PostgresDialect(SqliteDialect):
             [f"%{like_escape(w)}%" for w in words],
         )
 
+    def plain_ascii(self, column: str) -> str:
+        return f"{column} ~ '^[ -~]*$'"
+
     def register_fold(self, conn) -> None:
         pass  # certcli_fold is part of the schema (_PRELUDE)
 
