@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 from commission_helpers import decide_at, new_candidate, session, transmit_cqpt
 
-from certcli.domain import dues
+from certcli.domain import dues, invoices
+from certcli.errors import ValidationError
 from certcli.rules import schemes
 
 
@@ -181,3 +182,38 @@ def test_the_call_runs_as_many_queries_for_three_holders_as_for_one(cli, store):
     assert len(for_three) == len(for_one), for_three
     numbers = [i["number"] for i in cli.json("invoice", "list", "--year", "2027", "--all")]
     assert numbers == [f"F-2027-{n:05d}" for n in range(1, len(numbers) + 1)]  # gapless
+
+
+@pytest.mark.today("2032-12-31")
+def test_a_call_in_several_batches_numbers_them_in_order_in_one_transaction(
+    cli, store, monkeypatch
+):
+    """The call writes its invoices a batch at a time (memory stays that of a batch):
+    with batches of two, three holders still get consecutive numbers in one call, in
+    the call's order, and a failure in the second batch leaves none of the first."""
+    decide_at(cli, store, "2026-03-12")
+    decide_at(cli, store, "2026-04-10")
+    decide_at(cli, store, "2026-05-10", scheme="PROG")
+    monkeypatch.setattr(dues, "BATCH", 2)
+    before = store.scalar("SELECT count(*) FROM invoices")
+    real = invoices.issue_many
+    calls = []
+
+    def failing_second(store_, items, **kw):
+        calls.append(len(items))
+        if len(calls) == 2:
+            raise ValidationError("the disk is full")
+        return real(store_, items, **kw)
+
+    monkeypatch.setattr(invoices, "issue_many", failing_second)
+    with pytest.raises(ValidationError):
+        dues.call(store, 2027, date=dt.date(2026, 12, 15))
+    assert calls == [2, 1] and store.scalar("SELECT count(*) FROM invoices") == before
+    monkeypatch.setattr(invoices, "issue_many", real)
+    called = dues.call(store, 2027, date=dt.date(2026, 12, 15))
+    numbers = [i.number for i in called.invoiced]
+    first = int(numbers[0].rsplit("-", 1)[1])
+    assert numbers == [f"F-2026-{n:05d}" for n in range(first, first + 3)]
+    assert sorted(i.certificate for i in called.invoiced) == [
+        i.certificate for i in called.invoiced
+    ]

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from certcli.store import Store
 
 
+BATCH = 5000  # holders invoiced together by the annual call
+
+
 @dataclass
 class Prorata:
     """The dues owed for the rest of a year (`dues prorata --json`)."""
@@ -152,8 +155,10 @@ def call(store: Store, year: int, *, date: dt.date) -> DuesCall:
     # files on every lookup).
     scheme_of: dict[str, schemes.Scheme] = {}
     with store.transaction():
-        # One batch: the invoices numbered and written together, not one round of
-        # statements each (issue 17, 20); `invoices.issue_many` keeps issue's rules.
+        # In batches: the invoices numbered and written a few thousand together, not
+        # one round of statements each (issue 17, 20), nor every holder's rows held
+        # at once; `invoices.issue_many` keeps issue's rules, and numbers each batch
+        # after the one before, in one transaction.
         to_call, already = [], 0
         for row in store.certificates_to_call(jan1, date.isoformat(), year):
             if row["invoiced"]:
@@ -162,35 +167,33 @@ def call(store: Store, year: int, *, date: dt.date) -> DuesCall:
             scheme = scheme_of.get(row["scheme"]) or scheme_of.setdefault(
                 row["scheme"], schemes.get(row["scheme"])
             )
-            if scheme.annual_dues <= 0:
-                continue
-            to_call.append(
-                (
-                    row,
-                    {
-                        "candidate_id": row["candidate_id"],
-                        "amount": scheme.annual_dues,
-                        "label": f"Cotisation annuelle {scheme.code} {year}",
-                        "body": scheme.body,
-                        "certificate_id": row["id"],
-                        "dues_year": year,
-                        "payer": row["payer"],
-                    },
+            if scheme.annual_dues > 0:
+                to_call.append((row, scheme))
+        for start in range(0, len(to_call), BATCH):
+            batch = to_call[start : start + BATCH]
+            items = [
+                {
+                    "candidate_id": row["candidate_id"],
+                    "amount": scheme.annual_dues,
+                    "label": f"Cotisation annuelle {scheme.code} {year}",
+                    "body": scheme.body,
+                    "certificate_id": row["id"],
+                    "dues_year": year,
+                    "payer": row["payer"],
+                }
+                for row, scheme in batch
+            ]
+            written = invoices.issue_many(store, items, purpose="dues-call", date=date)
+            for (row, _), invoice in zip(batch, written, strict=True):
+                issued.append(
+                    Called(
+                        invoice["number"],
+                        row["number"],
+                        row["candidate_id"],
+                        invoices.holder(invoice),
+                        money.to_decimal(invoice["amount"]),
+                    )
                 )
-            )
-        written = invoices.issue_many(
-            store, [item for _, item in to_call], purpose="dues-call", date=date
-        )
-        for (row, _), invoice in zip(to_call, written, strict=True):
-            issued.append(
-                Called(
-                    invoice["number"],
-                    row["number"],
-                    row["candidate_id"],
-                    invoices.holder(invoice),
-                    money.to_decimal(invoice["amount"]),
-                )
-            )
         if issued:
             store.audit("dues.call", "dues", str(year), {"invoices": len(issued)}, date)
     total = sum((i.amount for i in issued), money.ZERO)

@@ -212,9 +212,12 @@ class CertificatesQueries(BaseStore):
         `invoiced` (1 when it has a dues invoice for that year already): the annual
         dues call, in one query for the ones to invoice and the ones already done.
         Only what was known on the call date counts: the certificate granted, and
-        the period covering 1 January decided, by then."""
-        select = _CERT.replace(" FROM ", f", {_DUES_INVOICED} AS invoiced FROM ", 1)
+        the period covering 1 January decided, by then. Only the columns the call
+        uses (id, number, candidate_id, scheme, payer): a call holds every row."""
         return self.all(
-            select + _VALID_ON_JAN1 + " ORDER BY ce.scheme, ce.number",
+            "SELECT ce.id, ce.number, ce.candidate_id, ce.scheme, ce.payer, "
+            f"{_DUES_INVOICED} AS invoiced FROM certificates ce"
+            + _VALID_ON_JAN1
+            + " ORDER BY ce.scheme, ce.number",
             (year, jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, *[jan1] * 3),
         )
