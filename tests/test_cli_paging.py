@@ -10,8 +10,34 @@ import pytest
 
 
 @pytest.fixture
-def office(cli):
+def office(cli, store):
+    """The demo office, with enough mandates, appeals and outbox messages to page."""
     cli.ok("demo", "--date", "2026-11-25")
+    for candidate in range(1, 8):
+        cli.ok(
+            "mandate", "add", "--candidate", candidate, "--iban", "FR7630006000011234567890189",
+            "--signed-on", "2026-11-01", "--date", "2026-11-02",
+        )  # fmt: skip
+    with store.transaction():
+        for n, dossier in enumerate(store.all("SELECT id FROM dossiers ORDER BY id LIMIT 5")):
+            store.insert(
+                "appeals",
+                {
+                    "dossier_id": dossier["id"],
+                    "filed_on": f"2026-0{n + 1}-10",
+                    "deadline": "2026-12-31",
+                },
+            )
+        for n in range(7):
+            store.insert(
+                "outbox",
+                {
+                    "message_id": f"<m{n}@example.fr>", "kind": "test", "template": "test",
+                    "to_addr": f"r{n}@example.fr", "from_addr": "office@example.fr",
+                    "subject": f"Test {n}", "date": "2026-11-25", "actor": "test",
+                    "created_at": "2026-11-25T10:00:00", "status": ("queued", "sent")[n % 2],
+                },
+            )  # fmt: skip
     return cli
 
 
@@ -24,6 +50,9 @@ LISTS = {
         "certificate",
         "certificate",
     ),
+    "mandates": (("mandate", "list"), "id", "id"),
+    "appeals": (("appeal", "list"), "ref", "ref"),
+    "mail": (("mail", "queue"), "id", "id"),
 }
 
 
@@ -49,7 +78,23 @@ def test_pages_and_all_give_the_same_items(office, command, header, key):
     )
     lines = cli.ok(*command, "--all").stdout.splitlines()
     assert len(lines) == len(every) + 1 and lines[0].startswith(f"{header}\t")
-    assert [line.split("\t")[0] for line in lines[1:]] == [item[key] for item in every]
+    assert [line.split("\t")[0] for line in lines[1:]] == [str(item[key]) for item in every]
+
+
+def test_filters_page_too(office):
+    cli = office
+    queued = cli.json("mail", "queue", "--status", "queued", "--limit", "2", "--page", "2")
+    assert [m["subject"] for m in queued] == ["Test 4", "Test 6"]
+    assert (
+        "3-4 of 4"
+        in cli.ok("mail", "queue", "--status", "queued", "--limit", "2", "--page", "2").stdout
+    )
+    assert [a["ref"] for a in cli.json("appeal", "list", "--pending", "--all")] == [
+        a["ref"] for a in cli.json("appeal", "list", "--pending", "--limit", "100")
+    ]
+    mine = cli.json("mandate", "list", "--candidate", "3")
+    assert [m["candidate_id"] for m in mine] == [3]
+    assert "1-1 of 1" in cli.ok("mandate", "list", "--candidate", "3").stdout
 
 
 def test_renewals_due_pages_keep_the_json_keys_and_remind_reads_every_one(office, store):

@@ -393,7 +393,8 @@ def test_send_credentials_with_the_server_down_fails_for_good(cli, store, smtp_d
 
 def test_flush_with_nothing_queued_needs_no_server(cli):
     assert cli.json("mail", "flush")["sent"] == []
-    assert "none found" not in cli.ok("mail", "queue").stdout  # an empty table, no error
+    # An empty table captioned as every paged list's, no error.
+    assert cli.ok("mail", "queue").stdout.split("\n")[-2].strip() == "none found"
 
 
 def test_mail_queue_refuses_an_unknown_status(cli):

@@ -87,6 +87,10 @@ COMMANDS = [
     ("renewals", "due", "--as-of", "2026-11-25", "--include-expired"),
     ("stats", "--as-of", "2026-11-25"),
     ("stats", "--as-of", "2026-04-30"),
+    ("appeal", "list"),
+    ("appeal", "list", "--pending", "--all"),
+    ("mandate", "list"),
+    ("mail", "queue", "--status", "queued"),
     ("log",),
     ("dues", "call", "--year", "2027", "--date", "2026-11-25"),
 ]

@@ -117,32 +117,36 @@ def appeal_decide(
 @app.command("list")
 def appeal_list(
     pending: Annotated[bool, typer.Option("--pending", help="Only appeals not yet heard.")] = False,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
     json_out: JsonOpt = False,
 ):
     """List appeals with their deadline (and whether it ran from the refusal's
-    notification or from the decision), session and outcome.
+    notification or from the decision), session and outcome. A page at a time
+    (--limit, --page); --all streams every one.
 
     Example: certcli appeal list --pending
     """
     from certcli.domain import appeals
 
-    found = appeals.listing(common.store(), pending=pending)
-    if json_out:
-        common.emit_json(found)
-        return
-    common.table(
+    store = common.store()
+    common.emit_listing(
         ["ref", "holder", "scheme", "filed", "deadline", "from", "session", "outcome"],
-        [
-            [
-                a["ref"],
-                f"{a['candidate_id']} {a['holder']}",
-                a["scheme"],
-                a["filed_on"],
-                a["deadline"],
-                a["deadline_from"],
-                a["session_date"],
-                a["outcome"],
-            ]
-            for a in found
+        lambda a: [
+            a["ref"],
+            f"{a['candidate_id']} {a['holder']}",
+            a["scheme"],
+            a["filed_on"],
+            a["deadline"],
+            a["deadline_from"],
+            a["session_date"],
+            a["outcome"],
         ],
+        read_page=lambda **page_of: appeals.listing(store, pending=pending, **page_of),
+        read_all=lambda: appeals.stream(store, pending=pending),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )

@@ -87,21 +87,16 @@ def certificate_list(
             ", ".join(c.mentions),
         ]
 
-    if every:
-        found = certificates.stream(store, as_of=day, **filters)
-        if json_out:
-            common.emit_json_stream(c.to_dict() for c in found)
-        else:
-            common.emit_lines(columns, (cells(c) for c in found))
-        return
-    found, total = certificates.listing(
-        store, as_of=day, limit=limit, offset=(page - 1) * limit, **filters
-    )
-    if json_out:
-        common.emit_json([c.to_dict() for c in found])
-        return
-    common.table(
-        columns, [cells(c) for c in found], caption=common.page_info(len(found), total, page, limit)
+    common.emit_listing(
+        columns,
+        cells,
+        read_page=lambda **page_of: certificates.listing(store, as_of=day, **filters, **page_of),
+        read_all=lambda: certificates.stream(store, as_of=day, **filters),
+        as_json=lambda c: c.to_dict(),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )
 
 

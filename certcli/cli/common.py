@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
@@ -703,6 +703,38 @@ def _shown_path(path: str) -> str:
         return str(Path(path).relative_to(Path.cwd()))
     except ValueError:
         return path
+
+
+def emit_listing(
+    columns: list[str],
+    cells: Callable[[Any], list],
+    *,
+    read_page: Callable[..., tuple[list, int]],
+    read_all: Callable[[], Iterable],
+    as_json: Callable[[Any], Any] = lambda item: item,
+    limit: int,
+    page: int,
+    every: bool,
+    json_out: bool,
+) -> None:
+    """A list command's output, as `certificate list` prints it: a page (`read_page`
+    with limit and offset, its items and their total) as a table captioned
+    "1-50 of N; next: --page 2" or a JSON list; with `every` (--all), `read_all`'s
+    items streamed as tab-separated lines or one JSON list written item by item."""
+    if every:
+        found = read_all()
+        if json_out:
+            emit_json_stream(as_json(item) for item in found)
+        else:
+            emit_lines(columns, (cells(item) for item in found))
+        return
+    shown, total = read_page(limit=limit, offset=(page - 1) * limit)
+    if json_out:
+        emit_json([as_json(item) for item in shown])
+        return
+    table(
+        columns, [cells(item) for item in shown], caption=page_info(len(shown), total, page, limit)
+    )
 
 
 def page_info(shown: int, total: int, page: int, limit: int) -> str:

@@ -107,21 +107,19 @@ def invoice_list(
             row += [i.due_on, i.reminder_level]
         return row
 
-    if every:
-        found = invoices.stream(store, **filters)
-        if json_out:
-            common.emit_json_stream(i.to_dict() for i in found)
-        else:
-            common.emit_lines(columns, (cells(i) for i in found))
-        return
-    found = invoices.listing(store, limit=limit, offset=(page - 1) * limit, **filters)
-    if json_out:
-        common.emit_json([i.to_dict() for i in found])
-        return
-    common.table(
+    common.emit_listing(
         columns,
-        [cells(i) for i in found],
-        caption=common.page_info(len(found), invoices.count(store, **filters), page, limit),
+        cells,
+        read_page=lambda **page_of: (
+            invoices.listing(store, **filters, **page_of),
+            invoices.count(store, **filters),
+        ),
+        read_all=lambda: invoices.stream(store, **filters),
+        as_json=lambda i: i.to_dict(),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )
 
 

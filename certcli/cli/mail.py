@@ -83,23 +83,29 @@ def mail_queue(
     status: Annotated[
         str | None, typer.Option("--status", help="Only queued, sent or failed messages.")
     ] = None,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
     json_out: JsonOpt = False,
 ):
     """List the outbox: every message recorded, oldest first, with its status
-    (queued, sent, failed) and, for a failed one, the server's text.
+    (queued, sent, failed) and, for a failed one, the server's text. A page at a
+    time (--limit, --page); --all streams every one.
 
     Example: certcli mail queue --status queued
     """
     from certcli.letters import mail
 
-    found = mail.queue_list(common.store(), status)
-    if json_out:
-        common.emit_json(found)
-        return
-    common.table(
+    store = common.store()
+    common.emit_listing(
         ["id", "date", "to", "subject", "status", "error"],
-        [[m["id"], m["date"], m["to"], m["subject"], m["status"], m["error"]] for m in found],
-        caption=f"{len(found)} message(s)",
+        lambda m: [m["id"], m["date"], m["to"], m["subject"], m["status"], m["error"]],
+        read_page=lambda **page_of: mail.queue_list(store, status, **page_of),
+        read_all=lambda: mail.queue_stream(store, status),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )
 
 

@@ -77,25 +77,39 @@ def mandate_list(
         int | None, typer.Option("--candidate", metavar="ID", help="Only this holder's.")
     ] = None,
     date: DateOpt = None,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
     json_out: JsonOpt = False,
 ):
     """List the mandates: RUM, holder, debtor, IBAN, signed, status on --date.
+    A page at a time (--limit, --page); --all streams every one.
 
     Example: certcli mandate list --candidate 12
     """
     from certcli.domain import mandates
 
-    found = mandates.listing(common.store(), candidate_id=candidate, as_of=common.day(date))
-    if json_out:
-        common.emit_json([m.to_dict() for m in found])
-        return
-    common.table(
+    store, day = common.store(), common.day(date)
+    common.emit_listing(
         ["id", "RUM", "holder", "debtor", "IBAN", "signed", "status"],
-        [
-            [m.id, m.rum, f"{m.candidate_id} {m.holder}", m.debtor, m.iban, m.signed_on, m.status]
-            for m in found
+        lambda m: [
+            m.id,
+            m.rum,
+            f"{m.candidate_id} {m.holder}",
+            m.debtor,
+            m.iban,
+            m.signed_on,
+            m.status,
         ],
-        caption=f"{len(found)} mandate(s)",
+        read_page=lambda **page_of: mandates.listing(
+            store, candidate_id=candidate, as_of=day, **page_of
+        ),
+        read_all=lambda: mandates.stream(store, candidate_id=candidate, as_of=day),
+        as_json=lambda m: m.to_dict(),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )
 
 

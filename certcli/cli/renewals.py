@@ -58,19 +58,16 @@ def renewals_due(
     def cells(d):
         return [d.certificate, d.holder, d.candidate_id, d.valid_until, d.days_left, d.status]
 
-    if every:
-        found = renewals.stream(store, **window)
-        if json_out:
-            common.emit_json_stream(d.to_dict() for d in found)
-        else:
-            common.emit_lines(columns, (cells(d) for d in found))
-        return
-    shown, total = renewals.listing(store, **window, limit=limit, offset=(page - 1) * limit)
-    if json_out:
-        common.emit_json([d.to_dict() for d in shown])
-        return
-    common.table(
-        columns, [cells(d) for d in shown], caption=common.page_info(len(shown), total, page, limit)
+    common.emit_listing(
+        columns,
+        cells,
+        read_page=lambda **page_of: renewals.listing(store, **window, **page_of),
+        read_all=lambda: renewals.stream(store, **window),
+        as_json=lambda d: d.to_dict(),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )
 
 

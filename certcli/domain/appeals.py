@@ -17,6 +17,8 @@ from certcli.records import dataclass
 from certcli.rules import dates, schemes, validators, workflow
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from certcli.store import Store
 
 
@@ -142,21 +144,33 @@ def _already_appealed(row, appeal) -> str:
     )
 
 
-def listing(store: Store, *, pending: bool = False) -> list[dict]:
-    return [
-        {
-            "id": a["id"],
-            "ref": a["ref"],
-            "candidate_id": a["candidate_id"],
-            "holder": f"{a['first_name']} {a['last_name']}",
-            "scheme": a["scheme"],
-            "filed_on": a["filed_on"],
-            "deadline": a["deadline"],
-            "deadline_from": a["deadline_from"],
-            "session": a["session_id"],
-            "session_date": a["session_date"],
-            "outcome": a["outcome"],
-            "decided_on": a["decided_on"],
-        }
-        for a in store.appeals(pending=pending)
-    ]
+def _listed(a) -> dict:
+    """One appeal as `appeal list --json` gives it."""
+    return {
+        "id": a["id"],
+        "ref": a["ref"],
+        "candidate_id": a["candidate_id"],
+        "holder": f"{a['first_name']} {a['last_name']}",
+        "scheme": a["scheme"],
+        "filed_on": a["filed_on"],
+        "deadline": a["deadline"],
+        "deadline_from": a["deadline_from"],
+        "session": a["session_id"],
+        "session_date": a["session_date"],
+        "outcome": a["outcome"],
+        "decided_on": a["decided_on"],
+    }
+
+
+def listing(
+    store: Store, *, pending: bool = False, limit: int, offset: int = 0
+) -> tuple[list[dict], int]:
+    """A page of the appeals (oldest filed first; `pending`: not heard yet) and how many."""
+    sql, params = store.appeals_sql(pending=pending)
+    rows = store.page(sql, params, limit, offset)
+    return [_listed(a) for a in rows], store.count_of(sql, params)
+
+
+def stream(store: Store, *, pending: bool = False) -> Iterator[dict]:
+    """Every appeal of `listing`, as it is read (`appeal list --all`)."""
+    return (_listed(a) for a in store.stream(*store.appeals_sql(pending=pending)))

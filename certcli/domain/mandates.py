@@ -22,6 +22,8 @@ from certcli.records import dataclass
 from certcli.rules import validators
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from certcli.rules.bodies import Body
     from certcli.store import Store
 
@@ -217,7 +219,7 @@ def _get_row(store: Store, ref: str):
     if ref.isdigit():
         row = store.mandate(int(ref))
     if row is None:
-        row = next((r for r in store.mandates() if r["rum"] == ref.upper()), None)
+        row = store.mandate_by_rum(ref.upper())
     if row is None:
         raise NotFound(f"no mandate {ref!r} (mandate list shows them)")
     return row
@@ -227,8 +229,21 @@ def get(store: Store, ref: str) -> Mandate:
     return _from_row(_get_row(store, ref))
 
 
-def listing(store: Store, *, candidate_id: int | None = None, as_of: dt.date) -> list[Mandate]:
-    return [_from_row(r, as_of.isoformat()) for r in store.mandates(candidate_id)]
+def listing(
+    store: Store, *, candidate_id: int | None = None, as_of: dt.date, limit: int, offset: int = 0
+) -> tuple[list[Mandate], int]:
+    """A page of the mandates (every one, or a holder's) by id, with their status on
+    `as_of`, and how many there are."""
+    sql, params = store.mandates_sql(candidate_id)
+    rows = store.page(sql, params, limit, offset)
+    return [_from_row(r, as_of.isoformat()) for r in rows], store.count_of(sql, params)
+
+
+def stream(store: Store, *, candidate_id: int | None = None, as_of: dt.date) -> Iterator[Mandate]:
+    """Every mandate of `listing`, built as it is read (`mandate list --all`)."""
+    return (
+        _from_row(r, as_of.isoformat()) for r in store.stream(*store.mandates_sql(candidate_id))
+    )
 
 
 def revoke(store: Store, ref: str, *, date: dt.date) -> Mandate:

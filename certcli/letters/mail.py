@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import field
 from functools import cache
 from pathlib import Path
@@ -472,10 +472,24 @@ def dry_run(folder: Path, out: Outgoing, attachment: Path | None = None) -> Path
     return write_eml(folder, out, attachment)
 
 
-def queue_list(store: Store, status: str | None = None) -> list[dict]:
+def _outbox_sql(store: Store, status: str | None) -> tuple[str, tuple]:
     if status is not None and status not in STATUSES:
         raise ValidationError(f"invalid status {status!r} ({', '.join(STATUSES)})")
-    return [item(row) for row in store.outbox_list(status)]
+    return store.outbox_sql(status)
+
+
+def queue_list(
+    store: Store, status: str | None = None, *, limit: int, offset: int = 0
+) -> tuple[list[dict], int]:
+    """A page of the outbox (oldest first; only `status` when given) and how many."""
+    sql, params = _outbox_sql(store, status)
+    rows = store.page(sql, params, limit, offset)
+    return [item(row) for row in rows], store.count_of(sql, params)
+
+
+def queue_stream(store: Store, status: str | None = None) -> Iterator[dict]:
+    """Every message of `queue_list`, as it is read (`mail queue --all`)."""
+    return (item(row) for row in store.stream(*_outbox_sql(store, status)))
 
 
 def flush(store: Store, *, dry_run_dir: Path | None = None) -> Flushed:

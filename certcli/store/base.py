@@ -22,7 +22,7 @@ from certcli.rules import dates
 from certcli.store import journal
 from certcli.store.dialect import like_escape
 
-SCHEMA_VERSION = 29  # number of migrations in store/migrations.py; a test keeps them equal
+SCHEMA_VERSION = 30  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
 STREAM_BATCH = 1000  # rows fetched at a time by Store.stream
 
@@ -349,6 +349,20 @@ class BaseStore:
         PostgreSQL through a server-side cursor): the exports, `--all` listings."""
         for rows in self.dialect.read_batches(self.conn, sql, STREAM_BATCH, params):
             yield from rows
+
+    def page(
+        self, sql: str, params: Sequence[Any], limit: int, offset: int = 0
+    ) -> list[sqlite3.Row]:
+        """`limit` rows of a listing's SELECT (its ORDER BY last), from `offset`."""
+        return self.all(f"{sql} LIMIT ? OFFSET ?", (*params, limit, offset))
+
+    def count_of(self, sql: str, params: Params = ()) -> int:
+        """How many rows a listing's SELECT gives (a page's caption); its final
+        ORDER BY, which a count does not need, left out."""
+        head, _, order = sql.rpartition(" ORDER BY ")
+        if head and ")" not in order:
+            sql = head
+        return self.scalar(f"SELECT count(*) FROM ({sql}) listed", params)
 
     def scalar(self, sql: str, params: Params = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()

@@ -156,14 +156,22 @@ class CommissionsQueries(BaseStore):
 
     # -- appeals ----------------------------------------------------------------------
     def appeals(self, *, dossier_id: int | None = None, pending: bool = False) -> list[sqlite3.Row]:
-        where, params = [], []
+        return self.all(*self.appeals_sql(dossier_id=dossier_id, pending=pending))
+
+    def appeals_sql(
+        self, *, dossier_id: int | None = None, pending: bool = False
+    ) -> tuple[str, list]:
+        """The appeals (a dossier's, or those not heard yet), oldest filed first: the
+        SELECT and its parameters."""
+        where: list[str] = []
+        params: list = []
         if dossier_id is not None:
             where.append("ap.dossier_id = ?")
             params.append(dossier_id)
         if pending:
             # A withdrawn dossier's appeal is no longer waiting to be heard.
             where.append("ap.outcome IS NULL AND d.status = 'appealed'")
-        return self.all(
+        return (
             "SELECT ap.*, d.ref, d.scheme, d.candidate_id, c.first_name, c.last_name, "
             "s.date AS session_date FROM appeals ap "
             "JOIN dossiers d ON d.id = ap.dossier_id JOIN candidates c ON c.id = d.candidate_id "

@@ -972,6 +972,16 @@ def m029_window_indexes(db: Database) -> None:
     db.execute("CREATE INDEX dossier_events_date ON dossier_events(date)")
 
 
+@migrations()
+def m030_appeals_filed(db: Database) -> None:
+    """`appeal list` pages in the order it shows (oldest filed first) and counts them
+    for its caption from one index (issue 20; the dossier, outcome and session in it, so the
+    count reads no row). Index only: no row changes."""
+    db.execute(
+        "CREATE INDEX appeals_filed ON appeals(filed_on, id, dossier_id, outcome, session_id)"
+    )
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))

@@ -35,10 +35,11 @@ class OutboxQueries(BaseStore):
             )
         return self.all(f"{_WITH_LETTER} WHERE o.status = 'queued' ORDER BY o.id")
 
-    def outbox_list(self, status: str | None = None) -> list[sqlite3.Row]:
+    def outbox_sql(self, status: str | None = None) -> tuple[str, tuple]:
+        """`mail queue`'s SELECT (every message, or those of a status), oldest first."""
         if status is None:
-            return self.all(f"{_WITH_LETTER} ORDER BY o.id")
-        return self.all(f"{_WITH_LETTER} WHERE o.status = ? ORDER BY o.id", (status,))
+            return f"{_WITH_LETTER} ORDER BY o.id", ()
+        return f"{_WITH_LETTER} WHERE o.status = ? ORDER BY o.id", (status,)
 
     def outbox_claim(self, message_id: int, by: str, at: str) -> None:
         """Mark a queued message as being sent by this run (inside the caller's

@@ -37,10 +37,14 @@ class SepaQueries(BaseStore):
     def mandate(self, mandate_id: int) -> sqlite3.Row | None:
         return self.one(_MANDATE + " WHERE m.id = ?", (mandate_id,))
 
-    def mandates(self, candidate_id: int | None = None) -> list[sqlite3.Row]:
+    def mandates_sql(self, candidate_id: int | None = None) -> tuple[str, tuple]:
+        """`mandate list`'s SELECT (every mandate, or a holder's) by id, and its parameters."""
         if candidate_id is None:
-            return self.all(_MANDATE + " ORDER BY m.id")
-        return self.all(_MANDATE + " WHERE m.candidate_id = ? ORDER BY m.id", (candidate_id,))
+            return _MANDATE + " ORDER BY m.id", ()
+        return _MANDATE + " WHERE m.candidate_id = ? ORDER BY m.id", (candidate_id,)
+
+    def mandate_by_rum(self, rum: str) -> sqlite3.Row | None:
+        return self.one(_MANDATE + " WHERE m.rum = ?", (rum,))
 
     def live_mandates(self, body: str, as_of: str) -> list[sqlite3.Row]:
         """The body's mandates signed by `as_of` and not revoked on it, latest signed
