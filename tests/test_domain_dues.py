@@ -217,3 +217,15 @@ def test_a_call_in_several_batches_numbers_them_in_order_in_one_transaction(
     assert sorted(i.certificate for i in called.invoiced) == [
         i.certificate for i in called.invoiced
     ]
+
+
+@pytest.mark.today("2032-12-31")
+def test_a_big_call_lists_a_page_of_its_invoices_and_json_all(cli, store, monkeypatch):
+    from certcli.cli import dues as dues_cli
+
+    for day in ("2026-03-12", "2026-04-10", "2026-05-10"):
+        decide_at(cli, store, day)
+    monkeypatch.setattr(dues_cli, "SHOWN", 2)
+    out = cli.ok("dues", "call", "--year", "2027", "--date", "2026-12-15").stdout
+    assert out.count("F-2026-") == 2 and "3 invoices, 1\u202f080,00\xa0€" in out
+    assert "The first 2 of 3 shown: --json lists every invoice." in out

@@ -79,7 +79,8 @@ def dues_call(
     of each invoice (asked for with the invoices, rendered after: a run killed in
     between leaves them pending, completed by the next command that renders
     letters); --one-file puts every letter in one file, for printing. A holder without
-    a postal address gets the invoice and no letter (listed in "skipped").
+    a postal address gets the invoice and no letter (listed in "skipped"). The table
+    lists the first 50 invoices (and their count and total); --json lists them all.
     JSON with --letter adds "files" and "skipped". --email e-mails each letter's PDF
     through the outbox (JSON: "emailed", "not_emailed"; a holder without an e-mail
     address gets the letter for the post; a message not sent stays queued for
@@ -135,13 +136,18 @@ def dues_call(
         ["invoice", "certificate", "holder", "amount"],
         [
             [i["number"], i["certificate"], f"{i['candidate_id']} {i['holder']}", i["amount"]]
-            for i in result["invoiced"]
+            for i in result["invoiced"][:SHOWN]
         ],
         caption=f"{result['count']} invoices, {format_eur(result['total'])}",
     )
+    if result["count"] > SHOWN:
+        # A page, as the lists show: laying out 100,000 rows took longer than the call.
+        common.say(f"The first {SHOWN} of {result['count']} shown: --json lists every invoice.")
     _print_letters(batch, one_file)
     _letters_done(batch, _CALL)
 
+
+SHOWN = 50  # invoices of a call listed in its table (all of them in --json)
 
 # What each batch's letters are, what stands when one fails, and how to render it.
 _CALL = ("call letter", "the invoices are issued", "appel-cotisation")
