@@ -125,7 +125,12 @@ def test_duplicates_lists_pairs_with_reasons(cli):
     assert "same name" in reasons[0] and "close spelling" in reasons[1]
     assert "same e-mail" in reasons[2]
     text = cli.ok("candidate", "duplicates").stdout
-    assert "Jean Dupont / Jean Dupond" in text and "3 likely duplicate" in text
+    assert "Jean Dupont / Jean Dupond" in text and "1-3 of 3" in text
+    # A page at a time; --all every pair.
+    assert cli.json("candidate", "duplicates", "--limit", "2", "--page", "2") == pairs[2:]
+    assert "3-3 of 3" in cli.ok("candidate", "duplicates", "--limit", "2", "--page", "2").stdout
+    lines = cli.ok("candidate", "duplicates", "--all").stdout.splitlines()
+    assert lines[0] == "ids\tnames\treason" and lines[2].startswith(f"{c} / {d}\tJean Dupont / ")
 
 
 @pytest.mark.sqlite_only("reads SQLite's query plan")

@@ -287,11 +287,16 @@ def candidate_list(
 
 
 @app.command("duplicates")
-def candidate_duplicates(json_out: JsonOpt = False):
+def candidate_duplicates(
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
+    json_out: JsonOpt = False,
+):
     """List pairs of candidates that look like one person, with the reason: the same
     e-mail, or born the same day with the same name (accents and case ignored), a
     close spelling (one letter off) or one name containing the other
-    (Dupont / Dupont-Durand).
+    (Dupont / Dupont-Durand). A page at a time (--limit, --page); --all every pair.
 
     Example: certcli candidate duplicates --json
     """
@@ -299,22 +304,26 @@ def candidate_duplicates(json_out: JsonOpt = False):
 
     store = common.store()
     pairs = candidates.likely_duplicates(store)
-    if json_out:
-        common.emit_json(pairs)
-        return
-    names = {}
-    for pair in pairs:
-        for cid in pair["candidates"]:
-            if cid not in names:
-                names[cid] = candidates.get(store, cid).display_name
-    common.table(
+    names: dict[int, str] = {}
+
+    def name(cid: int) -> str:  # the pairs shown only
+        if cid not in names:
+            names[cid] = candidates.get(store, cid).display_name
+        return names[cid]
+
+    common.emit_listing(
         ["ids", "names", "reason"],
-        [
-            [f"{a} / {b}", f"{names[a]} / {names[b]}", p["reason"]]
-            for p in pairs
-            for a, b in [p["candidates"]]
+        lambda p: [
+            " / ".join(str(c) for c in p["candidates"]),
+            " / ".join(name(c) for c in p["candidates"]),
+            p["reason"],
         ],
-        caption=f"{len(pairs)} likely duplicate pair(s)",
+        read_page=lambda limit, offset: (pairs[offset : offset + limit], len(pairs)),
+        read_all=lambda: pairs,
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )
 
 
