@@ -160,3 +160,10 @@ def test_the_mail_section_is_the_sender(body_toml):
     body_toml.write_text(text[: text.index("[mail]")])
     schemes._catalog.cache_clear()
     assert schemes.get("ECO").body.mail is None
+
+
+def test_the_field_lists_are_the_dataclasses_fields():
+    import dataclasses
+
+    assert bodies.ACCOUNT_FIELDS == tuple(f.name for f in dataclasses.fields(bodies.Accounts))
+    assert bodies.RETENTION_FIELDS == tuple(f.name for f in dataclasses.fields(bodies.Retention))

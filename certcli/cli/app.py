@@ -7,6 +7,7 @@ import importlib
 import inspect
 import os
 import sys
+import typing
 from typing import Annotated
 
 import typer
@@ -157,6 +158,7 @@ class NounGroup(TyperGroup):
 
 
 def _command(info: CommandInfo):
+    _resolve_hints(info.callback)
     command = typer.main.get_command_from_info(
         info, pretty_exceptions_short=True, rich_markup_mode=None
     )
@@ -180,6 +182,15 @@ def _noun_group(sub_app: typer.Typer, name: str) -> NounGroup:
     group.name = name
     _plain_help(group)
     return group
+
+
+def _resolve_hints(callback) -> None:
+    """Evaluate a command's annotations (text, under `from __future__ import
+    annotations`) once, here: Typer reads them twice, through inspect.signature and
+    then get_type_hints, compiling each text both times."""
+    annotations = getattr(callback, "__annotations__", None)
+    if annotations and any(isinstance(value, str) for value in annotations.values()):
+        callback.__annotations__ = typing.get_type_hints(callback, include_extras=True)
 
 
 def _name_of(info: CommandInfo) -> str:
@@ -308,6 +319,8 @@ def root(
         )
     common.select_db(db)
 
+
+_resolve_hints(root)
 
 # The top-level verbs register on a holder, not on the root: the root builds them one
 # at a time, when each runs (see CertcliGroup.verbs).

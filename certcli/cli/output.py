@@ -9,8 +9,6 @@ the error wrapper imports it at start-up.
 
 from __future__ import annotations
 
-import unicodedata
-
 
 def printable(text: object, limit: int = 300) -> str:
     """One printable line: control characters, undecodable bytes and other invisible
@@ -20,6 +18,8 @@ def printable(text: object, limit: int = 300) -> str:
         # Nearly every cell of a listing: no character to escape, so no Python
         # loop over its characters (an `--all` listing prints millions of them).
         return text if len(text) <= limit else text[: limit - 3] + "..."
+    import unicodedata  # only for text that is not printable as it is (rare)
+
     out = []
     for ch in text:
         if "\udc80" <= ch <= "\udcff":

@@ -21,6 +21,7 @@ are defined here so that every consumer reads one loader.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import field
 from decimal import Decimal
 from pathlib import Path
@@ -105,13 +106,23 @@ class ReminderLevel:
     label: str
 
 
-# The levels a body file that says nothing gets: relance at due + 15 days, second
-# relance at + 45, mise en demeure at + 75 (issue 12).
-DEFAULT_REMINDERS = (
-    ReminderLevel(1, 15, "relance", "Relance"),
-    ReminderLevel(2, 45, "relance-2", "Deuxième relance"),
-    ReminderLevel(3, 75, "mise-en-demeure", "Mise en demeure"),
-)
+@functools.cache
+def default_reminders() -> tuple[ReminderLevel, ...]:
+    """The levels a body file that says nothing gets: relance at due + 15 days, second
+    relance at + 45, mise en demeure at + 75 (issue 12). Built when first needed (as
+    the body's other defaults): a record built at import is made at import
+    (certcli.records), for every command that reads the catalog."""
+    return (
+        ReminderLevel(1, 15, "relance", "Relance"),
+        ReminderLevel(2, 45, "relance-2", "Deuxième relance"),
+        ReminderLevel(3, 75, "mise-en-demeure", "Mise en demeure"),
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DEFAULT_REMINDERS":  # the module's constant, as it was
+        return default_reminders()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -130,7 +141,9 @@ class Accounts:
     bank_journal_label: str = "Banque"
 
 
-ACCOUNT_FIELDS = tuple(Accounts.__dataclass_fields__)
+# Its fields' names, read from the class's annotations: asking the dataclass for its
+# fields would make it at import (certcli.records), for every command.
+ACCOUNT_FIELDS = tuple(Accounts.__annotations__)
 
 
 @dataclass(frozen=True)
@@ -148,7 +161,7 @@ class Retention:
     lapsed_holder_years: int | None = None
 
 
-RETENTION_FIELDS = tuple(Retention.__dataclass_fields__)
+RETENTION_FIELDS = tuple(Retention.__annotations__)
 
 
 @dataclass(frozen=True)
@@ -172,10 +185,10 @@ class Body:
     legal: LegalIdentity
     vat: Vat
     invoicing: Invoicing
-    reminders: tuple[ReminderLevel, ...] = DEFAULT_REMINDERS
-    accounts: Accounts = Accounts()
+    reminders: tuple[ReminderLevel, ...] = field(default_factory=default_reminders)
+    accounts: Accounts = field(default_factory=Accounts)
     mail: MailSender | None = None
-    retention: Retention = Retention()
+    retention: Retention = field(default_factory=Retention)
     sepa: Sepa | None = None
     path: Path | None = None
     extra: dict = field(default_factory=dict)
@@ -422,7 +435,7 @@ def _invoicing(t: _Table) -> Invoicing:
 
 def _reminders(t: _Table) -> tuple[ReminderLevel, ...]:
     if "levels" not in t.table:
-        return DEFAULT_REMINDERS
+        return default_reminders()
     raw = t.table["levels"]
     if not isinstance(raw, list) or not raw:
         t.fail("levels", "must be a list of levels ([[reminders.levels]])")
@@ -435,7 +448,7 @@ def _reminders(t: _Table) -> tuple[ReminderLevel, ...]:
         days = lt.integer("days")
         if levels and days <= levels[-1].days:
             lt.fail("days", f"must be more than the previous level's {levels[-1].days}")
-        default_label = DEFAULT_REMINDERS[index - 1].label if index <= 3 else f"Relance {index}"
+        default_label = default_reminders()[index - 1].label if index <= 3 else f"Relance {index}"
         template, label = lt.text("template"), lt.text("label", default_label)
         levels.append(ReminderLevel(level, days, template, label))
     return tuple(levels)

@@ -40,6 +40,11 @@ def default_db_path() -> Path:
 
 def current_user() -> str:
     """Who is acting when --as is not given: the OS user."""
+    # What getpass.getuser() reads first, without importing getpass (and termios)
+    # on every command: it falls back to the password database.
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if user := os.environ.get(name):
+            return user
     import getpass
 
     try:

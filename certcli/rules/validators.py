@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from typing import overload
 
 from certcli.errors import ValidationError
@@ -243,6 +242,8 @@ class _FoldTable(dict):
     whole string, at a fraction of the cost on a long import)."""
 
     def __missing__(self, code: int) -> str:
+        import unicodedata  # once a character is met, not for every read
+
         decomposed = unicodedata.normalize("NFKD", chr(code))
         folded = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
         self[code] = folded

@@ -1,0 +1,72 @@
+"""common.json_text: the text json.dumps(indent=2) makes, written through the C encoder
+where it can (every --json output goes through it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from certcli.cli import common
+
+
+class _Record:
+    def __init__(self, **values):
+        self.values = values
+
+    def to_dict(self):
+        return self.values
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(),
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.dates(),
+    st.datetimes(),
+)
+_KEYS = st.one_of(st.text(max_size=6), st.integers(), st.booleans(), st.none())
+_DATA = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.tuples(inner, inner),
+        st.dictionaries(st.text(max_size=6), inner, max_size=5),
+        st.dictionaries(_KEYS, inner, max_size=3),
+        st.builds(_Record, a=inner, b=inner),
+    ),
+    max_leaves=30,
+)
+
+
+def _reference(value) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=common._default)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_DATA)
+def test_same_text_as_json_dumps(value):
+    assert common.json_text(value) == _reference(value)
+
+
+def test_a_listing_s_rows():
+    rows = [
+        {
+            "id": 1,
+            "ref": "2026-0001",
+            "amount": Decimal("480.00"),
+            "on": dt.date(2026, 11, 25),
+            "mentions": [],
+            "holder": 'Léa "l\'aînée" Dupont\u202e',
+        },
+        {"id": 2, "mentions": ["a", "b"], "nested": {"x": [1, {"y": None}]}, "empty": {}},
+        _Record(z=1),
+    ]
+    assert common.json_text(rows) == _reference(rows)
+    assert common.json_text([]) == "[]" and common.json_text({}) == "{}"
