@@ -2,6 +2,7 @@
 and never sent twice, interrupted runs, holders without an address, the window and
 --months, the combined PDF."""
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -245,3 +246,59 @@ def test_remind_window_follows_date_and_months_are_capped(cli, store, tmp_path, 
     ] == [number]
     # --date alone: the window is computed on that day, not on today.
     assert cli.json(*_remind(cli, tmp_path, "--date", "2029-09-01"))["reminded"] == [number]
+
+
+def test_pdf_workers_fork_only_without_other_threads():
+    import threading
+
+    from certcli.letters import pdf
+
+    assert pdf._start_method() == "fork"  # Linux, and the test runs no other thread
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert pdf._start_method() == "spawn"  # a lock it holds would stay held in a fork
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_the_progress_bar_runs_no_thread_and_separate_pdfs_share_their_fonts(
+    cli, store, tmp_path, monkeypatch
+):
+    """Under the progress bar (no --json) the process has one thread when a PDF is
+    written, so PDF workers may be forked; a batch's separate PDFs load Fontconfig
+    once, and each file is the one a fresh configuration gives."""
+    import threading
+
+    from weasyprint.text import fonts
+
+    _holders(store, 3)
+    threads, configs = [], []
+    real_write, real_config = render.write, fonts.FontConfiguration
+
+    def write(*args, **kwargs):
+        threads.append(threading.active_count())
+        return real_write(*args, **kwargs)
+
+    def config():
+        configs.append(1)
+        return real_config()
+
+    monkeypatch.setattr(render, "write", write)
+    monkeypatch.setattr(fonts, "FontConfiguration", config)
+    out = tmp_path / "courrier"
+    args = ["renewals", "remind", "--as-of", "2029-09-01", "--date", "2029-09-01", "--out", out]
+    cli.ok(*args)
+    assert threads == [1, 1, 1]
+    assert len(configs) == 1
+    files = sorted(out.iterdir())
+    assert len(files) == 3
+    monkeypatch.setattr(render, "write", real_write)
+    monkeypatch.setattr(fonts, "FontConfiguration", real_config)
+    letter = render.compose(
+        store, "rappel-renouvellement", date=dt.date(2029, 9, 1), certificate="ECO-2026-0003"
+    )
+    alone = render.write([letter], tmp_path / "alone.pdf", "pdf")
+    assert alone.read_bytes() == files[2].read_bytes()

@@ -161,6 +161,9 @@ class _progress:
             TextColumn("{task.description}"),
             console=Console(stderr=True),
             transient=True,
+            # Redrawn at each step, not by a thread of its own: nothing here moves
+            # between steps, and a process without threads may fork its PDF workers.
+            auto_refresh=False,
         )
         self.bar.start()
         return self.step
@@ -169,7 +172,7 @@ class _progress:
         assert self.bar is not None  # step is only handed out once the bar started
         if self.task is None:
             self.task = self.bar.add_task("", total=total)
-        self.bar.update(self.task, completed=done, description=label)
+        self.bar.update(self.task, completed=done, description=label, refresh=True)
 
     def __exit__(self, *exc):
         if self.bar is not None:

@@ -217,15 +217,18 @@ def complete_each(
     part files are swept by the next run. A failure (or Ctrl-C) writing one letter
     first logs the lot's letters already written, as one by one would have, then
     is raised: that letter and the rest stay pending."""
+    from certcli.letters import pdf
+
     done: list[RenderedLetter | None] = []
-    for start in range(0, len(items), LOG_EACH):
-        lot = items[start : start + LOG_EACH]
+    with pdf.shared_fonts():  # for PDF letters: Fontconfig loaded once, not once a file
+        for start in range(0, len(items), LOG_EACH):
+            lot = items[start : start + LOG_EACH]
 
-        def lot_written(i: int, start: int = start) -> None:
-            if written is not None:
-                written(start + i)
+            def lot_written(i: int, start: int = start) -> None:
+                if written is not None:
+                    written(start + i)
 
-        done += _complete_lot(store, lot, lot_written)
+            done += _complete_lot(store, lot, lot_written)
     return done
 
 
