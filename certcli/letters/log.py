@@ -238,13 +238,16 @@ def _complete_lot(
     outcome: list[RenderedLetter | None] = [None] * len(lot)
     files: list[tuple[int, Any, Path, Any]] = []  # (index, pending row, path, part file)
     taken: set[str] = set()  # names chosen for this lot, not logged yet
+    folders: dict[str, Path] = {}  # each letters folder prepared once a lot
     try:
         for i, (pending_id, letter) in enumerate(lot):
             row = store.pending_letter(pending_id)
             if row is None or row["letter_id"]:
                 continue  # another run completed it
             fmt, date = row["format"], dt.date.fromisoformat(row["date"])
-            folder = render.prepare_out_dir(row["out_dir"])
+            if row["out_dir"] not in folders:
+                folders[row["out_dir"]] = render.prepare_out_dir(row["out_dir"])
+            folder = folders[row["out_dir"]]
             path = render.output_path(
                 store, folder, render.file_stem(letter, date), fmt, taken=taken
             )

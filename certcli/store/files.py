@@ -12,6 +12,7 @@ symlink at the target is replaced, never followed.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,11 +40,22 @@ def database_files(db: Path | str | None) -> list[Path]:
     return [db.with_name(db.name + suffix) for suffix in _SIDECARS]
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    if os.path.realpath(a) == os.path.realpath(b):
+@functools.lru_cache(maxsize=32)
+def _guarded_realpath(path: str, cwd: str) -> str:
+    # The database's files resolved once per run (a batch of letters checks each
+    # target twice against all four: eight resolutions a file otherwise).
+    return os.path.realpath(path)
+
+
+def _same_file(real: str, found: os.stat_result | None, guarded: Path) -> bool:
+    """Whether the target (`real`: its resolved path, `found`: its stat, None when
+    it does not exist) is the file `guarded`."""
+    if real == _guarded_realpath(str(guarded), os.getcwd()):
         return True
+    if found is None:
+        return False
     try:
-        return os.path.samefile(a, b)  # a hard link to the database
+        return os.path.samestat(found, os.stat(guarded))  # a hard link to the database
     except OSError:
         return False
 
@@ -54,8 +66,14 @@ def check_target(path: Path, *, force: bool = False, protect: Path | str | None 
     path = Path(path)
     if str(path) in ("", "."):
         raise CertcliError("no file name given")
-    for guarded in database_files(protect):
-        if _same_file(path, guarded):
+    guarded_files = database_files(protect)
+    real = os.path.realpath(path) if guarded_files else ""
+    try:
+        found = os.stat(path) if guarded_files else None
+    except OSError:
+        found = None
+    for guarded in guarded_files:
+        if _same_file(real, found, guarded):
             raise CertcliError(
                 f"refusing to write over the database file {guarded}: choose another file name"
             )
