@@ -169,7 +169,10 @@ def journal(store: Store, year: int) -> Iterator[Line]:
     letters = _letters(_lines(store, year))
     for line in _lines(store, year):
         found = letters.get(line.invoice_id) if line.invoice_id is not None else None
-        yield replace(line, lettered=found[0], lettered_on=found[1]) if found else line
+        if found:
+            code, day = divmod(found, _DAY)
+            line = replace(line, lettered=_letter_code(code), lettered_on=dt.date.fromordinal(day))
+        yield line
 
 
 def _lines(store: Store, year: int) -> Iterator[Line]:
@@ -192,36 +195,52 @@ def _letter_code(n: int) -> str:
     return code
 
 
-def _letters(lines: Iterable[Line]) -> dict[int, tuple[str, dt.date]]:
+# The first pass keeps, for each invoice of the year, four figures packed in one int
+# (a year of a few hundred thousand invoices in a few tens of MB, not hundreds): the
+# balance of its customer lines in cents (debit less credit), the day of the last one
+# (a date's ordinal, below _DAY), how many lines (below _SIZE), and whether the
+# invoice itself was issued in the year (the lowest bit).
+_DAY = 1 << 20  # date.toordinal() is under it until the year 2870
+_SIZE = 1 << 20
+
+
+def _letters(lines: Iterable[Line]) -> dict[int, int]:
     """Lettering (EcritureLet, DateLet): the customer lines of an invoice issued in
     the year and of everything that settled it in the same year (payments, refunds,
-    credit notes) share a code when they balance, the day of the last of them. The
-    code and day of each lettered invoice, codes given in the order the invoices first
-    appear."""
-    # invoice id -> [debit, credit, lines, last day]
-    groups: dict[int, list] = {}
-    issued = set()
+    credit notes) share a code when they balance, the day of the last of them. For
+    each invoice, the number of its code (codes given in the order the invoices first
+    appear) times _DAY plus that day's ordinal; 0 when it is not lettered."""
+    groups: dict[int, int] = {}
     for line in lines:
         if line.invoice_id is None:
             continue
-        if line.piece_kind == "invoice":
-            issued.add(line.invoice_id)
-        group = groups.get(line.invoice_id)
-        if group is None:
-            groups[line.invoice_id] = [line.debit, line.credit, 1, line.date]
+        cents = (line.debit - line.credit) * 100
+        if cents != int(cents):
+            raise ValueError(f"an amount finer than a cent in piece {line.piece}")
+        day = line.date.toordinal()
+        issued = int(line.piece_kind == "invoice")
+        packed = groups.get(line.invoice_id)
+        if packed is None:
+            balance, last, size, was_issued = 0, day, 0, 0
         else:
-            group[0] += line.debit
-            group[1] += line.credit
-            group[2] += 1
-            group[3] = max(group[3], line.date)
-    letters = {}
+            rest, was_issued = divmod(packed, 2)
+            rest, size = divmod(rest, _SIZE)
+            balance, last = divmod(rest, _DAY)
+        balance += int(cents)
+        groups[line.invoice_id] = ((balance * _DAY + max(last, day)) * _SIZE + size + 1) * 2 + (
+            was_issued | issued
+        )
     count = 0
-    for invoice_id, (debit, credit, size, last) in groups.items():
-        if invoice_id not in issued or debit != credit or size < 2:
+    for invoice_id, packed in groups.items():
+        rest, in_year = divmod(packed, 2)
+        rest, size = divmod(rest, _SIZE)
+        balance, last = divmod(rest, _DAY)
+        if not in_year or balance or size < 2:
+            groups[invoice_id] = 0
             continue
         count += 1
-        letters[invoice_id] = (_letter_code(count), last)
-    return letters
+        groups[invoice_id] = count * _DAY + last
+    return groups
 
 
 def _piece(row, number: int) -> Iterator[Line]:
