@@ -16,11 +16,10 @@ Type checkers see the standard decorator (mypy's dataclass plugin applies as is)
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["dataclass"]
+__all__ = ["asdict", "dataclass", "field", "fields", "replace"]
 
 _MISSING = object()
 _LOCK = threading.RLock()
@@ -52,14 +51,87 @@ def _make(cls: type) -> None:
         state = _PENDING.pop(cls, None)
         if state is None:
             return  # made already
+        import dataclasses
+
         options, replaced = state
+        for name, value in list(vars(cls).items()):
+            if isinstance(value, _Field):  # a field(...) of the class body
+                setattr(cls, name, dataclasses.field(**value.options))
         for name, original in replaced.items():
             if original is _MISSING:
                 delattr(cls, name)
             else:
                 setattr(cls, name, original)
-        made: type = dataclasses.dataclass(cls, **options)
+        compiled = _Compiled(cls)
+        # The standard decorator runs exec() on each method's text: given through its
+        # module's namespace, which Python searches before the builtins.
+        dataclasses.exec = compiled.exec  # type: ignore[attr-defined]
+        try:
+            made: type = dataclasses.dataclass(cls, **options)
+        finally:
+            del dataclasses.exec  # type: ignore[attr-defined]
         assert made is cls  # no slots=: the decorator keeps the class
+        compiled.save()
+
+
+class _Compiled:
+    """The methods' code the standard decorator compiles for one class, kept in the
+    user's cache folder (beside the scheme catalog's) from one run to the next:
+    compiling them costs about 1.5 M instructions a method, reading them back a
+    hundredth of that. Each code is stored with the exact text it was compiled
+    from and used only for that text, by this Python (its version names the file):
+    a class changed, or a new Python, compiles again."""
+
+    def __init__(self, cls: type) -> None:
+        import os
+        import sys
+
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        tag = sys.implementation.cache_tag
+        self.path = os.path.join(
+            base, "certcli", "records", f"{cls.__module__}.{cls.__qualname__}.{tag}.marshal"
+        )
+        self.codes: dict[str, Any] = {}
+        self.changed = False
+        try:
+            import marshal
+
+            with open(self.path, "rb") as handle:
+                version, codes = marshal.load(handle)
+            if version == sys.version and isinstance(codes, dict):
+                self.codes = codes
+        except Exception:  # absent, unreadable, truncated, another version: compile
+            pass
+
+    def exec(self, text, globals=None, locals=None):
+        code = self.codes.get(text) if isinstance(text, str) else None
+        if code is None:
+            # dont_inherit: compiled as exec() compiles it in `dataclasses`, without
+            # this module's `from __future__ import annotations`.
+            code = compile(text, "<string>", "exec", dont_inherit=True)
+            if isinstance(text, str):
+                self.codes[text] = code
+                self.changed = True
+        exec(code, globals, locals)
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        import marshal
+        import os
+        import sys
+
+        temporary = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(temporary, "wb") as handle:
+                marshal.dump((sys.version, self.codes), handle)
+            os.replace(temporary, self.path)  # readers see the old file or the new
+        except Exception:  # a read-only or full disk: compiled again next time
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
 
 
 def _stand_in(cls: type, name: str):
@@ -113,9 +185,40 @@ def _lazy(cls: type, options: dict[str, Any]) -> type:
     return cls
 
 
+class _Field:
+    """A field(...) of a class body, made a dataclasses.Field with its class: the
+    `dataclasses` module itself is loaded only when a record class is made."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+
+
 if TYPE_CHECKING:
+    from dataclasses import asdict as asdict
     from dataclasses import dataclass as dataclass
+    from dataclasses import field as field
+    from dataclasses import fields as fields
+    from dataclasses import replace as replace
 else:
+
+    def field(**options):
+        """dataclasses.field, for a record's class body."""
+        return _Field(options)
+
+    def asdict(obj, **options):
+        import dataclasses
+
+        return dataclasses.asdict(obj, **options)
+
+    def fields(class_or_instance):
+        import dataclasses
+
+        return dataclasses.fields(class_or_instance)
+
+    def replace(obj, /, **changes):
+        import dataclasses
+
+        return dataclasses.replace(obj, **changes)
 
     def dataclass(cls=None, /, *, frozen=False):
         """@dataclass or @dataclass(frozen=True), made when first used."""

@@ -203,6 +203,7 @@ NOT_LOADED = {
         *NOUN_MODULES,
     },
     "dossier list --json": {
+        "getpass",
         "hashlib",
         "decimal",
         "pickle",
@@ -211,6 +212,9 @@ NOT_LOADED = {
         *(STORE_MODULES - {"certcli.store.dossiers", "certcli.store.candidates"}),
     },
     "candidate list --search dupont --json": {
+        "dataclasses",  # no record made (certcli.records)
+        "getpass",
+        "unicodedata",
         "hashlib",
         "decimal",
         "pickle",

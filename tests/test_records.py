@@ -20,11 +20,11 @@ from certcli import records
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _classes(decorator):
+def _classes(decorator, field=dataclasses.field):
     @decorator(frozen=True)
     class Point:
         x: int
-        tags: tuple = dataclasses.field(default_factory=tuple)
+        tags: tuple = field(default_factory=tuple)
 
     @decorator(frozen=True)
     class Labelled(Point):
@@ -36,7 +36,7 @@ def _classes(decorator):
     @decorator
     class Box:
         size: int = 3
-        items: list = dataclasses.field(default_factory=list)
+        items: list = field(default_factory=list)
 
         def total(self):
             return self.size * 2
@@ -70,6 +70,7 @@ def _behaviour(Point, Labelled, Box, Own):
     with pytest.raises(TypeError, match="unhashable type: 'Box'"):
         hash(box)
     seen += [Own(11) == Own(21), hash(Own(1)) == hash(Own(1)), repr(Own(4))]
+    seen += [repr(Point.__init__.__annotations__), Point.__doc__, Box.__doc__]
     with pytest.raises(TypeError):
         Point()  # type: ignore[call-arg]
     return seen
@@ -77,14 +78,14 @@ def _behaviour(Point, Labelled, Box, Own):
 
 def test_same_behaviour_as_the_standard_decorator():
     standard = _behaviour(*_classes(dataclasses.dataclass))
-    lazy = _behaviour(*_classes(records.dataclass))
+    lazy = _behaviour(*_classes(records.dataclass, records.field))
     assert [str(s).replace("records", "X") for s in lazy] == [
         str(s).replace("records", "X") for s in standard
     ]
 
 
 def test_nothing_is_written_until_first_use():
-    Point, Labelled, Box, Own = _classes(records.dataclass)
+    Point, Labelled, Box, Own = _classes(records.dataclass, records.field)
     assert {Point, Labelled, Box, Own} <= set(records._PENDING)
     Point(1)
     assert Point not in records._PENDING
@@ -113,8 +114,10 @@ def test_the_catalog_read_from_its_cache_makes_no_class(tmp_path):
 
 
 def test_certcli_uses_the_lazy_decorator():
-    """Every certcli record goes through certcli.records: the standard decorator would
-    compile its methods at import, 0.75 M instructions each, on every command."""
+    """Every certcli record goes through certcli.records (its dataclass, field, asdict,
+    fields, replace): the standard decorator would compile its methods at import, 0.75
+    M instructions each, on every command, and `dataclasses` itself is loaded only
+    when a record class is made."""
     wrong = []
     for path in sorted((ROOT / "certcli").rglob("*.py")):
         if path.name == "records.py" and path.parent.name == "certcli":
@@ -122,9 +125,36 @@ def test_certcli_uses_the_lazy_decorator():
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module == "dataclasses":
-                if any(alias.name == "dataclass" for alias in node.names):
-                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+                wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            if isinstance(node, ast.Import) and any(a.name == "dataclasses" for a in node.names):
+                wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}")
             if isinstance(node, ast.Attribute) and node.attr == "dataclass":
                 if getattr(node.value, "id", None) == "dataclasses":
                     wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert wrong == []
+
+
+def test_the_methods_code_is_kept_from_one_run_to_the_next(tmp_path):
+    """The second run reads each method's code from the cache folder instead of
+    compiling it; a changed class compiles again."""
+    code = (
+        "from certcli import records\n"
+        "compiled = []\n"
+        "real = records._Compiled.exec\n"
+        "def exec_(self, text, g=None, l=None):\n"
+        "    compiled.append(text not in self.codes)\n"
+        "    return real(self, text, g, l)\n"
+        "records._Compiled.exec = exec_\n"
+        "from certcli.domain.dossiers import Dossier\n"
+        "d = Dossier(1, 'R', 2, 'ECO', 'initial', 'open', '2026-01-01')\n"
+        "assert repr(d).startswith('Dossier(id=1, ') and d == Dossier(**vars(d))\n"
+        "print(sum(compiled), len(compiled))\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    run = [sys.executable, "-c", code]
+    first = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    again = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.split() == ["3", "3"]  # __init__, __repr__, __eq__
+    assert again.stdout.split() == ["0", "3"]
+    (stored,) = (tmp_path / "certcli" / "records").iterdir()
+    assert stored.name.startswith("certcli.domain.dossiers.Dossier.")

@@ -16,7 +16,6 @@ import datetime as dt
 import heapq
 import random
 from collections.abc import Callable
-from dataclasses import field
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
@@ -40,7 +39,7 @@ from certcli.domain import (
     renewals,
 )
 from certcli.domain import sessions as commission_sessions
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 from certcli.rules import dates, money, schemes
 
 if TYPE_CHECKING:

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from certcli.records import dataclass
+from certcli.records import dataclass, replace
 from certcli.rules import money
 
 if TYPE_CHECKING:

@@ -10,12 +10,11 @@ and appeal agendas built here, and the CQPT transmission to a CPNE session.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from certcli.domain import dossiers, instructors, sessions
 from certcli.errors import StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass
 from certcli.rules import dates, schemes, validators
 
 if TYPE_CHECKING:

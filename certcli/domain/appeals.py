@@ -8,12 +8,11 @@ dossier: a confirmed refusal is final.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from certcli.domain import dossiers
 from certcli.errors import StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass
 from certcli.rules import dates, schemes, validators, workflow
 
 if TYPE_CHECKING:

@@ -17,13 +17,12 @@ an instructor who may be gone).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from certcli.domain import dossiers, instruction, instructors
 from certcli.domain.instructors import Instructor
 from certcli.errors import ConflictError, NotFound, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 from certcli.rules import schemes, validators, workflow
 
 if TYPE_CHECKING:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from certcli.domain import members, sessions
 from certcli.errors import NotFound, SchemeError, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 from certcli.rules import schemes, validators
 
 if TYPE_CHECKING:

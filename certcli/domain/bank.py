@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certcli.errors import NotFound, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 from certcli.rules import money, validators
 
 if TYPE_CHECKING:

@@ -8,7 +8,6 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,7 @@ from certcli.domain import candidates, exports
 from certcli.domain.candidates import FIELDS, clean
 from certcli.domain.exports import restore
 from certcli.errors import CertcliError, ValidationError
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 
 if TYPE_CHECKING:
     from certcli.store import Store

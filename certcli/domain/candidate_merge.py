@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from certcli.domain import candidates, dossiers, members
 from certcli.domain.candidates import FIELDS, Candidate
 from certcli.errors import NotFound, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 from certcli.rules import validators, workflow
 
 if TYPE_CHECKING:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from dataclasses import field, fields
 from typing import TYPE_CHECKING, Any
 
 from certcli.errors import DuplicateError, NotFound, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import dataclass, field, fields
 from certcli.rules import validators
 from certcli.rules.dates import parse_date
 

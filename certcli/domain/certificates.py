@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from dataclasses import asdict, field
 from typing import TYPE_CHECKING
 
 from certcli.domain.candidates import search_key
 from certcli.errors import NotFound, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass, field
 from certcli.rules import dates, schemes, validators
 
 if TYPE_CHECKING:

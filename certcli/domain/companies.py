@@ -10,11 +10,10 @@ SIRET and address at issue (certcli.domain.invoices).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, field
 from typing import TYPE_CHECKING, Any
 
 from certcli.errors import DuplicateError, NotFound, ValidationError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass, field
 from certcli.rules import validators
 
 if TYPE_CHECKING:

@@ -8,11 +8,10 @@ so the letter always lists exactly what the check found missing.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 from certcli.rules import schemes
 from certcli.rules.money import ZERO, as_str, format_eur, to_decimal
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from certcli.domain import agenda, dossiers, eligibility
 from certcli.errors import NotFound, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass
 from certcli.rules import schemes, validators, workflow
 from certcli.rules.money import parse_amount
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -30,7 +29,7 @@ from certcli.domain import (
     sessions,
 )
 from certcli.errors import NotFound, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 from certcli.rules import dates, schemes, validators, workflow
 from certcli.rules.money import as_str
 

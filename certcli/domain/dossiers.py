@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from certcli.domain import candidates
 from certcli.domain.candidates import search_key
 from certcli.errors import NotFound, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 from certcli.rules import validators, workflow
 
 if TYPE_CHECKING:

@@ -11,13 +11,12 @@ no prorata: it was valid on 1 January, the call covers it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from certcli.domain import certificates, invoices
 from certcli.errors import ValidationError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass
 from certcli.rules import money, schemes
 
 if TYPE_CHECKING:

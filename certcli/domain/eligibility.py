@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from certcli.domain import candidates
 from certcli.domain.experiences import Experience
 from certcli.errors import ValidationError
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 from certcli.rules import dates, schemes
 from certcli.rules.money import ZERO, cents
 

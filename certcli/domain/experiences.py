@@ -4,13 +4,12 @@ the branch, OPQTECC years in the specialty)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from certcli.domain import candidates
 from certcli.errors import DuplicateError, NotFound, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass
 from certcli.rules import money, validators
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from certcli.domain import (
@@ -24,7 +23,7 @@ from certcli.domain import (
     instructors,
 )
 from certcli.errors import ConflictError, NotFound, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass
 from certcli.rules import dates, schemes, validators, workflow
 from certcli.rules.money import as_str, to_decimal
 

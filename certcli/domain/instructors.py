@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, field
 from typing import TYPE_CHECKING, Protocol
 
 from certcli.domain import candidates as register
 from certcli.domain import companies
 from certcli.errors import NotFound, ValidationError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass, field
 from certcli.rules import schemes, validators, workflow
 
 if TYPE_CHECKING:

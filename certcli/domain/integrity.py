@@ -12,13 +12,12 @@ a damaged page met by one does not hide what the others find.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certcli.domain.invoices import PREFIX
 from certcli.errors import DatabaseError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass, field
 
 if TYPE_CHECKING:
     from certcli.store import Store

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import asdict, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from certcli.errors import NotFound, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass, field
 from certcli.rules import dates, money, schemes, validators
 
 if TYPE_CHECKING:

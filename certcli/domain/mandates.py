@@ -14,11 +14,10 @@ revoked (once, dated) and a new one added.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from certcli.errors import NotFound, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass
 from certcli.rules import validators
 
 if TYPE_CHECKING:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, field
 from typing import TYPE_CHECKING
 
 from certcli.domain import companies, instructors, sessions
 from certcli.errors import NotFound, StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass, field
 from certcli.rules import validators
 
 if TYPE_CHECKING:

@@ -33,13 +33,12 @@ import datetime as dt
 import json
 import re
 import shutil
-from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from certcli.domain import candidates, certificates
 from certcli.errors import StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 from certcli.rules import dates, validators, workflow
 
 if TYPE_CHECKING:

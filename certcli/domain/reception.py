@@ -15,7 +15,6 @@ pieces without closing the request (the dossier keeps waiting).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +22,7 @@ from certcli.domain import completeness, dossiers, eligibility, fee_invoices
 from certcli.domain.completeness import Completeness
 from certcli.domain.eligibility import Verdict
 from certcli.errors import StateError, ValidationError
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 from certcli.rules import schemes, validators, workflow
 from certcli.rules.money import ZERO, as_str, parse_amount, payment_method, to_decimal
 

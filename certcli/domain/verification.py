@@ -20,12 +20,11 @@ import hashlib
 import hmac
 import os
 import secrets
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certcli.errors import CertcliError, ValidationError
-from certcli.records import dataclass
+from certcli.records import asdict, dataclass
 
 if TYPE_CHECKING:
     from certcli.store import Store

@@ -13,14 +13,13 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
-from dataclasses import field
 from typing import TYPE_CHECKING, Any, overload
 
 from certcli.domain import appeals, candidates, certificates, completeness, invoices
 from certcli.errors import NotFound, ValidationError
 from certcli.letters import wording
 from certcli.letters.attestation import Verification
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 from certcli.rules import dates, schemes
 from certcli.rules.money import ZERO, to_decimal
 from certcli.rules.postal import ADDRESS_FIELDS

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.letters import render
 from certcli.letters.render import Letter
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 
 if TYPE_CHECKING:
     from certcli.store import Store

@@ -25,14 +25,13 @@ import datetime as dt
 import os
 import socket
 from collections.abc import Callable, Iterator
-from dataclasses import field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from certcli.errors import CertcliError, TemplateError, ValidationError
 from certcli.letters import catalog, render, smtp
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 
 if TYPE_CHECKING:
     from email.message import EmailMessage

@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +21,7 @@ from certcli.errors import CertcliError, StateError, TemplateError, ValidationEr
 from certcli.letters import catalog, log, mail, render, wording
 from certcli.letters.context import LetterContext
 from certcli.letters.log import RenderedLetter
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 from certcli.rules import dates, schemes
 
 if TYPE_CHECKING:

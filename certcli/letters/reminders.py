@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,7 @@ from certcli.domain.renewals import Due
 from certcli.errors import StateError, ValidationError
 from certcli.letters import catalog, conditions, log, mail, render
 from certcli.letters.context import LetterContext, certificate_context
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 
 if TYPE_CHECKING:
     from certcli.store import Store

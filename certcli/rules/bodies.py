@@ -22,13 +22,12 @@ are defined here so that every consumer reads one loader.
 from __future__ import annotations
 
 import functools
-from dataclasses import field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
 from certcli.errors import SchemeError, ValidationError
-from certcli.records import dataclass
+from certcli.records import dataclass, field
 
 VAT_REGIMES = ("franchise", "assujetti")
 # The fee kinds a VAT rate is given for: each invoice purpose maps to one.

@@ -40,14 +40,14 @@ def default_db_path() -> Path:
 
 def current_user() -> str:
     """Who is acting when --as is not given: the OS user."""
-    # What getpass.getuser() reads first, without importing getpass (and termios)
-    # on every command: it falls back to the password database.
+    # What getpass.getuser() reads, without importing getpass (and termios) on every
+    # command: the environment, then the password database.
     for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
         if user := os.environ.get(name):
             return user
-    import getpass
-
     try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry in some containers
+        import pwd
+
+        return pwd.getpwuid(os.getuid())[0]
+    except Exception:  # no passwd entry in some containers (or no pwd module)
         return os.environ.get("USER") or "unknown"
