@@ -407,3 +407,32 @@ def test_a_real_kill_in_the_middle_of_a_batch_of_separate_letters(cli, store, tm
     assert store.scalar("SELECT count(DISTINCT letter_id) FROM reminders") == 6
     assert store.scalar("SELECT count(*) FROM reminders") == 6
     assert sorted(p.suffix for p in out.iterdir()) == [".pdf"] * 6  # the part files swept
+
+
+def test_a_logged_letter_whose_run_was_killed_before_the_rename_gets_its_file(cli, store, tmp_path):
+    """Killed between the commit that logged a lot and the renames: the next run that
+    writes letters in that folder gives the logged letter's part file its name (it was
+    whole before the commit); a part file of nothing logged is removed."""
+    _holders(store, 2)
+    out = tmp_path / "courrier"
+    args = ["renewals", "remind", "--as-of", "2029-09-01", "--date", "2029-09-01"]
+    args += ["--format", "html", "--out", out]
+    first = Path(cli.json(*args)["files"][0])
+    text = first.read_text(encoding="utf-8")
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead = int(gone.stdout)
+    first.rename(first.with_name(f"{first.name}.{dead}.part"))  # as a kill would leave it
+    (out / f"unlogged.html.{dead}.part").write_text("half a lett", encoding="utf-8")
+    c = R.candidate(store, first="Zoé9", email="z9@example.fr")
+    R.certificate(store, c, "2026-03-20")  # one more due: the next run writes in `out`
+    render._swept.clear()  # a new run (the CLI runs in the test's process)
+    cli.ok(*args)
+    assert first.read_text(encoding="utf-8") == text
+    assert list(out.glob("*.part")) == []
+    logged = {r[0] for r in store.all("SELECT path FROM letters")}
+    assert {str(p.resolve()) for p in out.iterdir()} == logged and len(logged) == 3

@@ -367,7 +367,7 @@ class Batch:
         from certcli.letters.conditions import NoPostalAddress
 
         info = catalog.find(template, self.templates)
-        folder = render.prepare_out_dir(self.out)
+        folder = render.prepare_out_dir(self.out, store)
         for number in invoices:
             try:
                 letter = render.compose(

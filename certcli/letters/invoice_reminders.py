@@ -92,7 +92,7 @@ def remind(
         return result
     if not letter:
         return _record_only(store, todo, result, as_of=as_of, date=date)
-    folder = render.prepare_out_dir(out_dir)
+    folder = render.prepare_out_dir(out_dir, store)
 
     def job(item: Due) -> Job:
         return Job(

@@ -170,7 +170,7 @@ def complete(
         composed = [_compose_pending(store, row) for row in rows]
     first = rows[0]
     fmt, date = first["format"], dt.date.fromisoformat(first["date"])
-    folder = render.prepare_out_dir(first["out_dir"])
+    folder = render.prepare_out_dir(first["out_dir"], store)
     path = render.output_path(store, folder, stem or render.file_stem(composed[0], date), fmt)
     done = []
     try:
@@ -245,7 +245,7 @@ def _complete_lot(
                 continue  # another run completed it
             fmt, date = row["format"], dt.date.fromisoformat(row["date"])
             if row["out_dir"] not in folders:
-                folders[row["out_dir"]] = render.prepare_out_dir(row["out_dir"])
+                folders[row["out_dir"]] = render.prepare_out_dir(row["out_dir"], store)
             folder = folders[row["out_dir"]]
             path = render.output_path(
                 store, folder, render.file_stem(letter, date), fmt, taken=taken

@@ -345,7 +345,7 @@ def _write_logged(
     """Written like `letters render` writes a letter: the file takes its name once its
     log row (and `audit`, what the step records) commits."""
     path = render.output_path(
-        store, render.prepare_out_dir(out_dir), render.file_stem(letter, date), fmt
+        store, render.prepare_out_dir(out_dir, store), render.file_stem(letter, date), fmt
     )
     with render.letter_file(store, path) as tmp:
         render.write([letter], tmp, fmt, templates_dir)

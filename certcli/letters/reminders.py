@@ -99,7 +99,7 @@ def remind(
             _send(store, result, {}, None)  # what an earlier run left queued
         return result
     info = catalog.find(TEMPLATE, templates_dir)  # fail before writing anything
-    folder = render.prepare_out_dir(out_dir)
+    folder = render.prepare_out_dir(out_dir, store)
 
     def job(item: Due) -> Job:
         return Job(

@@ -346,8 +346,10 @@ def output_path(
     raise ValidationError(f"too many letters named {stem} in {root}")
 
 
-def prepare_out_dir(out_dir: str | Path) -> Path:
-    """The letters' folder, created 0700 if missing (letters hold personal data)."""
+def prepare_out_dir(out_dir: str | Path, store: Store | None = None) -> Path:
+    """The letters' folder, created 0700 if missing (letters hold personal data).
+    Given the `store`, the first look at a folder in a run also finishes what a
+    killed run left: a part file of a letter it logged takes its name."""
     from certcli.store import files
 
     folder = Path(out_dir)
@@ -355,19 +357,29 @@ def prepare_out_dir(out_dir: str | Path) -> Path:
         files.ensure_dir(folder)
         if not folder.is_dir():
             raise NotADirectoryError(20, "Not a directory")
-        _sweep_once(folder.resolve())
+        _sweep_once(folder.resolve(), store)
     except OSError as exc:
         raise ValidationError(f"cannot create the output folder {folder}: {exc.strerror}") from None
     return folder
 
 
-@cache
-def _sweep_once(folder: Path) -> None:
-    """Part files a killed run left in a letters folder, removed once per run (reading
-    the folder for each of a batch's letters would cost n² for n letters)."""
+_swept: set[Path] = set()
+
+
+def _sweep_once(folder: Path, store: Store | None) -> None:
+    """Part files a killed run left in a letters folder, removed (or, those of its
+    logged letters, renamed into place) once per run: reading the folder for each of
+    a batch's letters would cost n² for n letters."""
     from certcli.store import files
 
-    files.remove_stale_parts(folder)
+    if folder in _swept:
+        return
+    _swept.add(folder)
+
+    def logged(target: Path) -> bool:
+        return store is not None and store.letter_at_path(str(target)) is not None
+
+    files.remove_stale_parts(folder, restore=logged if store is not None else None)
 
 
 def file_stem(letter: Letter, date: dt.date) -> str:

@@ -77,7 +77,7 @@ def render_and_log(
             ids["eml"] = str(mail.write_eml(folder, outgoing, path))
         return RenderedLetter(letter.template, path, fmt, False, None, ids)
     path = render.output_path(
-        store, render.prepare_out_dir(out_dir), render.file_stem(letter, date), fmt
+        store, render.prepare_out_dir(out_dir, store), render.file_stem(letter, date), fmt
     )
     with render.letter_file(store, path) as tmp:
         render.write([letter], tmp, fmt, templates_dir)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -107,14 +107,34 @@ def ensure_dir(folder: Path | str) -> Path:
     return folder
 
 
-def remove_stale_parts(folder: Path | str, name: str | None = None) -> None:
+def remove_stale_parts(
+    folder: Path | str, name: str | None = None, *, restore: Callable[[Path], bool] | None = None
+) -> None:
     """Part files in `folder` whose writer process is gone (a killed run): those of
     the target `name` (`NAME.PID.part`), or every one (a writer of many files sweeps
-    its folder once)."""
+    its folder once). With `restore`, the one stale part file of a missing target
+    for which restore(target) is true takes the target's name instead (a letter
+    logged, then its run killed before the file was renamed: it was whole before
+    the commit that logged it); every other one is removed."""
     pattern = f"{_glob_escape(name)}.*.part" if name else "*.part"
+    stale: dict[Path, list[Path]] = {}
     for part in Path(folder).glob(pattern):
-        pid = part.name[: -len(".part")].rpartition(".")[2]
+        stem, _, pid = part.name[: -len(".part")].rpartition(".")
         if pid.isdigit() and not _alive(int(pid)):
+            stale.setdefault(part.with_name(stem), []).append(part)
+    for target, parts in stale.items():
+        if (
+            restore is not None
+            and len(parts) == 1
+            and not os.path.lexists(target)
+            and restore(target)
+        ):
+            try:
+                os.replace(parts[0], target)
+                continue
+            except OSError:
+                pass
+        for part in parts:
             try:
                 part.unlink()
             except OSError:
