@@ -32,10 +32,12 @@ def office(cli, store):
             store.insert(
                 "outbox",
                 {
-                    "message_id": f"<m{n}@example.fr>", "kind": "test", "template": "test",
+                    "message_id": f"<m{n}@example.fr>", "kind": "credentials",
+                    "template": "identifiants", "candidate_id": 1 + n % 3,
                     "to_addr": f"r{n}@example.fr", "from_addr": "office@example.fr",
                     "subject": f"Test {n}", "date": "2026-11-25", "actor": "test",
                     "created_at": "2026-11-25T10:00:00", "status": ("queued", "sent")[n % 2],
+                    "sent_at": ("2026-11-25T10:00:00" if n % 2 else None),
                 },
             )  # fmt: skip
     return cli
@@ -53,6 +55,7 @@ LISTS = {
     "mandates": (("mandate", "list"), "id", "id"),
     "appeals": (("appeal", "list"), "ref", "ref"),
     "mail": (("mail", "queue"), "id", "id"),
+    "letters": (("letters", "log"), "id", "id"),
 }
 
 
@@ -78,7 +81,8 @@ def test_pages_and_all_give_the_same_items(office, command, header, key):
     )
     lines = cli.ok(*command, "--all").stdout.splitlines()
     assert len(lines) == len(every) + 1 and lines[0].startswith(f"{header}\t")
-    assert [line.split("\t")[0] for line in lines[1:]] == [str(item[key]) for item in every]
+    shown = ["" if item[key] is None else str(item[key]) for item in every]
+    assert [line.split("\t")[0] for line in lines[1:]] == shown
 
 
 def test_filters_page_too(office):
@@ -92,6 +96,12 @@ def test_filters_page_too(office):
     assert [a["ref"] for a in cli.json("appeal", "list", "--pending", "--all")] == [
         a["ref"] for a in cli.json("appeal", "list", "--pending", "--limit", "100")
     ]
+    log = cli.json("letters", "log", "--candidate", "2", "--all")
+    assert [m["to"] for m in log] == ["r1@example.fr", "r4@example.fr"]
+    assert (
+        "2-2 of 2"
+        in cli.ok("letters", "log", "--candidate", "2", "--limit", "1", "--page", "2").stdout
+    )
     mine = cli.json("mandate", "list", "--candidate", "3")
     assert [m["candidate_id"] for m in mine] == [3]
     assert "1-1 of 1" in cli.ok("mandate", "list", "--candidate", "3").stdout

@@ -91,6 +91,9 @@ COMMANDS = [
     ("appeal", "list", "--pending", "--all"),
     ("mandate", "list"),
     ("mail", "queue", "--status", "queued"),
+    ("letters", "log"),
+    ("letters", "log", "--candidate", "3"),
+    ("letters", "log", "--dossier", "2026-0005"),
     ("log",),
     ("dues", "call", "--year", "2027", "--date", "2026-11-25"),
 ]

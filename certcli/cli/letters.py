@@ -212,11 +212,15 @@ def letters_log(
         str | None,
         typer.Option("--dossier", metavar="REF", help="Only letters about this dossier."),
     ] = None,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
     json_out: JsonOpt = False,
 ):
     """The letters rendered for real: which, to whom, about what, when, where, by whom,
     and how each went: posted, or e-mailed (queued, sent with its date and
-    Message-ID, or failed and why), one line per channel.
+    Message-ID, or failed and why), one line per channel. A page at a time (--limit,
+    --page); --all streams every line.
 
     Example: certcli letters log --candidate 12
     """
@@ -224,11 +228,7 @@ def letters_log(
 
     store = common.store()
     common.refuse_merged(store, candidate)
-    rows = log.log(store, candidate_id=candidate, dossier=dossier)
-    if json_out:
-        common.emit_json(rows)
-        return
-    common.table(
+    common.emit_listing(
         [
             "id",
             "date",
@@ -242,23 +242,27 @@ def letters_log(
             "how",
             "path",
         ],
-        [
-            [
-                r["id"],
-                r["date"],
-                r["template"],
-                r["candidate_id"],
-                r["dossier"],
-                r["certificate"],
-                r["invoice"],
-                r["notified_on"],
-                r["by"],
-                _how(r),
-                r["path"],
-            ]
-            for r in rows
+        lambda r: [
+            r["id"],
+            r["date"],
+            r["template"],
+            r["candidate_id"],
+            r["dossier"],
+            r["certificate"],
+            r["invoice"],
+            r["notified_on"],
+            r["by"],
+            _how(r),
+            r["path"],
         ],
-        caption=f"{len(rows)} letter(s)",
+        read_page=lambda **page_of: log.log(
+            store, candidate_id=candidate, dossier=dossier, **page_of
+        ),
+        read_all=lambda: log.stream(store, candidate_id=candidate, dossier=dossier),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )
 
 

@@ -8,7 +8,7 @@ letter, its name taken after that commit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -394,44 +394,28 @@ def pending(store: Store) -> list[dict]:
     ]
 
 
-def log(store: Store, *, candidate_id: int | None = None, dossier: str | None = None) -> list[dict]:
-    """How each letter went, oldest first (`letters log` JSON keys): one item per
-    channel, "post" for a letter for the post, "email" for each message that carried
-    it (its Message-ID, status queued/sent/failed, when it was sent, the server's
-    text when it failed); a message with no letter (the identifiers) is an "email"
-    item of its own."""
+def _lines_sql(store: Store, candidate_id: int | None, dossier: str | None) -> tuple[str, list]:
     dossier_id = None
     if dossier is not None:
         row = store.dossier(dossier.strip())
         if row is None:
             raise NotFound(f"no dossier {dossier!r}")
         dossier_id = row["id"]
-    rows = store.letters_log(candidate_id=candidate_id, dossier_id=dossier_id)
-    emails: dict[int, list] = {}
-    for m in store.outbox_for_letters([r["id"] for r in rows]):
-        emails.setdefault(m["carried_letter_id"], []).append(m)
+    return store.letters_log_sql(candidate_id=candidate_id, dossier_id=dossier_id)
+
+
+def _items(store: Store, lines) -> list[dict]:
+    """The log's items of these lines (store.letters_log_sql), in their order."""
+    letters = {
+        r["id"]: r for r in store.letters_log([x["entry"] for x in lines if not x["source"]])
+    }
+    messages = {
+        m["id"]: m for m in store.outbox_messages([x["message"] for x in lines if x["message"]])
+    }
     items = []
-    for r in rows:
-        letter = {
-            "id": r["id"],
-            "template": r["template"],
-            "candidate_id": r["candidate_id"],
-            "dossier": r["dossier_ref"],
-            "certificate": r["certificate_number"],
-            "invoice": r["invoice_number"],
-            "date": r["date"],
-            "path": r["path"],
-            "format": r["format"],
-            "by": r["actor"],
-            "notified_on": r["notified_on"],
-            "registered": r["registered"],
-        }
-        if r["post"] or r["id"] not in emails:
-            items.append({**letter, **_post_channel()})
-        for m in emails.get(r["id"], ()):
-            items.append({**letter, **_email_channel(m)})
-    if dossier_id is None:
-        for m in store.outbox_without_letter(candidate_id):
+    for line in lines:
+        if line["source"]:
+            m = messages[line["message"]]
             items.append(
                 {
                     "id": None,
@@ -449,8 +433,58 @@ def log(store: Store, *, candidate_id: int | None = None, dossier: str | None = 
                     **_email_channel(m),
                 }
             )
-        items.sort(key=lambda i: i["date"])  # stable: the letters' order kept within a day
+            continue
+        r = letters[line["entry"]]
+        channel = _email_channel(messages[line["message"]]) if line["channel"] else _post_channel()
+        items.append(
+            {
+                "id": r["id"],
+                "template": r["template"],
+                "candidate_id": r["candidate_id"],
+                "dossier": r["dossier_ref"],
+                "certificate": r["certificate_number"],
+                "invoice": r["invoice_number"],
+                "date": r["date"],
+                "path": r["path"],
+                "format": r["format"],
+                "by": r["actor"],
+                "notified_on": r["notified_on"],
+                "registered": r["registered"],
+                **channel,
+            }
+        )
     return items
+
+
+def log(
+    store: Store,
+    *,
+    candidate_id: int | None = None,
+    dossier: str | None = None,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[dict], int]:
+    """A page of how each letter went, oldest first (`letters log` JSON keys), and how
+    many lines there are: one item per channel, "post" for a letter for the post,
+    "email" for each message that carried it (its Message-ID, status
+    queued/sent/failed, when it was sent, the server's text when it failed); a
+    message with no letter (the identifiers) is an "email" item of its own."""
+    sql, params = _lines_sql(store, candidate_id, dossier)
+    return _items(store, store.page(sql, params, limit, offset)), store.count_of(sql, params)
+
+
+def stream(
+    store: Store, *, candidate_id: int | None = None, dossier: str | None = None
+) -> Iterator[dict]:
+    """Every item of `log`, a thousand lines at a time (`letters log --all`)."""
+    return _streamed(store, store.stream(*_lines_sql(store, candidate_id, dossier)))
+
+
+def _streamed(store: Store, lines) -> Iterator[dict]:
+    import itertools
+
+    while batch := list(itertools.islice(lines, 1000)):
+        yield from _items(store, batch)
 
 
 def _post_channel() -> dict:

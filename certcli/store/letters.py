@@ -7,6 +7,7 @@ invoices, appeals, CQPT phases) but only ever write `letters` and `reminders`.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 
@@ -202,17 +203,8 @@ class LettersQueries(BaseStore):
             (dossier_id, *templates, since),
         )
 
-    def letters_log(
-        self, *, candidate_id: int | None = None, dossier_id: int | None = None
-    ) -> list[sqlite3.Row]:
-        where, params = [], []
-        if candidate_id is not None:
-            where.append("l.candidate_id = ?")
-            params.append(candidate_id)
-        if dossier_id is not None:
-            where.append("l.dossier_id = ?")
-            params.append(dossier_id)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
+    def letters_log(self, letter_ids: list[int]) -> list[sqlite3.Row]:
+        """These letters with what they are about and when they were notified."""
         return self.all(
             "SELECT l.*, d.ref AS dossier_ref, c.number AS certificate_number, "
             "i.number AS invoice_number, n.notified_on, n.registered FROM letters l "
@@ -220,7 +212,57 @@ class LettersQueries(BaseStore):
             "LEFT JOIN certificates c ON c.id = l.certificate_id "
             "LEFT JOIN invoices i ON i.id = l.invoice_id "
             "LEFT JOIN letter_notifications n ON n.letter_id = l.id "
-            f"{clause} ORDER BY l.date, l.id",
+            "WHERE l.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(letter_ids),),
+        )
+
+    def letters_log_sql(
+        self, *, candidate_id: int | None = None, dossier_id: int | None = None
+    ) -> tuple[str, list]:
+        """`letters log`'s lines in its order, one a channel (a page of them, a count,
+        a stream): (date, source 0 a letter / 1 a message carrying none, entry: the
+        letter's or message's id, channel 0 post / 1 e-mail, message: the e-mail's
+        outbox id). A letter has a post line when it is for the post or no message
+        carried it, and a line for each message that carried it (its own, or its
+        pending letter's); the messages that carry no letter (the identifiers) follow
+        a day's letters, unless the log is a dossier's."""
+        where, params = [], []
+        if candidate_id is not None:
+            where.append("l.candidate_id = ?")
+            params.append(candidate_id)
+        if dossier_id is not None:
+            where.append("l.dossier_id = ?")
+            params.append(dossier_id)
+        mine = "".join(f" AND {w}" for w in where)
+        # `+l.id`: the letters are read in the log's order and their messages looked
+        # up, not every message read and sorted.
+        via_pending = (
+            "JOIN pending_letters p ON p.letter_id = +l.id "
+            "JOIN outbox o ON o.pending_letter_id = p.id AND o.letter_id IS NULL"
+        )
+        arms = [
+            "SELECT l.date, 0 AS source, l.id AS entry, 0 AS channel, 0 AS message "
+            "FROM letters l WHERE (l.post = 1 OR (NOT EXISTS (SELECT 1 FROM outbox o "
+            "WHERE o.letter_id = l.id) AND NOT EXISTS (SELECT 1 FROM letters q "
+            f"{via_pending.replace('+l.id', 'q.id')} WHERE q.id = l.id))){mine}",
+            "SELECT l.date, 0, l.id, 1, o.id FROM letters l "
+            f"JOIN outbox o ON o.letter_id = +l.id WHERE 1 = 1{mine}",
+            f"SELECT l.date, 0, l.id, 1, o.id FROM letters l {via_pending} WHERE 1 = 1{mine}",
+        ]
+        params = params * 3
+        if dossier_id is None:
+            arms.append(
+                "SELECT o.date, 1, o.id, 0, o.id FROM outbox o "
+                # every such message in date order, or a candidate's through theirs
+                + ("" if candidate_id is not None else "INDEXED BY outbox_letterless ")
+                + "WHERE o.pending_letter_id IS NULL "
+                "AND o.letter_id IS NULL AND o.kind != 'test'"
+                + (" AND o.candidate_id = ?" if candidate_id is not None else "")
+            )
+            if candidate_id is not None:
+                params.append(candidate_id)
+        return (
+            " UNION ALL ".join(arms) + " ORDER BY date, source, entry, channel, message",
             params,
         )
 

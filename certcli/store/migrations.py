@@ -982,6 +982,18 @@ def m030_appeals_filed(db: Database) -> None:
     )
 
 
+@migrations()
+def m031_letters_log_order(db: Database) -> None:
+    """`letters log` pages in its order (issue 20): the letters by date (with whether
+    each is for the post, so a page and the count read no row) and the messages that
+    carry no letter by date. Indexes only: no row changes."""
+    db.execute("CREATE INDEX letters_date ON letters(date, id, post)")
+    db.execute(
+        "CREATE INDEX outbox_letterless ON outbox(date, id) "
+        "WHERE pending_letter_id IS NULL AND letter_id IS NULL"
+    )
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))

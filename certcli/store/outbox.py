@@ -3,6 +3,7 @@ sends them, marked sent or failed (certcli.letters.mail)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from certcli.store.base import BaseStore
@@ -55,25 +56,11 @@ class OutboxQueries(BaseStore):
             "SELECT status, claimed_by, claimed_at FROM outbox WHERE id = ?", (message_id,)
         )
 
-    def outbox_for_letters(self, letter_ids: list[int]) -> list[sqlite3.Row]:
-        """The messages that carry these letters (`letters log`)."""
-        if not letter_ids:
-            return []
-        marks = ", ".join("?" for _ in letter_ids)
+    def outbox_messages(self, ids: list[int]) -> list[sqlite3.Row]:
+        """These messages, with their letter's file (`letters log`)."""
         return self.all(
-            f"{_WITH_LETTER} WHERE COALESCE(o.letter_id, p.letter_id) IN ({marks}) ORDER BY o.id",
-            tuple(letter_ids),
+            f"{_WITH_LETTER} WHERE o.id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
         )
-
-    def outbox_without_letter(self, candidate_id: int | None = None) -> list[sqlite3.Row]:
-        """Messages that carry no letter (the identifiers, a test), for `letters log`."""
-        where = "o.pending_letter_id IS NULL AND o.letter_id IS NULL AND o.kind != 'test'"
-        if candidate_id is not None:
-            return self.all(
-                f"{_WITH_LETTER} WHERE {where} AND o.candidate_id = ? ORDER BY o.id",
-                (candidate_id,),
-            )
-        return self.all(f"{_WITH_LETTER} WHERE {where} ORDER BY o.id")
 
     def credentials_sent(self, candidate_id: int) -> list[sqlite3.Row]:
         return self.all(
