@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import pytest
 from commission_helpers import decide_at, new_candidate
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from instruction_helpers import open_dossier
 
 from certcli.domain.cqpt import parse_score
@@ -142,3 +144,14 @@ def test_what_differs_is_said_by_the_caller():
             parse("151,675")
     with pytest.raises(ValidationError, match="invalid hours 'abc': a number expected, e.g. 1607"):
         parse_hours("abc")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.decimals(min_value=-(10**12), max_value=10**12, places=3, allow_nan=False)
+    | st.sampled_from(["0", "-0", "-0.00", "0.005", "-0.005", "999.995", "1 234,50", "12"])
+)
+def test_format_eur_is_babel_s_french_format(amount):
+    from babel.numbers import format_currency
+
+    assert money.format_eur(amount) == format_currency(money.cents(amount), "EUR", locale="fr_FR")
