@@ -84,9 +84,48 @@ def test_plain_table_is_rich_table_character_for_character(monkeypatch, capsys):
 
 def test_rich_lays_out_what_the_plain_table_cannot(monkeypatch, capsys):
     monkeypatch.setenv("COLUMNS", "30")
-    wide = [["2026-0001", "a holder with a long name indeed", "Zoë"]]
-    assert common._plain_table(["ref", "holder", "x"], wide, None, None) is None  # folds
+    wide = [["2026-0001", "a holder with a long name indeed", "a second text to fold"]]
+    assert common._plain_table(["ref", "holder", "x"], wide, None, None) is None  # two fold
     assert common._plain_table(["ref"], [["two\nlines"]], None, None) is None
     assert common._plain_table(["name"], [["山田"]], None, None) is None  # wide characters
     monkeypatch.setenv("FORCE_COLOR", "1")
     assert common._plain_table(["ref"], [["1"]], None, None) is None  # colour asked for
+
+
+def test_a_table_wider_than_the_console_folds_as_rich_folds(monkeypatch, capsys):
+    """One column of free text in a table wider than the console: rich folds it (word
+    breaks, a long word cut, spaces at the break dropped), and so does the plain
+    writer, character for character (dossier show's history)."""
+    import random
+
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    pick = random.Random(7)
+    letters = "abcdeXYZ0123-é€’…\xa0\u202f"
+    folded = 0
+    for _ in range(400):
+        monkeypatch.setenv("COLUMNS", str(pick.randint(20, 90)))
+
+        def atom(n):
+            return "".join(pick.choice(letters) for _ in range(pick.randint(0, n)))
+
+        def text():
+            words = [atom(pick.choice([3, 8, 40])) for _ in range(pick.randint(0, 14))]
+            return "".join(w + pick.choice([" ", "  ", " ", "\xa0"]) for w in words)[
+                : pick.randint(0, 200)
+            ]
+
+        free = pick.randrange(4)
+        columns = [pick.choice(["date", "event", "details", "by", "x"]) for _ in range(4)]
+        rows = [
+            [text() if i == free else atom(10).replace(" ", "") for i in range(4)]
+            for _ in range(pick.randint(1, 5))
+        ]
+        title = pick.choice([None, "History"])
+        ours, theirs = _both(monkeypatch, capsys, columns, rows, title=title)
+        assert ours == theirs, (columns, rows)
+        texts = [["" if c is None else c for c in r] for r in rows]
+        widths = [max(len(c), *(len(r[i]) for r in texts)) for i, c in enumerate(columns)]
+        wide = 1 + sum(w + 3 for w in widths) > int(common._console_width())
+        folded += wide and common._plain_table(columns, texts, title, None) is not None
+    assert folded > 50  # and many of them were folded without rich

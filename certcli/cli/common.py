@@ -580,6 +580,67 @@ def _console_width() -> int:
     return width or 80
 
 
+def _least_widths(columns: list[str], texts: list[list[str]]) -> list[tuple[int, bool]]:
+    """Each column's least width in `table` and whether it is atomic (never folds)."""
+    found = []
+    for index, column in enumerate(columns):
+        longest = max((len(row[index]) for row in texts), default=0)
+        atomic = all(" " not in row[index] and len(row[index]) <= 24 for row in texts)
+        least = max(longest, len(column)) if atomic else max(min(longest, _FOLD_WIDTH), 1)
+        found.append((least, atomic))
+    return found
+
+
+def _needed(columns: list[str], texts: list[list[str]]) -> int:
+    """The console width `table` gives rich: at least every column's least width."""
+    return 1 + sum(least + 3 for least, _ in _least_widths(columns, texts))
+
+
+def _folding(columns: list[str], texts: list[list[str]], widths: list[int], total: int):
+    """The index of the column rich folds in a table wider than the console, when it
+    is the only one that may fold (rich takes the whole excess from it) and its header
+    still fits; else None (rich lays it out)."""
+    folds = [i for i, (_, atomic) in enumerate(_least_widths(columns, texts)) if not atomic]
+    if len(folds) != 1:
+        return None
+    index = folds[0]
+    inner = widths[index] - (total - max(_console_width(), _needed(columns, texts)))
+    return index if inner >= max(len(columns[index]), 1) else None
+
+
+def _rich_wrap(text: str, width: int) -> list[str]:
+    """The lines rich folds a one-cell-wide text into at `width` (rich.text.Text.wrap
+    with overflow="fold": its word breaks, a word longer than the line cut, the
+    whitespace past the width dropped)."""
+    breaks: list[int] = []  # rich._wrap.divide_line, every character one cell wide
+    offset = 0
+    for match in re.finditer(r"\s*\S+\s*", text):
+        start, word = match.start(), match.group()
+        length = len(word.rstrip())
+        if width - offset >= length:
+            offset += len(word)
+        elif length > width:
+            chunks = [word[i : i + width] for i in range(0, len(word), width)]
+            for number, chunk in enumerate(chunks, 1):
+                if start:
+                    breaks.append(start)
+                if number == len(chunks):
+                    offset = len(chunk)
+                else:
+                    start += len(chunk)
+        elif offset and start:
+            breaks.append(start)
+            offset = len(word)
+    lines = []
+    for begin, end in zip([0, *breaks], [*breaks, len(text)], strict=True):
+        piece = text[begin:end]
+        if len(piece) > width:
+            spaces = len(piece) - len(piece.rstrip())
+            piece = piece[: len(piece) - min(spaces, len(piece) - width)]
+        lines.append(piece[:width])
+    return lines
+
+
 def _plain_table(
     columns: list[str], texts: list[list[str]], title: str | None, caption: str | None
 ) -> str | None:
@@ -614,8 +675,14 @@ def _plain_table(
             if len(cell) > widths[index]:
                 widths[index] = len(cell)
     total = 1 + sum(w + 3 for w in widths)
+    folding = None
     if total > _console_width():
-        return None
+        # Wider than the console: rich folds the one column of free text, as here.
+        folding = _folding(columns, texts, widths, total)
+        if folding is None:
+            return None
+        widths[folding] -= total - max(_console_width(), _needed(columns, texts))
+        total = 1 + sum(w + 3 for w in widths)
     for text in (title, caption):
         # A title or caption is wrapped by rich even when it fits: its spaces (and
         # no-break spaces) at the ends and doubled inside may move.
@@ -643,7 +710,15 @@ def _plain_table(
 
     out = [centred(title)] if title else []
     out += [line("┏", "━", "┳", "┓"), row("┃", columns), line("┡", "━", "╇", "┩")]
-    out += [row("│", cells) for cells in texts]
+    for cells in texts:
+        if folding is None:
+            out.append(row("│", cells))
+            continue
+        lines = _rich_wrap(cells[folding], widths[folding])
+        for at, text in enumerate(lines):
+            shown = [(cell if at == 0 else "") for cell in cells]
+            shown[folding] = text
+            out.append(row("│", shown))
     out.append(line("└", "─", "┴", "┘"))
     if caption:
         out.append(centred(caption))
