@@ -56,6 +56,7 @@ LISTS = {
     "appeals": (("appeal", "list"), "ref", "ref"),
     "mail": (("mail", "queue"), "id", "id"),
     "letters": (("letters", "log"), "id", "id"),
+    "directory": (("directory", "search", "--as-of", "2026-11-25"), "name", "name"),
 }
 
 

@@ -57,6 +57,13 @@ KNOWN_WHOLE_READS = [
         r"UNION SELECT x\.id FROM certificates x WHERE instr\(lower\(x\.number\)",
         {"SCAN x USING COVERING INDEX sqlite_autoindex_certificates_1", "UNION USING TEMP B-TREE"},
     ),
+    # directory search with no words, its caption's count: how many holders are listed,
+    # each certificate's validity and consent checked (what the page says "of N").
+    (
+        r"^SELECT count\(\*\) FROM \(SELECT ce\.\*(?!.*instr\(certcli_fold).*"
+        r"c\.directory_consent = 1\) listed$",
+        {"SCAN ce"},
+    ),
     # directory search with no words and the directory export: every listed holder,
     # in the order of their folded names, which no index holds; sorted by the database.
     (

@@ -22,32 +22,37 @@ def directory_search(
     ] = None,
     scheme: Annotated[str | None, typer.Option("--scheme", help="Only this scheme.")] = None,
     as_of: AsOfOpt = None,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
     json_out: JsonOpt = False,
 ):
-    """Who holds a valid certificate and agreed to be listed ("is X certified?").
+    """Who holds a valid certificate and agreed to be listed ("is X certified?"), by
+    name. A page at a time (--limit, --page); --all streams every one.
 
     Example: certcli directory search martin --scheme ECO
     """
     from certcli.domain import directory
 
-    entries = directory.search(common.store(), text, scheme=scheme, as_of=common.day(as_of))
-    if json_out:
-        common.emit_json(entries)
-        return
-    common.table(
+    store, day = common.store(), common.day(as_of)
+    common.emit_listing(
         ["name", "city", "scheme", "certificate", "mentions", "valid until"],
-        [
-            [
-                e["name"],
-                e["city"],
-                e["scheme"],
-                e["certificate"],
-                ", ".join(e["mentions"]),
-                e["valid_until"] or "no expiry",
-            ]
-            for e in entries
+        lambda e: [
+            e["name"],
+            e["city"],
+            e["scheme"],
+            e["certificate"],
+            ", ".join(e["mentions"]),
+            e["valid_until"] or "no expiry",
         ],
-        caption=f"{len(entries)} found",
+        read_page=lambda **page_of: directory.page(
+            store, text, scheme=scheme, as_of=day, **page_of
+        ),
+        read_all=lambda: (e for _, e in directory.listed(store, text, scheme=scheme, as_of=day)),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )
 
 

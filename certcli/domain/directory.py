@@ -49,6 +49,33 @@ def search(
     return [entry for _, entry in listed(store, text, scheme=scheme, as_of=as_of)]
 
 
+def _filters(text: str | None, scheme: str | None, as_of: dt.date) -> dict:
+    """The store's certificate filters of a directory search, in the directory's order."""
+    return {
+        "valid_on": as_of.isoformat(),
+        "scheme": schemes.get(scheme).code if scheme else None,
+        "consent": True,
+        "words": fold(text or "").split(),
+        "by_name": True,
+    }
+
+
+def page(
+    store: Store,
+    text: str | None = None,
+    *,
+    scheme: str | None = None,
+    as_of: dt.date,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[dict], int]:
+    """A page of search()'s entries, in its order, and how many match."""
+    sql, params = store.certificates_sql(**_filters(text, scheme, as_of))
+    rows = store.page(sql, params, limit, offset)
+    periods = store.periods_of([r["id"] for r in rows])
+    return [_entry(r, periods[r["id"]], as_of) for r in rows], store.count_of(sql, params)
+
+
 def listed(
     store: Store, text: str | None = None, *, scheme: str | None = None, as_of: dt.date
 ) -> Iterator[tuple[int, dict]]:
@@ -56,14 +83,7 @@ def listed(
     groups one holder's certificates on one page; the id is never published), read as
     they come in the database's order (folded last name, first name, number), the
     periods of a thousand certificates at a time."""
-    code = schemes.get(scheme).code if scheme else None
-    rows = store.iter_certificates(
-        valid_on=as_of.isoformat(),
-        scheme=code,
-        consent=True,
-        words=fold(text or "").split(),
-        by_name=True,
-    )
+    rows = store.iter_certificates(**_filters(text, scheme, as_of))
     while batch := list(itertools.islice(rows, BATCH)):
         periods = store.periods_of([r["id"] for r in batch])
         for r in batch:

@@ -360,7 +360,7 @@ class BaseStore:
         """How many rows a listing's SELECT gives (a page's caption); its final
         ORDER BY, which a count does not need, left out."""
         head, _, order = sql.rpartition(" ORDER BY ")
-        if head and ")" not in order:
+        if head and order.count("(") == order.count(")"):  # the statement's own ORDER BY
             sql = head
         return self.scalar(f"SELECT count(*) FROM ({sql}) listed", params)
 
