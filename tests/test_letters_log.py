@@ -338,6 +338,40 @@ def test_a_failure_in_a_lot_logs_the_letters_written_before_it(cli, store, tmp_p
     assert len(list(out.iterdir())) == 6
 
 
+def test_a_full_disk_in_a_lot_leaves_no_part_file(cli, store, tmp_path, monkeypatch):
+    """An HTML letter is written through the descriptor that made its part file: the
+    disk full at the fourth, that part file is removed, the three before it are
+    logged with their files, and the next run completes the rest once."""
+    import errno
+
+    from certcli.letters import log
+    from certcli.store import files
+
+    _holders(store, 6)
+    monkeypatch.setattr(log, "LOG_EACH", 50)
+    real, calls = files.write_all, []
+
+    def full(fd, data):
+        calls.append(1)
+        if len(calls) == 4:
+            os.write(fd, data[:100])  # a part written, then no space left
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd, data)
+
+    monkeypatch.setattr(files, "write_all", full)
+    out = tmp_path / "courrier"
+    args = ["renewals", "remind", "--as-of", "2029-09-01", "--date", "2029-09-01"]
+    err = cli.fails(*args, "--format", "html", "--out", out).stderr
+    assert "No space left on device" in err
+    assert store.scalar("SELECT count(*) FROM letters") == 3
+    logged = {r[0] for r in store.all("SELECT path FROM letters")}
+    assert {str(p.resolve()) for p in out.iterdir()} == logged  # no part file, no unlogged file
+    monkeypatch.setattr(files, "write_all", real)
+    cli.ok(*args, "--format", "html", "--out", out)
+    assert store.scalar("SELECT count(*) FROM letters") == 6
+    assert len(list(out.iterdir())) == 6
+
+
 @pytest.mark.sqlite_only("watches the SQLite file with a second sqlite3 connection")
 def test_a_real_kill_in_the_middle_of_a_batch_of_separate_letters(cli, store, tmp_path, db_path):
     """SIGKILL while the second lot of separate letters is laid out: the first lot is

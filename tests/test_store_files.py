@@ -56,6 +56,10 @@ def test_a_relative_or_linked_path_to_the_database_is_refused(cli, db_path, tmp_
     assert "database" in cli.fails("candidate", "export", "--out", "hard.db", "--force").stderr
     os.symlink(db_path, tmp_path / "soft.db")
     assert "database" in cli.fails("candidate", "export", "--out", "soft.db", "--force").stderr
+    # through a linked folder, or a path that climbs back into the database's folder
+    os.symlink(db_path.parent, tmp_path / "office")
+    for target in (f"office/{db_path.name}", f"office/x/../{db_path.name}-wal"):
+        assert "database" in cli.fails("candidate", "export", "--out", target, "--force").stderr
 
 
 def test_an_existing_file_needs_force(cli, tmp_path):

@@ -133,7 +133,10 @@ def ask(
 
 def _done(store: Store, pending_id: int) -> bool:
     """A pending letter some run has rendered (its row is never deleted)."""
-    row = store.pending_letter(pending_id)
+    return _done_row(store.pending_letter(pending_id))
+
+
+def _done_row(row) -> bool:
     return row is None or bool(row["letter_id"])
 
 
@@ -238,25 +241,33 @@ def _complete_lot(
     files: list[tuple[int, Any, Path, Any]] = []  # (index, pending row, path, part file)
     taken: set[str] = set()  # names chosen for this lot, not logged yet
     folders: dict[str, Path] = {}  # each letters folder prepared once a lot
+    rows = store.pending_letters_by_id([pending_id for pending_id, _ in lot])  # one query
     try:
         for i, (pending_id, letter) in enumerate(lot):
-            row = store.pending_letter(pending_id)
+            row = rows.get(pending_id)
             if row is None or row["letter_id"]:
                 continue  # another run completed it
             fmt, date = row["format"], dt.date.fromisoformat(row["date"])
             if row["out_dir"] not in folders:
-                folders[row["out_dir"]] = render.prepare_out_dir(row["out_dir"], store)
-            folder = folders[row["out_dir"]]
-            path = render.output_path(
-                store, folder, render.file_stem(letter, date), fmt, taken=taken
+                prepared = render.prepare_out_dir(row["out_dir"], store)
+                folders[row["out_dir"]] = prepared.resolve()
+            path = render.free_name(
+                store, folders[row["out_dir"]], render.file_stem(letter, date), fmt, taken=taken
             )
-            part = render.letter_file(store, path)
-            tmp = part.__enter__()
-            try:
-                render.write([letter], tmp, fmt, row["templates_dir"])
-            except BaseException as exc:
-                part.__exit__(type(exc), exc, exc.__traceback__)
-                raise
+            fill = None
+            if fmt == "html":  # written through the descriptor that makes the part file
+
+                def fill(fd, letter=letter, path=path, folder=row["templates_dir"]):
+                    render.write([letter], path, "html", folder, fd=fd)
+
+            part = render.letter_file(store, path, fill)
+            tmp = part.__enter__()  # a failure filling it: raised, nothing left
+            if fill is None:
+                try:
+                    render.write([letter], tmp, fmt, row["templates_dir"])
+                except BaseException as exc:
+                    part.__exit__(type(exc), exc, exc.__traceback__)
+                    raise
             taken.add(str(path))
             files.append((i, row, path, part))
             written(i)
@@ -280,10 +291,14 @@ def _log_lot(store: Store, lot, files, outcome) -> list[int]:
         return again
     try:
         with store.transaction():
+            # Read under the write lock, for the whole lot at once (its names are
+            # distinct: none of them is logged by the lot's own inserts below).
+            logged = store.logged_paths([str(path) for _, _, path, _ in files])
+            now = store.pending_letters_by_id([row["id"] for _, row, _, _ in files])
             for i, row, path, _ in files:
-                if store.letter_at_path(str(path)) is not None:
+                if str(path) in logged:
                     again.append(i)
-                elif not _done(store, row["id"]):  # else completed elsewhere: None
+                elif not _done_row(now.get(row["id"])):  # else completed elsewhere: None
                     outcome[i] = _log(store, row, lot[i][1], path)
                     kept.add(i)
     except BaseException as exc:

@@ -10,11 +10,12 @@ written privately and takes its name only when the block writing it succeeds
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import signal
 import threading
 import time
-from collections.abc import Set
+from collections.abc import Callable, Set
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -290,13 +291,25 @@ def document(letters: list[Letter], templates_dir: str | Path | None = None) -> 
 
 
 def write(
-    letters: list[Letter], path: Path, fmt: str, templates_dir: str | Path | None = None
+    letters: list[Letter],
+    path: Path,
+    fmt: str,
+    templates_dir: str | Path | None = None,
+    *,
+    fd: int | None = None,
 ) -> Path:
+    """The letters' file at `path`; an HTML one, given `fd`, through that descriptor
+    (the part file just created at `path`) rather than opened again."""
     if fmt not in FORMATS:
         raise ValidationError(f"invalid format {fmt!r} (pdf or html)")
     if fmt == "html":
         try:
-            path.write_text(document(letters, templates_dir), encoding="utf-8")
+            if fd is None:
+                path.write_text(document(letters, templates_dir), encoding="utf-8")
+            else:
+                from certcli.store import files
+
+                files.write_all(fd, document(letters, templates_dir).encode("utf-8"))
         except OSError as exc:
             raise TemplateError(f"cannot write {path}: {exc.strerror}") from None
         return path
@@ -335,10 +348,20 @@ def output_path(
     """`out_dir/stem.fmt`, checked to stay inside out_dir; a name already logged for
     another letter (or in `taken`: chosen for a letter of the same lot, not logged
     yet) gets -2, -3... so a posted letter's file is never overwritten."""
-    root = Path(out_dir).resolve()
+    return free_name(store, Path(out_dir).resolve(), stem, fmt, taken=taken)
+
+
+def free_name(
+    store: Store, root: Path, stem: str, fmt: str, *, taken: Set[str] = frozenset()
+) -> Path:
+    """output_path in the folder `root`, already resolved (a lot resolves its folder
+    once, not once a letter)."""
     stem = safe_name(stem)
     for n in range(1, 10_000):
-        candidate = (root / f"{stem}{'' if n == 1 else f'-{n}'}.{fmt}").resolve()
+        candidate = root / f"{stem}{'' if n == 1 else f'-{n}'}.{fmt}"
+        if os.path.islink(candidate):
+            # In a resolved folder, a safe name resolves to itself unless it is a link.
+            candidate = candidate.resolve()
         if candidate.parent != root:
             raise ValidationError(f"refusing to write outside {root}: {candidate}")
         if str(candidate) not in taken and store.letter_at_path(str(candidate)) is None:
@@ -387,13 +410,14 @@ def file_stem(letter: Letter, date: dt.date) -> str:
 
 
 @contextmanager
-def letter_file(store: Store, path: Path):
+def letter_file(store: Store, path: Path, fill: Callable[[int], object] | None = None):
     """A private part file renamed to `path` when the block succeeds (output_path
     chose a name no logged letter has: an unlogged file there, a dry run's, is
-    replaced), never written over the database."""
+    replaced), never written over the database; `fill(fd)` writes it as it is
+    made (files.temporary)."""
     from certcli.store import files
 
-    with files.temporary(path, force=True, protect=store.path, sweep=False) as tmp:
+    with files.temporary(path, force=True, protect=store.path, sweep=False, fill=fill) as tmp:
         yield tmp
 
 

@@ -110,8 +110,8 @@ QUERIES: tuple[tuple[str, str, str], ...] = (
         "decision_events dossier_invoice dossier_period first_notified first_period "
         "first_refusal invoice_by_number invoice_links invoice_paid iter_renewal_window "
         "latest_appeal latest_interview latest_period latest_request letter letter_at_path "
-        "letter_row letters_log letters_log_sql pending_letter pending_letters period_on "
-        "reminder_for_period renewal_window renewal_window_sql",
+        "letter_row letters_log letters_log_sql logged_paths pending_letter pending_letters "
+        "pending_letters_by_id period_on reminder_for_period renewal_window renewal_window_sql",
     ),
     (
         "outbox",

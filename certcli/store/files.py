@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,10 +48,10 @@ def _guarded_realpath(path: str, cwd: str) -> str:
     return os.path.realpath(path)
 
 
-def _same_file(real: str, found: os.stat_result | None, guarded: Path) -> bool:
+def _same_file(real: str, found: os.stat_result | None, guarded: Path, cwd: str) -> bool:
     """Whether the target (`real`: its resolved path, `found`: its stat, None when
     it does not exist) is the file `guarded`."""
-    if real == _guarded_realpath(str(guarded), os.getcwd()):
+    if real == _guarded_realpath(str(guarded), cwd):
         return True
     if found is None:
         return False
@@ -66,25 +67,39 @@ def check_target(path: Path, *, force: bool = False, protect: Path | str | None 
     path = Path(path)
     if str(path) in ("", "."):
         raise CertcliError("no file name given")
-    guarded_files = database_files(protect)
-    real = os.path.realpath(path) if guarded_files else ""
     try:
-        found = os.stat(path) if guarded_files else None
+        here = os.lstat(path)  # one look at the target (a batch checks each file twice)
     except OSError:
-        found = None
-    for guarded in guarded_files:
-        if _same_file(real, found, guarded):
-            raise CertcliError(
-                f"refusing to write over the database file {guarded}: choose another file name"
-            )
-    if path.is_dir() and not path.is_symlink():
-        raise CertcliError(f"{path} is a folder: give a file name")
-    if os.path.lexists(path) and not force:
-        raise CertcliError(f"{path} exists; use --force to overwrite it")
-    if os.path.exists(path) and not path.is_symlink() and not path.is_file():
-        # A device or a pipe (/dev/null, a FIFO): --force must never swap it for
-        # a regular file holding personal data.
-        raise CertcliError(f"{path} is not a regular file: give a file name")
+        here = None
+    link = here is not None and stat.S_ISLNK(here.st_mode)
+    guarded_files = database_files(protect)
+    if guarded_files:
+        cwd = os.getcwd()
+        names = {os.path.basename(_guarded_realpath(str(g), cwd)) for g in guarded_files}
+        # A target that is no link resolves to a path ending with its own name: only
+        # one named like a database file can be one (a letters folder has none).
+        resolve = link or path.name in ("", ".", "..") or path.name in names
+        real = os.path.realpath(path) if resolve else ""
+        found = here if not link else None
+        if link:
+            try:
+                found = os.stat(path)
+            except OSError:
+                found = None
+        for guarded in guarded_files:
+            if _same_file(real, found, guarded, cwd):
+                raise CertcliError(
+                    f"refusing to write over the database file {guarded}: choose another file name"
+                )
+    if here is not None:
+        if not link and stat.S_ISDIR(here.st_mode):
+            raise CertcliError(f"{path} is a folder: give a file name")
+        if not force:
+            raise CertcliError(f"{path} exists; use --force to overwrite it")
+        if not link and not stat.S_ISREG(here.st_mode):
+            # A device or a pipe (/dev/null, a FIFO): --force must never swap it for
+            # a regular file holding personal data.
+            raise CertcliError(f"{path} is not a regular file: give a file name")
     return path
 
 
@@ -169,13 +184,16 @@ def temporary(
     protect: Path | str | None = None,
     make_parents: bool = False,
     sweep: bool = True,
+    fill: Callable[[int], object] | None = None,
 ) -> Iterator[Path]:
     """A fresh private part file beside `path`, renamed to `path` when the block
     succeeds and removed when it fails. For writers that need a path of their own
     (SQLite's backup); the file exists, empty, when the block starts. Missing
     folders are created (0700) only with `make_parents`: an export into a mistyped
     folder is an error. A writer of many files in one folder passes sweep=False and
-    calls `remove_stale_parts(folder)` once (a sweep reads the whole folder)."""
+    calls `remove_stale_parts(folder)` once (a sweep reads the whole folder). `fill`,
+    called with the descriptor that created the part file, writes it before the
+    block starts (a writer of many small files opens each once, not twice)."""
     path = check_target(Path(path), force=force, protect=protect)
     try:
         if make_parents:
@@ -188,8 +206,17 @@ def temporary(
         raise _fail(path, exc) from None
     try:
         os.fchmod(fd, FILE_MODE)
-    finally:
+        if fill is not None:
+            fill(fd)
+    except OSError as exc:
         os.close(fd)
+        _unlink(tmp)
+        raise _fail(path, exc) from None
+    except BaseException:
+        os.close(fd)
+        _unlink(tmp)
+        raise
+    os.close(fd)
     try:
         yield tmp
         # Checked again at the end: someone may have created it meanwhile.
@@ -201,6 +228,13 @@ def temporary(
     except BaseException:
         _unlink(tmp)
         raise
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """All of `data` to the descriptor `fd`."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 @contextmanager

@@ -178,6 +178,16 @@ class LettersQueries(BaseStore):
     def letter_at_path(self, path: str) -> sqlite3.Row | None:
         return self.one("SELECT id FROM letters WHERE path = ? LIMIT 1", (path,))
 
+    def logged_paths(self, paths: list[str]) -> set[str]:
+        """Those of `paths` that a logged letter has (a lot's names, checked at once)."""
+        return {
+            row["path"]
+            for row in self.all(
+                "SELECT DISTINCT path FROM letters WHERE path IN (SELECT value FROM json_each(?))",
+                (json.dumps(paths),),
+            )
+        }
+
     def letter(self, letter_id: int) -> sqlite3.Row | None:
         """One logged letter with its references and its notification, if any."""
         return self.one(
@@ -269,6 +279,14 @@ class LettersQueries(BaseStore):
     # -- pending letters (asked for in a step, rendered after its commit) ----------------
     def pending_letter(self, pending_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM pending_letters WHERE id = ?", (pending_id,))
+
+    def pending_letters_by_id(self, pending_ids: list[int]) -> dict[int, sqlite3.Row]:
+        """These pending letters (done or not) by id; an id without a row is absent."""
+        rows = self.all(
+            "SELECT * FROM pending_letters WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(pending_ids),),
+        )
+        return {row["id"]: row for row in rows}
 
     def pending_letters(self) -> list[sqlite3.Row]:
         """The letters asked for and not rendered yet, oldest first."""
