@@ -57,6 +57,8 @@ LISTS = {
     "mail": (("mail", "queue"), "id", "id"),
     "letters": (("letters", "log"), "id", "id"),
     "directory": (("directory", "search", "--as-of", "2026-11-25"), "name", "name"),
+    "instructors": (("instructor", "list"), "id", "id"),
+    "sessions": (("commission", "list"), "id", "id"),
 }
 
 
@@ -143,3 +145,29 @@ def test_an_empty_stream_is_an_empty_list(cli):
     assert cli.ok("certificate", "list", "--all").stdout == (
         "number\tholder\tscheme\tstatus\tgranted\tvalid until\tmentions\n"
     )
+
+
+def test_instructor_and_commission_lists_page_with_their_filters_and_keys(office):
+    cli = office
+    people = cli.json("instructor", "list", "--limit", "1")
+    assert list(people[0]) == [
+        "id", "name", "role", "specialties", "employer", "employer_id", "capacity", "email",
+        "conflict_employers", "conflict_candidates", "active", "load", "assigned_total",
+    ]  # fmt: skip
+    experts = cli.json("instructor", "list", "--role", "expert", "--all")
+    assert experts and {p["role"] for p in experts} == {"expert"}
+    assert experts == cli.json("instructor", "list", "--role", "expert", "--limit", "100")
+    assert (
+        f"1-1 of {len(experts)}"
+        in cli.ok("instructor", "list", "--role", "expert", "--limit", "1").stdout
+    )
+    cli.fails("instructor", "list", "--role", "bad", "--all")
+    sessions = cli.json("commission", "list", "--limit", "1")
+    assert list(sessions[0]) == [
+        "id", "date", "kind", "capacity", "status", "on_agenda", "decided",
+    ]  # fmt: skip
+    year = sessions[0]["date"][:4]
+    of_year = cli.json("commission", "list", "--year", year, "--all")
+    assert of_year and {s["date"][:4] for s in of_year} == {year}
+    second = cli.json("commission", "list", "--year", year, "--limit", "1", "--page", "2")
+    assert second == of_year[1:2]

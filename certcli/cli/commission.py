@@ -117,32 +117,32 @@ def commission_plan(
 def commission_list(
     year: Annotated[int | None, typer.Option("--year", help="Only this year.")] = None,
     kind: Annotated[str | None, typer.Option("--kind", help="award, appeal or cpne.")] = None,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
     json_out: JsonOpt = False,
 ):
-    """List sessions in date order, with how many dossiers are on each agenda.
+    """List sessions in date order, with how many dossiers are on each agenda. A
+    page at a time (--limit, --page); --all streams every one.
 
     Example: certcli commission list --year 2026 --kind award
     """
     from certcli.domain import sessions
 
-    found = sessions.listing(common.store(), year=year, kind=kind)
-    if json_out:
-        common.emit_json([s.to_dict() for s in found])
-        return
-    common.table(
+    store = common.store()
+    common.emit_listing(
         ["id", "date", "kind", "capacity", "on agenda", "decided", "status"],
-        [
-            [
-                s.id,
-                s.date,
-                s.kind,
-                s.capacity or "-",
-                s.on_agenda,
-                s.decided,
-                s.status,
-            ]
-            for s in found
-        ],
+        lambda s: [s.id, s.date, s.kind, s.capacity or "-", s.on_agenda, s.decided, s.status],
+        read_page=lambda **page_of: (
+            sessions.listing(store, year=year, kind=kind, **page_of),
+            sessions.count(store, year=year, kind=kind),
+        ),
+        read_all=lambda: sessions.stream(store, year=year, kind=kind),
+        as_json=lambda s: s.to_dict(),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )
 
 

@@ -156,34 +156,41 @@ def instructor_edit(
 @app.command("list")
 def instructor_list(
     role: Annotated[str | None, typer.Option("--role", help="instructor or expert.")] = None,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
     json_out: JsonOpt = False,
 ):
     """List instructors and experts with their current load: the dossiers under
     instruction (instruction, waiting for complements, adjourned), not those whose
-    report is in.
+    report is in. A page at a time (--limit, --page); --all streams every one.
 
     Example: certcli instructor list --role instructor
     """
     from certcli.domain import instructors
 
-    people = instructors.listing(common.store(), role)
-    if json_out:
-        common.emit_json([p.to_dict() for p in people])
-        return
-    common.table(
+    store = common.store()
+    common.emit_listing(
         ["id", "name", "role", "specialties", "employer", "load", "active"],
-        [
-            [
-                p.id,
-                p.name,
-                p.role,
-                ", ".join(p.specialties),
-                p.employer,
-                f"{p.load}/{p.capacity}",
-                "yes" if p.active else "no",
-            ]
-            for p in people
+        lambda p: [
+            p.id,
+            p.name,
+            p.role,
+            ", ".join(p.specialties),
+            p.employer,
+            f"{p.load}/{p.capacity}",
+            "yes" if p.active else "no",
         ],
+        read_page=lambda **page_of: (
+            instructors.listing(store, role, **page_of),
+            instructors.count(store, role),
+        ),
+        read_all=lambda: instructors.stream(store, role),
+        as_json=lambda p: p.to_dict(),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )
 
 

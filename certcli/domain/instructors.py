@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from certcli.domain import candidates as register
@@ -190,15 +190,37 @@ def get(store: Store, instructor_id: int) -> Instructor:
     )
 
 
-def listing(store: Store, role: str | None = None) -> list[Instructor]:
+def _listing_sql(store: Store, role: str | None) -> tuple[str, list]:
     if role is not None:
         role = validators.choice(role, ROLES, "role")
+    return store.instructors_sql(role=role)
+
+
+def _built(store: Store, rows: Iterable) -> Iterator[Instructor]:
     loads = {r: store.instructor_loads(r) for r in ROLES}
     totals = store.instructor_assignments_ever()
-    return [
-        _from_row(row, loads[row["role"]].get(row["id"], 0), totals.get(row["id"], 0))
-        for row in store.instructors(role=role)
-    ]
+    for row in rows:
+        yield _from_row(row, loads[row["role"]].get(row["id"], 0), totals.get(row["id"], 0))
+
+
+def listing(
+    store: Store, role: str | None = None, *, limit: int | None = None, offset: int = 0
+) -> list[Instructor]:
+    """Instructors and experts (one role's with `role`) by id, with their load; a
+    page with `limit`."""
+    sql, params = _listing_sql(store, role)
+    rows = store.all(sql, params) if limit is None else store.page(sql, params, limit, offset)
+    return list(_built(store, rows))
+
+
+def count(store: Store, role: str | None = None) -> int:
+    return store.count_of(*_listing_sql(store, role))
+
+
+def stream(store: Store, role: str | None = None) -> Iterator[Instructor]:
+    """Every one of `listing`, as it is read (`instructor list --all`)."""
+    sql, params = _listing_sql(store, role)
+    return _built(store, store.stream(sql, params))
 
 
 def dossiers_of(store: Store, instructor_id: int) -> tuple[list[dict], list[dict]]:

@@ -5,6 +5,7 @@ it does to the agenda."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from certcli.errors import NotFound, StateError, ValidationError
@@ -100,10 +101,33 @@ def add(
     return Session.from_row(store.session(session_id))
 
 
-def listing(store: Store, *, year: int | None = None, kind: str | None = None) -> list[Session]:
+def _listing_sql(store: Store, year: int | None, kind: str | None) -> tuple[str, list]:
     if kind is not None:
         _check_kind(kind)
-    return [Session.from_row(r) for r in store.sessions(year=year, kind=kind)]
+    return store.sessions_sql(year=year, kind=kind)
+
+
+def listing(
+    store: Store,
+    *,
+    year: int | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Session]:
+    """Sessions in date order with the size of their agenda; a page with `limit`."""
+    sql, params = _listing_sql(store, year, kind)
+    rows = store.all(sql, params) if limit is None else store.page(sql, params, limit, offset)
+    return [Session.from_row(r) for r in rows]
+
+
+def count(store: Store, *, year: int | None = None, kind: str | None = None) -> int:
+    return store.count_of(*_listing_sql(store, year, kind))
+
+
+def stream(store: Store, *, year: int | None = None, kind: str | None = None) -> Iterator[Session]:
+    """Every session of `listing`, as it is read (`commission list --all`)."""
+    return (Session.from_row(r) for r in store.stream(*_listing_sql(store, year, kind)))
 
 
 # -- planning -------------------------------------------------------------------------

@@ -48,7 +48,8 @@ QUERIES: tuple[tuple[str, str, str], ...] = (
         "InstructionQueries",
         "cancel_interviews expert_opinions future_interviews instructor "
         "instructor_assignments_ever instructor_dossiers instructor_loads instructors "
-        "interview interviews open_requests overdue_dossiers overdue_interviews requests "
+        "instructors_sql interview interviews open_requests overdue_dossiers overdue_interviews "
+        "requests "
         "satisfy_requests scheduled_interviews_of",
     ),
     (
@@ -57,7 +58,7 @@ QUERIES: tuple[tuple[str, str, str], ...] = (
         "agenda_item agenda_items agenda_taken appeals appeals_sql certificate_granted_by "
         "clear_agenda dossier_agenda dossiers_appealed dossiers_awaiting_award "
         "dossiers_transmitted leave_agendas next_agenda_position pending_appeal session "
-        "session_decided sessions undecided_agenda undecided_agenda_sessions "
+        "session_decided sessions sessions_sql undecided_agenda undecided_agenda_sessions "
         "unplace_pending_appeal",
     ),
     (

@@ -13,14 +13,20 @@ class CommissionsQueries(BaseStore):
         return self.one("SELECT * FROM sessions WHERE id = ?", (session_id,))
 
     def sessions(self, *, year: int | None = None, kind: str | None = None) -> list[sqlite3.Row]:
-        where, params = [], []
+        return self.all(*self.sessions_sql(year=year, kind=kind))
+
+    def sessions_sql(self, *, year: int | None = None, kind: str | None = None) -> tuple[str, list]:
+        """The sessions in date order, with the size of their agenda: the SELECT and
+        its parameters, shared by a page, its count and --all."""
+        where: list[str] = []
+        params: list = []
         if year is not None:
             where.append("s.date LIKE ?")
             params.append(f"{year:04d}-%")
         if kind is not None:
             where.append("s.kind = ?")
             params.append(kind)
-        return self.all(
+        return (
             "SELECT s.*, "
             "(SELECT count(*) FROM agenda_items a WHERE a.session_id = s.id "
             " AND a.status = 'placed') AS on_agenda, "

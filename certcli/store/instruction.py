@@ -18,10 +18,15 @@ class InstructionQueries(BaseStore):
     def instructor(self, instructor_id: int) -> sqlite3.Row | None:
         return self.one("SELECT * FROM instructors WHERE id = ?", (instructor_id,))
 
-    def instructors(self, *, role: str | None = None) -> list[sqlite3.Row]:
+    def instructors_sql(self, *, role: str | None = None) -> tuple[str, list]:
+        """The instructors and experts (or one role's), by id: the SELECT and its
+        parameters, shared by a page, its count and --all."""
         if role is None:
-            return self.all("SELECT * FROM instructors ORDER BY id")
-        return self.all("SELECT * FROM instructors WHERE role = ? ORDER BY id", (role,))
+            return "SELECT * FROM instructors ORDER BY id", []
+        return "SELECT * FROM instructors WHERE role = ? ORDER BY id", [role]
+
+    def instructors(self, *, role: str | None = None) -> list[sqlite3.Row]:
+        return self.all(*self.instructors_sql(role=role))
 
     def instructor_loads(self, role: str = "instructor") -> dict[int, int]:
         """Dossiers under instruction per instructor, or per expert for role 'expert'
