@@ -64,7 +64,61 @@ LISTS = {
 
 @pytest.mark.parametrize(("command", "header", "key"), LISTS.values(), ids=list(LISTS))
 def test_pages_and_all_give_the_same_items(office, command, header, key):
-    cli = office
+    _pages_like_every_list(office, command, header, key)
+
+
+@pytest.fixture
+def registers(office, store):
+    """The office with companies and letters asked for but never rendered."""
+    for n in (3, 1, 7, 5, 2, 6, 4):
+        siret = f"73282932000{n}0{(8, 7, 6, 5, 4, 3, 2)[n - 1]}"
+        office.ok(
+            "company", "add", "--name", f"entreprise {n}", "--siret", siret,
+            "--date", "2026-11-25",
+        )  # fmt: skip
+    with store.transaction():
+        for n in range(7):
+            store.insert(
+                "pending_letters",
+                {
+                    "template": "notification", "record": "dossier", "ref": f"D-{n}",
+                    "date": "2026-11-25", "format": "pdf", "out_dir": f"out{n}",
+                    "asked_at": "2026-11-25T10:00:00", "asked_by": "test",
+                },
+            )  # fmt: skip
+    return office
+
+
+SMALL_LISTS = {
+    "companies": (("company", "list"), "id", "id"),
+    "pending": (("letters", "pending"), "id", "id"),
+}
+
+
+@pytest.mark.parametrize(("command", "header", "key"), SMALL_LISTS.values(), ids=list(SMALL_LISTS))
+def test_small_lists_page_too(registers, command, header, key):
+    _pages_like_every_list(registers, command, header, key)
+
+
+def test_company_list_and_letters_pending_keep_their_order_keys_and_hint(registers):
+    cli = registers
+    companies = cli.json("company", "list", "--limit", "2", "--page", "2")
+    assert [c["name"] for c in companies] == ["entreprise 3", "entreprise 4"]
+    assert list(companies[0]) == [
+        "id", "name", "siret", "address", "postcode", "city", "billing_email", "created_on",
+        "employees", "instructors", "employee_count", "siren",
+    ]  # fmt: skip
+    pending = cli.json("letters", "pending", "--limit", "2", "--page", "4")
+    assert [p["ref"] for p in pending] == ["D-6"]
+    assert list(pending[0]) == [
+        "id", "template", "record", "ref", "candidate_id", "date", "format", "out",
+        "templates", "reminder", "asked_at", "asked_by",
+    ]  # fmt: skip
+    shown = cli.ok("letters", "pending", "--limit", "2").stdout
+    assert "1-2 of 7; next: --page 2; render them with" in " ".join(shown.split())
+
+
+def _pages_like_every_list(cli, command, header, key):
     every = cli.json(*command, "--limit", "10000")
     assert len(every) > 5
     streamed = json.loads(cli.ok(*command, "--all", "--json").stdout)

@@ -850,11 +850,13 @@ def emit_listing(
     page: int,
     every: bool,
     json_out: bool,
+    hint: str = "",
 ) -> None:
     """A list command's output, as `certificate list` prints it: a page (`read_page`
     with limit and offset, its items and their total) as a table captioned
-    "1-50 of N; next: --page 2" or a JSON list; with `every` (--all), `read_all`'s
-    items streamed as tab-separated lines or one JSON list written item by item."""
+    "1-50 of N; next: --page 2" (then `hint`, when the page shows any) or a JSON
+    list; with `every` (--all), `read_all`'s items streamed as tab-separated lines or
+    one JSON list written item by item."""
     if every:
         found = read_all()
         if json_out:
@@ -866,9 +868,8 @@ def emit_listing(
     if json_out:
         emit_json([as_json(item) for item in shown])
         return
-    table(
-        columns, [cells(item) for item in shown], caption=page_info(len(shown), total, page, limit)
-    )
+    caption = page_info(len(shown), total, page, limit) + (f"; {hint}" if hint and shown else "")
+    table(columns, [cells(item) for item in shown], caption=caption)
 
 
 def page_info(shown: int, total: int, page: int, limit: int) -> str:

@@ -147,16 +147,28 @@ def company_show(company_id: CompanyId, json_out: JsonOpt = False):
 
 
 @app.command("list")
-def company_list(json_out: JsonOpt = False):
-    """List the companies. Example: certcli company list --json"""
+def company_list(
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
+    json_out: JsonOpt = False,
+):
+    """List the companies by name, a page at a time (--limit, --page); --all streams
+    every one. Example: certcli company list --json"""
     from certcli.domain import companies
 
-    found = companies.listing(common.store())
-    if json_out:
-        common.emit_json([c.to_dict() for c in found])
-        return
-    common.table(
+    store = common.store()
+    common.emit_listing(
         ["id", "name", "SIRET", "city", "employees"],
-        [[c.id, c.name, c.siret, c.city, c.employee_count] for c in found],
-        caption=f"{len(found)} company(ies)",
+        lambda c: [c.id, c.name, c.siret, c.city, c.employee_count],
+        read_page=lambda **page_of: (
+            companies.listing(store, **page_of),
+            companies.count(store),
+        ),
+        read_all=lambda: companies.stream(store),
+        as_json=lambda c: c.to_dict(),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )

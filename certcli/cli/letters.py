@@ -169,36 +169,41 @@ def letters_render(
 
 
 @app.command("pending")
-def letters_pending(json_out: JsonOpt = False):
+def letters_pending(
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
+    json_out: JsonOpt = False,
+):
     """The letters asked for and not rendered yet: a step recorded (a decision, a
     reminder) whose run stopped before its letter was written. `letters render
-    --pending` renders them, as does the next command that renders letters.
+    --pending` renders them, as does the next command that renders letters. A page
+    at a time (--limit, --page); --all streams every one.
 
     Example: certcli letters pending
     """
     from certcli.letters import log
 
-    rows = log.pending(common.store())
-    if json_out:
-        common.emit_json(rows)
-        return
-    common.table(
+    store = common.store()
+    common.emit_listing(
         ["id", "template", "record", "ref", "date", "format", "out", "asked by"],
-        [
-            [
-                r["id"],
-                r["template"],
-                r["record"],
-                r["ref"],
-                r["date"],
-                r["format"],
-                r["out"],
-                r["asked_by"],
-            ]
-            for r in rows
+        lambda r: [
+            r["id"],
+            r["template"],
+            r["record"],
+            r["ref"],
+            r["date"],
+            r["format"],
+            r["out"],
+            r["asked_by"],
         ],
-        caption=f"{len(rows)} pending letter(s)"
-        + ("; render them with `certcli letters render --pending`" if rows else ""),
+        read_page=lambda **page_of: (log.pending(store, **page_of), log.pending_count(store)),
+        read_all=lambda: log.pending_stream(store),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
+        hint="render them with `certcli letters render --pending`",
     )
 
 

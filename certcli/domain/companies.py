@@ -10,6 +10,7 @@ SIRET and address at issue (certcli.domain.invoices).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from certcli.errors import DuplicateError, NotFound, ValidationError
@@ -175,8 +176,20 @@ def get(store: Store, company_id: int) -> Company:
     return company
 
 
-def listing(store: Store) -> list[Company]:
-    return [Company.from_row(r) for r in store.companies()]
+def listing(store: Store, *, limit: int | None = None, offset: int = 0) -> list[Company]:
+    """The companies by name, with their employee count; a page with `limit`."""
+    sql, params = store.companies_sql()
+    rows = store.all(sql, params) if limit is None else store.page(sql, params, limit, offset)
+    return [Company.from_row(r) for r in rows]
+
+
+def count(store: Store) -> int:
+    return store.count_of(*store.companies_sql())
+
+
+def stream(store: Store) -> Iterator[Company]:
+    """Every company of `listing`, as it is read (`company list --all`)."""
+    return (Company.from_row(r) for r in store.stream(*store.companies_sql()))
 
 
 def link(store: Store, company_id: int | None) -> int | None:

@@ -388,25 +388,38 @@ def complete_pending(store: Store) -> list[PendingOutcome]:
     return outcomes
 
 
-def pending(store: Store) -> list[dict]:
-    """The letters asked for and not rendered yet (`letters pending` JSON keys)."""
-    return [
-        {
-            "id": r["id"],
-            "template": r["template"],
-            "record": r["record"],
-            "ref": r["ref"],
-            "candidate_id": r["candidate_id"],
-            "date": r["date"],
-            "format": r["format"],
-            "out": r["out_dir"],
-            "templates": r["templates_dir"],
-            "reminder": r["reminder_id"] is not None or r["invoice_reminder_id"] is not None,
-            "asked_at": r["asked_at"],
-            "asked_by": r["asked_by"],
-        }
-        for r in store.pending_letters()
-    ]
+def pending(store: Store, *, limit: int | None = None, offset: int = 0) -> list[dict]:
+    """The letters asked for and not rendered yet (`letters pending` JSON keys),
+    oldest first; a page with `limit`."""
+    sql, params = store.pending_letters_sql()
+    rows = store.all(sql, params) if limit is None else store.page(sql, params, limit, offset)
+    return [_pending_item(r) for r in rows]
+
+
+def pending_count(store: Store) -> int:
+    return store.count_of(*store.pending_letters_sql())
+
+
+def pending_stream(store: Store) -> Iterator[dict]:
+    """Every letter of `pending`, as it is read (`letters pending --all`)."""
+    return (_pending_item(r) for r in store.stream(*store.pending_letters_sql()))
+
+
+def _pending_item(r) -> dict:
+    return {
+        "id": r["id"],
+        "template": r["template"],
+        "record": r["record"],
+        "ref": r["ref"],
+        "candidate_id": r["candidate_id"],
+        "date": r["date"],
+        "format": r["format"],
+        "out": r["out_dir"],
+        "templates": r["templates_dir"],
+        "reminder": r["reminder_id"] is not None or r["invoice_reminder_id"] is not None,
+        "asked_at": r["asked_at"],
+        "asked_by": r["asked_by"],
+    }
 
 
 def _lines_sql(store: Store, candidate_id: int | None, dossier: str | None) -> tuple[str, list]:

@@ -32,8 +32,8 @@ QUERIES: tuple[tuple[str, str, str], ...] = (
     (
         "companies",
         "CompaniesQueries",
-        "companies company company_by_siret company_employee_certificates company_employees "
-        "company_instructors",
+        "companies companies_sql company company_by_siret company_employee_certificates "
+        "company_employees company_instructors",
     ),
     (
         "dossiers",
@@ -112,7 +112,8 @@ QUERIES: tuple[tuple[str, str, str], ...] = (
         "first_refusal invoice_by_number invoice_links invoice_paid iter_renewal_window "
         "latest_appeal latest_interview latest_period latest_request letter letter_at_path "
         "letter_row letters_log letters_log_sql logged_paths pending_letter pending_letters "
-        "pending_letters_by_id period_on reminder_for_period renewal_window renewal_window_sql",
+        "pending_letters_by_id pending_letters_sql period_on reminder_for_period renewal_window "
+        "renewal_window_sql",
     ),
     (
         "outbox",

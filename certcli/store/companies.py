@@ -15,9 +15,15 @@ class CompaniesQueries(BaseStore):
         return self.one("SELECT * FROM companies WHERE siret = ?", (siret,))
 
     def companies(self) -> list[sqlite3.Row]:
-        return self.all(
+        return self.all(*self.companies_sql())
+
+    def companies_sql(self) -> tuple[str, list]:
+        """The companies by name with how many candidates they employ: the SELECT and
+        its parameters, shared by `company list`'s page, its count and --all."""
+        return (
             "SELECT c.*, (SELECT count(*) FROM candidates p WHERE p.employer_id = c.id) "
-            "AS employees FROM companies c ORDER BY lower(c.name), c.id"
+            "AS employees FROM companies c ORDER BY lower(c.name), c.id",
+            [],
         )
 
     def company_employees(self, company_id: int) -> list[sqlite3.Row]:

@@ -290,7 +290,12 @@ class LettersQueries(BaseStore):
 
     def pending_letters(self) -> list[sqlite3.Row]:
         """The letters asked for and not rendered yet, oldest first."""
-        return self.all("SELECT * FROM pending_letters WHERE letter_id IS NULL ORDER BY id")
+        return self.all(*self.pending_letters_sql())
+
+    def pending_letters_sql(self) -> tuple[str, list]:
+        """`pending_letters`' SELECT and its parameters, shared by `letters pending`'s
+        page, its count and --all."""
+        return "SELECT * FROM pending_letters WHERE letter_id IS NULL ORDER BY id", []
 
     # -- renewal reminders -------------------------------------------------------------------
     def renewal_window(
