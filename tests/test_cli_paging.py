@@ -86,12 +86,26 @@ def registers(office, store):
                     "asked_at": "2026-11-25T10:00:00", "asked_by": "test",
                 },
             )  # fmt: skip
+    for n in (3, 1, 7, 5, 2, 6, 4):
+        office.ok("evaluator", "add", "--name", f"Évaluateur {n}", "--date", "2026-11-25")
+    numbers = [c["number"] for c in office.json("certificate", "list", "--limit", "7")]
+    for number in numbers:
+        office.ok(
+            "complaint", "add", "--certificate", number, "--from", "client", "--text", "retard",
+            "--date", "2026-11-20",
+        )  # fmt: skip
+    for complaint in (2, 5):
+        office.ok(
+            "complaint", "close", str(complaint), "--outcome", "classée", "--date", "2026-11-25"
+        )
     return office
 
 
 SMALL_LISTS = {
     "companies": (("company", "list"), "id", "id"),
     "pending": (("letters", "pending"), "id", "id"),
+    "complaints": (("complaint", "list"), "id", "id"),
+    "evaluators": (("evaluator", "list"), "id", "id"),
 }
 
 
@@ -225,3 +239,23 @@ def test_instructor_and_commission_lists_page_with_their_filters_and_keys(office
     assert of_year and {s["date"][:4] for s in of_year} == {year}
     second = cli.json("commission", "list", "--year", year, "--limit", "1", "--page", "2")
     assert second == of_year[1:2]
+
+
+def test_complaint_and_evaluator_lists_page_with_their_filter_and_keys(registers):
+    cli = registers
+    shown = cli.json("complaint", "list", "--open", "--limit", "2", "--page", "2")
+    assert [c["id"] for c in shown] == [4, 6]
+    assert [c["id"] for c in cli.json("complaint", "list", "--open", "--all")] == [1, 3, 4, 6, 7]
+    assert (
+        "3-4 of 5; next: --page 3"
+        in cli.ok("complaint", "list", "--open", "--limit", "2", "--page", "2").stdout
+    )
+    assert list(shown[0]) == [
+        "id", "certificate", "scheme", "received_on", "from", "text", "status", "closed_on",
+        "outcome", "linked_to", "recorded_by", "closed_by",
+    ]  # fmt: skip
+    evaluators = cli.json("evaluator", "list", "--limit", "2", "--page", "2")
+    every = cli.json("evaluator", "list", "--all")
+    assert evaluators == every[2:4] and list(evaluators[0]) == list(every[0])
+    ours = [e["name"] for e in every if e["name"].startswith("Évaluateur")]
+    assert ours == [f"Évaluateur {n}" for n in range(1, 8)]

@@ -74,25 +74,38 @@ def complaint_list(
     open_only: Annotated[
         bool, typer.Option("--open", help="Only complaints not closed yet.")
     ] = False,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
     json_out: JsonOpt = False,
 ):
-    """The register of complaints, oldest first (--open: those not closed).
+    """The register of complaints, oldest first (--open: those not closed). A page at
+    a time (--limit, --page); --all streams every one.
 
     Example: certcli complaint list --open
     """
     from certcli.domain import complaints
 
-    found = complaints.listing(common.store(), open_only=open_only)
-    if json_out:
-        common.emit_json(found)
-        return
-    common.table(
+    store = common.store()
+    common.emit_listing(
         ["id", "certificate", "received", "from", "status", "outcome"],
-        [
-            [c["id"], c["certificate"], c["received_on"], c["from"], c["status"], c["outcome"]]
-            for c in found
+        lambda c: [
+            c["id"],
+            c["certificate"],
+            c["received_on"],
+            c["from"],
+            c["status"],
+            c["outcome"],
         ],
-        title="Complaints",
+        read_page=lambda **page_of: (
+            complaints.listing(store, open_only=open_only, **page_of),
+            complaints.count(store, open_only=open_only),
+        ),
+        read_all=lambda: complaints.stream(store, open_only=open_only),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )
 
 

@@ -38,19 +38,28 @@ def evaluator_add(
 
 
 @app.command("list")
-def evaluator_list(json_out: JsonOpt = False):
-    """List the evaluator organisations.
+def evaluator_list(
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
+    json_out: JsonOpt = False,
+):
+    """List the evaluator organisations by name, a page at a time (--limit, --page);
+    --all streams every one.
 
     Example: certcli evaluator list --json
     """
     from certcli.domain import evaluators
 
-    found = evaluators.listing(common.store())
-    if json_out:
-        common.emit_json([e.to_dict() for e in found])
-        return
-    common.table(
+    store = common.store()
+    common.emit_listing(
         ["id", "name", "e-mail", "address"],
-        [[e.id, e.name, e.email, e.address] for e in found],
-        caption=f"{len(found)} evaluator(s)",
+        lambda e: [e.id, e.name, e.email, e.address],
+        read_page=lambda **page_of: (evaluators.listing(store, **page_of), evaluators.count(store)),
+        read_all=lambda: evaluators.stream(store),
+        as_json=lambda e: e.to_dict(),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )

@@ -6,6 +6,7 @@ audited transaction; nothing is deleted or rewritten."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from certcli.domain import certificates
@@ -76,8 +77,23 @@ def add(store: Store, number: str, *, complainant: str, text: str, date: dt.date
         return _to_dict(_row(store, complaint_id))
 
 
-def listing(store: Store, *, open_only: bool = False) -> list[dict]:
-    return [_to_dict(r) for r in store.complaints(open_only=open_only)]
+def listing(
+    store: Store, *, open_only: bool = False, limit: int | None = None, offset: int = 0
+) -> list[dict]:
+    """The register of complaints (`open_only`: not closed), oldest first; a page
+    with `limit`."""
+    sql, params = store.complaints_sql(open_only=open_only)
+    rows = store.all(sql, params) if limit is None else store.page(sql, params, limit, offset)
+    return [_to_dict(r) for r in rows]
+
+
+def count(store: Store, *, open_only: bool = False) -> int:
+    return store.count_of(*store.complaints_sql(open_only=open_only))
+
+
+def stream(store: Store, *, open_only: bool = False) -> Iterator[dict]:
+    """Every complaint of `listing`, as it is read (`complaint list --all`)."""
+    return (_to_dict(r) for r in store.stream(*store.complaints_sql(open_only=open_only)))
 
 
 def show(store: Store, complaint_id: int) -> dict:

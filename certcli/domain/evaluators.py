@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from certcli.errors import DuplicateError, ValidationError
@@ -49,5 +50,17 @@ def add(
     return Evaluator(id=new_id, **record)
 
 
-def listing(store: Store) -> list[Evaluator]:
-    return [Evaluator.from_row(r) for r in store.evaluators()]
+def listing(store: Store, *, limit: int | None = None, offset: int = 0) -> list[Evaluator]:
+    """The evaluator organisations by name; a page with `limit`."""
+    sql, params = store.evaluators_sql()
+    rows = store.all(sql, params) if limit is None else store.page(sql, params, limit, offset)
+    return [Evaluator.from_row(r) for r in rows]
+
+
+def count(store: Store) -> int:
+    return store.count_of(*store.evaluators_sql())
+
+
+def stream(store: Store) -> Iterator[Evaluator]:
+    """Every organisation of `listing`, as it is read (`evaluator list --all`)."""
+    return (Evaluator.from_row(r) for r in store.stream(*store.evaluators_sql()))

@@ -82,7 +82,7 @@ QUERIES: tuple[tuple[str, str, str], ...] = (
     (
         "complaints",
         "ComplaintsQueries",
-        "complaint complaints",
+        "complaint complaints complaints_sql",
     ),
     (
         "invoices",
@@ -131,7 +131,7 @@ QUERIES: tuple[tuple[str, str, str], ...] = (
         "cqpt",
         "CqptQueries",
         "cqpt_dossiers cqpt_last_event cqpt_phase cqpt_phases evaluator evaluator_by_name "
-        "evaluators",
+        "evaluators evaluators_sql",
     ),
     (
         "stats",

@@ -19,5 +19,10 @@ class ComplaintsQueries(BaseStore):
         return self.one(f"{_SELECT} WHERE c.id = ?", (complaint_id,))
 
     def complaints(self, *, open_only: bool = False) -> list[sqlite3.Row]:
+        return self.all(*self.complaints_sql(open_only=open_only))
+
+    def complaints_sql(self, *, open_only: bool = False) -> tuple[str, list]:
+        """The register of complaints (or those not closed), oldest first: the SELECT
+        and its parameters, shared by `complaint list`'s page, its count and --all."""
         where = " WHERE c.closed_on IS NULL" if open_only else ""
-        return self.all(f"{_SELECT}{where} ORDER BY c.id")
+        return f"{_SELECT}{where} ORDER BY c.id", []

@@ -19,7 +19,12 @@ class CqptQueries(BaseStore):
         return self.one("SELECT * FROM evaluators WHERE id = ?", (evaluator_id,))
 
     def evaluators(self) -> list[sqlite3.Row]:
-        return self.all("SELECT * FROM evaluators ORDER BY name COLLATE NOCASE, id")
+        return self.all(*self.evaluators_sql())
+
+    def evaluators_sql(self) -> tuple[str, list]:
+        """The evaluator organisations by name: the SELECT and its parameters, shared by
+        `evaluator list`'s page, its count and --all."""
+        return "SELECT * FROM evaluators ORDER BY name COLLATE NOCASE, id", []
 
     def evaluator_by_name(self, name: str) -> sqlite3.Row | None:
         return self.one("SELECT * FROM evaluators WHERE lower(name) = lower(?)", (name,))
