@@ -259,3 +259,20 @@ def test_complaint_and_evaluator_lists_page_with_their_filter_and_keys(registers
     assert evaluators == every[2:4] and list(evaluators[0]) == list(every[0])
     ours = [e["name"] for e in every if e["name"].startswith("Évaluateur")]
     assert ours == [f"Évaluateur {n}" for n in range(1, 8)]
+
+
+def test_experience_list_pages_a_candidates_periods(office):
+    cli = office
+    before = cli.json("experience", "list", "--candidate", "2", "--all")
+    for year in (2015, 2012, 2018, 2010, 2016, 2011, 2014):
+        cli.ok(
+            "experience", "add", "--candidate", "2", "--employer", f"Employeur {year}",
+            "--start", f"{year}-01-01", "--end", f"{year}-12-31", "--hours", "1500",
+            "--force",
+        )  # fmt: skip
+    _pages_like_every_list(cli, ("experience", "list", "--candidate", "2"), "id", "id")
+    every = cli.json("experience", "list", "--candidate", "2", "--all")
+    assert len(every) == len(before) + 7
+    assert [p["start"] for p in every] == sorted(p["start"] for p in every)
+    assert list(every[0]) == list(cli.json("experience", "list", "--candidate", "2")[0])
+    cli.fails("experience", "list", "--candidate", "999999", "--all")

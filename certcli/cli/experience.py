@@ -166,33 +166,42 @@ def experience_remove(
 
 
 @app.command("list")
-def experience_list(candidate: Candidate, json_out: JsonOpt = False):
-    """List a candidate's work periods, oldest first. An ongoing contract shows
-    "ongoing (hours to DATE)" as its end (JSON: "end": null, "ongoing": true,
-    "hours_until": DATE).
+def experience_list(
+    candidate: Candidate,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    every: common.AllOpt = False,
+    json_out: JsonOpt = False,
+):
+    """List a candidate's work periods, oldest first, a page at a time (--limit,
+    --page); --all streams every one. An ongoing contract shows "ongoing (hours to
+    DATE)" as its end (JSON: "end": null, "ongoing": true, "hours_until": DATE).
 
     Example: certcli experience list --candidate 12
     """
     from certcli.domain import experiences
 
-    periods = experiences.listing(common.store(), candidate)
-    if json_out:
-        common.emit_json([p.to_dict() for p in periods])
-        return
-    common.table(
+    store = common.store()
+    common.emit_listing(
         ["id", "employer", "start", "end", "hours", "contract", "in branch", "related"],
-        [
-            [
-                p.id,
-                p.employer,
-                p.start,
-                f"ongoing (hours to {p.end})" if p.ongoing else p.end,
-                p.hours,
-                p.contract,
-                "yes" if p.in_branch else "no",
-                "yes" if p.related else "no",
-            ]
-            for p in periods
+        lambda p: [
+            p.id,
+            p.employer,
+            p.start,
+            f"ongoing (hours to {p.end})" if p.ongoing else p.end,
+            p.hours,
+            p.contract,
+            "yes" if p.in_branch else "no",
+            "yes" if p.related else "no",
         ],
-        caption=f"{len(periods)} period(s)",
+        read_page=lambda **page_of: (
+            experiences.listing(store, candidate, **page_of),
+            experiences.count(store, candidate),
+        ),
+        read_all=lambda: experiences.stream(store, candidate),
+        as_json=lambda p: p.to_dict(),
+        limit=limit,
+        page=page,
+        every=every,
+        json_out=json_out,
     )

@@ -4,6 +4,7 @@ the branch, OPQTECC years in the specialty)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -277,6 +278,21 @@ def remove(store: Store, experience_id: int, *, reason: str, date: dt.date) -> R
     return Removed(period, date.isoformat(), reason)
 
 
-def listing(store: Store, candidate_id: int) -> list[Experience]:
+def listing(
+    store: Store, candidate_id: int, *, limit: int | None = None, offset: int = 0
+) -> list[Experience]:
+    """A candidate's work periods, oldest first; a page with `limit`."""
     candidates.require(store, candidate_id)
-    return [Experience.from_row(r) for r in store.experiences(candidate_id)]
+    sql, params = store.experiences_sql(candidate_id)
+    rows = store.all(sql, params) if limit is None else store.page(sql, params, limit, offset)
+    return [Experience.from_row(r) for r in rows]
+
+
+def count(store: Store, candidate_id: int) -> int:
+    return store.count_of(*store.experiences_sql(candidate_id))
+
+
+def stream(store: Store, candidate_id: int) -> Iterator[Experience]:
+    """Every period of `listing`, as it is read (`experience list --all`)."""
+    candidates.require(store, candidate_id)
+    return (Experience.from_row(r) for r in store.stream(*store.experiences_sql(candidate_id)))

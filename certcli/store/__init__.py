@@ -26,7 +26,7 @@ QUERIES: tuple[tuple[str, str, str], ...] = (
         "HOLDINGS _candidates_sql _search_clause bulk_insert_candidates bulk_load candidate "
         "candidate_holdings candidates candidates_by_birth_date candidates_by_shared_email "
         "candidates_sharing candidates_sharing_any count_candidates experience experiences "
-        "insert_candidates instructor_conflicts iter_candidates max_candidate_id "
+        "experiences_sql insert_candidates instructor_conflicts iter_candidates max_candidate_id "
         "merged_into move_candidate_rows",
     ),
     (

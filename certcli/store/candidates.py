@@ -198,8 +198,13 @@ class CandidateQueries(BaseStore):
         return self.one("SELECT * FROM experiences WHERE id = ?", (experience_id,))
 
     def experiences(self, candidate_id: int) -> list[sqlite3.Row]:
-        return self.all(
+        return self.all(*self.experiences_sql(candidate_id))
+
+    def experiences_sql(self, candidate_id: int) -> tuple[str, list]:
+        """A candidate's work periods not removed, oldest first: the SELECT and its
+        parameters, shared by `experience list`'s page, its count and --all."""
+        return (
             "SELECT * FROM experiences WHERE candidate_id = ? AND removed_on IS NULL "
             "ORDER BY start, id",
-            (candidate_id,),
+            [candidate_id],
         )
