@@ -70,3 +70,41 @@ def test_a_listing_s_rows():
     ]
     assert common.json_text(rows) == _reference(rows)
     assert common.json_text([]) == "[]" and common.json_text({}) == "{}"
+
+
+def _printed(emit, *args) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        emit(*args)
+    return out.getvalue()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.text(max_size=6), st.one_of(_DATA, st.lists(_DATA, max_size=4)), max_size=5),
+    st.data(),
+)
+def test_a_record_streamed_prints_as_emit_json(record, data):
+    """emit_json_record (dues call --json) and emit_json_stream (--all) print the text
+    emit_json prints of the whole record or list, escapes included, the lists given as
+    iterators."""
+    streamed = {
+        key: iter(value) if type(value) is list and data.draw(st.booleans()) else value
+        for key, value in record.items()
+    }
+    assert _printed(common.emit_json_record, streamed) == _printed(common.emit_json, record)
+    for value in record.values():
+        if type(value) is list:
+            assert _printed(common.emit_json_stream, iter(value)) == _printed(
+                common.emit_json, value
+            )
+
+
+def test_dues_call_s_record_streamed():
+    record = {"year": 2027, "invoiced": [{"n": "F\u202e", "amount": Decimal("1.00")}], "z": []}
+    streamed = {**record, "invoiced": iter(record["invoiced"]), "z": iter([])}
+    assert _printed(common.emit_json_record, streamed) == _printed(common.emit_json, record)
+    assert _printed(common.emit_json_record, {}) == "{}\n"

@@ -320,15 +320,36 @@ def _encoder(level: int):
     )
 
 
-def emit_json_stream(items) -> None:
+def emit_json_stream(items, level: int = 0, end: str = "\n") -> None:
     """A JSON list written item by item as they come, the same text `emit_json` makes
-    of the whole list, without holding it in memory."""
+    of the whole list, without holding it in memory; `level` deep in a record
+    (`emit_json_record`), followed by `end`."""
+    pad = "\n" + "  " * (level + 1)
+    write = sys.stdout.write
     first = True
     for item in items:
-        text = re.sub(_JSON_RAW, _escape, json_text(item, 1))
-        sys.stdout.write(("[\n" if first else ",\n") + "  " + text)
+        text = re.sub(_JSON_RAW, _escape, json_text(item, level + 1))
+        write(("[" if first else ",") + pad + text)
         first = False
-    sys.stdout.write("[]\n" if first else "\n]\n")
+    write("[]" + end if first else pad[:-2] + "]" + end)
+
+
+def emit_json_record(record: dict) -> None:
+    """A JSON record whose values that are iterators (not lists) are written as JSON
+    lists item by item (`emit_json_stream`): the same text `emit_json` makes of the
+    record with those lists in it, without holding them in memory."""
+    if not record:
+        sys.stdout.write("{}\n")
+        return
+    write = sys.stdout.write
+    for n, (key, value) in enumerate(record.items()):
+        key_text = re.sub(_JSON_RAW, _escape, _encode_text(key))
+        write(("{" if n == 0 else ",") + "\n  " + key_text + ": ")
+        if hasattr(value, "__next__"):
+            emit_json_stream(value, 1, end="")
+        else:
+            write(re.sub(_JSON_RAW, _escape, json_text(value, 1)))
+    write("\n}\n")
 
 
 def emit_lines(columns: list[str], rows) -> None:

@@ -64,10 +64,13 @@ class DuesCall:
     def count(self) -> int:
         return len(self.invoiced)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, *, stream: bool = False) -> dict:
+        """As JSON; with `stream`, "invoiced" is an iterator of the invoices' records
+        (made one at a time as they are printed, not a list of them all)."""
+        records = (i.to_dict() for i in self.invoiced)
         return {
             "year": self.year,
-            "invoiced": [i.to_dict() for i in self.invoiced],
+            "invoiced": records if stream else list(records),
             "count": self.count,
             "total": self.total,
             "already_invoiced": self.already_invoiced,
