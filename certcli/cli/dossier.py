@@ -199,12 +199,13 @@ def dossier_show(ref: common.DossierRefArg, json_out: JsonOpt = False):
     """Show a dossier and its whole history, each step told in a sentence (--json gives
     each step's recorded details). Example: certcli dossier show 2026-0001"""
     from certcli.domain import dossier_view
-    from certcli.domain.audit_trail import arrange, describe
 
     data = dossier_view.show(common.store(), ref)
     if json_out:
         common.emit_json(data)
         return
+    from certcli.domain.audit_trail import arrange, describe
+
     common.fields(
         [
             ("reference", data["ref"]),

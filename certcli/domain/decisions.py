@@ -17,17 +17,7 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from certcli.domain import (
-    appeals,
-    attendance,
-    certificates,
-    cqpt,
-    dossiers,
-    dues,
-    eligibility,
-    invoices,
-    sessions,
-)
+from certcli.domain import appeals, certificates, dossiers, invoices
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.records import dataclass, field
 from certcli.rules import dates, schemes, validators, workflow
@@ -135,6 +125,8 @@ def _grant(store: Store, row, scheme, mentions: list[str], day: dt.date, issued_
     certificate was not valid on 1 January of the decision year); a renewal that
     continues the certificate, or one valid on that 1 January, is covered by that
     year's annual call. An extension that adds mentions owes nothing."""
+    from certcli.domain import dues
+
     if row["kind"] == "renewal":
         owes = dues.renewal_owes_prorata(store, row["certificate_id"], day)
         cert_id = certificates.renew(
@@ -218,6 +210,10 @@ def decide(
     Once its kind of commission has members, a session decides only with the
     quorum recorded (`attendance.require_quorum`, or `override` with the reason),
     and the members sitting who must abstain on the dossier are recorded so."""
+    # Imported here, not at the top: `dossier show` imports this module for
+    # dossier_details and needs none of these (issue 20, start-up).
+    from certcli.domain import attendance, cqpt, eligibility, sessions
+
     if decision not in DECISIONS:
         raise ValidationError(f"invalid decision {decision!r} (one of: {', '.join(DECISIONS)})")
     with store.transaction():
