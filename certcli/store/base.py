@@ -22,7 +22,7 @@ from certcli.rules import dates
 from certcli.store import journal
 from certcli.store.dialect import like_escape
 
-SCHEMA_VERSION = 31  # number of migrations in store/migrations.py; a test keeps them equal
+SCHEMA_VERSION = 32  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
 STREAM_BATCH = 1000  # rows fetched at a time by Store.stream
 

@@ -994,6 +994,17 @@ def m031_letters_log_order(db: Database) -> None:
     )
 
 
+@migrations()
+def m032_small_lists_order(db: Database) -> None:
+    """The small lists paged in their order (issue 20): `instructor list` counts each
+    instructor's assignments ever from the timeline's 'assigned' events, read through
+    an index on the event rather than the whole timeline; `company list` reads its
+    page in the order of the index on the lower-cased name, not after sorting every
+    company. Indexes only: no row changes."""
+    db.execute("CREATE INDEX dossier_events_event ON dossier_events(event)")
+    db.execute("CREATE INDEX companies_name ON companies(lower(name), id)")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
