@@ -171,6 +171,18 @@ def by_id(store: Store, certificate_id: int, *, as_of: dt.date) -> Certificate:
     return _from_row(store, _certificate_row(store, certificate_id), as_of)
 
 
+def summary(store: Store, certificate_id: int) -> dict:
+    """A certificate's number, the end of its last period and its mentions, as `by_id`
+    gives them, without building the certificate (`dossier show`, issue 20)."""
+    row = _certificate_row(store, certificate_id)
+    periods = store.certificate_periods(row["id"])
+    return {
+        "number": row["number"],
+        "valid_until": periods[-1]["end"] if periods else None,
+        "mentions": json.loads(row["mentions"] or "[]"),
+    }
+
+
 CHUNK = 1000  # rows built at a time when a listing streams
 
 

@@ -398,22 +398,8 @@ def dossier_details(store: Store, dossier) -> dict:
     if granted is None and dossier.decision == "granted":
         granted = row["certificate_id"]
     if granted is not None:
-        cert = certificates.by_id(store, granted, as_of=dates.from_iso(dossier.decided_on))
-        data["granted_certificate"] = {
-            "number": cert.number,
-            "valid_until": cert.valid_until,
-            "mentions": cert.mentions,
-        }
-    data["invoices"] = [
-        {
-            "number": i.number,
-            "label": i.label,
-            "amount": i.amount,
-            "paid": i.paid,
-            "status": i.status,
-        }
-        for i in invoices.listing(store, dossier_id=dossier.id)
-    ]
+        data["granted_certificate"] = certificates.summary(store, granted)
+    data["invoices"] = invoices.dossier_lines(store, dossier.id)
     data["appeals"] = [
         {
             "filed_on": a["filed_on"],

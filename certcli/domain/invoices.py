@@ -117,11 +117,31 @@ def balance(
     payments (refunds are negative payments, so `paid` is what was kept); a paid or
     cancelled invoice and a credit note owe nothing. The one rule of `invoice
     show/list`, the letters, `stats` and every correction."""
-    paid = sum((money.to_decimal(p) for p in payments), money.ZERO)
+    paid = _paid(payments)
     credited = -sum((money.to_decimal(c) for c in credits), money.ZERO)
     owing = kind == "invoice" and status == "open"
     left = money.to_decimal(amount) - credited - paid
     return Balance(paid, left if owing else money.ZERO, credited)
+
+
+def _paid(payments: Iterable[str | Decimal]) -> Decimal:
+    return sum((money.to_decimal(p) for p in payments), money.ZERO)
+
+
+def dossier_lines(store: Store, dossier_id: int) -> list[dict]:
+    """A dossier's invoices as `dossier show` lists them (number, label, amount, paid,
+    stored status), the same values as `listing` gives, without building the invoices
+    nor reading their payments' rows (issue 20: the command's start-up)."""
+    return [
+        {
+            "number": row["number"],
+            "label": row["label"],
+            "amount": money.cents(money.to_decimal(row["amount"])),
+            "paid": money.cents(_paid((row["paid_list"] or "").split())),
+            "status": row["status"],
+        }
+        for row in store.invoices(dossier_id=dossier_id)
+    ]
 
 
 def _from_row(store: Store, row, payments: list | None = None) -> Invoice:
