@@ -288,6 +288,14 @@ def loaded_by(command: str, db: Path) -> set[str]:
     return set(last.removeprefix("MODULES:").split())
 
 
+def test_dossier_show_json_makes_no_record(demo_db):
+    """`dossier show --json` tells the dossier, its completeness, invoices and granted
+    certificate from their rows: once the catalog's cache is written (by the first run),
+    it makes no record class, so `dataclasses` is not even imported."""
+    loaded_by("dossier show {ref} --json", demo_db)  # a first run writes the caches
+    assert "dataclasses" not in loaded_by("dossier show {ref} --json", demo_db)
+
+
 @pytest.mark.parametrize("command", sorted(NOT_LOADED))
 def test_a_read_loads_only_what_it_needs(command, demo_db):
     loaded = loaded_by(command, demo_db)

@@ -7,6 +7,7 @@ them (every stage records its steps through it), so the arrows point one way.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from certcli.domain import dossiers
@@ -18,9 +19,10 @@ if TYPE_CHECKING:
 
 def show(store: Store, ref: str) -> dict:
     """The dossier, its pieces and its whole history, as plain data."""
-    dossier = dossiers.get(store, ref)
+    data = dossiers.view(store, ref)
+    # The stages read a few of the dossier's fields as a Dossier's attributes.
+    dossier = SimpleNamespace(**data)
     scheme = schemes.get(dossier.scheme)
-    data = dossier.to_dict()
     data["scheme_name"] = scheme.name
     data["allowed_actions"] = workflow.allowed_actions(dossier.status, scheme.workflow)
     data["pieces"] = [

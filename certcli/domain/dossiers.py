@@ -79,6 +79,35 @@ def _from_row(row) -> Dossier:
     )
 
 
+def _values(row) -> dict[str, Any]:
+    """A Dossier's fields from its row, in their order: its `to_dict()` (kept apart from
+    `_from_row`, which a listing calls on every row; tests/test_dossier_view.py keeps
+    both equal)."""
+    return dict(
+        id=row["id"],
+        ref=row["ref"],
+        candidate_id=row["candidate_id"],
+        scheme=row["scheme"],
+        kind=row["kind"],
+        status=row["status"],
+        opened_on=row["opened_on"],
+        certificate=row["certificate_number"],
+        mention=row["mention"],
+        route=row["route"],
+        financing=row["financing"],
+        instructor_id=row["instructor_id"],
+        expert_id=row["expert_id"],
+        evaluator_id=row["evaluator_id"],
+        report_on=row["report_on"],
+        recommendation=row["recommendation"],
+        report_mentions=json.loads(row["report_mentions"] or "[]"),
+        decision=row["decision"],
+        decided_on=row["decided_on"],
+        holder=f"{row['first_name']} {row['last_name']}",
+        payer=row["payer"],
+    )
+
+
 def row(store: Store, ref: str):
     """The raw row of a dossier, or NotFound."""
     found = store.dossier(ref.strip())
@@ -89,6 +118,12 @@ def row(store: Store, ref: str):
 
 def get(store: Store, ref: str) -> Dossier:
     return _from_row(store.dossier_with_names(row(store, ref)["id"]))
+
+
+def view(store: Store, ref: str) -> dict[str, Any]:
+    """`get(store, ref).to_dict()`, without building the Dossier: `dossier show` makes
+    no record class then, nor imports `dataclasses` (issue 20, start-up)."""
+    return _values(store.dossier_with_names(row(store, ref)["id"]))
 
 
 def open_dossier(

@@ -391,7 +391,6 @@ def dossier_details(store: Store, dossier) -> dict:
     row = store.dossier_by_id(dossier.id)
     if row is None:
         raise NotFound(f"no dossier {dossier.ref}")
-    state = completeness.assess(store, row)
     data: dict[str, Any] = {}
     if schemes.get(dossier.scheme).workflow == "opqtecc":
         report_data = None
@@ -443,12 +442,7 @@ def dossier_details(store: Store, dossier) -> dict:
         }
         for p in store.dossier_payments(row["id"])
     ]
-    data["completeness"] = {
-        "complete": state.complete,
-        "missing": [m.code for m in state.missing],
-        "fee_due": as_str(state.fee_due),
-        "fee_paid": as_str(state.fee_paid),
-    }
+    data["completeness"] = completeness.summary(store, row)
     return data
 
 
