@@ -230,7 +230,10 @@ NOT_LOADED = {
         "certcli.letters",
         # the History table's sentences; the stages' parts that do not apply (the first
         # dossier is no CQPT one), and the modules only a decision being recorded needs
-        *(f"certcli.domain.{m}" for m in ("audit_trail", "cqpt", "attendance", "dues")),
+        *(
+            f"certcli.domain.{m}"
+            for m in ("audit_trail", "cqpt", "attendance", "dues", "agenda", "sessions")
+        ),
         *(NOUN_MODULES - {"certcli.cli.dossier"}),
         *(
             STORE_MODULES

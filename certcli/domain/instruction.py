@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from certcli.domain import (
-    agenda,
     certificates,
     completeness,
     dossiers,
@@ -309,6 +308,9 @@ def withdraw(store: Store, ref: str, *, reason: str | None = None, date: dt.date
     """The candidate withdraws: the dossier closes, its scheduled interviews are
     cancelled (freeing the instructor's slots) and it leaves every agenda it is on
     undecided (freeing its place at the session)."""
+    # Imported here: `dossier show` imports this module and needs no agenda (issue 20).
+    from certcli.domain import agenda
+
     reason = validators.reason(reason)
     with store.transaction():
         row = dossiers.row(store, ref)
