@@ -54,35 +54,12 @@ class Dossier:
 
 def _from_row(row) -> Dossier:
     """A Dossier from a row of store.dossier_with_names() or store.dossiers()."""
-    return Dossier(
-        id=row["id"],
-        ref=row["ref"],
-        candidate_id=row["candidate_id"],
-        scheme=row["scheme"],
-        kind=row["kind"],
-        status=row["status"],
-        opened_on=row["opened_on"],
-        certificate=row["certificate_number"],
-        mention=row["mention"],
-        route=row["route"],
-        financing=row["financing"],
-        instructor_id=row["instructor_id"],
-        expert_id=row["expert_id"],
-        evaluator_id=row["evaluator_id"],
-        report_on=row["report_on"],
-        recommendation=row["recommendation"],
-        report_mentions=json.loads(row["report_mentions"] or "[]"),
-        decision=row["decision"],
-        decided_on=row["decided_on"],
-        holder=f"{row['first_name']} {row['last_name']}",
-        payer=row["payer"],
-    )
+    return Dossier(**_values(row))
 
 
 def _values(row) -> dict[str, Any]:
-    """A Dossier's fields from its row, in their order: its `to_dict()` (kept apart from
-    `_from_row`, which a listing calls on every row; tests/test_dossier_view.py keeps
-    both equal)."""
+    """A Dossier's fields from its row, in their order: its `to_dict()` without building
+    the record (`dossier show --json` makes no record class)."""
     return dict(
         id=row["id"],
         ref=row["ref"],
