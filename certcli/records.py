@@ -86,10 +86,11 @@ class _Compiled:
         import os
         import sys
 
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        from certcli.rules.paths import cache_dir
+
         tag = sys.implementation.cache_tag
         self.path = os.path.join(
-            base, "certcli", "records", f"{cls.__module__}.{cls.__qualname__}.{tag}.marshal"
+            cache_dir(), "records", f"{cls.__module__}.{cls.__qualname__}.{tag}.marshal"
         )
         self.codes: dict[str, Any] = {}
         self.changed = False

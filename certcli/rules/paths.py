@@ -24,6 +24,13 @@ def data_dir() -> Path:
     return Path(env) if env else _bundled("data")
 
 
+def cache_dir() -> Path:
+    """certcli's folder in the user's cache (XDG_CACHE_HOME, else ~/.cache): the parsed
+    scheme catalog and the record classes' compiled methods, each rebuilt if missing."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "certcli"
+
+
 def builtin_templates_dir() -> Path:
     return _bundled("templates")
 

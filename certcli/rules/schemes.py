@@ -307,9 +307,10 @@ _LOADER_MODULES = ("schemes.py", "bodies.py", "validators.py", "money.py")
 def _cache_path(root: Path) -> Path:
     import zlib
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    from certcli.rules.paths import cache_dir
+
     name = f"catalog-{zlib.crc32(str(root.absolute()).encode()):08x}.pickle"
-    return Path(base) / "certcli" / name
+    return cache_dir() / name
 
 
 def _cache_key(root: Path) -> tuple | None:
