@@ -127,7 +127,7 @@ def test_forget_leaves_her_email_nowhere_and_her_name_only_on_invoices(
 ):
     cid, number, ref, letter = _holder(cli, store, tmp_path)
     invoices = store.all(
-        "SELECT number, amount, issued_on FROM invoices WHERE candidate_id = ?", (cid,)
+        "SELECT number, amount, issued_on FROM invoices WHERE candidate_id = ? ORDER BY id", (cid,)
     )
     assert invoices
     done = cli.json(
