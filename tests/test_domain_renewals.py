@@ -62,3 +62,20 @@ def test_renewed_withdrawn_and_never_expiring_are_not_due(cli, store, holder):
     due = R.number(store, R.certificate(store, holder, "2026-03-12"))
     assert (renewed, withdrawn, due) == ("ECO-2026-0001", "ECO-2026-0002", "ECO-2026-0003")
     assert due_numbers(cli, "2029-12-01", "--include-expired") == [due]
+
+
+def test_the_latest_period_by_start_then_id(cli, store, holder):
+    """Only a certificate's latest period (by start, then id) is its current one: an
+    earlier period in the window, or one of the same start entered before, is not due."""
+    number = R.number(store, R.certificate(store, holder, "2026-03-12"))  # until 2030-03-11
+    cert = store.one("SELECT id FROM certificates WHERE number = ?", (number,))["id"]
+    assert due_numbers(cli, "2029-09-01") == [number]
+    # A second period of the same start, entered after: the later id is the current
+    # one, and it ends outside the window.
+    with store.transaction():
+        store.insert(
+            "certificate_periods",
+            {"certificate_id": cert, "start": "2026-03-12", "end": "2035-03-11"},
+        )
+    assert due_numbers(cli, "2029-09-01") == []
+    assert store.count_renewal_window(as_of="2029-09-01", limit="2030-06-01") == 0

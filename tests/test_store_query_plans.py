@@ -82,6 +82,15 @@ KNOWN_WHOLE_READS = [
         r"c\.directory_consent = 1\) listed$",
         {"SCAN ce"},
     ),
+    # certificate list --valid-on, its caption's count: every certificate's validity on
+    # the day checked (its periods through their index), as the listing itself reads
+    # them in its order; the count runs without the listing's ORDER BY (count_of).
+    (
+        r"^SELECT count\(\*\) FROM \(SELECT ce\.\*(?!.*instr\(certcli_fold)(?!.*search_key)"
+        r".*WHERE EXISTS \(SELECT 1 FROM certificate_periods p WHERE p\.certificate_id = ce\.id"
+        r".*\) listed$",
+        {"SCAN ce"},
+    ),
     # directory search with no words and the directory export: every listed holder,
     # in the order of their folded names, which no index holds; sorted by the database.
     (

@@ -100,8 +100,7 @@ class CertificatesQueries(BaseStore):
         if not any(filters.values()):
             # The caption's total without joining every holder.
             return self.scalar("SELECT count(*) FROM certificates")
-        sql, params = self.certificates_sql(**filters)
-        return self.scalar(f"SELECT count(*) FROM ({sql})", params)
+        return self.count_of(*self.certificates_sql(**filters))
 
     def certificates_sql(
         self,

@@ -28,10 +28,13 @@ _DUE_SELECT = """
     WHERE p.end IS NOT NULL
       AND p.end <= :limit
       AND p.start <= :as_of
-      -- the latest period only: a later one means the certificate was renewed
-      AND p.id = (
-        SELECT id FROM certificate_periods WHERE certificate_id = c.id
-        ORDER BY start DESC, id DESC LIMIT 1)
+      -- the latest period only: a later one (by start, then id) means the
+      -- certificate was renewed. An anti-join on the period's own certificate, so
+      -- it is decided on the window's periods alone: correlated on c.id, PostgreSQL
+      -- hashed every certificate with its latest period (1.5 s for a page at 1M).
+      AND NOT EXISTS (
+        SELECT 1 FROM certificate_periods q WHERE q.certificate_id = p.certificate_id
+        AND (q.start > p.start OR (q.start = p.start AND q.id > p.id)))
       AND c.status != 'withdrawn'
       AND (c.withdrawn_on IS NULL OR c.withdrawn_on > :as_of)
       AND NOT {suspended}
@@ -326,8 +329,7 @@ class LettersQueries(BaseStore):
         return self.stream(*self.renewal_window_sql(**window))
 
     def count_renewal_window(self, **window) -> int:
-        sql, params = self.renewal_window_sql(**window)
-        return self.scalar(f"SELECT count(*) FROM ({sql}) w", params)
+        return self.count_of(*self.renewal_window_sql(**window))
 
     def renewal_window_sql(
         self, *, as_of: str, limit: str, include_expired: bool = False, pending: bool = False
