@@ -9,7 +9,8 @@ place; the first time the class is built, compared, hashed, printed or asked for
 its fields (`dataclasses.fields`, `asdict`, `is_dataclass`), the stand-ins are
 removed and the standard decorator turns the class into the dataclass it would have
 made at import: the same class object, the same methods and behaviour from then on.
-An instance read back by pickle (the scheme catalog's cache) needs none of them.
+An instance read back from the scheme catalog's cache (its state set, as pickle does) needs
+none of them.
 
 Type checkers see the standard decorator (mypy's dataclass plugin applies as is).
 """

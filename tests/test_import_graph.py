@@ -179,7 +179,8 @@ def test_package_init_stays_empty(package):
 # Start-up (issue 20): what the everyday reads must not load. Each of these was once
 # loaded by every command, and none is needed by that read: --help reads the nouns'
 # help from certcli.cli.nouns and opens no database; a --json listing neither hashes
-# (the journal), nor reads the catalog cache (pickle), nor prints a table (rich).
+# (the journal), nor imports pickle (the catalog cache is marshal's), nor prints a table
+# (rich).
 _NOUNS = ast.parse((PACKAGE / "cli" / "nouns.py").read_text(encoding="utf-8")).body[-1]
 NOUN_MODULES = {f"certcli.cli.{noun}" for noun in ast.literal_eval(_NOUNS.value)}
 # The query modules of certcli.store, each imported when one of its queries is first
@@ -223,6 +224,7 @@ NOT_LOADED = {
         *(STORE_MODULES - {"certcli.store.candidates"}),
     },
     "dossier show {ref} --json": {
+        "pickle",  # the catalog's cache is marshal's
         "rich",
         "jinja2",
         "babel",
@@ -241,7 +243,7 @@ NOT_LOADED = {
             - {f"certcli.store.{m}" for m in ("certificates", "invoices", "sepa")}
         ),
     },
-    "info --json": {"rich", "hashlib", *NOUN_MODULES, *STORE_MODULES},
+    "info --json": {"rich", "hashlib", "pickle", *NOUN_MODULES, *STORE_MODULES},
 }
 # Reads whose modules are checked for patterns compiled at import.
 READS = [*NOT_LOADED, "dossier show {ref}"]

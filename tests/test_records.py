@@ -96,8 +96,8 @@ def test_nothing_is_written_until_first_use():
 
 
 def test_the_catalog_read_from_its_cache_makes_no_class(tmp_path):
-    """The scheme catalog's cache holds instances of the body's records: pickle reads
-    them back without making their classes (54 methods not compiled by `info`)."""
+    """The scheme catalog's cache holds instances of the body's records: they are read
+    back without making their classes (54 methods not compiled by `info`)."""
     code = (
         "from certcli import records\n"
         "from certcli.rules import bodies, schemes\n"

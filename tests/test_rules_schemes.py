@@ -130,3 +130,61 @@ def test_unwritable_or_corrupt_cache_only_means_parsing_again(cqpt_toml, tmp_pat
     stored.write_bytes(b"\x80garbage")
     schemes._catalog.cache_clear()
     assert schemes.get("CQPT").cqpt["funder"] == "AUVICOM"
+
+
+def test_cache_reads_back_the_catalog_as_parsed(cqpt_toml, tmp_path, monkeypatch):
+    """The cache (marshal, the records and Decimal/Path/date values tagged) gives back
+    the catalog the files give: equal records of the same classes, amounts, paths and
+    TOML dates of the same types, the body its schemes share still one object."""
+    import datetime as dt
+    import pickle
+
+    body = cqpt_toml.parent.parent / "bodies" / "opqtecc.toml"
+    body.write_text(
+        "founded = 1979-05-27\nopens = 08:30:00\nsince = 1979-05-27T07:32:00\n" + body.read_text()
+    )
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    parsed = schemes.catalog()
+    schemes._catalog.cache_clear()
+    monkeypatch.setattr(schemes, "_parse_catalog", lambda root: pytest.fail("parsed again"))
+    cached = schemes.catalog()
+    assert cached == parsed and cached is not parsed
+    assert pickle.dumps(cached) == pickle.dumps(parsed)  # same types, same sharing
+    assert cached["ECO"].body is cached["PROG"].body
+    extra = cached["ECO"].body.extra
+    assert (extra["founded"], extra["opens"], extra["since"]) == (
+        dt.date(1979, 5, 27),
+        dt.time(8, 30),
+        dt.datetime(1979, 5, 27, 7, 32),
+    )
+
+
+def test_a_value_the_cache_cannot_hold_means_parsing_each_time(cqpt_toml, tmp_path, monkeypatch):
+    """A body file's own extra key holding a date with a time zone (which the cache
+    does not keep) is not cached: the catalog is parsed from the files each run."""
+    body = cqpt_toml.parent.parent / "bodies" / "opqtecc.toml"
+    body.write_text("since = 1979-05-27T07:32:00Z\n" + body.read_text())
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    assert schemes.catalog()["ECO"].body.extra["since"].tzinfo is not None
+    assert not (cache / "certcli").exists() or not list((cache / "certcli").iterdir())
+
+
+def test_encoded_values_read_back_as_they_were():
+    import datetime as dt
+    from decimal import Decimal
+
+    shared = [Decimal("1.50"), (Path("a/b"), dt.date(2026, 1, 2))]
+    value = {
+        "plain": ["x", 1, 2.5, True, None, ("t", 3), {"k": [1]}],
+        "amount": Decimal("-0.00"),
+        "nested": {"one": shared, "two": shared, "when": dt.datetime(2026, 1, 2, 3, 4, 5)},
+        "time": dt.time(23, 59, 59, 999),
+    }
+    back = schemes._decode(schemes._encode(value, {}), {})
+    assert back == value and str(back["amount"]) == "-0.00"
+    assert back["nested"]["one"] is back["nested"]["two"]
+    assert type(back["plain"][5]) is tuple and type(back["nested"]["one"][1]) is tuple
+    for odd in ({1, 2}, (..., "decimal", "1"), dt.datetime(2026, 1, 2, tzinfo=dt.UTC), {(1,): 2}):
+        with pytest.raises(TypeError):
+            schemes._encode({"odd": odd}, {})
