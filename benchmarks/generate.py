@@ -28,6 +28,7 @@ from certcli.demo.bulk import _bulk
 from certcli.rules import money, schemes
 from certcli.rules.dates import validity_end
 from certcli.store import Store
+from certcli.store.directory_order import sort_holders
 
 TODAY = dt.date(2026, 11, 25)
 CHUNK = 50_000
@@ -123,6 +124,7 @@ def _certificates(store, rng: random.Random) -> None:
         "WHERE dossier_id = dossiers.id) WHERE id = ?",
         links,
     )
+    sort_holders(store.conn)  # the directory's order, as every certificate written keeps
     for code, seq in seqs.items():
         store.set_counter(f"certificate:{code}", seq)
     invoice_id = store.scalar("SELECT coalesce(max(id), 0) FROM invoices")

@@ -105,3 +105,56 @@ def test_directory_words_match_the_name_city_and_number_only(cli, store):
     with store.transaction():
         store.execute("UPDATE certificates SET number = 'ÉCO-N°1' WHERE number = 'ECO-2026-0001'")
     assert found("eco-n°1") == ["ÉCO-N°1"] and found("eco") == ["ÉCO-N°1"]
+
+
+def _keys(store):
+    return {
+        r["number"]: (r["sort_last"], r["sort_first"])
+        for r in store.all("SELECT number, sort_last, sort_first FROM certificates")
+    }
+
+
+def test_the_directory_order_follows_every_write_of_a_name(cli, store):
+    """The directory reads its order from the holder's folded names kept on each
+    certificate (m033, store.directory_order.sort_holders): a new certificate, a correction of
+    either name, a merge that moves a certificate and an erasure fold them again."""
+    _holders(cli, store)
+    zola = new_candidate(cli, first="Bruno", last="Zola", city="Nice", directory_consent=True)
+    decide_at(cli, store, "2026-04-20", candidate=zola)
+
+    def listed():
+        return [
+            (e["name"], e["certificate"])
+            for e in cli.json("directory", "search", "--as-of", "2026-06-01", "--all")
+        ]
+
+    assert _keys(store)["ECO-2026-0001"] == ("elan", "lea")
+    assert [n for n, _ in listed()] == ["Léa Élan", "Léa Élan", "Bruno Zola"]
+    cli.ok("candidate", "edit", zola, "--last-name", "Abadie")
+    number = listed()[0][1]
+    assert listed()[0] == ("Bruno Abadie", number) and _keys(store)[number] == ("abadie", "bruno")
+    cli.ok("candidate", "edit", zola, "--first-name", "Ève")
+    assert _keys(store)[number] == ("abadie", "eve")
+    # Each key is the Python fold of the name, whatever wrote it.
+    from certcli.rules.validators import fold
+
+    for row in store.all(
+        "SELECT ce.sort_last, ce.sort_first, c.first_name, c.last_name FROM certificates ce "
+        "JOIN candidates c ON c.id = ce.candidate_id"
+    ):
+        assert (row["sort_last"], row["sort_first"]) == (
+            fold(row["last_name"]),
+            fold(row["first_name"]),
+        )
+
+
+def test_a_merge_and_an_erasure_fold_the_keys_again(cli, store):
+    old = new_candidate(cli, first="Zoé", last="Ancienne", city="Paris", directory_consent=True)
+    decide_at(cli, store, "2021-06-15", candidate=old)  # expired on 2025-06-14
+    number = next(iter(_keys(store)))
+    assert _keys(store)[number] == ("ancienne", "zoe")
+    keep = new_candidate(cli, first="Zoë", last="Ancienne-Martin", city="Paris", force=True)
+    cli.ok("candidate", "merge", keep, old, "--reason", "twice")
+    assert _keys(store)[number] == ("ancienne-martin", "zoe")
+    cli.ok("candidate", "forget", keep, "--reason", "demande")
+    assert _keys(store)[number] == (f"effacee {keep}", "personne")

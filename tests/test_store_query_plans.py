@@ -91,12 +91,6 @@ KNOWN_WHOLE_READS = [
         r".*\) listed$",
         {"SCAN ce"},
     ),
-    # directory search with no words and the directory export: every listed holder,
-    # in the order of their folded names, which no index holds; sorted by the database.
-    (
-        r"^(?!.*instr\(certcli_fold).*ORDER BY certcli_fold\(c\.last_name\)",
-        {"SCAN ce", "USE TEMP B-TREE FOR ORDER BY"},
-    ),
 ]
 
 COMMANDS = [
@@ -269,6 +263,28 @@ def test_directory_search_finds_holders_through_the_search_index(cli, db_path, t
         plan = _plan(conn, sql)
         assert plan[0].startswith("SEARCH ce USING INTEGER PRIMARY KEY"), plan
         assert any("candidates_fts" in line for line in plan), plan
+
+
+def test_the_directory_reads_in_its_order(cli, db_path, traced, tmp_path):
+    """directory search with no words (a page, a later page, --all) and the directory
+    export read the certificates through the index of the directory's order (m033:
+    the holders' folded names kept on each certificate, then the number): nothing
+    sorts every holder, so a page reads the certificates up to its last."""
+    cli.ok("directory", "search", "--json")
+    cli.ok("directory", "search", "--limit", "2", "--page", "2")
+    cli.ok("directory", "search", "--all")
+    cli.ok("directory", "export", "--out", str(tmp_path / "annuaire.csv"))
+    conn = sqlite3.connect(db_path)
+    found = [
+        s
+        for s in set(traced)
+        if "ORDER BY ce.sort_last, ce.sort_first, ce.number" in s and "instr(" not in s
+    ]
+    assert len(found) >= 2  # a page and the whole directory
+    for sql in found:
+        plan = _plan(conn, sql)
+        assert plan[0] == "SCAN ce USING INDEX certificates_directory", plan
+        assert not any("TEMP B-TREE" in line for line in plan), plan
 
 
 def test_the_check_sees_a_scan():

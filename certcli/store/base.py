@@ -21,8 +21,9 @@ from certcli.errors import DatabaseError
 from certcli.rules import dates
 from certcli.store import journal
 from certcli.store.dialect import like_escape
+from certcli.store.directory_order import HOLDER_NAMES, sort_holders
 
-SCHEMA_VERSION = 32  # number of migrations in store/migrations.py; a test keeps them equal
+SCHEMA_VERSION = 33  # number of migrations in store/migrations.py; a test keeps them equal
 BUSY_TIMEOUT_MS = 30_000
 STREAM_BATCH = 1000  # rows fetched at a time by Store.stream
 
@@ -375,6 +376,8 @@ class BaseStore:
         new_id = self.dialect.insert_returning_id(
             self.conn, f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(record.values())
         )
+        if table == "certificates":
+            sort_holders(self.conn, [record["candidate_id"]])
         if table in journal.ON_INSERT:
             journal.after_write(self, table, [new_id])
         return new_id
@@ -388,6 +391,8 @@ class BaseStore:
             # Under the write lock, the rows above the highest id are these.
             since = self.scalar(f"SELECT coalesce(max(id), 0) FROM {table}") if journalled else 0
             self.dialect.load_rows(self.conn, table, columns, rows)
+            if table == "certificates":
+                sort_holders(self.conn, {r["candidate_id"] for r in records})
             if journalled:
                 ids = [r[0] for r in self.all(f"SELECT id FROM {table} WHERE id > ?", (since,))]
                 journal.after_write(self, table, ids)
@@ -397,6 +402,10 @@ class BaseStore:
             return
         sets = ", ".join(f'"{column}" = ?' for column in changes)
         self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), row_id))
+        if table == "candidates" and HOLDER_NAMES & changes.keys():
+            sort_holders(self.conn, [row_id])
+        elif table == "certificates" and "candidate_id" in changes:
+            sort_holders(self.conn, [changes["candidate_id"]])
         if table in journal.ON_UPDATE:
             journal.after_write(self, table, [row_id], dict(changes))
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from certcli.store.base import BaseStore
+from certcli.store.directory_order import sort_holders
 
 
 class CandidateQueries(BaseStore):
@@ -180,6 +181,7 @@ class CandidateQueries(BaseStore):
             "UPDATE pending_letters SET ref = ? WHERE record = 'candidate' AND ref = ?",
             (str(keep), str(drop)),
         )
+        sort_holders(self.conn, [keep])  # the certificates moved: the directory's order
 
     def instructor_conflicts(self) -> list[sqlite3.Row]:
         """Every instructor's conflicts with candidates (a small table)."""

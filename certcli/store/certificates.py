@@ -13,9 +13,11 @@ _CERT = (
     "SELECT ce.*, c.first_name, c.last_name, c.city, c.directory_consent "
     "FROM certificates ce JOIN candidates c ON c.id = ce.candidate_id"
 )
-# The directory's order: certcli.rules.validators.fold of the names (byte order of
-# the folded text on both engines: the server's certcli_fold keeps the "C" collation).
-_BY_NAME = " ORDER BY certcli_fold(c.last_name), certcli_fold(c.first_name), ce.number"
+# The directory's order: certcli.rules.validators.fold of the holder's names, kept on
+# each certificate (store.directory_order.sort_holders), then the number, read through the index
+# certificates_directory (byte order of the folded text on both engines: the
+# server's text columns have the "C" collation).
+_BY_NAME = " ORDER BY ce.sort_last, ce.sort_first, ce.number"
 
 
 def suspended_on(alias: str = "ce", day: str = "?") -> str:
@@ -118,8 +120,9 @@ class CertificatesQueries(BaseStore):
         folded "first last city number" (the directory's search), matched in SQL so
         that rows left out are never built. `search_key`: the holder's name through the
         candidates' search index. `by_name`: in the directory's order (the holder's
-        folded last and first names, then the number) instead of by scheme and number,
-        sorted by the database (which spills to disk), so a stream of it is flat."""
+        folded last and first names kept on the certificate, then the number) instead
+        of by scheme and number, read in that order through certificates_directory: a
+        page reads the certificates up to its last, a stream is flat."""
         where, params = [], []
         if search_key:
             clause, more = self.candidate_match(search_key, "ce.candidate_id")
@@ -142,8 +145,6 @@ class CertificatesQueries(BaseStore):
             params.append(candidate_id)
         if consent:
             where.append("c.directory_consent = 1")
-        if by_name:
-            self._register_fold()
         return (
             _CERT
             + (f" WHERE {' AND '.join(where)}" if where else "")

@@ -1005,6 +1005,22 @@ def m032_small_lists_order(db: Database) -> None:
     db.execute("CREATE INDEX companies_name ON companies(lower(name), id)")
 
 
+@migrations()
+def m033_directory_order(db: Database) -> None:
+    """`directory search` with no words pages in the directory's order (issue 20):
+    each certificate keeps its holder's folded last and first names (sort_last,
+    sort_first: certcli.rules.validators.fold, in Python on both engines, so the
+    order is the same on SQLite and PostgreSQL and the file needs no function of
+    certcli's), filled here for the existing certificates, and an index on them and
+    the number reads the directory in order instead of sorting every holder."""
+    from certcli.store.directory_order import sort_holders
+
+    db.execute("ALTER TABLE certificates ADD COLUMN sort_last TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE certificates ADD COLUMN sort_first TEXT NOT NULL DEFAULT ''")
+    sort_holders(db.conn)
+    db.execute("CREATE INDEX certificates_directory ON certificates(sort_last, sort_first, number)")
+
+
 def apply(conn) -> None:
     """Apply every pending migration on an open sqlite3 connection."""
     migrations.apply(Database(conn))
