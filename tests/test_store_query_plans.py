@@ -316,3 +316,29 @@ def test_search_uses_the_index(store):
         for r in store.all("EXPLAIN QUERY PLAN SELECT d.id FROM dossiers d WHERE " + clause, params)
     ]
     assert any("candidates_fts" in step for step in plan), plan
+
+
+def test_company_list_counts_companies_and_the_shown_ones_employees(cli, traced):
+    """company list's caption counts the companies, no employee count made for each,
+    and the employees are counted for the companies shown only: a page's, or a batch's
+    of --all."""
+    for n in range(1, 6):  # company n: "entreprise n"
+        siret = f"73282932000{n}0{(8, 7, 6, 5, 4)[n - 1]}"
+        cli.ok("company", "add", "--name", f"entreprise {n}", "--siret", siret)
+    for candidate, company in ((1, 4), (2, 4), (3, 3), (4, 1)):  # 3 and 4: page 2
+        cli.ok("candidate", "edit", candidate, "--employer-id", company)
+    traced.clear()
+    shown = cli.json("company", "list", "--limit", "2", "--page", "2")
+    assert [(c["name"], c["employee_count"]) for c in shown] == [
+        ("entreprise 3", 1),
+        ("entreprise 4", 2),
+    ]
+    counts = [s for s in traced if re.match(r"SELECT count\(\*\) FROM \(.*companies", s)]
+    assert counts and not any("candidates" in s for s in counts), counts
+    employees = [s for s in traced if "FROM candidates" in s and "employer_id" in s]
+    assert len(employees) == 1 and "employer_id IN (3, 4)" in employees[0], employees
+    traced.clear()
+    every = cli.json("company", "list", "--all")
+    assert [c["employee_count"] for c in every] == [1, 0, 1, 2, 0]
+    employees = [s for s in traced if "FROM candidates" in s and "employer_id" in s]
+    assert len(employees) == 1 and "IN (1, 2, 3, 4, 5)" in employees[0], employees

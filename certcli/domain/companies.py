@@ -50,7 +50,6 @@ class Company:
 
     @classmethod
     def from_row(cls, row) -> Company:
-        keys = set(row.keys())
         return cls(
             id=row["id"],
             name=row["name"],
@@ -60,7 +59,6 @@ class Company:
             city=row["city"],
             billing_email=row["billing_email"],
             created_on=row["created_on"],
-            employee_count=row["employees"] if "employees" in keys else None,
         )
 
     def missing_for_invoice(self) -> list[str]:
@@ -177,19 +175,31 @@ def get(store: Store, company_id: int) -> Company:
 
 
 def listing(store: Store, *, limit: int | None = None, offset: int = 0) -> list[Company]:
-    """The companies by name, with their employee count; a page with `limit`."""
+    """The companies by name, with their employee count; a page with `limit` (the
+    counts read for its companies only)."""
     sql, params = store.companies_sql()
     rows = store.all(sql, params) if limit is None else store.page(sql, params, limit, offset)
-    return [Company.from_row(r) for r in rows]
+    return _counted(store, rows)
 
 
 def count(store: Store) -> int:
+    """How many companies `listing` has (the companies only, not their employees)."""
     return store.count_of(*store.companies_sql())
 
 
 def stream(store: Store) -> Iterator[Company]:
-    """Every company of `listing`, as it is read (`company list --all`)."""
-    return (Company.from_row(r) for r in store.stream(*store.companies_sql()))
+    """Every company of `listing`, as it is read (`company list --all`), the employee
+    counts read a batch of companies at a time."""
+    for rows in store.batches(*store.companies_sql(), size=500):
+        yield from _counted(store, rows)
+
+
+def _counted(store: Store, rows) -> list[Company]:
+    employees = store.company_employee_counts([r["id"] for r in rows])
+    found = [Company.from_row(r) for r in rows]
+    for company in found:
+        company.employee_count = employees.get(company.id, 0)
+    return found
 
 
 def link(store: Store, company_id: int | None) -> int | None:

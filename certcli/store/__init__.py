@@ -33,7 +33,7 @@ QUERIES: tuple[tuple[str, str, str], ...] = (
         "companies",
         "CompaniesQueries",
         "companies companies_sql company company_by_siret company_employee_certificates "
-        "company_employees company_instructors",
+        "company_employee_counts company_employees company_instructors",
     ),
     (
         "dossiers",

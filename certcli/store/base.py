@@ -351,6 +351,14 @@ class BaseStore:
         for rows in self.dialect.read_batches(self.conn, sql, STREAM_BATCH, params):
             yield from rows
 
+    def batches(
+        self, sql: str, params: Params = (), size: int = STREAM_BATCH
+    ) -> Iterator[list[sqlite3.Row]]:
+        """The rows of a SELECT `size` at a time, as `stream` reads them: what a
+        listing reads about the rows it has just read (a batch's ids), or a long write
+        that never holds the whole result (`dues call`)."""
+        return self.dialect.read_batches(self.conn, sql, size, params)
+
     def page(
         self, sql: str, params: Sequence[Any], limit: int, offset: int = 0
     ) -> list[sqlite3.Row]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from certcli.store.base import BaseStore
 
@@ -18,13 +19,23 @@ class CompaniesQueries(BaseStore):
         return self.all(*self.companies_sql())
 
     def companies_sql(self) -> tuple[str, list]:
-        """The companies by name with how many candidates they employ: the SELECT and
-        its parameters, shared by `company list`'s page, its count and --all."""
-        return (
-            "SELECT c.*, (SELECT count(*) FROM candidates p WHERE p.employer_id = c.id) "
-            "AS employees FROM companies c ORDER BY lower(c.name), c.id",
-            [],
+        """The companies by name: the SELECT and its parameters, shared by `company
+        list`'s page, its count (the companies only) and --all; how many candidates
+        they employ is read for the companies shown (`company_employee_counts`)."""
+        return "SELECT c.* FROM companies c ORDER BY lower(c.name), c.id", []
+
+    def company_employee_counts(self, company_ids: Sequence[int]) -> dict[int, int]:
+        """How many candidates each of these companies employs (those with none are
+        absent): a page's, or a batch's of `company list --all`."""
+        if not company_ids:
+            return {}
+        marks = ", ".join("?" for _ in company_ids)
+        rows = self.all(
+            "SELECT employer_id, count(*) FROM candidates "
+            f"WHERE employer_id IN ({marks}) GROUP BY employer_id",
+            list(company_ids),
         )
+        return {r[0]: r[1] for r in rows}
 
     def company_employees(self, company_id: int) -> list[sqlite3.Row]:
         """The candidates linked to a company, by name."""
