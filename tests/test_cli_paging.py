@@ -276,3 +276,48 @@ def test_experience_list_pages_a_candidates_periods(office):
     assert [p["start"] for p in every] == sorted(p["start"] for p in every)
     assert list(every[0]) == list(cli.json("experience", "list", "--candidate", "2")[0])
     cli.fails("experience", "list", "--candidate", "999999", "--all")
+
+
+def test_member_list_pages_and_its_deprecated_all_lists_every_member_as_before(cli):
+    for n, (commission, role) in enumerate(
+        [("cpne", "member"), ("award", "member"), ("award", "secretary"), ("award", "president")]
+        + [("award", "member"), ("cpne", "president"), ("appeal", "member")]
+    ):
+        cli.ok(
+            "member", "add", "--name", f"Membre {n}", "--commission", commission,
+            "--role", role, "--date", "2026-01-05",
+        )  # fmt: skip
+    for retired in (2, 5):
+        cli.ok("member", "retire", retired, "--reason", "fin de mandat", "--date", "2026-06-30")
+    everyone = cli.json("member", "list", "--retired", "--limit", "100")
+    assert [m["id"] for m in everyone] == [7, 4, 2, 5, 3, 6, 1]  # president first
+    assert list(everyone[0]) == [
+        "id", "name", "commission", "role", "employer", "employer_id", "email",
+        "conflict_employers", "conflict_candidates", "active", "added_on", "retired_on",
+        "retired_reason",
+    ]  # fmt: skip
+    active = cli.json("member", "list")
+    assert active == [m for m in everyone if m["active"]]
+    assert cli.json("member", "list", "--limit", "2", "--page", "2") == active[2:4]
+    award = [m for m in everyone if m["commission"] == "award"]
+    paged = cli.json(
+        "member", "list", "--commission", "award", "--retired", "--page", "2", "--limit", "3"
+    )
+    assert paged == award[3:]
+    shown = cli.ok("member", "list", "--retired", "--limit", "3", "--page", "2")
+    assert "4-6 of 7; next: --page 3" in shown.stdout and "retired" in shown.stdout
+    assert "1-5 of 5" in cli.ok("member", "list").stdout
+    # --all, deprecated: the retired members too, every one, the same table as before
+    # (no caption) and the same JSON, with one warning on stderr.
+    warning = (
+        "Warning: member list --all is deprecated: use --retired "
+        "(and --all will mean every page, as in other lists)\n"
+    )
+    old = cli.ok("member", "list", "--all", "--json")
+    assert json.loads(old.stdout) == everyone and old.stderr == warning
+    table = cli.ok("member", "list", "--all", "--limit", "2")
+    assert table.stderr == warning
+    assert all(f"Membre {n}" in table.stdout for n in range(7)) and " of " not in table.stdout
+    assert cli.json("member", "list", "--commission", "award", "--all") == award
+    cli.fails("member", "list", "--commission", "jury", "--all")
+    cli.fails("member", "list", "--commission", "jury", "--retired")

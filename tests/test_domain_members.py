@@ -44,7 +44,9 @@ def test_member_add_list_edit_retire(cli, store):
     )
     assert (retired["active"], retired["retired_on"]) == (False, "2026-06-30")
     assert cli.json("member", "list", "--commission", "cpne") == []
-    assert [m["id"] for m in cli.json("member", "list", "--commission", "cpne", "--all")] == [cpne]
+    assert [m["id"] for m in cli.json("member", "list", "--commission", "cpne", "--retired")] == [
+        cpne
+    ]
     cli.fails("member", "edit", cpne, "--name", "X")
 
 

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.sqlite_only("reads SQLite's query plans (EXPLAIN QUERY 
 # Tables that grow with the office. Small reference tables may be scanned, and sorted
 # when their order is not their id's: sessions (a few commission sessions a year),
 # instructors and experts (the secretariat's staff), evaluators (the organisations
-# accredited for the CQPT), counters (one row per numbering series).
+# accredited for the CQPT), members (the few who sit on the three commissions),
+# counters (one row per numbering series).
 BIG = {
     "companies",
     "complaints",
@@ -140,6 +141,9 @@ COMMANDS = [
     ("evaluator", "list", "--all"),
     ("experience", "list", "--candidate", "1"),
     ("experience", "list", "--candidate", "1", "--all"),
+    ("member", "list"),
+    ("member", "list", "--commission", "award", "--retired"),
+    ("member", "list", "--all"),
 ]
 
 

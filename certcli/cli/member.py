@@ -165,38 +165,74 @@ def member_retire(
         common.say(f"Member {member.id} ({member.name}) retired on {member.retired_on}.")
 
 
+MEMBER_COLUMNS = ["id", "name", "commission", "role", "employer", "e-mail", "active"]
+ALL_DEPRECATED = (
+    "Warning: member list --all is deprecated: use --retired "
+    "(and --all will mean every page, as in other lists)"
+)
+
+
+def _cells(m) -> list:
+    return [
+        m.id,
+        m.name,
+        m.commission,
+        m.role,
+        m.employer or "",
+        m.email or "",
+        "yes" if m.active else f"retired {m.retired_on}",
+    ]
+
+
 @app.command("list")
 def member_list(
     commission: Annotated[
         str | None, typer.Option("--commission", help="award, appeal or cpne.")
     ] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Retired members too.")] = False,
+    retired: Annotated[bool, typer.Option("--retired", help="Retired members too.")] = False,
+    limit: common.LimitOpt = 50,
+    page: common.PageOpt = 1,
+    all_: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Deprecated (use --retired): the retired members too, every one, as "
+            "before the list paged; it will mean every page, as in the other lists.",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ):
-    """List the members of the commissions, president first.
+    """List the members of the commissions, by commission, president first, a page at
+    a time (--limit, --page); --retired lists the retired members too.
 
-    Example: certcli member list --commission award
+    Example: certcli member list --commission award --retired
     """
     from certcli.domain import members
 
-    found = members.listing(common.store(), commission=commission, include_retired=all_)
-    if json_out:
-        common.emit_json([m.to_dict() for m in found])
+    store = common.store()
+    if all_:
+        # The deprecated --all, kept for one release as it was: the retired members
+        # too, every one, the same table or JSON list as before the list paged.
+        found = members.stream(store, commission=commission, include_retired=True)
+        common.warn(ALL_DEPRECATED)
+        if json_out:
+            common.emit_json_stream(m.to_dict() for m in found)
+        else:
+            common.table(MEMBER_COLUMNS, [_cells(m) for m in found])
         return
-    common.table(
-        ["id", "name", "commission", "role", "employer", "e-mail", "active"],
-        [
-            [
-                m.id,
-                m.name,
-                m.commission,
-                m.role,
-                m.employer or "",
-                m.email or "",
-                "yes" if m.active else f"retired {m.retired_on}",
-            ]
-            for m in found
-        ],
+    common.emit_listing(
+        MEMBER_COLUMNS,
+        _cells,
+        read_page=lambda **page_of: (
+            members.listing(store, commission=commission, include_retired=retired, **page_of),
+            members.count(store, commission=commission, include_retired=retired),
+        ),
+        read_all=lambda: members.stream(store, commission=commission, include_retired=retired),
+        as_json=lambda m: m.to_dict(),
+        limit=limit,
+        page=page,
+        every=False,
+        json_out=json_out,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from certcli.domain import companies, instructors, sessions
@@ -240,14 +240,36 @@ def get(store: Store, member_id: int) -> Member:
 
 
 def listing(
-    store: Store, *, commission: str | None = None, include_retired: bool = False
+    store: Store,
+    *,
+    commission: str | None = None,
+    include_retired: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Member]:
+    """The members (of one commission; the retired ones too with `include_retired`),
+    by commission, president first, then by name; a page with `limit`."""
+    sql, params = _listing_sql(store, commission, include_retired)
+    rows = store.all(sql, params) if limit is None else store.page(sql, params, limit, offset)
+    return [from_row(r) for r in rows]
+
+
+def count(store: Store, *, commission: str | None = None, include_retired: bool = False) -> int:
+    return store.count_of(*_listing_sql(store, commission, include_retired))
+
+
+def stream(
+    store: Store, *, commission: str | None = None, include_retired: bool = False
+) -> Iterator[Member]:
+    """Every member of `listing`, as it is read (`member list --all`)."""
+    sql, params = _listing_sql(store, commission, include_retired)
+    return (from_row(r) for r in store.stream(sql, params))
+
+
+def _listing_sql(store: Store, commission: str | None, include_retired: bool) -> tuple[str, list]:
     if commission is not None:
         commission = validators.choice(commission, sessions.KINDS, "commission")
-    return [
-        from_row(r)
-        for r in store.members(commission=commission, active=None if include_retired else True)
-    ]
+    return store.members_sql(commission=commission, active=None if include_retired else True)
 
 
 def conflicts(member: Member, candidate) -> list[str]:

@@ -65,7 +65,7 @@ QUERIES: tuple[tuple[str, str, str], ...] = (
         "members",
         "MembersQueries",
         "abstentions attendance attendance_calls commission_has_members "
-        "latest_attendance_call member members",
+        "latest_attendance_call member members members_sql",
     ),
     (
         "calendar",

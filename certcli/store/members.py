@@ -15,6 +15,14 @@ class MembersQueries(BaseStore):
     def members(
         self, *, commission: str | None = None, active: bool | None = None
     ) -> list[sqlite3.Row]:
+        return self.all(*self.members_sql(commission=commission, active=active))
+
+    def members_sql(
+        self, *, commission: str | None = None, active: bool | None = None
+    ) -> tuple[str, list]:
+        """The members (of one commission, active or not), by commission, president
+        first, then by name: the SELECT and its parameters, shared by `member list`'s
+        page, its count and --all."""
         where: list[str] = []
         params: list = []
         if commission is not None:
@@ -23,7 +31,7 @@ class MembersQueries(BaseStore):
         if active is not None:
             where.append("active = ?")
             params.append(int(active))
-        return self.all(
+        return (
             "SELECT * FROM members"
             + (f" WHERE {' AND '.join(where)}" if where else "")
             + " ORDER BY commission, CASE role WHEN 'president' THEN 0 WHEN 'member' THEN 1 "
