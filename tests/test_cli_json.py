@@ -108,3 +108,29 @@ def test_dues_call_s_record_streamed():
     streamed = {**record, "invoiced": iter(record["invoiced"]), "z": iter([])}
     assert _printed(common.emit_json_record, streamed) == _printed(common.emit_json, record)
     assert _printed(common.emit_json_record, {}) == "{}\n"
+
+
+_RAW_TEXT = st.text(
+    st.one_of(
+        st.characters(),
+        st.sampled_from([chr(c) for c in (0x7E, 0x7F, 0x80, 0x9B, 0x9F, 0xA0, 0xE9)]),
+        st.sampled_from([chr(c) for c in range(0x2028, 0x206B)]),
+    )
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_RAW_TEXT)
+def test_raw_characters_escaped_as_the_pattern_escapes_them(text):
+    """--json escapes DEL, the C1 controls and the bidirectional controls the pattern
+    names, without compiling it for a text that holds none."""
+    import re
+
+    assert common._escape_raw(text) == re.sub(common._JSON_RAW, common._escape, text)
+
+
+def test_the_raw_characters_are_the_pattern_s():
+    import re
+
+    pattern = re.compile(common._JSON_RAW)
+    assert common._RAW_CHARS == tuple(chr(c) for c in range(0x110000) if pattern.fullmatch(chr(c)))

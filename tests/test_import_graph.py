@@ -381,3 +381,30 @@ def test_the_start_up_modules_are_frozen_and_the_collector_runs(demo_db):
     assert last.startswith("GC:True [(True, "), run.stderr
     frozen = int(last.split("(True, ")[1].rstrip(")]"))
     assert frozen > 10_000
+
+
+@pytest.mark.parametrize("command", ["dossier show {ref} --json", "dossier list --json"])
+def test_json_output_compiles_no_pattern_for_plain_text(command, demo_db):
+    """--json escapes DEL, the C1 and the bidirectional controls through a pattern
+    compiled (2.4 M instructions) only when the text holds one: the demo office's
+    output holds none."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    ref = sqlite3.connect(demo_db).execute("SELECT ref FROM dossiers ORDER BY id").fetchone()[0]
+    code = (
+        "import re, sys\nfrom certcli.cli import common, main\n"
+        f"sys.argv = ['certcli', *{command.format(ref=ref).split()!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write(f'RAW:{any(common._JSON_RAW in k for k in re._cache)}\\n')"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "CERTCLI_DB": str(demo_db)},
+        capture_output=True,
+        text=True,
+    )
+    assert run.stderr.strip().splitlines()[-1] == "RAW:False", run.stderr
