@@ -155,3 +155,17 @@ def test_format_eur_is_babel_s_french_format(amount):
     from babel.numbers import format_currency
 
     assert money.format_eur(amount) == format_currency(money.cents(amount), "EUR", locale="fr_FR")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        st.text(),
+        st.text(alphabet="+-.0123456789", max_size=8),
+        st.text(alphabet=st.sampled_from(["1", ".", "-", "+", "٣", "²", "x", " "]), max_size=6),
+    )
+)
+def test_plain_notation_read_as_the_pattern_reads_it(text):
+    """money._plain is the pattern's fullmatch, written out (not compiled on every
+    command that reads a stored amount)."""
+    assert money._plain(text) == bool(re.fullmatch(money._PLAIN, text))
