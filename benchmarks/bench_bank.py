@@ -130,10 +130,12 @@ def build_statement(invoices_: list[dict], count: int, seed: int = 11) -> str:
 
 
 def _pg_env(env: dict) -> tuple[dict, str, object]:
-    import psycopg
+    import psycopg2
 
     name = f"certcli_bench_bank_{os.getpid()}"
-    admin = psycopg.connect("dbname=postgres", autocommit=True)
+    connection = psycopg2.connect("dbname=postgres")
+    connection.autocommit = True
+    admin = connection.cursor()
     admin.execute(f"CREATE DATABASE {name}")
     return {**env, "CERTCLI_DB": f"postgresql:///{name}"}, name, admin
 

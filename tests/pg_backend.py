@@ -38,19 +38,41 @@ def active() -> bool:
     return _server is not None
 
 
+class Admin:
+    """A psycopg2 connection in autocommit whose execute returns its cursor (as
+    sqlite3's and psycopg 3's do), for the tests' own statements."""
+
+    def __init__(self, dsn: str = "", **params: str):
+        import psycopg2
+        import psycopg2.errors
+
+        self.raw = psycopg2.connect(dsn, **params)
+        self.raw.autocommit = True
+
+    def execute(self, sql: str, params=None):
+        cursor = self.raw.cursor()
+        cursor.execute(sql, params)
+        return cursor
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 class _Server:
     def __init__(self, admin_url: str):
-        import psycopg
+        import psycopg2
+        import psycopg2.errors
+        from psycopg2.extensions import parse_dsn
 
-        self.psycopg = psycopg
-        self.admin = psycopg.connect(admin_url, autocommit=True)
+        self.psycopg2 = psycopg2
+        self.admin = Admin(admin_url)
         self.dbname = f"certcli_test_{os.getpid()}"
         self.admin.execute(f"DROP DATABASE IF EXISTS {self.dbname} WITH (FORCE)")
         self.admin.execute(f"CREATE DATABASE {self.dbname} TEMPLATE template0 ENCODING 'UTF8'")
-        params = psycopg.conninfo.conninfo_to_dict(admin_url)
+        params = parse_dsn(admin_url)
         params["dbname"] = self.dbname
         self.params = {k: str(v) for k, v in params.items()}
-        self.conn = psycopg.connect(**self.params, autocommit=True)
+        self.conn = Admin(**self.params)
         # In public, where every test schema's search_path finds it.
         self.conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
         self.conn.execute("SET lock_timeout = '5s'")
@@ -127,7 +149,7 @@ class _Server:
         script += [f"ALTER SCHEMA {TEST_SCHEMA} RENAME TO {READY_SCHEMA}", "COMMIT"]
         try:
             self.conn.execute("; ".join(script))
-        except self.psycopg.Error:
+        except self.psycopg2.Error:
             self.conn.execute("ROLLBACK")
             self._drop(TEST_SCHEMA)
             return
@@ -138,7 +160,7 @@ class _Server:
         the other sessions are ended and it runs again."""
         try:
             self.conn.execute("; ".join(statements))
-        except self.psycopg.errors.LockNotAvailable:
+        except self.psycopg2.errors.LockNotAvailable:
             self._end_sessions()
             self.conn.execute("; ".join(statements))
 
@@ -159,7 +181,7 @@ class _Server:
                 "FROM pg_namespace n WHERE n.nspname = %s",
                 (schema,),
             ).fetchone()
-        except self.psycopg.Error:
+        except self.psycopg2.Error:
             return None
 
     def _end_sessions(self) -> None:
@@ -224,9 +246,9 @@ class _Pool:
         if raw.closed:
             return
         try:
-            if raw.info.transaction_status != self.postgres.pq.TransactionStatus.IDLE:
-                raw.execute("ROLLBACK")
-            raw.execute("DISCARD ALL")
+            if raw.info.transaction_status != self.postgres.extensions.TRANSACTION_STATUS_IDLE:
+                raw.cursor().execute("ROLLBACK")
+            raw.cursor().execute("DISCARD ALL")
         except Exception:
             raw.close()
             return

@@ -193,8 +193,12 @@ STORE_MODULES = {
     if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "QUERIES"
     for entry in node.value.elts
 } - {"certcli.store.journal"}
+# No read on an SQLite file imports a PostgreSQL driver (store.base opens
+# certcli.store.postgres, and psycopg2 with it, for a postgresql:// URL only).
+DRIVERS = {"psycopg2", "psycopg", "certcli.store.postgres"}
 NOT_LOADED = {
     "--help": {
+        *DRIVERS,
         "sqlite3",
         "json",
         "decimal",
@@ -204,6 +208,7 @@ NOT_LOADED = {
         *NOUN_MODULES,
     },
     "dossier list --json": {
+        *DRIVERS,
         "getpass",
         "hashlib",
         "decimal",
@@ -213,6 +218,7 @@ NOT_LOADED = {
         *(STORE_MODULES - {"certcli.store.dossiers", "certcli.store.candidates"}),
     },
     "candidate list --search dupont --json": {
+        *DRIVERS,
         "dataclasses",  # no record made (certcli.records)
         "getpass",
         "unicodedata",
@@ -224,6 +230,7 @@ NOT_LOADED = {
         *(STORE_MODULES - {"certcli.store.candidates"}),
     },
     "dossier show {ref} --json": {
+        *DRIVERS,
         "pickle",  # the catalog's cache is marshal's
         "rich",
         "jinja2",
@@ -243,7 +250,7 @@ NOT_LOADED = {
             - {f"certcli.store.{m}" for m in ("certificates", "invoices", "sepa")}
         ),
     },
-    "info --json": {"rich", "hashlib", "pickle", *NOUN_MODULES, *STORE_MODULES},
+    "info --json": {"rich", "hashlib", "pickle", *DRIVERS, *NOUN_MODULES, *STORE_MODULES},
 }
 # Reads whose modules are checked for patterns compiled at import.
 READS = [*NOT_LOADED, "dossier show {ref}"]

@@ -47,9 +47,27 @@ def test_a_file_name_with_a_colon_is_still_a_file(cli, tmp_path):
 def test_help_does_not_import_the_postgresql_driver():
     code = "import sys\nfrom certcli.cli import main\nsys.argv=['certcli','--help']\n"
     code += "try:\n    main()\nexcept SystemExit:\n    pass\n"
-    code += "print('DRIVER:' + ','.join(m for m in ('psycopg',) if m in sys.modules))"
+    code += "print('DRIVER:' + ','.join(m for m in ('psycopg', 'psycopg2') if m in sys.modules))"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.stdout.strip().splitlines()[-1] == "DRIVER:"
+
+
+@pg
+def test_a_read_on_the_server_loads_psycopg2_and_no_asyncio(cli):
+    """The driver is psycopg2 for its import's cost (README "PostgreSQL next to
+    SQLite"): psycopg 3 brings asyncio, importlib.metadata, logging and ctypes into
+    every command, costlier than a whole read on SQLite."""
+    cli.ok("candidate", "add", "--first-name", "Ada", "--last-name", "Lovelace")
+    code = "import sys\nfrom certcli.cli import main\n"
+    code += "sys.argv=['certcli','candidate','list','--search','ada','--json']\n"
+    code += "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    code += "sys.stderr.write('MODULES:' + ' '.join(sorted(sys.modules)) + '\\n')"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert json.loads(run.stdout)[0]["last_name"] == "Lovelace"
+    loaded = set(run.stderr.strip().splitlines()[-1].removeprefix("MODULES:").split())
+    assert "psycopg2" in loaded and "psycopg" not in loaded
+    heavy = {"asyncio", "importlib.metadata", "logging", "ctypes"}
+    assert sorted(heavy & loaded) == []
 
 
 # -- several desks at once: 2 and 4 processes, on the engine under test ---------------------
@@ -331,14 +349,11 @@ def test_search_ignores_accents_and_case_on_the_server(cli, store):
 
 @pg
 def test_the_search_uses_the_trigram_index(cli, store):
-    store.conn.raw.execute("SET enable_seqscan = off")  # a tiny table: force the choice
+    store.conn.run("SET enable_seqscan = off")  # a tiny table: force the choice
     plan = "\n".join(
         r[0]
-        for r in store.conn.raw.execute(
-            "EXPLAIN "
-            + store.conn.raw.cursor().mogrify(
-                "SELECT id FROM candidates WHERE search_key ILIKE %s", ("%lefevre%",)
-            )
+        for r in store.conn.run(
+            "EXPLAIN SELECT id FROM candidates WHERE search_key ILIKE %s", ("%lefevre%",)
         )
     )
     assert "candidates_search_trgm" in plan, plan
@@ -346,7 +361,7 @@ def test_the_search_uses_the_trigram_index(cli, store):
 
 @pg
 def test_exports_read_through_server_side_cursors_closed_when_done(cli, store, monkeypatch):
-    # Issue 20: psycopg's own cursor receives a whole result at once; the exports'
+    # Issue 20: psycopg2's own cursor receives a whole result at once; the exports'
     # readers fetch a batch at a time from a cursor the server holds.
     from certcli.store import base
 
@@ -355,7 +370,7 @@ def test_exports_read_through_server_side_cursors_closed_when_done(cli, store, m
     monkeypatch.setattr(base, "STREAM_BATCH", 2)
 
     def cursors() -> list[str]:
-        return [r[0] for r in store.conn.raw.execute("SELECT name FROM pg_cursors")]
+        return [r[0] for r in store.conn.run("SELECT name FROM pg_cursors")]
 
     reads = store.iter_candidates()
     first = next(reads)

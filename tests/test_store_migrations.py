@@ -115,7 +115,7 @@ def test_init_is_idempotent(db_path):
     assert cli.json("init")["created"] is False
     store = Store(db_path)
     assert store.schema_version == SCHEMA_VERSION
-    store.close()  # psycopg warns about a connection left to the garbage collector
+    store.close()  # the connection closed, not left to the garbage collector
 
 
 def test_schema_version_matches_migrations():

@@ -1,7 +1,9 @@
 """PostgreSQL, the shared engine: connecting, the store's SQL translated, its errors.
 
-Imported only for a postgresql:// URL, and psycopg (3) with it, so that SQLite
-commands keep their start-up time. The store writes SQL once, in SQLite's dialect;
+Imported only for a postgresql:// URL, and psycopg2 with it, so that SQLite
+commands keep their start-up time (psycopg2 rather than psycopg 3, the reference:
+its import costs a quarter of psycopg 3's, see the README's "PostgreSQL next to
+SQLite"). The store writes SQL once, in SQLite's dialect;
 `translate` turns a statement into PostgreSQL's (placeholders, NOCASE, JSON, NULL
 order...) once per distinct statement, and `PostgresDialect` overrides the few
 operations that differ in more than words (certcli.store.dialect).
@@ -21,9 +23,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from psycopg import ClientCursor, errors, pq
-from psycopg.adapt import Dumper, Loader
+import psycopg2
+from psycopg2 import errors, extensions
 
 from certcli.errors import DatabaseError
 from certcli.store.dialect import SqliteDialect, like_escape
@@ -55,8 +56,8 @@ def _where(url: str) -> dict[str, str]:
     import os
 
     try:
-        given = psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
+        given = extensions.parse_dsn(url)
+    except psycopg2.ProgrammingError:
         given = {}
     user = given.get("user") or os.environ.get("PGUSER") or getpass.getuser()
     host = given.get("host") or os.environ.get("PGHOST") or "the local socket"
@@ -73,8 +74,8 @@ def connect(url: str) -> Connection:
     """A connection to the URL's database, or one DatabaseError saying what is wrong:
     the host, the server, the user, the password, the database or the version."""
     try:
-        params: dict[str, Any] = psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError as exc:
+        params: dict[str, Any] = extensions.parse_dsn(url)
+    except psycopg2.ProgrammingError as exc:
         raise DatabaseError(
             f"invalid PostgreSQL URL {shown_url(url)}: {_first_line(exc)}"
         ) from None
@@ -84,11 +85,12 @@ def connect(url: str) -> Connection:
     # whole set-up is the connection plus one query (the applied migrations).
     params["options"] = f"{params.get('options', '')} -c lock_timeout={LOCK_TIMEOUT}".strip()
     try:
-        raw = psycopg.connect(**params, autocommit=True, cursor_factory=ClientCursor)
-    except psycopg.Error as exc:
+        raw = psycopg2.connect(**params)
+    except psycopg2.Error as exc:
         raise _connect_error(exc, url) from None
     try:
-        version = raw.info.server_version
+        raw.autocommit = True
+        version = raw.server_version
         if version < MIN_SERVER:
             raise DatabaseError(too_old(version, url))
         _adapt(raw)
@@ -113,7 +115,7 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _connect_error(exc: psycopg.Error, url: str) -> DatabaseError:
+def _connect_error(exc: psycopg2.Error, url: str) -> DatabaseError:
     text = str(exc)
     lower = text.lower()
     w = _where(url)
@@ -158,7 +160,7 @@ def _connect_error(exc: psycopg.Error, url: str) -> DatabaseError:
     return DatabaseError(f"cannot connect to PostgreSQL at {server}: {_first_line(exc)}")
 
 
-def explain(exc: psycopg.Error) -> DatabaseError:
+def explain(exc: psycopg2.Error) -> DatabaseError:
     """A failed statement in the user's words (base.explain's rule, for PostgreSQL)."""
     text = _first_line(exc)
     if isinstance(exc, errors.LockNotAvailable | errors.DeadlockDetected):
@@ -172,59 +174,69 @@ def explain(exc: psycopg.Error) -> DatabaseError:
         )
     if isinstance(exc, errors.ReadOnlySqlTransaction | errors.InsufficientPrivilege):
         return DatabaseError(f"the database refuses this write ({text})")
-    if getattr(exc, "pgconn", None) is None and "closed" in text:
+    if isinstance(exc, psycopg2.InterfaceError) and "closed" in text:
         return DatabaseError(f"the database connection is closed ({text})")
-    if isinstance(exc, psycopg.OperationalError | errors.AdminShutdown):
+    if isinstance(exc, psycopg2.OperationalError | errors.AdminShutdown):
         return DatabaseError(f"the connection to the PostgreSQL server was lost ({text})")
     return DatabaseError(f"database: {text}")
 
 
 # -- values as SQLite has them ----------------------------------------------------
-class _Literal(Dumper):
+class _Literal:
     """A Python value as a quoted literal of unknown type: the column it meets
-    gives it its type, as SQLite's affinity does ('5' is 5 in an INTEGER column)."""
+    gives it its type, as SQLite's affinity does ('5' is 5 in an INTEGER column).
+    (psycopg2's own adapters write 5, 1.5 and '2026-01-01'::date, typed.)"""
 
-    oid = 0
+    __slots__ = ("text",)
 
-    def dump(self, obj):
-        return str(obj).encode()
+    def __init__(self, text: str):
+        self.text = text
 
-
-class _BoolLiteral(_Literal):
-    def dump(self, obj):
-        return b"1" if obj else b"0"
-
-
-class _DatetimeLiteral(_Literal):
-    def dump(self, obj):
-        return obj.isoformat(" ").encode()  # sqlite3's own adapter
+    def getquoted(self) -> bytes:
+        return b"'" + self.text.encode() + b"'"  # digits, signs, dots, dashes, colons
 
 
-class _Number(Loader):
+def _number(value) -> _Literal:
+    return _Literal(str(value))
+
+
+def _bool(value) -> _Literal:
+    return _Literal("1" if value else "0")
+
+
+def _datetime(value) -> _Literal:
+    return _Literal(value.isoformat(" "))  # sqlite3's own adapter
+
+
+def _numeric(data, cursor):
     """numeric (sum, avg) as SQLite returns it: an int when whole."""
+    if data is None:
+        return None
+    from decimal import Decimal
 
-    def load(self, data):
-        from decimal import Decimal
-
-        value = Decimal(bytes(data).decode())
-        return int(value) if value == value.to_integral_value() else float(value)
+    value = Decimal(data)
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
-class _Bool(Loader):
-    def load(self, data):
-        return 1 if bytes(data) == b"t" else 0
+def _boolean(data, cursor):
+    return None if data is None else (1 if data == "t" else 0)
+
+
+_NUMERIC = extensions.new_type((1700,), "CERTCLI_NUMERIC", _numeric)
+_BOOLEAN = extensions.new_type((16,), "CERTCLI_BOOLEAN", _boolean)
 
 
 def _adapt(raw) -> None:
     from decimal import Decimal
 
-    adapters = raw.adapters
+    # Adapters are global in psycopg2 (one table per process): the same for every
+    # connection certcli opens. Type casters are the connection's own.
     for kind in (int, float, Decimal, dt.date):
-        adapters.register_dumper(kind, _Literal)
-    adapters.register_dumper(bool, _BoolLiteral)
-    adapters.register_dumper(dt.datetime, _DatetimeLiteral)
-    adapters.register_loader("numeric", _Number)
-    adapters.register_loader("bool", _Bool)
+        extensions.register_adapter(kind, _number)
+    extensions.register_adapter(bool, _bool)
+    extensions.register_adapter(dt.datetime, _datetime)
+    extensions.register_type(_NUMERIC, raw)
+    extensions.register_type(_BOOLEAN, raw)
 
 
 class Row:
@@ -264,12 +276,69 @@ class Row:
         return f"<Row {dict(zip(self._names, self._values, strict=True))}>"
 
 
-def _row_factory(cursor):
-    names = tuple(c.name for c in cursor.description or ())
-    index: dict[str, int] = {}
-    for i, name in enumerate(names):
-        index.setdefault(name, i)
-    return lambda values: Row(tuple(values), names, index)
+class Cursor:
+    """The part of sqlite3.Cursor the store uses, over a psycopg2 cursor: rows as
+    Row, as sqlite3.Row (psycopg2 gives tuples)."""
+
+    __slots__ = ("raw", "_names", "_index")
+
+    def __init__(self, raw):
+        self.raw = raw
+        self._names: tuple[str, ...] | None = None
+        self._index: dict[str, int] = {}
+
+    @property
+    def description(self):
+        return self.raw.description
+
+    @property
+    def rowcount(self) -> int:
+        return self.raw.rowcount
+
+    @property
+    def lastrowid(self):
+        return None  # insert_returning_id asks RETURNING id instead
+
+    def _row(self, values) -> Row:
+        if self._names is None:
+            self._names = tuple(c.name for c in self.raw.description or ())
+            for i, name in enumerate(self._names):
+                self._index.setdefault(name, i)
+        return Row(values, self._names, self._index)
+
+    def _rows(self, values: list) -> list[Row]:
+        if not values:
+            return []
+        self._row(values[0])
+        names, index = self._names, self._index
+        return [Row(v, names, index) for v in values]
+
+    def fetchone(self):
+        try:
+            values = self.raw.fetchone()
+        except psycopg2.Error as exc:
+            raise explain(exc) from None
+        return None if values is None else self._row(values)
+
+    def fetchall(self) -> list[Row]:
+        try:
+            return self._rows(self.raw.fetchall())
+        except psycopg2.Error as exc:
+            raise explain(exc) from None
+
+    def fetchmany(self, size: int) -> list[Row]:
+        try:
+            return self._rows(self.raw.fetchmany(size))
+        except psycopg2.Error as exc:
+            raise explain(exc) from None
+
+    def __iter__(self):
+        if self.raw.description is None:
+            return iter(())
+        return iter(self.fetchall())
+
+    def close(self) -> None:
+        self.raw.close()
 
 
 # -- the connection ------------------------------------------------------------------
@@ -277,7 +346,7 @@ _INSERT = re.compile(r"^\s*INSERT INTO (\w+)\s*\(([^)]*)\)", re.IGNORECASE)
 
 
 class Connection:
-    """The part of sqlite3.Connection the store uses, over psycopg: every statement
+    """The part of sqlite3.Connection the store uses, over psycopg2: every statement
     translated, every failure a DatabaseError."""
 
     def __init__(self, raw):
@@ -290,25 +359,30 @@ class Connection:
 
     @property
     def in_transaction(self) -> bool:
-        return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
+        return self.raw.info.transaction_status != extensions.TRANSACTION_STATUS_IDLE
 
     @property
     def server_version(self) -> str:
-        return _version(self.raw.info.server_version)
+        return _version(self.raw.server_version)
 
-    def _cursor(self):
-        cur = self.raw.cursor()
-        cur.row_factory = _row_factory
-        return cur
+    def run(self, sql: str, params=None):
+        """One statement as written (PostgreSQL's SQL, %s parameters), its cursor
+        (psycopg2's, tuples): psycopg2's connection has no execute of its own."""
+        cursor = self.raw.cursor()
+        cursor.execute(sql, params)
+        return cursor
+
+    def _cursor(self) -> Cursor:
+        return Cursor(self.raw.cursor())
 
     def execute(self, sql: str, params=()):
         if self._trace:
             self._trace(sql)
         try:
             cur = self._cursor()
-            cur.execute(translate(sql), _params(params))
+            cur.raw.execute(translate(sql), _params(params))
             self._after_insert(sql)
-        except psycopg.Error as exc:
+        except psycopg2.Error as exc:
             raise explain(exc) from None
         return cur
 
@@ -317,9 +391,9 @@ class Connection:
             self._trace(sql)
         try:
             cur = self._cursor()
-            cur.executemany(translate(sql), [_params(p) for p in seq])
+            cur.raw.executemany(translate(sql), [_params(p) for p in seq])
             self._after_insert(sql)
-        except psycopg.Error as exc:
+        except psycopg2.Error as exc:
             raise explain(exc) from None
         return cur
 
@@ -332,7 +406,7 @@ class Connection:
 
     def follow_ids(self, table: str) -> None:
         """The next id `table` hands out follows the rows inserted with their own."""
-        self.raw.execute(
+        self.run(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"coalesce(max(id), 0) + 1, false) FROM {table}"
         )
@@ -642,12 +716,12 @@ class PostgresDialect(SqliteDialect):
         # One query, no catalog lookup first (information_schema is a costly view):
         # a database without the bookkeeping table answers UndefinedTable.
         try:
-            cursor = conn.raw.execute(
+            cursor = conn.run(
                 "SELECT name FROM _sqlite_migrations WHERE migration_set = 'certcli' ORDER BY id"
             )
         except errors.UndefinedTable:
             return []
-        except psycopg.Error as exc:
+        except psycopg2.Error as exc:
             raise explain(exc) from None
         return [row[0] for row in cursor]
 
@@ -679,13 +753,13 @@ class PostgresDialect(SqliteDialect):
         try:
             for statement in _PRELUDE:
                 try:
-                    conn.raw.execute(statement)
+                    conn.run(statement)
                 except errors.InsufficientPrivilege as exc:
                     raise DatabaseError(
                         f"cannot create the schema ({_first_line(exc)}): the user needs "
                         "CREATE rights on the database (and on its public schema)"
                     ) from None
-                except psycopg.Error as exc:
+                except psycopg2.Error as exc:
                     raise explain(exc) from None
             done = {
                 row[0]
@@ -736,44 +810,46 @@ class PostgresDialect(SqliteDialect):
         pass
 
     def read_batches(self, conn, sql: str, size: int, params=()):
-        # A server-side cursor: the client holds one batch, not the result (psycopg's
+        # A server-side cursor: the client holds one batch, not the result (psycopg2's
         # own cursor receives a whole result at once). WITH HOLD, so that it also
         # lives outside a transaction (an export, in autocommit: the server keeps the
         # result, spilling to disk past work_mem); inside one (db copy's snapshot) it
         # reads as it goes. Each cursor its own name: the FEC reads two at once.
-        # (DECLARE and FETCH by hand: psycopg's ServerCursor would bind the batch size
-        # through this connection's literal dumpers.)
+        # (DECLARE and FETCH by hand: psycopg2's named cursors declare WITHOUT HOLD
+        # inside a transaction of their own making.)
         name = f"certcli_read_{next(_CURSORS)}"
         if conn._trace:
             conn._trace(sql)
         cursor = conn._cursor()
         try:
             try:
-                cursor.execute(
+                cursor.raw.execute(
                     f"DECLARE {name} NO SCROLL CURSOR WITH HOLD FOR {translate(sql)}",
                     _params(params),
                 )
-                while rows := cursor.execute(f"FETCH {int(size)} FROM {name}").fetchall():
+                while True:
+                    cursor.raw.execute(f"FETCH {int(size)} FROM {name}")
+                    rows = cursor.fetchall()
+                    if not rows:
+                        break
                     yield rows
-            except psycopg.Error as exc:
+            except psycopg2.Error as exc:
                 raise explain(exc) from None
         finally:
             # Read to the end, or dropped half-read (a failed export): closed either
             # way; nothing to close when the DECLARE failed or the connection is gone.
-            with contextlib.suppress(psycopg.Error):
-                conn.raw.execute(f"CLOSE {name}")
+            with contextlib.suppress(psycopg2.Error):
+                conn.run(f"CLOSE {name}")
 
     def load_rows(self, conn, table: str, columns: list[str], rows: list[tuple]) -> None:
         # COPY: the rows stream to the server in one statement, no round trip each.
         names = ", ".join(f'"{c}"' for c in columns)
         try:
             with conn.raw.cursor() as cursor:
-                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+                cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", _CopyText(rows))
             if "id" in columns:
                 conn.follow_ids(table)
-        except psycopg.Error as exc:
+        except psycopg2.Error as exc:
             raise explain(exc) from None
 
     def after_bulk_load(self, conn) -> None:
@@ -808,7 +884,56 @@ class PostgresDialect(SqliteDialect):
         return f"PostgreSQL {conn.server_version}"
 
     def errors(self) -> tuple[type[Exception], ...]:
-        return (psycopg.Error, DatabaseError)
+        return (psycopg2.Error, DatabaseError)
+
+
+# -- COPY's text format -------------------------------------------------------------
+_COPY_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r"}
+)
+
+
+def _copy_field(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\\\x" + bytes(value).hex()  # bytea's hex form, its backslash escaped
+    if isinstance(value, dt.datetime):
+        return value.isoformat(" ")
+    return str(value).translate(_COPY_ESCAPES)
+
+
+class _CopyText:
+    """Rows as COPY ... FROM STDIN reads them (tab-separated lines, \\N for NULL),
+    a file psycopg2's copy_expert reads a block at a time: never the whole table in
+    memory."""
+
+    def __init__(self, rows):
+        self._lines = ("\t".join(map(_copy_field, row)) + "\n" for row in rows)
+        self._rest = b""
+
+    def read(self, size: int = -1) -> bytes:
+        chunks, have = [self._rest], len(self._rest)
+        while size < 0 or have < size:
+            line = next(self._lines, None)
+            if line is None:
+                break
+            data = line.encode()
+            chunks.append(data)
+            have += len(data)
+        data = b"".join(chunks)
+        if size < 0:
+            self._rest = b""
+            return data
+        self._rest = data[size:]
+        return data[:size]
+
+    def readline(self, size: int = -1) -> bytes:
+        return self.read(size)
 
 
 POSTGRES = PostgresDialect()
