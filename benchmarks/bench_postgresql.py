@@ -17,6 +17,15 @@ too: what the postmaster's finished children (the command's backend) used, read 
 /proc. The dues call for next year runs DUES_RUNS times (default 3) per engine, each
 on a fresh copy (a copy of the file; CREATE DATABASE ... TEMPLATE on the server).
 Targets (issue 17): the reads within 1.5x, the dues call within 2x.
+
+    python benchmarks/bench_postgresql.py --instructions /tmp/office-100k.db URL
+
+counts instead the instructions each read's whole process executes (valgrind's
+callgrind, `--json`), on the file and on URL, a database `db copy` filled from it: the
+same count whatever else the machine does, where wall times on a loaded machine swing
+several-fold. Each engine has a cache folder of its own (XDG_CACHE_HOME), one warm-up
+run, then ROUNDS (default 3) interleaved counts: the median and min-max. Compile the
+bytecode first (python -m compileall certcli), as an installed certcli has it.
 """
 
 from __future__ import annotations
@@ -54,11 +63,11 @@ def _server_cpu() -> float:
     return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
 
 
-def certcli(db: str, args: list[str], **kwargs) -> subprocess.CompletedProcess:
+def certcli(db: str, args: list[str], env=None, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "certcli", "--db", db, *args],
         cwd=ROOT,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
         **kwargs,
     )
 
@@ -149,7 +158,57 @@ def main(reads_db: str, reads_url: str, dues_db: str, dues_url: str) -> None:
     _line(f"dues call ({holders} holders)", lite_runs, pg_runs, "s")
 
 
+def instructions(db: str, args: list[str], cache: str) -> int:
+    import re
+
+    argv = [sys.executable, "-m", "certcli", "--db", db, *args]
+    env = {**os.environ, "COLUMNS": "200", "XDG_CACHE_HOME": cache}
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode or found is None:
+        sys.exit(f"certcli {' '.join(args)} on {db} under valgrind: {done.stderr[-300:]}")
+    return int(found.group(1))
+
+
+def count_instructions(db: str, url: str) -> None:
+    rounds = int(os.environ.get("ROUNDS", "3"))
+    ref = certcli(db, ["dossier", "list", "--json", "--limit", "1"], text=True,
+                  capture_output=True).stdout  # fmt: skip
+    ref = json.loads(ref)[0]["ref"]
+    print(f"{'command --json':34} {'SQLite, M instr.':>22} {'PostgreSQL, M instr.':>22}  ratio")
+    with tempfile.TemporaryDirectory() as folder:
+        caches = {db: str(Path(folder) / "sqlite"), url: str(Path(folder) / "postgresql")}
+        for name, args in READS:
+            args = [ref if a == "REF" else a for a in args] + ["--json"]
+            counts: dict[str, list[int]] = {db: [], url: []}
+            for engine in (db, url):
+                env = {"XDG_CACHE_HOME": caches[engine]}
+                certcli(engine, args, env=env, stdout=subprocess.DEVNULL, check=True)  # warm-up
+            for _ in range(rounds):
+                for engine in (db, url):
+                    counts[engine].append(instructions(engine, args, caches[engine]))
+
+            def shown(values: list[int]) -> str:
+                m = [v / 1e6 for v in values]
+                return f"{_med(m):,.0f} ({min(m):,.0f}-{max(m):,.0f})"
+
+            ratio = _med(counts[url]) / _med(counts[db])
+            verdict = "met" if ratio <= 1.5 else "MISSED"
+            print(f"{name:34} {shown(counts[db]):>22} {shown(counts[url]):>22}  "
+                  f"{ratio:.2f} (1.5: {verdict})")  # fmt: skip
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 5:
+    if len(sys.argv) == 4 and sys.argv[1] == "--instructions":
+        count_instructions(*sys.argv[2:])
+    elif len(sys.argv) != 5:
         sys.exit(__doc__)
-    main(*sys.argv[1:])
+    else:
+        main(*sys.argv[1:])
