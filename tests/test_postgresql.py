@@ -386,3 +386,25 @@ def test_exports_read_through_server_side_cursors_closed_when_done(cli, store, m
     assert len(cursors()) == 1
     half.close()
     assert cursors() == [] and not store.conn.in_transaction
+
+
+@pg
+def test_copy_loads_every_value_as_it_was(store):
+    # db copy and the dues call load rows with COPY, its text format written by
+    # certcli (psycopg2 has no row writer): tabs, line ends, backslashes, a literal
+    # \N and NULL, accents, bytes and numbers come back as they went in.
+    from certcli.store.postgres import POSTGRES
+
+    texts = ["tab\there", "two\nlines", "cr\rlf\r\n", "back\\slash\\", "\\N", "", "\b\f\v"]
+    texts += ["Éloïse € 😀", "'quoted' \"both\"", "%s %(x)s ?"]
+    rows = [
+        (i, text, i / 7 if i % 2 else None, -(2**62) + i, bytes(range(i, i + 5)) if i else None)
+        for i, text in enumerate(texts)
+    ]
+    rows.append((len(texts), None, 1e-300, 0, b""))
+    store.conn.run(
+        "CREATE TEMP TABLE copied (n bigint, t text, f double precision, b bigint, y bytea)"
+    )
+    POSTGRES.load_rows(store.conn, "copied", ["n", "t", "f", "b", "y"], rows)
+    back = store.conn.run("SELECT n, t, f, b, y FROM copied ORDER BY n").fetchall()
+    assert [(n, t, f, b, None if y is None else bytes(y)) for n, t, f, b, y in back] == rows
