@@ -229,3 +229,96 @@ def test_a_big_call_lists_a_page_of_its_invoices_and_json_all(cli, store, monkey
     out = cli.ok("dues", "call", "--year", "2027", "--date", "2026-12-15").stdout
     assert out.count("F-2026-") == 2 and "3 invoices, 1\u202f080,00\xa0€" in out
     assert "The first 2 of 3 shown: --json lists every invoice." in out
+
+
+# The call killed (SIGKILL) once its first batch of invoices is written, its
+# transaction still open: run in a real process, batches of two.
+_KILLED_CALL = """
+import datetime as dt, os, signal, sys
+from certcli.domain import dues, invoices
+from certcli.rules import dates
+dates.today = lambda: dt.date(2032, 12, 31)
+dues.BATCH = 2
+real, written = invoices.issue_many, []
+def issue_many(store, items, **kw):
+    if written:
+        os.kill(os.getpid(), signal.SIGKILL)
+    written.append(len(items))
+    return real(store, items, **kw)
+invoices.issue_many = issue_many
+sys.argv = ["certcli", "--db", sys.argv[1], "dues", "call", "--year", "2027",
+            "--date", "2026-12-15", "--json"]
+from certcli.cli import main
+main()
+"""
+
+
+@pytest.mark.today("2032-12-31")
+def test_a_call_killed_mid_way_leaves_no_invoice_and_the_next_one_invoices_each_once(
+    cli, store, db_path
+):
+    """The holders are read and their invoices written a batch at a time, in the
+    call's one transaction: killed after its first batch, the call leaves nothing, and
+    the call run again invoices every holder once, gapless, in the call's order."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    for day in ("2026-03-12", "2026-04-10", "2026-05-10"):
+        decide_at(cli, store, day)
+    invoiced = "SELECT count(*) FROM invoices WHERE purpose = 'dues-call'"
+    root = Path(__file__).resolve().parent.parent
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_CALL, str(db_path)],
+        env={**os.environ, "PYTHONPATH": str(root)},
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert killed.stdout == "" and store.scalar(invoiced) == 0
+    called = cli.json("dues", "call", "--year", "2027", "--date", "2026-12-15")
+    assert called["count"] == 3 and store.scalar(invoiced) == 3
+    numbers = [i["number"] for i in called["invoiced"]]
+    first = int(numbers[0].rsplit("-", 1)[1])
+    assert numbers == [f"F-2026-{n:05d}" for n in range(first, first + 3)]
+    certificates = [i["certificate"] for i in called["invoiced"]]
+    assert certificates == sorted(certificates)
+    assert cli.json("dues", "call", "--year", "2027", "--date", "2026-12-15")["count"] == 0
+
+
+@pytest.mark.today("2032-12-31")
+def test_a_call_holds_a_batch_and_its_first_invoices_and_reads_the_rest_back(
+    cli, store, monkeypatch
+):
+    """Memory stays flat (issue 20): the holders are read a batch at a time, the call
+    keeps only its first KEPT invoices (the table's), and "invoiced" reads every one
+    back from the database, in number order, each time it is gone through."""
+    for day in ("2026-03-12", "2026-04-10", "2026-05-10"):
+        decide_at(cli, store, day)
+    monkeypatch.setattr(dues, "BATCH", 2)
+    monkeypatch.setattr(dues, "KEPT", 2)
+    sizes = []
+    real = type(store).batches
+
+    def batches(self, sql, params=(), size=1000):
+        sizes.append(size)
+        return real(self, sql, params, size)
+
+    monkeypatch.setattr(type(store), "batches", batches)
+    called = dues.call(store, 2027, date=dt.date(2026, 12, 15))
+    assert sizes == [2]
+    every = list(called.invoiced)
+    assert len(called.invoiced) == called.count == 3 and len(every) == 3
+    assert called.first == every[:2] and list(called.invoiced) == every
+    assert called.total == sum(i.amount for i in every)
+    shown = {i["number"]: i for i in cli.json("invoice", "list", "--year", "2026", "--all")}
+    for line in every:
+        invoice = shown[line.number]
+        assert (invoice["certificate"], str(line.amount)) == (line.certificate, invoice["amount"])
+    again = dues.call(store, 2027, date=dt.date(2026, 12, 15))
+    assert (again.count, list(again.invoiced), again.first) == (0, [], [])
+    assert again.already_invoiced == 3

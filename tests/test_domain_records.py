@@ -184,7 +184,7 @@ def test_dues_and_the_unpaid_total_are_decimal_records(cli, store):
     called = dues.call(store, 2027, date=dt.date(2027, 1, 15))
     assert isinstance(called, dues.DuesCall) and called.count == 1
     assert isinstance(called.total, Decimal) and called.total == Decimal("360.00")
-    assert isinstance(called.invoiced[0], dues.Called)
+    assert isinstance(called.first[0], dues.Called) and list(called.invoiced) == called.first
     assert list(called.to_dict()) == ["year", "invoiced", "count", "total", "already_invoiced"]
     unpaid = stats.unpaid(store, dt.date(2027, 1, 15))
     assert isinstance(unpaid, stats.Unpaid) and isinstance(unpaid.total, Decimal)

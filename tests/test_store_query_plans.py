@@ -124,7 +124,7 @@ COMMANDS = [
     ("letters", "log", "--candidate", "3"),
     ("letters", "log", "--dossier", "2026-0005"),
     ("log",),
-    ("dues", "call", "--year", "2027", "--date", "2026-11-25"),
+    ("dues", "call", "--year", "2027", "--date", "2026-11-25", "--json"),  # read back too
     # The small lists paged like every list (issue 20): a page, its count and --all.
     ("instructor", "list"),
     ("instructor", "list", "--role", "expert", "--all"),

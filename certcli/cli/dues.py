@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Annotated
@@ -113,9 +114,13 @@ def dues_call(
         common.complete_pending(store)  # a killed run's letters first
     with batch.step(store):
         called = dues.call(store, year, date=day)
-        batch.ask(store, "appel-cotisation", invoices=[i.number for i in called.invoiced], date=day)
-    # "invoiced" streamed: its records made and printed one at a time (100,000
-    # holders' JSON held at once took 241 MB).
+        if called.count:
+            # read back as they are asked for, closed inside the call's transaction
+            with contextlib.closing(iter(called.invoiced)) as issued:
+                numbers = (i.number for i in issued)
+                batch.ask(store, "appel-cotisation", invoices=numbers, date=day)
+    # "invoiced" streamed: its records read back, made and printed one at a time
+    # (100,000 holders' JSON held at once took 241 MB, their entries 159 MB).
     result = called.to_dict(stream=True)
     if letter:
         result = {**result, "files": batch.files, "skipped": batch.skipped}
@@ -125,7 +130,7 @@ def dues_call(
         common.emit_json_record(result)
         _letters_done(batch, _CALL)
         return
-    if not called.invoiced:
+    if not called.count:
         if result["already_invoiced"]:
             common.say(
                 f"Nobody to invoice: the {result['already_invoiced']} certificate(s) "
@@ -138,7 +143,7 @@ def dues_call(
         ["invoice", "certificate", "holder", "amount"],
         [
             [i.number, i.certificate, f"{i.candidate_id} {i.holder}", i.amount]
-            for i in called.invoiced[:SHOWN]
+            for i in called.first[:SHOWN]
         ],
         caption=f"{result['count']} invoices, {format_eur(result['total'])}",
     )
@@ -149,7 +154,7 @@ def dues_call(
     _letters_done(batch, _CALL)
 
 
-SHOWN = 50  # invoices of a call listed in its table (all of them in --json)
+SHOWN = 50  # invoices of a call listed in its table (all of them in --json; dues.KEPT)
 
 # What each batch's letters are, what stands when one fails, and how to render it.
 _CALL = ("call letter", "the invoices are issued", "appel-cotisation")

@@ -791,7 +791,7 @@ def dues_calls(office: Office) -> None:
 
 
 def _call(office: Office, year: int, day: dt.date, current: bool) -> None:
-    issued = dues.call(office.store, year, date=day).invoiced
+    issued = list(dues.call(office.store, year, date=day).invoiced)
 
     def settle(d):
         for i, line in enumerate(issued):

@@ -10,7 +10,9 @@ no prorata: it was valid on 1 January, the call covers it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Generator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -23,7 +25,8 @@ if TYPE_CHECKING:
     from certcli.store import Store
 
 
-BATCH = 5000  # holders invoiced together by the annual call
+BATCH = 1000  # holders invoiced together by the annual call (a batch: about 6 MB)
+KEPT = 50  # invoices of a call kept as written, for its table (certcli.cli.dues.SHOWN)
 
 
 @dataclass
@@ -53,12 +56,17 @@ class Called:
 
 @dataclass
 class DuesCall:
-    """What `dues call` invoiced (`--json`); amounts are Decimals until printed."""
+    """What `dues call` invoiced (`--json`); amounts are Decimals until printed.
+
+    "invoiced" is not a list: the invoices of a big call are not held, they are
+    read back from the database each time it is iterated, in number order (`Issued`);
+    `first` keeps the first ones for the table."""
 
     year: int
-    invoiced: list[Called]
+    invoiced: Issued
     total: Decimal
     already_invoiced: int  # certificates valid on 1 January that had their dues already
+    first: list[Called]  # the first KEPT invoices, as written
 
     @property
     def count(self) -> int:
@@ -66,7 +74,7 @@ class DuesCall:
 
     def to_dict(self, *, stream: bool = False) -> dict:
         """As JSON; with `stream`, "invoiced" is an iterator of the invoices' records
-        (made one at a time as they are printed, not a list of them all)."""
+        (read and made one at a time as they are printed, not a list of them all)."""
         records = (i.to_dict() for i in self.invoiced)
         return {
             "year": self.year,
@@ -75,6 +83,36 @@ class DuesCall:
             "total": self.total,
             "already_invoiced": self.already_invoiced,
         }
+
+
+class Issued:
+    """The invoices a call issued, numbers `first` to `last` of `year`'s series (the
+    call numbers its invoices consecutively, in its one transaction): iterated, they
+    are read from the database as they come, never all held; their count is known."""
+
+    def __init__(self, store: Store | None, year: int, first: int, last: int) -> None:
+        self.store, self.year, self.first, self.last = store, year, first, last
+
+    def __len__(self) -> int:
+        return self.last - self.first + 1 if self.store is not None else 0
+
+    def __iter__(self) -> Generator[Called, None, None]:
+        if self.store is None:
+            return
+        sql, params = self.store.series_invoices_sql(self.year, self.first, self.last)
+        for row in self.store.stream(sql, params):
+            yield _called(row, row["certificate"])
+
+
+def _called(invoice, certificate: str) -> Called:
+    """One invoice of the call: a row just written, or read back."""
+    return Called(
+        invoice["number"],
+        certificate,
+        invoice["candidate_id"],
+        invoices.holder(invoice),
+        money.to_decimal(invoice["amount"]),
+    )
 
 
 def prorata(amount: str, date: dt.date, mode: str = "current_month") -> Prorata:
@@ -152,51 +190,63 @@ def call(store: Store, year: int, *, date: dt.date) -> DuesCall:
             f"({date.year + 1})"
         )
     jan1 = dt.date(year, 1, 1).isoformat()
-    issued: list[Called] = []
     # Each scheme looked up once, not once per certificate (the catalog checks its
     # files on every lookup).
     scheme_of: dict[str, schemes.Scheme] = {}
+    first: list[Called] = []
+    span: list[int] = []  # the series' year, the first and the last invoice's seq
+    total, count, already = money.ZERO, 0, 0
+
+    def issue(batch: list) -> None:
+        nonlocal total, count
+        items = [
+            {
+                "candidate_id": row["candidate_id"],
+                "amount": scheme.annual_dues,
+                "label": f"Cotisation annuelle {scheme.code} {year}",
+                "body": scheme.body,
+                "certificate_id": row["id"],
+                "dues_year": year,
+                "payer": row["payer"],
+            }
+            for row, scheme in batch
+        ]
+        written = invoices.issue_many(store, items, purpose="dues-call", date=date)
+        for (row, _), invoice in zip(batch, written, strict=True):
+            if len(first) < KEPT:
+                first.append(_called(invoice, row["number"]))
+            total += money.to_decimal(invoice["amount"])
+        count += len(written)
+        span[:2] = span[:2] or [written[0]["year"], written[0]["seq"]]
+        span[2:] = [written[-1]["seq"]]
+        batch.clear()
+
     with store.transaction():
-        # In batches: the invoices numbered and written a few thousand together, not
-        # one round of statements each (issue 17, 20), nor every holder's rows held
-        # at once; `invoices.issue_many` keeps issue's rules, and numbers each batch
-        # after the one before, in one transaction.
-        to_call, already = [], 0
-        for row in store.certificates_to_call(jan1, date.isoformat(), year):
-            if row["invoiced"]:
-                already += 1
-                continue
-            scheme = scheme_of.get(row["scheme"]) or scheme_of.setdefault(
-                row["scheme"], schemes.get(row["scheme"])
-            )
-            if scheme.annual_dues > 0:
-                to_call.append((row, scheme))
-        for start in range(0, len(to_call), BATCH):
-            batch = to_call[start : start + BATCH]
-            items = [
-                {
-                    "candidate_id": row["candidate_id"],
-                    "amount": scheme.annual_dues,
-                    "label": f"Cotisation annuelle {scheme.code} {year}",
-                    "body": scheme.body,
-                    "certificate_id": row["id"],
-                    "dues_year": year,
-                    "payer": row["payer"],
-                }
-                for row, scheme in batch
-            ]
-            written = invoices.issue_many(store, items, purpose="dues-call", date=date)
-            for (row, _), invoice in zip(batch, written, strict=True):
-                issued.append(
-                    Called(
-                        invoice["number"],
-                        row["number"],
-                        row["candidate_id"],
-                        invoices.holder(invoice),
-                        money.to_decimal(invoice["amount"]),
+        # In batches: the holders read, and their invoices numbered and written, a few
+        # thousand at a time (issue 17, 20): never every holder's row nor every
+        # invoice held at once (on PostgreSQL through a server-side cursor, which
+        # sees the office as it was when the call began); `invoices.issue_many` keeps
+        # issue's rules, and numbers each batch after the one before, in one
+        # transaction. The invoices are read back for the output (`Issued`).
+        pending: list = []
+        with contextlib.closing(
+            store.batches(*store.certificates_to_call_sql(jan1, date.isoformat(), year), size=BATCH)
+        ) as holders:
+            for rows in holders:
+                for row in rows:
+                    if row["invoiced"]:
+                        already += 1
+                        continue
+                    scheme = scheme_of.get(row["scheme"]) or scheme_of.setdefault(
+                        row["scheme"], schemes.get(row["scheme"])
                     )
-                )
-        if issued:
-            store.audit("dues.call", "dues", str(year), {"invoices": len(issued)}, date)
-    total = sum((i.amount for i in issued), money.ZERO)
-    return DuesCall(year, issued, money.cents(total), already)
+                    if scheme.annual_dues > 0:
+                        pending.append((row, scheme))
+                        if len(pending) == BATCH:
+                            issue(pending)
+        if pending:
+            issue(pending)
+        if count:
+            store.audit("dues.call", "dues", str(year), {"invoices": count}, date)
+    issued = Issued(store, *span) if span else Issued(None, date.year, 1, 0)
+    return DuesCall(year, issued, money.cents(total), already, first)

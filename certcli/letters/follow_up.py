@@ -10,7 +10,7 @@ what `FollowUp` found (certcli.cli.common.finish_letter).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -360,8 +360,9 @@ class Batch:
             yield self
         self._render_asked(store)
 
-    def ask(self, store: Store, template: str, *, invoices: list[str], date: dt.date) -> None:
-        """One letter of `template` per invoice, asked for inside the step."""
+    def ask(self, store: Store, template: str, *, invoices: Iterable[str], date: dt.date) -> None:
+        """One letter of `template` per invoice, asked for inside the step (`invoices`
+        may be read as they come: the numbers of a dues call)."""
         if not self.wanted or not invoices:
             return
         from certcli.letters.conditions import NoPostalAddress

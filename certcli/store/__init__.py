@@ -76,7 +76,7 @@ QUERIES: tuple[tuple[str, str, str], ...] = (
         "certificates",
         "CertificatesQueries",
         "_directory_word _register_fold certificate certificate_by_id certificate_periods "
-        "certificate_suspensions certificates certificates_sql certificates_to_call "
+        "certificate_suspensions certificates certificates_sql certificates_to_call_sql "
         "count_certificates iter_certificates periods_of suspensions_of",
     ),
     (
@@ -91,7 +91,7 @@ QUERIES: tuple[tuple[str, str, str], ...] = (
         "invoice_buyers invoice_by_id invoice_credits invoice_payments invoice_reminders "
         "invoices invoices_by_numbers invoices_mark_paid invoices_sql iter_invoices "
         "last_invoice_reminder latest_issued remindable_invoices scheme_of year_invoices "
-        "year_payments",
+        "series_invoices_sql year_payments",
     ),
     (
         "bank",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self, TypeAlias
@@ -353,7 +353,7 @@ class BaseStore:
 
     def batches(
         self, sql: str, params: Params = (), size: int = STREAM_BATCH
-    ) -> Iterator[list[sqlite3.Row]]:
+    ) -> Generator[list[sqlite3.Row], None, None]:
         """The rows of a SELECT `size` at a time, as `stream` reads them: what a
         listing reads about the rows it has just read (a batch's ids), or a long write
         that never holds the whole result (`dues call`)."""

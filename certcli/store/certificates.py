@@ -207,17 +207,18 @@ class CertificatesQueries(BaseStore):
             (certificate_id,),
         )
 
-    def certificates_to_call(self, jan1: str, call_date: str, year: int) -> list[sqlite3.Row]:
+    def certificates_to_call_sql(self, jan1: str, call_date: str, year: int) -> tuple[str, list]:
         """Certificates valid on 1 January (not withdrawn by the call), each with
         `invoiced` (1 when it has a dues invoice for that year already): the annual
         dues call, in one query for the ones to invoice and the ones already done.
         Only what was known on the call date counts: the certificate granted, and
         the period covering 1 January decided, by then. Only the columns the call
-        uses (id, number, candidate_id, scheme, payer): a call holds every row."""
-        return self.all(
+        uses (id, number, candidate_id, scheme, payer). The SELECT and its
+        parameters: the call reads them a batch at a time (`Store.batches`)."""
+        return (
             "SELECT ce.id, ce.number, ce.candidate_id, ce.scheme, ce.payer, "
             f"{_DUES_INVOICED} AS invoiced FROM certificates ce"
             + _VALID_ON_JAN1
             + " ORDER BY ce.scheme, ce.number",
-            (year, jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, *[jan1] * 3),
+            [year, jan1, jan1, call_date, max(jan1, call_date), jan1, call_date, *[jan1] * 3],
         )

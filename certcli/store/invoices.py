@@ -73,6 +73,18 @@ class InvoicesQueries(BaseStore):
         )
         return None if row is None else {f"buyer_{f}": row[f] for f in BUYER_FIELDS}
 
+    def series_invoices_sql(self, year: int, first: int, last: int) -> tuple[str, list]:
+        """The invoices numbered `first` to `last` in `year`'s series, in number order,
+        with the number of their certificate: a dues call's, read back after its
+        transaction (`dues call --json`, its letters) instead of held while it writes."""
+        return (
+            "SELECT i.number, ce.number AS certificate, i.candidate_id, i.amount, "
+            "i.buyer_company, i.buyer_first_name, i.buyer_last_name FROM invoices i "
+            "JOIN certificates ce ON ce.id = i.certificate_id "
+            "WHERE i.kind = 'invoice' AND i.year = ? AND i.seq BETWEEN ? AND ? ORDER BY i.seq",
+            [year, first, last],
+        )
+
     def invoice_buyers(self, candidate_ids: list[int]) -> dict[int, dict]:
         """invoice_buyer for several candidates in one query, by candidate id."""
         rows = self.all(
