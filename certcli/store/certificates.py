@@ -162,10 +162,11 @@ class CertificatesQueries(BaseStore):
         The folded text is then matched on those alone, so the folding is called for
         the matches, not for every holder."""
         person, params = self.candidate_match(word, "x.candidate_id")
-        found = (
-            f"ce.id IN (SELECT x.id FROM certificates x WHERE {person} "
+        found = self.dialect.id_among(
+            "ce.id",
+            f"SELECT x.id FROM certificates x WHERE {person} "
             "UNION SELECT x.id FROM certificates x "
-            f"WHERE instr(lower(x.number), ?) > 0 OR NOT {self.dialect.plain_ascii('x.number')})"
+            f"WHERE instr(lower(x.number), ?) > 0 OR NOT {self.dialect.plain_ascii('x.number')}",
         )
         text = (
             "instr(certcli_fold(c.first_name || ' ' || c.last_name || ' ' "

@@ -133,6 +133,11 @@ class SqliteDialect:
             [" AND ".join(fts_phrase(w) for w in words)],
         )
 
+    def id_among(self, column: str, subquery: str) -> str:
+        """SQL: `column` (an id) is one of those `subquery` selects, which the engine
+        finds first and then looks each one up."""
+        return f"{column} IN ({subquery})"
+
     def plain_ascii(self, column: str) -> str:
         """SQL: the text in `column` is printable ASCII only (lower() folds it as
         certcli.rules.validators.fold does)."""

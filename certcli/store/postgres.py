@@ -800,6 +800,12 @@ class PostgresDialect(SqliteDialect):
             [f"%{like_escape(w)}%" for w in words],
         )
 
+    def id_among(self, column: str, subquery: str) -> str:
+        # Gathered first (ARRAY(...), once), then looked up through the primary key:
+        # with `IN (SELECT ...)` the planner hashed the matches and read every
+        # certificate and holder to join them (directory search at 1M).
+        return f"{column} = ANY(ARRAY({subquery}))"
+
     def plain_ascii(self, column: str) -> str:
         return f"{column} ~ '^[ -~]*$'"
 

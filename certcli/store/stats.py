@@ -56,9 +56,12 @@ class StatsQueries(BaseStore):
         """Dossiers that became complete or were decided within [since, until]: only
         those with an event in the window are read (through the events' date index),
         as a milestone reached in it is such an event."""
+        among = self.dialect.id_among(
+            "d.id",
+            "SELECT w.dossier_id FROM dossier_events w WHERE w.date BETWEEN :since AND :until",
+        )
         return self.all(
-            f"SELECT * FROM ({_MILESTONES} WHERE d.id IN (SELECT w.dossier_id "
-            "FROM dossier_events w WHERE w.date BETWEEN :since AND :until)) "
+            f"SELECT * FROM ({_MILESTONES} WHERE {among}) "
             "WHERE complete_on BETWEEN :since AND :until "
             "OR decided_on BETWEEN :since AND :until ORDER BY ref",
             {"since": since, "until": until},
