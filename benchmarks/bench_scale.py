@@ -82,10 +82,11 @@ def run(db: str | None, args: list[str]) -> tuple[float, float]:
     with open(os.devnull, "w") as null:
         proc = subprocess.Popen(argv, stdout=null, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
     elapsed = usage.ru_utime + usage.ru_stime
     if server:
-        time.sleep(0.05)  # the postmaster reaps the backend just after the client leaves
-        SERVER.append((_server_cpu() - before, time.perf_counter() - start))
+        time.sleep(0.2)  # the postmaster reaps the backend just after the client leaves
+        SERVER.append((_server_cpu() - before, wall))
     err = proc.stderr.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{args} on {db} failed: {err}")

@@ -338,6 +338,23 @@ def test_a_missing_database_is_not_created_by_a_read(db_path):
 
 
 @pg
+def test_sessions_run_without_jit_unless_the_url_asks(store, db_path):
+    # Issue 20: JIT compiled the big reads' expressions for longer than they ran.
+    from certcli.store import postgres
+
+    assert store.conn.run("SHOW jit").fetchone()[0] == "off"
+    assert store.conn.run("SHOW lock_timeout").fetchone()[0] == "30s"
+    url = str(db_path)
+    assert "options=" in url  # the test schema's search_path
+    asked = postgres.connect(url.replace("options=", "options=-cjit%3Don%20"))
+    try:
+        assert asked.run("SHOW jit").fetchone()[0] == "on"
+        assert asked.run("SHOW search_path").fetchone()[0].startswith("certcli_t")
+    finally:
+        asked.close()
+
+
+@pg
 def test_search_ignores_accents_and_case_on_the_server(cli, store):
     for first, last in (("Éloïse", "Lefèvre"), ("Eloise", "LEFEVRE"), ("Marc", "Dubois")):
         cli.ok("candidate", "add", "--first-name", first, "--last-name", last)
