@@ -209,6 +209,7 @@ NOT_LOADED = {
     },
     "dossier list --json": {
         *DRIVERS,
+        "json",  # its C parts only (certcli.rules.fastjson)
         "getpass",
         "hashlib",
         "decimal",
@@ -219,6 +220,7 @@ NOT_LOADED = {
     },
     "candidate list --search dupont --json": {
         *DRIVERS,
+        "json",
         "dataclasses",  # no record made (certcli.records)
         "getpass",
         "unicodedata",
@@ -232,6 +234,7 @@ NOT_LOADED = {
     "dossier show {ref} --json": {
         *DRIVERS,
         "pickle",  # the catalog's cache is marshal's
+        "json",
         "rich",
         "jinja2",
         "babel",
@@ -243,6 +246,10 @@ NOT_LOADED = {
             f"certcli.domain.{m}"
             for m in ("audit_trail", "cqpt", "attendance", "dues", "agenda", "sessions")
         ),
+        # what instruction and decisions import only to record a step (the expert
+        # opinions and the last eligibility verdict are read by certcli.domain.dossiers)
+        *(f"certcli.domain.{m}" for m in ("eligibility", "instructors", "appeals")),
+        *(f"certcli.domain.{m}" for m in ("experiences", "companies")),
         *(NOUN_MODULES - {"certcli.cli.dossier"}),
         *(
             STORE_MODULES
@@ -250,7 +257,15 @@ NOT_LOADED = {
             - {f"certcli.store.{m}" for m in ("certificates", "invoices", "sepa")}
         ),
     },
-    "info --json": {"rich", "hashlib", "pickle", *DRIVERS, *NOUN_MODULES, *STORE_MODULES},
+    "info --json": {
+        "rich",
+        "hashlib",
+        "pickle",
+        "json",
+        *DRIVERS,
+        *NOUN_MODULES,
+        *STORE_MODULES,
+    },
 }
 # Reads whose modules are checked for patterns compiled at import.
 READS = [*NOT_LOADED, "dossier show {ref}"]

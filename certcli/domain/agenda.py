@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from certcli.domain import dossiers, instructors, sessions
+from certcli.domain import dossiers, sessions
 from certcli.errors import StateError, ValidationError
 from certcli.records import asdict, dataclass
 from certcli.rules import dates, schemes, validators
@@ -252,7 +252,7 @@ def agenda_items(store: Store, session_id: int) -> list[dict]:
             "decision": i["decision"],
             "line": i["line"],
             "report_amended_on": i["report_amended_on"],
-            "expert_opinion": (instructors.latest_opinion(store, i["dossier_id"]) or {}).get(
+            "expert_opinion": (dossiers.latest_expert_opinion(store, i["dossier_id"]) or {}).get(
                 "opinion"
             ),
         }

@@ -297,7 +297,7 @@ def expert_opinion(
                 f"expert {expert_id} is not the expert of dossier {row['ref']} ({called.label} is)"
             )
         person = instructors.get(store, expert_id)
-        previous = instructors.latest_opinion(store, row["id"])
+        previous = dossiers.latest_expert_opinion(store, row["id"])
         store.insert(
             "expert_opinions",
             {

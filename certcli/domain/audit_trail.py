@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 from certcli.errors import ValidationError
 from certcli.records import dataclass
+from certcli.rules import fastjson as json
 
 if TYPE_CHECKING:
     from certcli.store import Store

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import _json
 import datetime as dt
 import functools
-import json
 from typing import TYPE_CHECKING, Any
 
 from certcli.errors import DuplicateError, NotFound, StateError, ValidationError
 from certcli.records import dataclass, field, fields
+from certcli.rules import fastjson as json
 from certcli.rules import validators
 from certcli.rules.dates import parse_date
 
@@ -425,7 +426,8 @@ def _audit_json(record: dict) -> str:
     return '{"name": ' + _json_text(f"{record['first_name']} {record['last_name']}") + "}"
 
 
-_json_text = json.encoder.encode_basestring  # type: ignore[attr-defined]
+# json.encoder.encode_basestring (the C one), without importing json
+_json_text = _json.encode_basestring
 
 
 def add(store: Store, values: dict, *, date: dt.date, force: bool = False) -> Candidate:

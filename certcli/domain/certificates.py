@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 from typing import TYPE_CHECKING
 
 from certcli.domain.candidates import search_key
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.records import asdict, dataclass, field
 from certcli.rules import dates, schemes, validators
+from certcli.rules import fastjson as json
 
 if TYPE_CHECKING:
     import sqlite3

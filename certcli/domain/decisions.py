@@ -13,14 +13,14 @@ decision and one error.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from certcli.domain import appeals, certificates, dossiers, invoices
+from certcli.domain import certificates, dossiers, invoices
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.records import dataclass, field
 from certcli.rules import dates, schemes, validators, workflow
+from certcli.rules import fastjson as json
 from certcli.rules.money import as_str
 
 if TYPE_CHECKING:
@@ -212,7 +212,7 @@ def decide(
     and the members sitting who must abstain on the dossier are recorded so."""
     # Imported here, not at the top: `dossier show` imports this module for
     # dossier_details and needs none of these (issue 20, start-up).
-    from certcli.domain import attendance, cqpt, eligibility, sessions
+    from certcli.domain import appeals, attendance, cqpt, eligibility, sessions
 
     if decision not in DECISIONS:
         raise ValidationError(f"invalid decision {decision!r} (one of: {', '.join(DECISIONS)})")
@@ -389,6 +389,8 @@ def dossier_details(store: Store, dossier) -> dict:
         and scheme.workflow == "opqtecc"
         and not store.appeals(dossier_id=dossier.id)
     ):
+        from certcli.domain import appeals  # a refused dossier not yet appealed only
+
         limit = appeals.deadline(
             scheme, dates.from_iso(dossier.decided_on), store=store, dossier_id=dossier.id
         )

@@ -6,13 +6,13 @@ that use them: `dossier list` runs on every start of the day and needs neither."
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING, Any
 
 from certcli.domain import candidates
 from certcli.domain.candidates import search_key
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.records import dataclass, field
+from certcli.rules import fastjson as json
 from certcli.rules import validators, workflow
 
 if TYPE_CHECKING:
@@ -347,6 +347,44 @@ def history(store: Store, dossier_id: int) -> list[dict]:
         }
         for e in store.dossier_events(dossier_id)
     ]
+
+
+def eligibility_at_last_check(store: Store, dossier_id: int) -> dict | None:
+    """The eligibility verdict recorded by the dossier's last check that applied one:
+    {"checked_on", "eligible", "failures", "override"}, or None. (Here, beside the
+    history it is read from, rather than in `eligibility`: `dossier show` tells it
+    without loading the eligibility rules.)"""
+    for event in reversed(store.dossier_events(dossier_id)):
+        if event["event"] != "checked":
+            continue
+        details = json.loads(event["details"])
+        if "eligible" in details:
+            return {
+                "checked_on": event["date"],
+                "eligible": details["eligible"],
+                "failures": details.get("failures", []),
+                "override": details.get("override"),
+            }
+    return None
+
+
+def expert_opinions(store: Store, dossier_id: int) -> list[dict]:
+    """A dossier's expert opinions, oldest first; the last one is the one that counts
+    (a later opinion of the expert supersedes an earlier one, which stays)."""
+    return [
+        {
+            "expert": {"id": o["expert_id"], "name": o["expert_name"]},
+            "opinion": o["opinion"],
+            "text": o["text"],
+            "date": o["date"],
+        }
+        for o in store.expert_opinions(dossier_id)
+    ]
+
+
+def latest_expert_opinion(store: Store, dossier_id: int) -> dict | None:
+    found = expert_opinions(store, dossier_id)
+    return found[-1] if found else None
 
 
 # Steps that may come before the session day an agenda step is dated on: a

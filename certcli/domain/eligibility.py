@@ -153,23 +153,6 @@ def refusal(dossier_row, verdict: Verdict) -> str:
     )
 
 
-def at_last_check(store: Store, dossier_row) -> dict | None:
-    """The verdict recorded by the dossier's last check that applied one:
-    {"checked_on", "eligible", "failures", "override"}, or None."""
-    for event in reversed(store.dossier_events(dossier_row["id"])):
-        if event["event"] != "checked":
-            continue
-        details = json.loads(event["details"])
-        if "eligible" in details:
-            return {
-                "checked_on": event["date"],
-                "eligible": details["eligible"],
-                "failures": details.get("failures", []),
-                "override": details.get("override"),
-            }
-    return None
-
-
 def recall_at_decision(store: Store, dossier_row, day: dt.date) -> str | None:
     """At a grant: the verdict again, as of the decision day. A warning when the
     candidate is no longer eligible, saying what the check had found (eligible then,
@@ -179,7 +162,9 @@ def recall_at_decision(store: Store, dossier_row, day: dt.date) -> str | None:
     verdict = evaluate_dossier(store, dossier_row, day)
     if verdict.eligible:
         return None
-    last = at_last_check(store, dossier_row)
+    from certcli.domain import dossiers
+
+    last = dossiers.eligibility_at_last_check(store, dossier_row["id"])
     if last is None:
         then = "no eligibility verdict was recorded at its check"
     elif last["override"]:

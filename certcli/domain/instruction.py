@@ -10,23 +10,18 @@ Pieces, fee and completeness are in `reception`; who instructs is in
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from certcli.domain import (
-    certificates,
-    completeness,
-    dossiers,
-    eligibility,
-    instructors,
-)
+from certcli.domain import certificates, completeness, dossiers
 from certcli.errors import ConflictError, NotFound, StateError, ValidationError
 from certcli.records import asdict, dataclass
 from certcli.rules import dates, schemes, validators, workflow
+from certcli.rules import fastjson as json
 from certcli.rules.money import as_str, to_decimal
 
 if TYPE_CHECKING:
+    from certcli.domain.instructors import Instructor
     from certcli.store import Store
 
 
@@ -121,7 +116,9 @@ def request(store: Store, ref: str, *, items: str, due: dt.date, date: dt.date) 
     return Request(row["ref"], request_id, items, date.isoformat(), due.isoformat(), "waiting")
 
 
-def _instructor_of(store: Store, row) -> instructors.Instructor:
+def _instructor_of(store: Store, row) -> Instructor:
+    from certcli.domain import instructors  # only a step being recorded needs it
+
     if row["instructor_id"] is None:
         raise StateError(
             f"dossier {row['ref']} has no instructor yet: assign one first "
@@ -396,6 +393,7 @@ def dossier_details(store: Store, dossier) -> dict:
     data: dict[str, Any] = {}
     if schemes.get(dossier.scheme).workflow == "opqtecc":
         report_data = None
+        opinions = dossiers.expert_opinions(store, row["id"])
         if row["recommendation"]:
             report_data = {
                 "on": row["report_on"],
@@ -403,7 +401,7 @@ def dossier_details(store: Store, dossier) -> dict:
                 "mentions": json.loads(row["report_mentions"] or "[]"),
                 "text": row["report_text"],
                 "amended_on": row["report_amended_on"],
-                "expert_opinion": instructors.latest_opinion(store, row["id"]),
+                "expert_opinion": opinions[-1] if opinions else None,
             }
         data.update(
             instructor=_person(store, row["instructor_id"]),
@@ -428,9 +426,9 @@ def dossier_details(store: Store, dossier) -> dict:
                 for i in store.interviews(row["id"])
             ],
             report=report_data,
-            expert_opinions=instructors.opinions(store, row["id"]),
+            expert_opinions=opinions,
         )
-    checked = eligibility.at_last_check(store, row)
+    checked = dossiers.eligibility_at_last_check(store, row["id"])
     if checked is not None:
         data["eligibility"] = checked
     data["payments"] = [

@@ -280,21 +280,5 @@ def conflicts(
 # -- expert opinions --------------------------------------------------------------------
 OPINIONS = ("favourable", "unfavourable", "reserved")
 
-
-def opinions(store: Store, dossier_id: int) -> list[dict]:
-    """A dossier's expert opinions, oldest first; the last one is the one that counts
-    (a later opinion of the expert supersedes an earlier one, which stays)."""
-    return [
-        {
-            "expert": {"id": o["expert_id"], "name": o["expert_name"]},
-            "opinion": o["opinion"],
-            "text": o["text"],
-            "date": o["date"],
-        }
-        for o in store.expert_opinions(dossier_id)
-    ]
-
-
-def latest_opinion(store: Store, dossier_id: int) -> dict | None:
-    found = opinions(store, dossier_id)
-    return found[-1] if found else None
+# A dossier's opinions are read by dossiers.expert_opinions (dossier show loads no
+# instructors module).

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from certcli.domain import attendance, dossiers, eligibility, instructors, members, sessions
+from certcli.domain import attendance, dossiers, eligibility, members, sessions
 from certcli.errors import CertcliError, StateError, TemplateError, ValidationError
 from certcli.letters import catalog, log, mail, render, wording
 from certcli.letters.context import LetterContext
@@ -140,7 +140,7 @@ def _dossier(store: Store, item, day: dt.date, voters: list[members.Member]) -> 
         else json.loads(row["report_mentions"] or "[]")
     )
     instructor = store.instructor(row["instructor_id"]) if row["instructor_id"] else None
-    opinion = instructors.latest_opinion(store, row["id"])
+    opinion = dossiers.latest_expert_opinion(store, row["id"])
     holder = " ".join(
         p for p in (candidate["civility"], candidate["first_name"], candidate["last_name"]) if p
     )

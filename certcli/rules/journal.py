@@ -19,9 +19,10 @@ phone, free text, nor the candidate id, which a merge re-homes): a lawful erasur
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
+
+from certcli.rules import fastjson as json
 
 GENESIS = "0" * 64  # the "previous hash" of the first entry
 

@@ -10,7 +10,6 @@ inside it cannot be read by anyone else before it is bumped.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from typing import Any, Self, TypeAlias
 
 from certcli.errors import DatabaseError
 from certcli.rules import dates
+from certcli.rules import fastjson as json
 from certcli.store import journal
 from certcli.store.dialect import like_escape
 from certcli.store.directory_order import HOLDER_NAMES, sort_holders

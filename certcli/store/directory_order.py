@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
+
+from certcli.rules import fastjson as json
 
 # The directory's order (issue 20): each certificate keeps its holder's folded last
 # and first names (certcli.rules.validators.fold, computed here in Python on both

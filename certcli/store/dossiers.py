@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 
+from certcli.rules import fastjson as json
 from certcli.rules.workflow import SETTLED
 from certcli.store.base import BaseStore, sql_list
 

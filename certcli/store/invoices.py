@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 
+from certcli.rules import fastjson as json
 from certcli.store.base import BaseStore
 from certcli.store.sepa import PENDING_SQL
 

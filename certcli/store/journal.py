@@ -11,10 +11,10 @@ PostgreSQL), so two desks can never fork the chain.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from certcli.rules import fastjson as json
 from certcli.rules import journal as rules
 
 # kind -> (table, SELECT of the content's columns, the condition that makes a row of
