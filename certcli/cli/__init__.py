@@ -27,6 +27,12 @@ def main() -> None:
             # A small output sits in the buffer until exit: flush it here, where a
             # reader that went away (`certcli ... | head -1`) can still be handled.
             sys.stdout.flush()
+            # The command is over (its database closed, its files written and closed):
+            # what it loaded is frozen too, so the interpreter's last collections at
+            # exit do not walk it (about 4 million instructions for `dossier show`).
+            # Only the __del__ of a cycle left unreachable since the collector last
+            # ran would not run at exit, which Python never promises anyway.
+            gc.freeze()
     except BrokenPipeError:
         # As Unix tools do: stop quietly. Later flushes go to /dev/null so Python
         # does not report the closed pipe again at exit.
