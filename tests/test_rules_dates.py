@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from certcli.errors import ValidationError
 from certcli.rules import dates
@@ -56,3 +58,41 @@ def test_cqpt_window_example_from_spec():
     assert lo == D(2023, 7, 1)
     assert dates.days_inclusive(D(2023, 1, 1), D(2023, 12, 31)) == 365
     assert dates.overlap_days(D(2023, 1, 1), D(2023, 12, 31), lo, hi) == 184
+
+
+def _outcome(function, *args):
+    try:
+        return function(*args)
+    except Exception as exc:  # the same kind of error, out of the calendar
+        return type(exc)
+
+
+@settings(max_examples=4000, deadline=None)
+@given(
+    st.one_of(st.dates(), st.datetimes()),
+    st.one_of(st.integers(-30, 30), st.integers(-120_000, 120_000)),
+)
+def test_months_and_years_added_as_relativedelta_adds_them(day, count):
+    """add_months and add_years are relativedelta's arithmetic written out (dateutil is
+    not imported to read a deadline): the same day, clamped to the month's end, the same
+    type, the same error past the calendar's ends."""
+    from dateutil.relativedelta import relativedelta
+
+    assert _outcome(dates.add_months, day, count) == _outcome(
+        lambda d, n: d + relativedelta(months=n), day, count
+    )
+    assert _outcome(dates.add_years, day, count) == _outcome(
+        lambda d, n: d + relativedelta(years=n), day, count
+    )
+    assert type(_outcome(dates.add_months, day, count)) in (type(day), type)
+
+
+def test_month_ends_and_leap_days():
+    assert dates.add_months(D(2026, 1, 31), 1) == D(2026, 2, 28)
+    assert dates.add_months(D(2028, 1, 31), 1) == D(2028, 2, 29)
+    assert dates.add_months(D(2026, 3, 31), -1) == D(2026, 2, 28)
+    assert dates.add_years(D(2028, 2, 29), 4) == D(2032, 2, 29)
+    assert dates.add_years(D(2028, 2, 29), 1) == D(2029, 2, 28)
+    assert dates.add_years(D(2000, 2, 29), 100) == D(2100, 2, 28)
+    with pytest.raises(ValueError):
+        dates.add_months(D(2026, 1, 1), 1.5)  # relativedelta's own refusal

@@ -1,7 +1,8 @@
 """Every calendar rule in one place: parsing, today, validity, reminder window,
 appeal deadline and the CQPT 3-year window. Calendar arithmetic is dateutil's
-relativedelta, which clamps to month ends (29 February + 4 years -> 28 February
-when the target year is not leap)."""
+relativedelta's, which clamps to month ends (29 February + 4 years -> 28 February
+when the target year is not leap), written out (add_months) so that reading a
+deadline does not import dateutil."""
 
 from __future__ import annotations
 
@@ -94,18 +95,35 @@ def from_iso(value: str | None) -> dt.date | None:
 
 
 def _rd():
-    # dateutil.relativedelta costs ~20 ms to import: only calendar rules pay it.
+    # dateutil.relativedelta costs ~20 ms (8 M instructions) to import: only a count of
+    # months that is not an int goes to it.
     from dateutil.relativedelta import relativedelta
 
     return relativedelta
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    return day + _rd()(months=months)
+    """day + relativedelta(months=months), written out: the same day `months` later,
+    clamped to the month's end (31 January + 1 month -> 28 or 29 February). A test
+    compares both over the whole calendar."""
+    if type(months) is not int:
+        return day + _rd()(months=months)  # its own checks and errors
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, _month_days(year, month)))
+
+
+def _month_days(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
-    return day + _rd()(years=years)
+    """day + relativedelta(years=years): 29 February on a year without one -> 28."""
+    if type(years) is not int:
+        return day + _rd()(years=years)
+    return add_months(day, 12 * years)
 
 
 def validity_end(start: dt.date, years: int) -> dt.date:
