@@ -433,3 +433,32 @@ def test_json_output_compiles_no_pattern_for_plain_text(command, demo_db):
         text=True,
     )
     assert run.stderr.strip().splitlines()[-1] == "RAW:False", run.stderr
+
+
+# Dossiers of every kind `dossier show --json` tells differently: a refused one not yet
+# appealed (its appeal deadline), a granted CQPT one (the CQPT stage), an incomplete one.
+SHOWN = {
+    "refused": "d.decision = 'refused' AND d.scheme <> 'CQPT' AND NOT EXISTS "
+    "(SELECT 1 FROM appeals a WHERE a.dossier_id = d.id)",
+    "cqpt": "d.scheme = 'CQPT' AND d.status = 'granted'",
+    "incomplete": "d.status = 'incomplete'",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SHOWN))
+def test_every_kind_of_dossier_shown_loads_only_what_it_needs(kind, demo_db):
+    """Whatever the dossier, `dossier show --json` imports no json (fastjson), no
+    dateutil (an appeal deadline is dates.add_months), no pickle, and makes no record
+    class once the catalog's cache is written (the appeal deadline is told without its
+    Deadline record, the completeness without its Missing ones)."""
+    import sqlite3
+
+    ref = (
+        sqlite3.connect(demo_db)
+        .execute(f"SELECT d.ref FROM dossiers d WHERE {SHOWN[kind]} ORDER BY d.id")
+        .fetchone()[0]
+    )
+    command = f"dossier show {ref} --json"
+    loaded_by(command, demo_db)  # a first run writes the caches
+    loaded = loaded_by(command, demo_db)
+    assert sorted({"json", "dateutil", "pickle", "dataclasses", "rich"} & loaded) == []

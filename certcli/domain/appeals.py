@@ -42,15 +42,25 @@ def deadline(
     from the day its refusal letter was notified (`letters notified`) when one was,
     from the decision day otherwise. The one rule of `appeal file`, `appeal list`,
     `dossier show` and the letters."""
+    return Deadline(*deadline_of(scheme, refused_on, store=store, dossier_id=dossier_id))
+
+
+def deadline_of(
+    scheme, refused_on: dt.date, *, store: Store | None = None, dossier_id: int | None = None
+) -> tuple[dt.date, str, dt.date | None]:
+    """deadline()'s date, source and notification day, without building the record
+    (`dossier show --json` makes no record class: issue 20, start-up)."""
     found = None
     if store is not None and dossier_id is not None:
         found = store.first_notified(dossier_id, REFUSAL_LETTERS, refused_on.isoformat())
     if found is not None:
         notified = dates.from_iso(found["notified_on"])
-        return Deadline(
-            dates.appeal_deadline(notified, scheme.appeal_delay_months), "notification", notified
+        return (
+            dates.appeal_deadline(notified, scheme.appeal_delay_months),
+            "notification",
+            notified,
         )
-    return Deadline(dates.appeal_deadline(refused_on, scheme.appeal_delay_months), "decision")
+    return dates.appeal_deadline(refused_on, scheme.appeal_delay_months), "decision", None
 
 
 @dataclass

@@ -64,7 +64,8 @@ class Completeness:
 
 def assess(store: Store, dossier_row) -> Completeness:
     missing, fee_due, fee_paid = _assessed(store, dossier_row)
-    return Completeness(dossier_row["ref"], not missing, missing, fee_due, fee_paid)
+    found = [Missing(*m) for m in missing]
+    return Completeness(dossier_row["ref"], not found, found, fee_due, fee_paid)
 
 
 def summary(store: Store, dossier_row) -> dict:
@@ -73,20 +74,22 @@ def summary(store: Store, dossier_row) -> dict:
     missing, fee_due, fee_paid = _assessed(store, dossier_row)
     return {
         "complete": not missing,
-        "missing": [m.code for m in missing],
+        "missing": [m[0] for m in missing],
         "fee_due": as_str(fee_due),
         "fee_paid": as_str(fee_paid),
     }
 
 
-def _assessed(store: Store, dossier_row) -> tuple[list[Missing], Decimal, Decimal]:
+def _assessed(store: Store, dossier_row) -> tuple[list[tuple], Decimal, Decimal]:
+    """What is missing, as Missing's fields (code, label, needed, received, amount:
+    the record is built by `assess` only), the fee due and the fee paid."""
     scheme = schemes.get(dossier_row["scheme"])
     received = Counter(p["code"] for p in store.pieces(dossier_row["id"]))
-    missing = []
+    missing: list[tuple] = []
     for code in scheme.required_pieces(dossier_row["kind"]):
         needed = scheme.piece_count(code)
         if received[code] < needed:
-            missing.append(Missing(code, scheme.label(code), needed, received[code]))
+            missing.append((code, scheme.label(code), needed, received[code], None))
     fee_due = scheme.fee(dossier_row["kind"])
     fee_paid = sum(
         (to_decimal(p["amount"]) for p in store.dossier_payments(dossier_row["id"])), ZERO
@@ -98,5 +101,5 @@ def _assessed(store: Store, dossier_row) -> tuple[list[Missing], Decimal, Decima
             if fee_paid == 0
             else f"Solde des frais d'instruction ({format_eur(balance)} restant dus)"
         )
-        missing.append(Missing(FEE_CODE, label, amount=balance))
+        missing.append((FEE_CODE, label, 1, 0, balance))
     return missing, fee_due, fee_paid

@@ -11,13 +11,13 @@ refused action writes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from certcli.domain import agenda, dossiers, eligibility
+from certcli.domain import dossiers
 from certcli.errors import NotFound, StateError, ValidationError
 from certcli.records import asdict, dataclass
+from certcli.rules import fastjson as json
 from certcli.rules import schemes, validators, workflow
 from certcli.rules.money import parse_amount
 
@@ -93,6 +93,8 @@ def admissibility(
     """The funding body's administrative check: accept -> admissible, reject ->
     inadmissible. Accepting runs the eligibility rules as of `date` and refuses an
     ineligible candidate unless an override reason is given (it is logged)."""
+    from certcli.domain import eligibility  # only recording the verdict needs it (issue 20)
+
     reason = validators.reason(reason)
     if override is not None:
         override = validators.reason(
@@ -364,6 +366,8 @@ class Transmission:
 def transmit(store: Store, ref: str, *, session_id: int, date: dt.date) -> Transmission:
     """Send the complete results to a CPNE session: status `transmitted`, the
     dossier on that session's agenda."""
+    from certcli.domain import agenda  # only a transmission needs it (issue 20)
+
     with store.transaction():
         row, scheme = _load(store, ref, "transmit")
         missing = _missing(store, row["id"], scheme)

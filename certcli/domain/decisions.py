@@ -391,11 +391,11 @@ def dossier_details(store: Store, dossier) -> dict:
     ):
         from certcli.domain import appeals  # a refused dossier not yet appealed only
 
-        limit = appeals.deadline(
+        last_day, source, _ = appeals.deadline_of(
             scheme, dates.from_iso(dossier.decided_on), store=store, dossier_id=dossier.id
         )
-        data["appeal_deadline"] = limit.date.isoformat()
-        data["appeal_deadline_from"] = limit.source
+        data["appeal_deadline"] = last_day.isoformat()
+        data["appeal_deadline_from"] = source
     granted = store.certificate_granted_by(dossier.id)
     if granted is None and dossier.decision == "granted":
         granted = row["certificate_id"]

@@ -7,10 +7,10 @@ invoices, appeals, CQPT phases) but only ever write `letters` and `reminders`.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 
+from certcli.rules import fastjson as json
 from certcli.store.base import BaseStore
 from certcli.store.certificates import suspended_on
 
